@@ -1,0 +1,30 @@
+//! # rpv-core
+//!
+//! Everything the risk-parity vault computes, as pure Rust with no Solana dependency: the
+//! on-chain program, the SDK, the keeper, the CLI and the demo compile this same code, so
+//! "what would the program do?" is answered off-chain bit-for-bit.
+//!
+//! | module | contents |
+//! |---|---|
+//! | [`error`] | [`CoreError`], one variant per failure; the program maps each to its own code |
+//! | [`pyth`] | byte-level `PriceUpdateV2` reader (and encoder, for tests and tooling) |
+//! | [`token`] | SPL Token / Token-2022 account and mint views, mint-extension policy |
+//! | [`math`] | valuation of token amounts at oracle prices, share arithmetic, rounding |
+//! | [`state`] | the zero-copy vault account layout and its invariant |
+//!
+//! Conventions: token amounts are `u64` base units; intermediate products are `u128`;
+//! every rounding direction is explicit ([`math::Rounding`]) and always favours the vault.
+
+pub mod error;
+pub mod math;
+pub mod pyth;
+pub mod state;
+pub mod token;
+
+pub use error::CoreError;
+
+/// A 32-byte account address, independent of any Solana crate version.
+pub type Address = [u8; 32];
+
+/// `11111111111111111111111111111111`
+pub const SYSTEM_PROGRAM_ID: Address = [0; 32];

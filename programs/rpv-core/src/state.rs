@@ -1,0 +1,260 @@
+//! The vault account, zero-copy.
+//!
+//! One `VaultState` per vault, stored after Anchor's 8-byte discriminator. Every field has
+//! alignment ≤ 8 (SBF account data is 8-aligned), keys are raw `[u8; 32]`, and each struct
+//! carries reserved bytes for later versions. Sizes are asserted at compile time.
+//!
+//! Position quantities are **accounted** here rather than read from token balances: NAV needs
+//! only the oracle accounts, a 16-asset deposit fits one transaction, and tokens donated to the
+//! vault's token accounts change nothing (the reconcile check only asserts balance ≥ accounted).
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::{
+    error::CoreResult,
+    math::{value_in_base, Rounding},
+    pyth::{OraclePrice, BPS},
+    Address, CoreError,
+};
+
+/// Assets (besides the base asset) a vault can hold.
+pub const MAX_ASSETS: usize = 16;
+pub const STATE_VERSION: u8 = 1;
+/// Risk budgets are stored in parts per 10^9; a complete set sums to `BUDGET_ONE`.
+pub const BUDGET_ONE: u64 = 1_000_000_000;
+/// Decimals above this are refused (no SPL mint in use exceeds 18; keeps 10^k in range).
+pub const MAX_DECIMALS: u8 = 18;
+
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OracleKind {
+    Pyth = 0,
+}
+
+impl OracleKind {
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Self::Pyth),
+            _ => None,
+        }
+    }
+}
+
+/// One registered spot asset.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct AssetSlot {
+    pub mint: Address,
+    /// The vault's token account for this mint (PDA `["token", vault, mint]`).
+    pub token_account: Address,
+    pub token_program: Address,
+    /// The price account (for Pyth: a `PriceUpdateV2` account address).
+    pub oracle: Address,
+    /// Pyth feed id the oracle account must carry.
+    pub feed_id: [u8; 32],
+    /// Accounted quantity held, in the mint's smallest units.
+    pub quantity: u64,
+    /// Risk budget, parts per 10^9.
+    pub risk_budget: u64,
+    /// Publish time of the newest price the vault has used (never moves backwards).
+    pub last_publish_time: i64,
+    /// Maximum accepted oracle age, seconds.
+    pub max_oracle_age: u32,
+    /// Maximum accepted confidence / price, basis points.
+    pub max_conf_bps: u16,
+    pub decimals: u8,
+    pub oracle_kind: u8,
+    pub token_bump: u8,
+    pub _pad: [u8; 7],
+    pub reserved: [u8; 64],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct VaultState {
+    pub admin: Address,
+    pub base_mint: Address,
+    pub base_token_program: Address,
+    /// The vault's base token account (PDA `["token", vault, base_mint]`).
+    pub base_vault: Address,
+    /// Share mint (PDA `["shares", vault]`, SPL Token, decimals = base decimals).
+    pub share_mint: Address,
+    /// Vault authority (PDA `["authority", vault]`): owns every vault token account and mints shares.
+    pub authority: Address,
+    pub vault_id: u64,
+    /// Maximum NAV after a deposit, base units.
+    pub deposit_cap: u64,
+    /// Minimum deposit, base units.
+    pub min_deposit: u64,
+    /// Accounted base balance, base units.
+    pub base_quantity: u64,
+    /// Shares created at initialisation against the seed deposit and owned by nobody: they make
+    /// the share price impossible to inflate from an empty vault.
+    pub dead_shares: u64,
+    pub created_at: i64,
+    pub version: u8,
+    pub bump: u8,
+    pub authority_bump: u8,
+    pub share_mint_bump: u8,
+    pub base_vault_bump: u8,
+    pub base_decimals: u8,
+    pub num_assets: u8,
+    pub flags: u8,
+    pub reserved: [u8; 256],
+    pub assets: [AssetSlot; MAX_ASSETS],
+}
+
+const _: () = assert!(core::mem::size_of::<AssetSlot>() == 264);
+const _: () = assert!(core::mem::size_of::<VaultState>() == 504 + MAX_ASSETS * 264);
+const _: () = assert!(core::mem::align_of::<VaultState>() <= 8);
+
+impl VaultState {
+    pub const LEN: usize = core::mem::size_of::<Self>();
+
+    pub fn active_assets(&self) -> &[AssetSlot] {
+        &self.assets[..usize::from(self.num_assets).min(MAX_ASSETS)]
+    }
+
+    pub fn find_asset(&self, mint: &Address) -> Option<usize> {
+        self.active_assets().iter().position(|a| a.mint == *mint)
+    }
+
+    /// Total outstanding shares: the share mint's supply plus the dead shares.
+    pub fn total_shares(&self, share_mint_supply: u64) -> CoreResult<u64> {
+        share_mint_supply.checked_add(self.dead_shares).ok_or(CoreError::MathOverflow)
+    }
+
+    /// NAV in base units: accounted base balance plus every asset's accounted quantity at its
+    /// oracle price. `price_of(i, slot)` must return the validated price of asset `i`; each
+    /// asset is rounded in direction `round`.
+    pub fn nav<F>(&self, mut price_of: F, round: Rounding) -> CoreResult<u64>
+    where
+        F: FnMut(usize, &AssetSlot) -> CoreResult<OraclePrice>,
+    {
+        let mut nav = self.base_quantity;
+        for (i, a) in self.active_assets().iter().enumerate() {
+            let p = price_of(i, a)?;
+            let v = value_in_base(a.quantity, &p, a.decimals, self.base_decimals, round)?;
+            nav = nav.checked_add(v).ok_or(CoreError::MathOverflow)?;
+        }
+        Ok(nav)
+    }
+
+    /// Cheap invariant, checked at the end of every mutating instruction.
+    pub fn invariant(&self) -> CoreResult<()> {
+        let ok = self.version == STATE_VERSION
+            && usize::from(self.num_assets) <= MAX_ASSETS
+            && self.dead_shares > 0
+            && self.base_decimals <= MAX_DECIMALS
+            && self.min_deposit <= self.deposit_cap;
+        if ok {
+            Ok(())
+        } else {
+            Err(CoreError::InvariantViolated)
+        }
+    }
+
+    /// The vault's token account holds at least what the vault accounts for.
+    pub fn check_reconciled(accounted: u64, token_balance: u64) -> CoreResult<()> {
+        if token_balance >= accounted {
+            Ok(())
+        } else {
+            Err(CoreError::InvariantViolated)
+        }
+    }
+
+    /// Full registry check (O(n²)), run when the asset set changes: each active asset is
+    /// well-formed and distinct from the base and from every other asset; unused slots are empty.
+    pub fn check_registry(&self) -> CoreResult<()> {
+        self.invariant()?;
+        let active = self.active_assets();
+        for (i, a) in active.iter().enumerate() {
+            let ok = a.mint != self.base_mint
+                && a.mint != [0; 32]
+                && a.risk_budget > 0
+                && a.risk_budget <= BUDGET_ONE
+                && a.max_oracle_age > 0
+                && a.max_conf_bps > 0
+                && u64::from(a.max_conf_bps) <= BPS
+                && a.decimals <= MAX_DECIMALS
+                && OracleKind::from_u8(a.oracle_kind).is_some()
+                && active[..i].iter().all(|b| b.mint != a.mint && b.token_account != a.token_account);
+            if !ok {
+                return Err(CoreError::InvariantViolated);
+            }
+        }
+        if self.assets[active.len()..].iter().any(|s| *s != AssetSlot::zeroed()) {
+            return Err(CoreError::InvariantViolated);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault() -> VaultState {
+        let mut v = VaultState::zeroed();
+        v.version = STATE_VERSION;
+        v.base_mint = [1; 32];
+        v.base_decimals = 6;
+        v.dead_shares = 1_000_000;
+        v.base_quantity = 1_000_000;
+        v.deposit_cap = u64::MAX;
+        v
+    }
+
+    fn asset(mint: u8, qty: u64, decimals: u8) -> AssetSlot {
+        AssetSlot {
+            mint: [mint; 32],
+            token_account: [mint + 100; 32],
+            quantity: qty,
+            risk_budget: BUDGET_ONE / 2,
+            max_oracle_age: 60,
+            max_conf_bps: 100,
+            decimals,
+            ..AssetSlot::zeroed()
+        }
+    }
+
+    #[test]
+    fn nav_known_answer() {
+        let mut v = vault();
+        v.assets[0] = asset(2, 2_000_000_000, 9); // 2 SOL
+        v.assets[1] = asset(3, 50_000_000, 8); // 0.5 BTC
+        v.num_assets = 2;
+        let prices = [
+            OraclePrice { price: 15_000_000_000, conf: 0, expo: -8, publish_time: 0 }, // $150
+            OraclePrice { price: 6_000_000_000_000, conf: 0, expo: -8, publish_time: 0 }, // $60,000
+        ];
+        let nav = v.nav(|i, _| Ok(prices[i]), Rounding::Down).unwrap();
+        // 1 USDC + 300 USDC + 30,000 USDC
+        assert_eq!(nav, 1_000_000 + 300_000_000 + 30_000_000_000);
+        // an oracle failure propagates
+        assert_eq!(v.nav(|_, _| Err(CoreError::OracleStale), Rounding::Down), Err(CoreError::OracleStale));
+    }
+
+    #[test]
+    fn registry_rules() {
+        let mut v = vault();
+        v.assets[0] = asset(2, 0, 9);
+        v.assets[1] = asset(3, 0, 9);
+        v.num_assets = 2;
+        assert_eq!(v.check_registry(), Ok(()));
+        let mut dup = v;
+        dup.assets[1].mint = [2; 32];
+        assert_eq!(dup.check_registry(), Err(CoreError::InvariantViolated));
+        let mut base = v;
+        base.assets[1].mint = base.base_mint;
+        assert_eq!(base.check_registry(), Err(CoreError::InvariantViolated));
+        let mut stray = v;
+        stray.assets[5].quantity = 1;
+        assert_eq!(stray.check_registry(), Err(CoreError::InvariantViolated));
+        let mut no_dead = v;
+        no_dead.dead_shares = 0;
+        assert_eq!(no_dead.invariant(), Err(CoreError::InvariantViolated));
+        assert_eq!(VaultState::check_reconciled(10, 9), Err(CoreError::InvariantViolated));
+        assert_eq!(VaultState::check_reconciled(10, 11), Ok(()));
+    }
+}

@@ -1,0 +1,371 @@
+//! Project tasks. `cargo xtask <task>` (alias in `.cargo/config.toml`).
+//!
+//! | task        | what it does |
+//! |-------------|--------------|
+//! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` |
+//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, and the `.so` integration tests) |
+//! | `demo`      | `build-sbf`, then the full vault lifecycle on an embedded SVM (litesvm) |
+//! | `bench`     | `build-sbf`, then the compute-unit table (`--update-readme` rewrites README's table) |
+//!
+//! The SBF toolchain is assembled only from rustup and crates.io, because Solana's
+//! platform-tools releases cannot be downloaded everywhere:
+//! - a pinned nightly rustc (its LLVM has a working BPF backend) with `rust-src`;
+//! - `sbpf-linker` from crates.io, which turns the BPF objects into an SBPF v0 ELF;
+//! - a patched copy of the nightly's std sources that knows `target_os = "solana"`;
+//! - a JSON target spec (`bpfel-unknown-none` with `os = "solana"`).
+//!
+//! Everything lands in `$RPV_SBF_HOME` (default `~/.cache/rpv-sbf`), keyed by version, so a
+//! second run only asks cargo whether the program changed.
+
+mod stdpatch;
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::{exit, Command},
+    time::Instant,
+};
+
+/// Nightly whose LLVM (23) BPF backend compiles Anchor 1.x without "aggregate returns" errors.
+const NIGHTLY: &str = "nightly-2026-10-30";
+const SBPF_LINKER_VERSION: &str = "0.2.6";
+/// Bump when `stdpatch` changes, so an old patched copy is not reused.
+const STD_PATCH_REVISION: u32 = 1;
+const PROGRAM_PACKAGE: &str = "rpv-vault";
+const PROGRAM_SO: &str = "rpv_vault.so";
+
+/// Syscalls the program may call. sbpf-linker must see them exported, otherwise it internalises
+/// the declarations and drops their arguments.
+const SYSCALLS: &[&str] = &[
+    "abort",
+    "sol_alt_bn128_compression",
+    "sol_alt_bn128_group_op",
+    "sol_big_mod_exp",
+    "sol_blake3",
+    "sol_create_program_address",
+    "sol_curve_group_op",
+    "sol_curve_multiscalar_mul",
+    "sol_curve_pairing_map",
+    "sol_curve_validate_point",
+    "sol_get_clock_sysvar",
+    "sol_get_epoch_rewards_sysvar",
+    "sol_get_epoch_schedule_sysvar",
+    "sol_get_epoch_stake",
+    "sol_get_fees_sysvar",
+    "sol_get_last_restart_slot",
+    "sol_get_processed_sibling_instruction",
+    "sol_get_rent_sysvar",
+    "sol_get_return_data",
+    "sol_get_stack_height",
+    "sol_get_sysvar",
+    "sol_invoke_signed_c",
+    "sol_invoke_signed_rust",
+    "sol_keccak256",
+    "sol_log_",
+    "sol_log_64_",
+    "sol_log_compute_units_",
+    "sol_log_data",
+    "sol_log_pubkey",
+    "sol_memcmp_",
+    "sol_memcpy_",
+    "sol_memmove_",
+    "sol_memset_",
+    "sol_panic_",
+    "sol_poseidon",
+    "sol_remaining_compute_units",
+    "sol_secp256k1_recover",
+    "sol_set_return_data",
+    "sol_sha256",
+    "sol_try_find_program_address",
+];
+
+const TARGET_SPEC: &str = r#"{
+  "arch": "bpf",
+  "os": "solana",
+  "vendor": "solana",
+  "atomic-cas": true,
+  "crt-objects-fallback": "false",
+  "data-layout": "e-m:e-p:64:64-i64:64-i128:128-n32:64-S128",
+  "dynamic-linking": true,
+  "linker-flavor": "bpf",
+  "linker-is-gnu": false,
+  "llvm-target": "bpfel",
+  "max-atomic-width": 64,
+  "merge-functions": "disabled",
+  "no-builtins": true,
+  "obj-is-bitcode": true,
+  "panic-strategy": "abort",
+  "position-independent-executables": true,
+  "singlethread": true,
+  "target-pointer-width": 64,
+  "target-c-int-width": 32,
+  "target-endian": "little"
+}
+"#;
+
+type Res<T> = Result<T, String>;
+
+fn main() {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let result = match task {
+        "build-sbf" => build_sbf().map(|_| ()),
+        "test" => build_sbf().and_then(|so| run_tests(&so, rest)),
+        "demo" => build_sbf().and_then(|so| run_demo(&so, rest)),
+        "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
+        "help" | "-h" | "--help" => {
+            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme]>");
+            Ok(())
+        }
+        other => Err(format!(
+            "unknown task `{other}`; expected one of: build-sbf, test, demo, bench"
+        )),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask error: {e}");
+        exit(1);
+    }
+}
+
+fn root() -> PathBuf {
+    // xtask/Cargo.toml sits one level below the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent directory")
+        .to_path_buf()
+}
+
+fn sbf_home() -> Res<PathBuf> {
+    if let Ok(p) = env::var("RPV_SBF_HOME") {
+        return Ok(PathBuf::from(p));
+    }
+    let base = env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| env::var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map_err(|_| "neither RPV_SBF_HOME, XDG_CACHE_HOME nor HOME is set".to_string())?;
+    Ok(base.join("rpv-sbf"))
+}
+
+fn step(name: &str) {
+    eprintln!("[xtask] {name}");
+}
+
+/// Runs a command, streaming its output; an error names the step and the command.
+fn run(what: &str, cmd: &mut Command) -> Res<()> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what}: command failed ({status}): {cmd:?}"))
+    }
+}
+
+fn output(what: &str, cmd: &mut Command) -> Res<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what}: {cmd:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// 1. The pinned nightly with rust-src, through rustup.
+fn ensure_nightly() -> Res<PathBuf> {
+    let sysroot = |()| {
+        output(
+            "nightly sysroot",
+            Command::new("rustc").arg(format!("+{NIGHTLY}")).args(["--print", "sysroot"]),
+        )
+        .map(PathBuf::from)
+    };
+    let have_src = |s: &Path| s.join("lib/rustlib/src/rust/library/std/src/lib.rs").is_file();
+    if let Ok(s) = sysroot(()) {
+        if have_src(&s) {
+            return Ok(s);
+        }
+    }
+    step(&format!("installing {NIGHTLY} with rust-src (rustup)"));
+    run(
+        "rustup toolchain install (needs rustup and access to its release server)",
+        Command::new("rustup").args([
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+            "--component",
+            "rust-src",
+            "--no-self-update",
+        ]),
+    )?;
+    let s = sysroot(())?;
+    if !have_src(&s) {
+        return Err(format!("{NIGHTLY} is installed but has no rust-src under {}", s.display()));
+    }
+    Ok(s)
+}
+
+/// 2. sbpf-linker from crates.io, pinned and `--locked`, built with the nightly (it dlopens that
+/// toolchain's libLLVM at link time).
+fn ensure_linker(home: &Path) -> Res<PathBuf> {
+    let root = home.join(format!("sbpf-linker-{SBPF_LINKER_VERSION}"));
+    let bin = root.join("bin/sbpf-linker");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    step(&format!("installing sbpf-linker {SBPF_LINKER_VERSION} from crates.io (about a minute)"));
+    run(
+        "cargo install sbpf-linker",
+        Command::new("cargo")
+            .arg(format!("+{NIGHTLY}"))
+            .args(["install", "sbpf-linker", "--locked", "--version"])
+            .arg(format!("={SBPF_LINKER_VERSION}"))
+            .arg("--root")
+            .arg(&root),
+    )?;
+    if !bin.is_file() {
+        return Err(format!("cargo install reported success but {} is missing", bin.display()));
+    }
+    Ok(bin)
+}
+
+/// 3. A patched copy of the nightly's std sources.
+fn ensure_std(home: &Path, sysroot: &Path) -> Res<PathBuf> {
+    let dir = home.join(format!("std-{NIGHTLY}-r{STD_PATCH_REVISION}"));
+    let library = dir.join("library");
+    let done = dir.join(".complete");
+    if done.is_file() {
+        return Ok(library);
+    }
+    step("copying and patching std sources for target_os = \"solana\"");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    run(
+        "copy rust-src",
+        Command::new("cp")
+            .arg("-r")
+            .arg(sysroot.join("lib/rustlib/src/rust/library"))
+            .arg(&dir),
+    )?;
+    stdpatch::apply(&library)?;
+    std::fs::write(&done, NIGHTLY).map_err(|e| format!("write {}: {e}", done.display()))?;
+    Ok(library)
+}
+
+/// 4. The target spec (rewritten only when it differs, to keep cargo's fingerprints stable).
+fn ensure_spec(home: &Path) -> Res<PathBuf> {
+    let spec = home.join("bpfel-solana-solana.json");
+    if std::fs::read_to_string(&spec).ok().as_deref() != Some(TARGET_SPEC) {
+        std::fs::create_dir_all(home).map_err(|e| format!("create {}: {e}", home.display()))?;
+        std::fs::write(&spec, TARGET_SPEC).map_err(|e| format!("write {}: {e}", spec.display()))?;
+    }
+    Ok(spec)
+}
+
+/// Builds the program and returns the path of the `.so`.
+fn build_sbf() -> Res<PathBuf> {
+    let t0 = Instant::now();
+    let home = sbf_home()?;
+    let sysroot = ensure_nightly()?;
+    let linker = ensure_linker(&home)?;
+    let library = ensure_std(&home, &sysroot)?;
+    let spec = ensure_spec(&home)?;
+    step(&format!("building {PROGRAM_PACKAGE} for SBF"));
+    let mut rustflags = vec![
+        format!("-C linker={}", linker.display()),
+        "-C passes=lower-atomic".into(), // SBPF has no atomics
+        "-C panic=abort".into(),
+        "-C target-cpu=v2".into(), // ≈40 % fewer CU than the generic cpu
+        "-C target-feature=+allows-misaligned-mem-access".into(),
+        "-C link-arg=--llvm-args=-bpf-stack-size=4096".into(),
+        "-C link-arg=--llvm-args=--disable-movsx".into(),
+        "-C link-arg=--llvm-args=--disable-ldsx".into(),
+        "-C link-arg=--arch=v0".into(),
+    ];
+    rustflags.push(format!("-C link-arg=--export={}", SYSCALLS.join(",")));
+    let root = root();
+    run(
+        "SBF build",
+        Command::new("cargo")
+            .current_dir(&root)
+            .arg(format!("+{NIGHTLY}"))
+            .args(["build", "--locked", "--release", "-Zjson-target-spec"])
+            .args(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=compiler-builtins-mem"])
+            .arg("--target")
+            .arg(&spec)
+            .args(["--package", PROGRAM_PACKAGE])
+            // the std of a JSON target would otherwise be `restricted_std`
+            .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
+            // makes -Zbuild-std compile the patched copy
+            .env("__CARGO_TESTS_ONLY_SRC_ROOT", &library)
+            .env("RUSTFLAGS", rustflags.join(" "))
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("RUSTC")
+            // another libLLVM on the path could be picked up by sbpf-linker
+            .env_remove("LD_LIBRARY_PATH"),
+    )?;
+    // sbpf-linker writes target/deploy/<crate>.so relative to the working directory.
+    let so = root.join("target/deploy").join(PROGRAM_SO);
+    if !so.is_file() {
+        return Err(format!("the build finished but {} was not written", so.display()));
+    }
+    step(&format!("{} ready ({:.1}s)", so.display(), t0.elapsed().as_secs_f64()));
+    Ok(so)
+}
+
+fn host_cargo(root: &Path, so: &Path) -> Command {
+    let mut c = Command::new("cargo");
+    c.current_dir(root)
+        .env("RPV_PROGRAM_SO", so)
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC");
+    c
+}
+
+fn run_tests(so: &Path, rest: &[String]) -> Res<()> {
+    step("running the test suite (core, SDK, CLI, and the .so in solana-program-test)");
+    run(
+        "tests",
+        host_cargo(&root(), so).args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE]).args(rest),
+    )
+}
+
+fn run_demo(so: &Path, rest: &[String]) -> Res<()> {
+    run(
+        "demo",
+        host_cargo(&root(), so)
+            .args(["run", "--locked", "--quiet", "--package", "rpv-cli", "--bin", "rpv", "--", "demo", "--program"])
+            .arg(so)
+            .args(rest),
+    )
+}
+
+fn run_bench(so: &Path, rest: &[String]) -> Res<()> {
+    let root = root();
+    let table = output(
+        "benchmark",
+        host_cargo(&root, so).args(["run", "--locked", "--quiet", "--package", "rpv-tests", "--bin", "cu-bench"]),
+    )?;
+    println!("{table}");
+    if rest.iter().any(|a| a == "--update-readme") {
+        let readme = root.join("README.md");
+        let text = std::fs::read_to_string(&readme).map_err(|e| format!("read README.md: {e}"))?;
+        let (begin, end) = ("<!-- cu-table:begin -->", "<!-- cu-table:end -->");
+        let (Some(a), Some(b)) = (text.find(begin), text.find(end)) else {
+            return Err(format!("README.md has no `{begin}` … `{end}` markers"));
+        };
+        let new = format!("{}{begin}\n{table}\n{}", &text[..a], &text[b..]);
+        std::fs::write(&readme, new).map_err(|e| format!("write README.md: {e}"))?;
+        step("README.md CU table updated");
+    }
+    Ok(())
+}
