@@ -1,1 +1,474 @@
+//! Test harness: the built `rpv_vault.so` loaded by the BPF loader into solana-program-test's
+//! bank (no native `processor!`), the mainnet token programs shipped with it (p-token,
+//! Token-2022), real SPL mints and token accounts created through those programs, and Pyth
+//! `PriceUpdateV2` accounts with the receiver's exact byte layout, owned by the receiver id.
 
+use std::{collections::HashSet, path::PathBuf};
+
+use rpv_core::state::VaultState;
+use rpv_sdk::{
+    events::{parse_logs, Event},
+    ix, pda, pyth, spl, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID,
+};
+use solana_account::{Account, AccountSharedData};
+use solana_clock::Clock;
+use solana_instruction::{error::InstructionError, Instruction};
+use solana_keypair::Keypair;
+use solana_program_test::{ProgramTest, ProgramTestContext};
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+pub mod errors;
+
+/// Path of the program under test: `$RPV_PROGRAM_SO`, else `<workspace>/target/deploy/rpv_vault.so`.
+pub fn program_so() -> PathBuf {
+    std::env::var_os("RPV_PROGRAM_SO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/rpv_vault.so"))
+}
+
+/// Result of one transaction.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Result<(), TransactionError>,
+    pub cu: u64,
+    pub logs: Vec<String>,
+}
+
+impl Outcome {
+    pub fn ok(&self) -> &Self {
+        assert!(self.result.is_ok(), "transaction failed: {:?}\n{}", self.result, self.logs.join("\n"));
+        self
+    }
+
+    /// The program's custom error code, if the transaction failed with one.
+    pub fn custom_code(&self) -> Option<u32> {
+        match &self.result {
+            Err(TransactionError::InstructionError(_, InstructionError::Custom(c))) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// Asserts the transaction failed with the vault error `name`: the custom code must be the
+    /// one the SDK's table gives for `name`, and the program's log must name it.
+    pub fn assert_error(&self, name: &str) {
+        let code = errors::code(name).unwrap_or_else(|| panic!("unknown vault error {name}"));
+        assert_eq!(
+            self.custom_code(),
+            Some(code),
+            "expected {name} ({code}), got {:?}\n{}",
+            self.result,
+            self.logs.join("\n")
+        );
+        assert!(
+            self.logs.iter().any(|l| l.contains(&format!("Error Code: {name}."))),
+            "log does not name {name}:\n{}",
+            self.logs.join("\n")
+        );
+    }
+
+    pub fn events(&self) -> Vec<Event> {
+        parse_logs(&self.logs)
+    }
+}
+
+pub struct Env {
+    pub ctx: ProgramTestContext,
+    seen: HashSet<solana_transaction::Signature>,
+}
+
+impl Env {
+    pub async fn new() -> Self {
+        let so = program_so();
+        let elf = std::fs::read(&so).unwrap_or_else(|e| {
+            panic!("cannot read {}: {e}. Build it with `cargo xtask build-sbf` (or run `cargo xtask test`).", so.display())
+        });
+        let mut pt = ProgramTest::default();
+        pt.prefer_bpf(true);
+        // exactly what ProgramTest::add_program does for a BPF program, from our own path
+        pt.add_account(
+            PROGRAM_ID,
+            Account {
+                lamports: 1_000_000_000_000,
+                data: elf,
+                owner: solana_sdk_ids_bpf_loader(),
+                executable: true,
+                rent_epoch: 0,
+            },
+        );
+        let ctx = pt.start_with_context().await;
+        Self { ctx, seen: HashSet::new() }
+    }
+
+    pub fn payer(&self) -> Keypair {
+        self.ctx.payer.insecure_clone()
+    }
+
+    /// Sends one transaction (payer = the test payer) and returns its outcome.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Outcome {
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        let mut tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
+        if !self.seen.insert(tx.signatures[0]) {
+            // the identical transaction was sent before: a new blockhash makes it distinct
+            self.ctx.last_blockhash = self.ctx.get_new_latest_blockhash().await.expect("blockhash");
+            tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, self.ctx.last_blockhash);
+            self.seen.insert(tx.signatures[0]);
+        }
+        let r = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks client");
+        let md = r.metadata.unwrap_or_else(|| panic!("no metadata: {:?}", r.result));
+        Outcome { result: r.result, cu: md.compute_units_consumed, logs: md.log_messages }
+    }
+
+    pub async fn clock(&mut self) -> Clock {
+        self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock")
+    }
+
+    pub async fn now(&mut self) -> i64 {
+        self.clock().await.unix_timestamp
+    }
+
+    /// Moves the cluster clock's unix timestamp by `seconds` (slot unchanged).
+    pub async fn advance_time(&mut self, seconds: i64) {
+        let mut c = self.clock().await;
+        c.unix_timestamp += seconds;
+        self.ctx.set_sysvar(&c);
+    }
+
+    pub async fn data(&mut self, key: &Pubkey) -> Option<Vec<u8>> {
+        self.ctx.banks_client.get_account(*key).await.expect("get_account").map(|a| a.data)
+    }
+
+    pub async fn account(&mut self, key: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*key).await.expect("get_account")
+    }
+
+    pub fn set_account(&mut self, key: &Pubkey, account: Account) {
+        self.ctx.set_account(key, &AccountSharedData::from(account));
+    }
+
+    pub async fn token_amount(&mut self, key: &Pubkey) -> u64 {
+        spl::amount(&self.data(key).await.expect("token account exists"))
+    }
+
+    pub async fn mint_supply(&mut self, key: &Pubkey) -> u64 {
+        spl::supply(&self.data(key).await.expect("mint exists"))
+    }
+
+    pub async fn vault(&mut self, key: &Pubkey) -> VaultState {
+        rpv_sdk::decode_vault(&self.data(key).await.expect("vault exists")).expect("vault decodes")
+    }
+
+    pub async fn fund(&mut self, to: &Pubkey, lamports: u64) {
+        let payer = self.payer().pubkey();
+        self.send(&[spl::transfer_lamports(&payer, to, lamports)], &[]).await.ok();
+    }
+
+    /// A new mint (authority = test payer) under `token_program`.
+    pub async fn create_mint(&mut self, token_program: &Pubkey, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer().pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(spl::MINT_LEN as usize);
+        self.send(
+            &[
+                spl::create_account(&payer, &mint.pubkey(), rent, spl::MINT_LEN, token_program),
+                spl::initialize_mint2(token_program, &mint.pubkey(), &payer, decimals),
+            ],
+            &[&mint],
+        )
+        .await
+        .ok();
+        mint.pubkey()
+    }
+
+    pub async fn create_token_account(&mut self, token_program: &Pubkey, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let acct = Keypair::new();
+        let payer = self.payer().pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(spl::TOKEN_ACCOUNT_LEN as usize);
+        self.send(
+            &[
+                spl::create_account(&payer, &acct.pubkey(), rent, spl::TOKEN_ACCOUNT_LEN, token_program),
+                spl::initialize_account3(token_program, &acct.pubkey(), mint, owner),
+            ],
+            &[&acct],
+        )
+        .await
+        .ok();
+        acct.pubkey()
+    }
+
+    pub async fn mint_to(&mut self, token_program: &Pubkey, mint: &Pubkey, to: &Pubkey, amount: u64) {
+        let payer = self.payer().pubkey();
+        self.send(&[spl::mint_to(token_program, mint, to, &payer, amount)], &[]).await.ok();
+    }
+
+    /// Writes a Pyth `PriceUpdateV2` account (owner: the Pyth receiver program).
+    pub fn set_pyth(&mut self, key: &Pubkey, data: Vec<u8>) {
+        self.set_pyth_owned(key, data, PYTH_RECEIVER_PROGRAM_ID);
+    }
+
+    pub fn set_pyth_owned(&mut self, key: &Pubkey, data: Vec<u8>, owner: Pubkey) {
+        self.set_account(key, Account { lamports: 10_000_000, data, owner, executable: false, rent_epoch: 0 });
+    }
+}
+
+fn solana_sdk_ids_bpf_loader() -> Pubkey {
+    Pubkey::from_str_const("BPFLoader2111111111111111111111111111111111")
+}
+
+/// One spot asset of a test vault.
+#[derive(Clone, Debug)]
+pub struct TestAsset {
+    pub mint: Pubkey,
+    pub token_program: Pubkey,
+    pub decimals: u8,
+    pub oracle: Pubkey,
+    pub feed: [u8; 32],
+    /// Current price mantissa and exponent written to the oracle.
+    pub price: i64,
+    pub conf: u64,
+    pub expo: i32,
+}
+
+pub struct User {
+    pub kp: Keypair,
+    pub base_token: Pubkey,
+    pub share_token: Pubkey,
+}
+
+/// A vault with its base mint, assets and oracles.
+pub struct Fixture {
+    pub env: Env,
+    pub admin: Keypair,
+    pub base_mint: Pubkey,
+    pub base_program: Pubkey,
+    pub base_decimals: u8,
+    pub vault: Pubkey,
+    pub vault_id: u64,
+    pub assets: Vec<TestAsset>,
+    pub admin_base_token: Pubkey,
+}
+
+pub const SEED_DEPOSIT: u64 = 1_000_000;
+pub const DEFAULT_CAP: u64 = 1_000_000_000_000_000;
+pub const DEFAULT_MIN: u64 = 1_000;
+
+/// Asset `i` of a generated vault: decimals cycle 9, 8, 6; price $(10·(i+1)).5 at expo −8.
+pub fn asset_params(i: usize) -> (u8, i64) {
+    let decimals = [9u8, 8, 6][i % 3];
+    let price = (10 * (i as i64 + 1)) * 100_000_000 + 50_000_000;
+    (decimals, price)
+}
+
+impl Fixture {
+    /// A vault with no assets yet (base: SPL Token, 6 decimals).
+    pub async fn empty() -> Self {
+        Self::empty_with(TOKEN_PROGRAM_ID).await
+    }
+
+    pub async fn empty_with(base_program: Pubkey) -> Self {
+        let mut env = Env::new().await;
+        let admin = Keypair::new();
+        env.fund(&admin.pubkey(), 10_000_000_000).await;
+        let base_decimals = 6;
+        let base_mint = env.create_mint(&base_program, base_decimals).await;
+        let admin_base_token = env.create_token_account(&base_program, &base_mint, &admin.pubkey()).await;
+        env.mint_to(&base_program, &base_mint, &admin_base_token, 1_000_000_000_000).await;
+        let vault_id = 7;
+        let mut f = Self {
+            env,
+            admin,
+            base_mint,
+            base_program,
+            base_decimals,
+            vault: pda::vault(&Pubkey::default(), 0).0,
+            vault_id,
+            assets: vec![],
+            admin_base_token,
+        };
+        f.vault = pda::vault(&f.admin.pubkey(), vault_id).0;
+        f
+    }
+
+    pub fn init_args(&self) -> ix::InitializeVaultArgs {
+        ix::InitializeVaultArgs { vault_id: self.vault_id, deposit_cap: DEFAULT_CAP, min_deposit: DEFAULT_MIN, seed_deposit: SEED_DEPOSIT }
+    }
+
+    pub fn init_ix(&self, args: ix::InitializeVaultArgs) -> Instruction {
+        ix::initialize_vault(&self.admin.pubkey(), &self.base_mint, &self.base_program, &self.admin_base_token, args)
+    }
+
+    pub async fn initialize(&mut self, args: ix::InitializeVaultArgs) -> Outcome {
+        let ix = self.init_ix(args);
+        let admin = self.admin.insecure_clone();
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    /// Initialised vault with `n` spot assets (SPL Token mints, fresh Pyth prices).
+    pub async fn with_assets(n: usize) -> Self {
+        let mut f = Self::empty().await;
+        f.initialize(f.init_args()).await.ok();
+        for i in 0..n {
+            let (decimals, price) = asset_params(i);
+            let a = f.new_asset(TOKEN_PROGRAM_ID, decimals, price).await;
+            f.add_asset(&a, Self::asset_args(&a)).await.ok();
+            f.assets.push(a);
+        }
+        f
+    }
+
+    /// Creates a mint and a fresh oracle for it (not registered).
+    pub async fn new_asset(&mut self, token_program: Pubkey, decimals: u8, price: i64) -> TestAsset {
+        let mint = self.env.create_mint(&token_program, decimals).await;
+        let oracle = Pubkey::new_unique();
+        let feed = pyth::feed_id(&oracle.to_string());
+        let a = TestAsset { mint, token_program, decimals, oracle, feed, price, conf: price as u64 / 1_000, expo: -8 };
+        self.write_oracle(&a, 0).await;
+        a
+    }
+
+    /// Writes asset `a`'s oracle with its current price, published `age` seconds ago.
+    pub async fn write_oracle(&mut self, a: &TestAsset, age: i64) {
+        let now = self.env.now().await;
+        let data = pyth::price_update(a.feed, a.price, a.conf, a.expo, now - age, 1);
+        self.env.set_pyth(&a.oracle, data);
+    }
+
+    /// Re-publishes every registered asset's oracle at the current clock.
+    pub async fn refresh_oracles(&mut self) {
+        for a in self.assets.clone() {
+            self.write_oracle(&a, 0).await;
+        }
+    }
+
+    pub async fn set_price(&mut self, i: usize, price: i64) {
+        self.assets[i].price = price;
+        self.assets[i].conf = price as u64 / 1_000;
+        let a = self.assets[i].clone();
+        self.write_oracle(&a, 0).await;
+    }
+
+    pub fn asset_args(a: &TestAsset) -> ix::AddAssetArgs {
+        ix::AddAssetArgs { oracle_kind: 0, feed_id: a.feed, max_oracle_age: 60, max_conf_bps: 200, risk_budget: 62_500_000 }
+    }
+
+    pub fn add_asset_ix(&self, a: &TestAsset, args: ix::AddAssetArgs) -> Instruction {
+        ix::add_asset(&self.admin.pubkey(), &self.vault, &a.mint, &a.token_program, &a.oracle, args)
+    }
+
+    pub async fn add_asset(&mut self, a: &TestAsset, args: ix::AddAssetArgs) -> Outcome {
+        let ix = self.add_asset_ix(a, args);
+        let admin = self.admin.insecure_clone();
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    pub async fn state(&mut self) -> VaultState {
+        let v = self.vault;
+        self.env.vault(&v).await
+    }
+
+    /// A user with SOL, `base_amount` base tokens and an empty share token account.
+    pub async fn user(&mut self, base_amount: u64) -> User {
+        let kp = Keypair::new();
+        self.env.fund(&kp.pubkey(), 1_000_000_000).await;
+        let base_token = self.env.create_token_account(&self.base_program, &self.base_mint, &kp.pubkey()).await;
+        if base_amount > 0 {
+            let (p, m) = (self.base_program, self.base_mint);
+            self.env.mint_to(&p, &m, &base_token, base_amount).await;
+        }
+        let share_mint = pda::share_mint(&self.vault).0;
+        let share_token = self.env.create_token_account(&TOKEN_PROGRAM_ID, &share_mint, &kp.pubkey()).await;
+        User { kp, base_token, share_token }
+    }
+
+    pub async fn deposit_ix(&mut self, u: &User, amount: u64, min_shares: u64) -> Instruction {
+        let s = self.state().await;
+        ix::deposit(&u.kp.pubkey(), &self.vault, &s, &u.base_token, &u.share_token, amount, min_shares)
+    }
+
+    pub async fn withdraw_ix(&mut self, u: &User, shares: u64, min_amount: u64) -> Instruction {
+        let s = self.state().await;
+        ix::withdraw(&u.kp.pubkey(), &self.vault, &s, &u.base_token, &u.share_token, shares, min_amount)
+    }
+
+    pub async fn deposit(&mut self, u: &User, amount: u64, min_shares: u64) -> Outcome {
+        let ix = self.deposit_ix(u, amount, min_shares).await;
+        self.env.send(&[ix], &[&u.kp]).await
+    }
+
+    pub async fn withdraw(&mut self, u: &User, shares: u64, min_amount: u64) -> Outcome {
+        let ix = self.withdraw_ix(u, shares, min_amount).await;
+        self.env.send(&[ix], &[&u.kp]).await
+    }
+
+    pub fn share_mint(&self) -> Pubkey {
+        pda::share_mint(&self.vault).0
+    }
+
+    pub fn base_vault(&self) -> Pubkey {
+        pda::token_account(&self.vault, &self.base_mint).0
+    }
+
+    /// Total shares (share mint supply + dead shares).
+    pub async fn total_shares(&mut self) -> u64 {
+        let sm = self.share_mint();
+        let supply = self.env.mint_supply(&sm).await;
+        supply + self.state().await.dead_shares
+    }
+}
+
+impl Outcome {
+    /// Asserts an Anchor framework error (e.g. 3010 AccountNotSigner, 3007 wrong owner).
+    pub fn assert_anchor_error(&self, code: u32) {
+        assert_eq!(self.custom_code(), Some(code), "expected Anchor error {code}, got {:?}\n{}", self.result, self.logs.join("\n"));
+    }
+
+    /// Asserts the transaction failed (for failures raised by another program, e.g. the token
+    /// program refusing a transfer signed by the wrong owner).
+    pub fn assert_failed(&self) {
+        assert!(self.result.is_err(), "transaction unexpectedly succeeded:\n{}", self.logs.join("\n"));
+    }
+}
+
+impl Fixture {
+    /// Test set-up only: gives the vault accounted `quantities` of its assets, minting the same
+    /// real tokens into its token accounts (as a future rebalance would leave it).
+    pub async fn set_holdings(&mut self, quantities: &[u64]) {
+        let key = self.vault;
+        let mut acct = self.env.account(&key).await.unwrap();
+        let mut s = rpv_sdk::decode_vault(&acct.data).unwrap();
+        for (i, q) in quantities.iter().enumerate() {
+            let a = self.assets[i].clone();
+            let ta = pda::token_account(&self.vault, &a.mint).0;
+            let have = self.env.token_amount(&ta).await;
+            if *q > have {
+                self.env.mint_to(&a.token_program, &a.mint, &ta, q - have).await;
+            }
+            s.assets[i].quantity = *q;
+        }
+        acct.data[8..].copy_from_slice(bytemuck::bytes_of(&s));
+        self.env.set_account(&key, acct);
+    }
+
+    /// Test set-up only: overwrites the vault state.
+    pub async fn write_state(&mut self, s: &VaultState) {
+        let key = self.vault;
+        let mut acct = self.env.account(&key).await.unwrap();
+        acct.data[8..].copy_from_slice(bytemuck::bytes_of(s));
+        self.env.set_account(&key, acct);
+    }
+
+    /// NAV computed off-chain with the core crate from the oracle accounts as written.
+    pub async fn nav(&mut self, round: rpv_core::math::Rounding) -> u64 {
+        let s = self.state().await;
+        let prices: Vec<_> = self
+            .assets
+            .iter()
+            .map(|a| rpv_core::pyth::OraclePrice { price: a.price as u64, conf: a.conf, expo: a.expo, publish_time: 0 })
+            .collect();
+        s.nav(|i, _| Ok(prices[i]), round).unwrap()
+    }
+}

@@ -15,6 +15,8 @@ pub enum CoreError {
     OracleStale,
     OracleTimestampInFuture,
     OracleConfidenceTooWide,
+    /// A remaining account is not the oracle registered for the asset at that position.
+    OracleAccountMismatch,
     // tokens
     InvalidTokenAccount,
     InvalidMint,

@@ -1,1 +1,58 @@
+//! # rpv-vault — real-time risk-parity vault
+//!
+//! Dispatch only; each instruction lives in `instructions/<name>.rs`, opening with the
+//! `/// Specification:` list of the rules it enforces. Maths, oracle decoding and the state
+//! layout live in the `rpv-core` crate.
+//!
+//! | instruction | who | what |
+//! |---|---|---|
+//! | [`initialize_vault`](rpv_vault::initialize_vault) | admin | creates the vault, share mint and base token account; seed deposit → dead shares |
+//! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits and risk budget |
+//! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles |
+//! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles |
+#![allow(unexpected_cfgs)]
 
+use anchor_lang::prelude::*;
+use solana_compiler_builtins as _;
+
+pub mod cpi;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod oracle;
+pub mod state;
+
+use instructions::*;
+
+declare_id!("B3PpQqpNYG2egJu63xKf2HC7EEEJzFJBxEareUH5Ka8");
+
+#[program]
+pub mod rpv_vault {
+    use super::*;
+
+    /// Creates a vault. Accounts: admin (signer, payer), vault PDA, authority PDA, base mint,
+    /// share mint PDA, base token account PDA, admin's base token account, base token program,
+    /// SPL Token program, system program.
+    pub fn initialize_vault(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Result<()> {
+        instructions::initialize_vault::handler(ctx, args)
+    }
+
+    /// Registers a spot asset. Accounts: admin (signer, payer), vault, authority, mint, token
+    /// account PDA, oracle, the mint's token program, system program.
+    pub fn add_asset(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
+        instructions::add_asset::handler(ctx, args)
+    }
+
+    /// Deposits `amount` base units for at least `min_shares_out` shares. Accounts: user
+    /// (signer), vault, authority, base mint, base token account, share mint, user's base and
+    /// share token accounts, base token program, SPL Token; remaining: one oracle per asset in
+    /// registry order.
+    pub fn deposit<'info>(ctx: Context<'info, Deposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
+        instructions::deposit::handler(ctx, amount, min_shares_out)
+    }
+
+    /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
+        instructions::withdraw::handler(ctx, shares, min_amount_out)
+    }
+}

@@ -1,0 +1,143 @@
+//! Instruction builders. Each lists its accounts in the order the program expects.
+
+use borsh::BorshSerialize;
+use rpv_core::state::VaultState;
+
+use crate::{discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID};
+
+#[derive(BorshSerialize, Clone, Copy, Debug)]
+pub struct InitializeVaultArgs {
+    pub vault_id: u64,
+    pub deposit_cap: u64,
+    pub min_deposit: u64,
+    pub seed_deposit: u64,
+}
+
+#[derive(BorshSerialize, Clone, Copy, Debug)]
+pub struct AddAssetArgs {
+    /// 0 = Pyth `PriceUpdateV2`.
+    pub oracle_kind: u8,
+    pub feed_id: [u8; 32],
+    pub max_oracle_age: u32,
+    pub max_conf_bps: u16,
+    /// Parts per 10^9.
+    pub risk_budget: u64,
+}
+
+fn data(name: &str, args: &impl BorshSerialize) -> Vec<u8> {
+    let mut d = discriminator("global", name).to_vec();
+    args.serialize(&mut d).expect("serialising into a Vec cannot fail");
+    d
+}
+
+/// `initialize_vault`: `admin` signs and pays and provides the seed deposit from
+/// `admin_base_token`.
+pub fn initialize_vault(
+    admin: &Pubkey,
+    base_mint: &Pubkey,
+    base_token_program: &Pubkey,
+    admin_base_token: &Pubkey,
+    args: InitializeVaultArgs,
+) -> Instruction {
+    let (vault, _) = pda::vault(admin, args.vault_id);
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new(*admin, true),
+            AccountMeta::new(vault, false),
+            AccountMeta::new_readonly(pda::authority(&vault).0, false),
+            AccountMeta::new_readonly(*base_mint, false),
+            AccountMeta::new(pda::share_mint(&vault).0, false),
+            AccountMeta::new(pda::token_account(&vault, base_mint).0, false),
+            AccountMeta::new(*admin_base_token, false),
+            AccountMeta::new_readonly(*base_token_program, false),
+            AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data: data("initialize_vault", &args),
+    }
+}
+
+/// `add_asset`: registers `mint` (owned by `token_program`) priced by `oracle`.
+pub fn add_asset(
+    admin: &Pubkey,
+    vault: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    oracle: &Pubkey,
+    args: AddAssetArgs,
+) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new(*admin, true),
+            AccountMeta::new(*vault, false),
+            AccountMeta::new_readonly(pda::authority(vault).0, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new(pda::token_account(vault, mint).0, false),
+            AccountMeta::new_readonly(*oracle, false),
+            AccountMeta::new_readonly(*token_program, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data: data("add_asset", &args),
+    }
+}
+
+/// Accounts shared by `deposit` and `withdraw`, followed by one oracle per registered asset in
+/// registry order (read from the decoded vault state).
+fn flow_accounts(
+    user: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    user_base_token: &Pubkey,
+    user_share_token: &Pubkey,
+) -> Vec<AccountMeta> {
+    let mut a = vec![
+        AccountMeta::new_readonly(*user, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new_readonly(pk(&vault.base_mint), false),
+        AccountMeta::new(pk(&vault.base_vault), false),
+        AccountMeta::new(pk(&vault.share_mint), false),
+        AccountMeta::new(*user_base_token, false),
+        AccountMeta::new(*user_share_token, false),
+        AccountMeta::new_readonly(pk(&vault.base_token_program), false),
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+    ];
+    a.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
+    a
+}
+
+/// `deposit(amount, min_shares_out)`.
+pub fn deposit(
+    user: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    user_base_token: &Pubkey,
+    user_share_token: &Pubkey,
+    amount: u64,
+    min_shares_out: u64,
+) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: flow_accounts(user, vault_key, vault, user_base_token, user_share_token),
+        data: data("deposit", &(amount, min_shares_out)),
+    }
+}
+
+/// `withdraw(shares, min_amount_out)`.
+pub fn withdraw(
+    user: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    user_base_token: &Pubkey,
+    user_share_token: &Pubkey,
+    shares: u64,
+    min_amount_out: u64,
+) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: flow_accounts(user, vault_key, vault, user_base_token, user_share_token),
+        data: data("withdraw", &(shares, min_amount_out)),
+    }
+}

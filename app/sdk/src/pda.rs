@@ -1,0 +1,20 @@
+//! Program-derived addresses (seeds as in `programs/rpv-vault/src/state.rs`).
+
+use crate::{Pubkey, PROGRAM_ID};
+
+pub fn vault(admin: &Pubkey, vault_id: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"vault", admin.as_ref(), &vault_id.to_le_bytes()], &PROGRAM_ID)
+}
+
+pub fn authority(vault: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"authority", vault.as_ref()], &PROGRAM_ID)
+}
+
+pub fn share_mint(vault: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"shares", vault.as_ref()], &PROGRAM_ID)
+}
+
+/// The vault's token account for `mint` (base or asset).
+pub fn token_account(vault: &Pubkey, mint: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"token", vault.as_ref(), mint.as_ref()], &PROGRAM_ID)
+}

@@ -1,0 +1,120 @@
+//! One error enum for the whole program. Codes start at 6000 (Anchor's custom range) and are
+//! stable: new variants are only ever appended.
+
+use anchor_lang::prelude::*;
+use rpv_core::CoreError;
+
+#[error_code]
+pub enum VaultError {
+    // ---- mirrored from rpv_core::CoreError (6000..) ----
+    #[msg("arithmetic overflow")]
+    MathOverflow,
+    #[msg("oracle account is not owned by the Pyth receiver program")]
+    OracleWrongOwner,
+    #[msg("oracle account is not a PriceUpdateV2 account")]
+    OracleInvalidAccount,
+    #[msg("oracle price update is only partially verified")]
+    OracleNotFullyVerified,
+    #[msg("oracle price update is for another feed")]
+    OracleFeedMismatch,
+    #[msg("oracle price is zero or negative")]
+    OracleNonPositivePrice,
+    #[msg("oracle exponent out of the accepted range")]
+    OracleExponentOutOfRange,
+    #[msg("oracle price is older than the asset's maximum age")]
+    OracleStale,
+    #[msg("oracle publish time is ahead of the cluster clock")]
+    OracleTimestampInFuture,
+    #[msg("oracle confidence interval is too wide relative to the price")]
+    OracleConfidenceTooWide,
+    #[msg("remaining account is not the registered oracle of the asset at that position")]
+    OracleAccountMismatch,
+    #[msg("not a valid token account")]
+    InvalidTokenAccount,
+    #[msg("not a valid mint")]
+    InvalidMint,
+    #[msg("mint has a Token-2022 extension the vault does not accept")]
+    UnsupportedMintExtension,
+    #[msg("vault NAV or share supply is zero")]
+    VaultInsolvent,
+    #[msg("operation would mint or burn zero shares")]
+    ZeroShares,
+    #[msg("operation would move zero tokens")]
+    ZeroAmount,
+    #[msg("vault invariant violated")]
+    InvariantViolated,
+    // ---- program (6018..) ----
+    #[msg("signer is not the vault admin")]
+    Unauthorized,
+    #[msg("wrong number of oracle accounts: pass one per registered asset, in registry order")]
+    OracleAccountCount,
+    #[msg("vault authority account does not match the vault")]
+    WrongAuthority,
+    #[msg("base mint does not match the vault")]
+    WrongBaseMint,
+    #[msg("base token account does not match the vault")]
+    WrongBaseVault,
+    #[msg("share mint does not match the vault")]
+    WrongShareMint,
+    #[msg("token program does not match the mint")]
+    WrongTokenProgram,
+    #[msg("token account is for a different mint")]
+    WrongMint,
+    #[msg("deposit limits invalid: need 0 < min_deposit <= deposit_cap")]
+    InvalidDepositLimits,
+    #[msg("initial deposit below the minimum seed")]
+    SeedDepositTooSmall,
+    #[msg("the vault already holds the maximum number of assets")]
+    TooManyAssets,
+    #[msg("asset mint already registered")]
+    AssetAlreadyRegistered,
+    #[msg("the base mint cannot be registered as an asset")]
+    AssetIsBaseMint,
+    #[msg("risk budget must be in (0, 1e9] parts per billion")]
+    InvalidRiskBudget,
+    #[msg("oracle settings invalid: max age must be in 1..=86400 s, max confidence in 1..=10000 bps")]
+    InvalidOracleConfig,
+    #[msg("unsupported oracle kind")]
+    UnsupportedOracleKind,
+    #[msg("deposit below the vault minimum")]
+    DepositBelowMinimum,
+    #[msg("deposit would take NAV above the vault's cap")]
+    DepositCapExceeded,
+    #[msg("result is worse than the caller's slippage bound")]
+    SlippageExceeded,
+    #[msg("vault base balance is too low to pay this withdrawal in the base asset")]
+    InsufficientBaseLiquidity,
+    #[msg("vault received a different amount than transferred")]
+    TransferAmountMismatch,
+    #[msg("account to create already holds data")]
+    AccountAlreadyInUse,
+    #[msg("mint decimals above 18 are not supported")]
+    UnsupportedDecimals,
+    #[msg("share token account holds fewer shares than requested")]
+    InsufficientShares,
+}
+
+impl From<CoreError> for VaultError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::MathOverflow => Self::MathOverflow,
+            CoreError::OracleWrongOwner => Self::OracleWrongOwner,
+            CoreError::OracleInvalidAccount => Self::OracleInvalidAccount,
+            CoreError::OracleNotFullyVerified => Self::OracleNotFullyVerified,
+            CoreError::OracleFeedMismatch => Self::OracleFeedMismatch,
+            CoreError::OracleNonPositivePrice => Self::OracleNonPositivePrice,
+            CoreError::OracleExponentOutOfRange => Self::OracleExponentOutOfRange,
+            CoreError::OracleStale => Self::OracleStale,
+            CoreError::OracleTimestampInFuture => Self::OracleTimestampInFuture,
+            CoreError::OracleConfidenceTooWide => Self::OracleConfidenceTooWide,
+            CoreError::OracleAccountMismatch => Self::OracleAccountMismatch,
+            CoreError::InvalidTokenAccount => Self::InvalidTokenAccount,
+            CoreError::InvalidMint => Self::InvalidMint,
+            CoreError::UnsupportedMintExtension => Self::UnsupportedMintExtension,
+            CoreError::VaultInsolvent => Self::VaultInsolvent,
+            CoreError::ZeroShares => Self::ZeroShares,
+            CoreError::ZeroAmount => Self::ZeroAmount,
+            CoreError::InvariantViolated => Self::InvariantViolated,
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Events: one per state change, emitted with `emit!` (program log, base64 borsh after the
+//! event discriminator). Amounts are base units unless named otherwise.
+
+use anchor_lang::prelude::*;
+
+#[event]
+pub struct VaultInitialized {
+    pub vault: Pubkey,
+    pub admin: Pubkey,
+    pub vault_id: u64,
+    pub base_mint: Pubkey,
+    pub share_mint: Pubkey,
+    pub deposit_cap: u64,
+    pub min_deposit: u64,
+    /// Seed deposit, paid by the admin, against which `dead_shares` were created.
+    pub seed_deposit: u64,
+    pub dead_shares: u64,
+}
+
+#[event]
+pub struct AssetAdded {
+    pub vault: Pubkey,
+    pub index: u8,
+    pub mint: Pubkey,
+    pub token_account: Pubkey,
+    pub oracle: Pubkey,
+    pub feed_id: [u8; 32],
+    pub max_oracle_age: u32,
+    pub max_conf_bps: u16,
+    pub risk_budget: u64,
+}
+
+#[event]
+pub struct Deposited {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub amount: u64,
+    pub shares: u64,
+    /// NAV (rounded up) and total shares the deposit was priced against.
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub base_quantity_after: u64,
+}
+
+#[event]
+pub struct Withdrawn {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub shares: u64,
+    pub amount: u64,
+    /// NAV (rounded down) and total shares the withdrawal was priced against.
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub base_quantity_after: u64,
+}

@@ -1,0 +1,140 @@
+/// Specification:
+/// - Only the vault admin may register an asset (`Unauthorized`).
+/// - The mint must be owned by `token_program` (SPL Token or Token-2022), be initialised, have
+///   at most 18 decimals and only accepted Token-2022 extensions.
+/// - The base mint cannot be an asset (`AssetIsBaseMint`); a mint already registered is refused
+///   (`AssetAlreadyRegistered`); at most `MAX_ASSETS` (16) assets (`TooManyAssets`).
+/// - Oracle settings: kind Pyth (`UnsupportedOracleKind`), max age 1..=86400 s and max
+///   confidence 1..=10000 bps (`InvalidOracleConfig`); risk budget in (0, 1e9]
+///   (`InvalidRiskBudget`).
+/// - The oracle account must pass every check the vault will apply later (owner, layout, full
+///   verification, feed id, positive price, exponent, age, confidence) — a misconfigured feed is
+///   caught at registration, with the same error codes.
+/// - Creates the vault's token account PDA `["token", vault, mint]` owned by the vault
+///   authority; the asset starts with quantity 0.
+/// - Emits `AssetAdded`; the registry check (distinct mints, empty unused slots) holds at the end.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    state::{AssetSlot, OracleKind, MAX_ASSETS, MAX_DECIMALS},
+    token::{self, TOKEN_ACCOUNT_LEN},
+};
+
+use crate::{
+    cpi,
+    error::VaultError,
+    events::AssetAdded,
+    oracle::read_slot_price,
+    state::{same, seeds, Vault},
+};
+
+/// Longest oracle age an asset may be configured with: one day.
+pub const MAX_ORACLE_AGE_LIMIT: u32 = 86_400;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct AddAssetArgs {
+    /// 0 = Pyth `PriceUpdateV2`.
+    pub oracle_kind: u8,
+    pub feed_id: [u8; 32],
+    pub max_oracle_age: u32,
+    pub max_conf_bps: u16,
+    /// Parts per 10^9.
+    pub risk_budget: u64,
+}
+
+#[derive(Accounts)]
+pub struct AddAsset<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: must equal `vault.authority` (checked in `validate`).
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: validated in `validate`.
+    pub mint: UncheckedAccount<'info>,
+    /// CHECK: PDA `["token", vault, mint]`, created here.
+    #[account(mut, seeds = [seeds::TOKEN, vault.key().as_ref(), mint.key().as_ref()], bump)]
+    pub token_account: UncheckedAccount<'info>,
+    /// CHECK: the price account; validated by the oracle reader.
+    pub oracle: UncheckedAccount<'info>,
+    /// CHECK: must be the owner of `mint`.
+    pub token_program: UncheckedAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+impl AddAsset<'_> {
+    pub fn validate(&self, args: &AddAssetArgs) -> Result<u8> {
+        let vault = self.vault.load()?;
+        require!(same(self.admin.key, &vault.admin), VaultError::Unauthorized);
+        require!(same(self.authority.key, &vault.authority), VaultError::WrongAuthority);
+        require!(usize::from(vault.num_assets) < MAX_ASSETS, VaultError::TooManyAssets);
+        let mint_key = self.mint.key.to_bytes();
+        require!(mint_key != vault.base_mint, VaultError::AssetIsBaseMint);
+        require!(vault.find_asset(&mint_key).is_none(), VaultError::AssetAlreadyRegistered);
+        require!(OracleKind::from_u8(args.oracle_kind).is_some(), VaultError::UnsupportedOracleKind);
+        require!(
+            (1..=MAX_ORACLE_AGE_LIMIT).contains(&args.max_oracle_age) && (1..=10_000).contains(&args.max_conf_bps),
+            VaultError::InvalidOracleConfig
+        );
+        require!(
+            args.risk_budget > 0 && args.risk_budget <= rpv_core::state::BUDGET_ONE,
+            VaultError::InvalidRiskBudget
+        );
+        let program = self.token_program.key.to_bytes();
+        require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
+        require!(self.mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
+        let data = self.mint.try_borrow_data()?;
+        let mint = token::parse_mint(&data).map_err(VaultError::from)?;
+        require!(mint.decimals <= MAX_DECIMALS, VaultError::UnsupportedDecimals);
+        token::check_mint_extensions(&data).map_err(VaultError::from)?;
+        Ok(mint.decimals)
+    }
+}
+
+pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
+    let decimals = ctx.accounts.validate(&args)?;
+    let a = &ctx.accounts;
+    let slot = AssetSlot {
+        mint: a.mint.key.to_bytes(),
+        token_account: a.token_account.key.to_bytes(),
+        token_program: a.token_program.key.to_bytes(),
+        oracle: a.oracle.key.to_bytes(),
+        feed_id: args.feed_id,
+        quantity: 0,
+        risk_budget: args.risk_budget,
+        last_publish_time: 0,
+        max_oracle_age: args.max_oracle_age,
+        max_conf_bps: args.max_conf_bps,
+        decimals,
+        oracle_kind: args.oracle_kind,
+        token_bump: ctx.bumps.token_account,
+        _pad: [0; 7],
+        reserved: [0; 64],
+    };
+    // the feed must be usable now
+    let price = read_slot_price(&slot, &a.oracle, Clock::get()?.unix_timestamp).map_err(VaultError::from)?;
+
+    let vault_key = a.vault.key();
+    let mint_key = a.mint.key();
+    let token_seeds: &[&[u8]] = &[seeds::TOKEN, vault_key.as_ref(), mint_key.as_ref(), &[ctx.bumps.token_account]];
+    cpi::create_pda_account(&a.admin, &a.token_account, &a.system_program, a.token_program.key, TOKEN_ACCOUNT_LEN, token_seeds)?;
+    cpi::initialize_account3(&a.token_program, &a.token_account, &a.mint, a.authority.key)?;
+
+    let mut vault = a.vault.load_mut()?;
+    let index = vault.num_assets;
+    vault.assets[usize::from(index)] = AssetSlot { last_publish_time: price.publish_time, ..slot };
+    vault.num_assets = index + 1;
+    vault.check_registry().map_err(VaultError::from)?;
+
+    emit!(AssetAdded {
+        vault: vault_key,
+        index,
+        mint: mint_key,
+        token_account: a.token_account.key(),
+        oracle: a.oracle.key(),
+        feed_id: args.feed_id,
+        max_oracle_age: args.max_oracle_age,
+        max_conf_bps: args.max_conf_bps,
+        risk_budget: args.risk_budget,
+    });
+    Ok(())
+}

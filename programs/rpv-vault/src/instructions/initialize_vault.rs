@@ -1,0 +1,156 @@
+/// Specification:
+/// - The admin signs and pays; the vault is the PDA `["vault", admin, vault_id (u64 LE)]`.
+/// - The base mint must be owned by SPL Token or Token-2022 (`base_token_program` must be that
+///   owner) and be an initialised mint with at most 18 decimals and only accepted Token-2022
+///   extensions (`UnsupportedMintExtension` otherwise).
+/// - Limits: `0 < min_deposit <= deposit_cap` (`InvalidDepositLimits`), and the seed deposit is
+///   at least `MIN_SEED_DEPOSIT` base units and within the cap (`SeedDepositTooSmall`,
+///   `DepositCapExceeded`).
+/// - Creates the share mint PDA `["shares", vault]` (SPL Token, decimals = base decimals, mint
+///   authority = vault authority, no freeze authority) and the base token account PDA
+///   `["token", vault, base_mint]` owned by the vault authority PDA `["authority", vault]`.
+/// - Moves the seed deposit from the admin's base token account into the vault and records it
+///   as `base_quantity`, with the same number of dead shares that nobody owns, so the first
+///   depositor cannot inflate the share price.
+/// - Emits `VaultInitialized`; the vault invariant holds at the end.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    state::{VaultState, MAX_DECIMALS, STATE_VERSION},
+    token::{self, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID},
+};
+
+use crate::{
+    cpi,
+    error::VaultError,
+    events::VaultInitialized,
+    state::{seeds, Vault},
+};
+
+/// Smallest seed deposit (base units) accepted at initialisation.
+pub const MIN_SEED_DEPOSIT: u64 = 1_000;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct InitializeVaultArgs {
+    pub vault_id: u64,
+    pub deposit_cap: u64,
+    pub min_deposit: u64,
+    pub seed_deposit: u64,
+}
+
+#[derive(Accounts)]
+#[instruction(args: InitializeVaultArgs)]
+pub struct InitializeVault<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    #[account(
+        init,
+        payer = admin,
+        space = Vault::SPACE,
+        seeds = [seeds::VAULT, admin.key().as_ref(), &args.vault_id.to_le_bytes()],
+        bump,
+    )]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: PDA `["authority", vault]`; owns the vault's token accounts, signs by seeds.
+    #[account(seeds = [seeds::AUTHORITY, vault.key().as_ref()], bump)]
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: validated in `validate` (owner = base_token_program, mint layout, extensions).
+    pub base_mint: UncheckedAccount<'info>,
+    /// CHECK: PDA `["shares", vault]`, created here.
+    #[account(mut, seeds = [seeds::SHARES, vault.key().as_ref()], bump)]
+    pub share_mint: UncheckedAccount<'info>,
+    /// CHECK: PDA `["token", vault, base_mint]`, created here.
+    #[account(mut, seeds = [seeds::TOKEN, vault.key().as_ref(), base_mint.key().as_ref()], bump)]
+    pub base_vault: UncheckedAccount<'info>,
+    /// CHECK: the admin's base token account; the token program checks it on transfer.
+    #[account(mut)]
+    pub admin_base_token: UncheckedAccount<'info>,
+    /// CHECK: must be the owner of `base_mint` (SPL Token or Token-2022).
+    pub base_token_program: UncheckedAccount<'info>,
+    /// CHECK: SPL Token, for the share mint.
+    #[account(address = Pubkey::new_from_array(TOKEN_PROGRAM_ID) @ VaultError::WrongTokenProgram)]
+    pub token_program: UncheckedAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+impl InitializeVault<'_> {
+    pub fn validate(&self, args: &InitializeVaultArgs) -> Result<u8> {
+        require!(args.min_deposit > 0 && args.min_deposit <= args.deposit_cap, VaultError::InvalidDepositLimits);
+        require!(args.seed_deposit >= MIN_SEED_DEPOSIT, VaultError::SeedDepositTooSmall);
+        require!(args.seed_deposit <= args.deposit_cap, VaultError::DepositCapExceeded);
+        let program = self.base_token_program.key.to_bytes();
+        require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
+        require!(self.base_mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
+        let data = self.base_mint.try_borrow_data()?;
+        let mint = token::parse_mint(&data).map_err(VaultError::from)?;
+        require!(mint.decimals <= MAX_DECIMALS, VaultError::UnsupportedDecimals);
+        token::check_mint_extensions(&data).map_err(VaultError::from)?;
+        Ok(mint.decimals)
+    }
+}
+
+pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Result<()> {
+    let decimals = ctx.accounts.validate(&args)?;
+    let a = &ctx.accounts;
+    let vault_key = a.vault.key();
+    let bumps = &ctx.bumps;
+
+    // share mint (SPL Token), authority = vault authority
+    let share_seeds: &[&[u8]] = &[seeds::SHARES, vault_key.as_ref(), &[bumps.share_mint]];
+    cpi::create_pda_account(&a.admin, &a.share_mint, &a.system_program, a.token_program.key, token::MINT_LEN, share_seeds)?;
+    cpi::initialize_mint2(&a.token_program, &a.share_mint, decimals, a.authority.key)?;
+
+    // base token account, owned by the vault authority
+    let base_key = a.base_mint.key();
+    let token_seeds: &[&[u8]] = &[seeds::TOKEN, vault_key.as_ref(), base_key.as_ref(), &[bumps.base_vault]];
+    cpi::create_pda_account(&a.admin, &a.base_vault, &a.system_program, a.base_token_program.key, TOKEN_ACCOUNT_LEN, token_seeds)?;
+    cpi::initialize_account3(&a.base_token_program, &a.base_vault, &a.base_mint, a.authority.key)?;
+
+    // seed deposit
+    cpi::transfer_checked(
+        &a.base_token_program,
+        &a.admin_base_token,
+        &a.base_mint,
+        &a.base_vault,
+        &a.admin,
+        args.seed_deposit,
+        decimals,
+        &[],
+    )?;
+    let received = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    require!(received == args.seed_deposit, VaultError::TransferAmountMismatch);
+
+    let mut vault = a.vault.load_init()?;
+    let s: &mut VaultState = &mut vault;
+    s.admin = a.admin.key.to_bytes();
+    s.base_mint = base_key.to_bytes();
+    s.base_token_program = a.base_token_program.key.to_bytes();
+    s.base_vault = a.base_vault.key.to_bytes();
+    s.share_mint = a.share_mint.key.to_bytes();
+    s.authority = a.authority.key.to_bytes();
+    s.vault_id = args.vault_id;
+    s.deposit_cap = args.deposit_cap;
+    s.min_deposit = args.min_deposit;
+    s.base_quantity = args.seed_deposit;
+    s.dead_shares = args.seed_deposit;
+    s.created_at = Clock::get()?.unix_timestamp;
+    s.version = STATE_VERSION;
+    s.bump = bumps.vault;
+    s.authority_bump = bumps.authority;
+    s.share_mint_bump = bumps.share_mint;
+    s.base_vault_bump = bumps.base_vault;
+    s.base_decimals = decimals;
+    s.check_registry().map_err(VaultError::from)?;
+
+    emit!(VaultInitialized {
+        vault: vault_key,
+        admin: a.admin.key(),
+        vault_id: args.vault_id,
+        base_mint: base_key,
+        share_mint: a.share_mint.key(),
+        deposit_cap: args.deposit_cap,
+        min_deposit: args.min_deposit,
+        seed_deposit: args.seed_deposit,
+        dead_shares: args.seed_deposit,
+    });
+    Ok(())
+}

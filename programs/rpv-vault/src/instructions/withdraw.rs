@@ -1,0 +1,111 @@
+/// Specification:
+/// - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
+///   base tokens in `user_base_token`.
+/// - Every account is checked against the vault exactly as in `deposit` (`Wrong*`, `WrongMint`).
+/// - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
+/// - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
+/// - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
+///   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
+/// - Pays in the base asset only: if the accounted base balance is below the amount, fails with
+///   `InsufficientBaseLiquidity` (in-kind redemption is a separate instruction, later).
+/// - Emits `Withdrawn`; the invariant and balance ≥ accounted hold at the end.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    math::{amount_for_shares, Rounding},
+    token,
+};
+
+use super::flow::FlowAccounts;
+use crate::{cpi, error::VaultError, events::Withdrawn, oracle::nav_from_oracles, state::{seeds, Vault}};
+
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    pub user: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: = vault.authority
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_mint
+    pub base_mint: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_vault
+    #[account(mut)]
+    pub base_vault: UncheckedAccount<'info>,
+    /// CHECK: = vault.share_mint
+    #[account(mut)]
+    pub share_mint: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks ownership
+    #[account(mut)]
+    pub user_base_token: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks the burn authority
+    #[account(mut)]
+    pub user_share_token: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_token_program
+    pub base_token_program: UncheckedAccount<'info>,
+    /// CHECK: = SPL Token
+    pub token_program: UncheckedAccount<'info>,
+}
+
+impl<'info> Withdraw<'info> {
+    fn flow(&self) -> FlowAccounts<'_, 'info> {
+        FlowAccounts {
+            authority: &self.authority,
+            base_mint: &self.base_mint,
+            base_vault: &self.base_vault,
+            share_mint: &self.share_mint,
+            user_base_token: &self.user_base_token,
+            user_share_token: &self.user_share_token,
+            base_token_program: &self.base_token_program,
+            token_program: &self.token_program,
+        }
+    }
+}
+
+pub(crate) fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
+    let a = &ctx.accounts;
+    let now = Clock::get()?.unix_timestamp;
+    let vault_key = a.vault.key();
+    let (nav, total_shares, amount, decimals, authority_bump) = {
+        let v = a.vault.load()?;
+        a.flow().validate(&v)?;
+        require!(shares > 0, VaultError::ZeroShares);
+        let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
+        require!(held >= shares, VaultError::InsufficientShares);
+        let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
+        let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
+        let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
+        let amount = amount_for_shares(shares, total_shares, nav).map_err(VaultError::from)?;
+        require!(amount >= min_amount_out, VaultError::SlippageExceeded);
+        require!(amount <= v.base_quantity, VaultError::InsufficientBaseLiquidity);
+        (nav, total_shares, amount, v.base_decimals, v.authority_bump)
+    };
+
+    cpi::burn(&a.token_program, &a.user_share_token, &a.share_mint, &a.user, shares)?;
+    let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
+    cpi::transfer_checked(
+        &a.base_token_program,
+        &a.base_vault,
+        &a.base_mint,
+        &a.user_base_token,
+        &a.authority,
+        amount,
+        decimals,
+        &[authority_seeds],
+    )?;
+    let after = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
+
+    let mut v = a.vault.load_mut()?;
+    v.base_quantity -= amount; // amount <= base_quantity checked above
+    v.invariant().map_err(VaultError::from)?;
+    rpv_core::state::VaultState::check_reconciled(v.base_quantity, after).map_err(VaultError::from)?;
+
+    emit!(Withdrawn {
+        vault: vault_key,
+        user: a.user.key(),
+        shares,
+        amount,
+        nav_before: nav,
+        total_shares_before: total_shares,
+        base_quantity_after: v.base_quantity,
+    });
+    Ok(())
+}

@@ -1,0 +1,1 @@
+pub use rpv_sdk::errors::*;
