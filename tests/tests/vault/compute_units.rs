@@ -1,1 +1,34 @@
-//! placeholder
+//! Compute-unit budgets, measured on the `.so`: every instruction at the largest supported
+//! asset count stays ≤ 150,000 CU (25 % headroom under the 200k default).
+
+use rpv_core::state::MAX_ASSETS;
+use rpv_sdk::TOKEN_PROGRAM_ID;
+use rpv_tests::*;
+
+const BUDGET: u64 = 150_000;
+
+#[tokio::test]
+async fn every_instruction_within_budget_at_sixteen_assets() {
+    let mut f = Fixture::empty().await;
+    let init = f.initialize(f.init_args()).await;
+    init.ok();
+    let mut add_max = 0;
+    for i in 0..MAX_ASSETS {
+        let (d, p) = asset_params(i);
+        let a = f.new_asset(TOKEN_PROGRAM_ID, d, p).await;
+        let out = f.add_asset(&a, Fixture::asset_args(&a)).await;
+        out.ok();
+        add_max = add_max.max(out.cu);
+        f.assets.push(a);
+    }
+    f.set_holdings(&(0..MAX_ASSETS as u64).map(|i| 1_000 + i).collect::<Vec<_>>()).await;
+    let u = f.user(100_000_000).await;
+    let dep = f.deposit(&u, 10_000_000, 0).await;
+    dep.ok();
+    let wd = f.withdraw(&u, 4_000_000, 0).await;
+    wd.ok();
+    for (name, cu) in [("initialize_vault", init.cu), ("add_asset (max)", add_max), ("deposit@16", dep.cu), ("withdraw@16", wd.cu)] {
+        println!("{name}: {cu} CU");
+        assert!(cu > 0 && cu <= BUDGET, "{name} used {cu} CU > {BUDGET}");
+    }
+}

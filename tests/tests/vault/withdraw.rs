@@ -1,1 +1,113 @@
-//! placeholder
+//! `withdraw` — one test per Specification bullet, plus known answers.
+
+use rpv_core::math::{amount_for_shares, Rounding};
+use rpv_sdk::events::Event;
+use rpv_tests::*;
+
+#[tokio::test]
+async fn known_answer_round_trip_at_a_moved_price() {
+    let mut f = Fixture::with_assets(2).await;
+    let u = f.user(1_000_000_000).await;
+    f.deposit(&u, 99_000_000, 0).await.ok(); // NAV 1 → 100 USDC, 100e6 shares in all
+    // the vault now holds 1 unit of asset 0 (9 decimals, $10.50) besides its base
+    f.set_holdings(&[1_000_000_000, 0]).await;
+    // asset 0 doubles to $21.00: NAV = 100 + 21 = 121 USDC
+    f.set_price(0, 2_100_000_000).await;
+    assert_eq!(f.nav(Rounding::Down).await, 121_000_000);
+    let before = f.env.token_amount(&u.base_token).await;
+    let out = f.withdraw(&u, 33_000_000, 39_930_000).await;
+    out.ok();
+    // ⌊33e6 · 121e6 / 100e6⌋ = 39_930_000
+    assert_eq!(amount_for_shares(33_000_000, 100_000_000, 121_000_000), Ok(39_930_000));
+    assert_eq!(f.env.token_amount(&u.base_token).await - before, 39_930_000);
+    assert_eq!(f.env.token_amount(&u.share_token).await, 99_000_000 - 33_000_000);
+    let s = f.state().await;
+    assert_eq!(s.base_quantity, 100_000_000 - 39_930_000);
+    let sm = f.share_mint();
+    assert_eq!(f.env.mint_supply(&sm).await, 66_000_000);
+    match &out.events()[..] {
+        [Event::Withdrawn(e)] => assert_eq!(
+            (e.shares, e.amount, e.nav_before, e.total_shares_before, e.base_quantity_after),
+            (33_000_000, 39_930_000, 121_000_000, 100_000_000, 60_070_000)
+        ),
+        other => panic!("expected Withdrawn, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn share_amount_bounds() {
+    let mut f = Fixture::with_assets(1).await;
+    let u = f.user(10_000_000).await;
+    f.deposit(&u, 5_000_000, 0).await.ok();
+    let s = f.state().await;
+    f.withdraw(&u, 0, 0).await.assert_error("ZeroShares");
+    f.withdraw(&u, 5_000_001, 0).await.assert_error("InsufficientShares");
+    f.withdraw(&u, 1_000_000, 1_000_001).await.assert_error("SlippageExceeded");
+    assert_eq!(f.state().await, s);
+    // a share worth less than one base unit pays nothing: refused
+    let mut half = f.state().await;
+    half.base_quantity = 3_000_000; // NAV 3e6 for 6e6 shares (the extra tokens are a donation)
+    f.write_state(&half).await;
+    f.withdraw(&u, 1, 0).await.assert_error("ZeroAmount");
+    f.withdraw(&u, 2, 1).await.ok();
+}
+
+#[tokio::test]
+async fn pays_only_from_the_accounted_base_balance() {
+    let mut f = Fixture::with_assets(1).await;
+    let u = f.user(10_000_000).await;
+    f.deposit(&u, 9_000_000, 0).await.ok(); // base 10e6, 10e6 shares
+    // the vault converts most base into asset 0 (as a rebalance would): 8 USDC → 0.7619… units
+    let mut s = f.state().await;
+    s.base_quantity = 2_000_000;
+    f.write_state(&s).await;
+    f.set_holdings(&[761_904_762]).await; // ≈ 8.0000 USDC at $10.50
+    f.withdraw(&u, 5_000_000, 0).await.assert_error("InsufficientBaseLiquidity");
+    f.withdraw(&u, 1_000_000, 0).await.ok();
+}
+
+#[tokio::test]
+async fn needs_fresh_oracles() {
+    let mut f = Fixture::with_assets(2).await;
+    let u = f.user(10_000_000).await;
+    f.deposit(&u, 5_000_000, 0).await.ok();
+    f.env.advance_time(120).await;
+    f.withdraw(&u, 1_000_000, 0).await.assert_error("OracleStale");
+    let mut ix = f.withdraw_ix(&u, 1_000_000, 0).await;
+    ix.accounts.truncate(11);
+    f.refresh_oracles().await;
+    f.env.send(&[ix], &[&u.kp]).await.assert_error("OracleAccountCount");
+    f.withdraw(&u, 1_000_000, 0).await.ok();
+}
+
+#[tokio::test]
+async fn only_the_share_owner_can_burn() {
+    let mut f = Fixture::with_assets(1).await;
+    let victim = f.user(10_000_000).await;
+    let thief = f.user(0).await;
+    f.deposit(&victim, 5_000_000, 0).await.ok();
+    let s = f.state().await;
+    // thief signs as user but names the victim's share account
+    let mut ix = f.withdraw_ix(&thief, 1_000_000, 0).await;
+    ix.accounts[7].pubkey = victim.share_token;
+    f.env.send(&[ix], &[&thief.kp]).await.assert_failed();
+    // not signed at all
+    let mut ix = f.withdraw_ix(&victim, 1_000_000, 0).await;
+    ix.accounts[0].is_signer = false;
+    f.env.send(&[ix], &[]).await.assert_anchor_error(3010);
+    assert_eq!(f.state().await, s);
+    assert_eq!(f.env.token_amount(&victim.share_token).await, 5_000_000);
+}
+
+#[tokio::test]
+async fn accounts_are_checked_as_in_deposit() {
+    let mut f = Fixture::with_assets(1).await;
+    let u = f.user(10_000_000).await;
+    f.deposit(&u, 5_000_000, 0).await.ok();
+    let mut ix = f.withdraw_ix(&u, 1_000_000, 0).await;
+    ix.accounts[4].pubkey = u.base_token;
+    f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongBaseVault");
+    let mut ix = f.withdraw_ix(&u, 1_000_000, 0).await;
+    ix.accounts[6].pubkey = u.share_token;
+    f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongMint");
+}
