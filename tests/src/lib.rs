@@ -472,3 +472,25 @@ impl Fixture {
         s.nav(|i, _| Ok(prices[i]), round).unwrap()
     }
 }
+
+impl Fixture {
+    /// A token account of asset `i` for `owner`, holding `amount`.
+    pub async fn asset_account(&mut self, i: usize, owner: &Pubkey, amount: u64) -> Pubkey {
+        let a = self.assets[i].clone();
+        let t = self.env.create_token_account(&a.token_program, &a.mint, owner).await;
+        if amount > 0 {
+            self.env.mint_to(&a.token_program, &a.mint, &t, amount).await;
+        }
+        t
+    }
+
+    pub async fn deposit_asset_ix(&mut self, u: &User, i: u8, from: &Pubkey, amount: u64, min_shares: u64) -> Instruction {
+        let s = self.state().await;
+        ix::deposit_asset(&u.kp.pubkey(), &self.vault, &s, i, from, &u.share_token, amount, min_shares)
+    }
+
+    pub async fn deposit_asset(&mut self, u: &User, i: u8, from: &Pubkey, amount: u64, min_shares: u64) -> Outcome {
+        let ix = self.deposit_asset_ix(u, i, from, amount, min_shares).await;
+        self.env.send(&[ix], &[&u.kp]).await
+    }
+}

@@ -48,6 +48,8 @@ pub const NAMES: &[&str] = &[
     "AccountAlreadyInUse",
     "UnsupportedDecimals",
     "InsufficientShares",
+    "UnknownAsset",
+    "WrongAssetVault",
 ];
 
 /// Code of the error `name`.

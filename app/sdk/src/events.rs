@@ -54,8 +54,23 @@ pub struct Withdrawn {
     pub base_quantity_after: u64,
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct AssetDeposited {
+    pub vault: [u8; 32],
+    pub user: [u8; 32],
+    pub asset_index: u8,
+    pub mint: [u8; 32],
+    pub amount: u64,
+    pub value: u64,
+    pub shares: u64,
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub quantity_after: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    AssetDeposited(AssetDeposited),
     VaultInitialized(VaultInitialized),
     AssetAdded(AssetAdded),
     Deposited(Deposited),
@@ -81,6 +96,7 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("AssetAdded", &b).map(Event::AssetAdded))
                 .or_else(|| try_decode("Deposited", &b).map(Event::Deposited))
                 .or_else(|| try_decode("Withdrawn", &b).map(Event::Withdrawn))
+                .or_else(|| try_decode("AssetDeposited", &b).map(Event::AssetDeposited))
         })
         .collect()
 }

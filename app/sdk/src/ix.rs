@@ -141,3 +141,32 @@ pub fn withdraw(
         data: data("withdraw", &(shares, min_amount_out)),
     }
 }
+
+/// `deposit_asset(asset_index, amount, min_shares_out)`: in-kind deposit of a registered asset.
+#[allow(clippy::too_many_arguments)]
+pub fn deposit_asset(
+    user: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    asset_index: u8,
+    user_asset_token: &Pubkey,
+    user_share_token: &Pubkey,
+    amount: u64,
+    min_shares_out: u64,
+) -> Instruction {
+    let slot = &vault.assets[usize::from(asset_index)];
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*user, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new_readonly(pk(&slot.mint), false),
+        AccountMeta::new(pk(&slot.token_account), false),
+        AccountMeta::new(pk(&vault.share_mint), false),
+        AccountMeta::new(*user_asset_token, false),
+        AccountMeta::new(*user_share_token, false),
+        AccountMeta::new_readonly(pk(&slot.token_program), false),
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+    ];
+    accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("deposit_asset", &(asset_index, amount, min_shares_out)) }
+}

@@ -92,6 +92,10 @@ pub enum VaultError {
     UnsupportedDecimals,
     #[msg("share token account holds fewer shares than requested")]
     InsufficientShares,
+    #[msg("asset index is not a registered asset")]
+    UnknownAsset,
+    #[msg("asset token account does not match the vault's account for that asset")]
+    WrongAssetVault,
 }
 
 impl From<CoreError> for VaultError {

@@ -53,3 +53,19 @@ pub struct Withdrawn {
     pub total_shares_before: u64,
     pub base_quantity_after: u64,
 }
+
+#[event]
+pub struct AssetDeposited {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub asset_index: u8,
+    pub mint: Pubkey,
+    /// Asset amount, in the mint's smallest units.
+    pub amount: u64,
+    /// Its value in base units at (price − confidence), rounded down.
+    pub value: u64,
+    pub shares: u64,
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub quantity_after: u64,
+}

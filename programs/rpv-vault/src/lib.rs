@@ -9,6 +9,7 @@
 //! | [`initialize_vault`](rpv_vault::initialize_vault) | admin | creates the vault, share mint and base token account; seed deposit → dead shares |
 //! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits and risk budget |
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles |
+//! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence |
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles |
 #![allow(unexpected_cfgs)]
 
@@ -49,6 +50,19 @@ pub mod rpv_vault {
     /// registry order.
     pub fn deposit<'info>(ctx: Context<'info, Deposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
         instructions::deposit::handler(ctx, amount, min_shares_out)
+    }
+
+    /// Deposits `amount` of registered asset `asset_index` in kind, valued at the low end of
+    /// its oracle's confidence interval. Accounts: user (signer), vault, authority, asset mint,
+    /// the vault's asset token account, share mint, user's asset and share token accounts, the
+    /// asset's token program, SPL Token; remaining: one oracle per asset in registry order.
+    pub fn deposit_asset<'info>(
+        ctx: Context<'info, DepositAsset<'info>>,
+        asset_index: u8,
+        amount: u64,
+        min_shares_out: u64,
+    ) -> Result<()> {
+        instructions::deposit_asset::handler(ctx, asset_index, amount, min_shares_out)
     }
 
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.

@@ -27,7 +27,16 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
     dep.ok();
     let wd = f.withdraw(&u, 4_000_000, 0).await;
     wd.ok();
-    for (name, cu) in [("initialize_vault", init.cu), ("add_asset (max)", add_max), ("deposit@16", dep.cu), ("withdraw@16", wd.cu)] {
+    let from = f.asset_account(15, &solana_signer::Signer::pubkey(&u.kp), 1_000_000_000).await;
+    let da = f.deposit_asset(&u, 15, &from, 1_000_000_000, 0).await;
+    da.ok();
+    for (name, cu) in [
+        ("initialize_vault", init.cu),
+        ("add_asset (max)", add_max),
+        ("deposit@16", dep.cu),
+        ("deposit_asset@16", da.cu),
+        ("withdraw@16", wd.cu),
+    ] {
         println!("{name}: {cu} CU");
         assert!(cu > 0 && cu <= BUDGET, "{name} used {cu} CU > {BUDGET}");
     }

@@ -6,5 +6,6 @@ mod add_asset;
 mod attacks;
 mod compute_units;
 mod deposit;
+mod deposit_asset;
 mod initialize_vault;
 mod withdraw;

@@ -1,0 +1,159 @@
+/// Specification:
+/// - Any user may deposit a registered spot asset in kind; they sign as owner of
+///   `user_asset_token`.
+/// - `asset_index` must name a registered asset (`UnknownAsset`); the mint, the vault's token
+///   account and the token program must be that asset's (`WrongMint`, `WrongAssetVault`,
+///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`.
+/// - Remaining accounts: one oracle per registered asset in registry order, each passing every
+///   oracle check (the deposited asset's price comes from the same read).
+/// - The deposit is valued at the low end of the oracle's confidence interval,
+///   ⌊amount × (price − conf)⌋ in base units, against NAV rounded up: the vault never pays for
+///   oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
+/// - `amount = 0` → `ZeroAmount`; value below the minimum → `DepositBelowMinimum`; NAV + value
+///   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer than
+///   `min_shares_out` → `SlippageExceeded`.
+/// - The vault must receive exactly `amount` (`TransferAmountMismatch`); the asset's accounted
+///   quantity grows by `amount`; shares are minted to the user.
+/// - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    math::{shares_for_deposit, value_in_base, Rounding},
+    pyth::OraclePrice,
+    state::VaultState,
+    token::{self, TOKEN_PROGRAM_ID},
+};
+
+use crate::{
+    cpi,
+    error::VaultError,
+    events::AssetDeposited,
+    oracle::read_slot_price,
+    state::{same, seeds, Vault},
+};
+
+#[derive(Accounts)]
+pub struct DepositAsset<'info> {
+    pub user: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: = vault.authority
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: = the asset's mint
+    pub asset_mint: UncheckedAccount<'info>,
+    /// CHECK: = the asset's vault token account
+    #[account(mut)]
+    pub asset_vault: UncheckedAccount<'info>,
+    /// CHECK: = vault.share_mint
+    #[account(mut)]
+    pub share_mint: UncheckedAccount<'info>,
+    /// CHECK: mint checked; ownership checked by the token program
+    #[account(mut)]
+    pub user_asset_token: UncheckedAccount<'info>,
+    /// CHECK: mint checked
+    #[account(mut)]
+    pub user_share_token: UncheckedAccount<'info>,
+    /// CHECK: = the asset's token program
+    pub asset_token_program: UncheckedAccount<'info>,
+    /// CHECK: = SPL Token
+    pub token_program: UncheckedAccount<'info>,
+}
+
+impl DepositAsset<'_> {
+    fn validate(&self, v: &VaultState, index: usize) -> Result<()> {
+        require!(index < usize::from(v.num_assets), VaultError::UnknownAsset);
+        let slot = &v.assets[index];
+        require!(same(self.authority.key, &v.authority), VaultError::WrongAuthority);
+        require!(same(self.asset_mint.key, &slot.mint), VaultError::WrongMint);
+        require!(same(self.asset_vault.key, &slot.token_account), VaultError::WrongAssetVault);
+        require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
+        require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
+        require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
+        let user_asset = self.user_asset_token.try_borrow_data()?;
+        require!(user_asset.len() >= token::TOKEN_ACCOUNT_LEN && user_asset[..32] == slot.mint, VaultError::WrongMint);
+        let user_share = self.user_share_token.try_borrow_data()?;
+        require!(user_share.len() >= token::TOKEN_ACCOUNT_LEN && user_share[..32] == v.share_mint, VaultError::WrongMint);
+        Ok(())
+    }
+}
+
+pub(crate) fn handler<'info>(
+    ctx: Context<'info, DepositAsset<'info>>,
+    asset_index: u8,
+    amount: u64,
+    min_shares_out: u64,
+) -> Result<()> {
+    let a = &ctx.accounts;
+    let oracles = ctx.remaining_accounts;
+    let index = usize::from(asset_index);
+    let now = Clock::get()?.unix_timestamp;
+    let vault_key = a.vault.key();
+    let (nav, total_shares, value, shares, decimals, authority_bump) = {
+        let v = a.vault.load()?;
+        a.validate(&v, index)?;
+        require!(amount > 0, VaultError::ZeroAmount);
+        require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
+        let mut price: Option<OraclePrice> = None;
+        let nav = v
+            .nav(
+                |i, slot| {
+                    let p = read_slot_price(slot, &oracles[i], now)?;
+                    if i == index {
+                        price = Some(p);
+                    }
+                    Ok(p)
+                },
+                Rounding::Up,
+            )
+            .map_err(VaultError::from)?;
+        let p = price.ok_or(VaultError::UnknownAsset)?;
+        let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
+        let slot = &v.assets[index];
+        let value = value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?;
+        require!(value >= v.min_deposit, VaultError::DepositBelowMinimum);
+        let nav_after = nav.checked_add(value).ok_or(VaultError::MathOverflow)?;
+        require!(nav_after <= v.deposit_cap, VaultError::DepositCapExceeded);
+        let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
+        let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
+        let shares = shares_for_deposit(value, total_shares, nav).map_err(VaultError::from)?;
+        require!(shares >= min_shares_out, VaultError::SlippageExceeded);
+        (nav, total_shares, value, shares, slot.decimals, v.authority_bump)
+    };
+
+    let before = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    cpi::transfer_checked(
+        &a.asset_token_program,
+        &a.user_asset_token,
+        &a.asset_mint,
+        &a.asset_vault,
+        &a.user,
+        amount,
+        decimals,
+        &[],
+    )?;
+    let after = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
+
+    let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
+    cpi::mint_to(&a.token_program, &a.share_mint, &a.user_share_token, &a.authority, shares, &[authority_seeds])?;
+
+    let mut v = a.vault.load_mut()?;
+    let slot = &mut v.assets[index];
+    slot.quantity = slot.quantity.checked_add(amount).ok_or(VaultError::MathOverflow)?;
+    let quantity_after = slot.quantity;
+    v.invariant().map_err(VaultError::from)?;
+    VaultState::check_reconciled(quantity_after, after).map_err(VaultError::from)?;
+
+    emit!(AssetDeposited {
+        vault: vault_key,
+        user: a.user.key(),
+        asset_index,
+        mint: a.asset_mint.key(),
+        amount,
+        value,
+        shares,
+        nav_before: nav,
+        total_shares_before: total_shares,
+        quantity_after,
+    });
+    Ok(())
+}
