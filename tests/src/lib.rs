@@ -87,6 +87,15 @@ impl Env {
         });
         let mut pt = ProgramTest::default();
         pt.prefer_bpf(true);
+        // Run with the features active on mainnet-beta, not every feature agave knows: e.g.
+        // without `virtual_address_space_adjustments` the VM keeps gaps between stack frames,
+        // which is what the program meets in production.
+        let mainnet = litesvm::LiteSVM::mainnet_feature_set();
+        for id in agave_feature_set::FEATURE_NAMES.keys() {
+            if !mainnet.is_active(id) {
+                pt.deactivate_feature(*id);
+            }
+        }
         // exactly what ProgramTest::add_program does for a BPF program, from our own path
         pt.add_account(
             PROGRAM_ID,

@@ -288,7 +288,11 @@ fn build_sbf() -> Res<PathBuf> {
         "-C link-arg=--llvm-args=-bpf-stack-size=4096".into(),
         "-C link-arg=--llvm-args=--disable-movsx".into(),
         "-C link-arg=--llvm-args=--disable-ldsx".into(),
-        "-C link-arg=--arch=v0".into(),
+        // SBPF v3: mainnet executes it (`enable_sbpf_v3_deployment_and_execution`) and it has
+        // no stack-frame gaps. With v0 and mainnet's features (`virtual_address_space_adjustments`
+        // inactive) the VM inserts gaps between frames, and code this LLVM emits for calls with
+        // stack-passed arguments (Anchor's `init` path) faults: "Access violation in stack frame".
+        "-C link-arg=--arch=v3".into(),
     ];
     rustflags.push(format!("-C link-arg=--export={}", SYSCALLS.join(",")));
     let root = root();
@@ -313,10 +317,18 @@ fn build_sbf() -> Res<PathBuf> {
             // another libLLVM on the path could be picked up by sbpf-linker
             .env_remove("LD_LIBRARY_PATH"),
     )?;
-    // sbpf-linker writes target/deploy/<crate>.so relative to the working directory.
+    // sbpf-linker also drops a copy in target/deploy, but only when it actually links: after
+    // cargo reuses a cached artifact (say, flags switched back) that copy can be stale. The
+    // artifact cargo tracks is the truth; publish it.
+    let artifact = root.join("target/bpfel-solana-solana/release").join(format!("lib{PROGRAM_SO}"));
+    let bytes = std::fs::read(&artifact)
+        .map_err(|e| format!("the build finished but its artifact {} is unreadable: {e}", artifact.display()))?;
     let so = root.join("target/deploy").join(PROGRAM_SO);
-    if !so.is_file() {
-        return Err(format!("the build finished but {} was not written", so.display()));
+    if std::fs::read(&so).ok().as_deref() != Some(&bytes[..]) {
+        std::fs::create_dir_all(so.parent().expect("has parent")).map_err(|e| format!("create target/deploy: {e}"))?;
+        let tmp = so.with_extension("so.tmp");
+        std::fs::write(&tmp, &bytes).map_err(|e| format!("write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &so).map_err(|e| format!("rename to {}: {e}", so.display()))?;
     }
     step(&format!("{} ready ({:.1}s)", so.display(), t0.elapsed().as_secs_f64()));
     Ok(so)

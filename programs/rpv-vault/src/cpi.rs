@@ -19,96 +19,92 @@ fn token_ix(program: &AccountInfo, accounts: Vec<AccountMeta>, data: Vec<u8>) ->
     Instruction { program_id: *program.key, accounts, data }
 }
 
+/// The accounts of a token movement. SBF passes five arguments in registers (a slice takes
+/// two); the LLVM BPF backend passes further ones on the stack in a way that breaks when the VM
+/// inserts gaps between stack frames (the `virtual_address_space_adjustments` feature off), so
+/// helpers take this struct instead of long argument lists.
+#[derive(Clone, Copy)]
+pub struct TokenMove<'a, 'info> {
+    pub token_program: &'a AccountInfo<'info>,
+    pub from: &'a AccountInfo<'info>,
+    pub mint: &'a AccountInfo<'info>,
+    pub to: &'a AccountInfo<'info>,
+    pub authority: &'a AccountInfo<'info>,
+}
+
 /// `TransferChecked` (12): `amount` of `mint` from `from` to `to`, signed by `authority`.
-#[allow(clippy::too_many_arguments)]
-pub fn transfer_checked<'info>(
-    token_program: &AccountInfo<'info>,
-    from: &AccountInfo<'info>,
-    mint: &AccountInfo<'info>,
-    to: &AccountInfo<'info>,
-    authority: &AccountInfo<'info>,
-    amount: u64,
-    decimals: u8,
-    signer_seeds: &[&[&[u8]]],
-) -> Result<()> {
+pub fn transfer_checked(m: &TokenMove, amount: u64, decimals: u8, signer_seeds: &[&[&[u8]]]) -> Result<()> {
     let mut data = Vec::with_capacity(10);
     data.push(12);
     data.extend_from_slice(&amount.to_le_bytes());
     data.push(decimals);
     let ix = token_ix(
-        token_program,
+        m.token_program,
         vec![
-            AccountMeta::new(*from.key, false),
-            AccountMeta::new_readonly(*mint.key, false),
-            AccountMeta::new(*to.key, false),
-            AccountMeta::new_readonly(*authority.key, true),
+            AccountMeta::new(*m.from.key, false),
+            AccountMeta::new_readonly(*m.mint.key, false),
+            AccountMeta::new(*m.to.key, false),
+            AccountMeta::new_readonly(*m.authority.key, true),
         ],
         data,
     );
-    invoke_signed(&ix, &[from.clone(), mint.clone(), to.clone(), authority.clone()], signer_seeds)?;
+    invoke_signed(&ix, &[m.from.clone(), m.mint.clone(), m.to.clone(), m.authority.clone()], signer_seeds)?;
     Ok(())
 }
 
-/// `MintTo` (7), signed by the mint authority.
-pub fn mint_to<'info>(
-    token_program: &AccountInfo<'info>,
-    mint: &AccountInfo<'info>,
-    to: &AccountInfo<'info>,
-    authority: &AccountInfo<'info>,
-    amount: u64,
-    signer_seeds: &[&[&[u8]]],
-) -> Result<()> {
+/// `MintTo` (7) of `m.mint` into `m.to`, signed by the mint authority `m.authority` (`m.from`
+/// is unused).
+pub fn mint_to(m: &TokenMove, amount: u64, signer_seeds: &[&[&[u8]]]) -> Result<()> {
     let mut data = Vec::with_capacity(9);
     data.push(7);
     data.extend_from_slice(&amount.to_le_bytes());
     let ix = token_ix(
-        token_program,
+        m.token_program,
         vec![
-            AccountMeta::new(*mint.key, false),
-            AccountMeta::new(*to.key, false),
-            AccountMeta::new_readonly(*authority.key, true),
+            AccountMeta::new(*m.mint.key, false),
+            AccountMeta::new(*m.to.key, false),
+            AccountMeta::new_readonly(*m.authority.key, true),
         ],
         data,
     );
-    invoke_signed(&ix, &[mint.clone(), to.clone(), authority.clone()], signer_seeds)?;
+    invoke_signed(&ix, &[m.mint.clone(), m.to.clone(), m.authority.clone()], signer_seeds)?;
     Ok(())
 }
 
-/// `Burn` (8) from `from`, signed by its owner (a transaction signer).
-pub fn burn<'info>(
-    token_program: &AccountInfo<'info>,
-    from: &AccountInfo<'info>,
-    mint: &AccountInfo<'info>,
-    owner: &AccountInfo<'info>,
-    amount: u64,
-) -> Result<()> {
+/// `Burn` (8) from `m.from`, signed by its owner `m.authority` (a transaction signer; `m.to` is
+/// unused).
+pub fn burn(m: &TokenMove, amount: u64) -> Result<()> {
     let mut data = Vec::with_capacity(9);
     data.push(8);
     data.extend_from_slice(&amount.to_le_bytes());
     let ix = token_ix(
-        token_program,
+        m.token_program,
         vec![
-            AccountMeta::new(*from.key, false),
-            AccountMeta::new(*mint.key, false),
-            AccountMeta::new_readonly(*owner.key, true),
+            AccountMeta::new(*m.from.key, false),
+            AccountMeta::new(*m.mint.key, false),
+            AccountMeta::new_readonly(*m.authority.key, true),
         ],
         data,
     );
-    invoke_signed(&ix, &[from.clone(), mint.clone(), owner.clone()], &[])?;
+    invoke_signed(&ix, &[m.from.clone(), m.mint.clone(), m.authority.clone()], &[])?;
     Ok(())
 }
 
-/// Creates `target` (a PDA of this program, signed by `seeds`) with `space` bytes owned by
-/// `owner`. Works even if someone pre-funded the address with lamports (which would make a
-/// plain `create_account` fail): then it tops up, allocates and assigns instead.
-pub fn create_pda_account<'info>(
-    payer: &AccountInfo<'info>,
-    target: &AccountInfo<'info>,
-    system_program: &AccountInfo<'info>,
-    owner: &Pubkey,
-    space: usize,
-    seeds: &[&[u8]],
-) -> Result<()> {
+/// A PDA account to create: `target` with `space` bytes owned by `owner`, paid by `payer`.
+#[derive(Clone, Copy)]
+pub struct NewPda<'a, 'info> {
+    pub payer: &'a AccountInfo<'info>,
+    pub target: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+    pub owner: &'a Pubkey,
+    pub space: usize,
+}
+
+/// Creates `n.target` (a PDA of this program, signed by `seeds`). Works even if someone
+/// pre-funded the address with lamports (which would make a plain `create_account` fail): then
+/// it tops up, allocates and assigns instead.
+pub fn create_pda_account(n: &NewPda, seeds: &[&[u8]]) -> Result<()> {
+    let NewPda { payer, target, system_program, owner, space } = *n;
     require!(target.data_is_empty(), VaultError::AccountAlreadyInUse);
     let rent = Rent::get()?.minimum_balance(space);
     let have = target.lamports();

@@ -1,1 +1,86 @@
-fn main() {}
+//! Compute-unit benchmark: runs every instruction of `rpv_vault.so` in solana-program-test's
+//! BPF VM at several asset counts and prints a markdown table (CU is deterministic, so one run
+//! per cell is the measurement). `cargo xtask bench [--update-readme]`.
+
+use rpv_sdk::{TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use rpv_tests::{asset_params, Fixture};
+use solana_signer::Signer;
+
+const COUNTS: [usize; 5] = [0, 1, 4, 8, 16];
+
+struct Row {
+    name: &'static str,
+    cells: Vec<Option<u64>>,
+}
+
+async fn vault_with(n: usize) -> Fixture {
+    let mut f = Fixture::with_assets(n).await;
+    let q: Vec<u64> = (0..n as u64).map(|i| 1_000_000 + i).collect();
+    f.set_holdings(&q).await;
+    f
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let mut deposit = Row { name: "`deposit`", cells: vec![] };
+    let mut deposit_asset = Row { name: "`deposit_asset`", cells: vec![] };
+    let mut withdraw = Row { name: "`withdraw`", cells: vec![] };
+    for &n in &COUNTS {
+        eprintln!("[cu-bench] vault with {n} assets");
+        let mut f = vault_with(n).await;
+        let u = f.user(100_000_000).await;
+        let d = f.deposit(&u, 10_000_000, 0).await;
+        d.ok();
+        deposit.cells.push(Some(d.cu));
+        let held = f.env.token_amount(&u.share_token).await;
+        let w = f.withdraw(&u, held / 2, 0).await;
+        w.ok();
+        withdraw.cells.push(Some(w.cu));
+        if n > 0 {
+            let i = n - 1;
+            let from = f.asset_account(i, &u.kp.pubkey(), 10_000_000_000).await;
+            let da = f.deposit_asset(&u, i as u8, &from, 1_000_000_000, 0).await;
+            da.ok();
+            deposit_asset.cells.push(Some(da.cu));
+        } else {
+            deposit_asset.cells.push(None);
+        }
+    }
+
+    eprintln!("[cu-bench] initialize_vault and add_asset");
+    let mut f = Fixture::empty().await;
+    let init_spl = f.initialize(f.init_args()).await;
+    init_spl.ok();
+    let mut adds = vec![];
+    for i in 0..16 {
+        let (d, p) = asset_params(i);
+        let a = f.new_asset(TOKEN_PROGRAM_ID, d, p).await;
+        let out = f.add_asset(&a, Fixture::asset_args(&a)).await;
+        out.ok();
+        adds.push(out.cu);
+        f.assets.push(a);
+    }
+    let mut g = Fixture::empty_with(TOKEN_2022_PROGRAM_ID).await;
+    let init_2022 = g.initialize(g.init_args()).await;
+    init_2022.ok();
+
+    let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
+    println!("| instruction | {} |", header.join(" | "));
+    println!("|---|{}", "---:|".repeat(COUNTS.len()));
+    for r in [&deposit, &deposit_asset, &withdraw] {
+        let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
+        println!("| {} | {} |", r.name, cells.join(" | "));
+    }
+    let at = |i: usize| adds[i];
+    let blank = "| – ".repeat(COUNTS.len() - 1);
+    println!("| `add_asset` (k-th asset registered, k = 1 and 16) | – | {} | – | – | {} |", at(0), at(15));
+    println!("| `initialize_vault`, SPL Token base | {} {blank}|", init_spl.cu);
+    println!("| `initialize_vault`, Token-2022 base | {} {blank}|", init_2022.cu);
+    let slope = |r: &Row| (r.cells[4].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
+    println!();
+    println!(
+        "Marginal cost per registered asset (one oracle read and valuation): deposit {:.0} CU, withdraw {:.0} CU.",
+        slope(&deposit),
+        slope(&withdraw)
+    );
+}

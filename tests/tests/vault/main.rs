@@ -9,3 +9,13 @@ mod deposit;
 mod deposit_asset;
 mod initialize_vault;
 mod withdraw;
+
+/// The harness runs mainnet-beta's feature set (see `Env::new`).
+#[tokio::test]
+async fn harness_runs_the_mainnet_feature_set() {
+    let mut env = rpv_tests::Env::new().await;
+    let gaps_off = agave_feature_set::virtual_address_space_adjustments::id();
+    let v3 = agave_feature_set::enable_sbpf_v3_deployment_and_execution::id();
+    assert!(env.account(&gaps_off).await.is_none(), "a feature not active on mainnet is active in the test bank");
+    assert!(env.account(&v3).await.is_some(), "SBPF v3 execution (active on mainnet) is missing");
+}

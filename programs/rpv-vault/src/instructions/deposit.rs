@@ -84,21 +84,26 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Deposit<'info>>, amount: u64, m
     };
 
     let before = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
-    cpi::transfer_checked(
-        &a.base_token_program,
-        &a.user_base_token,
-        &a.base_mint,
-        &a.base_vault,
-        &a.user,
-        amount,
-        decimals,
-        &[],
-    )?;
+    let pay_in = cpi::TokenMove {
+        token_program: &a.base_token_program,
+        from: &a.user_base_token,
+        mint: &a.base_mint,
+        to: &a.base_vault,
+        authority: &a.user,
+    };
+    cpi::transfer_checked(&pay_in, amount, decimals, &[])?;
     let after = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
     require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
 
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    cpi::mint_to(&a.token_program, &a.share_mint, &a.user_share_token, &a.authority, shares, &[authority_seeds])?;
+    let issue = cpi::TokenMove {
+        token_program: &a.token_program,
+        from: &a.share_mint,
+        mint: &a.share_mint,
+        to: &a.user_share_token,
+        authority: &a.authority,
+    };
+    cpi::mint_to(&issue, shares, &[authority_seeds])?;
 
     let mut v = a.vault.load_mut()?;
     v.base_quantity = v.base_quantity.checked_add(amount).ok_or(VaultError::MathOverflow)?;

@@ -120,21 +120,26 @@ pub(crate) fn handler<'info>(
     };
 
     let before = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
-    cpi::transfer_checked(
-        &a.asset_token_program,
-        &a.user_asset_token,
-        &a.asset_mint,
-        &a.asset_vault,
-        &a.user,
-        amount,
-        decimals,
-        &[],
-    )?;
+    let pay_in = cpi::TokenMove {
+        token_program: &a.asset_token_program,
+        from: &a.user_asset_token,
+        mint: &a.asset_mint,
+        to: &a.asset_vault,
+        authority: &a.user,
+    };
+    cpi::transfer_checked(&pay_in, amount, decimals, &[])?;
     let after = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
     require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
 
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    cpi::mint_to(&a.token_program, &a.share_mint, &a.user_share_token, &a.authority, shares, &[authority_seeds])?;
+    let issue = cpi::TokenMove {
+        token_program: &a.token_program,
+        from: &a.share_mint,
+        mint: &a.share_mint,
+        to: &a.user_share_token,
+        authority: &a.authority,
+    };
+    cpi::mint_to(&issue, shares, &[authority_seeds])?;
 
     let mut v = a.vault.load_mut()?;
     let slot = &mut v.assets[index];

@@ -96,26 +96,38 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
 
     // share mint (SPL Token), authority = vault authority
     let share_seeds: &[&[u8]] = &[seeds::SHARES, vault_key.as_ref(), &[bumps.share_mint]];
-    cpi::create_pda_account(&a.admin, &a.share_mint, &a.system_program, a.token_program.key, token::MINT_LEN, share_seeds)?;
+    let new_share_mint = cpi::NewPda {
+        payer: &a.admin,
+        target: &a.share_mint,
+        system_program: &a.system_program,
+        owner: a.token_program.key,
+        space: token::MINT_LEN,
+    };
+    cpi::create_pda_account(&new_share_mint, share_seeds)?;
     cpi::initialize_mint2(&a.token_program, &a.share_mint, decimals, a.authority.key)?;
 
     // base token account, owned by the vault authority
     let base_key = a.base_mint.key();
     let token_seeds: &[&[u8]] = &[seeds::TOKEN, vault_key.as_ref(), base_key.as_ref(), &[bumps.base_vault]];
-    cpi::create_pda_account(&a.admin, &a.base_vault, &a.system_program, a.base_token_program.key, TOKEN_ACCOUNT_LEN, token_seeds)?;
+    let new_base_vault = cpi::NewPda {
+        payer: &a.admin,
+        target: &a.base_vault,
+        system_program: &a.system_program,
+        owner: a.base_token_program.key,
+        space: TOKEN_ACCOUNT_LEN,
+    };
+    cpi::create_pda_account(&new_base_vault, token_seeds)?;
     cpi::initialize_account3(&a.base_token_program, &a.base_vault, &a.base_mint, a.authority.key)?;
 
     // seed deposit
-    cpi::transfer_checked(
-        &a.base_token_program,
-        &a.admin_base_token,
-        &a.base_mint,
-        &a.base_vault,
-        &a.admin,
-        args.seed_deposit,
-        decimals,
-        &[],
-    )?;
+    let seed = cpi::TokenMove {
+        token_program: &a.base_token_program,
+        from: &a.admin_base_token,
+        mint: &a.base_mint,
+        to: &a.base_vault,
+        authority: &a.admin,
+    };
+    cpi::transfer_checked(&seed, args.seed_deposit, decimals, &[])?;
     let received = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
     require!(received == args.seed_deposit, VaultError::TransferAmountMismatch);
 

@@ -79,18 +79,23 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, shares: u64, 
         (nav, total_shares, amount, v.base_decimals, v.authority_bump)
     };
 
-    cpi::burn(&a.token_program, &a.user_share_token, &a.share_mint, &a.user, shares)?;
+    let redeem = cpi::TokenMove {
+        token_program: &a.token_program,
+        from: &a.user_share_token,
+        mint: &a.share_mint,
+        to: &a.user_share_token,
+        authority: &a.user,
+    };
+    cpi::burn(&redeem, shares)?;
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    cpi::transfer_checked(
-        &a.base_token_program,
-        &a.base_vault,
-        &a.base_mint,
-        &a.user_base_token,
-        &a.authority,
-        amount,
-        decimals,
-        &[authority_seeds],
-    )?;
+    let pay_out = cpi::TokenMove {
+        token_program: &a.base_token_program,
+        from: &a.base_vault,
+        mint: &a.base_mint,
+        to: &a.user_base_token,
+        authority: &a.authority,
+    };
+    cpi::transfer_checked(&pay_out, amount, decimals, &[authority_seeds])?;
     let after = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
 
     let mut v = a.vault.load_mut()?;
