@@ -83,7 +83,10 @@ impl Env {
     pub async fn new() -> Self {
         let so = program_so();
         let elf = std::fs::read(&so).unwrap_or_else(|e| {
-            panic!("cannot read {}: {e}. Build it with `cargo xtask build-sbf` (or run `cargo xtask test`).", so.display())
+            panic!(
+                "cannot read {}: {e}. Build it with `cargo xtask build-sbf` (or run `cargo xtask test`).",
+                so.display()
+            )
         });
         let mut pt = ProgramTest::default();
         pt.prefer_bpf(true);
@@ -303,7 +306,12 @@ impl Fixture {
     }
 
     pub fn init_args(&self) -> ix::InitializeVaultArgs {
-        ix::InitializeVaultArgs { vault_id: self.vault_id, deposit_cap: DEFAULT_CAP, min_deposit: DEFAULT_MIN, seed_deposit: SEED_DEPOSIT }
+        ix::InitializeVaultArgs {
+            vault_id: self.vault_id,
+            deposit_cap: DEFAULT_CAP,
+            min_deposit: DEFAULT_MIN,
+            seed_deposit: SEED_DEPOSIT,
+        }
     }
 
     pub fn init_ix(&self, args: ix::InitializeVaultArgs) -> Instruction {
@@ -361,7 +369,13 @@ impl Fixture {
     }
 
     pub fn asset_args(a: &TestAsset) -> ix::AddAssetArgs {
-        ix::AddAssetArgs { oracle_kind: 0, feed_id: a.feed, max_oracle_age: 60, max_conf_bps: 200, risk_budget: 62_500_000 }
+        ix::AddAssetArgs {
+            oracle_kind: 0,
+            feed_id: a.feed,
+            max_oracle_age: 60,
+            max_conf_bps: 200,
+            risk_budget: 62_500_000,
+        }
     }
 
     pub fn add_asset_ix(&self, a: &TestAsset, args: ix::AddAssetArgs) -> Instruction {
@@ -432,7 +446,13 @@ impl Fixture {
 impl Outcome {
     /// Asserts an Anchor framework error (e.g. 3010 AccountNotSigner, 3007 wrong owner).
     pub fn assert_anchor_error(&self, code: u32) {
-        assert_eq!(self.custom_code(), Some(code), "expected Anchor error {code}, got {:?}\n{}", self.result, self.logs.join("\n"));
+        assert_eq!(
+            self.custom_code(),
+            Some(code),
+            "expected Anchor error {code}, got {:?}\n{}",
+            self.result,
+            self.logs.join("\n")
+        );
     }
 
     /// Asserts the transaction failed (for failures raised by another program, e.g. the token
@@ -493,7 +513,14 @@ impl Fixture {
         t
     }
 
-    pub async fn deposit_asset_ix(&mut self, u: &User, i: u8, from: &Pubkey, amount: u64, min_shares: u64) -> Instruction {
+    pub async fn deposit_asset_ix(
+        &mut self,
+        u: &User,
+        i: u8,
+        from: &Pubkey,
+        amount: u64,
+        min_shares: u64,
+    ) -> Instruction {
         let s = self.state().await;
         ix::deposit_asset(&u.kp.pubkey(), &self.vault, &s, i, from, &u.share_token, amount, min_shares)
     }

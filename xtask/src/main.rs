@@ -118,9 +118,7 @@ fn main() {
             println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme]>");
             Ok(())
         }
-        other => Err(format!(
-            "unknown task `{other}`; expected one of: build-sbf, test, demo, bench"
-        )),
+        other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench")),
     };
     if let Err(e) = result {
         eprintln!("xtask error: {e}");
@@ -130,10 +128,7 @@ fn main() {
 
 fn root() -> PathBuf {
     // xtask/Cargo.toml sits one level below the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask has a parent directory")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask has a parent directory").to_path_buf()
 }
 
 fn sbf_home() -> Res<PathBuf> {
@@ -153,9 +148,7 @@ fn step(name: &str) {
 
 /// Runs a command, streaming its output; an error names the step and the command.
 fn run(what: &str, cmd: &mut Command) -> Res<()> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
+    let status = cmd.status().map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
     if status.success() {
         Ok(())
     } else {
@@ -164,9 +157,7 @@ fn run(what: &str, cmd: &mut Command) -> Res<()> {
 }
 
 fn output(what: &str, cmd: &mut Command) -> Res<String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
+    let out = cmd.output().map_err(|e| format!("{what}: could not start {:?}: {e}", cmd.get_program()))?;
     if !out.status.success() {
         return Err(format!(
             "{what}: {cmd:?} failed ({}): {}",
@@ -180,11 +171,8 @@ fn output(what: &str, cmd: &mut Command) -> Res<String> {
 /// 1. The pinned nightly with rust-src, through rustup.
 fn ensure_nightly() -> Res<PathBuf> {
     let sysroot = |()| {
-        output(
-            "nightly sysroot",
-            Command::new("rustc").arg(format!("+{NIGHTLY}")).args(["--print", "sysroot"]),
-        )
-        .map(PathBuf::from)
+        output("nightly sysroot", Command::new("rustc").arg(format!("+{NIGHTLY}")).args(["--print", "sysroot"]))
+            .map(PathBuf::from)
     };
     let have_src = |s: &Path| s.join("lib/rustlib/src/rust/library/std/src/lib.rs").is_file();
     if let Ok(s) = sysroot(()) {
@@ -248,13 +236,7 @@ fn ensure_std(home: &Path, sysroot: &Path) -> Res<PathBuf> {
     step("copying and patching std sources for target_os = \"solana\"");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    run(
-        "copy rust-src",
-        Command::new("cp")
-            .arg("-r")
-            .arg(sysroot.join("lib/rustlib/src/rust/library"))
-            .arg(&dir),
-    )?;
+    run("copy rust-src", Command::new("cp").arg("-r").arg(sysroot.join("lib/rustlib/src/rust/library")).arg(&dir))?;
     stdpatch::apply(&library)?;
     std::fs::write(&done, NIGHTLY).map_err(|e| format!("write {}: {e}", done.display()))?;
     Ok(library)
@@ -336,19 +318,47 @@ fn build_sbf() -> Res<PathBuf> {
 
 fn host_cargo(root: &Path, so: &Path) -> Command {
     let mut c = Command::new("cargo");
-    c.current_dir(root)
-        .env("RPV_PROGRAM_SO", so)
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("RUSTC");
+    c.current_dir(root).env("RPV_PROGRAM_SO", so).env_remove("RUSTUP_TOOLCHAIN").env_remove("RUSTC");
     c
 }
 
 fn run_tests(so: &Path, rest: &[String]) -> Res<()> {
+    use std::io::{BufRead, BufReader, Write};
     step("running the test suite (core, SDK, CLI, and the .so in solana-program-test)");
-    run(
-        "tests",
-        host_cargo(&root(), so).args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE]).args(rest),
-    )
+    let mut child = host_cargo(&root(), so)
+        .args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE])
+        .args(rest)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("tests: could not start cargo: {e}"))?;
+    // pass the output through, adding up the per-binary summaries into one closing line
+    let (mut passed, mut failed, mut binaries) = (0u64, 0u64, 0u64);
+    let mut out = std::io::stdout().lock();
+    for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line.map_err(|e| format!("tests: reading cargo's output: {e}"))?;
+        let _ = writeln!(out, "{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            binaries += 1;
+            let count = |word: &str| {
+                rest.split(';')
+                    .find_map(|part| {
+                        part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(word)
+                    })
+                    .and_then(|n| n.trim().parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            passed += count(" passed");
+            failed += count(" failed");
+        }
+    }
+    let status = child.wait().map_err(|e| format!("tests: waiting for cargo: {e}"))?;
+    let _ = writeln!(out, "\n{binaries} test binaries");
+    let _ = writeln!(out, "tests: {passed} passed, {failed} failed");
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("tests failed ({status})"))
+    }
 }
 
 fn run_demo(so: &Path, rest: &[String]) -> Res<()> {

@@ -30,11 +30,7 @@ fn apply_edit(library: &Path, e: &Edit) -> Result<(), String> {
             e.file, e.anchor, e.min
         ));
     }
-    let joined = if e.after {
-        format!("{}{}", e.anchor, e.text)
-    } else {
-        format!("{}{}", e.text, e.anchor)
-    };
+    let joined = if e.after { format!("{}{}", e.anchor, e.text) } else { format!("{}{}", e.text, e.anchor) };
     let out = src.replace(e.anchor, &joined);
     std::fs::write(&path, out).map_err(|err| format!("std patch: write {}: {err}", path.display()))
 }
@@ -57,7 +53,9 @@ fn add_beside_line(library: &Path, file: &str, line: &str, new: &str, min: usize
         }
     }
     if found < min {
-        return Err(format!("std patch: {file} has {found} line(s) {line:?}, expected at least {min} (did the nightly's std change?)"));
+        return Err(format!(
+            "std patch: {file} has {found} line(s) {line:?}, expected at least {min} (did the nightly's std change?)"
+        ));
     }
     std::fs::write(&path, out).map_err(|err| format!("std patch: write {}: {err}", path.display()))
 }

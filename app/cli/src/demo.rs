@@ -73,7 +73,11 @@ impl Demo {
             }
             Err(f) => {
                 self.svm.expire_blockhash();
-                let detail = if std::env::var_os("RPV_DEBUG").is_some() { f.meta.logs.join("\n") } else { f.meta.logs.iter().find(|l| l.contains("Error Code")).cloned().unwrap_or_default() };
+                let detail = if std::env::var_os("RPV_DEBUG").is_some() {
+                    f.meta.logs.join("\n")
+                } else {
+                    f.meta.logs.iter().find(|l| l.contains("Error Code")).cloned().unwrap_or_default()
+                };
                 Err(format!("{label} failed: {:?} {detail}", f.err))
             }
         }
@@ -90,7 +94,8 @@ impl Demo {
     fn publish(&mut self, i: usize) {
         let a = &self.assets[i];
         let data = rpv_sdk::pyth::price_update(a.feed, a.price, a.price as u64 / 2_000, -8, self.now(), 1);
-        let acct = Account { lamports: 10_000_000, data, owner: PYTH_RECEIVER_PROGRAM_ID, executable: false, rent_epoch: 0 };
+        let acct =
+            Account { lamports: 10_000_000, data, owner: PYTH_RECEIVER_PROGRAM_ID, executable: false, rent_epoch: 0 };
         self.svm.set_account(a.oracle, acct).expect("set oracle account");
     }
 
@@ -143,11 +148,18 @@ impl Demo {
         let now = self.now();
         s.nav(
             |i, slot| {
-                let acct = self.svm.get_account(&rpv_sdk::pk(&slot.oracle)).ok_or(rpv_core::CoreError::OracleInvalidAccount)?;
+                let acct = self
+                    .svm
+                    .get_account(&rpv_sdk::pk(&slot.oracle))
+                    .ok_or(rpv_core::CoreError::OracleInvalidAccount)?;
                 pyth::read_price(
                     &acct.owner.to_bytes(),
                     &acct.data,
-                    &FeedPolicy { feed_id: &slot.feed_id, max_age: slot.max_oracle_age, max_conf_bps: slot.max_conf_bps },
+                    &FeedPolicy {
+                        feed_id: &slot.feed_id,
+                        max_age: slot.max_oracle_age,
+                        max_conf_bps: slot.max_conf_bps,
+                    },
                     now,
                 )
                 .map(|p| {
@@ -189,14 +201,19 @@ impl Demo {
                 now,
             )
             .map_err(|e| e.to_string())?;
-            let v = value_in_base(slot.quantity, &p, slot.decimals, BASE_DECIMALS, Rounding::Down).map_err(|e| e.to_string())?;
+            let v = value_in_base(slot.quantity, &p, slot.decimals, BASE_DECIMALS, Rounding::Down)
+                .map_err(|e| e.to_string())?;
             line += &format!(" | {} {} (${})", a.symbol, units(slot.quantity, a.decimals), usdc(v));
         }
         println!("{line}");
         let mut users = "   depositors:".to_string();
         for (name, _, _, share_token) in &self.users {
             let sh = spl::amount(&self.data(share_token));
-            users += &format!(" {name} {} shares ({} USDC)", usdc(sh), usdc((sh as u128 * nav as u128 / total as u128) as u64));
+            users += &format!(
+                " {name} {} shares ({} USDC)",
+                usdc(sh),
+                usdc((sh as u128 * nav as u128 / total as u128) as u64)
+            );
         }
         println!("{users}");
         Ok(())
@@ -206,10 +223,14 @@ impl Demo {
         let ev = events
             .iter()
             .map(|e| match e {
-                Event::VaultInitialized(e) => format!("VaultInitialized(seed {} USDC, dead shares {})", usdc(e.seed_deposit), usdc(e.dead_shares)),
+                Event::VaultInitialized(e) => {
+                    format!("VaultInitialized(seed {} USDC, dead shares {})", usdc(e.seed_deposit), usdc(e.dead_shares))
+                }
                 Event::AssetAdded(e) => format!("AssetAdded(#{}, budget {:.3})", e.index, e.risk_budget as f64 / 1e9),
                 Event::Deposited(e) => format!("Deposited({} USDC → {} shares)", usdc(e.amount), usdc(e.shares)),
-                Event::AssetDeposited(e) => format!("AssetDeposited(value {} USDC → {} shares)", usdc(e.value), usdc(e.shares)),
+                Event::AssetDeposited(e) => {
+                    format!("AssetDeposited(value {} USDC → {} shares)", usdc(e.value), usdc(e.shares))
+                }
                 Event::Withdrawn(e) => format!("Withdrawn({} shares → {} USDC)", usdc(e.shares), usdc(e.amount)),
             })
             .collect::<Vec<_>>()
@@ -224,8 +245,9 @@ impl Demo {
 }
 
 pub fn run(program: &Path) -> Result<(), String> {
-    let elf = std::fs::read(program)
-        .map_err(|e| format!("cannot read the program {}: {e} (build it with `cargo xtask build-sbf`)", program.display()))?;
+    let elf = std::fs::read(program).map_err(|e| {
+        format!("cannot read the program {}: {e} (build it with `cargo xtask build-sbf`)", program.display())
+    })?;
     let mut svm = LiteSVM::new();
     svm.add_program(PROGRAM_ID, &elf).map_err(|e| format!("loading {}: {e:?}", program.display()))?;
     let payer = Keypair::new();
@@ -233,13 +255,23 @@ pub fn run(program: &Path) -> Result<(), String> {
     let mut c = svm.get_sysvar::<Clock>();
     c.unix_timestamp = 1_795_000_000;
     svm.set_sysvar(&c);
-    let mut d = Demo { svm, payer, base_mint: Pubkey::default(), assets: vec![], vault: Pubkey::default(), users: vec![], step: 0 };
+    let mut d = Demo {
+        svm,
+        payer,
+        base_mint: Pubkey::default(),
+        assets: vec![],
+        vault: Pubkey::default(),
+        users: vec![],
+        step: 0,
+    };
     println!("Real-time risk-parity vault — lifecycle demo on an embedded SVM (litesvm)");
     println!("program: {} ({} bytes, loaded by the BPF upgradeable loader)", program.display(), elf.len());
 
     d.header("Mints and Pyth price accounts");
     d.base_mint = d.create_mint(BASE_DECIMALS)?;
-    for (symbol, decimals, price) in [("SOL", 9u8, 150_00_000_000i64), ("BTC", 8, 97_000_00_000_000), ("ETH", 8, 3_400_00_000_000)] {
+    for (symbol, decimals, price) in
+        [("SOL", 9u8, 150_00_000_000i64), ("BTC", 8, 97_000_00_000_000), ("ETH", 8, 3_400_00_000_000)]
+    {
         let mint = d.create_mint(decimals)?;
         let oracle = Pubkey::new_unique();
         let feed = rpv_sdk::pyth::feed_id(&format!("{symbol}/USD"));
@@ -254,19 +286,39 @@ pub fn run(program: &Path) -> Result<(), String> {
     d.svm.airdrop(&admin.pubkey(), 10_000_000_000).map_err(|e| format!("airdrop: {:?}", e.err))?;
     let bm = d.base_mint;
     let admin_usdc = d.token_account(&bm, &admin.pubkey(), 10_000_000)?;
-    let args = ix::InitializeVaultArgs { vault_id: 1, deposit_cap: 10_000_000 * 1_000_000, min_deposit: 1_000_000, seed_deposit: 10_000_000 };
+    let args = ix::InitializeVaultArgs {
+        vault_id: 1,
+        deposit_cap: 10_000_000 * 1_000_000,
+        min_deposit: 1_000_000,
+        seed_deposit: 10_000_000,
+    };
     d.vault = pda::vault(&admin.pubkey(), 1).0;
-    let (cu, ev) = d.send("initialize_vault", &[ix::initialize_vault(&admin.pubkey(), &bm, &TOKEN_PROGRAM_ID, &admin_usdc, args)], &[&admin])?;
+    let (cu, ev) = d.send(
+        "initialize_vault",
+        &[ix::initialize_vault(&admin.pubkey(), &bm, &TOKEN_PROGRAM_ID, &admin_usdc, args)],
+        &[&admin],
+    )?;
     d.show("initialize_vault", cu, &ev);
     let budgets = [333_333_333u64, 333_333_333, 333_333_334];
     for i in 0..3 {
         let a = &d.assets[i];
-        let args = ix::AddAssetArgs { oracle_kind: 0, feed_id: a.feed, max_oracle_age: 60, max_conf_bps: 100, risk_budget: budgets[i] };
+        let args = ix::AddAssetArgs {
+            oracle_kind: 0,
+            feed_id: a.feed,
+            max_oracle_age: 60,
+            max_conf_bps: 100,
+            risk_budget: budgets[i],
+        };
         let add = ix::add_asset(&admin.pubkey(), &d.vault, &a.mint, &TOKEN_PROGRAM_ID, &a.oracle, args);
         let (cu, ev) = d.send("add_asset", &[add], &[&admin])?;
         d.show(&format!("add_asset {}", d.assets[i].symbol), cu, &ev);
     }
-    println!("   vault {} | share mint {} | authority {}", d.vault, pda::share_mint(&d.vault).0, pda::authority(&d.vault).0);
+    println!(
+        "   vault {} | share mint {} | authority {}",
+        d.vault,
+        pda::share_mint(&d.vault).0,
+        pda::authority(&d.vault).0
+    );
     d.report()?;
 
     d.header("Alice deposits 10,000 USDC");

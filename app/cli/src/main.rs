@@ -4,7 +4,7 @@
 //! rpv demo [--program PATH]   full vault lifecycle on an embedded SVM (litesvm), no validator
 //! ```
 
-mod demo;
+use rpv_cli::demo;
 
 use std::{path::PathBuf, process::exit};
 

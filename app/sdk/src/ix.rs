@@ -3,7 +3,9 @@
 use borsh::BorshSerialize;
 use rpv_core::state::VaultState;
 
-use crate::{discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use crate::{
+    discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
+};
 
 #[derive(BorshSerialize, Clone, Copy, Debug)]
 pub struct InitializeVaultArgs {
@@ -168,5 +170,9 @@ pub fn deposit_asset(
         AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
     ];
     accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
-    Instruction { program_id: PROGRAM_ID, accounts, data: data("deposit_asset", &(asset_index, amount, min_shares_out)) }
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts,
+        data: data("deposit_asset", &(asset_index, amount, min_shares_out)),
+    }
 }

@@ -66,3 +66,68 @@ pub fn decode_vault(data: &[u8]) -> Result<VaultState, DecodeError> {
 pub fn pk(a: &[u8; 32]) -> Pubkey {
     Pubkey::new_from_array(*a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discriminators_known_answers() {
+        // sha256("account:PriceUpdateV2")[..8] is also pinned in rpv_core::pyth
+        assert_eq!(discriminator("account", "PriceUpdateV2"), rpv_core::pyth::PRICE_UPDATE_V2_DISCRIMINATOR);
+        assert_ne!(discriminator("global", "deposit"), discriminator("global", "withdraw"));
+    }
+
+    #[test]
+    fn decode_vault_checks_length_and_discriminator() {
+        let mut data = vec![0u8; VAULT_ACCOUNT_LEN];
+        assert_eq!(decode_vault(&data), Err(DecodeError::WrongDiscriminator));
+        data[..8].copy_from_slice(&discriminator("account", "Vault"));
+        data[8 + 32] = 0xAB; // base_mint[0]
+        assert_eq!(decode_vault(&data).unwrap().base_mint[0], 0xAB);
+        assert_eq!(decode_vault(&data[..100]), Err(DecodeError::WrongLength { expected: VAULT_ACCOUNT_LEN, got: 100 }));
+    }
+
+    /// The SDK's error table must list the program's `VaultError` variants in order.
+    #[test]
+    fn error_table_matches_the_program() {
+        let src = include_str!("../../../programs/rpv-vault/src/error.rs");
+        let body = src.split("pub enum VaultError {").nth(1).unwrap().split("\n}").next().unwrap();
+        let names: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.ends_with(',') && l.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            .map(|l| l.trim_end_matches(','))
+            .collect();
+        assert_eq!(names, errors::NAMES);
+        assert_eq!(errors::code("OracleStale"), Some(6007));
+        assert_eq!(errors::name(6007), Some("OracleStale"));
+        assert_eq!(errors::name(5999), None);
+    }
+
+    #[test]
+    fn events_round_trip_through_logs() {
+        use base64::Engine;
+        let mut bytes = discriminator("event", "Withdrawn").to_vec();
+        for v in [[1u8; 32], [2u8; 32]] {
+            bytes.extend_from_slice(&v);
+        }
+        for v in [5u64, 6, 7, 8, 9] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        let line = format!("Program data: {}", base64::engine::general_purpose::STANDARD.encode(&bytes));
+        let evs = events::parse_logs(&["Program log: x".to_string(), line]);
+        assert_eq!(
+            evs,
+            vec![events::Event::Withdrawn(events::Withdrawn {
+                vault: [1; 32],
+                user: [2; 32],
+                shares: 5,
+                amount: 6,
+                nav_before: 7,
+                total_shares_before: 8,
+                base_quantity_after: 9
+            })]
+        );
+    }
+}

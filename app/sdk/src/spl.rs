@@ -52,7 +52,11 @@ pub fn mint_to(token_program: &Pubkey, mint: &Pubkey, to: &Pubkey, authority: &P
     data.extend_from_slice(&amount.to_le_bytes());
     Instruction {
         program_id: *token_program,
-        accounts: vec![AccountMeta::new(*mint, false), AccountMeta::new(*to, false), AccountMeta::new_readonly(*authority, true)],
+        accounts: vec![
+            AccountMeta::new(*mint, false),
+            AccountMeta::new(*to, false),
+            AccountMeta::new_readonly(*authority, true),
+        ],
         data,
     }
 }

@@ -106,9 +106,7 @@ pub fn share_price(nav: u64, supply: u64) -> CoreResult<I80F48> {
     if supply == 0 {
         return Err(CoreError::VaultInsolvent);
     }
-    I80F48::from_num(nav)
-        .checked_div(I80F48::from_num(supply))
-        .ok_or(CoreError::MathOverflow)
+    I80F48::from_num(nav).checked_div(I80F48::from_num(supply)).ok_or(CoreError::MathOverflow)
 }
 
 #[cfg(test)]

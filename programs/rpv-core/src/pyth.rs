@@ -238,11 +238,20 @@ mod tests {
         assert_eq!(read_price(&[1; 32], &data, &policy(), 1_000), Err(CoreError::OracleWrongOwner));
         let mut bad_disc = data.clone();
         bad_disc[0] ^= 1;
-        assert_eq!(read_price(&PYTH_RECEIVER_PROGRAM_ID, &bad_disc, &policy(), 1_000), Err(CoreError::OracleInvalidAccount));
-        assert_eq!(read_price(&PYTH_RECEIVER_PROGRAM_ID, &data[..60], &policy(), 1_000), Err(CoreError::OracleInvalidAccount));
+        assert_eq!(
+            read_price(&PYTH_RECEIVER_PROGRAM_ID, &bad_disc, &policy(), 1_000),
+            Err(CoreError::OracleInvalidAccount)
+        );
+        assert_eq!(
+            read_price(&PYTH_RECEIVER_PROGRAM_ID, &data[..60], &policy(), 1_000),
+            Err(CoreError::OracleInvalidAccount)
+        );
         let mut bad_level = data.clone();
         bad_level[40] = 2;
-        assert_eq!(read_price(&PYTH_RECEIVER_PROGRAM_ID, &bad_level, &policy(), 1_000), Err(CoreError::OracleInvalidAccount));
+        assert_eq!(
+            read_price(&PYTH_RECEIVER_PROGRAM_ID, &bad_level, &policy(), 1_000),
+            Err(CoreError::OracleInvalidAccount)
+        );
         let partial = PriceUpdateV2 { partial_signatures: Some(13), ..good };
         assert_eq!(read(&partial, 1_000), Err(CoreError::OracleNotFullyVerified));
         let other_feed = PriceUpdateV2 { feed_id: [8; 32], ..good };

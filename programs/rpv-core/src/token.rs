@@ -18,8 +18,8 @@ pub const TOKEN_PROGRAM_ID: Address = [
 ];
 /// `TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb`
 pub const TOKEN_2022_PROGRAM_ID: Address = [
-    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77, 131, 185, 13, 39,
-    254, 189, 249, 40, 216, 161, 139, 252,
+    6, 221, 246, 225, 238, 117, 143, 222, 24, 66, 93, 188, 228, 108, 205, 218, 182, 26, 252, 77, 131, 185, 13, 39, 254,
+    189, 249, 40, 216, 161, 139, 252,
 ];
 
 pub const TOKEN_ACCOUNT_LEN: usize = 165;
@@ -210,7 +210,10 @@ mod tests {
         d[64..72].copy_from_slice(&77u64.to_le_bytes());
         d[108] = 1;
         let v = parse_token_account(&d).unwrap();
-        assert_eq!((v.mint, v.owner, v.amount, v.delegate, v.state), ([1; 32], [2; 32], 77, None, AccountState::Initialized));
+        assert_eq!(
+            (v.mint, v.owner, v.amount, v.delegate, v.state),
+            ([1; 32], [2; 32], 77, None, AccountState::Initialized)
+        );
         assert_eq!(token_amount(&d), Ok(77));
         d[72] = 1;
         d[76..108].copy_from_slice(&[4; 32]);

@@ -32,8 +32,6 @@ pub fn read_slot_price(slot: &AssetSlot, account: &AccountInfo, now: i64) -> Cor
 /// NAV of the vault from fresh oracle reads, rounded in the vault's favour by `round`.
 pub fn nav_from_oracles(vault: &VaultState, oracles: &[AccountInfo], now: i64, round: Rounding) -> Result<u64> {
     require!(oracles.len() == usize::from(vault.num_assets), VaultError::OracleAccountCount);
-    let nav = vault
-        .nav(|i, slot| read_slot_price(slot, &oracles[i], now), round)
-        .map_err(VaultError::from)?;
+    let nav = vault.nav(|i, slot| read_slot_price(slot, &oracles[i], now), round).map_err(VaultError::from)?;
     Ok(nav)
 }

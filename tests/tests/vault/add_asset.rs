@@ -1,7 +1,7 @@
 //! `add_asset` — one test per Specification bullet.
 
 use rpv_core::state::MAX_ASSETS;
-use rpv_sdk::{events::Event, pda, pyth, ix::AddAssetArgs, PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use rpv_sdk::{events::Event, ix::AddAssetArgs, pda, pyth, PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -24,7 +24,10 @@ async fn registers_the_asset_and_creates_its_token_account() {
     assert_eq!(slot.mint, a.mint.to_bytes());
     assert_eq!(slot.oracle, a.oracle.to_bytes());
     assert_eq!(slot.feed_id, a.feed);
-    assert_eq!((slot.quantity, slot.decimals, slot.max_oracle_age, slot.max_conf_bps, slot.risk_budget), (0, 9, 60, 200, 62_500_000));
+    assert_eq!(
+        (slot.quantity, slot.decimals, slot.max_oracle_age, slot.max_conf_bps, slot.risk_budget),
+        (0, 9, 60, 200, 62_500_000)
+    );
     let now = f.env.now().await;
     assert_eq!(slot.last_publish_time, now);
     let ta = pda::token_account(&f.vault, &a.mint).0;

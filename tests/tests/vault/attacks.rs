@@ -14,7 +14,15 @@ async fn first_depositor_inflation_does_not_profit() {
     // 2. then donates a fortune straight into the vault's base token account
     let bv = f.base_vault();
     let (p, m) = (f.base_program, f.base_mint);
-    let ix = rpv_sdk::spl::transfer_checked(&p, &attacker.base_token, &m, &bv, &solana_signer::Signer::pubkey(&attacker.kp), 1_000_000_000_000, 6);
+    let ix = rpv_sdk::spl::transfer_checked(
+        &p,
+        &attacker.base_token,
+        &m,
+        &bv,
+        &solana_signer::Signer::pubkey(&attacker.kp),
+        1_000_000_000_000,
+        6,
+    );
     f.env.send(&[ix], &[&attacker.kp]).await.ok();
     // the donation changes neither NAV nor the share price (quantities are accounted)
     assert_eq!(f.nav(Rounding::Up).await, 1_001_000);

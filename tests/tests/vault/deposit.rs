@@ -37,7 +37,10 @@ async fn known_answer_first_deposit_into_a_base_only_vault() {
     assert_eq!(f.env.token_amount(&bv).await, 6_000_000);
     match &out.events()[..] {
         [Event::Deposited(e)] => {
-            assert_eq!((e.amount, e.shares, e.nav_before, e.total_shares_before, e.base_quantity_after), (5_000_000, 5_000_000, 1_000_000, 1_000_000, 6_000_000));
+            assert_eq!(
+                (e.amount, e.shares, e.nav_before, e.total_shares_before, e.base_quantity_after),
+                (5_000_000, 5_000_000, 1_000_000, 1_000_000, 6_000_000)
+            );
             assert_eq!(e.user, u.kp.pubkey().to_bytes());
         }
         other => panic!("expected Deposited, got {other:?}"),
@@ -166,11 +169,19 @@ async fn every_oracle_check_applies() {
     let good = PriceUpdateV2::decode(&pyth::price_update(a.feed, a.price, a.conf, a.expo, now, 1)).unwrap();
     let cases: Vec<(Vec<u8>, solana_pubkey::Pubkey, &str)> = vec![
         (good.encode(), PROGRAM_ID, "OracleWrongOwner"),
-        (PriceUpdateV2 { partial_signatures: Some(8), ..good }.encode(), rpv_sdk::PYTH_RECEIVER_PROGRAM_ID, "OracleNotFullyVerified"),
+        (
+            PriceUpdateV2 { partial_signatures: Some(8), ..good }.encode(),
+            rpv_sdk::PYTH_RECEIVER_PROGRAM_ID,
+            "OracleNotFullyVerified",
+        ),
         (PriceUpdateV2 { feed_id: [3; 32], ..good }.encode(), rpv_sdk::PYTH_RECEIVER_PROGRAM_ID, "OracleFeedMismatch"),
         (PriceUpdateV2 { publish_time: now - 61, ..good }.encode(), rpv_sdk::PYTH_RECEIVER_PROGRAM_ID, "OracleStale"),
         (PriceUpdateV2 { price: -1, ..good }.encode(), rpv_sdk::PYTH_RECEIVER_PROGRAM_ID, "OracleNonPositivePrice"),
-        (PriceUpdateV2 { conf: a.price as u64 / 10, ..good }.encode(), rpv_sdk::PYTH_RECEIVER_PROGRAM_ID, "OracleConfidenceTooWide"),
+        (
+            PriceUpdateV2 { conf: a.price as u64 / 10, ..good }.encode(),
+            rpv_sdk::PYTH_RECEIVER_PROGRAM_ID,
+            "OracleConfidenceTooWide",
+        ),
         (PriceUpdateV2 { exponent: 9, ..good }.encode(), rpv_sdk::PYTH_RECEIVER_PROGRAM_ID, "OracleExponentOutOfRange"),
     ];
     for (data, owner, err) in cases {

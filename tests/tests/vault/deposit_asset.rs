@@ -29,7 +29,10 @@ async fn known_answer_valued_at_price_minus_confidence() {
     assert_eq!(f.env.token_amount(&ta).await, 200_000_000);
     assert_eq!(f.env.token_amount(&from).await, 300_000_000);
     match &out.events()[..] {
-        [Event::AssetDeposited(e)] => assert_eq!((e.asset_index, e.amount, e.value, e.shares, e.quantity_after), (1, 200_000_000, value, shares, 200_000_000)),
+        [Event::AssetDeposited(e)] => assert_eq!(
+            (e.asset_index, e.amount, e.value, e.shares, e.quantity_after),
+            (1, 200_000_000, value, shares, 200_000_000)
+        ),
         other => panic!("expected AssetDeposited, got {other:?}"),
     }
     // the holding now moves NAV with its price

@@ -38,7 +38,10 @@ async fn creates_vault_share_mint_and_base_account_with_dead_shares() {
     match &out.events()[..] {
         [Event::VaultInitialized(e)] => {
             assert_eq!(e.vault, f.vault.to_bytes());
-            assert_eq!((e.seed_deposit, e.dead_shares, e.deposit_cap, e.min_deposit), (SEED_DEPOSIT, SEED_DEPOSIT, DEFAULT_CAP, DEFAULT_MIN));
+            assert_eq!(
+                (e.seed_deposit, e.dead_shares, e.deposit_cap, e.min_deposit),
+                (SEED_DEPOSIT, SEED_DEPOSIT, DEFAULT_CAP, DEFAULT_MIN)
+            );
         }
         other => panic!("expected one VaultInitialized event, got {other:?}"),
     }
@@ -74,7 +77,16 @@ async fn rejects_a_base_mint_of_another_token_program() {
     let mut f = Fixture::empty().await;
     let fake = Keypair::new().pubkey();
     let data = f.env.data(&f.base_mint.clone()).await.unwrap();
-    f.env.set_account(&fake, solana_account::Account { lamports: 1_000_000_000, data, owner: rpv_sdk::PROGRAM_ID, executable: false, rent_epoch: 0 });
+    f.env.set_account(
+        &fake,
+        solana_account::Account {
+            lamports: 1_000_000_000,
+            data,
+            owner: rpv_sdk::PROGRAM_ID,
+            executable: false,
+            rent_epoch: 0,
+        },
+    );
     f.base_mint = fake;
     f.initialize(f.init_args()).await.assert_error("WrongTokenProgram");
 }
@@ -104,7 +116,10 @@ async fn validates_limits_and_seed() {
         (rpv_sdk::ix::InitializeVaultArgs { min_deposit: 0, ..base }, "InvalidDepositLimits"),
         (rpv_sdk::ix::InitializeVaultArgs { deposit_cap: 10, min_deposit: 11, ..base }, "InvalidDepositLimits"),
         (rpv_sdk::ix::InitializeVaultArgs { seed_deposit: 999, ..base }, "SeedDepositTooSmall"),
-        (rpv_sdk::ix::InitializeVaultArgs { deposit_cap: 5_000, min_deposit: 1_000, seed_deposit: 5_001, ..base }, "DepositCapExceeded"),
+        (
+            rpv_sdk::ix::InitializeVaultArgs { deposit_cap: 5_000, min_deposit: 1_000, seed_deposit: 5_001, ..base },
+            "DepositCapExceeded",
+        ),
     ];
     for (args, err) in cases {
         f.initialize(args).await.assert_error(err);

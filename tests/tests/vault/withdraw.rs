@@ -9,7 +9,7 @@ async fn known_answer_round_trip_at_a_moved_price() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(1_000_000_000).await;
     f.deposit(&u, 99_000_000, 0).await.ok(); // NAV 1 → 100 USDC, 100e6 shares in all
-    // the vault now holds 1 unit of asset 0 (9 decimals, $10.50) besides its base
+                                             // the vault now holds 1 unit of asset 0 (9 decimals, $10.50) besides its base
     f.set_holdings(&[1_000_000_000, 0]).await;
     // asset 0 doubles to $21.00: NAV = 100 + 21 = 121 USDC
     f.set_price(0, 2_100_000_000).await;
@@ -57,7 +57,7 @@ async fn pays_only_from_the_accounted_base_balance() {
     let mut f = Fixture::with_assets(1).await;
     let u = f.user(10_000_000).await;
     f.deposit(&u, 9_000_000, 0).await.ok(); // base 10e6, 10e6 shares
-    // the vault converts most base into asset 0 (as a rebalance would): 8 USDC → 0.7619… units
+                                            // the vault converts most base into asset 0 (as a rebalance would): 8 USDC → 0.7619… units
     let mut s = f.state().await;
     s.base_quantity = 2_000_000;
     f.write_state(&s).await;

@@ -20,7 +20,13 @@ use rpv_core::{
 };
 
 use super::flow::FlowAccounts;
-use crate::{cpi, error::VaultError, events::Deposited, oracle::nav_from_oracles, state::{seeds, Vault}};
+use crate::{
+    cpi,
+    error::VaultError,
+    events::Deposited,
+    oracle::nav_from_oracles,
+    state::{seeds, Vault},
+};
 
 #[derive(Accounts)]
 pub struct Deposit<'info> {

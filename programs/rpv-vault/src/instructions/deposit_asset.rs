@@ -71,7 +71,10 @@ impl DepositAsset<'_> {
         let user_asset = self.user_asset_token.try_borrow_data()?;
         require!(user_asset.len() >= token::TOKEN_ACCOUNT_LEN && user_asset[..32] == slot.mint, VaultError::WrongMint);
         let user_share = self.user_share_token.try_borrow_data()?;
-        require!(user_share.len() >= token::TOKEN_ACCOUNT_LEN && user_share[..32] == v.share_mint, VaultError::WrongMint);
+        require!(
+            user_share.len() >= token::TOKEN_ACCOUNT_LEN && user_share[..32] == v.share_mint,
+            VaultError::WrongMint
+        );
         Ok(())
     }
 }
@@ -108,7 +111,8 @@ pub(crate) fn handler<'info>(
         let p = price.ok_or(VaultError::UnknownAsset)?;
         let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
         let slot = &v.assets[index];
-        let value = value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?;
+        let value =
+            value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?;
         require!(value >= v.min_deposit, VaultError::DepositBelowMinimum);
         let nav_after = nav.checked_add(value).ok_or(VaultError::MathOverflow)?;
         require!(nav_after <= v.deposit_cap, VaultError::DepositCapExceeded);

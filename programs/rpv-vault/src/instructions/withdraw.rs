@@ -16,7 +16,13 @@ use rpv_core::{
 };
 
 use super::flow::FlowAccounts;
-use crate::{cpi, error::VaultError, events::Withdrawn, oracle::nav_from_oracles, state::{seeds, Vault}};
+use crate::{
+    cpi,
+    error::VaultError,
+    events::Withdrawn,
+    oracle::nav_from_oracles,
+    state::{seeds, Vault},
+};
 
 #[derive(Accounts)]
 pub struct Withdraw<'info> {

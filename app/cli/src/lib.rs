@@ -1,0 +1,3 @@
+//! Library side of the `rpv` command line (so its commands can be tested).
+
+pub mod demo;
