@@ -48,7 +48,7 @@ pub mod rpv_vault {
     /// (signer), vault, authority, base mint, base token account, share mint, user's base and
     /// share token accounts, base token program, SPL Token; remaining: one oracle per asset in
     /// registry order.
-    pub fn deposit<'info>(ctx: Context<'info, Deposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
+    pub fn deposit<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
         instructions::deposit::handler(ctx, amount, min_shares_out)
     }
 
@@ -66,7 +66,7 @@ pub mod rpv_vault {
     }
 
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.
-    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
+    pub fn withdraw<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
         instructions::withdraw::handler(ctx, shares, min_amount_out)
     }
 }

@@ -161,3 +161,12 @@ async fn the_oracle_must_pass_every_check_at_registration() {
     f.env.set_pyth(&a.oracle, write(a.price, a.conf, -8, now));
     f.add_asset(&a, args).await.ok();
 }
+
+#[tokio::test]
+async fn refuses_an_asset_with_more_than_18_decimals() {
+    let mut f = fixture().await;
+    let a = f.new_asset(TOKEN_PROGRAM_ID, 19, 100_000_000).await;
+    f.add_asset(&a, Fixture::asset_args(&a)).await.assert_error("UnsupportedDecimals");
+    let ok = f.new_asset(TOKEN_PROGRAM_ID, 18, 100_000_000).await;
+    f.add_asset(&ok, Fixture::asset_args(&ok)).await.ok();
+}

@@ -147,3 +147,13 @@ async fn cannot_initialize_twice() {
     assert!(out.result.is_err());
     assert_eq!(f.state().await, s, "state untouched");
 }
+
+#[tokio::test]
+async fn refuses_a_base_mint_with_more_than_18_decimals() {
+    let mut f = Fixture::empty().await;
+    let mint = f.env.create_mint(&TOKEN_PROGRAM_ID, 19).await;
+    let admin = f.admin.pubkey();
+    f.admin_base_token = f.env.create_token_account(&TOKEN_PROGRAM_ID, &mint, &admin).await;
+    f.base_mint = mint;
+    f.initialize(f.init_args()).await.assert_error("UnsupportedDecimals");
+}

@@ -17,12 +17,13 @@
 /// - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    math::{shares_for_deposit, value_in_base, Rounding},
+    math::{value_in_base, Rounding},
     pyth::OraclePrice,
     state::VaultState,
-    token::{self, TOKEN_PROGRAM_ID},
+    token::TOKEN_PROGRAM_ID,
 };
 
+use super::flow::{quote_deposit, receive, token_mint_is};
 use crate::{
     cpi,
     error::VaultError,
@@ -68,13 +69,8 @@ impl DepositAsset<'_> {
         require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
         require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
-        let user_asset = self.user_asset_token.try_borrow_data()?;
-        require!(user_asset.len() >= token::TOKEN_ACCOUNT_LEN && user_asset[..32] == slot.mint, VaultError::WrongMint);
-        let user_share = self.user_share_token.try_borrow_data()?;
-        require!(
-            user_share.len() >= token::TOKEN_ACCOUNT_LEN && user_share[..32] == v.share_mint,
-            VaultError::WrongMint
-        );
+        require!(token_mint_is(&self.user_asset_token, &slot.mint)?, VaultError::WrongMint);
+        require!(token_mint_is(&self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
         Ok(())
     }
 }
@@ -90,7 +86,7 @@ pub(crate) fn handler<'info>(
     let index = usize::from(asset_index);
     let now = Clock::get()?.unix_timestamp;
     let vault_key = a.vault.key();
-    let (nav, total_shares, value, shares, decimals, authority_bump) = {
+    let (nav, quote, value, decimals, authority_bump) = {
         let v = a.vault.load()?;
         a.validate(&v, index)?;
         require!(amount > 0, VaultError::ZeroAmount);
@@ -113,17 +109,10 @@ pub(crate) fn handler<'info>(
         let slot = &v.assets[index];
         let value =
             value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?;
-        require!(value >= v.min_deposit, VaultError::DepositBelowMinimum);
-        let nav_after = nav.checked_add(value).ok_or(VaultError::MathOverflow)?;
-        require!(nav_after <= v.deposit_cap, VaultError::DepositCapExceeded);
-        let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
-        let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
-        let shares = shares_for_deposit(value, total_shares, nav).map_err(VaultError::from)?;
-        require!(shares >= min_shares_out, VaultError::SlippageExceeded);
-        (nav, total_shares, value, shares, slot.decimals, v.authority_bump)
+        let quote = quote_deposit(&v, &a.share_mint, nav, value, min_shares_out)?;
+        (nav, quote, value, slot.decimals, v.authority_bump)
     };
 
-    let before = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
     let pay_in = cpi::TokenMove {
         token_program: &a.asset_token_program,
         from: &a.user_asset_token,
@@ -131,9 +120,7 @@ pub(crate) fn handler<'info>(
         to: &a.asset_vault,
         authority: &a.user,
     };
-    cpi::transfer_checked(&pay_in, amount, decimals, &[])?;
-    let after = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
-    require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
+    let balance = receive(&pay_in, amount, decimals)?;
 
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
     let issue = cpi::TokenMove {
@@ -143,14 +130,14 @@ pub(crate) fn handler<'info>(
         to: &a.user_share_token,
         authority: &a.authority,
     };
-    cpi::mint_to(&issue, shares, &[authority_seeds])?;
+    cpi::mint_to(&issue, quote.shares, &[authority_seeds])?;
 
     let mut v = a.vault.load_mut()?;
     let slot = &mut v.assets[index];
     slot.quantity = slot.quantity.checked_add(amount).ok_or(VaultError::MathOverflow)?;
     let quantity_after = slot.quantity;
     v.invariant().map_err(VaultError::from)?;
-    VaultState::check_reconciled(quantity_after, after).map_err(VaultError::from)?;
+    VaultState::check_reconciled(quantity_after, balance).map_err(VaultError::from)?;
 
     emit!(AssetDeposited {
         vault: vault_key,
@@ -159,9 +146,9 @@ pub(crate) fn handler<'info>(
         mint: a.asset_mint.key(),
         amount,
         value,
-        shares,
+        shares: quote.shares,
         nav_before: nav,
-        total_shares_before: total_shares,
+        total_shares_before: quote.total_shares,
         quantity_after,
     });
     Ok(())

@@ -1,24 +1,52 @@
-//! Account checks shared by `deposit` and `withdraw` (not an instruction).
+//! What `deposit`, `withdraw` and `deposit_asset` share (not an instruction): the accounts of a
+//! base-asset flow and their checks, deposit pricing, and receiving tokens.
 
 use anchor_lang::prelude::*;
-use rpv_core::{state::VaultState, token::TOKEN_PROGRAM_ID};
+use rpv_core::{
+    math::shares_for_deposit,
+    state::VaultState,
+    token::{self, TOKEN_PROGRAM_ID},
+};
 
-use crate::{error::VaultError, state::same};
+use crate::{
+    cpi::{self, TokenMove},
+    error::VaultError,
+    state::{same, Vault},
+};
 
-/// The accounts a base-asset flow touches, checked against the vault state with plain key
-/// comparisons (the addresses were derived once, at initialisation).
-pub struct FlowAccounts<'a, 'info> {
-    pub authority: &'a AccountInfo<'info>,
-    pub base_mint: &'a AccountInfo<'info>,
-    pub base_vault: &'a AccountInfo<'info>,
-    pub share_mint: &'a AccountInfo<'info>,
-    pub user_base_token: &'a AccountInfo<'info>,
-    pub user_share_token: &'a AccountInfo<'info>,
-    pub base_token_program: &'a AccountInfo<'info>,
-    pub token_program: &'a AccountInfo<'info>,
+/// Accounts of `deposit` and `withdraw` (same list, same order), followed by one oracle per
+/// registered asset as remaining accounts.
+#[derive(Accounts)]
+pub struct BaseFlow<'info> {
+    /// The depositor / share holder; owner of both user token accounts.
+    pub user: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: = vault.authority
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_mint
+    pub base_mint: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_vault
+    #[account(mut)]
+    pub base_vault: UncheckedAccount<'info>,
+    /// CHECK: = vault.share_mint
+    #[account(mut)]
+    pub share_mint: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks ownership
+    #[account(mut)]
+    pub user_base_token: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks ownership
+    #[account(mut)]
+    pub user_share_token: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_token_program
+    pub base_token_program: UncheckedAccount<'info>,
+    /// CHECK: = SPL Token
+    pub token_program: UncheckedAccount<'info>,
 }
 
-impl FlowAccounts<'_, '_> {
+impl BaseFlow<'_> {
+    /// Checks every account against the vault with plain key comparisons (the addresses were
+    /// derived once, at initialisation).
     pub fn validate(&self, v: &VaultState) -> Result<()> {
         require!(same(self.authority.key, &v.authority), VaultError::WrongAuthority);
         require!(same(self.base_mint.key, &v.base_mint), VaultError::WrongBaseMint);
@@ -26,15 +54,50 @@ impl FlowAccounts<'_, '_> {
         require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(self.base_token_program.key, &v.base_token_program), VaultError::WrongTokenProgram);
         require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
-        require!(token_mint_is(self.user_base_token, &v.base_mint)?, VaultError::WrongMint);
-        require!(token_mint_is(self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
+        require!(token_mint_is(&self.user_base_token, &v.base_mint)?, VaultError::WrongMint);
+        require!(token_mint_is(&self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
         Ok(())
     }
 }
 
 /// Whether a token account (of either token program) is for `mint`.
-fn token_mint_is(account: &AccountInfo, mint: &[u8; 32]) -> Result<bool> {
+pub fn token_mint_is(account: &AccountInfo, mint: &[u8; 32]) -> Result<bool> {
     let data = account.try_borrow_data()?;
-    require!(data.len() >= rpv_core::token::TOKEN_ACCOUNT_LEN, VaultError::InvalidTokenAccount);
+    require!(data.len() >= token::TOKEN_ACCOUNT_LEN, VaultError::InvalidTokenAccount);
     Ok(data[..32] == mint[..])
+}
+
+/// A deposit worth `value` base units, priced against `nav_up` (NAV rounded up).
+pub struct DepositQuote {
+    pub total_shares: u64,
+    pub shares: u64,
+}
+
+/// Applies the vault's minimum, cap and the caller's slippage bound to a deposit worth `value`,
+/// and computes the shares it buys.
+pub fn quote_deposit(
+    v: &VaultState,
+    share_mint: &AccountInfo,
+    nav_up: u64,
+    value: u64,
+    min_shares_out: u64,
+) -> Result<DepositQuote> {
+    require!(value >= v.min_deposit, VaultError::DepositBelowMinimum);
+    let nav_after = nav_up.checked_add(value).ok_or(VaultError::MathOverflow)?;
+    require!(nav_after <= v.deposit_cap, VaultError::DepositCapExceeded);
+    let supply = token::parse_mint(&share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
+    let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
+    let shares = shares_for_deposit(value, total_shares, nav_up).map_err(VaultError::from)?;
+    require!(shares >= min_shares_out, VaultError::SlippageExceeded);
+    Ok(DepositQuote { total_shares, shares })
+}
+
+/// Transfers `amount` into the vault account `m.to` and checks that exactly `amount` arrived
+/// (`TransferAmountMismatch`); returns the vault account's balance afterwards.
+pub fn receive(m: &TokenMove, amount: u64, decimals: u8) -> Result<u64> {
+    let before = token::token_amount(&m.to.try_borrow_data()?).map_err(VaultError::from)?;
+    cpi::transfer_checked(m, amount, decimals, &[])?;
+    let after = token::token_amount(&m.to.try_borrow_data()?).map_err(VaultError::from)?;
+    require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
+    Ok(after)
 }

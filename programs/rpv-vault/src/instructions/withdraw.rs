@@ -15,64 +15,16 @@ use rpv_core::{
     token,
 };
 
-use super::flow::FlowAccounts;
-use crate::{
-    cpi,
-    error::VaultError,
-    events::Withdrawn,
-    oracle::nav_from_oracles,
-    state::{seeds, Vault},
-};
+use super::flow::BaseFlow;
+use crate::{cpi, error::VaultError, events::Withdrawn, oracle::nav_from_oracles, state::seeds};
 
-#[derive(Accounts)]
-pub struct Withdraw<'info> {
-    pub user: Signer<'info>,
-    #[account(mut)]
-    pub vault: AccountLoader<'info, Vault>,
-    /// CHECK: = vault.authority
-    pub authority: UncheckedAccount<'info>,
-    /// CHECK: = vault.base_mint
-    pub base_mint: UncheckedAccount<'info>,
-    /// CHECK: = vault.base_vault
-    #[account(mut)]
-    pub base_vault: UncheckedAccount<'info>,
-    /// CHECK: = vault.share_mint
-    #[account(mut)]
-    pub share_mint: UncheckedAccount<'info>,
-    /// CHECK: mint checked; the token program checks ownership
-    #[account(mut)]
-    pub user_base_token: UncheckedAccount<'info>,
-    /// CHECK: mint checked; the token program checks the burn authority
-    #[account(mut)]
-    pub user_share_token: UncheckedAccount<'info>,
-    /// CHECK: = vault.base_token_program
-    pub base_token_program: UncheckedAccount<'info>,
-    /// CHECK: = SPL Token
-    pub token_program: UncheckedAccount<'info>,
-}
-
-impl<'info> Withdraw<'info> {
-    fn flow(&self) -> FlowAccounts<'_, 'info> {
-        FlowAccounts {
-            authority: &self.authority,
-            base_mint: &self.base_mint,
-            base_vault: &self.base_vault,
-            share_mint: &self.share_mint,
-            user_base_token: &self.user_base_token,
-            user_share_token: &self.user_share_token,
-            base_token_program: &self.base_token_program,
-            token_program: &self.token_program,
-        }
-    }
-}
-
-pub(crate) fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
+pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
     let a = &ctx.accounts;
     let now = Clock::get()?.unix_timestamp;
     let vault_key = a.vault.key();
     let (nav, total_shares, amount, decimals, authority_bump) = {
         let v = a.vault.load()?;
-        a.flow().validate(&v)?;
+        a.validate(&v)?;
         require!(shares > 0, VaultError::ZeroShares);
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         require!(held >= shares, VaultError::InsufficientShares);
