@@ -79,6 +79,10 @@ async fn main() {
     let slope = |r: &Row| (r.cells[4].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
     println!();
     println!(
+        "`initialize_vault` and `add_asset` derive PDAs with a bump search (Anchor `seeds` + `bump`): their cost moves by ≈1.5k CU per extra attempt, which depends on the (random) keys of a run."
+    );
+    println!();
+    println!(
         "Marginal cost per registered asset (one oracle read and valuation): deposit {:.0} CU, withdraw {:.0} CU.",
         slope(&deposit),
         slope(&withdraw)
