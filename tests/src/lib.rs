@@ -1,5 +1,5 @@
 //! Test harness: the built `rpv_vault.so` loaded by the BPF loader into solana-program-test's
-//! bank (no native `processor!`), the mainnet token programs shipped with it (p-token,
+//! bank (never a natively compiled stand-in), the mainnet token programs shipped with it (p-token,
 //! Token-2022), real SPL mints and token accounts created through those programs, and Pyth
 //! `PriceUpdateV2` accounts with the receiver's exact byte layout, owned by the receiver id.
 
