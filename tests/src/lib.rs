@@ -334,7 +334,59 @@ impl Fixture {
             f.add_asset(&a, Self::asset_args(&a)).await.ok();
             f.assets.push(a);
         }
+        if n > 0 {
+            f.set_equal_budgets().await.ok();
+            f.refresh().await.ok();
+        }
         f
+    }
+
+    /// Budgets summing to exactly 10^9 over the registered assets (the remainder on the last).
+    pub fn equal_budgets(n: usize) -> Vec<u64> {
+        let each = 1_000_000_000 / n as u64;
+        let mut b = vec![each; n];
+        b[n - 1] += 1_000_000_000 - each * n as u64;
+        b
+    }
+
+    pub async fn set_equal_budgets(&mut self) -> Outcome {
+        let n = self.assets.len();
+        self.set_budgets(Self::equal_budgets(n)).await
+    }
+
+    pub async fn set_budgets(&mut self, b: Vec<u64>) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_risk_budgets(&admin.pubkey(), &self.vault, b);
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    pub async fn set_risk_params(&mut self, p: ix::RiskParams) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_risk_params(&admin.pubkey(), &self.vault, p);
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    pub async fn refresh_ix(&mut self) -> Instruction {
+        let s = self.state().await;
+        ix::refresh(&self.vault, &s)
+    }
+
+    /// Cranks `refresh` with the oracles as they are.
+    pub async fn refresh(&mut self) -> Outcome {
+        let ix = self.refresh_ix().await;
+        self.env.send(&[ix], &[]).await
+    }
+
+    /// Moves the clock by `seconds`, re-publishes every oracle at the new time and refreshes.
+    pub async fn step(&mut self, seconds: i64) -> Outcome {
+        self.env.advance_time(seconds).await;
+        self.refresh_oracles().await;
+        self.refresh().await
+    }
+
+    pub async fn risk(&mut self) -> rpv_core::state::RiskState {
+        let k = pda::risk(&self.vault).0;
+        rpv_sdk::decode_risk(&self.env.data(&k).await.expect("risk account")).expect("risk decodes")
     }
 
     /// Creates a mint and a fresh oracle for it (not registered).

@@ -56,6 +56,10 @@ fn usdc(v: u64) -> String {
     format!("{}.{:02}", s.chars().rev().collect::<String>(), frac / 10_000)
 }
 
+fn fx(bits: i128) -> f64 {
+    rpv_core::fx::Fx::from_bits(bits).to_num::<f64>()
+}
+
 fn units(v: u64, decimals: u8) -> String {
     let d = 10u64.pow(u32::from(decimals));
     format!("{}.{:0w$}", v / d, v % d, w = usize::from(decimals))
@@ -232,10 +236,47 @@ impl Demo {
                     format!("AssetDeposited(value {} USDC → {} shares)", usdc(e.value), usdc(e.shares))
                 }
                 Event::Withdrawn(e) => format!("Withdrawn({} shares → {} USDC)", usdc(e.shares), usdc(e.amount)),
+                Event::RiskRefreshed(e) => format!(
+                    "RiskRefreshed(sample {}, L {:.4}, σp {:.2} %)",
+                    e.samples,
+                    fx(e.leverage_bits),
+                    100.0 * fx(e.portfolio_vol_bits)
+                ),
+                Event::WeightsAccepted(e) => format!("WeightsAccepted(source {}, sweeps {})", e.source, e.sweeps),
+                Event::RiskParamsSet(e) => format!("RiskParamsSet(method {})", e.method),
+                Event::RiskBudgetsSet(e) => format!("RiskBudgetsSet({:?})", e.budgets_ppb),
             })
             .collect::<Vec<_>>()
             .join(", ");
         println!("   tx {what}: {cu} CU; events: {ev}");
+    }
+
+    /// A keeper cranks `refresh`: oracles → EWMA covariance, weights, leverage, targets.
+    fn refresh(&mut self) -> Result<(), String> {
+        let s = self.state();
+        let (cu, ev) = self.send("refresh", &[ix::refresh(&self.vault, &s)], &[])?;
+        self.show("refresh (keeper)", cu, &ev);
+        let r = rpv_sdk::decode_risk(&self.data(&pda::risk(&self.vault).0)).map_err(|e| e.to_string())?;
+        let n = usize::from(s.num_assets);
+        let mut line = "   risk: σ".to_string();
+        for (i, a) in self.assets.iter().enumerate().take(n) {
+            let var = r.cov[rpv_core::fx::packed_index(i, i)].get().to_num::<f64>();
+            line += &format!(" {} {:.1} %", a.symbol, 100.0 * var.sqrt());
+        }
+        line += " | weights";
+        for (i, a) in self.assets.iter().enumerate().take(n) {
+            line += &format!(" {} {:.3}", a.symbol, r.weights[i].get().to_num::<f64>());
+        }
+        line += &format!(
+            " | σp {:.1} % → L {:.3} | targets",
+            100.0 * r.portfolio_vol.get().to_num::<f64>(),
+            r.leverage.get().to_num::<f64>()
+        );
+        for (i, a) in self.assets.iter().enumerate().take(n) {
+            line += &format!(" {} ${}", a.symbol, usdc(r.targets[i]));
+        }
+        println!("{line}");
+        Ok(())
     }
 
     fn user(&self, name: &str) -> (Keypair, Pubkey, Pubkey) {
@@ -321,6 +362,9 @@ pub fn run(program: &Path) -> Result<(), String> {
     );
     d.report()?;
 
+    d.header("A keeper cranks refresh: first sample (prior volatility 60 % for every asset)");
+    d.refresh()?;
+
     d.header("Alice deposits 10,000 USDC");
     for (name, usdc_amount) in [("alice", 10_000_000_000u64), ("bob", 0)] {
         let kp = Keypair::new();
@@ -358,6 +402,9 @@ pub fn run(program: &Path) -> Result<(), String> {
         println!("   {}: ${:.2}", a.symbol, a.price as f64 / 1e8);
     }
     d.report()?;
+    println!("   the keeper refreshes: moves this large over 30 s read as very high volatility,");
+    println!("   so weights tilt away from the movers and volatility targeting cuts exposure");
+    d.refresh()?;
 
     d.header("Alice withdraws half her shares in USDC");
     let held = spl::amount(&d.data(&alice_shares));

@@ -7,6 +7,7 @@ pub const FIRST_CODE: u32 = 6000;
 
 pub const NAMES: &[&str] = &[
     "MathOverflow",
+    "MathDomain",
     "OracleWrongOwner",
     "OracleInvalidAccount",
     "OracleNotFullyVerified",
@@ -50,6 +51,18 @@ pub const NAMES: &[&str] = &[
     "InsufficientShares",
     "UnknownAsset",
     "WrongAssetVault",
+    "OracleNotNewer",
+    "InvalidBudgets",
+    "ZeroVariance",
+    "NotPositiveDefinite",
+    "NotConverged",
+    "RiskBudgetMismatch",
+    "RiskStateStale",
+    "RefreshTooSoon",
+    "WrongRiskAccount",
+    "InvalidRiskParams",
+    "WrongVectorLength",
+    "SolveTooLarge",
 ];
 
 /// Code of the error `name`.

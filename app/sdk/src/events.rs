@@ -68,8 +68,56 @@ pub struct AssetDeposited {
     pub quantity_after: u64,
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RiskRefreshed {
+    pub vault: [u8; 32],
+    pub time: i64,
+    pub interval: i64,
+    pub samples: u64,
+    pub nav: u64,
+    pub leverage_bits: i128,
+    pub portfolio_vol_bits: i128,
+    pub method: u8,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct WeightsAccepted {
+    pub vault: [u8; 32],
+    pub source: u8,
+    pub by: [u8; 32],
+    pub n: u8,
+    pub leverage_bits: i128,
+    pub portfolio_vol_bits: i128,
+    pub sweeps: u32,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RiskParamsSet {
+    pub vault: [u8; 32],
+    pub method: u8,
+    pub lambda_ppm: u32,
+    pub horizon_secs: u32,
+    pub vol_target_bps: u32,
+    pub max_leverage_bps: u32,
+    pub prior_vol_bps: u32,
+    pub rc_tolerance_ppb: u32,
+    pub min_sample_interval: u32,
+    pub max_risk_age: u32,
+    pub band_bps: u16,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RiskBudgetsSet {
+    pub vault: [u8; 32],
+    pub budgets_ppb: Vec<u64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    RiskRefreshed(RiskRefreshed),
+    WeightsAccepted(WeightsAccepted),
+    RiskParamsSet(RiskParamsSet),
+    RiskBudgetsSet(RiskBudgetsSet),
     AssetDeposited(AssetDeposited),
     VaultInitialized(VaultInitialized),
     AssetAdded(AssetAdded),
@@ -97,6 +145,10 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("Deposited", &b).map(Event::Deposited))
                 .or_else(|| try_decode("Withdrawn", &b).map(Event::Withdrawn))
                 .or_else(|| try_decode("AssetDeposited", &b).map(Event::AssetDeposited))
+                .or_else(|| try_decode("RiskRefreshed", &b).map(Event::RiskRefreshed))
+                .or_else(|| try_decode("WeightsAccepted", &b).map(Event::WeightsAccepted))
+                .or_else(|| try_decode("RiskParamsSet", &b).map(Event::RiskParamsSet))
+                .or_else(|| try_decode("RiskBudgetsSet", &b).map(Event::RiskBudgetsSet))
         })
         .collect()
 }

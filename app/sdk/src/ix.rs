@@ -47,6 +47,7 @@ pub fn initialize_vault(
         accounts: vec![
             AccountMeta::new(*admin, true),
             AccountMeta::new(vault, false),
+            AccountMeta::new(pda::risk(&vault).0, false),
             AccountMeta::new_readonly(pda::authority(&vault).0, false),
             AccountMeta::new_readonly(*base_mint, false),
             AccountMeta::new(pda::share_mint(&vault).0, false),
@@ -174,5 +175,98 @@ pub fn deposit_asset(
         program_id: PROGRAM_ID,
         accounts,
         data: data("deposit_asset", &(asset_index, amount, min_shares_out)),
+    }
+}
+
+/// Risk-model parameters in integer units (see `set_risk_params` in the program).
+#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RiskParams {
+    /// 0 = inverse volatility, 1 = risk budgeting.
+    pub method: u8,
+    pub lambda_ppm: u32,
+    pub horizon_secs: u32,
+    pub vol_target_bps: u32,
+    pub max_leverage_bps: u32,
+    pub prior_vol_bps: u32,
+    pub rc_tolerance_ppb: u32,
+    pub min_sample_interval: u32,
+    pub max_risk_age: u32,
+    pub band_bps: u16,
+}
+
+impl Default for RiskParams {
+    /// The program's defaults at initialisation.
+    fn default() -> Self {
+        Self {
+            method: 0,
+            lambda_ppm: 940_000,
+            horizon_secs: 86_400,
+            vol_target_bps: 1_500,
+            max_leverage_bps: 10_000,
+            prior_vol_bps: 6_000,
+            rc_tolerance_ppb: 100_000,
+            min_sample_interval: 30,
+            max_risk_age: 900,
+            band_bps: 500,
+        }
+    }
+}
+
+/// `refresh`: vault, risk, then one oracle per asset in registry order. Permissionless.
+pub fn refresh(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
+    let mut accounts = vec![AccountMeta::new(*vault_key, false), AccountMeta::new(pda::risk(vault_key).0, false)];
+    accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("refresh", &()) }
+}
+
+/// `submit_weights(weights)`: I80F48 raw bits, one per asset. Permissionless.
+pub fn submit_weights(submitter: &Pubkey, vault_key: &Pubkey, weights_bits: Vec<i128>) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*submitter, true),
+            AccountMeta::new_readonly(*vault_key, false),
+            AccountMeta::new(pda::risk(vault_key).0, false),
+        ],
+        data: data("submit_weights", &weights_bits),
+    }
+}
+
+/// `solve_weights(max_sweeps)`: on-chain risk-budget solve (small vaults). Permissionless.
+pub fn solve_weights(caller: &Pubkey, vault_key: &Pubkey, max_sweeps: u16) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*caller, true),
+            AccountMeta::new_readonly(*vault_key, false),
+            AccountMeta::new(pda::risk(vault_key).0, false),
+        ],
+        data: data("solve_weights", &max_sweeps),
+    }
+}
+
+/// `set_risk_params(params)` (admin).
+pub fn set_risk_params(admin: &Pubkey, vault_key: &Pubkey, params: RiskParams) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*admin, true),
+            AccountMeta::new(*vault_key, false),
+            AccountMeta::new(pda::risk(vault_key).0, false),
+        ],
+        data: data("set_risk_params", &params),
+    }
+}
+
+/// `set_risk_budgets(budgets_ppb)` (admin): one per asset, summing to 10^9.
+pub fn set_risk_budgets(admin: &Pubkey, vault_key: &Pubkey, budgets_ppb: Vec<u64>) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*admin, true),
+            AccountMeta::new(*vault_key, false),
+            AccountMeta::new(pda::risk(vault_key).0, false),
+        ],
+        data: data("set_risk_budgets", &budgets_ppb),
     }
 }

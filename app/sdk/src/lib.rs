@@ -62,6 +62,20 @@ pub fn decode_vault(data: &[u8]) -> Result<VaultState, DecodeError> {
     Ok(bytemuck::pod_read_unaligned(&data[8..]))
 }
 
+/// Size of the risk account (discriminator + state).
+pub const RISK_ACCOUNT_LEN: usize = 8 + rpv_core::state::RiskState::LEN;
+
+/// Decodes a risk account's data.
+pub fn decode_risk(data: &[u8]) -> Result<rpv_core::state::RiskState, DecodeError> {
+    if data.len() != RISK_ACCOUNT_LEN {
+        return Err(DecodeError::WrongLength { expected: RISK_ACCOUNT_LEN, got: data.len() });
+    }
+    if data[..8] != discriminator("account", "Risk") {
+        return Err(DecodeError::WrongDiscriminator);
+    }
+    Ok(bytemuck::pod_read_unaligned(&data[8..]))
+}
+
 /// `Pubkey` from a key stored in the vault state.
 pub fn pk(a: &[u8; 32]) -> Pubkey {
     Pubkey::new_from_array(*a)
@@ -100,8 +114,12 @@ mod tests {
             .map(|l| l.trim_end_matches(','))
             .collect();
         assert_eq!(names, errors::NAMES);
-        assert_eq!(errors::code("OracleStale"), Some(6007));
-        assert_eq!(errors::name(6007), Some("OracleStale"));
+        assert_eq!(errors::code("OracleStale"), Some(6008));
+        assert_eq!(
+            errors::code("RiskStateStale"),
+            errors::NAMES.iter().position(|n| *n == "RiskStateStale").map(|i| 6000 + i as u32)
+        );
+        assert_eq!(errors::name(6008), Some("OracleStale"));
         assert_eq!(errors::name(5999), None);
     }
 

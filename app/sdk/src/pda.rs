@@ -18,3 +18,7 @@ pub fn share_mint(vault: &Pubkey) -> (Pubkey, u8) {
 pub fn token_account(vault: &Pubkey, mint: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[b"token", vault.as_ref(), mint.as_ref()], &PROGRAM_ID)
 }
+
+pub fn risk(vault: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"risk", vault.as_ref()], &PROGRAM_ID)
+}

@@ -5,6 +5,8 @@
 pub enum CoreError {
     // arithmetic
     MathOverflow,
+    /// An argument outside the function's stated domain (e.g. ln of a non-positive number).
+    MathDomain,
     // oracle
     OracleWrongOwner,
     OracleInvalidAccount,
@@ -17,6 +19,8 @@ pub enum CoreError {
     OracleConfidenceTooWide,
     /// A remaining account is not the oracle registered for the asset at that position.
     OracleAccountMismatch,
+    /// The price is not newer than the one last sampled into the risk state.
+    OracleNotNewer,
     // tokens
     InvalidTokenAccount,
     InvalidMint,
@@ -27,6 +31,17 @@ pub enum CoreError {
     ZeroAmount,
     // state
     InvariantViolated,
+    // risk model
+    /// Budgets not all positive or not summing to 1.
+    InvalidBudgets,
+    /// An underlying with zero (or negative) variance.
+    ZeroVariance,
+    /// Covariance not positive definite (or a portfolio with no variance).
+    NotPositiveDefinite,
+    /// The iterative solver did not reach its tolerance.
+    NotConverged,
+    /// Submitted weights whose risk contributions do not match the budgets.
+    RiskBudgetMismatch,
 }
 
 impl core::fmt::Display for CoreError {

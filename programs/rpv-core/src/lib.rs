@@ -7,8 +7,14 @@
 //! | module | contents |
 //! |---|---|
 //! | [`error`] | [`CoreError`], one variant per failure; the program maps each to its own code |
+//! | [`fmath`] | fixed-point (I80F48) ln, exp, sqrt with stated domains and accuracy |
 //! | [`pyth`] | byte-level `PriceUpdateV2` reader (and encoder, for tests and tooling) |
+//! | [`switchboard`] | byte-level Switchboard On-Demand `PullFeedAccountData` reader (and encoder) |
 //! | [`token`] | SPL Token / Token-2022 account and mint views, mint-extension policy |
+//! | [`fx`] | I80F48 storage for zero-copy accounts, packed symmetric matrices |
+//! | [`risk`] | EWMA covariance, inverse-vol and risk-budget weights (solver, verifier), vol targeting |
+//! | [`model`] | the risk model applied to the risk account (what `refresh` / `submit_weights` do) |
+//! | [`health`] | graded oracle health and the action policy |
 //! | [`math`] | valuation of token amounts at oracle prices, share arithmetic, rounding |
 //! | [`state`] | the zero-copy vault account layout and its invariant |
 //!
@@ -16,9 +22,15 @@
 //! every rounding direction is explicit ([`math::Rounding`]) and always favours the vault.
 
 pub mod error;
+pub mod fmath;
+pub mod fx;
+pub mod health;
 pub mod math;
+pub mod model;
 pub mod pyth;
+pub mod risk;
 pub mod state;
+pub mod switchboard;
 pub mod token;
 
 pub use error::CoreError;

@@ -28,13 +28,17 @@ pub const MAX_DECIMALS: u8 = 18;
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OracleKind {
+    /// Pyth `PriceUpdateV2`: `feed_id` is the Pyth feed id, `max_oracle_age` in seconds.
     Pyth = 0,
+    /// Switchboard On-Demand pull feed: `feed_id` is the feed hash, `max_oracle_age` in slots.
+    Switchboard = 1,
 }
 
 impl OracleKind {
     pub fn from_u8(v: u8) -> Option<Self> {
         match v {
             0 => Some(Self::Pyth),
+            1 => Some(Self::Switchboard),
             _ => None,
         }
     }
@@ -100,7 +104,12 @@ pub struct VaultState {
     pub base_decimals: u8,
     pub num_assets: u8,
     pub flags: u8,
-    pub reserved: [u8; 256],
+    /// Cluster time of the last successful `refresh` (0 = never, or reset by `add_asset`).
+    pub risk_refreshed_at: i64,
+    /// Deposits and withdrawals refuse a risk state older than this (seconds).
+    pub max_risk_age: u32,
+    pub _pad_risk: [u8; 4],
+    pub reserved: [u8; 240],
     pub assets: [AssetSlot; MAX_ASSETS],
 }
 
@@ -152,6 +161,23 @@ impl VaultState {
         } else {
             Err(CoreError::InvariantViolated)
         }
+    }
+
+    /// Whether the risk state is recent enough to price deposits and withdrawals: always with
+    /// no assets, else refreshed within `max_risk_age` seconds.
+    pub fn risk_is_fresh(&self, now: i64) -> bool {
+        self.num_assets == 0
+            || (self.risk_refreshed_at > 0
+                && now.saturating_sub(self.risk_refreshed_at) <= i64::from(self.max_risk_age))
+    }
+
+    /// Risk budgets of the active assets (parts per 10^9).
+    pub fn budgets_ppb(&self, out: &mut [u64; MAX_ASSETS]) -> usize {
+        let n = self.active_assets().len();
+        for (o, a) in out.iter_mut().zip(self.active_assets()) {
+            *o = a.risk_budget;
+        }
+        n
     }
 
     /// The vault's token account holds at least what the vault accounts for.
@@ -257,4 +283,63 @@ mod tests {
         assert_eq!(VaultState::check_reconciled(10, 9), Err(CoreError::InvariantViolated));
         assert_eq!(VaultState::check_reconciled(10, 11), Ok(()));
     }
+}
+
+/// Risk-model account (PDA `["risk", vault]`): the EWMA covariance, the last sampled log prices,
+/// the weights and targets in force, and the model's parameters. Fixed-point values are
+/// I80F48 raw bits ([`crate::fx::FxBits`]).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct RiskState {
+    pub vault: Address,
+    /// Annualised covariance of log returns, packed upper triangle (row stride 16).
+    pub cov: [crate::fx::FxBits; crate::fx::PACKED_LEN],
+    /// ln of the last sampled price of each asset (`ln mantissa + expo·ln 10`).
+    pub log_price: [crate::fx::FxBits; MAX_ASSETS],
+    /// Weights in force (sum 1 over the active assets).
+    pub weights: [crate::fx::FxBits; MAX_ASSETS],
+    /// Target value of each asset, base units (`L · w_i · NAV`).
+    pub targets: [u64; MAX_ASSETS],
+    /// EWMA decay per `horizon` seconds.
+    pub lambda: crate::fx::FxBits,
+    /// Annualised volatility target.
+    pub vol_target: crate::fx::FxBits,
+    /// Cap on gross exposure `L`.
+    pub max_leverage: crate::fx::FxBits,
+    /// Volatility assumed for an asset's first sample.
+    pub prior_vol: crate::fx::FxBits,
+    /// Tolerance on risk contributions for submitted weights.
+    pub rc_tolerance: crate::fx::FxBits,
+    /// Last computed gross exposure and portfolio volatility.
+    pub leverage: crate::fx::FxBits,
+    pub portfolio_vol: crate::fx::FxBits,
+    pub horizon: i64,
+    /// Cluster time of the last sample (0 = none).
+    pub last_sample_time: i64,
+    /// When the weights in force were accepted (submitted, solved or computed).
+    pub weights_set_at: i64,
+    pub nav_snapshot: u64,
+    pub samples: u64,
+    /// Minimum seconds between samples.
+    pub min_sample_interval: u32,
+    /// Bit i set = asset i has a sampled log price.
+    pub sampled_mask: u32,
+    /// Rebalance band, basis points of NAV (used by `rebalance`).
+    pub band_bps: u16,
+    /// 0 = inverse volatility, 1 = risk budgeting (submitted or solved weights).
+    pub method: u8,
+    pub bump: u8,
+    /// Number of assets the weights in force were computed for.
+    pub weights_n: u8,
+    pub _pad: [u8; 3],
+    pub reserved: [u8; 256],
+}
+
+const _: () = assert!(core::mem::size_of::<RiskState>() == 3272);
+
+pub const METHOD_INVERSE_VOL: u8 = 0;
+pub const METHOD_RISK_BUDGET: u8 = 1;
+
+impl RiskState {
+    pub const LEN: usize = core::mem::size_of::<Self>();
 }

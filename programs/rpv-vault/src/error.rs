@@ -9,6 +9,8 @@ pub enum VaultError {
     // ---- mirrored from rpv_core::CoreError (6000..) ----
     #[msg("arithmetic overflow")]
     MathOverflow,
+    #[msg("argument outside the function's domain")]
+    MathDomain,
     #[msg("oracle account is not owned by the Pyth receiver program")]
     OracleWrongOwner,
     #[msg("oracle account is not a PriceUpdateV2 account")]
@@ -96,12 +98,38 @@ pub enum VaultError {
     UnknownAsset,
     #[msg("asset token account does not match the vault's account for that asset")]
     WrongAssetVault,
+    // ---- risk engine ----
+    #[msg("oracle price is not newer than the one last sampled into the risk state")]
+    OracleNotNewer,
+    #[msg("risk budgets must be positive and sum to 1 (1e9 parts per billion)")]
+    InvalidBudgets,
+    #[msg("an asset has zero variance")]
+    ZeroVariance,
+    #[msg("covariance is not positive definite")]
+    NotPositiveDefinite,
+    #[msg("weight solver did not converge within its sweep limit")]
+    NotConverged,
+    #[msg("submitted weights' risk contributions do not match the budgets")]
+    RiskBudgetMismatch,
+    #[msg("risk state is older than the vault's maximum risk age: crank refresh")]
+    RiskStateStale,
+    #[msg("refresh called before the minimum sampling interval elapsed")]
+    RefreshTooSoon,
+    #[msg("risk account does not belong to this vault")]
+    WrongRiskAccount,
+    #[msg("risk parameter out of range")]
+    InvalidRiskParams,
+    #[msg("one value per registered asset is required")]
+    WrongVectorLength,
+    #[msg("too many assets for an on-chain solve within the compute budget")]
+    SolveTooLarge,
 }
 
 impl From<CoreError> for VaultError {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::MathOverflow => Self::MathOverflow,
+            CoreError::MathDomain => Self::MathDomain,
             CoreError::OracleWrongOwner => Self::OracleWrongOwner,
             CoreError::OracleInvalidAccount => Self::OracleInvalidAccount,
             CoreError::OracleNotFullyVerified => Self::OracleNotFullyVerified,
@@ -119,6 +147,12 @@ impl From<CoreError> for VaultError {
             CoreError::ZeroShares => Self::ZeroShares,
             CoreError::ZeroAmount => Self::ZeroAmount,
             CoreError::InvariantViolated => Self::InvariantViolated,
+            CoreError::OracleNotNewer => Self::OracleNotNewer,
+            CoreError::InvalidBudgets => Self::InvalidBudgets,
+            CoreError::ZeroVariance => Self::ZeroVariance,
+            CoreError::NotPositiveDefinite => Self::NotPositiveDefinite,
+            CoreError::NotConverged => Self::NotConverged,
+            CoreError::RiskBudgetMismatch => Self::RiskBudgetMismatch,
         }
     }
 }

@@ -69,3 +69,51 @@ pub struct AssetDeposited {
     pub total_shares_before: u64,
     pub quantity_after: u64,
 }
+
+#[event]
+pub struct RiskRefreshed {
+    pub vault: Pubkey,
+    pub time: i64,
+    /// Seconds since the previous sample (0 for the first).
+    pub interval: i64,
+    pub samples: u64,
+    pub nav: u64,
+    /// I80F48 raw bits: gross exposure L and portfolio volatility σ_p (annualised).
+    pub leverage_bits: i128,
+    pub portfolio_vol_bits: i128,
+    pub method: u8,
+}
+
+#[event]
+pub struct WeightsAccepted {
+    pub vault: Pubkey,
+    /// 0 = submitted and verified, 1 = solved on-chain.
+    pub source: u8,
+    pub by: Pubkey,
+    pub n: u8,
+    pub leverage_bits: i128,
+    pub portfolio_vol_bits: i128,
+    /// Sweeps used by the on-chain solver (0 when submitted).
+    pub sweeps: u32,
+}
+
+#[event]
+pub struct RiskParamsSet {
+    pub vault: Pubkey,
+    pub method: u8,
+    pub lambda_ppm: u32,
+    pub horizon_secs: u32,
+    pub vol_target_bps: u32,
+    pub max_leverage_bps: u32,
+    pub prior_vol_bps: u32,
+    pub rc_tolerance_ppb: u32,
+    pub min_sample_interval: u32,
+    pub max_risk_age: u32,
+    pub band_bps: u16,
+}
+
+#[event]
+pub struct RiskBudgetsSet {
+    pub vault: Pubkey,
+    pub budgets_ppb: Vec<u64>,
+}

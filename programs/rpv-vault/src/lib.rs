@@ -11,6 +11,10 @@
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence |
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles |
+//! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets |
+//! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match |
+//! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults |
+//! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets |
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
@@ -63,6 +67,36 @@ pub mod rpv_vault {
         min_shares_out: u64,
     ) -> Result<()> {
         instructions::deposit_asset::handler(ctx, asset_index, amount, min_shares_out)
+    }
+
+    /// Samples every oracle into the risk state (EWMA covariance), snapshots NAV and recomputes
+    /// weights, leverage and targets. Permissionless. Accounts: vault (w), risk (w); remaining:
+    /// one oracle per asset in registry order.
+    pub fn refresh<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> {
+        instructions::refresh::handler(ctx)
+    }
+
+    /// Proposes risk-budget weights (I80F48 bits), accepted if their risk contributions match
+    /// the budgets. Permissionless. Accounts: submitter (signer), vault, risk (w).
+    pub fn submit_weights(ctx: Context<SubmitWeights>, weights: Vec<i128>) -> Result<()> {
+        instructions::submit_weights::handler(ctx, weights)
+    }
+
+    /// Solves the risk-budget weights on-chain (small vaults). Permissionless. Accounts: caller
+    /// (signer), vault, risk (w).
+    pub fn solve_weights(ctx: Context<SolveWeights>, max_sweeps: u16) -> Result<()> {
+        instructions::solve_weights::handler(ctx, max_sweeps)
+    }
+
+    /// Sets the risk model's parameters. Accounts: admin (signer), vault (w), risk (w).
+    pub fn set_risk_params(ctx: Context<SetRiskParams>, params: RiskParams) -> Result<()> {
+        instructions::set_risk_params::handler(ctx, params)
+    }
+
+    /// Sets the risk budgets (parts per 10^9, one per asset, summing to 10^9). Accounts: admin
+    /// (signer), vault (w), risk (w).
+    pub fn set_risk_budgets(ctx: Context<SetRiskBudgets>, budgets_ppb: Vec<u64>) -> Result<()> {
+        instructions::set_risk_budgets::handler(ctx, budgets_ppb)
     }
 
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.

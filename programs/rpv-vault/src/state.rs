@@ -2,7 +2,7 @@
 //! layout (and invariant) lives in the core crate so the SDK decodes exactly these bytes.
 
 use anchor_lang::prelude::*;
-pub use rpv_core::state::{AssetSlot, VaultState, MAX_ASSETS};
+pub use rpv_core::state::{AssetSlot, RiskState, VaultState, MAX_ASSETS};
 
 /// PDA seeds, shared with the SDK (`rpv_sdk::pda`).
 pub mod seeds {
@@ -10,6 +10,7 @@ pub mod seeds {
     pub const AUTHORITY: &[u8] = b"authority";
     pub const SHARES: &[u8] = b"shares";
     pub const TOKEN: &[u8] = b"token";
+    pub const RISK: &[u8] = b"risk";
 }
 
 #[account(zero_copy)]
@@ -32,6 +33,29 @@ impl core::ops::DerefMut for Vault {
 
 impl Vault {
     pub const SPACE: usize = 8 + VaultState::LEN;
+}
+
+/// The risk-model account: zero-copy wrapper around [`rpv_core::state::RiskState`].
+#[account(zero_copy)]
+pub struct Risk {
+    pub state: RiskState,
+}
+
+impl core::ops::Deref for Risk {
+    type Target = RiskState;
+    fn deref(&self) -> &RiskState {
+        &self.state
+    }
+}
+
+impl core::ops::DerefMut for Risk {
+    fn deref_mut(&mut self) -> &mut RiskState {
+        &mut self.state
+    }
+}
+
+impl Risk {
+    pub const SPACE: usize = 8 + RiskState::LEN;
 }
 
 /// `Pubkey` from a raw key stored in the state.

@@ -13,11 +13,44 @@ struct Row {
     cells: Vec<Option<u64>>,
 }
 
-async fn vault_with(n: usize) -> Fixture {
-    let mut f = Fixture::with_assets(n).await;
+struct Bench {
+    f: Fixture,
+    first_refresh: Option<u64>,
+}
+
+impl std::ops::Deref for Bench {
+    type Target = Fixture;
+    fn deref(&self) -> &Fixture {
+        &self.f
+    }
+}
+
+impl std::ops::DerefMut for Bench {
+    fn deref_mut(&mut self) -> &mut Fixture {
+        &mut self.f
+    }
+}
+
+/// A vault with `n` assets, equal budgets, one refresh (measured) and some holdings.
+async fn vault_with(n: usize) -> Bench {
+    let mut f = Fixture::empty().await;
+    f.initialize(f.init_args()).await.ok();
+    for i in 0..n {
+        let (d, p) = asset_params(i);
+        let a = f.new_asset(TOKEN_PROGRAM_ID, d, p).await;
+        f.add_asset(&a, Fixture::asset_args(&a)).await.ok();
+        f.assets.push(a);
+    }
+    let mut first_refresh = None;
+    if n > 0 {
+        f.set_equal_budgets().await.ok();
+        let r = f.refresh().await;
+        r.ok();
+        first_refresh = Some(r.cu);
+    }
     let q: Vec<u64> = (0..n as u64).map(|i| 1_000_000 + i).collect();
     f.set_holdings(&q).await;
-    f
+    Bench { f, first_refresh }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -25,9 +58,19 @@ async fn main() {
     let mut deposit = Row { name: "`deposit`", cells: vec![] };
     let mut deposit_asset = Row { name: "`deposit_asset`", cells: vec![] };
     let mut withdraw = Row { name: "`withdraw`", cells: vec![] };
+    let mut refresh_first = Row { name: "`refresh` (first sample)", cells: vec![] };
+    let mut refresh = Row { name: "`refresh`", cells: vec![] };
     for &n in &COUNTS {
         eprintln!("[cu-bench] vault with {n} assets");
         let mut f = vault_with(n).await;
+        refresh_first.cells.push(f.first_refresh);
+        if n > 0 {
+            let r = f.step(60).await;
+            r.ok();
+            refresh.cells.push(Some(r.cu));
+        } else {
+            refresh.cells.push(None);
+        }
         let u = f.user(100_000_000).await;
         let d = f.deposit(&u, 10_000_000, 0).await;
         d.ok();
@@ -67,7 +110,7 @@ async fn main() {
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
     println!("|---|{}", "---:|".repeat(COUNTS.len()));
-    for r in [&deposit, &deposit_asset, &withdraw] {
+    for r in [&deposit, &deposit_asset, &withdraw, &refresh_first, &refresh] {
         let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
         println!("| {} | {} |", r.name, cells.join(" | "));
     }

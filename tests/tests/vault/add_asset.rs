@@ -28,8 +28,8 @@ async fn registers_the_asset_and_creates_its_token_account() {
         (slot.quantity, slot.decimals, slot.max_oracle_age, slot.max_conf_bps, slot.risk_budget),
         (0, 9, 60, 200, 62_500_000)
     );
-    let now = f.env.now().await;
-    assert_eq!(slot.last_publish_time, now);
+    assert_eq!(slot.last_publish_time, 0, "not sampled into the risk state yet");
+    assert_eq!(s.risk_refreshed_at, 0, "deposits wait for a refresh that includes the new asset");
     let ta = pda::token_account(&f.vault, &a.mint).0;
     assert_eq!(slot.token_account, ta.to_bytes());
     let acct = f.env.account(&ta).await.unwrap();
@@ -110,7 +110,7 @@ async fn validates_oracle_settings_and_budget() {
     let a = f.new_asset(TOKEN_PROGRAM_ID, 9, 15_000_000_000).await;
     let good = Fixture::asset_args(&a);
     let cases = [
-        (AddAssetArgs { oracle_kind: 1, ..good }, "UnsupportedOracleKind"),
+        (AddAssetArgs { oracle_kind: 2, ..good }, "UnsupportedOracleKind"),
         (AddAssetArgs { max_oracle_age: 0, ..good }, "InvalidOracleConfig"),
         (AddAssetArgs { max_oracle_age: 86_401, ..good }, "InvalidOracleConfig"),
         (AddAssetArgs { max_conf_bps: 0, ..good }, "InvalidOracleConfig"),

@@ -22,6 +22,10 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
         f.assets.push(a);
     }
     f.set_holdings(&(0..MAX_ASSETS as u64).map(|i| 1_000 + i).collect::<Vec<_>>()).await;
+    let first = f.refresh().await; // budgets 16 × 1/16 from add_asset
+    first.ok();
+    let refresh = f.step(60).await;
+    refresh.ok();
     let u = f.user(100_000_000).await;
     let dep = f.deposit(&u, 10_000_000, 0).await;
     dep.ok();
@@ -36,6 +40,8 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
         ("deposit@16", dep.cu),
         ("deposit_asset@16", da.cu),
         ("withdraw@16", wd.cu),
+        ("refresh@16 (first sample)", first.cu),
+        ("refresh@16", refresh.cu),
     ] {
         println!("{name}: {cu} CU");
         assert!(cu > 0 && cu <= BUDGET, "{name} used {cu} CU > {BUDGET}");

@@ -47,6 +47,8 @@ async fn works_for_a_token_2022_asset() {
     let a = f.new_asset(TOKEN_2022_PROGRAM_ID, 6, 100_000_000).await; // $1.00
     f.add_asset(&a, Fixture::asset_args(&a)).await.ok();
     f.assets.push(a);
+    f.set_equal_budgets().await.ok();
+    f.step(60).await.ok();
     let u = f.user(0).await;
     let from = f.asset_account(1, &u.kp.pubkey(), 5_000_000).await;
     f.deposit_asset(&u, 1, &from, 5_000_000, 0).await.ok();

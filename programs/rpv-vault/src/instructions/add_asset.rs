@@ -4,14 +4,16 @@
 ///   at most 18 decimals and only accepted Token-2022 extensions.
 /// - The base mint cannot be an asset (`AssetIsBaseMint`); a mint already registered is refused
 ///   (`AssetAlreadyRegistered`); at most `MAX_ASSETS` (16) assets (`TooManyAssets`).
-/// - Oracle settings: kind Pyth (`UnsupportedOracleKind`), max age 1..=86400 s and max
+/// - Oracle settings: kind Pyth (0, max age in seconds) or Switchboard (1, max age in slots)
+///   (`UnsupportedOracleKind`), max age 1..=86400 and max
 ///   confidence 1..=10000 bps (`InvalidOracleConfig`); risk budget in (0, 1e9]
 ///   (`InvalidRiskBudget`).
 /// - The oracle account must pass every check the vault will apply later (owner, layout, full
 ///   verification, feed id, positive price, exponent, age, confidence) — a misconfigured feed is
 ///   caught at registration, with the same error codes.
 /// - Creates the vault's token account PDA `["token", vault, mint]` owned by the vault
-///   authority; the asset starts with quantity 0.
+///   authority; the asset starts with quantity 0 and no risk sample (`last_publish_time` 0), and
+///   the vault's risk state counts as stale until the next `refresh`.
 /// - Emits `AssetAdded`; the registry check (distinct mints, empty unused slots) holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
@@ -23,7 +25,7 @@ use crate::{
     cpi,
     error::VaultError,
     events::AssetAdded,
-    oracle::read_slot_price,
+    oracle::{read_slot_price, Now},
     state::{same, seeds, Vault},
 };
 
@@ -111,7 +113,7 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> 
         reserved: [0; 64],
     };
     // the feed must be usable now
-    let price = read_slot_price(&slot, &a.oracle, Clock::get()?.unix_timestamp).map_err(VaultError::from)?;
+    read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;
 
     let vault_key = a.vault.key();
     let mint_key = a.mint.key();
@@ -128,8 +130,10 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> 
 
     let mut vault = a.vault.load_mut()?;
     let index = vault.num_assets;
-    vault.assets[usize::from(index)] = AssetSlot { last_publish_time: price.publish_time, ..slot };
+    vault.assets[usize::from(index)] = slot;
     vault.num_assets = index + 1;
+    // the new asset has no sample yet: deposits wait for the next refresh
+    vault.risk_refreshed_at = 0;
     vault.check_registry().map_err(VaultError::from)?;
 
     emit!(AssetAdded {

@@ -5,6 +5,8 @@
 ///   the base mint and the share mint (`WrongMint`).
 /// - Remaining accounts: one oracle per registered asset, in registry order
 ///   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
+/// - With assets registered, the risk state must have been refreshed within the vault's
+///   `max_risk_age` seconds (`RiskStateStale`).
 /// - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
 ///   shares = ⌊amount × total shares / NAV⌋ where total shares = share supply + dead shares.
 /// - `amount = 0` → `ZeroAmount`; below the vault minimum → `DepositBelowMinimum`; NAV + amount
@@ -17,15 +19,22 @@ use anchor_lang::prelude::*;
 use rpv_core::{math::Rounding, state::VaultState};
 
 use super::flow::{quote_deposit, receive, BaseFlow};
-use crate::{cpi, error::VaultError, events::Deposited, oracle::nav_from_oracles, state::seeds};
+use crate::{
+    cpi,
+    error::VaultError,
+    events::Deposited,
+    oracle::{nav_from_oracles, require_fresh_risk, Now},
+    state::seeds,
+};
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
     let a = &ctx.accounts;
-    let now = Clock::get()?.unix_timestamp;
+    let now = Now::get()?;
     let vault_key = a.vault.key();
     let (nav, quote, decimals, authority_bump) = {
         let v = a.vault.load()?;
         a.validate(&v)?;
+        require_fresh_risk(&v, now)?;
         require!(amount > 0, VaultError::ZeroAmount);
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Up)?;
         let quote = quote_deposit(&v, &a.share_mint, nav, amount, min_shares_out)?;

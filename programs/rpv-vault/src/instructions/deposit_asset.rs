@@ -6,6 +6,8 @@
 ///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`.
 /// - Remaining accounts: one oracle per registered asset in registry order, each passing every
 ///   oracle check (the deposited asset's price comes from the same read).
+/// - With assets registered, the risk state must have been refreshed within the vault's
+///   `max_risk_age` seconds (`RiskStateStale`).
 /// - The deposit is valued at the low end of the oracle's confidence interval,
 ///   ⌊amount × (price − conf)⌋ in base units, against NAV rounded up: the vault never pays for
 ///   oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
@@ -28,7 +30,7 @@ use crate::{
     cpi,
     error::VaultError,
     events::AssetDeposited,
-    oracle::read_slot_price,
+    oracle::{read_slot_price, require_fresh_risk, Now},
     state::{same, seeds, Vault},
 };
 
@@ -84,11 +86,12 @@ pub(crate) fn handler<'info>(
     let a = &ctx.accounts;
     let oracles = ctx.remaining_accounts;
     let index = usize::from(asset_index);
-    let now = Clock::get()?.unix_timestamp;
+    let now = Now::get()?;
     let vault_key = a.vault.key();
     let (nav, quote, value, decimals, authority_bump) = {
         let v = a.vault.load()?;
         a.validate(&v, index)?;
+        require_fresh_risk(&v, now)?;
         require!(amount > 0, VaultError::ZeroAmount);
         require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
         let mut price: Option<OraclePrice> = None;

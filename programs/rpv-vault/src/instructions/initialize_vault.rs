@@ -12,6 +12,10 @@
 /// - Moves the seed deposit from the admin's base token account into the vault and records it
 ///   as `base_quantity`, with the same number of dead shares that nobody owns, so the first
 ///   depositor cannot inflate the share price.
+/// - Creates the risk account PDA `["risk", vault]` with default model parameters (λ = 0.94 per
+///   day, 15 % volatility target, leverage cap 1, prior volatility 60 %, risk-contribution
+///   tolerance 1e-4, 30 s minimum sampling interval, 5 % bands, inverse-vol method) and sets the
+///   maximum risk age to 900 s.
 /// - Emits `VaultInitialized`; the vault invariant holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
@@ -23,11 +27,13 @@ use crate::{
     cpi,
     error::VaultError,
     events::VaultInitialized,
-    state::{seeds, Vault},
+    state::{seeds, Risk, Vault},
 };
 
 /// Smallest seed deposit (base units) accepted at initialisation.
 pub const MIN_SEED_DEPOSIT: u64 = 1_000;
+/// Default maximum age of the risk state for deposits and withdrawals, seconds.
+pub const DEFAULT_MAX_RISK_AGE: u32 = 900;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
 pub struct InitializeVaultArgs {
@@ -50,6 +56,14 @@ pub struct InitializeVault<'info> {
         bump,
     )]
     pub vault: AccountLoader<'info, Vault>,
+    #[account(
+        init,
+        payer = admin,
+        space = Risk::SPACE,
+        seeds = [seeds::RISK, vault.key().as_ref()],
+        bump,
+    )]
+    pub risk: AccountLoader<'info, Risk>,
     /// CHECK: PDA `["authority", vault]`; owns the vault's token accounts, signs by seeds.
     #[account(seeds = [seeds::AUTHORITY, vault.key().as_ref()], bump)]
     pub authority: UncheckedAccount<'info>,
@@ -151,7 +165,13 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     s.share_mint_bump = bumps.share_mint;
     s.base_vault_bump = bumps.base_vault;
     s.base_decimals = decimals;
+    s.max_risk_age = DEFAULT_MAX_RISK_AGE;
     s.check_registry().map_err(VaultError::from)?;
+
+    let mut risk = a.risk.load_init()?;
+    risk.vault = vault_key.to_bytes();
+    risk.bump = bumps.risk;
+    rpv_core::model::init_defaults(&mut risk);
 
     emit!(VaultInitialized {
         vault: vault_key,

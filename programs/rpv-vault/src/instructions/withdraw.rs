@@ -3,6 +3,8 @@
 ///   base tokens in `user_base_token`.
 /// - Every account is checked against the vault exactly as in `deposit` (`Wrong*`, `WrongMint`).
 /// - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
+/// - With assets registered, the risk state must have been refreshed within the vault's
+///   `max_risk_age` seconds (`RiskStateStale`).
 /// - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
 /// - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
 ///   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
@@ -16,15 +18,22 @@ use rpv_core::{
 };
 
 use super::flow::BaseFlow;
-use crate::{cpi, error::VaultError, events::Withdrawn, oracle::nav_from_oracles, state::seeds};
+use crate::{
+    cpi,
+    error::VaultError,
+    events::Withdrawn,
+    oracle::{nav_from_oracles, require_fresh_risk, Now},
+    state::seeds,
+};
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
     let a = &ctx.accounts;
-    let now = Clock::get()?.unix_timestamp;
+    let now = Now::get()?;
     let vault_key = a.vault.key();
     let (nav, total_shares, amount, decimals, authority_bump) = {
         let v = a.vault.load()?;
         a.validate(&v)?;
+        require_fresh_risk(&v, now)?;
         require!(shares > 0, VaultError::ZeroShares);
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         require!(held >= shares, VaultError::InsufficientShares);

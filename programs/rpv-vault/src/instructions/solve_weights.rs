@@ -1,0 +1,58 @@
+/// Specification:
+/// - Permissionless: computes the risk-budgeting weights on-chain by cyclical coordinate descent
+///   (relative tolerance 1e-9 per coordinate, at most `max_sweeps` sweeps: `NotConverged`).
+/// - Only for vaults with at most `MAX_ONCHAIN_SOLVE` assets (`SolveTooLarge`); larger vaults
+///   use `submit_weights`. The bound is what fits the compute budget (see the README figures).
+/// - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`);
+///   budgets must sum to 1 (`InvalidBudgets`).
+/// - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
+///   emits `WeightsAccepted` with the sweeps used.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    fx::{Fx, MAX_N},
+    model,
+};
+
+use crate::{
+    error::VaultError,
+    events::WeightsAccepted,
+    oracle::{require_fresh_risk, Now},
+    state::{same, Risk, Vault},
+};
+
+/// Largest asset count solved on-chain.
+pub const MAX_ONCHAIN_SOLVE: usize = 4;
+
+#[derive(Accounts)]
+pub struct SolveWeights<'info> {
+    pub caller: Signer<'info>,
+    pub vault: AccountLoader<'info, Vault>,
+    #[account(mut)]
+    pub risk: AccountLoader<'info, Risk>,
+}
+
+pub(crate) fn handler(ctx: Context<SolveWeights>, max_sweeps: u16) -> Result<()> {
+    let now = Now::get()?;
+    let vault_key = ctx.accounts.vault.key();
+    let v = ctx.accounts.vault.load()?;
+    let mut r = ctx.accounts.risk.load_mut()?;
+    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
+    require_fresh_risk(&v, now)?;
+    let mut budgets = [0u64; MAX_N];
+    let n = v.budgets_ppb(&mut budgets);
+    require!(n > 0, VaultError::WrongVectorLength);
+    require!(n <= MAX_ONCHAIN_SOLVE, VaultError::SolveTooLarge);
+    let tol = Fx::from_bits(281_475); // ≈ 1e-9 (2^48 · 1e-9)
+    let stats =
+        model::solve_weights(&mut r, &budgets[..n], tol, u32::from(max_sweeps), now.time).map_err(VaultError::from)?;
+    emit!(WeightsAccepted {
+        vault: vault_key,
+        source: 1,
+        by: ctx.accounts.caller.key(),
+        n: n as u8,
+        leverage_bits: r.leverage.get().to_bits(),
+        portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
+        sweeps: stats.sweeps,
+    });
+    Ok(())
+}

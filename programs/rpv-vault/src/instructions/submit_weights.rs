@@ -1,0 +1,57 @@
+/// Specification:
+/// - Permissionless: anyone may propose a weight vector (I80F48 raw bits, one per registered
+///   asset in registry order: `WrongVectorLength`).
+/// - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`).
+/// - Accepted only if every weight is positive, they sum to 1 and every risk contribution
+///   `w_i (Cw)_i / wᵀCw` is within the configured tolerance of its budget under the current
+///   covariance (`RiskBudgetMismatch`; budgets must sum to 1: `InvalidBudgets`).
+/// - On acceptance the weights are in force (used by `refresh` while the method is risk
+///   budgeting); σ_p, L and the targets are recomputed against the NAV snapshot; emits
+///   `WeightsAccepted`. A rejected vector changes nothing.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    fx::{Fx, MAX_N},
+    model,
+};
+
+use crate::{
+    error::VaultError,
+    events::WeightsAccepted,
+    oracle::{require_fresh_risk, Now},
+    state::{same, Risk, Vault},
+};
+
+#[derive(Accounts)]
+pub struct SubmitWeights<'info> {
+    pub submitter: Signer<'info>,
+    pub vault: AccountLoader<'info, Vault>,
+    #[account(mut)]
+    pub risk: AccountLoader<'info, Risk>,
+}
+
+pub(crate) fn handler(ctx: Context<SubmitWeights>, weights: Vec<i128>) -> Result<()> {
+    let now = Now::get()?;
+    let vault_key = ctx.accounts.vault.key();
+    let v = ctx.accounts.vault.load()?;
+    let mut r = ctx.accounts.risk.load_mut()?;
+    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
+    require_fresh_risk(&v, now)?;
+    let mut budgets = [0u64; MAX_N];
+    let n = v.budgets_ppb(&mut budgets);
+    require!(n > 0 && weights.len() == n, VaultError::WrongVectorLength);
+    let mut w = [Fx::ZERO; MAX_N];
+    for (o, bits) in w.iter_mut().zip(&weights) {
+        *o = Fx::from_bits(*bits);
+    }
+    model::accept_weights(&mut r, &budgets[..n], &w[..n], now.time).map_err(VaultError::from)?;
+    emit!(WeightsAccepted {
+        vault: vault_key,
+        source: 0,
+        by: ctx.accounts.submitter.key(),
+        n: n as u8,
+        leverage_bits: r.leverage.get().to_bits(),
+        portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
+        sweeps: 0,
+    });
+    Ok(())
+}
