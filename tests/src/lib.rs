@@ -265,6 +265,8 @@ pub struct Fixture {
 }
 
 pub const SEED_DEPOSIT: u64 = 1_000_000;
+/// The program's `solve_weights::MAX_ONCHAIN_SOLVE` (the tests check both sides of the bound).
+pub const MAX_ONCHAIN_SOLVE: usize = 5;
 pub const DEFAULT_CAP: u64 = 1_000_000_000_000_000;
 pub const DEFAULT_MIN: u64 = 1_000;
 

@@ -4,7 +4,7 @@
 
 use crate::{
     error::CoreResult,
-    fmath::{ln, LN_10},
+    fmath::{ln, sqrt, LN_10},
     fx::{Fx, FxBits, MAX_N},
     pyth::OraclePrice,
     risk::{
@@ -57,13 +57,18 @@ pub fn record_sample(r: &mut RiskState, n: usize, now: i64, lp: &[Fx]) -> CoreRe
     Ok(())
 }
 
-/// Portfolio volatility, gross exposure and targets for the weights in force.
-fn apply(r: &mut RiskState, n: usize, nav: u64) -> CoreResult<()> {
+/// Portfolio volatility, gross exposure and targets for the weights in force (`variance`:
+/// `wᵀCw` when the caller already has it).
+fn apply(r: &mut RiskState, n: usize, nav: u64, variance: Option<Fx>) -> CoreResult<()> {
     let mut w = [Fx::ZERO; MAX_N];
     for i in 0..n {
         w[i] = r.weights[i].get();
     }
-    let vol = portfolio_vol(&packed(r, n), &w[..n])?;
+    let vol = match variance {
+        Some(q) if q > 0 => sqrt(q)?,
+        Some(_) => return Err(CoreError::NotPositiveDefinite),
+        None => portfolio_vol(&packed(r, n), &w[..n])?,
+    };
     let lev = leverage(r.vol_target.get(), vol, r.max_leverage.get())?;
     let mut t = [0u64; MAX_N];
     target_values(nav, lev, &w[..n], &mut t[..n])?;
@@ -99,7 +104,7 @@ pub fn update_targets(r: &mut RiskState, budgets_ppb: &[u64], nav: u64, now: i64
         inverse_vol_weights(&packed(r, n), &b[..n], &mut w[..n])?;
         store_weights(r, n, &w[..n], now);
     }
-    apply(r, n, nav)
+    apply(r, n, nav, None)
 }
 
 /// Accepts submitted weights if their risk contributions match the budgets within the
@@ -112,10 +117,10 @@ pub fn accept_weights(r: &mut RiskState, budgets_ppb: &[u64], w: &[Fx], now: i64
     }
     let mut b = [Fx::ZERO; MAX_N];
     budgets_from_ppb(budgets_ppb, &mut b[..n])?;
-    verify_risk_budgets(&packed(r, n), &b[..n], w, r.rc_tolerance.get())?;
+    let q = verify_risk_budgets(&packed(r, n), &b[..n], w, r.rc_tolerance.get())?;
     store_weights(r, n, w, now);
     let nav = r.nav_snapshot;
-    apply(r, n, nav)
+    apply(r, n, nav, Some(q))
 }
 
 /// Solves the risk-budgeting weights in place (coordinate descent to relative tolerance
@@ -137,7 +142,7 @@ pub fn solve_weights(
     let stats = risk_budget_weights(&packed(r, n), &b[..n], &mut w[..n], tol, max_sweeps)?;
     store_weights(r, n, &w[..n], now);
     let nav = r.nav_snapshot;
-    apply(r, n, nav)?;
+    apply(r, n, nav, None)?;
     Ok(stats)
 }
 

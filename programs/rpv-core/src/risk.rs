@@ -114,6 +114,10 @@ impl SymMatrix for Dense {
     }
 }
 
+/// `2^80 / 10^9`, rounded up: `ppb · 2^48 / 10^9 = (ppb · PPB_TO_FX) >> 32` without a division
+/// (ppb < 2^30, so the product stays below 2^101); the result is exact or 1 ulp above.
+const PPB_TO_FX: u128 = ((1u128 << 80) + 999_999_999) / 1_000_000_000;
+
 /// Budgets in parts per 10^9 (as the vault stores them) → fixed point; they must be positive
 /// and sum to exactly 10^9.
 pub fn budgets_from_ppb(ppb: &[u64], out: &mut [Fx]) -> CoreResult<()> {
@@ -122,7 +126,7 @@ pub fn budgets_from_ppb(ppb: &[u64], out: &mut [Fx]) -> CoreResult<()> {
         return Err(CoreError::InvalidBudgets);
     }
     for (o, b) in out.iter_mut().zip(ppb) {
-        *o = div(Fx::from_num(*b), Fx::from_num(1_000_000_000u64))?;
+        *o = Fx::from_bits(((u128::from(*b) * PPB_TO_FX) >> 32) as i128);
     }
     Ok(())
 }
@@ -222,15 +226,18 @@ pub fn init_row(cov: &mut [FxBits], n: usize, i: usize, prior_vol: Fx) -> CoreRe
     Ok(())
 }
 
-/// `Cw` for a symmetric matrix.
+/// `Cw` for a symmetric matrix, reading each stored entry once (upper triangle).
 fn mat_vec<M: SymMatrix>(c: &M, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
     let n = c.n();
     for i in 0..n {
-        let mut acc = Fx::ZERO;
-        for j in 0..n {
-            acc = add(acc, mul(c.at(i, j), w[j])?)?;
+        out[i] = mul(c.at(i, i), w[i])?;
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let cij = c.at(i, j);
+            out[i] = add(out[i], mul(cij, w[j])?)?;
+            out[j] = add(out[j], mul(cij, w[i])?)?;
         }
-        out[i] = acc;
     }
     Ok(())
 }
@@ -381,8 +388,8 @@ pub fn risk_contributions<M: SymMatrix>(c: &M, w: &[Fx], rc: &mut [Fx]) -> CoreR
 
 /// Accepts `w` if every weight is positive, they sum to 1 within `tol`, and every risk
 /// contribution is within `tol` of its budget: `|w_i (Cw)_i − b_i · wᵀCw| ≤ tol · wᵀCw`
-/// (no division). `RiskBudgetMismatch` otherwise.
-pub fn verify_risk_budgets<M: SymMatrix>(c: &M, b: &[Fx], w: &[Fx], tol: Fx) -> CoreResult<()> {
+/// (no division). `RiskBudgetMismatch` otherwise. Returns `wᵀCw`.
+pub fn verify_risk_budgets<M: SymMatrix>(c: &M, b: &[Fx], w: &[Fx], tol: Fx) -> CoreResult<Fx> {
     let n = c.n();
     if n == 0 || n > MAX_N || b.len() < n || w.len() < n {
         return Err(CoreError::MathDomain);
@@ -414,7 +421,7 @@ pub fn verify_risk_budgets<M: SymMatrix>(c: &M, b: &[Fx], w: &[Fx], tol: Fx) -> 
             return Err(CoreError::RiskBudgetMismatch);
         }
     }
-    Ok(())
+    Ok(q)
 }
 
 /// Cholesky factorisation as a positive-definiteness test (O(n³); off-chain and small n).
@@ -601,7 +608,14 @@ mod tests {
         assert_eq!(budgets_from_ppb(&[500_000_000, 400_000_000], &mut out), Err(CoreError::InvalidBudgets));
         assert_eq!(budgets_from_ppb(&[1_000_000_000, 0], &mut out), Err(CoreError::InvalidBudgets));
         budgets_from_ppb(&[250_000_000, 750_000_000], &mut out).unwrap();
-        assert_eq!(out[1], fx(0.75));
+        assert!((out[1] - fx(0.75)).abs() <= Fx::DELTA);
+        // every ppb value converts within 1 ulp of the exact quotient
+        for b in [1u64, 7, 333_333_333, 500_000_000, 999_999_999] {
+            let exact = ((u128::from(b) << 48) / 1_000_000_000) as i128;
+            let mut o = [Fx::ZERO; 2];
+            budgets_from_ppb(&[b, 1_000_000_000 - b], &mut o).unwrap();
+            assert!((o[0].to_bits() - exact).abs() <= 1, "{b}");
+        }
         assert_eq!(leverage(fx(0.1), Fx::ZERO, fx(1.0)), Err(CoreError::MathDomain));
         assert_eq!(ewma_coefficients(0, fx(0.94), 86_400), Err(CoreError::MathDomain));
         assert_eq!(ewma_coefficients(60, fx(1.0), 86_400), Err(CoreError::MathDomain));

@@ -2,11 +2,15 @@
 //! BPF VM at several asset counts and prints a markdown table (CU is deterministic, so one run
 //! per cell is the measurement). `cargo xtask bench [--update-readme]`.
 
-use rpv_sdk::{TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use rpv_core::{
+    fx::Fx,
+    risk::{risk_budget_weights, Packed},
+};
+use rpv_sdk::{ix, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::{asset_params, Fixture};
 use solana_signer::Signer;
 
-const COUNTS: [usize; 5] = [0, 1, 4, 8, 16];
+const COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
 
 struct Row {
     name: &'static str,
@@ -60,16 +64,65 @@ async fn main() {
     let mut withdraw = Row { name: "`withdraw`", cells: vec![] };
     let mut refresh_first = Row { name: "`refresh` (first sample)", cells: vec![] };
     let mut refresh = Row { name: "`refresh`", cells: vec![] };
+    let mut submit = Row { name: "`submit_weights` (ERC verification + targets)", cells: vec![] };
+    let mut inv_vol = Row { name: "inverse-vol weights inside `refresh` (difference of two refreshes)", cells: vec![] };
+    let mut solve = Row { name: "`solve_weights` (on-chain ERC solve, ≤ 5 assets)", cells: vec![] };
     for &n in &COUNTS {
         eprintln!("[cu-bench] vault with {n} assets");
         let mut f = vault_with(n).await;
         refresh_first.cells.push(f.first_refresh);
         if n > 0 {
+            // a few moves so the covariance has correlations
+            for (dt, bump) in [(3_600, 1.02f64), (3_600, 0.985)] {
+                f.env.advance_time(dt).await;
+                for i in 0..n {
+                    let k = if i % 2 == 0 { bump } else { 1.0 / bump.sqrt() };
+                    let p = (f.assets[i].price as f64 * k) as i64;
+                    f.set_price(i, p).await;
+                }
+                f.refresh().await.ok();
+            }
             let r = f.step(60).await;
             r.ok();
             refresh.cells.push(Some(r.cu));
+            // verification of submitted ERC weights
+            let risk = f.risk().await;
+            let b: Vec<Fx> =
+                Fixture::equal_budgets(n).iter().map(|x| Fx::from_num(*x) / Fx::from_num(1_000_000_000u64)).collect();
+            let mut w = vec![Fx::ZERO; n];
+            risk_budget_weights(&Packed { n, bits: &risk.cov }, &b, &mut w, Fx::from_bits(28), 10_000).unwrap();
+            let (k, v) = (f.admin.insecure_clone(), f.vault);
+            let out = f
+                .env
+                .send(&[ix::submit_weights(&k.pubkey(), &v, w.iter().map(|x| x.to_bits()).collect())], &[&k])
+                .await;
+            out.ok();
+            submit.cells.push(Some(out.cu));
+            // method 1 keeps the submitted weights: the refresh difference is the inverse-vol step
+            f.set_risk_params(ix::RiskParams { method: 1, ..Default::default() }).await.ok();
+            let out = f
+                .env
+                .send(&[ix::submit_weights(&k.pubkey(), &v, w.iter().map(|x| x.to_bits()).collect())], &[&k])
+                .await;
+            out.ok();
+            let kept = f.step(60).await;
+            kept.ok();
+            f.set_risk_params(ix::RiskParams::default()).await.ok();
+            let again = f.step(60).await;
+            again.ok();
+            inv_vol.cells.push(Some(again.cu.saturating_sub(kept.cu)));
+            if n <= 5 && n >= 2 {
+                let out = f.env.send(&[ix::solve_weights(&k.pubkey(), &v, 2_000)], &[&k]).await;
+                out.ok();
+                solve.cells.push(Some(out.cu));
+            } else {
+                solve.cells.push(None);
+            }
         } else {
             refresh.cells.push(None);
+            submit.cells.push(None);
+            inv_vol.cells.push(None);
+            solve.cells.push(None);
         }
         let u = f.user(100_000_000).await;
         let d = f.deposit(&u, 10_000_000, 0).await;
@@ -110,16 +163,16 @@ async fn main() {
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
     println!("|---|{}", "---:|".repeat(COUNTS.len()));
-    for r in [&deposit, &deposit_asset, &withdraw, &refresh_first, &refresh] {
+    for r in [&deposit, &deposit_asset, &withdraw, &refresh_first, &refresh, &submit, &inv_vol, &solve] {
         let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
         println!("| {} | {} |", r.name, cells.join(" | "));
     }
     let at = |i: usize| adds[i];
     let blank = "| – ".repeat(COUNTS.len() - 1);
-    println!("| `add_asset` (k-th asset registered, k = 1 and 16) | – | {} | – | – | {} |", at(0), at(15));
+    println!("| `add_asset` (k-th asset registered, k = 1 and 16) | – | {} | – | – | – | {} |", at(0), at(15));
     println!("| `initialize_vault`, SPL Token base | {} {blank}|", init_spl.cu);
     println!("| `initialize_vault`, Token-2022 base | {} {blank}|", init_2022.cu);
-    let slope = |r: &Row| (r.cells[4].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
+    let slope = |r: &Row| (r.cells[5].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
     println!();
     println!(
         "`initialize_vault` and `add_asset` derive PDAs with a bump search (Anchor `seeds` + `bump`): their cost moves by ≈1.5k CU per extra attempt, which depends on the (random) keys of a run."

@@ -34,7 +34,33 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
     let from = f.asset_account(15, &solana_signer::Signer::pubkey(&u.kp), 1_000_000_000).await;
     let da = f.deposit_asset(&u, 15, &from, 1_000_000_000, 0).await;
     da.ok();
+    // ERC verification of submitted weights at 16 assets
+    let risk = f.risk().await;
+    let b = vec![rpv_core::fx::Fx::ONE / 16; 16];
+    let mut w = vec![rpv_core::fx::Fx::ZERO; 16];
+    rpv_core::risk::risk_budget_weights(
+        &rpv_core::risk::Packed { n: 16, bits: &risk.cov },
+        &b,
+        &mut w,
+        rpv_core::fx::Fx::from_bits(28),
+        10_000,
+    )
+    .unwrap();
+    let (k, v) = (f.admin.insecure_clone(), f.vault);
+    let submit = f
+        .env
+        .send(
+            &[rpv_sdk::ix::submit_weights(
+                &solana_signer::Signer::pubkey(&k),
+                &v,
+                w.iter().map(|x| x.to_bits()).collect(),
+            )],
+            &[&k],
+        )
+        .await;
+    submit.ok();
     for (name, cu) in [
+        ("submit_weights@16", submit.cu),
         ("initialize_vault", init.cu),
         ("add_asset (max)", add_max),
         ("deposit@16", dep.cu),

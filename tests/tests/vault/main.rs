@@ -8,6 +8,7 @@ mod compute_units;
 mod deposit;
 mod deposit_asset;
 mod initialize_vault;
+mod risk_engine;
 mod withdraw;
 
 /// The harness runs mainnet-beta's feature set (see `Env::new`).

@@ -20,8 +20,9 @@ use crate::{
     state::{same, Risk, Vault},
 };
 
-/// Largest asset count solved on-chain.
-pub const MAX_ONCHAIN_SOLVE: usize = 4;
+/// Largest asset count solved on-chain. Measured (README): a typical 6-asset solve takes 6 sweeps
+/// and ≈135k CU, 7 assets ≈190k; 5 leaves room for slower convergence under the 150k budget.
+pub const MAX_ONCHAIN_SOLVE: usize = 5;
 
 #[derive(Accounts)]
 pub struct SolveWeights<'info> {
