@@ -1,3 +1,4 @@
 //! Library side of the `rpv` command line (so its commands can be tested).
 
 pub mod demo;
+pub mod risk_cmd;

@@ -1,14 +1,28 @@
 //! `rpv` — command line of the risk-parity vault.
 //!
 //! ```text
-//! rpv demo [--program PATH]   full vault lifecycle on an embedded SVM (litesvm), no validator
+//! rpv demo [--program PATH]        full vault lifecycle on an embedded SVM (litesvm), no validator
+//! rpv risk weights --input FILE    risk-parity weights of a covariance matrix (JSON in and out)
 //! ```
 
-use rpv_cli::demo;
+use rpv_cli::{demo, risk_cmd};
 
 use std::{path::PathBuf, process::exit};
 
-const USAGE: &str = "usage: rpv demo [--program PATH]\n\n  demo   run the vault lifecycle on an embedded SVM (litesvm): mints, Pyth accounts,\n         a 3-asset spot vault, two depositors, price moves, withdrawals\n\n  --program PATH   the built program (default: $RPV_PROGRAM_SO, else target/deploy/rpv_vault.so;\n                   build it with `cargo xtask build-sbf`)";
+const USAGE: &str = "usage: rpv demo [--program PATH]
+       rpv risk weights --input FILE
+
+  demo   run the vault lifecycle on an embedded SVM (litesvm): mints, Pyth accounts,
+         a 3-asset spot vault, two depositors, price moves, withdrawals
+
+  --program PATH   the built program (default: $RPV_PROGRAM_SO, else target/deploy/rpv_vault.so;
+                   build it with `cargo xtask build-sbf`)
+
+  risk weights   risk-parity weights computed by the program's own fixed-point (I80F48) code;
+                 FILE (- for stdin) holds JSON: {\"covariance\": [[...]] or \"covariance_bits\": [[\"<i128>\",...]],
+                 \"budgets\": [...] (optional: equal), \"method\": \"erc\" (default) or \"inverse-vol\"};
+                 prints {\"method\", \"weights\", \"risk_contributions\", \"portfolio_vol\", \"weights_bits\"}
+                 (weights_bits: the weights' exact I80F48 raw bits)";
 
 fn fail(msg: &str) -> ! {
     eprintln!("rpv: {msg}");
@@ -34,6 +48,10 @@ fn main() {
                 fail(&e);
             }
         }
+        Some("risk") => match risk_cmd::run(&args[1..]) {
+            Ok(out) => println!("{out}"),
+            Err(e) => fail(&e),
+        },
         Some("-h" | "--help" | "help") => println!("{USAGE}"),
         Some(other) => fail(&format!("unknown command `{other}`\n\n{USAGE}")),
         None => fail(&format!("no command given\n\n{USAGE}")),

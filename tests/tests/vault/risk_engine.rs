@@ -481,3 +481,48 @@ async fn packed_covariance_is_symmetric_and_positive_on_the_diagonal() {
         }
     }
 }
+
+/// `rpv risk weights` (the CLI's library entry point) on the program's own covariance and
+/// budgets returns exactly the weights the program stored, for both methods.
+#[tokio::test]
+async fn rpv_risk_weights_matches_the_program_bit_for_bit() {
+    let mut f = Fixture::with_assets(3).await;
+    let ppb = [500_000_000u64, 300_000_000, 200_000_000];
+    f.set_budgets(ppb.to_vec()).await.ok();
+    for (dt, m) in [(3_600, [1.02, 1.015, 0.99]), (3_600, [0.98, 0.99, 1.02]), (7_200, [1.03, 1.02, 1.0])] {
+        f.env.advance_time(dt).await;
+        for (i, k) in m.iter().enumerate() {
+            let p = (f.assets[i].price as f64 * k) as i64;
+            f.set_price(i, p).await;
+        }
+        f.refresh().await.ok();
+    }
+    let input = |r: &RiskState, method: &str| {
+        let rows: Vec<String> = (0..3)
+            .map(|i| {
+                let row: Vec<String> =
+                    (0..3).map(|j| format!("\"{}\"", r.cov[packed_index(i, j)].get().to_bits())).collect();
+                format!("[{}]", row.join(","))
+            })
+            .collect();
+        format!(
+            "{{\"covariance_bits\": [{}], \"budgets_ppb\": [{}, {}, {}], \"method\": \"{method}\"}}",
+            rows.join(","),
+            ppb[0],
+            ppb[1],
+            ppb[2]
+        )
+    };
+    let strings = |r: &RiskState| weights_bits(r, 3).iter().map(|b| b.to_string()).collect::<Vec<_>>();
+    // inverse vol: what refresh stored
+    let r = f.risk().await;
+    let cli = rpv_cli::risk_cmd::weights(&input(&r, "inverse-vol")).unwrap();
+    assert_eq!(cli.weights_bits, strings(&r));
+    // risk budgeting: what solve_weights stored
+    let (k, v) = (f.admin.insecure_clone(), f.vault);
+    f.env.send(&[ix::solve_weights(&k.pubkey(), &v, 2_000)], &[&k]).await.ok();
+    let solved = f.risk().await;
+    let cli = rpv_cli::risk_cmd::weights(&input(&solved, "erc")).unwrap();
+    assert_eq!(cli.weights_bits, strings(&solved));
+    assert_ne!(strings(&solved), strings(&r), "ERC differs from inverse vol under correlation");
+}
