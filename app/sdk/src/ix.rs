@@ -212,6 +212,14 @@ impl Default for RiskParams {
     }
 }
 
+/// Accounts of the risk instructions: the signer, the vault (writable for the admin ones) and
+/// its risk account.
+fn risk_accounts(signer: &Pubkey, vault_key: &Pubkey, vault_writable: bool) -> Vec<AccountMeta> {
+    let vault =
+        if vault_writable { AccountMeta::new(*vault_key, false) } else { AccountMeta::new_readonly(*vault_key, false) };
+    vec![AccountMeta::new_readonly(*signer, true), vault, AccountMeta::new(pda::risk(vault_key).0, false)]
+}
+
 /// `refresh`: vault, risk, then one oracle per asset in registry order. Permissionless.
 pub fn refresh(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
     let mut accounts = vec![AccountMeta::new(*vault_key, false), AccountMeta::new(pda::risk(vault_key).0, false)];
@@ -223,11 +231,7 @@ pub fn refresh(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
 pub fn submit_weights(submitter: &Pubkey, vault_key: &Pubkey, weights_bits: Vec<i128>) -> Instruction {
     Instruction {
         program_id: PROGRAM_ID,
-        accounts: vec![
-            AccountMeta::new_readonly(*submitter, true),
-            AccountMeta::new_readonly(*vault_key, false),
-            AccountMeta::new(pda::risk(vault_key).0, false),
-        ],
+        accounts: risk_accounts(submitter, vault_key, false),
         data: data("submit_weights", &weights_bits),
     }
 }
@@ -236,11 +240,7 @@ pub fn submit_weights(submitter: &Pubkey, vault_key: &Pubkey, weights_bits: Vec<
 pub fn solve_weights(caller: &Pubkey, vault_key: &Pubkey, max_sweeps: u16) -> Instruction {
     Instruction {
         program_id: PROGRAM_ID,
-        accounts: vec![
-            AccountMeta::new_readonly(*caller, true),
-            AccountMeta::new_readonly(*vault_key, false),
-            AccountMeta::new(pda::risk(vault_key).0, false),
-        ],
+        accounts: risk_accounts(caller, vault_key, false),
         data: data("solve_weights", &max_sweeps),
     }
 }
@@ -249,11 +249,7 @@ pub fn solve_weights(caller: &Pubkey, vault_key: &Pubkey, max_sweeps: u16) -> In
 pub fn set_risk_params(admin: &Pubkey, vault_key: &Pubkey, params: RiskParams) -> Instruction {
     Instruction {
         program_id: PROGRAM_ID,
-        accounts: vec![
-            AccountMeta::new_readonly(*admin, true),
-            AccountMeta::new(*vault_key, false),
-            AccountMeta::new(pda::risk(vault_key).0, false),
-        ],
+        accounts: risk_accounts(admin, vault_key, true),
         data: data("set_risk_params", &params),
     }
 }
@@ -262,11 +258,7 @@ pub fn set_risk_params(admin: &Pubkey, vault_key: &Pubkey, params: RiskParams) -
 pub fn set_risk_budgets(admin: &Pubkey, vault_key: &Pubkey, budgets_ppb: Vec<u64>) -> Instruction {
     Instruction {
         program_id: PROGRAM_ID,
-        accounts: vec![
-            AccountMeta::new_readonly(*admin, true),
-            AccountMeta::new(*vault_key, false),
-            AccountMeta::new(pda::risk(vault_key).0, false),
-        ],
+        accounts: risk_accounts(admin, vault_key, true),
         data: data("set_risk_budgets", &budgets_ppb),
     }
 }
