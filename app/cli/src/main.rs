@@ -11,6 +11,7 @@ use std::{path::PathBuf, process::exit};
 
 const USAGE: &str = "usage: rpv demo [--program PATH]
        rpv risk weights --input FILE
+       rpv option greeks --kind call|put --spot S --strike K --vol SIGMA --rate R --years T
 
   demo   run the vault lifecycle on an embedded SVM (litesvm): mints, Pyth accounts,
          a 3-asset spot vault, two depositors, price moves, withdrawals
@@ -22,7 +23,13 @@ const USAGE: &str = "usage: rpv demo [--program PATH]
                  FILE (- for stdin) holds JSON: {\"covariance\": [[...]] or \"covariance_bits\": [[\"<i128>\",...]],
                  \"budgets\": [...] (optional: equal), \"method\": \"erc\" (default) or \"inverse-vol\"};
                  prints {\"method\", \"weights\", \"risk_contributions\", \"portfolio_vol\", \"weights_bits\"}
-                 (weights_bits: the weights' exact I80F48 raw bits)";
+                 (weights_bits: the weights' exact I80F48 raw bits)
+
+  option greeks  Black–Scholes price and Greeks of a European option, computed by the core's
+                 fixed-point (I80F48) code; σ and r annual (r continuously compounded), T in years;
+                 prints {\"price\", \"delta\", \"gamma\", \"vega\" (per 1.00 of σ), \"theta\" (−∂V/∂T, per year)};
+                 domain: spot in [1e-6, 1e9], spot/strike in [0.2, 5], σ in [0.05, 3],
+                 r in [-0.1, 0.5], T in [1/8760 (one hour), 2]";
 
 fn fail(msg: &str) -> ! {
     eprintln!("rpv: {msg}");
@@ -49,6 +56,10 @@ fn main() {
             }
         }
         Some("risk") => match risk_cmd::run(&args[1..]) {
+            Ok(out) => println!("{out}"),
+            Err(e) => fail(&e),
+        },
+        Some("option") => match rpv_cli::option_cmd::run(&args[1..]) {
             Ok(out) => println!("{out}"),
             Err(e) => fail(&e),
         },

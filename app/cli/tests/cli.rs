@@ -304,3 +304,169 @@ fn risk_weights_budgets_in_parts_per_billion() {
         assert!(e.contains("budgets"), "{e}");
     }
 }
+
+// ---- `rpv option greeks` ------------------------------------------------------------------
+
+/// Runs `rpv option <args>`.
+fn option_cmd(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rpv")).arg("option").args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+/// The flags of `option greeks` for one option.
+fn greeks_args(kind: &str, spot: &str, strike: &str, vol: &str, rate: &str, years: &str) -> Vec<String> {
+    let mut v = vec!["greeks".to_string()];
+    for (flag, value) in
+        [("--kind", kind), ("--spot", spot), ("--strike", strike), ("--vol", vol), ("--rate", rate), ("--years", years)]
+    {
+        v.push(flag.to_string());
+        v.push(value.to_string());
+    }
+    v
+}
+
+/// Successful run: the output object, with exactly the five keys.
+fn greeks_ok(args: &[String]) -> serde_json::Value {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = option_cmd(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "rpv option {args:?} failed: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["delta", "gamma", "price", "theta", "vega"]);
+    v
+}
+
+fn num(v: &serde_json::Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or_else(|| panic!("no number {key} in {v}"))
+}
+
+/// S = K = 100, σ = 20 %, r = 5 %, T = 1: the textbook values (50-digit mpmath) within 1e-9.
+#[test]
+#[allow(clippy::excessive_precision)] // mpmath's 20 digits
+fn option_greeks_known_answer() {
+    let args = greeks_args("call", "100", "100", "0.2", "0.05", "1");
+    let call = greeks_ok(&args);
+    for (key, want) in [
+        ("price", 10.450583572185567346),
+        ("delta", 0.63683065117561907331),
+        ("gamma", 0.018762017345846892841),
+        ("vega", 37.524034691693787765),
+        ("theta", -6.4140275464381961317),
+    ] {
+        assert!((num(&call, key) - want).abs() <= 1e-9, "{key}: {} vs {want}", num(&call, key));
+    }
+    // flags in any order and as --flag=value; the library gives the same text
+    let reordered: Vec<String> =
+        ["greeks", "--years=1", "--rate", "0.05", "--vol=0.2", "--strike", "100", "--spot=100", "--kind", "call"]
+            .map(String::from)
+            .to_vec();
+    assert_eq!(greeks_ok(&reordered), call);
+    let out = option_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let lib = rpv_cli::option_cmd::run(&args).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), lib);
+    // --help prints the usage
+    let help = option_cmd(&["greeks", "--help"]);
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("usage: rpv option greeks"));
+}
+
+/// Puts against calls: put–call parity `C − P = S − K·e^{−rT}`, `Δ_P = Δ_C − 1`, equal gamma and
+/// vega, `Θ_C − Θ_P = −r·K·e^{−rT}`; and the textbook put.
+#[test]
+#[allow(clippy::excessive_precision)] // mpmath's 20 digits
+fn option_greeks_put_by_parity() {
+    for (s, k, v, r, t) in [
+        ("100", "100", "0.2", "0.05", "1"),
+        ("42", "40", "0.35", "-0.02", "0.75"),
+        ("0.0005", "0.0009", "1.5", "0.3", "0.01"),
+        ("25000", "30000", "0.8", "0.1", "2"),
+    ] {
+        let call = greeks_ok(&greeks_args("call", s, k, v, r, t));
+        let put = greeks_ok(&greeks_args("put", s, k, v, r, t));
+        let [sf, kf, rf, tf]: [f64; 4] = [s, k, r, t].map(|x| x.parse().unwrap());
+        let discounted = kf * (-rf * tf).exp();
+        let what = format!("S={s} K={k} σ={v} r={r} T={t}");
+        let tol = 1e-9 * sf.max(1.0);
+        assert!((num(&call, "price") - num(&put, "price") - (sf - discounted)).abs() <= tol, "{what}: parity");
+        assert!((num(&call, "delta") - num(&put, "delta") - 1.0).abs() <= 1e-12, "{what}: delta");
+        assert_eq!(num(&call, "gamma"), num(&put, "gamma"), "{what}: gamma");
+        assert_eq!(num(&call, "vega"), num(&put, "vega"), "{what}: vega");
+        assert!((num(&call, "theta") - num(&put, "theta") + rf * discounted).abs() <= tol, "{what}: theta");
+        if s == "100" {
+            assert!((num(&put, "price") - 5.5735260222569679911).abs() <= 1e-9, "{what}: put price");
+            assert!((num(&put, "theta") - -1.6578804239346258355).abs() <= 1e-9, "{what}: put theta");
+        }
+    }
+}
+
+/// Every class of bad input: exit code 2, nothing on stdout, exactly one line on stderr starting
+/// with `rpv: ` that names the problem (and, for a value outside the domain, the limit).
+#[test]
+fn option_greeks_bad_inputs() {
+    let good = greeks_args("call", "100", "100", "0.2", "0.05", "1");
+    let with = |flag: &str, value: &str| {
+        let mut a = good.clone();
+        let j = a.iter().position(|x| x == flag).unwrap();
+        a[j + 1] = value.to_string();
+        a
+    };
+    let without = |flag: &str| {
+        let mut a = good.clone();
+        let j = a.iter().position(|x| x == flag).unwrap();
+        a.drain(j..j + 2);
+        a
+    };
+    let plus = |extra: &[&str]| {
+        let mut a = good.clone();
+        a.extend(extra.iter().map(|x| x.to_string()));
+        a
+    };
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        ("missing flag", without("--vol"), "missing --vol"),
+        ("missing kind", without("--kind"), "missing --kind"),
+        ("duplicate flag", plus(&["--spot", "101"]), "--spot given twice"),
+        ("duplicate flag (= form)", plus(&["--rate=0.01"]), "--rate given twice"),
+        ("unknown flag", plus(&["--bogus", "1"]), "unknown argument `--bogus`"),
+        ("stray word", plus(&["extra"]), "unknown argument `extra`"),
+        ("missing value", plus(&["--years"]), "--years needs a value"),
+        ("unparsable number", with("--spot", "abc"), "`abc` is not a number"),
+        ("two decimal points", with("--strike", "1.2.3"), "`1.2.3` is not a number"),
+        ("empty number", with("--vol", ""), "`` is not a number"),
+        ("not finite", with("--vol", "inf"), "`inf` is not a number"),
+        ("NaN", with("--rate", "NaN"), "`NaN` is not a number"),
+        ("beyond I80F48", with("--spot", "1e40"), "outside the I80F48 range"),
+        ("unknown kind", with("--kind", "straddle"), "--kind must be `call` or `put`"),
+        ("spot below", with("--spot", "0.0000009"), "below the minimum 1e-6"),
+        ("spot above", with("--spot", "2e9"), "above the maximum 1e9"),
+        ("zero strike", with("--strike", "0"), "must be positive"),
+        ("negative strike", with("--strike", "-100"), "must be positive"),
+        ("spot/strike below", with("--strike", "500.001"), "below the minimum 0.2"),
+        ("spot/strike above", with("--strike", "19.99"), "above the maximum 5"),
+        ("vol below", with("--vol", "0.049"), "below the minimum 0.05"),
+        ("vol above", with("--vol", "3.01"), "above the maximum 3"),
+        ("rate below", with("--rate", "-0.11"), "below the minimum -0.1"),
+        ("rate above", with("--rate", "0.51"), "above the maximum 0.5"),
+        ("years below", with("--years", "0.0001"), "below the minimum 1/8760 (one hour)"),
+        ("years zero", with("--years", "0"), "below the minimum 1/8760"),
+        ("years above", with("--years", "2.5"), "above the maximum 2"),
+    ];
+    let check = |what: &str, out: &std::process::Output, needle: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
+        assert!(stderr.starts_with("rpv: ") && stderr.ends_with('\n'), "{what}: {stderr:?}");
+        assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
+    };
+    for (what, args, needle) in &cases {
+        check(what, &option_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>()), needle);
+        assert!(rpv_cli::option_cmd::run(args).unwrap_err().contains(needle), "{what} (library)");
+    }
+    check("no subcommand", &option_cmd(&[]), "`option` needs a command");
+    check("unknown subcommand", &option_cmd(&["price"]), "unknown `option` command `price`");
+    check("no flags", &option_cmd(&["greeks"]), "missing --kind, --spot, --strike, --vol, --rate, --years");
+    // the domain's edges themselves are accepted
+    greeks_ok(&greeks_args("put", "0.000001", "0.000005", "0.05", "-0.1", "0.00011415525114155251"));
+    greeks_ok(&greeks_args("call", "1e9", "2e8", "3", "0.5", "2"));
+}

@@ -15,6 +15,7 @@
 //! | [`risk`] | EWMA covariance, inverse-vol and risk-budget weights (solver, verifier), vol targeting |
 //! | [`model`] | the risk model applied to the risk account (what `refresh` / `submit_weights` do) |
 //! | [`health`] | graded oracle health and the action policy |
+//! | [`options`] | fixed-point Black–Scholes: Φ, φ, European option prices and Greeks in one pass |
 //! | [`math`] | valuation of token amounts at oracle prices, share arithmetic, rounding |
 //! | [`state`] | the zero-copy vault account layout and its invariant |
 //!
@@ -27,6 +28,7 @@ pub mod fx;
 pub mod health;
 pub mod math;
 pub mod model;
+pub mod options;
 pub mod pyth;
 pub mod risk;
 pub mod state;
