@@ -35,6 +35,8 @@ pub struct Outcome {
     pub result: Result<(), TransactionError>,
     pub cu: u64,
     pub logs: Vec<String>,
+    /// Return data set by the program (empty if none).
+    pub return_data: Vec<u8>,
 }
 
 impl Outcome {
@@ -132,7 +134,8 @@ impl Env {
         }
         let r = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks client");
         let md = r.metadata.unwrap_or_else(|| panic!("no metadata: {:?}", r.result));
-        Outcome { result: r.result, cu: md.compute_units_consumed, logs: md.log_messages }
+        let return_data = md.return_data.map(|d| d.data).unwrap_or_default();
+        Outcome { result: r.result, cu: md.compute_units_consumed, logs: md.log_messages, return_data }
     }
 
     pub async fn clock(&mut self) -> Clock {

@@ -63,6 +63,7 @@ pub const NAMES: &[&str] = &[
     "InvalidRiskParams",
     "WrongVectorLength",
     "SolveTooLarge",
+    "InvalidOptionKind",
 ];
 
 /// Code of the error `name`.

@@ -262,3 +262,31 @@ pub fn set_risk_budgets(admin: &Pubkey, vault_key: &Pubkey, budgets_ppb: Vec<u64
         data: data("set_risk_budgets", &budgets_ppb),
     }
 }
+
+/// Arguments of `price_option` (I80F48 raw bits; kind 0 = call, 1 = put).
+#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionQuoteArgs {
+    pub kind: u8,
+    pub spot_bits: i128,
+    pub strike_bits: i128,
+    pub vol_bits: i128,
+    pub rate_bits: i128,
+    pub years_bits: i128,
+}
+
+/// `price_option(args)`: Black–Scholes price and Greeks through return data (no accounts).
+pub fn price_option(args: OptionQuoteArgs) -> Instruction {
+    Instruction { program_id: PROGRAM_ID, accounts: vec![], data: data("price_option", &args) }
+}
+
+/// Decodes `price_option`'s return data: price, delta, gamma, vega, theta (I80F48 bits).
+pub fn decode_option_quote(return_data: &[u8]) -> Option<[i128; 5]> {
+    if return_data.len() != 80 {
+        return None;
+    }
+    let mut out = [0i128; 5];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = i128::from_le_bytes(return_data[i * 16..i * 16 + 16].try_into().ok()?);
+    }
+    Some(out)
+}

@@ -123,6 +123,8 @@ pub enum VaultError {
     WrongVectorLength,
     #[msg("too many assets for an on-chain solve within the compute budget")]
     SolveTooLarge,
+    #[msg("option kind must be 0 (call) or 1 (put)")]
+    InvalidOptionKind,
 }
 
 impl From<CoreError> for VaultError {

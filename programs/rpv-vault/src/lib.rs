@@ -14,6 +14,7 @@
 //! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets |
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults |
+//! | [`price_option`](rpv_vault::price_option) | anyone | Black–Scholes price and Greeks via return data (read-only) |
 //! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets |
 #![allow(unexpected_cfgs)]
 
@@ -97,6 +98,11 @@ pub mod rpv_vault {
     /// (signer), vault (w), risk (w).
     pub fn set_risk_budgets(ctx: Context<SetRiskBudgets>, budgets_ppb: Vec<u64>) -> Result<()> {
         instructions::set_risk_budgets::handler(ctx, budgets_ppb)
+    }
+
+    /// Black–Scholes price and Greeks (I80F48 bits) through return data. Read-only, no accounts.
+    pub fn price_option(ctx: Context<PriceOption>, args: OptionQuoteArgs) -> Result<OptionQuote> {
+        instructions::price_option::handler(ctx, args)
     }
 
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.

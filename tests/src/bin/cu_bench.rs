@@ -160,6 +160,25 @@ async fn main() {
     let init_2022 = g.initialize(g.init_args()).await;
     init_2022.ok();
 
+    eprintln!("[cu-bench] price_option");
+    let mut quotes = vec![];
+    for (kind, spot, strike, vol, t) in
+        [(0u8, 100.0, 100.0, 0.2, 1.0), (1, 100.0, 100.0, 0.2, 1.0), (0, 30.0, 140.0, 2.5, 0.001)]
+    {
+        let b = |x: f64| Fx::from_num(x).to_bits();
+        let a = ix::OptionQuoteArgs {
+            kind,
+            spot_bits: b(spot),
+            strike_bits: b(strike),
+            vol_bits: b(vol),
+            rate_bits: b(0.05),
+            years_bits: b(t),
+        };
+        let out = g.env.send(&[ix::price_option(a)], &[]).await;
+        out.ok();
+        quotes.push(out.cu);
+    }
+
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
     println!("|---|{}", "---:|".repeat(COUNTS.len()));
@@ -172,6 +191,13 @@ async fn main() {
     println!("| `add_asset` (k-th asset registered, k = 1 and 16) | – | {} | – | – | – | {} |", at(0), at(15));
     println!("| `initialize_vault`, SPL Token base | {} {blank}|", init_spl.cu);
     println!("| `initialize_vault`, Token-2022 base | {} {blank}|", init_2022.cu);
+    println!(
+        "| `price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated | {} | {} | {} {}|",
+        quotes[0],
+        quotes[1],
+        quotes[2],
+        "| – ".repeat(COUNTS.len() - 3)
+    );
     let slope = |r: &Row| (r.cells[5].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
     println!();
     println!(

@@ -8,6 +8,7 @@ mod compute_units;
 mod deposit;
 mod deposit_asset;
 mod initialize_vault;
+mod price_option;
 mod risk_engine;
 mod withdraw;
 
