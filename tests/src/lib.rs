@@ -587,3 +587,24 @@ impl Fixture {
         self.env.send(&[ix], &[&u.kp]).await
     }
 }
+
+impl Fixture {
+    /// The user's token accounts for the base then every asset (created empty where missing).
+    pub async fn holding_accounts(&mut self, u: &User) -> Vec<Pubkey> {
+        let mut out = vec![u.base_token];
+        for i in 0..self.assets.len() {
+            out.push(self.asset_account(i, &u.kp.pubkey(), 0).await);
+        }
+        out
+    }
+
+    pub async fn redeem_ix(&mut self, u: &User, accounts: &[Pubkey], shares: u64, min: Vec<u64>) -> Instruction {
+        let s = self.state().await;
+        ix::redeem_in_kind(&u.kp.pubkey(), &self.vault, &s, &u.share_token, accounts, shares, min)
+    }
+
+    pub async fn redeem(&mut self, u: &User, accounts: &[Pubkey], shares: u64, min: Vec<u64>) -> Outcome {
+        let ix = self.redeem_ix(u, accounts, shares, min).await;
+        self.env.send(&[ix], &[&u.kp]).await
+    }
+}

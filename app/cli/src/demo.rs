@@ -245,6 +245,7 @@ impl Demo {
                 Event::WeightsAccepted(e) => format!("WeightsAccepted(source {}, sweeps {})", e.source, e.sweeps),
                 Event::RiskParamsSet(e) => format!("RiskParamsSet(method {})", e.method),
                 Event::RiskBudgetsSet(e) => format!("RiskBudgetsSet({:?})", e.budgets_ppb),
+                Event::RedeemedInKind(e) => format!("RedeemedInKind({} shares → {:?})", usdc(e.shares), e.amounts),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -440,6 +441,25 @@ pub fn run(program: &Path) -> Result<(), String> {
         Err(e) => println!("   refused as expected: {e}"),
         Ok(_) => return Err("a withdrawal on stale oracles should have been refused".into()),
     }
+
+    d.header("Still no oracle updates: Bob redeems in kind, which needs no oracle at all");
+    let mut accounts = vec![bob_usdc];
+    for i in 0..d.assets.len() {
+        let mint = d.assets[i].mint;
+        accounts.push(d.token_account(&mint, &bob.pubkey(), 0)?);
+    }
+    let bob_held = spl::amount(&d.data(&bob_shares));
+    let s = d.state();
+    let redeem = ix::redeem_in_kind(&bob.pubkey(), &d.vault, &s, &bob_shares, &accounts, bob_held, vec![]);
+    let (cu, ev) = d.send("redeem_in_kind", &[redeem], &[&bob])?;
+    d.show("redeem_in_kind", cu, &ev);
+    let mut line = "   bob now holds:".to_string();
+    line += &format!(" USDC {}", usdc(spl::amount(&d.data(&accounts[0]))));
+    for (i, a) in d.assets.iter().enumerate() {
+        line += &format!(" | {} {}", a.symbol, units(spl::amount(&d.data(&accounts[i + 1])), a.decimals));
+    }
+    println!("{line}");
+
     println!("\nDemo complete: every transaction above ran the built .so in the SVM.");
     Ok(())
 }

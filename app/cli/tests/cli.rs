@@ -20,6 +20,7 @@ fn demo_runs_to_the_end() {
         "SOL: $180.00",
         "InsufficientBaseLiquidity",
         "OracleStale",
+        "RedeemedInKind(",
         "Demo complete",
     ] {
         assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");

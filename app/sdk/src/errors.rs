@@ -64,6 +64,7 @@ pub const NAMES: &[&str] = &[
     "WrongVectorLength",
     "SolveTooLarge",
     "InvalidOptionKind",
+    "WrongAccountCount",
 ];
 
 /// Code of the error `name`.

@@ -112,8 +112,18 @@ pub struct RiskBudgetsSet {
     pub budgets_ppb: Vec<u64>,
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RedeemedInKind {
+    pub vault: [u8; 32],
+    pub user: [u8; 32],
+    pub shares: u64,
+    pub total_shares_before: u64,
+    pub amounts: Vec<u64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    RedeemedInKind(RedeemedInKind),
     RiskRefreshed(RiskRefreshed),
     WeightsAccepted(WeightsAccepted),
     RiskParamsSet(RiskParamsSet),
@@ -146,6 +156,7 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("Withdrawn", &b).map(Event::Withdrawn))
                 .or_else(|| try_decode("AssetDeposited", &b).map(Event::AssetDeposited))
                 .or_else(|| try_decode("RiskRefreshed", &b).map(Event::RiskRefreshed))
+                .or_else(|| try_decode("RedeemedInKind", &b).map(Event::RedeemedInKind))
                 .or_else(|| try_decode("WeightsAccepted", &b).map(Event::WeightsAccepted))
                 .or_else(|| try_decode("RiskParamsSet", &b).map(Event::RiskParamsSet))
                 .or_else(|| try_decode("RiskBudgetsSet", &b).map(Event::RiskBudgetsSet))

@@ -290,3 +290,33 @@ pub fn decode_option_quote(return_data: &[u8]) -> Option<[i128; 5]> {
     }
     Some(out)
 }
+
+/// `redeem_in_kind(shares, min_amounts)`: `user_token_accounts` are the user's accounts for the
+/// base mint, then each registered asset in registry order (they must exist). No oracles.
+pub fn redeem_in_kind(
+    user: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    user_share_token: &Pubkey,
+    user_token_accounts: &[Pubkey],
+    shares: u64,
+    min_amounts: Vec<u64>,
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*user, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new(pk(&vault.share_mint), false),
+        AccountMeta::new(*user_share_token, false),
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+    ];
+    let mut holdings = vec![(vault.base_vault, vault.base_mint, vault.base_token_program)];
+    holdings.extend(vault.active_assets().iter().map(|a| (a.token_account, a.mint, a.token_program)));
+    for ((vault_account, mint, program), user_account) in holdings.iter().zip(user_token_accounts) {
+        accounts.push(AccountMeta::new(pk(vault_account), false));
+        accounts.push(AccountMeta::new_readonly(pk(mint), false));
+        accounts.push(AccountMeta::new(*user_account, false));
+        accounts.push(AccountMeta::new_readonly(pk(program), false));
+    }
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("redeem_in_kind", &(shares, min_amounts)) }
+}

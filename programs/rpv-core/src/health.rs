@@ -10,8 +10,7 @@
 //! Policy: `deposit`, `deposit_asset`, `withdraw`, `add_asset` and `refresh` need `Valid` for
 //! every asset (a price that is stale or too uncertain would let a depositor trade against the
 //! vault at a wrong price, or feed noise into the covariance). No action accepts `Invalid`.
-//! In-kind redemption (planned) needs no oracle at all, so depositors can leave whatever the
-//! grades are.
+//! `redeem_in_kind` needs no oracle at all, so depositors can leave whatever the grades are.
 
 use crate::CoreError;
 

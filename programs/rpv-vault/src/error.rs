@@ -125,6 +125,8 @@ pub enum VaultError {
     SolveTooLarge,
     #[msg("option kind must be 0 (call) or 1 (put)")]
     InvalidOptionKind,
+    #[msg("wrong number of remaining accounts: four per holding (base first, then each asset)")]
+    WrongAccountCount,
 }
 
 impl From<CoreError> for VaultError {

@@ -117,3 +117,13 @@ pub struct RiskBudgetsSet {
     pub vault: Pubkey,
     pub budgets_ppb: Vec<u64>,
 }
+
+#[event]
+pub struct RedeemedInKind {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub shares: u64,
+    pub total_shares_before: u64,
+    /// Paid per holding: base first, then each asset in registry order (smallest units).
+    pub amounts: Vec<u64>,
+}

@@ -11,6 +11,7 @@
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence |
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles |
+//! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed |
 //! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets |
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults |
@@ -103,6 +104,18 @@ pub mod rpv_vault {
     /// Black–Scholes price and Greeks (I80F48 bits) through return data. Read-only, no accounts.
     pub fn price_option(ctx: Context<PriceOption>, args: OptionQuoteArgs) -> Result<OptionQuote> {
         instructions::price_option::handler(ctx, args)
+    }
+
+    /// Burns `shares` for the pro-rata part of every holding (base and assets). Needs no oracle
+    /// and no fresh risk state. Accounts: user (signer), vault (w), authority, share mint (w),
+    /// user's share token account (w), SPL Token; remaining: four per holding (vault token
+    /// account, mint, user token account, token program), base first.
+    pub fn redeem_in_kind<'info>(
+        ctx: Context<'info, RedeemInKind<'info>>,
+        shares: u64,
+        min_amounts: Vec<u64>,
+    ) -> Result<()> {
+        instructions::redeem_in_kind::handler(ctx, shares, min_amounts)
     }
 
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.

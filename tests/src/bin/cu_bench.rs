@@ -66,6 +66,8 @@ async fn main() {
     let mut refresh = Row { name: "`refresh`", cells: vec![] };
     let mut submit = Row { name: "`submit_weights` (ERC verification + targets)", cells: vec![] };
     let mut inv_vol = Row { name: "inverse-vol weights inside `refresh` (difference of two refreshes)", cells: vec![] };
+    let mut redeem =
+        Row { name: "`redeem_in_kind` (legacy transaction; beyond 5 assets it needs a lookup table)", cells: vec![] };
     let mut solve = Row { name: "`solve_weights` (on-chain ERC solve, ≤ 5 assets)", cells: vec![] };
     for &n in &COUNTS {
         eprintln!("[cu-bench] vault with {n} assets");
@@ -132,6 +134,15 @@ async fn main() {
         let w = f.withdraw(&u, held / 2, 0).await;
         w.ok();
         withdraw.cells.push(Some(w.cu));
+        if n <= 5 {
+            let accounts = f.holding_accounts(&u).await;
+            let left = f.env.token_amount(&u.share_token).await;
+            let r = f.redeem(&u, &accounts, left / 2, vec![]).await;
+            r.ok();
+            redeem.cells.push(Some(r.cu));
+        } else {
+            redeem.cells.push(None);
+        }
         if n > 0 {
             let i = n - 1;
             let from = f.asset_account(i, &u.kp.pubkey(), 10_000_000_000).await;
@@ -182,7 +193,7 @@ async fn main() {
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
     println!("|---|{}", "---:|".repeat(COUNTS.len()));
-    for r in [&deposit, &deposit_asset, &withdraw, &refresh_first, &refresh, &submit, &inv_vol, &solve] {
+    for r in [&deposit, &deposit_asset, &withdraw, &redeem, &refresh_first, &refresh, &submit, &inv_vol, &solve] {
         let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
         println!("| {} | {} |", r.name, cells.join(" | "));
     }

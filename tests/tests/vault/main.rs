@@ -9,6 +9,7 @@ mod deposit;
 mod deposit_asset;
 mod initialize_vault;
 mod price_option;
+mod redeem_in_kind;
 mod risk_engine;
 mod withdraw;
 

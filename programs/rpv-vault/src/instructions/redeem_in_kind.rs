@@ -1,0 +1,161 @@
+/// Specification:
+/// - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
+///   the pro-rata part of every holding: the base asset and each registered asset.
+/// - Needs no oracle and no fresh risk state: it works whatever the oracles' health, so
+///   depositors can always leave.
+/// - Remaining accounts: for the base, then each registered asset in registry order, four
+///   accounts: the vault's token account (w), the mint, the user's token account (w), the
+///   mint's token program (`WrongAccountCount`). Each is checked against the registry
+///   (`WrongBaseVault` / `WrongAssetVault`, `WrongMint`, `WrongTokenProgram`); the user's
+///   account must be for that mint (`WrongMint`).
+/// - Each holding pays ⌊shares × accounted quantity / total shares⌋ (rounded in the vault's
+///   favour; total shares include the dead shares). Tokens donated to the vault's accounts are
+///   not accounted and are never paid out.
+/// - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; nothing to
+///   pay → `ZeroAmount`; `min_amounts` (empty = no bound, else one per holding:
+///   `WrongVectorLength`) not met → `SlippageExceeded`.
+/// - Accounted quantities fall by the amounts paid; emits `RedeemedInKind`; the invariant and
+///   balance ≥ accounted hold for every holding at the end.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    math::{mul_div, Rounding},
+    state::{VaultState, MAX_ASSETS},
+    token::{self, TOKEN_PROGRAM_ID},
+};
+
+use super::flow::token_mint_is;
+use crate::{
+    cpi::{self, TokenMove},
+    error::VaultError,
+    events::RedeemedInKind,
+    state::{same, seeds, Vault},
+};
+
+#[derive(Accounts)]
+pub struct RedeemInKind<'info> {
+    pub user: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: = vault.authority
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: = vault.share_mint
+    #[account(mut)]
+    pub share_mint: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks the burn authority
+    #[account(mut)]
+    pub user_share_token: UncheckedAccount<'info>,
+    /// CHECK: = SPL Token
+    pub token_program: UncheckedAccount<'info>,
+}
+
+/// What a holding (base or asset) is registered as.
+struct Holding {
+    vault_account: [u8; 32],
+    mint: [u8; 32],
+    token_program: [u8; 32],
+    accounted: u64,
+    decimals: u8,
+    is_base: bool,
+}
+
+fn holding(v: &VaultState, k: usize) -> Holding {
+    if k == 0 {
+        Holding {
+            vault_account: v.base_vault,
+            mint: v.base_mint,
+            token_program: v.base_token_program,
+            accounted: v.base_quantity,
+            decimals: v.base_decimals,
+            is_base: true,
+        }
+    } else {
+        let a = &v.assets[k - 1];
+        Holding {
+            vault_account: a.token_account,
+            mint: a.mint,
+            token_program: a.token_program,
+            accounted: a.quantity,
+            decimals: a.decimals,
+            is_base: false,
+        }
+    }
+}
+
+pub(crate) fn handler<'info>(
+    ctx: Context<'info, RedeemInKind<'info>>,
+    shares: u64,
+    min_amounts: Vec<u64>,
+) -> Result<()> {
+    let a = &ctx.accounts;
+    let rest = ctx.remaining_accounts;
+    let vault_key = a.vault.key();
+    let mut amounts = [0u64; MAX_ASSETS + 1];
+    let (holdings, total_shares, authority_bump) = {
+        let v = a.vault.load()?;
+        require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
+        require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
+        require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
+        require!(token_mint_is(&a.user_share_token, &v.share_mint)?, VaultError::WrongMint);
+        let holdings = 1 + usize::from(v.num_assets);
+        require!(rest.len() == 4 * holdings, VaultError::WrongAccountCount);
+        require!(min_amounts.is_empty() || min_amounts.len() == holdings, VaultError::WrongVectorLength);
+        require!(shares > 0, VaultError::ZeroShares);
+        let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
+        require!(held >= shares, VaultError::InsufficientShares);
+        let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
+        let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
+        for (k, amount) in amounts.iter_mut().enumerate().take(holdings) {
+            let h = holding(&v, k);
+            let g = &rest[4 * k..4 * k + 4];
+            if !same(g[0].key, &h.vault_account) {
+                return if h.is_base { err!(VaultError::WrongBaseVault) } else { err!(VaultError::WrongAssetVault) };
+            }
+            require!(same(g[1].key, &h.mint), VaultError::WrongMint);
+            require!(token_mint_is(&g[2], &h.mint)?, VaultError::WrongMint);
+            require!(same(g[3].key, &h.token_program), VaultError::WrongTokenProgram);
+            *amount = mul_div(shares, h.accounted, total_shares, Rounding::Down).ok_or(VaultError::MathOverflow)?;
+            if let Some(min) = min_amounts.get(k) {
+                require!(*amount >= *min, VaultError::SlippageExceeded);
+            }
+        }
+        require!(amounts.iter().any(|x| *x > 0), VaultError::ZeroAmount);
+        (holdings, total_shares, v.authority_bump)
+    };
+
+    let redeem = TokenMove {
+        token_program: &a.token_program,
+        from: &a.user_share_token,
+        mint: &a.share_mint,
+        to: &a.user_share_token,
+        authority: &a.user,
+    };
+    cpi::burn(&redeem, shares)?;
+    let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
+    let mut v = a.vault.load_mut()?;
+    for (k, amount) in amounts.iter().enumerate().take(holdings) {
+        let h = holding(&v, k);
+        let g = &rest[4 * k..4 * k + 4];
+        if *amount > 0 {
+            let pay = TokenMove { token_program: &g[3], from: &g[0], mint: &g[1], to: &g[2], authority: &a.authority };
+            cpi::transfer_checked(&pay, *amount, h.decimals, &[authority_seeds])?;
+        }
+        let left = h.accounted - amount; // amount ≤ accounted: shares ≤ total shares
+        if k == 0 {
+            v.base_quantity = left;
+        } else {
+            v.assets[k - 1].quantity = left;
+        }
+        let balance = token::token_amount(&g[0].try_borrow_data()?).map_err(VaultError::from)?;
+        VaultState::check_reconciled(left, balance).map_err(VaultError::from)?;
+    }
+    v.invariant().map_err(VaultError::from)?;
+
+    emit!(RedeemedInKind {
+        vault: vault_key,
+        user: a.user.key(),
+        shares,
+        total_shares_before: total_shares,
+        amounts: amounts[..holdings].to_vec(),
+    });
+    Ok(())
+}
