@@ -138,6 +138,48 @@ impl Env {
         Outcome { result: r.result, cu: md.compute_units_consumed, logs: md.log_messages, return_data }
     }
 
+    /// Sends a v0 transaction that loads accounts through the lookup tables `tables`
+    /// (`(table address, addresses in it)`).
+    pub async fn send_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[(Pubkey, Vec<Pubkey>)],
+    ) -> Outcome {
+        use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        let luts: Vec<AddressLookupTableAccount> = tables
+            .iter()
+            .map(|(key, addresses)| AddressLookupTableAccount { key: *key, addresses: addresses.clone() })
+            .collect();
+        let msg = v0::Message::try_compile(&payer.pubkey(), ixs, &luts, self.ctx.last_blockhash).expect("compile v0");
+        let tx = solana_transaction::versioned::VersionedTransaction::try_new(VersionedMessage::V0(msg), &all)
+            .expect("sign v0");
+        let r = self.ctx.banks_client.process_transaction_with_metadata(tx).await.expect("banks client");
+        let md = r.metadata.unwrap_or_else(|| panic!("no metadata: {:?}", r.result));
+        let return_data = md.return_data.map(|d| d.data).unwrap_or_default();
+        Outcome { result: r.result, cu: md.compute_units_consumed, logs: md.log_messages, return_data }
+    }
+
+    /// Creates a lookup table holding `addresses` and advances a slot so it is usable.
+    pub async fn lookup_table(&mut self, addresses: &[Pubkey]) -> Pubkey {
+        let payer = self.payer();
+        let slot = self.clock().await.slot;
+        self.ctx.warp_to_slot(slot + 2).expect("warp");
+        let recent = slot + 1;
+        let (create, table) = rpv_sdk::alt::create(&payer.pubkey(), &payer.pubkey(), recent);
+        self.send(&[create], &[]).await.ok();
+        for chunk in addresses.chunks(20) {
+            self.send(&[rpv_sdk::alt::extend(&table, &payer.pubkey(), &payer.pubkey(), chunk)], &[]).await.ok();
+        }
+        let slot = self.clock().await.slot;
+        self.ctx.warp_to_slot(slot + 1).expect("warp");
+        self.ctx.last_blockhash = self.ctx.get_new_latest_blockhash().await.expect("blockhash");
+        table
+    }
+
     pub async fn clock(&mut self) -> Clock {
         self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock")
     }

@@ -4,6 +4,7 @@
 //! of the vault account and of events, and builders for the SPL Token and Pyth accounts a
 //! client or a test needs. Maths and layouts come from `rpv-core`, never re-derived here.
 
+pub mod alt;
 pub mod errors;
 pub mod events;
 pub mod ix;

@@ -67,7 +67,7 @@ async fn main() {
     let mut submit = Row { name: "`submit_weights` (ERC verification + targets)", cells: vec![] };
     let mut inv_vol = Row { name: "inverse-vol weights inside `refresh` (difference of two refreshes)", cells: vec![] };
     let mut redeem =
-        Row { name: "`redeem_in_kind` (legacy transaction; beyond 5 assets it needs a lookup table)", cells: vec![] };
+        Row { name: "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)", cells: vec![] };
     let mut solve = Row { name: "`solve_weights` (on-chain ERC solve, ≤ 5 assets)", cells: vec![] };
     for &n in &COUNTS {
         eprintln!("[cu-bench] vault with {n} assets");
@@ -134,15 +134,21 @@ async fn main() {
         let w = f.withdraw(&u, held / 2, 0).await;
         w.ok();
         withdraw.cells.push(Some(w.cu));
-        if n <= 5 {
-            let accounts = f.holding_accounts(&u).await;
-            let left = f.env.token_amount(&u.share_token).await;
-            let r = f.redeem(&u, &accounts, left / 2, vec![]).await;
-            r.ok();
-            redeem.cells.push(Some(r.cu));
+        let accounts = f.holding_accounts(&u).await;
+        let left = f.env.token_amount(&u.share_token).await;
+        let r = if n <= 5 {
+            f.redeem(&u, &accounts, left / 2, vec![]).await
         } else {
-            redeem.cells.push(None);
-        }
+            let s = f.state().await;
+            let vault = f.vault;
+            let addresses = rpv_sdk::alt::vault_addresses(&vault, &s);
+            let table = f.env.lookup_table(&addresses).await;
+            let ix = f.redeem_ix(&u, &accounts, left / 2, vec![]).await;
+            let kp = solana_keypair::Keypair::insecure_clone(&u.kp);
+            f.env.send_v0(&[ix], &[&kp], &[(table, addresses)]).await
+        };
+        r.ok();
+        redeem.cells.push(Some(r.cu));
         if n > 0 {
             let i = n - 1;
             let from = f.asset_account(i, &u.kp.pubkey(), 10_000_000_000).await;

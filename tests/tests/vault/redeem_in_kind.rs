@@ -135,3 +135,31 @@ async fn only_the_share_owner_can_redeem() {
     ix.accounts[0].is_signer = false;
     f.env.send(&[ix], &[]).await.assert_anchor_error(3010);
 }
+
+/// Sixteen assets: the account list needs an address lookup table (v0 transaction).
+#[tokio::test]
+async fn sixteen_assets_through_a_lookup_table() {
+    let mut f = Fixture::with_assets(16).await;
+    f.set_holdings(&(0..16u64).map(|i| 1_000_000 + i * 1_000).collect::<Vec<_>>()).await;
+    let u = f.user(50_000_000).await;
+    f.deposit(&u, 50_000_000, 0).await.ok();
+    let accounts = f.holding_accounts(&u).await;
+    let s = f.state().await;
+    let vault = f.vault;
+    let table_addresses = rpv_sdk::alt::vault_addresses(&vault, &s);
+    let table = f.env.lookup_table(&table_addresses).await;
+    let shares = f.env.token_amount(&u.share_token).await / 2;
+    let ix = f.redeem_ix(&u, &accounts, shares, vec![]).await;
+    assert!(ix.accounts.len() > 64, "{} account metas: more than a legacy transaction holds", ix.accounts.len());
+    let out = f.env.send_v0(&[ix], &[&u.kp], &[(table, table_addresses)]).await;
+    out.ok();
+    println!("redeem_in_kind@16 via lookup table: {} CU", out.cu);
+    assert!(out.cu <= 150_000);
+    match &out.events()[..] {
+        [Event::RedeemedInKind(e)] => {
+            assert_eq!(e.amounts.len(), 17);
+            assert!(e.amounts.iter().all(|a| *a > 0));
+        }
+        other => panic!("expected RedeemedInKind, got {other:?}"),
+    }
+}
