@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`error`] | [`CoreError`], one variant per failure; the program maps each to its own code |
 //! | [`fmath`] | fixed-point (I80F48) ln, exp, sqrt with stated domains and accuracy |
+//! | [`position`] | Greek-aware position risk: exposures (elasticity, convexity, vol elasticity) and the delta–gamma–vega position covariance |
 //! | [`pyth`] | byte-level `PriceUpdateV2` reader (and encoder, for tests and tooling) |
 //! | [`switchboard`] | byte-level Switchboard On-Demand `PullFeedAccountData` reader (and encoder) |
 //! | [`token`] | SPL Token / Token-2022 account and mint views, mint-extension policy |
@@ -29,6 +30,7 @@ pub mod health;
 pub mod math;
 pub mod model;
 pub mod options;
+pub mod position;
 pub mod pyth;
 pub mod risk;
 pub mod state;

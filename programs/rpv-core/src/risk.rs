@@ -101,6 +101,7 @@ impl SymMatrix for Packed<'_> {
 }
 
 /// A dense symmetric matrix (off-chain inputs).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dense {
     pub rows: Vec<Vec<Fx>>,
 }
