@@ -59,7 +59,13 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
         )
         .await;
     submit.ok();
+    let params = f.set_risk_params(rpv_sdk::ix::RiskParams::default()).await;
+    params.ok();
+    let budgets = f.set_budgets(Fixture::equal_budgets(16)).await;
+    budgets.ok();
     for (name, cu) in [
+        ("set_risk_params", params.cu),
+        ("set_risk_budgets@16", budgets.cu),
         ("submit_weights@16", submit.cu),
         ("initialize_vault", init.cu),
         ("add_asset (max)", add_max),
