@@ -245,6 +245,8 @@ impl Demo {
                 Event::WeightsAccepted(e) => format!("WeightsAccepted(source {}, sweeps {})", e.source, e.sweeps),
                 Event::RiskParamsSet(e) => format!("RiskParamsSet(method {})", e.method),
                 Event::RiskBudgetsSet(e) => format!("RiskBudgetsSet({:?})", e.budgets_ppb),
+                Event::PausedSet(e) => format!("PausedSet({})", e.paused),
+                Event::RoleChanged(e) => format!("RoleChanged(role {})", e.role),
                 Event::RedeemedInKind(e) => format!("RedeemedInKind({} shares → {:?})", usdc(e.shares), e.amounts),
             })
             .collect::<Vec<_>>()

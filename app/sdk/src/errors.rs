@@ -65,6 +65,10 @@ pub const NAMES: &[&str] = &[
     "SolveTooLarge",
     "InvalidOptionKind",
     "WrongAccountCount",
+    "VaultPaused",
+    "NotGuardian",
+    "NotPendingAdmin",
+    "InvalidRole",
 ];
 
 /// Code of the error `name`.

@@ -121,8 +121,25 @@ pub struct RedeemedInKind {
     pub amounts: Vec<u64>,
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PausedSet {
+    pub vault: [u8; 32],
+    pub paused: bool,
+    pub by: [u8; 32],
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RoleChanged {
+    pub vault: [u8; 32],
+    pub role: u8,
+    pub old: [u8; 32],
+    pub new: [u8; 32],
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    PausedSet(PausedSet),
+    RoleChanged(RoleChanged),
     RedeemedInKind(RedeemedInKind),
     RiskRefreshed(RiskRefreshed),
     WeightsAccepted(WeightsAccepted),
@@ -157,6 +174,8 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("AssetDeposited", &b).map(Event::AssetDeposited))
                 .or_else(|| try_decode("RiskRefreshed", &b).map(Event::RiskRefreshed))
                 .or_else(|| try_decode("RedeemedInKind", &b).map(Event::RedeemedInKind))
+                .or_else(|| try_decode("PausedSet", &b).map(Event::PausedSet))
+                .or_else(|| try_decode("RoleChanged", &b).map(Event::RoleChanged))
                 .or_else(|| try_decode("WeightsAccepted", &b).map(Event::WeightsAccepted))
                 .or_else(|| try_decode("RiskParamsSet", &b).map(Event::RiskParamsSet))
                 .or_else(|| try_decode("RiskBudgetsSet", &b).map(Event::RiskBudgetsSet))

@@ -320,3 +320,31 @@ pub fn redeem_in_kind(
     }
     Instruction { program_id: PROGRAM_ID, accounts, data: data("redeem_in_kind", &(shares, min_amounts)) }
 }
+
+fn governance(signer: &Pubkey, vault_key: &Pubkey, data: Vec<u8>) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![AccountMeta::new_readonly(*signer, true), AccountMeta::new(*vault_key, false)],
+        data,
+    }
+}
+
+/// `set_paused(paused)` (guardian).
+pub fn set_paused(guardian: &Pubkey, vault_key: &Pubkey, paused: bool) -> Instruction {
+    governance(guardian, vault_key, data("set_paused", &paused))
+}
+
+/// `set_guardian(guardian)` (admin).
+pub fn set_guardian(admin: &Pubkey, vault_key: &Pubkey, guardian: &Pubkey) -> Instruction {
+    governance(admin, vault_key, data("set_guardian", &guardian.to_bytes()))
+}
+
+/// `propose_admin(new_admin)` (admin).
+pub fn propose_admin(admin: &Pubkey, vault_key: &Pubkey, new_admin: &Pubkey) -> Instruction {
+    governance(admin, vault_key, data("propose_admin", &new_admin.to_bytes()))
+}
+
+/// `accept_admin()` (the proposed admin).
+pub fn accept_admin(new_admin: &Pubkey, vault_key: &Pubkey) -> Instruction {
+    governance(new_admin, vault_key, data("accept_admin", &()))
+}

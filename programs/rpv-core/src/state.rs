@@ -109,7 +109,11 @@ pub struct VaultState {
     /// Deposits and withdrawals refuse a risk state older than this (seconds).
     pub max_risk_age: u32,
     pub _pad_risk: [u8; 4],
-    pub reserved: [u8; 240],
+    /// May pause and unpause (set by the admin; the admin at initialisation).
+    pub guardian: Address,
+    /// Proposed new admin, until it accepts (zero = none).
+    pub pending_admin: Address,
+    pub reserved: [u8; 176],
     pub assets: [AssetSlot; MAX_ASSETS],
 }
 
@@ -161,6 +165,13 @@ impl VaultState {
         } else {
             Err(CoreError::InvariantViolated)
         }
+    }
+
+    /// `flags` bit: deposits (and, later, rebalances) are paused.
+    pub const FLAG_PAUSED: u8 = 1;
+
+    pub fn is_paused(&self) -> bool {
+        self.flags & Self::FLAG_PAUSED != 0
     }
 
     /// Whether the risk state is recent enough to price deposits and withdrawals: always with

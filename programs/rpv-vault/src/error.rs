@@ -127,6 +127,14 @@ pub enum VaultError {
     InvalidOptionKind,
     #[msg("wrong number of remaining accounts: four per holding (base first, then each asset)")]
     WrongAccountCount,
+    #[msg("the vault is paused: deposits are refused (in-kind redemption still works)")]
+    VaultPaused,
+    #[msg("signer is not the vault guardian")]
+    NotGuardian,
+    #[msg("signer is not the proposed admin")]
+    NotPendingAdmin,
+    #[msg("invalid role address")]
+    InvalidRole,
 }
 
 impl From<CoreError> for VaultError {

@@ -127,3 +127,19 @@ pub struct RedeemedInKind {
     /// Paid per holding: base first, then each asset in registry order (smallest units).
     pub amounts: Vec<u64>,
 }
+
+#[event]
+pub struct PausedSet {
+    pub vault: Pubkey,
+    pub paused: bool,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct RoleChanged {
+    pub vault: Pubkey,
+    /// 0 = guardian set, 1 = admin proposed, 2 = admin accepted.
+    pub role: u8,
+    pub old: Pubkey,
+    pub new: Pubkey,
+}

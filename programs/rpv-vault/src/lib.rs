@@ -12,6 +12,8 @@
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence |
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles |
 //! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed |
+//! | [`set_paused`](rpv_vault::set_paused) | guardian | pause / unpause deposits |
+//! | [`set_guardian`](rpv_vault::set_guardian) / [`propose_admin`](rpv_vault::propose_admin) / [`accept_admin`](rpv_vault::accept_admin) | admin / proposed admin | roles, two-step admin transfer |
 //! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets |
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults |
@@ -104,6 +106,27 @@ pub mod rpv_vault {
     /// Black–Scholes price and Greeks (I80F48 bits) through return data. Read-only, no accounts.
     pub fn price_option(ctx: Context<PriceOption>, args: OptionQuoteArgs) -> Result<OptionQuote> {
         instructions::price_option::handler(ctx, args)
+    }
+
+    /// Pauses or unpauses deposits (guardian). Accounts: guardian (signer), vault (w).
+    pub fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
+        instructions::governance::set_paused(ctx, paused)
+    }
+
+    /// Sets the guardian (admin). Accounts: admin (signer), vault (w).
+    pub fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
+        instructions::governance::set_guardian(ctx, guardian)
+    }
+
+    /// Proposes a new admin (admin); it takes over once it accepts. Accounts: admin (signer),
+    /// vault (w).
+    pub fn propose_admin(ctx: Context<Governance>, new_admin: Pubkey) -> Result<()> {
+        instructions::governance::propose_admin(ctx, new_admin)
+    }
+
+    /// The proposed admin accepts. Accounts: proposed admin (signer), vault (w).
+    pub fn accept_admin(ctx: Context<Governance>) -> Result<()> {
+        instructions::governance::accept_admin(ctx)
     }
 
     /// Burns `shares` for the pro-rata part of every holding (base and assets). Needs no oracle

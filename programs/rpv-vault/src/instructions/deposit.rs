@@ -5,6 +5,7 @@
 ///   the base mint and the share mint (`WrongMint`).
 /// - Remaining accounts: one oracle per registered asset, in registry order
 ///   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
+/// - Refused while the vault is paused (`VaultPaused`).
 /// - With assets registered, the risk state must have been refreshed within the vault's
 ///   `max_risk_age` seconds (`RiskStateStale`).
 /// - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
@@ -35,6 +36,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         let v = a.vault.load()?;
         a.validate(&v)?;
         require_fresh_risk(&v, now)?;
+        require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Up)?;
         let quote = quote_deposit(&v, &a.share_mint, nav, amount, min_shares_out)?;

@@ -6,6 +6,7 @@
 ///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`.
 /// - Remaining accounts: one oracle per registered asset in registry order, each passing every
 ///   oracle check (the deposited asset's price comes from the same read).
+/// - Refused while the vault is paused (`VaultPaused`).
 /// - With assets registered, the risk state must have been refreshed within the vault's
 ///   `max_risk_age` seconds (`RiskStateStale`).
 /// - The deposit is valued at the low end of the oracle's confidence interval,
@@ -92,6 +93,7 @@ pub(crate) fn handler<'info>(
         let v = a.vault.load()?;
         a.validate(&v, index)?;
         require_fresh_risk(&v, now)?;
+        require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
         require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
         let mut price: Option<OraclePrice> = None;

@@ -15,7 +15,7 @@
 /// - Creates the risk account PDA `["risk", vault]` with default model parameters (λ = 0.94 per
 ///   day, 15 % volatility target, leverage cap 1, prior volatility 60 %, risk-contribution
 ///   tolerance 1e-4, 30 s minimum sampling interval, 5 % bands, inverse-vol method) and sets the
-///   maximum risk age to 900 s.
+///   maximum risk age to 900 s; the admin is also the first guardian.
 /// - Emits `VaultInitialized`; the vault invariant holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
@@ -166,6 +166,7 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     s.base_vault_bump = bumps.base_vault;
     s.base_decimals = decimals;
     s.max_risk_age = DEFAULT_MAX_RISK_AGE;
+    s.guardian = a.admin.key.to_bytes();
     s.check_registry().map_err(VaultError::from)?;
 
     let mut risk = a.risk.load_init()?;

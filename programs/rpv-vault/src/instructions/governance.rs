@@ -1,0 +1,76 @@
+/// Specification:
+/// - `set_paused(paused)`: only the guardian (`NotGuardian`). Pausing refuses `deposit` and
+///   `deposit_asset` (`VaultPaused`); withdrawals, in-kind redemption and `refresh` go on —
+///   depositors can always leave. Emits `PausedSet`.
+/// - `set_guardian(guardian)`: only the admin (`Unauthorized`); not the zero address
+///   (`InvalidRole`). Emits `RoleChanged` (role 0).
+/// - `propose_admin(new_admin)`: only the admin (`Unauthorized`); not the zero address
+///   (`InvalidRole`); replaces any earlier proposal. Emits `RoleChanged` (role 1).
+/// - `accept_admin()`: only the proposed admin, signing (`NotPendingAdmin`); the old admin loses
+///   every admin right at once. Emits `RoleChanged` (role 2).
+use anchor_lang::prelude::*;
+use rpv_core::state::VaultState;
+
+use crate::{
+    error::VaultError,
+    events::{PausedSet, RoleChanged},
+    state::{same, Vault},
+};
+
+#[derive(Accounts)]
+pub struct Governance<'info> {
+    /// The admin, the guardian or the proposed admin, depending on the instruction.
+    pub signer: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+}
+
+pub(crate) fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
+    let mut v = ctx.accounts.vault.load_mut()?;
+    require!(same(ctx.accounts.signer.key, &v.guardian), VaultError::NotGuardian);
+    if paused {
+        v.flags |= VaultState::FLAG_PAUSED;
+    } else {
+        v.flags &= !VaultState::FLAG_PAUSED;
+    }
+    v.invariant().map_err(VaultError::from)?;
+    emit!(PausedSet { vault: ctx.accounts.vault.key(), paused, by: ctx.accounts.signer.key() });
+    Ok(())
+}
+
+pub(crate) fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
+    require!(guardian != Pubkey::default(), VaultError::InvalidRole);
+    let mut v = ctx.accounts.vault.load_mut()?;
+    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
+    let old = Pubkey::new_from_array(v.guardian);
+    v.guardian = guardian.to_bytes();
+    emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 0, old, new: guardian });
+    Ok(())
+}
+
+pub(crate) fn propose_admin(ctx: Context<Governance>, new_admin: Pubkey) -> Result<()> {
+    require!(new_admin != Pubkey::default(), VaultError::InvalidRole);
+    let mut v = ctx.accounts.vault.load_mut()?;
+    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
+    v.pending_admin = new_admin.to_bytes();
+    emit!(RoleChanged {
+        vault: ctx.accounts.vault.key(),
+        role: 1,
+        old: Pubkey::new_from_array(v.admin),
+        new: new_admin
+    });
+    Ok(())
+}
+
+pub(crate) fn accept_admin(ctx: Context<Governance>) -> Result<()> {
+    let mut v = ctx.accounts.vault.load_mut()?;
+    require!(
+        v.pending_admin != [0; 32] && same(ctx.accounts.signer.key, &v.pending_admin),
+        VaultError::NotPendingAdmin
+    );
+    let old = Pubkey::new_from_array(v.admin);
+    v.admin = v.pending_admin;
+    v.pending_admin = [0; 32];
+    emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 2, old, new: ctx.accounts.signer.key() });
+    Ok(())
+}
