@@ -6,6 +6,7 @@
 //!
 //! | module | contents |
 //! |---|---|
+//! | [`bytes`] | little-endian reads at explicit offsets, shared by the account readers |
 //! | [`error`] | [`CoreError`], one variant per failure; the program maps each to its own code |
 //! | [`fmath`] | fixed-point (I80F48) ln, exp, sqrt with stated domains and accuracy |
 //! | [`position`] | Greek-aware position risk: exposures (elasticity, convexity, vol elasticity) and the delta–gamma–vega position covariance |
@@ -23,6 +24,7 @@
 //! Conventions: token amounts are `u64` base units; intermediate products are `u128`;
 //! every rounding direction is explicit ([`math::Rounding`]) and always favours the vault.
 
+pub mod bytes;
 pub mod error;
 pub mod fmath;
 pub mod fx;

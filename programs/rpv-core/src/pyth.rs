@@ -21,7 +21,11 @@
 //! The verification level is a borsh enum, so every later field moves by one byte depending
 //! on it; the account is allocated at 134 bytes (the Partial size) either way.
 
-use crate::{error::CoreResult, Address, CoreError};
+use crate::{
+    bytes::{i32_at, u64_at},
+    error::CoreResult,
+    Address, CoreError,
+};
 
 /// `rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`
 pub const PYTH_RECEIVER_PROGRAM_ID: Address = [
@@ -77,20 +81,6 @@ pub struct PriceUpdateV2 {
     pub posted_slot: u64,
 }
 
-#[inline(always)]
-fn le_u64(d: &[u8], at: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&d[at..at + 8]);
-    u64::from_le_bytes(b)
-}
-
-#[inline(always)]
-fn le_i32(d: &[u8], at: usize) -> i32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&d[at..at + 4]);
-    i32::from_le_bytes(b)
-}
-
 impl PriceUpdateV2 {
     /// Decodes the layout; `OracleInvalidAccount` if the bytes are not a `PriceUpdateV2`.
     pub fn decode(data: &[u8]) -> CoreResult<Self> {
@@ -113,14 +103,14 @@ impl PriceUpdateV2 {
             write_authority,
             partial_signatures,
             feed_id,
-            price: le_u64(data, m + 32) as i64,
-            conf: le_u64(data, m + 40),
-            exponent: le_i32(data, m + 48),
-            publish_time: le_u64(data, m + 52) as i64,
-            prev_publish_time: le_u64(data, m + 60) as i64,
-            ema_price: le_u64(data, m + 68) as i64,
-            ema_conf: le_u64(data, m + 76),
-            posted_slot: le_u64(data, m + 84),
+            price: u64_at(data, m + 32) as i64,
+            conf: u64_at(data, m + 40),
+            exponent: i32_at(data, m + 48),
+            publish_time: u64_at(data, m + 52) as i64,
+            prev_publish_time: u64_at(data, m + 60) as i64,
+            ema_price: u64_at(data, m + 68) as i64,
+            ema_conf: u64_at(data, m + 76),
+            posted_slot: u64_at(data, m + 84),
         })
     }
 

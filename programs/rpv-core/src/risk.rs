@@ -162,8 +162,7 @@ pub fn ewma_coefficients(dt: i64, lambda: Fx, horizon: i64) -> CoreResult<(Fx, F
         let per_year = mul(sigma, div(mul(-ln_lambda, Fx::from_num(SECONDS_PER_YEAR))?, Fx::from_num(horizon))?)?;
         (mul(-x, sigma)?, per_year)
     } else {
-        let e = if x < Fx::from_num(-33) { Fx::ZERO } else { exp(x)? };
-        let alpha = sub(Fx::ONE, e)?;
+        let alpha = one_minus_exp(x)?;
         (alpha, div(alpha, div(Fx::from_num(dt), Fx::from_num(SECONDS_PER_YEAR))?)?)
     };
     Ok((sub(Fx::ONE, alpha)?, sqrt(alpha_per_year)?))

@@ -51,7 +51,12 @@
 //! (1.5 = 1_500_000_000_000_000_000). The account data is not necessarily 16-byte aligned, so
 //! every field is read with `from_le_bytes` at its offset; nothing is cast in place.
 
-use crate::{error::CoreResult, pyth::OraclePrice, Address, CoreError};
+use crate::{
+    bytes::{bytes32_at, i128_at, u32_at, u64_at},
+    error::CoreResult,
+    pyth::OraclePrice,
+    Address, CoreError,
+};
 
 /// `SBondMDrcV3K4kxZR1HNVT7osZxAHVHgYXL5Ze1oMUv`
 pub const SWITCHBOARD_ON_DEMAND_PROGRAM_ID: Address = [
@@ -128,34 +133,6 @@ pub struct SwitchboardPolicy {
     pub max_conf_bps: u16,
 }
 
-#[inline(always)]
-fn le_u32(d: &[u8], at: usize) -> u32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&d[at..at + 4]);
-    u32::from_le_bytes(b)
-}
-
-#[inline(always)]
-fn le_u64(d: &[u8], at: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&d[at..at + 8]);
-    u64::from_le_bytes(b)
-}
-
-#[inline(always)]
-fn le_i128(d: &[u8], at: usize) -> i128 {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[at..at + 16]);
-    i128::from_le_bytes(b)
-}
-
-#[inline(always)]
-fn bytes32(d: &[u8], at: usize) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    b.copy_from_slice(&d[at..at + 32]);
-    b
-}
-
 impl PullFeed {
     /// Decodes the layout; `OracleInvalidAccount` if the bytes are shorter than
     /// [`PULL_FEED_ACCOUNT_LEN`] or do not start with [`PULL_FEED_DISCRIMINATOR`]. Longer data is
@@ -165,25 +142,25 @@ impl PullFeed {
             return Err(CoreError::OracleInvalidAccount);
         }
         Ok(Self {
-            authority: bytes32(data, AUTHORITY),
-            queue: bytes32(data, QUEUE),
-            feed_hash: bytes32(data, FEED_HASH),
-            initialized_at: le_u64(data, INITIALIZED_AT) as i64,
-            max_variance: le_u64(data, MAX_VARIANCE),
-            min_responses: le_u32(data, MIN_RESPONSES),
+            authority: bytes32_at(data, AUTHORITY),
+            queue: bytes32_at(data, QUEUE),
+            feed_hash: bytes32_at(data, FEED_HASH),
+            initialized_at: u64_at(data, INITIALIZED_AT) as i64,
+            max_variance: u64_at(data, MAX_VARIANCE),
+            min_responses: u32_at(data, MIN_RESPONSES),
             min_sample_size: data[MIN_SAMPLE_SIZE],
-            last_update_timestamp: le_u64(data, LAST_UPDATE_TIMESTAMP) as i64,
-            max_staleness: le_u32(data, MAX_STALENESS),
-            value: le_i128(data, RESULT_VALUE),
-            std_dev: le_i128(data, RESULT_STD_DEV),
-            mean: le_i128(data, RESULT_MEAN),
-            range: le_i128(data, RESULT_RANGE),
-            min_value: le_i128(data, RESULT_MIN_VALUE),
-            max_value: le_i128(data, RESULT_MAX_VALUE),
+            last_update_timestamp: u64_at(data, LAST_UPDATE_TIMESTAMP) as i64,
+            max_staleness: u32_at(data, MAX_STALENESS),
+            value: i128_at(data, RESULT_VALUE),
+            std_dev: i128_at(data, RESULT_STD_DEV),
+            mean: i128_at(data, RESULT_MEAN),
+            range: i128_at(data, RESULT_RANGE),
+            min_value: i128_at(data, RESULT_MIN_VALUE),
+            max_value: i128_at(data, RESULT_MAX_VALUE),
             num_samples: data[RESULT_NUM_SAMPLES],
-            result_slot: le_u64(data, RESULT_SLOT),
-            result_min_slot: le_u64(data, RESULT_MIN_SLOT),
-            result_max_slot: le_u64(data, RESULT_MAX_SLOT),
+            result_slot: u64_at(data, RESULT_SLOT),
+            result_min_slot: u64_at(data, RESULT_MIN_SLOT),
+            result_max_slot: u64_at(data, RESULT_MAX_SLOT),
         })
     }
 

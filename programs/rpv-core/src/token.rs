@@ -9,7 +9,11 @@
 //! is_initialized 45, freeze authority COption 46..82; Token-2022 pads to 165, writes the
 //! account-type byte (1) at 165 and TLV extensions from 166 (type u16, length u16, value).
 
-use crate::{error::CoreResult, Address, CoreError};
+use crate::{
+    bytes::{bytes32_at, u64_at},
+    error::CoreResult,
+    Address, CoreError,
+};
 
 /// `TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA`
 pub const TOKEN_PROGRAM_ID: Address = [
@@ -57,22 +61,10 @@ pub struct MintView {
     pub freeze_authority: Option<Address>,
 }
 
-fn addr(d: &[u8], at: usize) -> Address {
-    let mut a = [0u8; 32];
-    a.copy_from_slice(&d[at..at + 32]);
-    a
-}
-
-fn u64_at(d: &[u8], at: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&d[at..at + 8]);
-    u64::from_le_bytes(b)
-}
-
 fn coption_addr(d: &[u8], at: usize) -> Result<Option<Address>, ()> {
     match d[at..at + 4] {
         [0, 0, 0, 0] => Ok(None),
-        [1, 0, 0, 0] => Ok(Some(addr(d, at + 4))),
+        [1, 0, 0, 0] => Ok(Some(bytes32_at(d, at + 4))),
         _ => Err(()),
     }
 }
@@ -99,8 +91,8 @@ pub fn parse_token_account(data: &[u8]) -> CoreResult<TokenAccountView> {
         _ => return Err(bad),
     };
     Ok(TokenAccountView {
-        mint: addr(data, 0),
-        owner: addr(data, 32),
+        mint: bytes32_at(data, 0),
+        owner: bytes32_at(data, 32),
         amount: u64_at(data, 64),
         delegate: coption_addr(data, 72).map_err(|_| bad)?,
         state,
