@@ -131,6 +131,8 @@ pub struct SwitchboardPolicy {
     pub max_stale_slots: u64,
     /// Maximum `std_dev / value`, basis points.
     pub max_conf_bps: u16,
+    /// The feed hash (job definition) the account must carry, if pinned (`OracleFeedMismatch`).
+    pub feed_hash: Option<[u8; 32]>,
 }
 
 impl PullFeed {
@@ -229,6 +231,9 @@ pub fn read_price(
         return Err(CoreError::OracleWrongOwner);
     }
     let f = PullFeed::decode(data)?;
+    if policy.feed_hash.is_some_and(|h| h != f.feed_hash) {
+        return Err(CoreError::OracleFeedMismatch);
+    }
     if f.result_slot == 0 {
         return Err(CoreError::OracleInvalidAccount);
     }
@@ -293,8 +298,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_pinned_feed_hash_must_match() {
+        let f = feed(1_500_000_000_000_000_000, 1_000_000_000_000_000, 990);
+        let data = f.encode();
+        let pinned = |h| SwitchboardPolicy { feed_hash: Some(h), ..policy() };
+        assert!(read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &data, &pinned(f.feed_hash), 1_000).is_ok());
+        assert_eq!(
+            read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &data, &pinned([0xEE; 32]), 1_000),
+            Err(CoreError::OracleFeedMismatch)
+        );
+    }
+
     fn policy() -> SwitchboardPolicy {
-        SwitchboardPolicy { max_stale_slots: 50, max_conf_bps: 100 }
+        SwitchboardPolicy { max_stale_slots: 50, max_conf_bps: 100, feed_hash: None }
     }
 
     fn read(f: &PullFeed, slot: u64) -> CoreResult<OraclePrice> {
@@ -302,7 +319,7 @@ mod tests {
     }
 
     fn read_with(f: &PullFeed, max_conf_bps: u16) -> CoreResult<OraclePrice> {
-        let p = SwitchboardPolicy { max_stale_slots: 50, max_conf_bps };
+        let p = SwitchboardPolicy { max_stale_slots: 50, max_conf_bps, feed_hash: None };
         read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &f.encode(), &p, 1_000)
     }
 
@@ -574,7 +591,7 @@ mod tests {
             if disc && bytes.len() >= 8 {
                 bytes[..8].copy_from_slice(&PULL_FEED_DISCRIMINATOR);
             }
-            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps };
+            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None };
             let _ = read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &bytes, &pol, slot);
         }
 
@@ -590,7 +607,7 @@ mod tests {
             let mut f = feed(0, 0, result_slot);
             f.value = value;
             f.std_dev = std_dev;
-            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps };
+            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None };
             if let Ok(p) = read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &f.encode(), &pol, slot) {
                 prop_assert!(p.price > 0 && (-18..=2).contains(&p.expo));
             }

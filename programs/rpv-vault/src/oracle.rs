@@ -42,16 +42,17 @@ pub fn read_slot_price(slot: &AssetSlot, account: &AccountInfo, now: Now) -> Cor
             &FeedPolicy { feed_id: &slot.feed_id, max_age: slot.max_oracle_age, max_conf_bps: slot.max_conf_bps },
             now.time,
         ),
-        Some(OracleKind::Switchboard) => {
-            let policy =
-                SwitchboardPolicy { max_stale_slots: u64::from(slot.max_oracle_age), max_conf_bps: slot.max_conf_bps };
-            let price = switchboard::read_price(&owner, &data, &policy, now.slot)?;
-            // the feed's job definition must still be the registered one
-            if switchboard::PullFeed::decode(&data)?.feed_hash != slot.feed_id {
-                return Err(CoreError::OracleFeedMismatch);
-            }
-            Ok(price)
-        }
+        Some(OracleKind::Switchboard) => switchboard::read_price(
+            &owner,
+            &data,
+            &SwitchboardPolicy {
+                max_stale_slots: u64::from(slot.max_oracle_age),
+                max_conf_bps: slot.max_conf_bps,
+                // the feed's job definition must still be the registered one
+                feed_hash: Some(slot.feed_id),
+            },
+            now.slot,
+        ),
         None => Err(CoreError::OracleInvalidAccount),
     }
 }
