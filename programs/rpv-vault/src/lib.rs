@@ -82,24 +82,24 @@ pub mod rpv_vault {
 
     /// Proposes risk-budget weights (I80F48 bits), accepted if their risk contributions match
     /// the budgets. Permissionless. Accounts: submitter (signer), vault, risk (w).
-    pub fn submit_weights(ctx: Context<SubmitWeights>, weights: Vec<i128>) -> Result<()> {
+    pub fn submit_weights(ctx: Context<RiskCrank>, weights: Vec<i128>) -> Result<()> {
         instructions::submit_weights::handler(ctx, weights)
     }
 
     /// Solves the risk-budget weights on-chain (small vaults). Permissionless. Accounts: caller
     /// (signer), vault, risk (w).
-    pub fn solve_weights(ctx: Context<SolveWeights>, max_sweeps: u16) -> Result<()> {
+    pub fn solve_weights(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
         instructions::solve_weights::handler(ctx, max_sweeps)
     }
 
     /// Sets the risk model's parameters. Accounts: admin (signer), vault (w), risk (w).
-    pub fn set_risk_params(ctx: Context<SetRiskParams>, params: RiskParams) -> Result<()> {
+    pub fn set_risk_params(ctx: Context<RiskAdmin>, params: RiskParams) -> Result<()> {
         instructions::set_risk_params::handler(ctx, params)
     }
 
     /// Sets the risk budgets (parts per 10^9, one per asset, summing to 10^9). Accounts: admin
     /// (signer), vault (w), risk (w).
-    pub fn set_risk_budgets(ctx: Context<SetRiskBudgets>, budgets_ppb: Vec<u64>) -> Result<()> {
+    pub fn set_risk_budgets(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<()> {
         instructions::set_risk_budgets::handler(ctx, budgets_ppb)
     }
 

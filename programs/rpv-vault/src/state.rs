@@ -58,12 +58,6 @@ impl Risk {
     pub const SPACE: usize = 8 + RiskState::LEN;
 }
 
-/// `Pubkey` from a raw key stored in the state.
-#[inline(always)]
-pub fn pk(a: &[u8; 32]) -> Pubkey {
-    Pubkey::new_from_array(*a)
-}
-
 /// Key comparison without building a `Pubkey`.
 #[inline(always)]
 pub fn same(key: &Pubkey, stored: &[u8; 32]) -> bool {

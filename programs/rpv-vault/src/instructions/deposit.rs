@@ -19,13 +19,12 @@
 use anchor_lang::prelude::*;
 use rpv_core::{math::Rounding, state::VaultState};
 
-use super::flow::{quote_deposit, receive, BaseFlow};
+use super::flow::{issue_shares, quote_deposit, receive, BaseFlow};
 use crate::{
     cpi,
     error::VaultError,
     events::Deposited,
     oracle::{nav_from_oracles, require_fresh_risk, Now},
-    state::seeds,
 };
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
@@ -51,15 +50,14 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         authority: &a.user,
     };
     let balance = receive(&pay_in, amount, decimals)?;
-    let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    let issue = cpi::TokenMove {
-        token_program: &a.token_program,
-        from: &a.share_mint,
-        mint: &a.share_mint,
-        to: &a.user_share_token,
-        authority: &a.authority,
-    };
-    cpi::mint_to(&issue, quote.shares, &[authority_seeds])?;
+    issue_shares(
+        &a.token_program,
+        &a.share_mint,
+        &a.user_share_token,
+        &a.authority,
+        (&vault_key, authority_bump),
+        quote.shares,
+    )?;
 
     let mut v = a.vault.load_mut()?;
     v.base_quantity = v.base_quantity.checked_add(amount).ok_or(VaultError::MathOverflow)?;

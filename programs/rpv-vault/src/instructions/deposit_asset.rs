@@ -26,13 +26,13 @@ use rpv_core::{
     token::TOKEN_PROGRAM_ID,
 };
 
-use super::flow::{quote_deposit, receive, token_mint_is};
+use super::flow::{issue_shares, quote_deposit, receive, token_mint_is};
 use crate::{
     cpi,
     error::VaultError,
     events::AssetDeposited,
     oracle::{read_slot_price, require_fresh_risk, Now},
-    state::{same, seeds, Vault},
+    state::{same, Vault},
 };
 
 #[derive(Accounts)]
@@ -127,15 +127,14 @@ pub(crate) fn handler<'info>(
     };
     let balance = receive(&pay_in, amount, decimals)?;
 
-    let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    let issue = cpi::TokenMove {
-        token_program: &a.token_program,
-        from: &a.share_mint,
-        mint: &a.share_mint,
-        to: &a.user_share_token,
-        authority: &a.authority,
-    };
-    cpi::mint_to(&issue, quote.shares, &[authority_seeds])?;
+    issue_shares(
+        &a.token_program,
+        &a.share_mint,
+        &a.user_share_token,
+        &a.authority,
+        (&vault_key, authority_bump),
+        quote.shares,
+    )?;
 
     let mut v = a.vault.load_mut()?;
     let slot = &mut v.assets[index];

@@ -11,7 +11,7 @@ use rpv_core::{
 use crate::{
     cpi::{self, TokenMove},
     error::VaultError,
-    state::{same, Vault},
+    state::{same, seeds, Vault},
 };
 
 /// Accounts of `deposit` and `withdraw` (same list, same order), followed by one oracle per
@@ -100,4 +100,18 @@ pub fn receive(m: &TokenMove, amount: u64, decimals: u8) -> Result<u64> {
     let after = token::token_amount(&m.to.try_borrow_data()?).map_err(VaultError::from)?;
     require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
     Ok(after)
+}
+
+/// Mints `shares` of `share_mint` to `to`, signed by the vault authority PDA of `vault`.
+pub fn issue_shares<'info>(
+    token_program: &AccountInfo<'info>,
+    share_mint: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    authority: &AccountInfo<'info>,
+    (vault, authority_bump): (&Pubkey, u8),
+    shares: u64,
+) -> Result<()> {
+    let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault.as_ref(), &[authority_bump]];
+    let issue = TokenMove { token_program, from: share_mint, mint: share_mint, to, authority };
+    cpi::mint_to(&issue, shares, &[authority_seeds])
 }

@@ -8,22 +8,10 @@
 use anchor_lang::prelude::*;
 use rpv_core::state::BUDGET_ONE;
 
-use crate::{
-    error::VaultError,
-    events::RiskBudgetsSet,
-    state::{same, Risk, Vault},
-};
+use super::risk_accounts::RiskAdmin;
+use crate::{error::VaultError, events::RiskBudgetsSet, state::same};
 
-#[derive(Accounts)]
-pub struct SetRiskBudgets<'info> {
-    pub admin: Signer<'info>,
-    #[account(mut)]
-    pub vault: AccountLoader<'info, Vault>,
-    #[account(mut)]
-    pub risk: AccountLoader<'info, Risk>,
-}
-
-pub(crate) fn handler(ctx: Context<SetRiskBudgets>, budgets_ppb: Vec<u64>) -> Result<()> {
+pub(crate) fn handler(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
     let mut r = ctx.accounts.risk.load_mut()?;

@@ -11,11 +11,8 @@
 use anchor_lang::prelude::*;
 use rpv_core::fx::{Fx, FxBits};
 
-use crate::{
-    error::VaultError,
-    events::RiskParamsSet,
-    state::{same, Risk, Vault},
-};
+use super::risk_accounts::RiskAdmin;
+use crate::{error::VaultError, events::RiskParamsSet, state::same};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
 pub struct RiskParams {
@@ -47,20 +44,11 @@ impl RiskParams {
     }
 }
 
-#[derive(Accounts)]
-pub struct SetRiskParams<'info> {
-    pub admin: Signer<'info>,
-    #[account(mut)]
-    pub vault: AccountLoader<'info, Vault>,
-    #[account(mut)]
-    pub risk: AccountLoader<'info, Risk>,
-}
-
 fn ratio(num: u32, den: u32) -> FxBits {
     FxBits::from_fx(Fx::from_num(num) / Fx::from_num(den))
 }
 
-pub(crate) fn handler(ctx: Context<SetRiskParams>, p: RiskParams) -> Result<()> {
+pub(crate) fn handler(ctx: Context<RiskAdmin>, p: RiskParams) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
     let mut r = ctx.accounts.risk.load_mut()?;

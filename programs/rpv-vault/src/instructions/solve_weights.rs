@@ -13,26 +13,19 @@ use rpv_core::{
     model,
 };
 
+use super::risk_accounts::RiskCrank;
 use crate::{
     error::VaultError,
     events::WeightsAccepted,
     oracle::{require_fresh_risk, Now},
-    state::{same, Risk, Vault},
+    state::same,
 };
 
 /// Largest asset count solved on-chain. Measured (README): a typical 6-asset solve takes 6 sweeps
 /// and ≈135k CU, 7 assets ≈190k; 5 leaves room for slower convergence under the 150k budget.
 pub const MAX_ONCHAIN_SOLVE: usize = 5;
 
-#[derive(Accounts)]
-pub struct SolveWeights<'info> {
-    pub caller: Signer<'info>,
-    pub vault: AccountLoader<'info, Vault>,
-    #[account(mut)]
-    pub risk: AccountLoader<'info, Risk>,
-}
-
-pub(crate) fn handler(ctx: Context<SolveWeights>, max_sweeps: u16) -> Result<()> {
+pub(crate) fn handler(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
     let now = Now::get()?;
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
@@ -49,7 +42,7 @@ pub(crate) fn handler(ctx: Context<SolveWeights>, max_sweeps: u16) -> Result<()>
     emit!(WeightsAccepted {
         vault: vault_key,
         source: 1,
-        by: ctx.accounts.caller.key(),
+        by: ctx.accounts.signer.key(),
         n: n as u8,
         leverage_bits: r.leverage.get().to_bits(),
         portfolio_vol_bits: r.portfolio_vol.get().to_bits(),

@@ -14,22 +14,15 @@ use rpv_core::{
     model,
 };
 
+use super::risk_accounts::RiskCrank;
 use crate::{
     error::VaultError,
     events::WeightsAccepted,
     oracle::{require_fresh_risk, Now},
-    state::{same, Risk, Vault},
+    state::same,
 };
 
-#[derive(Accounts)]
-pub struct SubmitWeights<'info> {
-    pub submitter: Signer<'info>,
-    pub vault: AccountLoader<'info, Vault>,
-    #[account(mut)]
-    pub risk: AccountLoader<'info, Risk>,
-}
-
-pub(crate) fn handler(ctx: Context<SubmitWeights>, weights: Vec<i128>) -> Result<()> {
+pub(crate) fn handler(ctx: Context<RiskCrank>, weights: Vec<i128>) -> Result<()> {
     let now = Now::get()?;
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
@@ -47,7 +40,7 @@ pub(crate) fn handler(ctx: Context<SubmitWeights>, weights: Vec<i128>) -> Result
     emit!(WeightsAccepted {
         vault: vault_key,
         source: 0,
-        by: ctx.accounts.submitter.key(),
+        by: ctx.accounts.signer.key(),
         n: n as u8,
         leverage_bits: r.leverage.get().to_bits(),
         portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
