@@ -418,10 +418,12 @@ impl Fixture {
         ix::refresh(&self.vault, &s)
     }
 
-    /// Cranks `refresh` with the oracles as they are.
+    /// Cranks `refresh` with the oracles as they are (followed by `update_positions` in the
+    /// same transaction when the vault has option series).
     pub async fn refresh(&mut self) -> Outcome {
-        let ix = self.refresh_ix().await;
-        self.env.send(&[ix], &[]).await
+        let s = self.state().await;
+        let ixs = ix::refresh_all(&self.vault, &s);
+        self.env.send(&ixs, &[]).await
     }
 
     /// Moves the clock by `seconds`, re-publishes every oracle at the new time and refreshes.
@@ -597,7 +599,94 @@ impl Fixture {
             .iter()
             .map(|a| rpv_core::pyth::OraclePrice { price: a.price as u64, conf: a.conf, expo: a.expo, publish_time: 0 })
             .collect();
-        s.nav(|i, _| Ok(prices[i]), round).unwrap()
+        let now = self.env.now().await;
+        s.nav(|i, _| Ok(prices[i]), now, round).unwrap()
+    }
+}
+
+/// An option series to register with [`Fixture::add_option`].
+#[derive(Clone, Copy, Debug)]
+pub struct Series {
+    /// 1 = call, 2 = put.
+    pub kind: u8,
+    pub underlying: u8,
+    pub strike: f64,
+    pub contract_size: f64,
+    /// Seconds from now.
+    pub expires_in: i64,
+    /// Implied vol published by its feed.
+    pub iv: f64,
+}
+
+impl Series {
+    pub fn call(underlying: u8, strike: f64, expires_in: i64, iv: f64) -> Self {
+        Self { kind: 1, underlying, strike, contract_size: 1.0, expires_in, iv }
+    }
+    pub fn put(underlying: u8, strike: f64, expires_in: i64, iv: f64) -> Self {
+        Self { kind: 2, ..Self::call(underlying, strike, expires_in, iv) }
+    }
+}
+
+impl Fixture {
+    /// An option token mint (6 decimals) and an implied-vol feed (Pyth layout, value `iv`) for
+    /// `s`, and the `add_option` instruction registering them with `budget` (ppb).
+    pub async fn option_ix(&mut self, s: &Series, budget: u64) -> (TestAsset, Instruction) {
+        let a = self.new_asset(TOKEN_PROGRAM_ID, 6, (s.iv * 1e8).round() as i64).await;
+        let now = self.env.now().await;
+        let b = |x: f64| rpv_core::fx::Fx::from_num(x).to_bits();
+        let series = ix::OptionSeriesArgs {
+            kind: s.kind,
+            underlying: s.underlying,
+            strike_bits: b(s.strike),
+            contract_size_bits: b(s.contract_size),
+            expiry: now + s.expires_in,
+        };
+        let args = ix::AddAssetArgs { risk_budget: budget, ..Self::asset_args(&a) };
+        let ix = ix::add_option(&self.admin.pubkey(), &self.vault, &a.mint, &a.token_program, &a.oracle, args, series);
+        (a, ix)
+    }
+
+    /// Registers option series `s`; on success it joins `self.assets`.
+    pub async fn add_option(&mut self, s: &Series, budget: u64) -> Outcome {
+        let (a, ix) = self.option_ix(s, budget).await;
+        let admin = self.admin.insecure_clone();
+        let out = self.env.send(&[ix], &[&admin]).await;
+        if out.result.is_ok() {
+            self.assets.push(a);
+        }
+        out
+    }
+
+    /// `k` spot assets and `k` option series (one per underlying; calls and puts alternate,
+    /// 5 % out of the money, 1 week to 7 months, implied vols 50 %–85 %), equal budgets, holdings
+    /// in every slot, refreshed with the positions step. The vault of the options CU budget.
+    pub async fn with_spot_and_options(k: usize) -> Self {
+        let mut f = Self::with_assets(k).await;
+        for i in 0..k {
+            let (_, price) = asset_params(i);
+            let spot = price as f64 / 1e8;
+            let (days, iv) = (7 + 30 * i as i64, 0.5 + 0.05 * i as f64);
+            let s = if i % 2 == 0 {
+                Series::call(i as u8, spot * 1.05, days * 86_400, iv)
+            } else {
+                Series::put(i as u8, spot * 0.95, days * 86_400, iv)
+            };
+            f.add_option(&s, 100_000_000).await.ok();
+        }
+        f.set_equal_budgets().await.ok();
+        let holdings: Vec<u64> =
+            (0..2 * k as u64).map(|i| if i < k as u64 { 1_000_000_000 } else { 1_000_000 * i }).collect();
+        f.set_holdings(&holdings).await;
+        f.env.advance_time(60).await;
+        f.refresh_oracles().await;
+        f.refresh().await.ok();
+        f
+    }
+
+    pub async fn set_option_params(&mut self, p: ix::OptionParams) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_option_params(&admin.pubkey(), &self.vault, p);
+        self.env.send(&[ix], &[&admin]).await
     }
 }
 

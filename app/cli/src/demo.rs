@@ -171,6 +171,7 @@ impl Demo {
                     p
                 })
             },
+            now,
             Rounding::Down,
         )
         .map_err(|e| format!("NAV: {e}"))
@@ -248,6 +249,17 @@ impl Demo {
                 Event::PausedSet(e) => format!("PausedSet({})", e.paused),
                 Event::RoleChanged(e) => format!("RoleChanged(role {})", e.role),
                 Event::RedeemedInKind(e) => format!("RedeemedInKind({} shares → {:?})", usdc(e.shares), e.amounts),
+                Event::OptionAdded(e) => format!("OptionAdded(#{}, kind {}, expiry {})", e.index, e.kind, e.expiry),
+                Event::PositionsUpdated(e) => format!(
+                    "PositionsUpdated(NAV {} USDC, L {:.4}, σp {:.2} %)",
+                    usdc(e.nav),
+                    fx(e.leverage_bits),
+                    100.0 * fx(e.portfolio_vol_bits)
+                ),
+                Event::OptionSettled(e) => {
+                    format!("OptionSettled(#{}, payoff {:.4})", e.index, fx(e.settlement_value_bits))
+                }
+                Event::OptionParamsSet(e) => format!("OptionParamsSet(rate {:.4})", fx(e.rate_bits)),
             })
             .collect::<Vec<_>>()
             .join(", ");

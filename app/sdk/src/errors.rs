@@ -69,6 +69,18 @@ pub const NAMES: &[&str] = &[
     "NotGuardian",
     "NotPendingAdmin",
     "InvalidRole",
+    "GreekLimitExceeded",
+    "InvalidOptionTerms",
+    "InvalidUnderlying",
+    "InvalidExpiry",
+    "ImpliedVolOutOfRange",
+    "NotAnOption",
+    "NotExpired",
+    "AlreadySettled",
+    "SettlementPriceTooEarly",
+    "RefreshRequired",
+    "InvalidOptionParams",
+    "SeriesExpired",
 ];
 
 /// Code of the error `name`.

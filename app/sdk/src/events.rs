@@ -136,8 +136,57 @@ pub struct RoleChanged {
     pub new: [u8; 32],
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct OptionAdded {
+    pub vault: [u8; 32],
+    pub index: u8,
+    pub mint: [u8; 32],
+    pub oracle: [u8; 32],
+    pub kind: u8,
+    pub underlying: u8,
+    pub strike_bits: i128,
+    pub contract_size_bits: i128,
+    pub expiry: i64,
+    pub risk_budget: u64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PositionsUpdated {
+    pub vault: [u8; 32],
+    pub sample_time: i64,
+    pub nav: u64,
+    pub included_mask: u32,
+    pub greek_breach_mask: u16,
+    pub leverage_bits: i128,
+    pub portfolio_vol_bits: i128,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct OptionSettled {
+    pub vault: [u8; 32],
+    pub index: u8,
+    pub spot_bits: i128,
+    pub publish_time: i64,
+    pub settlement_value_bits: i128,
+    pub by: [u8; 32],
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct OptionParamsSet {
+    pub vault: [u8; 32],
+    pub rate_bits: i128,
+    pub iv_blend_bits: i128,
+    pub max_delta_bits: i128,
+    pub max_gamma_bits: i128,
+    pub max_vega_bits: i128,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    OptionAdded(OptionAdded),
+    PositionsUpdated(PositionsUpdated),
+    OptionSettled(OptionSettled),
+    OptionParamsSet(OptionParamsSet),
     PausedSet(PausedSet),
     RoleChanged(RoleChanged),
     RedeemedInKind(RedeemedInKind),
@@ -179,6 +228,10 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("WeightsAccepted", &b).map(Event::WeightsAccepted))
                 .or_else(|| try_decode("RiskParamsSet", &b).map(Event::RiskParamsSet))
                 .or_else(|| try_decode("RiskBudgetsSet", &b).map(Event::RiskBudgetsSet))
+                .or_else(|| try_decode("OptionAdded", &b).map(Event::OptionAdded))
+                .or_else(|| try_decode("PositionsUpdated", &b).map(Event::PositionsUpdated))
+                .or_else(|| try_decode("OptionSettled", &b).map(Event::OptionSettled))
+                .or_else(|| try_decode("OptionParamsSet", &b).map(Event::OptionParamsSet))
         })
         .collect()
 }

@@ -161,6 +161,7 @@ pub fn deposit_asset(
     let mut accounts = vec![
         AccountMeta::new_readonly(*user, true),
         AccountMeta::new(*vault_key, false),
+        AccountMeta::new(pda::risk(vault_key).0, false),
         AccountMeta::new_readonly(pk(&vault.authority), false),
         AccountMeta::new_readonly(pk(&slot.mint), false),
         AccountMeta::new(pk(&slot.token_account), false),
@@ -225,6 +226,84 @@ pub fn refresh(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
     let mut accounts = vec![AccountMeta::new(*vault_key, false), AccountMeta::new(pda::risk(vault_key).0, false)];
     accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
     Instruction { program_id: PROGRAM_ID, accounts, data: data("refresh", &()) }
+}
+
+/// `update_positions`: the positions step after `refresh` for vaults with option series.
+/// Permissionless.
+pub fn update_positions(vault_key: &Pubkey) -> Instruction {
+    let accounts = vec![AccountMeta::new(*vault_key, false), AccountMeta::new(pda::risk(vault_key).0, false)];
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("update_positions", &()) }
+}
+
+/// What a keeper sends to refresh the risk state: `refresh`, followed by `update_positions`
+/// when the vault has option series (one transaction).
+pub fn refresh_all(vault_key: &Pubkey, vault: &VaultState) -> Vec<Instruction> {
+    let mut v = vec![refresh(vault_key, vault)];
+    if vault.has_options() {
+        v.push(update_positions(vault_key));
+    }
+    v
+}
+
+/// Terms of an option series for `add_option` (I80F48 raw bits; kind 1 = call, 2 = put).
+#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionSeriesArgs {
+    pub kind: u8,
+    pub underlying: u8,
+    pub strike_bits: i128,
+    pub contract_size_bits: i128,
+    pub expiry: i64,
+}
+
+/// `add_option(args, series)`: like `add_asset`, with the option token's mint and the series'
+/// implied-vol feed as `oracle`.
+pub fn add_option(
+    admin: &Pubkey,
+    vault: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    iv_oracle: &Pubkey,
+    args: AddAssetArgs,
+    series: OptionSeriesArgs,
+) -> Instruction {
+    let mut ix = add_asset(admin, vault, mint, token_program, iv_oracle, args);
+    ix.data = data("add_option", &(args, series));
+    ix
+}
+
+/// `settle_expired(index)`: permissionless; `underlying_oracle` is the underlying's registered
+/// price oracle.
+pub fn settle_expired(caller: &Pubkey, vault_key: &Pubkey, vault: &VaultState, index: u8) -> Instruction {
+    let u = usize::from(vault.assets[usize::from(index)].option.underlying);
+    let mut accounts = risk_accounts(caller, vault_key, true);
+    accounts.push(AccountMeta::new_readonly(pk(&vault.assets[u].oracle), false));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("settle_expired", &index) }
+}
+
+/// Option parameters in integer units (see `set_option_params` in the program).
+#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionParams {
+    pub rate_bps: i32,
+    pub iv_blend_bps: u16,
+    pub max_delta_bps: u32,
+    pub max_gamma_bps: u32,
+    pub max_vega_bps: u32,
+}
+
+impl Default for OptionParams {
+    /// The program's defaults at initialisation: rate 0, no blend, limits 2× / 100× / 1× NAV.
+    fn default() -> Self {
+        Self { rate_bps: 0, iv_blend_bps: 0, max_delta_bps: 20_000, max_gamma_bps: 1_000_000, max_vega_bps: 10_000 }
+    }
+}
+
+/// `set_option_params(params)` (admin).
+pub fn set_option_params(admin: &Pubkey, vault_key: &Pubkey, params: OptionParams) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: risk_accounts(admin, vault_key, true),
+        data: data("set_option_params", &params),
+    }
 }
 
 /// `submit_weights(weights)`: I80F48 raw bits, one per asset. Permissionless.

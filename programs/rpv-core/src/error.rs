@@ -42,6 +42,9 @@ pub enum CoreError {
     NotConverged,
     /// Submitted weights whose risk contributions do not match the budgets.
     RiskBudgetMismatch,
+    // options
+    /// The action would push a breached Greek limit (net delta, gamma or vega) further.
+    GreekLimitExceeded,
 }
 
 impl core::fmt::Display for CoreError {

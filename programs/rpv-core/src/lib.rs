@@ -9,6 +9,7 @@
 //! | [`bytes`] | little-endian reads at explicit offsets, shared by the account readers |
 //! | [`error`] | [`CoreError`], one variant per failure; the program maps each to its own code |
 //! | [`fmath`] | fixed-point (I80F48) ln, exp, sqrt with stated domains and accuracy |
+//! | [`portfolio`] | option marks (Black–Scholes, bounds outside its domain), slot values, the positions step (exposures, Greeks, limits) |
 //! | [`position`] | Greek-aware position risk: exposures (elasticity, convexity, vol elasticity) and the delta–gamma–vega position covariance |
 //! | [`pyth`] | byte-level `PriceUpdateV2` reader (and encoder, for tests and tooling) |
 //! | [`switchboard`] | byte-level Switchboard On-Demand `PullFeedAccountData` reader (and encoder) |
@@ -32,6 +33,7 @@ pub mod health;
 pub mod math;
 pub mod model;
 pub mod options;
+pub mod portfolio;
 pub mod position;
 pub mod pyth;
 pub mod risk;

@@ -5,11 +5,12 @@
 use crate::{
     error::CoreResult,
     fmath::{ln, sqrt, LN_10},
-    fx::{Fx, FxBits, MAX_N},
+    fx::{Fx, FxBits, MAX_N, SECONDS_PER_YEAR},
+    position::{position_covariance, Exposure, PositionModel},
     pyth::OraclePrice,
     risk::{
-        budgets_from_ppb, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, mul, portfolio_vol,
-        risk_budget_weights, target_values, verify_risk_budgets, Packed, SolveStats,
+        budgets_from_ppb, div, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, mul,
+        portfolio_vol, risk_budget_weights, target_values, verify_risk_budgets, Packed, SolveStats, SymMatrix,
     },
     state::{RiskState, METHOD_INVERSE_VOL, METHOD_RISK_BUDGET},
     CoreError,
@@ -24,6 +25,123 @@ pub fn log_price(p: &OraclePrice) -> CoreResult<Fx> {
 
 fn packed(r: &RiskState, n: usize) -> Packed<'_> {
     Packed { n, bits: &r.cov }
+}
+
+/// The matrix the weights live on: the factor covariance itself (spot vaults), or the position
+/// covariance over the positions in the model (vaults with option series).
+pub enum View<'a> {
+    Plain(Packed<'a>),
+    Positions(PositionModel<'a>),
+}
+
+impl SymMatrix for View<'_> {
+    fn n(&self) -> usize {
+        match self {
+            View::Plain(c) => c.n(),
+            View::Positions(p) => p.n(),
+        }
+    }
+    fn at(&self, i: usize, j: usize) -> Fx {
+        match self {
+            View::Plain(c) => c.at(i, j),
+            View::Positions(p) => p.at(i, j),
+        }
+    }
+    fn diag(&self, i: usize) -> CoreResult<Fx> {
+        match self {
+            View::Plain(c) => c.diag(i),
+            View::Positions(p) => p.diag(i),
+        }
+    }
+    fn mat_vec(&self, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
+        match self {
+            View::Plain(c) => c.mat_vec(w, out),
+            View::Positions(p) => p.mat_vec(w, out),
+        }
+    }
+    fn quad(&self, w: &[Fx]) -> CoreResult<Fx> {
+        match self {
+            View::Plain(c) => c.quad(w),
+            View::Positions(p) => p.quad(w),
+        }
+    }
+}
+
+/// The positions the weights are computed for: `m` of the `n` slots (`idx`), their budgets
+/// (renormalised over the positions in the model) and the matrix.
+pub struct Book<'a> {
+    pub view: View<'a>,
+    pub m: usize,
+    pub idx: [usize; MAX_N],
+    pub b: [Fx; MAX_N],
+}
+
+/// The exposures the last positions step stored for slot `i`, scaled by the implied-vol blend.
+pub fn stored_exposure(r: &RiskState, i: usize) -> CoreResult<Exposure> {
+    let u = usize::from(r.factor[i]);
+    if u >= MAX_N {
+        return Err(CoreError::MathDomain);
+    }
+    let s = r.vol_scale[u].get();
+    if u == i {
+        return Ok(Exposure { factor: i, elasticity: s, convexity: Fx::ZERO, vol: None });
+    }
+    let (l, g) = (r.elasticity[i].get(), r.convexity[i].get());
+    let (elasticity, convexity) = if s == Fx::ONE { (l, g) } else { (mul(l, s)?, mul(g, mul(s, s)?)?) };
+    Ok(Exposure { factor: u, elasticity, convexity, vol: Some((i, r.vol_elasticity[i].get())) })
+}
+
+/// Risk horizon of the gamma term, years (the EWMA horizon).
+pub fn gamma_horizon(r: &RiskState) -> CoreResult<Fx> {
+    div(Fx::from_num(r.horizon), Fx::from_num(SECONDS_PER_YEAR))
+}
+
+/// The book for budgets `budgets_ppb` (one per slot) under the state's model.
+pub fn book<'a>(r: &'a RiskState, budgets_ppb: &[u64]) -> CoreResult<Book<'a>> {
+    let n = budgets_ppb.len();
+    if n == 0 || n > MAX_N {
+        return Err(CoreError::MathDomain);
+    }
+    let mut idx = [0usize; MAX_N];
+    let mut b = [Fx::ZERO; MAX_N];
+    if r.positions_model == 0 {
+        for (i, x) in idx.iter_mut().enumerate() {
+            *x = i;
+        }
+        budgets_from_ppb(budgets_ppb, &mut b[..n])?;
+        return Ok(Book { view: View::Plain(packed(r, n)), m: n, idx, b });
+    }
+    let mut m = 0;
+    let mut total = 0u64;
+    let mut e = Vec::with_capacity(n);
+    for i in 0..n {
+        if r.included_mask & (1 << i) != 0 {
+            idx[m] = i;
+            m += 1;
+            total = total.checked_add(budgets_ppb[i]).ok_or(CoreError::MathOverflow)?;
+            e.push(stored_exposure(r, i)?);
+        }
+    }
+    if m == 0 {
+        return Err(CoreError::InvalidBudgets);
+    }
+    let mut sub_ppb = [0u64; MAX_N];
+    for k in 0..m {
+        sub_ppb[k] = budgets_ppb[idx[k]];
+    }
+    if total == crate::state::BUDGET_ONE {
+        budgets_from_ppb(&sub_ppb[..m], &mut b[..m])?;
+    } else {
+        if sub_ppb[..m].contains(&0) {
+            return Err(CoreError::InvalidBudgets);
+        }
+        let t = Fx::from_num(total);
+        for k in 0..m {
+            b[k] = div(Fx::from_num(sub_ppb[k]), t)?;
+        }
+    }
+    let view = View::Positions(PositionModel::new(packed(r, n), e, gamma_horizon(r)?)?);
+    Ok(Book { view, m, idx, b })
 }
 
 /// Records one sample taken at `now` with log prices `lp[..n]`: returns against the previous
@@ -57,74 +175,105 @@ pub fn record_sample(r: &mut RiskState, n: usize, now: i64, lp: &[Fx]) -> CoreRe
     Ok(())
 }
 
-/// Portfolio volatility, gross exposure and targets for the weights in force (`variance`:
-/// `wᵀCw` when the caller already has it).
-fn apply(r: &mut RiskState, n: usize, nav: u64, variance: Option<Fx>) -> CoreResult<()> {
-    let mut w = [Fx::ZERO; MAX_N];
-    for i in 0..n {
-        w[i] = r.weights[i].get();
-    }
-    let vol = match variance {
-        Some(q) if q > 0 => sqrt(q)?,
-        Some(_) => return Err(CoreError::NotPositiveDefinite),
-        None => portfolio_vol(&packed(r, n), &w[..n])?,
-    };
+/// σ_p, gross exposure and targets for compact weights `w[..m]` of book `bk` (`variance`:
+/// `wᵀΣw` when the caller already has it), written into `r` with the weights expanded to slots.
+fn apply(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], vol: Fx, nav: u64) -> CoreResult<()> {
     let lev = leverage(r.vol_target.get(), vol, r.max_leverage.get())?;
+    let m = w.len();
     let mut t = [0u64; MAX_N];
-    target_values(nav, lev, &w[..n], &mut t[..n])?;
+    target_values(nav, lev, w, &mut t[..m])?;
+    r.targets = [0; MAX_N];
+    for k in 0..m {
+        r.targets[idx[k]] = t[k];
+    }
+    let _ = n;
     r.portfolio_vol = FxBits::from_fx(vol);
     r.leverage = FxBits::from_fx(lev);
-    r.targets = t;
     r.nav_snapshot = nav;
     Ok(())
 }
 
-fn store_weights(r: &mut RiskState, n: usize, w: &[Fx], now: i64) {
+fn vol_of(variance: Option<Fx>, view: &View, w: &[Fx]) -> CoreResult<Fx> {
+    match variance {
+        Some(q) if q > 0 => sqrt(q),
+        Some(_) => Err(CoreError::NotPositiveDefinite),
+        None => portfolio_vol(view, w),
+    }
+}
+
+fn store_weights(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], now: i64) {
     r.weights = [FxBits::default(); MAX_N];
-    for i in 0..n {
-        r.weights[i] = FxBits::from_fx(w[i]);
+    for (k, wk) in w.iter().enumerate() {
+        r.weights[idx[k]] = FxBits::from_fx(*wk);
     }
     r.weights_n = n as u8;
+    r.weights_mask = r.included_mask;
     r.weights_set_at = now;
 }
 
 /// After a sample: inverse-vol weights (method 0, or method 1 without valid weights for these
-/// `n` assets), then σ_p, L and the targets. Nothing to do without assets.
+/// positions), then σ_p, L and the targets. Nothing to do without assets.
 pub fn update_targets(r: &mut RiskState, budgets_ppb: &[u64], nav: u64, now: i64) -> CoreResult<()> {
     let n = budgets_ppb.len();
     if n == 0 {
         r.nav_snapshot = nav;
         return Ok(());
     }
-    let keep_submitted = r.method == METHOD_RISK_BUDGET && usize::from(r.weights_n) == n;
-    if !keep_submitted {
-        let mut b = [Fx::ZERO; MAX_N];
-        budgets_from_ppb(budgets_ppb, &mut b[..n])?;
+    let keep_submitted =
+        r.method == METHOD_RISK_BUDGET && usize::from(r.weights_n) == n && r.weights_mask == r.included_mask;
+    let (m, idx, w, vol) = {
+        let bk = book(r, budgets_ppb)?;
+        let m = bk.m;
         let mut w = [Fx::ZERO; MAX_N];
-        inverse_vol_weights(&packed(r, n), &b[..n], &mut w[..n])?;
-        store_weights(r, n, &w[..n], now);
+        if keep_submitted {
+            for k in 0..m {
+                w[k] = r.weights[bk.idx[k]].get();
+            }
+        } else {
+            inverse_vol_weights(&bk.view, &bk.b[..m], &mut w[..m])?;
+        }
+        let vol = vol_of(None, &bk.view, &w[..m])?;
+        (m, bk.idx, w, vol)
+    };
+    if !keep_submitted {
+        store_weights(r, n, &idx[..m], &w[..m], now);
     }
-    apply(r, n, nav, None)
+    apply(r, n, &idx[..m], &w[..m], vol, nav)
 }
 
-/// Accepts submitted weights if their risk contributions match the budgets within the
-/// configured tolerance under the current covariance; then recomputes L and the targets
-/// against the NAV snapshot.
+/// Accepts submitted weights (one per slot; zero for slots outside the model) if their risk
+/// contributions match the budgets within the configured tolerance under the current model;
+/// then recomputes L and the targets against the NAV snapshot.
 pub fn accept_weights(r: &mut RiskState, budgets_ppb: &[u64], w: &[Fx], now: i64) -> CoreResult<()> {
     let n = budgets_ppb.len();
     if n == 0 || w.len() != n {
         return Err(CoreError::MathDomain);
     }
-    let mut b = [Fx::ZERO; MAX_N];
-    budgets_from_ppb(budgets_ppb, &mut b[..n])?;
-    let q = verify_risk_budgets(&packed(r, n), &b[..n], w, r.rc_tolerance.get())?;
-    store_weights(r, n, w, now);
+    let (m, idx, wc, vol) = {
+        let bk = book(r, budgets_ppb)?;
+        let m = bk.m;
+        let mut wc = [Fx::ZERO; MAX_N];
+        let mut k = 0;
+        for (i, wi) in w.iter().enumerate() {
+            if k < m && bk.idx[k] == i {
+                wc[k] = *wi;
+                k += 1;
+            } else if *wi != 0 {
+                return Err(CoreError::RiskBudgetMismatch);
+            }
+        }
+        let q = verify_risk_budgets(&bk.view, &bk.b[..m], &wc[..m], r.rc_tolerance.get())?;
+        let vol = vol_of(Some(q), &bk.view, &wc[..m])?;
+        (m, bk.idx, wc, vol)
+    };
+    store_weights(r, n, &idx[..m], &wc[..m], now);
     let nav = r.nav_snapshot;
-    apply(r, n, nav, Some(q))
+    apply(r, n, &idx[..m], &wc[..m], vol, nav)
 }
 
 /// Solves the risk-budgeting weights in place (coordinate descent to relative tolerance
-/// `tol`, at most `max_sweeps` sweeps), stores them and recomputes L and the targets.
+/// `tol`, at most `max_sweeps` sweeps), stores them and recomputes L and the targets. With
+/// option series the position covariance is formed first (small books).
 pub fn solve_weights(
     r: &mut RiskState,
     budgets_ppb: &[u64],
@@ -136,13 +285,26 @@ pub fn solve_weights(
     if n == 0 {
         return Err(CoreError::MathDomain);
     }
-    let mut b = [Fx::ZERO; MAX_N];
-    budgets_from_ppb(budgets_ppb, &mut b[..n])?;
-    let mut w = [Fx::ZERO; MAX_N];
-    let stats = risk_budget_weights(&packed(r, n), &b[..n], &mut w[..n], tol, max_sweeps)?;
-    store_weights(r, n, &w[..n], now);
+    let (m, idx, w, vol, stats) = {
+        let bk = book(r, budgets_ppb)?;
+        let m = bk.m;
+        let mut w = [Fx::ZERO; MAX_N];
+        let (stats, vol) = match &bk.view {
+            View::Plain(c) => {
+                let s = risk_budget_weights(c, &bk.b[..m], &mut w[..m], tol, max_sweeps)?;
+                (s, portfolio_vol(c, &w[..m])?)
+            }
+            View::Positions(p) => {
+                let dense = position_covariance(&p.c, &p.e, gamma_horizon(r)?)?;
+                let s = risk_budget_weights(&dense, &bk.b[..m], &mut w[..m], tol, max_sweeps)?;
+                (s, portfolio_vol(&dense, &w[..m])?)
+            }
+        };
+        (m, bk.idx, w, vol, stats)
+    };
+    store_weights(r, n, &idx[..m], &w[..m], now);
     let nav = r.nav_snapshot;
-    apply(r, n, nav, None)?;
+    apply(r, n, &idx[..m], &w[..m], vol, nav)?;
     Ok(stats)
 }
 
@@ -157,6 +319,12 @@ pub fn init_defaults(r: &mut RiskState) {
     r.min_sample_interval = 30;
     r.band_bps = 500;
     r.method = METHOD_INVERSE_VOL;
+    // Greek limits per underlying, multiples of NAV: |net dollar delta| ≤ 2, dollar gamma ≤ 100
+    // (a 1 % move then changes delta by at most 1 NAV), |vega| ≤ 1 (a 1-point vol move costs at
+    // most 1 % of NAV)
+    r.max_delta = FxBits::from_fx(Fx::from_num(2));
+    r.max_gamma = FxBits::from_fx(Fx::from_num(100));
+    r.max_vega = FxBits::from_fx(Fx::ONE);
 }
 
 #[cfg(test)]

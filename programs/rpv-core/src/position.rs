@@ -25,7 +25,7 @@ use crate::{
     error::CoreResult,
     fx::Fx,
     options::Greeks,
-    risk::{add, div, mul, Dense, SymMatrix, MAX_N},
+    risk::{add, div, mul, Dense, Packed, SymMatrix, MAX_N},
     CoreError,
 };
 
@@ -65,41 +65,168 @@ impl Exposure {
     }
 }
 
+/// Entry `(a, b)` of the position covariance (module doc) over factor covariance `c`.
+fn entry<M: SymMatrix + ?Sized>(c: &M, a: &Exposure, b: &Exposure, half_h: Fx) -> CoreResult<Fx> {
+    let nf = c.n();
+    let in_range = |k: usize| if k < nf { Ok(k) } else { Err(CoreError::MathDomain) };
+    let (u, w) = (in_range(a.factor)?, in_range(b.factor)?);
+    let cuw = c.at(u, w);
+    let mut s = mul(mul(a.elasticity, b.elasticity)?, cuw)?;
+    if let Some((v, nu)) = b.vol {
+        s = add(s, mul(mul(a.elasticity, nu)?, c.at(u, in_range(v)?))?)?;
+    }
+    if let Some((v, nu)) = a.vol {
+        s = add(s, mul(mul(nu, b.elasticity)?, c.at(in_range(v)?, w))?)?;
+        if let Some((v2, nu2)) = b.vol {
+            s = add(s, mul(mul(nu, nu2)?, c.at(v, in_range(v2)?))?)?;
+        }
+    }
+    if a.convexity != 0 && b.convexity != 0 {
+        let gg = mul(a.convexity, b.convexity)?;
+        s = add(s, mul(mul(gg, mul(cuw, cuw)?)?, half_h)?)?;
+    }
+    Ok(s)
+}
+
 /// The annualised covariance of position returns (module doc), `n × n` for `n` exposures, over
 /// factor covariance `c` with risk horizon `horizon_years` for the gamma term.
-pub fn position_covariance<M: SymMatrix>(c: &M, e: &[Exposure], horizon_years: Fx) -> CoreResult<Dense> {
+pub fn position_covariance<M: SymMatrix + ?Sized>(c: &M, e: &[Exposure], horizon_years: Fx) -> CoreResult<Dense> {
     let n = e.len();
     if n == 0 || n > MAX_N || horizon_years <= 0 {
         return Err(CoreError::MathDomain);
     }
-    let nf = c.n();
-    let in_range = |k: usize| if k < nf { Ok(k) } else { Err(CoreError::MathDomain) };
     let half_h = mul(horizon_years, Fx::from_num(0.5))?;
     let mut rows = vec![vec![Fx::ZERO; n]; n];
     for j in 0..n {
         for k in j..n {
-            let (a, b) = (&e[j], &e[k]);
-            let (u, w) = (in_range(a.factor)?, in_range(b.factor)?);
-            let cuw = c.at(u, w);
-            let mut s = mul(mul(a.elasticity, b.elasticity)?, cuw)?;
-            if let Some((v, nu)) = b.vol {
-                s = add(s, mul(mul(a.elasticity, nu)?, c.at(u, in_range(v)?))?)?;
-            }
-            if let Some((v, nu)) = a.vol {
-                s = add(s, mul(mul(nu, b.elasticity)?, c.at(in_range(v)?, w))?)?;
-                if let Some((v2, nu2)) = b.vol {
-                    s = add(s, mul(mul(nu, nu2)?, c.at(v, in_range(v2)?))?)?;
-                }
-            }
-            if a.convexity != 0 && b.convexity != 0 {
-                let gg = mul(a.convexity, b.convexity)?;
-                s = add(s, mul(mul(gg, mul(cuw, cuw)?)?, half_h)?)?;
-            }
+            let s = entry(c, &e[j], &e[k], half_h)?;
             rows[j][k] = s;
             rows[k][j] = s;
         }
     }
     Ok(Dense { rows })
+}
+
+/// The position covariance as an operator, never formed: `Σw`, `wᵀΣw` and `diag Σ` are
+/// evaluated through the factors (`x = Eᵀw`, `y = Cx`, and the gamma term on the underlyings
+/// that carry convexity), so their cost is that of the factor covariance plus O(positions).
+/// Equal to [`position_covariance`] up to rounding (a test bounds the difference).
+pub struct PositionModel<'a> {
+    /// Factor covariance (annualised).
+    pub c: Packed<'a>,
+    /// One exposure per position.
+    pub e: Vec<Exposure>,
+    /// Half the risk horizon, years.
+    pub half_h: Fx,
+}
+
+impl<'a> PositionModel<'a> {
+    pub fn new(c: Packed<'a>, e: Vec<Exposure>, horizon_years: Fx) -> CoreResult<Self> {
+        if e.is_empty() || e.len() > MAX_N || horizon_years <= 0 {
+            return Err(CoreError::MathDomain);
+        }
+        for x in &e {
+            let vol_ok = x.vol.map_or(true, |(v, _)| v < c.n);
+            if x.factor >= c.n || !vol_ok {
+                return Err(CoreError::MathDomain);
+            }
+        }
+        Ok(Self { c, e, half_h: mul(horizon_years, Fx::from_num(0.5))? })
+    }
+
+    /// `x = Eᵀw` on the factors and `G`, the convexity-weighted weights per underlying.
+    fn factor_loads(&self, w: &[Fx], x: &mut [Fx; MAX_N], g: &mut [Fx; MAX_N]) -> CoreResult<bool> {
+        let mut any_gamma = false;
+        for (e, wj) in self.e.iter().zip(w) {
+            x[e.factor] = add(x[e.factor], mul(*wj, e.elasticity)?)?;
+            if let Some((v, nu)) = e.vol {
+                x[v] = add(x[v], mul(*wj, nu)?)?;
+            }
+            if e.convexity != 0 {
+                g[e.factor] = add(g[e.factor], mul(*wj, e.convexity)?)?;
+                any_gamma = true;
+            }
+        }
+        Ok(any_gamma)
+    }
+}
+
+impl SymMatrix for PositionModel<'_> {
+    fn n(&self) -> usize {
+        self.e.len()
+    }
+
+    fn at(&self, i: usize, j: usize) -> Fx {
+        // the factor indices were checked in `new`; products of checked exposures of a valid
+        // model stay in range, and an overflow here would be caught by the Cholesky check
+        entry(&self.c, &self.e[i], &self.e[j], self.half_h).unwrap_or(Fx::MAX)
+    }
+
+    fn diag(&self, i: usize) -> CoreResult<Fx> {
+        entry(&self.c, &self.e[i], &self.e[i], self.half_h)
+    }
+
+    fn mat_vec(&self, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
+        let nf = self.c.n;
+        let (mut x, mut g) = ([Fx::ZERO; MAX_N], [Fx::ZERO; MAX_N]);
+        let any_gamma = self.factor_loads(w, &mut x, &mut g)?;
+        let mut y = [Fx::ZERO; MAX_N];
+        self.c.mat_vec(&x[..nf], &mut y[..nf])?;
+        // z_u = Σ_f C_uf² G_f, on the underlyings that carry convexity
+        let mut z = [Fx::ZERO; MAX_N];
+        if any_gamma {
+            for u in 0..nf {
+                if g[u] == 0 {
+                    continue;
+                }
+                for f in 0..nf {
+                    if g[f] != 0 {
+                        let cuf = self.c.at(u, f);
+                        z[u] = add(z[u], mul(mul(cuf, cuf)?, g[f])?)?;
+                    }
+                }
+            }
+        }
+        for (j, e) in self.e.iter().enumerate() {
+            let mut s = mul(e.elasticity, y[e.factor])?;
+            if let Some((v, nu)) = e.vol {
+                s = add(s, mul(nu, y[v])?)?;
+            }
+            if e.convexity != 0 {
+                s = add(s, mul(mul(e.convexity, z[e.factor])?, self.half_h)?)?;
+            }
+            out[j] = s;
+        }
+        Ok(())
+    }
+
+    fn quad(&self, w: &[Fx]) -> CoreResult<Fx> {
+        let nf = self.c.n;
+        let (mut x, mut g) = ([Fx::ZERO; MAX_N], [Fx::ZERO; MAX_N]);
+        let any_gamma = self.factor_loads(w, &mut x, &mut g)?;
+        let mut q = self.c.quad(&x[..nf])?;
+        if any_gamma {
+            // Σ_u G_u (C_uu² G_u + 2 Σ_{f>u} C_uf² G_f): two products per pair
+            let mut t = Fx::ZERO;
+            for u in 0..nf {
+                if g[u] == 0 {
+                    continue;
+                }
+                let mut off = Fx::ZERO;
+                for f in u + 1..nf {
+                    if g[f] != 0 {
+                        let cuf = self.c.at(u, f);
+                        off = add(off, mul(mul(cuf, cuf)?, g[f])?)?;
+                    }
+                }
+                let cuu = self.c.at(u, u);
+                let row = add(mul(mul(cuu, cuu)?, g[u])?, add(off, off)?)?;
+                t = add(t, mul(g[u], row)?)?;
+            }
+            q = add(q, mul(t, self.half_h)?)?;
+        }
+        Ok(q)
+    }
 }
 
 #[cfg(test)]
@@ -210,6 +337,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The operator form equals the formed matrix up to rounding: `Σw`, `wᵀΣw`, `diag Σ`.
+    #[test]
+    fn the_position_model_operator_matches_the_formed_covariance() {
+        use crate::fx::{packed_index, FxBits, PACKED_LEN};
+        let c = factors();
+        let mut bits = [FxBits::default(); PACKED_LEN];
+        for i in 0..3 {
+            for j in i..3 {
+                bits[packed_index(i, j)] = FxBits::from_fx(c.at(i, j));
+            }
+        }
+        let short = call(100.0, 100.0, 0.6, 7.0 / 365.0);
+        let put = black_scholes(&BsInput {
+            kind: OptionKind::Put,
+            spot: fx(100.0),
+            strike: fx(90.0),
+            vol: fx(0.6),
+            rate: fx(0.03),
+            years: fx(0.25),
+        })
+        .unwrap();
+        let e = vec![
+            Exposure::spot(1),
+            Exposure::option(&short, fx(100.0), fx(0.6), 0, Some(2)).unwrap(),
+            Exposure::option(&put, fx(100.0), fx(0.6), 0, Some(2)).unwrap(),
+            Exposure { factor: 1, elasticity: fx(1.2), convexity: Fx::ZERO, vol: None },
+        ];
+        let h = fx(1.0 / 365.0);
+        let dense = position_covariance(&c, &e, h).unwrap();
+        let model = PositionModel::new(Packed { n: 3, bits: &bits }, e, h).unwrap();
+        let w = [fx(0.4), fx(0.1), fx(0.2), fx(0.3)];
+        let (mut a, mut b) = ([Fx::ZERO; 4], [Fx::ZERO; 4]);
+        dense.mat_vec(&w, &mut a).unwrap();
+        model.mat_vec(&w, &mut b).unwrap();
+        for i in 0..4 {
+            assert!((a[i] - b[i]).abs() < fx(1e-11), "row {i}: {} vs {}", a[i], b[i]);
+            assert_eq!(model.diag(i).unwrap(), dense.at(i, i));
+            for j in 0..4 {
+                assert_eq!(model.at(i, j), dense.at(i, j));
+            }
+        }
+        let (qa, qb) = (dense.quad(&w).unwrap(), model.quad(&w).unwrap());
+        assert!((qa - qb).abs() < fx(1e-11), "{qa} vs {qb}");
+        assert!(PositionModel::new(Packed { n: 3, bits: &bits }, vec![Exposure::spot(3)], h).is_err());
     }
 
     #[test]

@@ -79,9 +79,24 @@ pub fn sub(a: Fx, b: Fx) -> CoreResult<Fx> {
 }
 
 /// Read access to a symmetric `n × n` matrix.
+///
+/// The provided methods are what the weight algorithms use; a structured matrix (the position
+/// covariance of [`crate::position::PositionModel`]) overrides them with cheaper evaluations.
 pub trait SymMatrix {
     fn n(&self) -> usize;
     fn at(&self, i: usize, j: usize) -> Fx;
+    /// Diagonal entry `i` (a variance).
+    fn diag(&self, i: usize) -> CoreResult<Fx> {
+        Ok(self.at(i, i))
+    }
+    /// `out = M·w`.
+    fn mat_vec(&self, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
+        mat_vec_entries(self, w, out)
+    }
+    /// `wᵀMw`.
+    fn quad(&self, w: &[Fx]) -> CoreResult<Fx> {
+        quad_form_entries(self, w)
+    }
 }
 
 /// A packed symmetric matrix over raw-bit storage (the on-chain layout).
@@ -227,7 +242,7 @@ pub fn init_row(cov: &mut [FxBits], n: usize, i: usize, prior_vol: Fx) -> CoreRe
 }
 
 /// `Cw` for a symmetric matrix, reading each stored entry once (upper triangle).
-fn mat_vec<M: SymMatrix>(c: &M, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
+fn mat_vec_entries<M: SymMatrix + ?Sized>(c: &M, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
     let n = c.n();
     for i in 0..n {
         out[i] = mul(c.at(i, i), w[i])?;
@@ -242,8 +257,13 @@ fn mat_vec<M: SymMatrix>(c: &M, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
     Ok(())
 }
 
-/// `wᵀCw`, using symmetry: `Σ_i w_i (C_ii w_i + 2 Σ_{j>i} C_ij w_j)` (n(n+1)/2 products).
+/// `wᵀCw` ([`SymMatrix::quad`]).
 pub fn quad_form<M: SymMatrix>(c: &M, w: &[Fx]) -> CoreResult<Fx> {
+    c.quad(w)
+}
+
+/// `wᵀCw`, using symmetry: `Σ_i w_i (C_ii w_i + 2 Σ_{j>i} C_ij w_j)` (n(n+1)/2 products).
+fn quad_form_entries<M: SymMatrix + ?Sized>(c: &M, w: &[Fx]) -> CoreResult<Fx> {
     let n = c.n();
     let mut q = Fx::ZERO;
     for i in 0..n {
@@ -274,7 +294,7 @@ pub fn inverse_vol_weights<M: SymMatrix>(c: &M, b: &[Fx], w: &mut [Fx]) -> CoreR
     }
     let mut total = Fx::ZERO;
     for i in 0..n {
-        let var = c.at(i, i);
+        let var = c.diag(i)?;
         if var <= 0 {
             return Err(CoreError::ZeroVariance);
         }
@@ -372,7 +392,7 @@ pub fn risk_budget_weights<M: SymMatrix>(
 pub fn risk_contributions<M: SymMatrix>(c: &M, w: &[Fx], rc: &mut [Fx]) -> CoreResult<()> {
     let n = c.n();
     let mut cw = [Fx::ZERO; MAX_N];
-    mat_vec(c, w, &mut cw)?;
+    c.mat_vec(w, &mut cw)?;
     let mut q = Fx::ZERO;
     for i in 0..n {
         q = add(q, mul(w[i], cw[i])?)?;
@@ -405,7 +425,7 @@ pub fn verify_risk_budgets<M: SymMatrix>(c: &M, b: &[Fx], w: &[Fx], tol: Fx) -> 
         return Err(CoreError::RiskBudgetMismatch);
     }
     let mut cw = [Fx::ZERO; MAX_N];
-    mat_vec(c, w, &mut cw)?;
+    c.mat_vec(w, &mut cw)?;
     let mut q = Fx::ZERO;
     let mut contrib = [Fx::ZERO; MAX_N];
     for i in 0..n {

@@ -12,7 +12,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::{
     error::CoreResult,
-    math::{value_in_base, Rounding},
+    math::Rounding,
     pyth::{OraclePrice, BPS},
     Address, CoreError,
 };
@@ -70,8 +70,57 @@ pub struct AssetSlot {
     pub oracle_kind: u8,
     pub token_bump: u8,
     pub _pad: [u8; 7],
-    pub reserved: [u8; 64],
+    /// Spot (all zero) or the terms of an option series.
+    pub option: OptionTerms,
 }
+
+/// `OptionTerms::kind`: a spot holding.
+pub const KIND_SPOT: u8 = 0;
+/// `OptionTerms::kind`: a European call.
+pub const KIND_CALL: u8 = 1;
+/// `OptionTerms::kind`: a European put.
+pub const KIND_PUT: u8 = 2;
+
+/// What makes a slot an option series. The slot's mint is the option token (one whole token =
+/// `contract_size` units of the underlying); the slot's oracle is the series' **implied
+/// volatility** (a feed whose value is σ, e.g. 0.65); the underlying is an earlier spot slot.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+pub struct OptionTerms {
+    /// [`KIND_SPOT`], [`KIND_CALL`] or [`KIND_PUT`].
+    pub kind: u8,
+    /// Slot index of the underlying (a spot slot registered before this one).
+    pub underlying: u8,
+    /// 1 once `settle_expired` has fixed the payoff.
+    pub settled: u8,
+    pub _pad: [u8; 5],
+    /// Expiry, unix seconds.
+    pub expiry: i64,
+    /// Strike, in the base currency per whole unit of the underlying.
+    pub strike: crate::fx::FxBits,
+    /// Whole units of the underlying per whole option token.
+    pub contract_size: crate::fx::FxBits,
+    /// After settlement: the payoff per whole option token, in the base currency.
+    pub settlement_value: crate::fx::FxBits,
+}
+
+impl OptionTerms {
+    pub fn is_option(&self) -> bool {
+        self.kind == KIND_CALL || self.kind == KIND_PUT
+    }
+    pub fn is_settled(&self) -> bool {
+        self.settled != 0
+    }
+    pub fn option_kind(&self) -> Option<crate::options::OptionKind> {
+        match self.kind {
+            KIND_CALL => Some(crate::options::OptionKind::Call),
+            KIND_PUT => Some(crate::options::OptionKind::Put),
+            _ => None,
+        }
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<OptionTerms>() == 64);
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
@@ -113,7 +162,9 @@ pub struct VaultState {
     pub guardian: Address,
     /// Proposed new admin, until it accepts (zero = none).
     pub pending_admin: Address,
-    pub reserved: [u8; 176],
+    /// Annual risk-free rate (continuously compounded) used to price option series.
+    pub option_rate: crate::fx::FxBits,
+    pub reserved: [u8; 160],
     pub assets: [AssetSlot; MAX_ASSETS],
 }
 
@@ -137,17 +188,32 @@ impl VaultState {
         share_mint_supply.checked_add(self.dead_shares).ok_or(CoreError::MathOverflow)
     }
 
-    /// NAV in base units: accounted base balance plus every asset's accounted quantity at its
-    /// oracle price. `price_of(i, slot)` must return the validated price of asset `i`; each
-    /// asset is rounded in direction `round`.
-    pub fn nav<F>(&self, mut price_of: F, round: Rounding) -> CoreResult<u64>
+    /// Whether any registered slot is an option series.
+    pub fn has_options(&self) -> bool {
+        self.active_assets().iter().any(|a| a.option.is_option())
+    }
+
+    /// NAV in base units: accounted base balance plus every holding at its oracle price (spot)
+    /// or at its mark (options, [`crate::portfolio::option_mark`], which takes the underlying's
+    /// price from the same pass), each rounded in direction `round` — for options `Up` takes the
+    /// upper bound of the mark and `Down` the lower. `price_of(i, slot)` must return the
+    /// validated oracle value of slot `i` (a price; an implied vol for an option series).
+    pub fn nav<F>(&self, mut price_of: F, now: i64, round: Rounding) -> CoreResult<u64>
     where
         F: FnMut(usize, &AssetSlot) -> CoreResult<OraclePrice>,
     {
-        let mut nav = self.base_quantity;
+        let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
         for (i, a) in self.active_assets().iter().enumerate() {
-            let p = price_of(i, a)?;
-            let v = value_in_base(a.quantity, &p, a.decimals, self.base_decimals, round)?;
+            prices[i] = price_of(i, a)?;
+        }
+        self.nav_at(&prices, now, round)
+    }
+
+    /// [`Self::nav`] from prices already read (`prices[i]` for slot `i`).
+    pub fn nav_at(&self, prices: &[OraclePrice], now: i64, round: Rounding) -> CoreResult<u64> {
+        let mut nav = self.base_quantity;
+        for i in 0..self.active_assets().len() {
+            let v = crate::portfolio::slot_value(self, i, prices, now, round)?;
             nav = nav.checked_add(v).ok_or(CoreError::MathOverflow)?;
         }
         Ok(nav)
@@ -215,6 +281,12 @@ impl VaultState {
                 && u64::from(a.max_conf_bps) <= BPS
                 && a.decimals <= MAX_DECIMALS
                 && OracleKind::from_u8(a.oracle_kind).is_some()
+                && a.option.kind <= KIND_PUT
+                && (!a.option.is_option()
+                    || (usize::from(a.option.underlying) < i
+                        && !active[usize::from(a.option.underlying)].option.is_option()
+                        && a.option.strike.get() > 0
+                        && a.option.contract_size.get() > 0))
                 && active[..i].iter().all(|b| b.mint != a.mint && b.token_account != a.token_account);
             if !ok {
                 return Err(CoreError::InvariantViolated);
@@ -265,11 +337,11 @@ mod tests {
             OraclePrice { price: 15_000_000_000, conf: 0, expo: -8, publish_time: 0 }, // $150
             OraclePrice { price: 6_000_000_000_000, conf: 0, expo: -8, publish_time: 0 }, // $60,000
         ];
-        let nav = v.nav(|i, _| Ok(prices[i]), Rounding::Down).unwrap();
+        let nav = v.nav(|i, _| Ok(prices[i]), 0, Rounding::Down).unwrap();
         // 1 USDC + 300 USDC + 30,000 USDC
         assert_eq!(nav, 1_000_000 + 300_000_000 + 30_000_000_000);
         // an oracle failure propagates
-        assert_eq!(v.nav(|_, _| Err(CoreError::OracleStale), Rounding::Down), Err(CoreError::OracleStale));
+        assert_eq!(v.nav(|_, _| Err(CoreError::OracleStale), 0, Rounding::Down), Err(CoreError::OracleStale));
     }
 
     #[test]
@@ -342,11 +414,70 @@ pub struct RiskState {
     pub bump: u8,
     /// Number of assets the weights in force were computed for.
     pub weights_n: u8,
-    pub _pad: [u8; 3],
-    pub reserved: [u8; 256],
+    /// 1 when the last positions step found option series (the weights then live on the
+    /// position covariance, [`crate::position::PositionModel`]).
+    pub positions_model: u8,
+    /// Greek limits breached at the last positions step: bit `u` = underlying `u`.
+    pub greek_breach_mask: u16,
+    // ---- positions (written by the positions step, `portfolio::update_positions`) ----
+    /// The oracle values of the last sample, per slot (price, or implied vol for an option).
+    pub sampled: [SampledPrice; MAX_ASSETS],
+    /// Per slot: elasticity `λ = ΔS/V` (1 for spot), convexity `g = ΓS²/V`, vol elasticity
+    /// `ν = vega·σ/V` and `vega/V` (per 1.00 of vol), at the last positions step, unscaled.
+    pub elasticity: [crate::fx::FxBits; MAX_ASSETS],
+    pub convexity: [crate::fx::FxBits; MAX_ASSETS],
+    pub vol_elasticity: [crate::fx::FxBits; MAX_ASSETS],
+    pub vega_ratio: [crate::fx::FxBits; MAX_ASSETS],
+    /// Per price factor: the forward-looking scale `σ_blend/σ_realised` (1 without blending).
+    pub vol_scale: [crate::fx::FxBits; MAX_ASSETS],
+    /// Per underlying (slot index of the spot asset), base units: net dollar delta `Σ ΔS·q`,
+    /// dollar gamma `Σ ΓS²·q` and vega `Σ vega·q` (per 1.00 of vol) of every position on it.
+    pub net_delta: [crate::fx::FxBits; MAX_ASSETS],
+    pub net_gamma: [crate::fx::FxBits; MAX_ASSETS],
+    pub net_vega: [crate::fx::FxBits; MAX_ASSETS],
+    /// Weight of implied vol in the σ used for budgets: `σ = (1 − β)·σ_EWMA + β·σ_implied`.
+    pub iv_blend: crate::fx::FxBits,
+    /// Greek limits as multiples of NAV, per underlying (0 = no limit): `|net delta|`,
+    /// `net gamma`, `|net vega|`.
+    pub max_delta: crate::fx::FxBits,
+    pub max_gamma: crate::fx::FxBits,
+    pub max_vega: crate::fx::FxBits,
+    /// Positions in the model at the last positions step (bit i = slot i).
+    pub included_mask: u32,
+    /// `included_mask` when the weights in force were accepted.
+    pub weights_mask: u32,
+    /// Cluster time of the last positions step.
+    pub positions_at: i64,
+    /// Per slot: the price factor its exposure is on (its own index for spot, the underlying's
+    /// for an option series).
+    pub factor: [u8; MAX_ASSETS],
+    /// Per option slot: its mark at the last sample (lower bound, base currency per whole
+    /// token); the payoff once settled.
+    pub mark: [crate::fx::FxBits; MAX_ASSETS],
+    /// Cluster time of the sample the marks are for.
+    pub marked_at: i64,
+    pub reserved: [u8; 232],
 }
 
-const _: () = assert!(core::mem::size_of::<RiskState>() == 3272);
+/// An oracle value as sampled (`price · 10^expo`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct SampledPrice {
+    pub price: u64,
+    pub expo: i32,
+    pub _pad: u32,
+}
+
+impl SampledPrice {
+    pub fn of(p: &OraclePrice) -> Self {
+        Self { price: p.price, expo: p.expo, _pad: 0 }
+    }
+    pub fn get(&self) -> OraclePrice {
+        OraclePrice { price: self.price, conf: 0, expo: self.expo, publish_time: 0 }
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<RiskState>() == 3272 + 256 + 16 * 16 * 9 + 4 * 16 + 16);
 
 pub const METHOD_INVERSE_VOL: u8 = 0;
 pub const METHOD_RISK_BUDGET: u8 = 1;

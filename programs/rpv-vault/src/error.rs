@@ -135,6 +135,31 @@ pub enum VaultError {
     NotPendingAdmin,
     #[msg("invalid role address")]
     InvalidRole,
+    // ---- option series ----
+    #[msg("the action would push a breached Greek limit (net delta, gamma or vega) further")]
+    GreekLimitExceeded,
+    #[msg("option terms out of range: kind 1 (call) or 2 (put), positive strike and contract size")]
+    InvalidOptionTerms,
+    #[msg("the underlying must be a spot asset registered before the option series")]
+    InvalidUnderlying,
+    #[msg("expiry must be more than one hour and at most two years away")]
+    InvalidExpiry,
+    #[msg("implied volatility feed value outside 5 %..300 %")]
+    ImpliedVolOutOfRange,
+    #[msg("the asset is not an option series")]
+    NotAnOption,
+    #[msg("the option series has not expired yet")]
+    NotExpired,
+    #[msg("the option series is already settled")]
+    AlreadySettled,
+    #[msg("settlement needs an underlying price published at or after expiry")]
+    SettlementPriceTooEarly,
+    #[msg("the last sample does not cover every registered asset: crank refresh first")]
+    RefreshRequired,
+    #[msg("option parameter out of range")]
+    InvalidOptionParams,
+    #[msg("the option series has expired: it can no longer be deposited")]
+    SeriesExpired,
 }
 
 impl From<CoreError> for VaultError {
@@ -165,6 +190,7 @@ impl From<CoreError> for VaultError {
             CoreError::NotPositiveDefinite => Self::NotPositiveDefinite,
             CoreError::NotConverged => Self::NotConverged,
             CoreError::RiskBudgetMismatch => Self::RiskBudgetMismatch,
+            CoreError::GreekLimitExceeded => Self::GreekLimitExceeded,
         }
     }
 }

@@ -143,3 +143,55 @@ pub struct RoleChanged {
     pub old: Pubkey,
     pub new: Pubkey,
 }
+
+#[event]
+pub struct OptionAdded {
+    pub vault: Pubkey,
+    pub index: u8,
+    pub mint: Pubkey,
+    /// The implied-volatility feed.
+    pub oracle: Pubkey,
+    /// 1 = call, 2 = put.
+    pub kind: u8,
+    pub underlying: u8,
+    pub strike_bits: i128,
+    pub contract_size_bits: i128,
+    pub expiry: i64,
+    pub risk_budget: u64,
+}
+
+#[event]
+pub struct PositionsUpdated {
+    pub vault: Pubkey,
+    /// Time of the sample the step used.
+    pub sample_time: i64,
+    pub nav: u64,
+    /// Slots in the risk model (bit i = slot i).
+    pub included_mask: u32,
+    /// Underlyings beyond a Greek limit.
+    pub greek_breach_mask: u16,
+    pub leverage_bits: i128,
+    pub portfolio_vol_bits: i128,
+}
+
+#[event]
+pub struct OptionSettled {
+    pub vault: Pubkey,
+    pub index: u8,
+    /// Underlying price used (I80F48 bits) and its publish time.
+    pub spot_bits: i128,
+    pub publish_time: i64,
+    /// Payoff per whole option token, base currency (I80F48 bits).
+    pub settlement_value_bits: i128,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct OptionParamsSet {
+    pub vault: Pubkey,
+    pub rate_bits: i128,
+    pub iv_blend_bits: i128,
+    pub max_delta_bits: i128,
+    pub max_gamma_bits: i128,
+    pub max_vega_bits: i128,
+}

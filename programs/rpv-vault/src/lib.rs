@@ -8,6 +8,10 @@
 //! |---|---|---|
 //! | [`initialize_vault`](rpv_vault::initialize_vault) | admin | creates the vault, share mint and base token account; seed deposit → dead shares |
 //! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits and risk budget |
+//! | [`add_option`](rpv_vault::add_option) | admin | registers an option series: option token, underlying, strike, expiry, call/put, contract size, implied-vol feed |
+//! | [`update_positions`](rpv_vault::update_positions) | anyone | after `refresh` (vaults with options): Black–Scholes marks, exposures, Greeks, weights, targets |
+//! | [`settle_expired`](rpv_vault::settle_expired) | anyone | fixes an expired series' payoff from the underlying's price at or after expiry |
+//! | [`set_option_params`](rpv_vault::set_option_params) | admin | option rate, implied-vol blend, Greek limits |
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence |
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles |
@@ -50,6 +54,30 @@ pub mod rpv_vault {
     /// account PDA, oracle, the mint's token program, system program.
     pub fn add_asset(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
         instructions::add_asset::handler(ctx, args)
+    }
+
+    /// Registers an option series (the slot's oracle is its implied-vol feed). Accounts as
+    /// `add_asset` (the mint is the option token's).
+    pub fn add_option(ctx: Context<AddAsset>, args: AddAssetArgs, series: OptionSeriesArgs) -> Result<()> {
+        instructions::add_option::handler(ctx, args, series)
+    }
+
+    /// The positions step after `refresh` for vaults with option series. Permissionless.
+    /// Accounts: vault (w), risk (w).
+    pub fn update_positions(ctx: Context<Refresh>) -> Result<()> {
+        instructions::update_positions::handler(ctx)
+    }
+
+    /// Settles expired option series `index` at the underlying's price. Permissionless.
+    /// Accounts: caller (signer), vault (w), risk (w), the underlying's price oracle.
+    pub fn settle_expired(ctx: Context<SettleExpired>, index: u8) -> Result<()> {
+        instructions::settle_expired::handler(ctx, index)
+    }
+
+    /// Sets the option rate, implied-vol blend and Greek limits. Accounts: admin (signer),
+    /// vault (w), risk (w).
+    pub fn set_option_params(ctx: Context<RiskAdmin>, params: OptionParams) -> Result<()> {
+        instructions::set_option_params::handler(ctx, params)
     }
 
     /// Deposits `amount` base units for at least `min_shares_out` shares. Accounts: user

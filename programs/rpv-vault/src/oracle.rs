@@ -6,8 +6,9 @@ use anchor_lang::prelude::*;
 use rpv_core::{
     error::CoreResult,
     math::Rounding,
+    portfolio::needs_own_oracle,
     pyth::{self, FeedPolicy, OraclePrice},
-    state::{AssetSlot, OracleKind, VaultState},
+    state::{AssetSlot, OracleKind, VaultState, MAX_ASSETS},
     switchboard::{self, SwitchboardPolicy},
     CoreError,
 };
@@ -57,11 +58,29 @@ pub fn read_slot_price(slot: &AssetSlot, account: &AccountInfo, now: Now) -> Cor
     }
 }
 
+/// Validated oracle values of every slot (one remaining account per slot, in registry order).
+/// An option series past expiry needs no implied vol: its account must still be the registered
+/// one, but its data is not read (the feed may have stopped) and its entry stays zero.
+pub fn read_prices(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[OraclePrice; MAX_ASSETS]> {
+    let n = usize::from(vault.num_assets);
+    require!(oracles.len() == n, VaultError::OracleAccountCount);
+    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
+    for i in 0..n {
+        let slot = &vault.assets[i];
+        if needs_own_oracle(vault, i, now.time) {
+            prices[i] = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
+        } else {
+            require!(same(oracles[i].key, &slot.oracle), VaultError::OracleAccountMismatch);
+        }
+    }
+    Ok(prices)
+}
+
 /// NAV of the vault from fresh oracle reads, rounded in the vault's favour by `round`.
 pub fn nav_from_oracles(vault: &VaultState, oracles: &[AccountInfo], now: Now, round: Rounding) -> Result<u64> {
-    require!(oracles.len() == usize::from(vault.num_assets), VaultError::OracleAccountCount);
-    let nav = vault.nav(|i, slot| read_slot_price(slot, &oracles[i], now), round).map_err(VaultError::from)?;
-    Ok(nav)
+    let prices = read_prices(vault, oracles, now)?;
+    let n = usize::from(vault.num_assets);
+    Ok(vault.nav_at(&prices[..n], now.time, round).map_err(VaultError::from)?)
 }
 
 /// Refuses to act on a risk state older than the vault's maximum risk age.

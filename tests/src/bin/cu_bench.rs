@@ -196,6 +196,25 @@ async fn main() {
         quotes.push(out.cu);
     }
 
+    eprintln!("[cu-bench] 8 spot assets + 8 option series");
+    let mut o = Fixture::with_spot_and_options(8).await;
+    o.env.advance_time(60).await;
+    o.refresh_oracles().await;
+    let ix = o.refresh_ix().await;
+    let o_refresh = o.env.send(&[ix], &[]).await;
+    o_refresh.ok();
+    let o_update = o.env.send(&[ix::update_positions(&o.vault)], &[]).await;
+    o_update.ok();
+    let u = o.user(50_000_000).await;
+    let o_deposit = o.deposit(&u, 50_000_000, 0).await;
+    o_deposit.ok();
+    let from = o.asset_account(8, &u.kp.pubkey(), 1_000_000).await;
+    let o_deposit_option = o.deposit_asset(&u, 8, &from, 1_000_000, 0).await;
+    o_deposit_option.ok();
+    let shares = o.env.token_amount(&u.share_token).await;
+    let o_withdraw = o.withdraw(&u, shares, 0).await;
+    o_withdraw.ok();
+
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
     println!("|---|{}", "---:|".repeat(COUNTS.len()));
@@ -215,6 +234,24 @@ async fn main() {
         quotes[2],
         "| – ".repeat(COUNTS.len() - 3)
     );
+    println!();
+    println!(
+        "With option series (8 spot assets and 8 options, one per underlying, all inside the Black–Scholes domain):"
+    );
+    println!();
+    println!("| instruction (8 spot + 8 options) | CU |");
+    println!("|---|---:|");
+    println!(
+        "| `refresh` (16 oracle reads incl. 8 implied vols, EWMA, 8 Black–Scholes marks and exposures) | {} |",
+        o_refresh.cu
+    );
+    println!(
+        "| `update_positions` (NAV, position covariance, inverse-vol weights, σ_p, L, targets, Greeks) | {} |",
+        o_update.cu
+    );
+    println!("| `deposit` (NAV with 8 series at Black–Scholes) | {} |", o_deposit.cu);
+    println!("| `deposit_asset` of an option series | {} |", o_deposit_option.cu);
+    println!("| `withdraw` | {} |", o_withdraw.cu);
     let slope = |r: &Row| (r.cells[5].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
     println!();
     println!(

@@ -67,17 +67,17 @@ async fn index_and_asset_accounts_are_checked() {
     f.env.send(&[ix], &[&u.kp]).await.assert_error("UnknownAsset");
     // asset 0's tokens declared as asset 1: wrong mint / wrong vault account
     let mut ix = f.deposit_asset_ix(&u, 1, &from0, 1_000_000_000, 0).await;
-    ix.accounts[3].pubkey = f.assets[0].mint;
+    ix.accounts[4].pubkey = f.assets[0].mint;
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongMint");
     let mut ix = f.deposit_asset_ix(&u, 1, &from0, 1_000_000_000, 0).await;
     f.env.send(&[ix.clone()], &[&u.kp]).await.assert_error("WrongMint"); // user account is for asset 0
-    ix.accounts[4].pubkey = pda::token_account(&f.vault, &f.assets[0].mint).0;
+    ix.accounts[5].pubkey = pda::token_account(&f.vault, &f.assets[0].mint).0;
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongAssetVault");
     let mut ix = f.deposit_asset_ix(&u, 0, &from0, 1_000_000_000, 0).await;
-    ix.accounts[8].pubkey = TOKEN_2022_PROGRAM_ID;
+    ix.accounts[9].pubkey = TOKEN_2022_PROGRAM_ID;
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongTokenProgram");
     let mut ix = f.deposit_asset_ix(&u, 0, &from0, 1_000_000_000, 0).await;
-    ix.accounts[2].pubkey = Keypair::new().pubkey();
+    ix.accounts[3].pubkey = Keypair::new().pubkey();
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongAuthority");
     assert_eq!(f.state().await, s);
 }
@@ -91,7 +91,7 @@ async fn oracles_are_required_and_checked() {
     ix.accounts.pop();
     f.env.send(&[ix], &[&u.kp]).await.assert_error("OracleAccountCount");
     let mut ix = f.deposit_asset_ix(&u, 0, &from, 1_000_000_000, 0).await;
-    ix.accounts.swap(10, 11);
+    ix.accounts.swap(11, 12);
     f.env.send(&[ix], &[&u.kp]).await.assert_error("OracleAccountMismatch");
     f.env.advance_time(100).await;
     f.deposit_asset(&u, 0, &from, 1_000_000_000, 0).await.assert_error("OracleStale");
@@ -110,7 +110,7 @@ async fn amount_minimum_cap_slippage_and_signer() {
     f.env.send(&[ix], &[]).await.assert_anchor_error(3010);
     let thief = f.user(0).await;
     let mut ix = f.deposit_asset_ix(&thief, 0, &from, 1_000_000_000, 0).await;
-    ix.accounts[6].pubkey = from;
+    ix.accounts[7].pubkey = from;
     f.env.send(&[ix], &[&thief.kp]).await.assert_failed();
     // cap
     let mut s = f.state().await;

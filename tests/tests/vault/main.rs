@@ -9,6 +9,7 @@ mod deposit;
 mod deposit_asset;
 mod governance;
 mod initialize_vault;
+mod options;
 mod price_option;
 mod redeem_in_kind;
 mod risk_engine;

@@ -26,8 +26,12 @@ fn prices_of(f: &Fixture) -> Vec<OraclePrice> {
 }
 
 /// What `refresh` does, run off-chain with the core crate on the pre-refresh state.
+/// What `refresh` does to the risk state of a spot vault, from the core crate: the sample, the
+/// marks, and the positions step — whose NAV and weights are the spot model's
+/// (`model::update_targets` on `nav`, checked against the step's own result).
 fn expected_after_refresh(
     before: &RiskState,
+    v: &rpv_core::state::VaultState,
     prices: &[OraclePrice],
     budgets: &[u64],
     nav: u64,
@@ -36,7 +40,18 @@ fn expected_after_refresh(
     let mut r = *before;
     let lp: Vec<Fx> = prices.iter().map(|p| model::log_price(p).unwrap()).collect();
     model::record_sample(&mut r, prices.len(), now, &lp).unwrap();
-    model::update_targets(&mut r, budgets, nav, now).unwrap();
+    for (i, p) in prices.iter().enumerate() {
+        r.sampled[i] = rpv_core::state::SampledPrice::of(p);
+    }
+    let mut spot = r;
+    model::update_targets(&mut spot, budgets, nav, now).unwrap();
+    rpv_core::portfolio::mark_positions(v, &mut r, prices, now).unwrap();
+    let out = rpv_core::portfolio::update_positions(v, &mut r, now).unwrap();
+    assert_eq!(out.nav, nav);
+    assert_eq!(
+        (r.weights, r.targets, r.leverage, r.portfolio_vol),
+        (spot.weights, spot.targets, spot.leverage, spot.portfolio_vol)
+    );
     r
 }
 
@@ -72,7 +87,7 @@ async fn refresh_is_permissionless_and_matches_the_core_model_bit_for_bit() {
         let out = f.refresh().await;
         out.ok();
         let after = f.risk().await;
-        let want = expected_after_refresh(&before, &prices_of(&f), &budgets(&v), nav, now);
+        let want = expected_after_refresh(&before, &v, &prices_of(&f), &budgets(&v), nav, now);
         assert_eq!(after, want, "on-chain risk state differs from the core model after a {dt}s step");
         assert_eq!(f.state().await.risk_refreshed_at, now);
         match &out.events()[..] {

@@ -16,8 +16,10 @@
 ///   the vault's risk state counts as stale until the next `refresh`.
 /// - Emits `AssetAdded`; the registry check (distinct mints, empty unused slots) holds at the end.
 use anchor_lang::prelude::*;
+use bytemuck::Zeroable;
 use rpv_core::{
-    state::{AssetSlot, OracleKind, MAX_ASSETS, MAX_DECIMALS},
+    pyth::OraclePrice,
+    state::{AssetSlot, OptionTerms, OracleKind, MAX_ASSETS, MAX_DECIMALS},
     token::{self, TOKEN_ACCOUNT_LEN},
 };
 
@@ -93,7 +95,13 @@ impl AddAsset<'_> {
 }
 
 pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
-    let decimals = ctx.accounts.validate(&args)?;
+    register(ctx, &args, OptionTerms::zeroed()).map(|_| ())
+}
+
+/// Registers a slot (spot when `option` is zeroed) and returns its index and the oracle value
+/// read at registration.
+pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: OptionTerms) -> Result<(u8, OraclePrice)> {
+    let decimals = ctx.accounts.validate(args)?;
     let a = &ctx.accounts;
     let slot = AssetSlot {
         mint: a.mint.key.to_bytes(),
@@ -110,10 +118,10 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> 
         oracle_kind: args.oracle_kind,
         token_bump: ctx.bumps.token_account,
         _pad: [0; 7],
-        reserved: [0; 64],
+        option,
     };
     // the feed must be usable now
-    read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;
+    let price = read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;
 
     let vault_key = a.vault.key();
     let mint_key = a.mint.key();
@@ -147,5 +155,5 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> 
         max_conf_bps: args.max_conf_bps,
         risk_budget: args.risk_budget,
     });
-    Ok(())
+    Ok((index, price))
 }

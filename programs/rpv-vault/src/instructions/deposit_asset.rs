@@ -1,6 +1,7 @@
 /// Specification:
-/// - Any user may deposit a registered spot asset in kind; they sign as owner of
-///   `user_asset_token`.
+/// - Any user may deposit a registered asset in kind — a spot asset or an unexpired option
+///   series' token (`SeriesExpired`); they sign as owner of `user_asset_token`.
+/// - The risk account must be the vault's (`WrongRiskAccount`).
 /// - `asset_index` must name a registered asset (`UnknownAsset`); the mint, the vault's token
 ///   account and the token program must be that asset's (`WrongMint`, `WrongAssetVault`,
 ///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`.
@@ -10,8 +11,12 @@
 /// - With assets registered, the risk state must have been refreshed within the vault's
 ///   `max_risk_age` seconds (`RiskStateStale`).
 /// - The deposit is valued at the low end of the oracle's confidence interval,
-///   ⌊amount × (price − conf)⌋ in base units, against NAV rounded up: the vault never pays for
-///   oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
+///   ⌊amount × (price − conf)⌋ in base units (an option series: Black–Scholes at implied vol
+///   σ − conf, or the lower bound outside the domain), against NAV rounded up: the vault never
+///   pays for oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
+/// - Greek limits: the deposit adds its delta, gamma and vega (at the exposures of the last
+///   positions step) to its underlying's; refused if that leaves a Greek beyond its limit and
+///   further from zero than before (`GreekLimitExceeded`).
 /// - `amount = 0` → `ZeroAmount`; value below the minimum → `DepositBelowMinimum`; NAV + value
 ///   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer than
 ///   `min_shares_out` → `SlippageExceeded`.
@@ -21,6 +26,7 @@
 use anchor_lang::prelude::*;
 use rpv_core::{
     math::{value_in_base, Rounding},
+    portfolio::{apply_greek_change, fx_value_in_base, needs_own_oracle, option_mark, price_to_fx},
     pyth::OraclePrice,
     state::VaultState,
     token::TOKEN_PROGRAM_ID,
@@ -31,8 +37,8 @@ use crate::{
     cpi,
     error::VaultError,
     events::AssetDeposited,
-    oracle::{read_slot_price, require_fresh_risk, Now},
-    state::{same, Vault},
+    oracle::{read_prices, require_fresh_risk, Now},
+    state::{same, Risk, Vault},
 };
 
 #[derive(Accounts)]
@@ -40,6 +46,8 @@ pub struct DepositAsset<'info> {
     pub user: Signer<'info>,
     #[account(mut)]
     pub vault: AccountLoader<'info, Vault>,
+    #[account(mut)]
+    pub risk: AccountLoader<'info, Risk>,
     /// CHECK: = vault.authority
     pub authority: UncheckedAccount<'info>,
     /// CHECK: = the asset's mint
@@ -96,24 +104,28 @@ pub(crate) fn handler<'info>(
         require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
         require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
-        let mut price: Option<OraclePrice> = None;
-        let nav = v
-            .nav(
-                |i, slot| {
-                    let p = read_slot_price(slot, &oracles[i], now)?;
-                    if i == index {
-                        price = Some(p);
-                    }
-                    Ok(p)
-                },
-                Rounding::Up,
-            )
-            .map_err(VaultError::from)?;
-        let p = price.ok_or(VaultError::UnknownAsset)?;
-        let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
+        let prices = read_prices(&v, oracles, now)?;
+        let n = usize::from(v.num_assets);
+        let nav = v.nav_at(&prices[..n], now.time, Rounding::Up).map_err(VaultError::from)?;
         let slot = &v.assets[index];
-        let value =
-            value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?;
+        let p = prices[index];
+        let value = if slot.option.is_option() {
+            require!(needs_own_oracle(&v, index, now.time), VaultError::SeriesExpired);
+            // implied vol at the low end of its confidence interval (price is increasing in σ)
+            let sigma = price_to_fx(&OraclePrice { price: p.price - p.conf, ..p }).map_err(VaultError::from)?;
+            let spot = price_to_fx(&prices[usize::from(slot.option.underlying)]).map_err(VaultError::from)?;
+            let m = option_mark(&slot.option, spot, sigma, v.option_rate.get(), now.time).map_err(VaultError::from)?;
+            fx_value_in_base(amount, m.low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?
+        } else {
+            let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
+            value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?
+        };
+        {
+            let mut r = a.risk.load_mut()?;
+            require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
+            let nav_after = nav.checked_add(value).ok_or(VaultError::MathOverflow)?;
+            apply_greek_change(&mut r, index, value, nav_after).map_err(VaultError::from)?;
+        }
         let quote = quote_deposit(&v, &a.share_mint, nav, value, min_shares_out)?;
         (nav, quote, value, slot.decimals, v.authority_bump)
     };

@@ -1,0 +1,553 @@
+//! The vault's positions: spot holdings and option series, valued, mapped onto the factors and
+//! summed into per-underlying Greeks. What the program's positions step (`refresh` for spot
+//! vaults, `update_positions` after `refresh` for vaults with options) does to the risk account.
+//!
+//! ## Marks
+//! An option series is marked per whole option token, in the base currency
+//! ([`option_mark`]):
+//! - settled: the fixed payoff recorded by `settle_expired`;
+//! - expired, not yet settled: intrinsic value at the current underlying price;
+//! - inside the Black–Scholes domain ([`crate::options`]): the Black–Scholes value at the
+//!   sampled implied vol, with its Greeks; no haircut (the implied-vol feed's confidence is
+//!   bounded by the slot's `max_conf_bps`);
+//! - outside it (less than an hour to expiry, spot/strike beyond 1/5..5, σ beyond 5 %..300 %):
+//!   two bounds instead of a value. The lower bound is the no-arbitrage floor
+//!   `max(S − K·e^{−rT}, 0)` (call) / `max(K·e^{−rT} − S, 0)` (put); the upper bound adds
+//!   `S·σ·√T/√(2π)`, which bounds Black–Scholes time value for every spot (it is the time value
+//!   at the forward, where it is largest, to first order — and above it beyond). NAV rounded up
+//!   (deposits) takes the upper bound and NAV rounded down (withdrawals, snapshots) the lower:
+//!   doubt about a mark always goes against the party acting. Such a series has no Greeks and
+//!   is left out of the risk model (weight 0) until it is back inside the domain.
+//!
+//! ## Greeks and limits
+//! Per underlying `u`, in base units: net dollar delta `Σ Δ·S·q` (a spot holding contributes
+//! its value), dollar gamma `Σ Γ·S²·q` and vega `Σ vega·q` (per 1.00 of vol), over the positions
+//! in the model. Limits are multiples of NAV (0 = none). An action that would leave a Greek
+//! beyond its limit **and** further from zero than before is refused (`GreekLimitExceeded`):
+//! a breached limit can only be brought back, never pushed further.
+
+use crate::{
+    error::CoreResult,
+    fmath::{exp, sqrt},
+    fx::{Fx, FxBits, MAX_N, SECONDS_PER_YEAR},
+    math::{pow10, value_in_base, Rounding},
+    model,
+    options::{black_scholes, intrinsic, BsInput, Greeks, OptionKind},
+    pyth::OraclePrice,
+    risk::{add, div, mul, sub},
+    state::{OptionTerms, RiskState, VaultState, MAX_ASSETS},
+    CoreError,
+};
+
+/// Options whose elasticity `ΔS/V` exceeds this are left out of the risk model (a nearly
+/// worthless series: its risk per unit of capital is not meaningfully estimated).
+pub const MAX_ELASTICITY: i32 = 1_000;
+const MAX_ELASTICITY_FX: Fx = Fx::from_bits((MAX_ELASTICITY as i128) << 48);
+/// `1/√(2π)`.
+const INV_SQRT_2PI: Fx = Fx::from_bits(112_292_269_084_889); // 0.398942280401432…
+
+/// An oracle value as I80F48, `price · 10^expo`, rounded to nearest.
+pub fn price_to_fx(p: &OraclePrice) -> CoreResult<Fx> {
+    let m = u128::from(p.price);
+    let bits = if p.expo >= 0 {
+        let f = pow10(p.expo as u32).ok_or(CoreError::MathOverflow)?;
+        m.checked_mul(f).and_then(|x| x.checked_mul(1 << 48)).ok_or(CoreError::MathOverflow)?
+    } else {
+        match pow10(p.expo.unsigned_abs()) {
+            // m < 2^64: m·2^48 < 2^112
+            Some(f) => ((m << 48) + f / 2) / f,
+            None => 0,
+        }
+    };
+    i128::try_from(bits).map(Fx::from_bits).map_err(|_| CoreError::MathOverflow)
+}
+
+/// The mark of one option series per whole option token (module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionMark {
+    pub low: Fx,
+    pub high: Fx,
+    /// Black–Scholes price and Greeks per unit of the underlying, inside the domain.
+    pub greeks: Option<Greeks>,
+}
+
+/// Years from `now` to `expiry`, `(expiry − now) / 31 536 000` rounded down (an integer
+/// division: exact to one `I80F48` unit); `MathDomain` once expired.
+pub fn years_to(expiry: i64, now: i64) -> CoreResult<Fx> {
+    let secs = u128::try_from(expiry - now).map_err(|_| CoreError::MathDomain)?;
+    let bits = (secs << 48) / SECONDS_PER_YEAR as u128; // secs < 2^63: secs·2^48 < 2^111
+    i128::try_from(bits).map(Fx::from_bits).map_err(|_| CoreError::MathOverflow)
+}
+
+/// Marks a series at underlying price `spot` and implied vol `vol` with rate `rate` at `now`.
+pub fn option_mark(t: &OptionTerms, spot: Fx, vol: Fx, rate: Fx, now: i64) -> CoreResult<OptionMark> {
+    let kind = t.option_kind().ok_or(CoreError::MathDomain)?;
+    let size = t.contract_size.get();
+    let strike = t.strike.get();
+    if t.is_settled() {
+        let v = t.settlement_value.get();
+        return Ok(OptionMark { low: v, high: v, greeks: None });
+    }
+    if now >= t.expiry {
+        let v = mul(intrinsic(kind, spot, strike), size)?;
+        return Ok(OptionMark { low: v, high: v, greeks: None });
+    }
+    let years = years_to(t.expiry, now)?;
+    if let Ok(g) = black_scholes(&BsInput { kind, spot, strike, vol, rate, years }) {
+        let v = mul(g.price, size)?;
+        return Ok(OptionMark { low: v, high: v, greeks: Some(g) });
+    }
+    // outside the domain: no-arbitrage floor and floor + S·σ·√T/√(2π)
+    let kd = mul(strike, exp(-mul(rate, years)?)?)?;
+    let floor = match kind {
+        OptionKind::Call => sub(spot, kd)?.max(Fx::ZERO),
+        OptionKind::Put => sub(kd, spot)?.max(Fx::ZERO),
+    };
+    let cap = match kind {
+        OptionKind::Call => spot,
+        OptionKind::Put => kd,
+    };
+    let time_value = mul(mul(mul(spot, vol.max(Fx::ZERO))?, sqrt(years)?)?, INV_SQRT_2PI)?;
+    let high = add(floor, time_value)?.min(cap).max(floor);
+    Ok(OptionMark { low: mul(floor, size)?, high: mul(high, size)?, greeks: None })
+}
+
+/// Value in base units of `qty` smallest units of a token with `decimals` at `unit` (base
+/// currency per whole token): `qty · unit · 10^(base_decimals − decimals)`, rounded once.
+pub fn fx_value_in_base(qty: u64, unit: Fx, decimals: u8, base_decimals: u8, round: Rounding) -> CoreResult<u64> {
+    let uv = unit.to_bits().max(0) as u128;
+    let p = u128::from(qty).checked_mul(uv).ok_or(CoreError::MathOverflow)?;
+    let (num, den) = if base_decimals >= decimals {
+        let f = pow10(u32::from(base_decimals - decimals)).ok_or(CoreError::MathOverflow)?;
+        (p.checked_mul(f).ok_or(CoreError::MathOverflow)?, 1u128 << 48)
+    } else {
+        let f = pow10(u32::from(decimals - base_decimals)).ok_or(CoreError::MathOverflow)?;
+        (p, f.checked_mul(1 << 48).ok_or(CoreError::MathOverflow)?)
+    };
+    let q = num / den;
+    let q = if round == Rounding::Up && q * den != num { q + 1 } else { q };
+    u64::try_from(q).map_err(|_| CoreError::MathOverflow)
+}
+
+/// Whether slot `i`'s own oracle must be read to value it: always for spot, and for option
+/// series until they expire (after expiry only the underlying's price matters).
+pub fn needs_own_oracle(v: &VaultState, i: usize, now: i64) -> bool {
+    let t = &v.assets[i].option;
+    !t.is_option() || (!t.is_settled() && now < t.expiry)
+}
+
+/// Value of slot `i`'s accounted holding in base units, from `prices` (one per slot: a price,
+/// or the implied vol of an option series), rounded `round` (options: `Up` takes the upper
+/// bound of the mark, `Down` the lower).
+pub fn slot_value(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64, round: Rounding) -> CoreResult<u64> {
+    let a = &v.assets[i];
+    if !a.option.is_option() {
+        return value_in_base(a.quantity, &prices[i], a.decimals, v.base_decimals, round);
+    }
+    if a.quantity == 0 {
+        return Ok(0);
+    }
+    let m = mark_slot(v, i, prices, now)?;
+    let unit = if round == Rounding::Up { m.high } else { m.low };
+    fx_value_in_base(a.quantity, unit, a.decimals, v.base_decimals, round)
+}
+
+/// The mark of option slot `i` from the slot prices.
+pub fn mark_slot(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -> CoreResult<OptionMark> {
+    let (spot, vol) = mark_inputs(v, i, prices, now)?;
+    option_mark(&v.assets[i].option, spot, vol, v.option_rate.get(), now)
+}
+
+/// The underlying price and implied vol that mark option slot `i` (zero where not needed).
+fn mark_inputs(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -> CoreResult<(Fx, Fx)> {
+    let t = &v.assets[i].option;
+    let u = usize::from(t.underlying);
+    if u >= prices.len() {
+        return Err(CoreError::MathDomain);
+    }
+    let spot = if t.is_settled() { Fx::ZERO } else { price_to_fx(&prices[u])? };
+    let vol = if needs_own_oracle(v, i, now) { price_to_fx(&prices[i])? } else { Fx::ZERO };
+    Ok((spot, vol))
+}
+
+/// What the positions step found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PositionsOutcome {
+    /// NAV at the sampled prices, rounded down.
+    pub nav: u64,
+    /// Slots in the risk model.
+    pub included_mask: u32,
+    /// Underlyings beyond a Greek limit.
+    pub breach_mask: u16,
+}
+
+/// The marking half of the positions step, run by `refresh` with the prices it has just read
+/// (`prices[i]` for slot `i`, also stored in `r.sampled`): per slot, its factor, its mark (an
+/// option's lower bound per whole token; spot slots are valued from the sampled price), and
+/// for positions in the model their exposures per unit of value. Returns the mask of positions
+/// in the model.
+pub fn mark_positions(v: &VaultState, r: &mut RiskState, prices: &[OraclePrice], now: i64) -> CoreResult<u32> {
+    let n = v.active_assets().len();
+    if prices.len() < n {
+        return Err(CoreError::MathDomain);
+    }
+    let mut mask = 0u32;
+    for i in 0..MAX_ASSETS {
+        let (mut l, mut g, mut nu, mut vr, mut mark) = (Fx::ZERO, Fx::ZERO, Fx::ZERO, Fx::ZERO, Fx::ZERO);
+        let mut factor = i as u8;
+        if i < n {
+            let a = &v.assets[i];
+            if !a.option.is_option() {
+                l = Fx::ONE;
+                mask |= 1 << i;
+            } else {
+                factor = a.option.underlying;
+                let (spot, sigma) = mark_inputs(v, i, &prices[..n], now)?;
+                let m = option_mark(&a.option, spot, sigma, v.option_rate.get(), now)?;
+                mark = m.low;
+                if let Some(gr) = m.greeks.filter(|gr| gr.price > 0) {
+                    // exposures per unit of value (position module): one division, shared
+                    let inv_v = div(Fx::ONE, gr.price)?;
+                    let elasticity = mul(mul(gr.delta, spot)?, inv_v)?;
+                    if elasticity.abs() <= MAX_ELASTICITY_FX {
+                        vr = mul(gr.vega, inv_v)?;
+                        (l, g, nu) = (elasticity, mul(mul(mul(gr.gamma, spot)?, spot)?, inv_v)?, mul(vr, sigma)?);
+                        mask |= 1 << i;
+                    }
+                }
+            }
+        }
+        r.factor[i] = factor;
+        r.mark[i] = FxBits::from_fx(mark);
+        r.elasticity[i] = FxBits::from_fx(l);
+        r.convexity[i] = FxBits::from_fx(g);
+        r.vol_elasticity[i] = FxBits::from_fx(nu);
+        r.vega_ratio[i] = FxBits::from_fx(vr);
+    }
+    r.included_mask = mask;
+    r.marked_at = now;
+    Ok(mask)
+}
+
+/// The allocating half of the positions step (after [`mark_positions`] on the same sample):
+/// the NAV snapshot from the sampled prices and stored marks, the implied-vol blend, the
+/// weights, σ_p, L and the targets ([`model::update_targets`]), and the per-underlying Greeks
+/// against their limits. For a vault without option series this is exactly the spot model
+/// (weights on the factor covariance).
+pub fn update_positions(v: &VaultState, r: &mut RiskState, now: i64) -> CoreResult<PositionsOutcome> {
+    let n = v.active_assets().len();
+    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
+    for i in 0..n {
+        prices[i] = r.sampled[i].get();
+    }
+    let options = v.has_options();
+    let mask = r.included_mask;
+    let mut vals = [0u64; MAX_ASSETS];
+    let mut nav = v.base_quantity;
+    for i in 0..n {
+        let a = &v.assets[i];
+        vals[i] = if a.option.is_option() {
+            fx_value_in_base(a.quantity, r.mark[i].get(), a.decimals, v.base_decimals, Rounding::Down)?
+        } else {
+            value_in_base(a.quantity, &prices[i], a.decimals, v.base_decimals, Rounding::Down)?
+        };
+        nav = nav.checked_add(vals[i]).ok_or(CoreError::MathOverflow)?;
+    }
+    for i in 0..MAX_ASSETS {
+        r.vol_scale[i] = FxBits::from_fx(Fx::ONE);
+    }
+    // forward-looking vol: blend each underlying's realised vol with the implied vol of its
+    // first option series in the model
+    let beta = r.iv_blend.get();
+    if options && beta > 0 {
+        for u in 0..n {
+            if v.assets[u].option.is_option() {
+                continue;
+            }
+            let reference = (0..n)
+                .find(|&j| mask & (1 << j) != 0 && v.assets[j].option.is_option() && usize::from(r.factor[j]) == u);
+            if let Some(j) = reference {
+                let realised = sqrt(r.cov[crate::fx::packed_index(u, u)].get())?;
+                if realised > 0 {
+                    let implied = price_to_fx(&prices[j])?;
+                    let s = add(sub(Fx::ONE, beta)?, mul(beta, div(implied, realised)?)?)?;
+                    r.vol_scale[u] = FxBits::from_fx(s);
+                }
+            }
+        }
+    }
+    r.positions_model = u8::from(options);
+    let mut budgets = [0u64; MAX_N];
+    let nb = v.budgets_ppb(&mut budgets);
+    model::update_targets(r, &budgets[..nb], nav, now)?;
+
+    // Greeks per underlying, and the limits
+    let mut delta = [Fx::ZERO; MAX_ASSETS];
+    let mut gamma = [Fx::ZERO; MAX_ASSETS];
+    let mut vega = [Fx::ZERO; MAX_ASSETS];
+    for i in 0..n {
+        if mask & (1 << i) == 0 || vals[i] == 0 {
+            continue;
+        }
+        let p = Fx::from_num(vals[i]);
+        let u = usize::from(r.factor[i]);
+        if u == i {
+            // spot: dollar delta is the value
+            delta[u] = add(delta[u], p)?;
+            continue;
+        }
+        delta[u] = add(delta[u], mul(r.elasticity[i].get(), p)?)?;
+        gamma[u] = add(gamma[u], mul(r.convexity[i].get(), p)?)?;
+        vega[u] = add(vega[u], mul(r.vega_ratio[i].get(), p)?)?;
+    }
+    let mut breach = 0u16;
+    let bounds = greek_bounds(r, nav)?;
+    for u in 0..MAX_ASSETS {
+        r.net_delta[u] = FxBits::from_fx(delta[u]);
+        r.net_gamma[u] = FxBits::from_fx(gamma[u]);
+        r.net_vega[u] = FxBits::from_fx(vega[u]);
+        let g = [delta[u], gamma[u], vega[u]];
+        if (0..3).any(|k| bounds[k].is_some_and(|b| g[k].abs() > b)) {
+            breach |= 1 << u;
+        }
+    }
+    r.greek_breach_mask = breach;
+    r.positions_at = now;
+    Ok(PositionsOutcome { nav, included_mask: mask, breach_mask: breach })
+}
+
+/// The Greek limits at `nav` in base units (`None` = no limit): net delta, gamma, vega.
+pub fn greek_bounds(r: &RiskState, nav: u64) -> CoreResult<[Option<Fx>; 3]> {
+    let nav = Fx::from_num(nav);
+    let mut out = [None; 3];
+    for (o, lim) in out.iter_mut().zip([r.max_delta.get(), r.max_gamma.get(), r.max_vega.get()]) {
+        if lim > 0 {
+            *o = Some(mul(lim, nav)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The Greek-limit rule for an action that changes the Greeks of one underlying from `before`
+/// to `after` and leaves NAV at `nav_after`: refused (`GreekLimitExceeded`) when a Greek ends
+/// beyond its limit and further from zero than it was.
+pub fn check_greek_move(r: &RiskState, before: [Fx; 3], after: [Fx; 3], nav_after: u64) -> CoreResult<()> {
+    let bounds = greek_bounds(r, nav_after)?;
+    for k in 0..3 {
+        if bounds[k].is_some_and(|b| after[k].abs() > b) && after[k].abs() > before[k].abs() {
+            return Err(CoreError::GreekLimitExceeded);
+        }
+    }
+    Ok(())
+}
+
+/// Adding `value` base units of slot `i` (at its exposures from the last positions step):
+/// checks the Greek-limit rule for its underlying at `nav_after` and records the new Greeks.
+/// A slot outside the model (or before any positions step) carries no Greeks.
+pub fn apply_greek_change(r: &mut RiskState, i: usize, value: u64, nav_after: u64) -> CoreResult<()> {
+    if i >= MAX_N || r.included_mask & (1 << i) == 0 || r.positions_at == 0 {
+        return Ok(());
+    }
+    let u = usize::from(r.factor[i]);
+    let p = Fx::from_num(value);
+    let before = [r.net_delta[u].get(), r.net_gamma[u].get(), r.net_vega[u].get()];
+    let after = [
+        add(before[0], mul(r.elasticity[i].get(), p)?)?,
+        add(before[1], mul(r.convexity[i].get(), p)?)?,
+        add(before[2], mul(r.vega_ratio[i].get(), p)?)?,
+    ];
+    check_greek_move(r, before, after, nav_after)?;
+    r.net_delta[u] = FxBits::from_fx(after[0]);
+    r.net_gamma[u] = FxBits::from_fx(after[1]);
+    r.net_vega[u] = FxBits::from_fx(after[2]);
+    Ok(())
+}
+
+/// Settlement payoff per whole option token at underlying price `spot`.
+pub fn settlement_value(t: &OptionTerms, spot: Fx) -> CoreResult<Fx> {
+    let kind = t.option_kind().ok_or(CoreError::MathDomain)?;
+    mul(intrinsic(kind, spot, t.strike.get()), t.contract_size.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{OptionTerms, KIND_CALL, KIND_PUT};
+    use bytemuck::Zeroable;
+    use proptest::prelude::*;
+
+    fn fx(x: f64) -> Fx {
+        Fx::from_num(x)
+    }
+
+    fn terms(kind: u8, strike: f64, size: f64, expiry: i64) -> OptionTerms {
+        OptionTerms {
+            kind,
+            strike: FxBits::from_fx(fx(strike)),
+            contract_size: FxBits::from_fx(fx(size)),
+            expiry,
+            ..OptionTerms::zeroed()
+        }
+    }
+
+    /// Black–Scholes in f64 (reference for the bounds).
+    fn bs_f64(call: bool, s: f64, k: f64, v: f64, r: f64, t: f64) -> f64 {
+        let n = |x: f64| 0.5 * libm_erfc(-x / std::f64::consts::SQRT_2);
+        let d1 = ((s / k).ln() + (r + 0.5 * v * v) * t) / (v * t.sqrt());
+        let d2 = d1 - v * t.sqrt();
+        let c = s * n(d1) - k * (-r * t).exp() * n(d2);
+        if call {
+            c
+        } else {
+            c - s + k * (-r * t).exp()
+        }
+    }
+
+    /// erfc by its continued-fraction-free rational approximation (W. J. Cody's bounds are not
+    /// needed here: 1e-12 relative is plenty for bracketing tests).
+    fn libm_erfc(x: f64) -> f64 {
+        // erfc(x) = 1 − erf(x); erf by its Taylor series for |x| < 3, asymptotic beyond
+        if x.abs() < 3.0 {
+            let mut sum = x;
+            let mut term = x;
+            for k in 1..200 {
+                term *= -x * x / k as f64;
+                sum += term / (2 * k + 1) as f64;
+            }
+            1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
+        } else if x > 0.0 {
+            0.0
+        } else {
+            2.0
+        }
+    }
+
+    #[test]
+    fn years_to_is_exact_integer_division() {
+        assert_eq!(years_to(SECONDS_PER_YEAR, 0).unwrap(), Fx::ONE);
+        assert_eq!(years_to(10, 10).unwrap(), Fx::ZERO);
+        assert_eq!(years_to(0, 1), Err(CoreError::MathDomain));
+        let t = years_to(86_400, 0).unwrap().to_num::<f64>();
+        assert!((t - 1.0 / 365.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn price_to_fx_and_value_in_base_known_answers() {
+        let p = OraclePrice { price: 15_000_000_000, conf: 0, expo: -8, publish_time: 0 };
+        assert_eq!(price_to_fx(&p).unwrap(), fx(150.0));
+        let p = OraclePrice { price: 65, conf: 0, expo: -2, publish_time: 0 };
+        assert!((price_to_fx(&p).unwrap().to_num::<f64>() - 0.65).abs() < 1e-14);
+        // 2.5 tokens (6 decimals) at 1.5 base currency each, base 6 decimals: 3.75 = 3_750_000
+        assert_eq!(fx_value_in_base(2_500_000, fx(1.5), 6, 6, Rounding::Down).unwrap(), 3_750_000);
+        // 1 smallest unit of a 9-decimal token at 1/3: a fraction of a base unit
+        let third = Fx::ONE / 3;
+        assert_eq!(fx_value_in_base(1, third, 9, 6, Rounding::Down).unwrap(), 0);
+        assert_eq!(fx_value_in_base(1, third, 9, 6, Rounding::Up).unwrap(), 1);
+        assert_eq!(fx_value_in_base(0, third, 9, 6, Rounding::Up).unwrap(), 0);
+        assert_eq!(fx_value_in_base(u64::MAX, fx(1e9), 0, 6, Rounding::Down), Err(CoreError::MathOverflow));
+    }
+
+    #[test]
+    fn marks_inside_the_domain_are_black_scholes_times_the_contract_size() {
+        let t = terms(KIND_CALL, 100.0, 0.5, 30 * 86_400);
+        let m = option_mark(&t, fx(105.0), fx(0.6), fx(0.03), 0).unwrap();
+        let g = m.greeks.unwrap();
+        assert_eq!(m.low, m.high);
+        assert_eq!(m.low, mul(g.price, fx(0.5)).unwrap());
+        let want = bs_f64(true, 105.0, 100.0, 0.6, 0.03, 30.0 / 365.0) * 0.5;
+        assert!((m.low.to_num::<f64>() - want).abs() < 1e-9, "{} vs {want}", m.low);
+    }
+
+    #[test]
+    fn expired_and_settled_marks() {
+        let mut t = terms(KIND_PUT, 100.0, 2.0, 1_000);
+        let m = option_mark(&t, fx(90.0), Fx::ZERO, Fx::ZERO, 1_000).unwrap();
+        assert_eq!((m.low, m.high, m.greeks), (fx(20.0), fx(20.0), None));
+        t.settled = 1;
+        t.settlement_value = FxBits::from_fx(fx(7.0));
+        let m = option_mark(&t, fx(1.0), Fx::ZERO, Fx::ZERO, 5_000).unwrap();
+        assert_eq!((m.low, m.high), (fx(7.0), fx(7.0)));
+        assert_eq!(settlement_value(&terms(KIND_CALL, 100.0, 3.0, 0), fx(112.5)).unwrap(), fx(37.5));
+        assert_eq!(settlement_value(&terms(KIND_CALL, 100.0, 3.0, 0), fx(90.0)).unwrap(), Fx::ZERO);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        /// Outside the domain the two bounds bracket the true (f64) Black–Scholes value.
+        #[test]
+        fn bounds_outside_the_domain_bracket_black_scholes(
+            call in any::<bool>(),
+            secs in 60i64..3_600,
+            moneyness in prop_oneof![0.05f64..0.2, 5.0f64..20.0, 0.8f64..1.25],
+            vol in 0.05f64..3.0,
+            rate in -0.1f64..0.5,
+        ) {
+            let k = 100.0;
+            let s = k * moneyness;
+            let t = terms(if call { KIND_CALL } else { KIND_PUT }, k, 1.0, secs);
+            let m = option_mark(&t, fx(s), fx(vol), fx(rate), 0).unwrap();
+            prop_assert!(m.greeks.is_none());
+            let years = secs as f64 / SECONDS_PER_YEAR as f64;
+            let v = bs_f64(call, s, k, vol, rate, years);
+            let tol = 1e-9 * s.max(k);
+            prop_assert!(m.low.to_num::<f64>() <= v + tol, "low {} > {v}", m.low);
+            prop_assert!(m.high.to_num::<f64>() >= v - tol, "high {} < {v}", m.high);
+        }
+    }
+
+    #[test]
+    fn the_greek_limit_rule_refuses_only_pushing_a_breach_further() {
+        let mut r = RiskState::zeroed();
+        r.max_delta = FxBits::from_fx(fx(1.0));
+        let nav = 1_000u64;
+        let ok = |r: &RiskState, b: f64, a: f64| {
+            check_greek_move(r, [fx(b), Fx::ZERO, Fx::ZERO], [fx(a), Fx::ZERO, Fx::ZERO], nav)
+        };
+        assert_eq!(ok(&r, 0.0, 900.0), Ok(()));
+        assert_eq!(ok(&r, 0.0, 1_001.0), Err(CoreError::GreekLimitExceeded));
+        assert_eq!(ok(&r, 2_000.0, 1_500.0), Ok(()), "back towards the limit");
+        assert_eq!(ok(&r, 2_000.0, 2_001.0), Err(CoreError::GreekLimitExceeded));
+        assert_eq!(ok(&r, -2_000.0, -2_500.0), Err(CoreError::GreekLimitExceeded));
+        r.max_delta = FxBits::default();
+        assert_eq!(ok(&r, 0.0, 1e9), Ok(()), "0 = no limit");
+    }
+
+    /// For a spot-only vault the positions step is exactly the spot model: the same state as
+    /// `model::update_targets` on the NAV of `VaultState::nav`.
+    #[test]
+    fn spot_vaults_reduce_to_the_spot_model_bit_for_bit() {
+        let mut v = VaultState::zeroed();
+        v.version = crate::state::STATE_VERSION;
+        v.base_decimals = 6;
+        v.base_quantity = 5_000_000;
+        v.dead_shares = 1;
+        v.num_assets = 2;
+        for (i, (q, d)) in [(2_000_000_000u64, 9u8), (30_000_000, 8)].iter().enumerate() {
+            v.assets[i].quantity = *q;
+            v.assets[i].decimals = *d;
+            v.assets[i].risk_budget = 500_000_000;
+        }
+        let prices = [
+            OraclePrice { price: 15_000_000_000, conf: 0, expo: -8, publish_time: 1 },
+            OraclePrice { price: 6_000_000_000_000, conf: 0, expo: -8, publish_time: 1 },
+        ];
+        let mut r = RiskState::zeroed();
+        model::init_defaults(&mut r);
+        let lp = [model::log_price(&prices[0]).unwrap(), model::log_price(&prices[1]).unwrap()];
+        model::record_sample(&mut r, 2, 100, &lp).unwrap();
+        let mut reference = r;
+        for i in 0..2 {
+            r.sampled[i] = crate::state::SampledPrice::of(&prices[i]);
+        }
+        mark_positions(&v, &mut r, &prices, 100).unwrap();
+        let out = update_positions(&v, &mut r, 100).unwrap();
+        let nav = v.nav(|i, _| Ok(prices[i]), 100, Rounding::Down).unwrap();
+        model::update_targets(&mut reference, &[500_000_000, 500_000_000], nav, 100).unwrap();
+        assert_eq!(out.nav, nav);
+        assert_eq!(
+            (r.weights, r.targets, r.leverage, r.portfolio_vol),
+            (reference.weights, reference.targets, reference.leverage, reference.portfolio_vol)
+        );
+        assert_eq!(r.net_delta[0].get(), Fx::from_num(300_000_000u64));
+    }
+}

@@ -1,0 +1,84 @@
+/// Specification:
+/// - Everything `add_asset` enforces (admin only, mint and token program, not the base mint,
+///   not registered twice, at most 16 slots, oracle settings and budget ranges, the oracle
+///   passing every check now), with the series' **implied-volatility feed** as the slot's
+///   oracle (Pyth or Switchboard, any feed whose value is σ, e.g. 0.65).
+/// - Series terms (`InvalidOptionTerms`): kind 1 (call) or 2 (put); strike and contract size
+///   (whole underlying units per whole option token) positive I80F48 values.
+/// - The underlying must be a spot slot already registered (`InvalidUnderlying`).
+/// - Expiry more than one hour and at most two years after now (`InvalidExpiry`) — the
+///   Black–Scholes domain.
+/// - The implied vol read now must be within 5 %..300 % (`ImpliedVolOutOfRange`).
+/// - Creates the vault's token account for the option mint like `add_asset`; the risk state is
+///   stale until the next refresh; emits `AssetAdded` and `OptionAdded`.
+use anchor_lang::prelude::*;
+use bytemuck::Zeroable;
+use rpv_core::{
+    fx::{Fx, FxBits, SECONDS_PER_YEAR},
+    options::{VOL_MAX, VOL_MIN},
+    portfolio::price_to_fx,
+    state::{OptionTerms, KIND_CALL, KIND_PUT},
+};
+
+use super::add_asset::{register, AddAsset, AddAssetArgs};
+use crate::{error::VaultError, events::OptionAdded, oracle::Now};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct OptionSeriesArgs {
+    /// 1 = call, 2 = put.
+    pub kind: u8,
+    /// Slot index of the underlying spot asset.
+    pub underlying: u8,
+    /// Strike in the base currency per whole underlying unit, I80F48 bits.
+    pub strike_bits: i128,
+    /// Whole underlying units per whole option token, I80F48 bits.
+    pub contract_size_bits: i128,
+    /// Unix seconds.
+    pub expiry: i64,
+}
+
+pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs, series: OptionSeriesArgs) -> Result<()> {
+    let now = Now::get()?;
+    require!(
+        (series.kind == KIND_CALL || series.kind == KIND_PUT)
+            && series.strike_bits > 0
+            && series.contract_size_bits > 0,
+        VaultError::InvalidOptionTerms
+    );
+    {
+        let v = ctx.accounts.vault.load()?;
+        let u = usize::from(series.underlying);
+        require!(u < usize::from(v.num_assets) && !v.assets[u].option.is_option(), VaultError::InvalidUnderlying);
+    }
+    require!(
+        series.expiry > now.time + 3_600 && series.expiry <= now.time + 2 * SECONDS_PER_YEAR,
+        VaultError::InvalidExpiry
+    );
+    let terms = OptionTerms {
+        kind: series.kind,
+        underlying: series.underlying,
+        expiry: series.expiry,
+        strike: FxBits::from_fx(Fx::from_bits(series.strike_bits)),
+        contract_size: FxBits::from_fx(Fx::from_bits(series.contract_size_bits)),
+        ..OptionTerms::zeroed()
+    };
+    let vault_key = ctx.accounts.vault.key();
+    let mint = ctx.accounts.mint.key();
+    let oracle = ctx.accounts.oracle.key();
+    let (index, iv) = register(ctx, &args, terms)?;
+    let sigma = price_to_fx(&iv).map_err(VaultError::from)?;
+    require!((VOL_MIN..=VOL_MAX).contains(&sigma), VaultError::ImpliedVolOutOfRange);
+    emit!(OptionAdded {
+        vault: vault_key,
+        index,
+        mint,
+        oracle,
+        kind: series.kind,
+        underlying: series.underlying,
+        strike_bits: series.strike_bits,
+        contract_size_bits: series.contract_size_bits,
+        expiry: series.expiry,
+        risk_budget: args.risk_budget,
+    });
+    Ok(())
+}
