@@ -175,9 +175,9 @@ pub fn record_sample(r: &mut RiskState, n: usize, now: i64, lp: &[Fx]) -> CoreRe
     Ok(())
 }
 
-/// σ_p, gross exposure and targets for compact weights `w[..m]` of book `bk` (`variance`:
-/// `wᵀΣw` when the caller already has it), written into `r` with the weights expanded to slots.
-fn apply(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], vol: Fx, nav: u64) -> CoreResult<()> {
+/// Gross exposure and targets for compact weights `w` (positions `idx`) at portfolio vol `vol`,
+/// written into `r` with the targets expanded to slots.
+fn apply(r: &mut RiskState, idx: &[usize], w: &[Fx], vol: Fx, nav: u64) -> CoreResult<()> {
     let lev = leverage(r.vol_target.get(), vol, r.max_leverage.get())?;
     let m = w.len();
     let mut t = [0u64; MAX_N];
@@ -186,7 +186,6 @@ fn apply(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], vol: Fx, nav: u64
     for k in 0..m {
         r.targets[idx[k]] = t[k];
     }
-    let _ = n;
     r.portfolio_vol = FxBits::from_fx(vol);
     r.leverage = FxBits::from_fx(lev);
     r.nav_snapshot = nav;
@@ -238,7 +237,7 @@ pub fn update_targets(r: &mut RiskState, budgets_ppb: &[u64], nav: u64, now: i64
     if !keep_submitted {
         store_weights(r, n, &idx[..m], &w[..m], now);
     }
-    apply(r, n, &idx[..m], &w[..m], vol, nav)
+    apply(r, &idx[..m], &w[..m], vol, nav)
 }
 
 /// Accepts submitted weights (one per slot; zero for slots outside the model) if their risk
@@ -268,7 +267,7 @@ pub fn accept_weights(r: &mut RiskState, budgets_ppb: &[u64], w: &[Fx], now: i64
     };
     store_weights(r, n, &idx[..m], &wc[..m], now);
     let nav = r.nav_snapshot;
-    apply(r, n, &idx[..m], &wc[..m], vol, nav)
+    apply(r, &idx[..m], &wc[..m], vol, nav)
 }
 
 /// Solves the risk-budgeting weights in place (coordinate descent to relative tolerance
@@ -304,7 +303,7 @@ pub fn solve_weights(
     };
     store_weights(r, n, &idx[..m], &w[..m], now);
     let nav = r.nav_snapshot;
-    apply(r, n, &idx[..m], &w[..m], vol, nav)?;
+    apply(r, &idx[..m], &w[..m], vol, nav)?;
     Ok(stats)
 }
 

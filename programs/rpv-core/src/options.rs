@@ -538,7 +538,7 @@ pub fn black_scholes(i: &BsInput) -> CoreResult<Greeks> {
 
 #[cfg(test)]
 #[allow(clippy::excessive_precision)] // reference values keep mpmath's 20 digits
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -599,7 +599,7 @@ mod tests {
     /// FMA), so `d1`'s absolute error is about `1e-16·|d1| + ulp(ln(S/K) + rT)/(σ√T)`: in the
     /// corner `σ√T = 5.3e-4` that is below 1e-15 where φ(d1) matters, and the reference gamma is
     /// good to ~1e-12 relative there (see [`known_answers_at_the_corners`], against 50-digit values).
-    fn reference(kind: OptionKind, s: f64, k: f64, sigma: f64, r: f64, t: f64) -> [f64; 5] {
+    pub(crate) fn reference(kind: OptionKind, s: f64, k: f64, sigma: f64, r: f64, t: f64) -> [f64; 5] {
         let (d1, d2) = ref_d(s, k, sigma, r, t);
         let v = sigma * t.sqrt();
         let disc = (-r * t).exp();

@@ -33,6 +33,7 @@ use crate::{
     math::{pow10, value_in_base, Rounding},
     model,
     options::{black_scholes, intrinsic, BsInput, Greeks, OptionKind},
+    position::OptionLoads,
     pyth::OraclePrice,
     risk::{add, div, mul, sub},
     state::{OptionTerms, RiskState, VaultState, MAX_ASSETS},
@@ -206,12 +207,9 @@ pub fn mark_positions(v: &VaultState, r: &mut RiskState, prices: &[OraclePrice],
                 let m = option_mark(&a.option, spot, sigma, v.option_rate.get(), now)?;
                 mark = m.low;
                 if let Some(gr) = m.greeks.filter(|gr| gr.price > 0) {
-                    // exposures per unit of value (position module): one division, shared
-                    let inv_v = div(Fx::ONE, gr.price)?;
-                    let elasticity = mul(mul(gr.delta, spot)?, inv_v)?;
-                    if elasticity.abs() <= MAX_ELASTICITY_FX {
-                        vr = mul(gr.vega, inv_v)?;
-                        (l, g, nu) = (elasticity, mul(mul(mul(gr.gamma, spot)?, spot)?, inv_v)?, mul(vr, sigma)?);
+                    let x = OptionLoads::of(&gr, spot, sigma)?;
+                    if x.elasticity.abs() <= MAX_ELASTICITY_FX {
+                        (l, g, nu, vr) = (x.elasticity, x.convexity, x.vol_elasticity, x.vega_ratio);
                         mask |= 1 << i;
                     }
                 }
@@ -390,36 +388,10 @@ mod tests {
         }
     }
 
-    /// Black–Scholes in f64 (reference for the bounds).
+    /// Black–Scholes price in f64 (the options module's reference).
     fn bs_f64(call: bool, s: f64, k: f64, v: f64, r: f64, t: f64) -> f64 {
-        let n = |x: f64| 0.5 * libm_erfc(-x / std::f64::consts::SQRT_2);
-        let d1 = ((s / k).ln() + (r + 0.5 * v * v) * t) / (v * t.sqrt());
-        let d2 = d1 - v * t.sqrt();
-        let c = s * n(d1) - k * (-r * t).exp() * n(d2);
-        if call {
-            c
-        } else {
-            c - s + k * (-r * t).exp()
-        }
-    }
-
-    /// erfc by its continued-fraction-free rational approximation (W. J. Cody's bounds are not
-    /// needed here: 1e-12 relative is plenty for bracketing tests).
-    fn libm_erfc(x: f64) -> f64 {
-        // erfc(x) = 1 − erf(x); erf by its Taylor series for |x| < 3, asymptotic beyond
-        if x.abs() < 3.0 {
-            let mut sum = x;
-            let mut term = x;
-            for k in 1..200 {
-                term *= -x * x / k as f64;
-                sum += term / (2 * k + 1) as f64;
-            }
-            1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
-        } else if x > 0.0 {
-            0.0
-        } else {
-            2.0
-        }
+        let kind = if call { crate::options::OptionKind::Call } else { crate::options::OptionKind::Put };
+        crate::options::tests::reference(kind, s, k, v, r, t)[0]
     }
 
     #[test]

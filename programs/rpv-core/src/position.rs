@@ -51,17 +51,39 @@ impl Exposure {
     /// `sigma`; `vol_factor` is the index of its IV factor, if sampled. `ZeroVariance` for an
     /// option without value (nothing to allocate against).
     pub fn option(g: &Greeks, spot: Fx, sigma: Fx, factor: usize, vol_factor: Option<usize>) -> CoreResult<Self> {
+        let l = OptionLoads::of(g, spot, sigma)?;
+        Ok(Self {
+            factor,
+            elasticity: l.elasticity,
+            convexity: l.convexity,
+            vol: vol_factor.map(|k| (k, l.vol_elasticity)),
+        })
+    }
+}
+
+/// An option's loads per unit of its value `V` (one division, shared): elasticity `Δ·S/V`,
+/// convexity `Γ·S²/V`, vol elasticity `vega·σ/V` and `vega/V` (per 1.00 of vol).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionLoads {
+    pub elasticity: Fx,
+    pub convexity: Fx,
+    pub vol_elasticity: Fx,
+    pub vega_ratio: Fx,
+}
+
+impl OptionLoads {
+    /// `ZeroVariance` for an option without value.
+    pub fn of(g: &Greeks, spot: Fx, sigma: Fx) -> CoreResult<Self> {
         if g.price <= 0 {
             return Err(CoreError::ZeroVariance);
         }
         let inv_v = div(Fx::ONE, g.price)?;
-        let elasticity = mul(mul(g.delta, spot)?, inv_v)?;
-        let convexity = mul(mul(mul(g.gamma, spot)?, spot)?, inv_v)?;
-        let vol = match vol_factor {
-            Some(k) => Some((k, mul(mul(g.vega, sigma)?, inv_v)?)),
-            None => None,
-        };
-        Ok(Self { factor, elasticity, convexity, vol })
+        Ok(Self {
+            elasticity: mul(mul(g.delta, spot)?, inv_v)?,
+            convexity: mul(mul(mul(g.gamma, spot)?, spot)?, inv_v)?,
+            vol_elasticity: mul(mul(g.vega, sigma)?, inv_v)?,
+            vega_ratio: mul(g.vega, inv_v)?,
+        })
     }
 }
 
