@@ -12,6 +12,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::{
     error::CoreResult,
+    fees::FeeState,
     math::{value_in_base, Rounding},
     pyth::{OraclePrice, BPS},
     Address, CoreError,
@@ -113,7 +114,13 @@ pub struct VaultState {
     pub guardian: Address,
     /// Proposed new admin, until it accepts (zero = none).
     pub pending_admin: Address,
-    pub reserved: [u8; 176],
+    /// Management and performance fees ([`crate::fees`]).
+    pub fees: FeeState,
+    /// Seconds a change that raises risk or fees waits between `propose_change` and
+    /// `apply_change` (fixed at initialisation; 0 = every change applies at once).
+    pub timelock_secs: u32,
+    pub _pad_gov: [u8; 4],
+    pub reserved: [u8; 56],
     pub assets: [AssetSlot; MAX_ASSETS],
 }
 
@@ -132,9 +139,13 @@ impl VaultState {
         self.active_assets().iter().position(|a| a.mint == *mint)
     }
 
-    /// Total outstanding shares: the share mint's supply plus the dead shares.
+    /// Total outstanding shares: the share mint's supply plus the dead shares plus the fee
+    /// shares accrued but not minted yet.
     pub fn total_shares(&self, share_mint_supply: u64) -> CoreResult<u64> {
-        share_mint_supply.checked_add(self.dead_shares).ok_or(CoreError::MathOverflow)
+        share_mint_supply
+            .checked_add(self.dead_shares)
+            .and_then(|s| s.checked_add(self.fees.pending_shares))
+            .ok_or(CoreError::MathOverflow)
     }
 
     /// NAV in base units: accounted base balance plus every asset's accounted quantity at its
@@ -159,7 +170,8 @@ impl VaultState {
             && usize::from(self.num_assets) <= MAX_ASSETS
             && self.dead_shares > 0
             && self.base_decimals <= MAX_DECIMALS
-            && self.min_deposit <= self.deposit_cap;
+            && self.min_deposit <= self.deposit_cap
+            && self.fees.rates_valid();
         if ok {
             Ok(())
         } else {
@@ -172,6 +184,13 @@ impl VaultState {
 
     pub fn is_paused(&self) -> bool {
         self.flags & Self::FLAG_PAUSED != 0
+    }
+
+    /// `flags` bit: only depositors with an allowlist entry may deposit.
+    pub const FLAG_ALLOWLIST: u8 = 2;
+
+    pub fn allowlist_enabled(&self) -> bool {
+        self.flags & Self::FLAG_ALLOWLIST != 0
     }
 
     /// Whether the risk state is recent enough to price deposits and withdrawals: always with
