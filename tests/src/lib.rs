@@ -352,12 +352,13 @@ impl Fixture {
         f
     }
 
+    /// The SDK's defaults (fee recipient = admin, maxima 5 %/yr and 30 %, no fee charged, no
+    /// allowlist) except the timelock: the general fixture applies every change at once, the
+    /// timelock tests set one.
     pub fn init_args(&self) -> ix::InitializeVaultArgs {
         ix::InitializeVaultArgs {
-            vault_id: self.vault_id,
-            deposit_cap: DEFAULT_CAP,
-            min_deposit: DEFAULT_MIN,
-            seed_deposit: SEED_DEPOSIT,
+            timelock_secs: 0,
+            ..ix::InitializeVaultArgs::new(self.vault_id, DEFAULT_CAP, DEFAULT_MIN, SEED_DEPOSIT, &self.admin.pubkey())
         }
     }
 
@@ -373,8 +374,15 @@ impl Fixture {
 
     /// Initialised vault with `n` spot assets (SPL Token mints, fresh Pyth prices).
     pub async fn with_assets(n: usize) -> Self {
+        Self::with_assets_and(n, |_| {}).await
+    }
+
+    /// As [`Fixture::with_assets`], with initialisation arguments edited by `edit`.
+    pub async fn with_assets_and(n: usize, edit: impl FnOnce(&mut ix::InitializeVaultArgs)) -> Self {
         let mut f = Self::empty().await;
-        f.initialize(f.init_args()).await.ok();
+        let mut args = f.init_args();
+        edit(&mut args);
+        f.initialize(args).await.ok();
         for i in 0..n {
             let (decimals, price) = asset_params(i);
             let a = f.new_asset(TOKEN_PROGRAM_ID, decimals, price).await;

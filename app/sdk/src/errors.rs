@@ -69,6 +69,18 @@ pub const NAMES: &[&str] = &[
     "NotGuardian",
     "NotPendingAdmin",
     "InvalidRole",
+    "FeeAboveMaximum",
+    "InvalidFeeConfig",
+    "WrongFeeRecipient",
+    "InvalidTimelock",
+    "TimelockRequired",
+    "ChangeAlreadyPending",
+    "TimelockNotExpired",
+    "ProposalExpired",
+    "WrongProposal",
+    "WrongRentReceiver",
+    "NotAdminOrGuardian",
+    "NotAllowlisted",
 ];
 
 /// Code of the error `name`.

@@ -1,6 +1,8 @@
 pub mod add_asset;
+pub mod allowlist;
 pub mod deposit;
 pub mod deposit_asset;
+pub mod fees;
 pub mod flow;
 pub mod governance;
 pub mod initialize_vault;
@@ -12,10 +14,13 @@ pub mod set_risk_budgets;
 pub mod set_risk_params;
 pub mod solve_weights;
 pub mod submit_weights;
+pub mod timelock;
 pub mod withdraw;
 
 pub use add_asset::*;
+pub use allowlist::*;
 pub use deposit_asset::*;
+pub use fees::*;
 pub use flow::*;
 pub use governance::*;
 pub use initialize_vault::*;
@@ -25,3 +30,4 @@ pub use refresh::*;
 pub use risk_accounts::*;
 pub use set_risk_params::*;
 pub use solve_weights::*;
+pub use timelock::*;
