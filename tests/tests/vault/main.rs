@@ -7,6 +7,7 @@ mod attacks;
 mod compute_units;
 mod deposit;
 mod deposit_asset;
+mod fees;
 mod governance;
 mod initialize_vault;
 mod price_option;
