@@ -3,6 +3,7 @@
 //! known answers and compute-unit budgets.
 
 mod add_asset;
+mod allowlist;
 mod attacks;
 mod compute_units;
 mod deposit;
@@ -13,6 +14,7 @@ mod initialize_vault;
 mod price_option;
 mod redeem_in_kind;
 mod risk_engine;
+mod timelock;
 mod withdraw;
 
 /// The harness runs mainnet-beta's feature set (see `Env::new`).
