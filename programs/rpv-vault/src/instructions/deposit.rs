@@ -23,7 +23,7 @@ use rpv_core::state::VaultState;
 
 use super::{
     allowlist::admit_depositor,
-    fees::{self, navs, read_prices, share_supply},
+    fees::{self, priced_navs, share_supply},
     flow::{issue_shares, quote_deposit, receive, BaseFlow},
 };
 use crate::{
@@ -44,7 +44,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
         let oracles = admit_depositor(&v, &vault_key, a.user.key, ctx.remaining_accounts)?;
-        let navs = navs(&v, &read_prices(&v, oracles, now)?)?;
+        let (navs, _) = priced_navs(&v, oracles, now, None)?;
         fees::accrue(&mut v, &vault_key, share_supply(&a.share_mint)?, Some(navs.down), now.time)?;
         let quote = quote_deposit(&v, &a.share_mint, navs.up, amount, min_shares_out)?;
         (navs.up, quote, v.base_decimals, v.authority_bump)

@@ -30,7 +30,7 @@ use rpv_core::{
 
 use super::{
     allowlist::admit_depositor,
-    fees::{self, navs, read_prices, share_supply},
+    fees::{self, priced_navs, share_supply},
     flow::{issue_shares, quote_deposit, receive, token_mint_is},
 };
 use crate::{
@@ -102,11 +102,10 @@ pub(crate) fn handler<'info>(
         require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
         let oracles = admit_depositor(&v, &vault_key, a.user.key, oracles)?;
-        let prices = read_prices(&v, oracles, now)?;
-        let navs = navs(&v, &prices)?;
+        let (navs, price) = priced_navs(&v, oracles, now, Some(index))?;
         fees::accrue(&mut v, &vault_key, share_supply(&a.share_mint)?, Some(navs.down), now.time)?;
         let nav = navs.up;
-        let p = prices[index]; // index < num_assets: checked by validate
+        let p = price.ok_or(VaultError::UnknownAsset)?; // index < num_assets: checked by validate
         let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
         let slot = &v.assets[index];
         let value =

@@ -24,9 +24,9 @@
 use anchor_lang::prelude::*;
 use rpv_core::{
     fees::Accrual,
-    math::Rounding,
+    math::{value_in_base_both, Rounding},
     pyth::OraclePrice,
-    state::{VaultState, MAX_ASSETS},
+    state::VaultState,
     token::{self, TOKEN_PROGRAM_ID},
 };
 
@@ -69,21 +69,27 @@ pub struct Navs {
     pub up: u64,
 }
 
-/// Validated prices of every asset, one oracle per asset in registry order.
-pub fn read_prices(v: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[OraclePrice; MAX_ASSETS]> {
+/// NAV in both rounding directions from one read of every oracle (one oracle per asset in
+/// registry order), and the price of asset `want` if asked for.
+pub fn priced_navs(
+    v: &VaultState,
+    oracles: &[AccountInfo],
+    now: Now,
+    want: Option<usize>,
+) -> Result<(Navs, Option<OraclePrice>)> {
     require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
-    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
-    for ((p, slot), account) in prices.iter_mut().zip(v.active_assets()).zip(oracles) {
-        *p = read_slot_price(slot, account, now).map_err(VaultError::from)?;
+    let (mut down, mut up) = (v.base_quantity, v.base_quantity);
+    let mut wanted = None;
+    for (i, (slot, account)) in v.active_assets().iter().zip(oracles).enumerate() {
+        let p = read_slot_price(slot, account, now).map_err(VaultError::from)?;
+        let (d, u) = value_in_base_both(slot.quantity, &p, slot.decimals, v.base_decimals).map_err(VaultError::from)?;
+        down = down.checked_add(d).ok_or(VaultError::MathOverflow)?;
+        up = up.checked_add(u).ok_or(VaultError::MathOverflow)?;
+        if want == Some(i) {
+            wanted = Some(p);
+        }
     }
-    Ok(prices)
-}
-
-/// NAV in both rounding directions from one set of prices.
-pub fn navs(v: &VaultState, prices: &[OraclePrice; MAX_ASSETS]) -> Result<Navs> {
-    let down = v.nav(|i, _| Ok(prices[i]), Rounding::Down).map_err(VaultError::from)?;
-    let up = v.nav(|i, _| Ok(prices[i]), Rounding::Up).map_err(VaultError::from)?;
-    Ok(Navs { down, up })
+    Ok((Navs { down, up }, wanted))
 }
 
 /// The share mint's supply.
