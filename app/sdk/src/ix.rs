@@ -490,8 +490,8 @@ pub fn propose_change(admin: &Pubkey, vault_key: &Pubkey, change: &ConfigChange)
 }
 
 /// `apply_change()` for the pending proposal of `kind` (permissionless after its eta); the
-/// rent goes back to `proposer`. Fee changes (kind 2) take one oracle per asset; the builder
-/// appends them for every kind only when `kind == 2`.
+/// rent goes back to `proposer`. For a fee change (kind 2) one oracle per asset follows: fees
+/// are accrued at the old rates before the new ones apply.
 pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: u8, proposer: &Pubkey) -> Instruction {
     let mut accounts = vec![
         AccountMeta::new(*vault_key, false),
