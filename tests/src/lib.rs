@@ -352,12 +352,13 @@ impl Fixture {
         f
     }
 
+    /// The SDK's defaults (fee recipient = admin, maxima 5 %/yr and 30 %, no fee charged, no
+    /// allowlist) except the timelock: the general fixture applies every change at once, the
+    /// timelock tests set one.
     pub fn init_args(&self) -> ix::InitializeVaultArgs {
         ix::InitializeVaultArgs {
-            vault_id: self.vault_id,
-            deposit_cap: DEFAULT_CAP,
-            min_deposit: DEFAULT_MIN,
-            seed_deposit: SEED_DEPOSIT,
+            timelock_secs: 0,
+            ..ix::InitializeVaultArgs::new(self.vault_id, DEFAULT_CAP, DEFAULT_MIN, SEED_DEPOSIT, &self.admin.pubkey())
         }
     }
 
@@ -373,8 +374,15 @@ impl Fixture {
 
     /// Initialised vault with `n` spot assets (SPL Token mints, fresh Pyth prices).
     pub async fn with_assets(n: usize) -> Self {
+        Self::with_assets_and(n, |_| {}).await
+    }
+
+    /// As [`Fixture::with_assets`], with initialisation arguments edited by `edit`.
+    pub async fn with_assets_and(n: usize, edit: impl FnOnce(&mut ix::InitializeVaultArgs)) -> Self {
         let mut f = Self::empty().await;
-        f.initialize(f.init_args()).await.ok();
+        let mut args = f.init_args();
+        edit(&mut args);
+        f.initialize(args).await.ok();
         for i in 0..n {
             let (decimals, price) = asset_params(i);
             let a = f.new_asset(TOKEN_PROGRAM_ID, decimals, price).await;
@@ -536,11 +544,11 @@ impl Fixture {
         pda::token_account(&self.vault, &self.base_mint).0
     }
 
-    /// Total shares (share mint supply + dead shares).
+    /// Total shares (share mint supply + dead shares + fee shares accrued but not minted).
     pub async fn total_shares(&mut self) -> u64 {
         let sm = self.share_mint();
         let supply = self.env.mint_supply(&sm).await;
-        supply + self.state().await.dead_shares
+        self.state().await.total_shares(supply).expect("total shares fit in u64")
     }
 }
 
@@ -737,5 +745,75 @@ impl Fixture {
     pub async fn redeem(&mut self, u: &User, accounts: &[Pubkey], shares: u64, min: Vec<u64>) -> Outcome {
         let ix = self.redeem_ix(u, accounts, shares, min).await;
         self.env.send(&[ix], &[&u.kp]).await
+    }
+}
+
+/// Fees, timelocked changes and the allowlist.
+impl Fixture {
+    /// A share token account of this vault for `owner` (e.g. the fee recipient).
+    pub async fn share_account(&mut self, owner: &Pubkey) -> Pubkey {
+        let sm = self.share_mint();
+        self.env.create_token_account(&TOKEN_PROGRAM_ID, &sm, owner).await
+    }
+
+    pub async fn accrue_fees_ix(&mut self, recipient_share_token: &Pubkey) -> Instruction {
+        let s = self.state().await;
+        ix::accrue_fees(&self.vault, &s, recipient_share_token)
+    }
+
+    /// Cranks `accrue_fees` (permissionless: only the test payer signs).
+    pub async fn accrue_fees(&mut self, recipient_share_token: &Pubkey) -> Outcome {
+        let ix = self.accrue_fees_ix(recipient_share_token).await;
+        self.env.send(&[ix], &[]).await
+    }
+
+    pub async fn set_fees(&mut self, management_bps: u16, performance_bps: u16) -> Outcome {
+        let s = self.state().await;
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_fees(&admin.pubkey(), &self.vault, &s, management_bps, performance_bps);
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    /// `propose_change` signed by the admin.
+    pub async fn propose(&mut self, change: &ix::ConfigChange) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::propose_change(&admin.pubkey(), &self.vault, change);
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    /// `apply_change` of the admin's pending proposal of `kind` (permissionless).
+    pub async fn apply_ix(&mut self, kind: u8) -> Instruction {
+        let s = self.state().await;
+        ix::apply_change(&self.vault, &s, kind, &self.admin.pubkey())
+    }
+
+    pub async fn apply(&mut self, kind: u8) -> Outcome {
+        let ix = self.apply_ix(kind).await;
+        self.env.send(&[ix], &[]).await
+    }
+
+    /// The pending proposal of `kind`, if any.
+    pub async fn proposal(&mut self, kind: u8) -> Option<ix::Proposal> {
+        let key = pda::proposal(&self.vault, kind).0;
+        self.env.data(&key).await.and_then(|d| ix::decode_proposal(&d))
+    }
+
+    /// `set_depositor(user, allowed)` signed by the admin.
+    pub async fn set_depositor(&mut self, user: &Pubkey, allowed: bool) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_depositor(&admin.pubkey(), &self.vault, user, allowed);
+        self.env.send(&[ix], &[&admin]).await
+    }
+}
+
+/// A compute-budget instruction that changes nothing but makes otherwise identical transactions
+/// distinct (so a test can send the same instruction many times in one slot).
+pub fn distinct(n: u32) -> Instruction {
+    let mut data = vec![2u8]; // SetComputeUnitLimit
+    data.extend_from_slice(&(200_000 + n).to_le_bytes());
+    Instruction {
+        program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data,
     }
 }

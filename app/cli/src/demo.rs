@@ -260,6 +260,7 @@ impl Demo {
                     format!("OptionSettled(#{}, payoff {:.4})", e.index, fx(e.settlement_value_bits))
                 }
                 Event::OptionParamsSet(e) => format!("OptionParamsSet(rate {:.4})", fx(e.rate_bits)),
+                other => format!("{other:?}"),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -342,12 +343,7 @@ pub fn run(program: &Path) -> Result<(), String> {
     d.svm.airdrop(&admin.pubkey(), 10_000_000_000).map_err(|e| format!("airdrop: {:?}", e.err))?;
     let bm = d.base_mint;
     let admin_usdc = d.token_account(&bm, &admin.pubkey(), 10_000_000)?;
-    let args = ix::InitializeVaultArgs {
-        vault_id: 1,
-        deposit_cap: 10_000_000 * 1_000_000,
-        min_deposit: 1_000_000,
-        seed_deposit: 10_000_000,
-    };
+    let args = ix::InitializeVaultArgs::new(1, 10_000_000 * 1_000_000, 1_000_000, 10_000_000, &admin.pubkey());
     d.vault = pda::vault(&admin.pubkey(), 1).0;
     let (cu, ev) = d.send(
         "initialize_vault",

@@ -81,6 +81,18 @@ pub const NAMES: &[&str] = &[
     "RefreshRequired",
     "InvalidOptionParams",
     "SeriesExpired",
+    "FeeAboveMaximum",
+    "InvalidFeeConfig",
+    "WrongFeeRecipient",
+    "InvalidTimelock",
+    "TimelockRequired",
+    "ChangeAlreadyPending",
+    "TimelockNotExpired",
+    "ProposalExpired",
+    "WrongProposal",
+    "WrongRentReceiver",
+    "NotAdminOrGuardian",
+    "NotAllowlisted",
 ];
 
 /// Code of the error `name`.

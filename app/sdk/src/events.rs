@@ -181,6 +181,61 @@ pub struct OptionParamsSet {
     pub max_vega_bits: i128,
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct FeesAccrued {
+    pub vault: [u8; 32],
+    pub time: i64,
+    pub management_shares: u64,
+    pub performance_shares: u64,
+    pub minted: u64,
+    pub pending_after: u64,
+    pub nav: u64,
+    pub total_shares_after: u64,
+    pub hwm_nav: u64,
+    pub hwm_shares: u64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct FeesSet {
+    pub vault: [u8; 32],
+    pub management_bps: u16,
+    pub performance_bps: u16,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ChangeProposed {
+    pub vault: [u8; 32],
+    pub kind: u8,
+    pub proposer: [u8; 32],
+    pub eta: i64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ChangeApplied {
+    pub vault: [u8; 32],
+    pub kind: u8,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ChangeCancelled {
+    pub vault: [u8; 32],
+    pub kind: u8,
+    pub by: [u8; 32],
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct AllowlistSet {
+    pub vault: [u8; 32],
+    pub enabled: bool,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct DepositorAllowed {
+    pub vault: [u8; 32],
+    pub user: [u8; 32],
+    pub allowed: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     OptionAdded(OptionAdded),
@@ -199,6 +254,13 @@ pub enum Event {
     AssetAdded(AssetAdded),
     Deposited(Deposited),
     Withdrawn(Withdrawn),
+    FeesAccrued(FeesAccrued),
+    FeesSet(FeesSet),
+    ChangeProposed(ChangeProposed),
+    ChangeApplied(ChangeApplied),
+    ChangeCancelled(ChangeCancelled),
+    AllowlistSet(AllowlistSet),
+    DepositorAllowed(DepositorAllowed),
 }
 
 fn try_decode<T: BorshDeserialize>(name: &str, bytes: &[u8]) -> Option<T> {
@@ -232,6 +294,13 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("PositionsUpdated", &b).map(Event::PositionsUpdated))
                 .or_else(|| try_decode("OptionSettled", &b).map(Event::OptionSettled))
                 .or_else(|| try_decode("OptionParamsSet", &b).map(Event::OptionParamsSet))
+                .or_else(|| try_decode("FeesAccrued", &b).map(Event::FeesAccrued))
+                .or_else(|| try_decode("FeesSet", &b).map(Event::FeesSet))
+                .or_else(|| try_decode("ChangeProposed", &b).map(Event::ChangeProposed))
+                .or_else(|| try_decode("ChangeApplied", &b).map(Event::ChangeApplied))
+                .or_else(|| try_decode("ChangeCancelled", &b).map(Event::ChangeCancelled))
+                .or_else(|| try_decode("AllowlistSet", &b).map(Event::AllowlistSet))
+                .or_else(|| try_decode("DepositorAllowed", &b).map(Event::DepositorAllowed))
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! Instruction builders. Each lists its accounts in the order the program expects.
 
-use borsh::BorshSerialize;
+use borsh::{BorshDeserialize, BorshSerialize};
 use rpv_core::state::VaultState;
 
 use crate::{
@@ -13,6 +13,45 @@ pub struct InitializeVaultArgs {
     pub deposit_cap: u64,
     pub min_deposit: u64,
     pub seed_deposit: u64,
+    /// Owner of the share token account fee shares are minted to.
+    pub fee_recipient: [u8; 32],
+    /// Maximum fee rates, fixed for the vault's life (bps; management per year).
+    pub max_management_fee_bps: u16,
+    pub max_performance_fee_bps: u16,
+    /// Starting fee rates (bps).
+    pub management_fee_bps: u16,
+    pub performance_fee_bps: u16,
+    /// Delay of changes that raise risk or fees, seconds (0 = none; at most 30 days).
+    pub timelock_secs: u32,
+    /// Only allowlisted depositors may deposit.
+    pub allowlist: bool,
+}
+
+/// Default maximum management fee: 5 % a year.
+pub const DEFAULT_MAX_MANAGEMENT_FEE_BPS: u16 = 500;
+/// Default maximum performance fee: 30 % of gains above the high-water mark.
+pub const DEFAULT_MAX_PERFORMANCE_FEE_BPS: u16 = 3_000;
+/// Default timelock: two days.
+pub const DEFAULT_TIMELOCK_SECS: u32 = 2 * 86_400;
+
+impl InitializeVaultArgs {
+    /// Arguments with the SDK's defaults: fee recipient `admin`, maxima 5 %/yr and 30 %, no fee
+    /// charged yet, a two-day timelock, no allowlist.
+    pub fn new(vault_id: u64, deposit_cap: u64, min_deposit: u64, seed_deposit: u64, admin: &Pubkey) -> Self {
+        Self {
+            vault_id,
+            deposit_cap,
+            min_deposit,
+            seed_deposit,
+            fee_recipient: admin.to_bytes(),
+            max_management_fee_bps: DEFAULT_MAX_MANAGEMENT_FEE_BPS,
+            max_performance_fee_bps: DEFAULT_MAX_PERFORMANCE_FEE_BPS,
+            management_fee_bps: 0,
+            performance_fee_bps: 0,
+            timelock_secs: DEFAULT_TIMELOCK_SECS,
+            allowlist: false,
+        }
+    }
 }
 
 #[derive(BorshSerialize, Clone, Copy, Debug)]
@@ -121,11 +160,14 @@ pub fn deposit(
     amount: u64,
     min_shares_out: u64,
 ) -> Instruction {
-    Instruction {
-        program_id: PROGRAM_ID,
-        accounts: flow_accounts(user, vault_key, vault, user_base_token, user_share_token),
-        data: data("deposit", &(amount, min_shares_out)),
-    }
+    let mut accounts = flow_accounts(user, vault_key, vault, user_base_token, user_share_token);
+    accounts.extend(allow_entry(user, vault_key, vault));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("deposit", &(amount, min_shares_out)) }
+}
+
+/// The depositor's allowlist entry, when the vault's allowlist is on (it follows the oracles).
+fn allow_entry(user: &Pubkey, vault_key: &Pubkey, vault: &VaultState) -> Option<AccountMeta> {
+    vault.allowlist_enabled().then(|| AccountMeta::new_readonly(pda::allow_entry(vault_key, user).0, false))
 }
 
 /// `withdraw(shares, min_amount_out)`.
@@ -172,6 +214,7 @@ pub fn deposit_asset(
         AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
     ];
     accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
+    accounts.extend(allow_entry(user, vault_key, vault));
     Instruction {
         program_id: PROGRAM_ID,
         accounts,
@@ -180,7 +223,7 @@ pub fn deposit_asset(
 }
 
 /// Risk-model parameters in integer units (see `set_risk_params` in the program).
-#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RiskParams {
     /// 0 = inverse volatility, 1 = risk budgeting.
     pub method: u8,
@@ -426,4 +469,151 @@ pub fn propose_admin(admin: &Pubkey, vault_key: &Pubkey, new_admin: &Pubkey) -> 
 /// `accept_admin()` (the proposed admin).
 pub fn accept_admin(new_admin: &Pubkey, vault_key: &Pubkey) -> Instruction {
     governance(new_admin, vault_key, data("accept_admin", &()))
+}
+
+fn oracles(vault: &VaultState) -> impl Iterator<Item = AccountMeta> + '_ {
+    vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false))
+}
+
+/// `accrue_fees()`: accrues the fees due and mints the pending fee shares to
+/// `recipient_share_token` (a share token account owned by the vault's fee recipient).
+/// Permissionless; one oracle per asset follows.
+pub fn accrue_fees(vault_key: &Pubkey, vault: &VaultState, recipient_share_token: &Pubkey) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new(pk(&vault.share_mint), false),
+        AccountMeta::new(*recipient_share_token, false),
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+    ];
+    accounts.extend(oracles(vault));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("accrue_fees", &()) }
+}
+
+/// `set_fees(management_bps, performance_bps)` (admin): lowering applies at once; a raise needs
+/// `propose_change` when the vault has a timelock. One oracle per asset follows.
+pub fn set_fees(
+    admin: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    management_bps: u16,
+    performance_bps: u16,
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*admin, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new_readonly(pk(&vault.share_mint), false),
+    ];
+    accounts.extend(oracles(vault));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("set_fees", &(management_bps, performance_bps)) }
+}
+
+/// `set_fee_recipient(recipient)` (admin).
+pub fn set_fee_recipient(admin: &Pubkey, vault_key: &Pubkey, recipient: &Pubkey) -> Instruction {
+    governance(admin, vault_key, data("set_fee_recipient", &recipient.to_bytes()))
+}
+
+/// A change that waits for the vault's timelock (borsh enum, as the program's `ConfigChange`).
+#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub enum ConfigChange {
+    RiskParams(RiskParams),
+    /// Parts per 10^9, one per registered asset.
+    RiskBudgets(Vec<u64>),
+    Fees {
+        management_bps: u16,
+        performance_bps: u16,
+    },
+}
+
+impl ConfigChange {
+    /// 0 = risk parameters, 1 = risk budgets, 2 = fee rates (the proposal PDA's seed).
+    pub fn kind(&self) -> u8 {
+        match self {
+            Self::RiskParams(_) => 0,
+            Self::RiskBudgets(_) => 1,
+            Self::Fees { .. } => 2,
+        }
+    }
+}
+
+/// A pending change, as stored in the proposal PDA.
+#[derive(BorshDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub vault: [u8; 32],
+    pub proposer: [u8; 32],
+    pub proposed_at: i64,
+    pub eta: i64,
+    pub change: ConfigChange,
+}
+
+/// Decodes a proposal account (discriminator, then borsh; trailing space ignored).
+pub fn decode_proposal(data: &[u8]) -> Option<Proposal> {
+    if data.len() < 8 || data[..8] != crate::discriminator("account", "Proposal") {
+        return None;
+    }
+    Proposal::deserialize(&mut &data[8..]).ok()
+}
+
+/// `propose_change(change)` (admin, pays the proposal PDA `["proposal", vault, kind]`).
+pub fn propose_change(admin: &Pubkey, vault_key: &Pubkey, change: &ConfigChange) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new(*admin, true),
+            AccountMeta::new_readonly(*vault_key, false),
+            AccountMeta::new(pda::proposal(vault_key, change.kind()).0, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data: data("propose_change", change),
+    }
+}
+
+/// `apply_change()` for the pending proposal of `kind` (permissionless after its eta); the
+/// rent goes back to `proposer`. For a fee change (kind 2) one oracle per asset follows: fees
+/// are accrued at the old rates before the new ones apply.
+pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: u8, proposer: &Pubkey) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new(pda::risk(vault_key).0, false),
+        AccountMeta::new(pda::proposal(vault_key, kind).0, false),
+        AccountMeta::new(*proposer, false),
+        AccountMeta::new_readonly(pk(&vault.share_mint), false),
+    ];
+    if kind == 2 {
+        accounts.extend(oracles(vault));
+    }
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("apply_change", &()) }
+}
+
+/// `cancel_change()` of the pending proposal of `kind` (admin or guardian).
+pub fn cancel_change(signer: &Pubkey, vault_key: &Pubkey, kind: u8, proposer: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*signer, true),
+            AccountMeta::new_readonly(*vault_key, false),
+            AccountMeta::new(pda::proposal(vault_key, kind).0, false),
+            AccountMeta::new(*proposer, false),
+        ],
+        data: data("cancel_change", &()),
+    }
+}
+
+/// `set_allowlist(enabled)` (admin).
+pub fn set_allowlist(admin: &Pubkey, vault_key: &Pubkey, enabled: bool) -> Instruction {
+    governance(admin, vault_key, data("set_allowlist", &enabled))
+}
+
+/// `set_depositor(user, allowed)` (admin, pays the entry PDA `["allow", vault, user]`).
+pub fn set_depositor(admin: &Pubkey, vault_key: &Pubkey, user: &Pubkey, allowed: bool) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new(*admin, true),
+            AccountMeta::new_readonly(*vault_key, false),
+            AccountMeta::new(pda::allow_entry(vault_key, user).0, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data: data("set_depositor", &(user.to_bytes(), allowed)),
+    }
 }

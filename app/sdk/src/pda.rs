@@ -22,3 +22,13 @@ pub fn token_account(vault: &Pubkey, mint: &Pubkey) -> (Pubkey, u8) {
 pub fn risk(vault: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[b"risk", vault.as_ref()], &PROGRAM_ID)
 }
+
+/// The pending proposal of `kind` (0 = risk parameters, 1 = budgets, 2 = fee rates).
+pub fn proposal(vault: &Pubkey, kind: u8) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"proposal", vault.as_ref(), &[kind]], &PROGRAM_ID)
+}
+
+/// A depositor's allowlist entry.
+pub fn allow_entry(vault: &Pubkey, user: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[b"allow", vault.as_ref(), user.as_ref()], &PROGRAM_ID)
+}

@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`bytes`] | little-endian reads at explicit offsets, shared by the account readers |
 //! | [`error`] | [`CoreError`], one variant per failure; the program maps each to its own code |
+//! | [`fees`] | management fee (path-independent per-second accrual) and performance fee above a high-water mark, as new shares |
 //! | [`fmath`] | fixed-point (I80F48) ln, exp, sqrt with stated domains and accuracy |
 //! | [`portfolio`] | option marks (Black–Scholes, bounds outside its domain), slot values, the positions step (exposures, Greeks, limits) |
 //! | [`position`] | Greek-aware position risk: exposures (elasticity, convexity, vol elasticity) and the delta–gamma–vega position covariance |
@@ -27,6 +28,7 @@
 
 pub mod bytes;
 pub mod error;
+pub mod fees;
 pub mod fmath;
 pub mod fx;
 pub mod health;

@@ -70,6 +70,32 @@ pub fn value_in_base(
     u64::try_from(v).map_err(|_| CoreError::MathOverflow)
 }
 
+/// [`value_in_base`] rounded down and up, from one multiplication and one division.
+pub fn value_in_base_both(
+    qty: u64,
+    price: &OraclePrice,
+    asset_decimals: u8,
+    base_decimals: u8,
+) -> CoreResult<(u64, u64)> {
+    let product = u128::from(qty) * u128::from(price.price);
+    let k = price.expo + i32::from(base_decimals) - i32::from(asset_decimals);
+    let (down, up) = if k >= 0 {
+        let f = pow10(k as u32).ok_or(CoreError::MathOverflow)?;
+        let v = product.checked_mul(f).ok_or(CoreError::MathOverflow)?;
+        (v, v)
+    } else {
+        match pow10(k.unsigned_abs()) {
+            Some(f) => {
+                let q = product / f;
+                (q, q + u128::from(q * f != product))
+            }
+            None => (0, u128::from(product != 0)),
+        }
+    };
+    let fit = |v: u128| u64::try_from(v).map_err(|_| CoreError::MathOverflow);
+    Ok((fit(down)?, fit(up)?))
+}
+
 /// Shares minted for a deposit worth `value` base units, into a vault whose NAV (rounded up)
 /// is `nav` and whose outstanding shares (including dead shares) are `supply`.
 pub fn shares_for_deposit(value: u64, supply: u64, nav_up: u64) -> CoreResult<u64> {
@@ -165,6 +191,20 @@ mod tests {
                 prop_assert!(up == down || up == down + 1);
                 let tol = reference * 1e-12 + 1.0;
                 prop_assert!((down as f64 - reference).abs() <= tol, "{down} vs {reference}");
+            }
+        }
+
+        /// Both roundings from one computation equal the two separate ones.
+        #[test]
+        fn value_both_roundings_match(qty in 0u64..u64::MAX, price in 1u64..u64::MAX, expo in -18i32..=6,
+                                      ad in 0u8..=18, bd in 0u8..=18) {
+            let p = px(price, expo);
+            let both = value_in_base_both(qty, &p, ad, bd);
+            let down = value_in_base(qty, &p, ad, bd, Rounding::Down);
+            let up = value_in_base(qty, &p, ad, bd, Rounding::Up);
+            match (down, up) {
+                (Ok(d), Ok(u)) => prop_assert_eq!(both, Ok((d, u))),
+                _ => prop_assert_eq!(both, Err(CoreError::MathOverflow)),
             }
         }
 

@@ -30,7 +30,7 @@ use crate::{
     error::CoreResult,
     fmath::{exp, sqrt},
     fx::{Fx, FxBits, MAX_N, SECONDS_PER_YEAR},
-    math::{pow10, value_in_base, Rounding},
+    math::{pow10, value_in_base, value_in_base_both, Rounding},
     model,
     options::{black_scholes, intrinsic, BsInput, Greeks, OptionKind},
     position::OptionLoads,
@@ -151,6 +151,22 @@ pub fn slot_value(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64, ro
     let m = mark_slot(v, i, prices, now)?;
     let unit = if round == Rounding::Up { m.high } else { m.low };
     fx_value_in_base(a.quantity, unit, a.decimals, v.base_decimals, round)
+}
+
+/// [`slot_value`] rounded down and up (one price read, one mark for an option).
+pub fn slot_value_both(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -> CoreResult<(u64, u64)> {
+    let a = &v.assets[i];
+    if !a.option.is_option() {
+        return value_in_base_both(a.quantity, &prices[i], a.decimals, v.base_decimals);
+    }
+    if a.quantity == 0 {
+        return Ok((0, 0));
+    }
+    let m = mark_slot(v, i, prices, now)?;
+    Ok((
+        fx_value_in_base(a.quantity, m.low, a.decimals, v.base_decimals, Rounding::Down)?,
+        fx_value_in_base(a.quantity, m.high, a.decimals, v.base_decimals, Rounding::Up)?,
+    ))
 }
 
 /// The mark of option slot `i` from the slot prices.

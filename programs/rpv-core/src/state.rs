@@ -12,6 +12,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::{
     error::CoreResult,
+    fees::FeeState,
     math::Rounding,
     pyth::{OraclePrice, BPS},
     Address, CoreError,
@@ -164,7 +165,13 @@ pub struct VaultState {
     pub pending_admin: Address,
     /// Annual risk-free rate (continuously compounded) used to price option series.
     pub option_rate: crate::fx::FxBits,
-    pub reserved: [u8; 160],
+    /// Management and performance fees ([`crate::fees`]).
+    pub fees: FeeState,
+    /// Seconds a change that raises risk or fees waits between `propose_change` and
+    /// `apply_change` (fixed at initialisation; 0 = every change applies at once).
+    pub timelock_secs: u32,
+    pub _pad_gov: [u8; 4],
+    pub reserved: [u8; 40],
     pub assets: [AssetSlot; MAX_ASSETS],
 }
 
@@ -183,9 +190,13 @@ impl VaultState {
         self.active_assets().iter().position(|a| a.mint == *mint)
     }
 
-    /// Total outstanding shares: the share mint's supply plus the dead shares.
+    /// Total outstanding shares: the share mint's supply plus the dead shares plus the fee
+    /// shares accrued but not minted yet.
     pub fn total_shares(&self, share_mint_supply: u64) -> CoreResult<u64> {
-        share_mint_supply.checked_add(self.dead_shares).ok_or(CoreError::MathOverflow)
+        share_mint_supply
+            .checked_add(self.dead_shares)
+            .and_then(|s| s.checked_add(self.fees.pending_shares))
+            .ok_or(CoreError::MathOverflow)
     }
 
     /// Whether any registered slot is an option series.
@@ -219,13 +230,25 @@ impl VaultState {
         Ok(nav)
     }
 
+    /// [`Self::nav_at`] rounded down and up from one pass (`(down, up)`).
+    pub fn nav_both_at(&self, prices: &[OraclePrice], now: i64) -> CoreResult<(u64, u64)> {
+        let (mut down, mut up) = (self.base_quantity, self.base_quantity);
+        for i in 0..self.active_assets().len() {
+            let (d, u) = crate::portfolio::slot_value_both(self, i, prices, now)?;
+            down = down.checked_add(d).ok_or(CoreError::MathOverflow)?;
+            up = up.checked_add(u).ok_or(CoreError::MathOverflow)?;
+        }
+        Ok((down, up))
+    }
+
     /// Cheap invariant, checked at the end of every mutating instruction.
     pub fn invariant(&self) -> CoreResult<()> {
         let ok = self.version == STATE_VERSION
             && usize::from(self.num_assets) <= MAX_ASSETS
             && self.dead_shares > 0
             && self.base_decimals <= MAX_DECIMALS
-            && self.min_deposit <= self.deposit_cap;
+            && self.min_deposit <= self.deposit_cap
+            && self.fees.rates_valid();
         if ok {
             Ok(())
         } else {
@@ -238,6 +261,13 @@ impl VaultState {
 
     pub fn is_paused(&self) -> bool {
         self.flags & Self::FLAG_PAUSED != 0
+    }
+
+    /// `flags` bit: only depositors with an allowlist entry may deposit.
+    pub const FLAG_ALLOWLIST: u8 = 2;
+
+    pub fn allowlist_enabled(&self) -> bool {
+        self.flags & Self::FLAG_ALLOWLIST != 0
     }
 
     /// Whether the risk state is recent enough to price deposits and withdrawals: always with

@@ -160,6 +160,31 @@ pub enum VaultError {
     InvalidOptionParams,
     #[msg("the option series has expired: it can no longer be deposited")]
     SeriesExpired,
+    // ---- fees, timelocks, allowlist ----
+    #[msg("fee rate above the maximum fixed at initialisation")]
+    FeeAboveMaximum,
+    #[msg("fee maxima above the program ceilings (10 %/yr management, 50 % performance)")]
+    InvalidFeeConfig,
+    #[msg("share token account is not owned by the vault's fee recipient")]
+    WrongFeeRecipient,
+    #[msg("timelock above the 30-day limit")]
+    InvalidTimelock,
+    #[msg("this change raises risk or fees: propose it (propose_change) and apply it after the timelock")]
+    TimelockRequired,
+    #[msg("a change of this kind is already proposed: cancel it first")]
+    ChangeAlreadyPending,
+    #[msg("the proposal's timelock has not expired yet")]
+    TimelockNotExpired,
+    #[msg("the proposal was not applied within its grace period: cancel it and propose again")]
+    ProposalExpired,
+    #[msg("proposal does not belong to this vault")]
+    WrongProposal,
+    #[msg("rent receiver is not the proposal's proposer")]
+    WrongRentReceiver,
+    #[msg("signer is neither the vault admin nor the guardian")]
+    NotAdminOrGuardian,
+    #[msg("depositor is not on the vault's allowlist")]
+    NotAllowlisted,
 }
 
 impl From<CoreError> for VaultError {

@@ -195,3 +195,67 @@ pub struct OptionParamsSet {
     pub max_gamma_bits: i128,
     pub max_vega_bits: i128,
 }
+
+/// Fee shares accrued (management and/or performance) or minted to the fee recipient.
+#[event]
+pub struct FeesAccrued {
+    pub vault: Pubkey,
+    pub time: i64,
+    pub management_shares: u64,
+    pub performance_shares: u64,
+    /// Pending fee shares minted to the recipient by this instruction (`accrue_fees` only).
+    pub minted: u64,
+    /// Fee shares accrued and not minted yet, after this instruction.
+    pub pending_after: u64,
+    /// NAV (rounded down) the performance fee was measured at (0 when not measured).
+    pub nav: u64,
+    /// Total shares (supply + dead + pending) after the accrual.
+    pub total_shares_after: u64,
+    /// High-water mark after the accrual: NAV per share `hwm_nav / hwm_shares`.
+    pub hwm_nav: u64,
+    pub hwm_shares: u64,
+}
+
+#[event]
+pub struct FeesSet {
+    pub vault: Pubkey,
+    pub management_bps: u16,
+    pub performance_bps: u16,
+}
+
+#[event]
+pub struct ChangeProposed {
+    pub vault: Pubkey,
+    /// 0 = risk parameters, 1 = risk budgets, 2 = fee rates.
+    pub kind: u8,
+    pub proposer: Pubkey,
+    /// Earliest time `apply_change` accepts it.
+    pub eta: i64,
+}
+
+#[event]
+pub struct ChangeApplied {
+    pub vault: Pubkey,
+    pub kind: u8,
+}
+
+#[event]
+pub struct ChangeCancelled {
+    pub vault: Pubkey,
+    pub kind: u8,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct AllowlistSet {
+    pub vault: Pubkey,
+    pub enabled: bool,
+}
+
+#[event]
+pub struct DepositorAllowed {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    /// true = entry created, false = entry removed.
+    pub allowed: bool,
+}

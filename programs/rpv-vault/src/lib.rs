@@ -22,7 +22,11 @@
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults |
 //! | [`price_option`](rpv_vault::price_option) | anyone | Black–Scholes price and Greeks via return data (read-only) |
-//! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets |
+//! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets; changes that raise risk need the timelock |
+//! | [`accrue_fees`](rpv_vault::accrue_fees) | anyone | accrues management and performance fees, mints pending fee shares to the recipient |
+//! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`](rpv_vault::set_fee_recipient) | admin | fee rates (raises need the timelock) / fee recipient |
+//! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates |
+//! | [`set_allowlist`](rpv_vault::set_allowlist) / [`set_depositor`](rpv_vault::set_depositor) | admin | depositor allowlist on/off, entries |
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
@@ -172,5 +176,57 @@ pub mod rpv_vault {
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.
     pub fn withdraw<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
         instructions::withdraw::handler(ctx, shares, min_amount_out)
+    }
+
+    /// Accrues the fees due and mints every pending fee share to the fee recipient.
+    /// Permissionless. Accounts: vault (w), authority, share mint (w), the recipient's share
+    /// token account (w), SPL Token; remaining: one oracle per asset in registry order.
+    pub fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Result<()> {
+        instructions::fees::accrue_fees(ctx)
+    }
+
+    /// Sets the fee rates (admin); a raise needs `propose_change` under a timelock. Accounts:
+    /// admin (signer), vault (w), share mint; remaining: one oracle per asset in registry order.
+    pub fn set_fees<'info>(
+        ctx: Context<'info, SetFees<'info>>,
+        management_bps: u16,
+        performance_bps: u16,
+    ) -> Result<()> {
+        instructions::fees::set_fees(ctx, management_bps, performance_bps)
+    }
+
+    /// Sets the owner of the account fee shares are minted to (admin). Accounts: admin
+    /// (signer), vault (w).
+    pub fn set_fee_recipient(ctx: Context<Governance>, recipient: Pubkey) -> Result<()> {
+        instructions::governance::set_fee_recipient(ctx, recipient)
+    }
+
+    /// Proposes a change that waits for the timelock (admin, pays the proposal PDA). Accounts:
+    /// admin (signer, w), vault, proposal PDA (w), system program.
+    pub fn propose_change(ctx: Context<ProposeChange>, change: ConfigChange) -> Result<()> {
+        instructions::timelock::propose_change(ctx, change)
+    }
+
+    /// Applies a proposal once its timelock has expired. Permissionless. Accounts: vault (w),
+    /// risk (w), proposal (w), proposer (w), share mint; remaining (fee changes): one oracle per
+    /// asset in registry order.
+    pub fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
+        instructions::timelock::apply_change(ctx)
+    }
+
+    /// Cancels a proposal (admin or guardian). Accounts: signer, vault, proposal (w), proposer (w).
+    pub fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
+        instructions::timelock::cancel_change(ctx)
+    }
+
+    /// Turns the depositor allowlist on or off (admin). Accounts: admin (signer), vault (w).
+    pub fn set_allowlist(ctx: Context<Governance>, enabled: bool) -> Result<()> {
+        instructions::allowlist::set_allowlist(ctx, enabled)
+    }
+
+    /// Creates (`allowed`) or closes a depositor's allowlist entry (admin, pays). Accounts:
+    /// admin (signer, w), vault, entry PDA (w), system program.
+    pub fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: bool) -> Result<()> {
+        instructions::allowlist::set_depositor(ctx, user, allowed)
     }
 }

@@ -11,6 +11,8 @@ pub mod seeds {
     pub const SHARES: &[u8] = b"shares";
     pub const TOKEN: &[u8] = b"token";
     pub const RISK: &[u8] = b"risk";
+    pub const PROPOSAL: &[u8] = b"proposal";
+    pub const ALLOW: &[u8] = b"allow";
 }
 
 #[account(zero_copy)]

@@ -214,6 +214,8 @@ async fn main() {
     let shares = o.env.token_amount(&u.share_token).await;
     let o_withdraw = o.withdraw(&u, shares, 0).await;
     o_withdraw.ok();
+    eprintln!("[cu-bench] fees, timelock, allowlist");
+    let fees = fee_rows().await;
 
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
@@ -234,6 +236,13 @@ async fn main() {
         quotes[2],
         "| – ".repeat(COUNTS.len() - 3)
     );
+    for r in &fees.rows {
+        let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
+        println!("| {} | {} |", r.name, cells.join(" | "));
+    }
+    for (name, cu) in &fees.single {
+        println!("| {name} | {cu} {blank}|");
+    }
     println!();
     println!(
         "With option series (8 spot assets and 8 options, one per underlying, all inside the Black–Scholes domain):"
@@ -263,4 +272,83 @@ async fn main() {
         slope(&deposit),
         slope(&withdraw)
     );
+}
+
+struct FeeRows {
+    rows: Vec<Row>,
+    single: Vec<(&'static str, u64)>,
+}
+
+/// Fee paths at every asset count: a vault charging 2 %/yr and 20 % with the allowlist on, a day
+/// of 5 % gains, then a deposit (both fees accrue, entry checked) and `accrue_fees` (mints).
+/// Single figures for the timelock and allowlist instructions (0 assets).
+async fn fee_rows() -> FeeRows {
+    let mut deposit = Row { name: "`deposit`, both fees accruing, allowlist on", cells: vec![] };
+    let mut accrue = Row { name: "`accrue_fees` (both fees, mints to the recipient)", cells: vec![] };
+    let mut single = vec![];
+    for &n in &COUNTS {
+        let mut f = Fixture::empty().await;
+        let mut args = f.init_args();
+        (args.management_fee_bps, args.performance_fee_bps, args.allowlist) = (200, 2_000, true);
+        f.initialize(args).await.ok();
+        for i in 0..n {
+            let (d, p) = asset_params(i);
+            let a = f.new_asset(TOKEN_PROGRAM_ID, d, p).await;
+            f.add_asset(&a, Fixture::asset_args(&a)).await.ok();
+            f.assets.push(a);
+        }
+        if n > 0 {
+            f.set_equal_budgets().await.ok();
+            f.refresh().await.ok();
+        }
+        f.set_holdings(&(0..n as u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
+        let u = f.user(100_000_000).await;
+        let listed = f.set_depositor(&u.kp.pubkey(), true).await;
+        listed.ok();
+        f.env.advance_time(86_400).await;
+        if n > 0 {
+            for i in 0..n {
+                let p = f.assets[i].price * 105 / 100;
+                f.set_price(i, p).await;
+            }
+            f.refresh().await.ok();
+        } else {
+            // base only: a 5 % gain as accounted base backed by real tokens
+            let mut s = f.state().await;
+            let gain = s.base_quantity / 20;
+            s.base_quantity += gain;
+            f.write_state(&s).await;
+            let (bp, bm, bv) = (f.base_program, f.base_mint, f.base_vault());
+            f.env.mint_to(&bp, &bm, &bv, gain).await;
+        }
+        let d = f.deposit(&u, 10_000_000, 0).await;
+        d.ok();
+        deposit.cells.push(Some(d.cu));
+        f.env.advance_time(3_600).await;
+        f.refresh_oracles().await;
+        let recipient = f.admin.pubkey();
+        let to = f.share_account(&recipient).await;
+        let a = f.accrue_fees(&to).await;
+        a.ok();
+        accrue.cells.push(Some(a.cu));
+        if n == 0 {
+            single.push(("`set_depositor` (create entry)", listed.cu));
+            let set = f.set_fees(100, 1_000).await;
+            set.ok();
+            single.push(("`set_fees` (accrues at the old rates first)", set.cu));
+            let change = ix::ConfigChange::Fees { management_bps: 200, performance_bps: 2_000 };
+            let p = f.propose(&change).await;
+            p.ok();
+            single.push(("`propose_change` (fee rates)", p.cu));
+            let ap = f.apply(2).await;
+            ap.ok();
+            single.push(("`apply_change` (fee rates, accrues first)", ap.cu));
+            f.propose(&change).await.ok();
+            let (admin, v) = (f.admin.insecure_clone(), f.vault);
+            let c = f.env.send(&[ix::cancel_change(&admin.pubkey(), &v, 2, &admin.pubkey())], &[&admin]).await;
+            c.ok();
+            single.push(("`cancel_change`", c.cu));
+        }
+    }
+    FeeRows { rows: vec![deposit, accrue], single }
 }

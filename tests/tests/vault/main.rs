@@ -3,16 +3,19 @@
 //! known answers and compute-unit budgets.
 
 mod add_asset;
+mod allowlist;
 mod attacks;
 mod compute_units;
 mod deposit;
 mod deposit_asset;
+mod fees;
 mod governance;
 mod initialize_vault;
 mod options;
 mod price_option;
 mod redeem_in_kind;
 mod risk_engine;
+mod timelock;
 mod withdraw;
 
 /// The harness runs mainnet-beta's feature set (see `Env::new`).

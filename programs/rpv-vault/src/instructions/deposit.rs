@@ -5,7 +5,9 @@
 ///   the base mint and the share mint (`WrongMint`).
 /// - Remaining accounts: one oracle per registered asset, in registry order
 ///   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
-/// - Refused while the vault is paused (`VaultPaused`).
+/// - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
+///   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
+/// - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
 /// - With assets registered, the risk state must have been refreshed within the vault's
 ///   `max_risk_age` seconds (`RiskStateStale`).
 /// - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
@@ -17,14 +19,18 @@
 ///   `user_share_token` and `base_quantity` grows by `amount`.
 /// - Emits `Deposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::{math::Rounding, state::VaultState};
+use rpv_core::state::VaultState;
 
-use super::flow::{issue_shares, quote_deposit, receive, BaseFlow};
+use super::{
+    allowlist::admit_depositor,
+    fees::{self, priced_navs, share_supply},
+    flow::{issue_shares, quote_deposit, receive, BaseFlow},
+};
 use crate::{
     cpi,
     error::VaultError,
     events::Deposited,
-    oracle::{nav_from_oracles, require_fresh_risk, Now},
+    oracle::{require_fresh_risk, Now},
 };
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
@@ -32,14 +38,16 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
     let now = Now::get()?;
     let vault_key = a.vault.key();
     let (nav, quote, decimals, authority_bump) = {
-        let v = a.vault.load()?;
+        let mut v = a.vault.load_mut()?;
         a.validate(&v)?;
         require_fresh_risk(&v, now)?;
         require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
-        let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Up)?;
-        let quote = quote_deposit(&v, &a.share_mint, nav, amount, min_shares_out)?;
-        (nav, quote, v.base_decimals, v.authority_bump)
+        let oracles = admit_depositor(&v, &vault_key, a.user.key, ctx.remaining_accounts)?;
+        let (navs, _) = priced_navs(&v, oracles, now)?;
+        fees::accrue(&mut v, &vault_key, share_supply(&a.share_mint)?, Some(navs.down), now.time)?;
+        let quote = quote_deposit(&v, &a.share_mint, navs.up, amount, min_shares_out)?;
+        (navs.up, quote, v.base_decimals, v.authority_bump)
     };
 
     let pay_in = cpi::TokenMove {

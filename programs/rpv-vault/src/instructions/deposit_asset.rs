@@ -7,7 +7,9 @@
 ///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`.
 /// - Remaining accounts: one oracle per registered asset in registry order, each passing every
 ///   oracle check (the deposited asset's price comes from the same read).
-/// - Refused while the vault is paused (`VaultPaused`).
+/// - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
+///   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
+/// - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
 /// - With assets registered, the risk state must have been refreshed within the vault's
 ///   `max_risk_age` seconds (`RiskStateStale`).
 /// - The deposit is valued at the low end of the oracle's confidence interval,
@@ -32,12 +34,16 @@ use rpv_core::{
     token::TOKEN_PROGRAM_ID,
 };
 
-use super::flow::{issue_shares, quote_deposit, receive, token_mint_is};
+use super::{
+    allowlist::admit_depositor,
+    fees::{self, priced_navs, share_supply},
+    flow::{issue_shares, quote_deposit, receive, token_mint_is},
+};
 use crate::{
     cpi,
     error::VaultError,
     events::AssetDeposited,
-    oracle::{read_prices, require_fresh_risk, Now},
+    oracle::{require_fresh_risk, Now},
     state::{same, Risk, Vault},
 };
 
@@ -98,15 +104,15 @@ pub(crate) fn handler<'info>(
     let now = Now::get()?;
     let vault_key = a.vault.key();
     let (nav, quote, value, decimals, authority_bump) = {
-        let v = a.vault.load()?;
+        let mut v = a.vault.load_mut()?;
         a.validate(&v, index)?;
         require_fresh_risk(&v, now)?;
         require!(!v.is_paused(), VaultError::VaultPaused);
         require!(amount > 0, VaultError::ZeroAmount);
-        require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
-        let prices = read_prices(&v, oracles, now)?;
-        let n = usize::from(v.num_assets);
-        let nav = v.nav_at(&prices[..n], now.time, Rounding::Up).map_err(VaultError::from)?;
+        let oracles = admit_depositor(&v, &vault_key, a.user.key, oracles)?;
+        let (navs, prices) = priced_navs(&v, oracles, now)?;
+        fees::accrue(&mut v, &vault_key, share_supply(&a.share_mint)?, Some(navs.down), now.time)?;
+        let nav = navs.up;
         let slot = &v.assets[index];
         let p = prices[index];
         let value = if slot.option.is_option() {

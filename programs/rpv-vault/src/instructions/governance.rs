@@ -8,6 +8,9 @@
 ///   (`InvalidRole`); replaces any earlier proposal. Emits `RoleChanged` (role 1).
 /// - `accept_admin()`: only the proposed admin, signing (`NotPendingAdmin`); the old admin loses
 ///   every admin right at once. Emits `RoleChanged` (role 2).
+/// - `set_fee_recipient(recipient)`: only the admin (`Unauthorized`); not the zero address
+///   (`InvalidRole`); applies at once (it moves no value from depositors). Fee shares pending at
+///   the change are minted to the new recipient. Emits `RoleChanged` (role 3).
 use anchor_lang::prelude::*;
 use rpv_core::state::VaultState;
 
@@ -72,5 +75,15 @@ pub(crate) fn accept_admin(ctx: Context<Governance>) -> Result<()> {
     v.admin = v.pending_admin;
     v.pending_admin = [0; 32];
     emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 2, old, new: ctx.accounts.signer.key() });
+    Ok(())
+}
+
+pub(crate) fn set_fee_recipient(ctx: Context<Governance>, recipient: Pubkey) -> Result<()> {
+    require!(recipient != Pubkey::default(), VaultError::InvalidRole);
+    let mut v = ctx.accounts.vault.load_mut()?;
+    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
+    let old = Pubkey::new_from_array(v.fees.recipient);
+    v.fees.recipient = recipient.to_bytes();
+    emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 3, old, new: recipient });
     Ok(())
 }

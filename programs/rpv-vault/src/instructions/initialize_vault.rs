@@ -16,13 +16,21 @@
 ///   day, 15 % volatility target, leverage cap 1, prior volatility 60 %, risk-contribution
 ///   tolerance 1e-4, 30 s minimum sampling interval, 5 % bands, inverse-vol method) and sets the
 ///   maximum risk age to 900 s; the admin is also the first guardian.
+/// - Fees: maxima at most 10 %/yr (management) and 50 % (performance) (`InvalidFeeConfig`);
+///   the starting rates within the maxima (`FeeAboveMaximum`); the maxima can never change. The
+///   fee recipient must not be the zero address (`InvalidRole`). The high-water mark starts at
+///   the seed's price (one base unit per share) and the management fee accrues from now.
+/// - The timelock (`timelock_secs`, at most 30 days, `InvalidTimelock`; 0 = none) is fixed
+///   here; `allowlist` turns the depositor allowlist on from the start.
 /// - Emits `VaultInitialized`; the vault invariant holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
+    fees::{FeeState, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS},
     state::{VaultState, MAX_DECIMALS, STATE_VERSION},
     token::{self, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID},
 };
 
+use super::timelock::MAX_TIMELOCK_SECS;
 use crate::{
     cpi,
     error::VaultError,
@@ -41,6 +49,18 @@ pub struct InitializeVaultArgs {
     pub deposit_cap: u64,
     pub min_deposit: u64,
     pub seed_deposit: u64,
+    /// Owner of the share token account fee shares are minted to.
+    pub fee_recipient: Pubkey,
+    /// Maximum fee rates, fixed for the vault's life (basis points; management per year).
+    pub max_management_fee_bps: u16,
+    pub max_performance_fee_bps: u16,
+    /// Starting fee rates.
+    pub management_fee_bps: u16,
+    pub performance_fee_bps: u16,
+    /// Delay of changes that raise risk or fees, seconds (0 = none).
+    pub timelock_secs: u32,
+    /// Only allowlisted depositors may deposit.
+    pub allowlist: bool,
 }
 
 #[derive(Accounts)]
@@ -91,6 +111,18 @@ impl InitializeVault<'_> {
         require!(args.min_deposit > 0 && args.min_deposit <= args.deposit_cap, VaultError::InvalidDepositLimits);
         require!(args.seed_deposit >= MIN_SEED_DEPOSIT, VaultError::SeedDepositTooSmall);
         require!(args.seed_deposit <= args.deposit_cap, VaultError::DepositCapExceeded);
+        require!(
+            args.max_management_fee_bps <= MANAGEMENT_FEE_CEILING_BPS
+                && args.max_performance_fee_bps <= PERFORMANCE_FEE_CEILING_BPS,
+            VaultError::InvalidFeeConfig
+        );
+        require!(
+            args.management_fee_bps <= args.max_management_fee_bps
+                && args.performance_fee_bps <= args.max_performance_fee_bps,
+            VaultError::FeeAboveMaximum
+        );
+        require!(args.timelock_secs <= MAX_TIMELOCK_SECS, VaultError::InvalidTimelock);
+        require!(args.fee_recipient != Pubkey::default(), VaultError::InvalidRole);
         let program = self.base_token_program.key.to_bytes();
         require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
         require!(self.base_mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
@@ -158,7 +190,8 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     s.min_deposit = args.min_deposit;
     s.base_quantity = args.seed_deposit;
     s.dead_shares = args.seed_deposit;
-    s.created_at = Clock::get()?.unix_timestamp;
+    let now = Clock::get()?.unix_timestamp;
+    s.created_at = now;
     s.version = STATE_VERSION;
     s.bump = bumps.vault;
     s.authority_bump = bumps.authority;
@@ -167,6 +200,13 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     s.base_decimals = decimals;
     s.max_risk_age = DEFAULT_MAX_RISK_AGE;
     s.guardian = a.admin.key.to_bytes();
+    let rates =
+        [args.max_management_fee_bps, args.max_performance_fee_bps, args.management_fee_bps, args.performance_fee_bps];
+    s.fees = FeeState::new(args.fee_recipient.to_bytes(), rates, args.seed_deposit, args.seed_deposit, now);
+    s.timelock_secs = args.timelock_secs;
+    if args.allowlist {
+        s.flags |= VaultState::FLAG_ALLOWLIST;
+    }
     s.check_registry().map_err(VaultError::from)?;
 
     let mut risk = a.risk.load_init()?;

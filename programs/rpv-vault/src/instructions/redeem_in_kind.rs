@@ -2,7 +2,9 @@
 /// - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
 ///   the pro-rata part of every holding: the base asset and each registered asset.
 /// - Needs no oracle and no fresh risk state: it works whatever the oracles' health, so
-///   depositors can always leave.
+///   depositors can always leave. Never refused by the pause or the allowlist.
+/// - The management fee due is accrued first (it needs no price; the performance fee waits for
+///   the next priced accrual), so the redemption is priced after it.
 /// - Remaining accounts: for the base, then each registered asset in registry order, four
 ///   accounts: the vault's token account (w), the mint, the user's token account (w), the
 ///   mint's token program (`WrongAccountCount`). Each is checked against the registry
@@ -23,7 +25,7 @@ use rpv_core::{
     token::{self, TOKEN_PROGRAM_ID},
 };
 
-use super::flow::token_mint_is;
+use super::{fees, flow::token_mint_is};
 use crate::{
     cpi::{self, TokenMove},
     error::VaultError,
@@ -91,7 +93,7 @@ pub(crate) fn handler<'info>(
     let vault_key = a.vault.key();
     let mut amounts = [0u64; MAX_ASSETS + 1];
     let (holdings, total_shares, authority_bump) = {
-        let v = a.vault.load()?;
+        let mut v = a.vault.load_mut()?;
         require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
         require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
@@ -103,6 +105,7 @@ pub(crate) fn handler<'info>(
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         require!(held >= shares, VaultError::InsufficientShares);
         let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
+        fees::accrue(&mut v, &vault_key, supply, None, Clock::get()?.unix_timestamp)?;
         let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
         for (k, amount) in amounts.iter_mut().enumerate().take(holdings) {
             let h = holding(&v, k);

@@ -5,11 +5,42 @@
 ///   summing to exactly 1e9 parts per billion (`InvalidBudgets`).
 /// - Stores the budgets, clears the weights in force (they were for the old budgets) and marks
 ///   the risk state stale until the next `refresh`; emits `RiskBudgetsSet`.
+/// - Timelock (vaults created with a non-zero `timelock_secs`): a budget change is not clearly a
+///   lowering of risk, so it is refused with `TimelockRequired` and goes through
+///   `propose_change` / `apply_change` — except when the budgets in force are unchanged or do not
+///   form a valid set (right after `add_asset`, whose budget leaves the sum ≠ 1e9 and blocks
+///   `refresh`): that repair applies at once.
 use anchor_lang::prelude::*;
-use rpv_core::state::BUDGET_ONE;
+use rpv_core::state::{RiskState, VaultState, BUDGET_ONE};
 
 use super::risk_accounts::RiskAdmin;
 use crate::{error::VaultError, events::RiskBudgetsSet, state::same};
+
+/// One budget per registered asset, each > 0, summing to 1e9.
+pub(crate) fn check(v: &VaultState, budgets_ppb: &[u64]) -> Result<()> {
+    require!(budgets_ppb.len() == usize::from(v.num_assets), VaultError::WrongVectorLength);
+    let total: u128 = budgets_ppb.iter().map(|b| u128::from(*b)).sum();
+    require!(!budgets_ppb.contains(&0) && total == u128::from(BUDGET_ONE), VaultError::InvalidBudgets);
+    Ok(())
+}
+
+/// Stores checked budgets, clears the weights in force and marks the risk state stale.
+pub(crate) fn write(v: &mut VaultState, r: &mut RiskState, budgets_ppb: &[u64]) -> Result<()> {
+    for (slot, b) in v.assets.iter_mut().zip(budgets_ppb) {
+        slot.risk_budget = *b;
+    }
+    r.weights_n = 0;
+    v.risk_refreshed_at = 0;
+    v.check_registry().map_err(VaultError::from)?;
+    Ok(())
+}
+
+/// Whether `budgets_ppb` may apply without a timelock (see the Specification).
+fn immediate(v: &VaultState, budgets_ppb: &[u64]) -> bool {
+    let current = v.active_assets().iter().map(|a| a.risk_budget);
+    let in_force_valid = current.clone().map(u128::from).sum::<u128>() == u128::from(BUDGET_ONE);
+    v.timelock_secs == 0 || !in_force_valid || current.eq(budgets_ppb.iter().copied())
+}
 
 pub(crate) fn handler(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
@@ -17,15 +48,9 @@ pub(crate) fn handler(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<
     let mut r = ctx.accounts.risk.load_mut()?;
     require!(same(ctx.accounts.admin.key, &v.admin), VaultError::Unauthorized);
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-    require!(budgets_ppb.len() == usize::from(v.num_assets), VaultError::WrongVectorLength);
-    let total: u128 = budgets_ppb.iter().map(|b| u128::from(*b)).sum();
-    require!(!budgets_ppb.contains(&0) && total == u128::from(BUDGET_ONE), VaultError::InvalidBudgets);
-    for (slot, b) in v.assets.iter_mut().zip(&budgets_ppb) {
-        slot.risk_budget = *b;
-    }
-    r.weights_n = 0;
-    v.risk_refreshed_at = 0;
-    v.check_registry().map_err(VaultError::from)?;
+    check(&v, &budgets_ppb)?;
+    require!(immediate(&v, &budgets_ppb), VaultError::TimelockRequired);
+    write(&mut v, &mut r, &budgets_ppb)?;
     emit!(RiskBudgetsSet { vault: vault_key, budgets_ppb });
     Ok(())
 }

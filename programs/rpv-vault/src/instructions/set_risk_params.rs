@@ -8,8 +8,16 @@
 ///   ≤ 7 days; band 1 ..= 5000 bps.
 /// - Switching the method clears the weights in force (the next `refresh` or an accepted
 ///   submission sets them); emits `RiskParamsSet`.
+/// - Timelock (vaults created with a non-zero `timelock_secs`): the change applies at once only
+///   if it does not raise risk — volatility target, leverage cap, band, maximum risk age and
+///   RC tolerance not above their values in force, prior volatility not below, and the
+///   estimator (method, λ, horizon, minimum sampling interval) unchanged. Anything else is
+///   refused with `TimelockRequired` and goes through `propose_change` / `apply_change`.
 use anchor_lang::prelude::*;
-use rpv_core::fx::{Fx, FxBits};
+use rpv_core::{
+    fx::{Fx, FxBits},
+    state::{RiskState, VaultState},
+};
 
 use super::risk_accounts::RiskAdmin;
 use crate::{error::VaultError, events::RiskParamsSet, state::same};
@@ -29,7 +37,7 @@ pub struct RiskParams {
 }
 
 impl RiskParams {
-    fn valid(&self) -> bool {
+    pub(crate) fn valid(&self) -> bool {
         self.method <= 1
             && (500_000..=999_900).contains(&self.lambda_ppm)
             && (60..=30 * 86_400).contains(&self.horizon_secs)
@@ -48,6 +56,56 @@ fn ratio(num: u32, den: u32) -> FxBits {
     FxBits::from_fx(Fx::from_num(num) / Fx::from_num(den))
 }
 
+impl RiskParams {
+    /// Whether moving from the parameters in force to `self` does not raise risk (see the
+    /// Specification): such a change needs no timelock.
+    pub(crate) fn only_lowers_risk(&self, v: &VaultState, r: &RiskState) -> bool {
+        self.method == r.method
+            && ratio(self.lambda_ppm, 1_000_000) == r.lambda
+            && i64::from(self.horizon_secs) == r.horizon
+            && self.min_sample_interval == r.min_sample_interval
+            && ratio(self.vol_target_bps, 10_000).get() <= r.vol_target.get()
+            && ratio(self.max_leverage_bps, 10_000).get() <= r.max_leverage.get()
+            && ratio(self.rc_tolerance_ppb, 1_000_000_000).get() <= r.rc_tolerance.get()
+            && ratio(self.prior_vol_bps, 10_000).get() >= r.prior_vol.get()
+            && self.band_bps <= r.band_bps
+            && self.max_risk_age <= v.max_risk_age
+    }
+
+    /// Writes valid parameters into the vault and its risk account.
+    pub(crate) fn write(&self, v: &mut VaultState, r: &mut RiskState) {
+        if r.method != self.method {
+            r.weights_n = 0;
+        }
+        r.method = self.method;
+        r.lambda = ratio(self.lambda_ppm, 1_000_000);
+        r.horizon = i64::from(self.horizon_secs);
+        r.vol_target = ratio(self.vol_target_bps, 10_000);
+        r.max_leverage = ratio(self.max_leverage_bps, 10_000);
+        r.prior_vol = ratio(self.prior_vol_bps, 10_000);
+        r.rc_tolerance = ratio(self.rc_tolerance_ppb, 1_000_000_000);
+        r.min_sample_interval = self.min_sample_interval;
+        r.band_bps = self.band_bps;
+        v.max_risk_age = self.max_risk_age;
+    }
+
+    pub(crate) fn event(&self, vault: Pubkey) -> RiskParamsSet {
+        RiskParamsSet {
+            vault,
+            method: self.method,
+            lambda_ppm: self.lambda_ppm,
+            horizon_secs: self.horizon_secs,
+            vol_target_bps: self.vol_target_bps,
+            max_leverage_bps: self.max_leverage_bps,
+            prior_vol_bps: self.prior_vol_bps,
+            rc_tolerance_ppb: self.rc_tolerance_ppb,
+            min_sample_interval: self.min_sample_interval,
+            max_risk_age: self.max_risk_age,
+            band_bps: self.band_bps,
+        }
+    }
+}
+
 pub(crate) fn handler(ctx: Context<RiskAdmin>, p: RiskParams) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
@@ -55,32 +113,9 @@ pub(crate) fn handler(ctx: Context<RiskAdmin>, p: RiskParams) -> Result<()> {
     require!(same(ctx.accounts.admin.key, &v.admin), VaultError::Unauthorized);
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     require!(p.valid(), VaultError::InvalidRiskParams);
-    if r.method != p.method {
-        r.weights_n = 0;
-    }
-    r.method = p.method;
-    r.lambda = ratio(p.lambda_ppm, 1_000_000);
-    r.horizon = i64::from(p.horizon_secs);
-    r.vol_target = ratio(p.vol_target_bps, 10_000);
-    r.max_leverage = ratio(p.max_leverage_bps, 10_000);
-    r.prior_vol = ratio(p.prior_vol_bps, 10_000);
-    r.rc_tolerance = ratio(p.rc_tolerance_ppb, 1_000_000_000);
-    r.min_sample_interval = p.min_sample_interval;
-    r.band_bps = p.band_bps;
-    v.max_risk_age = p.max_risk_age;
+    require!(v.timelock_secs == 0 || p.only_lowers_risk(&v, &r), VaultError::TimelockRequired);
+    p.write(&mut v, &mut r);
     v.invariant().map_err(VaultError::from)?;
-    emit!(RiskParamsSet {
-        vault: vault_key,
-        method: p.method,
-        lambda_ppm: p.lambda_ppm,
-        horizon_secs: p.horizon_secs,
-        vol_target_bps: p.vol_target_bps,
-        max_leverage_bps: p.max_leverage_bps,
-        prior_vol_bps: p.prior_vol_bps,
-        rc_tolerance_ppb: p.rc_tolerance_ppb,
-        min_sample_interval: p.min_sample_interval,
-        max_risk_age: p.max_risk_age,
-        band_bps: p.band_bps,
-    });
+    emit!(p.event(vault_key));
     Ok(())
 }

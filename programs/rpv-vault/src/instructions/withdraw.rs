@@ -5,6 +5,8 @@
 /// - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
 /// - With assets registered, the risk state must have been refreshed within the vault's
 ///   `max_risk_age` seconds (`RiskStateStale`).
+/// - Fees due are accrued first (`fees.rs`), so the exit is priced after them; the allowlist
+///   never applies to withdrawals.
 /// - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
 /// - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
 ///   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
@@ -17,7 +19,7 @@ use rpv_core::{
     token,
 };
 
-use super::flow::BaseFlow;
+use super::{fees, flow::BaseFlow};
 use crate::{
     cpi,
     error::VaultError,
@@ -31,7 +33,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let now = Now::get()?;
     let vault_key = a.vault.key();
     let (nav, total_shares, amount, decimals, authority_bump) = {
-        let v = a.vault.load()?;
+        let mut v = a.vault.load_mut()?;
         a.validate(&v)?;
         require_fresh_risk(&v, now)?;
         require!(shares > 0, VaultError::ZeroShares);
@@ -39,6 +41,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         require!(held >= shares, VaultError::InsufficientShares);
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
         let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
+        fees::accrue(&mut v, &vault_key, supply, Some(nav), now.time)?;
         let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
         let amount = amount_for_shares(shares, total_shares, nav).map_err(VaultError::from)?;
         require!(amount >= min_amount_out, VaultError::SlippageExceeded);

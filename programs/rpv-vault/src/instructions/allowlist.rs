@@ -1,0 +1,118 @@
+/// Specification:
+/// - Optional depositor allowlist: on at initialisation (`InitializeVaultArgs::allowlist`) or
+///   with `set_allowlist(enabled)` (admin, `Unauthorized`; emits `AllowlistSet`).
+/// - While it is on, `deposit` and `deposit_asset` take one more remaining account after the
+///   oracles: the depositor's entry, PDA `["allow", vault, user]`. A missing entry, or one that is
+///   not this program's entry for this vault and this signer, is refused with `NotAllowlisted`
+///   (more accounts than oracles + 1 → `OracleAccountCount`). `withdraw` and `redeem_in_kind`
+///   never look at the allowlist: nobody is ever kept from leaving. The allowlist gates who
+///   deposits (the signer), not who holds shares (SPL tokens, freely transferable).
+/// - `set_depositor(user, allowed)`: only the admin (`Unauthorized`), who pays for the entry.
+///   `allowed = true` creates the entry (`AccountAlreadyInUse` if it exists); `false` closes it
+///   and returns the rent to the admin (`NotAllowlisted` if there is none). A wrong entry address
+///   for `user` is refused by the seeds check (Anchor `ConstraintSeeds`). Emits
+///   `DepositorAllowed`.
+use anchor_lang::prelude::*;
+use rpv_core::state::VaultState;
+
+use super::governance::Governance;
+use crate::{
+    cpi,
+    error::VaultError,
+    events::{AllowlistSet, DepositorAllowed},
+    state::{same, seeds, Vault},
+};
+
+/// A depositor admitted to an allowlisted vault (PDA `["allow", vault, user]`).
+#[account]
+pub struct AllowEntry {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub added_at: i64,
+}
+
+impl AllowEntry {
+    pub const SPACE: usize = 8 + 32 + 32 + 8;
+}
+
+#[derive(Accounts)]
+#[instruction(user: Pubkey)]
+pub struct SetDepositor<'info> {
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: PDA `["allow", vault, user]`; created or closed here.
+    #[account(mut, seeds = [seeds::ALLOW, vault.key().as_ref(), user.as_ref()], bump)]
+    pub entry: UncheckedAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+/// For a deposit: with the allowlist on, checks the entry passed after the oracles and returns
+/// the oracle accounts alone; with it off, returns `remaining` as is.
+pub fn admit_depositor<'a, 'info>(
+    v: &VaultState,
+    vault: &Pubkey,
+    user: &Pubkey,
+    remaining: &'a [AccountInfo<'info>],
+) -> Result<&'a [AccountInfo<'info>]> {
+    if !v.allowlist_enabled() {
+        return Ok(remaining);
+    }
+    let n = usize::from(v.num_assets);
+    require!(remaining.len() > n, VaultError::NotAllowlisted);
+    require!(remaining.len() == n + 1, VaultError::OracleAccountCount);
+    let entry = &remaining[n];
+    let data = entry.try_borrow_data()?;
+    let ok = entry.owner == &crate::ID
+        && data.len() >= AllowEntry::SPACE
+        && data[..8] == *AllowEntry::DISCRIMINATOR
+        && data[8..40] == vault.as_ref()[..]
+        && data[40..72] == user.as_ref()[..];
+    require!(ok, VaultError::NotAllowlisted);
+    Ok(&remaining[..n])
+}
+
+pub(crate) fn set_allowlist(ctx: Context<Governance>, enabled: bool) -> Result<()> {
+    let mut v = ctx.accounts.vault.load_mut()?;
+    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
+    if enabled {
+        v.flags |= VaultState::FLAG_ALLOWLIST;
+    } else {
+        v.flags &= !VaultState::FLAG_ALLOWLIST;
+    }
+    v.invariant().map_err(VaultError::from)?;
+    emit!(AllowlistSet { vault: ctx.accounts.vault.key(), enabled });
+    Ok(())
+}
+
+pub(crate) fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: bool) -> Result<()> {
+    let a = &ctx.accounts;
+    let vault_key = a.vault.key();
+    {
+        let v = a.vault.load()?;
+        require!(same(a.admin.key, &v.admin), VaultError::Unauthorized);
+    }
+    if allowed {
+        let entry_seeds: &[&[u8]] = &[seeds::ALLOW, vault_key.as_ref(), user.as_ref(), &[ctx.bumps.entry]];
+        let new_account = cpi::NewPda {
+            payer: &a.admin,
+            target: &a.entry,
+            system_program: &a.system_program,
+            owner: &crate::ID,
+            space: AllowEntry::SPACE,
+        };
+        cpi::create_pda_account(&new_account, entry_seeds)?;
+        let record = AllowEntry { vault: vault_key, user, added_at: Clock::get()?.unix_timestamp };
+        record.try_serialize(&mut &mut a.entry.try_borrow_mut_data()?[..])?;
+    } else {
+        require!(a.entry.owner == &crate::ID && !a.entry.data_is_empty(), VaultError::NotAllowlisted);
+        let info = a.entry.to_account_info();
+        let lamports = info.lamports();
+        a.admin.add_lamports(lamports)?;
+        info.sub_lamports(lamports)?;
+        info.assign(&anchor_lang::system_program::ID);
+        info.resize(0)?;
+    }
+    emit!(DepositorAllowed { vault: vault_key, user, allowed });
+    Ok(())
+}
