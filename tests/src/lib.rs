@@ -650,3 +650,34 @@ impl Fixture {
         self.env.send(&[ix], &[&u.kp]).await
     }
 }
+
+impl Fixture {
+    /// The oracle prices as written (one per asset, registry order).
+    pub fn prices(&self) -> Vec<rpv_core::pyth::OraclePrice> {
+        self.assets
+            .iter()
+            .map(|a| rpv_core::pyth::OraclePrice { price: a.price as u64, conf: a.conf, expo: a.expo, publish_time: 0 })
+            .collect()
+    }
+
+    pub async fn quote_ix(&mut self) -> Instruction {
+        let s = self.state().await;
+        ix::quote(&self.vault, &s)
+    }
+
+    /// Sends `quote` (no signer besides the fee payer).
+    pub async fn quote(&mut self) -> Outcome {
+        let ix = self.quote_ix().await;
+        self.env.send(&[ix], &[]).await
+    }
+
+    /// What the SDK computes `quote` should answer now, from the accounts as they are.
+    pub async fn expected_quote(&mut self) -> ix::VaultQuote {
+        let s = self.state().await;
+        let r = self.risk().await;
+        let sm = self.share_mint();
+        let supply = self.env.mint_supply(&sm).await;
+        let now = self.env.now().await;
+        ix::VaultQuote::expected(&s, &r, supply, &self.prices(), now).expect("no overflow")
+    }
+}

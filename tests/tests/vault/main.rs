@@ -10,6 +10,7 @@ mod deposit_asset;
 mod governance;
 mod initialize_vault;
 mod price_option;
+mod quote;
 mod redeem_in_kind;
 mod risk_engine;
 mod withdraw;

@@ -28,9 +28,9 @@ use rpv_core::{
 
 use super::flow::{issue_shares, quote_deposit, receive, token_mint_is};
 use crate::{
-    cpi,
     error::VaultError,
     events::AssetDeposited,
+    invoke,
     oracle::{read_slot_price, require_fresh_risk, Now},
     state::{same, Vault},
 };
@@ -118,7 +118,7 @@ pub(crate) fn handler<'info>(
         (nav, quote, value, slot.decimals, v.authority_bump)
     };
 
-    let pay_in = cpi::TokenMove {
+    let pay_in = invoke::TokenMove {
         token_program: &a.asset_token_program,
         from: &a.user_asset_token,
         mint: &a.asset_mint,
