@@ -21,6 +21,7 @@ use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 pub mod errors;
+pub mod integrator;
 
 /// Path of the program under test: `$RPV_PROGRAM_SO`, else `<workspace>/target/deploy/rpv_vault.so`.
 pub fn program_so() -> PathBuf {
@@ -83,6 +84,12 @@ pub struct Env {
 
 impl Env {
     pub async fn new() -> Self {
+        Self::with_programs(&[]).await
+    }
+
+    /// The vault program plus further BPF programs `(program id, .so path)`, e.g. the example
+    /// integrator ([`integrator::env`]).
+    pub async fn with_programs(extra: &[(Pubkey, PathBuf)]) -> Self {
         let so = program_so();
         let elf = std::fs::read(&so).unwrap_or_else(|e| {
             panic!(
@@ -112,6 +119,21 @@ impl Env {
                 rent_epoch: 0,
             },
         );
+        for (id, path) in extra {
+            let elf = std::fs::read(path).unwrap_or_else(|e| {
+                panic!("cannot read {}: {e}. Build it with `cargo xtask build-sbf`.", path.display())
+            });
+            pt.add_account(
+                *id,
+                Account {
+                    lamports: 1_000_000_000_000,
+                    data: elf,
+                    owner: solana_sdk_ids_bpf_loader(),
+                    executable: true,
+                    rent_epoch: 0,
+                },
+            );
+        }
         let ctx = pt.start_with_context().await;
         Self { ctx, seen: HashSet::new() }
     }
@@ -329,7 +351,11 @@ impl Fixture {
     }
 
     pub async fn empty_with(base_program: Pubkey) -> Self {
-        let mut env = Env::new().await;
+        Self::empty_in(Env::new().await, base_program).await
+    }
+
+    /// [`Fixture::empty_with`] in a given environment (e.g. one with more programs loaded).
+    pub async fn empty_in(mut env: Env, base_program: Pubkey) -> Self {
         let admin = Keypair::new();
         env.fund(&admin.pubkey(), 10_000_000_000).await;
         let base_decimals = 6;
@@ -373,7 +399,12 @@ impl Fixture {
 
     /// Initialised vault with `n` spot assets (SPL Token mints, fresh Pyth prices).
     pub async fn with_assets(n: usize) -> Self {
-        let mut f = Self::empty().await;
+        Self::with_assets_in(Env::new().await, n).await
+    }
+
+    /// [`Fixture::with_assets`] in a given environment.
+    pub async fn with_assets_in(env: Env, n: usize) -> Self {
+        let mut f = Self::empty_in(env, TOKEN_PROGRAM_ID).await;
         f.initialize(f.init_args()).await.ok();
         for i in 0..n {
             let (decimals, price) = asset_params(i);

@@ -47,6 +47,7 @@ impl OracleKind {
 /// One registered spot asset.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct AssetSlot {
     pub mint: Address,
     /// The vault's token account for this mint (PDA `["token", vault, mint]`).
@@ -75,6 +76,7 @@ pub struct AssetSlot {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct VaultState {
     pub admin: Address,
     pub base_mint: Address,
@@ -301,6 +303,7 @@ mod tests {
 /// I80F48 raw bits ([`crate::fx::FxBits`]).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct RiskState {
     pub vault: Address,
     /// Annualised covariance of log returns, packed upper triangle (row stride 16).

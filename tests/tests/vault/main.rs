@@ -5,6 +5,7 @@
 mod add_asset;
 mod attacks;
 mod compute_units;
+mod cpi;
 mod deposit;
 mod deposit_asset;
 mod governance;

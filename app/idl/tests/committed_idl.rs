@@ -1,0 +1,23 @@
+//! The committed IDL must be what the program builds to now.
+
+use std::process::Command;
+
+#[test]
+fn committed_idl_is_fresh() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rpv-idl"))
+        .arg("--print")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .expect("rpv-idl runs");
+    assert!(out.status.success(), "IDL build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let fresh = String::from_utf8(out.stdout).expect("UTF-8 JSON");
+    let idl: serde_json::Value = serde_json::from_str(&fresh).expect("the IDL is JSON");
+    assert_eq!(idl["address"], "B3PpQqpNYG2egJu63xKf2HC7EEEJzFJBxEareUH5Ka8");
+    let path = rpv_idl::committed_path();
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{} is out of date with the program: run `cargo xtask idl` and commit it",
+        path.display()
+    );
+}
