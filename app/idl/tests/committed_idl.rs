@@ -15,9 +15,15 @@ fn committed_idl_is_fresh() {
     assert_eq!(idl["address"], "B3PpQqpNYG2egJu63xKf2HC7EEEJzFJBxEareUH5Ka8");
     let path = rpv_idl::committed_path();
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == fresh,
-        "{} is out of date with the program: run `cargo xtask idl` and commit it",
-        path.display()
-    );
+    if committed != fresh {
+        let line = committed.lines().zip(fresh.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{} is out of date with the program: run `cargo xtask idl` and commit it\n\
+             first difference at line {}:\n  committed: {}\n  fresh:     {}",
+            path.display(),
+            line + 1,
+            committed.lines().nth(line).unwrap_or("<end>"),
+            fresh.lines().nth(line).unwrap_or("<end>"),
+        );
+    }
 }
