@@ -9,7 +9,10 @@ use rpv_sdk::{
     discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 
-use crate::{Env, Outcome};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::{Env, Fixture, Outcome};
 
 /// `declare_id!` of `programs/rpv-integrator`.
 pub const INTEGRATOR_ID: Pubkey = Pubkey::from_str_const("JBS3mnhUkQu3DuZuCDyoRZUxXTdfpo6itFfzBBRr6bMj");
@@ -185,5 +188,69 @@ impl Outcome {
             "log does not name {name}:\n{}",
             self.logs.join("\n")
         );
+    }
+}
+
+/// A vault with `n` assets, the integrator loaded, a tracker for `admin` and the holder's token
+/// accounts (base funded with `base`).
+pub struct Integration {
+    pub f: Fixture,
+    pub admin: Keypair,
+    pub tracker: Pubkey,
+    pub holder: Pubkey,
+    pub base_token: Pubkey,
+    pub share_token: Pubkey,
+}
+
+impl Integration {
+    pub async fn new(n: usize, base: u64) -> Self {
+        Self::attach(Fixture::with_assets_in(env().await, n).await, base).await
+    }
+
+    /// Opens a position on `f`'s vault (its bank must have the integrator loaded: [`env`]).
+    pub async fn attach(mut f: Fixture, base: u64) -> Self {
+        let admin = Keypair::new();
+        f.env.fund(&admin.pubkey(), 1_000_000_000).await;
+        let vault = f.vault;
+        f.env.send(&[initialize(&admin.pubkey(), &vault)], &[&admin]).await.ok();
+        let tracker = tracker(&admin.pubkey(), &vault);
+        let holder = holder(&tracker);
+        let (bp, bm, sm) = (f.base_program, f.base_mint, f.share_mint());
+        let base_token = f.env.create_token_account(&bp, &bm, &holder).await;
+        let share_token = f.env.create_token_account(&TOKEN_PROGRAM_ID, &sm, &holder).await;
+        if base > 0 {
+            f.env.mint_to(&bp, &bm, &base_token, base).await;
+        }
+        Self { f, admin, tracker, holder, base_token, share_token }
+    }
+
+    pub async fn deposit_ix(&mut self, amount: u64, min: u64) -> Instruction {
+        let s = self.f.state().await;
+        deposit(&self.admin.pubkey(), &self.f.vault, &s, (&self.base_token, &self.share_token), amount, min)
+    }
+
+    pub async fn withdraw_ix(&mut self, shares: u64, min: u64) -> Instruction {
+        let s = self.f.state().await;
+        withdraw(&self.admin.pubkey(), &self.f.vault, &s, (&self.base_token, &self.share_token), shares, min)
+    }
+
+    pub async fn quote_ix(&mut self) -> Instruction {
+        let s = self.f.state().await;
+        record_quote(&self.tracker, &self.f.vault, &s)
+    }
+
+    pub async fn send(&mut self, ix: Instruction) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        self.f.env.send(&[ix], &[&admin]).await
+    }
+
+    pub async fn tracker(&mut self) -> Tracker {
+        let t = self.tracker;
+        decode_tracker(&self.f.env.data(&t).await.expect("tracker exists"))
+    }
+
+    pub async fn balances(&mut self) -> (u64, u64) {
+        let (b, s) = (self.base_token, self.share_token);
+        (self.f.env.token_amount(&b).await, self.f.env.token_amount(&s).await)
     }
 }

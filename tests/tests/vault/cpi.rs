@@ -4,74 +4,14 @@
 
 use rpv_core::math::{amount_for_shares, shares_for_deposit, Rounding};
 use rpv_sdk::{events::Event, ix, pk, TOKEN_PROGRAM_ID};
-use rpv_tests::{integrator as ig, *};
+use rpv_tests::integrator::{self as ig, Integration};
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-/// A vault with `n` assets, the integrator loaded, a tracker for `admin` and the holder's token
-/// accounts (base funded with `base`).
-struct Setup {
-    f: Fixture,
-    admin: Keypair,
-    tracker: Pubkey,
-    holder: Pubkey,
-    base_token: Pubkey,
-    share_token: Pubkey,
-}
-
-impl Setup {
-    async fn new(n: usize, base: u64) -> Self {
-        let mut f = Fixture::with_assets_in(ig::env().await, n).await;
-        let admin = Keypair::new();
-        f.env.fund(&admin.pubkey(), 1_000_000_000).await;
-        let vault = f.vault;
-        f.env.send(&[ig::initialize(&admin.pubkey(), &vault)], &[&admin]).await.ok();
-        let tracker = ig::tracker(&admin.pubkey(), &vault);
-        let holder = ig::holder(&tracker);
-        let (bp, bm, sm) = (f.base_program, f.base_mint, f.share_mint());
-        let base_token = f.env.create_token_account(&bp, &bm, &holder).await;
-        let share_token = f.env.create_token_account(&TOKEN_PROGRAM_ID, &sm, &holder).await;
-        if base > 0 {
-            f.env.mint_to(&bp, &bm, &base_token, base).await;
-        }
-        Self { f, admin, tracker, holder, base_token, share_token }
-    }
-
-    async fn deposit_ix(&mut self, amount: u64, min: u64) -> solana_instruction::Instruction {
-        let s = self.f.state().await;
-        ig::deposit(&self.admin.pubkey(), &self.f.vault, &s, (&self.base_token, &self.share_token), amount, min)
-    }
-
-    async fn withdraw_ix(&mut self, shares: u64, min: u64) -> solana_instruction::Instruction {
-        let s = self.f.state().await;
-        ig::withdraw(&self.admin.pubkey(), &self.f.vault, &s, (&self.base_token, &self.share_token), shares, min)
-    }
-
-    async fn quote_ix(&mut self) -> solana_instruction::Instruction {
-        let s = self.f.state().await;
-        ig::record_quote(&self.tracker, &self.f.vault, &s)
-    }
-
-    async fn send(&mut self, ix: solana_instruction::Instruction) -> Outcome {
-        let admin = self.admin.insecure_clone();
-        self.f.env.send(&[ix], &[&admin]).await
-    }
-
-    async fn tracker(&mut self) -> ig::Tracker {
-        let t = self.tracker;
-        ig::decode_tracker(&self.f.env.data(&t).await.expect("tracker exists"))
-    }
-
-    async fn balances(&mut self) -> (u64, u64) {
-        let (b, s) = (self.base_token, self.share_token);
-        (self.f.env.token_amount(&b).await, self.f.env.token_amount(&s).await)
-    }
-}
-
 #[tokio::test]
 async fn cpi_round_trip_deposit_quote_withdraw() {
-    let mut t = Setup::new(2, 100_000_000).await;
+    let mut t = Integration::new(2, 100_000_000).await;
     t.f.set_holdings(&[1_000_000_000, 20_000_000]).await; // NAV 1 + 10.5 + 4.1 USDC
     let tr = t.tracker().await;
     assert_eq!((pk(&tr.admin), pk(&tr.vault)), (t.admin.pubkey(), t.f.vault));
@@ -127,7 +67,7 @@ async fn cpi_round_trip_deposit_quote_withdraw() {
 
 #[tokio::test]
 async fn cpi_quote_equals_the_sdk_as_prices_move() {
-    let mut t = Setup::new(3, 50_000_000).await;
+    let mut t = Integration::new(3, 50_000_000).await;
     t.f.set_holdings(&[3_000_000_000, 7_000_000, 123_456]).await;
     let ix = t.deposit_ix(25_000_000, 0).await;
     t.send(ix).await.ok();
@@ -154,7 +94,7 @@ async fn cpi_quote_equals_the_sdk_as_prices_move() {
 
 #[tokio::test]
 async fn cpi_refuses_a_wrong_vault_program_id() {
-    let mut t = Setup::new(1, 10_000_000).await;
+    let mut t = Integration::new(1, 10_000_000).await;
     let ix = t.deposit_ix(5_000_000, 0).await;
     t.send(ix).await.ok();
     let (tr, bal, state) = (t.tracker().await, t.balances().await, t.f.state().await);
@@ -178,7 +118,7 @@ async fn cpi_refuses_a_wrong_vault_program_id() {
 
 #[tokio::test]
 async fn cpi_only_the_tracker_admin_moves_the_holders_funds() {
-    let mut t = Setup::new(1, 10_000_000).await;
+    let mut t = Integration::new(1, 10_000_000).await;
     let (tr, bal) = (t.tracker().await, t.balances().await);
     let thief = Keypair::new();
     t.f.env.fund(&thief.pubkey(), 1_000_000_000).await;
@@ -198,7 +138,7 @@ async fn cpi_only_the_tracker_admin_moves_the_holders_funds() {
 
 #[tokio::test]
 async fn cpi_vault_errors_reach_the_caller_unchanged() {
-    let mut t = Setup::new(2, 10_000_000).await;
+    let mut t = Integration::new(2, 10_000_000).await;
     let ix = t.deposit_ix(4_000_000, 0).await;
     t.send(ix).await.ok();
     let (tr, bal, state) = (t.tracker().await, t.balances().await, t.f.state().await);
@@ -229,7 +169,7 @@ async fn cpi_vault_errors_reach_the_caller_unchanged() {
 
 #[tokio::test]
 async fn cpi_tracker_binds_one_admin_to_one_vault() {
-    let mut t = Setup::new(1, 10_000_000).await;
+    let mut t = Integration::new(1, 10_000_000).await;
     let admin = t.admin.insecure_clone();
     let vault = t.f.vault;
     // a second initialize for the same pair fails (the PDA exists)
@@ -268,7 +208,7 @@ async fn cpi_integrator_error_table_matches_the_program() {
 #[tokio::test]
 async fn cpi_compute_units_within_budget() {
     for (n, budget) in [(1usize, 25_000u64), (8, 35_000), (16, 48_000)] {
-        let mut t = Setup::new(n, 100_000_000).await;
+        let mut t = Integration::new(n, 100_000_000).await;
         let ix = t.deposit_ix(10_000_000, 0).await;
         let dep = t.send(ix).await;
         dep.ok();
