@@ -178,7 +178,8 @@ async fn main() {
         let out = t.f.env.send(&[ix], &[]).await;
         out.ok();
         cpi_quote.cells.push(Some(out.cu));
-        let ix = t.withdraw_ix(5_000_000, 0).await;
+        let half = t.tracker().await.shares / 2;
+        let ix = t.withdraw_ix(half, 0).await;
         let out = t.send(ix).await;
         out.ok();
         cpi_withdraw.cells.push(Some(out.cu));
