@@ -161,6 +161,49 @@ pub fn decode_tracker(data: &[u8]) -> Tracker {
     Tracker::deserialize(&mut &data[8..]).expect("tracker decodes")
 }
 
+/// The integrator's events (`programs/rpv-integrator/src/events.rs`).
+#[derive(BorshDeserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HolderDeposited {
+    pub tracker: [u8; 32],
+    pub vault: [u8; 32],
+    pub amount: u64,
+    pub shares: u64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HolderWithdrew {
+    pub tracker: [u8; 32],
+    pub vault: [u8; 32],
+    pub shares: u64,
+    pub amount: u64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharePriceRecorded {
+    pub tracker: [u8; 32],
+    pub vault: [u8; 32],
+    pub share_price_e9: u128,
+    pub nav: u64,
+    pub total_shares: u64,
+    pub quoted_at: i64,
+}
+
+/// The event `name` of type `T` logged by the transaction (exactly one), if any.
+pub fn event<T: BorshDeserialize>(out: &Outcome, name: &str) -> Option<T> {
+    use base64::Engine;
+    let disc = discriminator("event", name);
+    let found: Vec<T> = out
+        .logs
+        .iter()
+        .filter_map(|l| l.strip_prefix("Program data: "))
+        .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .filter(|b| b.len() >= 8 && b[..8] == disc)
+        .map(|b| T::try_from_slice(&b[8..]).expect("event decodes"))
+        .collect();
+    assert!(found.len() <= 1, "{name} logged {} times", found.len());
+    found.into_iter().next()
+}
+
 /// `IntegratorError` variants in order (codes from 6000, like every Anchor program's).
 pub const ERROR_NAMES: &[&str] = &[
     "Unauthorized",

@@ -2,6 +2,7 @@
 //! bank (never a natively compiled stand-in), the mainnet token programs shipped with it (p-token,
 //! Token-2022), real SPL mints and token accounts created through those programs, and Pyth
 //! `PriceUpdateV2` accounts with the receiver's exact byte layout, owned by the receiver id.
+//! The CPI tests load the example integrator's `.so` next to it ([`integrator`]).
 
 use std::{collections::HashSet, path::PathBuf};
 

@@ -35,6 +35,8 @@ async fn cpi_round_trip_deposit_quote_withdraw() {
     }
     let tr = t.tracker().await;
     assert_eq!((tr.shares, tr.deposited), (want_shares, 40_000_000));
+    let e: ig::HolderDeposited = ig::event(&out, "HolderDeposited").expect("HolderDeposited");
+    assert_eq!((pk(&e.tracker), pk(&e.vault), e.amount, e.shares), (t.tracker, t.f.vault, 40_000_000, want_shares));
 
     // quote by CPI: the recorded values are what the SDK computes and what `quote` returns
     let ix = t.quote_ix().await;
@@ -49,6 +51,11 @@ async fn cpi_round_trip_deposit_quote_withdraw() {
         (expected.share_price_e9, expected.nav, expected.total_shares, expected.quoted_at)
     );
     assert_eq!(tr.share_price_e9, u128::from(expected.nav) * 1_000_000_000 / u128::from(expected.total_shares));
+    let e: ig::SharePriceRecorded = ig::event(&out, "SharePriceRecorded").expect("SharePriceRecorded");
+    assert_eq!(
+        (pk(&e.tracker), e.share_price_e9, e.nav, e.total_shares, e.quoted_at),
+        (t.tracker, tr.share_price_e9, tr.nav, tr.total_shares, tr.quoted_at)
+    );
 
     // withdraw every share back through the integrator
     let nav = t.f.nav(Rounding::Down).await;
@@ -63,6 +70,8 @@ async fn cpi_round_trip_deposit_quote_withdraw() {
     assert!(matches!(&out.events()[..], [Event::Withdrawn(e)] if pk(&e.user) == t.holder && e.amount == want_amount));
     let tr = t.tracker().await;
     assert_eq!((tr.shares, tr.deposited, tr.withdrawn), (0, 40_000_000, want_amount));
+    let e: ig::HolderWithdrew = ig::event(&out, "HolderWithdrew").expect("HolderWithdrew");
+    assert_eq!((e.shares, e.amount), (want_shares, want_amount));
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 ///   through); any vault error (stale oracle, wrong risk account, …) fails the instruction.
 /// - Reads the return data with `get_return_data`: it must exist (`NoReturnData`), come from the
 ///   rpv vault program id (`ReturnDataFromWrongProgram`) and decode as a `VaultQuote`
-///   (`BadReturnData`).
+///   (`BadReturnData`). With the program account checked above these cannot fail against the
+///   real vault; they are what a caller must check whenever it reads return data, and are kept
+///   as defence in depth (untested: no account list reaches them).
 /// - Stores the share price (base units per 10^9 shares), NAV, total shares and quote time in
 ///   the tracker; emits `SharePriceRecorded`.
 use anchor_lang::{prelude::*, solana_program::program::get_return_data};
