@@ -2,6 +2,7 @@
 //! bank (never a natively compiled stand-in), the mainnet token programs shipped with it (p-token,
 //! Token-2022), real SPL mints and token accounts created through those programs, and Pyth
 //! `PriceUpdateV2` accounts with the receiver's exact byte layout, owned by the receiver id.
+//! The CPI tests load the example integrator's `.so` next to it ([`integrator`]).
 
 use std::{collections::HashSet, path::PathBuf};
 
@@ -21,6 +22,7 @@ use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 pub mod errors;
+pub mod integrator;
 
 /// Path of the program under test: `$RPV_PROGRAM_SO`, else `<workspace>/target/deploy/rpv_vault.so`.
 pub fn program_so() -> PathBuf {
@@ -83,6 +85,12 @@ pub struct Env {
 
 impl Env {
     pub async fn new() -> Self {
+        Self::with_programs(&[]).await
+    }
+
+    /// The vault program plus further BPF programs `(program id, .so path)`, e.g. the example
+    /// integrator ([`integrator::env`]).
+    pub async fn with_programs(extra: &[(Pubkey, PathBuf)]) -> Self {
         let so = program_so();
         let elf = std::fs::read(&so).unwrap_or_else(|e| {
             panic!(
@@ -112,6 +120,21 @@ impl Env {
                 rent_epoch: 0,
             },
         );
+        for (id, path) in extra {
+            let elf = std::fs::read(path).unwrap_or_else(|e| {
+                panic!("cannot read {}: {e}. Build it with `cargo xtask build-sbf`.", path.display())
+            });
+            pt.add_account(
+                *id,
+                Account {
+                    lamports: 1_000_000_000_000,
+                    data: elf,
+                    owner: solana_sdk_ids_bpf_loader(),
+                    executable: true,
+                    rent_epoch: 0,
+                },
+            );
+        }
         let ctx = pt.start_with_context().await;
         Self { ctx, seen: HashSet::new() }
     }
@@ -329,7 +352,11 @@ impl Fixture {
     }
 
     pub async fn empty_with(base_program: Pubkey) -> Self {
-        let mut env = Env::new().await;
+        Self::empty_in(Env::new().await, base_program).await
+    }
+
+    /// [`Fixture::empty_with`] in a given environment (e.g. one with more programs loaded).
+    pub async fn empty_in(mut env: Env, base_program: Pubkey) -> Self {
         let admin = Keypair::new();
         env.fund(&admin.pubkey(), 10_000_000_000).await;
         let base_decimals = 6;
@@ -377,9 +404,18 @@ impl Fixture {
         Self::with_assets_and(n, |_| {}).await
     }
 
+    /// [`Fixture::with_assets`] in a given environment.
+    pub async fn with_assets_in(env: Env, n: usize) -> Self {
+        Self::with_assets_in_and(env, n, |_| {}).await
+    }
+
     /// As [`Fixture::with_assets`], with initialisation arguments edited by `edit`.
     pub async fn with_assets_and(n: usize, edit: impl FnOnce(&mut ix::InitializeVaultArgs)) -> Self {
-        let mut f = Self::empty().await;
+        Self::with_assets_in_and(Env::new().await, n, edit).await
+    }
+
+    async fn with_assets_in_and(env: Env, n: usize, edit: impl FnOnce(&mut ix::InitializeVaultArgs)) -> Self {
+        let mut f = Self::empty_in(env, TOKEN_PROGRAM_ID).await;
         let mut args = f.init_args();
         edit(&mut args);
         f.initialize(args).await.ok();
@@ -815,5 +851,36 @@ pub fn distinct(n: u32) -> Instruction {
         program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
         accounts: vec![],
         data,
+    }
+}
+
+impl Fixture {
+    /// The oracle prices as written (one per asset, registry order).
+    pub fn prices(&self) -> Vec<rpv_core::pyth::OraclePrice> {
+        self.assets
+            .iter()
+            .map(|a| rpv_core::pyth::OraclePrice { price: a.price as u64, conf: a.conf, expo: a.expo, publish_time: 0 })
+            .collect()
+    }
+
+    pub async fn quote_ix(&mut self) -> Instruction {
+        let s = self.state().await;
+        ix::quote(&self.vault, &s)
+    }
+
+    /// Sends `quote` (no signer besides the fee payer).
+    pub async fn quote(&mut self) -> Outcome {
+        let ix = self.quote_ix().await;
+        self.env.send(&[ix], &[]).await
+    }
+
+    /// What the SDK computes `quote` should answer now, from the accounts as they are.
+    pub async fn expected_quote(&mut self) -> ix::VaultQuote {
+        let s = self.state().await;
+        let r = self.risk().await;
+        let sm = self.share_mint();
+        let supply = self.env.mint_supply(&sm).await;
+        let now = self.env.now().await;
+        ix::VaultQuote::expected(&s, &r, supply, &self.prices(), now).expect("no overflow")
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! | task        | what it does |
 //! |-------------|--------------|
-//! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` |
-//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, and the `.so` integration tests) |
+//! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
+//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, IDL, and the `.so` integration tests) |
 //! | `demo`      | `build-sbf`, then the full vault lifecycle on an embedded SVM (litesvm) |
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-readme` rewrites README's table) |
+//! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //!
 //! The SBF toolchain is assembled only from rustup and crates.io, because Solana's
 //! platform-tools releases cannot be downloaded everywhere:
@@ -33,6 +34,9 @@ const SBPF_LINKER_VERSION: &str = "0.2.6";
 const STD_PATCH_REVISION: u32 = 1;
 const PROGRAM_PACKAGE: &str = "rpv-vault";
 const PROGRAM_SO: &str = "rpv_vault.so";
+/// The example program that calls the vault by CPI (`programs/rpv-integrator`).
+const INTEGRATOR_PACKAGE: &str = "rpv-integrator";
+const INTEGRATOR_SO: &str = "rpv_integrator.so";
 
 /// Syscalls the program may call. sbpf-linker must see them exported, otherwise it internalises
 /// the declarations and drops their arguments.
@@ -112,13 +116,14 @@ fn main() {
     let result = match task {
         "build-sbf" => build_sbf().map(|_| ()),
         "test" => build_sbf().and_then(|so| run_tests(&so, rest)),
-        "demo" => build_sbf().and_then(|so| run_demo(&so, rest)),
+        "demo" => build_sbf().and_then(|so| run_demo(&so.vault, rest)),
         "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
+        "idl" => run_idl(),
         "help" | "-h" | "--help" => {
-            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme]>");
+            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme] | idl>");
             Ok(())
         }
-        other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench")),
+        other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, idl")),
     };
     if let Err(e) = result {
         eprintln!("xtask error: {e}");
@@ -252,15 +257,20 @@ fn ensure_spec(home: &Path) -> Res<PathBuf> {
     Ok(spec)
 }
 
-/// Builds the program and returns the path of the `.so`.
-fn build_sbf() -> Res<PathBuf> {
+/// The published programs.
+struct Programs {
+    vault: PathBuf,
+    integrator: PathBuf,
+}
+
+/// Builds both programs and returns the paths of their `.so` files.
+fn build_sbf() -> Res<Programs> {
     let t0 = Instant::now();
     let home = sbf_home()?;
     let sysroot = ensure_nightly()?;
     let linker = ensure_linker(&home)?;
     let library = ensure_std(&home, &sysroot)?;
     let spec = ensure_spec(&home)?;
-    step(&format!("building {PROGRAM_PACKAGE} for SBF"));
     let mut rustflags = vec![
         format!("-C linker={}", linker.display()),
         "-C passes=lower-atomic".into(), // SBPF has no atomics
@@ -278,41 +288,67 @@ fn build_sbf() -> Res<PathBuf> {
     ];
     rustflags.push(format!("-C link-arg=--export={}", SYSCALLS.join(",")));
     let root = root();
-    run(
-        "SBF build",
-        Command::new("cargo")
-            .current_dir(&root)
-            .arg(format!("+{NIGHTLY}"))
-            .args(["build", "--locked", "--release", "-Zjson-target-spec"])
-            .args(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=compiler-builtins-mem"])
-            .arg("--target")
-            .arg(&spec)
-            .args(["--package", PROGRAM_PACKAGE])
-            // the std of a JSON target would otherwise be `restricted_std`
-            .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
-            // makes -Zbuild-std compile the patched copy
-            .env("__CARGO_TESTS_ONLY_SRC_ROOT", &library)
-            .env("RUSTFLAGS", rustflags.join(" "))
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("RUSTUP_TOOLCHAIN")
-            .env_remove("RUSTC")
-            // another libLLVM on the path could be picked up by sbpf-linker
-            .env_remove("LD_LIBRARY_PATH"),
-    )?;
+    // One cargo run per program: built together, the integrator's `rpv-vault/cpi` feature
+    // (which implies `no-entrypoint`) would be unified into the vault's own build.
+    let mut published = vec![];
+    for (package, so_name) in [(PROGRAM_PACKAGE, PROGRAM_SO), (INTEGRATOR_PACKAGE, INTEGRATOR_SO)] {
+        step(&format!("building {package} for SBF"));
+        run(&format!("SBF build of {package}"), &mut sbf_cargo(&root, &spec, &library, &rustflags, package))?;
+        published.push((so_name, read_artifact(&root, so_name)?));
+    }
     // sbpf-linker also drops a copy in target/deploy, but only when it actually links: after
     // cargo reuses a cached artifact (say, flags switched back) that copy can be stale. The
-    // artifact cargo tracks is the truth; publish it.
-    let artifact = root.join("target/bpfel-solana-solana/release").join(format!("lib{PROGRAM_SO}"));
-    let bytes = std::fs::read(&artifact)
-        .map_err(|e| format!("the build finished but its artifact {} is unreadable: {e}", artifact.display()))?;
-    let so = root.join("target/deploy").join(PROGRAM_SO);
-    if std::fs::read(&so).ok().as_deref() != Some(&bytes[..]) {
+    // artifact cargo tracks is the truth; publish it (after both builds, so nothing the second
+    // build links can overwrite the first's copy).
+    let mut paths = vec![];
+    for (so_name, bytes) in published {
+        paths.push(publish(&root, so_name, &bytes)?);
+    }
+    let integrator = paths.pop().expect("two programs");
+    let vault = paths.pop().expect("two programs");
+    step(&format!("{} and {} ready ({:.1}s)", vault.display(), integrator.display(), t0.elapsed().as_secs_f64()));
+    Ok(Programs { vault, integrator })
+}
+
+/// `cargo build` of one program for the SBF target.
+fn sbf_cargo(root: &Path, spec: &Path, library: &Path, rustflags: &[String], package: &str) -> Command {
+    let mut c = Command::new("cargo");
+    c.current_dir(root)
+        .arg(format!("+{NIGHTLY}"))
+        .args(["build", "--locked", "--release", "-Zjson-target-spec"])
+        .args(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=compiler-builtins-mem"])
+        .arg("--target")
+        .arg(spec)
+        .args(["--package", package])
+        // the std of a JSON target would otherwise be `restricted_std`
+        .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
+        // makes -Zbuild-std compile the patched copy
+        .env("__CARGO_TESTS_ONLY_SRC_ROOT", library)
+        .env("RUSTFLAGS", rustflags.join(" "))
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("RUSTC")
+        // another libLLVM on the path could be picked up by sbpf-linker
+        .env_remove("LD_LIBRARY_PATH");
+    c
+}
+
+/// The linked program cargo tracks for `so_name`.
+fn read_artifact(root: &Path, so_name: &str) -> Res<Vec<u8>> {
+    let artifact = root.join("target/bpfel-solana-solana/release").join(format!("lib{so_name}"));
+    std::fs::read(&artifact)
+        .map_err(|e| format!("the build finished but its artifact {} is unreadable: {e}", artifact.display()))
+}
+
+/// Writes `bytes` to `target/deploy/<so_name>` unless it already holds them.
+fn publish(root: &Path, so_name: &str, bytes: &[u8]) -> Res<PathBuf> {
+    let so = root.join("target/deploy").join(so_name);
+    if std::fs::read(&so).ok().as_deref() != Some(bytes) {
         std::fs::create_dir_all(so.parent().expect("has parent")).map_err(|e| format!("create target/deploy: {e}"))?;
         let tmp = so.with_extension("so.tmp");
-        std::fs::write(&tmp, &bytes).map_err(|e| format!("write {}: {e}", tmp.display()))?;
+        std::fs::write(&tmp, bytes).map_err(|e| format!("write {}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, &so).map_err(|e| format!("rename to {}: {e}", so.display()))?;
     }
-    step(&format!("{} ready ({:.1}s)", so.display(), t0.elapsed().as_secs_f64()));
     Ok(so)
 }
 
@@ -322,11 +358,18 @@ fn host_cargo(root: &Path, so: &Path) -> Command {
     c
 }
 
-fn run_tests(so: &Path, rest: &[String]) -> Res<()> {
+/// `host_cargo` with both programs' paths.
+fn host_cargo_all(root: &Path, so: &Programs) -> Command {
+    let mut c = host_cargo(root, &so.vault);
+    c.env("RPV_INTEGRATOR_SO", &so.integrator);
+    c
+}
+
+fn run_tests(so: &Programs, rest: &[String]) -> Res<()> {
     use std::io::{BufRead, BufReader, Write};
-    step("running the test suite (core, SDK, CLI, and the .so in solana-program-test)");
-    let mut child = host_cargo(&root(), so)
-        .args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE])
+    step("running the test suite (core, SDK, CLI, IDL, and the .so files in solana-program-test)");
+    let mut child = host_cargo_all(&root(), so)
+        .args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE, "--exclude", INTEGRATOR_PACKAGE])
         .args(rest)
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -371,11 +414,11 @@ fn run_demo(so: &Path, rest: &[String]) -> Res<()> {
     )
 }
 
-fn run_bench(so: &Path, rest: &[String]) -> Res<()> {
+fn run_bench(so: &Programs, rest: &[String]) -> Res<()> {
     let root = root();
     let table = output(
         "benchmark",
-        host_cargo(&root, so).args(["run", "--locked", "--quiet", "--package", "rpv-tests", "--bin", "cu-bench"]),
+        host_cargo_all(&root, so).args(["run", "--locked", "--quiet", "--package", "rpv-tests", "--bin", "cu-bench"]),
     )?;
     println!("{table}");
     if rest.iter().any(|a| a == "--update-readme") {
@@ -390,4 +433,19 @@ fn run_bench(so: &Path, rest: &[String]) -> Res<()> {
         step("README.md CU table updated");
     }
     Ok(())
+}
+
+/// Rewrites `idl/rpv_vault.json` with a fresh IDL (`app/idl`: Anchor's IDL build on the stable
+/// toolchain, no Anchor CLI).
+fn run_idl() -> Res<()> {
+    let root = root();
+    step("building the IDL (host, stable toolchain, target/idl)");
+    run(
+        "IDL build",
+        Command::new("cargo")
+            .current_dir(&root)
+            .args(["run", "--locked", "--quiet", "--package", "rpv-idl", "--", "--write"])
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("RUSTC"),
+    )
 }

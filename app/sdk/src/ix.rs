@@ -617,3 +617,109 @@ pub fn set_depositor(admin: &Pubkey, vault_key: &Pubkey, user: &Pubkey, allowed:
         data: data("set_depositor", &(user.to_bytes(), allowed)),
     }
 }
+
+/// `quote()`: vault, risk, share mint, then one oracle per asset in registry order. Read-only
+/// and permissionless (no signer); the answer comes back as return data
+/// ([`decode_vault_quote`]).
+pub fn quote(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*vault_key, false),
+        AccountMeta::new_readonly(pda::risk(vault_key).0, false),
+        AccountMeta::new_readonly(pk(&vault.share_mint), false),
+    ];
+    accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("quote", &()) }
+}
+
+/// What `quote` returns (the program's `VaultQuote`, same Borsh layout, 92 bytes).
+#[derive(borsh::BorshDeserialize, BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VaultQuote {
+    /// NAV in base units, rounded down per asset (withdrawal pricing).
+    pub nav: u64,
+    /// NAV in base units, rounded up per asset (deposit pricing).
+    pub nav_round_up: u64,
+    /// Share supply plus dead shares plus fee shares pending and due now.
+    pub total_shares: u64,
+    /// ⌊nav × 10^9 / total_shares⌋: base units per 10^9 shares.
+    pub share_price_e9: u128,
+    pub base_decimals: u8,
+    pub num_assets: u8,
+    pub paused: bool,
+    /// Whether deposits and withdrawals would accept the risk state at `quoted_at`.
+    pub risk_fresh: bool,
+    pub risk_refreshed_at: i64,
+    /// σ_p of the last refresh, I80F48 bits.
+    pub portfolio_vol_bits: i128,
+    /// L of the last refresh, I80F48 bits.
+    pub leverage_bits: i128,
+    pub quoted_at: i64,
+}
+
+/// Length of `quote`'s return data.
+pub const VAULT_QUOTE_LEN: usize = 92;
+
+/// Decodes `quote`'s return data (exactly [`VAULT_QUOTE_LEN`] bytes).
+pub fn decode_vault_quote(return_data: &[u8]) -> Option<VaultQuote> {
+    if return_data.len() != VAULT_QUOTE_LEN {
+        return None;
+    }
+    borsh::from_slice(return_data).ok()
+}
+
+impl VaultQuote {
+    /// What `quote` answers for `vault` and its `risk` state, a share mint supply of
+    /// `share_supply`, validated oracle `prices` (one per asset, registry order) at cluster time
+    /// `now`: the same core functions the program runs. `None` on arithmetic overflow.
+    pub fn expected(
+        vault: &VaultState,
+        risk: &rpv_core::state::RiskState,
+        share_supply: u64,
+        prices: &[rpv_core::pyth::OraclePrice],
+        now: i64,
+    ) -> Option<Self> {
+        let (nav, nav_round_up) = vault.nav_both_at(prices, now).ok()?;
+        let total_shares = vault.total_shares_after_fees(share_supply, Some(nav), now).ok()?;
+        Some(Self {
+            nav,
+            nav_round_up,
+            total_shares,
+            share_price_e9: u128::from(nav) * 1_000_000_000 / u128::from(total_shares.max(1)),
+            base_decimals: vault.base_decimals,
+            num_assets: vault.num_assets,
+            paused: vault.is_paused(),
+            risk_fresh: vault.risk_is_fresh(now),
+            risk_refreshed_at: vault.risk_refreshed_at,
+            portfolio_vol_bits: risk.portfolio_vol.get().to_bits(),
+            leverage_bits: risk.leverage.get().to_bits(),
+            quoted_at: now,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vault_quote_layout_is_92_bytes_and_round_trips() {
+        let q = VaultQuote {
+            nav: 1,
+            nav_round_up: 2,
+            total_shares: 3,
+            share_price_e9: 4,
+            base_decimals: 6,
+            num_assets: 16,
+            paused: true,
+            risk_fresh: false,
+            risk_refreshed_at: -5,
+            portfolio_vol_bits: -6,
+            leverage_bits: 7,
+            quoted_at: 8,
+        };
+        let bytes = borsh::to_vec(&q).unwrap();
+        assert_eq!(bytes.len(), VAULT_QUOTE_LEN);
+        assert_eq!(decode_vault_quote(&bytes), Some(q));
+        assert_eq!(decode_vault_quote(&bytes[..91]), None);
+        assert_eq!(quote(&Pubkey::new_unique(), &<VaultState as bytemuck::Zeroable>::zeroed()).accounts.len(), 3);
+    }
+}

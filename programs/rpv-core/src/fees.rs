@@ -60,6 +60,7 @@ const MAX_GROWTH_EXPONENT_BITS: u128 = 11 << FRAC_BITS;
 /// Fee configuration and accrual state, part of [`VaultState`].
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct FeeState {
     /// Owner of the share token account fee shares are minted to.
     pub recipient: Address,
@@ -260,20 +261,37 @@ impl FeeState {
     }
 }
 
-impl VaultState {
-    /// Accrues the fees due at `now`: the management fee always, the performance fee when the
-    /// NAV (rounded down) is known. `supply` is the share mint's supply.
-    pub fn accrue_fees(&mut self, supply: u64, nav_down: Option<u64>, now: i64) -> CoreResult<Accrual> {
-        let total = self.total_shares(supply)?;
-        let management = self.fees.accrue_management(total, now)?;
+impl FeeState {
+    /// Accrues the fees due at `now` on `total` outstanding shares (pending fee shares
+    /// included): the management fee always, the performance fee when the NAV (rounded down)
+    /// is known.
+    pub fn accrue(&mut self, total: u64, nav_down: Option<u64>, now: i64) -> CoreResult<Accrual> {
+        let management = self.accrue_management(total, now)?;
         let performance = match nav_down {
             Some(nav) => {
                 let total = total.checked_add(management).ok_or(CoreError::MathOverflow)?;
-                self.fees.accrue_performance(nav, total)?
+                self.accrue_performance(nav, total)?
             }
             None => 0,
         };
         Ok(Accrual { management, performance })
+    }
+}
+
+impl VaultState {
+    /// [`FeeState::accrue`] on this vault's total shares. `supply` is the share mint's supply.
+    pub fn accrue_fees(&mut self, supply: u64, nav_down: Option<u64>, now: i64) -> CoreResult<Accrual> {
+        let total = self.total_shares(supply)?;
+        self.fees.accrue(total, nav_down, now)
+    }
+
+    /// The total shares a flow at `now` is priced against: [`Self::total_shares`] plus the fee
+    /// shares due now, accrued on a copy of the fee state (the vault is not changed).
+    pub fn total_shares_after_fees(&self, supply: u64, nav_down: Option<u64>, now: i64) -> CoreResult<u64> {
+        let total = self.total_shares(supply)?;
+        let mut fees = self.fees;
+        let due = fees.accrue(total, nav_down, now)?;
+        total.checked_add(due.total()).ok_or(CoreError::MathOverflow)
     }
 }
 

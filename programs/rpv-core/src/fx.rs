@@ -14,6 +14,7 @@ pub const SECONDS_PER_YEAR: i64 = 365 * 86_400;
 /// An I80F48 stored as raw little-endian bits (alignment 1, for zero-copy accounts).
 #[repr(transparent)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct FxBits(pub [u8; 16]);
 
 impl FxBits {

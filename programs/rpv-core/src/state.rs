@@ -48,6 +48,7 @@ impl OracleKind {
 /// One registered spot asset.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct AssetSlot {
     pub mint: Address,
     /// The vault's token account for this mint (PDA `["token", vault, mint]`).
@@ -87,6 +88,7 @@ pub const KIND_PUT: u8 = 2;
 /// volatility** (a feed whose value is σ, e.g. 0.65); the underlying is an earlier spot slot.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct OptionTerms {
     /// [`KIND_SPOT`], [`KIND_CALL`] or [`KIND_PUT`].
     pub kind: u8,
@@ -125,6 +127,7 @@ const _: () = assert!(core::mem::size_of::<OptionTerms>() == 64);
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct VaultState {
     pub admin: Address,
     pub base_mint: Address,
@@ -403,6 +406,7 @@ mod tests {
 /// I80F48 raw bits ([`crate::fx::FxBits`]).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct RiskState {
     pub vault: Address,
     /// Annualised covariance of log returns, packed upper triangle (row stride 16).
@@ -492,6 +496,7 @@ pub struct RiskState {
 /// An oracle value as sampled (`price · 10^expo`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
 pub struct SampledPrice {
     pub price: u64,
     pub expo: i32,

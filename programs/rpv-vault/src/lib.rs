@@ -27,15 +27,20 @@
 //! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`](rpv_vault::set_fee_recipient) | admin | fee rates (raises need the timelock) / fee recipient |
 //! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates |
 //! | [`set_allowlist`](rpv_vault::set_allowlist) / [`set_depositor`](rpv_vault::set_depositor) | admin | depositor allowlist on/off, entries |
+//! | [`quote`](rpv_vault::quote) | anyone | NAV, total shares, share price, pause and risk summary via return data (read-only) |
+//!
+//! Account lists below are in the order each instruction takes them; (w) = writable. Other
+//! programs call any instruction by CPI with the `cpi` feature (`rpv_vault::cpi::*`, account
+//! structs in `rpv_vault::cpi::accounts`); see README "Integrating by CPI".
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
 use solana_compiler_builtins as _;
 
-pub mod cpi;
 pub mod error;
 pub mod events;
 pub mod instructions;
+pub mod invoke;
 pub mod oracle;
 pub mod state;
 
@@ -47,15 +52,15 @@ declare_id!("B3PpQqpNYG2egJu63xKf2HC7EEEJzFJBxEareUH5Ka8");
 pub mod rpv_vault {
     use super::*;
 
-    /// Creates a vault. Accounts: admin (signer, payer), vault PDA, authority PDA, base mint,
-    /// share mint PDA, base token account PDA, admin's base token account, base token program,
-    /// SPL Token program, system program.
+    /// Creates a vault. Accounts: admin (signer, w, payer), vault PDA (w), risk PDA (w),
+    /// authority PDA, base mint, share mint PDA (w), base token account PDA (w), admin's base
+    /// token account (w), base token program, SPL Token program, system program.
     pub fn initialize_vault(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Result<()> {
         instructions::initialize_vault::handler(ctx, args)
     }
 
-    /// Registers a spot asset. Accounts: admin (signer, payer), vault, authority, mint, token
-    /// account PDA, oracle, the mint's token program, system program.
+    /// Registers a spot asset. Accounts: admin (signer, w, payer), vault (w), authority, mint,
+    /// token account PDA (w), oracle, the mint's token program, system program.
     pub fn add_asset(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
         instructions::add_asset::handler(ctx, args)
     }
@@ -85,17 +90,18 @@ pub mod rpv_vault {
     }
 
     /// Deposits `amount` base units for at least `min_shares_out` shares. Accounts: user
-    /// (signer), vault, authority, base mint, base token account, share mint, user's base and
-    /// share token accounts, base token program, SPL Token; remaining: one oracle per asset in
-    /// registry order.
+    /// (signer), vault (w), authority, base mint, base token account (w), share mint (w), user's
+    /// base token account (w), user's share token account (w), base token program, SPL Token;
+    /// remaining: one oracle per asset in registry order.
     pub fn deposit<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
         instructions::deposit::handler(ctx, amount, min_shares_out)
     }
 
     /// Deposits `amount` of registered asset `asset_index` in kind, valued at the low end of
-    /// its oracle's confidence interval. Accounts: user (signer), vault, authority, asset mint,
-    /// the vault's asset token account, share mint, user's asset and share token accounts, the
-    /// asset's token program, SPL Token; remaining: one oracle per asset in registry order.
+    /// its oracle's confidence interval. Accounts: user (signer), vault (w), authority, asset
+    /// mint, the vault's asset token account (w), share mint (w), user's asset token account
+    /// (w), user's share token account (w), the asset's token program, SPL Token; remaining: one
+    /// oracle per asset in registry order.
     pub fn deposit_asset<'info>(
         ctx: Context<'info, DepositAsset<'info>>,
         asset_index: u8,
@@ -228,5 +234,12 @@ pub mod rpv_vault {
     /// admin (signer, w), vault, entry PDA (w), system program.
     pub fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: bool) -> Result<()> {
         instructions::allowlist::set_depositor(ctx, user, allowed)
+    }
+
+    /// NAV (both roundings), total shares, share price (base units per 10^9 shares), pause flag
+    /// and risk summary through return data ([`VaultQuote`]). Read-only, permissionless, also by
+    /// CPI. Accounts: vault, risk, share mint; remaining: one oracle per asset in registry order.
+    pub fn quote<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQuote> {
+        instructions::quote::handler(ctx)
     }
 }

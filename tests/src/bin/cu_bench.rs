@@ -7,7 +7,7 @@ use rpv_core::{
     risk::{risk_budget_weights, Packed},
 };
 use rpv_sdk::{ix, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
-use rpv_tests::{asset_params, Fixture};
+use rpv_tests::{asset_params, integrator, Fixture};
 use solana_signer::Signer;
 
 const COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
@@ -37,7 +37,8 @@ impl std::ops::DerefMut for Bench {
 
 /// A vault with `n` assets, equal budgets, one refresh (measured) and some holdings.
 async fn vault_with(n: usize) -> Bench {
-    let mut f = Fixture::empty().await;
+    // the example CPI integrator is loaded too, for its rows
+    let mut f = Fixture::empty_in(integrator::env().await, TOKEN_PROGRAM_ID).await;
     f.initialize(f.init_args()).await.ok();
     for i in 0..n {
         let (d, p) = asset_params(i);
@@ -69,6 +70,12 @@ async fn main() {
     let mut redeem =
         Row { name: "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)", cells: vec![] };
     let mut solve = Row { name: "`solve_weights` (on-chain ERC solve, ≤ 5 assets)", cells: vec![] };
+    let mut quote = Row { name: "`quote` (read-only NAV, shares, price, risk summary)", cells: vec![] };
+    let mut cpi_deposit =
+        Row { name: "example integrator: `deposit` by CPI (whole instruction, PDA as user)", cells: vec![] };
+    let mut cpi_quote =
+        Row { name: "example integrator: `record_quote` (CPI `quote`, return data, tracker write)", cells: vec![] };
+    let mut cpi_withdraw = Row { name: "example integrator: `withdraw` by CPI", cells: vec![] };
     for &n in &COUNTS {
         eprintln!("[cu-bench] vault with {n} assets");
         let mut f = vault_with(n).await;
@@ -158,6 +165,24 @@ async fn main() {
         } else {
             deposit_asset.cells.push(None);
         }
+        let q = f.quote().await;
+        q.ok();
+        quote.cells.push(Some(q.cu));
+        // the same vault through the example integrator
+        let mut t = integrator::Integration::attach(f.f, 100_000_000).await;
+        let ix = t.deposit_ix(10_000_000, 0).await;
+        let out = t.send(ix).await;
+        out.ok();
+        cpi_deposit.cells.push(Some(out.cu));
+        let ix = t.quote_ix().await;
+        let out = t.f.env.send(&[ix], &[]).await;
+        out.ok();
+        cpi_quote.cells.push(Some(out.cu));
+        let half = t.tracker().await.shares / 2;
+        let ix = t.withdraw_ix(half, 0).await;
+        let out = t.send(ix).await;
+        out.ok();
+        cpi_withdraw.cells.push(Some(out.cu));
     }
 
     eprintln!("[cu-bench] initialize_vault and add_asset");
@@ -220,7 +245,21 @@ async fn main() {
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
     println!("|---|{}", "---:|".repeat(COUNTS.len()));
-    for r in [&deposit, &deposit_asset, &withdraw, &redeem, &refresh_first, &refresh, &submit, &inv_vol, &solve] {
+    for r in [
+        &deposit,
+        &deposit_asset,
+        &withdraw,
+        &redeem,
+        &refresh_first,
+        &refresh,
+        &submit,
+        &inv_vol,
+        &solve,
+        &quote,
+        &cpi_deposit,
+        &cpi_quote,
+        &cpi_withdraw,
+    ] {
         let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
         println!("| {} | {} |", r.name, cells.join(" | "));
     }

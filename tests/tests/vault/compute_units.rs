@@ -63,6 +63,9 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
     params.ok();
     let budgets = f.set_budgets(Fixture::equal_budgets(16)).await;
     budgets.ok();
+    f.step(60).await.ok();
+    let quote = f.quote().await;
+    quote.ok();
     for (name, cu) in [
         ("set_risk_params", params.cu),
         ("set_risk_budgets@16", budgets.cu),
@@ -74,6 +77,7 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
         ("withdraw@16", wd.cu),
         ("refresh@16 (first sample)", first.cu),
         ("refresh@16", refresh.cu),
+        ("quote@16", quote.cu),
     ] {
         println!("{name}: {cu} CU");
         assert!(cu > 0 && cu <= BUDGET, "{name} used {cu} CU > {BUDGET}");

@@ -24,9 +24,9 @@ use rpv_core::{
 };
 
 use crate::{
-    cpi,
     error::VaultError,
     events::AssetAdded,
+    invoke,
     oracle::{read_slot_price, Now},
     state::{same, seeds, Vault},
 };
@@ -126,15 +126,15 @@ pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: Opti
     let vault_key = a.vault.key();
     let mint_key = a.mint.key();
     let token_seeds: &[&[u8]] = &[seeds::TOKEN, vault_key.as_ref(), mint_key.as_ref(), &[ctx.bumps.token_account]];
-    let new_account = cpi::NewPda {
+    let new_account = invoke::NewPda {
         payer: &a.admin,
         target: &a.token_account,
         system_program: &a.system_program,
         owner: a.token_program.key,
         space: TOKEN_ACCOUNT_LEN,
     };
-    cpi::create_pda_account(&new_account, token_seeds)?;
-    cpi::initialize_account3(&a.token_program, &a.token_account, &a.mint, a.authority.key)?;
+    invoke::create_pda_account(&new_account, token_seeds)?;
+    invoke::initialize_account3(&a.token_program, &a.token_account, &a.mint, a.authority.key)?;
 
     let mut vault = a.vault.load_mut()?;
     let index = vault.num_assets;

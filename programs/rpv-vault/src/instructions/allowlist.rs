@@ -17,7 +17,7 @@ use rpv_core::state::VaultState;
 
 use super::governance::Governance;
 use crate::{
-    cpi,
+    invoke,
     error::VaultError,
     events::{AllowlistSet, DepositorAllowed},
     state::{same, seeds, Vault},
@@ -94,14 +94,14 @@ pub(crate) fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: b
     }
     if allowed {
         let entry_seeds: &[&[u8]] = &[seeds::ALLOW, vault_key.as_ref(), user.as_ref(), &[ctx.bumps.entry]];
-        let new_account = cpi::NewPda {
+        let new_account = invoke::NewPda {
             payer: &a.admin,
             target: &a.entry,
             system_program: &a.system_program,
             owner: &crate::ID,
             space: AllowEntry::SPACE,
         };
-        cpi::create_pda_account(&new_account, entry_seeds)?;
+        invoke::create_pda_account(&new_account, entry_seeds)?;
         let record = AllowEntry { vault: vault_key, user, added_at: Clock::get()?.unix_timestamp };
         record.try_serialize(&mut &mut a.entry.try_borrow_mut_data()?[..])?;
     } else {

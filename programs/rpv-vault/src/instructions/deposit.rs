@@ -27,9 +27,9 @@ use super::{
     flow::{issue_shares, quote_deposit, receive, BaseFlow},
 };
 use crate::{
-    cpi,
     error::VaultError,
     events::Deposited,
+    invoke,
     oracle::{require_fresh_risk, Now},
 };
 
@@ -50,7 +50,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         (navs.up, quote, v.base_decimals, v.authority_bump)
     };
 
-    let pay_in = cpi::TokenMove {
+    let pay_in = invoke::TokenMove {
         token_program: &a.base_token_program,
         from: &a.user_base_token,
         mint: &a.base_mint,

@@ -40,9 +40,9 @@ use super::{
     flow::{issue_shares, quote_deposit, receive, token_mint_is},
 };
 use crate::{
-    cpi,
     error::VaultError,
     events::AssetDeposited,
+    invoke,
     oracle::{require_fresh_risk, Now},
     state::{same, Risk, Vault},
 };
@@ -136,7 +136,7 @@ pub(crate) fn handler<'info>(
         (nav, quote, value, slot.decimals, v.authority_bump)
     };
 
-    let pay_in = cpi::TokenMove {
+    let pay_in = invoke::TokenMove {
         token_program: &a.asset_token_program,
         from: &a.user_asset_token,
         mint: &a.asset_mint,

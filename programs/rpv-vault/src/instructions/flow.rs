@@ -9,8 +9,8 @@ use rpv_core::{
 };
 
 use crate::{
-    cpi::{self, TokenMove},
     error::VaultError,
+    invoke::{self, TokenMove},
     state::{same, seeds, Vault},
 };
 
@@ -96,7 +96,7 @@ pub fn quote_deposit(
 /// (`TransferAmountMismatch`); returns the vault account's balance afterwards.
 pub fn receive(m: &TokenMove, amount: u64, decimals: u8) -> Result<u64> {
     let before = token::token_amount(&m.to.try_borrow_data()?).map_err(VaultError::from)?;
-    cpi::transfer_checked(m, amount, decimals, &[])?;
+    invoke::transfer_checked(m, amount, decimals, &[])?;
     let after = token::token_amount(&m.to.try_borrow_data()?).map_err(VaultError::from)?;
     require!(after.checked_sub(before) == Some(amount), VaultError::TransferAmountMismatch);
     Ok(after)
@@ -113,5 +113,5 @@ pub fn issue_shares<'info>(
 ) -> Result<()> {
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault.as_ref(), &[authority_bump]];
     let issue = TokenMove { token_program, from: share_mint, mint: share_mint, to, authority };
-    cpi::mint_to(&issue, shares, &[authority_seeds])
+    invoke::mint_to(&issue, shares, &[authority_seeds])
 }

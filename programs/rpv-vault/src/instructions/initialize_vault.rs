@@ -32,9 +32,9 @@ use rpv_core::{
 
 use super::timelock::MAX_TIMELOCK_SECS;
 use crate::{
-    cpi,
     error::VaultError,
     events::VaultInitialized,
+    invoke,
     state::{seeds, Risk, Vault},
 };
 
@@ -142,38 +142,38 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
 
     // share mint (SPL Token), authority = vault authority
     let share_seeds: &[&[u8]] = &[seeds::SHARES, vault_key.as_ref(), &[bumps.share_mint]];
-    let new_share_mint = cpi::NewPda {
+    let new_share_mint = invoke::NewPda {
         payer: &a.admin,
         target: &a.share_mint,
         system_program: &a.system_program,
         owner: a.token_program.key,
         space: token::MINT_LEN,
     };
-    cpi::create_pda_account(&new_share_mint, share_seeds)?;
-    cpi::initialize_mint2(&a.token_program, &a.share_mint, decimals, a.authority.key)?;
+    invoke::create_pda_account(&new_share_mint, share_seeds)?;
+    invoke::initialize_mint2(&a.token_program, &a.share_mint, decimals, a.authority.key)?;
 
     // base token account, owned by the vault authority
     let base_key = a.base_mint.key();
     let token_seeds: &[&[u8]] = &[seeds::TOKEN, vault_key.as_ref(), base_key.as_ref(), &[bumps.base_vault]];
-    let new_base_vault = cpi::NewPda {
+    let new_base_vault = invoke::NewPda {
         payer: &a.admin,
         target: &a.base_vault,
         system_program: &a.system_program,
         owner: a.base_token_program.key,
         space: TOKEN_ACCOUNT_LEN,
     };
-    cpi::create_pda_account(&new_base_vault, token_seeds)?;
-    cpi::initialize_account3(&a.base_token_program, &a.base_vault, &a.base_mint, a.authority.key)?;
+    invoke::create_pda_account(&new_base_vault, token_seeds)?;
+    invoke::initialize_account3(&a.base_token_program, &a.base_vault, &a.base_mint, a.authority.key)?;
 
     // seed deposit
-    let seed = cpi::TokenMove {
+    let seed = invoke::TokenMove {
         token_program: &a.base_token_program,
         from: &a.admin_base_token,
         mint: &a.base_mint,
         to: &a.base_vault,
         authority: &a.admin,
     };
-    cpi::transfer_checked(&seed, args.seed_deposit, decimals, &[])?;
+    invoke::transfer_checked(&seed, args.seed_deposit, decimals, &[])?;
     let received = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
     require!(received == args.seed_deposit, VaultError::TransferAmountMismatch);
 

@@ -27,9 +27,9 @@ use rpv_core::{
 
 use super::{fees, flow::token_mint_is};
 use crate::{
-    cpi::{self, TokenMove},
     error::VaultError,
     events::RedeemedInKind,
+    invoke::{self, TokenMove},
     state::{same, seeds, Vault},
 };
 
@@ -132,7 +132,7 @@ pub(crate) fn handler<'info>(
         to: &a.user_share_token,
         authority: &a.user,
     };
-    cpi::burn(&redeem, shares)?;
+    invoke::burn(&redeem, shares)?;
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
     let mut v = a.vault.load_mut()?;
     for (k, amount) in amounts.iter().enumerate().take(holdings) {
@@ -140,7 +140,7 @@ pub(crate) fn handler<'info>(
         let g = &rest[4 * k..4 * k + 4];
         if *amount > 0 {
             let pay = TokenMove { token_program: &g[3], from: &g[0], mint: &g[1], to: &g[2], authority: &a.authority };
-            cpi::transfer_checked(&pay, *amount, h.decimals, &[authority_seeds])?;
+            invoke::transfer_checked(&pay, *amount, h.decimals, &[authority_seeds])?;
         }
         let left = h.accounted - amount; // amount ≤ accounted: shares ≤ total shares
         if k == 0 {

@@ -27,7 +27,7 @@ use rpv_core::state::MAX_ASSETS;
 
 use super::{fees::switch_rates, set_risk_budgets, set_risk_params::RiskParams};
 use crate::{
-    cpi,
+    invoke,
     error::VaultError,
     events::{ChangeApplied, ChangeCancelled, ChangeProposed, RiskBudgetsSet},
     state::{same, seeds, Risk, Vault},
@@ -146,14 +146,14 @@ pub(crate) fn propose_change(ctx: Context<ProposeChange>, change: ConfigChange) 
     require!(a.proposal.data_is_empty(), VaultError::ChangeAlreadyPending);
     let kind = change.kind();
     let proposal_seeds: &[&[u8]] = &[seeds::PROPOSAL, vault_key.as_ref(), &[kind], &[ctx.bumps.proposal]];
-    let new_account = cpi::NewPda {
+    let new_account = invoke::NewPda {
         payer: &a.admin,
         target: &a.proposal,
         system_program: &a.system_program,
         owner: &crate::ID,
         space: Proposal::SPACE,
     };
-    cpi::create_pda_account(&new_account, proposal_seeds)?;
+    invoke::create_pda_account(&new_account, proposal_seeds)?;
     let record = Proposal { vault: vault_key, proposer: a.admin.key(), proposed_at: now, eta, change };
     record.try_serialize(&mut &mut a.proposal.try_borrow_mut_data()?[..])?;
     emit!(ChangeProposed { vault: vault_key, kind, proposer: a.admin.key(), eta });

@@ -21,9 +21,9 @@ use rpv_core::{
 
 use super::{fees, flow::BaseFlow};
 use crate::{
-    cpi,
     error::VaultError,
     events::Withdrawn,
+    invoke,
     oracle::{nav_from_oracles, require_fresh_risk, Now},
     state::seeds,
 };
@@ -49,23 +49,23 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         (nav, total_shares, amount, v.base_decimals, v.authority_bump)
     };
 
-    let redeem = cpi::TokenMove {
+    let redeem = invoke::TokenMove {
         token_program: &a.token_program,
         from: &a.user_share_token,
         mint: &a.share_mint,
         to: &a.user_share_token,
         authority: &a.user,
     };
-    cpi::burn(&redeem, shares)?;
+    invoke::burn(&redeem, shares)?;
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    let pay_out = cpi::TokenMove {
+    let pay_out = invoke::TokenMove {
         token_program: &a.base_token_program,
         from: &a.base_vault,
         mint: &a.base_mint,
         to: &a.user_base_token,
         authority: &a.authority,
     };
-    cpi::transfer_checked(&pay_out, amount, decimals, &[authority_seeds])?;
+    invoke::transfer_checked(&pay_out, amount, decimals, &[authority_seeds])?;
     let after = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
 
     let mut v = a.vault.load_mut()?;

@@ -1,0 +1,9 @@
+pub mod deposit;
+pub mod flow;
+pub mod initialize;
+pub mod record_quote;
+pub mod withdraw;
+
+pub use flow::*;
+pub use initialize::*;
+pub use record_quote::*;
