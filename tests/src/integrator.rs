@@ -44,6 +44,14 @@ fn data(name: &str, args: &impl borsh::BorshSerialize) -> Vec<u8> {
     d
 }
 
+/// `relay_rebalance(kind, args)`: the rpv vault program, then `inner`'s accounts (a vault
+/// `rebalance` (kind 0), `rebalance_begin` (1) or `rebalance_end` (2) built by the SDK).
+pub fn relay_rebalance(inner: &Instruction, kind: u8, args: rpv_sdk::ix::RebalanceArgs) -> Instruction {
+    let mut accounts = vec![AccountMeta::new_readonly(rpv_sdk::PROGRAM_ID, false)];
+    accounts.extend(inner.accounts.iter().cloned());
+    Instruction { program_id: INTEGRATOR_ID, accounts, data: data("relay_rebalance", &(kind, args)) }
+}
+
 /// `initialize`: admin, vault, tracker PDA, holder PDA, system program.
 pub fn initialize(admin: &Pubkey, vault: &Pubkey) -> Instruction {
     let t = tracker(admin, vault);
@@ -213,6 +221,7 @@ pub const ERROR_NAMES: &[&str] = &[
     "BadReturnData",
     "InvalidTokenAccount",
     "MathOverflow",
+    "UnknownRelayKind",
 ];
 
 impl Outcome {

@@ -884,3 +884,166 @@ impl Fixture {
         ix::VaultQuote::expected(&s, &r, supply, &self.prices(), now).expect("no overflow")
     }
 }
+
+/// A rebalancing keeper: token accounts for the base and every asset.
+pub struct Keeper {
+    pub kp: Keypair,
+    pub base_token: Pubkey,
+    pub asset_tokens: Vec<Pubkey>,
+}
+
+/// Rebalancing parameters with every cap open (1-minute cooldown, whole-NAV legs and days,
+/// 1 % of NAV incentive budget): for tests and benchmarks that are not about the caps.
+pub fn loose_rebalance_params() -> ix::RebalanceParams {
+    ix::RebalanceParams {
+        cooldown_secs: 60,
+        max_leg_bps: 10_000,
+        max_turnover_bps: 10_000,
+        max_reduction_bps: 10_000,
+        incentive_budget_ppm: 10_000,
+        ..ix::RebalanceParams::default()
+    }
+}
+
+/// Rebalancing.
+impl Fixture {
+    /// `self` with `params`, `base` base units deposited by a fresh user and a positions step
+    /// after it: every asset is below its target (the deposit sits in base).
+    pub async fn funded_for_rebalance(mut self, params: ix::RebalanceParams, base: u64) -> Self {
+        self.set_rebalance_params(params).await.ok();
+        let u = self.user(base).await;
+        self.deposit(&u, base, 0).await.ok();
+        self.step(60).await.ok();
+        self
+    }
+
+    /// A keeper holding `base_amount` base units and `asset_amount` of every asset.
+    pub async fn keeper(&mut self, base_amount: u64, asset_amount: u64) -> Keeper {
+        let kp = Keypair::new();
+        self.env.fund(&kp.pubkey(), 1_000_000_000).await;
+        let base_token = self.env.create_token_account(&self.base_program, &self.base_mint, &kp.pubkey()).await;
+        if base_amount > 0 {
+            let (p, m) = (self.base_program, self.base_mint);
+            self.env.mint_to(&p, &m, &base_token, base_amount).await;
+        }
+        let mut asset_tokens = Vec::new();
+        for i in 0..self.assets.len() {
+            asset_tokens.push(self.asset_account(i, &kp.pubkey(), asset_amount).await);
+        }
+        Keeper { kp, base_token, asset_tokens }
+    }
+
+    /// The leg `rebalance` picks with `leg = AUTO_LEG` now (computed off-chain with the core).
+    pub async fn auto_leg(&mut self) -> Option<u8> {
+        let s = self.state().await;
+        let r = self.risk().await;
+        let now = self.env.now().await;
+        rpv_sdk::sim::auto_leg(&s, &r, now).unwrap().map(|i| i as u8)
+    }
+
+    /// The trade the program would plan now for slot `leg` (SDK simulation on the accounts and
+    /// oracle values as written).
+    pub async fn planned(&mut self, leg: u8) -> rpv_core::rebalance::Plan {
+        let s = self.state().await;
+        let r = self.risk().await;
+        let now = self.env.now().await;
+        let prices = self.prices();
+        let i = usize::from(leg);
+        let under = s.assets[i].option.is_option().then(|| prices[usize::from(s.assets[i].option.underlying)]);
+        rpv_sdk::sim::rebalance_plan(&s, &r, i, &prices[i], under.as_ref(), 0, now).expect("a trade").0
+    }
+
+    /// A flash rebalance of slot `leg` in which `venue` (owning `venue_tokens`: its base and leg
+    /// token accounts) delivers what the vault is owed between begin and end, as a swap would.
+    pub async fn flash_with_delivery(
+        &mut self,
+        k: &Keeper,
+        leg: u8,
+        venue: &Keypair,
+        venue_tokens: (Pubkey, Pubkey),
+    ) -> Vec<Instruction> {
+        let plan = self.planned(leg).await;
+        let s = self.state().await;
+        let (begin, end) = self.flash_ixs(k, leg, ix::RebalanceArgs::any_price(leg)).await;
+        let slot = &s.assets[usize::from(leg)];
+        let deliver = match plan.side {
+            rpv_core::rebalance::Side::Sell => spl::transfer_checked(
+                &self.base_program,
+                &venue_tokens.0,
+                &self.base_mint,
+                &Pubkey::new_from_array(s.base_vault),
+                &venue.pubkey(),
+                plan.base_amount,
+                s.base_decimals,
+            ),
+            rpv_core::rebalance::Side::Buy => spl::transfer_checked(
+                &Pubkey::new_from_array(slot.token_program),
+                &venue_tokens.1,
+                &Pubkey::new_from_array(slot.mint),
+                &Pubkey::new_from_array(slot.token_account),
+                &venue.pubkey(),
+                plan.qty,
+                slot.decimals,
+            ),
+        };
+        vec![begin, deliver, end]
+    }
+
+    pub async fn rebalance_ix(&mut self, k: &Keeper, leg: u8, args: ix::RebalanceArgs) -> Instruction {
+        let s = self.state().await;
+        ix::rebalance(&k.kp.pubkey(), &self.vault, &s, leg, &k.base_token, &k.asset_tokens[usize::from(leg)], args)
+    }
+
+    /// `rebalance` of slot `leg` with `args` (the keeper signs).
+    pub async fn rebalance(&mut self, k: &Keeper, leg: u8, args: ix::RebalanceArgs) -> Outcome {
+        let ix = self.rebalance_ix(k, leg, args).await;
+        self.env.send(&[ix], &[&k.kp]).await
+    }
+
+    /// `rebalance_begin` and `rebalance_end` of slot `leg`.
+    pub async fn flash_ixs(&mut self, k: &Keeper, leg: u8, args: ix::RebalanceArgs) -> (Instruction, Instruction) {
+        let s = self.state().await;
+        let begin = ix::rebalance_begin(
+            &k.kp.pubkey(),
+            &self.vault,
+            &s,
+            leg,
+            &k.base_token,
+            &k.asset_tokens[usize::from(leg)],
+            args,
+        );
+        (begin, ix::rebalance_end(&k.kp.pubkey(), &self.vault, &s, leg))
+    }
+
+    pub async fn set_rebalance_params(&mut self, p: ix::RebalanceParams) -> Outcome {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::set_rebalance_params(&admin.pubkey(), &self.vault, p);
+        self.env.send(&[ix], &[&admin]).await
+    }
+
+    /// Value of slot `i`'s accounted holding at the oracle mid price (base units, rounded down).
+    pub async fn value_of(&mut self, i: usize) -> u64 {
+        let s = self.state().await;
+        let a = &self.assets[i];
+        let p = rpv_core::pyth::OraclePrice { price: a.price as u64, conf: 0, expo: a.expo, publish_time: 0 };
+        rpv_core::math::value_in_base(
+            s.assets[i].quantity,
+            &p,
+            a.decimals,
+            s.base_decimals,
+            rpv_core::math::Rounding::Down,
+        )
+        .unwrap()
+    }
+}
+
+/// The `Rebalanced` events of an outcome.
+pub fn rebalanced(out: &Outcome) -> Vec<rpv_sdk::events::Rebalanced> {
+    out.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Rebalanced(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}

@@ -93,6 +93,19 @@ pub const NAMES: &[&str] = &[
     "WrongRentReceiver",
     "NotAdminOrGuardian",
     "NotAllowlisted",
+    "WithinBand",
+    "CooldownActive",
+    "TurnoverCapReached",
+    "ReductionCapReached",
+    "TradeTooSmall",
+    "WrongLeg",
+    "RebalanceInProgress",
+    "RebalanceNotStarted",
+    "RebalanceEndMissing",
+    "RebalanceUnderpaid",
+    "RebalanceViaCpi",
+    "InvalidInstructionsSysvar",
+    "InvalidRebalanceParams",
 ];
 
 /// Code of the error `name`.

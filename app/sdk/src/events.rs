@@ -236,6 +236,45 @@ pub struct DepositorAllowed {
     pub allowed: bool,
 }
 
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Rebalanced {
+    pub vault: [u8; 32],
+    pub keeper: [u8; 32],
+    pub leg: u8,
+    pub side: u8,
+    pub flash: bool,
+    pub qty: u64,
+    pub base_amount: u64,
+    pub fair_value: u64,
+    pub incentive: u64,
+    pub cost: i64,
+    pub fair_price_bits: i128,
+    pub value_before: u64,
+    pub value_after: u64,
+    pub target: u64,
+    pub band: u64,
+    pub nav: u64,
+    pub turnover_today: u64,
+    pub reduction_today: u64,
+    pub incentive_today: u64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct FlashRebalanceSettled {
+    pub vault: [u8; 32],
+    pub keeper: [u8; 32],
+    pub leg: u8,
+    pub side: u8,
+    pub owed: u64,
+    pub received: u64,
+}
+
+#[derive(BorshDeserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RebalanceParamsSet {
+    pub vault: [u8; 32],
+    pub params: crate::ix::RebalanceParams,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     OptionAdded(OptionAdded),
@@ -261,6 +300,9 @@ pub enum Event {
     ChangeCancelled(ChangeCancelled),
     AllowlistSet(AllowlistSet),
     DepositorAllowed(DepositorAllowed),
+    Rebalanced(Rebalanced),
+    FlashRebalanceSettled(FlashRebalanceSettled),
+    RebalanceParamsSet(RebalanceParamsSet),
 }
 
 fn try_decode<T: BorshDeserialize>(name: &str, bytes: &[u8]) -> Option<T> {
@@ -301,6 +343,9 @@ pub fn parse_logs<S: AsRef<str>>(logs: &[S]) -> Vec<Event> {
                 .or_else(|| try_decode("ChangeCancelled", &b).map(Event::ChangeCancelled))
                 .or_else(|| try_decode("AllowlistSet", &b).map(Event::AllowlistSet))
                 .or_else(|| try_decode("DepositorAllowed", &b).map(Event::DepositorAllowed))
+                .or_else(|| try_decode("Rebalanced", &b).map(Event::Rebalanced))
+                .or_else(|| try_decode("FlashRebalanceSettled", &b).map(Event::FlashRebalanceSettled))
+                .or_else(|| try_decode("RebalanceParamsSet", &b).map(Event::RebalanceParamsSet))
         })
         .collect()
 }

@@ -349,6 +349,158 @@ pub fn set_option_params(admin: &Pubkey, vault_key: &Pubkey, params: OptionParam
     }
 }
 
+/// `rebalance` arguments (the program's `RebalanceArgs`).
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RebalanceArgs {
+    /// Slot to trade, or [`rpv_core::rebalance::AUTO_LEG`] for the leg furthest outside its band.
+    pub leg: u8,
+    /// Largest fair value the caller will trade, base units (0 = no cap of its own).
+    pub max_value: u64,
+    /// When the vault sells: the most base units the caller pays.
+    pub max_base_in: u64,
+    /// When the vault buys: the fewest base units the caller receives.
+    pub min_base_out: u64,
+}
+
+impl RebalanceArgs {
+    /// Trade `leg` at whatever price the program sets (no caller bound).
+    pub fn any_price(leg: u8) -> Self {
+        Self { leg, max_value: 0, max_base_in: u64::MAX, min_base_out: 0 }
+    }
+}
+
+/// The fixed accounts of `rebalance` / `rebalance_begin` for slot `leg` (see the program),
+/// then an option leg's underlying oracle.
+fn rebalance_accounts(
+    keeper: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    leg: u8,
+    keeper_base_token: &Pubkey,
+    keeper_asset_token: &Pubkey,
+) -> (Vec<AccountMeta>, Option<AccountMeta>) {
+    let slot = &vault.assets[usize::from(leg)];
+    let accounts = vec![
+        AccountMeta::new_readonly(*keeper, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new(pda::risk(vault_key).0, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new_readonly(pk(&vault.base_mint), false),
+        AccountMeta::new(pk(&vault.base_vault), false),
+        AccountMeta::new_readonly(pk(&slot.mint), false),
+        AccountMeta::new(pk(&slot.token_account), false),
+        AccountMeta::new(*keeper_base_token, false),
+        AccountMeta::new(*keeper_asset_token, false),
+        AccountMeta::new_readonly(pk(&vault.base_token_program), false),
+        AccountMeta::new_readonly(pk(&slot.token_program), false),
+        AccountMeta::new_readonly(pk(&slot.oracle), false),
+    ];
+    let underlying = slot
+        .option
+        .is_option()
+        .then(|| AccountMeta::new_readonly(pk(&vault.assets[usize::from(slot.option.underlying)].oracle), false));
+    (accounts, underlying)
+}
+
+/// `rebalance(args)` of slot `leg` (with `args.leg` = `leg`, or the auto leg when it is that
+/// slot). Permissionless; the keeper is the counterparty. About 30–45k CU (README table).
+pub fn rebalance(
+    keeper: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    leg: u8,
+    keeper_base_token: &Pubkey,
+    keeper_asset_token: &Pubkey,
+    args: RebalanceArgs,
+) -> Instruction {
+    let (mut accounts, underlying) =
+        rebalance_accounts(keeper, vault_key, vault, leg, keeper_base_token, keeper_asset_token);
+    accounts.extend(underlying);
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("rebalance", &args) }
+}
+
+/// The instructions sysvar.
+pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = Pubkey::from_str_const("Sysvar1nstructions1111111111111111111111111");
+
+/// `rebalance_begin(args)`: as [`rebalance`], then the instructions sysvar. Must be followed by
+/// [`rebalance_end`] in the same transaction.
+pub fn rebalance_begin(
+    keeper: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    leg: u8,
+    keeper_base_token: &Pubkey,
+    keeper_asset_token: &Pubkey,
+    args: RebalanceArgs,
+) -> Instruction {
+    let (mut accounts, underlying) =
+        rebalance_accounts(keeper, vault_key, vault, leg, keeper_base_token, keeper_asset_token);
+    accounts.push(AccountMeta::new_readonly(INSTRUCTIONS_SYSVAR_ID, false));
+    accounts.extend(underlying);
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("rebalance_begin", &args) }
+}
+
+/// `rebalance_end()` for a flash rebalance of slot `leg`.
+pub fn rebalance_end(keeper: &Pubkey, vault_key: &Pubkey, vault: &VaultState, leg: u8) -> Instruction {
+    let slot = &vault.assets[usize::from(leg)];
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*keeper, true),
+            AccountMeta::new(*vault_key, false),
+            AccountMeta::new(pda::risk(vault_key).0, false),
+            AccountMeta::new_readonly(pk(&vault.base_vault), false),
+            AccountMeta::new_readonly(pk(&slot.token_account), false),
+            AccountMeta::new_readonly(INSTRUCTIONS_SYSVAR_ID, false),
+        ],
+        data: data("rebalance_end", &()),
+    }
+}
+
+/// Rebalancing parameters (the program's `RebalanceParams`, the core's `RebalanceConfig`).
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RebalanceParams {
+    pub cooldown_secs: u32,
+    pub max_oracle_age: u32,
+    pub max_leg_bps: u16,
+    pub max_turnover_bps: u16,
+    pub max_reduction_bps: u16,
+    pub keeper_bps: u16,
+    pub max_slippage_bps: u16,
+    pub incentive_budget_ppm: u16,
+}
+
+impl From<rpv_core::rebalance::RebalanceConfig> for RebalanceParams {
+    fn from(c: rpv_core::rebalance::RebalanceConfig) -> Self {
+        Self {
+            cooldown_secs: c.cooldown_secs,
+            max_oracle_age: c.max_oracle_age,
+            max_leg_bps: c.max_leg_bps,
+            max_turnover_bps: c.max_turnover_bps,
+            max_reduction_bps: c.max_reduction_bps,
+            keeper_bps: c.keeper_bps,
+            max_slippage_bps: c.max_slippage_bps,
+            incentive_budget_ppm: c.incentive_budget_ppm,
+        }
+    }
+}
+
+impl Default for RebalanceParams {
+    /// The program's defaults at initialisation.
+    fn default() -> Self {
+        rpv_core::rebalance::RebalanceConfig::DEFAULT.into()
+    }
+}
+
+/// `set_rebalance_params(params)` (admin; raises need the timelock).
+pub fn set_rebalance_params(admin: &Pubkey, vault_key: &Pubkey, params: RebalanceParams) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: risk_accounts(admin, vault_key, true),
+        data: data("set_rebalance_params", &params),
+    }
+}
+
 /// `submit_weights(weights)`: I80F48 raw bits, one per asset. Permissionless.
 pub fn submit_weights(submitter: &Pubkey, vault_key: &Pubkey, weights_bits: Vec<i128>) -> Instruction {
     Instruction {
@@ -523,6 +675,7 @@ pub enum ConfigChange {
         management_bps: u16,
         performance_bps: u16,
     },
+    Rebalance(RebalanceParams),
 }
 
 impl ConfigChange {
@@ -532,6 +685,7 @@ impl ConfigChange {
             Self::RiskParams(_) => 0,
             Self::RiskBudgets(_) => 1,
             Self::Fees { .. } => 2,
+            Self::Rebalance(_) => 3,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod events;
 pub mod ix;
 pub mod pda;
 pub mod pyth;
+pub mod sim;
 pub mod spl;
 
 use rpv_core::state::VaultState;

@@ -45,6 +45,15 @@ pub enum CoreError {
     // options
     /// The action would push a breached Greek limit (net delta, gamma or vega) further.
     GreekLimitExceeded,
+    // rebalancing
+    /// The leg is inside its band: nothing to trade.
+    WithinBand,
+    /// The day's turnover cap is used up.
+    TurnoverCapReached,
+    /// The day's gross-exposure reduction cap is used up.
+    ReductionCapReached,
+    /// The trade rounds to nothing.
+    TradeTooSmall,
 }
 
 impl core::fmt::Display for CoreError {

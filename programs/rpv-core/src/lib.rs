@@ -16,6 +16,7 @@
 //! | [`switchboard`] | byte-level Switchboard On-Demand `PullFeedAccountData` reader (and encoder) |
 //! | [`token`] | SPL Token / Token-2022 account and mint views, mint-extension policy |
 //! | [`fx`] | I80F48 storage for zero-copy accounts, packed symmetric matrices |
+//! | [`rebalance`] | which leg `rebalance` trades, how much, at what price; the keeper incentive and the per-call and per-day bounds |
 //! | [`risk`] | EWMA covariance, inverse-vol and risk-budget weights (solver, verifier), vol targeting |
 //! | [`model`] | the risk model applied to the risk account (what `refresh` / `submit_weights` do) |
 //! | [`health`] | graded oracle health and the action policy |
@@ -38,6 +39,7 @@ pub mod options;
 pub mod portfolio;
 pub mod position;
 pub mod pyth;
+pub mod rebalance;
 pub mod risk;
 pub mod state;
 pub mod switchboard;

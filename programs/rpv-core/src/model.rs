@@ -324,6 +324,7 @@ pub fn init_defaults(r: &mut RiskState) {
     r.max_delta = FxBits::from_fx(Fx::from_num(2));
     r.max_gamma = FxBits::from_fx(Fx::from_num(100));
     r.max_vega = FxBits::from_fx(Fx::ONE);
+    r.rebalance = crate::rebalance::RebalanceConfig::DEFAULT;
 }
 
 #[cfg(test)]

@@ -359,11 +359,16 @@ pub fn check_greek_move(r: &RiskState, before: [Fx; 3], after: [Fx; 3], nav_afte
 /// checks the Greek-limit rule for its underlying at `nav_after` and records the new Greeks.
 /// A slot outside the model (or before any positions step) carries no Greeks.
 pub fn apply_greek_change(r: &mut RiskState, i: usize, value: u64, nav_after: u64) -> CoreResult<()> {
+    apply_greek_value(r, i, Fx::from_num(value), nav_after)
+}
+
+/// [`apply_greek_change`] for a signed change of value (negative = slot `i` sold).
+pub fn apply_greek_value(r: &mut RiskState, i: usize, value: Fx, nav_after: u64) -> CoreResult<()> {
     if i >= MAX_N || r.included_mask & (1 << i) == 0 || r.positions_at == 0 {
         return Ok(());
     }
     let u = usize::from(r.factor[i]);
-    let p = Fx::from_num(value);
+    let p = value;
     let before = [r.net_delta[u].get(), r.net_gamma[u].get(), r.net_vega[u].get()];
     let after = [
         add(before[0], mul(r.elasticity[i].get(), p)?)?,

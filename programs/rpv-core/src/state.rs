@@ -273,6 +273,13 @@ impl VaultState {
         self.flags & Self::FLAG_ALLOWLIST != 0
     }
 
+    /// `flags` bit: a flash rebalance is open (between `rebalance_begin` and `rebalance_end`).
+    pub const FLAG_REBALANCING: u8 = 4;
+
+    pub fn is_rebalancing(&self) -> bool {
+        self.flags & Self::FLAG_REBALANCING != 0
+    }
+
     /// Whether the risk state is recent enough to price deposits and withdrawals: always with
     /// no assets, else refreshed within `max_risk_age` seconds.
     pub fn risk_is_fresh(&self, now: i64) -> bool {
@@ -490,7 +497,13 @@ pub struct RiskState {
     pub mark: [crate::fx::FxBits; MAX_ASSETS],
     /// Cluster time of the sample the marks are for.
     pub marked_at: i64,
-    pub reserved: [u8; 232],
+    // ---- rebalancing ([`crate::rebalance`]) ----
+    pub rebalance: crate::rebalance::RebalanceConfig,
+    pub _pad_rebalance: [u8; 4],
+    pub book: crate::rebalance::RebalanceBook,
+    /// The open flash rebalance (all zero when none).
+    pub flash: crate::rebalance::FlashLock,
+    pub reserved: [u8; 40],
 }
 
 /// An oracle value as sampled (`price · 10^expo`).

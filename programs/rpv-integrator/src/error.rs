@@ -16,4 +16,6 @@ pub enum IntegratorError {
     InvalidTokenAccount,
     #[msg("arithmetic overflow")]
     MathOverflow,
+    #[msg("relay kind must be 0 (rebalance), 1 (rebalance_begin) or 2 (rebalance_end)")]
+    UnknownRelayKind,
 }

@@ -14,6 +14,7 @@
 //! | [`deposit`](rpv_integrator::deposit) | tracker admin | CPI `rpv_vault::deposit`: the holder's base tokens in, shares to the holder |
 //! | [`withdraw`](rpv_integrator::withdraw) | tracker admin | CPI `rpv_vault::withdraw`: the holder's shares burnt, base tokens to the holder |
 //! | [`record_quote`](rpv_integrator::record_quote) | anyone | CPI `rpv_vault::quote`, checks the return data's program id, stores and emits the share price |
+//! | [`relay_rebalance`](rpv_integrator::relay_rebalance) | a keeper | CPI `rpv_vault::rebalance` (works) or `rebalance_begin` / `rebalance_end` (refused: flash mode is top-level only) |
 //!
 //! Program id `JBS3mnhUkQu3DuZuCDyoRZUxXTdfpo6itFfzBBRr6bMj`: the public key of an ed25519
 //! keypair generated for this example and not kept in the repository. A deployment declares
@@ -61,5 +62,15 @@ pub mod rpv_integrator {
     /// oracles in registry order.
     pub fn record_quote<'info>(ctx: Context<'info, RecordQuote<'info>>) -> Result<()> {
         instructions::record_quote::handler(ctx)
+    }
+
+    /// Forwards `rebalance` (kind 0), `rebalance_begin` (1) or `rebalance_end` (2) to the vault
+    /// by CPI. Accounts: the rpv vault program; remaining: the vault instruction's accounts.
+    pub fn relay_rebalance<'info>(
+        ctx: Context<'info, RelayRebalance<'info>>,
+        kind: u8,
+        args: rpv_vault::instructions::RebalanceArgs,
+    ) -> Result<()> {
+        instructions::relay_rebalance::handler(ctx, kind, args)
     }
 }

@@ -185,6 +185,33 @@ pub enum VaultError {
     NotAdminOrGuardian,
     #[msg("depositor is not on the vault's allowlist")]
     NotAllowlisted,
+    // ---- rebalancing ----
+    #[msg("the leg is inside its band: nothing to trade")]
+    WithinBand,
+    #[msg("the leg traded recently: wait for its cooldown")]
+    CooldownActive,
+    #[msg("the day's turnover cap is used up")]
+    TurnoverCapReached,
+    #[msg("the day's gross-exposure reduction cap is used up")]
+    ReductionCapReached,
+    #[msg("the trade rounds to nothing")]
+    TradeTooSmall,
+    #[msg("the asset accounts are not those of the leg furthest outside its band")]
+    WrongLeg,
+    #[msg("a flash rebalance is open: finish it with rebalance_end in the same transaction")]
+    RebalanceInProgress,
+    #[msg("no flash rebalance is open: rebalance_end needs rebalance_begin earlier in the transaction")]
+    RebalanceNotStarted,
+    #[msg("rebalance_begin needs rebalance_end for the same vault later in the same transaction")]
+    RebalanceEndMissing,
+    #[msg("the vault did not receive what the flash rebalance owes it")]
+    RebalanceUnderpaid,
+    #[msg("flash rebalance instructions must be top-level instructions, not CPIs")]
+    RebalanceViaCpi,
+    #[msg("not the instructions sysvar")]
+    InvalidInstructionsSysvar,
+    #[msg("rebalance parameter out of range")]
+    InvalidRebalanceParams,
 }
 
 impl From<CoreError> for VaultError {
@@ -216,6 +243,10 @@ impl From<CoreError> for VaultError {
             CoreError::NotConverged => Self::NotConverged,
             CoreError::RiskBudgetMismatch => Self::RiskBudgetMismatch,
             CoreError::GreekLimitExceeded => Self::GreekLimitExceeded,
+            CoreError::WithinBand => Self::WithinBand,
+            CoreError::TurnoverCapReached => Self::TurnoverCapReached,
+            CoreError::ReductionCapReached => Self::ReductionCapReached,
+            CoreError::TradeTooSmall => Self::TradeTooSmall,
         }
     }
 }

@@ -259,3 +259,54 @@ pub struct DepositorAllowed {
     /// true = entry created, false = entry removed.
     pub allowed: bool,
 }
+
+/// One rebalance trade (atomic, or flash: then emitted by `rebalance_begin` and only kept if
+/// the transaction, `rebalance_end` included, succeeded). Amounts in base units unless noted.
+#[event]
+pub struct Rebalanced {
+    pub vault: Pubkey,
+    pub keeper: Pubkey,
+    pub leg: u8,
+    /// 1 = the vault sold the leg, 2 = it bought it.
+    pub side: u8,
+    pub flash: bool,
+    /// Tokens of the leg traded (smallest units).
+    pub qty: u64,
+    /// Base units the vault received (sale) or paid (purchase), incentive included.
+    pub base_amount: u64,
+    /// Fair (mid) value of `qty`.
+    pub fair_value: u64,
+    /// Keeper incentive paid inside `base_amount`.
+    pub incentive: u64,
+    /// Upper bound of the vault's cost against fair value (negative = a gain).
+    pub cost: i64,
+    /// Fair price per whole token, base currency (I80F48 bits).
+    pub fair_price_bits: i128,
+    /// The leg's value before and after, its target and band, NAV.
+    pub value_before: u64,
+    pub value_after: u64,
+    pub target: u64,
+    pub band: u64,
+    pub nav: u64,
+    /// The day's counters after the trade.
+    pub turnover_today: u64,
+    pub reduction_today: u64,
+    pub incentive_today: u64,
+}
+
+/// `rebalance_end`: what the vault was owed and what its account gained since the begin.
+#[event]
+pub struct FlashRebalanceSettled {
+    pub vault: Pubkey,
+    pub keeper: Pubkey,
+    pub leg: u8,
+    pub side: u8,
+    pub owed: u64,
+    pub received: u64,
+}
+
+#[event]
+pub struct RebalanceParamsSet {
+    pub vault: Pubkey,
+    pub params: crate::instructions::RebalanceParams,
+}

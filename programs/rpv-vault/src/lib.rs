@@ -27,6 +27,9 @@
 //! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`](rpv_vault::set_fee_recipient) | admin | fee rates (raises need the timelock) / fee recipient |
 //! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates |
 //! | [`set_allowlist`](rpv_vault::set_allowlist) / [`set_depositor`](rpv_vault::set_depositor) | admin | depositor allowlist on/off, entries |
+//! | [`rebalance`](rpv_vault::rebalance) | anyone | one trade of the leg furthest outside its band, with the caller as counterparty at oracle prices |
+//! | [`rebalance_begin`](rpv_vault::rebalance_begin) / [`rebalance_end`](rpv_vault::rebalance_end) | anyone | the same trade in flash mode: the vault pays first, checks it was paid by the end of the transaction |
+//! | [`set_rebalance_params`](rpv_vault::set_rebalance_params) | admin | cooldown, caps, keeper incentive and budget (raises need the timelock) |
 //! | [`quote`](rpv_vault::quote) | anyone | NAV, total shares, share price, pause and risk summary via return data (read-only) |
 //!
 //! Account lists below are in the order each instruction takes them; (w) = writable. Other
@@ -241,5 +244,33 @@ pub mod rpv_vault {
     /// CPI. Accounts: vault, risk, share mint; remaining: one oracle per asset in registry order.
     pub fn quote<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQuote> {
         instructions::quote::handler(ctx)
+    }
+
+    /// One permissionless rebalance trade with the caller as counterparty (see
+    /// `instructions/rebalance.rs`). Accounts: keeper (signer), vault (w), risk (w), authority,
+    /// base mint, base vault (w), leg mint, leg vault (w), keeper's base token account (w),
+    /// keeper's leg token account (w), base token program, leg token program, leg oracle;
+    /// remaining: an option leg's underlying oracle.
+    pub fn rebalance<'info>(ctx: Context<'info, Rebalance<'info>>, args: RebalanceArgs) -> Result<()> {
+        instructions::rebalance::handler(ctx, args)
+    }
+
+    /// Flash mode, first half: plans the trade, pays the keeper the vault's side and locks the
+    /// vault until `rebalance_end` later in the same transaction. Accounts: as `rebalance`, then
+    /// the instructions sysvar; remaining as `rebalance`.
+    pub fn rebalance_begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: RebalanceArgs) -> Result<()> {
+        instructions::rebalance_flash::begin(ctx, args)
+    }
+
+    /// Flash mode, second half: checks the vault was paid, credits it and unlocks. Accounts:
+    /// keeper (signer), vault (w), risk (w), base vault, leg vault, instructions sysvar.
+    pub fn rebalance_end(ctx: Context<RebalanceEnd>) -> Result<()> {
+        instructions::rebalance_flash::end(ctx)
+    }
+
+    /// Sets the rebalancing parameters (admin; raises need the timelock). Accounts: admin
+    /// (signer), vault (w), risk (w).
+    pub fn set_rebalance_params(ctx: Context<RiskAdmin>, params: RebalanceParams) -> Result<()> {
+        instructions::set_rebalance_params::handler(ctx, params)
     }
 }

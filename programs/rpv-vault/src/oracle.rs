@@ -31,6 +31,17 @@ impl Now {
 
 /// Validated price of `slot` from `account`.
 pub fn read_slot_price(slot: &AssetSlot, account: &AccountInfo, now: Now) -> CoreResult<OraclePrice> {
+    read_slot_price_aged(slot, account, now, slot.max_oracle_age)
+}
+
+/// [`read_slot_price`] with maximum age `max_age` (seconds; slots for Switchboard) instead of
+/// the slot's own.
+pub fn read_slot_price_aged(
+    slot: &AssetSlot,
+    account: &AccountInfo,
+    now: Now,
+    max_age: u32,
+) -> CoreResult<OraclePrice> {
     if !same(account.key, &slot.oracle) {
         return Err(CoreError::OracleAccountMismatch);
     }
@@ -40,14 +51,14 @@ pub fn read_slot_price(slot: &AssetSlot, account: &AccountInfo, now: Now) -> Cor
         Some(OracleKind::Pyth) => pyth::read_price(
             &owner,
             &data,
-            &FeedPolicy { feed_id: &slot.feed_id, max_age: slot.max_oracle_age, max_conf_bps: slot.max_conf_bps },
+            &FeedPolicy { feed_id: &slot.feed_id, max_age, max_conf_bps: slot.max_conf_bps },
             now.time,
         ),
         Some(OracleKind::Switchboard) => switchboard::read_price(
             &owner,
             &data,
             &SwitchboardPolicy {
-                max_stale_slots: u64::from(slot.max_oracle_age),
+                max_stale_slots: u64::from(max_age),
                 max_conf_bps: slot.max_conf_bps,
                 // the feed's job definition must still be the registered one
                 feed_hash: Some(slot.feed_id),

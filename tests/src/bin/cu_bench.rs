@@ -241,6 +241,8 @@ async fn main() {
     o_withdraw.ok();
     eprintln!("[cu-bench] fees, timelock, allowlist");
     let fees = fee_rows().await;
+    eprintln!("[cu-bench] rebalance");
+    let rb = rebalance_rows().await;
 
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
@@ -282,6 +284,10 @@ async fn main() {
     for (name, cu) in &fees.single {
         println!("| {name} | {cu} {blank}|");
     }
+    for r in &rb.rows {
+        let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
+        println!("| {} | {} |", r.name, cells.join(" | "));
+    }
     println!();
     println!(
         "With option series (8 spot assets and 8 options, one per underlying, all inside the Black–Scholes domain):"
@@ -300,6 +306,9 @@ async fn main() {
     println!("| `deposit` (NAV with 8 series at Black–Scholes) | {} |", o_deposit.cu);
     println!("| `deposit_asset` of an option series | {} |", o_deposit_option.cu);
     println!("| `withdraw` | {} |", o_withdraw.cu);
+    for (name, cu) in &rb.single {
+        println!("| {name} | {cu} |");
+    }
     let slope = |r: &Row| (r.cells[5].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
     println!();
     println!(
@@ -390,4 +399,50 @@ async fn fee_rows() -> FeeRows {
         }
     }
     FeeRows { rows: vec![deposit, accrue], single }
+}
+
+/// `rebalance` (auto leg, a purchase) and the flash pair (begin + the keeper's own transfer +
+/// end) at every asset count, on a vault whose deposit sits in base; an option leg at 8 + 8.
+async fn rebalance_rows() -> FeeRows {
+    let mut atomic = Row { name: "`rebalance` (auto leg: furthest outside its band; one leg)", cells: vec![] };
+    let mut flash =
+        Row { name: "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)", cells: vec![] };
+    for &n in &COUNTS {
+        if n == 0 {
+            atomic.cells.push(None);
+            flash.cells.push(None);
+            continue;
+        }
+        let mut f = Fixture::with_assets(n)
+            .await
+            .funded_for_rebalance(rpv_tests::loose_rebalance_params(), 1_000_000_000_000)
+            .await;
+        let k = f.keeper(10_000_000_000_000, 1_000_000_000_000_000).await;
+        let leg = f.auto_leg().await.expect("a leg outside its band");
+        let out = f.rebalance(&k, leg, ix::RebalanceArgs::any_price(rpv_core::rebalance::AUTO_LEG)).await;
+        out.ok();
+        atomic.cells.push(Some(out.cu));
+        let cell = match f.auto_leg().await {
+            Some(leg) => {
+                let tokens = (k.base_token, k.asset_tokens[usize::from(leg)]);
+                let ixs = f.flash_with_delivery(&k, leg, &k.kp.insecure_clone(), tokens).await;
+                let out = f.env.send(&ixs, &[&k.kp]).await;
+                out.ok();
+                Some(out.cu)
+            }
+            None => None,
+        };
+        flash.cells.push(cell);
+    }
+    let mut o = Fixture::with_spot_and_options(8).await;
+    // a 0.1 % band: the series' targets are small next to the default 5 %
+    o.set_risk_params(ix::RiskParams { band_bps: 10, ..Default::default() }).await.ok();
+    let mut o = o.funded_for_rebalance(rpv_tests::loose_rebalance_params(), 1_000_000_000_000).await;
+    let k = o.keeper(10_000_000_000_000, 1_000_000_000_000_000).await;
+    let out = o.rebalance(&k, 8, ix::RebalanceArgs::any_price(8)).await;
+    out.ok();
+    FeeRows {
+        rows: vec![atomic, flash],
+        single: vec![("`rebalance` of an option leg (Black–Scholes three ways: mid, rich, cheap)", out.cu)],
+    }
 }

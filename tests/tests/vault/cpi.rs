@@ -233,3 +233,31 @@ async fn cpi_compute_units_within_budget() {
         }
     }
 }
+
+#[tokio::test]
+async fn cpi_rebalance_works_but_flash_mode_through_cpi_is_refused() {
+    use rpv_core::rebalance::AUTO_LEG;
+    use rpv_tests::{loose_rebalance_params, rebalanced, Fixture};
+    let env = ig::env().await;
+    let mut f =
+        Fixture::with_assets_in(env, 3).await.funded_for_rebalance(loose_rebalance_params(), 1_000_000_000_000).await;
+    let k = f.keeper(10_000_000_000_000, 1_000_000_000_000_000).await;
+    // the atomic rebalance by CPI: a program may be a keeper
+    let leg = f.auto_leg().await.unwrap();
+    let args = ix::RebalanceArgs::any_price(AUTO_LEG);
+    let inner = f.rebalance_ix(&k, leg, args).await;
+    let out = f.env.send(&[ig::relay_rebalance(&inner, 0, args)], &[&k.kp]).await;
+    out.ok();
+    assert_eq!(rebalanced(&out).len(), 1, "the vault's own event, from inside the CPI");
+    // flash mode through CPI: a begin inside another program's instruction
+    f.step(61).await.ok();
+    let leg = f.auto_leg().await.unwrap();
+    let before = f.env.data(&f.vault.clone()).await;
+    let (begin, end) = f.flash_ixs(&k, leg, ix::RebalanceArgs::any_price(leg)).await;
+    let relayed_begin = ig::relay_rebalance(&begin, 1, ix::RebalanceArgs::any_price(leg));
+    f.env.send(&[relayed_begin, end.clone()], &[&k.kp]).await.assert_error("RebalanceViaCpi");
+    // an end reached through CPI (a top-level end follows, so the begin itself is accepted)
+    let relayed_end = ig::relay_rebalance(&end, 2, ix::RebalanceArgs::any_price(leg));
+    f.env.send(&[begin, relayed_end, end], &[&k.kp]).await.assert_error("RebalanceViaCpi");
+    assert_eq!(f.env.data(&f.vault.clone()).await, before, "nothing changed");
+}

@@ -15,6 +15,7 @@ mod initialize_vault;
 mod options;
 mod price_option;
 mod quote;
+mod rebalance;
 mod redeem_in_kind;
 mod risk_engine;
 mod timelock;

@@ -17,9 +17,9 @@ use rpv_core::state::VaultState;
 
 use super::governance::Governance;
 use crate::{
-    invoke,
     error::VaultError,
     events::{AllowlistSet, DepositorAllowed},
+    invoke,
     state::{same, seeds, Vault},
 };
 

@@ -42,6 +42,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         a.validate(&v)?;
         require_fresh_risk(&v, now)?;
         require!(!v.is_paused(), VaultError::VaultPaused);
+        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
         require!(amount > 0, VaultError::ZeroAmount);
         let oracles = admit_depositor(&v, &vault_key, a.user.key, ctx.remaining_accounts)?;
         let (navs, _) = priced_navs(&v, oracles, now)?;

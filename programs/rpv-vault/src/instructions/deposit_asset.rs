@@ -108,6 +108,7 @@ pub(crate) fn handler<'info>(
         a.validate(&v, index)?;
         require_fresh_risk(&v, now)?;
         require!(!v.is_paused(), VaultError::VaultPaused);
+        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
         require!(amount > 0, VaultError::ZeroAmount);
         let oracles = admit_depositor(&v, &vault_key, a.user.key, oracles)?;
         let (navs, prices) = priced_navs(&v, oracles, now)?;

@@ -142,6 +142,7 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
     let vault_key = a.vault.key();
     let (minted, authority_bump, event) = {
         let mut v = a.vault.load_mut()?;
+        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
         require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
         require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);

@@ -70,6 +70,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQ
     let a = &ctx.accounts;
     let now = Now::get()?;
     let v = a.vault.load()?;
+    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
     let r = a.risk.load()?;
     require!(same(&a.vault.key(), &r.vault), VaultError::WrongRiskAccount);
     require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);

@@ -94,6 +94,7 @@ pub(crate) fn handler<'info>(
     let mut amounts = [0u64; MAX_ASSETS + 1];
     let (holdings, total_shares, authority_bump) = {
         let mut v = a.vault.load_mut()?;
+        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
         require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
         require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);

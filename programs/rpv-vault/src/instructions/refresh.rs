@@ -52,6 +52,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
     let oracles = ctx.remaining_accounts;
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
+    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
     let mut r = ctx.accounts.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let n = usize::from(v.num_assets);

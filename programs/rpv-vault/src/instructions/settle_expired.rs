@@ -38,6 +38,7 @@ pub(crate) fn handler(ctx: Context<SettleExpired>, index: u8) -> Result<()> {
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
     let mut v = a.vault.load_mut()?;
+    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
     let mut r = a.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let i = usize::from(index);

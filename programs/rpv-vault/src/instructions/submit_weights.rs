@@ -26,6 +26,7 @@ pub(crate) fn handler(ctx: Context<RiskCrank>, weights: Vec<i128>) -> Result<()>
     let now = Now::get()?;
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
+    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
     let mut r = ctx.accounts.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     require_fresh_risk(&v, now)?;

@@ -7,7 +7,8 @@
 ///   prior volatility, any change of the estimator (method, λ, horizon, sampling interval), any
 ///   budget reshuffle, a higher fee rate.
 /// - `propose_change(change)`: only the admin (`Unauthorized`), who pays for the proposal PDA
-///   `["proposal", vault, kind]` (kind 0 = risk parameters, 1 = risk budgets, 2 = fee rates). The
+///   `["proposal", vault, kind]` (kind 0 = risk parameters, 1 = risk budgets, 2 = fee rates,
+///   3 = rebalancing parameters, `InvalidRebalanceParams`). The
 ///   change is validated now as it will be at application (`InvalidRiskParams`;
 ///   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 ///   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -25,11 +26,11 @@
 use anchor_lang::prelude::*;
 use rpv_core::state::MAX_ASSETS;
 
-use super::{fees::switch_rates, set_risk_budgets, set_risk_params::RiskParams};
+use super::{fees::switch_rates, set_rebalance_params::RebalanceParams, set_risk_budgets, set_risk_params::RiskParams};
 use crate::{
-    invoke,
     error::VaultError,
     events::{ChangeApplied, ChangeCancelled, ChangeProposed, RiskBudgetsSet},
+    invoke,
     state::{same, seeds, Risk, Vault},
 };
 
@@ -42,6 +43,7 @@ pub const MAX_TIMELOCK_SECS: u32 = 30 * 86_400;
 pub const KIND_RISK_PARAMS: u8 = 0;
 pub const KIND_RISK_BUDGETS: u8 = 1;
 pub const KIND_FEES: u8 = 2;
+pub const KIND_REBALANCE: u8 = 3;
 
 /// A configuration change that waits for the timelock.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -53,6 +55,8 @@ pub enum ConfigChange {
         management_bps: u16,
         performance_bps: u16,
     },
+    /// Rebalancing parameters (`set_rebalance_params`).
+    Rebalance(RebalanceParams),
 }
 
 impl ConfigChange {
@@ -61,6 +65,7 @@ impl ConfigChange {
             Self::RiskParams(_) => KIND_RISK_PARAMS,
             Self::RiskBudgets(_) => KIND_RISK_BUDGETS,
             Self::Fees { .. } => KIND_FEES,
+            Self::Rebalance(_) => KIND_REBALANCE,
         }
     }
 
@@ -72,6 +77,7 @@ impl ConfigChange {
             Self::Fees { management_bps, performance_bps } => {
                 require!(v.fees.within_maxima(*management_bps, *performance_bps), VaultError::FeeAboveMaximum)
             }
+            Self::Rebalance(p) => require!(p.config().is_valid(), VaultError::InvalidRebalanceParams),
         }
         Ok(())
     }
@@ -170,6 +176,7 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
     require!(now >= p.eta, VaultError::TimelockNotExpired);
     require!(now <= p.eta.saturating_add(PROPOSAL_GRACE_SECS), VaultError::ProposalExpired);
     let mut v = a.vault.load_mut()?;
+    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
     let mut r = a.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
@@ -186,6 +193,10 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         ConfigChange::Fees { management_bps, performance_bps } => {
             let rates = (*management_bps, *performance_bps);
             switch_rates(&mut v, &vault_key, &a.share_mint, ctx.remaining_accounts, rates)?;
+        }
+        ConfigChange::Rebalance(params) => {
+            r.rebalance = params.config();
+            emit!(params.event(vault_key));
         }
     }
     v.invariant().map_err(VaultError::from)?;

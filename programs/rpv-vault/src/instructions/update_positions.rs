@@ -20,6 +20,7 @@ use crate::{error::VaultError, events::PositionsUpdated, state::same};
 pub(crate) fn handler(ctx: Context<Refresh>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
+    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
     let mut r = ctx.accounts.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let n = u32::from(v.num_assets);

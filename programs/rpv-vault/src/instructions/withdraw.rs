@@ -34,6 +34,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let vault_key = a.vault.key();
     let (nav, total_shares, amount, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
+        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
         a.validate(&v)?;
         require_fresh_risk(&v, now)?;
         require!(shares > 0, VaultError::ZeroShares);

@@ -1,0 +1,37 @@
+//! "What will the program do?" — the program's own core functions run off-chain on decoded
+//! accounts and oracle values, so a keeper can simulate before it sends.
+
+use rpv_core::{
+    error::CoreResult,
+    pyth::OraclePrice,
+    rebalance::{furthest_leg, option_leg_prices, plan_for, spot_leg_prices, Plan},
+    state::{RiskState, VaultState},
+};
+
+/// The trade `rebalance` (or `rebalance_begin`) would do on slot `leg` at `now`, given the
+/// leg's oracle value (a price, or an option's implied vol) and, for an option, its
+/// underlying's price. Returns the plan and the NAV it was sized against; `Err` carries the
+/// core error the program would map to its own (`WithinBand`, `TurnoverCapReached`, …).
+pub fn rebalance_plan(
+    vault: &VaultState,
+    risk: &RiskState,
+    leg: usize,
+    leg_oracle: &OraclePrice,
+    underlying: Option<&OraclePrice>,
+    max_value: u64,
+    now: i64,
+) -> CoreResult<(Plan, u64)> {
+    let slot = &vault.assets[leg];
+    let prices = match (slot.option.is_option(), underlying) {
+        (true, Some(s)) => option_leg_prices(&slot.option, s, leg_oracle, vault.option_rate.get(), now)?,
+        (true, None) => return Err(rpv_core::CoreError::MathDomain),
+        (false, _) => spot_leg_prices(leg_oracle)?,
+    };
+    plan_for(vault, risk, leg, prices, max_value, now)
+}
+
+/// The leg `rebalance` trades with `leg = AUTO_LEG` at `now` (`None`: every leg is inside its
+/// band or cooling down).
+pub fn auto_leg(vault: &VaultState, risk: &RiskState, now: i64) -> CoreResult<Option<usize>> {
+    furthest_leg(vault, risk, &risk.rebalance, now)
+}

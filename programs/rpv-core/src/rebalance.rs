@@ -1,0 +1,680 @@
+//! # Rebalancing rules
+//!
+//! What `rebalance` (and the flash pair `rebalance_begin` / `rebalance_end`) may trade, how much,
+//! at what price, and what a keeper can take for it. The program decides; the caller is only
+//! the counterparty.
+//!
+//! ## Which leg, which way, how much
+//! - A leg's value is its holding at the fair (mid) price; its target is the risk account's
+//!   target `L·w_i·NAV_snapshot` rescaled to the NAV now: `target_i · NAV / NAV_snapshot`.
+//! - A leg trades only when `|value − target| > band` (`band_bps` of NAV), towards its target:
+//!   the vault **sells** a leg above its target (for base) and **buys** one below it.
+//! - Size (fair value) = min(distance to target, `max_leg_bps` of NAV, what is left of the
+//!   day's turnover `max_turnover_bps` of NAV, the caller's own cap); a sale is also capped by
+//!   what is left of the day's gross-exposure reduction `max_reduction_bps` of NAV — unless the
+//!   leg's underlying is beyond a Greek limit (a *hard* limit: then the cut is not rate-limited,
+//!   and the Greek rule still refuses any trade that pushes the breach further); a purchase by
+//!   the vault's base holdings. The trade never overshoots the target, so a caller cannot
+//!   make the vault trade back and forth.
+//! - After a leg trades it rests for `cooldown_secs`.
+//! - "A day" is the UTC day `⌊t / 86 400⌋`; the day's counters reset when it changes.
+//!
+//! ## Price and keeper incentive
+//! Per whole token, three prices ([`LegPrices`]): the fair mid, the price the vault sells at
+//! (the upper end of the oracle's confidence interval, ≥ fair) and the price it buys at (the
+//! lower end, ≤ fair). For an option leg these are Black–Scholes values at the implied vol ± its
+//! confidence and the underlying ± its confidence in the direction that raises / lowers the
+//! option's value (upper / lower bounds outside the Black–Scholes domain). The keeper's
+//! incentive is `keeper_bps` of the trade's fair value, limited by what is left of the day's
+//! incentive budget (`incentive_budget_ppm` of NAV), paid as a better price:
+//! - the vault sells `q` tokens and receives `⌈q·P_sell⌉ − incentive` base units;
+//! - the vault buys `q` tokens and pays `⌊q·P_buy⌋ + incentive` base units.
+//!
+//! Hence the vault's cost against fair value is at most the incentive (the confidence spread
+//! only ever helps the vault), so per call `cost ≤ keeper_bps · value ≤ max_slippage_bps ·
+//! value`, and per day `Σ cost ≤ incentive_budget_ppm · NAV`. Both are checked again on the
+//! amounts before any token moves.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::{
+    error::CoreResult,
+    fx::Fx,
+    math::{pow10, value_in_base, Rounding},
+    options::OptionKind,
+    portfolio::{fx_value_in_base, option_mark, price_to_fx},
+    pyth::OraclePrice,
+    state::{OptionTerms, RiskState, VaultState, MAX_ASSETS},
+    CoreError,
+};
+
+/// Seconds in a rebalancing day.
+pub const DAY: i64 = 86_400;
+const BPS: u128 = 10_000;
+const PPM: u128 = 1_000_000;
+/// `rebalance`'s leg argument meaning "the leg furthest outside its band".
+pub const AUTO_LEG: u8 = u8::MAX;
+
+/// Rebalancing parameters (part of the risk account; `set_rebalance_params`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct RebalanceConfig {
+    /// Seconds a leg rests after it traded.
+    pub cooldown_secs: u32,
+    /// Maximum oracle age for the prices a trade uses, seconds (Switchboard: slots); 0 = each
+    /// asset's own maximum, as `refresh` uses.
+    pub max_oracle_age: u32,
+    /// Largest trade per call, basis points of NAV.
+    pub max_leg_bps: u16,
+    /// Traded fair value per day, basis points of NAV.
+    pub max_turnover_bps: u16,
+    /// Gross exposure cut (sales) per day, basis points of NAV.
+    pub max_reduction_bps: u16,
+    /// Keeper incentive, basis points of a trade's fair value.
+    pub keeper_bps: u16,
+    /// Bound on the vault's cost against fair value per call, basis points (≥ `keeper_bps`).
+    pub max_slippage_bps: u16,
+    /// Incentives paid per day, parts per million of NAV.
+    pub incentive_budget_ppm: u16,
+}
+
+const _: () = assert!(core::mem::size_of::<RebalanceConfig>() == 20);
+
+/// Program ceilings on the parameters.
+pub const MAX_COOLDOWN_SECS: u32 = 30 * 86_400;
+pub const MAX_REBALANCE_ORACLE_AGE: u32 = 86_400;
+pub const MAX_SLIPPAGE_CEILING_BPS: u16 = 500;
+pub const MAX_INCENTIVE_BUDGET_PPM: u16 = 10_000;
+
+impl RebalanceConfig {
+    /// Defaults set at initialisation: 1 h cooldown, the assets' own oracle ages, 5 % of NAV per
+    /// call, 25 % turnover and 10 % gross reduction per day, 5 bps incentive, 50 bps cost bound
+    /// per call, 20 ppm of NAV incentives per day (≤ 0.73 %/yr).
+    pub const DEFAULT: Self = Self {
+        cooldown_secs: 3_600,
+        max_oracle_age: 0,
+        max_leg_bps: 500,
+        max_turnover_bps: 2_500,
+        max_reduction_bps: 1_000,
+        keeper_bps: 5,
+        max_slippage_bps: 50,
+        incentive_budget_ppm: 20,
+    };
+
+    /// Within the program's ceilings and self-consistent.
+    pub fn is_valid(&self) -> bool {
+        self.cooldown_secs <= MAX_COOLDOWN_SECS
+            && self.max_oracle_age <= MAX_REBALANCE_ORACLE_AGE
+            && (1..=10_000).contains(&self.max_leg_bps)
+            && (1..=10_000).contains(&self.max_turnover_bps)
+            && self.max_reduction_bps <= self.max_turnover_bps
+            && self.keeper_bps <= self.max_slippage_bps
+            && self.max_slippage_bps <= MAX_SLIPPAGE_CEILING_BPS
+            && self.incentive_budget_ppm <= MAX_INCENTIVE_BUDGET_PPM
+    }
+
+    /// Whether `new` allows more trading, cost or staleness than `self` in any parameter (such
+    /// a change waits for the vault's timelock; one that only tightens applies at once).
+    pub fn raised_by(&self, new: &Self) -> bool {
+        let age = |a: u32| if a == 0 { u32::MAX } else { a };
+        new.cooldown_secs < self.cooldown_secs
+            || age(new.max_oracle_age) > age(self.max_oracle_age)
+            || new.max_leg_bps > self.max_leg_bps
+            || new.max_turnover_bps > self.max_turnover_bps
+            || new.max_reduction_bps > self.max_reduction_bps
+            || new.keeper_bps > self.keeper_bps
+            || new.max_slippage_bps > self.max_slippage_bps
+            || new.incentive_budget_ppm > self.incentive_budget_ppm
+    }
+}
+
+/// What rebalancing has done (part of the risk account).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct RebalanceBook {
+    /// Per slot: cluster time of its last trade (0 = never).
+    pub last_trade: [u32; MAX_ASSETS],
+    /// The day (`⌊t / 86 400⌋`) the counters below are for.
+    pub day: i64,
+    /// Fair value traded, gross exposure cut and incentives paid that day, base units.
+    pub turnover: u64,
+    pub reduction: u64,
+    pub incentive: u64,
+    /// Since inception: incentives paid, the vault's net cost against fair value (negative =
+    /// the confidence spread earned more than the incentives cost), trades.
+    pub total_incentive: u64,
+    pub total_cost: i64,
+    pub trades: u64,
+}
+
+const _: () = assert!(core::mem::size_of::<RebalanceBook>() == 120);
+
+/// A flash rebalance between `rebalance_begin` and `rebalance_end` (part of the risk account;
+/// all zero when none is open).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct FlashLock {
+    /// Tokens of the leg and base units the trade moves (see [`Plan`]).
+    pub qty: u64,
+    pub base_amount: u64,
+    pub fair_value: u64,
+    pub incentive: u64,
+    /// Balance of the vault account that must be paid, when `rebalance_begin` ran.
+    pub balance_before: u64,
+    /// Index of `rebalance_begin` in the transaction.
+    pub begin_index: u16,
+    pub leg: u8,
+    /// [`Side`] as u8 (0 = no flash rebalance open).
+    pub side: u8,
+    pub _pad: [u8; 4],
+}
+
+const _: () = assert!(core::mem::size_of::<FlashLock>() == 48);
+
+/// Which way the vault trades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Side {
+    /// The vault sells the leg's tokens for base.
+    Sell = 1,
+    /// The vault buys the leg's tokens with base.
+    Buy = 2,
+}
+
+impl Side {
+    pub fn from_u8(x: u8) -> Option<Self> {
+        match x {
+            1 => Some(Self::Sell),
+            2 => Some(Self::Buy),
+            _ => None,
+        }
+    }
+}
+
+/// Per whole token of a leg, base currency: fair mid, the price the vault sells at (≥ fair)
+/// and the price it buys at (≤ fair).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LegPrices {
+    pub fair: Fx,
+    pub sell: Fx,
+    pub buy: Fx,
+}
+
+/// A spot leg's prices from one oracle read: mid, mid + conf, mid − conf.
+pub fn spot_leg_prices(p: &OraclePrice) -> CoreResult<LegPrices> {
+    let at = |price: u64| price_to_fx(&OraclePrice { price, ..*p });
+    Ok(LegPrices {
+        fair: at(p.price)?,
+        sell: at(p.price.checked_add(p.conf).ok_or(CoreError::MathOverflow)?)?,
+        buy: at(p.price.saturating_sub(p.conf))?,
+    })
+}
+
+/// An option leg's prices from its underlying's price and its implied vol (module doc).
+pub fn option_leg_prices(
+    t: &OptionTerms,
+    spot: &OraclePrice,
+    iv: &OraclePrice,
+    rate: Fx,
+    now: i64,
+) -> CoreResult<LegPrices> {
+    let kind = t.option_kind().ok_or(CoreError::MathDomain)?;
+    let s = |price: u64| price_to_fx(&OraclePrice { price, ..*spot });
+    let v = |price: u64| price_to_fx(&OraclePrice { price, ..*iv });
+    let (s_up, s_down) =
+        (spot.price.checked_add(spot.conf).ok_or(CoreError::MathOverflow)?, spot.price.saturating_sub(spot.conf));
+    let (v_up, v_down) =
+        (iv.price.checked_add(iv.conf).ok_or(CoreError::MathOverflow)?, iv.price.saturating_sub(iv.conf));
+    // the spot move that raises the option's value
+    let (s_rich, s_cheap) = match kind {
+        OptionKind::Call => (s_up, s_down),
+        OptionKind::Put => (s_down, s_up),
+    };
+    let mid = option_mark(t, s(spot.price)?, v(iv.price)?, rate, now)?;
+    let rich = option_mark(t, s(s_rich)?, v(v_up)?, rate, now)?;
+    let cheap = option_mark(t, s(s_cheap)?, v(v_down)?, rate, now)?;
+    let fair = Fx::from_bits((mid.low.to_bits() >> 1) + (mid.high.to_bits() >> 1));
+    Ok(LegPrices { fair, sell: rich.high.max(fair), buy: cheap.low.min(fair) })
+}
+
+/// Whole tokens' smallest units worth at most `value` base units at `unit` base currency per
+/// whole token (rounded down).
+pub fn qty_for_value(value: u64, unit: Fx, decimals: u8, base_decimals: u8) -> CoreResult<u64> {
+    let u = unit.to_bits();
+    if u <= 0 {
+        return Err(CoreError::MathDomain);
+    }
+    let u = u as u128;
+    let v = u128::from(value) << 48;
+    let q = if decimals >= base_decimals {
+        let f = pow10(u32::from(decimals - base_decimals)).ok_or(CoreError::MathOverflow)?;
+        v.checked_mul(f).ok_or(CoreError::MathOverflow)? / u
+    } else {
+        let f = pow10(u32::from(base_decimals - decimals)).ok_or(CoreError::MathOverflow)?;
+        v / u.checked_mul(f).ok_or(CoreError::MathOverflow)?
+    };
+    u64::try_from(q).map_err(|_| CoreError::MathOverflow)
+}
+
+/// `x · num / den` in u128, rounded down.
+fn frac(x: u64, num: u128, den: u128) -> u64 {
+    (u128::from(x) * num / den) as u64
+}
+
+/// Target of slot `i` rescaled to `nav` (`target_i · nav / nav_snapshot`).
+pub fn scaled_target(r: &RiskState, i: usize, nav: u64) -> CoreResult<u64> {
+    if r.nav_snapshot == 0 {
+        return Err(CoreError::MathDomain);
+    }
+    let t = u128::from(r.targets[i]) * u128::from(nav) / u128::from(r.nav_snapshot);
+    u64::try_from(t).map_err(|_| CoreError::MathOverflow)
+}
+
+/// Value of slot `i`'s holding at the risk account's last sample, base units, rounded down:
+/// a spot asset at its sampled price, an option at its stored mark.
+pub fn sampled_value(v: &VaultState, r: &RiskState, i: usize) -> CoreResult<u64> {
+    let a = &v.assets[i];
+    if a.option.is_option() {
+        fx_value_in_base(a.quantity, r.mark[i].get(), a.decimals, v.base_decimals, Rounding::Down)
+    } else {
+        value_in_base(a.quantity, &r.sampled[i].get(), a.decimals, v.base_decimals, Rounding::Down)
+    }
+}
+
+/// Whether slot `i` can trade at `now`: spot, or an option series before expiry and unsettled.
+pub fn tradable(v: &VaultState, i: usize, now: i64) -> bool {
+    let t = &v.assets[i].option;
+    !t.is_option() || (!t.is_settled() && now < t.expiry)
+}
+
+/// Whether slot `i` is resting after a trade.
+pub fn cooling_down(cfg: &RebalanceConfig, book: &RebalanceBook, i: usize, now: i64) -> bool {
+    let last = i64::from(book.last_trade[i]);
+    last != 0 && now < last + i64::from(cfg.cooldown_secs)
+}
+
+/// The day's counters, reset when the day changed.
+pub fn roll_day(book: &mut RebalanceBook, now: i64) {
+    // unsigned division (SBF has no signed division); cluster time is never negative
+    let day = (now.max(0) as u64 / DAY as u64) as i64;
+    if book.day != day {
+        book.day = day;
+        book.turnover = 0;
+        book.reduction = 0;
+        book.incentive = 0;
+    }
+}
+
+/// NAV at the last sample's prices and marks, with the accounted holdings now.
+pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
+    let mut nav = v.base_quantity;
+    for i in 0..v.active_assets().len() {
+        nav = nav.checked_add(sampled_value(v, r, i)?).ok_or(CoreError::MathOverflow)?;
+    }
+    Ok(nav)
+}
+
+/// The tradable leg furthest outside its band at the last sample, not cooling down (`None`
+/// when every leg is inside its band).
+pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
+    let nav = sampled_nav(v, r)?;
+    let band = frac(nav, u128::from(r.band_bps), BPS);
+    let book = &r.book;
+    let mut best: Option<(usize, u64)> = None;
+    for i in 0..v.active_assets().len() {
+        if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
+            continue;
+        }
+        let d = sampled_value(v, r, i)?.abs_diff(scaled_target(r, i, nav)?);
+        if d > band && best.is_none_or(|(_, b)| d > b) {
+            best = Some((i, d));
+        }
+    }
+    Ok(best.map(|(i, _)| i))
+}
+
+/// One leg as `plan` sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct LegInput {
+    /// Accounted quantity and decimals of the leg.
+    pub quantity: u64,
+    pub decimals: u8,
+    pub prices: LegPrices,
+    /// The leg's target at `nav` ([`scaled_target`]).
+    pub target: u64,
+    /// NAV, base units.
+    pub nav: u64,
+    /// Base units the vault holds (accounted).
+    pub base_available: u64,
+    /// The leg's underlying is beyond a Greek limit: sales are not rate-limited.
+    pub breach: bool,
+    /// The caller's own cap on the trade's fair value (0 = none).
+    pub max_value: u64,
+}
+
+/// A trade the vault will do (module doc for every bound).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub side: Side,
+    /// Tokens of the leg (smallest units) the vault sells or buys.
+    pub qty: u64,
+    /// Base units the vault receives (sell) or pays (buy).
+    pub base_amount: u64,
+    /// Fair value of `qty`, rounded down.
+    pub fair_value: u64,
+    /// Keeper incentive inside `base_amount`.
+    pub incentive: u64,
+    /// Upper bound of the vault's cost against fair value (negative = a gain).
+    pub cost: i64,
+    /// The leg's value before, its target and the band, base units.
+    pub value_before: u64,
+    pub target: u64,
+    pub band: u64,
+}
+
+/// The trade for one leg, or why there is none: `WithinBand`, `TurnoverCapReached`,
+/// `ReductionCapReached` or `TradeTooSmall`. `book` must be rolled to today ([`roll_day`]).
+pub fn plan(
+    cfg: &RebalanceConfig,
+    book: &RebalanceBook,
+    band_bps: u16,
+    base_decimals: u8,
+    leg: &LegInput,
+) -> CoreResult<Plan> {
+    let LegInput { quantity, decimals, prices, target, nav, base_available, breach, max_value } = *leg;
+    let value_before = fx_value_in_base(quantity, prices.fair, decimals, base_decimals, Rounding::Down)?;
+    let band = frac(nav, u128::from(band_bps), BPS);
+    let (side, distance) =
+        if value_before > target { (Side::Sell, value_before - target) } else { (Side::Buy, target - value_before) };
+    if distance <= band {
+        return Err(CoreError::WithinBand);
+    }
+    let turnover_left = frac(nav, u128::from(cfg.max_turnover_bps), BPS).saturating_sub(book.turnover);
+    if turnover_left == 0 {
+        return Err(CoreError::TurnoverCapReached);
+    }
+    let mut size = distance.min(frac(nav, u128::from(cfg.max_leg_bps), BPS)).min(turnover_left);
+    if max_value > 0 {
+        size = size.min(max_value);
+    }
+    let incentive_left = frac(nav, u128::from(cfg.incentive_budget_ppm), PPM).saturating_sub(book.incentive);
+    let qty = match side {
+        Side::Sell => {
+            if !breach {
+                let left = frac(nav, u128::from(cfg.max_reduction_bps), BPS).saturating_sub(book.reduction);
+                if left == 0 {
+                    return Err(CoreError::ReductionCapReached);
+                }
+                size = size.min(left);
+            }
+            qty_for_value(size, prices.fair, decimals, base_decimals)?.min(quantity)
+        }
+        Side::Buy => {
+            // the vault pays at most size·(1 + keeper_bps) ≤ its base
+            let affordable = frac(base_available, BPS, BPS + u128::from(cfg.keeper_bps));
+            qty_for_value(size.min(affordable), prices.fair, decimals, base_decimals)?
+        }
+    };
+    let fair_value = fx_value_in_base(qty, prices.fair, decimals, base_decimals, Rounding::Down)?;
+    let fair_up = fx_value_in_base(qty, prices.fair, decimals, base_decimals, Rounding::Up)?;
+    let incentive = frac(fair_value, u128::from(cfg.keeper_bps), BPS).min(incentive_left);
+    let (base_amount, cost) = match side {
+        Side::Sell => {
+            let gross = fx_value_in_base(qty, prices.sell, decimals, base_decimals, Rounding::Up)?;
+            let got = gross.saturating_sub(incentive);
+            (got, i128::from(fair_up) - i128::from(got))
+        }
+        Side::Buy => {
+            let gross = fx_value_in_base(qty, prices.buy, decimals, base_decimals, Rounding::Down)?;
+            let paid = gross.checked_add(incentive).ok_or(CoreError::MathOverflow)?;
+            (paid, i128::from(paid) - i128::from(fair_value))
+        }
+    };
+    if qty == 0 || fair_value == 0 || base_amount == 0 {
+        return Err(CoreError::TradeTooSmall);
+    }
+    // the bounds, re-checked on the amounts (rounding included)
+    let cost_cap = i128::from(incentive) + 1;
+    let slip_cap = (u128::from(fair_up) * u128::from(cfg.max_slippage_bps)).div_ceil(BPS) as i128 + 1;
+    if cost > cost_cap || cost > slip_cap || (side == Side::Buy && base_amount > base_available) {
+        return Err(CoreError::MathDomain);
+    }
+    Ok(Plan {
+        side,
+        qty,
+        base_amount,
+        fair_value,
+        incentive,
+        cost: i64::try_from(cost).map_err(|_| CoreError::MathOverflow)?,
+        value_before,
+        target,
+        band,
+    })
+}
+
+/// The trade `rebalance` plans for slot `i` at `now` from fresh leg `prices` — the program's own
+/// computation, also what the SDK and keepers simulate: NAV from the last sample with this leg
+/// at its fresh fair price, the target rescaled to it, the day's counters as of `now`, the Greek
+/// breach of the leg's underlying. Returns the plan and that NAV.
+pub fn plan_for(
+    v: &VaultState,
+    r: &RiskState,
+    i: usize,
+    prices: LegPrices,
+    max_value: u64,
+    now: i64,
+) -> CoreResult<(Plan, u64)> {
+    let slot = &v.assets[i];
+    let fresh = fx_value_in_base(slot.quantity, prices.fair, slot.decimals, v.base_decimals, Rounding::Down)?;
+    let nav = sampled_nav(v, r)?
+        .checked_sub(sampled_value(v, r, i)?)
+        .and_then(|n| n.checked_add(fresh))
+        .ok_or(CoreError::MathOverflow)?;
+    let target = scaled_target(r, i, nav)?;
+    let mut book = r.book;
+    roll_day(&mut book, now);
+    let leg = LegInput {
+        quantity: slot.quantity,
+        decimals: slot.decimals,
+        prices,
+        target,
+        nav,
+        base_available: v.base_quantity,
+        breach: r.greek_breach_mask & (1u16 << r.factor[i].min(15)) != 0,
+        max_value,
+    };
+    Ok((plan(&r.rebalance, &book, r.band_bps, v.base_decimals, &leg)?, nav))
+}
+
+/// Records a trade of slot `i` at `now` in the book.
+pub fn record(book: &mut RebalanceBook, i: usize, p: &Plan, now: i64) {
+    book.last_trade[i] = u32::try_from(now.max(1)).unwrap_or(u32::MAX);
+    book.turnover = book.turnover.saturating_add(p.fair_value);
+    if p.side == Side::Sell {
+        book.reduction = book.reduction.saturating_add(p.fair_value);
+    }
+    book.incentive = book.incentive.saturating_add(p.incentive);
+    book.total_incentive = book.total_incentive.saturating_add(p.incentive);
+    book.total_cost = book.total_cost.saturating_add(p.cost);
+    book.trades = book.trades.saturating_add(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fx(x: f64) -> Fx {
+        Fx::from_num(x)
+    }
+
+    fn spot(price: f64, conf_frac: f64) -> LegPrices {
+        let p = (price * 1e8) as u64;
+        spot_leg_prices(&OraclePrice { price: p, conf: (p as f64 * conf_frac) as u64, expo: -8, publish_time: 0 })
+            .unwrap()
+    }
+
+    fn leg(quantity: u64, prices: LegPrices, target: u64, nav: u64) -> LegInput {
+        LegInput { quantity, decimals: 9, prices, target, nav, base_available: nav, breach: false, max_value: 0 }
+    }
+
+    fn book() -> RebalanceBook {
+        RebalanceBook::default()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_raises_are_detected() {
+        let d = RebalanceConfig::DEFAULT;
+        assert!(d.is_valid());
+        assert!(!d.raised_by(&d));
+        assert!(d.raised_by(&RebalanceConfig { cooldown_secs: 60, ..d }));
+        assert!(d.raised_by(&RebalanceConfig { keeper_bps: 6, ..d }));
+        assert!(!d.raised_by(&RebalanceConfig { keeper_bps: 4, max_leg_bps: 100, ..d }));
+        let aged = RebalanceConfig { max_oracle_age: 30, ..d };
+        assert!(!d.raised_by(&aged), "a finite age is tighter than the assets' own");
+        assert!(aged.raised_by(&d));
+        assert!(!RebalanceConfig { keeper_bps: 60, ..d }.is_valid());
+        assert!(!RebalanceConfig { max_reduction_bps: 3_000, ..d }.is_valid());
+    }
+
+    #[test]
+    fn sells_above_target_buys_below_and_respects_the_band() {
+        // 1,000 USDC NAV (6 decimals), leg of 4 tokens at 100 = 400 vs target 300: sell
+        let nav = 1_000_000_000;
+        let p = spot(100.0, 0.0);
+        let l = leg(4_000_000_000, p, 300_000_000, nav);
+        let cfg = RebalanceConfig {
+            max_leg_bps: 10_000,
+            max_turnover_bps: 10_000,
+            max_reduction_bps: 10_000,
+            incentive_budget_ppm: 1_000,
+            ..RebalanceConfig::DEFAULT
+        };
+        let s = plan(&cfg, &book(), 500, 6, &l).unwrap();
+        assert_eq!(s.side, Side::Sell);
+        assert_eq!(s.qty, 1_000_000_000, "exactly the distance: 1 token");
+        assert_eq!(s.fair_value, 100_000_000);
+        assert_eq!(s.incentive, 50_000, "5 bps");
+        assert_eq!(s.base_amount, 100_000_000 - 50_000);
+        // below target: buy
+        let b = plan(&cfg, &book(), 500, 6, &leg(2_000_000_000, p, 300_000_000, nav)).unwrap();
+        assert_eq!(b.side, Side::Buy);
+        assert_eq!(b.qty, 1_000_000_000);
+        assert_eq!(b.base_amount, 100_000_000 + 50_000);
+        // inside the band (5 % of 1,000 = 50): 340 vs 300
+        assert_eq!(plan(&cfg, &book(), 500, 6, &leg(3_400_000_000, p, 300_000_000, nav)), Err(CoreError::WithinBand));
+    }
+
+    #[test]
+    fn caps_bind_in_order() {
+        let nav = 1_000_000_000;
+        let p = spot(100.0, 0.0);
+        let cfg = RebalanceConfig::DEFAULT; // 5 % per leg, 25 % turnover, 10 % reduction
+        let l = leg(9_000_000_000, p, 0, nav); // 900 above target
+        let s = plan(&cfg, &book(), 500, 6, &l).unwrap();
+        assert_eq!(s.fair_value, 50_000_000, "5 % of NAV per call");
+        let mut bk = book();
+        bk.reduction = 80_000_000;
+        assert_eq!(plan(&cfg, &bk, 500, 6, &l).unwrap().fair_value, 20_000_000, "what is left of the 10 % reduction");
+        bk.reduction = 100_000_000;
+        assert_eq!(plan(&cfg, &bk, 500, 6, &l), Err(CoreError::ReductionCapReached));
+        // a Greek breach lifts the reduction cap, not the others
+        assert_eq!(plan(&cfg, &bk, 500, 6, &LegInput { breach: true, ..l }).unwrap().fair_value, 50_000_000);
+        bk.turnover = 250_000_000;
+        assert_eq!(plan(&cfg, &bk, 500, 6, &LegInput { breach: true, ..l }), Err(CoreError::TurnoverCapReached));
+        // the caller may ask for less
+        assert_eq!(plan(&cfg, &book(), 500, 6, &LegInput { max_value: 7_000_000, ..l }).unwrap().fair_value, 7_000_000);
+        // the incentive budget: 20 ppm of NAV = 20,000 per day
+        let mut bk = book();
+        bk.incentive = 19_000;
+        assert_eq!(plan(&cfg, &bk, 500, 6, &l).unwrap().incentive, 1_000);
+        bk.incentive = 20_000;
+        assert_eq!(plan(&cfg, &bk, 500, 6, &l).unwrap().incentive, 0);
+        // a purchase is limited by the base the vault holds
+        let b = plan(&cfg, &book(), 500, 6, &LegInput { base_available: 10_000_000, ..leg(0, p, 900_000_000, nav) })
+            .unwrap();
+        assert!(b.base_amount <= 10_000_000 && b.base_amount > 9_900_000, "{b:?}");
+    }
+
+    #[test]
+    fn cooldown_and_day_roll() {
+        let cfg = RebalanceConfig::DEFAULT;
+        let mut bk = book();
+        let p = Plan {
+            side: Side::Sell,
+            qty: 1,
+            base_amount: 1,
+            fair_value: 10,
+            incentive: 1,
+            cost: 1,
+            value_before: 0,
+            target: 0,
+            band: 0,
+        };
+        roll_day(&mut bk, 1_000_000);
+        record(&mut bk, 3, &p, 1_000_000);
+        assert!(cooling_down(&cfg, &bk, 3, 1_000_000 + 3_599));
+        assert!(!cooling_down(&cfg, &bk, 3, 1_000_000 + 3_600));
+        assert!(!cooling_down(&cfg, &bk, 2, 1_000_000));
+        assert_eq!((bk.turnover, bk.reduction, bk.incentive, bk.trades), (10, 10, 1, 1));
+        roll_day(&mut bk, 1_000_000 + DAY);
+        assert_eq!((bk.turnover, bk.reduction, bk.incentive, bk.total_incentive, bk.trades), (0, 0, 0, 1, 1));
+    }
+
+    #[test]
+    fn option_leg_prices_bracket_the_fair_value() {
+        let t = OptionTerms {
+            kind: crate::state::KIND_CALL,
+            underlying: 0,
+            settled: 0,
+            _pad: [0; 5],
+            expiry: 30 * DAY,
+            strike: crate::fx::FxBits::from_fx(fx(100.0)),
+            contract_size: crate::fx::FxBits::from_fx(Fx::ONE),
+            settlement_value: crate::fx::FxBits::default(),
+        };
+        let s = OraclePrice { price: 100_0000_0000, conf: 5_000_0000, expo: -8, publish_time: 0 };
+        let v = OraclePrice { price: 60_000_000, conf: 1_000_000, expo: -8, publish_time: 0 };
+        let p = option_leg_prices(&t, &s, &v, Fx::ZERO, 0).unwrap();
+        assert!(p.buy < p.fair && p.fair < p.sell, "{p:?}");
+        let put = OptionTerms { kind: crate::state::KIND_PUT, ..t };
+        let q = option_leg_prices(&put, &s, &v, Fx::ZERO, 0).unwrap();
+        assert!(q.buy < q.fair && q.fair < q.sell, "{q:?}");
+    }
+
+    proptest! {
+        /// Whatever the prices, sizes and state: the vault's cost against fair value is at most
+        /// the incentive (+1 unit of rounding), the incentive at most `keeper_bps` of the trade
+        /// and within the day's budget, and the trade never passes the target.
+        #[test]
+        fn the_vault_never_gives_up_more_than_the_bounds(
+            price in 0.001f64..100_000.0, conf in 0.0f64..0.02, qty in 0u64..1_000_000_000_000,
+            target_frac in 0.0f64..2.0, nav in 1_000_000u64..1_000_000_000_000_000,
+            keeper_bps in 0u16..50, used in 0u64..1_000_000, dec in 0u8..=12,
+        ) {
+            let p = (price * 1e8) as u64;
+            prop_assume!(p > 0);
+            let prices = spot_leg_prices(&OraclePrice { price: p, conf: (p as f64 * conf) as u64, expo: -8, publish_time: 0 }).unwrap();
+            let cfg = RebalanceConfig { keeper_bps, ..RebalanceConfig::DEFAULT };
+            let value = fx_value_in_base(qty, prices.fair, dec, 6, Rounding::Down).unwrap_or(u64::MAX);
+            prop_assume!(value < u64::MAX / 4);
+            let target = (value as f64 * target_frac) as u64;
+            let mut bk = book();
+            bk.incentive = used;
+            let l = LegInput { quantity: qty, decimals: dec, prices, target, nav, base_available: nav, breach: false, max_value: 0 };
+            if let Ok(pl) = plan(&cfg, &bk, 100, 6, &l) {
+                prop_assert!(pl.cost <= pl.incentive as i64 + 1);
+                prop_assert!(u128::from(pl.incentive) * BPS <= u128::from(pl.fair_value) * u128::from(keeper_bps));
+                prop_assert!(pl.incentive + used <= frac(nav, 20, PPM).max(used));
+                match pl.side {
+                    Side::Sell => prop_assert!(pl.fair_value <= value - target && pl.qty <= qty),
+                    Side::Buy => prop_assert!(pl.fair_value <= target - value),
+                }
+                prop_assert!(u128::from(pl.fair_value) * BPS <= u128::from(nav) * u128::from(cfg.max_leg_bps));
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+/// Specification:
+/// - Permissionless: the caller (keeper) signs and is the counterparty of one trade of one leg
+///   against the base asset, in one instruction. The program decides the leg, the direction
+///   and the size (`rpv_core::rebalance`); the caller can only shrink the size (`max_value`)
+///   and bound its price (`max_base_in` when the vault sells, `min_base_out` when it buys,
+///   `SlippageExceeded`).
+/// - `leg` = 255: the tradable leg furthest outside its band at the last sample (not cooling
+///   down); the asset accounts must be that leg's (`WrongLeg`; nothing outside the bands →
+///   `WithinBand`). Otherwise `leg` names a registered slot (`UnknownAsset`) that must be
+///   outside its band (`WithinBand`).
+/// - Accounts: the risk account must be the vault's (`WrongRiskAccount`); authority, base mint,
+///   base vault, the leg's mint, its vault token account and both token programs must be the
+///   vault's (`WrongAuthority`, `WrongBaseMint`, `WrongBaseVault`, `WrongMint`,
+///   `WrongAssetVault`, `WrongTokenProgram`); the keeper's two token accounts must be for the
+///   base and the leg's mints (`WrongMint`); the oracle must be the leg's (`OracleAccountMismatch`).
+///   An option leg takes its underlying's oracle as the one remaining account
+///   (`OracleAccountCount`).
+/// - Refused while paused (`VaultPaused`), during a flash rebalance (`RebalanceInProgress`),
+///   with a stale risk state (`RiskStateStale`) or before any positions step
+///   (`RefreshRequired`), for an expired or settled series (`SeriesExpired`), for a leg cooling
+///   down (`CooldownActive`), when the day's turnover or reduction cap is used up
+///   (`TurnoverCapReached`, `ReductionCapReached`), when the trade rounds to nothing
+///   (`TradeTooSmall`), and when it would push a breached Greek limit further
+///   (`GreekLimitExceeded`).
+/// - Oracles: every check of `refresh`, with the maximum age of the rebalance parameters when
+///   set (else each asset's own), and never older than the newest price the vault has used
+///   (`OracleNotNewer`).
+/// - Prices, incentive and bounds as in `rpv_core::rebalance`: the vault sells at the upper end
+///   of the confidence interval and buys at the lower end, less / plus the keeper incentive;
+///   its cost against fair value is at most the incentive, within `max_slippage_bps` per call
+///   and the incentive budget per day.
+/// - The vault must receive exactly what it is owed (`TransferAmountMismatch`); accounted
+///   quantities move by the traded amounts; balance ≥ accounted for both accounts and the
+///   invariant hold at the end. Emits `Rebalanced` with the values before and after.
+use anchor_lang::prelude::*;
+use rpv_core::{
+    fx::Fx,
+    portfolio::apply_greek_value,
+    rebalance::{
+        cooling_down, furthest_leg, option_leg_prices, plan_for, record, roll_day, spot_leg_prices, tradable,
+        LegPrices, Plan, Side, AUTO_LEG,
+    },
+    state::VaultState,
+    token,
+};
+
+use super::flow::{receive, token_mint_is};
+use crate::{
+    error::VaultError,
+    events::Rebalanced,
+    invoke::{self, TokenMove},
+    oracle::{read_slot_price_aged, require_fresh_risk, Now},
+    state::{same, seeds, Risk, Vault},
+};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RebalanceArgs {
+    /// Slot to trade, or 255 for the leg furthest outside its band.
+    pub leg: u8,
+    /// Largest fair value the caller will trade, base units (0 = no cap of its own).
+    pub max_value: u64,
+    /// When the vault sells: the most base units the caller pays.
+    pub max_base_in: u64,
+    /// When the vault buys: the fewest base units the caller receives.
+    pub min_base_out: u64,
+}
+
+/// Accounts of `rebalance` (and, nested, of `rebalance_begin`).
+#[derive(Accounts)]
+pub struct Rebalance<'info> {
+    /// The counterparty; owner of both keeper token accounts.
+    pub keeper: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    #[account(mut)]
+    pub risk: AccountLoader<'info, Risk>,
+    /// CHECK: = vault.authority
+    pub authority: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_mint
+    pub base_mint: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_vault
+    #[account(mut)]
+    pub base_vault: UncheckedAccount<'info>,
+    /// CHECK: = the leg's mint
+    pub asset_mint: UncheckedAccount<'info>,
+    /// CHECK: = the leg's vault token account
+    #[account(mut)]
+    pub asset_vault: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks ownership
+    #[account(mut)]
+    pub keeper_base_token: UncheckedAccount<'info>,
+    /// CHECK: mint checked; the token program checks ownership
+    #[account(mut)]
+    pub keeper_asset_token: UncheckedAccount<'info>,
+    /// CHECK: = vault.base_token_program
+    pub base_token_program: UncheckedAccount<'info>,
+    /// CHECK: = the leg's token program
+    pub asset_token_program: UncheckedAccount<'info>,
+    /// CHECK: the leg's registered oracle (an option: its implied-vol feed), read by the reader
+    pub leg_oracle: UncheckedAccount<'info>,
+}
+
+/// A planned trade with what the transfers need.
+pub struct Prepared {
+    pub plan: Plan,
+    pub index: usize,
+    pub prices: LegPrices,
+    pub nav: u64,
+    pub asset_decimals: u8,
+    pub base_decimals: u8,
+    pub authority_bump: u8,
+}
+
+impl Rebalance<'_> {
+    fn validate(&self, v: &VaultState, i: usize) -> Result<()> {
+        let slot = &v.assets[i];
+        require!(same(self.authority.key, &v.authority), VaultError::WrongAuthority);
+        require!(same(self.base_mint.key, &v.base_mint), VaultError::WrongBaseMint);
+        require!(same(self.base_vault.key, &v.base_vault), VaultError::WrongBaseVault);
+        require!(same(self.base_token_program.key, &v.base_token_program), VaultError::WrongTokenProgram);
+        require!(same(self.asset_mint.key, &slot.mint), VaultError::WrongMint);
+        require!(same(self.asset_vault.key, &slot.token_account), VaultError::WrongAssetVault);
+        require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
+        require!(token_mint_is(&self.keeper_base_token, &v.base_mint)?, VaultError::WrongMint);
+        require!(token_mint_is(&self.keeper_asset_token, &slot.mint)?, VaultError::WrongMint);
+        Ok(())
+    }
+
+    /// Every check, the plan, the Greek update and the book entry (the token moves and the
+    /// accounted quantities are the caller's).
+    pub fn prepare(&self, remaining: &[AccountInfo], args: &RebalanceArgs, now: Now) -> Result<Prepared> {
+        let vault_key = self.vault.key();
+        let mut v = self.vault.load_mut()?;
+        let mut r = self.risk.load_mut()?;
+        require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
+        require!(!v.is_paused(), VaultError::VaultPaused);
+        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+        require_fresh_risk(&v, now)?;
+        require!(r.nav_snapshot > 0 && r.positions_at > 0, VaultError::RefreshRequired);
+        let cfg = r.rebalance;
+        let i = if args.leg == AUTO_LEG {
+            let i = furthest_leg(&v, &r, &cfg, now.time).map_err(VaultError::from)?.ok_or(VaultError::WithinBand)?;
+            require!(same(self.asset_mint.key, &v.assets[i].mint), VaultError::WrongLeg);
+            i
+        } else {
+            usize::from(args.leg)
+        };
+        require!(i < usize::from(v.num_assets), VaultError::UnknownAsset);
+        self.validate(&v, i)?;
+        require!(tradable(&v, i, now.time), VaultError::SeriesExpired);
+        require!(!cooling_down(&cfg, &r.book, i, now.time), VaultError::CooldownActive);
+
+        // fresh prices: the leg's oracle (and an option's underlying)
+        let slot = v.assets[i];
+        let age = |max: u32| if cfg.max_oracle_age == 0 { max } else { cfg.max_oracle_age.min(max) };
+        let p =
+            read_slot_price_aged(&slot, &self.leg_oracle, now, age(slot.max_oracle_age)).map_err(VaultError::from)?;
+        require!(p.publish_time >= slot.last_publish_time, VaultError::OracleNotNewer);
+        let prices = if slot.option.is_option() {
+            require!(remaining.len() == 1, VaultError::OracleAccountCount);
+            let u = usize::from(slot.option.underlying);
+            let under = v.assets[u];
+            let s = read_slot_price_aged(&under, &remaining[0], now, age(under.max_oracle_age))
+                .map_err(VaultError::from)?;
+            require!(s.publish_time >= under.last_publish_time, VaultError::OracleNotNewer);
+            v.assets[u].last_publish_time = s.publish_time;
+            option_leg_prices(&slot.option, &s, &p, v.option_rate.get(), now.time).map_err(VaultError::from)?
+        } else {
+            require!(remaining.is_empty(), VaultError::OracleAccountCount);
+            spot_leg_prices(&p).map_err(VaultError::from)?
+        };
+        v.assets[i].last_publish_time = p.publish_time;
+
+        let (pl, nav) = plan_for(&v, &r, i, prices, args.max_value, now.time).map_err(VaultError::from)?;
+        roll_day(&mut r.book, now.time);
+        match pl.side {
+            Side::Sell => require!(pl.base_amount <= args.max_base_in, VaultError::SlippageExceeded),
+            Side::Buy => require!(pl.base_amount >= args.min_base_out, VaultError::SlippageExceeded),
+        }
+        let signed = match pl.side {
+            Side::Sell => -Fx::from_num(pl.fair_value),
+            Side::Buy => Fx::from_num(pl.fair_value),
+        };
+        apply_greek_value(&mut r, i, signed, nav).map_err(VaultError::from)?;
+        record(&mut r.book, i, &pl, now.time);
+        Ok(Prepared {
+            plan: pl,
+            index: i,
+            prices,
+            nav,
+            asset_decimals: slot.decimals,
+            base_decimals: v.base_decimals,
+            authority_bump: v.authority_bump,
+        })
+    }
+
+    /// The vault's side of the trade: the tokens it gives, signed by its authority.
+    pub fn pay_out(&self, p: &Prepared) -> Result<()> {
+        let vault_key = self.vault.key();
+        let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[p.authority_bump]];
+        let (m, amount, decimals) = match p.plan.side {
+            Side::Sell => (
+                TokenMove {
+                    token_program: &self.asset_token_program,
+                    from: &self.asset_vault,
+                    mint: &self.asset_mint,
+                    to: &self.keeper_asset_token,
+                    authority: &self.authority,
+                },
+                p.plan.qty,
+                p.asset_decimals,
+            ),
+            Side::Buy => (
+                TokenMove {
+                    token_program: &self.base_token_program,
+                    from: &self.base_vault,
+                    mint: &self.base_mint,
+                    to: &self.keeper_base_token,
+                    authority: &self.authority,
+                },
+                p.plan.base_amount,
+                p.base_decimals,
+            ),
+        };
+        invoke::transfer_checked(&m, amount, decimals, &[authority_seeds])?;
+        let mut v = self.vault.load_mut()?;
+        match p.plan.side {
+            Side::Sell => {
+                let q = &mut v.assets[p.index].quantity;
+                *q = q.checked_sub(amount).ok_or(VaultError::MathOverflow)?;
+            }
+            Side::Buy => {
+                v.base_quantity = v.base_quantity.checked_sub(amount).ok_or(VaultError::InsufficientBaseLiquidity)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Credits what the vault received and checks the books (balances ≥ accounted, invariant).
+pub fn credit_and_check(
+    v: &mut VaultState,
+    index: usize,
+    side: Side,
+    received: u64,
+    base_balance: u64,
+    asset_balance: u64,
+) -> Result<()> {
+    match side {
+        Side::Sell => v.base_quantity = v.base_quantity.checked_add(received).ok_or(VaultError::MathOverflow)?,
+        Side::Buy => {
+            let q = &mut v.assets[index].quantity;
+            *q = q.checked_add(received).ok_or(VaultError::MathOverflow)?;
+        }
+    }
+    v.invariant().map_err(VaultError::from)?;
+    VaultState::check_reconciled(v.base_quantity, base_balance).map_err(VaultError::from)?;
+    VaultState::check_reconciled(v.assets[index].quantity, asset_balance).map_err(VaultError::from)?;
+    Ok(())
+}
+
+/// The `Rebalanced` event of a finished trade.
+pub fn rebalanced_event(
+    vault: Pubkey,
+    keeper: Pubkey,
+    v: &VaultState,
+    r: &rpv_core::state::RiskState,
+    p: &Prepared,
+    quantity_after: u64,
+    flash: bool,
+) -> Rebalanced {
+    let slot = &v.assets[p.index];
+    let value_after = rpv_core::portfolio::fx_value_in_base(
+        quantity_after,
+        p.prices.fair,
+        slot.decimals,
+        v.base_decimals,
+        rpv_core::math::Rounding::Down,
+    )
+    .unwrap_or(0);
+    Rebalanced {
+        vault,
+        keeper,
+        leg: p.index as u8,
+        side: p.plan.side as u8,
+        flash,
+        qty: p.plan.qty,
+        base_amount: p.plan.base_amount,
+        fair_value: p.plan.fair_value,
+        incentive: p.plan.incentive,
+        cost: p.plan.cost,
+        fair_price_bits: p.prices.fair.to_bits(),
+        value_before: p.plan.value_before,
+        value_after,
+        target: p.plan.target,
+        band: p.plan.band,
+        nav: p.nav,
+        turnover_today: r.book.turnover,
+        reduction_today: r.book.reduction,
+        incentive_today: r.book.incentive,
+    }
+}
+
+pub(crate) fn handler<'info>(ctx: Context<'info, Rebalance<'info>>, args: RebalanceArgs) -> Result<()> {
+    let a = &ctx.accounts;
+    let now = Now::get()?;
+    let p = a.prepare(ctx.remaining_accounts, &args, now)?;
+    // the caller pays first, then the vault
+    let pay_in = match p.plan.side {
+        Side::Sell => TokenMove {
+            token_program: &a.base_token_program,
+            from: &a.keeper_base_token,
+            mint: &a.base_mint,
+            to: &a.base_vault,
+            authority: &a.keeper,
+        },
+        Side::Buy => TokenMove {
+            token_program: &a.asset_token_program,
+            from: &a.keeper_asset_token,
+            mint: &a.asset_mint,
+            to: &a.asset_vault,
+            authority: &a.keeper,
+        },
+    };
+    let (amount_in, decimals_in) = match p.plan.side {
+        Side::Sell => (p.plan.base_amount, p.base_decimals),
+        Side::Buy => (p.plan.qty, p.asset_decimals),
+    };
+    receive(&pay_in, amount_in, decimals_in)?;
+    a.pay_out(&p)?;
+    let base_balance = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    let asset_balance = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    let mut v = a.vault.load_mut()?;
+    credit_and_check(&mut v, p.index, p.plan.side, amount_in, base_balance, asset_balance)?;
+    let r = a.risk.load()?;
+    let quantity_after = v.assets[p.index].quantity;
+    emit!(rebalanced_event(a.vault.key(), a.keeper.key(), &v, &r, &p, quantity_after, false));
+    Ok(())
+}

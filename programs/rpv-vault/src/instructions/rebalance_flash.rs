@@ -1,0 +1,158 @@
+/// Specification:
+/// - Flash mode, for keepers without inventory: `rebalance_begin(args)` and `rebalance_end()` in
+///   one transaction, both top-level instructions (through CPI → `RebalanceViaCpi`).
+/// - `rebalance_begin` takes `rebalance`'s accounts and arguments, then the instructions sysvar
+///   (`InvalidInstructionsSysvar`). It runs every check of `rebalance`, plans the same trade,
+///   sends the vault's side to the keeper (the leg's tokens when the vault sells, base when it
+///   buys), records what the vault must receive and locks the vault.
+/// - It requires a later instruction of this transaction to be this program's `rebalance_end`
+///   for the same vault (`RebalanceEndMissing`): a begin without its end fails the whole
+///   transaction, so the vault is never left locked or unpaid.
+/// - Anything may run in between (a swap on any venue). While locked, this program refuses
+///   deposits, withdrawals, in-kind redemptions, refreshes, weight updates, fee accrual,
+///   settlement, quotes and a second begin (`RebalanceInProgress`).
+/// - `rebalance_end()`: accounts: keeper (signer), vault (w), risk (w), the vault's base token
+///   account, the leg's vault token account, the instructions sysvar. Refused without an open
+///   begin (`RebalanceNotStarted`), with other vault accounts (`WrongBaseVault`,
+///   `WrongAssetVault`, `WrongRiskAccount`), and when the receiving account has not grown by at
+///   least what is owed since the begin (`RebalanceUnderpaid`). It credits exactly what was owed
+///   (any excess is a donation, never accounted), checks balance ≥ accounted, unlocks and emits
+///   `FlashRebalanceSettled`. The trade itself is reported by `rebalance_begin`'s `Rebalanced`
+///   event (`flash = true`), which exists only if the whole transaction succeeded.
+use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
+use rpv_core::{
+    rebalance::{FlashLock, Side},
+    token,
+};
+use solana_instructions_sysvar::{load_current_index_checked, load_instruction_at_checked};
+
+use super::rebalance::*;
+use crate::{
+    error::VaultError,
+    events::FlashRebalanceSettled,
+    oracle::Now,
+    state::{same, Risk, Vault},
+};
+
+/// A transaction's top-level instructions run at this stack height.
+const TOP_LEVEL: usize = 1;
+
+#[derive(Accounts)]
+pub struct RebalanceBegin<'info> {
+    pub trade: Rebalance<'info>,
+    /// CHECK: the instructions sysvar (address checked by the checked loaders)
+    pub instructions: UncheckedAccount<'info>,
+}
+
+#[derive(Accounts)]
+pub struct RebalanceEnd<'info> {
+    pub keeper: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    #[account(mut)]
+    pub risk: AccountLoader<'info, Risk>,
+    /// CHECK: = vault.base_vault
+    pub base_vault: UncheckedAccount<'info>,
+    /// CHECK: = the leg's vault token account
+    pub asset_vault: UncheckedAccount<'info>,
+    /// CHECK: the instructions sysvar (address checked by the checked loaders)
+    pub instructions: UncheckedAccount<'info>,
+}
+
+/// Index of the current instruction, refusing anything but a top-level call.
+fn top_level_index(sysvar: &AccountInfo) -> Result<u16> {
+    require!(get_stack_height() == TOP_LEVEL, VaultError::RebalanceViaCpi);
+    let index = load_current_index_checked(sysvar).map_err(|_| VaultError::InvalidInstructionsSysvar)?;
+    // the instruction at that index is the one running (top level: no CPI in between)
+    let me =
+        load_instruction_at_checked(usize::from(index), sysvar).map_err(|_| VaultError::InvalidInstructionsSysvar)?;
+    require!(me.program_id == crate::ID, VaultError::RebalanceViaCpi);
+    Ok(index)
+}
+
+/// Whether an instruction after `from` is this program's `rebalance_end` for `vault`.
+fn end_follows(sysvar: &AccountInfo, from: u16, vault: &Pubkey) -> bool {
+    let mut k = usize::from(from) + 1;
+    while let Ok(ix) = load_instruction_at_checked(k, sysvar) {
+        if ix.program_id == crate::ID
+            && ix.data.starts_with(crate::instruction::RebalanceEnd::DISCRIMINATOR)
+            && ix.accounts.get(1).is_some_and(|m| m.pubkey == *vault)
+        {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+pub(crate) fn begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: RebalanceArgs) -> Result<()> {
+    let a = &ctx.accounts.trade;
+    let sysvar = &ctx.accounts.instructions;
+    let index = top_level_index(sysvar)?;
+    require!(end_follows(sysvar, index, &a.vault.key()), VaultError::RebalanceEndMissing);
+    let now = Now::get()?;
+    let p = a.prepare(ctx.remaining_accounts, &args, now)?;
+    let incoming = match p.plan.side {
+        Side::Sell => &a.base_vault,
+        Side::Buy => &a.asset_vault,
+    };
+    let balance_before = token::token_amount(&incoming.try_borrow_data()?).map_err(VaultError::from)?;
+    a.pay_out(&p)?;
+    let mut v = a.vault.load_mut()?;
+    v.flags |= rpv_core::state::VaultState::FLAG_REBALANCING;
+    let mut r = a.risk.load_mut()?;
+    r.flash = FlashLock {
+        qty: p.plan.qty,
+        base_amount: p.plan.base_amount,
+        fair_value: p.plan.fair_value,
+        incentive: p.plan.incentive,
+        balance_before,
+        begin_index: index,
+        leg: p.index as u8,
+        side: p.plan.side as u8,
+        _pad: [0; 4],
+    };
+    // the whole trade is reported now (if the end fails, so does the transaction and its logs)
+    let quantity_after = match p.plan.side {
+        Side::Sell => v.assets[p.index].quantity,
+        Side::Buy => v.assets[p.index].quantity.saturating_add(p.plan.qty),
+    };
+    emit!(rebalanced_event(a.vault.key(), a.keeper.key(), &v, &r, &p, quantity_after, true));
+    Ok(())
+}
+
+pub(crate) fn end(ctx: Context<RebalanceEnd>) -> Result<()> {
+    let a = &ctx.accounts;
+    let index = top_level_index(&a.instructions)?;
+    let vault_key = a.vault.key();
+    let mut v = a.vault.load_mut()?;
+    let mut r = a.risk.load_mut()?;
+    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
+    require!(v.is_rebalancing(), VaultError::RebalanceNotStarted);
+    let lock = r.flash;
+    let side = Side::from_u8(lock.side).ok_or(VaultError::RebalanceNotStarted)?;
+    require!(index > lock.begin_index, VaultError::RebalanceNotStarted);
+    let i = usize::from(lock.leg);
+    require!(same(a.base_vault.key, &v.base_vault), VaultError::WrongBaseVault);
+    require!(same(a.asset_vault.key, &v.assets[i].token_account), VaultError::WrongAssetVault);
+    let base_balance = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    let asset_balance = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
+    let (owed, now_balance) = match side {
+        Side::Sell => (lock.base_amount, base_balance),
+        Side::Buy => (lock.qty, asset_balance),
+    };
+    let due = lock.balance_before.checked_add(owed).ok_or(VaultError::MathOverflow)?;
+    require!(now_balance >= due, VaultError::RebalanceUnderpaid);
+    credit_and_check(&mut v, i, side, owed, base_balance, asset_balance)?;
+    v.flags &= !rpv_core::state::VaultState::FLAG_REBALANCING;
+    r.flash = FlashLock::default();
+    emit!(FlashRebalanceSettled {
+        vault: vault_key,
+        keeper: a.keeper.key(),
+        leg: lock.leg,
+        side: lock.side,
+        owed,
+        received: now_balance - lock.balance_before,
+    });
+    Ok(())
+}
