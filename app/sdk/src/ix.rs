@@ -324,7 +324,7 @@ pub fn settle_expired(caller: &Pubkey, vault_key: &Pubkey, vault: &VaultState, i
 }
 
 /// Option parameters in integer units (see `set_option_params` in the program).
-#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OptionParams {
     pub rate_bps: i32,
     pub iv_blend_bps: u16,
@@ -676,16 +676,18 @@ pub enum ConfigChange {
         performance_bps: u16,
     },
     Rebalance(RebalanceParams),
+    OptionParams(OptionParams),
 }
 
 impl ConfigChange {
-    /// 0 = risk parameters, 1 = risk budgets, 2 = fee rates (the proposal PDA's seed).
+    /// 0 = risk parameters, 1 = risk budgets, 2 = fee rates, 3 = rebalancing parameters, 4 = option parameters (the proposal PDA's seed).
     pub fn kind(&self) -> u8 {
         match self {
             Self::RiskParams(_) => 0,
             Self::RiskBudgets(_) => 1,
             Self::Fees { .. } => 2,
             Self::Rebalance(_) => 3,
+            Self::OptionParams(_) => 4,
         }
     }
 }

@@ -275,7 +275,7 @@ async fn timelock_apply_checks_every_account_and_expires_after_the_grace_period(
 }
 
 #[tokio::test]
-async fn timelock_budgets_are_repaired_at_once_after_add_asset_and_rechecked_at_apply() {
+async fn timelock_budgets_are_rescaled_at_once_after_add_asset_and_rechecked_at_apply() {
     let mut f = timelocked(2).await;
     // a reshuffle proposed for two assets…
     f.propose(&ConfigChange::RiskBudgets(vec![300_000_000, 700_000_000])).await.ok();
@@ -284,8 +284,10 @@ async fn timelock_budgets_are_repaired_at_once_after_add_asset_and_rechecked_at_
     f.add_asset(&a, Fixture::asset_args(&a)).await.ok();
     f.assets.push(a);
     f.step(60).await.assert_error("InvalidBudgets");
-    // the repair applies at once (the set in force is not a valid one)
-    f.set_budgets(Fixture::equal_budgets(3)).await.ok();
+    // a "repair" that reshuffles the others waits for the timelock…
+    f.set_budgets(Fixture::equal_budgets(3)).await.assert_error("TimelockRequired");
+    // …the in-force set (½, ½, 1/16) rescaled to 1e9 applies at once
+    f.set_budgets(vec![470_588_235, 470_588_235, 58_823_530]).await.ok();
     f.refresh().await.ok();
     // once valid, a reshuffle waits again
     f.set_budgets(vec![200_000_000, 300_000_000, 500_000_000]).await.assert_error("TimelockRequired");
@@ -294,4 +296,31 @@ async fn timelock_budgets_are_repaired_at_once_after_add_asset_and_rechecked_at_
     let s = f.state().await;
     f.apply(1).await.assert_error("WrongVectorLength");
     assert_eq!(f.state().await, s);
+}
+
+#[tokio::test]
+async fn timelock_option_params_tighten_at_once_and_raise_through_a_proposal() {
+    let mut f = Fixture::with_assets_and(2, |a| a.timelock_secs = 3_600).await;
+    let d = ix::OptionParams::default();
+    // a tighter delta limit applies at once
+    f.set_option_params(ix::OptionParams { max_delta_bps: 10_000, ..d }).await.ok();
+    assert_eq!(f.risk().await.max_delta.get(), rpv_core::fx::Fx::ONE);
+    // a higher limit, a removed limit, a rate or blend change: refused
+    let before = f.risk().await;
+    f.set_option_params(d).await.assert_error("TimelockRequired");
+    f.set_option_params(ix::OptionParams { max_delta_bps: 0, ..d }).await.assert_error("TimelockRequired");
+    f.set_option_params(ix::OptionParams { max_delta_bps: 10_000, rate_bps: 100, ..d })
+        .await
+        .assert_error("TimelockRequired");
+    f.set_option_params(ix::OptionParams { max_delta_bps: 10_000, iv_blend_bps: 5_000, ..d })
+        .await
+        .assert_error("TimelockRequired");
+    assert_eq!(f.risk().await, before);
+    // through a proposal, from its eta
+    f.propose(&ix::ConfigChange::OptionParams(d)).await.ok();
+    f.env.advance_time(3_599).await;
+    f.apply(4).await.assert_error("TimelockNotExpired");
+    f.env.advance_time(1).await;
+    f.apply(4).await.ok();
+    assert_eq!(f.risk().await.max_delta.get(), rpv_core::fx::Fx::from_num(2));
 }

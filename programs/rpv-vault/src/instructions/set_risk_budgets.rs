@@ -7,9 +7,12 @@
 ///   the risk state stale until the next `refresh`; emits `RiskBudgetsSet`.
 /// - Timelock (vaults created with a non-zero `timelock_secs`): a budget change is not clearly a
 ///   lowering of risk, so it is refused with `TimelockRequired` and goes through
-///   `propose_change` / `apply_change` — except when the budgets in force are unchanged or do not
-///   form a valid set (right after `add_asset`, whose budget leaves the sum ≠ 1e9 and blocks
-///   `refresh`): that repair applies at once.
+///   `propose_change` / `apply_change` — except when the budgets are unchanged, or when the budgets
+///   in force do not form a valid set (right after `add_asset`, whose budget leaves the sum ≠ 1e9
+///   and blocks `refresh`) and the new set is that set rescaled to 1e9 (each budget within one
+///   part per billion of `b_i · 1e9 / Σb`): that repair applies at once. Any other repair is a
+///   reshuffle and waits for the timelock, so registering an asset cannot be used to change the
+///   other budgets at once.
 use anchor_lang::prelude::*;
 use rpv_core::state::{RiskState, VaultState, BUDGET_ONE};
 
@@ -38,8 +41,12 @@ pub(crate) fn write(v: &mut VaultState, r: &mut RiskState, budgets_ppb: &[u64]) 
 /// Whether `budgets_ppb` may apply without a timelock (see the Specification).
 fn immediate(v: &VaultState, budgets_ppb: &[u64]) -> bool {
     let current = v.active_assets().iter().map(|a| a.risk_budget);
-    let in_force_valid = current.clone().map(u128::from).sum::<u128>() == u128::from(BUDGET_ONE);
-    v.timelock_secs == 0 || !in_force_valid || current.eq(budgets_ppb.iter().copied())
+    let sum = current.clone().map(u128::from).sum::<u128>();
+    let one = u128::from(BUDGET_ONE);
+    // the in-force set rescaled to 1e9: |b_new·Σb − b·1e9| ≤ Σb for every asset
+    let rescaled = sum > 0
+        && current.clone().zip(budgets_ppb).all(|(b, n)| (u128::from(*n) * sum).abs_diff(u128::from(b) * one) <= sum);
+    v.timelock_secs == 0 || current.eq(budgets_ppb.iter().copied()) || (sum != one && rescaled)
 }
 
 pub(crate) fn handler(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<()> {

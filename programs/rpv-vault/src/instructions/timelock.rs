@@ -8,7 +8,8 @@
 ///   budget reshuffle, a higher fee rate.
 /// - `propose_change(change)`: only the admin (`Unauthorized`), who pays for the proposal PDA
 ///   `["proposal", vault, kind]` (kind 0 = risk parameters, 1 = risk budgets, 2 = fee rates,
-///   3 = rebalancing parameters, `InvalidRebalanceParams`). The
+///   3 = rebalancing parameters, `InvalidRebalanceParams`; 4 = option parameters,
+///   `InvalidOptionParams`). The
 ///   change is validated now as it will be at application (`InvalidRiskParams`;
 ///   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 ///   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -26,7 +27,10 @@
 use anchor_lang::prelude::*;
 use rpv_core::state::MAX_ASSETS;
 
-use super::{fees::switch_rates, set_rebalance_params::RebalanceParams, set_risk_budgets, set_risk_params::RiskParams};
+use super::{
+    fees::switch_rates, set_option_params::OptionParams, set_rebalance_params::RebalanceParams, set_risk_budgets,
+    set_risk_params::RiskParams,
+};
 use crate::{
     error::VaultError,
     events::{ChangeApplied, ChangeCancelled, ChangeProposed, RiskBudgetsSet},
@@ -44,6 +48,7 @@ pub const KIND_RISK_PARAMS: u8 = 0;
 pub const KIND_RISK_BUDGETS: u8 = 1;
 pub const KIND_FEES: u8 = 2;
 pub const KIND_REBALANCE: u8 = 3;
+pub const KIND_OPTION_PARAMS: u8 = 4;
 
 /// A configuration change that waits for the timelock.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -57,6 +62,8 @@ pub enum ConfigChange {
     },
     /// Rebalancing parameters (`set_rebalance_params`).
     Rebalance(RebalanceParams),
+    /// Option rate, implied-vol blend and Greek limits (`set_option_params`).
+    OptionParams(OptionParams),
 }
 
 impl ConfigChange {
@@ -66,6 +73,7 @@ impl ConfigChange {
             Self::RiskBudgets(_) => KIND_RISK_BUDGETS,
             Self::Fees { .. } => KIND_FEES,
             Self::Rebalance(_) => KIND_REBALANCE,
+            Self::OptionParams(_) => KIND_OPTION_PARAMS,
         }
     }
 
@@ -78,6 +86,7 @@ impl ConfigChange {
                 require!(v.fees.within_maxima(*management_bps, *performance_bps), VaultError::FeeAboveMaximum)
             }
             Self::Rebalance(p) => require!(p.config().is_valid(), VaultError::InvalidRebalanceParams),
+            Self::OptionParams(p) => require!(p.valid(), VaultError::InvalidOptionParams),
         }
         Ok(())
     }
@@ -197,6 +206,10 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         ConfigChange::Rebalance(params) => {
             r.rebalance = params.config();
             emit!(params.event(vault_key));
+        }
+        ConfigChange::OptionParams(params) => {
+            let event = params.write(vault_key, &mut v, &mut r);
+            emit!(event);
         }
     }
     v.invariant().map_err(VaultError::from)?;
