@@ -944,13 +944,18 @@ impl Fixture {
     /// The trade the program would plan now for slot `leg` (SDK simulation on the accounts and
     /// oracle values as written).
     pub async fn planned(&mut self, leg: u8) -> rpv_core::rebalance::Plan {
+        self.plan_now(leg).await.expect("a trade")
+    }
+
+    /// [`Fixture::planned`], or the core error the program would refuse with.
+    pub async fn plan_now(&mut self, leg: u8) -> rpv_core::error::CoreResult<rpv_core::rebalance::Plan> {
         let s = self.state().await;
         let r = self.risk().await;
         let now = self.env.now().await;
         let prices = self.prices();
         let i = usize::from(leg);
         let under = s.assets[i].option.is_option().then(|| prices[usize::from(s.assets[i].option.underlying)]);
-        rpv_sdk::sim::rebalance_plan(&s, &r, i, &prices[i], under.as_ref(), 0, now).expect("a trade").0
+        rpv_sdk::sim::rebalance_plan(&s, &r, i, &prices[i], under.as_ref(), 0, now).map(|p| p.0)
     }
 
     /// A flash rebalance of slot `leg` in which `venue` (owning `venue_tokens`: its base and leg
@@ -1046,4 +1051,21 @@ pub fn rebalanced(out: &Outcome) -> Vec<rpv_sdk::events::Rebalanced> {
             _ => None,
         })
         .collect()
+}
+
+/// A Switchboard On-Demand `PullFeedAccountData` account (the program's exact layout, from the
+/// core's encoder) for `feed_hash` at `value` ± `std_dev` (18-decimal fixed point), its result
+/// at `slot` and `time`.
+pub fn switchboard_feed(feed_hash: [u8; 32], value: i128, std_dev: i128, slot: u64, time: i64) -> Vec<u8> {
+    use rpv_core::switchboard::{PullFeed, PULL_FEED_ACCOUNT_LEN, PULL_FEED_DISCRIMINATOR};
+    let mut empty = vec![0u8; PULL_FEED_ACCOUNT_LEN];
+    empty[..8].copy_from_slice(&PULL_FEED_DISCRIMINATOR);
+    let mut d = PullFeed::decode(&empty).expect("an empty feed decodes");
+    d.feed_hash = feed_hash;
+    d.value = value;
+    d.std_dev = std_dev;
+    d.num_samples = 3;
+    d.result_slot = slot;
+    d.last_update_timestamp = time;
+    d.encode()
 }

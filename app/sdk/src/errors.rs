@@ -106,6 +106,7 @@ pub const NAMES: &[&str] = &[
     "RebalanceViaCpi",
     "InvalidInstructionsSysvar",
     "InvalidRebalanceParams",
+    "DuplicateAccount",
 ];
 
 /// Code of the error `name`.

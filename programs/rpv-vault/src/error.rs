@@ -212,6 +212,8 @@ pub enum VaultError {
     InvalidInstructionsSysvar,
     #[msg("rebalance parameter out of range")]
     InvalidRebalanceParams,
+    #[msg("a vault account is passed where the caller's own account is expected")]
+    DuplicateAccount,
 }
 
 impl From<CoreError> for VaultError {

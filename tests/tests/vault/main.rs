@@ -12,6 +12,7 @@ mod deposit_asset;
 mod fees;
 mod governance;
 mod initialize_vault;
+mod invariant;
 mod options;
 mod price_option;
 mod quote;

@@ -10,7 +10,7 @@ use rpv_core::{
     pyth::OraclePrice,
     risk::{risk_budget_weights, Packed},
     state::{RiskState, METHOD_RISK_BUDGET},
-    switchboard::{PullFeed, PULL_FEED_ACCOUNT_LEN, PULL_FEED_DISCRIMINATOR, SWITCHBOARD_ON_DEMAND_PROGRAM_ID},
+    switchboard::SWITCHBOARD_ON_DEMAND_PROGRAM_ID,
 };
 use rpv_sdk::{events::Event, ix, pda, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
@@ -408,19 +408,6 @@ async fn deposits_and_withdrawals_refuse_a_stale_risk_state() {
 }
 
 /// A Switchboard On-Demand pull feed account for `value` (18 decimals) with result at `slot`.
-fn pull_feed(feed_hash: [u8; 32], value: i128, std_dev: i128, slot: u64, time: i64) -> Vec<u8> {
-    let mut empty = vec![0u8; PULL_FEED_ACCOUNT_LEN];
-    empty[..8].copy_from_slice(&PULL_FEED_DISCRIMINATOR);
-    let mut d = PullFeed::decode(&empty).unwrap();
-    d.feed_hash = feed_hash;
-    d.value = value;
-    d.std_dev = std_dev;
-    d.num_samples = 3;
-    d.result_slot = slot;
-    d.last_update_timestamp = time;
-    d.encode()
-}
-
 #[tokio::test]
 async fn a_switchboard_asset_is_priced_sampled_and_checked() {
     let mut f = Fixture::with_assets(1).await;
@@ -433,7 +420,7 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
     f.env.ctx.set_sysvar(&clock);
     // $0.85 ± 0.0004
     let write = |f: &mut Fixture, slot: u64, time: i64, hash: [u8; 32], owner: Pubkey| {
-        let data = pull_feed(hash, 850_000_000_000_000_000, 400_000_000_000_000, slot, time);
+        let data = switchboard_feed(hash, 850_000_000_000_000_000, 400_000_000_000_000, slot, time);
         f.env.set_pyth_owned(&oracle, data, owner);
     };
     write(&mut f, clock.slot, clock.unix_timestamp, hash, sb_owner);
@@ -479,7 +466,8 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
     f.deposit_asset(&u, 1, &from, 1_000_000, 0).await.assert_error("OracleFeedMismatch");
     write(&mut f, clock.slot, clock.unix_timestamp, hash, rpv_sdk::PYTH_RECEIVER_PROGRAM_ID);
     f.deposit_asset(&u, 1, &from, 1_000_000, 0).await.assert_error("OracleWrongOwner");
-    let wide = pull_feed(hash, 850_000_000_000_000_000, 85_000_000_000_000_000, clock.slot, clock.unix_timestamp);
+    let wide =
+        switchboard_feed(hash, 850_000_000_000_000_000, 85_000_000_000_000_000, clock.slot, clock.unix_timestamp);
     f.env.set_pyth_owned(&oracle, wide, sb_owner);
     f.deposit_asset(&u, 1, &from, 1_000_000, 0).await.assert_error("OracleConfidenceTooWide");
 }

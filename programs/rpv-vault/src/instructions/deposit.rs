@@ -2,7 +2,8 @@
 /// - Any user may deposit the base asset; they sign as owner of `user_base_token`.
 /// - Every account is checked against the vault: authority, base mint, base token account,
 ///   share mint and both token programs (`Wrong*` errors); the user's token accounts must be for
-///   the base mint and the share mint (`WrongMint`).
+///   the base mint and the share mint (`WrongMint`), and the user's base account must not be the
+///   vault's own (`DuplicateAccount`).
 /// - Remaining accounts: one oracle per registered asset, in registry order
 ///   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
 /// - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's

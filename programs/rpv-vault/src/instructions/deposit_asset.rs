@@ -4,7 +4,8 @@
 /// - The risk account must be the vault's (`WrongRiskAccount`).
 /// - `asset_index` must name a registered asset (`UnknownAsset`); the mint, the vault's token
 ///   account and the token program must be that asset's (`WrongMint`, `WrongAssetVault`,
-///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`.
+///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`; the
+///   user's asset account must not be the vault's own (`DuplicateAccount`).
 /// - Remaining accounts: one oracle per registered asset in registry order, each passing every
 ///   oracle check (the deposited asset's price comes from the same read).
 /// - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
@@ -86,6 +87,7 @@ impl DepositAsset<'_> {
         require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
         require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
+        require!(!same(self.user_asset_token.key, &slot.token_account), VaultError::DuplicateAccount);
         require!(token_mint_is(&self.user_asset_token, &slot.mint)?, VaultError::WrongMint);
         require!(token_mint_is(&self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
         Ok(())

@@ -54,6 +54,7 @@ impl BaseFlow<'_> {
         require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(self.base_token_program.key, &v.base_token_program), VaultError::WrongTokenProgram);
         require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
+        require!(!same(self.user_base_token.key, &v.base_vault), VaultError::DuplicateAccount);
         require!(token_mint_is(&self.user_base_token, &v.base_mint)?, VaultError::WrongMint);
         require!(token_mint_is(&self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
         Ok(())

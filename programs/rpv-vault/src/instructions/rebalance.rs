@@ -12,7 +12,8 @@
 ///   base vault, the leg's mint, its vault token account and both token programs must be the
 ///   vault's (`WrongAuthority`, `WrongBaseMint`, `WrongBaseVault`, `WrongMint`,
 ///   `WrongAssetVault`, `WrongTokenProgram`); the keeper's two token accounts must be for the
-///   base and the leg's mints (`WrongMint`); the oracle must be the leg's (`OracleAccountMismatch`).
+///   base and the leg's mints (`WrongMint`) and not the vault's own (`DuplicateAccount`); the
+///   oracle must be the leg's (`OracleAccountMismatch`).
 ///   An option leg takes its underlying's oracle as the one remaining account
 ///   (`OracleAccountCount`).
 /// - Refused while paused (`VaultPaused`), during a flash rebalance (`RebalanceInProgress`),
@@ -121,6 +122,8 @@ impl Rebalance<'_> {
         require!(same(self.asset_mint.key, &slot.mint), VaultError::WrongMint);
         require!(same(self.asset_vault.key, &slot.token_account), VaultError::WrongAssetVault);
         require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
+        require!(!same(self.keeper_base_token.key, &v.base_vault), VaultError::DuplicateAccount);
+        require!(!same(self.keeper_asset_token.key, &slot.token_account), VaultError::DuplicateAccount);
         require!(token_mint_is(&self.keeper_base_token, &v.base_mint)?, VaultError::WrongMint);
         require!(token_mint_is(&self.keeper_asset_token, &slot.mint)?, VaultError::WrongMint);
         Ok(())

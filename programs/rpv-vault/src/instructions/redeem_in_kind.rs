@@ -9,7 +9,7 @@
 ///   accounts: the vault's token account (w), the mint, the user's token account (w), the
 ///   mint's token program (`WrongAccountCount`). Each is checked against the registry
 ///   (`WrongBaseVault` / `WrongAssetVault`, `WrongMint`, `WrongTokenProgram`); the user's
-///   account must be for that mint (`WrongMint`).
+///   account must be for that mint (`WrongMint`) and not the vault's own (`DuplicateAccount`).
 /// - Each holding pays ⌊shares × accounted quantity / total shares⌋ (rounded in the vault's
 ///   favour; total shares include the dead shares). Tokens donated to the vault's accounts are
 ///   not accounted and are never paid out.
@@ -115,6 +115,7 @@ pub(crate) fn handler<'info>(
                 return if h.is_base { err!(VaultError::WrongBaseVault) } else { err!(VaultError::WrongAssetVault) };
             }
             require!(same(g[1].key, &h.mint), VaultError::WrongMint);
+            require!(!same(g[2].key, &h.vault_account), VaultError::DuplicateAccount);
             require!(token_mint_is(&g[2], &h.mint)?, VaultError::WrongMint);
             require!(same(g[3].key, &h.token_program), VaultError::WrongTokenProgram);
             *amount = mul_div(shares, h.accounted, total_shares, Rounding::Down).ok_or(VaultError::MathOverflow)?;
