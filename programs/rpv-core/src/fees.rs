@@ -133,9 +133,13 @@ pub fn management_growth_bits(rate_bps: u16, dt: u64) -> CoreResult<u128> {
 /// New shares paying a performance fee of `rate_bps` on the gain of NAV per share above the
 /// mark `hwm_nav / hwm_shares`, for NAV `nav` and `total` outstanding shares (see the module
 /// documentation). Zero at or below the mark. Every rounding favours the share holders.
+/// `MathDomain` for a rate of 100 % or more (like [`management_growth_bits`]).
 pub fn performance_fee_shares(nav: u64, total: u64, hwm_nav: u64, hwm_shares: u64, rate_bps: u16) -> CoreResult<u64> {
     if rate_bps == 0 || total == 0 || hwm_shares == 0 {
         return Ok(0);
+    }
+    if u64::from(rate_bps) >= BPS {
+        return Err(CoreError::MathDomain);
     }
     // value of `total` shares at the mark, rounded up: ≤ 2^128 / 1
     let p = u128::from(hwm_nav) * u128::from(total);
@@ -418,6 +422,19 @@ mod tests {
         let mut f = fees(0, 3_000, 1_000_000);
         assert_eq!(f.accrue_performance(3_000_000, 3_000_000), Ok(0));
         assert_eq!(performance_fee_shares(2_000_000, 1_000_000, 1, 1, 0), Ok(0));
+    }
+
+    /// Regression (fuzz target fees): a rate above 100 % made the fee value exceed the NAV and
+    /// `nav − fee` panicked; a rate of 100 % or more is now refused, as for the management fee.
+    #[test]
+    fn performance_rate_of_one_hundred_percent_or_more_is_refused() {
+        assert_eq!(performance_fee_shares(2_000_000, 1_000_000, 1, 1, 20_000), Err(CoreError::MathDomain));
+        assert_eq!(performance_fee_shares(2_000_000, 1_000_000, 1, 1, 10_000), Err(CoreError::MathDomain));
+        assert_eq!(performance_fee_shares(u64::MAX, 1, 0, 1, u16::MAX), Err(CoreError::MathDomain));
+        assert!(performance_fee_shares(2_000_000, 1_000_000, 1, 1, 9_999).is_ok());
+        let mut f = fees(0, 0, 1_000_000);
+        f.performance_bps = 12_000;
+        assert_eq!(f.accrue_performance(2_000_000, 1_000_000), Err(CoreError::MathDomain));
     }
 
     #[test]

@@ -36,6 +36,14 @@ pub fn mul_div(a: u64, b: u64, d: u64, round: Rounding) -> Option<u64> {
     u64::try_from(q).ok()
 }
 
+/// The decimal scaling `k = expo + base_decimals − asset_decimals` of a valuation, as
+/// `(k ≥ 0, |k|)`: computed in `i64`, so no exponent overflows (an exponent beyond ±38 then
+/// gives `MathOverflow` or a fraction of a unit, as any `|k| > 38` does).
+fn decimal_scale(price: &OraclePrice, asset_decimals: u8, base_decimals: u8) -> (bool, u32) {
+    let k = i64::from(price.expo) + i64::from(base_decimals) - i64::from(asset_decimals);
+    (k >= 0, u32::try_from(k.unsigned_abs()).unwrap_or(u32::MAX))
+}
+
 /// Value in base units of `qty` smallest units of an asset with `asset_decimals`, at `price`:
 ///
 /// `qty · price · 10^(expo + base_decimals − asset_decimals)`
@@ -49,12 +57,12 @@ pub fn value_in_base(
     round: Rounding,
 ) -> CoreResult<u64> {
     let product = u128::from(qty) * u128::from(price.price); // < 2^128
-    let k = price.expo + i32::from(base_decimals) - i32::from(asset_decimals);
-    let v = if k >= 0 {
-        let f = pow10(k as u32).ok_or(CoreError::MathOverflow)?;
+    let (scale_up, e) = decimal_scale(price, asset_decimals, base_decimals);
+    let v = if scale_up {
+        let f = pow10(e).ok_or(CoreError::MathOverflow)?;
         product.checked_mul(f).ok_or(CoreError::MathOverflow)?
     } else {
-        match pow10(k.unsigned_abs()) {
+        match pow10(e) {
             Some(f) => {
                 let q = product / f;
                 if round == Rounding::Up && q * f != product {
@@ -78,13 +86,13 @@ pub fn value_in_base_both(
     base_decimals: u8,
 ) -> CoreResult<(u64, u64)> {
     let product = u128::from(qty) * u128::from(price.price);
-    let k = price.expo + i32::from(base_decimals) - i32::from(asset_decimals);
-    let (down, up) = if k >= 0 {
-        let f = pow10(k as u32).ok_or(CoreError::MathOverflow)?;
+    let (scale_up, e) = decimal_scale(price, asset_decimals, base_decimals);
+    let (down, up) = if scale_up {
+        let f = pow10(e).ok_or(CoreError::MathOverflow)?;
         let v = product.checked_mul(f).ok_or(CoreError::MathOverflow)?;
         (v, v)
     } else {
-        match pow10(k.unsigned_abs()) {
+        match pow10(e) {
             Some(f) => {
                 let q = product / f;
                 (q, q + u128::from(q * f != product))
@@ -161,6 +169,21 @@ mod tests {
         assert_eq!(value_in_base(1, &px(1, -18), 18, 0, Rounding::Up).unwrap(), 1);
         // overflow of u64 is an error, not a wrap
         assert_eq!(value_in_base(u64::MAX, &px(u64::MAX, 0), 0, 6, Rounding::Down), Err(CoreError::MathOverflow));
+    }
+
+    /// Regression (fuzz target share_accounting): `expo + base_decimals − asset_decimals`
+    /// overflowed `i32` (a panic) for exponents near `i32::MAX` / `i32::MIN`, which no oracle
+    /// reader returns but the type allows.
+    #[test]
+    fn extreme_exponents_do_not_overflow() {
+        for round in [Rounding::Down, Rounding::Up] {
+            assert_eq!(value_in_base(5, &px(7, i32::MAX), 0, 255, round), Err(CoreError::MathOverflow));
+            assert_eq!(value_in_base(0, &px(7, i32::MAX), 0, 18, round), Err(CoreError::MathOverflow));
+            assert_eq!(value_in_base(5, &px(7, i32::MIN), 255, 0, round), Ok(u64::from(round == Rounding::Up)));
+        }
+        assert_eq!(value_in_base_both(5, &px(7, i32::MAX), 0, 255), Err(CoreError::MathOverflow));
+        assert_eq!(value_in_base_both(5, &px(7, i32::MIN), 255, 0), Ok((0, 1)));
+        assert_eq!(value_in_base_both(0, &px(7, i32::MIN), 255, 0), Ok((0, 0)));
     }
 
     #[test]

@@ -75,8 +75,9 @@ pub struct OptionMark {
 /// Years from `now` to `expiry`, `(expiry − now) / 31 536 000` rounded down (an integer
 /// division: exact to one `I80F48` unit); `MathDomain` once expired.
 pub fn years_to(expiry: i64, now: i64) -> CoreResult<Fx> {
-    let secs = u128::try_from(expiry - now).map_err(|_| CoreError::MathDomain)?;
-    let bits = (secs << 48) / SECONDS_PER_YEAR as u128; // secs < 2^63: secs·2^48 < 2^111
+    // in i128: `expiry − now` overflows i64 for a negative `now` and a distant expiry
+    let secs = u128::try_from(i128::from(expiry) - i128::from(now)).map_err(|_| CoreError::MathDomain)?;
+    let bits = (secs << 48) / SECONDS_PER_YEAR as u128; // secs < 2^64: secs·2^48 < 2^112
     i128::try_from(bits).map(Fx::from_bits).map_err(|_| CoreError::MathOverflow)
 }
 
@@ -422,6 +423,12 @@ mod tests {
         assert_eq!(years_to(0, 1), Err(CoreError::MathDomain));
         let t = years_to(86_400, 0).unwrap().to_num::<f64>();
         assert!((t - 1.0 / 365.0).abs() < 1e-14);
+        // regression (fuzz target fixed_math): `expiry − now` beyond i64 used to panic
+        let secs = i64::MAX as u128 + 2;
+        let want = Fx::from_bits(((secs << 48) / SECONDS_PER_YEAR as u128) as i128);
+        assert_eq!(years_to(i64::MAX, -2), Ok(want));
+        assert_eq!(years_to(i64::MIN, 1), Err(CoreError::MathDomain));
+        assert_eq!(years_to(i64::MIN, i64::MAX), Err(CoreError::MathDomain));
     }
 
     #[test]

@@ -1,0 +1,448 @@
+//! `share_accounting`: a model vault (a base balance, up to three assets at oracle prices,
+//! shares held by four users and by nobody — the dead shares) driven by arbitrary deposits of
+//! base and of assets, withdrawals in base, in-kind redemptions and price moves, using
+//! `rpv_core::math` exactly as the program does: NAV rounded up prices entries
+//! (`shares_for_deposit`), NAV rounded down prices exits (`amount_for_shares`), an asset
+//! deposit is valued at `price − conf` rounded down, an in-kind exit pays `⌊shares·q/total⌋` of
+//! every holding.
+//!
+//! Asserted:
+//! - **no value from nothing**: depositing and immediately withdrawing (in base or in kind)
+//!   never returns more than was put in, compared exactly (every holding at its exact price,
+//!   on a common power of ten, in 512-bit integers);
+//! - **no dilution**: a deposit, withdrawal or redemption never lowers NAV per share for the
+//!   others, `nav_after · shares_before ≥ nav_before · shares_after` exactly in `u128`, for NAV
+//!   rounded down and rounded up (and, for in-kind exits, for every holding's quantity);
+//! - the share functions return exactly `⌊value·total/nav⌋` / `⌊shares·nav/total⌋` or the
+//!   error their documentation names; `value_in_base_both` equals the two `value_in_base`
+//!   roundings, which bracket the exact value within one unit;
+//! - no panic, for any argument of any of these functions (errors are fine).
+
+use arbitrary::Arbitrary;
+use rpv_core::{
+    math::{amount_for_shares, mul_div, share_price, shares_for_deposit, value_in_base, value_in_base_both, Rounding},
+    pyth::OraclePrice,
+    CoreError,
+};
+
+use crate::Wide;
+
+const USERS: usize = 4;
+
+/// A `u64` of any magnitude: `x >> (shift % 64)` (raw `u64`s are nearly all ~2^63).
+#[derive(Arbitrary, Debug, Clone, Copy)]
+struct Mag {
+    x: u64,
+    shift: u8,
+}
+
+impl Mag {
+    fn get(self) -> u64 {
+        self.x >> (self.shift % 64)
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+struct AssetSpec {
+    qty: Mag,
+    price: Mag,
+    conf_bps: u16,
+    expo: u8,
+    decimals: u8,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Deposit { user: u8, amount: Mag },
+    DepositAsset { user: u8, asset: u8, qty: Mag },
+    Withdraw { user: u8, shares: Mag },
+    RedeemInKind { user: u8, shares: Mag },
+    RoundTrip { amount: Mag, in_kind: bool },
+    RoundTripAsset { asset: u8, qty: Mag, in_kind: bool },
+    Price { asset: u8, price: Mag, conf_bps: u16 },
+}
+
+/// Direct calls with unconstrained arguments.
+#[derive(Arbitrary, Debug)]
+enum RawCall {
+    Shares { value: Mag, supply: Mag, nav: Mag },
+    Amount { shares: Mag, supply: Mag, nav: Mag },
+    Value { qty: Mag, price: Mag, expo: i32, asset_decimals: u8, base_decimals: u8 },
+    MulDiv { a: u64, b: u64, d: u64, up: bool },
+    SharePrice { nav: u64, supply: u64 },
+}
+
+#[derive(Arbitrary, Debug)]
+pub struct Input {
+    base_decimals: u8,
+    seed_base: Mag,
+    dead_shares: Mag,
+    assets: Vec<AssetSpec>,
+    ops: Vec<Op>,
+    raw: Vec<RawCall>,
+}
+
+#[derive(Clone, Debug)]
+struct Asset {
+    qty: u64,
+    price: OraclePrice,
+    decimals: u8,
+}
+
+#[derive(Clone, Debug)]
+struct Vault {
+    base: u64,
+    base_decimals: u8,
+    assets: Vec<Asset>,
+    /// Total shares, the dead ones included.
+    supply: u64,
+    users: [u64; USERS],
+}
+
+/// NAV rounded down and up.
+#[derive(Clone, Copy, Debug)]
+struct Nav {
+    down: u64,
+    up: u64,
+}
+
+pub fn run(data: &[u8]) {
+    if let Some(input) = crate::decode::<Input>(data) {
+        check(&input);
+    }
+}
+
+fn check(input: &Input) {
+    for call in input.raw.iter().take(32) {
+        raw_call(call);
+    }
+    let base_decimals = input.base_decimals % 19;
+    let assets: Vec<Asset> = input
+        .assets
+        .iter()
+        .take(3)
+        .map(|a| {
+            let price = a.price.get().max(1);
+            Asset {
+                qty: a.qty.get(),
+                price: oracle(price, a.conf_bps, -18 + i32::from(a.expo % 25)),
+                decimals: a.decimals % 19,
+            }
+        })
+        .collect();
+    let mut v = Vault {
+        base: input.seed_base.get(),
+        base_decimals,
+        assets,
+        supply: input.dead_shares.get().max(1),
+        users: [0; USERS],
+    };
+    for op in input.ops.iter().take(64) {
+        step(&mut v, op);
+    }
+}
+
+/// A price as the readers return it: positive, `conf ≤ price`, exponent in [-18, 6].
+fn oracle(price: u64, conf_bps: u16, expo: i32) -> OraclePrice {
+    let conf = mul_div(price, u64::from(conf_bps % 10_001), 10_000, Rounding::Down).unwrap_or(0);
+    OraclePrice { price, conf, expo, publish_time: 0 }
+}
+
+/// One holding's value both ways, checked against `value_in_base` and the exact value.
+fn holding_value(qty: u64, p: &OraclePrice, decimals: u8, base_decimals: u8) -> Result<(u64, u64), CoreError> {
+    let both = value_in_base_both(qty, p, decimals, base_decimals);
+    let down = value_in_base(qty, p, decimals, base_decimals, Rounding::Down);
+    let up = value_in_base(qty, p, decimals, base_decimals, Rounding::Up);
+    match (down, up) {
+        (Ok(d), Ok(u)) => assert_eq!(both, Ok((d, u)), "value_in_base_both({qty}, {p:?}, {decimals}, {base_decimals})"),
+        _ => assert_eq!(both, Err(CoreError::MathOverflow), "value_in_base_both({qty}, {p:?})"),
+    }
+    check_value_exact(qty, p, decimals, base_decimals, both);
+    both
+}
+
+/// `10^e` as a wide integer (`e ≤ 140`).
+fn pow10_wide(e: u32) -> Wide {
+    let mut w = Wide::new(1);
+    for _ in 0..e / 19 {
+        w = w.times(10u128.pow(19));
+    }
+    w.times(10u128.pow(e % 19))
+}
+
+/// The value's definition: `qty·price·10^k` with `k = expo + base_decimals − decimals`,
+/// rounded down and up (equal when it is an integer, one apart otherwise), `MathOverflow`
+/// when either does not fit a `u64` or `10^k` (k > 0) does not fit a `u128`.
+fn check_value_exact(qty: u64, p: &OraclePrice, decimals: u8, base_decimals: u8, got: Result<(u64, u64), CoreError>) {
+    let k = i64::from(p.expo) + i64::from(base_decimals) - i64::from(decimals);
+    let m = u128::from(qty) * u128::from(p.price);
+    let want = if k >= 0 {
+        if k > 38 {
+            None
+        } else {
+            let w = pow10_wide(k as u32).times(m);
+            (w <= Wide::new(u128::from(u64::MAX))).then(|| (w.0[0], w.0[0]))
+        }
+    } else if k < -38 {
+        // 10^-k > 2^128 > m: a fraction of a unit
+        Some((0, u64::from(m != 0)))
+    } else {
+        let t = 10u128.pow((-k) as u32);
+        let q = m / t;
+        let up = q + u128::from(q * t != m);
+        u64::try_from(q).ok().zip(u64::try_from(up).ok())
+    };
+    match (got, want) {
+        (Ok(g), Some(w)) => assert_eq!(g, w, "value of {qty} at {p:?} ({decimals} → {base_decimals} decimals)"),
+        (Err(e), None) => assert_eq!(e, CoreError::MathOverflow),
+        (g, w) => panic!("value of {qty} at {p:?} ({decimals} → {base_decimals} decimals): {g:?}, expected {w:?}"),
+    }
+}
+
+fn nav(v: &Vault) -> Result<Nav, CoreError> {
+    let (mut down, mut up) = (v.base, v.base);
+    for a in &v.assets {
+        let (d, u) = holding_value(a.qty, &a.price, a.decimals, v.base_decimals)?;
+        down = down.checked_add(d).ok_or(CoreError::MathOverflow)?;
+        up = up.checked_add(u).ok_or(CoreError::MathOverflow)?;
+    }
+    Ok(Nav { down, up })
+}
+
+/// NAV per share did not fall: `after · s_before ≥ before · s_after`, both roundings.
+fn assert_no_dilution(before: Nav, s_before: u64, after: Nav, s_after: u64, what: &str) {
+    let x = |a: u64, b: u64| u128::from(a) * u128::from(b);
+    assert!(
+        x(after.down, s_before) >= x(before.down, s_after),
+        "{what}: NAV↓/share fell from {}/{s_before} to {}/{s_after}",
+        before.down,
+        after.down
+    );
+    assert!(
+        x(after.up, s_before) >= x(before.up, s_after),
+        "{what}: NAV↑/share fell from {}/{s_before} to {}/{s_after}",
+        before.up,
+        after.up
+    );
+}
+
+/// The exact value of the holdings `base` + `qty[i]` at the vault's prices, times `10^36`
+/// (every exponent `k = expo + base_decimals − decimals` is ≥ −36 here).
+fn exact_value_e36(v: &Vault, base: u64, qty: &[u64]) -> Wide {
+    let mut total = pow10_wide(36).times(u128::from(base));
+    for (a, &q) in v.assets.iter().zip(qty) {
+        let k = i64::from(a.price.expo) + i64::from(v.base_decimals) - i64::from(a.decimals);
+        let e = u32::try_from(k + 36).expect("k ≥ −36");
+        total = total.plus(pow10_wide(e).times(u128::from(q) * u128::from(a.price.price)));
+    }
+    total
+}
+
+/// Checks `shares_for_deposit` against its definition; returns its result.
+fn deposit_shares(value: u64, supply: u64, nav_up: u64) -> Result<u64, CoreError> {
+    let got = shares_for_deposit(value, supply, nav_up);
+    let want = if value == 0 {
+        Err(CoreError::ZeroAmount)
+    } else if nav_up == 0 || supply == 0 {
+        Err(CoreError::VaultInsolvent)
+    } else {
+        let q = u128::from(value) * u128::from(supply) / u128::from(nav_up);
+        match u64::try_from(q) {
+            Err(_) => Err(CoreError::MathOverflow),
+            Ok(0) => Err(CoreError::ZeroShares),
+            Ok(q) => Ok(q),
+        }
+    };
+    assert_eq!(got, want, "shares_for_deposit({value}, {supply}, {nav_up})");
+    got
+}
+
+/// Checks `amount_for_shares` against its definition; returns its result.
+fn exit_amount(shares: u64, supply: u64, nav_down: u64) -> Result<u64, CoreError> {
+    let got = amount_for_shares(shares, supply, nav_down);
+    let want = if shares == 0 {
+        Err(CoreError::ZeroShares)
+    } else if supply == 0 || shares > supply {
+        Err(CoreError::InvariantViolated)
+    } else {
+        // shares ≤ supply: the quotient is ≤ nav_down, so it fits
+        match (u128::from(shares) * u128::from(nav_down) / u128::from(supply)) as u64 {
+            0 => Err(CoreError::ZeroAmount),
+            q => Ok(q),
+        }
+    };
+    assert_eq!(got, want, "amount_for_shares({shares}, {supply}, {nav_down})");
+    got
+}
+
+/// Deposit of base `amount` (`asset = None`) or of `amount` units of an asset; returns the
+/// shares minted and the value credited, or `None` if the program would refuse.
+fn deposit(v: &mut Vault, user: usize, asset: Option<usize>, amount: u64) -> Option<(u64, u64)> {
+    let before = nav(v).ok()?;
+    let value = match asset {
+        None => amount,
+        Some(i) => {
+            let a = &v.assets[i];
+            let low = OraclePrice { price: a.price.price - a.price.conf, ..a.price };
+            value_in_base(amount, &low, a.decimals, v.base_decimals, Rounding::Down).ok()?
+        }
+    };
+    let shares = deposit_shares(value, v.supply, before.up).ok()?;
+    let mut next = v.clone();
+    match asset {
+        None => next.base = next.base.checked_add(amount)?,
+        Some(i) => next.assets[i].qty = next.assets[i].qty.checked_add(amount)?,
+    }
+    next.supply = next.supply.checked_add(shares)?;
+    next.users[user] = next.users[user].checked_add(shares)?;
+    let after = nav(&next).ok()?;
+    assert_no_dilution(before, v.supply, after, next.supply, &format!("deposit of {amount} (asset {asset:?})"));
+    *v = next;
+    Some((shares, value))
+}
+
+/// Withdrawal of `shares` in base; returns the amount paid.
+fn withdraw(v: &mut Vault, user: usize, shares: u64) -> Option<u64> {
+    if shares > v.users[user] {
+        return None;
+    }
+    let before = nav(v).ok()?;
+    let amount = exit_amount(shares, v.supply, before.down).ok()?;
+    let mut next = v.clone();
+    next.base = next.base.checked_sub(amount)?; // the program refuses what the base cannot pay
+    next.supply -= shares;
+    next.users[user] -= shares;
+    let after = nav(&next).ok()?;
+    assert_no_dilution(before, v.supply, after, next.supply, &format!("withdrawal of {shares} shares"));
+    *v = next;
+    Some(amount)
+}
+
+/// In-kind redemption of `shares`: `⌊shares·q/total⌋` of every holding; returns what was paid
+/// (base, then each asset).
+fn redeem(v: &mut Vault, user: usize, shares: u64) -> Option<(u64, Vec<u64>)> {
+    if shares == 0 || shares > v.users[user] {
+        return None;
+    }
+    let total = v.supply;
+    let pay = |q: u64| mul_div(shares, q, total, Rounding::Down).expect("shares ≤ total: fits");
+    let mut next = v.clone();
+    let base_paid = pay(v.base);
+    next.base -= base_paid;
+    let paid: Vec<u64> = v.assets.iter().map(|a| pay(a.qty)).collect();
+    for (a, p) in next.assets.iter_mut().zip(&paid) {
+        a.qty -= p;
+    }
+    next.supply -= shares;
+    next.users[user] -= shares;
+    // every holding per share, exactly
+    let x = |a: u64, b: u64| u128::from(a) * u128::from(b);
+    assert!(x(next.base, total) >= x(v.base, next.supply), "in-kind exit diluted the base");
+    for (a, b) in v.assets.iter().zip(&next.assets) {
+        assert!(x(b.qty, total) >= x(a.qty, next.supply), "in-kind exit diluted an asset");
+    }
+    // (NAV rounded per holding may lose a unit per holding; the exact NAV per share cannot fall)
+    let e_before = exact_value_e36(v, v.base, &v.assets.iter().map(|a| a.qty).collect::<Vec<_>>());
+    let e_after = exact_value_e36(&next, next.base, &next.assets.iter().map(|a| a.qty).collect::<Vec<_>>());
+    assert!(
+        e_after.times(u128::from(total)) >= e_before.times(u128::from(next.supply)),
+        "in-kind exit diluted the NAV"
+    );
+    *v = next;
+    Some((base_paid, paid))
+}
+
+fn step(v: &mut Vault, op: &Op) {
+    let n = v.assets.len();
+    let pick_user = |u: u8| usize::from(u) % USERS;
+    let fraction = |held: u64, m: Mag| if held == 0 { 0 } else { 1 + m.get() % held };
+    match *op {
+        Op::Deposit { user, amount } => {
+            deposit(v, pick_user(user), None, amount.get());
+        }
+        Op::DepositAsset { user, asset, qty } if n > 0 => {
+            deposit(v, pick_user(user), Some(usize::from(asset) % n), qty.get());
+        }
+        Op::Withdraw { user, shares } => {
+            let u = pick_user(user);
+            withdraw(v, u, fraction(v.users[u], shares));
+        }
+        Op::RedeemInKind { user, shares } => {
+            let u = pick_user(user);
+            redeem(v, u, fraction(v.users[u], shares));
+        }
+        Op::RoundTrip { amount, in_kind } => round_trip(v, None, amount.get(), in_kind),
+        Op::RoundTripAsset { asset, qty, in_kind } if n > 0 => {
+            round_trip(v, Some(usize::from(asset) % n), qty.get(), in_kind)
+        }
+        Op::Price { asset, price, conf_bps } if n > 0 => {
+            let a = &mut v.assets[usize::from(asset) % n];
+            a.price = oracle(price.get().max(1), conf_bps, a.price.expo);
+        }
+        _ => {}
+    }
+}
+
+/// A fresh depositor (user 0's slot is borrowed: its shares are set aside and restored) puts
+/// in `amount` and takes out every share minted, at the same prices.
+fn round_trip(v: &mut Vault, asset: Option<usize>, amount: u64, in_kind: bool) {
+    let held = v.users[0];
+    v.users[0] = 0;
+    if let Some((shares, value)) = deposit(v, 0, asset, amount) {
+        // what was put in, exactly (an asset at its price, not the credited value)
+        let mut qty_in = vec![0u64; v.assets.len()];
+        let base_in = match asset {
+            None => amount,
+            Some(i) => {
+                qty_in[i] = amount;
+                0
+            }
+        };
+        let put_in = exact_value_e36(v, base_in, &qty_in);
+        if in_kind {
+            if let Some((base_out, qty_out)) = redeem(v, 0, shares) {
+                let got = exact_value_e36(v, base_out, &qty_out);
+                assert!(got <= put_in, "in-kind round trip of {amount} (asset {asset:?}) returned more");
+            }
+        } else if let Some(back) = withdraw(v, 0, shares) {
+            // (an asset is credited at `price − conf` but then counts at `price` in the NAV, so
+            // the exit may pay more than the credited value — never more than the asset's value)
+            assert!(asset.is_some() || back <= value, "round trip of {amount}: returned {back}");
+            assert!(
+                pow10_wide(36).times(u128::from(back)) <= put_in,
+                "round trip of {amount} (asset {asset:?}) returned {back}, more than its value"
+            );
+        }
+    }
+    v.users[0] = v.users[0].saturating_add(held);
+}
+
+fn raw_call(call: &RawCall) {
+    match *call {
+        RawCall::Shares { value, supply, nav } => {
+            let _ = deposit_shares(value.get(), supply.get(), nav.get());
+        }
+        RawCall::Amount { shares, supply, nav } => {
+            let _ = exit_amount(shares.get(), supply.get(), nav.get());
+        }
+        RawCall::Value { qty, price, expo, asset_decimals, base_decimals } => {
+            let p = OraclePrice { price: price.get(), conf: 0, expo, publish_time: 0 };
+            let _ = holding_value(qty.get(), &p, asset_decimals, base_decimals);
+        }
+        RawCall::MulDiv { a, b, d, up } => {
+            let round = if up { Rounding::Up } else { Rounding::Down };
+            let got = mul_div(a, b, d, round);
+            let want = if d == 0 {
+                None
+            } else {
+                let p = u128::from(a) * u128::from(b);
+                let q = p / u128::from(d) + u128::from(up && p % u128::from(d) != 0);
+                u64::try_from(q).ok()
+            };
+            assert_eq!(got, want, "mul_div({a}, {b}, {d}, {round:?})");
+        }
+        RawCall::SharePrice { nav, supply } => {
+            let _ = share_price(nav, supply);
+        }
+    }
+}
