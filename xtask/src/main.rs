@@ -3,10 +3,11 @@
 //! | task        | what it does |
 //! |-------------|--------------|
 //! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
-//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, IDL, and the `.so` integration tests) |
+//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target |
 //! | `demo`      | `build-sbf`, then the full vault lifecycle on an embedded SVM (litesvm) |
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-readme` rewrites README's table) |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
+//! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
 //!
 //! The SBF toolchain is assembled only from rustup and crates.io, because Solana's
 //! platform-tools releases cannot be downloaded everywhere:
@@ -119,11 +120,12 @@ fn main() {
         "demo" => build_sbf().and_then(|so| run_demo(&so.vault, rest)),
         "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
         "idl" => run_idl(),
+        "fuzz" => run("fuzzing", Command::new("bash").current_dir(root()).arg("fuzz/run.sh").args(rest)),
         "help" | "-h" | "--help" => {
-            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme] | idl>");
+            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme] | idl | fuzz [SECONDS | --long | test] [TARGET...]>");
             Ok(())
         }
-        other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, idl")),
+        other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, idl, fuzz")),
     };
     if let Err(e) = result {
         eprintln!("xtask error: {e}");
@@ -366,19 +368,61 @@ fn host_cargo_all(root: &Path, so: &Programs) -> Command {
 }
 
 fn run_tests(so: &Programs, rest: &[String]) -> Res<()> {
-    use std::io::{BufRead, BufReader, Write};
     step("running the test suite (core, SDK, CLI, IDL, and the .so files in solana-program-test)");
-    let mut child = host_cargo_all(&root(), so)
-        .args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE, "--exclude", INTEGRATOR_PACKAGE])
-        .args(rest)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("tests: could not start cargo: {e}"))?;
-    // pass the output through, adding up the per-binary summaries into one closing line
+    let mut cmd = host_cargo_all(&root(), so);
+    cmd.args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE, "--exclude", INTEGRATOR_PACKAGE])
+        .args(rest);
+    let mut tally = counted("tests", &mut cmd)?;
+    // the fuzz targets' seeded replay (stable) and a short fuzzing run (nightly + libFuzzer);
+    // skipped when the caller selects tests with a filter
+    let fuzz = rest.is_empty();
+    if fuzz {
+        step("fuzz targets: seeded replay of every target (fuzz/run.sh test)");
+        let mut replay = Command::new("bash");
+        replay.current_dir(root()).args(["fuzz/run.sh", "test"]);
+        let t = counted("fuzz replay", &mut replay)?;
+        tally = Tally {
+            passed: tally.passed + t.passed,
+            failed: tally.failed + t.failed,
+            binaries: tally.binaries + t.binaries,
+            ok: tally.ok && t.ok,
+        };
+    }
+    println!("\n{} test binaries", tally.binaries);
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if !tally.ok {
+        return Err("tests failed".into());
+    }
+    if fuzz {
+        step(&format!("fuzz targets: {FUZZ_CI_SECONDS} s of cargo fuzz per target (fuzz/run.sh)"));
+        run(
+            "short fuzzing run",
+            Command::new("bash").current_dir(root()).args(["fuzz/run.sh", &FUZZ_CI_SECONDS.to_string()]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Seconds of fuzzing per target in `cargo xtask test` (`cargo xtask fuzz` for longer runs).
+const FUZZ_CI_SECONDS: u32 = 10;
+
+struct Tally {
+    passed: u64,
+    failed: u64,
+    binaries: u64,
+    ok: bool,
+}
+
+/// Runs a `cargo test`-like command, passing its output through and adding up its per-binary
+/// `test result:` summaries.
+fn counted(what: &str, cmd: &mut Command) -> Res<Tally> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child =
+        cmd.stdout(std::process::Stdio::piped()).spawn().map_err(|e| format!("{what}: could not start: {e}"))?;
     let (mut passed, mut failed, mut binaries) = (0u64, 0u64, 0u64);
     let mut out = std::io::stdout().lock();
     for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
-        let line = line.map_err(|e| format!("tests: reading cargo's output: {e}"))?;
+        let line = line.map_err(|e| format!("{what}: reading the output: {e}"))?;
         let _ = writeln!(out, "{line}");
         if let Some(rest) = line.strip_prefix("test result: ") {
             binaries += 1;
@@ -394,14 +438,8 @@ fn run_tests(so: &Programs, rest: &[String]) -> Res<()> {
             failed += count(" failed");
         }
     }
-    let status = child.wait().map_err(|e| format!("tests: waiting for cargo: {e}"))?;
-    let _ = writeln!(out, "\n{binaries} test binaries");
-    let _ = writeln!(out, "tests: {passed} passed, {failed} failed");
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("tests failed ({status})"))
-    }
+    let status = child.wait().map_err(|e| format!("{what}: waiting: {e}"))?;
+    Ok(Tally { passed, failed, binaries, ok: status.success() })
 }
 
 fn run_demo(so: &Path, rest: &[String]) -> Res<()> {
