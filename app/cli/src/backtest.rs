@@ -382,8 +382,8 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
 
         // the vault starts at its first targets (no trading costs), or in cash
         if k == 0 && p.start_invested && r.nav_snapshot > 0 {
-            for i in 0..n {
-                let fair = spot_leg_prices(&prices[i]).map_err(err)?.fair;
+            for (i, price) in prices.iter().enumerate() {
+                let fair = spot_leg_prices(price).map_err(err)?.fair;
                 let q = qty_for_value(r.targets[i], fair, v.assets[i].decimals, BASE_DECIMALS).map_err(err)?;
                 let cost = portfolio::fx_value_in_base(q, fair, v.assets[i].decimals, BASE_DECIMALS, Rounding::Up)
                     .map_err(err)?;

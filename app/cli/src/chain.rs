@@ -24,7 +24,7 @@ use litesvm::LiteSVM;
 use rpv_sdk::{
     ata, pk,
     rpc::{self, RpcClient},
-    spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID,
+    spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID,
 };
 use serde::{Deserialize, Serialize};
 use solana_account::{Account, ReadableAccount};
@@ -443,8 +443,6 @@ impl SvmChain {
             unix_timestamp: c.unix_timestamp,
         };
         self.svm.set_sysvar(&clock);
-        self.svm.warp_to_slot(clock.slot);
-        self.svm.set_sysvar(&clock);
         self.publish_oracles()
     }
 
@@ -551,12 +549,14 @@ impl SvmChain {
     /// The accounts to keep: everything a fresh litesvm with the program does not have.
     fn saved_accounts(&self) -> Vec<SvmAccount> {
         let skip: Vec<Pubkey> = BUILTIN_OWNERS.iter().map(|o| Pubkey::from_str_const(o)).collect();
+        // each litesvm has its own airdrop source account: not part of the ledger
+        let airdrop = self.svm.airdrop_pubkey();
         let mut out: Vec<SvmAccount> = self
             .svm
             .accounts_db()
             .inner
             .iter()
-            .filter(|(_, a)| !a.executable() && !skip.contains(a.owner()))
+            .filter(|(k, a)| !a.executable() && !skip.contains(a.owner()) && **k != airdrop)
             .map(|(k, a)| SvmAccount {
                 address: k.to_string(),
                 lamports: a.lamports(),
@@ -669,6 +669,3 @@ impl Chain for SvmChain {
         self.save()
     }
 }
-
-/// SPL Token's id, for callers that only need the share mint's program.
-pub const SHARE_TOKEN_PROGRAM: Pubkey = TOKEN_PROGRAM_ID;

@@ -115,8 +115,8 @@ pub fn report(chain: &mut dyn Chain, vault_key: &Pubkey, label: &dyn Fn(&Pubkey)
     let mut rc_model = [None::<f64>; MAX_ASSETS];
     let mut rc_now = [None::<f64>; MAX_ASSETS];
     let mut values = [0u64; MAX_ASSETS];
-    for i in 0..n {
-        values[i] = if priced { slot_value(v, i, &prices[..n], now, Rounding::Down).unwrap_or(0) } else { 0 };
+    for (i, value) in values.iter_mut().enumerate().take(n) {
+        *value = if priced { slot_value(v, i, &prices[..n], now, Rounding::Down).unwrap_or(0) } else { 0 };
     }
     if r.samples > 0 && nb > 0 {
         if let Ok(bk) = model::book(r, &budgets[..nb]) {

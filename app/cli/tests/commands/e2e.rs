@@ -396,3 +396,85 @@ fn on_chain_command_errors() {
         assert!(out.status.success() && text.starts_with(&format!("usage: rpv {cmd}")), "{cmd}: {text}");
     }
 }
+
+/// `migrations/deploy.sh`: refuses to deploy without the Solana CLI, checks the program
+/// keypair against the built id, runs `solana program deploy` (a stand-in records it here),
+/// then initialises the vault over JSON-RPC.
+#[test]
+fn deploy_script() {
+    use std::process::Command;
+    let dir = tempdir("deploy");
+    let c = mock_rpc::start(&dir);
+    let cfg = dir.join("vault.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[vault]\nid = 9\nbase_mint = \"{}\"\nseed_deposit = 5_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1\n\
+             [[assets]]\nsymbol = \"SOL\"\nmint = \"{}\"\noracle = \"{}\"\nfeed_id = \"{}\"\nmax_oracle_age = 60\nmax_conf_bps = 100\n",
+            c.base_mint,
+            c.assets[0].mint,
+            c.assets[0].oracle,
+            hex(&c.assets[0].feed)
+        ),
+    )
+    .unwrap();
+    // a stand-in `solana`: records its arguments; `address -k FILE` prints FILE's contents
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("solana.log");
+    std::fs::write(
+        bin.join("solana"),
+        "#!/bin/sh\necho \"$@\" >> \"$SOLANA_LOG\"\nif [ \"$1\" = address ]; then cat \"$3\"; fi\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("solana"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let script = repo("migrations/deploy.sh");
+    let admin = dir.join("admin.json");
+    let run = |path: &str, extra: &[&str]| {
+        Command::new("bash")
+            .arg(&script)
+            .args(["--url", &c.url, "--keypair", s(&admin), "--config", s(&cfg), "--skip-build"])
+            .args(extra)
+            .env("PATH", path)
+            .env("SOLANA_LOG", &log)
+            .env("RPV_BIN", env!("CARGO_BIN_EXE_rpv"))
+            .output()
+            .unwrap()
+    };
+    let with_solana = format!("{}:/usr/bin:/bin", bin.display());
+    let no_solana = "/usr/bin:/bin";
+
+    let out = run(no_solana, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the Solana CLI (`solana`) is required"));
+    let wrong = dir.join("other-program.json");
+    std::fs::write(&wrong, Pubkey::new_unique().to_string()).unwrap();
+    let out = run(&with_solana, &["--program-keypair", s(&wrong)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("built for {}", rpv_sdk::PROGRAM_ID)));
+    assert!(!std::fs::read_to_string(&log).unwrap().contains("program deploy"));
+
+    let right = dir.join("program.json");
+    std::fs::write(&right, rpv_sdk::PROGRAM_ID.to_string()).unwrap();
+    let out = run(&with_solana, &["--program-keypair", s(&right)]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let recorded = std::fs::read_to_string(&log).unwrap();
+    let so = repo("target/deploy/rpv_vault.so").canonicalize().unwrap();
+    let deploy_line = format!(
+        "program deploy {} --url {} --keypair {} --program-id {}",
+        so.display(),
+        c.url,
+        admin.display(),
+        right.display()
+    );
+    assert!(recorded.lines().any(|l| l == deploy_line), "{recorded}\nwanted: {deploy_line}");
+    assert!(stdout.contains("tx initialize_vault") && stdout.contains("tx add_asset SOL"), "{stdout}");
+    let client = RpcClient::new(&c.url).unwrap();
+    let v = vault_of(&client, &pda::vault(&c.admin.pubkey(), 9).0);
+    assert_eq!((v.num_assets, v.base_quantity), (1, 5_000_000));
+    // already deployed: initialise only (nothing left to do)
+    let out = run(no_solana, &["--skip-deploy"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already exists"));
+}

@@ -267,7 +267,7 @@ pub fn start(dir: &Path) -> Cluster {
         fund(&mut svm, &admin, &user.pubkey(), &base_mint, 10_000_000_000);
         let mut assets = vec![];
         for (symbol, decimals, price, holding) in
-            [("SOL", 9u8, 150_00_000_000i64, 20_000_000_000u64), ("BTC", 8, 97_000_00_000_000, 50_000_000)]
+            [("SOL", 9u8, 15_000_000_000_i64, 20_000_000_000_u64), ("BTC", 8, 9_700_000_000_000, 50_000_000)]
         {
             let mint = create_mint(&mut svm, &admin, decimals);
             fund(&mut svm, &admin, &user.pubkey(), &mint, holding);
