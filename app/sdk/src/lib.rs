@@ -5,11 +5,14 @@
 //! client or a test needs. Maths and layouts come from `rpv-core`, never re-derived here.
 
 pub mod alt;
+pub mod ata;
 pub mod errors;
 pub mod events;
 pub mod ix;
 pub mod pda;
 pub mod pyth;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 pub mod sim;
 pub mod spl;
 

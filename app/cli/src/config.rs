@@ -1,0 +1,692 @@
+//! The vault configuration file (`rpv init --config vault.toml`): what `initialize_vault`,
+//! `set_risk_params`, `set_rebalance_params`, `set_option_params`, `add_asset` / `add_option`
+//! and `set_depositor` need, in the program's own integer units (documented in
+//! `examples/vault.toml`). Parsing checks every range the program checks, so a bad file is
+//! refused before any transaction, with one line naming the field.
+
+use std::{path::Path, str::FromStr};
+
+use rpv_core::{fx::Fx, rebalance::RebalanceConfig, state::BUDGET_ONE};
+use rpv_sdk::{
+    ix::{OptionParams, RebalanceParams, RiskParams},
+    Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
+};
+use serde::Deserialize;
+
+/// Smallest seed deposit the program accepts (`MIN_SEED_DEPOSIT`).
+pub const MIN_SEED_DEPOSIT: u64 = 1_000;
+/// Longest timelock (`MAX_TIMELOCK_SECS`): 30 days.
+pub const MAX_TIMELOCK_SECS: u32 = 30 * 86_400;
+/// Longest oracle age an asset may have (`MAX_ORACLE_AGE_LIMIT`).
+pub const MAX_ORACLE_AGE: u32 = 86_400;
+
+/// A validated configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VaultConfig {
+    pub vault_id: u64,
+    /// Required on a cluster; `--svm` creates its own.
+    pub base_mint: Option<Pubkey>,
+    /// `None`: the mint's owner (cluster) or SPL Token (`--svm`).
+    pub base_token_program: Option<Pubkey>,
+    /// Decimals of the base mint `--svm` creates.
+    pub base_decimals: u8,
+    pub seed_deposit: u64,
+    pub deposit_cap: u64,
+    pub min_deposit: u64,
+    pub timelock_secs: u32,
+    pub allowlist: bool,
+    pub depositors: Vec<Pubkey>,
+    /// `None`: the admin.
+    pub fee_recipient: Option<Pubkey>,
+    pub max_management_fee_bps: u16,
+    pub max_performance_fee_bps: u16,
+    pub management_fee_bps: u16,
+    pub performance_fee_bps: u16,
+    pub risk: RiskParams,
+    pub rebalance: RebalanceParams,
+    /// `None`: keep the program's defaults (no `set_option_params`).
+    pub options: Option<OptionParams>,
+    pub assets: Vec<AssetConfig>,
+}
+
+/// One `[[assets]]` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssetConfig {
+    pub symbol: String,
+    pub mint: Option<Pubkey>,
+    pub token_program: Option<Pubkey>,
+    /// Decimals of the mint `--svm` creates.
+    pub decimals: u8,
+    pub oracle: Option<Pubkey>,
+    /// 0 = Pyth `PriceUpdateV2`, 1 = Switchboard On-Demand.
+    pub oracle_kind: u8,
+    pub feed_id: [u8; 32],
+    pub max_oracle_age: u32,
+    pub max_conf_bps: u16,
+    pub budget_ppb: u64,
+    pub option: Option<OptionSeries>,
+    /// `--svm`: the oracle value it publishes (a price; an implied vol for an option series)
+    /// and its confidence.
+    pub svm_price: Option<f64>,
+    pub svm_conf_bps: u16,
+}
+
+/// The terms of an option series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionSeries {
+    /// 1 = call, 2 = put.
+    pub kind: u8,
+    /// Index of the underlying (an earlier spot entry).
+    pub underlying: u8,
+    pub strike_bits: i128,
+    pub contract_size_bits: i128,
+    pub expiry: Expiry,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    /// Unix seconds.
+    At(i64),
+    /// Days after the cluster time at `rpv init`.
+    InDays(u32),
+}
+
+impl Expiry {
+    pub fn resolve(&self, now: i64) -> i64 {
+        match *self {
+            Expiry::At(t) => t,
+            Expiry::InDays(d) => now + i64::from(d) * 86_400,
+        }
+    }
+}
+
+// ---- raw TOML -----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    vault: Option<RawVault>,
+    #[serde(default)]
+    fees: RawFees,
+    #[serde(default)]
+    risk: RawRisk,
+    #[serde(default)]
+    rebalance: RawRebalance,
+    options: Option<RawOptions>,
+    #[serde(default)]
+    assets: Vec<RawAsset>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVault {
+    id: u64,
+    base_mint: Option<String>,
+    base_token_program: Option<String>,
+    base_decimals: Option<u8>,
+    seed_deposit: u64,
+    deposit_cap: u64,
+    min_deposit: u64,
+    timelock_secs: Option<u32>,
+    allowlist: Option<bool>,
+    #[serde(default)]
+    depositors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFees {
+    recipient: Option<String>,
+    max_management_bps: Option<u16>,
+    max_performance_bps: Option<u16>,
+    management_bps: Option<u16>,
+    performance_bps: Option<u16>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRisk {
+    method: Option<String>,
+    lambda_ppm: Option<u32>,
+    horizon_secs: Option<u32>,
+    vol_target_bps: Option<u32>,
+    max_leverage_bps: Option<u32>,
+    prior_vol_bps: Option<u32>,
+    rc_tolerance_ppb: Option<u32>,
+    min_sample_interval: Option<u32>,
+    max_risk_age: Option<u32>,
+    band_bps: Option<u16>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRebalance {
+    cooldown_secs: Option<u32>,
+    max_oracle_age: Option<u32>,
+    max_leg_bps: Option<u16>,
+    max_turnover_bps: Option<u16>,
+    max_reduction_bps: Option<u16>,
+    keeper_bps: Option<u16>,
+    max_slippage_bps: Option<u16>,
+    incentive_budget_ppm: Option<u16>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawOptions {
+    rate_bps: Option<i32>,
+    iv_blend_bps: Option<u16>,
+    max_delta_bps: Option<u32>,
+    max_gamma_bps: Option<u32>,
+    max_vega_bps: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Number {
+    fn text(&self) -> String {
+        match self {
+            Number::Int(i) => i.to_string(),
+            Number::Float(f) => f.to_string(),
+            Number::Text(s) => s.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsset {
+    symbol: String,
+    kind: Option<String>,
+    mint: Option<String>,
+    token_program: Option<String>,
+    decimals: Option<u8>,
+    oracle: Option<String>,
+    oracle_kind: Option<String>,
+    feed_id: Option<String>,
+    max_oracle_age: u32,
+    max_conf_bps: u16,
+    budget_ppb: Option<u64>,
+    underlying: Option<String>,
+    strike: Option<Number>,
+    contract_size: Option<Number>,
+    expiry: Option<Number>,
+    expires_in_days: Option<u32>,
+    svm: Option<RawSvm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSvm {
+    price: f64,
+    conf_bps: Option<u16>,
+}
+
+// ---- parsing ------------------------------------------------------------------------------
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<VaultConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Parses and validates configuration text.
+pub fn parse(text: &str) -> Result<VaultConfig, String> {
+    let raw = from_toml(text)?;
+    let c = common(&raw)?;
+    let v = raw.vault.ok_or("missing the [vault] section")?;
+    if v.min_deposit == 0 || v.min_deposit > v.deposit_cap {
+        return Err("vault: need 0 < min_deposit <= deposit_cap".into());
+    }
+    if v.seed_deposit < MIN_SEED_DEPOSIT {
+        return Err(format!("vault.seed_deposit must be at least {MIN_SEED_DEPOSIT} base units"));
+    }
+    if v.seed_deposit > v.deposit_cap {
+        return Err("vault.seed_deposit exceeds vault.deposit_cap".into());
+    }
+    let timelock_secs = v.timelock_secs.unwrap_or(rpv_sdk::ix::DEFAULT_TIMELOCK_SECS);
+    if timelock_secs > MAX_TIMELOCK_SECS {
+        return Err(format!("vault.timelock_secs must be at most {MAX_TIMELOCK_SECS} (30 days)"));
+    }
+    let base_decimals = v.base_decimals.unwrap_or(6);
+    if base_decimals > 18 {
+        return Err("vault.base_decimals must be at most 18".into());
+    }
+    let mut depositors = vec![];
+    for (i, d) in v.depositors.iter().enumerate() {
+        depositors.push(pubkey(d, &format!("vault.depositors[{i}]"))?);
+    }
+    Ok(VaultConfig {
+        vault_id: v.id,
+        base_mint: v.base_mint.as_deref().map(|m| pubkey(m, "vault.base_mint")).transpose()?,
+        base_token_program: v
+            .base_token_program
+            .as_deref()
+            .map(|p| token_program(p, "vault.base_token_program"))
+            .transpose()?,
+        base_decimals,
+        seed_deposit: v.seed_deposit,
+        deposit_cap: v.deposit_cap,
+        min_deposit: v.min_deposit,
+        timelock_secs,
+        allowlist: v.allowlist.unwrap_or(false),
+        depositors,
+        fee_recipient: c.fee_recipient,
+        max_management_fee_bps: c.fees[0],
+        max_performance_fee_bps: c.fees[1],
+        management_fee_bps: c.fees[2],
+        performance_fee_bps: c.fees[3],
+        risk: c.risk,
+        rebalance: c.rebalance,
+        options: c.options,
+        assets: c.assets,
+    })
+}
+
+/// What a backtest takes from a configuration file (the `[vault]` section is optional there).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelConfig {
+    pub risk: RiskParams,
+    pub rebalance: RebalanceParams,
+    /// Maximum management, maximum performance, management, performance (bps).
+    pub fees: [u16; 4],
+    /// `(symbol, budget_ppb)` of each `[[assets]]` entry.
+    pub budgets: Vec<(String, u64)>,
+}
+
+/// Parses the model parts of a configuration (risk, rebalancing, fees, budgets).
+pub fn parse_model(text: &str) -> Result<ModelConfig, String> {
+    let raw = from_toml(text)?;
+    let c = common(&raw)?;
+    Ok(ModelConfig {
+        risk: c.risk,
+        rebalance: c.rebalance,
+        fees: c.fees,
+        budgets: c.assets.iter().map(|a| (a.symbol.clone(), a.budget_ppb)).collect(),
+    })
+}
+
+/// Reads a model configuration file.
+pub fn load_model(path: &Path) -> Result<ModelConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    parse_model(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn from_toml(text: &str) -> Result<RawConfig, String> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let msg = e.message().lines().next().unwrap_or("invalid TOML").trim_end_matches('.').to_string();
+        match line {
+            Some(l) => format!("line {l}: {msg}"),
+            None => msg,
+        }
+    })
+}
+
+/// The sections shared by [`parse`] and [`parse_model`].
+struct Common {
+    fees: [u16; 4],
+    fee_recipient: Option<Pubkey>,
+    risk: RiskParams,
+    rebalance: RebalanceParams,
+    options: Option<OptionParams>,
+    assets: Vec<AssetConfig>,
+}
+
+fn common(raw: &RawConfig) -> Result<Common, String> {
+    let f = &raw.fees;
+    let max_management_fee_bps = f.max_management_bps.unwrap_or(rpv_sdk::ix::DEFAULT_MAX_MANAGEMENT_FEE_BPS);
+    let max_performance_fee_bps = f.max_performance_bps.unwrap_or(rpv_sdk::ix::DEFAULT_MAX_PERFORMANCE_FEE_BPS);
+    let management_fee_bps = f.management_bps.unwrap_or(0);
+    let performance_fee_bps = f.performance_bps.unwrap_or(0);
+    if max_management_fee_bps > rpv_core::fees::MANAGEMENT_FEE_CEILING_BPS {
+        return Err("fees.max_management_bps must be at most 1000 (10 %/yr)".into());
+    }
+    if max_performance_fee_bps > rpv_core::fees::PERFORMANCE_FEE_CEILING_BPS {
+        return Err("fees.max_performance_bps must be at most 5000 (50 %)".into());
+    }
+    if management_fee_bps > max_management_fee_bps || performance_fee_bps > max_performance_fee_bps {
+        return Err("fees: a rate exceeds its maximum".into());
+    }
+    let fee_recipient = f.recipient.as_deref().map(|r| pubkey(r, "fees.recipient")).transpose()?;
+
+    let risk = risk_params(&raw.risk)?;
+    let rebalance = rebalance_params(&raw.rebalance)?;
+    let options = raw.options.as_ref().map(option_params).transpose()?;
+
+    if raw.assets.len() > rpv_core::state::MAX_ASSETS {
+        return Err(format!("at most {} assets", rpv_core::state::MAX_ASSETS));
+    }
+    let mut assets: Vec<AssetConfig> = vec![];
+    for (i, a) in raw.assets.iter().enumerate() {
+        let asset = asset(a, i, &assets)?;
+        assets.push(asset);
+    }
+    let given = assets.iter().filter(|a| a.budget_ppb > 0).count();
+    if given == 0 && !assets.is_empty() {
+        let n = assets.len() as u64;
+        for (i, a) in assets.iter_mut().enumerate() {
+            a.budget_ppb = BUDGET_ONE / n + u64::from((i as u64) < BUDGET_ONE % n);
+        }
+    } else if given != assets.len() {
+        return Err("assets: give budget_ppb for every asset or for none (equal budgets)".into());
+    } else if !assets.is_empty() {
+        let total: u64 = assets.iter().map(|a| a.budget_ppb).sum();
+        if total != BUDGET_ONE {
+            return Err(format!("assets: budget_ppb must sum to 1000000000, not {total}"));
+        }
+    }
+    Ok(Common {
+        fees: [max_management_fee_bps, max_performance_fee_bps, management_fee_bps, performance_fee_bps],
+        fee_recipient,
+        risk,
+        rebalance,
+        options,
+        assets,
+    })
+}
+
+fn pubkey(text: &str, what: &str) -> Result<Pubkey, String> {
+    Pubkey::from_str(text).map_err(|_| format!("{what}: `{text}` is not a base58 public key"))
+}
+
+/// `spl-token`, `token-2022` or a program id.
+pub fn token_program(text: &str, what: &str) -> Result<Pubkey, String> {
+    match text {
+        "spl-token" => Ok(TOKEN_PROGRAM_ID),
+        "token-2022" => Ok(TOKEN_2022_PROGRAM_ID),
+        other => {
+            let p = pubkey(other, what)?;
+            if p != TOKEN_PROGRAM_ID && p != TOKEN_2022_PROGRAM_ID {
+                return Err(format!("{what}: `{other}` is neither SPL Token nor Token-2022"));
+            }
+            Ok(p)
+        }
+    }
+}
+
+/// 32 bytes from 64 hex digits (an optional `0x` prefix).
+pub fn hex32(text: &str, what: &str) -> Result<[u8; 32], String> {
+    let h = text.strip_prefix("0x").unwrap_or(text);
+    if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!("{what}: expected 64 hex digits (32 bytes)"));
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).map_err(|_| format!("{what}: bad hex"))?;
+    }
+    Ok(out)
+}
+
+fn risk_params(r: &RawRisk) -> Result<RiskParams, String> {
+    let d = RiskParams::default();
+    let method = match r.method.as_deref() {
+        None | Some("inverse-vol") => 0,
+        Some("risk-budget" | "erc") => 1,
+        Some(other) => return Err(format!("risk.method: `{other}` is not `inverse-vol` or `risk-budget`")),
+    };
+    let p = RiskParams {
+        method,
+        lambda_ppm: r.lambda_ppm.unwrap_or(d.lambda_ppm),
+        horizon_secs: r.horizon_secs.unwrap_or(d.horizon_secs),
+        vol_target_bps: r.vol_target_bps.unwrap_or(d.vol_target_bps),
+        max_leverage_bps: r.max_leverage_bps.unwrap_or(d.max_leverage_bps),
+        prior_vol_bps: r.prior_vol_bps.unwrap_or(d.prior_vol_bps),
+        rc_tolerance_ppb: r.rc_tolerance_ppb.unwrap_or(d.rc_tolerance_ppb),
+        min_sample_interval: r.min_sample_interval.unwrap_or(d.min_sample_interval),
+        max_risk_age: r.max_risk_age.unwrap_or(d.max_risk_age),
+        band_bps: r.band_bps.unwrap_or(d.band_bps),
+    };
+    let ranges: [(&str, u64, u64, u64); 9] = [
+        ("lambda_ppm", p.lambda_ppm.into(), 500_000, 999_900),
+        ("horizon_secs", p.horizon_secs.into(), 60, 30 * 86_400),
+        ("vol_target_bps", p.vol_target_bps.into(), 10, 50_000),
+        ("max_leverage_bps", p.max_leverage_bps.into(), 100, 40_000),
+        ("prior_vol_bps", p.prior_vol_bps.into(), 100, 50_000),
+        ("rc_tolerance_ppb", p.rc_tolerance_ppb.into(), 1, 100_000_000),
+        ("min_sample_interval", p.min_sample_interval.into(), 1, 86_400),
+        ("max_risk_age", p.max_risk_age.into(), p.min_sample_interval.into(), 7 * 86_400),
+        ("band_bps", p.band_bps.into(), 1, 5_000),
+    ];
+    for (name, v, lo, hi) in ranges {
+        if v < lo || v > hi {
+            return Err(format!("risk.{name} = {v} is outside {lo}..={hi}"));
+        }
+    }
+    Ok(p)
+}
+
+fn rebalance_params(r: &RawRebalance) -> Result<RebalanceParams, String> {
+    let d = RebalanceConfig::DEFAULT;
+    let c = RebalanceConfig {
+        cooldown_secs: r.cooldown_secs.unwrap_or(d.cooldown_secs),
+        max_oracle_age: r.max_oracle_age.unwrap_or(d.max_oracle_age),
+        max_leg_bps: r.max_leg_bps.unwrap_or(d.max_leg_bps),
+        max_turnover_bps: r.max_turnover_bps.unwrap_or(d.max_turnover_bps),
+        max_reduction_bps: r.max_reduction_bps.unwrap_or(d.max_reduction_bps),
+        keeper_bps: r.keeper_bps.unwrap_or(d.keeper_bps),
+        max_slippage_bps: r.max_slippage_bps.unwrap_or(d.max_slippage_bps),
+        incentive_budget_ppm: r.incentive_budget_ppm.unwrap_or(d.incentive_budget_ppm),
+    };
+    if !c.is_valid() {
+        return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
+                    leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
+                    incentive budget <= 10000 ppm)"
+            .into());
+    }
+    Ok(c.into())
+}
+
+fn option_params(o: &RawOptions) -> Result<OptionParams, String> {
+    let d = OptionParams::default();
+    let p = OptionParams {
+        rate_bps: o.rate_bps.unwrap_or(d.rate_bps),
+        iv_blend_bps: o.iv_blend_bps.unwrap_or(d.iv_blend_bps),
+        max_delta_bps: o.max_delta_bps.unwrap_or(d.max_delta_bps),
+        max_gamma_bps: o.max_gamma_bps.unwrap_or(d.max_gamma_bps),
+        max_vega_bps: o.max_vega_bps.unwrap_or(d.max_vega_bps),
+    };
+    if !(-1_000..=5_000).contains(&p.rate_bps) {
+        return Err("options.rate_bps must be within -1000..=5000".into());
+    }
+    if p.iv_blend_bps > 10_000 {
+        return Err("options.iv_blend_bps must be at most 10000".into());
+    }
+    if [p.max_delta_bps, p.max_gamma_bps, p.max_vega_bps].iter().any(|x| *x > 10_000_000) {
+        return Err("options: Greek limits must be at most 10000000 bps (1000x NAV)".into());
+    }
+    Ok(p)
+}
+
+/// A positive I80F48 from a decimal number or string.
+fn positive_fx(n: &Number, what: &str) -> Result<i128, String> {
+    let t = n.text();
+    let v = Fx::from_str(&t).map_err(|_| format!("{what}: `{t}` is not a decimal number"))?;
+    if v <= 0 {
+        return Err(format!("{what} must be positive"));
+    }
+    Ok(v.to_bits())
+}
+
+/// Unix seconds from an integer or an ISO date (`2027-03-26` or `2027-03-26T08:00:00Z`).
+pub fn unix_time(text: &str) -> Option<i64> {
+    if let Ok(t) = text.parse::<i64>() {
+        return Some(t);
+    }
+    let (date, time) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t.strip_suffix('Z').unwrap_or(t))),
+        None => (text, None),
+    };
+    let mut d = date.split('-');
+    let (y, m, day): (i64, i64, i64) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut secs = 0;
+    if let Some(t) = time {
+        let mut p = t.split(':');
+        let (h, mi): (i64, i64) = (p.next()?.parse().ok()?, p.next()?.parse().ok()?);
+        let s: i64 = match p.next() {
+            Some(s) => s.parse().ok()?,
+            None => 0,
+        };
+        if p.next().is_some() || h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        secs = h * 3600 + mi * 60 + s;
+    }
+    Some(days_from_civil(y, m, day) * 86_400 + secs)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = (if y >= 0 { y } else { y - 399 }) / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig, String> {
+    let at = format!("assets[{i}] ({})", a.symbol);
+    if a.symbol.is_empty() || earlier.iter().any(|e| e.symbol == a.symbol) {
+        return Err(format!("{at}: symbols must be non-empty and distinct"));
+    }
+    let oracle_kind = match a.oracle_kind.as_deref() {
+        None | Some("pyth") => 0,
+        Some("switchboard") => 1,
+        Some(other) => return Err(format!("{at}: oracle_kind `{other}` is not `pyth` or `switchboard`")),
+    };
+    if !(1..=MAX_ORACLE_AGE).contains(&a.max_oracle_age) {
+        return Err(format!("{at}: max_oracle_age must be within 1..={MAX_ORACLE_AGE}"));
+    }
+    if !(1..=10_000).contains(&a.max_conf_bps) {
+        return Err(format!("{at}: max_conf_bps must be within 1..=10000"));
+    }
+    if a.budget_ppb == Some(0) || a.budget_ppb.is_some_and(|b| b > BUDGET_ONE) {
+        return Err(format!("{at}: budget_ppb must be within 1..=1000000000"));
+    }
+    let feed_id = match &a.feed_id {
+        Some(h) => hex32(h, &format!("{at}: feed_id"))?,
+        None => return Err(format!("{at}: feed_id is required (the Pyth feed id or Switchboard feed hash)")),
+    };
+    let mint = a.mint.as_deref().map(|m| pubkey(m, &format!("{at}: mint"))).transpose()?;
+    if mint.is_some() && earlier.iter().any(|e| e.mint == mint) {
+        return Err(format!("{at}: mint registered twice"));
+    }
+    let decimals = a.decimals.unwrap_or(9);
+    if decimals > 18 {
+        return Err(format!("{at}: decimals must be at most 18"));
+    }
+    let option = match a.kind.as_deref() {
+        None | Some("spot") => {
+            if a.underlying.is_some() || a.strike.is_some() || a.expiry.is_some() || a.expires_in_days.is_some() {
+                return Err(format!("{at}: option terms on a spot asset (set kind = \"call\" or \"put\")"));
+            }
+            None
+        }
+        Some(k @ ("call" | "put")) => {
+            let u = a.underlying.as_deref().ok_or_else(|| format!("{at}: an option needs `underlying`"))?;
+            let underlying = earlier
+                .iter()
+                .position(|e| e.symbol == u && e.option.is_none())
+                .ok_or_else(|| format!("{at}: underlying `{u}` is not an earlier spot asset"))?;
+            let strike_bits = positive_fx(
+                a.strike.as_ref().ok_or_else(|| format!("{at}: an option needs `strike`"))?,
+                &format!("{at}: strike"),
+            )?;
+            let contract_size_bits = match &a.contract_size {
+                Some(n) => positive_fx(n, &format!("{at}: contract_size"))?,
+                None => Fx::ONE.to_bits(),
+            };
+            let expiry = match (&a.expiry, a.expires_in_days) {
+                (Some(e), None) => Expiry::At(
+                    unix_time(&e.text())
+                        .ok_or_else(|| format!("{at}: expiry `{}` is not unix seconds or a date", e.text()))?,
+                ),
+                (None, Some(d)) if (1..=730).contains(&d) => Expiry::InDays(d),
+                (None, Some(_)) => return Err(format!("{at}: expires_in_days must be within 1..=730")),
+                _ => return Err(format!("{at}: an option needs exactly one of `expiry` and `expires_in_days`")),
+            };
+            Some(OptionSeries {
+                kind: if k == "call" { 1 } else { 2 },
+                underlying: underlying as u8,
+                strike_bits,
+                contract_size_bits,
+                expiry,
+            })
+        }
+        Some(other) => return Err(format!("{at}: kind `{other}` is not `spot`, `call` or `put`")),
+    };
+    let (svm_price, svm_conf_bps) = match &a.svm {
+        Some(s) => {
+            if !(s.price.is_finite() && s.price > 0.0 && s.price < 1e12) {
+                return Err(format!("{at}: svm.price must be positive (below 1e12)"));
+            }
+            let conf = s.conf_bps.unwrap_or(5);
+            if conf > a.max_conf_bps {
+                return Err(format!("{at}: svm.conf_bps exceeds max_conf_bps"));
+            }
+            (Some(s.price), conf)
+        }
+        None => (None, 5),
+    };
+    Ok(AssetConfig {
+        symbol: a.symbol.clone(),
+        mint,
+        token_program: a
+            .token_program
+            .as_deref()
+            .map(|p| token_program(p, &format!("{at}: token_program")))
+            .transpose()?,
+        decimals,
+        oracle: a.oracle.as_deref().map(|o| pubkey(o, &format!("{at}: oracle"))).transpose()?,
+        oracle_kind,
+        feed_id,
+        max_oracle_age: a.max_oracle_age,
+        max_conf_bps: a.max_conf_bps,
+        budget_ppb: a.budget_ppb.unwrap_or(0),
+        option,
+        svm_price,
+        svm_conf_bps,
+    })
+}
+
+impl VaultConfig {
+    /// The addresses a cluster deployment needs (`--svm` creates its own).
+    pub fn check_cluster_addresses(&self) -> Result<(), String> {
+        if self.base_mint.is_none() {
+            return Err("vault.base_mint is required on a cluster (only --svm creates mints)".into());
+        }
+        for a in &self.assets {
+            if a.mint.is_none() || a.oracle.is_none() {
+                return Err(format!(
+                    "asset {}: `mint` and `oracle` are required on a cluster (only --svm creates them)",
+                    a.symbol
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The simulated oracle values `--svm` needs.
+    pub fn check_svm_prices(&self) -> Result<(), String> {
+        for a in &self.assets {
+            if a.svm_price.is_none() {
+                return Err(format!(
+                    "asset {}: `svm.price` is required with --svm (the value its oracle publishes)",
+                    a.symbol
+                ));
+            }
+        }
+        Ok(())
+    }
+}

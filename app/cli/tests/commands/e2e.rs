@@ -1,0 +1,480 @@
+//! `init` → `deposit` → `show` → `withdraw` → `redeem-in-kind` end to end, on the built `.so`:
+//! over JSON-RPC (a litesvm behind the mock cluster of `mock_rpc`) and on the embedded SVM
+//! (`--svm`, the state file), asserting on the accounts and on the JSON the commands print.
+
+use std::path::Path;
+
+use rpv_core::{math::mul_div, math::Rounding, state::VaultState};
+use rpv_sdk::{ata, decode_risk, decode_vault, ix, pda, rpc::RpcClient, Pubkey, TOKEN_PROGRAM_ID};
+use serde_json::Value;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use super::{
+    mock_rpc::{self, NOW},
+    support::{fails, ok_json, ok_text, program, repo, rpv, s, tempdir, u},
+};
+
+fn hex(b: &[u8; 32]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn vault_of(client: &RpcClient, key: &Pubkey) -> VaultState {
+    decode_vault(&client.get_account(key).unwrap().expect("vault exists").data).unwrap()
+}
+
+fn balance(client: &RpcClient, key: &Pubkey) -> u64 {
+    client.get_account(key).unwrap().map(|a| rpv_sdk::spl::amount(&a.data)).unwrap_or(0)
+}
+
+fn steps(report: &Value) -> Vec<String> {
+    report["transactions"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn vault_lifecycle_over_json_rpc() {
+    let dir = tempdir("rpc");
+    let c = mock_rpc::start(&dir);
+    let (sol, btc) = (&c.assets[0], &c.assets[1]);
+    let cfg = dir.join("vault.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[vault]
+id = 42
+base_mint = "{base}"
+seed_deposit = 10_000_000
+deposit_cap = 1_000_000_000_000
+min_deposit = 1_000_000
+timelock_secs = 3600
+
+[fees]
+management_bps = 200
+
+[risk]
+vol_target_bps = 1_000   # lower than the default,
+band_bps = 800           # but a wider band raises risk: proposed under the timelock
+
+[[assets]]
+symbol = "SOL"
+mint = "{sol_mint}"
+oracle = "{sol_oracle}"
+feed_id = "{sol_feed}"
+max_oracle_age = 60
+max_conf_bps = 100
+budget_ppb = 600_000_000
+
+[[assets]]
+symbol = "BTC"
+mint = "{btc_mint}"
+oracle = "{btc_oracle}"
+feed_id = "0x{btc_feed}"
+max_oracle_age = 60
+max_conf_bps = 100
+budget_ppb = 400_000_000
+"#,
+            base = c.base_mint,
+            sol_mint = sol.mint,
+            sol_oracle = sol.oracle,
+            sol_feed = hex(&sol.feed),
+            btc_mint = btc.mint,
+            btc_oracle = btc.oracle,
+            btc_feed = hex(&btc.feed),
+        ),
+    )
+    .unwrap();
+    let admin_file = dir.join("admin.json");
+    let user_file = dir.join("user.json");
+    let target = |who: &Path| vec!["--url".to_string(), c.url.clone(), "--keypair".into(), s(who).to_string()];
+    let run = |cmd: &[&str], who: &Path| {
+        let mut a: Vec<String> = cmd.iter().map(|x| x.to_string()).collect();
+        a.extend(target(who));
+        a.push("--json".into());
+        ok_json(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let client = RpcClient::new(&c.url).unwrap();
+
+    // init
+    let r = run(&["init", "--config", s(&cfg)], &admin_file);
+    let vault = pda::vault(&c.admin.pubkey(), 42).0;
+    assert_eq!(r["vault"], vault.to_string());
+    assert_eq!(r["share_mint"], pda::share_mint(&vault).0.to_string());
+    assert_eq!(
+        steps(&r),
+        [
+            "initialize_vault",
+            "propose_change (risk-params)",
+            "add_asset SOL",
+            "add_asset BTC",
+            "refresh (the risk state was stale)"
+        ]
+    );
+    assert_eq!(r["pending_changes"][0]["kind"], "risk-params");
+    assert_eq!(r["pending_changes"][0]["eta"], NOW + 3600);
+    assert_eq!(r["assets"][1]["symbol"], "BTC");
+    let v = vault_of(&client, &vault);
+    assert_eq!((v.num_assets, v.base_quantity, v.dead_shares, v.timelock_secs), (2, 10_000_000, 10_000_000, 3600));
+    assert_eq!((v.assets[0].risk_budget, v.assets[1].risk_budget), (600_000_000, 400_000_000));
+    assert_eq!(v.assets[1].mint, btc.mint.to_bytes());
+    assert_eq!(v.fees.management_bps, 200);
+    assert_eq!(v.risk_refreshed_at, NOW);
+    let risk = decode_risk(&client.get_account(&pda::risk(&vault).0).unwrap().unwrap().data).unwrap();
+    assert_eq!((risk.samples, risk.band_bps), (1, 500), "the band waits for the timelock");
+
+    // a second run finds everything done
+    let again = run(&["init", "--config", s(&cfg)], &admin_file);
+    assert!(steps(&again).is_empty(), "{again}");
+    assert!(again["warnings"][0].as_str().unwrap().contains("already exists"));
+    assert_eq!(again["pending_changes"][0]["eta"], NOW + 3600);
+    // the pending change is not due yet
+    let out = rpv(&[
+        &["apply-change", "--vault", &vault.to_string(), "--kind", "risk-params"][..],
+        &target(&admin_file).iter().map(String::as_str).collect::<Vec<_>>(),
+    ]
+    .concat());
+    super::support::check_failure("apply-change before the eta", &out, "applies from 1800003600 (3600 s from now)");
+
+    // deposit 1234.5 at one base unit per share
+    let user_shares = ata::address(&c.user.pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
+    let user_base = ata::address(&c.user.pubkey(), &c.base_mint, &TOKEN_PROGRAM_ID);
+    let d = run(&["deposit", "--vault", &vault.to_string(), "--amount", "1234.5"], &user_file);
+    assert_eq!(
+        (u(&d["amount"]), u(&d["shares"]), u(&d["expected_shares"])),
+        (1_234_500_000, 1_234_500_000, 1_234_500_000)
+    );
+    assert_eq!(u(&d["min_shares"]), 1_234_500_000 * 99 / 100);
+    assert_eq!(d["share_account"], user_shares.to_string());
+    assert_eq!(balance(&client, &user_shares), 1_234_500_000);
+    assert_eq!(balance(&client, &user_base), 10_000_000_000 - 1_234_500_000);
+    assert_eq!(vault_of(&client, &vault).base_quantity, 10_000_000 + 1_234_500_000);
+
+    // 2 SOL in kind, sent with the SDK's RPC client directly
+    let v = vault_of(&client, &vault);
+    let user_sol = ata::address(&c.user.pubkey(), &sol.mint, &TOKEN_PROGRAM_ID);
+    let dep = ix::deposit_asset(&c.user.pubkey(), &vault, &v, 0, &user_sol, &user_shares, 2_000_000_000, 1);
+    let tx = solana_transaction::Transaction::new_signed_with_payer(
+        &[dep],
+        Some(&c.user.pubkey()),
+        &[&c.user],
+        solana_transaction::Hash::new_from_array(client.get_latest_blockhash().unwrap()),
+    );
+    let wire = rpv_sdk::rpc::wire_transaction(&tx);
+    assert!(client.simulate_transaction(&wire).unwrap().err.is_none());
+    let sig = client.send_transaction(&wire, false).unwrap();
+    assert_eq!(sig, tx.signatures[0].to_string());
+    assert!(client.confirm_transaction(&sig, std::time::Duration::from_secs(10)).unwrap().err.is_none());
+    let shares_after_kind = balance(&client, &user_shares);
+    assert!(shares_after_kind > 1_234_500_000 + 299_000_000, "{shares_after_kind}");
+
+    // show
+    let sh = run(&["show", "--vault", &vault.to_string(), "--config", s(&cfg)], &user_file);
+    let nav = 10_000_000 + 1_234_500_000 + 300_000_000;
+    assert_eq!(u(&sh["nav"]), nav, "2 SOL at $150 plus the base");
+    assert_eq!(u(&sh["total_shares"]), 10_000_000 + shares_after_kind);
+    assert_eq!(sh["prices_fresh"], true);
+    assert_eq!(sh["risk"]["fresh"], true);
+    assert_eq!(sh["risk"]["method"], "inverse-vol");
+    assert_eq!(sh["positions"][0]["label"], "SOL");
+    assert_eq!(u(&sh["positions"][0]["quantity"]), 2_000_000_000);
+    assert_eq!(u(&sh["positions"][0]["value"]), 300_000_000);
+    assert_eq!(sh["positions"][1]["value"], 0);
+    assert!((sh["positions"][0]["vol"].as_f64().unwrap() - 0.6).abs() < 1e-9, "the prior volatility");
+    assert!(sh["positions"][0]["target"].as_u64().unwrap() > 0);
+    assert_eq!(sh["positions"][1]["outside_band"], true);
+    for o in sh["oracles"].as_array().unwrap() {
+        assert_eq!(o["health"], "valid");
+        assert_eq!(o["age"], 0);
+        assert!((o["conf_bps"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+    }
+    assert_eq!(sh["greeks"].as_array().unwrap().len(), 2);
+    let rc: f64 =
+        sh["positions"].as_array().unwrap().iter().map(|p| p["risk_contribution_target"].as_f64().unwrap()).sum();
+    assert!((rc - 1.0).abs() < 1e-9);
+    assert_eq!(sh["positions"][0]["risk_contribution_now"], 1.0, "the only risky holding");
+    let text = ok_text(
+        &[
+            &["show", "--vault", &vault.to_string()][..],
+            &target(&user_file).iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
+    assert!(text.contains("positions") && text.contains("oracles") && text.contains("valid"), "{text}");
+
+    // withdraw 234.5 shares
+    let base_before = balance(&client, &user_base);
+    let w = run(&["withdraw", "--vault", &vault.to_string(), "--shares", "234.5"], &user_file);
+    let expected = mul_div(234_500_000, nav, 10_000_000 + shares_after_kind, Rounding::Down).unwrap();
+    assert_eq!((u(&w["shares"]), u(&w["amount"]), u(&w["expected_amount"])), (234_500_000, expected, expected));
+    assert_eq!(balance(&client, &user_base), base_before + expected);
+    assert_eq!(balance(&client, &user_shares), shares_after_kind - 234_500_000);
+
+    // every remaining share in kind
+    let v = vault_of(&client, &vault);
+    let held = balance(&client, &user_shares);
+    let total = 10_000_000 + held;
+    let red = run(&["redeem-in-kind", "--vault", &vault.to_string(), "--all"], &user_file);
+    assert_eq!(u(&red["shares"]), held);
+    let got = red["received"].as_array().unwrap();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1]["label"], sol.mint.to_string()[..4].to_string() + "…" + &sol.mint.to_string()[40..]);
+    for (k, quantity) in [v.base_quantity, v.assets[0].quantity, v.assets[1].quantity].into_iter().enumerate() {
+        let want = mul_div(held, quantity, total, Rounding::Down).unwrap();
+        assert_eq!(u(&got[k]["amount"]), want, "holding {k}");
+        assert_eq!(u(&got[k]["expected"]), want, "holding {k}");
+    }
+    assert!(u(&got[1]["amount"]) > 0);
+    assert_eq!(balance(&client, &user_shares), 0);
+    assert_eq!(balance(&client, &user_sol), 20_000_000_000 - 2_000_000_000 + u(&got[1]["amount"]));
+    let after = vault_of(&client, &vault);
+    assert_eq!(after.assets[0].quantity, v.assets[0].quantity - u(&got[1]["amount"]));
+
+    // errors: the CLI's own checks and the program's, by name
+    let t: Vec<String> = target(&user_file);
+    let t: Vec<&str> = t.iter().map(String::as_str).collect();
+    let vs = vault.to_string();
+    fails(&[&["deposit", "--vault", &vs, "--amount", "1.0000001"][..], &t].concat(), "more than 6 decimals");
+    fails(
+        &[&["deposit", "--vault", &vs, "--amount", "0.5"][..], &t].concat(),
+        "deposit failed: DepositBelowMinimum (60",
+    );
+    fails(
+        &[&["withdraw", "--vault", &vs, "--shares", "1"][..], &t].concat(),
+        "holds 0.000000 shares, fewer than 1.000000",
+    );
+    fails(&[&["show", "--vault", &c.base_mint.to_string()][..], &t].concat(), "vault account has 82 bytes");
+    fails(&["show", "--vault", &vs, "--url", "http://127.0.0.1:9", "--keypair", s(&user_file)], "RPC transport error");
+}
+
+#[test]
+fn vault_lifecycle_on_the_embedded_svm() {
+    let dir = tempdir("svm");
+    let state = dir.join("state.json");
+    let prog = program();
+    let svm = ["--svm", "--state", s(&state), "--program", s(&prog), "--json"];
+    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
+
+    let r = with(&["init", "--config", s(&repo("examples/vault.toml"))]);
+    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
+    assert_eq!(r["assets"].as_array().unwrap().len(), 3);
+    assert!(state.exists());
+    assert_eq!(
+        steps(&r),
+        ["initialize_vault", "add_asset SOL", "add_asset BTC", "add_asset ETH", "refresh (the risk state was stale)"]
+    );
+
+    // the admin (the state's default signer) deposits; the faucet funds it
+    let d = with(&["deposit", "--amount", "2500"]);
+    // the management fee (1 %/yr) accrues as the simulated clock moves: a share is worth a
+    // little less than one base unit
+    let admin_shares_bought = u(&d["shares"]);
+    assert!((2_500_000_000..2_500_001_000).contains(&admin_shares_bought), "{d}");
+    // a second depositor with its own keypair file
+    let user = Keypair::new();
+    let user_file = dir.join("user.json");
+    rpv_cli::chain::write_keypair(&user, &user_file).unwrap();
+    let d2 = with(&["deposit", "--amount", "100", "--keypair", s(&user_file)]);
+    assert_eq!(d2["user"], user.pubkey().to_string());
+    let user_shares = u(&d2["shares"]);
+    assert!((100_000_000..100_001_000).contains(&user_shares), "{user_shares}");
+
+    let sh = with(&["show"]);
+    assert_eq!(sh["vault"], vault.to_string());
+    let labels: Vec<&str> = sh["positions"].as_array().unwrap().iter().map(|p| p["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["SOL", "BTC", "ETH"]);
+    assert_eq!(u(&sh["nav"]), 10_000_000 + 2_500_000_000 + 100_000_000);
+    assert_eq!(sh["oracles"][1]["value"], 97_000.0);
+    assert_eq!(sh["oracles"][2]["health"], "valid");
+    assert_eq!(sh["fees"]["management_bps"], 100);
+
+    let w = with(&["withdraw", "--shares", "500"]);
+    assert_eq!(u(&w["shares"]), 500_000_000);
+    assert!(u(&w["amount"]) > 499_000_000, "{w}");
+    let red = with(&["redeem-in-kind", "--all", "--keypair", s(&user_file)]);
+    assert_eq!(u(&red["shares"]), user_shares);
+    assert_eq!(red["received"][1]["label"], "SOL");
+    assert_eq!(red["share_balance"], 0);
+
+    // the state file holds the ledger: read it back as the next command would
+    let mut chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
+    let data = chain.svm.get_account(&vault).unwrap().data;
+    let v = decode_vault(&data).unwrap();
+    assert_eq!(v.num_assets, 3);
+    let admin_shares = ata::address(&chain.admin().pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
+    let admin_held = rpv_sdk::spl::amount(&chain.svm.get_account(&admin_shares).unwrap().data);
+    assert_eq!(admin_held, admin_shares_bought - 500_000_000);
+    let user_share_account = ata::address(&user.pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
+    assert_eq!(rpv_sdk::spl::amount(&chain.svm.get_account(&user_share_account).unwrap().data), 0);
+    assert_eq!(v.base_quantity, 2_610_000_000 - u(&w["amount"]) - u(&red["received"][0]["amount"]));
+    let clock_before = rpv_cli::chain::Chain::clock(&mut chain).unwrap().unix_timestamp;
+
+    // a second vault in the same state, with a timelocked risk raise applied after the eta
+    let cfg = dir.join("timelocked.toml");
+    std::fs::write(
+        &cfg,
+        r#"[vault]
+id = 2
+seed_deposit = 1_000_000
+deposit_cap = 1_000_000_000_000
+min_deposit = 1_000_000
+timelock_secs = 3600
+[risk]
+band_bps = 700
+[[assets]]
+symbol = "JUP"
+oracle_kind = "switchboard"
+feed_id = "1111111111111111111111111111111111111111111111111111111111111111"
+max_oracle_age = 300
+max_conf_bps = 100
+decimals = 6
+svm = { price = 0.85 }
+"#,
+    )
+    .unwrap();
+    let r2 = with(&["init", "--config", s(&cfg)]);
+    let eta = r2["pending_changes"][0]["eta"].as_i64().unwrap();
+    assert!(eta > clock_before + 3600 - 1, "{r2}");
+    let early = rpv(&[&["apply-change", "--kind", "risk-params"][..], &svm[..5]].concat());
+    super::support::check_failure("apply-change before the eta", &early, "applies from");
+    let applied = with(&["apply-change", "--kind", "risk-params", "--advance", "3600"]);
+    assert_eq!(applied["kind"], "risk-params");
+    let vault2: Pubkey = r2["vault"].as_str().unwrap().parse().unwrap();
+    let chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
+    let risk = decode_risk(&chain.svm.get_account(&pda::risk(&vault2).0).unwrap().data).unwrap();
+    assert_eq!(risk.band_bps, 700);
+    // an hour later the first vault's risk state is stale: a deposit refreshes it first
+    let d3 = with(&["deposit", "--vault", &vault.to_string(), "--amount", "1"]);
+    assert_eq!(steps(&d3), ["refresh (the risk state was stale)", "deposit"]);
+    // Switchboard prices are shown in slots
+    let sh2 = with(&["show"]);
+    assert_eq!(sh2["oracles"][0]["kind"], "switchboard");
+    assert_eq!(sh2["oracles"][0]["age_unit"], "slots");
+}
+
+#[test]
+fn on_chain_command_errors() {
+    let dir = tempdir("errors");
+    let state = dir.join("none.json");
+    let prog = program();
+    let svm = ["--svm", "--state", s(&state), "--program", s(&prog)];
+    fails(&[&["deposit", "--amount", "1"][..], &svm].concat(), "no SVM state at");
+    fails(&["deposit", "--amount", "1"], "needs a target: --url URL (a cluster) or --svm");
+    fails(&["deposit", "--amount", "1", "--svm", "--url", "http://x"], "either --url or --svm");
+    fails(&["deposit", "--amount", "1", "--url", "http://x", "--state", "s"], "--state is only for --svm");
+    fails(&["deposit", "--svm"], "`deposit` needs --amount");
+    fails(&["withdraw", "--svm"], "needs --shares SHARES or --all");
+    fails(&["withdraw", "--svm", "--all", "--shares", "1"], "either --shares or --all");
+    fails(&["redeem-in-kind", "--svm", "--all", "--slippage-bps", "10001"], "not a number of basis points");
+    fails(&["deposit", "--amount", "1", "--min-shares", "1", "--slippage-bps", "5", "--svm"], "not both");
+    fails(&["show", "--bogus"], "unknown argument `--bogus` for `show`");
+    fails(&["show", "--vault"], "--vault needs a value");
+    fails(&["show", "--json", "--json"], "--json given twice");
+    fails(&["init", "--svm"], "`init` needs --config");
+    fails(&["init", "--config", "/nonexistent/v.toml", "--svm"], "cannot read `/nonexistent/v.toml`");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "[1, 2, 3]").unwrap();
+    fails(&["show", "--url", "http://127.0.0.1:9", "--keypair", s(&bad)], "is not a valid keypair");
+    std::fs::write(&bad, "not json").unwrap();
+    fails(&["show", "--url", "http://127.0.0.1:9", "--keypair", s(&bad)], "is not a Solana CLI keypair file");
+    // a cluster needs addresses that only --svm can create
+    let cfg = dir.join("svm-only.toml");
+    std::fs::write(&cfg, "[vault]\nid = 1\nseed_deposit = 1000\ndeposit_cap = 10000\nmin_deposit = 1\n").unwrap();
+    fails(
+        &["init", "--config", s(&cfg), "--url", "http://127.0.0.1:9", "--keypair", s(&bad)],
+        "vault.base_mint is required on a cluster",
+    );
+    // --svm needs the simulated prices
+    let cfg2 = repo("examples/vault.toml");
+    let text = std::fs::read_to_string(&cfg2).unwrap().replace("svm = { price = 97_000.0 }", "");
+    let cfg3 = dir.join("no-price.toml");
+    std::fs::write(&cfg3, text).unwrap();
+    fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
+    // every command has --help
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "backtest"] {
+        let out = rpv(&[cmd, "--help"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.starts_with(&format!("usage: rpv {cmd}")), "{cmd}: {text}");
+    }
+}
+
+/// `migrations/deploy.sh`: refuses to deploy without the Solana CLI, checks the program
+/// keypair against the built id, runs `solana program deploy` (a stand-in records it here),
+/// then initialises the vault over JSON-RPC.
+#[test]
+fn deploy_script() {
+    use std::process::Command;
+    let dir = tempdir("deploy");
+    let c = mock_rpc::start(&dir);
+    let cfg = dir.join("vault.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[vault]\nid = 9\nbase_mint = \"{}\"\nseed_deposit = 5_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1\n\
+             [[assets]]\nsymbol = \"SOL\"\nmint = \"{}\"\noracle = \"{}\"\nfeed_id = \"{}\"\nmax_oracle_age = 60\nmax_conf_bps = 100\n",
+            c.base_mint,
+            c.assets[0].mint,
+            c.assets[0].oracle,
+            hex(&c.assets[0].feed)
+        ),
+    )
+    .unwrap();
+    // a stand-in `solana`: records its arguments; `address -k FILE` prints FILE's contents
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("solana.log");
+    std::fs::write(
+        bin.join("solana"),
+        "#!/bin/sh\necho \"$@\" >> \"$SOLANA_LOG\"\nif [ \"$1\" = address ]; then cat \"$3\"; fi\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("solana"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let script = repo("migrations/deploy.sh");
+    let admin = dir.join("admin.json");
+    let run = |path: &str, extra: &[&str]| {
+        Command::new("bash")
+            .arg(&script)
+            .args(["--url", &c.url, "--keypair", s(&admin), "--config", s(&cfg), "--skip-build"])
+            .args(extra)
+            .env("PATH", path)
+            .env("SOLANA_LOG", &log)
+            .env("RPV_BIN", env!("CARGO_BIN_EXE_rpv"))
+            .output()
+            .unwrap()
+    };
+    let with_solana = format!("{}:/usr/bin:/bin", bin.display());
+    let no_solana = "/usr/bin:/bin";
+
+    let out = run(no_solana, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the Solana CLI (`solana`) is required"));
+    let wrong = dir.join("other-program.json");
+    std::fs::write(&wrong, Pubkey::new_unique().to_string()).unwrap();
+    let out = run(&with_solana, &["--program-keypair", s(&wrong)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("built for {}", rpv_sdk::PROGRAM_ID)));
+    assert!(!std::fs::read_to_string(&log).unwrap().contains("program deploy"));
+
+    let right = dir.join("program.json");
+    std::fs::write(&right, rpv_sdk::PROGRAM_ID.to_string()).unwrap();
+    let out = run(&with_solana, &["--program-keypair", s(&right)]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let recorded = std::fs::read_to_string(&log).unwrap();
+    let so = repo("target/deploy/rpv_vault.so").canonicalize().unwrap();
+    let deploy_line = format!(
+        "program deploy {} --url {} --keypair {} --program-id {}",
+        so.display(),
+        c.url,
+        admin.display(),
+        right.display()
+    );
+    assert!(recorded.lines().any(|l| l == deploy_line), "{recorded}\nwanted: {deploy_line}");
+    assert!(stdout.contains("tx initialize_vault") && stdout.contains("tx add_asset SOL"), "{stdout}");
+    let client = RpcClient::new(&c.url).unwrap();
+    let v = vault_of(&client, &pda::vault(&c.admin.pubkey(), 9).0);
+    assert_eq!((v.num_assets, v.base_quantity), (1, 5_000_000));
+    // already deployed: initialise only (nothing left to do)
+    let out = run(no_solana, &["--skip-deploy"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already exists"));
+}
