@@ -1,11 +1,11 @@
-//! The vault lifecycle on an embedded SVM: real SPL mints and token accounts (the token
-//! programs litesvm ships), Pyth `PriceUpdateV2` accounts in the receiver's byte layout, and
-//! the built `rpv_vault.so` executed by the BPF loader. Every figure printed comes from
-//! account state read back from the SVM, valued with the same core-crate code the program runs.
+//! The vault lifecycle on an embedded SVM (`rpv_sdk::svm`): real SPL mints and token accounts
+//! (the token programs litesvm ships), Pyth `PriceUpdateV2` accounts in the receiver's byte
+//! layout, and the built `rpv_vault.so` executed by the BPF loader. Every figure printed comes
+//! from account state read back from the SVM, valued with the same core-crate code the program
+//! runs.
 
 use std::path::Path;
 
-use litesvm::LiteSVM;
 use rpv_core::{
     math::{share_price, value_in_base, Rounding},
     pyth::{self, FeedPolicy},
@@ -13,13 +13,13 @@ use rpv_core::{
 };
 use rpv_sdk::{
     events::{parse_logs, Event},
-    ix, pda, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID,
+    ix, pda, spl,
+    svm::LocalSvm,
+    Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
-use solana_account::Account;
 use solana_clock::Clock;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 
 const BASE_DECIMALS: u8 = 6;
 
@@ -34,8 +34,7 @@ struct Asset {
 }
 
 struct Demo {
-    svm: LiteSVM,
-    payer: Keypair,
+    svm: LocalSvm,
     base_mint: Pubkey,
     assets: Vec<Asset>,
     vault: Pubkey,
@@ -67,80 +66,42 @@ fn units(v: u64, decimals: u8) -> String {
 
 impl Demo {
     fn send(&mut self, label: &str, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(u64, Vec<Event>), String> {
-        let mut all: Vec<&Keypair> = vec![&self.payer];
-        all.extend(signers.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &all, self.svm.latest_blockhash());
-        match self.svm.send_transaction(tx) {
-            Ok(meta) => {
-                self.svm.expire_blockhash();
-                Ok((meta.compute_units_consumed, parse_logs(&meta.logs)))
+        match self.svm.send(ixs, signers) {
+            Ok(e) => Ok((e.cu, parse_logs(&e.logs))),
+            Err(f) if std::env::var_os("RPV_DEBUG").is_some() => {
+                Err(format!("{label} failed: {:?} {}", f.err, f.logs.join("\n")))
             }
-            Err(f) => {
-                self.svm.expire_blockhash();
-                let detail = if std::env::var_os("RPV_DEBUG").is_some() {
-                    f.meta.logs.join("\n")
-                } else {
-                    f.meta.logs.iter().find(|l| l.contains("Error Code")).cloned().unwrap_or_default()
-                };
-                Err(format!("{label} failed: {:?} {detail}", f.err))
-            }
+            Err(f) => Err(format!("{label} failed: {}", f.summary())),
         }
     }
 
     fn data(&self, key: &Pubkey) -> Vec<u8> {
-        self.svm.get_account(key).map(|a| a.data).unwrap_or_default()
+        self.svm.data(key)
     }
 
     fn now(&self) -> i64 {
-        self.svm.get_sysvar::<Clock>().unix_timestamp
+        self.svm.now()
     }
 
     fn publish(&mut self, i: usize) {
         let a = &self.assets[i];
-        let data = rpv_sdk::pyth::price_update(a.feed, a.price, a.price as u64 / 2_000, -8, self.now(), 1);
-        let acct =
-            Account { lamports: 10_000_000, data, owner: PYTH_RECEIVER_PROGRAM_ID, executable: false, rent_epoch: 0 };
-        self.svm.set_account(a.oracle, acct).expect("set oracle account");
+        let (oracle, feed, price) = (a.oracle, a.feed, a.price);
+        self.svm.publish_price(&oracle, feed, price, price as u64 / 2_000, -8).expect("set oracle account");
     }
 
     fn advance(&mut self, seconds: i64) {
-        let mut c = self.svm.get_sysvar::<Clock>();
-        c.unix_timestamp += seconds;
-        c.slot += (seconds as u64) * 2;
-        self.svm.set_sysvar(&c);
+        self.svm.advance(seconds);
         for i in 0..self.assets.len() {
             self.publish(i);
         }
     }
 
     fn create_mint(&mut self, decimals: u8) -> Result<Pubkey, String> {
-        let mint = Keypair::new();
-        let rent = self.svm.minimum_balance_for_rent_exemption(spl::MINT_LEN as usize);
-        let payer = self.payer.pubkey();
-        self.send(
-            "create mint",
-            &[
-                spl::create_account(&payer, &mint.pubkey(), rent, spl::MINT_LEN, &TOKEN_PROGRAM_ID),
-                spl::initialize_mint2(&TOKEN_PROGRAM_ID, &mint.pubkey(), &payer, decimals),
-            ],
-            &[&mint],
-        )?;
-        Ok(mint.pubkey())
+        self.svm.create_mint(decimals)
     }
 
     fn token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Pubkey, String> {
-        let acct = Keypair::new();
-        let rent = self.svm.minimum_balance_for_rent_exemption(spl::TOKEN_ACCOUNT_LEN as usize);
-        let payer = self.payer.pubkey();
-        let mut ixs = vec![
-            spl::create_account(&payer, &acct.pubkey(), rent, spl::TOKEN_ACCOUNT_LEN, &TOKEN_PROGRAM_ID),
-            spl::initialize_account3(&TOKEN_PROGRAM_ID, &acct.pubkey(), mint, owner),
-        ];
-        if amount > 0 {
-            ixs.push(spl::mint_to(&TOKEN_PROGRAM_ID, mint, &acct.pubkey(), &payer, amount));
-        }
-        self.send("create token account", &ixs, &[&acct])?;
-        Ok(acct.pubkey())
+        self.svm.token_account(mint, owner, amount)
     }
 
     fn state(&self) -> VaultState {
@@ -302,27 +263,12 @@ impl Demo {
 }
 
 pub fn run(program: &Path) -> Result<(), String> {
-    let elf = std::fs::read(program).map_err(|e| {
-        format!("cannot read the program {}: {e} (build it with `cargo xtask build-sbf`)", program.display())
-    })?;
-    let mut svm = LiteSVM::new();
-    svm.add_program(PROGRAM_ID, &elf).map_err(|e| format!("loading {}: {e:?}", program.display()))?;
-    let payer = Keypair::new();
-    svm.airdrop(&payer.pubkey(), 1_000_000_000_000).map_err(|e| format!("airdrop: {:?}", e.err))?;
-    let mut c = svm.get_sysvar::<Clock>();
-    c.unix_timestamp = 1_795_000_000;
-    svm.set_sysvar(&c);
-    let mut d = Demo {
-        svm,
-        payer,
-        base_mint: Pubkey::default(),
-        assets: vec![],
-        vault: Pubkey::default(),
-        users: vec![],
-        step: 0,
-    };
+    let svm = LocalSvm::load(program)?;
+    let elf_len = std::fs::metadata(program).map(|m| m.len()).unwrap_or(0);
+    let mut d =
+        Demo { svm, base_mint: Pubkey::default(), assets: vec![], vault: Pubkey::default(), users: vec![], step: 0 };
     println!("Real-time risk-parity vault — lifecycle demo on an embedded SVM (litesvm)");
-    println!("program: {} ({} bytes, loaded by the BPF upgradeable loader)", program.display(), elf.len());
+    println!("program: {} ({} bytes, loaded by the BPF upgradeable loader)", program.display(), elf_len);
 
     d.header("Mints and Pyth price accounts");
     d.base_mint = d.create_mint(BASE_DECIMALS)?;

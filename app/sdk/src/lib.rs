@@ -3,6 +3,8 @@
 //! PDAs, instruction builders (with the exact account order each instruction takes), decoding
 //! of the vault account and of events, and builders for the SPL Token and Pyth accounts a
 //! client or a test needs. Maths and layouts come from `rpv-core`, never re-derived here.
+//! With the `svm` feature, `svm` is an embedded SVM (litesvm) with the program loaded, as the
+//! demo, the keeper's embedded mode and tests use it.
 
 pub mod alt;
 pub mod ata;
@@ -15,6 +17,8 @@ pub mod pyth;
 pub mod rpc;
 pub mod sim;
 pub mod spl;
+#[cfg(feature = "svm")]
+pub mod svm;
 
 use rpv_core::state::VaultState;
 pub use solana_instruction::{AccountMeta, Instruction};

@@ -1,0 +1,771 @@
+//! The keeper loop: one [`Keeper::tick`] reads the vault and risk accounts and cranks what is
+//! due, in this order:
+//! 1. `settle_expired` for every option series past expiry and not settled;
+//! 2. `refresh` (with `update_positions` for vaults with option series: `ix::refresh_all`) when
+//!    the last sample is at least `refresh_age_secs` old and the vault's minimum sample interval
+//!    has passed;
+//! 3. `submit_weights` for risk-budgeting vaults whose weights in force no longer pass the
+//!    program's check under the current covariance: solved off-chain ([`crate::weights`]);
+//! 4. `rebalance` of the leg `rpv_sdk::sim::auto_leg` names, sized by `sim::rebalance_plan`
+//!    (the program's own computation) on fresh oracle values, in atomic mode from the keeper's
+//!    inventory — skipped with a log line when the keeper lacks the tokens — repeated for the
+//!    next leg up to `max_trades_per_tick`.
+//!
+//! Every transaction is simulated first and is never sent if the simulation fails (the program
+//! error is logged by name). Chain calls that fail transiently are retried with exponential
+//! backoff, a bounded number of times.
+
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use rpv_core::{
+    rebalance::{Plan, Side, AUTO_LEG},
+    state::{RiskState, VaultState},
+    token::parse_token_account,
+};
+use rpv_sdk::{
+    events::{parse_logs, Event, Rebalanced},
+    ix, pda, sim, spl, Instruction, Pubkey,
+};
+use serde_json::{json, Value};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::{InstructionError, Transaction};
+use solana_transaction_error::TransactionError;
+
+use crate::{
+    chain::{Chain, ChainError, ClusterClock, TxStatus},
+    log::{wall_ms, Logger},
+    metrics::Metrics,
+    oracle, weights,
+};
+
+/// The compute budget program.
+pub const COMPUTE_BUDGET_PROGRAM_ID: Pubkey = Pubkey::from_str_const("ComputeBudget111111111111111111111111111111");
+
+/// What the keeper does and how (see `crate::config` for each option's meaning).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub vault: Pubkey,
+    pub dry_run: bool,
+    pub refresh_age_secs: u64,
+    pub submit_weights: bool,
+    pub rebalance: bool,
+    pub settle: bool,
+    pub max_trades_per_tick: u32,
+    pub max_trade_value: u64,
+    pub slippage_bps: u64,
+    pub priority_fee: u64,
+    pub compute_unit_limit: u32,
+    pub max_retries: u32,
+    pub backoff: Duration,
+    pub backoff_max: Duration,
+    pub confirm_timeout: Duration,
+    pub token_accounts: BTreeMap<Pubkey, Pubkey>,
+    pub metrics_file: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The configuration defaults for `vault`, without a metrics file.
+    pub fn for_vault(vault: Pubkey) -> Self {
+        Self { metrics_file: None, ..crate::config::Config::defaults().settings(vault) }
+    }
+}
+
+/// Why a tick stopped early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeeperError {
+    /// A chain call failed (after the retries, for transient failures).
+    Chain { call: String, error: ChainError },
+    /// The vault account does not exist.
+    VaultNotFound { vault: Pubkey, chain: String },
+    /// An account is not what it should be.
+    BadAccount(String),
+}
+
+impl std::fmt::Display for KeeperError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Chain { call, error } => write!(f, "{call} failed: {error}"),
+            Self::VaultNotFound { vault, chain } => write!(f, "vault account {vault} not found on {chain}"),
+            Self::BadAccount(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for KeeperError {}
+
+/// How a transaction ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent and confirmed; the logs of the transaction (or of its simulation when the chain
+    /// cannot give them).
+    Landed { logs: Vec<String> },
+    /// Dry run: simulated successfully, not sent.
+    Simulated { logs: Vec<String> },
+    /// The simulation failed (the error's name): not sent.
+    SimulationFailed(String),
+    /// Sent, and failed on chain (the error's name).
+    Failed(String),
+    /// Sent, not confirmed within the timeout.
+    Unconfirmed,
+}
+
+/// What a tick did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Option series settled.
+    pub settled: Vec<u8>,
+    pub refreshed: bool,
+    pub weights_submitted: bool,
+    /// The keeper's rebalances that landed.
+    pub trades: Vec<Rebalanced>,
+    /// Instructions only simulated (dry run).
+    pub simulated: Vec<String>,
+    /// `(instruction, error name)` of simulations that failed and transactions that failed.
+    pub failures: Vec<(String, String)>,
+    /// `(instruction, reason)` of cranks that were due but not attempted.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Name of a transaction error: the vault's error name for its custom codes, the name the
+/// program logged (`Error Code: X.`) for other Anchor errors, else the error's debug form.
+pub fn error_name(err: &TransactionError, logs: &[String]) -> String {
+    if let TransactionError::InstructionError(_, InstructionError::Custom(code)) = err {
+        if let Some(n) = rpv_sdk::errors::name(*code) {
+            return n.to_string();
+        }
+    }
+    for l in logs.iter().rev() {
+        if let Some(rest) = l.split("Error Code: ").nth(1) {
+            if let Some(name) = rest.split('.').next() {
+                return name.to_string();
+            }
+        }
+    }
+    format!("{err:?}")
+}
+
+fn compute_budget(limit: u32, micro_lamports: u64) -> [Instruction; 2] {
+    let mut l = vec![2u8];
+    l.extend_from_slice(&limit.to_le_bytes());
+    let mut p = vec![3u8];
+    p.extend_from_slice(&micro_lamports.to_le_bytes());
+    [
+        Instruction { program_id: COMPUTE_BUDGET_PROGRAM_ID, accounts: vec![], data: l },
+        Instruction { program_id: COMPUTE_BUDGET_PROGRAM_ID, accounts: vec![], data: p },
+    ]
+}
+
+/// The vault, its risk account and the cluster clock, read together.
+#[derive(Clone, Copy)]
+pub struct Snapshot {
+    pub clock: ClusterClock,
+    pub vault: VaultState,
+    pub risk: RiskState,
+}
+
+impl Snapshot {
+    pub fn now(&self) -> i64 {
+        self.clock.unix_timestamp
+    }
+}
+
+/// The keeper.
+pub struct Keeper {
+    pub settings: Settings,
+    signer: Keypair,
+    pub log: Logger,
+    pub metrics: Metrics,
+}
+
+fn side_name(s: Side) -> &'static str {
+    match s {
+        Side::Sell => "vault_sells",
+        Side::Buy => "vault_buys",
+    }
+}
+
+impl Keeper {
+    pub fn new(settings: Settings, signer: Keypair, log: Logger, chain_label: &str) -> Self {
+        let metrics = Metrics {
+            vault: settings.vault.to_string(),
+            keeper: signer.pubkey().to_string(),
+            chain: chain_label.to_string(),
+            dry_run: settings.dry_run,
+            started_at_ms: wall_ms(),
+            updated_at_ms: wall_ms(),
+            ..Metrics::default()
+        };
+        let log = log.for_vault(&settings.vault.to_string());
+        Self { settings, signer, log, metrics }
+    }
+
+    pub fn pubkey(&self) -> Pubkey {
+        self.signer.pubkey()
+    }
+
+    /// Runs `f` against the chain, retrying transient failures with exponential backoff (at
+    /// most `max_retries` retries).
+    pub fn retry<T>(
+        &mut self,
+        chain: &mut dyn Chain,
+        call: &str,
+        mut f: impl FnMut(&mut dyn Chain) -> Result<T, ChainError>,
+    ) -> Result<T, KeeperError> {
+        let mut delay = self.settings.backoff;
+        let mut attempt = 0u32;
+        loop {
+            match f(chain) {
+                Ok(v) => return Ok(v),
+                Err(error) => {
+                    self.metrics.rpc_errors += 1;
+                    self.metrics.last_error = Some(format!("{call}: {error}"));
+                    if !error.is_transient() || attempt >= self.settings.max_retries {
+                        self.log.error(
+                            "rpc_failed",
+                            json!({"call": call, "error": error.message(), "attempts": attempt + 1,
+                                   "transient": error.is_transient()}),
+                        );
+                        return Err(KeeperError::Chain { call: call.to_string(), error });
+                    }
+                    attempt += 1;
+                    self.metrics.rpc_retries += 1;
+                    self.log.warn(
+                        "rpc_retry",
+                        json!({"call": call, "error": error.message(), "attempt": attempt,
+                               "delay_ms": delay.as_millis() as u64}),
+                    );
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(self.settings.backoff_max);
+                }
+            }
+        }
+    }
+
+    /// Reads the vault, its risk account and the clock.
+    pub fn snapshot(&mut self, chain: &mut dyn Chain) -> Result<Snapshot, KeeperError> {
+        let vault_key = self.settings.vault;
+        let clock = self.retry(chain, "getAccountInfo(clock)", |c| c.clock())?;
+        let acct = self
+            .retry(chain, "getAccountInfo(vault)", |c| c.account(&vault_key))?
+            .ok_or_else(|| KeeperError::VaultNotFound { vault: vault_key, chain: chain.label() })?;
+        if acct.owner != rpv_sdk::PROGRAM_ID {
+            return Err(KeeperError::BadAccount(format!(
+                "account {vault_key} is owned by {}, not the vault program {}",
+                acct.owner,
+                rpv_sdk::PROGRAM_ID
+            )));
+        }
+        let vault = rpv_sdk::decode_vault(&acct.data)
+            .map_err(|e| KeeperError::BadAccount(format!("account {vault_key}: {e}")))?;
+        let risk_key = pda::risk(&vault_key).0;
+        let racct = self.retry(chain, "getAccountInfo(risk)", |c| c.account(&risk_key))?.ok_or_else(|| {
+            KeeperError::BadAccount(format!("risk account {risk_key} of vault {vault_key} not found"))
+        })?;
+        let risk = rpv_sdk::decode_risk(&racct.data)
+            .map_err(|e| KeeperError::BadAccount(format!("risk account {risk_key}: {e}")))?;
+        Ok(Snapshot { clock, vault, risk })
+    }
+
+    /// Simulates `ixs` (with the compute-budget instructions when a priority fee is set) and,
+    /// unless the simulation fails or this is a dry run, sends them and waits for the result.
+    pub fn execute(
+        &mut self,
+        chain: &mut dyn Chain,
+        name: &str,
+        ixs: Vec<Instruction>,
+        context: Value,
+    ) -> Result<Outcome, KeeperError> {
+        let mut all = Vec::new();
+        if self.settings.priority_fee > 0 {
+            all.extend(compute_budget(self.settings.compute_unit_limit, self.settings.priority_fee));
+        }
+        all.extend(ixs);
+        let blockhash = self.retry(chain, "getLatestBlockhash", |c| c.latest_blockhash())?;
+        let payer = self.signer.pubkey();
+        let tx = Transaction::new_signed_with_payer(&all, Some(&payer), &[&self.signer], blockhash);
+        let sim = self.retry(chain, "simulateTransaction", |c| c.simulate(&tx))?;
+        self.metrics.counts(name).simulated += 1;
+        if let Some(err) = &sim.err {
+            let ename = error_name(err, &sim.logs);
+            self.metrics.counts(name).simulation_failed += 1;
+            self.metrics.program_error(&ename);
+            self.log.warn(
+                "simulation_failed",
+                json!({"instruction": name, "error": ename, "detail": format!("{err:?}"), "context": context,
+                       "sent": false}),
+            );
+            return Ok(Outcome::SimulationFailed(ename));
+        }
+        if self.settings.dry_run {
+            self.log.info(
+                "dry_run",
+                json!({"instruction": name, "units": sim.units, "context": context, "sent": false,
+                       "events": event_names(&sim.logs)}),
+            );
+            return Ok(Outcome::Simulated { logs: sim.logs });
+        }
+        let signature = self.retry(chain, "sendTransaction", |c| c.send(&tx))?;
+        self.metrics.counts(name).sent += 1;
+        self.log.debug("sent", json!({"instruction": name, "signature": signature.to_string()}));
+        let deadline = Instant::now() + self.settings.confirm_timeout;
+        loop {
+            match self.retry(chain, "getSignatureStatuses", |c| c.status(&signature))? {
+                TxStatus::Confirmed => {
+                    self.metrics.counts(name).confirmed += 1;
+                    let logs = match self.retry(chain, "getTransaction", |c| c.logs(&signature)) {
+                        Ok(Some(l)) => l,
+                        _ => {
+                            self.log.warn(
+                                "logs_unavailable",
+                                json!({"instruction": name, "signature": signature.to_string(),
+                                       "note": "events taken from the simulation"}),
+                            );
+                            sim.logs.clone()
+                        }
+                    };
+                    self.log.info(
+                        "confirmed",
+                        json!({"instruction": name, "signature": signature.to_string(), "units": sim.units,
+                               "context": context, "events": event_names(&logs)}),
+                    );
+                    return Ok(Outcome::Landed { logs });
+                }
+                TxStatus::Failed(err) => {
+                    let ename = error_name(&err, &[]);
+                    self.metrics.counts(name).failed += 1;
+                    self.metrics.program_error(&ename);
+                    self.log.error(
+                        "transaction_failed",
+                        json!({"instruction": name, "signature": signature.to_string(), "error": ename,
+                               "detail": format!("{err:?}"), "context": context}),
+                    );
+                    return Ok(Outcome::Failed(ename));
+                }
+                TxStatus::Pending if Instant::now() >= deadline => {
+                    self.metrics.counts(name).failed += 1;
+                    self.log.warn(
+                        "unconfirmed",
+                        json!({"instruction": name, "signature": signature.to_string(),
+                               "timeout_secs": self.settings.confirm_timeout.as_secs()}),
+                    );
+                    return Ok(Outcome::Unconfirmed);
+                }
+                TxStatus::Pending => std::thread::sleep(Duration::from_millis(400)),
+            }
+        }
+    }
+
+    fn record(&mut self, report: &mut TickReport, name: &str, outcome: &Outcome) {
+        match outcome {
+            Outcome::Simulated { .. } => report.simulated.push(name.to_string()),
+            Outcome::SimulationFailed(e) | Outcome::Failed(e) => report.failures.push((name.to_string(), e.clone())),
+            Outcome::Unconfirmed => report.failures.push((name.to_string(), "Unconfirmed".into())),
+            Outcome::Landed { .. } => {}
+        }
+    }
+
+    fn skip(&mut self, report: &mut TickReport, name: &str, reason: &str, fields: Value) {
+        self.metrics.counts(name).skipped += 1;
+        self.log.info("skipped", json!({"instruction": name, "reason": reason, "details": fields}));
+        report.skipped.push((name.to_string(), reason.to_string()));
+    }
+
+    /// One pass: settle, refresh, weights, rebalance (module doc). The metrics file is written
+    /// at the end, also when the tick stops on an error.
+    pub fn tick(&mut self, chain: &mut dyn Chain) -> Result<TickReport, KeeperError> {
+        self.metrics.ticks += 1;
+        let mut report = TickReport::default();
+        let result = self.run_tick(chain, &mut report);
+        if let Err(e) = &result {
+            self.metrics.tick_errors += 1;
+            self.metrics.last_error = Some(e.to_string());
+            self.log.error("tick_failed", json!({"error": e.to_string()}));
+        }
+        self.metrics.updated_at_ms = wall_ms();
+        self.write_metrics();
+        result.map(|()| report)
+    }
+
+    /// Writes the metrics file, if one is configured (a failure is logged, not fatal).
+    pub fn write_metrics(&mut self) {
+        if let Some(path) = &self.settings.metrics_file {
+            if let Err(e) = self.metrics.write(path) {
+                self.log
+                    .error("metrics_write_failed", json!({"path": path.display().to_string(), "error": e.to_string()}));
+            }
+        }
+    }
+
+    fn run_tick(&mut self, chain: &mut dyn Chain, report: &mut TickReport) -> Result<(), KeeperError> {
+        let mut s = self.snapshot(chain)?;
+        self.metrics.cluster_time = s.now();
+        self.metrics.risk_last_sample_time = s.risk.last_sample_time;
+        self.log.debug(
+            "tick",
+            json!({"cluster_time": s.now(), "slot": s.clock.slot, "assets": s.vault.num_assets,
+                   "last_sample": s.risk.last_sample_time, "risk_fresh": s.vault.risk_is_fresh(s.now())}),
+        );
+        if s.vault.is_rebalancing() {
+            self.log.warn("flash_rebalance_open", json!({"note": "every crank refuses until rebalance_end; skipping"}));
+            return Ok(());
+        }
+        if s.vault.num_assets == 0 {
+            self.log.info("no_assets", json!({}));
+            return Ok(());
+        }
+        if self.settings.settle && self.settle(chain, &s, report)? {
+            s = self.snapshot(chain)?;
+        }
+        if self.refresh(chain, &s, report)? {
+            s = self.snapshot(chain)?;
+            self.metrics.last_refresh_time = Some(s.risk.last_sample_time);
+        }
+        if self.settings.submit_weights && self.submit_weights(chain, &s, report)? {
+            s = self.snapshot(chain)?;
+            self.metrics.last_weights_time = Some(s.risk.weights_set_at);
+        }
+        if self.settings.rebalance {
+            self.rebalance(chain, s, report)?;
+        }
+        let s = self.snapshot(chain)?;
+        self.metrics.cluster_time = s.now();
+        self.metrics.risk_last_sample_time = s.risk.last_sample_time;
+        Ok(())
+    }
+
+    /// `settle_expired` for every expired, unsettled option series. Returns whether any landed.
+    fn settle(&mut self, chain: &mut dyn Chain, s: &Snapshot, report: &mut TickReport) -> Result<bool, KeeperError> {
+        let now = s.now();
+        let mut landed = false;
+        for (i, slot) in s.vault.active_assets().iter().enumerate() {
+            let t = &slot.option;
+            if !t.is_option() || t.is_settled() || now < t.expiry {
+                continue;
+            }
+            let index = i as u8;
+            let ix = ix::settle_expired(&self.pubkey(), &self.settings.vault, &s.vault, index);
+            let ctx = json!({"series": index, "expiry": t.expiry, "cluster_time": now});
+            let out = self.execute(chain, "settle_expired", vec![ix], ctx)?;
+            self.record(report, "settle_expired", &out);
+            if let Outcome::Landed { logs } = &out {
+                landed = true;
+                report.settled.push(index);
+                self.metrics.last_settlement_time = Some(now);
+                for e in parse_logs(logs) {
+                    if let Event::OptionSettled(e) = e {
+                        self.log.info(
+                            "settled",
+                            json!({"series": e.index, "payoff_per_token": fx(e.settlement_value_bits),
+                                   "underlying_price": fx(e.spot_bits), "publish_time": e.publish_time}),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(landed)
+    }
+
+    /// `refresh` (+ `update_positions`) when due. Returns whether it landed.
+    fn refresh(&mut self, chain: &mut dyn Chain, s: &Snapshot, report: &mut TickReport) -> Result<bool, KeeperError> {
+        let now = s.now();
+        let r = &s.risk;
+        let age = now - r.last_sample_time;
+        let min_interval = i64::from(r.min_sample_interval);
+        let wanted = min_interval.max(self.settings.refresh_age_secs.min(i64::MAX as u64) as i64);
+        if r.samples > 0 && age < wanted {
+            self.log.debug("refresh_not_due", json!({"age": age, "due_in": wanted - age}));
+            return Ok(false);
+        }
+        let ixs = ix::refresh_all(&self.settings.vault, &s.vault);
+        let ctx = json!({"age": age, "samples": r.samples, "with_positions_step": ixs.len() > 1});
+        let out = self.execute(chain, "refresh", ixs, ctx)?;
+        self.record(report, "refresh", &out);
+        if let Outcome::Landed { logs } = &out {
+            report.refreshed = true;
+            for e in parse_logs(logs) {
+                match e {
+                    Event::RiskRefreshed(e) => self.log.info(
+                        "refreshed",
+                        json!({"samples": e.samples, "interval": e.interval, "nav": e.nav,
+                               "leverage": fx(e.leverage_bits), "portfolio_vol": fx(e.portfolio_vol_bits)}),
+                    ),
+                    Event::PositionsUpdated(e) => self.log.info(
+                        "positions_updated",
+                        json!({"nav": e.nav, "leverage": fx(e.leverage_bits), "portfolio_vol": fx(e.portfolio_vol_bits)}),
+                    ),
+                    _ => {}
+                }
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// `submit_weights` for a risk-budgeting vault whose weights in force are stale.
+    fn submit_weights(
+        &mut self,
+        chain: &mut dyn Chain,
+        s: &Snapshot,
+        report: &mut TickReport,
+    ) -> Result<bool, KeeperError> {
+        let now = s.now();
+        if !weights::stale(&s.vault, &s.risk, now) {
+            return Ok(false);
+        }
+        if !s.vault.risk_is_fresh(now) {
+            self.skip(report, "submit_weights", "risk state stale", json!({"refreshed_at": s.vault.risk_refreshed_at}));
+            return Ok(false);
+        }
+        let w = match weights::solve(&s.vault, &s.risk, now) {
+            Ok(w) => w,
+            Err(e) => {
+                self.skip(report, "submit_weights", "no acceptable solution", json!({"error": e.to_string()}));
+                return Ok(false);
+            }
+        };
+        let shown: Vec<f64> = w.iter().map(|b| fx(*b)).collect();
+        let ixn = ix::submit_weights(&self.pubkey(), &self.settings.vault, w);
+        let out = self.execute(chain, "submit_weights", vec![ixn], json!({"weights": shown}))?;
+        self.record(report, "submit_weights", &out);
+        if matches!(out, Outcome::Landed { .. }) {
+            report.weights_submitted = true;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The keeper's token account for `mint`: configured, else its associated token account.
+    pub fn token_account_for(&self, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+        self.settings
+            .token_accounts
+            .get(mint)
+            .copied()
+            .unwrap_or_else(|| spl::associated_token_address(&self.pubkey(), mint, token_program))
+    }
+
+    /// Balance of the keeper's token account `key` for `mint` (`Err`: why it cannot be used).
+    fn balance(
+        &mut self,
+        chain: &mut dyn Chain,
+        key: &Pubkey,
+        mint: &Pubkey,
+    ) -> Result<Result<u64, String>, KeeperError> {
+        let Some(acct) = self.retry(chain, "getAccountInfo(token account)", |c| c.account(key))? else {
+            return Ok(Err(format!("token account {key} does not exist")));
+        };
+        let Ok(t) = parse_token_account(&acct.data) else {
+            return Ok(Err(format!("account {key} is not a token account")));
+        };
+        if t.mint != mint.to_bytes() {
+            return Ok(Err(format!("token account {key} is not for mint {mint}")));
+        }
+        if t.owner != self.pubkey().to_bytes() {
+            return Ok(Err(format!("token account {key} is not owned by the keeper")));
+        }
+        Ok(Ok(t.amount))
+    }
+
+    /// Rebalances the auto leg, then the next, up to `max_trades_per_tick` trades.
+    fn rebalance(
+        &mut self,
+        chain: &mut dyn Chain,
+        mut s: Snapshot,
+        report: &mut TickReport,
+    ) -> Result<(), KeeperError> {
+        for round in 0..self.settings.max_trades_per_tick {
+            if round > 0 {
+                s = self.snapshot(chain)?;
+            }
+            let now = s.now();
+            if !s.vault.risk_is_fresh(now) || s.risk.positions_at == 0 || s.risk.nav_snapshot == 0 {
+                self.skip(report, "rebalance", "risk state stale", json!({"refreshed_at": s.vault.risk_refreshed_at}));
+                return Ok(());
+            }
+            let leg = match sim::auto_leg(&s.vault, &s.risk, now) {
+                Ok(Some(leg)) => leg,
+                Ok(None) => {
+                    self.log.debug("inside_bands", json!({"note": "no leg outside its band and off cooldown"}));
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.skip(report, "rebalance", "cannot evaluate the legs", json!({"error": e.to_string()}));
+                    return Ok(());
+                }
+            };
+            let Some((plan, nav)) = self.plan(chain, &s, leg, report)? else {
+                return Ok(());
+            };
+            if !self.trade(chain, &s, leg, &plan, nav, report)? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// The trade the program will plan for `leg`, from the oracle values it will read.
+    fn plan(
+        &mut self,
+        chain: &mut dyn Chain,
+        s: &Snapshot,
+        leg: usize,
+        report: &mut TickReport,
+    ) -> Result<Option<(Plan, u64)>, KeeperError> {
+        let slot = s.vault.assets[leg];
+        let max_age = s.risk.rebalance.max_oracle_age;
+        let oracle_key = rpv_sdk::pk(&slot.oracle);
+        let read = |k: &mut Self, chain: &mut dyn Chain, slot: &rpv_core::state::AssetSlot| {
+            let key = rpv_sdk::pk(&slot.oracle);
+            k.retry(chain, "getAccountInfo(oracle)", |c| c.account(&key)).map(|a| {
+                a.ok_or(rpv_core::CoreError::OracleInvalidAccount)
+                    .and_then(|a| oracle::read_slot(slot, &a, &s.clock, oracle::rebalance_max_age(max_age, slot)))
+            })
+        };
+        let leg_price = match read(self, chain, &slot)? {
+            Ok(p) => p,
+            Err(e) => {
+                self.skip(
+                    report,
+                    "rebalance",
+                    "oracle unusable",
+                    json!({"leg": leg, "oracle": oracle_key.to_string(), "error": e.to_string()}),
+                );
+                return Ok(None);
+            }
+        };
+        let under = if slot.option.is_option() {
+            let u = s.vault.assets[usize::from(slot.option.underlying)];
+            match read(self, chain, &u)? {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.skip(
+                        report,
+                        "rebalance",
+                        "underlying oracle unusable",
+                        json!({"leg": leg, "error": e.to_string()}),
+                    );
+                    return Ok(None);
+                }
+            }
+        } else {
+            None
+        };
+        if leg_price.publish_time < slot.last_publish_time {
+            self.skip(report, "rebalance", "oracle older than the vault's last price", json!({"leg": leg}));
+            return Ok(None);
+        }
+        match sim::rebalance_plan(
+            &s.vault,
+            &s.risk,
+            leg,
+            &leg_price,
+            under.as_ref(),
+            self.settings.max_trade_value,
+            s.now(),
+        ) {
+            Ok(p) => Ok(Some(p)),
+            Err(e) => {
+                self.skip(report, "rebalance", "no trade", json!({"leg": leg, "error": e.to_string()}));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks the inventory and sends the trade. Returns whether it landed.
+    fn trade(
+        &mut self,
+        chain: &mut dyn Chain,
+        s: &Snapshot,
+        leg: usize,
+        plan: &Plan,
+        nav: u64,
+        report: &mut TickReport,
+    ) -> Result<bool, KeeperError> {
+        let v = &s.vault;
+        let slot = v.assets[leg];
+        let (base_mint, base_program) = (rpv_sdk::pk(&v.base_mint), rpv_sdk::pk(&v.base_token_program));
+        let (leg_mint, leg_program) = (rpv_sdk::pk(&slot.mint), rpv_sdk::pk(&slot.token_program));
+        let base_token = self.token_account_for(&base_mint, &base_program);
+        let leg_token = self.token_account_for(&leg_mint, &leg_program);
+        // what the keeper pays: base when the vault sells, the leg's tokens when it buys
+        let (pay_key, pay_mint, need) = match plan.side {
+            Side::Sell => (base_token, base_mint, plan.base_amount),
+            Side::Buy => (leg_token, leg_mint, plan.qty),
+        };
+        let (recv_key, recv_mint) = match plan.side {
+            Side::Sell => (leg_token, leg_mint),
+            Side::Buy => (base_token, base_mint),
+        };
+        let ctx = json!({"leg": leg, "side": side_name(plan.side), "qty": plan.qty, "base_amount": plan.base_amount,
+                         "fair_value": plan.fair_value, "incentive": plan.incentive, "value_before": plan.value_before,
+                         "target": plan.target, "band": plan.band, "nav": nav});
+        match self.balance(chain, &pay_key, &pay_mint)? {
+            Err(why) => {
+                self.skip(report, "rebalance", "keeper token account unusable", json!({"leg": leg, "why": why}));
+                return Ok(false);
+            }
+            Ok(have) if have < need => {
+                self.skip(
+                    report,
+                    "rebalance",
+                    "insufficient inventory",
+                    json!({"leg": leg, "mint": pay_mint.to_string(), "have": have, "need": need, "plan": ctx}),
+                );
+                return Ok(false);
+            }
+            Ok(_) => {}
+        }
+        if let Err(why) = self.balance(chain, &recv_key, &recv_mint)? {
+            self.skip(report, "rebalance", "keeper token account unusable", json!({"leg": leg, "why": why}));
+            return Ok(false);
+        }
+        let tol = (u128::from(plan.base_amount) * u128::from(self.settings.slippage_bps) / 10_000) as u64;
+        let args = ix::RebalanceArgs {
+            leg: AUTO_LEG,
+            max_value: self.settings.max_trade_value,
+            max_base_in: plan.base_amount.saturating_add(tol),
+            min_base_out: plan.base_amount.saturating_sub(tol),
+        };
+        let ixn = ix::rebalance(&self.pubkey(), &self.settings.vault, v, leg as u8, &base_token, &leg_token, args);
+        let out = self.execute(chain, "rebalance", vec![ixn], ctx)?;
+        self.record(report, "rebalance", &out);
+        let Outcome::Landed { logs } = out else {
+            return Ok(false);
+        };
+        self.metrics.last_rebalance_time = Some(s.now());
+        let me = self.pubkey().to_bytes();
+        for e in parse_logs(&logs) {
+            if let Event::Rebalanced(e) = e {
+                if e.keeper != me {
+                    continue;
+                }
+                self.metrics.trades += 1;
+                self.metrics.traded_value += e.fair_value;
+                self.metrics.incentives_earned += e.incentive;
+                self.log.info(
+                    "rebalanced",
+                    json!({"leg": e.leg, "side": if e.side == Side::Sell as u8 { "vault_sells" } else { "vault_buys" },
+                           "qty": e.qty, "base_amount": e.base_amount, "fair_value": e.fair_value,
+                           "incentive": e.incentive, "value_before": e.value_before, "value_after": e.value_after,
+                           "target": e.target, "band": e.band, "nav": e.nav}),
+                );
+                report.trades.push(e);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// I80F48 bits as f64 (for logs).
+fn fx(bits: i128) -> f64 {
+    rpv_core::fx::Fx::from_bits(bits).to_num::<f64>()
+}
+
+/// Names of the program's events in `logs`.
+fn event_names(logs: &[String]) -> Vec<String> {
+    parse_logs(logs).iter().map(|e| format!("{e:?}").split('(').next().unwrap_or_default().to_string()).collect()
+}

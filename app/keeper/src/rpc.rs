@@ -1,0 +1,199 @@
+//! [`Chain`] over JSON-RPC with agave's own client (`solana-rpc-client` 4.2.2, the version of
+//! the pinned stack). Calls used: `getAccountInfo` (accounts and the Clock sysvar, base64),
+//! `getLatestBlockhash`, `simulateTransaction`, `sendTransaction` (no preflight: the keeper
+//! simulated already), `getSignatureStatuses` and `getTransaction` (logs of a confirmed
+//! transaction, for the events it emitted).
+
+use std::time::Duration;
+
+use rpv_sdk::Pubkey;
+use serde_json::json;
+use solana_account::Account;
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
+use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
+use solana_hash::Hash;
+use solana_rpc_client::rpc_client::RpcClient;
+use solana_rpc_client_api::{
+    client_error::{Error as ClientError, ErrorKind},
+    config::{RpcAccountInfoConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig, RpcTransactionConfig},
+    custom_error,
+    request::{RpcError, RpcRequest},
+    response::Response,
+};
+use solana_transaction::{Signature, Transaction};
+use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiTransactionEncoding};
+
+use crate::chain::{Chain, ChainError, Simulation, TxStatus};
+
+/// JSON-RPC server errors that say "not now" rather than "never".
+const TRANSIENT_RPC_CODES: &[i64] = &[
+    custom_error::JSON_RPC_SERVER_ERROR_BLOCK_NOT_AVAILABLE,
+    custom_error::JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY,
+    custom_error::JSON_RPC_SERVER_ERROR_BLOCK_STATUS_NOT_AVAILABLE_YET,
+    custom_error::JSON_RPC_SERVER_ERROR_MIN_CONTEXT_SLOT_NOT_REACHED,
+    custom_error::JSON_RPC_SERVER_ERROR_LONG_TERM_STORAGE_UNREACHABLE,
+    -32603, // internal error
+];
+
+/// Whether a client error is worth retrying, with a one-line description.
+pub fn classify(e: &ClientError) -> ChainError {
+    let msg = e.to_string().replace('\n', " ");
+    let transient = match e.kind() {
+        ErrorKind::Io(_) => true,
+        ErrorKind::Reqwest(r) => {
+            r.is_timeout()
+                || r.is_connect()
+                || r.is_request()
+                || r.status().is_some_and(|s| s.is_server_error() || s.as_u16() == 429)
+        }
+        ErrorKind::RpcError(RpcError::RpcResponseError { code, .. }) => TRANSIENT_RPC_CODES.contains(code),
+        ErrorKind::RpcError(RpcError::RpcRequestError(_)) => true,
+        ErrorKind::Middleware(_) => true,
+        _ => false,
+    };
+    if transient {
+        ChainError::Transient(msg)
+    } else {
+        ChainError::Fatal(msg)
+    }
+}
+
+/// Checks that `url` looks like an RPC endpoint: `http://` or `https://` and a host.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("bad RPC URL `{url}`: expected http://host[:port] or https://host[:port]"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // [v6]:port, or host:port
+    let (host_only, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':')),
+            None => return Err(format!("bad RPC URL `{url}`: unclosed `[`")),
+        },
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    if let Some(p) = port {
+        if p.parse::<u16>().is_err() {
+            return Err(format!("bad RPC URL `{url}`: port `{p}` is not a number"));
+        }
+    }
+    if host_only.is_empty() || host_only.contains(char::is_whitespace) {
+        return Err(format!("bad RPC URL `{url}`: no host"));
+    }
+    Ok(())
+}
+
+/// A cluster reached over JSON-RPC.
+pub struct RpcChain {
+    client: RpcClient,
+    url: String,
+    commitment: CommitmentConfig,
+}
+
+impl RpcChain {
+    /// A client for `url` at `commitment`, each request timing out after `timeout`.
+    pub fn new(url: &str, commitment: CommitmentLevel, timeout: Duration) -> Result<Self, String> {
+        check_url(url)?;
+        let commitment = CommitmentConfig { commitment };
+        let client = RpcClient::new_with_timeout_and_commitment(url.to_string(), timeout, commitment);
+        Ok(Self { client, url: url.to_string(), commitment })
+    }
+}
+
+impl Chain for RpcChain {
+    fn label(&self) -> String {
+        self.url.clone()
+    }
+
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {
+        // `getAccountInfo` sent directly: the client's own helper folds transport errors into
+        // "AccountNotFound", which would hide what is worth retrying
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(self.commitment),
+            data_slice: None,
+            min_context_slot: None,
+        };
+        let r: Response<Option<UiAccount>> =
+            self.client.send(RpcRequest::GetAccountInfo, json!([key.to_string(), config])).map_err(|e| classify(&e))?;
+        match r.value {
+            None => Ok(None),
+            Some(ui) => ui
+                .to_account()
+                .map(Some)
+                .ok_or_else(|| ChainError::Fatal(format!("account {key}: the node's answer does not decode"))),
+        }
+    }
+
+    fn latest_blockhash(&mut self) -> Result<Hash, ChainError> {
+        self.client.get_latest_blockhash_with_commitment(self.commitment).map(|(h, _)| h).map_err(|e| classify(&e))
+    }
+
+    fn simulate(&mut self, tx: &Transaction) -> Result<Simulation, ChainError> {
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: false,
+            commitment: Some(self.commitment),
+            ..RpcSimulateTransactionConfig::default()
+        };
+        let r = self.client.simulate_transaction_with_config(tx, config).map_err(|e| classify(&e))?.value;
+        Ok(Simulation {
+            err: r.err.map(Into::into),
+            logs: r.logs.unwrap_or_default(),
+            units: r.units_consumed.unwrap_or(0),
+        })
+    }
+
+    fn send(&mut self, tx: &Transaction) -> Result<Signature, ChainError> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: true,
+            preflight_commitment: Some(self.commitment.commitment),
+            ..RpcSendTransactionConfig::default()
+        };
+        self.client.send_transaction_with_config(tx, config).map_err(|e| classify(&e))
+    }
+
+    fn status(&mut self, signature: &Signature) -> Result<TxStatus, ChainError> {
+        let r = self.client.get_signature_statuses(&[*signature]).map_err(|e| classify(&e))?.value;
+        Ok(match r.into_iter().next().flatten() {
+            None => TxStatus::Pending,
+            Some(s) => match s.err {
+                Some(err) => TxStatus::Failed(err),
+                None if s.satisfies_commitment(self.commitment) => TxStatus::Confirmed,
+                None => TxStatus::Pending,
+            },
+        })
+    }
+
+    fn logs(&mut self, signature: &Signature) -> Result<Option<Vec<String>>, ChainError> {
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(self.commitment),
+            max_supported_transaction_version: Some(0),
+        };
+        let tx = self.client.get_transaction_with_config(signature, config).map_err(|e| classify(&e))?;
+        Ok(tx.transaction.meta.and_then(|m| match m.log_messages {
+            OptionSerializer::Some(l) => Some(l),
+            _ => None,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        for ok in ["http://127.0.0.1:8899", "https://api.mainnet-beta.solana.com", "http://localhost/rpc?x=1"] {
+            assert_eq!(check_url(ok), Ok(()), "{ok}");
+        }
+        for bad in ["127.0.0.1:8899", "ftp://x", "http://", "http://:80", "https://host:port", "http://a b"] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,488 @@
+//! The keeper on the embedded SVM running the built `rpv_vault.so` (litesvm, mainnet feature
+//! set): real SPL mints and token accounts, Pyth `PriceUpdateV2` accounts, a sandbox vault built
+//! through the program's instructions.
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use rpv_core::{
+    fx::Fx,
+    rebalance::{sampled_nav, sampled_value, scaled_target},
+    state::{RiskState, VaultState},
+};
+use rpv_keeper::{
+    chain::{Chain, ChainError, ClusterClock, Simulation, TxStatus},
+    keeper::{Keeper, Settings, TickReport},
+    log::{Level, Logger},
+    metrics::Metrics,
+    sandbox::{OptionSpec, Sandbox, Spec},
+    LocalChain,
+};
+use rpv_sdk::{pda, spl, svm::LocalSvm, Pubkey, TOKEN_PROGRAM_ID};
+use serde_json::Value;
+use solana_account::Account;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::{Signature, Transaction};
+
+fn program() -> PathBuf {
+    std::env::var_os("RPV_PROGRAM_SO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"))
+}
+
+struct World {
+    chain: LocalChain,
+    sb: Sandbox,
+}
+
+impl World {
+    fn new(spec: &Spec) -> Self {
+        let mut svm = LocalSvm::load(&program()).expect("program loads");
+        let sb = Sandbox::create(&mut svm, spec).expect("sandbox vault");
+        Self { chain: LocalChain::new(svm), sb }
+    }
+
+    fn vault(&self) -> VaultState {
+        self.sb.state(&self.chain.svm).unwrap()
+    }
+
+    fn risk(&self) -> RiskState {
+        self.sb.risk(&self.chain.svm).unwrap()
+    }
+
+    fn data(&self) -> (Vec<u8>, Vec<u8>) {
+        (self.chain.svm.data(&self.sb.vault), self.chain.svm.data(&pda::risk(&self.sb.vault).0))
+    }
+
+    fn step(&mut self, seconds: i64, step_bps: u64) {
+        self.sb.step(&mut self.chain.svm, seconds, step_bps).unwrap();
+    }
+
+    /// A keeper funded with 2,000,000 USDC and 500,000 USDC worth of every asset (100 option
+    /// tokens), logging to memory.
+    fn keeper(&mut self, edit: impl FnOnce(&mut Settings)) -> (Keeper, Arc<Mutex<Vec<String>>>) {
+        let kp = Keypair::new();
+        self.sb
+            .fund_keeper(&mut self.chain.svm, &kp.pubkey(), 2_000_000_000_000, 500_000_000_000, 100_000_000)
+            .unwrap();
+        let mut s = Settings::for_vault(self.sb.vault);
+        s.backoff = Duration::from_millis(1);
+        edit(&mut s);
+        let (log, lines) = Logger::memory(Level::Debug);
+        (Keeper::new(s, kp, log, "embedded"), lines)
+    }
+
+    fn balance(&self, owner: &Pubkey, mint: &Pubkey) -> u64 {
+        spl::amount(&self.chain.svm.data(&spl::associated_token_address(owner, mint, &TOKEN_PROGRAM_ID)))
+    }
+
+    /// Every leg's distance to its target at the last sample, and the band.
+    fn distances(&self) -> (Vec<u64>, u64) {
+        let (v, r) = (self.vault(), self.risk());
+        let nav = sampled_nav(&v, &r).unwrap();
+        let band = nav * u64::from(r.band_bps) / 10_000;
+        let d = (0..usize::from(v.num_assets))
+            .map(|i| sampled_value(&v, &r, i).unwrap().abs_diff(scaled_target(&r, i, nav).unwrap()))
+            .collect();
+        (d, band)
+    }
+}
+
+fn events(lines: &Arc<Mutex<Vec<String>>>, event: &str) -> Vec<Value> {
+    lines
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).expect("every log line is one JSON object"))
+        .filter(|v| v["event"] == event)
+        .collect()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rpv-keeper-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn keeper_refreshes_and_rebalances_a_misweighted_vault_into_its_bands() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, lines) = w.keeper(|_| {});
+    let (d, band) = w.distances();
+    assert!(d.iter().all(|x| *x > band), "every leg starts outside its band: {d:?} vs {band}");
+    let base_mint = w.sb.base_mint;
+    let base_before = w.balance(&k.pubkey(), &base_mint);
+    let mut reports: Vec<TickReport> = vec![];
+    for _ in 0..12 {
+        let r = k.tick(&mut w.chain).expect("tick");
+        reports.push(r);
+        let (d, band) = w.distances();
+        if d.iter().all(|x| *x <= band) {
+            break;
+        }
+        w.step(61, 10);
+    }
+    let (d, band) = w.distances();
+    assert!(d.iter().all(|x| *x <= band), "every leg inside its band: {d:?} vs {band}");
+    assert!(reports[0].refreshed, "the first tick refreshes the 60 s old sample");
+    let trades: Vec<_> = reports.iter().flat_map(|r| r.trades.iter().cloned()).collect();
+    assert!(trades.len() >= 3, "each of the 3 legs traded: {}", trades.len());
+    for t in &trades {
+        assert_eq!(t.side, 2, "an underweight leg is bought from the keeper");
+        assert!(t.value_after.abs_diff(t.target) < t.value_before.abs_diff(t.target), "{t:?}");
+    }
+    // nothing failed, nothing was sent that did not succeed
+    assert!(
+        reports.iter().all(|r| r.failures.is_empty()),
+        "{:?}",
+        reports.iter().map(|r| &r.failures).collect::<Vec<_>>()
+    );
+    assert!(w.chain.sent.iter().all(|e| e.result.is_ok()));
+    // the keeper's books match the vault's
+    let r = w.risk();
+    let m = &k.metrics;
+    assert_eq!(m.trades, r.book.trades);
+    assert_eq!(m.trades as usize, trades.len());
+    assert_eq!(m.incentives_earned, r.book.total_incentive);
+    assert!(m.incentives_earned > 0);
+    assert_eq!(m.incentives_earned, trades.iter().map(|t| t.incentive).sum::<u64>());
+    assert_eq!(m.instructions["rebalance"].confirmed, m.trades);
+    assert!(m.instructions["refresh"].confirmed >= 1);
+    assert_eq!(m.last_refresh_time, Some(r.last_sample_time));
+    // the vault paid the keeper base for every purchase
+    let paid: u64 = trades.iter().map(|t| t.base_amount).sum();
+    assert_eq!(w.balance(&k.pubkey(), &base_mint), base_before + paid);
+    assert_eq!(events(&lines, "rebalanced").len(), trades.len());
+    // inside the bands, the next tick trades nothing
+    w.step(61, 0);
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.trades.is_empty() && r.failures.is_empty(), "{r:?}");
+}
+
+#[test]
+fn risk_budget_weights_are_solved_off_chain_and_accepted() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, lines) = w.keeper(|s| s.rebalance = false);
+    // correlated moves of different sizes: the inverse-vol weights stop being ERC
+    let mut submitted = 0;
+    for i in 0..8 {
+        let up = if i % 2 == 0 { 1 } else { -1 };
+        for (j, pct) in [(0usize, 3i64), (1, 2), (2, 1)] {
+            let p = w.sb.feeds[j].price;
+            w.sb.set_price(&mut w.chain.svm, j, p + up * p * pct / 100).unwrap();
+        }
+        let r = k.tick(&mut w.chain).unwrap();
+        assert!(r.failures.is_empty(), "{r:?}");
+        submitted += u32::from(r.weights_submitted);
+        w.step(61, 0);
+    }
+    assert!(submitted >= 1, "stale weights were replaced");
+    let (v, r) = (w.vault(), w.risk());
+    assert_eq!(r.method, 1);
+    assert_eq!(k.metrics.last_weights_time, Some(r.weights_set_at));
+    // the weights in force are the keeper's and pass the program's check now
+    let n = usize::from(v.num_assets);
+    let bits: Vec<i128> = r.weights[..n].iter().map(|x| x.get().to_bits()).collect();
+    rpv_keeper::weights::accepted(&v, &r, &bits, r.weights_set_at).unwrap();
+    let sum: Fx = r.weights[..n].iter().map(|x| x.get()).sum();
+    assert!((sum - Fx::ONE).abs() < Fx::from_num(1e-9));
+    let confirmed = events(&lines, "confirmed");
+    assert_eq!(confirmed.iter().filter(|e| e["fields"]["instruction"] == "submit_weights").count(), submitted as usize);
+    assert_eq!(k.metrics.instructions["submit_weights"].confirmed, u64::from(submitted));
+}
+
+#[test]
+fn dry_run_simulates_and_sends_nothing() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, lines) = w.keeper(|s| s.dry_run = true);
+    let before = w.data();
+    let base_mint = w.sb.base_mint;
+    let base = w.balance(&k.pubkey(), &base_mint);
+    for _ in 0..2 {
+        let r = k.tick(&mut w.chain).unwrap();
+        assert_eq!(r.simulated, vec!["refresh".to_string(), "rebalance".to_string()], "{r:?}");
+        assert!(!r.refreshed && r.trades.is_empty());
+    }
+    assert!(w.chain.sent.is_empty(), "dry run sent {} transactions", w.chain.sent.len());
+    assert!(w.chain.simulations >= 4);
+    assert_eq!(w.data(), before, "vault and risk accounts untouched");
+    assert_eq!(w.balance(&k.pubkey(), &base_mint), base);
+    let m = &k.metrics;
+    assert!(m.dry_run);
+    assert!(m.instructions.values().all(|c| c.sent == 0 && c.confirmed == 0));
+    assert_eq!(m.instructions["refresh"].simulated, 2);
+    assert_eq!(m.instructions["rebalance"].simulated, 2);
+    let dry = events(&lines, "dry_run");
+    assert_eq!(dry.len(), 4);
+    assert!(dry.iter().all(|e| e["fields"]["sent"] == false));
+    assert!(events(&lines, "sent").is_empty() && events(&lines, "confirmed").is_empty());
+}
+
+#[test]
+fn failing_simulations_are_not_sent() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, lines) = w.keeper(|_| {});
+    // a paused vault refuses rebalances: the simulation says so, nothing is sent
+    w.sb.set_paused(&mut w.chain.svm, true).unwrap();
+    let before = w.vault();
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.refreshed, "refresh runs while paused");
+    assert_eq!(r.failures, vec![("rebalance".to_string(), "VaultPaused".to_string())]);
+    assert_eq!(w.chain.sent.len(), 1, "only the refresh was sent");
+    assert!(w.chain.sent[0].result.is_ok());
+    let after = w.vault();
+    assert_eq!(after.base_quantity, before.base_quantity);
+    assert!((0..3).all(|i| after.assets[i].quantity == before.assets[i].quantity));
+    let c = k.metrics.instructions["rebalance"];
+    assert_eq!((c.simulated, c.simulation_failed, c.sent), (1, 1, 0));
+    assert_eq!(k.metrics.program_errors["VaultPaused"], 1);
+    let failed = events(&lines, "simulation_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["level"], "warn");
+    assert_eq!(failed[0]["fields"]["error"], "VaultPaused");
+    assert_eq!(failed[0]["fields"]["sent"], false);
+    assert_eq!(failed[0]["vault"], w.sb.vault.to_string());
+
+    // oracles not updated for 61 s (max age 60): refresh's simulation fails with OracleStale
+    w.sb.set_paused(&mut w.chain.svm, false).unwrap();
+    w.chain.svm.advance(61);
+    let risk_before = w.data().1;
+    let sent_before = w.chain.sent.len();
+    let r = k.tick(&mut w.chain).unwrap();
+    assert_eq!(r.failures, vec![("refresh".to_string(), "OracleStale".to_string())]);
+    assert_eq!(w.chain.sent.len(), sent_before, "nothing sent");
+    assert_eq!(w.data().1, risk_before);
+    assert_eq!(k.metrics.instructions["refresh"].simulation_failed, 1);
+    // the keeper's own oracle read refuses the stale leg price before simulating a trade
+    assert!(r.skipped.iter().any(|(i, why)| i == "rebalance" && why == "oracle unusable"), "{r:?}");
+}
+
+#[test]
+fn insufficient_inventory_is_skipped_with_a_log_line() {
+    let mut w = World::new(&Spec::spot());
+    let kp = Keypair::new();
+    // base only: the vault wants to buy assets the keeper does not hold
+    w.chain.svm.fund(&kp.pubkey(), 10_000_000_000).unwrap();
+    w.chain.svm.associated_token_account(&w.sb.base_mint, &kp.pubkey(), 1_000_000_000).unwrap();
+    for f in w.sb.feeds.clone() {
+        w.chain.svm.associated_token_account(&f.mint, &kp.pubkey(), 0).unwrap();
+    }
+    let (log, lines) = Logger::memory(Level::Info);
+    let mut k = Keeper::new(Settings::for_vault(w.sb.vault), kp, log, "embedded");
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.trades.is_empty());
+    assert_eq!(r.skipped, vec![("rebalance".to_string(), "insufficient inventory".to_string())]);
+    assert_eq!(w.chain.sent.len(), 1, "the refresh only");
+    let skip = events(&lines, "skipped");
+    assert_eq!(skip[0]["fields"]["details"]["have"], 0);
+    assert!(skip[0]["fields"]["details"]["need"].as_u64().unwrap() > 0);
+    assert_eq!(k.metrics.instructions["rebalance"].skipped, 1);
+    assert_eq!(k.metrics.instructions["rebalance"].simulated, 0);
+}
+
+#[test]
+fn an_expired_option_series_gets_settled() {
+    let mut spec = Spec::spot();
+    spec.assets.truncate(2);
+    spec.method = 0;
+    spec.options.push(OptionSpec {
+        kind: 1,
+        underlying: 0,
+        strike: 140.0,
+        expires_in: 2 * 3_600,
+        iv: 0.6,
+        quantity: 5_000_000,
+    });
+    let mut w = World::new(&spec);
+    let (mut k, lines) = w.keeper(|s| s.rebalance = false);
+    let expiry = w.vault().assets[2].option.expiry;
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.settled.is_empty() && r.refreshed);
+    assert!(!k.metrics.instructions.contains_key("settle_expired"));
+    // past expiry, with an underlying price published after it: $150 → payoff 10 per token
+    let now = w.chain.svm.now();
+    w.step(expiry - now + 5, 0);
+    let r = k.tick(&mut w.chain).unwrap();
+    assert_eq!(r.settled, vec![2]);
+    let v = w.vault();
+    assert_eq!(v.assets[2].option.settled, 1);
+    assert_eq!(v.assets[2].option.settlement_value.get(), Fx::from_num(10));
+    let risk = w.risk();
+    assert_eq!((risk.targets[2], risk.included_mask & 0b100), (0, 0), "out of the model");
+    assert_eq!(k.metrics.instructions["settle_expired"].confirmed, 1);
+    assert_eq!(k.metrics.last_settlement_time, Some(expiry - now + 5 + now));
+    let settled = events(&lines, "settled");
+    assert_eq!(settled.len(), 1);
+    assert_eq!(settled[0]["fields"]["payoff_per_token"], 10.0);
+    assert!(r.refreshed, "the refresh after settlement lands too");
+    // settled once: the next tick leaves it alone
+    w.step(61, 0);
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.settled.is_empty() && r.failures.is_empty(), "{r:?}");
+    assert_eq!(k.metrics.instructions["settle_expired"].simulated, 1);
+}
+
+#[test]
+fn metrics_file_is_rewritten_every_tick() {
+    let mut w = World::new(&Spec::spot());
+    let path = temp("metrics.json");
+    let _ = std::fs::remove_file(&path);
+    let (mut k, _) = w.keeper(|s| s.metrics_file = Some(path.clone()));
+    k.tick(&mut w.chain).unwrap();
+    let first = Metrics::read(&path).unwrap();
+    assert_eq!(first.ticks, 1);
+    w.step(61, 0);
+    k.tick(&mut w.chain).unwrap();
+    let m = Metrics::read(&path).unwrap();
+    assert_eq!(m, k.metrics, "the file holds the keeper's metrics");
+    let r = w.risk();
+    assert_eq!(m.ticks, 2);
+    assert_eq!(m.vault, w.sb.vault.to_string());
+    assert_eq!(m.keeper, k.pubkey().to_string());
+    assert_eq!(m.chain, "embedded");
+    assert_eq!(m.cluster_time, w.chain.svm.now());
+    assert_eq!(m.last_refresh_time, Some(r.last_sample_time));
+    assert_eq!(m.risk_last_sample_time, r.last_sample_time);
+    assert_eq!(m.instructions["refresh"].confirmed, 2);
+    assert_eq!(m.instructions["rebalance"].confirmed, m.trades);
+    assert_eq!(m.trades, r.book.trades);
+    assert_eq!(m.incentives_earned, r.book.total_incentive);
+    assert!(m.traded_value > 0 && m.last_rebalance_time.is_some());
+    assert_eq!((m.tick_errors, m.rpc_errors, m.shutdown.as_deref()), (0, 0, None));
+    // the raw JSON carries the documented keys
+    let raw: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for key in ["instructions", "incentives_earned", "last_refresh_time", "program_errors", "rpc_retries", "shutdown"] {
+        assert!(raw.get(key).is_some(), "metrics lack {key}");
+    }
+    assert!(!path.with_extension("json.tmp").exists());
+}
+
+/// A chain whose calls fail transiently (or fatally) a given number of times before reaching the
+/// embedded chain.
+struct Flaky<'a> {
+    inner: &'a mut LocalChain,
+    failures_left: u32,
+    fatal: bool,
+    calls: u32,
+}
+
+impl Flaky<'_> {
+    fn trip(&mut self) -> Result<(), ChainError> {
+        self.calls += 1;
+        if self.failures_left > 0 {
+            self.failures_left -= 1;
+            return Err(if self.fatal {
+                ChainError::Fatal("bad request".into())
+            } else {
+                ChainError::Transient("connection refused".into())
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Chain for Flaky<'_> {
+    fn label(&self) -> String {
+        "flaky".into()
+    }
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {
+        self.trip()?;
+        self.inner.account(key)
+    }
+    fn clock(&mut self) -> Result<ClusterClock, ChainError> {
+        self.trip()?;
+        self.inner.clock()
+    }
+    fn latest_blockhash(&mut self) -> Result<Hash, ChainError> {
+        self.trip()?;
+        self.inner.latest_blockhash()
+    }
+    fn simulate(&mut self, tx: &Transaction) -> Result<Simulation, ChainError> {
+        self.trip()?;
+        self.inner.simulate(tx)
+    }
+    fn send(&mut self, tx: &Transaction) -> Result<Signature, ChainError> {
+        self.trip()?;
+        self.inner.send(tx)
+    }
+    fn status(&mut self, s: &Signature) -> Result<TxStatus, ChainError> {
+        self.trip()?;
+        self.inner.status(s)
+    }
+    fn logs(&mut self, s: &Signature) -> Result<Option<Vec<String>>, ChainError> {
+        self.trip()?;
+        self.inner.logs(s)
+    }
+}
+
+#[test]
+fn rpc_failures_are_retried_with_bounded_backoff() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, lines) = w.keeper(|s| {
+        s.max_retries = 3;
+        s.backoff = Duration::from_millis(2);
+        s.backoff_max = Duration::from_millis(5);
+    });
+    // two transient failures: retried, the tick goes through
+    let mut flaky = Flaky { inner: &mut w.chain, failures_left: 2, fatal: false, calls: 0 };
+    let r = k.tick(&mut flaky).expect("tick survives two failures");
+    assert!(r.refreshed);
+    assert_eq!((k.metrics.rpc_errors, k.metrics.rpc_retries), (2, 2));
+    let retries = events(&lines, "rpc_retry");
+    assert_eq!(retries.len(), 2);
+    assert_eq!(retries[0]["fields"]["delay_ms"], 2);
+    assert_eq!(retries[1]["fields"]["delay_ms"], 4);
+    // an outage: 1 + 3 attempts, then the tick fails (and the keeper lives on)
+    w.step(61, 0);
+    let mut down = Flaky { inner: &mut w.chain, failures_left: 1_000, fatal: false, calls: 0 };
+    let e = k.tick(&mut down).unwrap_err();
+    assert_eq!(down.calls, 4);
+    assert!(e.to_string().contains("connection refused"), "{e}");
+    assert_eq!(k.metrics.tick_errors, 1);
+    assert_eq!(events(&lines, "rpc_failed").len(), 1);
+    // a fatal error is not retried
+    let mut bad = Flaky { inner: &mut w.chain, failures_left: 1, fatal: true, calls: 0 };
+    assert!(k.tick(&mut bad).is_err());
+    assert_eq!(bad.calls, 1);
+    // and after the outage the keeper carries on
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.refreshed);
+}
+
+#[test]
+fn a_missing_vault_is_reported() {
+    let mut w = World::new(&Spec::spot());
+    let ghost = Pubkey::new_unique();
+    let (log, _) = Logger::memory(Level::Info);
+    let mut k = Keeper::new(Settings::for_vault(ghost), Keypair::new(), log, "embedded");
+    let e = k.tick(&mut w.chain).unwrap_err();
+    assert_eq!(e.to_string(), format!("vault account {ghost} not found on embedded"));
+    // a token account is not a vault
+    let mint = w.sb.base_mint;
+    let mut k = Keeper::new(Settings::for_vault(mint), Keypair::new(), Logger::memory(Level::Info).0, "embedded");
+    assert!(k.tick(&mut w.chain).unwrap_err().to_string().contains("not the vault program"));
+}
+
+#[test]
+fn a_priority_fee_adds_compute_budget_instructions() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, _) = w.keeper(|s| {
+        s.priority_fee = 1_000;
+        s.compute_unit_limit = 300_000;
+        s.rebalance = false;
+    });
+    let payer = k.pubkey();
+    let lamports = w.chain.svm.get_balance(&payer).unwrap();
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.refreshed);
+    let landed = &w.chain.sent[0];
+    assert!(landed.result.is_ok());
+    assert!(landed.logs.iter().any(|l| l.contains("ComputeBudget111111111111111111111111111111")), "{:?}", landed.logs);
+    // base fee 5,000 + 300,000 CU × 1,000 µlamports = 300 lamports of priority fee
+    assert_eq!(lamports - w.chain.svm.get_balance(&payer).unwrap(), 5_000 + 300);
+}
