@@ -18,6 +18,7 @@ pub mod chain;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod market_demo;
 pub mod option_cmd;
 pub mod risk_cmd;
 pub mod show;

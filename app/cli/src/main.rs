@@ -81,21 +81,31 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("demo") => {
             let mut program: Option<PathBuf> = std::env::var_os("RPV_PROGRAM_SO").map(PathBuf::from);
+            let mut out = PathBuf::from("target/demo");
+            let mut lifecycle = false;
             let mut it = rest.iter();
             while let Some(a) = it.next() {
                 match a.as_str() {
                     "--program" => {
                         program = Some(it.next().map(PathBuf::from).unwrap_or_else(|| fail("--program needs a path")))
                     }
+                    "--out" => out = it.next().map(PathBuf::from).unwrap_or_else(|| fail("--out needs a directory")),
+                    "--lifecycle" => lifecycle = true,
                     "-h" | "--help" => {
-                        println!("usage: rpv demo [--program PATH]");
+                        println!(
+                            "usage: rpv demo [--program PATH] [--out DIR] [--lifecycle]\n\n\
+                             The vault through 60 simulated days (calm, volatility spike, crash, recovery) on an\n\
+                             embedded SVM with the keeper cranking it; prints a summary and writes SVG charts to\n\
+                             DIR (default target/demo). --lifecycle runs the short instruction-by-instruction tour."
+                        );
                         return;
                     }
-                    other => fail(&format!("unknown argument `{other}` for `demo`; see `rpv --help`")),
+                    other => fail(&format!("unknown argument `{other}` for `demo`; see `rpv demo --help`")),
                 }
             }
             let program = program.unwrap_or_else(|| PathBuf::from("target/deploy/rpv_vault.so"));
-            if let Err(e) = demo::run(&program) {
+            let result = if lifecycle { demo::run(&program) } else { rpv_cli::market_demo::run(&program, &out) };
+            if let Err(e) = result {
                 fail(&e);
             }
         }
