@@ -1,4 +1,5 @@
-//! Instruction builders. Each lists its accounts in the order the program expects.
+//! Instruction builders. Each lists its accounts in the order the program expects; the compute
+//! units each costs, as measured on the `.so`, come from [`crate::cu::estimate`].
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use rpv_core::state::VaultState;

@@ -5,9 +5,33 @@
 //! client or a test needs. Maths and layouts come from `rpv-core`, never re-derived here.
 //! With the `svm` feature, `svm` is an embedded SVM (litesvm) with the program loaded, as the
 //! demo, the keeper's embedded mode and tests use it.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`pda`] | every PDA from the program's own seed constants |
+//! | [`ix`] | one builder per instruction; [`cu::estimate`] gives each one's measured compute units |
+//! | [`sim`] | "what will the program do": the rebalance trade it plans, the leg it picks (the program's own core code) |
+//! | [`events`], [`errors`] | events decoded from logs; error names and codes |
+//! | [`decode_vault`], [`decode_risk`] | the zero-copy accounts |
+//! | `rpc` (feature `rpc`) | a small blocking JSON-RPC client |
+//!
+//! A deposit into a vault read from the chain, with its compute budget (sketch):
+//!
+//! ```ignore
+//! let vault = rpv_sdk::decode_vault(&vault_account_data)?;
+//! let risk = rpv_sdk::decode_risk(&risk_account_data)?;
+//! let ix = rpv_sdk::ix::deposit(&user, &vault_key, &vault, &user_usdc, &user_shares, 250_000_000, min_shares);
+//! let limit = rpv_sdk::cu::with_headroom(rpv_sdk::cu::estimate("deposit", vault.num_assets.into()).unwrap());
+//! // what a keeper's rebalance of slot 2 would do at these oracle values
+//! let (plan, nav) = rpv_sdk::sim::rebalance_plan(&vault, &risk, 2, &price, None, 0, now)?;
+//! // what `quote` would answer (NAV both ways, shares after the fees due, share price)
+//! let q = rpv_sdk::ix::VaultQuote::expected(&vault, &risk, share_supply, &prices, now);
+//! ```
 
 pub mod alt;
 pub mod ata;
+pub mod cu;
+mod cu_table;
 pub mod errors;
 pub mod events;
 pub mod ix;

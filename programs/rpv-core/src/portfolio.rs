@@ -100,7 +100,7 @@ pub fn option_mark(t: &OptionTerms, spot: Fx, vol: Fx, rate: Fx, now: i64) -> Co
         return Ok(OptionMark { low: v, high: v, greeks: Some(g) });
     }
     // outside the domain: no-arbitrage floor and floor + S·σ·√T/√(2π)
-    let kd = mul(strike, exp(-mul(rate, years)?)?)?;
+    let kd = mul(strike, exp(sub(Fx::ZERO, mul(rate, years)?)?)?)?; // checked: −Fx::MIN overflows
     let floor = match kind {
         OptionKind::Call => sub(spot, kd)?.max(Fx::ZERO),
         OptionKind::Put => sub(kd, spot)?.max(Fx::ZERO),
