@@ -471,6 +471,8 @@ fn run_bench(so: &Programs, rest: &[String]) -> Res<()> {
         step("README.md CU table updated");
         let generated = root.join("app/sdk/src/cu_table.rs");
         std::fs::write(&generated, cu_table_rs(&table)).map_err(|e| format!("write {}: {e}", generated.display()))?;
+        // formatted as the rest of the tree (rustfmt.toml)
+        run("rustfmt", Command::new("rustfmt").current_dir(&root).arg("--edition=2021").arg(&generated))?;
         step("app/sdk/src/cu_table.rs updated (the SDK's CU estimates)");
     }
     Ok(())
