@@ -533,6 +533,12 @@ impl Fixture {
         self.env.send(&[ix], &[&admin]).await
     }
 
+    /// The vault and risk accounts' bytes (what a refused instruction must leave untouched).
+    pub async fn vault_and_risk_bytes(&mut self) -> (Vec<u8>, Vec<u8>) {
+        let v = self.vault;
+        (self.env.data(&v).await.expect("vault account"), self.env.data(&pda::risk(&v).0).await.expect("risk account"))
+    }
+
     pub async fn state(&mut self) -> VaultState {
         let v = self.vault;
         self.env.vault(&v).await

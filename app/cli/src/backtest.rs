@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use bytemuck::Zeroable;
 use rpv_core::{
     fees::FeeState,
-    fx::{Fx, FxBits, SECONDS_PER_YEAR},
+    fx::{Fx, SECONDS_PER_YEAR},
     math::Rounding,
     model, portfolio,
     pyth::OraclePrice,
@@ -205,22 +205,9 @@ pub struct Outcome {
     pub risk: RiskState,
 }
 
-fn ratio(num: u32, den: u32) -> FxBits {
-    FxBits::from_fx(Fx::from_num(num) / Fx::from_num(den))
-}
-
-/// The risk parameters written as `set_risk_params` writes them.
+/// The risk parameters written as `set_risk_params` writes them (the core's conversion).
 fn write_risk(v: &mut VaultState, r: &mut RiskState, p: &RiskParams) {
-    r.method = p.method;
-    r.lambda = ratio(p.lambda_ppm, 1_000_000);
-    r.horizon = i64::from(p.horizon_secs);
-    r.vol_target = ratio(p.vol_target_bps, 10_000);
-    r.max_leverage = ratio(p.max_leverage_bps, 10_000);
-    r.prior_vol = ratio(p.prior_vol_bps, 10_000);
-    r.rc_tolerance = ratio(p.rc_tolerance_ppb, 1_000_000_000);
-    r.min_sample_interval = p.min_sample_interval;
-    r.band_bps = p.band_bps;
-    v.max_risk_age = p.max_risk_age;
+    rpv_core::model::RiskSettings::from(*p).write(v, r);
 }
 
 /// Token decimals for an asset whose cheapest price is `min_price` (mantissa), so that five
@@ -232,7 +219,7 @@ fn decimals_for(capital: u64, min_price: u64) -> u8 {
 }
 
 /// Zero-mean realised volatility of log returns `r` over `dt` (years): √(Σr² / Σdt).
-fn realised(r: &[(f64, f64)]) -> f64 {
+pub fn realised(r: &[(f64, f64)]) -> f64 {
     let (s, t) = r.iter().fold((0.0, 0.0), |(s, t), (x, d)| (s + x * x, t + d));
     if t > 0.0 && r.len() >= 2 {
         (s / t).sqrt()
@@ -241,7 +228,8 @@ fn realised(r: &[(f64, f64)]) -> f64 {
     }
 }
 
-fn max_drawdown(x: &[f64]) -> f64 {
+/// Largest fall from a running peak, as a fraction of the peak.
+pub fn max_drawdown(x: &[f64]) -> f64 {
     let mut peak = f64::NEG_INFINITY;
     let mut worst = 0.0f64;
     for v in x {

@@ -42,7 +42,8 @@ struct Demo {
     step: usize,
 }
 
-fn usdc(v: u64) -> String {
+/// Base units of a 6-decimal base as `1,234.56`.
+pub(crate) fn usdc(v: u64) -> String {
     let whole = v / 1_000_000;
     let frac = v % 1_000_000;
     let mut s = String::new();

@@ -32,7 +32,10 @@ use rpv_sdk::{ix, pda, svm::LocalSvm, Pubkey};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::backtest::Track;
+use crate::{
+    backtest::{max_drawdown, Track},
+    demo::usdc,
+};
 
 /// Hours between steps.
 const STEP_HOURS: i64 = 4;
@@ -83,29 +86,9 @@ fn fx(bits: rpv_core::fx::FxBits) -> f64 {
     bits.get().to_num::<f64>()
 }
 
-fn usdc(v: u64) -> String {
-    let whole = v / USDC;
-    let mut s = String::new();
-    for (k, c) in whole.to_string().chars().rev().enumerate() {
-        if k > 0 && k % 3 == 0 {
-            s.push(',');
-        }
-        s.push(c);
-    }
-    format!("{}.{:02}", s.chars().rev().collect::<String>(), (v % USDC) / 10_000)
-}
-
-/// The oracle values as written (price, or implied vol), one per slot.
+/// The oracle values as published (price, or implied vol), one per slot.
 fn prices(sb: &Sandbox) -> Vec<OraclePrice> {
-    sb.feeds
-        .iter()
-        .map(|f| OraclePrice {
-            price: f.price as u64,
-            conf: (f.price as u64).saturating_mul(sb.conf_bps) / 10_000,
-            expo: -8,
-            publish_time: 0,
-        })
-        .collect()
+    sb.feeds.iter().map(|f| sb.quote(f)).collect()
 }
 
 /// NAV (rounded down) and total shares, as a withdrawal would be priced now.
@@ -147,24 +130,11 @@ fn risk_split(r: &RiskState, held: &[f64; 3]) -> ([f64; 3], f64) {
     (split, q.max(0.0).sqrt())
 }
 
-/// Annualised volatility of `returns` (log returns, one per step).
+/// Annualised realised volatility of per-step log returns (the backtest's zero-mean estimator).
 fn realised(returns: &[f64]) -> f64 {
-    if returns.len() < 2 {
-        return f64::NAN;
-    }
-    let m = returns.iter().sum::<f64>() / returns.len() as f64;
-    let var = returns.iter().map(|r| (r - m) * (r - m)).sum::<f64>() / (returns.len() - 1) as f64;
-    (var * (365 * STEPS_PER_DAY) as f64).sqrt()
-}
-
-fn max_drawdown(series: &[f64]) -> f64 {
-    let mut peak = f64::MIN;
-    let mut dd: f64 = 0.0;
-    for &x in series {
-        peak = peak.max(x);
-        dd = dd.max(1.0 - x / peak);
-    }
-    dd
+    let dt = STEP_HOURS as f64 / (24.0 * 365.0);
+    let r: Vec<(f64, f64)> = returns.iter().map(|x| (*x, dt)).collect();
+    crate::backtest::realised(&r)
 }
 
 struct User {

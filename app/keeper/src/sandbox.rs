@@ -230,9 +230,20 @@ impl Sandbox {
         rpv_sdk::decode_risk(&svm.data(&pda::risk(&self.vault).0)).map_err(|e| format!("risk: {e}"))
     }
 
+    /// What `feed`'s oracle publishes: its price (mantissa at exponent −8) ± `conf_bps`.
+    pub fn quote(&self, f: &Feed) -> rpv_core::pyth::OraclePrice {
+        let price = f.price as u64;
+        rpv_core::pyth::OraclePrice {
+            price,
+            conf: price.saturating_mul(self.conf_bps) / 10_000,
+            expo: -8,
+            publish_time: 0,
+        }
+    }
+
     fn publish_one(&self, svm: &mut LocalSvm, f: &Feed) -> Result<(), String> {
-        let conf = (f.price as u64).saturating_mul(self.conf_bps) / 10_000;
-        svm.publish_price(&f.oracle, f.feed, f.price, conf, -8)
+        let q = self.quote(f);
+        svm.publish_price(&f.oracle, f.feed, f.price, q.conf, q.expo)
     }
 
     /// Publishes every oracle at the current clock.

@@ -40,9 +40,9 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "example integrator: `withdraw` by CPI",
         [Some(18449), Some(19831), Some(23298), Some(24502), Some(28418), Some(38331)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(11425), None, None, None, Some(12639)]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(14425), None, None, None, Some(11139)]),
     ("`initialize_vault`, SPL Token base", [Some(30651), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(42655), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(36655), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5647), Some(5693), Some(4020), None, None, None],
@@ -55,17 +55,17 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "`accrue_fees` (both fees, mints to the recipient)",
         [Some(7023), Some(7755), Some(9828), Some(10534), Some(12607), Some(18120)],
     ),
-    ("`set_depositor` (create entry)", [Some(8954), None, None, None, None, None]),
+    ("`set_depositor` (create entry)", [Some(5954), None, None, None, None, None]),
     ("`set_fees` (accrues at the old rates first)", [Some(4930), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(6248), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(7748), None, None, None, None, None]),
     ("`apply_change` (fee rates, accrues first)", [Some(4603), None, None, None, None, None]),
     ("`cancel_change`", [Some(2472), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(16158), Some(18960), Some(19937), Some(22737), Some(30158)],
+        [None, Some(15875), Some(18197), Some(18999), Some(21319), Some(27475)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(19883), Some(20107), Some(20731), Some(22397)],
+        [None, None, Some(19745), Some(19975), Some(20617), Some(22331)],
     ),
 ];

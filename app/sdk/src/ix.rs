@@ -239,6 +239,24 @@ pub struct RiskParams {
     pub band_bps: u16,
 }
 
+impl From<RiskParams> for rpv_core::model::RiskSettings {
+    /// The same parameters as the core writes them (what `set_risk_params` does on chain).
+    fn from(p: RiskParams) -> Self {
+        Self {
+            method: p.method,
+            lambda_ppm: p.lambda_ppm,
+            horizon_secs: p.horizon_secs,
+            vol_target_bps: p.vol_target_bps,
+            max_leverage_bps: p.max_leverage_bps,
+            prior_vol_bps: p.prior_vol_bps,
+            rc_tolerance_ppb: p.rc_tolerance_ppb,
+            min_sample_interval: p.min_sample_interval,
+            max_risk_age: p.max_risk_age,
+            band_bps: p.band_bps,
+        }
+    }
+}
+
 impl Default for RiskParams {
     /// The program's defaults at initialisation.
     fn default() -> Self {

@@ -327,6 +327,48 @@ pub fn init_defaults(r: &mut RiskState) {
     r.rebalance = crate::rebalance::RebalanceConfig::DEFAULT;
 }
 
+/// `set_risk_params`'s parameters in the integer units clients send (ppm, bps, ppb, seconds),
+/// and how they are written into the vault and its risk account: the one conversion the
+/// program, the SDK and the backtest share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RiskSettings {
+    pub method: u8,
+    pub lambda_ppm: u32,
+    pub horizon_secs: u32,
+    pub vol_target_bps: u32,
+    pub max_leverage_bps: u32,
+    pub prior_vol_bps: u32,
+    pub rc_tolerance_ppb: u32,
+    pub min_sample_interval: u32,
+    pub max_risk_age: u32,
+    pub band_bps: u16,
+}
+
+/// `num / den` as stored I80F48.
+pub fn ratio(num: u32, den: u32) -> FxBits {
+    FxBits::from_fx(Fx::from_num(num) / Fx::from_num(den))
+}
+
+impl RiskSettings {
+    /// Writes the parameters; a change of method drops the weights in force (they were
+    /// accepted under the other method).
+    pub fn write(&self, v: &mut crate::state::VaultState, r: &mut RiskState) {
+        if r.method != self.method {
+            r.weights_n = 0;
+        }
+        r.method = self.method;
+        r.lambda = ratio(self.lambda_ppm, 1_000_000);
+        r.horizon = i64::from(self.horizon_secs);
+        r.vol_target = ratio(self.vol_target_bps, 10_000);
+        r.max_leverage = ratio(self.max_leverage_bps, 10_000);
+        r.prior_vol = ratio(self.prior_vol_bps, 10_000);
+        r.rc_tolerance = ratio(self.rc_tolerance_ppb, 1_000_000_000);
+        r.min_sample_interval = self.min_sample_interval;
+        r.band_bps = self.band_bps;
+        v.max_risk_age = self.max_risk_age;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -308,27 +308,34 @@ pub fn roll_day(book: &mut RebalanceBook, now: i64) {
     }
 }
 
+/// Every slot's [`sampled_value`] and the NAV they add up to with the base, in one pass.
+pub fn sampled_values(v: &VaultState, r: &RiskState) -> CoreResult<([u64; MAX_ASSETS], u64)> {
+    let mut values = [0u64; MAX_ASSETS];
+    let mut nav = v.base_quantity;
+    for (i, value) in values.iter_mut().enumerate().take(v.active_assets().len()) {
+        *value = sampled_value(v, r, i)?;
+        nav = nav.checked_add(*value).ok_or(CoreError::MathOverflow)?;
+    }
+    Ok((values, nav))
+}
+
 /// NAV at the last sample's prices and marks, with the accounted holdings now.
 pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
-    let mut nav = v.base_quantity;
-    for i in 0..v.active_assets().len() {
-        nav = nav.checked_add(sampled_value(v, r, i)?).ok_or(CoreError::MathOverflow)?;
-    }
-    Ok(nav)
+    sampled_values(v, r).map(|(_, nav)| nav)
 }
 
 /// The tradable leg furthest outside its band at the last sample, not cooling down (`None`
 /// when every leg is inside its band).
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
-    let nav = sampled_nav(v, r)?;
+    let (values, nav) = sampled_values(v, r)?;
     let band = frac(nav, u128::from(r.band_bps), BPS);
     let book = &r.book;
     let mut best: Option<(usize, u64)> = None;
-    for i in 0..v.active_assets().len() {
+    for (i, value) in values.iter().enumerate().take(v.active_assets().len()) {
         if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
             continue;
         }
-        let d = sampled_value(v, r, i)?.abs_diff(scaled_target(r, i, nav)?);
+        let d = value.abs_diff(scaled_target(r, i, nav)?);
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }
@@ -469,10 +476,8 @@ pub fn plan_for(
 ) -> CoreResult<(Plan, u64)> {
     let slot = &v.assets[i];
     let fresh = fx_value_in_base(slot.quantity, prices.fair, slot.decimals, v.base_decimals, Rounding::Down)?;
-    let nav = sampled_nav(v, r)?
-        .checked_sub(sampled_value(v, r, i)?)
-        .and_then(|n| n.checked_add(fresh))
-        .ok_or(CoreError::MathOverflow)?;
+    let (values, sampled) = sampled_values(v, r)?;
+    let nav = sampled.checked_sub(values[i]).and_then(|n| n.checked_add(fresh)).ok_or(CoreError::MathOverflow)?;
     let target = scaled_target(r, i, nav)?;
     let mut book = r.book;
     roll_day(&mut book, now);

@@ -12,12 +12,6 @@ use rpv_tests::*;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-/// The vault and risk accounts' bytes (what every refused attack must leave untouched).
-async fn snapshot(f: &mut Fixture) -> (Vec<u8>, Vec<u8>) {
-    let v = f.vault;
-    (f.env.data(&v).await.unwrap(), f.env.data(&pda::risk(&v).0).await.unwrap())
-}
-
 #[tokio::test]
 async fn attack_first_depositor_inflation_does_not_profit() {
     let mut f = Fixture::with_assets(1).await;
@@ -88,7 +82,7 @@ async fn attack_rounding_many_small_round_trips_never_favour_the_caller() {
 async fn attack_missing_signer() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(10_000_000).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // a deposit "by" the user without their signature (Anchor `Signer`: AccountNotSigner)
     let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
     dep.accounts[0].is_signer = false;
@@ -97,7 +91,7 @@ async fn attack_missing_signer() {
     let mut pause = ix::set_paused(&f.admin.pubkey(), &f.vault, true);
     pause.accounts[0].is_signer = false;
     f.env.send(&[pause], &[]).await.assert_anchor_error(3010);
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
@@ -109,11 +103,11 @@ async fn attack_wrong_account_owner() {
     forged.owner = TOKEN_PROGRAM_ID;
     let fake = Pubkey::new_unique();
     f.env.set_account(&fake, forged);
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
     dep.accounts[1].pubkey = fake;
     f.env.send(&[dep], &[&u.kp]).await.assert_anchor_error(3007); // AccountOwnedByWrongProgram
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
@@ -127,7 +121,7 @@ async fn attack_pda_substitution_with_another_vaults_accounts() {
     let init = f.init_ix(args);
     f.env.send(&[init], &[&admin]).await.ok();
     let u = f.user(10_000_000).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
     dep.accounts[4].pubkey = pda::token_account(&other, &f.base_mint).0;
     f.env.send(&[dep], &[&u.kp]).await.assert_error("WrongBaseVault");
@@ -140,14 +134,14 @@ async fn attack_pda_substitution_with_another_vaults_accounts() {
     let mut refresh = f.refresh_ix().await;
     refresh.accounts[1].pubkey = pda::risk(&other).0;
     f.env.send(&[refresh], &[]).await.assert_error("WrongRiskAccount");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
 async fn attack_account_type_confusion() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(10_000_000).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // the risk account (owned by the program, another discriminator) where the vault goes
     let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
     dep.accounts[1].pubkey = pda::risk(&f.vault).0;
@@ -160,13 +154,13 @@ async fn attack_account_type_confusion() {
     let mut refresh = f.refresh_ix().await;
     refresh.accounts[0].pubkey = fake;
     f.env.send(&[refresh], &[]).await.assert_anchor_error(3002);
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
 async fn attack_reinitialisation() {
     let mut f = Fixture::with_assets(2).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let admin = f.admin.insecure_clone();
     let mut args = f.init_args();
     args.deposit_cap = 1;
@@ -174,7 +168,7 @@ async fn attack_reinitialisation() {
     let out = f.env.send(&[again], &[&admin]).await;
     out.assert_failed();
     assert!(out.logs.iter().any(|l| l.contains("already in use")), "{:?}", out.logs);
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
@@ -182,7 +176,7 @@ async fn attack_duplicate_mutable_accounts() {
     let mut f = Fixture::with_assets(2).await.funded_for_rebalance(loose_rebalance_params(), 1_000_000_000).await;
     let u = f.user(10_000_000).await;
     f.deposit(&u, 5_000_000, 0).await.ok();
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let base_vault = f.base_vault();
     // the vault's base account as the user's: deposit, withdraw
     let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
@@ -202,14 +196,14 @@ async fn attack_duplicate_mutable_accounts() {
     let mut rb = f.rebalance_ix(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await;
     rb.accounts[8].pubkey = base_vault;
     f.env.send(&[rb], &[&k.kp]).await.assert_error("DuplicateAccount");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
 async fn attack_wrong_token_program_or_mint() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(10_000_000).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
     dep.accounts[8].pubkey = TOKEN_2022_PROGRAM_ID;
     f.env.send(&[dep], &[&u.kp]).await.assert_error("WrongTokenProgram");
@@ -227,14 +221,14 @@ async fn attack_wrong_token_program_or_mint() {
     let mut da = f.deposit_asset_ix(&u, 0, &from, 1_000_000_000, 0).await;
     da.accounts[4].pubkey = f.assets[1].mint;
     f.env.send(&[da], &[&u.kp]).await.assert_error("WrongMint");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
 async fn attack_cpi_program_id_substitution() {
     let mut f = Fixture::with_assets(2).await.funded_for_rebalance(loose_rebalance_params(), 1_000_000_000).await;
     let u = f.user(10_000_000).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // a program that is not the token program where the vault makes token CPIs
     for fake in [PYTH_RECEIVER_PROGRAM_ID, PROGRAM_ID, Pubkey::new_unique()] {
         let mut dep = f.deposit_ix(&u, 1_000_000, 0).await;
@@ -249,7 +243,7 @@ async fn attack_cpi_program_id_substitution() {
     let mut rb = f.rebalance_ix(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await;
     rb.accounts[11].pubkey = Pubkey::new_unique();
     f.env.send(&[rb], &[&k.kp]).await.assert_error("WrongTokenProgram");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
@@ -257,7 +251,7 @@ async fn attack_arithmetic_overflow_inputs() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(10_000_000).await;
     f.deposit(&u, 5_000_000, 0).await.ok();
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     f.deposit(&u, u64::MAX, 0).await.assert_error("MathOverflow");
     f.withdraw(&u, u64::MAX, 0).await.assert_error("InsufficientShares");
     f.deposit(&u, 1_000_000, u64::MAX).await.assert_error("SlippageExceeded");
@@ -268,7 +262,7 @@ async fn attack_arithmetic_overflow_inputs() {
     let out = f.env.send(&[submit], &[&admin]).await;
     out.assert_failed();
     assert!(out.custom_code().is_some(), "a program error, not a crash: {:?}", out.logs);
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
@@ -300,7 +294,7 @@ async fn attack_oracle_manipulation_is_refused_by_refresh_and_deposit() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(10_000_000).await;
     f.step(60).await.ok();
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // 40 s later: the vault last used prices published 40 s ago
     f.env.advance_time(40).await;
     let a0 = f.assets[0].clone();
@@ -330,7 +324,7 @@ async fn attack_oracle_manipulation_is_refused_by_refresh_and_deposit() {
     // a correct update from the wrong program
     f.env.set_pyth_owned(&a.oracle, good.encode(), PROGRAM_ID);
     f.deposit(&u, 1_000_000, 0).await.assert_error("OracleWrongOwner");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
@@ -354,7 +348,7 @@ async fn attack_switchboard_stale_slot() {
     f.set_budgets(vec![500_000_000, 500_000_000]).await.ok();
     f.env.advance_time(60).await;
     let clock = f.env.clock().await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // a result 51 slots old (the limit is 50)
     let stale =
         switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot - 51, clock.unix_timestamp);
@@ -363,7 +357,7 @@ async fn attack_switchboard_stale_slot() {
     f.write_oracle(&a0, 0).await;
     let refresh = f.refresh_ix().await;
     f.env.send(&[refresh], &[]).await.assert_error("OracleStale");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 /// What a keeper holds, valued at the oracle mid (base units).
@@ -414,7 +408,7 @@ async fn attack_revival_of_a_closed_account() {
     let change = ix::ConfigChange::Fees { management_bps: 0, performance_bps: 0 };
     f.propose(&change).await.ok();
     f.env.advance_time(60).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // cancel it, send the rent back to the address in the same transaction, then apply it
     let proposal = pda::proposal(&f.vault, 2).0;
     let cancel = ix::cancel_change(&admin.pubkey(), &f.vault, 2, &admin.pubkey());
@@ -423,7 +417,7 @@ async fn attack_revival_of_a_closed_account() {
     let out = f.env.send(&[cancel, refund, apply], &[&admin]).await;
     out.assert_failed();
     assert!(out.custom_code().is_some_and(|c| c == 3012 || c == 3007), "{:?}", out.logs); // not initialised / owned by system
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
     assert!(f.proposal(2).await.is_some(), "the whole transaction rolled back");
     // a closed allowlist entry refunded in the same transaction does not admit its user
     let mut g = Fixture::with_assets_and(1, |a| a.allowlist = true).await;

@@ -74,11 +74,6 @@ fn expected_failure(out: &Outcome, also: &[&str]) -> bool {
     EXPECTED.iter().chain(also).any(|n| errors::code(n) == code)
 }
 
-async fn snapshot(f: &mut Fixture) -> (Vec<u8>, Vec<u8>) {
-    let v = f.vault;
-    (f.env.data(&v).await.unwrap(), f.env.data(&pda::risk(&v).0).await.unwrap())
-}
-
 async fn check_books(f: &mut Fixture, users: &[User], step: usize) {
     let s = f.state().await;
     let base = f.env.token_amount(&f.base_vault()).await;
@@ -156,7 +151,7 @@ async fn invariant_randomized_operations_on_the_so() {
         f.refresh_oracles().await;
         let u = rng.below(users.len() as u64) as usize;
         let op = rng.below(100);
-        let before = snapshot(&mut f).await;
+        let before = f.vault_and_risk_bytes().await;
         let (out, also): (Outcome, &[&str]) = match op {
             0..=14 => {
                 let amount = 1_000 + rng.below(200_000_000);
@@ -307,7 +302,7 @@ async fn invariant_randomized_operations_on_the_so() {
                 out.result,
                 out.logs.join("\n")
             );
-            assert_eq!(snapshot(&mut f).await, before, "step {step}: a refused operation changed state");
+            assert_eq!(f.vault_and_risk_bytes().await, before, "step {step}: a refused operation changed state");
         }
         check_books(&mut f, &users, step).await;
     }

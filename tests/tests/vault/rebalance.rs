@@ -11,10 +11,6 @@ use solana_signer::Signer;
 
 const USDC: u64 = 1_000_000;
 
-fn loose() -> ix::RebalanceParams {
-    loose_rebalance_params()
-}
-
 /// 3 spot assets, 1,000,000 USDC deposited and a fresh positions step: every asset is far
 /// below its target (the vault holds only base).
 async fn funded(params: ix::RebalanceParams) -> Fixture {
@@ -26,15 +22,9 @@ async fn rich_keeper(f: &mut Fixture) -> Keeper {
     f.keeper(10_000_000 * USDC, 1_000_000_000_000_000).await
 }
 
-async fn snapshot(f: &mut Fixture) -> (Vec<u8>, Vec<u8>) {
-    let v = f.vault;
-    let r = rpv_sdk::pda::risk(&v).0;
-    (f.env.data(&v).await.unwrap(), f.env.data(&r).await.unwrap())
-}
-
 #[tokio::test]
 async fn rebalance_converges_a_misweighted_vault_to_its_targets() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     let k = rich_keeper(&mut f).await;
     let mut trades = 0;
     while let Some(leg) = f.auto_leg().await {
@@ -63,26 +53,27 @@ async fn rebalance_converges_a_misweighted_vault_to_its_targets() {
 
 #[tokio::test]
 async fn rebalance_inside_the_bands_nothing_trades() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     let k = rich_keeper(&mut f).await;
     while let Some(leg) = f.auto_leg().await {
         f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await.ok();
         f.step(61).await.ok();
     }
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.assert_error("WithinBand");
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(AUTO_LEG)).await.assert_error("WithinBand");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
 async fn rebalance_cooldown_per_leg() {
-    let mut f = funded(ix::RebalanceParams { cooldown_secs: 3_600, max_leg_bps: 100, ..loose() }).await;
+    let mut f =
+        funded(ix::RebalanceParams { cooldown_secs: 3_600, max_leg_bps: 100, ..loose_rebalance_params() }).await;
     let k = rich_keeper(&mut f).await;
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.ok();
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.assert_error("CooldownActive");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
     // another leg is free; the auto leg skips the resting one
     assert_ne!(f.auto_leg().await, Some(0));
     f.rebalance(&k, 1, ix::RebalanceArgs::any_price(1)).await.ok();
@@ -95,9 +86,13 @@ async fn rebalance_cooldown_per_leg() {
 
 #[tokio::test]
 async fn rebalance_daily_turnover_and_size_caps() {
-    let mut f =
-        funded(ix::RebalanceParams { max_leg_bps: 200, max_turnover_bps: 300, max_reduction_bps: 300, ..loose() })
-            .await;
+    let mut f = funded(ix::RebalanceParams {
+        max_leg_bps: 200,
+        max_turnover_bps: 300,
+        max_reduction_bps: 300,
+        ..loose_rebalance_params()
+    })
+    .await;
     // no confidence spread: trades cannot raise NAV, so the day's cap is used up exactly
     for a in f.assets.iter_mut() {
         a.conf = 0;
@@ -116,9 +111,9 @@ async fn rebalance_daily_turnover_and_size_caps() {
     out.ok();
     let e2 = &rebalanced(&out)[0];
     assert!(e2.turnover_today <= e2.nav * 300 / 10_000 + 1, "{e2:?}");
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await.assert_error("TurnoverCapReached");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
     // the next day the counters reset
     f.step(86_400).await.ok();
     f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await.ok();
@@ -126,7 +121,7 @@ async fn rebalance_daily_turnover_and_size_caps() {
 
 #[tokio::test]
 async fn rebalance_rate_limits_deleveraging() {
-    let mut f = funded(ix::RebalanceParams { max_reduction_bps: 100, ..loose() }).await;
+    let mut f = funded(ix::RebalanceParams { max_reduction_bps: 100, ..loose_rebalance_params() }).await;
     // make asset 0 hugely overweight: a sale, limited to 1 % of NAV per day
     let q0 = f.state().await.assets[0].quantity;
     f.set_holdings(&[q0 + 100_000_000_000_000, 0, 0]).await;
@@ -147,7 +142,7 @@ async fn rebalance_rate_limits_deleveraging() {
 
 #[tokio::test]
 async fn rebalance_prices_against_the_caller_within_the_bounds() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     let k = rich_keeper(&mut f).await;
     let base_before = f.env.token_amount(&k.base_token).await;
     let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
@@ -164,17 +159,17 @@ async fn rebalance_prices_against_the_caller_within_the_bounds() {
     assert_eq!(base_before + e.base_amount, f.env.token_amount(&k.base_token).await);
     // the caller's own price bound
     f.step(61).await.ok();
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let args = ix::RebalanceArgs { min_base_out: u64::MAX, ..ix::RebalanceArgs::any_price(1) };
     f.rebalance(&k, 1, args).await.assert_error("SlippageExceeded");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
 }
 
 #[tokio::test]
 async fn rebalance_refuses_adversarial_callers() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     let k = rich_keeper(&mut f).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     // wrong mint: the keeper's account for another asset
     let mut ix0 = f.rebalance_ix(&k, 0, ix::RebalanceArgs::any_price(0)).await;
     ix0.accounts[9].pubkey = k.asset_tokens[1];
@@ -202,7 +197,7 @@ async fn rebalance_refuses_adversarial_callers() {
     // an older (still fresh) price than the vault has used
     f.write_oracle(&a, 30).await;
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.assert_error("OracleNotNewer");
-    assert_eq!(snapshot(&mut f).await, before);
+    assert_eq!(f.vault_and_risk_bytes().await, before);
     // a stale risk state
     f.env.advance_time(3_600).await;
     f.refresh_oracles().await;
@@ -216,7 +211,7 @@ async fn rebalance_refuses_adversarial_callers() {
 
 #[tokio::test]
 async fn rebalance_a_keeper_cannot_make_the_vault_trade_away_from_its_targets() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     let k = rich_keeper(&mut f).await;
     // every leg is underweight: whatever the keeper names, the vault only buys, and never past
     // the target
@@ -231,7 +226,7 @@ async fn rebalance_a_keeper_cannot_make_the_vault_trade_away_from_its_targets() 
 
 #[tokio::test]
 async fn rebalance_flash_mode_round_trip() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     // a keeper with no inventory of the leg: the vault sends base first, a venue delivers
     let k = f.keeper(0, 0).await;
     let venue = Keypair::new();
@@ -255,9 +250,9 @@ async fn rebalance_flash_mode_round_trip() {
 
 #[tokio::test]
 async fn rebalance_flash_pairing_is_enforced() {
-    let mut f = funded(loose()).await;
+    let mut f = funded(loose_rebalance_params()).await;
     let k = rich_keeper(&mut f).await;
-    let before = snapshot(&mut f).await;
+    let before = f.vault_and_risk_bytes().await;
     let (begin, end) = f.flash_ixs(&k, 0, ix::RebalanceArgs::any_price(0)).await;
     // begin without end
     f.env.send(&[begin.clone()], &[&k.kp]).await.assert_error("RebalanceEndMissing");
@@ -285,7 +280,7 @@ async fn rebalance_flash_pairing_is_enforced() {
     let n = bad.accounts.len();
     bad.accounts[n - 1].pubkey = Pubkey::new_unique();
     f.env.send(&[bad, end.clone()], &[&k.kp]).await.assert_error("InvalidInstructionsSysvar");
-    assert_eq!(snapshot(&mut f).await, before, "nothing changed");
+    assert_eq!(f.vault_and_risk_bytes().await, before, "nothing changed");
 }
 
 #[tokio::test]
@@ -387,7 +382,7 @@ async fn rebalance_randomized_run_stays_within_the_bounds() {
 async fn options_funded() -> Fixture {
     let mut f = Fixture::with_spot_and_options(8).await;
     f.set_risk_params(ix::RiskParams { band_bps: 10, ..Default::default() }).await.ok();
-    f.funded_for_rebalance(loose(), 1_000_000 * USDC).await
+    f.funded_for_rebalance(loose_rebalance_params(), 1_000_000 * USDC).await
 }
 
 #[tokio::test]
@@ -425,7 +420,7 @@ async fn rebalance_compute_units_at_sixteen_positions() {
     const GOAL: u64 = 60_000;
     const BUDGET: u64 = 150_000;
     // 16 spot assets
-    let mut f = Fixture::with_assets(16).await.funded_for_rebalance(loose(), 1_000_000 * USDC).await;
+    let mut f = Fixture::with_assets(16).await.funded_for_rebalance(loose_rebalance_params(), 1_000_000 * USDC).await;
     let k = rich_keeper(&mut f).await;
     let leg = f.auto_leg().await.unwrap();
     let atomic = f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await;

@@ -15,7 +15,7 @@
 ///   refused with `TimelockRequired` and goes through `propose_change` / `apply_change`.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::{Fx, FxBits},
+    model::{ratio, RiskSettings},
     state::{RiskState, VaultState},
 };
 
@@ -52,10 +52,6 @@ impl RiskParams {
     }
 }
 
-fn ratio(num: u32, den: u32) -> FxBits {
-    FxBits::from_fx(Fx::from_num(num) / Fx::from_num(den))
-}
-
 impl RiskParams {
     /// Whether moving from the parameters in force to `self` does not raise risk (see the
     /// Specification): such a change needs no timelock.
@@ -74,19 +70,19 @@ impl RiskParams {
 
     /// Writes valid parameters into the vault and its risk account.
     pub(crate) fn write(&self, v: &mut VaultState, r: &mut RiskState) {
-        if r.method != self.method {
-            r.weights_n = 0;
+        RiskSettings {
+            method: self.method,
+            lambda_ppm: self.lambda_ppm,
+            horizon_secs: self.horizon_secs,
+            vol_target_bps: self.vol_target_bps,
+            max_leverage_bps: self.max_leverage_bps,
+            prior_vol_bps: self.prior_vol_bps,
+            rc_tolerance_ppb: self.rc_tolerance_ppb,
+            min_sample_interval: self.min_sample_interval,
+            max_risk_age: self.max_risk_age,
+            band_bps: self.band_bps,
         }
-        r.method = self.method;
-        r.lambda = ratio(self.lambda_ppm, 1_000_000);
-        r.horizon = i64::from(self.horizon_secs);
-        r.vol_target = ratio(self.vol_target_bps, 10_000);
-        r.max_leverage = ratio(self.max_leverage_bps, 10_000);
-        r.prior_vol = ratio(self.prior_vol_bps, 10_000);
-        r.rc_tolerance = ratio(self.rc_tolerance_ppb, 1_000_000_000);
-        r.min_sample_interval = self.min_sample_interval;
-        r.band_bps = self.band_bps;
-        v.max_risk_age = self.max_risk_age;
+        .write(v, r);
     }
 
     pub(crate) fn event(&self, vault: Pubkey) -> RiskParamsSet {
