@@ -7,6 +7,7 @@
 use std::{collections::HashSet, path::PathBuf};
 
 use rpv_core::state::VaultState;
+pub use rpv_sdk::ix::{OptionKind, ProposalKind};
 use rpv_sdk::{
     events::{parse_logs, Event},
     ix, pda, pyth, spl, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID,
@@ -77,6 +78,13 @@ impl Outcome {
         parse_logs(&self.logs)
     }
 }
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// Anchor's framework error for instruction data that does not deserialise (e.g. an enum byte
+/// out of range): `InstructionDidNotDeserialize`.
+pub const ANCHOR_INSTRUCTION_DID_NOT_DESERIALIZE: u32 = 102;
 
 pub struct Env {
     pub ctx: ProgramTestContext,
@@ -515,7 +523,7 @@ impl Fixture {
 
     pub fn asset_args(a: &TestAsset) -> ix::AddAssetArgs {
         ix::AddAssetArgs {
-            oracle_kind: 0,
+            oracle_kind: ix::OracleKind::Pyth,
             feed_id: a.feed,
             max_oracle_age: 60,
             max_conf_bps: 200,
@@ -657,8 +665,7 @@ impl Fixture {
 /// An option series to register with [`Fixture::add_option`].
 #[derive(Clone, Copy, Debug)]
 pub struct Series {
-    /// 1 = call, 2 = put.
-    pub kind: u8,
+    pub kind: OptionKind,
     pub underlying: u8,
     pub strike: f64,
     pub contract_size: f64,
@@ -670,10 +677,10 @@ pub struct Series {
 
 impl Series {
     pub fn call(underlying: u8, strike: f64, expires_in: i64, iv: f64) -> Self {
-        Self { kind: 1, underlying, strike, contract_size: 1.0, expires_in, iv }
+        Self { kind: OptionKind::Call, underlying, strike, contract_size: 1.0, expires_in, iv }
     }
     pub fn put(underlying: u8, strike: f64, expires_in: i64, iv: f64) -> Self {
-        Self { kind: 2, ..Self::call(underlying, strike, expires_in, iv) }
+        Self { kind: OptionKind::Put, ..Self::call(underlying, strike, expires_in, iv) }
     }
 }
 
@@ -824,18 +831,18 @@ impl Fixture {
     }
 
     /// `apply_change` of the admin's pending proposal of `kind` (permissionless).
-    pub async fn apply_ix(&mut self, kind: u8) -> Instruction {
+    pub async fn apply_ix(&mut self, kind: ix::ProposalKind) -> Instruction {
         let s = self.state().await;
         ix::apply_change(&self.vault, &s, kind, &self.admin.pubkey())
     }
 
-    pub async fn apply(&mut self, kind: u8) -> Outcome {
+    pub async fn apply(&mut self, kind: ix::ProposalKind) -> Outcome {
         let ix = self.apply_ix(kind).await;
         self.env.send(&[ix], &[]).await
     }
 
     /// The pending proposal of `kind`, if any.
-    pub async fn proposal(&mut self, kind: u8) -> Option<ix::Proposal> {
+    pub async fn proposal(&mut self, kind: ix::ProposalKind) -> Option<ix::Proposal> {
         let key = pda::proposal(&self.vault, kind).0;
         self.env.data(&key).await.and_then(|d| ix::decode_proposal(&d))
     }
@@ -887,7 +894,7 @@ impl Fixture {
         let sm = self.share_mint();
         let supply = self.env.mint_supply(&sm).await;
         let now = self.env.now().await;
-        ix::VaultQuote::expected(&s, &r, supply, &self.prices(), now).expect("no overflow")
+        ix::expected_quote(&s, &r, supply, &self.prices(), now).expect("no overflow")
     }
 }
 

@@ -207,7 +207,7 @@ pub struct Outcome {
 
 /// The risk parameters written as `set_risk_params` writes them (the core's conversion).
 fn write_risk(v: &mut VaultState, r: &mut RiskState, p: &RiskParams) {
-    rpv_core::model::RiskSettings::from(*p).write(v, r);
+    rpv_core::model::write_risk_params(p, v, r);
 }
 
 /// Token decimals for an asset whose cheapest price is `min_price` (mantissa), so that five

@@ -7,6 +7,7 @@
 use std::{path::Path, str::FromStr};
 
 use rpv_core::{fx::Fx, rebalance::RebalanceConfig, state::BUDGET_ONE};
+use rpv_sdk::ix::{OptionKind, OracleKind};
 use rpv_sdk::{
     ix::{OptionParams, RebalanceParams, RiskParams},
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
@@ -58,8 +59,7 @@ pub struct AssetConfig {
     /// Decimals of the mint `--svm` creates.
     pub decimals: u8,
     pub oracle: Option<Pubkey>,
-    /// 0 = Pyth `PriceUpdateV2`, 1 = Switchboard On-Demand.
-    pub oracle_kind: u8,
+    pub oracle_kind: OracleKind,
     pub feed_id: [u8; 32],
     pub max_oracle_age: u32,
     pub max_conf_bps: u16,
@@ -74,8 +74,7 @@ pub struct AssetConfig {
 /// The terms of an option series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OptionSeries {
-    /// 1 = call, 2 = put.
-    pub kind: u8,
+    pub kind: OptionKind,
     /// Index of the underlying (an earlier spot entry).
     pub underlying: u8,
     pub strike_bits: i128,
@@ -474,7 +473,7 @@ fn rebalance_params(r: &RawRebalance) -> Result<RebalanceParams, String> {
         max_slippage_bps: r.max_slippage_bps.unwrap_or(d.max_slippage_bps),
         incentive_budget_ppm: r.incentive_budget_ppm.unwrap_or(d.incentive_budget_ppm),
     };
-    if !c.is_valid() {
+    if !c.valid() {
         return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
                     leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
                     incentive budget <= 10000 ppm)"
@@ -561,8 +560,8 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
         return Err(format!("{at}: symbols must be non-empty and distinct"));
     }
     let oracle_kind = match a.oracle_kind.as_deref() {
-        None | Some("pyth") => 0,
-        Some("switchboard") => 1,
+        None | Some("pyth") => OracleKind::Pyth,
+        Some("switchboard") => OracleKind::Switchboard,
         Some(other) => return Err(format!("{at}: oracle_kind `{other}` is not `pyth` or `switchboard`")),
     };
     if !(1..=MAX_ORACLE_AGE).contains(&a.max_oracle_age) {
@@ -617,7 +616,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
                 _ => return Err(format!("{at}: an option needs exactly one of `expiry` and `expires_in_days`")),
             };
             Some(OptionSeries {
-                kind: if k == "call" { 1 } else { 2 },
+                kind: if k == "call" { OptionKind::Call } else { OptionKind::Put },
                 underlying: underlying as u8,
                 strike_bits,
                 contract_size_bits,

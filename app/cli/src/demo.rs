@@ -206,12 +206,14 @@ impl Demo {
                     100.0 * fx(e.portfolio_vol_bits)
                 ),
                 Event::WeightsAccepted(e) => format!("WeightsAccepted(source {}, sweeps {})", e.source, e.sweeps),
-                Event::RiskParamsSet(e) => format!("RiskParamsSet(method {})", e.method),
+                Event::RiskParamsSet(e) => format!("RiskParamsSet(method {})", e.params.method),
                 Event::RiskBudgetsSet(e) => format!("RiskBudgetsSet({:?})", e.budgets_ppb),
                 Event::PausedSet(e) => format!("PausedSet({})", e.paused),
                 Event::RoleChanged(e) => format!("RoleChanged(role {})", e.role),
                 Event::RedeemedInKind(e) => format!("RedeemedInKind({} shares → {:?})", usdc(e.shares), e.amounts),
-                Event::OptionAdded(e) => format!("OptionAdded(#{}, kind {}, expiry {})", e.index, e.kind, e.expiry),
+                Event::OptionAdded(e) => {
+                    format!("OptionAdded(#{}, kind {}, expiry {})", e.index, e.kind.name(), e.expiry)
+                }
                 Event::PositionsUpdated(e) => format!(
                     "PositionsUpdated(NAV {} USDC, L {:.4}, σp {:.2} %)",
                     usdc(e.nav),
@@ -302,7 +304,7 @@ pub fn run(program: &Path) -> Result<(), String> {
     for i in 0..3 {
         let a = &d.assets[i];
         let args = ix::AddAssetArgs {
-            oracle_kind: 0,
+            oracle_kind: ix::OracleKind::Pyth,
             feed_id: a.feed,
             max_oracle_age: 60,
             max_conf_bps: 100,

@@ -28,7 +28,7 @@ use rpv_keeper::{
     log::{Level, Logger},
     sandbox::{OptionSpec, Sandbox, Spec},
 };
-use rpv_sdk::{ix, pda, svm::LocalSvm, Pubkey};
+use rpv_sdk::{ix, ix::OptionKind, pda, svm::LocalSvm, Pubkey};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -166,8 +166,22 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         ..ix::RebalanceParams::default()
     };
     spec.options = vec![
-        OptionSpec { kind: 1, underlying: 0, strike: 160.0, expires_in: 45 * 86_400, iv: 0.6, quantity: 500_000_000 },
-        OptionSpec { kind: 2, underlying: 2, strike: 3_000.0, expires_in: 90 * 86_400, iv: 0.5, quantity: 100_000_000 },
+        OptionSpec {
+            kind: OptionKind::Call,
+            underlying: 0,
+            strike: 160.0,
+            expires_in: 45 * 86_400,
+            iv: 0.6,
+            quantity: 500_000_000,
+        },
+        OptionSpec {
+            kind: OptionKind::Put,
+            underlying: 2,
+            strike: 3_000.0,
+            expires_in: 90 * 86_400,
+            iv: 0.5,
+            quantity: 100_000_000,
+        },
     ];
     let mut sb = Sandbox::create(&mut svm, &spec)?;
     println!(

@@ -16,7 +16,9 @@ use rpv_core::{
 };
 use rpv_sdk::{
     ata, decode_risk, decode_vault,
-    ix::{self, AddAssetArgs, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams, VaultQuote},
+    ix::{
+        self, AddAssetArgs, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, ProposalKind, RiskParams, VaultQuote,
+    },
     pda, pk, Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde_json::{json, Value};
@@ -147,7 +149,7 @@ pub fn svm_prepare(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Pubkey) -> 
         a.mint = Some(svm.create_mint(&a.symbol, a.decimals, &program)?);
         a.token_program = Some(program);
         let price = a.svm_price.expect("checked by check_svm_prices");
-        a.oracle = Some(svm.create_oracle(&a.symbol, a.oracle_kind, a.feed_id, price, a.svm_conf_bps)?);
+        a.oracle = Some(svm.create_oracle(&a.symbol, a.oracle_kind.code(), a.feed_id, price, a.svm_conf_bps)?);
     }
     svm.fund(admin, &base, cfg.seed_deposit)?;
     Ok(out)
@@ -173,13 +175,8 @@ fn config_of(r: &RiskState) -> RebalanceConfig {
     r.rebalance
 }
 
-fn kind_name(kind: u8) -> &'static str {
-    match kind {
-        0 => "risk-params",
-        1 => "budgets",
-        2 => "fees",
-        _ => "rebalance",
-    }
+fn kind_name(kind: ProposalKind) -> &'static str {
+    kind.name()
 }
 
 /// Proposes `change` unless the same change is already pending; returns the pending entry.
@@ -242,7 +239,7 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
         }
         let mut args =
             InitializeVaultArgs::new(cfg.vault_id, cfg.deposit_cap, cfg.min_deposit, cfg.seed_deposit, &admin_key);
-        args.fee_recipient = cfg.fee_recipient.unwrap_or(admin_key).to_bytes();
+        args.fee_recipient = cfg.fee_recipient.unwrap_or(admin_key);
         args.max_management_fee_bps = cfg.max_management_fee_bps;
         args.max_performance_fee_bps = cfg.max_performance_fee_bps;
         args.management_fee_bps = cfg.management_fee_bps;
@@ -293,7 +290,7 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
         incentive_budget_ppm: cfg.rebalance.incentive_budget_ppm,
     };
     if wanted != config_of(&l.risk) {
-        if !timelocked || !config_of(&l.risk).raised_by(&wanted) {
+        if !timelocked || !wanted.raises_risk(&config_of(&l.risk)) {
             send_step(
                 chain,
                 &mut steps,
@@ -374,7 +371,7 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
         }
         assets.push(json!({
             "index": i, "symbol": a.symbol, "mint": mint.to_string(), "oracle": oracle.to_string(),
-            "kind": match &a.option { None => "spot", Some(o) if o.kind == 1 => "call", Some(_) => "put" },
+            "kind": a.option.as_ref().map_or("spot", |o| o.kind.name()),
             "budget_ppb": a.budget_ppb,
         }));
     }
@@ -470,7 +467,7 @@ fn quote_now(chain: &mut dyn Chain, l: &Loaded) -> Result<VaultQuote, String> {
         .map_err(|e| format!("share mint: {e}"))?
         .supply;
     let n = usize::from(l.vault.num_assets);
-    VaultQuote::expected(&l.vault, &l.risk, supply, &prices[..n], clock.unix_timestamp)
+    ix::expected_quote(&l.vault, &l.risk, supply, &prices[..n], clock.unix_timestamp)
         .ok_or_else(|| "cannot price the vault: arithmetic overflow".to_string())
 }
 
@@ -744,13 +741,10 @@ pub fn flow_text(r: &Value) -> String {
 
 /// `rpv apply-change`: applies the pending timelocked change of `kind` once its eta passed.
 pub fn apply_change(chain: &mut dyn Chain, vault_key: &Pubkey, payer: &Keypair, kind: &str) -> Result<Value, String> {
-    let k = match kind {
-        "risk-params" => 0,
-        "budgets" => 1,
-        "fees" => 2,
-        "rebalance" => 3,
-        other => return Err(format!("--kind `{other}` is not risk-params, budgets, fees or rebalance")),
-    };
+    let k = ProposalKind::from_name(kind).ok_or_else(|| {
+        let names: Vec<&str> = ProposalKind::ALL.iter().map(|k| k.name()).collect();
+        format!("--kind `{kind}` is not one of {}", names.join(", "))
+    })?;
     let l = load(chain, vault_key)?;
     let key = pda::proposal(vault_key, k).0;
     let acct = chain.account(&key)?.ok_or_else(|| format!("no pending {kind} change for {vault_key}"))?;
@@ -764,7 +758,7 @@ pub fn apply_change(chain: &mut dyn Chain, vault_key: &Pubkey, payer: &Keypair, 
         chain,
         &mut steps,
         &format!("apply_change ({kind})"),
-        &[ix::apply_change(vault_key, &l.vault, k, &pk(&p.proposer))],
+        &[ix::apply_change(vault_key, &l.vault, k, &p.proposer)],
         &[payer],
     )?;
     Ok(json!({"action": "apply_change", "vault": vault_key.to_string(), "kind": kind, "signature": sent.signature}))

@@ -737,7 +737,7 @@ impl Keeper {
             return Ok(false);
         };
         self.metrics.last_rebalance_time = Some(s.now());
-        let me = self.pubkey().to_bytes();
+        let me = self.pubkey();
         for e in parse_logs(&logs) {
             if let Event::Rebalanced(e) = e {
                 if e.keeper != me {

@@ -50,7 +50,7 @@ fn embedded_spec() -> Spec {
     // rebalances and a settlement within the first hour of simulated time
     let mut spec = Spec::spot();
     spec.options.push(rpv_keeper::sandbox::OptionSpec {
-        kind: 1,
+        kind: rpv_sdk::ix::OptionKind::Call,
         underlying: 0,
         strike: 140.0,
         expires_in: 90 * 60,

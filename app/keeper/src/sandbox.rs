@@ -21,8 +21,7 @@ pub struct AssetSpec {
 /// An option series on an earlier spot slot, held by the vault.
 #[derive(Clone, Debug)]
 pub struct OptionSpec {
-    /// 1 = call, 2 = put.
-    pub kind: u8,
+    pub kind: ix::OptionKind,
     pub underlying: u8,
     /// Strike in base currency per whole unit of the underlying.
     pub strike: f64,
@@ -139,7 +138,7 @@ impl Sandbox {
             };
             sb.publish_one(svm, &feed)?;
             let args = ix::AddAssetArgs {
-                oracle_kind: 0,
+                oracle_kind: ix::OracleKind::Pyth,
                 feed_id: feed.feed,
                 max_oracle_age: spec.max_oracle_age,
                 max_conf_bps: 100,
@@ -154,7 +153,7 @@ impl Sandbox {
             let mint = svm.create_mint(6)?;
             let under = &sb.feeds[usize::from(o.underlying)].symbol;
             let feed = Feed {
-                symbol: format!("{under}-{}-{}", if o.kind == 1 { "C" } else { "P" }, o.strike),
+                symbol: format!("{under}-{}-{}", if o.kind == ix::OptionKind::Call { "C" } else { "P" }, o.strike),
                 mint,
                 decimals: 6,
                 oracle: Keypair::new().pubkey(),
@@ -172,7 +171,7 @@ impl Sandbox {
                 expiry: now + o.expires_in,
             };
             let args = ix::AddAssetArgs {
-                oracle_kind: 0,
+                oracle_kind: ix::OracleKind::Pyth,
                 feed_id: feed.feed,
                 max_oracle_age: spec.max_oracle_age,
                 max_conf_bps: 200,

@@ -291,7 +291,7 @@ fn an_expired_option_series_gets_settled() {
     spec.assets.truncate(2);
     spec.method = 0;
     spec.options.push(OptionSpec {
-        kind: 1,
+        kind: rpv_sdk::ix::OptionKind::Call,
         underlying: 0,
         strike: 140.0,
         expires_in: 2 * 3_600,

@@ -1,70 +1,18 @@
 //! Instruction builders. Each lists its accounts in the order the program expects; the compute
 //! units each costs, as measured on the `.so`, come from [`crate::cu::estimate`].
 
-use borsh::{BorshDeserialize, BorshSerialize};
+use borsh::BorshSerialize;
 use rpv_core::state::VaultState;
+pub use rpv_interface::{
+    args::{DEFAULT_MAX_MANAGEMENT_FEE_BPS, DEFAULT_MAX_PERFORMANCE_FEE_BPS, DEFAULT_TIMELOCK_SECS},
+    client::{InitializeVaultArgs, Proposal},
+    AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,
+    ProposalKind, RebalanceArgs, RebalanceParams, RiskParams, VaultQuote,
+};
 
 use crate::{
     discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
-
-#[derive(BorshSerialize, Clone, Copy, Debug)]
-pub struct InitializeVaultArgs {
-    pub vault_id: u64,
-    pub deposit_cap: u64,
-    pub min_deposit: u64,
-    pub seed_deposit: u64,
-    /// Owner of the share token account fee shares are minted to.
-    pub fee_recipient: [u8; 32],
-    /// Maximum fee rates, fixed for the vault's life (bps; management per year).
-    pub max_management_fee_bps: u16,
-    pub max_performance_fee_bps: u16,
-    /// Starting fee rates (bps).
-    pub management_fee_bps: u16,
-    pub performance_fee_bps: u16,
-    /// Delay of changes that raise risk or fees, seconds (0 = none; at most 30 days).
-    pub timelock_secs: u32,
-    /// Only allowlisted depositors may deposit.
-    pub allowlist: bool,
-}
-
-/// Default maximum management fee: 5 % a year.
-pub const DEFAULT_MAX_MANAGEMENT_FEE_BPS: u16 = 500;
-/// Default maximum performance fee: 30 % of gains above the high-water mark.
-pub const DEFAULT_MAX_PERFORMANCE_FEE_BPS: u16 = 3_000;
-/// Default timelock: two days.
-pub const DEFAULT_TIMELOCK_SECS: u32 = 2 * 86_400;
-
-impl InitializeVaultArgs {
-    /// Arguments with the SDK's defaults: fee recipient `admin`, maxima 5 %/yr and 30 %, no fee
-    /// charged yet, a two-day timelock, no allowlist.
-    pub fn new(vault_id: u64, deposit_cap: u64, min_deposit: u64, seed_deposit: u64, admin: &Pubkey) -> Self {
-        Self {
-            vault_id,
-            deposit_cap,
-            min_deposit,
-            seed_deposit,
-            fee_recipient: admin.to_bytes(),
-            max_management_fee_bps: DEFAULT_MAX_MANAGEMENT_FEE_BPS,
-            max_performance_fee_bps: DEFAULT_MAX_PERFORMANCE_FEE_BPS,
-            management_fee_bps: 0,
-            performance_fee_bps: 0,
-            timelock_secs: DEFAULT_TIMELOCK_SECS,
-            allowlist: false,
-        }
-    }
-}
-
-#[derive(BorshSerialize, Clone, Copy, Debug)]
-pub struct AddAssetArgs {
-    /// 0 = Pyth `PriceUpdateV2`.
-    pub oracle_kind: u8,
-    pub feed_id: [u8; 32],
-    pub max_oracle_age: u32,
-    pub max_conf_bps: u16,
-    /// Parts per 10^9.
-    pub risk_budget: u64,
-}
 
 fn data(name: &str, args: &impl BorshSerialize) -> Vec<u8> {
     let mut d = discriminator("global", name).to_vec();
@@ -223,58 +171,6 @@ pub fn deposit_asset(
     }
 }
 
-/// Risk-model parameters in integer units (see `set_risk_params` in the program).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RiskParams {
-    /// 0 = inverse volatility, 1 = risk budgeting.
-    pub method: u8,
-    pub lambda_ppm: u32,
-    pub horizon_secs: u32,
-    pub vol_target_bps: u32,
-    pub max_leverage_bps: u32,
-    pub prior_vol_bps: u32,
-    pub rc_tolerance_ppb: u32,
-    pub min_sample_interval: u32,
-    pub max_risk_age: u32,
-    pub band_bps: u16,
-}
-
-impl From<RiskParams> for rpv_core::model::RiskSettings {
-    /// The same parameters as the core writes them (what `set_risk_params` does on chain).
-    fn from(p: RiskParams) -> Self {
-        Self {
-            method: p.method,
-            lambda_ppm: p.lambda_ppm,
-            horizon_secs: p.horizon_secs,
-            vol_target_bps: p.vol_target_bps,
-            max_leverage_bps: p.max_leverage_bps,
-            prior_vol_bps: p.prior_vol_bps,
-            rc_tolerance_ppb: p.rc_tolerance_ppb,
-            min_sample_interval: p.min_sample_interval,
-            max_risk_age: p.max_risk_age,
-            band_bps: p.band_bps,
-        }
-    }
-}
-
-impl Default for RiskParams {
-    /// The program's defaults at initialisation.
-    fn default() -> Self {
-        Self {
-            method: 0,
-            lambda_ppm: 940_000,
-            horizon_secs: 86_400,
-            vol_target_bps: 1_500,
-            max_leverage_bps: 10_000,
-            prior_vol_bps: 6_000,
-            rc_tolerance_ppb: 100_000,
-            min_sample_interval: 30,
-            max_risk_age: 900,
-            band_bps: 500,
-        }
-    }
-}
-
 /// Accounts of the risk instructions: the signer, the vault (writable for the admin ones) and
 /// its risk account.
 fn risk_accounts(signer: &Pubkey, vault_key: &Pubkey, vault_writable: bool) -> Vec<AccountMeta> {
@@ -307,16 +203,6 @@ pub fn refresh_all(vault_key: &Pubkey, vault: &VaultState) -> Vec<Instruction> {
     v
 }
 
-/// Terms of an option series for `add_option` (I80F48 raw bits; kind 1 = call, 2 = put).
-#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OptionSeriesArgs {
-    pub kind: u8,
-    pub underlying: u8,
-    pub strike_bits: i128,
-    pub contract_size_bits: i128,
-    pub expiry: i64,
-}
-
 /// `add_option(args, series)`: like `add_asset`, with the option token's mint and the series'
 /// implied-vol feed as `oracle`.
 pub fn add_option(
@@ -342,49 +228,12 @@ pub fn settle_expired(caller: &Pubkey, vault_key: &Pubkey, vault: &VaultState, i
     Instruction { program_id: PROGRAM_ID, accounts, data: data("settle_expired", &index) }
 }
 
-/// Option parameters in integer units (see `set_option_params` in the program).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OptionParams {
-    pub rate_bps: i32,
-    pub iv_blend_bps: u16,
-    pub max_delta_bps: u32,
-    pub max_gamma_bps: u32,
-    pub max_vega_bps: u32,
-}
-
-impl Default for OptionParams {
-    /// The program's defaults at initialisation: rate 0, no blend, limits 2× / 100× / 1× NAV.
-    fn default() -> Self {
-        Self { rate_bps: 0, iv_blend_bps: 0, max_delta_bps: 20_000, max_gamma_bps: 1_000_000, max_vega_bps: 10_000 }
-    }
-}
-
 /// `set_option_params(params)` (admin).
 pub fn set_option_params(admin: &Pubkey, vault_key: &Pubkey, params: OptionParams) -> Instruction {
     Instruction {
         program_id: PROGRAM_ID,
         accounts: risk_accounts(admin, vault_key, true),
         data: data("set_option_params", &params),
-    }
-}
-
-/// `rebalance` arguments (the program's `RebalanceArgs`).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RebalanceArgs {
-    /// Slot to trade, or [`rpv_core::rebalance::AUTO_LEG`] for the leg furthest outside its band.
-    pub leg: u8,
-    /// Largest fair value the caller will trade, base units (0 = no cap of its own).
-    pub max_value: u64,
-    /// When the vault sells: the most base units the caller pays.
-    pub max_base_in: u64,
-    /// When the vault buys: the fewest base units the caller receives.
-    pub min_base_out: u64,
-}
-
-impl RebalanceArgs {
-    /// Trade `leg` at whatever price the program sets (no caller bound).
-    pub fn any_price(leg: u8) -> Self {
-        Self { leg, max_value: 0, max_base_in: u64::MAX, min_base_out: 0 }
     }
 }
 
@@ -476,41 +325,6 @@ pub fn rebalance_end(keeper: &Pubkey, vault_key: &Pubkey, vault: &VaultState, le
     }
 }
 
-/// Rebalancing parameters (the program's `RebalanceParams`, the core's `RebalanceConfig`).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RebalanceParams {
-    pub cooldown_secs: u32,
-    pub max_oracle_age: u32,
-    pub max_leg_bps: u16,
-    pub max_turnover_bps: u16,
-    pub max_reduction_bps: u16,
-    pub keeper_bps: u16,
-    pub max_slippage_bps: u16,
-    pub incentive_budget_ppm: u16,
-}
-
-impl From<rpv_core::rebalance::RebalanceConfig> for RebalanceParams {
-    fn from(c: rpv_core::rebalance::RebalanceConfig) -> Self {
-        Self {
-            cooldown_secs: c.cooldown_secs,
-            max_oracle_age: c.max_oracle_age,
-            max_leg_bps: c.max_leg_bps,
-            max_turnover_bps: c.max_turnover_bps,
-            max_reduction_bps: c.max_reduction_bps,
-            keeper_bps: c.keeper_bps,
-            max_slippage_bps: c.max_slippage_bps,
-            incentive_budget_ppm: c.incentive_budget_ppm,
-        }
-    }
-}
-
-impl Default for RebalanceParams {
-    /// The program's defaults at initialisation.
-    fn default() -> Self {
-        rpv_core::rebalance::RebalanceConfig::DEFAULT.into()
-    }
-}
-
 /// `set_rebalance_params(params)` (admin; raises need the timelock).
 pub fn set_rebalance_params(admin: &Pubkey, vault_key: &Pubkey, params: RebalanceParams) -> Instruction {
     Instruction {
@@ -557,31 +371,18 @@ pub fn set_risk_budgets(admin: &Pubkey, vault_key: &Pubkey, budgets_ppb: Vec<u64
 }
 
 /// Arguments of `price_option` (I80F48 raw bits; kind 0 = call, 1 = put).
-#[derive(BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OptionQuoteArgs {
-    pub kind: u8,
-    pub spot_bits: i128,
-    pub strike_bits: i128,
-    pub vol_bits: i128,
-    pub rate_bits: i128,
-    pub years_bits: i128,
-}
-
 /// `price_option(args)`: Black–Scholes price and Greeks through return data (no accounts).
 pub fn price_option(args: OptionQuoteArgs) -> Instruction {
     Instruction { program_id: PROGRAM_ID, accounts: vec![], data: data("price_option", &args) }
 }
 
-/// Decodes `price_option`'s return data: price, delta, gamma, vega, theta (I80F48 bits).
-pub fn decode_option_quote(return_data: &[u8]) -> Option<[i128; 5]> {
+/// Decodes `price_option`'s return data ([`OptionQuote`]: price, delta, gamma, vega, theta as
+/// I80F48 bits; exactly 80 bytes).
+pub fn decode_option_quote(return_data: &[u8]) -> Option<OptionQuote> {
     if return_data.len() != 80 {
         return None;
     }
-    let mut out = [0i128; 5];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = i128::from_le_bytes(return_data[i * 16..i * 16 + 16].try_into().ok()?);
-    }
-    Some(out)
+    borsh::from_slice(return_data).ok()
 }
 
 /// `redeem_in_kind(shares, min_amounts)`: `user_token_accounts` are the user's accounts for the
@@ -684,49 +485,9 @@ pub fn set_fee_recipient(admin: &Pubkey, vault_key: &Pubkey, recipient: &Pubkey)
     governance(admin, vault_key, data("set_fee_recipient", &recipient.to_bytes()))
 }
 
-/// A change that waits for the vault's timelock (borsh enum, as the program's `ConfigChange`).
-#[derive(BorshSerialize, BorshDeserialize, Clone, Debug, PartialEq, Eq)]
-pub enum ConfigChange {
-    RiskParams(RiskParams),
-    /// Parts per 10^9, one per registered asset.
-    RiskBudgets(Vec<u64>),
-    Fees {
-        management_bps: u16,
-        performance_bps: u16,
-    },
-    Rebalance(RebalanceParams),
-    OptionParams(OptionParams),
-}
-
-impl ConfigChange {
-    /// 0 = risk parameters, 1 = risk budgets, 2 = fee rates, 3 = rebalancing parameters, 4 = option parameters (the proposal PDA's seed).
-    pub fn kind(&self) -> u8 {
-        match self {
-            Self::RiskParams(_) => 0,
-            Self::RiskBudgets(_) => 1,
-            Self::Fees { .. } => 2,
-            Self::Rebalance(_) => 3,
-            Self::OptionParams(_) => 4,
-        }
-    }
-}
-
-/// A pending change, as stored in the proposal PDA.
-#[derive(BorshDeserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Proposal {
-    pub vault: [u8; 32],
-    pub proposer: [u8; 32],
-    pub proposed_at: i64,
-    pub eta: i64,
-    pub change: ConfigChange,
-}
-
 /// Decodes a proposal account (discriminator, then borsh; trailing space ignored).
 pub fn decode_proposal(data: &[u8]) -> Option<Proposal> {
-    if data.len() < 8 || data[..8] != crate::discriminator("account", "Proposal") {
-        return None;
-    }
-    Proposal::deserialize(&mut &data[8..]).ok()
+    Proposal::decode(data)
 }
 
 /// `propose_change(change)` (admin, pays the proposal PDA `["proposal", vault, kind]`).
@@ -744,9 +505,9 @@ pub fn propose_change(admin: &Pubkey, vault_key: &Pubkey, change: &ConfigChange)
 }
 
 /// `apply_change()` for the pending proposal of `kind` (permissionless after its eta); the
-/// rent goes back to `proposer`. For a fee change (kind 2) one oracle per asset follows: fees
+/// rent goes back to `proposer`. For a fee change one oracle per asset follows: fees
 /// are accrued at the old rates before the new ones apply.
-pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: u8, proposer: &Pubkey) -> Instruction {
+pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: ProposalKind, proposer: &Pubkey) -> Instruction {
     let mut accounts = vec![
         AccountMeta::new(*vault_key, false),
         AccountMeta::new(pda::risk(vault_key).0, false),
@@ -754,14 +515,14 @@ pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: u8, proposer: 
         AccountMeta::new(*proposer, false),
         AccountMeta::new_readonly(pk(&vault.share_mint), false),
     ];
-    if kind == 2 {
+    if kind == ProposalKind::Fees {
         accounts.extend(oracles(vault));
     }
     Instruction { program_id: PROGRAM_ID, accounts, data: data("apply_change", &()) }
 }
 
 /// `cancel_change()` of the pending proposal of `kind` (admin or guardian).
-pub fn cancel_change(signer: &Pubkey, vault_key: &Pubkey, kind: u8, proposer: &Pubkey) -> Instruction {
+pub fn cancel_change(signer: &Pubkey, vault_key: &Pubkey, kind: ProposalKind, proposer: &Pubkey) -> Instruction {
     Instruction {
         program_id: PROGRAM_ID,
         accounts: vec![
@@ -806,30 +567,6 @@ pub fn quote(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
     Instruction { program_id: PROGRAM_ID, accounts, data: data("quote", &()) }
 }
 
-/// What `quote` returns (the program's `VaultQuote`, same Borsh layout, 92 bytes).
-#[derive(borsh::BorshDeserialize, BorshSerialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VaultQuote {
-    /// NAV in base units, rounded down per asset (withdrawal pricing).
-    pub nav: u64,
-    /// NAV in base units, rounded up per asset (deposit pricing).
-    pub nav_round_up: u64,
-    /// Share supply plus dead shares plus fee shares pending and due now.
-    pub total_shares: u64,
-    /// ⌊nav × 10^9 / total_shares⌋: base units per 10^9 shares.
-    pub share_price_e9: u128,
-    pub base_decimals: u8,
-    pub num_assets: u8,
-    pub paused: bool,
-    /// Whether deposits and withdrawals would accept the risk state at `quoted_at`.
-    pub risk_fresh: bool,
-    pub risk_refreshed_at: i64,
-    /// σ_p of the last refresh, I80F48 bits.
-    pub portfolio_vol_bits: i128,
-    /// L of the last refresh, I80F48 bits.
-    pub leverage_bits: i128,
-    pub quoted_at: i64,
-}
-
 /// Length of `quote`'s return data.
 pub const VAULT_QUOTE_LEN: usize = 92;
 
@@ -841,20 +578,20 @@ pub fn decode_vault_quote(return_data: &[u8]) -> Option<VaultQuote> {
     borsh::from_slice(return_data).ok()
 }
 
-impl VaultQuote {
-    /// What `quote` answers for `vault` and its `risk` state, a share mint supply of
-    /// `share_supply`, validated oracle `prices` (one per asset, registry order) at cluster time
-    /// `now`: the same core functions the program runs. `None` on arithmetic overflow.
-    pub fn expected(
-        vault: &VaultState,
-        risk: &rpv_core::state::RiskState,
-        share_supply: u64,
-        prices: &[rpv_core::pyth::OraclePrice],
-        now: i64,
-    ) -> Option<Self> {
+/// What `quote` answers for `vault` and its `risk` state, a share mint supply of
+/// `share_supply`, validated oracle `prices` (one per asset, registry order) at cluster time
+/// `now`: the same core functions the program runs. `None` on arithmetic overflow.
+pub fn expected_quote(
+    vault: &VaultState,
+    risk: &rpv_core::state::RiskState,
+    share_supply: u64,
+    prices: &[rpv_core::pyth::OraclePrice],
+    now: i64,
+) -> Option<VaultQuote> {
+    {
         let (nav, nav_round_up) = vault.nav_both_at(prices, now).ok()?;
         let total_shares = vault.total_shares_after_fees(share_supply, Some(nav), now).ok()?;
-        Some(Self {
+        Some(VaultQuote {
             nav,
             nav_round_up,
             total_shares,

@@ -48,21 +48,14 @@ use rpv_core::state::VaultState;
 pub use solana_instruction::{AccountMeta, Instruction};
 pub use solana_pubkey::Pubkey;
 
-/// The program id (`declare_id!` in `programs/rpv-vault`).
-pub const PROGRAM_ID: Pubkey = Pubkey::from_str_const("B3PpQqpNYG2egJu63xKf2HC7EEEJzFJBxEareUH5Ka8");
+/// The program id (`rpv_interface::PROGRAM_ID_STR`).
+pub const PROGRAM_ID: Pubkey = rpv_interface::client::PROGRAM_PUBKEY;
 pub const TOKEN_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::token::TOKEN_PROGRAM_ID);
 pub const TOKEN_2022_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::token::TOKEN_2022_PROGRAM_ID);
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::pyth::PYTH_RECEIVER_PROGRAM_ID);
 pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::SYSTEM_PROGRAM_ID);
 
-/// First 8 bytes of `sha256(namespace:name)`: Anchor's instruction/account/event discriminators.
-pub fn discriminator(namespace: &str, name: &str) -> [u8; 8] {
-    use sha2::{Digest, Sha256};
-    let h = Sha256::digest(format!("{namespace}:{name}").as_bytes());
-    let mut d = [0u8; 8];
-    d.copy_from_slice(&h[..8]);
-    d
-}
+pub use rpv_interface::client::discriminator;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum DecodeError {
@@ -89,7 +82,7 @@ pub fn decode_vault(data: &[u8]) -> Result<VaultState, DecodeError> {
     if data.len() != VAULT_ACCOUNT_LEN {
         return Err(DecodeError::WrongLength { expected: VAULT_ACCOUNT_LEN, got: data.len() });
     }
-    if data[..8] != discriminator("account", "Vault") {
+    if data[..8] != discriminator("account", rpv_interface::accounts::VAULT_ACCOUNT) {
         return Err(DecodeError::WrongDiscriminator);
     }
     Ok(bytemuck::pod_read_unaligned(&data[8..]))
@@ -103,7 +96,7 @@ pub fn decode_risk(data: &[u8]) -> Result<rpv_core::state::RiskState, DecodeErro
     if data.len() != RISK_ACCOUNT_LEN {
         return Err(DecodeError::WrongLength { expected: RISK_ACCOUNT_LEN, got: data.len() });
     }
-    if data[..8] != discriminator("account", "Risk") {
+    if data[..8] != discriminator("account", rpv_interface::accounts::RISK_ACCOUNT) {
         return Err(DecodeError::WrongDiscriminator);
     }
     Ok(bytemuck::pod_read_unaligned(&data[8..]))
@@ -135,27 +128,6 @@ mod tests {
         assert_eq!(decode_vault(&data[..100]), Err(DecodeError::WrongLength { expected: VAULT_ACCOUNT_LEN, got: 100 }));
     }
 
-    /// The SDK's error table must list the program's `VaultError` variants in order.
-    #[test]
-    fn error_table_matches_the_program() {
-        let src = include_str!("../../../programs/rpv-vault/src/error.rs");
-        let body = src.split("pub enum VaultError {").nth(1).unwrap().split("\n}").next().unwrap();
-        let names: Vec<&str> = body
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.ends_with(',') && l.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
-            .map(|l| l.trim_end_matches(','))
-            .collect();
-        assert_eq!(names, errors::NAMES);
-        assert_eq!(errors::code("OracleStale"), Some(6008));
-        assert_eq!(
-            errors::code("RiskStateStale"),
-            errors::NAMES.iter().position(|n| *n == "RiskStateStale").map(|i| 6000 + i as u32)
-        );
-        assert_eq!(errors::name(6008), Some("OracleStale"));
-        assert_eq!(errors::name(5999), None);
-    }
-
     #[test]
     fn events_round_trip_through_logs() {
         use base64::Engine;
@@ -171,8 +143,8 @@ mod tests {
         assert_eq!(
             evs,
             vec![events::Event::Withdrawn(events::Withdrawn {
-                vault: [1; 32],
-                user: [2; 32],
+                vault: Pubkey::new_from_array([1; 32]),
+                user: Pubkey::new_from_array([2; 32]),
                 shares: 5,
                 amount: 6,
                 nav_before: 7,

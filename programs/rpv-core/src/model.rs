@@ -12,8 +12,12 @@ use crate::{
         budgets_from_ppb, div, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, mul,
         portfolio_vol, risk_budget_weights, target_values, verify_risk_budgets, Packed, SolveStats, SymMatrix,
     },
-    state::{RiskState, METHOD_INVERSE_VOL, METHOD_RISK_BUDGET},
+    state::{RiskState, VaultState, METHOD_RISK_BUDGET},
     CoreError,
+};
+use rpv_interface::{
+    units::{BPS, PPB, PPM},
+    OptionParams, RebalanceParams, RiskParams,
 };
 
 /// `ln(price · 10^expo)` of a validated oracle price.
@@ -307,41 +311,13 @@ pub fn solve_weights(
     Ok(stats)
 }
 
-/// Default parameters of a new risk account.
+/// Default parameters of a new risk account: the interface's defaults
+/// ([`RiskParams::default`], [`OptionParams::default`], [`RebalanceParams::DEFAULT`]); the
+/// vault's own part (maximum risk age, option rate) is set by `initialize_vault`.
 pub fn init_defaults(r: &mut RiskState) {
-    r.lambda = FxBits::from_fx(Fx::from_num(94) / 100); // RiskMetrics' daily λ
-    r.horizon = 86_400;
-    r.vol_target = FxBits::from_fx(Fx::from_num(15) / 100);
-    r.max_leverage = FxBits::from_fx(Fx::ONE);
-    r.prior_vol = FxBits::from_fx(Fx::from_num(60) / 100);
-    r.rc_tolerance = FxBits::from_fx(Fx::from_num(1) / 10_000);
-    r.min_sample_interval = 30;
-    r.band_bps = 500;
-    r.method = METHOD_INVERSE_VOL;
-    // Greek limits per underlying, multiples of NAV: |net dollar delta| ≤ 2, dollar gamma ≤ 100
-    // (a 1 % move then changes delta by at most 1 NAV), |vega| ≤ 1 (a 1-point vol move costs at
-    // most 1 % of NAV)
-    r.max_delta = FxBits::from_fx(Fx::from_num(2));
-    r.max_gamma = FxBits::from_fx(Fx::from_num(100));
-    r.max_vega = FxBits::from_fx(Fx::ONE);
-    r.rebalance = crate::rebalance::RebalanceConfig::DEFAULT;
-}
-
-/// `set_risk_params`'s parameters in the integer units clients send (ppm, bps, ppb, seconds),
-/// and how they are written into the vault and its risk account: the one conversion the
-/// program, the SDK and the backtest share.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RiskSettings {
-    pub method: u8,
-    pub lambda_ppm: u32,
-    pub horizon_secs: u32,
-    pub vol_target_bps: u32,
-    pub max_leverage_bps: u32,
-    pub prior_vol_bps: u32,
-    pub rc_tolerance_ppb: u32,
-    pub min_sample_interval: u32,
-    pub max_risk_age: u32,
-    pub band_bps: u16,
+    write_risk_fields(&RiskParams::default(), r);
+    write_option_limits(&OptionParams::default(), r);
+    r.rebalance = RebalanceParams::DEFAULT;
 }
 
 /// `num / den` as stored I80F48.
@@ -349,23 +325,80 @@ pub fn ratio(num: u32, den: u32) -> FxBits {
     FxBits::from_fx(Fx::from_num(num) / Fx::from_num(den))
 }
 
-impl RiskSettings {
-    /// Writes the parameters; a change of method drops the weights in force (they were
-    /// accepted under the other method).
-    pub fn write(&self, v: &mut crate::state::VaultState, r: &mut RiskState) {
-        if r.method != self.method {
-            r.weights_n = 0;
-        }
-        r.method = self.method;
-        r.lambda = ratio(self.lambda_ppm, 1_000_000);
-        r.horizon = i64::from(self.horizon_secs);
-        r.vol_target = ratio(self.vol_target_bps, 10_000);
-        r.max_leverage = ratio(self.max_leverage_bps, 10_000);
-        r.prior_vol = ratio(self.prior_vol_bps, 10_000);
-        r.rc_tolerance = ratio(self.rc_tolerance_ppb, 1_000_000_000);
-        r.min_sample_interval = self.min_sample_interval;
-        r.band_bps = self.band_bps;
-        v.max_risk_age = self.max_risk_age;
+/// `bps / 10^4` as stored I80F48 (signed).
+fn signed_bps(bps: i64) -> FxBits {
+    FxBits::from_fx(Fx::from_num(bps) / Fx::from_num(BPS))
+}
+
+/// The integer `x × unit`, rounded to nearest: the exact inverse of [`ratio`] for any value it
+/// stored (I80F48 keeps 48 fractional bits, far below half a unit of 10^-9).
+fn to_units(x: FxBits, unit: u64) -> i64 {
+    (x.get() * Fx::from_num(unit)).round().to_num::<i64>()
+}
+
+fn write_risk_fields(p: &RiskParams, r: &mut RiskState) {
+    if r.method != p.method {
+        // weights accepted under the other method no longer apply
+        r.weights_n = 0;
+    }
+    r.method = p.method;
+    r.lambda = ratio(p.lambda_ppm, PPM as u32);
+    r.horizon = i64::from(p.horizon_secs);
+    r.vol_target = ratio(p.vol_target_bps, BPS as u32);
+    r.max_leverage = ratio(p.max_leverage_bps, BPS as u32);
+    r.prior_vol = ratio(p.prior_vol_bps, BPS as u32);
+    r.rc_tolerance = ratio(p.rc_tolerance_ppb, PPB as u32);
+    r.min_sample_interval = p.min_sample_interval;
+    r.band_bps = p.band_bps;
+}
+
+/// Writes `set_risk_params`'s parameters into the vault and its risk account: the one
+/// conversion the program, the SDK and the backtest share. A change of method drops the
+/// weights in force.
+pub fn write_risk_params(p: &RiskParams, v: &mut VaultState, r: &mut RiskState) {
+    write_risk_fields(p, r);
+    v.max_risk_age = p.max_risk_age;
+}
+
+/// The risk parameters in force, in `set_risk_params`'s units (the inverse of
+/// [`write_risk_params`]).
+pub fn read_risk_params(v: &VaultState, r: &RiskState) -> RiskParams {
+    RiskParams {
+        method: r.method,
+        lambda_ppm: to_units(r.lambda, PPM) as u32,
+        horizon_secs: r.horizon as u32,
+        vol_target_bps: to_units(r.vol_target, BPS) as u32,
+        max_leverage_bps: to_units(r.max_leverage, BPS) as u32,
+        prior_vol_bps: to_units(r.prior_vol, BPS) as u32,
+        rc_tolerance_ppb: to_units(r.rc_tolerance, PPB) as u32,
+        min_sample_interval: r.min_sample_interval,
+        max_risk_age: v.max_risk_age,
+        band_bps: r.band_bps,
+    }
+}
+
+fn write_option_limits(p: &OptionParams, r: &mut RiskState) {
+    r.iv_blend = signed_bps(p.iv_blend_bps.into());
+    r.max_delta = signed_bps(p.max_delta_bps.into());
+    r.max_gamma = signed_bps(p.max_gamma_bps.into());
+    r.max_vega = signed_bps(p.max_vega_bps.into());
+}
+
+/// Writes `set_option_params`'s parameters: the vault's option rate, the risk account's
+/// implied-vol blend and Greek limits.
+pub fn write_option_params(p: &OptionParams, v: &mut VaultState, r: &mut RiskState) {
+    v.option_rate = signed_bps(p.rate_bps.into());
+    write_option_limits(p, r);
+}
+
+/// The option parameters in force, in `set_option_params`'s units.
+pub fn read_option_params(v: &VaultState, r: &RiskState) -> OptionParams {
+    OptionParams {
+        rate_bps: to_units(v.option_rate, BPS) as i32,
+        iv_blend_bps: to_units(r.iv_blend, BPS) as u16,
+        max_delta_bps: to_units(r.max_delta, BPS) as u32,
+        max_gamma_bps: to_units(r.max_gamma, BPS) as u32,
+        max_vega_bps: to_units(r.max_vega, BPS) as u32,
     }
 }
 
@@ -376,6 +409,39 @@ mod tests {
 
     fn px(price: u64) -> OraclePrice {
         OraclePrice { price, conf: 0, expo: -8, publish_time: 0 }
+    }
+
+    #[test]
+    fn parameters_read_back_exactly_as_written() {
+        let mut v = VaultState::zeroed();
+        let mut r = RiskState::zeroed();
+        init_defaults(&mut r);
+        v.max_risk_age = RiskParams::default().max_risk_age;
+        assert_eq!(read_risk_params(&v, &r), RiskParams::default());
+        assert_eq!(read_option_params(&v, &r), OptionParams::default());
+        let p = RiskParams {
+            method: 1,
+            lambda_ppm: 999_900,
+            horizon_secs: 3_600,
+            vol_target_bps: 10,
+            max_leverage_bps: 40_000,
+            prior_vol_bps: 50_000,
+            rc_tolerance_ppb: 1,
+            min_sample_interval: 86_400,
+            max_risk_age: 7 * 86_400,
+            band_bps: 1,
+        };
+        write_risk_params(&p, &mut v, &mut r);
+        assert_eq!(read_risk_params(&v, &r), p);
+        let o = OptionParams {
+            rate_bps: -1_000,
+            iv_blend_bps: 10_000,
+            max_delta_bps: 10_000_000,
+            max_gamma_bps: 0,
+            max_vega_bps: 1,
+        };
+        write_option_params(&o, &mut v, &mut r);
+        assert_eq!(read_option_params(&v, &r), o);
     }
 
     #[test]

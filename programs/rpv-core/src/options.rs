@@ -116,12 +116,8 @@ use crate::{
     risk::sub,
 };
 
-/// Call or put.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OptionKind {
-    Call,
-    Put,
-}
+/// Call or put: the interface's enum (one definition for arguments, events and maths).
+pub use rpv_interface::OptionKind;
 
 /// Inputs of [`black_scholes`] (see the module documentation for the domain).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -52,82 +52,15 @@ use crate::{
 pub const DAY: i64 = 86_400;
 const BPS: u128 = 10_000;
 const PPM: u128 = 1_000_000;
-/// `rebalance`'s leg argument meaning "the leg furthest outside its band".
-pub const AUTO_LEG: u8 = u8::MAX;
+pub use rpv_interface::args::AUTO_LEG;
 
-/// Rebalancing parameters (part of the risk account; `set_rebalance_params`).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
-pub struct RebalanceConfig {
-    /// Seconds a leg rests after it traded.
-    pub cooldown_secs: u32,
-    /// Maximum oracle age for the prices a trade uses, seconds (Switchboard: slots); 0 = each
-    /// asset's own maximum, as `refresh` uses.
-    pub max_oracle_age: u32,
-    /// Largest trade per call, basis points of NAV.
-    pub max_leg_bps: u16,
-    /// Traded fair value per day, basis points of NAV.
-    pub max_turnover_bps: u16,
-    /// Gross exposure cut (sales) per day, basis points of NAV.
-    pub max_reduction_bps: u16,
-    /// Keeper incentive, basis points of a trade's fair value.
-    pub keeper_bps: u16,
-    /// Bound on the vault's cost against fair value per call, basis points (≥ `keeper_bps`).
-    pub max_slippage_bps: u16,
-    /// Incentives paid per day, parts per million of NAV.
-    pub incentive_budget_ppm: u16,
-}
-
-const _: () = assert!(core::mem::size_of::<RebalanceConfig>() == 20);
-
-/// Program ceilings on the parameters.
-pub const MAX_COOLDOWN_SECS: u32 = 30 * 86_400;
-pub const MAX_REBALANCE_ORACLE_AGE: u32 = 86_400;
-pub const MAX_SLIPPAGE_CEILING_BPS: u16 = 500;
-pub const MAX_INCENTIVE_BUDGET_PPM: u16 = 10_000;
-
-impl RebalanceConfig {
-    /// Defaults set at initialisation: 1 h cooldown, the assets' own oracle ages, 5 % of NAV per
-    /// call, 25 % turnover and 10 % gross reduction per day, 5 bps incentive, 50 bps cost bound
-    /// per call, 20 ppm of NAV incentives per day (≤ 0.73 %/yr).
-    pub const DEFAULT: Self = Self {
-        cooldown_secs: 3_600,
-        max_oracle_age: 0,
-        max_leg_bps: 500,
-        max_turnover_bps: 2_500,
-        max_reduction_bps: 1_000,
-        keeper_bps: 5,
-        max_slippage_bps: 50,
-        incentive_budget_ppm: 20,
-    };
-
-    /// Within the program's ceilings and self-consistent.
-    pub fn is_valid(&self) -> bool {
-        self.cooldown_secs <= MAX_COOLDOWN_SECS
-            && self.max_oracle_age <= MAX_REBALANCE_ORACLE_AGE
-            && (1..=10_000).contains(&self.max_leg_bps)
-            && (1..=10_000).contains(&self.max_turnover_bps)
-            && self.max_reduction_bps <= self.max_turnover_bps
-            && self.keeper_bps <= self.max_slippage_bps
-            && self.max_slippage_bps <= MAX_SLIPPAGE_CEILING_BPS
-            && self.incentive_budget_ppm <= MAX_INCENTIVE_BUDGET_PPM
-    }
-
-    /// Whether `new` allows more trading, cost or staleness than `self` in any parameter (such
-    /// a change waits for the vault's timelock; one that only tightens applies at once).
-    pub fn raised_by(&self, new: &Self) -> bool {
-        let age = |a: u32| if a == 0 { u32::MAX } else { a };
-        new.cooldown_secs < self.cooldown_secs
-            || age(new.max_oracle_age) > age(self.max_oracle_age)
-            || new.max_leg_bps > self.max_leg_bps
-            || new.max_turnover_bps > self.max_turnover_bps
-            || new.max_reduction_bps > self.max_reduction_bps
-            || new.keeper_bps > self.keeper_bps
-            || new.max_slippage_bps > self.max_slippage_bps
-            || new.incentive_budget_ppm > self.incentive_budget_ppm
-    }
-}
+/// Rebalancing parameters as stored in the risk account: the interface's
+/// [`rpv_interface::RebalanceParams`] (`set_rebalance_params`'s argument), with its defaults,
+/// ranges and raise rule.
+pub use rpv_interface::args::{
+    RebalanceParams as RebalanceConfig, MAX_COOLDOWN_SECS, MAX_INCENTIVE_BUDGET_PPM, MAX_REBALANCE_ORACLE_AGE,
+    MAX_SLIPPAGE_CEILING_BPS,
+};
 
 /// What rebalancing has done (part of the risk account).
 #[repr(C)]
@@ -533,16 +466,16 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_raises_are_detected() {
         let d = RebalanceConfig::DEFAULT;
-        assert!(d.is_valid());
-        assert!(!d.raised_by(&d));
-        assert!(d.raised_by(&RebalanceConfig { cooldown_secs: 60, ..d }));
-        assert!(d.raised_by(&RebalanceConfig { keeper_bps: 6, ..d }));
-        assert!(!d.raised_by(&RebalanceConfig { keeper_bps: 4, max_leg_bps: 100, ..d }));
+        assert!(d.valid());
+        assert!(!d.raises_risk(&d));
+        assert!(RebalanceConfig { cooldown_secs: 60, ..d }.raises_risk(&d));
+        assert!(RebalanceConfig { keeper_bps: 6, ..d }.raises_risk(&d));
+        assert!(!RebalanceConfig { keeper_bps: 4, max_leg_bps: 100, ..d }.raises_risk(&d));
         let aged = RebalanceConfig { max_oracle_age: 30, ..d };
-        assert!(!d.raised_by(&aged), "a finite age is tighter than the assets' own");
-        assert!(aged.raised_by(&d));
-        assert!(!RebalanceConfig { keeper_bps: 60, ..d }.is_valid());
-        assert!(!RebalanceConfig { max_reduction_bps: 3_000, ..d }.is_valid());
+        assert!(!aged.raises_risk(&d), "a finite age is tighter than the assets' own");
+        assert!(d.raises_risk(&aged));
+        assert!(!RebalanceConfig { keeper_bps: 60, ..d }.valid());
+        assert!(!RebalanceConfig { max_reduction_bps: 3_000, ..d }.valid());
     }
 
     #[test]

@@ -19,31 +19,15 @@ use crate::{
 };
 
 /// Assets (besides the base asset) a vault can hold.
-pub const MAX_ASSETS: usize = 16;
+pub use rpv_interface::args::MAX_ASSETS;
 pub const STATE_VERSION: u8 = 1;
 /// Risk budgets are stored in parts per 10^9; a complete set sums to `BUDGET_ONE`.
-pub const BUDGET_ONE: u64 = 1_000_000_000;
+pub const BUDGET_ONE: u64 = rpv_interface::units::PPB;
 /// Decimals above this are refused (no SPL mint in use exceeds 18; keeps 10^k in range).
 pub const MAX_DECIMALS: u8 = 18;
 
-#[repr(u8)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OracleKind {
-    /// Pyth `PriceUpdateV2`: `feed_id` is the Pyth feed id, `max_oracle_age` in seconds.
-    Pyth = 0,
-    /// Switchboard On-Demand pull feed: `feed_id` is the feed hash, `max_oracle_age` in slots.
-    Switchboard = 1,
-}
-
-impl OracleKind {
-    pub fn from_u8(v: u8) -> Option<Self> {
-        match v {
-            0 => Some(Self::Pyth),
-            1 => Some(Self::Switchboard),
-            _ => None,
-        }
-    }
-}
+/// Which oracle program a slot reads (the interface's enum; stored as its `code()`).
+pub use rpv_interface::OracleKind;
 
 /// One registered spot asset.
 #[repr(C)]
@@ -76,12 +60,8 @@ pub struct AssetSlot {
     pub option: OptionTerms,
 }
 
-/// `OptionTerms::kind`: a spot holding.
-pub const KIND_SPOT: u8 = 0;
-/// `OptionTerms::kind`: a European call.
-pub const KIND_CALL: u8 = 1;
-/// `OptionTerms::kind`: a European put.
-pub const KIND_PUT: u8 = 2;
+/// `OptionTerms::kind` codes: a spot holding, a European call, a European put.
+pub use rpv_interface::kinds::{SLOT_CALL as KIND_CALL, SLOT_PUT as KIND_PUT, SLOT_SPOT as KIND_SPOT};
 
 /// What makes a slot an option series. The slot's mint is the option token (one whole token =
 /// `contract_size` units of the underlying); the slot's oracle is the series' **implied
@@ -115,11 +95,7 @@ impl OptionTerms {
         self.settled != 0
     }
     pub fn option_kind(&self) -> Option<crate::options::OptionKind> {
-        match self.kind {
-            KIND_CALL => Some(crate::options::OptionKind::Call),
-            KIND_PUT => Some(crate::options::OptionKind::Put),
-            _ => None,
-        }
+        crate::options::OptionKind::from_slot_code(self.kind)
     }
 }
 
@@ -527,8 +503,7 @@ impl SampledPrice {
 
 const _: () = assert!(core::mem::size_of::<RiskState>() == 3272 + 256 + 16 * 16 * 9 + 4 * 16 + 16);
 
-pub const METHOD_INVERSE_VOL: u8 = 0;
-pub const METHOD_RISK_BUDGET: u8 = 1;
+pub use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 
 impl RiskState {
     pub const LEN: usize = core::mem::size_of::<Self>();

@@ -4,16 +4,8 @@
 use anchor_lang::prelude::*;
 pub use rpv_core::state::{AssetSlot, RiskState, VaultState, MAX_ASSETS};
 
-/// PDA seeds, shared with the SDK (`rpv_sdk::pda`).
-pub mod seeds {
-    pub const VAULT: &[u8] = b"vault";
-    pub const AUTHORITY: &[u8] = b"authority";
-    pub const SHARES: &[u8] = b"shares";
-    pub const TOKEN: &[u8] = b"token";
-    pub const RISK: &[u8] = b"risk";
-    pub const PROPOSAL: &[u8] = b"proposal";
-    pub const ALLOW: &[u8] = b"allow";
-}
+/// PDA seeds (`rpv_interface::seeds`, shared with every client).
+pub use rpv_interface::seeds;
 
 #[account(zero_copy)]
 pub struct Vault {
@@ -64,4 +56,25 @@ impl Risk {
 #[inline(always)]
 pub fn same(key: &Pubkey, stored: &[u8; 32]) -> bool {
     key.as_ref() == stored.as_slice()
+}
+
+macro_rules! anchor_accounts {
+    ($($(#[$($m:tt)*])* pub struct $name:ident { $($body:tt)* })*) => {
+        $(
+            #[account]
+            $(#[$($m)*])*
+            pub struct $name { $($body)* }
+        )*
+    };
+}
+
+// `Proposal` and `AllowEntry`, defined once in `rpv_interface::keyed_accounts!`.
+rpv_interface::keyed_accounts!(anchor_accounts);
+
+impl Proposal {
+    pub const SPACE: usize = rpv_interface::accounts::PROPOSAL_SPACE;
+}
+
+impl AllowEntry {
+    pub const SPACE: usize = rpv_interface::accounts::ALLOW_ENTRY_SPACE;
 }

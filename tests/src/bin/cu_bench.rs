@@ -7,7 +7,7 @@ use rpv_core::{
     risk::{risk_budget_weights, Packed},
 };
 use rpv_sdk::{ix, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
-use rpv_tests::{asset_params, integrator, Fixture};
+use rpv_tests::{asset_params, integrator, Fixture, OptionKind, ProposalKind};
 use solana_signer::Signer;
 
 const COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
@@ -204,9 +204,11 @@ async fn main() {
 
     eprintln!("[cu-bench] price_option");
     let mut quotes = vec![];
-    for (kind, spot, strike, vol, t) in
-        [(0u8, 100.0, 100.0, 0.2, 1.0), (1, 100.0, 100.0, 0.2, 1.0), (0, 30.0, 140.0, 2.5, 0.001)]
-    {
+    for (kind, spot, strike, vol, t) in [
+        (OptionKind::Call, 100.0, 100.0, 0.2, 1.0),
+        (OptionKind::Put, 100.0, 100.0, 0.2, 1.0),
+        (OptionKind::Call, 30.0, 140.0, 2.5, 0.001),
+    ] {
         let b = |x: f64| Fx::from_num(x).to_bits();
         let a = ix::OptionQuoteArgs {
             kind,
@@ -388,12 +390,15 @@ async fn fee_rows() -> FeeRows {
             let p = f.propose(&change).await;
             p.ok();
             single.push(("`propose_change` (fee rates)", p.cu));
-            let ap = f.apply(2).await;
+            let ap = f.apply(ProposalKind::Fees).await;
             ap.ok();
             single.push(("`apply_change` (fee rates, accrues first)", ap.cu));
             f.propose(&change).await.ok();
             let (admin, v) = (f.admin.insecure_clone(), f.vault);
-            let c = f.env.send(&[ix::cancel_change(&admin.pubkey(), &v, 2, &admin.pubkey())], &[&admin]).await;
+            let c = f
+                .env
+                .send(&[ix::cancel_change(&admin.pubkey(), &v, ProposalKind::Fees, &admin.pubkey())], &[&admin])
+                .await;
             c.ok();
             single.push(("`cancel_change`", c.cu));
         }

@@ -37,7 +37,7 @@ async fn registers_the_asset_and_creates_its_token_account() {
     let view = rpv_core::token::parse_token_account(&acct.data).unwrap();
     assert_eq!((view.mint, view.owner, view.amount), (a.mint.to_bytes(), s.authority, 0));
     match &out.events()[..] {
-        [Event::AssetAdded(e)] => assert_eq!((e.index, e.mint, e.feed_id), (0, a.mint.to_bytes(), a.feed)),
+        [Event::AssetAdded(e)] => assert_eq!((e.index, e.mint, e.feed_id), (0, a.mint, a.feed)),
         other => panic!("expected AssetAdded, got {other:?}"),
     }
 }
@@ -110,7 +110,6 @@ async fn validates_oracle_settings_and_budget() {
     let a = f.new_asset(TOKEN_PROGRAM_ID, 9, 15_000_000_000).await;
     let good = Fixture::asset_args(&a);
     let cases = [
-        (AddAssetArgs { oracle_kind: 2, ..good }, "UnsupportedOracleKind"),
         (AddAssetArgs { max_oracle_age: 0, ..good }, "InvalidOracleConfig"),
         (AddAssetArgs { max_oracle_age: 86_401, ..good }, "InvalidOracleConfig"),
         (AddAssetArgs { max_conf_bps: 0, ..good }, "InvalidOracleConfig"),
@@ -121,6 +120,12 @@ async fn validates_oracle_settings_and_budget() {
     for (args, err) in cases {
         f.add_asset(&a, args).await.assert_error(err);
     }
+    // the oracle kind is an `OracleKind` on the wire (Pyth = 0, Switchboard = 1, the first byte
+    // after the discriminator): any other byte does not deserialise
+    let mut bad = f.add_asset_ix(&a, good);
+    bad.data[8] = 2;
+    let admin = f.admin.insecure_clone();
+    f.env.send(&[bad], &[&admin]).await.assert_anchor_error(ANCHOR_INSTRUCTION_DID_NOT_DESERIALIZE);
     assert_eq!(f.state().await.num_assets, 0);
 }
 

@@ -40,7 +40,7 @@ async fn allowlist_refuses_unlisted_depositors_and_admits_listed_ones() {
     out.ok();
     match &out.events()[..] {
         [Event::DepositorAllowed(e)] => {
-            assert_eq!((e.vault, e.user, e.allowed), (f.vault.to_bytes(), u.kp.pubkey().to_bytes(), true))
+            assert_eq!((e.vault, e.user, e.allowed), (f.vault, u.kp.pubkey(), true))
         }
         other => panic!("expected DepositorAllowed, got {other:?}"),
     }

@@ -340,8 +340,13 @@ async fn attack_switchboard_stale_slot() {
     let fresh =
         switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
     f.env.set_pyth_owned(&oracle, fresh, owner);
-    let args =
-        ix::AddAssetArgs { oracle_kind: 1, feed_id: hash, max_oracle_age: 50, max_conf_bps: 100, risk_budget: 1 };
+    let args = ix::AddAssetArgs {
+        oracle_kind: ix::OracleKind::Switchboard,
+        feed_id: hash,
+        max_oracle_age: 50,
+        max_conf_bps: 100,
+        risk_budget: 1,
+    };
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     let admin = f.admin.insecure_clone();
     f.env.send(&[add], &[&admin]).await.ok();
@@ -410,15 +415,15 @@ async fn attack_revival_of_a_closed_account() {
     f.env.advance_time(60).await;
     let before = f.vault_and_risk_bytes().await;
     // cancel it, send the rent back to the address in the same transaction, then apply it
-    let proposal = pda::proposal(&f.vault, 2).0;
-    let cancel = ix::cancel_change(&admin.pubkey(), &f.vault, 2, &admin.pubkey());
+    let proposal = pda::proposal(&f.vault, ProposalKind::Fees).0;
+    let cancel = ix::cancel_change(&admin.pubkey(), &f.vault, ProposalKind::Fees, &admin.pubkey());
     let refund = spl::transfer_lamports(&admin.pubkey(), &proposal, 10_000_000);
-    let apply = f.apply_ix(2).await;
+    let apply = f.apply_ix(ProposalKind::Fees).await;
     let out = f.env.send(&[cancel, refund, apply], &[&admin]).await;
     out.assert_failed();
     assert!(out.custom_code().is_some_and(|c| c == 3012 || c == 3007), "{:?}", out.logs); // not initialised / owned by system
     assert_eq!(f.vault_and_risk_bytes().await, before);
-    assert!(f.proposal(2).await.is_some(), "the whole transaction rolled back");
+    assert!(f.proposal(ProposalKind::Fees).await.is_some(), "the whole transaction rolled back");
     // a closed allowlist entry refunded in the same transaction does not admit its user
     let mut g = Fixture::with_assets_and(1, |a| a.allowlist = true).await;
     let u = g.user(10_000_000).await;

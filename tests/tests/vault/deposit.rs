@@ -41,7 +41,7 @@ async fn known_answer_first_deposit_into_a_base_only_vault() {
                 (e.amount, e.shares, e.nav_before, e.total_shares_before, e.base_quantity_after),
                 (5_000_000, 5_000_000, 1_000_000, 1_000_000, 6_000_000)
             );
-            assert_eq!(e.user, u.kp.pubkey().to_bytes());
+            assert_eq!(e.user, u.kp.pubkey());
         }
         other => panic!("expected Deposited, got {other:?}"),
     }

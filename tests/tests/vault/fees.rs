@@ -12,7 +12,6 @@ use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-const DAY: i64 = 86_400;
 const YEAR: i64 = 365 * DAY;
 
 /// A vault with `n` assets charging `management_bps` / `performance_bps` to a fresh recipient,
@@ -22,7 +21,7 @@ async fn fee_vault(n: usize, management_bps: u16, performance_bps: u16) -> (Fixt
     let mut f = Fixture::with_assets_and(n, |a| {
         a.management_fee_bps = management_bps;
         a.performance_fee_bps = performance_bps;
-        a.fee_recipient = recipient.to_bytes();
+        a.fee_recipient = recipient;
     })
     .await;
     let to = f.share_account(&recipient).await;
@@ -233,7 +232,7 @@ async fn fee_maxima_rates_recipient_and_timelock_are_checked_at_initialisation()
         (ix::InitializeVaultArgs { max_performance_fee_bps: 5_001, ..base }, "InvalidFeeConfig"),
         (ix::InitializeVaultArgs { management_fee_bps: 501, ..base }, "FeeAboveMaximum"),
         (ix::InitializeVaultArgs { performance_fee_bps: 3_001, ..base }, "FeeAboveMaximum"),
-        (ix::InitializeVaultArgs { fee_recipient: [0; 32], ..base }, "InvalidRole"),
+        (ix::InitializeVaultArgs { fee_recipient: Pubkey::default(), ..base }, "InvalidRole"),
         (ix::InitializeVaultArgs { timelock_secs: 30 * 86_400 + 1, ..base }, "InvalidTimelock"),
     ];
     for (args, err) in cases {
@@ -349,7 +348,7 @@ async fn fee_recipient_is_set_by_the_admin_only() {
     let out = f.env.send(&[ix::set_fee_recipient(&admin.pubkey(), &v, &new)], &[&admin]).await;
     out.ok();
     match &out.events()[..] {
-        [Event::RoleChanged(e)] => assert_eq!((e.role, e.old, e.new), (3, old.to_bytes(), new.to_bytes())),
+        [Event::RoleChanged(e)] => assert_eq!((e.role, e.old, e.new), (3, old, new)),
         other => panic!("expected RoleChanged, got {other:?}"),
     }
     // pending shares now go to the new recipient only
@@ -368,7 +367,7 @@ async fn fee_timelock_and_allowlist_instructions_within_cu_budget_at_sixteen_ass
     let mut f = Fixture::with_assets_and(16, |a| {
         a.management_fee_bps = 200;
         a.performance_fee_bps = 2_000;
-        a.fee_recipient = recipient.to_bytes();
+        a.fee_recipient = recipient;
         a.allowlist = true;
     })
     .await;
@@ -405,11 +404,11 @@ async fn fee_timelock_and_allowlist_instructions_within_cu_budget_at_sixteen_ass
     set.ok();
     let propose = f.propose(&ix::ConfigChange::Fees { management_bps: 200, performance_bps: 2_000 }).await;
     propose.ok();
-    let apply = f.apply(2).await;
+    let apply = f.apply(ProposalKind::Fees).await;
     apply.ok();
     let budgets = f.propose(&ix::ConfigChange::RiskBudgets(Fixture::equal_budgets(16))).await;
     budgets.ok();
-    let apply_budgets = f.apply(1).await;
+    let apply_budgets = f.apply(ProposalKind::RiskBudgets).await;
     apply_budgets.ok();
     for (name, cu) in [
         ("set_depositor (allow)", listed.cu),

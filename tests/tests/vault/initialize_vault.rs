@@ -37,7 +37,7 @@ async fn creates_vault_share_mint_and_base_account_with_dead_shares() {
     // event
     match &out.events()[..] {
         [Event::VaultInitialized(e)] => {
-            assert_eq!(e.vault, f.vault.to_bytes());
+            assert_eq!(e.vault, f.vault);
             assert_eq!(
                 (e.seed_deposit, e.dead_shares, e.deposit_cap, e.min_deposit),
                 (SEED_DEPOSIT, SEED_DEPOSIT, DEFAULT_CAP, DEFAULT_MIN)

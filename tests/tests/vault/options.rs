@@ -14,8 +14,6 @@ use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-const DAY: i64 = 86_400;
-
 fn fx(x: f64) -> Fx {
     Fx::from_num(x)
 }
@@ -54,7 +52,10 @@ async fn add_option_registers_the_series_terms() {
     assert_eq!(t.strike.get(), fx(11.0));
     assert_eq!(t.contract_size.get(), Fx::ONE);
     assert_eq!(s.risk_refreshed_at, 0, "the new series makes the risk state stale");
-    assert!(out.events().iter().any(|e| matches!(e, Event::OptionAdded(o) if o.kind == 2 && o.index == 1)));
+    assert!(out
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::OptionAdded(o) if o.kind == OptionKind::Put && o.index == 1)));
 }
 
 #[tokio::test]
@@ -62,9 +63,7 @@ async fn add_option_rejects_bad_terms_underlyings_expiries_and_vols() {
     let mut f = Fixture::with_assets(1).await;
     f.add_option(&Series::call(0, 10.0, 30 * DAY, 0.6), 100_000_000).await.ok();
     let before = f.state().await;
-    let cases: [(Series, &str); 8] = [
-        (Series { kind: 0, ..Series::call(0, 10.0, 30 * DAY, 0.6) }, "InvalidOptionTerms"),
-        (Series { kind: 3, ..Series::call(0, 10.0, 30 * DAY, 0.6) }, "InvalidOptionTerms"),
+    let cases: [(Series, &str); 6] = [
         (Series::call(0, 0.0, 30 * DAY, 0.6), "InvalidOptionTerms"),
         (Series { contract_size: 0.0, ..Series::call(0, 10.0, 30 * DAY, 0.6) }, "InvalidOptionTerms"),
         (Series::call(1, 10.0, 30 * DAY, 0.6), "InvalidUnderlying"), // an option is not an underlying
@@ -77,6 +76,15 @@ async fn add_option_rejects_bad_terms_underlyings_expiries_and_vols() {
     }
     for iv in [0.04, 3.5] {
         f.add_option(&Series::call(0, 10.0, 30 * DAY, iv), 100_000_000).await.assert_error("ImpliedVolOutOfRange");
+    }
+    // the kind is an `OptionKind` on the wire (call = 0, put = 1, after the 8-byte
+    // discriminator and the 47 bytes of `AddAssetArgs`): any other byte does not deserialise
+    for byte in [2u8, 255] {
+        let (_, mut bad) = f.option_ix(&Series::call(0, 10.0, 30 * DAY, 0.6), 100_000_000).await;
+        assert_eq!(bad.data[8 + 47], 0, "the series' kind byte");
+        bad.data[8 + 47] = byte;
+        let admin = f.admin.insecure_clone();
+        f.env.send(&[bad], &[&admin]).await.assert_anchor_error(ANCHOR_INSTRUCTION_DID_NOT_DESERIALIZE);
     }
     // only the admin
     let (_, mut bad) = f.option_ix(&Series::call(0, 10.0, 30 * DAY, 0.6), 100_000_000).await;

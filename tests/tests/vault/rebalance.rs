@@ -308,7 +308,7 @@ async fn rebalance_params_validation_roles_and_timelock() {
     g.set_rebalance_params(defaults).await.assert_error("TimelockRequired");
     g.propose(&ix::ConfigChange::Rebalance(defaults)).await.ok();
     g.env.advance_time(3_600).await;
-    g.apply(3).await.ok();
+    g.apply(ProposalKind::Rebalance).await.ok();
     assert_eq!(g.risk().await.rebalance, RebalanceConfig::DEFAULT);
 }
 

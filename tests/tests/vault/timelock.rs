@@ -5,11 +5,14 @@
 use rpv_core::{fx::Fx, math::Rounding};
 use rpv_sdk::{events::Event, ix, ix::ConfigChange, pda, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
+
+const RP: ProposalKind = ProposalKind::RiskParams;
+const RB: ProposalKind = ProposalKind::RiskBudgets;
+const FEES: ProposalKind = ProposalKind::Fees;
+const OPT: ProposalKind = ProposalKind::OptionParams;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
-
-const DAY: i64 = 86_400;
 
 /// A vault with `n` assets, a one-day timelock and fees of 2 %/yr and 10 %.
 async fn timelocked(n: usize) -> Fixture {
@@ -47,27 +50,27 @@ async fn timelock_boundary_eta_minus_one_refused_eta_accepted() {
     let out = f.propose(&ConfigChange::RiskParams(raise)).await;
     out.ok();
     match &out.events()[..] {
-        [Event::ChangeProposed(e)] => assert_eq!((e.kind, e.eta, e.proposer), (0, now + DAY, admin.to_bytes())),
+        [Event::ChangeProposed(e)] => assert_eq!((e.kind, e.eta, e.proposer), (RP, now + DAY, admin)),
         other => panic!("expected ChangeProposed, got {other:?}"),
     }
-    let p = f.proposal(0).await.expect("proposal stored");
-    assert_eq!((p.vault, p.proposer, p.proposed_at, p.eta), (f.vault.to_bytes(), admin.to_bytes(), now, now + DAY));
+    let p = f.proposal(RP).await.expect("proposal stored");
+    assert_eq!((p.vault, p.proposer, p.proposed_at, p.eta), (f.vault, admin, now, now + DAY));
     assert_eq!(p.change, ConfigChange::RiskParams(raise));
-    let key = pda::proposal(&f.vault, 0).0;
+    let key = pda::proposal(&f.vault, RP).0;
     let rent = f.env.account(&key).await.unwrap().lamports;
     let admin_before = f.env.account(&admin).await.unwrap().lamports;
 
     f.env.advance_time(DAY - 1).await;
-    f.apply(0).await.assert_error("TimelockNotExpired");
+    f.apply(RP).await.assert_error("TimelockNotExpired");
     assert_eq!(f.risk().await, risk);
-    assert!(f.proposal(0).await.is_some(), "still pending");
+    assert!(f.proposal(RP).await.is_some(), "still pending");
 
     f.env.advance_time(1).await;
-    let out = f.apply(0).await; // permissionless: only the test payer signs
+    let out = f.apply(RP).await; // permissionless: only the test payer signs
     out.ok();
     match &out.events()[..] {
         [Event::RiskParamsSet(e), Event::ChangeApplied(a)] => {
-            assert_eq!((e.vol_target_bps, a.kind), (2_000, 0));
+            assert_eq!((e.params.vol_target_bps, a.kind), (2_000, RP));
         }
         other => panic!("expected RiskParamsSet then ChangeApplied, got {other:?}"),
     }
@@ -140,11 +143,11 @@ async fn timelock_budgets_and_fee_rates_go_through_proposals() {
     f.propose(&ConfigChange::Fees { management_bps: 300, performance_bps: 1_000 }).await.ok();
     f.env.advance_time(DAY).await;
     f.refresh_oracles().await; // the fee change accrues at the old rates, at a fresh NAV
-    let out = f.apply(1).await;
+    let out = f.apply(RB).await;
     out.ok();
     match &out.events()[..] {
         [Event::RiskBudgetsSet(e), Event::ChangeApplied(a)] => {
-            assert_eq!((e.budgets_ppb.clone(), a.kind), (vec![300_000_000, 700_000_000], 1))
+            assert_eq!((e.budgets_ppb.clone(), a.kind), (vec![300_000_000, 700_000_000], RB))
         }
         other => panic!("expected RiskBudgetsSet then ChangeApplied, got {other:?}"),
     }
@@ -158,12 +161,12 @@ async fn timelock_budgets_and_fee_rates_go_through_proposals() {
     let sm = f.share_mint();
     let acc = want.accrue_fees(f.env.mint_supply(&sm).await, Some(nav), now).unwrap();
     assert!(acc.management > 0);
-    let out = f.apply(2).await;
+    let out = f.apply(FEES).await;
     out.ok();
     match &out.events()[..] {
         [Event::FeesAccrued(e), Event::FeesSet(r), Event::ChangeApplied(a)] => {
             assert_eq!(e.management_shares, acc.management);
-            assert_eq!((r.management_bps, r.performance_bps, a.kind), (300, 1_000, 2));
+            assert_eq!((r.management_bps, r.performance_bps, a.kind), (300, 1_000, FEES));
         }
         other => panic!("expected FeesAccrued, FeesSet, ChangeApplied, got {other:?}"),
     }
@@ -189,16 +192,16 @@ async fn timelock_proposals_are_validated_unique_and_admin_only() {
     for (change, err) in invalid {
         f.propose(&change).await.assert_error(err);
     }
-    for kind in 0..3 {
+    for kind in [RP, RB, FEES] {
         assert!(f.proposal(kind).await.is_none(), "nothing created");
     }
     f.propose(&fees).await.ok();
     let again = ConfigChange::Fees { management_bps: 200, performance_bps: 1_500 };
     f.propose(&again).await.assert_error("ChangeAlreadyPending");
-    assert_eq!(f.proposal(2).await.unwrap().change, fees, "the first proposal stands");
+    assert_eq!(f.proposal(FEES).await.unwrap().change, fees, "the first proposal stands");
     // one pending proposal per kind, independent of the others
     f.propose(&ConfigChange::RiskParams(ix::RiskParams { vol_target_bps: 2_000, ..params() })).await.ok();
-    assert!(f.proposal(0).await.is_some() && f.proposal(2).await.is_some());
+    assert!(f.proposal(RP).await.is_some() && f.proposal(FEES).await.is_some());
 }
 
 #[tokio::test]
@@ -209,16 +212,16 @@ async fn timelock_cancel_by_admin_or_guardian_returns_the_rent() {
     f.env.send(&[ix::set_guardian(&admin.pubkey(), &v, &guardian.pubkey())], &[&admin]).await.ok();
     let stranger = funded(&mut f).await;
     f.propose(&ConfigChange::Fees { management_bps: 300, performance_bps: 1_000 }).await.ok();
-    let cancel = |by: &Pubkey| ix::cancel_change(by, &v, 2, &admin.pubkey());
+    let cancel = |by: &Pubkey| ix::cancel_change(by, &v, FEES, &admin.pubkey());
     f.env.send(&[cancel(&stranger.pubkey())], &[&stranger]).await.assert_error("NotAdminOrGuardian");
-    assert!(f.proposal(2).await.is_some());
-    let key = pda::proposal(&v, 2).0;
+    assert!(f.proposal(FEES).await.is_some());
+    let key = pda::proposal(&v, FEES).0;
     let rent = f.env.account(&key).await.unwrap().lamports;
     let admin_before = f.env.account(&admin.pubkey()).await.unwrap().lamports;
     let out = f.env.send(&[cancel(&guardian.pubkey())], &[&guardian]).await;
     out.ok();
     match &out.events()[..] {
-        [Event::ChangeCancelled(e)] => assert_eq!((e.kind, e.by), (2, guardian.pubkey().to_bytes())),
+        [Event::ChangeCancelled(e)] => assert_eq!((e.kind, e.by), (FEES, guardian.pubkey())),
         other => panic!("expected ChangeCancelled, got {other:?}"),
     }
     assert!(f.env.account(&key).await.is_none());
@@ -226,12 +229,12 @@ async fn timelock_cancel_by_admin_or_guardian_returns_the_rent() {
     // nothing left to apply (Anchor: AccountNotInitialized)
     f.env.advance_time(DAY).await;
     f.refresh_oracles().await;
-    f.apply(2).await.assert_anchor_error(3012);
+    f.apply(FEES).await.assert_anchor_error(3012);
     assert_eq!(f.state().await.fees.management_bps, 200);
     // the admin may cancel too
     f.propose(&ConfigChange::Fees { management_bps: 300, performance_bps: 1_000 }).await.ok();
     f.env.send(&[cancel(&admin.pubkey())], &[&admin]).await.ok();
-    assert!(f.proposal(2).await.is_none());
+    assert!(f.proposal(FEES).await.is_none());
 }
 
 /// A copy of `key`'s account at a new address with bytes 8..40 (the `vault` field) replaced.
@@ -249,7 +252,7 @@ async fn timelock_apply_checks_every_account_and_expires_after_the_grace_period(
     let raise = ix::RiskParams { vol_target_bps: 2_000, ..params() };
     f.propose(&ConfigChange::RiskParams(raise)).await.ok();
     f.env.advance_time(DAY).await;
-    let (proposal, risk) = (pda::proposal(&f.vault, 0).0, pda::risk(&f.vault).0);
+    let (proposal, risk) = (pda::proposal(&f.vault, RP).0, pda::risk(&f.vault).0);
     let other_proposal = with_other_vault(&mut f, &proposal).await;
     let other_risk = with_other_vault(&mut f, &risk).await;
     let before = (f.state().await, f.risk().await);
@@ -260,18 +263,18 @@ async fn timelock_apply_checks_every_account_and_expires_after_the_grace_period(
         (4, f.base_mint, "WrongShareMint"),
     ];
     for (index, key, err) in cases {
-        let mut ix = f.apply_ix(0).await;
+        let mut ix = f.apply_ix(RP).await;
         ix.accounts[index].pubkey = key;
         f.env.send(&[ix], &[]).await.assert_error(err);
     }
     assert_eq!((f.state().await, f.risk().await), before, "nothing changed");
     // not applied within 14 days of its eta: expired; it can still be cancelled
     f.env.advance_time(14 * DAY + 1).await;
-    f.apply(0).await.assert_error("ProposalExpired");
+    f.apply(RP).await.assert_error("ProposalExpired");
     assert_eq!(f.risk().await, before.1);
     let admin = f.admin.insecure_clone();
     let v = f.vault;
-    f.env.send(&[ix::cancel_change(&admin.pubkey(), &v, 0, &admin.pubkey())], &[&admin]).await.ok();
+    f.env.send(&[ix::cancel_change(&admin.pubkey(), &v, RP, &admin.pubkey())], &[&admin]).await.ok();
 }
 
 #[tokio::test]
@@ -294,7 +297,7 @@ async fn timelock_budgets_are_rescaled_at_once_after_add_asset_and_rechecked_at_
     // and the old two-asset proposal no longer fits the vault
     f.env.advance_time(DAY).await;
     let s = f.state().await;
-    f.apply(1).await.assert_error("WrongVectorLength");
+    f.apply(RB).await.assert_error("WrongVectorLength");
     assert_eq!(f.state().await, s);
 }
 
@@ -319,8 +322,8 @@ async fn timelock_option_params_tighten_at_once_and_raise_through_a_proposal() {
     // through a proposal, from its eta
     f.propose(&ix::ConfigChange::OptionParams(d)).await.ok();
     f.env.advance_time(3_599).await;
-    f.apply(4).await.assert_error("TimelockNotExpired");
+    f.apply(OPT).await.assert_error("TimelockNotExpired");
     f.env.advance_time(1).await;
-    f.apply(4).await.ok();
+    f.apply(OPT).await.ok();
     assert_eq!(f.risk().await.max_delta.get(), rpv_core::fx::Fx::from_num(2));
 }

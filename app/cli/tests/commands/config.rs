@@ -3,7 +3,7 @@
 
 use rpv_cli::config::{self, Expiry};
 use rpv_sdk::{
-    ix::{OptionParams, RebalanceParams, RiskParams},
+    ix::{OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams},
     Pubkey, TOKEN_2022_PROGRAM_ID,
 };
 
@@ -37,7 +37,7 @@ fn the_example_parses() {
     assert_eq!(c.assets.iter().map(|a| a.budget_ppb).sum::<u64>(), 1_000_000_000);
     assert_eq!(c.assets[0].feed_id[..4], [0xef, 0x0d, 0x8b, 0x6f]);
     assert_eq!((c.assets[0].svm_price, c.assets[0].svm_conf_bps), (Some(150.0), 5));
-    assert_eq!((c.assets[1].decimals, c.assets[1].oracle_kind), (8, 0));
+    assert_eq!((c.assets[1].decimals, c.assets[1].oracle_kind), (8, OracleKind::Pyth));
     c.check_cluster_addresses().unwrap();
     c.check_svm_prices().unwrap();
 }
@@ -52,7 +52,7 @@ fn defaults_and_equal_budgets() {
     assert_eq!(c.fee_recipient, None);
     let budgets: Vec<u64> = c.assets.iter().map(|a| a.budget_ppb).collect();
     assert_eq!(budgets, [333_333_334, 333_333_333, 333_333_333]);
-    assert_eq!(c.assets[1].oracle_kind, 1);
+    assert_eq!(c.assets[1].oracle_kind, OracleKind::Switchboard);
     assert_eq!(c.assets[0].decimals, 9);
     assert!(c.check_cluster_addresses().unwrap_err().contains("base_mint is required"));
     assert!(c.check_svm_prices().unwrap_err().contains("asset A: `svm.price` is required"));
@@ -79,7 +79,7 @@ fn defaults_and_equal_budgets() {
     assert_eq!(c.rebalance, RebalanceParams { cooldown_secs: 60, keeper_bps: 10, ..RebalanceParams::default() });
     assert_eq!(c.options, Some(OptionParams { rate_bps: 400, max_vega_bps: 0, ..OptionParams::default() }));
     let o = c.assets[1].option.as_ref().unwrap();
-    assert_eq!((o.kind, o.underlying), (2, 0));
+    assert_eq!((o.kind, o.underlying), (OptionKind::Put, 0));
     assert_eq!(o.strike_bits, (120i128 << 48) + (1i128 << 47));
     assert_eq!(o.contract_size_bits, <rpv_core::fx::Fx as std::str::FromStr>::from_str("0.1").unwrap().to_bits());
     assert_eq!(o.expiry, Expiry::At(1_806_019_200));

@@ -1,25 +1,28 @@
-/// Specification:
-/// - Only the vault admin may register an asset (`Unauthorized`).
-/// - The mint must be owned by `token_program` (SPL Token or Token-2022), be initialised, have
-///   at most 18 decimals and only accepted Token-2022 extensions.
-/// - The base mint cannot be an asset (`AssetIsBaseMint`); a mint already registered is refused
-///   (`AssetAlreadyRegistered`); at most `MAX_ASSETS` (16) assets (`TooManyAssets`).
-/// - Oracle settings: kind Pyth (0, max age in seconds) or Switchboard (1, max age in slots)
-///   (`UnsupportedOracleKind`), max age 1..=86400 and max
-///   confidence 1..=10000 bps (`InvalidOracleConfig`); risk budget in (0, 1e9]
-///   (`InvalidRiskBudget`).
-/// - The oracle account must pass every check the vault will apply later (owner, layout, full
-///   verification, feed id, positive price, exponent, age, confidence) — a misconfigured feed is
-///   caught at registration, with the same error codes.
-/// - Creates the vault's token account PDA `["token", vault, mint]` owned by the vault
-///   authority; the asset starts with quantity 0 and no risk sample (`last_publish_time` 0), and
-///   the vault's risk state counts as stale until the next `refresh`.
-/// - Emits `AssetAdded`; the registry check (distinct mints, empty unused slots) holds at the end.
+//! `add_asset` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Only the vault admin may register an asset (`Unauthorized`).
+//! - The mint must be owned by `token_program` (SPL Token or Token-2022), be initialised, have
+//!   at most 18 decimals and only accepted Token-2022 extensions.
+//! - The base mint cannot be an asset (`AssetIsBaseMint`); a mint already registered is refused
+//!   (`AssetAlreadyRegistered`); at most `MAX_ASSETS` (16) assets (`TooManyAssets`).
+//! - Oracle settings: kind Pyth (max age in seconds) or Switchboard (max age in slots), an
+//!   `OracleKind` (any other byte fails to deserialise), max age 1..=86400 and max
+//!   confidence 1..=10000 bps (`InvalidOracleConfig`); risk budget in (0, 1e9]
+//!   (`InvalidRiskBudget`).
+//! - The oracle account must pass every check the vault will apply later (owner, layout, full
+//!   verification, feed id, positive price, exponent, age, confidence) — a misconfigured feed is
+//!   caught at registration, with the same error codes.
+//! - Creates the vault's token account PDA `["token", vault, mint]` owned by the vault
+//!   authority; the asset starts with quantity 0 and no risk sample (`last_publish_time` 0), and
+//!   the vault's risk state counts as stale until the next `refresh`.
+//! - Emits `AssetAdded`; the registry check (distinct mints, empty unused slots) holds at the end.
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
     pyth::OraclePrice,
-    state::{AssetSlot, OptionTerms, OracleKind, MAX_ASSETS, MAX_DECIMALS},
+    state::{AssetSlot, OptionTerms, MAX_ASSETS, MAX_DECIMALS},
     token::{self, TOKEN_ACCOUNT_LEN},
 };
 
@@ -31,19 +34,7 @@ use crate::{
     state::{same, seeds, Vault},
 };
 
-/// Longest oracle age an asset may be configured with: one day.
-pub const MAX_ORACLE_AGE_LIMIT: u32 = 86_400;
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct AddAssetArgs {
-    /// 0 = Pyth `PriceUpdateV2`.
-    pub oracle_kind: u8,
-    pub feed_id: [u8; 32],
-    pub max_oracle_age: u32,
-    pub max_conf_bps: u16,
-    /// Parts per 10^9.
-    pub risk_budget: u64,
-}
+pub use rpv_interface::AddAssetArgs;
 
 #[derive(Accounts)]
 pub struct AddAsset<'info> {
@@ -74,15 +65,8 @@ impl AddAsset<'_> {
         let mint_key = self.mint.key.to_bytes();
         require!(mint_key != vault.base_mint, VaultError::AssetIsBaseMint);
         require!(vault.find_asset(&mint_key).is_none(), VaultError::AssetAlreadyRegistered);
-        require!(OracleKind::from_u8(args.oracle_kind).is_some(), VaultError::UnsupportedOracleKind);
-        require!(
-            (1..=MAX_ORACLE_AGE_LIMIT).contains(&args.max_oracle_age) && (1..=10_000).contains(&args.max_conf_bps),
-            VaultError::InvalidOracleConfig
-        );
-        require!(
-            args.risk_budget > 0 && args.risk_budget <= rpv_core::state::BUDGET_ONE,
-            VaultError::InvalidRiskBudget
-        );
+        require!(args.oracle_config_valid(), VaultError::InvalidOracleConfig);
+        require!(args.budget_valid(), VaultError::InvalidRiskBudget);
         let program = self.token_program.key.to_bytes();
         require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
         require!(self.mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
@@ -115,7 +99,7 @@ pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: Opti
         max_oracle_age: args.max_oracle_age,
         max_conf_bps: args.max_conf_bps,
         decimals,
-        oracle_kind: args.oracle_kind,
+        oracle_kind: args.oracle_kind.code(),
         token_bump: ctx.bumps.token_account,
         _pad: [0; 7],
         option,

@@ -1,50 +1,37 @@
-/// Specification:
-/// - Everything `add_asset` enforces (admin only, mint and token program, not the base mint,
-///   not registered twice, at most 16 slots, oracle settings and budget ranges, the oracle
-///   passing every check now), with the series' **implied-volatility feed** as the slot's
-///   oracle (Pyth or Switchboard, any feed whose value is σ, e.g. 0.65).
-/// - Series terms (`InvalidOptionTerms`): kind 1 (call) or 2 (put); strike and contract size
-///   (whole underlying units per whole option token) positive I80F48 values.
-/// - The underlying must be a spot slot already registered (`InvalidUnderlying`).
-/// - Expiry more than one hour and at most two years after now (`InvalidExpiry`) — the
-///   Black–Scholes domain.
-/// - The implied vol read now must be within 5 %..300 % (`ImpliedVolOutOfRange`).
-/// - Creates the vault's token account for the option mint like `add_asset`; the risk state is
-///   stale until the next refresh; emits `AssetAdded` and `OptionAdded`.
+//! `add_option` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Everything `add_asset` enforces (admin only, mint and token program, not the base mint,
+//!   not registered twice, at most 16 slots, oracle settings and budget ranges, the oracle
+//!   passing every check now), with the series' **implied-volatility feed** as the slot's
+//!   oracle (Pyth or Switchboard, any feed whose value is σ, e.g. 0.65).
+//! - Series terms (`InvalidOptionTerms`): kind call or put (an `OptionKind`, the same enum as
+//!   `price_option` and `OptionAdded`); strike and contract size
+//!   (whole underlying units per whole option token) positive I80F48 values.
+//! - The underlying must be a spot slot already registered (`InvalidUnderlying`).
+//! - Expiry more than one hour and at most two years after now (`InvalidExpiry`) — the
+//!   Black–Scholes domain.
+//! - The implied vol read now must be within 5 %..300 % (`ImpliedVolOutOfRange`).
+//! - Creates the vault's token account for the option mint like `add_asset`; the risk state is
+//!   stale until the next refresh; emits `AssetAdded` and `OptionAdded`.
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
     fx::{Fx, FxBits, SECONDS_PER_YEAR},
     options::{VOL_MAX, VOL_MIN},
     portfolio::price_to_fx,
-    state::{OptionTerms, KIND_CALL, KIND_PUT},
+    state::OptionTerms,
 };
 
 use super::add_asset::{register, AddAsset, AddAssetArgs};
 use crate::{error::VaultError, events::OptionAdded, oracle::Now};
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct OptionSeriesArgs {
-    /// 1 = call, 2 = put.
-    pub kind: u8,
-    /// Slot index of the underlying spot asset.
-    pub underlying: u8,
-    /// Strike in the base currency per whole underlying unit, I80F48 bits.
-    pub strike_bits: i128,
-    /// Whole underlying units per whole option token, I80F48 bits.
-    pub contract_size_bits: i128,
-    /// Unix seconds.
-    pub expiry: i64,
-}
+pub use rpv_interface::OptionSeriesArgs;
 
 pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs, series: OptionSeriesArgs) -> Result<()> {
     let now = Now::get()?;
-    require!(
-        (series.kind == KIND_CALL || series.kind == KIND_PUT)
-            && series.strike_bits > 0
-            && series.contract_size_bits > 0,
-        VaultError::InvalidOptionTerms
-    );
+    require!(series.strike_bits > 0 && series.contract_size_bits > 0, VaultError::InvalidOptionTerms);
     {
         let v = ctx.accounts.vault.load()?;
         let u = usize::from(series.underlying);
@@ -55,7 +42,7 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs, series: Option
         VaultError::InvalidExpiry
     );
     let terms = OptionTerms {
-        kind: series.kind,
+        kind: series.kind.slot_code(),
         underlying: series.underlying,
         expiry: series.expiry,
         strike: FxBits::from_fx(Fx::from_bits(series.strike_bits)),

@@ -1,17 +1,20 @@
-/// Specification:
-/// - Optional depositor allowlist: on at initialisation (`InitializeVaultArgs::allowlist`) or
-///   with `set_allowlist(enabled)` (admin, `Unauthorized`; emits `AllowlistSet`).
-/// - While it is on, `deposit` and `deposit_asset` take one more remaining account after the
-///   oracles: the depositor's entry, PDA `["allow", vault, user]`. A missing entry, or one that is
-///   not this program's entry for this vault and this signer, is refused with `NotAllowlisted`
-///   (more accounts than oracles + 1 → `OracleAccountCount`). `withdraw` and `redeem_in_kind`
-///   never look at the allowlist: nobody is ever kept from leaving. The allowlist gates who
-///   deposits (the signer), not who holds shares (SPL tokens, freely transferable).
-/// - `set_depositor(user, allowed)`: only the admin (`Unauthorized`), who pays for the entry.
-///   `allowed = true` creates the entry (`AccountAlreadyInUse` if it exists); `false` closes it
-///   and returns the rent to the admin (`NotAllowlisted` if there is none). A wrong entry address
-///   for `user` is refused by the seeds check (Anchor `ConstraintSeeds`). Emits
-///   `DepositorAllowed`.
+//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Optional depositor allowlist: on at initialisation (`InitializeVaultArgs::allowlist`) or
+//!   with `set_allowlist(enabled)` (admin, `Unauthorized`; emits `AllowlistSet`).
+//! - While it is on, `deposit` and `deposit_asset` take one more remaining account after the
+//!   oracles: the depositor's entry, PDA `["allow", vault, user]`. A missing entry, or one that is
+//!   not this program's entry for this vault and this signer, is refused with `NotAllowlisted`
+//!   (more accounts than oracles + 1 → `OracleAccountCount`). `withdraw` and `redeem_in_kind`
+//!   never look at the allowlist: nobody is ever kept from leaving. The allowlist gates who
+//!   deposits (the signer), not who holds shares (SPL tokens, freely transferable).
+//! - `set_depositor(user, allowed)`: only the admin (`Unauthorized`), who pays for the entry.
+//!   `allowed = true` creates the entry (`AccountAlreadyInUse` if it exists); `false` closes it
+//!   and returns the rent to the admin (`NotAllowlisted` if there is none). A wrong entry address
+//!   for `user` is refused by the seeds check (Anchor `ConstraintSeeds`). Emits
+//!   `DepositorAllowed`.
 use anchor_lang::prelude::*;
 use rpv_core::state::VaultState;
 
@@ -20,20 +23,8 @@ use crate::{
     error::VaultError,
     events::{AllowlistSet, DepositorAllowed},
     invoke,
-    state::{same, seeds, Vault},
+    state::{same, seeds, AllowEntry, Vault},
 };
-
-/// A depositor admitted to an allowlisted vault (PDA `["allow", vault, user]`).
-#[account]
-pub struct AllowEntry {
-    pub vault: Pubkey,
-    pub user: Pubkey,
-    pub added_at: i64,
-}
-
-impl AllowEntry {
-    pub const SPACE: usize = 8 + 32 + 32 + 8;
-}
 
 #[derive(Accounts)]
 #[instruction(user: Pubkey)]

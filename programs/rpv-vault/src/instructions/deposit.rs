@@ -1,24 +1,27 @@
-/// Specification:
-/// - Any user may deposit the base asset; they sign as owner of `user_base_token`.
-/// - Every account is checked against the vault: authority, base mint, base token account,
-///   share mint and both token programs (`Wrong*` errors); the user's token accounts must be for
-///   the base mint and the share mint (`WrongMint`), and the user's base account must not be the
-///   vault's own (`DuplicateAccount`).
-/// - Remaining accounts: one oracle per registered asset, in registry order
-///   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
-/// - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
-///   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
-/// - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
-/// - With assets registered, the risk state must have been refreshed within the vault's
-///   `max_risk_age` seconds (`RiskStateStale`).
-/// - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
-///   shares = ⌊amount × total shares / NAV⌋ where total shares = share supply + dead shares.
-/// - `amount = 0` → `ZeroAmount`; below the vault minimum → `DepositBelowMinimum`; NAV + amount
-///   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer shares than
-///   `min_shares_out` → `SlippageExceeded`.
-/// - The vault must receive exactly `amount` (`TransferAmountMismatch`); then shares are minted to
-///   `user_share_token` and `base_quantity` grows by `amount`.
-/// - Emits `Deposited`; the invariant and balance ≥ accounted hold at the end.
+//! `deposit` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Any user may deposit the base asset; they sign as owner of `user_base_token`.
+//! - Every account is checked against the vault: authority, base mint, base token account,
+//!   share mint and both token programs (`Wrong*` errors); the user's token accounts must be for
+//!   the base mint and the share mint (`WrongMint`), and the user's base account must not be the
+//!   vault's own (`DuplicateAccount`).
+//! - Remaining accounts: one oracle per registered asset, in registry order
+//!   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
+//! - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
+//!   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
+//! - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
+//! - With assets registered, the risk state must have been refreshed within the vault's
+//!   `max_risk_age` seconds (`RiskStateStale`).
+//! - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
+//!   shares = ⌊amount × total shares / NAV⌋ where total shares = share supply + dead shares.
+//! - `amount = 0` → `ZeroAmount`; below the vault minimum → `DepositBelowMinimum`; NAV + amount
+//!   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer shares than
+//!   `min_shares_out` → `SlippageExceeded`.
+//! - The vault must receive exactly `amount` (`TransferAmountMismatch`); then shares are minted to
+//!   `user_share_token` and `base_quantity` grows by `amount`.
+//! - Emits `Deposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
 use rpv_core::state::VaultState;
 

@@ -1,31 +1,34 @@
-/// Specification:
-/// - Any user may deposit a registered asset in kind — a spot asset or an unexpired option
-///   series' token (`SeriesExpired`); they sign as owner of `user_asset_token`.
-/// - The risk account must be the vault's (`WrongRiskAccount`).
-/// - `asset_index` must name a registered asset (`UnknownAsset`); the mint, the vault's token
-///   account and the token program must be that asset's (`WrongMint`, `WrongAssetVault`,
-///   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`; the
-///   user's asset account must not be the vault's own (`DuplicateAccount`).
-/// - Remaining accounts: one oracle per registered asset in registry order, each passing every
-///   oracle check (the deposited asset's price comes from the same read).
-/// - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
-///   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
-/// - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
-/// - With assets registered, the risk state must have been refreshed within the vault's
-///   `max_risk_age` seconds (`RiskStateStale`).
-/// - The deposit is valued at the low end of the oracle's confidence interval,
-///   ⌊amount × (price − conf)⌋ in base units (an option series: Black–Scholes at implied vol
-///   σ − conf, or the lower bound outside the domain), against NAV rounded up: the vault never
-///   pays for oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
-/// - Greek limits: the deposit adds its delta, gamma and vega (at the exposures of the last
-///   positions step) to its underlying's; refused if that leaves a Greek beyond its limit and
-///   further from zero than before (`GreekLimitExceeded`).
-/// - `amount = 0` → `ZeroAmount`; value below the minimum → `DepositBelowMinimum`; NAV + value
-///   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer than
-///   `min_shares_out` → `SlippageExceeded`.
-/// - The vault must receive exactly `amount` (`TransferAmountMismatch`); the asset's accounted
-///   quantity grows by `amount`; shares are minted to the user.
-/// - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
+//! `deposit_asset` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Any user may deposit a registered asset in kind — a spot asset or an unexpired option
+//!   series' token (`SeriesExpired`); they sign as owner of `user_asset_token`.
+//! - The risk account must be the vault's (`WrongRiskAccount`).
+//! - `asset_index` must name a registered asset (`UnknownAsset`); the mint, the vault's token
+//!   account and the token program must be that asset's (`WrongMint`, `WrongAssetVault`,
+//!   `WrongTokenProgram`); authority, share mint and SPL Token are checked as in `deposit`; the
+//!   user's asset account must not be the vault's own (`DuplicateAccount`).
+//! - Remaining accounts: one oracle per registered asset in registry order, each passing every
+//!   oracle check (the deposited asset's price comes from the same read).
+//! - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
+//!   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
+//! - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
+//! - With assets registered, the risk state must have been refreshed within the vault's
+//!   `max_risk_age` seconds (`RiskStateStale`).
+//! - The deposit is valued at the low end of the oracle's confidence interval,
+//!   ⌊amount × (price − conf)⌋ in base units (an option series: Black–Scholes at implied vol
+//!   σ − conf, or the lower bound outside the domain), against NAV rounded up: the vault never
+//!   pays for oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
+//! - Greek limits: the deposit adds its delta, gamma and vega (at the exposures of the last
+//!   positions step) to its underlying's; refused if that leaves a Greek beyond its limit and
+//!   further from zero than before (`GreekLimitExceeded`).
+//! - `amount = 0` → `ZeroAmount`; value below the minimum → `DepositBelowMinimum`; NAV + value
+//!   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer than
+//!   `min_shares_out` → `SlippageExceeded`.
+//! - The vault must receive exactly `amount` (`TransferAmountMismatch`); the asset's accounted
+//!   quantity grows by `amount`; shares are minted to the user.
+//! - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
     math::{value_in_base, Rounding},

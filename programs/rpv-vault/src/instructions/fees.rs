@@ -1,26 +1,29 @@
-/// Specification:
-/// - Fees are paid in new shares, never in tokens: a management fee (annual rate, accrued per
-///   second) and a performance fee on the gain of NAV per share above a high-water mark (the
-///   maths, rounding and anchoring are in `rpv_core::fees`). Accrued fee shares are *pending*:
-///   they count in the total shares at once, so every deposit, withdrawal and in-kind redemption
-///   is priced after fees, and `accrue_fees` mints them to the fee recipient.
-/// - `deposit`, `deposit_asset` and `withdraw` accrue both fees (the performance fee at the NAV
-///   rounded down) before pricing; `redeem_in_kind` accrues the management fee only (it reads no
-///   oracle). Each emits `FeesAccrued` when a fee share was issued.
-/// - `accrue_fees()`: permissionless. Authority, share mint and SPL Token are checked against
-///   the vault (`WrongAuthority`, `WrongShareMint`, `WrongTokenProgram`); the recipient's account
-///   must be a share token account (`WrongMint`) owned by the vault's fee recipient
-///   (`WrongFeeRecipient`). Remaining accounts: one oracle per asset in registry order, each
-///   valid and fresh. Accrues both fees, mints every pending fee share to the recipient and emits
-///   `FeesAccrued` (with `minted`). Needs no fresh risk state; works while paused.
-/// - `set_fees(management_bps, performance_bps)`: only the admin (`Unauthorized`); the share mint
-///   must be the vault's (`WrongShareMint`); rates above the maxima fixed at initialisation →
-///   `FeeAboveMaximum`. Raising either rate under a non-zero timelock → `TimelockRequired` (use
-///   `propose_change`); lowering (or keeping) both applies at once. Takes the oracles as
-///   remaining accounts: fees are first accrued at the old rates up to now, then the new rates
-///   run from now. Emits `FeesSet`.
-/// - The fee recipient is set at initialisation and by the admin with `set_fee_recipient`; fee
-///   shares pending at a change go to the recipient in force when they are minted.
+//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Fees are paid in new shares, never in tokens: a management fee (annual rate, accrued per
+//!   second) and a performance fee on the gain of NAV per share above a high-water mark (the
+//!   maths, rounding and anchoring are in `rpv_core::fees`). Accrued fee shares are *pending*:
+//!   they count in the total shares at once, so every deposit, withdrawal and in-kind redemption
+//!   is priced after fees, and `accrue_fees` mints them to the fee recipient.
+//! - `deposit`, `deposit_asset` and `withdraw` accrue both fees (the performance fee at the NAV
+//!   rounded down) before pricing; `redeem_in_kind` accrues the management fee only (it reads no
+//!   oracle). Each emits `FeesAccrued` when a fee share was issued.
+//! - `accrue_fees()`: permissionless. Authority, share mint and SPL Token are checked against
+//!   the vault (`WrongAuthority`, `WrongShareMint`, `WrongTokenProgram`); the recipient's account
+//!   must be a share token account (`WrongMint`) owned by the vault's fee recipient
+//!   (`WrongFeeRecipient`). Remaining accounts: one oracle per asset in registry order, each
+//!   valid and fresh. Accrues both fees, mints every pending fee share to the recipient and emits
+//!   `FeesAccrued` (with `minted`). Needs no fresh risk state; works while paused.
+//! - `set_fees(management_bps, performance_bps)`: only the admin (`Unauthorized`); the share mint
+//!   must be the vault's (`WrongShareMint`); rates above the maxima fixed at initialisation →
+//!   `FeeAboveMaximum`. Raising either rate under a non-zero timelock → `TimelockRequired` (use
+//!   `propose_change`); lowering (or keeping) both applies at once. Takes the oracles as
+//!   remaining accounts: fees are first accrued at the old rates up to now, then the new rates
+//!   run from now. Emits `FeesSet`.
+//! - The fee recipient is set at initialisation and by the admin with `set_fee_recipient`; fee
+//!   shares pending at a change go to the recipient in force when they are minted.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fees::Accrual,

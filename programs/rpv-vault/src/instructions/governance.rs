@@ -1,16 +1,19 @@
-/// Specification:
-/// - `set_paused(paused)`: only the guardian (`NotGuardian`). Pausing refuses `deposit` and
-///   `deposit_asset` (`VaultPaused`); withdrawals, in-kind redemption and `refresh` go on —
-///   depositors can always leave. Emits `PausedSet`.
-/// - `set_guardian(guardian)`: only the admin (`Unauthorized`); not the zero address
-///   (`InvalidRole`). Emits `RoleChanged` (role 0).
-/// - `propose_admin(new_admin)`: only the admin (`Unauthorized`); not the zero address
-///   (`InvalidRole`); replaces any earlier proposal. Emits `RoleChanged` (role 1).
-/// - `accept_admin()`: only the proposed admin, signing (`NotPendingAdmin`); the old admin loses
-///   every admin right at once. Emits `RoleChanged` (role 2).
-/// - `set_fee_recipient(recipient)`: only the admin (`Unauthorized`); not the zero address
-///   (`InvalidRole`); applies at once (it moves no value from depositors). Fee shares pending at
-///   the change are minted to the new recipient. Emits `RoleChanged` (role 3).
+//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//!
+//! # Specification
+//!
+//! - `set_paused(paused)`: only the guardian (`NotGuardian`). Pausing refuses `deposit` and
+//!   `deposit_asset` (`VaultPaused`); withdrawals, in-kind redemption and `refresh` go on —
+//!   depositors can always leave. Emits `PausedSet`.
+//! - `set_guardian(guardian)`: only the admin (`Unauthorized`); not the zero address
+//!   (`InvalidRole`). Emits `RoleChanged` (role 0).
+//! - `propose_admin(new_admin)`: only the admin (`Unauthorized`); not the zero address
+//!   (`InvalidRole`); replaces any earlier proposal. Emits `RoleChanged` (role 1).
+//! - `accept_admin()`: only the proposed admin, signing (`NotPendingAdmin`); the old admin loses
+//!   every admin right at once. Emits `RoleChanged` (role 2).
+//! - `set_fee_recipient(recipient)`: only the admin (`Unauthorized`); not the zero address
+//!   (`InvalidRole`); applies at once (it moves no value from depositors). Fee shares pending at
+//!   the change are minted to the new recipient. Emits `RoleChanged` (role 3).
 use anchor_lang::prelude::*;
 use rpv_core::state::VaultState;
 

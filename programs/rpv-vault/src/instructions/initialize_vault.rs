@@ -1,28 +1,31 @@
-/// Specification:
-/// - The admin signs and pays; the vault is the PDA `["vault", admin, vault_id (u64 LE)]`.
-/// - The base mint must be owned by SPL Token or Token-2022 (`base_token_program` must be that
-///   owner) and be an initialised mint with at most 18 decimals and only accepted Token-2022
-///   extensions (`UnsupportedMintExtension` otherwise).
-/// - Limits: `0 < min_deposit <= deposit_cap` (`InvalidDepositLimits`), and the seed deposit is
-///   at least `MIN_SEED_DEPOSIT` base units and within the cap (`SeedDepositTooSmall`,
-///   `DepositCapExceeded`).
-/// - Creates the share mint PDA `["shares", vault]` (SPL Token, decimals = base decimals, mint
-///   authority = vault authority, no freeze authority) and the base token account PDA
-///   `["token", vault, base_mint]` owned by the vault authority PDA `["authority", vault]`.
-/// - Moves the seed deposit from the admin's base token account into the vault and records it
-///   as `base_quantity`, with the same number of dead shares that nobody owns, so the first
-///   depositor cannot inflate the share price.
-/// - Creates the risk account PDA `["risk", vault]` with default model parameters (λ = 0.94 per
-///   day, 15 % volatility target, leverage cap 1, prior volatility 60 %, risk-contribution
-///   tolerance 1e-4, 30 s minimum sampling interval, 5 % bands, inverse-vol method) and sets the
-///   maximum risk age to 900 s; the admin is also the first guardian.
-/// - Fees: maxima at most 10 %/yr (management) and 50 % (performance) (`InvalidFeeConfig`);
-///   the starting rates within the maxima (`FeeAboveMaximum`); the maxima can never change. The
-///   fee recipient must not be the zero address (`InvalidRole`). The high-water mark starts at
-///   the seed's price (one base unit per share) and the management fee accrues from now.
-/// - The timelock (`timelock_secs`, at most 30 days, `InvalidTimelock`; 0 = none) is fixed
-///   here; `allowlist` turns the depositor allowlist on from the start.
-/// - Emits `VaultInitialized`; the vault invariant holds at the end.
+//! `initialize_vault` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - The admin signs and pays; the vault is the PDA `["vault", admin, vault_id (u64 LE)]`.
+//! - The base mint must be owned by SPL Token or Token-2022 (`base_token_program` must be that
+//!   owner) and be an initialised mint with at most 18 decimals and only accepted Token-2022
+//!   extensions (`UnsupportedMintExtension` otherwise).
+//! - Limits: `0 < min_deposit <= deposit_cap` (`InvalidDepositLimits`), and the seed deposit is
+//!   at least `MIN_SEED_DEPOSIT` base units and within the cap (`SeedDepositTooSmall`,
+//!   `DepositCapExceeded`).
+//! - Creates the share mint PDA `["shares", vault]` (SPL Token, decimals = base decimals, mint
+//!   authority = vault authority, no freeze authority) and the base token account PDA
+//!   `["token", vault, base_mint]` owned by the vault authority PDA `["authority", vault]`.
+//! - Moves the seed deposit from the admin's base token account into the vault and records it
+//!   as `base_quantity`, with the same number of dead shares that nobody owns, so the first
+//!   depositor cannot inflate the share price.
+//! - Creates the risk account PDA `["risk", vault]` with default model parameters (λ = 0.94 per
+//!   day, 15 % volatility target, leverage cap 1, prior volatility 60 %, risk-contribution
+//!   tolerance 1e-4, 30 s minimum sampling interval, 5 % bands, inverse-vol method) and sets the
+//!   maximum risk age to 900 s; the admin is also the first guardian.
+//! - Fees: maxima at most 10 %/yr (management) and 50 % (performance) (`InvalidFeeConfig`);
+//!   the starting rates within the maxima (`FeeAboveMaximum`); the maxima can never change. The
+//!   fee recipient must not be the zero address (`InvalidRole`). The high-water mark starts at
+//!   the seed's price (one base unit per share) and the management fee accrues from now.
+//! - The timelock (`timelock_secs`, at most 30 days, `InvalidTimelock`; 0 = none) is fixed
+//!   here; `allowlist` turns the depositor allowlist on from the start.
+//! - Emits `VaultInitialized`; the vault invariant holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fees::{FeeState, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS},
@@ -38,30 +41,20 @@ use crate::{
     state::{seeds, Risk, Vault},
 };
 
-/// Smallest seed deposit (base units) accepted at initialisation.
-pub const MIN_SEED_DEPOSIT: u64 = 1_000;
-/// Default maximum age of the risk state for deposits and withdrawals, seconds.
-pub const DEFAULT_MAX_RISK_AGE: u32 = 900;
+pub use rpv_interface::args::MIN_SEED_DEPOSIT;
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct InitializeVaultArgs {
-    pub vault_id: u64,
-    pub deposit_cap: u64,
-    pub min_deposit: u64,
-    pub seed_deposit: u64,
-    /// Owner of the share token account fee shares are minted to.
-    pub fee_recipient: Pubkey,
-    /// Maximum fee rates, fixed for the vault's life (basis points; management per year).
-    pub max_management_fee_bps: u16,
-    pub max_performance_fee_bps: u16,
-    /// Starting fee rates.
-    pub management_fee_bps: u16,
-    pub performance_fee_bps: u16,
-    /// Delay of changes that raise risk or fees, seconds (0 = none).
-    pub timelock_secs: u32,
-    /// Only allowlisted depositors may deposit.
-    pub allowlist: bool,
+macro_rules! anchor_args {
+    ($($(#[$($m:tt)*])* pub struct $name:ident { $($body:tt)* })*) => {
+        $(
+            #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+            $(#[$($m)*])*
+            pub struct $name { $($body)* }
+        )*
+    };
 }
+
+// `InitializeVaultArgs`, defined once in `rpv_interface::keyed_args!`.
+rpv_interface::keyed_args!(anchor_args);
 
 #[derive(Accounts)]
 #[instruction(args: InitializeVaultArgs)]
@@ -198,7 +191,7 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     s.share_mint_bump = bumps.share_mint;
     s.base_vault_bump = bumps.base_vault;
     s.base_decimals = decimals;
-    s.max_risk_age = DEFAULT_MAX_RISK_AGE;
+    s.max_risk_age = rpv_interface::RiskParams::default().max_risk_age;
     s.guardian = a.admin.key.to_bytes();
     let rates =
         [args.max_management_fee_bps, args.max_performance_fee_bps, args.management_fee_bps, args.performance_fee_bps];

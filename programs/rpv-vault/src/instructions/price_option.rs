@@ -1,50 +1,32 @@
-/// Specification:
-/// - Read-only and permissionless: takes no accounts, changes nothing.
-/// - Inputs are I80F48 raw bits: spot, strike, annual volatility, annual rate (continuously
-///   compounded), years to expiry; `kind` 0 = call, 1 = put (`InvalidOptionKind`).
-/// - Outside the stated domain (T 1 h–2 y, σ 5 %–300 %, spot/strike 0.2–5, rate −10 %–50 %,
-///   spot 1e-6–1e9) it fails with `MathDomain`.
-/// - Returns the Black–Scholes price, delta, gamma, vega (per 1.00 of volatility) and theta
-///   (−∂V/∂T, per year) as I80F48 bits through return data, computed by
-///   `rpv_core::options::black_scholes`: the same code as `rpv option greeks`.
+//! `price_option` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Read-only and permissionless: takes no accounts, changes nothing.
+//! - Inputs are I80F48 raw bits: spot, strike, annual volatility, annual rate (continuously
+//!   compounded), years to expiry; `kind` an `OptionKind` (call or put: the same enum as
+//!   `add_option` and `OptionAdded`; any other byte fails to deserialise).
+//! - Outside the stated domain (T 1 h–2 y, σ 5 %–300 %, spot/strike 0.2–5, rate −10 %–50 %,
+//!   spot 1e-6–1e9) it fails with `MathDomain`.
+//! - Returns the Black–Scholes price, delta, gamma, vega (per 1.00 of volatility) and theta
+//!   (−∂V/∂T, per year) as I80F48 bits through return data, computed by
+//!   `rpv_core::options::black_scholes`: the same code as `rpv option greeks`.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fx::Fx,
-    options::{black_scholes, BsInput, OptionKind},
+    options::{black_scholes, BsInput},
 };
 
 use crate::error::VaultError;
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct OptionQuoteArgs {
-    pub kind: u8,
-    pub spot_bits: i128,
-    pub strike_bits: i128,
-    pub vol_bits: i128,
-    pub rate_bits: i128,
-    pub years_bits: i128,
-}
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OptionQuote {
-    pub price_bits: i128,
-    pub delta_bits: i128,
-    pub gamma_bits: i128,
-    pub vega_bits: i128,
-    pub theta_bits: i128,
-}
+pub use rpv_interface::{OptionQuote, OptionQuoteArgs};
 
 #[derive(Accounts)]
 pub struct PriceOption {}
 
 pub(crate) fn handler(_ctx: Context<PriceOption>, a: OptionQuoteArgs) -> Result<OptionQuote> {
-    let kind = match a.kind {
-        0 => OptionKind::Call,
-        1 => OptionKind::Put,
-        _ => return err!(VaultError::InvalidOptionKind),
-    };
     let g = black_scholes(&BsInput {
-        kind,
+        kind: a.kind,
         spot: Fx::from_bits(a.spot_bits),
         strike: Fx::from_bits(a.strike_bits),
         vol: Fx::from_bits(a.vol_bits),

@@ -1,38 +1,41 @@
-/// Specification:
-/// - Permissionless: the caller (keeper) signs and is the counterparty of one trade of one leg
-///   against the base asset, in one instruction. The program decides the leg, the direction
-///   and the size (`rpv_core::rebalance`); the caller can only shrink the size (`max_value`)
-///   and bound its price (`max_base_in` when the vault sells, `min_base_out` when it buys,
-///   `SlippageExceeded`).
-/// - `leg` = 255: the tradable leg furthest outside its band at the last sample (not cooling
-///   down); the asset accounts must be that leg's (`WrongLeg`; nothing outside the bands →
-///   `WithinBand`). Otherwise `leg` names a registered slot (`UnknownAsset`) that must be
-///   outside its band (`WithinBand`).
-/// - Accounts: the risk account must be the vault's (`WrongRiskAccount`); authority, base mint,
-///   base vault, the leg's mint, its vault token account and both token programs must be the
-///   vault's (`WrongAuthority`, `WrongBaseMint`, `WrongBaseVault`, `WrongMint`,
-///   `WrongAssetVault`, `WrongTokenProgram`); the keeper's two token accounts must be for the
-///   base and the leg's mints (`WrongMint`) and not the vault's own (`DuplicateAccount`); the
-///   oracle must be the leg's (`OracleAccountMismatch`).
-///   An option leg takes its underlying's oracle as the one remaining account
-///   (`OracleAccountCount`).
-/// - Refused while paused (`VaultPaused`), during a flash rebalance (`RebalanceInProgress`),
-///   with a stale risk state (`RiskStateStale`) or before any positions step
-///   (`RefreshRequired`), for an expired or settled series (`SeriesExpired`), for a leg cooling
-///   down (`CooldownActive`), when the day's turnover or reduction cap is used up
-///   (`TurnoverCapReached`, `ReductionCapReached`), when the trade rounds to nothing
-///   (`TradeTooSmall`), and when it would push a breached Greek limit further
-///   (`GreekLimitExceeded`).
-/// - Oracles: every check of `refresh`, with the maximum age of the rebalance parameters when
-///   set (else each asset's own), and never older than the newest price the vault has used
-///   (`OracleNotNewer`).
-/// - Prices, incentive and bounds as in `rpv_core::rebalance`: the vault sells at the upper end
-///   of the confidence interval and buys at the lower end, less / plus the keeper incentive;
-///   its cost against fair value is at most the incentive, within `max_slippage_bps` per call
-///   and the incentive budget per day.
-/// - The vault must receive exactly what it is owed (`TransferAmountMismatch`); accounted
-///   quantities move by the traded amounts; balance ≥ accounted for both accounts and the
-///   invariant hold at the end. Emits `Rebalanced` with the values before and after.
+//! `rebalance` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Permissionless: the caller (keeper) signs and is the counterparty of one trade of one leg
+//!   against the base asset, in one instruction. The program decides the leg, the direction
+//!   and the size (`rpv_core::rebalance`); the caller can only shrink the size (`max_value`)
+//!   and bound its price (`max_base_in` when the vault sells, `min_base_out` when it buys,
+//!   `SlippageExceeded`).
+//! - `leg` = 255: the tradable leg furthest outside its band at the last sample (not cooling
+//!   down); the asset accounts must be that leg's (`WrongLeg`; nothing outside the bands →
+//!   `WithinBand`). Otherwise `leg` names a registered slot (`UnknownAsset`) that must be
+//!   outside its band (`WithinBand`).
+//! - Accounts: the risk account must be the vault's (`WrongRiskAccount`); authority, base mint,
+//!   base vault, the leg's mint, its vault token account and both token programs must be the
+//!   vault's (`WrongAuthority`, `WrongBaseMint`, `WrongBaseVault`, `WrongMint`,
+//!   `WrongAssetVault`, `WrongTokenProgram`); the keeper's two token accounts must be for the
+//!   base and the leg's mints (`WrongMint`) and not the vault's own (`DuplicateAccount`); the
+//!   oracle must be the leg's (`OracleAccountMismatch`).
+//!   An option leg takes its underlying's oracle as the one remaining account
+//!   (`OracleAccountCount`).
+//! - Refused while paused (`VaultPaused`), during a flash rebalance (`RebalanceInProgress`),
+//!   with a stale risk state (`RiskStateStale`) or before any positions step
+//!   (`RefreshRequired`), for an expired or settled series (`SeriesExpired`), for a leg cooling
+//!   down (`CooldownActive`), when the day's turnover or reduction cap is used up
+//!   (`TurnoverCapReached`, `ReductionCapReached`), when the trade rounds to nothing
+//!   (`TradeTooSmall`), and when it would push a breached Greek limit further
+//!   (`GreekLimitExceeded`).
+//! - Oracles: every check of `refresh`, with the maximum age of the rebalance parameters when
+//!   set (else each asset's own), and never older than the newest price the vault has used
+//!   (`OracleNotNewer`).
+//! - Prices, incentive and bounds as in `rpv_core::rebalance`: the vault sells at the upper end
+//!   of the confidence interval and buys at the lower end, less / plus the keeper incentive;
+//!   its cost against fair value is at most the incentive, within `max_slippage_bps` per call
+//!   and the incentive budget per day.
+//! - The vault must receive exactly what it is owed (`TransferAmountMismatch`); accounted
+//!   quantities move by the traded amounts; balance ≥ accounted for both accounts and the
+//!   invariant hold at the end. Emits `Rebalanced` with the values before and after.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fx::Fx,

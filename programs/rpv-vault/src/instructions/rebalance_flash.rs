@@ -1,24 +1,27 @@
-/// Specification:
-/// - Flash mode, for keepers without inventory: `rebalance_begin(args)` and `rebalance_end()` in
-///   one transaction, both top-level instructions (through CPI → `RebalanceViaCpi`).
-/// - `rebalance_begin` takes `rebalance`'s accounts and arguments, then the instructions sysvar
-///   (`InvalidInstructionsSysvar`). It runs every check of `rebalance`, plans the same trade,
-///   sends the vault's side to the keeper (the leg's tokens when the vault sells, base when it
-///   buys), records what the vault must receive and locks the vault.
-/// - It requires a later instruction of this transaction to be this program's `rebalance_end`
-///   for the same vault (`RebalanceEndMissing`): a begin without its end fails the whole
-///   transaction, so the vault is never left locked or unpaid.
-/// - Anything may run in between (a swap on any venue). While locked, this program refuses
-///   deposits, withdrawals, in-kind redemptions, refreshes, weight updates, fee accrual,
-///   settlement, quotes and a second begin (`RebalanceInProgress`).
-/// - `rebalance_end()`: accounts: keeper (signer), vault (w), risk (w), the vault's base token
-///   account, the leg's vault token account, the instructions sysvar. Refused without an open
-///   begin (`RebalanceNotStarted`), with other vault accounts (`WrongBaseVault`,
-///   `WrongAssetVault`, `WrongRiskAccount`), and when the receiving account has not grown by at
-///   least what is owed since the begin (`RebalanceUnderpaid`). It credits exactly what was owed
-///   (any excess is a donation, never accounted), checks balance ≥ accounted, unlocks and emits
-///   `FlashRebalanceSettled`. The trade itself is reported by `rebalance_begin`'s `Rebalanced`
-///   event (`flash = true`), which exists only if the whole transaction succeeded.
+//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Flash mode, for keepers without inventory: `rebalance_begin(args)` and `rebalance_end()` in
+//!   one transaction, both top-level instructions (through CPI → `RebalanceViaCpi`).
+//! - `rebalance_begin` takes `rebalance`'s accounts and arguments, then the instructions sysvar
+//!   (`InvalidInstructionsSysvar`). It runs every check of `rebalance`, plans the same trade,
+//!   sends the vault's side to the keeper (the leg's tokens when the vault sells, base when it
+//!   buys), records what the vault must receive and locks the vault.
+//! - It requires a later instruction of this transaction to be this program's `rebalance_end`
+//!   for the same vault (`RebalanceEndMissing`): a begin without its end fails the whole
+//!   transaction, so the vault is never left locked or unpaid.
+//! - Anything may run in between (a swap on any venue). While locked, this program refuses
+//!   deposits, withdrawals, in-kind redemptions, refreshes, weight updates, fee accrual,
+//!   settlement, quotes and a second begin (`RebalanceInProgress`).
+//! - `rebalance_end()`: accounts: keeper (signer), vault (w), risk (w), the vault's base token
+//!   account, the leg's vault token account, the instructions sysvar. Refused without an open
+//!   begin (`RebalanceNotStarted`), with other vault accounts (`WrongBaseVault`,
+//!   `WrongAssetVault`, `WrongRiskAccount`), and when the receiving account has not grown by at
+//!   least what is owed since the begin (`RebalanceUnderpaid`). It credits exactly what was owed
+//!   (any excess is a donation, never accounted), checks balance ≥ accounted, unlocks and emits
+//!   `FlashRebalanceSettled`. The trade itself is reported by `rebalance_begin`'s `Rebalanced`
+//!   event (`flash = true`), which exists only if the whole transaction succeeded.
 use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
 use rpv_core::{
     rebalance::{FlashLock, Side},

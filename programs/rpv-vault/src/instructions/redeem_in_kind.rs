@@ -1,23 +1,26 @@
-/// Specification:
-/// - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
-///   the pro-rata part of every holding: the base asset and each registered asset.
-/// - Needs no oracle and no fresh risk state: it works whatever the oracles' health, so
-///   depositors can always leave. Never refused by the pause or the allowlist.
-/// - The management fee due is accrued first (it needs no price; the performance fee waits for
-///   the next priced accrual), so the redemption is priced after it.
-/// - Remaining accounts: for the base, then each registered asset in registry order, four
-///   accounts: the vault's token account (w), the mint, the user's token account (w), the
-///   mint's token program (`WrongAccountCount`). Each is checked against the registry
-///   (`WrongBaseVault` / `WrongAssetVault`, `WrongMint`, `WrongTokenProgram`); the user's
-///   account must be for that mint (`WrongMint`) and not the vault's own (`DuplicateAccount`).
-/// - Each holding pays ⌊shares × accounted quantity / total shares⌋ (rounded in the vault's
-///   favour; total shares include the dead shares). Tokens donated to the vault's accounts are
-///   not accounted and are never paid out.
-/// - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; nothing to
-///   pay → `ZeroAmount`; `min_amounts` (empty = no bound, else one per holding:
-///   `WrongVectorLength`) not met → `SlippageExceeded`.
-/// - Accounted quantities fall by the amounts paid; emits `RedeemedInKind`; the invariant and
-///   balance ≥ accounted hold for every holding at the end.
+//! `redeem_in_kind` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
+//!   the pro-rata part of every holding: the base asset and each registered asset.
+//! - Needs no oracle and no fresh risk state: it works whatever the oracles' health, so
+//!   depositors can always leave. Never refused by the pause or the allowlist.
+//! - The management fee due is accrued first (it needs no price; the performance fee waits for
+//!   the next priced accrual), so the redemption is priced after it.
+//! - Remaining accounts: for the base, then each registered asset in registry order, four
+//!   accounts: the vault's token account (w), the mint, the user's token account (w), the
+//!   mint's token program (`WrongAccountCount`). Each is checked against the registry
+//!   (`WrongBaseVault` / `WrongAssetVault`, `WrongMint`, `WrongTokenProgram`); the user's
+//!   account must be for that mint (`WrongMint`) and not the vault's own (`DuplicateAccount`).
+//! - Each holding pays ⌊shares × accounted quantity / total shares⌋ (rounded in the vault's
+//!   favour; total shares include the dead shares). Tokens donated to the vault's accounts are
+//!   not accounted and are never paid out.
+//! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; nothing to
+//!   pay → `ZeroAmount`; `min_amounts` (empty = no bound, else one per holding:
+//!   `WrongVectorLength`) not met → `SlippageExceeded`.
+//! - Accounted quantities fall by the amounts paid; emits `RedeemedInKind`; the invariant and
+//!   balance ≥ accounted hold for every holding at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
     math::{mul_div, Rounding},

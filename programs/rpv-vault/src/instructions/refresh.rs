@@ -1,28 +1,31 @@
-/// Specification:
-/// - Permissionless: anyone (a keeper) may call it; it moves no tokens.
-/// - The risk account must be the vault's (`WrongRiskAccount`).
-/// - Remaining accounts: one oracle per registered asset in registry order (`OracleAccountCount`,
-///   `OracleAccountMismatch`), each passing every oracle check of its kind. For an option
-///   series the oracle is its implied-volatility feed; once the series has expired its feed is
-///   no longer read (the factor keeps its last value).
-/// - Samples closer together than the minimum interval are refused (`RefreshTooSoon`); every
-///   value read must be newer than the one last sampled for its slot (`OracleNotNewer`), so an
-///   old but verified update can never move the risk state backwards.
-/// - Updates the EWMA covariance of the factors (underlying prices and implied vols) with the
-///   log returns since the previous sample (decay λ per horizon, scaled for the elapsed time,
-///   annualised), starting new factors at the prior volatility; records each publish time and
-///   stores the sampled values for the positions step.
-/// - Marks every position at the sample: option series at Black–Scholes with the sampled
-///   implied vol (bounds outside the domain, intrinsic once expired), with their exposures
-///   (elasticity ΔS/V, convexity ΓS²/V, vol elasticity vega·σ/V) for the risk model.
-/// - Vault without option series: runs the positions step in the same instruction — NAV
-///   snapshot (rounded down), weights (inverse-vol, or the risk-budget weights in force), σ_p,
-///   L = min(L_max, σ_target/σ_p), the targets, the net delta per underlying — and marks the
-///   risk state fresh for deposits and withdrawals. Budgets must sum to 1 (`InvalidBudgets`).
-/// - Vault with option series: the positions step (Black–Scholes marks and Greeks) is the
-///   separate `update_positions`, sent in the same transaction; the risk state becomes fresh
-///   when it runs.
-/// - Emits `RiskRefreshed` (NAV 0 when the positions step is separate).
+//! `refresh` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Permissionless: anyone (a keeper) may call it; it moves no tokens.
+//! - The risk account must be the vault's (`WrongRiskAccount`).
+//! - Remaining accounts: one oracle per registered asset in registry order (`OracleAccountCount`,
+//!   `OracleAccountMismatch`), each passing every oracle check of its kind. For an option
+//!   series the oracle is its implied-volatility feed; once the series has expired its feed is
+//!   no longer read (the factor keeps its last value).
+//! - Samples closer together than the minimum interval are refused (`RefreshTooSoon`); every
+//!   value read must be newer than the one last sampled for its slot (`OracleNotNewer`), so an
+//!   old but verified update can never move the risk state backwards.
+//! - Updates the EWMA covariance of the factors (underlying prices and implied vols) with the
+//!   log returns since the previous sample (decay λ per horizon, scaled for the elapsed time,
+//!   annualised), starting new factors at the prior volatility; records each publish time and
+//!   stores the sampled values for the positions step.
+//! - Marks every position at the sample: option series at Black–Scholes with the sampled
+//!   implied vol (bounds outside the domain, intrinsic once expired), with their exposures
+//!   (elasticity ΔS/V, convexity ΓS²/V, vol elasticity vega·σ/V) for the risk model.
+//! - Vault without option series: runs the positions step in the same instruction — NAV
+//!   snapshot (rounded down), weights (inverse-vol, or the risk-budget weights in force), σ_p,
+//!   L = min(L_max, σ_target/σ_p), the targets, the net delta per underlying — and marks the
+//!   risk state fresh for deposits and withdrawals. Budgets must sum to 1 (`InvalidBudgets`).
+//! - Vault with option series: the positions step (Black–Scholes marks and Greeks) is the
+//!   separate `update_positions`, sent in the same transaction; the risk state becomes fresh
+//!   when it runs.
+//! - Emits `RiskRefreshed` (NAV 0 when the positions step is separate).
 use anchor_lang::prelude::*;
 use rpv_core::{
     fx::{Fx, MAX_N},

@@ -1,18 +1,21 @@
-/// Specification:
-/// - Only the vault admin (`Unauthorized`); the risk account must be the vault's
-///   (`WrongRiskAccount`).
-/// - One budget per registered asset in registry order (`WrongVectorLength`), each > 0 and
-///   summing to exactly 1e9 parts per billion (`InvalidBudgets`).
-/// - Stores the budgets, clears the weights in force (they were for the old budgets) and marks
-///   the risk state stale until the next `refresh`; emits `RiskBudgetsSet`.
-/// - Timelock (vaults created with a non-zero `timelock_secs`): a budget change is not clearly a
-///   lowering of risk, so it is refused with `TimelockRequired` and goes through
-///   `propose_change` / `apply_change` — except when the budgets are unchanged, or when the budgets
-///   in force do not form a valid set (right after `add_asset`, whose budget leaves the sum ≠ 1e9
-///   and blocks `refresh`) and the new set is that set rescaled to 1e9 (each budget within one
-///   part per billion of `b_i · 1e9 / Σb`): that repair applies at once. Any other repair is a
-///   reshuffle and waits for the timelock, so registering an asset cannot be used to change the
-///   other budgets at once.
+//! `set_risk_budgets` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Only the vault admin (`Unauthorized`); the risk account must be the vault's
+//!   (`WrongRiskAccount`).
+//! - One budget per registered asset in registry order (`WrongVectorLength`), each > 0 and
+//!   summing to exactly 1e9 parts per billion (`InvalidBudgets`).
+//! - Stores the budgets, clears the weights in force (they were for the old budgets) and marks
+//!   the risk state stale until the next `refresh`; emits `RiskBudgetsSet`.
+//! - Timelock (vaults created with a non-zero `timelock_secs`): a budget change is not clearly a
+//!   lowering of risk, so it is refused with `TimelockRequired` and goes through
+//!   `propose_change` / `apply_change` — except when the budgets are unchanged, or when the budgets
+//!   in force do not form a valid set (right after `add_asset`, whose budget leaves the sum ≠ 1e9
+//!   and blocks `refresh`) and the new set is that set rescaled to 1e9 (each budget within one
+//!   part per billion of `b_i · 1e9 / Σb`): that repair applies at once. Any other repair is a
+//!   reshuffle and waits for the timelock, so registering an asset cannot be used to change the
+//!   other budgets at once.
 use anchor_lang::prelude::*;
 use rpv_core::state::{RiskState, VaultState, BUDGET_ONE};
 

@@ -1,14 +1,17 @@
-/// Specification:
-/// - Permissionless (a keeper): settles option series `index` once it has expired.
-/// - The slot must be an option series (`UnknownAsset`, `NotAnOption`), not yet settled
-///   (`AlreadySettled`), at or past its expiry (`NotExpired`).
-/// - The risk account must be the vault's (`WrongRiskAccount`). The oracle account must be the
-///   underlying's registered price oracle (`OracleAccountMismatch`) and pass every check of its
-///   kind; its price must have been published at or after expiry (`SettlementPriceTooEarly`).
-/// - Records the payoff per whole option token, `max(S − K, 0)` (call) or `max(K − S, 0)`
-///   (put) times the contract size: from then on NAV values the series at that payoff and its
-///   feed is no longer read. Removes the series from the targets and the model (weight and
-///   target 0; the other targets stand until the next positions step); emits `OptionSettled`.
+//! `settle_expired` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Permissionless (a keeper): settles option series `index` once it has expired.
+//! - The slot must be an option series (`UnknownAsset`, `NotAnOption`), not yet settled
+//!   (`AlreadySettled`), at or past its expiry (`NotExpired`).
+//! - The risk account must be the vault's (`WrongRiskAccount`). The oracle account must be the
+//!   underlying's registered price oracle (`OracleAccountMismatch`) and pass every check of its
+//!   kind; its price must have been published at or after expiry (`SettlementPriceTooEarly`).
+//! - Records the payoff per whole option token, `max(S − K, 0)` (call) or `max(K − S, 0)`
+//!   (put) times the contract size: from then on NAV values the series at that payoff and its
+//!   feed is no longer read. Removes the series from the targets and the model (weight and
+//!   target 0; the other targets stand until the next positions step); emits `OptionSettled`.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fx::FxBits,

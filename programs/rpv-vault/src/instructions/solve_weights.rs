@@ -1,12 +1,15 @@
-/// Specification:
-/// - Permissionless: computes the risk-budgeting weights on-chain by cyclical coordinate descent
-///   (relative tolerance 1e-9 per coordinate, at most `max_sweeps` sweeps: `NotConverged`).
-/// - Only for vaults with at most `MAX_ONCHAIN_SOLVE` assets (`SolveTooLarge`); larger vaults
-///   use `submit_weights`. The bound is what fits the compute budget (see the README figures).
-/// - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`);
-///   budgets must sum to 1 (`InvalidBudgets`).
-/// - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
-///   emits `WeightsAccepted` with the sweeps used.
+//! `solve_weights` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Permissionless: computes the risk-budgeting weights on-chain by cyclical coordinate descent
+//!   (relative tolerance 1e-9 per coordinate, at most `max_sweeps` sweeps: `NotConverged`).
+//! - Only for vaults with at most `MAX_ONCHAIN_SOLVE` assets (`SolveTooLarge`); larger vaults
+//!   use `submit_weights`. The bound is what fits the compute budget (see the README figures).
+//! - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`);
+//!   budgets must sum to 1 (`InvalidBudgets`).
+//! - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
+//!   emits `WeightsAccepted` with the sweeps used.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fx::{Fx, MAX_N},

@@ -1,13 +1,16 @@
-/// Specification:
-/// - Permissionless: anyone may propose a weight vector (I80F48 raw bits, one per registered
-///   asset in registry order: `WrongVectorLength`).
-/// - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`).
-/// - Accepted only if every weight is positive, they sum to 1 and every risk contribution
-///   `w_i (Cw)_i / wᵀCw` is within the configured tolerance of its budget under the current
-///   covariance (`RiskBudgetMismatch`; budgets must sum to 1: `InvalidBudgets`).
-/// - On acceptance the weights are in force (used by `refresh` while the method is risk
-///   budgeting); σ_p, L and the targets are recomputed against the NAV snapshot; emits
-///   `WeightsAccepted`. A rejected vector changes nothing.
+//! `submit_weights` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Permissionless: anyone may propose a weight vector (I80F48 raw bits, one per registered
+//!   asset in registry order: `WrongVectorLength`).
+//! - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`).
+//! - Accepted only if every weight is positive, they sum to 1 and every risk contribution
+//!   `w_i (Cw)_i / wᵀCw` is within the configured tolerance of its budget under the current
+//!   covariance (`RiskBudgetMismatch`; budgets must sum to 1: `InvalidBudgets`).
+//! - On acceptance the weights are in force (used by `refresh` while the method is risk
+//!   budgeting); σ_p, L and the targets are recomputed against the NAV snapshot; emits
+//!   `WeightsAccepted`. A rejected vector changes nothing.
 use anchor_lang::prelude::*;
 use rpv_core::{
     fx::{Fx, MAX_N},

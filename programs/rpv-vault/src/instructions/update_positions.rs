@@ -1,16 +1,19 @@
-/// Specification:
-/// - Permissionless: the positions step of the last `refresh`, for vaults with option series
-///   (sent after `refresh` in the same transaction); it reads no oracle and moves no tokens.
-/// - The risk account must be the vault's (`WrongRiskAccount`); the last sample must cover every
-///   registered asset (`RefreshRequired`).
-/// - Computes everything at the sample's time from the sampled values and the marks and
-///   exposures `refresh` recorded: the NAV snapshot (rounded down), the implied-vol blend of
-///   the factor vols, the weights on the position covariance (inverse-vol, or the
-///   risk-budget weights in force while the positions in the model are unchanged), σ_p, L,
-///   the targets (zero for series outside the model), and the net delta, gamma and vega per
-///   underlying with the Greek-limit breaches.
-/// - Marks the risk state fresh as of the sample's time (calling it later does not make an old
-///   sample look new); emits `PositionsUpdated`.
+//! `update_positions` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - Permissionless: the positions step of the last `refresh`, for vaults with option series
+//!   (sent after `refresh` in the same transaction); it reads no oracle and moves no tokens.
+//! - The risk account must be the vault's (`WrongRiskAccount`); the last sample must cover every
+//!   registered asset (`RefreshRequired`).
+//! - Computes everything at the sample's time from the sampled values and the marks and
+//!   exposures `refresh` recorded: the NAV snapshot (rounded down), the implied-vol blend of
+//!   the factor vols, the weights on the position covariance (inverse-vol, or the
+//!   risk-budget weights in force while the positions in the model are unchanged), σ_p, L,
+//!   the targets (zero for series outside the model), and the net delta, gamma and vega per
+//!   underlying with the Greek-limit breaches.
+//! - Marks the risk state fresh as of the sample's time (calling it later does not make an old
+//!   sample look new); emits `PositionsUpdated`.
 use anchor_lang::prelude::*;
 use rpv_core::portfolio;
 

@@ -1,18 +1,21 @@
-/// Specification:
-/// - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
-///   base tokens in `user_base_token`.
-/// - Every account is checked against the vault exactly as in `deposit` (`Wrong*`, `WrongMint`).
-/// - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
-/// - With assets registered, the risk state must have been refreshed within the vault's
-///   `max_risk_age` seconds (`RiskStateStale`).
-/// - Fees due are accrued first (`fees.rs`), so the exit is priced after them; the allowlist
-///   never applies to withdrawals.
-/// - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
-/// - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
-///   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
-/// - Pays in the base asset only: if the accounted base balance is below the amount, fails with
-///   `InsufficientBaseLiquidity` (in-kind redemption is a separate instruction, later).
-/// - Emits `Withdrawn`; the invariant and balance ≥ accounted hold at the end.
+//! `withdraw` (see [`crate::rpv_vault`] for the instruction's arguments and accounts).
+//!
+//! # Specification
+//!
+//! - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
+//!   base tokens in `user_base_token`.
+//! - Every account is checked against the vault exactly as in `deposit` (`Wrong*`, `WrongMint`).
+//! - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
+//! - With assets registered, the risk state must have been refreshed within the vault's
+//!   `max_risk_age` seconds (`RiskStateStale`).
+//! - Fees due are accrued first (`fees.rs`), so the exit is priced after them; the allowlist
+//!   never applies to withdrawals.
+//! - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
+//! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
+//!   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
+//! - Pays in the base asset only: if the accounted base balance is below the amount, fails with
+//!   `InsufficientBaseLiquidity` (in-kind redemption is a separate instruction, later).
+//! - Emits `Withdrawn`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
     math::{amount_for_shares, Rounding},

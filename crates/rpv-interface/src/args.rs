@@ -1,0 +1,501 @@
+//! Instruction arguments and return values, with each parameter set's ranges, defaults and
+//! (where it needs no vault state) its "raises risk" rule. The program takes these types as its
+//! instruction arguments; clients serialise the same types.
+//!
+//! `InitializeVaultArgs` carries an address, so it is written once in [`keyed_args!`] and
+//! instantiated by the program and by [`crate::client`].
+
+#[cfg(feature = "idl-build")]
+use anchor_lang::{AnchorDeserialize, AnchorSerialize};
+#[cfg(not(feature = "idl-build"))]
+use borsh::{BorshDeserialize, BorshSerialize};
+
+use crate::{
+    kinds::{OptionKind, OracleKind, ProposalKind, METHOD_RISK_BUDGET},
+    units::SECONDS_PER_DAY,
+};
+
+/// The most assets (spot and option slots) one vault registers.
+pub const MAX_ASSETS: usize = 16;
+
+/// `rebalance`'s `leg` meaning "the leg furthest outside its band".
+pub const AUTO_LEG: u8 = u8::MAX;
+
+/// Smallest seed deposit at initialisation, base units (they become dead shares).
+pub const MIN_SEED_DEPOSIT: u64 = 1_000;
+/// Ceiling of the maximum management fee: 10 % a year.
+pub const MANAGEMENT_FEE_CEILING_BPS: u16 = 1_000;
+/// Ceiling of the maximum performance fee: 50 % of gains above the high-water mark.
+pub const PERFORMANCE_FEE_CEILING_BPS: u16 = 5_000;
+/// Longest timelock: 30 days.
+pub const MAX_TIMELOCK_SECS: u32 = 30 * SECONDS_PER_DAY;
+/// Default maximum management fee: 5 % a year.
+pub const DEFAULT_MAX_MANAGEMENT_FEE_BPS: u16 = 500;
+/// Default maximum performance fee: 30 % of gains above the high-water mark.
+pub const DEFAULT_MAX_PERFORMANCE_FEE_BPS: u16 = 3_000;
+/// Default timelock: two days.
+pub const DEFAULT_TIMELOCK_SECS: u32 = 2 * SECONDS_PER_DAY;
+
+/// Defines the argument types that carry account addresses, once. `$callback` receives the
+/// struct definitions (with their docs) and adds its attributes; the caller's `Pubkey` is the
+/// address type.
+#[macro_export]
+macro_rules! keyed_args {
+    ($callback:ident) => {
+        $callback! {
+            /// `initialize_vault`'s arguments.
+            pub struct InitializeVaultArgs {
+                pub vault_id: u64,
+                /// Largest NAV deposits may take the vault to, base units.
+                pub deposit_cap: u64,
+                /// Smallest deposit, base units.
+                pub min_deposit: u64,
+                /// Paid by the admin; becomes as many dead shares (≥ 1,000 base units).
+                pub seed_deposit: u64,
+                /// Owner of the share token account fee shares are minted to.
+                pub fee_recipient: Pubkey,
+                /// Maximum fee rates, fixed for the vault's life (basis points; management per
+                /// year; ceilings 1,000 and 5,000).
+                pub max_management_fee_bps: u16,
+                pub max_performance_fee_bps: u16,
+                /// Starting fee rates (basis points).
+                pub management_fee_bps: u16,
+                pub performance_fee_bps: u16,
+                /// Delay of changes that raise risk or fees, seconds (0 = none; at most 30 days).
+                pub timelock_secs: u32,
+                /// Only allowlisted depositors may deposit.
+                pub allowlist: bool,
+            }
+        }
+    };
+}
+
+/// `add_asset`'s (and `add_option`'s) arguments.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddAssetArgs {
+    pub oracle_kind: OracleKind,
+    /// Pyth feed id, or Switchboard feed hash.
+    pub feed_id: [u8; 32],
+    /// Seconds (Pyth) or slots (Switchboard), 1 ..= 86,400.
+    pub max_oracle_age: u32,
+    /// Widest accepted confidence interval, basis points of the price, 1 ..= 10,000.
+    pub max_conf_bps: u16,
+    /// Risk budget, parts per 10^9, in (0, 10^9].
+    pub risk_budget: u64,
+}
+
+impl AddAssetArgs {
+    /// Oracle settings in range (`InvalidOracleConfig`).
+    pub fn oracle_config_valid(&self) -> bool {
+        (1..=SECONDS_PER_DAY).contains(&self.max_oracle_age) && (1..=10_000).contains(&self.max_conf_bps)
+    }
+
+    /// Budget in range (`InvalidRiskBudget`).
+    pub fn budget_valid(&self) -> bool {
+        self.risk_budget > 0 && self.risk_budget <= crate::units::PPB
+    }
+}
+
+/// `add_option`'s series terms.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionSeriesArgs {
+    pub kind: OptionKind,
+    /// Slot index of the underlying spot asset (registered before the series).
+    pub underlying: u8,
+    /// Strike in the base currency per whole underlying unit, I80F48 bits (> 0).
+    pub strike_bits: i128,
+    /// Whole underlying units per whole option token, I80F48 bits (> 0).
+    pub contract_size_bits: i128,
+    /// Unix seconds: more than one hour and at most two years away.
+    pub expiry: i64,
+}
+
+/// `set_risk_params`: the risk model's parameters in integer units.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RiskParams {
+    /// 0 = inverse volatility, 1 = risk budgeting ([`crate::kinds::METHOD_INVERSE_VOL`],
+    /// [`crate::kinds::METHOD_RISK_BUDGET`]).
+    pub method: u8,
+    /// EWMA decay λ per horizon, parts per million, 500,000 ..= 999,900.
+    pub lambda_ppm: u32,
+    /// The horizon λ applies to, seconds, 60 ..= 30 days.
+    pub horizon_secs: u32,
+    /// Volatility target, basis points a year, 10 ..= 50,000.
+    pub vol_target_bps: u32,
+    /// Leverage cap L_max, basis points, 100 ..= 40,000.
+    pub max_leverage_bps: u32,
+    /// Volatility assumed before enough samples, basis points a year, 100 ..= 50,000.
+    pub prior_vol_bps: u32,
+    /// Tolerance of the risk-contribution check, parts per 10^9, 1 ..= 10^8.
+    pub rc_tolerance_ppb: u32,
+    /// Minimum seconds between samples, 1 ..= 1 day.
+    pub min_sample_interval: u32,
+    /// Oldest risk state flows accept, seconds, ≥ the sampling interval and ≤ 7 days.
+    pub max_risk_age: u32,
+    /// Rebalancing band, basis points of a leg's target, 1 ..= 5,000.
+    pub band_bps: u16,
+}
+
+impl Default for RiskParams {
+    /// The parameters of a new vault: inverse volatility, RiskMetrics' λ = 0.94 per day, 15 %
+    /// volatility target, no leverage, 60 % prior volatility, 1e-4 RC tolerance, 30 s sampling,
+    /// 15 min risk age, 5 % band.
+    fn default() -> Self {
+        Self {
+            method: crate::kinds::METHOD_INVERSE_VOL,
+            lambda_ppm: 940_000,
+            horizon_secs: SECONDS_PER_DAY,
+            vol_target_bps: 1_500,
+            max_leverage_bps: 10_000,
+            prior_vol_bps: 6_000,
+            rc_tolerance_ppb: 100_000,
+            min_sample_interval: 30,
+            max_risk_age: 900,
+            band_bps: 500,
+        }
+    }
+}
+
+impl RiskParams {
+    /// Every field in its range (`InvalidRiskParams`).
+    pub fn valid(&self) -> bool {
+        self.method <= METHOD_RISK_BUDGET
+            && (500_000..=999_900).contains(&self.lambda_ppm)
+            && (60..=30 * SECONDS_PER_DAY).contains(&self.horizon_secs)
+            && (10..=50_000).contains(&self.vol_target_bps)
+            && (100..=40_000).contains(&self.max_leverage_bps)
+            && (100..=50_000).contains(&self.prior_vol_bps)
+            && (1..=100_000_000).contains(&self.rc_tolerance_ppb)
+            && (1..=SECONDS_PER_DAY).contains(&self.min_sample_interval)
+            && self.max_risk_age >= self.min_sample_interval
+            && self.max_risk_age <= 7 * SECONDS_PER_DAY
+            && (1..=5_000).contains(&self.band_bps)
+    }
+
+    /// Whether moving from `current` to `self` raises risk (then it waits for the timelock):
+    /// anything but a volatility target, leverage cap, band, risk age and RC tolerance not
+    /// above their values in force, a prior volatility not below, and the estimator (method, λ,
+    /// horizon, sampling interval) unchanged.
+    pub fn raises_risk(&self, current: &Self) -> bool {
+        !(self.method == current.method
+            && self.lambda_ppm == current.lambda_ppm
+            && self.horizon_secs == current.horizon_secs
+            && self.min_sample_interval == current.min_sample_interval
+            && self.vol_target_bps <= current.vol_target_bps
+            && self.max_leverage_bps <= current.max_leverage_bps
+            && self.rc_tolerance_ppb <= current.rc_tolerance_ppb
+            && self.prior_vol_bps >= current.prior_vol_bps
+            && self.band_bps <= current.band_bps
+            && self.max_risk_age <= current.max_risk_age)
+    }
+}
+
+/// Largest Greek limit: 1000× NAV, in basis points.
+pub const MAX_GREEK_LIMIT_BPS: u32 = 10_000_000;
+
+/// `set_option_params`: option rate, implied-vol blend and Greek limits, integer units.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionParams {
+    /// Annual rate, continuously compounded, basis points (−1,000 ..= 5,000).
+    pub rate_bps: i32,
+    /// Weight of implied vol in the budgets' σ, basis points (0 ..= 10,000).
+    pub iv_blend_bps: u16,
+    /// Greek limits per underlying, basis points of NAV (0 = none, ≤ 10^7): net dollar delta,
+    /// dollar gamma, vega per 1.00 of vol.
+    pub max_delta_bps: u32,
+    pub max_gamma_bps: u32,
+    pub max_vega_bps: u32,
+}
+
+impl Default for OptionParams {
+    /// The parameters of a new vault: rate 0, no blend, limits 2× / 100× / 1× NAV.
+    fn default() -> Self {
+        Self { rate_bps: 0, iv_blend_bps: 0, max_delta_bps: 20_000, max_gamma_bps: 1_000_000, max_vega_bps: 10_000 }
+    }
+}
+
+impl OptionParams {
+    /// Every field in its range (`InvalidOptionParams`).
+    pub fn valid(&self) -> bool {
+        (-1_000..=5_000).contains(&self.rate_bps)
+            && self.iv_blend_bps <= 10_000
+            && self.max_delta_bps <= MAX_GREEK_LIMIT_BPS
+            && self.max_gamma_bps <= MAX_GREEK_LIMIT_BPS
+            && self.max_vega_bps <= MAX_GREEK_LIMIT_BPS
+    }
+
+    /// Whether moving from `current` to `self` raises risk: any Greek limit higher or removed
+    /// (0), or any change of the rate or the blend (they move marks and budgets).
+    pub fn raises_risk(&self, current: &Self) -> bool {
+        let limit_up = |new: u32, old: u32| (new == 0 && old != 0) || (old != 0 && new > old);
+        self.rate_bps != current.rate_bps
+            || self.iv_blend_bps != current.iv_blend_bps
+            || limit_up(self.max_delta_bps, current.max_delta_bps)
+            || limit_up(self.max_gamma_bps, current.max_gamma_bps)
+            || limit_up(self.max_vega_bps, current.max_vega_bps)
+    }
+}
+
+/// `set_rebalance_params`: the rebalancing parameters (also their stored form in the risk
+/// account, see `rpv_core`'s `RebalanceConfig`).
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+pub struct RebalanceParams {
+    /// Seconds a leg rests after it traded (≤ 30 days).
+    pub cooldown_secs: u32,
+    /// Maximum oracle age for the prices a trade uses, seconds (Switchboard: slots), ≤ 1 day;
+    /// 0 = each asset's own maximum.
+    pub max_oracle_age: u32,
+    /// Largest trade per call, basis points of NAV (1 ..= 10,000).
+    pub max_leg_bps: u16,
+    /// Traded fair value per day, basis points of NAV (1 ..= 10,000).
+    pub max_turnover_bps: u16,
+    /// Gross exposure cut (sales) per day, basis points of NAV (≤ the turnover cap).
+    pub max_reduction_bps: u16,
+    /// Keeper incentive, basis points of a trade's fair value (≤ the cost bound).
+    pub keeper_bps: u16,
+    /// Bound on the vault's cost against fair value per call, basis points (≤ 500).
+    pub max_slippage_bps: u16,
+    /// Incentives paid per day, parts per million of NAV (≤ 10,000).
+    pub incentive_budget_ppm: u16,
+}
+
+/// Ceilings of the rebalancing parameters.
+pub const MAX_COOLDOWN_SECS: u32 = 30 * SECONDS_PER_DAY;
+pub const MAX_REBALANCE_ORACLE_AGE: u32 = SECONDS_PER_DAY;
+pub const MAX_SLIPPAGE_CEILING_BPS: u16 = 500;
+pub const MAX_INCENTIVE_BUDGET_PPM: u16 = 10_000;
+
+impl RebalanceParams {
+    /// The parameters of a new vault: 1 h cooldown, the assets' own oracle ages, 5 % of NAV per
+    /// call, 25 % turnover and 10 % gross reduction per day, 5 bps incentive, 50 bps cost bound
+    /// per call, 20 ppm of NAV incentives per day (≤ 0.73 %/yr).
+    pub const DEFAULT: Self = Self {
+        cooldown_secs: 3_600,
+        max_oracle_age: 0,
+        max_leg_bps: 500,
+        max_turnover_bps: 2_500,
+        max_reduction_bps: 1_000,
+        keeper_bps: 5,
+        max_slippage_bps: 50,
+        incentive_budget_ppm: 20,
+    };
+
+    /// Within the program's ceilings and self-consistent (`InvalidRebalanceParams`).
+    pub fn valid(&self) -> bool {
+        self.cooldown_secs <= MAX_COOLDOWN_SECS
+            && self.max_oracle_age <= MAX_REBALANCE_ORACLE_AGE
+            && (1..=10_000).contains(&self.max_leg_bps)
+            && (1..=10_000).contains(&self.max_turnover_bps)
+            && self.max_reduction_bps <= self.max_turnover_bps
+            && self.keeper_bps <= self.max_slippage_bps
+            && self.max_slippage_bps <= MAX_SLIPPAGE_CEILING_BPS
+            && self.incentive_budget_ppm <= MAX_INCENTIVE_BUDGET_PPM
+    }
+
+    /// Whether moving from `current` to `self` allows more trading, cost or staleness in any
+    /// parameter (then it waits for the timelock; a change that only tightens applies at once).
+    pub fn raises_risk(&self, current: &Self) -> bool {
+        let age = |a: u32| if a == 0 { u32::MAX } else { a };
+        self.cooldown_secs < current.cooldown_secs
+            || age(self.max_oracle_age) > age(current.max_oracle_age)
+            || self.max_leg_bps > current.max_leg_bps
+            || self.max_turnover_bps > current.max_turnover_bps
+            || self.max_reduction_bps > current.max_reduction_bps
+            || self.keeper_bps > current.keeper_bps
+            || self.max_slippage_bps > current.max_slippage_bps
+            || self.incentive_budget_ppm > current.incentive_budget_ppm
+    }
+}
+
+impl Default for RebalanceParams {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+// stored in the risk account: no padding
+const _: () = assert!(core::mem::size_of::<RebalanceParams>() == 20);
+
+/// Fee rates, basis points (management per year; performance of gains above the high-water
+/// mark).
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeeRates {
+    pub management_bps: u16,
+    pub performance_bps: u16,
+}
+
+impl FeeRates {
+    /// Whether moving from `current` to `self` raises either rate.
+    pub fn raises(&self, current: &Self) -> bool {
+        self.management_bps > current.management_bps || self.performance_bps > current.performance_bps
+    }
+}
+
+/// `rebalance` / `rebalance_begin` arguments.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RebalanceArgs {
+    /// Slot to trade, or [`AUTO_LEG`] (255) for the leg furthest outside its band.
+    pub leg: u8,
+    /// Largest fair value the caller will trade, base units (0 = no cap of its own).
+    pub max_value: u64,
+    /// When the vault sells: the most base units the caller pays.
+    pub max_base_in: u64,
+    /// When the vault buys: the fewest base units the caller receives.
+    pub min_base_out: u64,
+}
+
+impl RebalanceArgs {
+    /// Trade `leg` at whatever price the program sets (no caller bound).
+    pub fn any_price(leg: u8) -> Self {
+        Self { leg, max_value: 0, max_base_in: u64::MAX, min_base_out: 0 }
+    }
+}
+
+/// `price_option`'s inputs (I80F48 bits).
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionQuoteArgs {
+    pub kind: OptionKind,
+    pub spot_bits: i128,
+    pub strike_bits: i128,
+    /// Annual volatility σ.
+    pub vol_bits: i128,
+    /// Annual rate, continuously compounded.
+    pub rate_bits: i128,
+    /// Years to expiry.
+    pub years_bits: i128,
+}
+
+/// `price_option`'s return data: Black–Scholes price and Greeks, I80F48 bits.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionQuote {
+    pub price_bits: i128,
+    pub delta_bits: i128,
+    pub gamma_bits: i128,
+    pub vega_bits: i128,
+    pub theta_bits: i128,
+}
+
+/// `quote`'s return data.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VaultQuote {
+    /// NAV in base units, rounded down per asset (withdrawal pricing).
+    pub nav: u64,
+    /// NAV in base units, rounded up per asset (deposit pricing).
+    pub nav_round_up: u64,
+    /// Share supply plus dead shares plus fee shares pending and due now.
+    pub total_shares: u64,
+    /// ⌊nav × 10^9 / total_shares⌋: base units per 10^9 shares.
+    pub share_price_e9: u128,
+    pub base_decimals: u8,
+    pub num_assets: u8,
+    /// Deposits are paused.
+    pub paused: bool,
+    /// Whether deposits and withdrawals would accept the risk state now.
+    pub risk_fresh: bool,
+    /// Cluster time of the last `refresh` (0 = never, or reset by `add_asset` / budgets).
+    pub risk_refreshed_at: i64,
+    /// Annualised portfolio volatility σ_p of the last refresh, I80F48 bits.
+    pub portfolio_vol_bits: i128,
+    /// Gross exposure L = min(L_max, σ_target / σ_p) of the last refresh, I80F48 bits.
+    pub leverage_bits: i128,
+    /// Cluster time of this quote.
+    pub quoted_at: i64,
+}
+
+/// A configuration change that waits for the timelock (`propose_change`). The variant order
+/// is [`ProposalKind`]'s.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigChange {
+    RiskParams(RiskParams),
+    /// Parts per 10^9, one per registered asset.
+    RiskBudgets(Vec<u64>),
+    Fees {
+        management_bps: u16,
+        performance_bps: u16,
+    },
+    /// Rebalancing parameters (`set_rebalance_params`).
+    Rebalance(RebalanceParams),
+    /// Option rate, implied-vol blend and Greek limits (`set_option_params`).
+    OptionParams(OptionParams),
+}
+
+impl ConfigChange {
+    pub fn kind(&self) -> ProposalKind {
+        match self {
+            Self::RiskParams(_) => ProposalKind::RiskParams,
+            Self::RiskBudgets(_) => ProposalKind::RiskBudgets,
+            Self::Fees { .. } => ProposalKind::Fees,
+            Self::Rebalance(_) => ProposalKind::Rebalance,
+            Self::OptionParams(_) => ProposalKind::OptionParams,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(RiskParams::default().valid());
+        assert!(OptionParams::default().valid());
+        assert!(RebalanceParams::DEFAULT.valid());
+    }
+
+    #[test]
+    fn config_change_tag_is_the_proposal_kind() {
+        let changes = [
+            ConfigChange::RiskParams(RiskParams::default()),
+            ConfigChange::RiskBudgets(vec![1]),
+            ConfigChange::Fees { management_bps: 1, performance_bps: 2 },
+            ConfigChange::Rebalance(RebalanceParams::DEFAULT),
+            ConfigChange::OptionParams(OptionParams::default()),
+        ];
+        for c in changes {
+            assert_eq!(borsh::to_vec(&c).unwrap()[0], c.kind().code());
+        }
+    }
+
+    #[test]
+    fn raise_rules() {
+        let r = RiskParams::default();
+        assert!(!r.raises_risk(&r));
+        assert!(RiskParams { vol_target_bps: r.vol_target_bps + 1, ..r }.raises_risk(&r));
+        assert!(!RiskParams { vol_target_bps: r.vol_target_bps - 1, ..r }.raises_risk(&r));
+        assert!(RiskParams { prior_vol_bps: r.prior_vol_bps - 1, ..r }.raises_risk(&r));
+        assert!(RiskParams { lambda_ppm: r.lambda_ppm - 1, ..r }.raises_risk(&r));
+        let o = OptionParams::default();
+        assert!(!o.raises_risk(&o));
+        assert!(OptionParams { max_delta_bps: 0, ..o }.raises_risk(&o));
+        assert!(!OptionParams { max_delta_bps: 1, ..o }.raises_risk(&o));
+        assert!(OptionParams { rate_bps: 1, ..o }.raises_risk(&o));
+        let b = RebalanceParams::DEFAULT;
+        assert!(!b.raises_risk(&b));
+        assert!(RebalanceParams { max_oracle_age: 0, ..RebalanceParams { max_oracle_age: 60, ..b } }
+            .raises_risk(&RebalanceParams { max_oracle_age: 60, ..b }));
+        assert!(!RebalanceParams { cooldown_secs: b.cooldown_secs + 1, ..b }.raises_risk(&b));
+    }
+}
