@@ -57,7 +57,7 @@ underlying against their limits, oracle health (age, confidence), fees and the r
 --config labels assets with the file's symbols (with --svm the state's are used).";
 
 pub const APPLY_USAGE: &str =
-    "usage: rpv apply-change [--vault ADDRESS] --kind risk-params|budgets|fees|rebalance TARGET [--json]
+    "usage: rpv apply-change [--vault ADDRESS] --kind risk-params|budgets|fees|rebalance|option-params TARGET [--json]
 
 Applies a pending timelocked change once its eta has passed (permissionless).";
 

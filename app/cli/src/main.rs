@@ -21,7 +21,7 @@ const USAGE: &str = "usage: rpv init --config FILE TARGET [--json]
        rpv withdraw [--vault ADDRESS] (--shares SHARES | --all) [--min-out AMOUNT] TARGET [--json]
        rpv redeem-in-kind [--vault ADDRESS] (--shares SHARES | --all) [--min-amounts A,B,...] TARGET [--json]
        rpv show [--vault ADDRESS] [--config FILE] TARGET [--json]
-       rpv apply-change [--vault ADDRESS] --kind risk-params|budgets|fees|rebalance TARGET [--json]
+       rpv apply-change [--vault ADDRESS] --kind risk-params|budgets|fees|rebalance|option-params TARGET [--json]
        rpv backtest --prices FILE.csv [--out DIR] [--config FILE] [--json] ...
        rpv demo [--program PATH]
        rpv risk weights --input FILE

@@ -16,7 +16,9 @@ use rpv_core::{
 };
 use rpv_sdk::{
     ata, decode_risk, decode_vault,
-    ix::{self, AddAssetArgs, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams, VaultQuote},
+    ix::{
+        self, AddAssetArgs, ConfigChange, InitializeVaultArgs, OptionParams, OptionSeriesArgs, RiskParams, VaultQuote,
+    },
     pda, pk, Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde_json::{json, Value};
@@ -173,13 +175,38 @@ fn config_of(r: &RiskState) -> RebalanceConfig {
     r.rebalance
 }
 
+/// The names `apply-change --kind` takes, indexed by the program's proposal kind
+/// (`ConfigChange::kind`: 0 risk parameters, 1 budgets, 2 fee rates, 3 rebalancing, 4 options).
+pub const CHANGE_KINDS: [&str; 5] = ["risk-params", "budgets", "fees", "rebalance", "option-params"];
+
 fn kind_name(kind: u8) -> &'static str {
-    match kind {
-        0 => "risk-params",
-        1 => "budgets",
-        2 => "fees",
-        _ => "rebalance",
+    CHANGE_KINDS.get(usize::from(kind)).copied().unwrap_or("unknown")
+}
+
+/// The option parameters in force, in the integer units `set_option_params` takes (the
+/// program stores `bps / 10_000` as I80F48; rounding back to the nearest basis point is exact).
+fn option_params_of(v: &VaultState, r: &RiskState) -> OptionParams {
+    let bps = |x: Fx| (x * Fx::from_num(10_000)).round().to_num::<i64>();
+    OptionParams {
+        rate_bps: bps(v.option_rate.get()) as i32,
+        iv_blend_bps: bps(r.iv_blend.get()) as u16,
+        max_delta_bps: bps(r.max_delta.get()) as u32,
+        max_gamma_bps: bps(r.max_gamma.get()) as u32,
+        max_vega_bps: bps(r.max_vega.get()) as u32,
     }
+}
+
+/// Whether moving from `old` to `new` raises risk, so must wait for the timelock: any change of
+/// the rate or the implied-vol blend, a Greek limit raised or removed (0 = none).
+// TODO(interface): the program's `OptionParams::raises` (set_option_params.rs) is the rule;
+// call it from rpv-interface once it lives there instead of comparing here.
+fn option_params_raise(old: &OptionParams, new: &OptionParams) -> bool {
+    let up = |new: u32, old: u32| old != 0 && (new == 0 || new > old);
+    new.rate_bps != old.rate_bps
+        || new.iv_blend_bps != old.iv_blend_bps
+        || up(new.max_delta_bps, old.max_delta_bps)
+        || up(new.max_gamma_bps, old.max_gamma_bps)
+        || up(new.max_vega_bps, old.max_vega_bps)
 }
 
 /// Proposes `change` unless the same change is already pending; returns the pending entry.
@@ -306,13 +333,20 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
         }
     }
     if let Some(o) = cfg.options {
-        send_step(
-            chain,
-            &mut steps,
-            "set_option_params",
-            &[ix::set_option_params(&admin_key, &vault_key, o)],
-            &[admin],
-        )?;
+        let current = option_params_of(&l.vault, &l.risk);
+        if o == current {
+            // already in force
+        } else if !timelocked || !option_params_raise(&current, &o) {
+            send_step(
+                chain,
+                &mut steps,
+                "set_option_params",
+                &[ix::set_option_params(&admin_key, &vault_key, o)],
+                &[admin],
+            )?;
+        } else {
+            pending.push(propose(chain, admin, &vault_key, ConfigChange::OptionParams(o), &mut steps)?);
+        }
     }
 
     // 3. assets, in order
@@ -744,13 +778,10 @@ pub fn flow_text(r: &Value) -> String {
 
 /// `rpv apply-change`: applies the pending timelocked change of `kind` once its eta passed.
 pub fn apply_change(chain: &mut dyn Chain, vault_key: &Pubkey, payer: &Keypair, kind: &str) -> Result<Value, String> {
-    let k = match kind {
-        "risk-params" => 0,
-        "budgets" => 1,
-        "fees" => 2,
-        "rebalance" => 3,
-        other => return Err(format!("--kind `{other}` is not risk-params, budgets, fees or rebalance")),
-    };
+    let k = CHANGE_KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .ok_or_else(|| format!("--kind `{kind}` is not one of {}", CHANGE_KINDS.join(", ")))? as u8;
     let l = load(chain, vault_key)?;
     let key = pda::proposal(vault_key, k).0;
     let acct = chain.account(&key)?.ok_or_else(|| format!("no pending {kind} change for {vault_key}"))?;
