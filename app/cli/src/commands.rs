@@ -1,8 +1,8 @@
 //! Argument handling of `init`, `deposit`, `withdraw`, `redeem-in-kind`, `show`,
-//! `apply-change` and `backtest`: each turns its arguments into the text to print (a report,
+//! `apply-change`: each turns its arguments into the text to print (a report,
 //! or JSON with `--json`) or a one-line error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rpv_sdk::Pubkey;
 use serde_json::Value;
@@ -10,7 +10,6 @@ use solana_signer::Signer;
 
 use crate::{
     args::{self, parse_bps, Flags, Kind},
-    backtest,
     chain::{self, Chain, TARGET_FLAGS, TARGET_HELP},
     config, show, vault_cmd,
 };
@@ -60,20 +59,6 @@ pub const APPLY_USAGE: &str =
     "usage: rpv apply-change [--vault ADDRESS] --kind risk-params|budgets|fees|rebalance|option-params TARGET [--json]
 
 Applies a pending timelocked change once its eta has passed (permissionless).";
-
-pub const BACKTEST_USAGE: &str = "usage: rpv backtest --prices FILE.csv [--out DIR] [--config FILE] [--capital AMOUNT]
-                    [--start target|cash] [--conf-bps BPS] [--static-weights W1,W2,...] [--vol-window N] [--json]
-
-Runs the vault's engine (the core crate's EWMA covariance, inverse-vol or risk-budget weights,
-volatility targeting, bands, rebalancing caps and keeper incentive, fees) over a price history.
-FILE.csv: a header `time,ASSET1,ASSET2,...`, then one row per time (unix seconds or YYYY-MM-DD)
-with positive prices in the base currency. --config takes [risk], [rebalance], [fees] and the
-assets' budgets (matched by symbol) from a vault configuration (default: the program's defaults,
-equal budgets). --capital: starting NAV in base tokens (default 1000000). --start: begin at the
-first targets (default) or all in the base asset. --conf-bps: oracle confidence (default 0).
---static-weights: the buy-and-hold benchmark (default: the budgets). --vol-window: returns in the
-rolling realised volatility (default 30). Writes weights.svg, risk_contributions.svg,
-volatility.svg, nav.svg and series.csv to --out (default backtest-out) and prints the statistics.";
 
 fn with_target(own: &[(&'static str, Kind)]) -> Vec<(&'static str, Kind)> {
     let mut v = own.to_vec();
@@ -278,95 +263,4 @@ pub fn apply_change(a: &[String]) -> Result<String, String> {
             v["vault"].as_str().unwrap_or("")
         )
     }))
-}
-
-/// The backtest's parameters from its flags (and the optional configuration).
-pub fn backtest_params(flags: &Flags, table: &backtest::PriceTable) -> Result<backtest::Params, String> {
-    let n = table.names.len();
-    let mut p = backtest::Params::defaults(n);
-    if let Some(path) = flags.get("config") {
-        let m = config::load_model(Path::new(path))?;
-        p.risk = m.risk;
-        p.rebalance = m.rebalance;
-        p.fees = m.fees;
-        if !m.budgets.is_empty() {
-            let mut budgets = vec![];
-            for name in &table.names {
-                let b = m.budgets.iter().find(|(s, _)| s == name).ok_or_else(|| {
-                    format!("the configuration has no asset `{name}` (its assets must match the CSV's columns)")
-                })?;
-                budgets.push(b.1);
-            }
-            if m.budgets.len() != n {
-                return Err("the configuration's assets must match the CSV's columns".into());
-            }
-            p.static_weights = budgets.iter().map(|b| *b as f64 / 1e9).collect();
-            p.budgets_ppb = budgets;
-        }
-    }
-    if let Some(c) = flags.get("capital") {
-        p.capital = args::parse_amount(c, backtest::BASE_DECIMALS, "--capital")?;
-        if p.capital < 1_000_000 {
-            return Err("--capital must be at least 1 base token".into());
-        }
-    }
-    match flags.get("start") {
-        None | Some("target") => p.start_invested = true,
-        Some("cash") => p.start_invested = false,
-        Some(other) => return Err(format!("--start `{other}` is not `target` or `cash`")),
-    }
-    if let Some(c) = flags.get("conf-bps") {
-        p.conf_bps = parse_bps(c, "--conf-bps")?;
-    }
-    if let Some(w) = flags.get("static-weights") {
-        let ws: Vec<f64> = w
-            .split(',')
-            .map(|x| x.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0))
-            .collect::<Option<_>>()
-            .ok_or_else(|| format!("--static-weights `{w}` is not a list of non-negative numbers"))?;
-        if ws.len() != n {
-            return Err(format!("--static-weights needs {n} weights, one per asset column"));
-        }
-        let total: f64 = ws.iter().sum();
-        if total <= 0.0 {
-            return Err("--static-weights must not all be zero".into());
-        }
-        p.static_weights = ws.iter().map(|x| x / total).collect();
-    }
-    if let Some(w) = flags.get("vol-window") {
-        p.vol_window = w
-            .parse::<usize>()
-            .ok()
-            .filter(|w| *w >= 2)
-            .ok_or_else(|| format!("--vol-window `{w}` is not a whole number of at least 2"))?;
-    }
-    Ok(p)
-}
-
-pub fn backtest(a: &[String]) -> Result<String, String> {
-    let spec = [
-        ("prices", Kind::Value),
-        ("out", Kind::Value),
-        ("config", Kind::Value),
-        ("capital", Kind::Value),
-        ("start", Kind::Value),
-        ("conf-bps", Kind::Value),
-        ("static-weights", Kind::Value),
-        ("vol-window", Kind::Value),
-        ("json", Kind::Switch),
-    ];
-    let flags = args::parse(a, &spec, "backtest")?;
-    if flags.has("help") {
-        return Ok(BACKTEST_USAGE.to_string());
-    }
-    let path = flags.need("prices", "backtest")?;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    let table = backtest::parse_csv(&text).map_err(|e| format!("{path}: {e}"))?;
-    let p = backtest_params(&flags, &table)?;
-    let outcome = backtest::run(&table, &p)?;
-    let dir = PathBuf::from(flags.get("out").unwrap_or("backtest-out"));
-    let files = backtest::write_outputs(&dir, &table, &p, &outcome)?;
-    let mut stats = outcome.stats;
-    stats["outputs"] = files.iter().map(|f| Value::from(f.display().to_string())).collect();
-    Ok(output(stats, flags.has("json"), backtest::text))
 }

@@ -390,7 +390,7 @@ fn on_chain_command_errors() {
     std::fs::write(&cfg3, text).unwrap();
     fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
     // every command has --help
-    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "backtest"] {
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change"] {
         let out = rpv(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.starts_with(&format!("usage: rpv {cmd}")), "{cmd}: {text}");
