@@ -2,17 +2,46 @@
 
 use std::{path::PathBuf, process::Command};
 
+use clap::Parser;
+
+/// Runs the command line as a library call (the same parser and commands as the binary).
+fn lib(args: &[&str]) -> Result<String, String> {
+    let cli = rpv_cli::cmd::Cli::try_parse_from(std::iter::once("rpv").chain(args.iter().copied()));
+    cli.map_err(|e| e.to_string())?.run()
+}
+
+/// Exit code 2, nothing on stdout, and `needle` on stderr: either one line `rpv: …` from a
+/// command, or the parser's usage error (`error: …`, with the usage and a pointer to --help).
+fn check(what: &str, out: &std::process::Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
+    if stderr.starts_with("rpv: ") {
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
+    } else {
+        assert!(stderr.starts_with("error: ") && stderr.contains("--help"), "{what}: {stderr:?}");
+    }
+    assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
+}
+
 #[test]
 fn helpful_errors() {
     let rpv = env!("CARGO_BIN_EXE_rpv");
     let none = Command::new(rpv).output().unwrap();
     assert_eq!(none.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&none.stderr).contains("no command given"));
-    let bad = Command::new(rpv).arg("frobnicate").output().unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown command `frobnicate`"));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("Usage: rpv [OPTIONS] <COMMAND>"));
+    check(
+        "unknown command",
+        &Command::new(rpv).arg("frobnicate").output().unwrap(),
+        "unrecognized subcommand 'frobnicate'",
+    );
     let help = Command::new(rpv).arg("--help").output().unwrap();
-    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("usage: rpv"));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success() && text.contains("Usage: rpv"), "{text}");
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "risk", "option"] {
+        assert!(text.contains(&format!("\n  {cmd} ")), "{cmd} is listed: {text}");
+    }
+    assert!(text.contains("--output <OUTPUT>") && text.contains("--svm"), "{text}");
 }
 
 // ---- `rpv risk weights` -------------------------------------------------------------------
@@ -22,7 +51,7 @@ use std::{io::Write, process::Stdio};
 /// Runs `rpv risk weights --input <input>`, feeding `stdin` when given.
 fn risk_weights(input: &str, stdin: Option<&str>) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rpv"))
-        .args(["risk", "weights", "--input", input])
+        .args(["risk", "weights", "--output", "json", "--input", input])
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -119,7 +148,7 @@ fn risk_weights_from_stdin_and_file() {
     std::fs::remove_file(&path).unwrap();
     assert!(from_file.status.success(), "{}", String::from_utf8_lossy(&from_file.stderr));
     assert_eq!(from_stdin.stdout, from_file.stdout);
-    let lib = rpv_cli::risk_cmd::weights_json(input).unwrap();
+    let lib = serde_json::to_string_pretty(&rpv_cli::cmd::risk::weights(input).unwrap()).unwrap();
     assert_eq!(String::from_utf8(from_stdin.stdout).unwrap().trim_end(), lib);
 }
 
@@ -229,17 +258,9 @@ fn risk_weights_bad_inputs() {
         ("bad raw bits", r#"{"covariance_bits": [["0x10"]]}"#, "i128"),
         ("unknown field", r#"{"covariance": [[0.04]], "budget": [1.0]}"#, "unknown field `budget`"),
     ];
-    let check = |what: &str, out: &std::process::Output, needle: &str| {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-        assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
-        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-        assert!(stderr.starts_with("rpv: ") && stderr.ends_with('\n'), "{what}: {stderr:?}");
-        assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
-    };
     for (what, input, needle) in &cases {
         check(what, &risk_weights("-", Some(input)), needle);
-        assert!(rpv_cli::risk_cmd::weights_json(input).unwrap_err().contains(needle), "{what} (library)");
+        assert!(rpv_cli::cmd::risk::weights(input).unwrap_err().contains(needle), "{what} (library)");
     }
     check(
         "unreadable file",
@@ -248,11 +269,10 @@ fn risk_weights_bad_inputs() {
     );
     let rpv = env!("CARGO_BIN_EXE_rpv");
     for (args, needle) in [
-        (&["risk", "weights"][..], "needs --input"),
-        (&["risk", "weights", "--input"][..], "--input needs a file"),
-        (&["risk", "weights", "--bogus"][..], "unknown argument `--bogus`"),
-        (&["risk", "frobnicate"][..], "unknown `risk` command"),
-        (&["risk"][..], "needs a command"),
+        (&["risk", "weights"][..], "--input <FILE>"),
+        (&["risk", "weights", "--input"][..], "a value is required for '--input <FILE>'"),
+        (&["risk", "weights", "--bogus"][..], "unexpected argument '--bogus'"),
+        (&["risk", "frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
     ] {
         check(&args.join(" "), &Command::new(rpv).args(args).stdin(Stdio::null()).output().unwrap(), needle);
     }
@@ -261,7 +281,7 @@ fn risk_weights_bad_inputs() {
 /// `budgets_ppb` (the vault's own units) is accepted, exact, and exclusive with `budgets`.
 #[test]
 fn risk_weights_budgets_in_parts_per_billion() {
-    use rpv_cli::risk_cmd::weights;
+    use rpv_cli::cmd::risk::weights;
     let cov = "[[0.04, 0.01], [0.01, 0.09]]";
     let a = weights(&format!("{{\"covariance\": {cov}, \"budgets_ppb\": [500000000, 500000000]}}")).unwrap();
     let b = weights(&format!("{{\"covariance\": {cov}, \"budgets\": [0.5, 0.5]}}")).unwrap();
@@ -281,7 +301,12 @@ fn risk_weights_budgets_in_parts_per_billion() {
 
 /// Runs `rpv option <args>`.
 fn option_cmd(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rpv")).arg("option").args(args).stdin(Stdio::null()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_rpv"))
+        .args(["--output", "json", "option"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 /// The flags of `option greeks` for one option.
@@ -329,18 +354,22 @@ fn option_greeks_known_answer() {
     ] {
         assert!((num(&call, key) - want).abs() <= 1e-9, "{key}: {} vs {want}", num(&call, key));
     }
-    // flags in any order and as --flag=value; the library gives the same text
+    // flags in any order and as --flag=value; the library gives the same JSON
     let reordered: Vec<String> =
         ["greeks", "--years=1", "--rate", "0.05", "--vol=0.2", "--strike", "100", "--spot=100", "--kind", "call"]
             .map(String::from)
             .to_vec();
     assert_eq!(greeks_ok(&reordered), call);
     let out = option_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let lib = rpv_cli::option_cmd::run(&args).unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), lib);
+    let lib_args: Vec<&str> =
+        ["--output", "json", "option"].into_iter().chain(args.iter().map(String::as_str)).collect();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), lib(&lib_args).unwrap());
+    // text by default
+    let text = lib(&[&["option"][..], &args.iter().map(String::as_str).collect::<Vec<_>>()].concat()).unwrap();
+    assert!(text.starts_with("price 10.4505835") && text.contains("\ndelta 0.63683065"), "{text}");
     // --help prints the usage
     let help = option_cmd(&["greeks", "--help"]);
-    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("usage: rpv option greeks"));
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("Usage: rpv option greeks"));
 }
 
 /// Puts against calls: put–call parity `C − P = S − K·e^{−rT}`, `Δ_P = Δ_C − 1`, equal gamma and
@@ -372,8 +401,8 @@ fn option_greeks_put_by_parity() {
     }
 }
 
-/// Every class of bad input: exit code 2, nothing on stdout, exactly one line on stderr starting
-/// with `rpv: ` that names the problem (and, for a value outside the domain, the limit).
+/// Every class of bad input: exit code 2, nothing on stdout, an error on stderr that names the
+/// problem (and, for a value outside the domain, the limit).
 #[test]
 fn option_greeks_bad_inputs() {
     let good = greeks_args("call", "100", "100", "0.2", "0.05", "1");
@@ -395,20 +424,20 @@ fn option_greeks_bad_inputs() {
         a
     };
     let cases: Vec<(&str, Vec<String>, &str)> = vec![
-        ("missing flag", without("--vol"), "missing --vol"),
-        ("missing kind", without("--kind"), "missing --kind"),
-        ("duplicate flag", plus(&["--spot", "101"]), "--spot given twice"),
-        ("duplicate flag (= form)", plus(&["--rate=0.01"]), "--rate given twice"),
-        ("unknown flag", plus(&["--bogus", "1"]), "unknown argument `--bogus`"),
-        ("stray word", plus(&["extra"]), "unknown argument `extra`"),
-        ("missing value", plus(&["--years"]), "--years needs a value"),
+        ("missing flag", without("--vol"), "--vol <SIGMA>"),
+        ("missing kind", without("--kind"), "--kind <KIND>"),
+        ("duplicate flag", plus(&["--spot", "101"]), "'--spot <S>' cannot be used multiple times"),
+        ("duplicate flag (= form)", plus(&["--rate=0.01"]), "'--rate <R>' cannot be used multiple times"),
+        ("unknown flag", plus(&["--bogus", "1"]), "unexpected argument '--bogus'"),
+        ("stray word", plus(&["extra"]), "unexpected argument 'extra'"),
+        ("missing value", plus(&["--years"]), "a value is required for '--years <T>'"),
         ("unparsable number", with("--spot", "abc"), "`abc` is not a number"),
         ("two decimal points", with("--strike", "1.2.3"), "`1.2.3` is not a number"),
         ("empty number", with("--vol", ""), "`` is not a number"),
         ("not finite", with("--vol", "inf"), "`inf` is not a number"),
         ("NaN", with("--rate", "NaN"), "`NaN` is not a number"),
         ("beyond I80F48", with("--spot", "1e40"), "outside the I80F48 range"),
-        ("unknown kind", with("--kind", "straddle"), "--kind must be `call` or `put`"),
+        ("unknown kind", with("--kind", "straddle"), "invalid value 'straddle' for '--kind <KIND>'"),
         ("spot below", with("--spot", "0.0000009"), "below the minimum 1e-6"),
         ("spot above", with("--spot", "2e9"), "above the maximum 1e9"),
         ("zero strike", with("--strike", "0"), "must be positive"),
@@ -423,21 +452,13 @@ fn option_greeks_bad_inputs() {
         ("years zero", with("--years", "0"), "below the minimum 1/8760"),
         ("years above", with("--years", "2.5"), "above the maximum 2"),
     ];
-    let check = |what: &str, out: &std::process::Output, needle: &str| {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-        assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
-        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-        assert!(stderr.starts_with("rpv: ") && stderr.ends_with('\n'), "{what}: {stderr:?}");
-        assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
-    };
     for (what, args, needle) in &cases {
         check(what, &option_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>()), needle);
-        assert!(rpv_cli::option_cmd::run(args).unwrap_err().contains(needle), "{what} (library)");
+        let args: Vec<&str> = std::iter::once("option").chain(args.iter().map(String::as_str)).collect();
+        assert!(lib(&args).unwrap_err().contains(needle), "{what} (library)");
     }
-    check("no subcommand", &option_cmd(&[]), "`option` needs a command");
-    check("unknown subcommand", &option_cmd(&["price"]), "unknown `option` command `price`");
-    check("no flags", &option_cmd(&["greeks"]), "missing --kind, --spot, --strike, --vol, --rate, --years");
+    check("unknown subcommand", &option_cmd(&["price"]), "unrecognized subcommand 'price'");
+    check("no flags", &option_cmd(&["greeks"]), "--kind <KIND>");
     // the domain's edges themselves are accepted
     greeks_ok(&greeks_args("put", "0.000001", "0.000005", "0.05", "-0.1", "0.00011415525114155251"));
     greeks_ok(&greeks_args("call", "1e9", "2e8", "3", "0.5", "2"));

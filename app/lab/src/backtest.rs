@@ -32,7 +32,7 @@
 use std::path::{Path, PathBuf};
 
 use bytemuck::Zeroable;
-use rpv_cli::risk_cmd::{ERC_TOLERANCE, MAX_SWEEPS};
+use rpv_cli::cmd::risk::{ERC_TOLERANCE, MAX_SWEEPS};
 use rpv_core::{
     fees::FeeState,
     fx::{Fx, SECONDS_PER_YEAR},

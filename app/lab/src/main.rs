@@ -112,7 +112,7 @@ impl BacktestArgs {
             }
         }
         if let Some(c) = &self.capital {
-            p.capital = rpv_cli::args::parse_amount(c, backtest::BASE_DECIMALS, "--capital")?;
+            p.capital = rpv_cli::cmd::parse_amount(c, backtest::BASE_DECIMALS, "--capital")?;
             if p.capital < 10u64.pow(u32::from(backtest::BASE_DECIMALS)) {
                 return Err("--capital must be at least 1 base token".into());
             }
