@@ -158,11 +158,7 @@ pub fn open(target: &Target, create: bool) -> Result<(Box<dyn Chain>, Keypair), 
         }
         (None, true) => {
             let state = target.state.clone().unwrap_or_else(|| PathBuf::from(".rpv-svm.json"));
-            let program = target
-                .program
-                .clone()
-                .or_else(|| std::env::var_os("RPV_PROGRAM_SO").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("target/deploy/rpv_vault.so"));
+            let program = target.program.clone().unwrap_or_else(rpv_sdk::svm::default_program_path);
             let mut chain = SvmChain::open(&state, &program, create, i64::from(target.advance.unwrap_or(60)))?;
             let signer = match &target.keypair {
                 Some(p) => read_keypair(p)?,

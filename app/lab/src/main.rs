@@ -18,9 +18,10 @@ enum Command {
     /// The vault through 60 simulated days (calm, volatility spike, crash, recovery) on an
     /// embedded SVM with the keeper cranking it; prints a summary and writes SVG charts.
     Demo {
-        /// The built program (build it with `cargo xtask build-sbf`).
-        #[arg(long, env = "RPV_PROGRAM_SO", default_value = "target/deploy/rpv_vault.so")]
-        program: PathBuf,
+        /// The built program (build it with `cargo xtask build-sbf`) [default: $RPV_PROGRAM_SO,
+        /// else target/deploy/rpv_vault.so].
+        #[arg(long, value_name = "SO")]
+        program: Option<PathBuf>,
         /// Where the charts go.
         #[arg(long, default_value = "target/demo")]
         out: PathBuf,
@@ -156,6 +157,7 @@ impl BacktestArgs {
 fn main() {
     let result = match Cli::parse().command {
         Command::Demo { program, out, lifecycle } => {
+            let program = program.unwrap_or_else(rpv_sdk::svm::default_program_path);
             if lifecycle {
                 demo::run(&program)
             } else {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use solana_signer::Signer;
 
 use super::{
-    below, format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, Step,
-    Target, VaultArg, DEFAULT_SLIPPAGE_BPS,
+    format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, Slippage, Step,
+    Target, VaultArg,
 };
 use crate::chain::token_balance;
 
@@ -30,9 +30,8 @@ pub struct Args {
     /// The fewest shares to accept (whole shares).
     #[arg(long, value_name = "SHARES", conflicts_with = "slippage_bps")]
     pub min_shares: Option<String>,
-    /// How far below the expected number of shares to accept.
-    #[arg(long, value_name = "BPS", default_value_t = DEFAULT_SLIPPAGE_BPS, value_parser = clap::value_parser!(u16).range(..=10_000))]
-    pub slippage_bps: u16,
+    #[command(flatten)]
+    pub slippage: Slippage,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,7 +80,7 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
         let expected = shares_for_deposit(amount, q.total_shares, q.nav_round_up).map_err(|e| format!("{e:?}"))?;
         let min = match &args.min_shares {
             Some(m) => parse_amount(m, decimals, "--min-shares")?,
-            None => below(expected, args.slippage_bps),
+            None => args.slippage.below(expected),
         };
         let share_mint = pk(&l.vault.share_mint);
         let (create, user_shares) = ata::create_idempotent(&user_key, &user_key, &share_mint, &TOKEN_PROGRAM_ID);

@@ -174,12 +174,19 @@ impl SharesArg {
     }
 }
 
-/// Default bound on how far the result may fall below the expected one (1 %).
-pub const DEFAULT_SLIPPAGE_BPS: u16 = 100;
+/// `--slippage-bps`: how far below the expected result to accept (when no minimum is given).
+#[derive(clap::Args, Debug)]
+pub struct Slippage {
+    /// How far below the expected result to accept.
+    #[arg(long, value_name = "BPS", default_value_t = 100, value_parser = clap::value_parser!(u16).range(..=10_000))]
+    pub slippage_bps: u16,
+}
 
-/// `x` less `slippage_bps`.
-pub fn below(x: u64, slippage_bps: u16) -> u64 {
-    mul_div(x, 10_000 - u64::from(slippage_bps), 10_000, Rounding::Down).unwrap_or(0)
+impl Slippage {
+    /// `x` less the slippage.
+    pub fn below(&self, x: u64) -> u64 {
+        mul_div(x, 10_000 - u64::from(self.slippage_bps), 10_000, Rounding::Down).unwrap_or(0)
+    }
 }
 
 /// A decimal amount of a token with `decimals` decimals, in its smallest units, exactly

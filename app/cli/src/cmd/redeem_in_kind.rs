@@ -9,8 +9,8 @@ use serde::Serialize;
 use solana_signer::Signer;
 
 use super::{
-    below, format_amount, labeller, load, on_chain, parse_amount, send_step, share_supply, steps_text, SharesArg, Step,
-    Target, VaultArg, DEFAULT_SLIPPAGE_BPS,
+    format_amount, labeller, load, on_chain, parse_amount, send_step, share_supply, steps_text, SharesArg, Slippage,
+    Step, Target, VaultArg,
 };
 use crate::chain::token_balance;
 
@@ -29,9 +29,8 @@ pub struct Args {
     /// One minimum per holding in whole tokens: the base, then each asset in registry order.
     #[arg(long, value_name = "A,B,...", value_delimiter = ',', conflicts_with = "slippage_bps")]
     pub min_amounts: Option<Vec<String>>,
-    /// How far below each expected amount to accept.
-    #[arg(long, value_name = "BPS", default_value_t = DEFAULT_SLIPPAGE_BPS, value_parser = clap::value_parser!(u16).range(..=10_000))]
-    pub slippage_bps: u16,
+    #[command(flatten)]
+    pub slippage: Slippage,
 }
 
 #[derive(Debug, Serialize)]
@@ -88,7 +87,7 @@ pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
                 .zip(&holdings)
                 .map(|(p, h)| parse_amount(p.trim(), h.2, "--min-amounts"))
                 .collect::<Result<_, _>>()?,
-            None => expected.iter().map(|e| below(*e, args.slippage_bps)).collect(),
+            None => expected.iter().map(|e| args.slippage.below(*e)).collect(),
         };
         let mut steps = vec![];
         let (mut accounts, mut creates) = (vec![], vec![]);

@@ -8,8 +8,8 @@ use serde::Serialize;
 use solana_signer::Signer;
 
 use super::{
-    below, format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, SharesArg,
-    Step, Target, VaultArg, DEFAULT_SLIPPAGE_BPS,
+    format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, SharesArg,
+    Slippage, Step, Target, VaultArg,
 };
 use crate::chain::token_balance;
 
@@ -26,9 +26,8 @@ pub struct Args {
     /// The least base to accept (whole tokens).
     #[arg(long, value_name = "AMOUNT", conflicts_with = "slippage_bps")]
     pub min_out: Option<String>,
-    /// How far below the expected amount to accept.
-    #[arg(long, value_name = "BPS", default_value_t = DEFAULT_SLIPPAGE_BPS, value_parser = clap::value_parser!(u16).range(..=10_000))]
-    pub slippage_bps: u16,
+    #[command(flatten)]
+    pub slippage: Slippage,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +62,7 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
         let expected = amount_for_shares(s, q.total_shares, q.nav).map_err(|e| format!("{e:?}"))?;
         let min = match &args.min_out {
             Some(m) => parse_amount(m, decimals, "--min-out")?,
-            None => below(expected, args.slippage_bps),
+            None => args.slippage.below(expected),
         };
         let (create, user_base) = ata::create_idempotent(&user_key, &user_key, &base_mint, &base_program);
         let before = token_balance(chain, &user_base)?;

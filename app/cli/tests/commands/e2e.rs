@@ -27,6 +27,11 @@ fn balance(client: &RpcClient, key: &Pubkey) -> u64 {
     client.get_account(key).unwrap().map(|a| rpv_sdk::spl::amount(&a.data)).unwrap_or(0)
 }
 
+/// An embedded SVM with its state file and the built program, JSON output.
+fn svm_flags<'a>(state: &'a Path, prog: &'a Path) -> [&'a str; 6] {
+    ["--svm", "--state", s(state), "--program", s(prog), "--json"]
+}
+
 fn steps(report: &Value) -> Vec<String> {
     report["transactions"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap().to_string()).collect()
 }
@@ -251,7 +256,7 @@ fn vault_lifecycle_on_the_embedded_svm() {
     let dir = tempdir("svm");
     let state = dir.join("state.json");
     let prog = program();
-    let svm = ["--svm", "--state", s(&state), "--program", s(&prog), "--json"];
+    let svm = svm_flags(&state, &prog);
     let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
 
     let r = with(&["init", "--config", s(&repo("examples/vault.toml"))]);
@@ -488,7 +493,7 @@ fn timelocked_option_params_are_proposed_then_applied() {
     let dir = tempdir("option-timelock");
     let state = dir.join("state.json");
     let prog = program();
-    let svm = ["--svm", "--state", s(&state), "--program", s(&prog), "--json"];
+    let svm = svm_flags(&state, &prog);
     let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
     let config = |id: u32, options: &str| {
         let path = dir.join(format!("vault-{id}.toml"));

@@ -1,7 +1,9 @@
 //! The vault commands (`init`, `deposit`, `withdraw`, `redeem-in-kind`, `show`,
-//! `apply-change`), and the configuration file. One test binary.
+//! `apply-change`), the configuration file, the off-chain `risk weights` and `option greeks`,
+//! and the command line's errors. One test binary.
 
 mod config;
 mod e2e;
 mod mock_rpc;
+mod offchain;
 mod support;

@@ -4,24 +4,12 @@ use std::{path::PathBuf, process::Command};
 
 use clap::Parser;
 
+use super::support::check_failure as check;
+
 /// Runs the command line as a library call (the same parser and commands as the binary).
 fn lib(args: &[&str]) -> Result<String, String> {
     let cli = rpv_cli::cmd::Cli::try_parse_from(std::iter::once("rpv").chain(args.iter().copied()));
     cli.map_err(|e| e.to_string())?.run()
-}
-
-/// Exit code 2, nothing on stdout, and `needle` on stderr: either one line `rpv: …` from a
-/// command, or the parser's usage error (`error: …`, with the usage and a pointer to --help).
-fn check(what: &str, out: &std::process::Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-    assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
-    if stderr.starts_with("rpv: ") {
-        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-    } else {
-        assert!(stderr.starts_with("error: ") && stderr.contains("--help"), "{what}: {stderr:?}");
-    }
-    assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
 }
 
 #[test]
