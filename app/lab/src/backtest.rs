@@ -26,7 +26,7 @@
 //! 8 decimals (as a Pyth price with exponent −8); confidence is `--conf-bps` of the price.
 //!
 //! ## Output
-//! The statistics (text or `--json`) and, in `--out DIR`: `weights.svg`,
+//! The statistics (text or `--output json`) and, in `--out DIR`: `weights.svg`,
 //! `risk_contributions.svg`, `volatility.svg`, `nav.svg` and `series.csv`.
 
 use std::path::{Path, PathBuf};
