@@ -4,7 +4,7 @@
 //! |-------------|--------------|
 //! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
 //! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target |
-//! | `demo`      | `build-sbf`, then the full vault lifecycle on an embedded SVM (litesvm) |
+//! | `demo`      | `build-sbf`, then `rpv-lab demo`: the market simulation on an embedded SVM (litesvm) |
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-readme` rewrites README's table) |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
@@ -446,7 +446,7 @@ fn run_demo(so: &Path, rest: &[String]) -> Res<()> {
     run(
         "demo",
         host_cargo(&root(), so)
-            .args(["run", "--locked", "--quiet", "--package", "rpv-cli", "--bin", "rpv", "--", "demo", "--program"])
+            .args(["run", "--locked", "--quiet", "--package", "rpv-lab", "--bin", "rpv-lab", "--", "demo", "--program"])
             .arg(so)
             .args(rest),
     )

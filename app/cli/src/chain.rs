@@ -33,7 +33,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::{Hash, InstructionError, Transaction, TransactionError};
 
-use crate::args::Flags;
+use crate::cmd::Target;
 
 /// A transaction that went through.
 #[derive(Clone, Debug)]
@@ -139,62 +139,29 @@ pub fn default_keypair_path() -> PathBuf {
     home.join(".config/solana/id.json")
 }
 
-// ---- target flags -------------------------------------------------------------------------
-
-/// The flags every on-chain command takes.
-pub const TARGET_FLAGS: &[(&str, crate::args::Kind)] = &[
-    ("url", crate::args::Kind::Value),
-    ("keypair", crate::args::Kind::Value),
-    ("svm", crate::args::Kind::Switch),
-    ("state", crate::args::Kind::Value),
-    ("program", crate::args::Kind::Value),
-    ("advance", crate::args::Kind::Value),
-];
-
-/// Help text for [`TARGET_FLAGS`].
-pub const TARGET_HELP: &str = "target (one of):
-  --url URL          a cluster's JSON-RPC endpoint (e.g. https://api.devnet.solana.com)
-    --keypair FILE   signer and fee payer, Solana CLI JSON format (default ~/.config/solana/id.json)
-  --svm              an embedded SVM (litesvm) running the built program, for trying things out
-    --state FILE     its ledger, kept between commands (default .rpv-svm.json)
-    --program SO     the program (default $RPV_PROGRAM_SO, else target/deploy/rpv_vault.so)
-    --keypair FILE   signer (default: the state's admin key, created by `rpv init --svm`)
-    --advance SECS   seconds the simulated clock moves before the command (default 60)";
-
 /// Opens the target the flags name, and the signer. `create` lets `--svm` start a new state.
-pub fn open(flags: &Flags, create: bool) -> Result<(Box<dyn Chain>, Keypair), String> {
-    match (flags.get("url"), flags.has("svm")) {
+pub fn open(target: &Target, create: bool) -> Result<(Box<dyn Chain>, Keypair), String> {
+    match (&target.url, target.svm) {
         (Some(_), true) => Err("give either --url or --svm, not both".into()),
         (None, false) => Err("needs a target: --url URL (a cluster) or --svm (embedded SVM)".into()),
         (Some(url), false) => {
-            for f in ["state", "program", "advance"] {
-                if flags.has(f) {
+            let svm_only = [("state", target.state.is_some()), ("program", target.program.is_some())];
+            for (f, given) in svm_only.into_iter().chain([("advance", target.advance.is_some())]) {
+                if given {
                     return Err(format!("--{f} is only for --svm"));
                 }
             }
-            let path = flags.get("keypair").map(PathBuf::from).unwrap_or_else(default_keypair_path);
+            let path = target.keypair.clone().unwrap_or_else(default_keypair_path);
             let signer = read_keypair(&path)?;
             let client = RpcClient::new(url).map_err(|e| e.to_string())?;
             Ok((Box::new(RpcChain { client }), signer))
         }
         (None, true) => {
-            let state = flags.get("state").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".rpv-svm.json"));
-            let program = flags
-                .get("program")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("RPV_PROGRAM_SO").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from("target/deploy/rpv_vault.so"));
-            let advance = match flags.get("advance") {
-                Some(a) => a
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|s| *s <= 365 * 86_400)
-                    .ok_or_else(|| format!("--advance `{a}` is not a number of seconds (at most a year)"))?,
-                None => 60,
-            };
-            let mut chain = SvmChain::open(&state, &program, create, i64::from(advance))?;
-            let signer = match flags.get("keypair") {
-                Some(p) => read_keypair(Path::new(p))?,
+            let state = target.state.clone().unwrap_or_else(|| PathBuf::from(".rpv-svm.json"));
+            let program = target.program.clone().unwrap_or_else(rpv_sdk::svm::default_program_path);
+            let mut chain = SvmChain::open(&state, &program, create, i64::from(target.advance.unwrap_or(60)))?;
+            let signer = match &target.keypair {
+                Some(p) => read_keypair(p)?,
                 None => chain.admin(),
             };
             chain.ensure_sol(&signer.pubkey())?;

@@ -27,6 +27,11 @@ fn balance(client: &RpcClient, key: &Pubkey) -> u64 {
     client.get_account(key).unwrap().map(|a| rpv_sdk::spl::amount(&a.data)).unwrap_or(0)
 }
 
+/// An embedded SVM with its state file and the built program, JSON output.
+fn svm_flags<'a>(state: &'a Path, prog: &'a Path) -> [&'a str; 6] {
+    ["--svm", "--state", s(state), "--program", s(prog), "--json"]
+}
+
 fn steps(report: &Value) -> Vec<String> {
     report["transactions"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap().to_string()).collect()
 }
@@ -90,7 +95,7 @@ budget_ppb = 400_000_000
     let run = |cmd: &[&str], who: &Path| {
         let mut a: Vec<String> = cmd.iter().map(|x| x.to_string()).collect();
         a.extend(target(who));
-        a.push("--json".into());
+        a.extend(["--output".to_string(), "json".to_string()]);
         ok_json(&a.iter().map(String::as_str).collect::<Vec<_>>())
     };
     let client = RpcClient::new(&c.url).unwrap();
@@ -251,7 +256,7 @@ fn vault_lifecycle_on_the_embedded_svm() {
     let dir = tempdir("svm");
     let state = dir.join("state.json");
     let prog = program();
-    let svm = ["--svm", "--state", s(&state), "--program", s(&prog), "--json"];
+    let svm = svm_flags(&state, &prog);
     let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
 
     let r = with(&["init", "--config", s(&repo("examples/vault.toml"))]);
@@ -361,15 +366,15 @@ fn on_chain_command_errors() {
     fails(&["deposit", "--amount", "1"], "needs a target: --url URL (a cluster) or --svm");
     fails(&["deposit", "--amount", "1", "--svm", "--url", "http://x"], "either --url or --svm");
     fails(&["deposit", "--amount", "1", "--url", "http://x", "--state", "s"], "--state is only for --svm");
-    fails(&["deposit", "--svm"], "`deposit` needs --amount");
-    fails(&["withdraw", "--svm"], "needs --shares SHARES or --all");
-    fails(&["withdraw", "--svm", "--all", "--shares", "1"], "either --shares or --all");
-    fails(&["redeem-in-kind", "--svm", "--all", "--slippage-bps", "10001"], "not a number of basis points");
-    fails(&["deposit", "--amount", "1", "--min-shares", "1", "--slippage-bps", "5", "--svm"], "not both");
-    fails(&["show", "--bogus"], "unknown argument `--bogus` for `show`");
-    fails(&["show", "--vault"], "--vault needs a value");
-    fails(&["show", "--json", "--json"], "--json given twice");
-    fails(&["init", "--svm"], "`init` needs --config");
+    fails(&["deposit", "--svm"], "--amount <AMOUNT>");
+    fails(&["withdraw", "--svm"], "<--shares <SHARES>|--all>");
+    fails(&["withdraw", "--svm", "--all", "--shares", "1"], "cannot be used with");
+    fails(&["redeem-in-kind", "--svm", "--all", "--slippage-bps", "10001"], "10001 is not in 0..=10000");
+    fails(&["deposit", "--amount", "1", "--min-shares", "1", "--slippage-bps", "5", "--svm"], "cannot be used with");
+    fails(&["show", "--bogus"], "unexpected argument '--bogus'");
+    fails(&["show", "--vault"], "a value is required for '--vault <ADDRESS>'");
+    fails(&["show", "--json", "--json"], "'--json' cannot be used multiple times");
+    fails(&["init", "--svm"], "--config <FILE>");
     fails(&["init", "--config", "/nonexistent/v.toml", "--svm"], "cannot read `/nonexistent/v.toml`");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "[1, 2, 3]").unwrap();
@@ -390,10 +395,10 @@ fn on_chain_command_errors() {
     std::fs::write(&cfg3, text).unwrap();
     fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
     // every command has --help
-    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "backtest"] {
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change"] {
         let out = rpv(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && text.starts_with(&format!("usage: rpv {cmd}")), "{cmd}: {text}");
+        assert!(out.status.success() && text.contains(&format!("Usage: rpv {cmd}")), "{cmd}: {text}");
     }
 }
 
@@ -477,4 +482,87 @@ fn deploy_script() {
     let out = run(no_solana, &["--skip-deploy"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("already exists"));
+}
+
+/// Issue 13: under a timelock `init` sent `set_option_params` unconditionally (the program
+/// refused a raise with `TimelockRequired`), and `apply-change` had no option-parameter kind.
+/// Now a raise is proposed (kind 4, `option-params`) and applied after the eta, a tightening
+/// applies at once, and parameters equal to the chain's send nothing.
+#[test]
+fn timelocked_option_params_are_proposed_then_applied() {
+    let dir = tempdir("option-timelock");
+    let state = dir.join("state.json");
+    let prog = program();
+    let svm = svm_flags(&state, &prog);
+    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
+    let config = |id: u32, options: &str| {
+        let path = dir.join(format!("vault-{id}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                r#"[vault]
+id = {id}
+seed_deposit = 1_000_000
+deposit_cap = 1_000_000_000_000
+min_deposit = 1_000_000
+timelock_secs = 3600
+[options]
+{options}
+[[assets]]
+symbol = "JUP"
+oracle_kind = "switchboard"
+feed_id = "1111111111111111111111111111111111111111111111111111111111111111"
+max_oracle_age = 300
+max_conf_bps = 100
+decimals = 6
+svm = {{ price = 0.85 }}
+"#
+            ),
+        )
+        .unwrap();
+        path
+    };
+    // a rate change raises risk (it moves every mark): proposed, not sent
+    let raise = config(1, "rate_bps = 200");
+    let r = with(&["init", "--config", s(&raise)]);
+    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        steps(&r),
+        ["initialize_vault", "propose_change (option-params)", "add_asset JUP", "refresh (the risk state was stale)"]
+    );
+    assert_eq!(r["pending_changes"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["pending_changes"][0]["kind"], "option-params");
+    assert_eq!(
+        r["pending_changes"][0]["proposal"],
+        pda::proposal(&vault, ix::ProposalKind::OptionParams).0.to_string()
+    );
+
+    // tighter Greek limits apply at once; the parameters in force are not sent again
+    let tighten = config(2, "max_delta_bps = 10_000\nmax_vega_bps = 5_000");
+    let t = with(&["init", "--config", s(&tighten)]);
+    assert_eq!(
+        steps(&t),
+        ["initialize_vault", "set_option_params", "add_asset JUP", "refresh (the risk state was stale)"]
+    );
+    assert_eq!(t["pending_changes"].as_array().unwrap().len(), 0, "{t}");
+    let same = with(&["init", "--config", s(&config(3, "max_delta_bps = 20_000"))]);
+    assert_eq!(steps(&same), ["initialize_vault", "add_asset JUP", "refresh (the risk state was stale)"]);
+    let vault2: Pubkey = t["vault"].as_str().unwrap().parse().unwrap();
+    let chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
+    let risk2 = decode_risk(&chain.svm.get_account(&pda::risk(&vault2).0).unwrap().data).unwrap();
+    assert_eq!((risk2.max_delta.get().to_num::<f64>(), risk2.max_vega.get().to_num::<f64>()), (1.0, 0.5));
+
+    // the raise applies once the timelock has passed
+    let v = ["--vault".to_string(), vault.to_string()];
+    let early = rpv(&[&["apply-change", "--kind", "option-params", &v[0], &v[1]][..], &svm[..5]].concat());
+    super::support::check_failure("apply-change before the eta", &early, "applies from");
+    let applied = with(&["apply-change", "--kind", "option-params", &v[0], &v[1], "--advance", "3600"]);
+    assert_eq!(applied["kind"], "option-params");
+    let chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
+    let vault_state = decode_vault(&chain.svm.get_account(&vault).unwrap().data).unwrap();
+    assert!((vault_state.option_rate.get().to_num::<f64>() - 0.02).abs() < 1e-12, "{}", vault_state.option_rate.get());
+    assert!(
+        chain.svm.get_account(&pda::proposal(&vault, ix::ProposalKind::OptionParams).0).is_none_or(|a| a.lamports == 0),
+        "the proposal is closed"
+    );
 }

@@ -1,8 +1,9 @@
 //! The vault commands (`init`, `deposit`, `withdraw`, `redeem-in-kind`, `show`,
-//! `apply-change`), the configuration file, `backtest` and the SVG writer. One test binary.
+//! `apply-change`), the configuration file, the off-chain `risk weights` and `option greeks`,
+//! and the command line's errors. One test binary.
 
-mod backtest;
 mod config;
 mod e2e;
 mod mock_rpc;
+mod offchain;
 mod support;

@@ -55,7 +55,8 @@ pub fn ok_text(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Exit code 2, nothing on stdout, one line on stderr starting `rpv: ` and containing `needle`.
+/// Exit code 2, nothing on stdout, and `needle` on stderr: one line `rpv: …` from a command,
+/// or the parser's usage error (`error: …`, with the usage and a pointer to --help).
 pub fn fails(args: &[&str], needle: &str) {
     let out = rpv(args);
     check_failure(&format!("{args:?}"), &out, needle);
@@ -65,8 +66,11 @@ pub fn check_failure(what: &str, out: &Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
     assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
-    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-    assert!(stderr.starts_with("rpv: "), "{what}: {stderr:?}");
+    if stderr.starts_with("rpv: ") {
+        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
+    } else {
+        assert!(stderr.starts_with("error: ") && stderr.contains("--help"), "{what}: {stderr:?}");
+    }
     assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
 }
 

@@ -18,7 +18,7 @@
 //! positive and sum to 1 within `1e-9`; they are divided by their sum, converted to I80F48 and
 //! the largest is adjusted by the rounding drift so that the fixed-point budgets sum to exactly 1.
 //!
-//! ## Output (JSON object on standard output)
+//! ## Output (`--output json`; text by default)
 //! ```text
 //! {
 //!   "method": "erc",
@@ -60,7 +60,23 @@ pub const SYMMETRY_TOLERANCE: f64 = 1e-12;
 /// Tolerance passed to `check_budgets` on the fixed-point budgets (which sum to exactly 1).
 const FX_BUDGET_TOLERANCE: Fx = Fx::from_bits(1024);
 
-const USAGE: &str = "usage: rpv risk weights --input FILE   (FILE may be - for standard input)";
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Risk-parity weights of a covariance matrix (the program's fixed-point code).
+    ///
+    /// Computed by the program's own fixed-point (I80F48) code. The input holds JSON: {"covariance": [[...]] or "covariance_bits":
+    /// [["<i128>",...]], "budgets": [...] or "budgets_ppb": [...] (optional: equal), "method":
+    /// "erc" (default) or "inverse-vol"}; weights_bits in the output are the weights' exact
+    /// I80F48 raw bits.
+    Weights(Args),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The input document (- for standard input).
+    #[arg(long, short, value_name = "FILE")]
+    pub input: String,
+}
 const FIELDS: [&str; 5] = ["covariance", "covariance_bits", "budgets", "budgets_ppb", "method"];
 
 /// Weighting scheme.
@@ -91,32 +107,9 @@ pub struct WeightsOutput {
     pub weights_bits: Vec<String>,
 }
 
-/// `rpv risk …` with its arguments (after `risk`): the text to print on success, or a one-line
-/// error message (without the `rpv: ` prefix).
-pub fn run(args: &[String]) -> Result<String, String> {
-    match args.first().map(String::as_str) {
-        Some("weights") => {
-            let mut input: Option<String> = None;
-            let mut rest = args[1..].iter();
-            while let Some(a) = rest.next() {
-                match a.as_str() {
-                    "--input" | "-i" => {
-                        input = Some(rest.next().cloned().ok_or("--input needs a file (or - for standard input)")?)
-                    }
-                    "-h" | "--help" => return Ok(USAGE.to_string()),
-                    other => match other.strip_prefix("--input=") {
-                        Some(path) => input = Some(path.to_string()),
-                        None => return Err(format!("unknown argument `{other}` for `risk weights`; {USAGE}")),
-                    },
-                }
-            }
-            let input = input.ok_or_else(|| format!("`risk weights` needs --input FILE; {USAGE}"))?;
-            weights_json(&read_input(&input)?)
-        }
-        Some("-h" | "--help") => Ok(USAGE.to_string()),
-        Some(other) => Err(format!("unknown `risk` command `{other}`; {USAGE}")),
-        None => Err(format!("`risk` needs a command; {USAGE}")),
-    }
+/// `rpv risk weights`.
+pub fn run(args: Args) -> Result<WeightsOutput, String> {
+    weights(&read_input(&args.input)?).map_err(|e| e.replace(['\n', '\r'], " "))
 }
 
 /// Reads the input file, or standard input for `-`.
@@ -128,12 +121,6 @@ pub fn read_input(path: &str) -> Result<String, String> {
     } else {
         std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))
     }
-}
-
-/// The whole command on an input document: the output JSON (pretty-printed), or a one-line error.
-pub fn weights_json(input: &str) -> Result<String, String> {
-    let out = weights(input).map_err(|e| e.replace(['\n', '\r'], " "))?;
-    serde_json::to_string_pretty(&out).map_err(|e| format!("cannot encode the output: {e}"))
 }
 
 /// The whole command on an input document, as a value.
@@ -348,4 +335,18 @@ fn fixed_budgets(bf: &[f64]) -> Result<Vec<Fx>, String> {
         other => format!("invalid budgets: {other}"),
     })?;
     Ok(b)
+}
+
+impl std::fmt::Display for WeightsOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} weights (portfolio vol {:.6})\nasset  weight              risk contribution",
+            self.method, self.portfolio_vol
+        )?;
+        for (i, (w, rc)) in self.weights.iter().zip(&self.risk_contributions).enumerate() {
+            writeln!(f, "{i:>5}  {w:<18.12}  {rc:.12}")?;
+        }
+        write!(f, "weights_bits {}", self.weights_bits.join(","))
+    }
 }

@@ -1,4 +1,4 @@
-//! `rpv demo`: the vault through a simulated market on an embedded SVM (`rpv_sdk::svm`, the
+//! `rpv-lab demo`: the vault through a simulated market on an embedded SVM (`rpv_sdk::svm`, the
 //! built `.so` run by the BPF loader, real SPL token accounts, Pyth accounts in the receiver's
 //! layout). Three underlyings follow seeded price paths through four regimes — calm, a
 //! volatility spike, a crash, a recovery — with every oracle re-published each step, the

@@ -3,7 +3,6 @@
 //! (`rpv_core::options::black_scholes`, I80F48), so the answer is the one a program would get.
 //!
 //! ## Input
-//! Six flags, each exactly once, in any order, as `--flag VALUE` or `--flag=VALUE`:
 //! `--kind` (`call` or `put`), `--spot`, `--strike`, `--vol` (annual σ, 0.2 = 20 %), `--rate`
 //! (annual, continuously compounded) and `--years` (time to expiry). Numbers are decimal (an
 //! exponent such as `1e-6` is allowed) and are converted to I80F48 with correct rounding by the
@@ -12,7 +11,7 @@
 //! r in `[-0.1, 0.5]`, T in `[1/8760 (one hour), 2]`; a value outside it is refused with a
 //! message naming the limit.
 //!
-//! ## Output (JSON object on standard output)
+//! ## Output (`--output json`; text by default)
 //! ```text
 //! {
 //!   "price": 10.4505835721…,
@@ -34,10 +33,41 @@ use rpv_core::{
 };
 use serde::Serialize;
 
-const USAGE: &str = "usage: rpv option greeks --kind call|put --spot S --strike K --vol SIGMA --rate R --years T";
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Black–Scholes price and Greeks of a European option (the program's fixed-point code).
+    ///
+    /// Computed by the core's fixed-point (I80F48) code; σ and r annual (r continuously compounded), T in years. Domain: spot in
+    /// [1e-6, 1e9], spot/strike in [0.2, 5], σ in [0.05, 3], r in [-0.1, 0.5], T in
+    /// [1/8760 (one hour), 2].
+    Greeks(Args),
+}
 
-/// The flags of `option greeks`, in the order they are reported when missing.
-const FLAGS: [&str; 6] = ["kind", "spot", "strike", "vol", "rate", "years"];
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub kind: Kind,
+    /// Price of the underlying.
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    pub spot: String,
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    pub strike: String,
+    /// Annual volatility (0.2 = 20 %).
+    #[arg(long, value_name = "SIGMA", allow_hyphen_values = true)]
+    pub vol: String,
+    /// Annual rate, continuously compounded.
+    #[arg(long, value_name = "R", allow_hyphen_values = true)]
+    pub rate: String,
+    /// Time to expiry in years.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub years: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Call,
+    Put,
+}
 
 /// The command's result, serialised in this field order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,31 +93,9 @@ impl From<Greeks> for GreeksOutput {
     }
 }
 
-/// `rpv option …` with its arguments (after `option`): the text to print on success, or a
-/// one-line error message (without the `rpv: ` prefix).
-pub fn run(args: &[String]) -> Result<String, String> {
-    match args.first().map(String::as_str) {
-        Some("greeks") => {
-            if args[1..].iter().any(|a| a == "-h" || a == "--help") {
-                return Ok(USAGE.to_string());
-            }
-            greeks_json(&args[1..])
-        }
-        Some("-h" | "--help") => Ok(USAGE.to_string()),
-        Some(other) => Err(format!("unknown `option` command `{other}`; {USAGE}")),
-        None => Err(format!("`option` needs a command; {USAGE}")),
-    }
-}
-
-/// `option greeks` on its flags: the output JSON (pretty-printed), or a one-line error.
-pub fn greeks_json(args: &[String]) -> Result<String, String> {
-    let out = greeks(args).map_err(|e| e.replace(['\n', '\r'], " "))?;
-    serde_json::to_string_pretty(&out).map_err(|e| format!("cannot encode the output: {e}"))
-}
-
-/// `option greeks` on its flags, as a value.
-pub fn greeks(args: &[String]) -> Result<GreeksOutput, String> {
-    let input = parse_args(args)?;
+/// `option greeks` on its flags.
+pub fn run(args: Args) -> Result<GreeksOutput, String> {
+    let input = parse_args(&args)?;
     let g = black_scholes(&input).map_err(|e| match e {
         // unreachable after `parse_args`' checks, which mirror the core's
         CoreError::MathDomain => "input outside the domain of the Black–Scholes maths".to_string(),
@@ -96,38 +104,13 @@ pub fn greeks(args: &[String]) -> Result<GreeksOutput, String> {
     Ok(g.into())
 }
 
-/// The flags → a checked [`BsInput`]: every flag exactly once, numbers parsed into I80F48, each
-/// value inside the core's domain.
-pub fn parse_args(args: &[String]) -> Result<BsInput, String> {
-    let mut values: [Option<&str>; 6] = [None; 6];
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        let (name, inline) = match arg.strip_prefix("--").map(|a| a.split_once('=').unwrap_or((a, ""))) {
-            Some((name, value)) if FLAGS.contains(&name) => (name, arg.contains('=').then_some(value)),
-            _ => return Err(format!("unknown argument `{arg}` for `option greeks`; {USAGE}")),
-        };
-        let value = match inline {
-            Some(v) => v,
-            None => rest.next().map(String::as_str).ok_or_else(|| format!("--{name} needs a value; {USAGE}"))?,
-        };
-        let slot = FLAGS.iter().position(|f| *f == name).and_then(|j| values.get_mut(j)).ok_or("internal: flag")?;
-        if slot.is_some() {
-            return Err(format!("--{name} given twice"));
-        }
-        *slot = Some(value);
-    }
-    let missing: Vec<String> =
-        FLAGS.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(f, _)| format!("--{f}")).collect();
-    if !missing.is_empty() {
-        return Err(format!("`option greeks` is missing {}; {USAGE}", missing.join(", ")));
-    }
-    let [Some(kind), Some(spot), Some(strike), Some(vol), Some(rate), Some(years)] = values else {
-        return Err("internal: flags".into());
-    };
-    let kind = match kind {
-        "call" => OptionKind::Call,
-        "put" => OptionKind::Put,
-        other => return Err(format!("--kind must be `call` or `put`, not `{other}`")),
+/// The flags → a checked [`BsInput`]: numbers parsed into I80F48, each value inside the core's
+/// domain.
+pub fn parse_args(a: &Args) -> Result<BsInput, String> {
+    let (spot, strike, vol, rate, years) = (&a.spot, &a.strike, &a.vol, &a.rate, &a.years);
+    let kind = match a.kind {
+        Kind::Call => OptionKind::Call,
+        Kind::Put => OptionKind::Put,
     };
     let spot_fx = number("spot", spot)?;
     let strike_fx = number("strike", strike)?;
@@ -181,5 +164,15 @@ fn within(
         Err(format!("--{name} {text} is above the maximum {hi_text}; {range}"))
     } else {
         Ok(())
+    }
+}
+
+impl std::fmt::Display for GreeksOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "price {}\ndelta {}\ngamma {}\nvega  {} (per 1.00 of σ)\ntheta {} (−∂V/∂T, per year)",
+            self.price, self.delta, self.gamma, self.vega, self.theta
+        )
     }
 }

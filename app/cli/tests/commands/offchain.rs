@@ -1,81 +1,15 @@
-//! The demo and the command line, end to end.
+//! `rpv risk weights`, `rpv option greeks` and the command line's own errors, end to end.
 
 use std::{path::PathBuf, process::Command};
 
-fn program() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"))
-}
+use clap::Parser;
 
-/// The whole lifecycle runs on litesvm (mainnet feature set) against the built .so.
-#[test]
-fn demo_runs_to_the_end() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rpv"))
-        .args(["demo", "--lifecycle", "--program"])
-        .arg(program())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "demo failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
-    for needle in [
-        "Deposited(10,000.00 USDC → 10,000.00 shares)",
-        "AssetDeposited(",
-        "SOL: $180.00",
-        "InsufficientBaseLiquidity",
-        "OracleStale",
-        "RedeemedInKind(",
-        "Demo complete",
-    ] {
-        assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
-    }
-}
+use super::support::check_failure as check;
 
-/// The market simulation: regimes, the keeper cranking, depositors, a settlement, the summary
-/// and the four charts.
-#[test]
-fn market_demo_runs_and_draws_its_charts() {
-    let dir = std::env::temp_dir().join(format!("rpv-demo-{}", std::process::id()));
-    let out = Command::new(env!("CARGO_BIN_EXE_rpv"))
-        .args(["demo", "--program"])
-        .arg(program())
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "demo failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
-    for needle in [
-        "Alice deposits 500,000 USDC",
-        "Alice withdraws 30 %",
-        "Bob deposits 250,000 USDC",
-        "keeper settles option series #3 at expiry",
-        "Bob redeems half his shares in kind",
-        "volatility spike",
-        "whole run",
-        "(settled)",
-        "Demo complete.",
-    ] {
-        assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
-    }
-    // the keeper traded
-    let trades: u64 = stdout
-        .split("refreshes, ")
-        .nth(1)
-        .and_then(|r| r.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .expect("a trade count");
-    assert!(trades > 10, "{trades} trades");
-    // a progress bar on stderr
-    assert!(String::from_utf8_lossy(&out.stderr).contains("] day 60/60"));
-    for chart in ["weights.svg", "risk_contributions.svg", "volatility.svg", "nav.svg"] {
-        let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
-        assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{chart}");
-        assert!(svg.matches("<polyline").count() >= 3, "{chart} has its lines");
-    }
-    let csv = std::fs::read_to_string(dir.join("series.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 361, "one row per step");
-    let _ = std::fs::remove_dir_all(&dir);
+/// Runs the command line as a library call (the same parser and commands as the binary).
+fn lib(args: &[&str]) -> Result<String, String> {
+    let cli = rpv_cli::cmd::Cli::try_parse_from(std::iter::once("rpv").chain(args.iter().copied()));
+    cli.map_err(|e| e.to_string())?.run()
 }
 
 #[test]
@@ -83,16 +17,19 @@ fn helpful_errors() {
     let rpv = env!("CARGO_BIN_EXE_rpv");
     let none = Command::new(rpv).output().unwrap();
     assert_eq!(none.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&none.stderr).contains("no command given"));
-    let bad = Command::new(rpv).arg("frobnicate").output().unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown command `frobnicate`"));
-    let missing = Command::new(rpv).args(["demo", "--program", "/nonexistent/rpv_vault.so"]).output().unwrap();
-    assert_eq!(missing.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&missing.stderr);
-    assert!(err.contains("cannot read the program") && err.contains("cargo xtask build-sbf"), "{err}");
+    assert!(String::from_utf8_lossy(&none.stderr).contains("Usage: rpv [OPTIONS] <COMMAND>"));
+    check(
+        "unknown command",
+        &Command::new(rpv).arg("frobnicate").output().unwrap(),
+        "unrecognized subcommand 'frobnicate'",
+    );
     let help = Command::new(rpv).arg("--help").output().unwrap();
-    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("usage: rpv"));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success() && text.contains("Usage: rpv"), "{text}");
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "risk", "option"] {
+        assert!(text.contains(&format!("\n  {cmd} ")), "{cmd} is listed: {text}");
+    }
+    assert!(text.contains("--output <OUTPUT>") && text.contains("--svm"), "{text}");
 }
 
 // ---- `rpv risk weights` -------------------------------------------------------------------
@@ -102,7 +39,7 @@ use std::{io::Write, process::Stdio};
 /// Runs `rpv risk weights --input <input>`, feeding `stdin` when given.
 fn risk_weights(input: &str, stdin: Option<&str>) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rpv"))
-        .args(["risk", "weights", "--input", input])
+        .args(["risk", "weights", "--output", "json", "--input", input])
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -199,7 +136,7 @@ fn risk_weights_from_stdin_and_file() {
     std::fs::remove_file(&path).unwrap();
     assert!(from_file.status.success(), "{}", String::from_utf8_lossy(&from_file.stderr));
     assert_eq!(from_stdin.stdout, from_file.stdout);
-    let lib = rpv_cli::risk_cmd::weights_json(input).unwrap();
+    let lib = serde_json::to_string_pretty(&rpv_cli::cmd::risk::weights(input).unwrap()).unwrap();
     assert_eq!(String::from_utf8(from_stdin.stdout).unwrap().trim_end(), lib);
 }
 
@@ -309,17 +246,9 @@ fn risk_weights_bad_inputs() {
         ("bad raw bits", r#"{"covariance_bits": [["0x10"]]}"#, "i128"),
         ("unknown field", r#"{"covariance": [[0.04]], "budget": [1.0]}"#, "unknown field `budget`"),
     ];
-    let check = |what: &str, out: &std::process::Output, needle: &str| {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-        assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
-        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-        assert!(stderr.starts_with("rpv: ") && stderr.ends_with('\n'), "{what}: {stderr:?}");
-        assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
-    };
     for (what, input, needle) in &cases {
         check(what, &risk_weights("-", Some(input)), needle);
-        assert!(rpv_cli::risk_cmd::weights_json(input).unwrap_err().contains(needle), "{what} (library)");
+        assert!(rpv_cli::cmd::risk::weights(input).unwrap_err().contains(needle), "{what} (library)");
     }
     check(
         "unreadable file",
@@ -328,11 +257,10 @@ fn risk_weights_bad_inputs() {
     );
     let rpv = env!("CARGO_BIN_EXE_rpv");
     for (args, needle) in [
-        (&["risk", "weights"][..], "needs --input"),
-        (&["risk", "weights", "--input"][..], "--input needs a file"),
-        (&["risk", "weights", "--bogus"][..], "unknown argument `--bogus`"),
-        (&["risk", "frobnicate"][..], "unknown `risk` command"),
-        (&["risk"][..], "needs a command"),
+        (&["risk", "weights"][..], "--input <FILE>"),
+        (&["risk", "weights", "--input"][..], "a value is required for '--input <FILE>'"),
+        (&["risk", "weights", "--bogus"][..], "unexpected argument '--bogus'"),
+        (&["risk", "frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
     ] {
         check(&args.join(" "), &Command::new(rpv).args(args).stdin(Stdio::null()).output().unwrap(), needle);
     }
@@ -341,7 +269,7 @@ fn risk_weights_bad_inputs() {
 /// `budgets_ppb` (the vault's own units) is accepted, exact, and exclusive with `budgets`.
 #[test]
 fn risk_weights_budgets_in_parts_per_billion() {
-    use rpv_cli::risk_cmd::weights;
+    use rpv_cli::cmd::risk::weights;
     let cov = "[[0.04, 0.01], [0.01, 0.09]]";
     let a = weights(&format!("{{\"covariance\": {cov}, \"budgets_ppb\": [500000000, 500000000]}}")).unwrap();
     let b = weights(&format!("{{\"covariance\": {cov}, \"budgets\": [0.5, 0.5]}}")).unwrap();
@@ -361,7 +289,12 @@ fn risk_weights_budgets_in_parts_per_billion() {
 
 /// Runs `rpv option <args>`.
 fn option_cmd(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rpv")).arg("option").args(args).stdin(Stdio::null()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_rpv"))
+        .args(["--output", "json", "option"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 /// The flags of `option greeks` for one option.
@@ -409,18 +342,22 @@ fn option_greeks_known_answer() {
     ] {
         assert!((num(&call, key) - want).abs() <= 1e-9, "{key}: {} vs {want}", num(&call, key));
     }
-    // flags in any order and as --flag=value; the library gives the same text
+    // flags in any order and as --flag=value; the library gives the same JSON
     let reordered: Vec<String> =
         ["greeks", "--years=1", "--rate", "0.05", "--vol=0.2", "--strike", "100", "--spot=100", "--kind", "call"]
             .map(String::from)
             .to_vec();
     assert_eq!(greeks_ok(&reordered), call);
     let out = option_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    let lib = rpv_cli::option_cmd::run(&args).unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), lib);
+    let lib_args: Vec<&str> =
+        ["--output", "json", "option"].into_iter().chain(args.iter().map(String::as_str)).collect();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), lib(&lib_args).unwrap());
+    // text by default
+    let text = lib(&[&["option"][..], &args.iter().map(String::as_str).collect::<Vec<_>>()].concat()).unwrap();
+    assert!(text.starts_with("price 10.4505835") && text.contains("\ndelta 0.63683065"), "{text}");
     // --help prints the usage
     let help = option_cmd(&["greeks", "--help"]);
-    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("usage: rpv option greeks"));
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("Usage: rpv option greeks"));
 }
 
 /// Puts against calls: put–call parity `C − P = S − K·e^{−rT}`, `Δ_P = Δ_C − 1`, equal gamma and
@@ -452,8 +389,8 @@ fn option_greeks_put_by_parity() {
     }
 }
 
-/// Every class of bad input: exit code 2, nothing on stdout, exactly one line on stderr starting
-/// with `rpv: ` that names the problem (and, for a value outside the domain, the limit).
+/// Every class of bad input: exit code 2, nothing on stdout, an error on stderr that names the
+/// problem (and, for a value outside the domain, the limit).
 #[test]
 fn option_greeks_bad_inputs() {
     let good = greeks_args("call", "100", "100", "0.2", "0.05", "1");
@@ -475,20 +412,20 @@ fn option_greeks_bad_inputs() {
         a
     };
     let cases: Vec<(&str, Vec<String>, &str)> = vec![
-        ("missing flag", without("--vol"), "missing --vol"),
-        ("missing kind", without("--kind"), "missing --kind"),
-        ("duplicate flag", plus(&["--spot", "101"]), "--spot given twice"),
-        ("duplicate flag (= form)", plus(&["--rate=0.01"]), "--rate given twice"),
-        ("unknown flag", plus(&["--bogus", "1"]), "unknown argument `--bogus`"),
-        ("stray word", plus(&["extra"]), "unknown argument `extra`"),
-        ("missing value", plus(&["--years"]), "--years needs a value"),
+        ("missing flag", without("--vol"), "--vol <SIGMA>"),
+        ("missing kind", without("--kind"), "--kind <KIND>"),
+        ("duplicate flag", plus(&["--spot", "101"]), "'--spot <S>' cannot be used multiple times"),
+        ("duplicate flag (= form)", plus(&["--rate=0.01"]), "'--rate <R>' cannot be used multiple times"),
+        ("unknown flag", plus(&["--bogus", "1"]), "unexpected argument '--bogus'"),
+        ("stray word", plus(&["extra"]), "unexpected argument 'extra'"),
+        ("missing value", plus(&["--years"]), "a value is required for '--years <T>'"),
         ("unparsable number", with("--spot", "abc"), "`abc` is not a number"),
         ("two decimal points", with("--strike", "1.2.3"), "`1.2.3` is not a number"),
         ("empty number", with("--vol", ""), "`` is not a number"),
         ("not finite", with("--vol", "inf"), "`inf` is not a number"),
         ("NaN", with("--rate", "NaN"), "`NaN` is not a number"),
         ("beyond I80F48", with("--spot", "1e40"), "outside the I80F48 range"),
-        ("unknown kind", with("--kind", "straddle"), "--kind must be `call` or `put`"),
+        ("unknown kind", with("--kind", "straddle"), "invalid value 'straddle' for '--kind <KIND>'"),
         ("spot below", with("--spot", "0.0000009"), "below the minimum 1e-6"),
         ("spot above", with("--spot", "2e9"), "above the maximum 1e9"),
         ("zero strike", with("--strike", "0"), "must be positive"),
@@ -503,21 +440,13 @@ fn option_greeks_bad_inputs() {
         ("years zero", with("--years", "0"), "below the minimum 1/8760"),
         ("years above", with("--years", "2.5"), "above the maximum 2"),
     ];
-    let check = |what: &str, out: &std::process::Output, needle: &str| {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-        assert!(out.stdout.is_empty(), "{what}: stdout {}", String::from_utf8_lossy(&out.stdout));
-        assert_eq!(stderr.lines().count(), 1, "{what}: {stderr:?}");
-        assert!(stderr.starts_with("rpv: ") && stderr.ends_with('\n'), "{what}: {stderr:?}");
-        assert!(stderr.contains(needle), "{what}: {stderr:?} lacks {needle:?}");
-    };
     for (what, args, needle) in &cases {
         check(what, &option_cmd(&args.iter().map(String::as_str).collect::<Vec<_>>()), needle);
-        assert!(rpv_cli::option_cmd::run(args).unwrap_err().contains(needle), "{what} (library)");
+        let args: Vec<&str> = std::iter::once("option").chain(args.iter().map(String::as_str)).collect();
+        assert!(lib(&args).unwrap_err().contains(needle), "{what} (library)");
     }
-    check("no subcommand", &option_cmd(&[]), "`option` needs a command");
-    check("unknown subcommand", &option_cmd(&["price"]), "unknown `option` command `price`");
-    check("no flags", &option_cmd(&["greeks"]), "missing --kind, --spot, --strike, --vol, --rate, --years");
+    check("unknown subcommand", &option_cmd(&["price"]), "unrecognized subcommand 'price'");
+    check("no flags", &option_cmd(&["greeks"]), "--kind <KIND>");
     // the domain's edges themselves are accepted
     greeks_ok(&greeks_args("put", "0.000001", "0.000005", "0.05", "-0.1", "0.00011415525114155251"));
     greeks_ok(&greeks_args("call", "1e9", "2e8", "3", "0.5", "2"));

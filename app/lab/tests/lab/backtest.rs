@@ -1,13 +1,13 @@
-//! `rpv backtest`: known answers on tiny synthetic series, CSV errors, the command and its
+//! `rpv-lab backtest`: known answers on tiny synthetic series, CSV errors, the command and its
 //! charts; and the SVG writer.
 
-use rpv_cli::{
+use rpv_lab::{
     backtest::{self, Params, PriceTable},
     svg::{self, Chart, Series, YFormat},
 };
 use serde_json::Value;
 
-use super::support::{fails, ok_json, repo, s, tempdir};
+use super::support::{fails, ok_json, ok_text, repo, s, tempdir};
 
 const DAY: i64 = 86_400;
 const T0: i64 = 1_735_689_600; // 2025-01-01
@@ -188,7 +188,7 @@ fn the_command_writes_charts_and_prints_statistics() {
     let out = dir.join("out");
     let prices = repo("examples/prices.csv");
     let cfg = repo("examples/vault.toml");
-    let st = ok_json(&["backtest", "--prices", s(&prices), "--out", s(&out), "--config", s(&cfg), "--json"]);
+    let st = ok_json(&["backtest", "--prices", s(&prices), "--out", s(&out), "--config", s(&cfg), "--output", "json"]);
     assert_eq!(st["assets"], serde_json::json!(["SOL", "BTC", "ETH"]));
     assert_eq!(st["rows"], 366);
     assert_eq!(f(&st["vol_target"]), 0.15);
@@ -211,7 +211,7 @@ fn the_command_writes_charts_and_prints_statistics() {
     assert_eq!(csv.lines().count(), 367);
     assert!(csv.starts_with("time,nav_per_share,equal_weight,static_weights,cash_weight,weight_SOL"));
     // text output, and a cash start with other options
-    let text = super::support::ok_text(&[
+    let text = ok_text(&[
         "backtest",
         "--prices",
         s(&prices),
@@ -233,11 +233,11 @@ fn the_command_writes_charts_and_prints_statistics() {
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "t,A\n1,2\n1,3\n").unwrap();
     fails(&["backtest", "--prices", s(&bad)], "bad.csv: line 3: times must increase strictly");
-    fails(&["backtest"], "`backtest` needs --prices");
+    fails(&["backtest"], "--prices <FILE.csv>");
     fails(&["backtest", "--prices", "/nonexistent.csv"], "cannot read `/nonexistent.csv`");
-    fails(&["backtest", "--prices", s(&prices), "--start", "later"], "--start `later`");
+    fails(&["backtest", "--prices", s(&prices), "--start", "later"], "invalid value 'later' for '--start");
     fails(&["backtest", "--prices", s(&prices), "--static-weights", "1,2"], "needs 3 weights");
-    fails(&["backtest", "--prices", s(&prices), "--vol-window", "1"], "--vol-window `1`");
+    fails(&["backtest", "--prices", s(&prices), "--vol-window", "1"], "invalid value '1' for '--vol-window");
     fails(&["backtest", "--prices", s(&prices), "--capital", "0.5"], "at least 1 base token");
     let other = dir.join("other.csv");
     std::fs::write(&other, "t,DOGE\n1,2\n2,3\n").unwrap();

@@ -1,4 +1,4 @@
-//! `rpv backtest --prices FILE.csv`: the vault's own engine over a price history.
+//! `rpv-lab backtest --prices FILE.csv`: the vault's own engine over a price history.
 //!
 //! The simulation holds a [`VaultState`] and a [`RiskState`] in memory and, at every row of the
 //! CSV, does what the program and a diligent keeper would do at that time, with the core
@@ -26,12 +26,13 @@
 //! 8 decimals (as a Pyth price with exponent −8); confidence is `--conf-bps` of the price.
 //!
 //! ## Output
-//! The statistics (text or `--json`) and, in `--out DIR`: `weights.svg`,
+//! The statistics (text or `--output json`) and, in `--out DIR`: `weights.svg`,
 //! `risk_contributions.svg`, `volatility.svg`, `nav.svg` and `series.csv`.
 
 use std::path::{Path, PathBuf};
 
 use bytemuck::Zeroable;
+use rpv_cli::cmd::risk::{ERC_TOLERANCE, MAX_SWEEPS};
 use rpv_core::{
     fees::FeeState,
     fx::{Fx, SECONDS_PER_YEAR},
@@ -48,10 +49,7 @@ use rpv_core::{
 use rpv_sdk::ix::{RebalanceParams, RiskParams};
 use serde_json::{json, Value};
 
-use crate::{
-    risk_cmd::{ERC_TOLERANCE, MAX_SWEEPS},
-    svg::{Chart, Series, YFormat},
-};
+use crate::svg::{Chart, Series, YFormat};
 
 /// Prices are read at this exponent (8 decimals).
 pub const EXPO: i32 = -8;
@@ -112,7 +110,7 @@ pub fn parse_csv(text: &str) -> Result<PriceTable, String> {
         if cells.len() != cols.len() {
             return Err(format!("line {line}: {} fields, the header has {}", cells.len(), cols.len()));
         }
-        let t = crate::config::unix_time(cells[0])
+        let t = rpv_cli::config::unix_time(cells[0])
             .ok_or_else(|| format!("line {line}: `{}` is not unix seconds or a date (YYYY-MM-DD)", cells[0]))?;
         if t < 0 {
             return Err(format!("line {line}: times before 1970 are not supported"));

@@ -1,0 +1,72 @@
+//! `rpv apply-change --kind KIND`: applies a pending timelocked change once its eta has passed.
+
+use std::fmt;
+
+use rpv_sdk::{ix, ix::ProposalKind, pda};
+use serde::Serialize;
+
+use super::{load, on_chain, send_step, steps_text, Step, Target, VaultArg};
+
+/// Applies a pending timelocked change once its eta has passed (permissionless).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub vault: VaultArg,
+    /// Which pending change: risk-params, budgets, fees, rebalance or option-params (the
+    /// program's proposal kinds, `rpv_interface::ProposalKind`).
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: ProposalKind,
+}
+
+/// `--kind NAME`: the interface's proposal kind names.
+pub fn parse_kind(name: &str) -> Result<ProposalKind, String> {
+    ProposalKind::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = ProposalKind::ALL.iter().map(|k| k.name()).collect();
+        format!("`{name}` is not one of {}", names.join(", "))
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplyReport {
+    pub action: &'static str,
+    pub vault: String,
+    pub kind: &'static str,
+    pub signature: String,
+    pub transactions: Vec<Step>,
+}
+
+pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
+    let kind = args.kind;
+    on_chain(target, false, |chain, payer| {
+        let vault_key = args.vault.get(chain)?;
+        let l = load(chain, &vault_key)?;
+        let key = pda::proposal(&vault_key, kind).0;
+        let acct = chain.account(&key)?.ok_or_else(|| format!("no pending {} change for {vault_key}", kind.name()))?;
+        let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal"))?;
+        let now = chain.clock()?.unix_timestamp;
+        if now < p.eta {
+            return Err(format!(
+                "the {} change applies from {} ({} s from now): run this again then",
+                kind.name(),
+                p.eta,
+                p.eta - now
+            ));
+        }
+        let mut steps = vec![];
+        let ix = ix::apply_change(&vault_key, &l.vault, kind, &p.proposer);
+        let signature = send_step(chain, &mut steps, &format!("apply_change ({})", kind.name()), &[ix], &[payer])?;
+        Ok(ApplyReport {
+            action: "apply_change",
+            vault: vault_key.to_string(),
+            kind: kind.name(),
+            signature,
+            transactions: steps,
+        })
+    })
+}
+
+impl fmt::Display for ApplyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "applied the pending {} change of {}{}", self.kind, self.vault, steps_text(&self.transactions))
+    }
+}

@@ -1,0 +1,105 @@
+//! `rpv withdraw (--shares SHARES | --all)`: shares for the base token at NAV.
+
+use std::fmt;
+
+use rpv_core::math::amount_for_shares;
+use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
+use serde::Serialize;
+use solana_signer::Signer;
+
+use super::{
+    format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, SharesArg,
+    Slippage, Step, Target, VaultArg,
+};
+use crate::chain::token_balance;
+
+/// Burns shares for base tokens at NAV.
+///
+/// Burns shares for the base token at NAV (rounded down), paid to the signer's associated
+/// token account. The minimum defaults to the expected amount less --slippage-bps.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub vault: VaultArg,
+    #[command(flatten)]
+    pub shares: SharesArg,
+    /// The least base to accept (whole tokens).
+    #[arg(long, value_name = "AMOUNT", conflicts_with = "slippage_bps")]
+    pub min_out: Option<String>,
+    #[command(flatten)]
+    pub slippage: Slippage,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WithdrawReport {
+    pub action: &'static str,
+    pub vault: String,
+    pub user: String,
+    pub decimals: u8,
+    pub shares: u64,
+    pub expected_amount: u64,
+    pub min_amount: u64,
+    pub amount: u64,
+    pub base_account: String,
+    pub share_balance: u64,
+    pub nav: u64,
+    pub signature: String,
+    pub transactions: Vec<Step>,
+}
+
+pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
+    on_chain(target, false, |chain, user| {
+        let vault_key = args.vault.get(chain)?;
+        let mut l = load(chain, &vault_key)?;
+        let decimals = l.vault.base_decimals;
+        let user_key = user.pubkey();
+        let (base_mint, base_program) = (pk(&l.vault.base_mint), pk(&l.vault.base_token_program));
+        let user_shares = ata::address(&user_key, &pk(&l.vault.share_mint), &TOKEN_PROGRAM_ID);
+        let s = args.shares.get(token_balance(chain, &user_shares)?, decimals)?;
+        let mut steps = vec![];
+        refresh_if_stale(chain, &mut l, user, &mut steps)?;
+        let q = quote_now(chain, &l)?;
+        let expected = amount_for_shares(s, q.total_shares, q.nav).map_err(|e| format!("{e:?}"))?;
+        let min = match &args.min_out {
+            Some(m) => parse_amount(m, decimals, "--min-out")?,
+            None => args.slippage.below(expected),
+        };
+        let (create, user_base) = ata::create_idempotent(&user_key, &user_key, &base_mint, &base_program);
+        let before = token_balance(chain, &user_base)?;
+        let wd = ix::withdraw(&user_key, &vault_key, &l.vault, &user_base, &user_shares, s, min);
+        let signature = send_step(chain, &mut steps, "withdraw", &[create, wd], &[user])?;
+        let after = token_balance(chain, &user_base)?;
+        Ok(WithdrawReport {
+            action: "withdraw",
+            vault: vault_key.to_string(),
+            user: user_key.to_string(),
+            decimals,
+            shares: s,
+            expected_amount: expected,
+            min_amount: min,
+            amount: after - before,
+            base_account: user_base.to_string(),
+            share_balance: token_balance(chain, &user_shares)?,
+            nav: q.nav,
+            signature,
+            transactions: steps,
+        })
+    })
+}
+
+impl fmt::Display for WithdrawReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = |x| format_amount(x, self.decimals);
+        write!(
+            f,
+            "withdrew {} shares from {} → {} base (expected {}, minimum {}); share balance {}{}",
+            a(self.shares),
+            self.vault,
+            a(self.amount),
+            a(self.expected_amount),
+            a(self.min_amount),
+            a(self.share_balance),
+            steps_text(&self.transactions)
+        )
+    }
+}

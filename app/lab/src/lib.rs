@@ -1,0 +1,13 @@
+//! Library side of `rpv-lab` — the vault off-chain, apart from the operator CLI (`rpv`):
+//!
+//! | module | contents |
+//! |---|---|
+//! | [`market_demo`] | `rpv-lab demo`: 60 simulated days on an embedded SVM with the keeper cranking |
+//! | [`demo`] | `rpv-lab demo --lifecycle`: the instruction-by-instruction tour |
+//! | [`backtest`] | `rpv-lab backtest`: the vault's engine over a price history; statistics and charts |
+//! | [`svg`] | a small SVG line-chart writer |
+
+pub mod backtest;
+pub mod demo;
+pub mod market_demo;
+pub mod svg;

@@ -1,0 +1,86 @@
+//! `rpv-lab demo`: the market simulation and the lifecycle tour on the built `.so`.
+
+use std::process::Command;
+
+use super::support::program;
+
+/// The whole lifecycle runs on litesvm (mainnet feature set) against the built .so.
+#[test]
+fn demo_runs_to_the_end() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rpv-lab"))
+        .args(["demo", "--lifecycle", "--program"])
+        .arg(program())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "demo failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    for needle in [
+        "Deposited(10,000.00 USDC → 10,000.00 shares)",
+        "AssetDeposited(",
+        "SOL: $180.00",
+        "InsufficientBaseLiquidity",
+        "OracleStale",
+        "RedeemedInKind(",
+        "Demo complete",
+    ] {
+        assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
+    }
+}
+
+/// The market simulation: regimes, the keeper cranking, depositors, a settlement, the summary
+/// and the four charts.
+#[test]
+fn market_demo_runs_and_draws_its_charts() {
+    let dir = std::env::temp_dir().join(format!("rpv-demo-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_rpv-lab"))
+        .args(["demo", "--program"])
+        .arg(program())
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "demo failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    for needle in [
+        "Alice deposits 500,000 USDC",
+        "Alice withdraws 30 %",
+        "Bob deposits 250,000 USDC",
+        "keeper settles option series #3 at expiry",
+        "Bob redeems half his shares in kind",
+        "volatility spike",
+        "whole run",
+        "(settled)",
+        "Demo complete.",
+    ] {
+        assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
+    }
+    // the keeper traded
+    let trades: u64 = stdout
+        .split("refreshes, ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a trade count");
+    assert!(trades > 10, "{trades} trades");
+    // a progress bar on stderr
+    assert!(String::from_utf8_lossy(&out.stderr).contains("] day 60/60"));
+    for chart in ["weights.svg", "risk_contributions.svg", "volatility.svg", "nav.svg"] {
+        let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
+        assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{chart}");
+        assert!(svg.matches("<polyline").count() >= 3, "{chart} has its lines");
+    }
+    let csv = std::fs::read_to_string(dir.join("series.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 361, "one row per step");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_missing_program_says_how_to_build_it() {
+    let missing = Command::new(env!("CARGO_BIN_EXE_rpv-lab"))
+        .args(["demo", "--program", "/nonexistent/rpv_vault.so"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("cannot read the program") && err.contains("cargo xtask build-sbf"), "{err}");
+}
