@@ -10,7 +10,10 @@
 
 use fixed::types::I80F48;
 
-use crate::{error::CoreResult, pyth::OraclePrice, CoreError};
+use crate::{error::CoreResult, price::OraclePrice, CoreError};
+
+/// Basis points in one.
+pub const BPS: u64 = 10_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {

@@ -4,15 +4,16 @@
 
 use crate::{
     error::CoreResult,
+    exposure::{position_covariance, Exposure, PositionModel},
+    fixed_point::{div, mul, Fx, SECONDS_PER_YEAR},
     fmath::{ln, sqrt, LN_10},
-    fx::{Fx, FxBits, MAX_N, SECONDS_PER_YEAR},
-    position::{position_covariance, Exposure, PositionModel},
-    pyth::OraclePrice,
-    risk::{
-        budgets_from_ppb, div, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, mul,
-        portfolio_vol, risk_budget_weights, target_values, verify_risk_budgets, Packed, SolveStats, SymMatrix,
+    layout::{FxBits, RebalanceConfig, RiskState, VaultState, BUDGET_ONE, MAX_N, METHOD_INVERSE_VOL, METHOD_RISK_BUDGET},
+    matrix::{Packed, SymMatrix},
+    price::OraclePrice,
+    risk_parity::{
+        budgets_from_ppb, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, portfolio_vol,
+        risk_budget_weights, target_values, verify_risk_budgets, SolveStats,
     },
-    state::{RiskState, METHOD_INVERSE_VOL, METHOD_RISK_BUDGET},
     CoreError,
 };
 
@@ -129,7 +130,7 @@ pub fn book<'a>(r: &'a RiskState, budgets_ppb: &[u64]) -> CoreResult<Book<'a>> {
     for k in 0..m {
         sub_ppb[k] = budgets_ppb[idx[k]];
     }
-    if total == crate::state::BUDGET_ONE {
+    if total == BUDGET_ONE {
         budgets_from_ppb(&sub_ppb[..m], &mut b[..m])?;
     } else {
         if sub_ppb[..m].contains(&0) {
@@ -324,7 +325,7 @@ pub fn init_defaults(r: &mut RiskState) {
     r.max_delta = FxBits::from_fx(Fx::from_num(2));
     r.max_gamma = FxBits::from_fx(Fx::from_num(100));
     r.max_vega = FxBits::from_fx(Fx::ONE);
-    r.rebalance = crate::rebalance::RebalanceConfig::DEFAULT;
+    r.rebalance = RebalanceConfig::DEFAULT;
 }
 
 /// `set_risk_params`'s parameters in the integer units clients send (ppm, bps, ppb, seconds),
@@ -352,7 +353,7 @@ pub fn ratio(num: u32, den: u32) -> FxBits {
 impl RiskSettings {
     /// Writes the parameters; a change of method drops the weights in force (they were
     /// accepted under the other method).
-    pub fn write(&self, v: &mut crate::state::VaultState, r: &mut RiskState) {
+    pub fn write(&self, v: &mut VaultState, r: &mut RiskState) {
         if r.method != self.method {
             r.weights_n = 0;
         }
