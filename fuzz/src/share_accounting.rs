@@ -19,11 +19,7 @@
 //! - no panic, for any argument of any of these functions (errors are fine).
 
 use arbitrary::Arbitrary;
-use rpv_core::{
-    math::{amount_for_shares, mul_div, share_price, shares_for_deposit, value_in_base, value_in_base_both, Rounding},
-    pyth::OraclePrice,
-    CoreError,
-};
+use rpv_core::{CoreError, math::{amount_for_shares, mul_div, share_price, shares_for_deposit, value_in_base, value_in_base_both, Rounding}, price::OraclePrice};
 
 use crate::Wide;
 

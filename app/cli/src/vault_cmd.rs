@@ -5,13 +5,13 @@
 use std::str::FromStr;
 
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
+    layout::{AssetSlot, OracleKind, RebalanceConfig, RiskState, VaultState, MAX_ASSETS},
     math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
-    portfolio::needs_own_oracle,
-    pyth::{self, FeedPolicy, OraclePrice},
-    rebalance::RebalanceConfig,
-    state::{AssetSlot, OracleKind, RiskState, VaultState, MAX_ASSETS},
+    price::OraclePrice,
+    pyth::{self, FeedPolicy},
     switchboard::{self, SwitchboardPolicy},
+    valuation::needs_own_oracle,
     CoreError,
 };
 use rpv_sdk::{

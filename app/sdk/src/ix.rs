@@ -2,7 +2,7 @@
 //! units each costs, as measured on the `.so`, come from [`crate::cu::estimate`].
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 
 use crate::{
     discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
@@ -239,7 +239,7 @@ pub struct RiskParams {
     pub band_bps: u16,
 }
 
-impl From<RiskParams> for rpv_core::model::RiskSettings {
+impl From<RiskParams> for rpv_core::risk_account::RiskSettings {
     /// The same parameters as the core writes them (what `set_risk_params` does on chain).
     fn from(p: RiskParams) -> Self {
         Self {
@@ -489,8 +489,8 @@ pub struct RebalanceParams {
     pub incentive_budget_ppm: u16,
 }
 
-impl From<rpv_core::rebalance::RebalanceConfig> for RebalanceParams {
-    fn from(c: rpv_core::rebalance::RebalanceConfig) -> Self {
+impl From<rpv_core::layout::RebalanceConfig> for RebalanceParams {
+    fn from(c: rpv_core::layout::RebalanceConfig) -> Self {
         Self {
             cooldown_secs: c.cooldown_secs,
             max_oracle_age: c.max_oracle_age,
@@ -507,7 +507,7 @@ impl From<rpv_core::rebalance::RebalanceConfig> for RebalanceParams {
 impl Default for RebalanceParams {
     /// The program's defaults at initialisation.
     fn default() -> Self {
-        rpv_core::rebalance::RebalanceConfig::DEFAULT.into()
+        rpv_core::layout::RebalanceConfig::DEFAULT.into()
     }
 }
 
@@ -847,9 +847,9 @@ impl VaultQuote {
     /// `now`: the same core functions the program runs. `None` on arithmetic overflow.
     pub fn expected(
         vault: &VaultState,
-        risk: &rpv_core::state::RiskState,
+        risk: &rpv_core::layout::RiskState,
         share_supply: u64,
-        prices: &[rpv_core::pyth::OraclePrice],
+        prices: &[rpv_core::price::OraclePrice],
         now: i64,
     ) -> Option<Self> {
         let (nav, nav_round_up) = vault.nav_both_at(prices, now).ok()?;

@@ -365,7 +365,10 @@ mod tests {
     /// The operator form equals the formed matrix up to rounding: `Σw`, `wᵀΣw`, `diag Σ`.
     #[test]
     fn the_position_model_operator_matches_the_formed_covariance() {
-        use crate::{fixed_point::packed_index, layout::{FxBits, PACKED_LEN}};
+        use crate::{
+            fixed_point::packed_index,
+            layout::{FxBits, PACKED_LEN},
+        };
         let c = factors();
         let mut bits = [FxBits::default(); PACKED_LEN];
         for i in 0..3 {

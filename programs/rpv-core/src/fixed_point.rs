@@ -59,4 +59,3 @@ pub fn add(a: Fx, b: Fx) -> CoreResult<Fx> {
 pub fn sub(a: Fx, b: Fx) -> CoreResult<Fx> {
     a.checked_sub(b).ok_or(CoreError::MathOverflow)
 }
-

@@ -168,7 +168,7 @@ impl OptionTerms {
         8 +  // expiry
         16 + // strike
         16 + // contract_size
-        16;  // settlement_value
+        16; // settlement_value
 
     pub fn is_option(&self) -> bool {
         self.kind == KIND_CALL || self.kind == KIND_PUT
@@ -226,7 +226,7 @@ impl FeeState {
         2 +  // management_bps
         2 +  // performance_bps
         2 +  // max_management_bps
-        2;   // max_performance_bps
+        2; // max_performance_bps
 }
 
 #[repr(C)]
@@ -315,7 +315,7 @@ impl VaultState {
         4 +                            // timelock_secs
         4 +                            // _pad_gov
         40 +                           // reserved
-        MAX_ASSETS * AssetSlot::LEN;   // assets
+        MAX_ASSETS * AssetSlot::LEN; // assets
 
     /// `flags` bit: deposits (and, later, rebalances) are paused.
     pub const FLAG_PAUSED: u8 = 1;
@@ -394,7 +394,7 @@ impl RebalanceConfig {
         2 + // max_reduction_bps
         2 + // keeper_bps
         2 + // max_slippage_bps
-        2;  // incentive_budget_ppm
+        2; // incentive_budget_ppm
 }
 
 /// What rebalancing has done (part of the risk account).
@@ -427,7 +427,7 @@ impl RebalanceBook {
         8 +              // incentive
         8 +              // total_incentive
         8 +              // total_cost
-        8;               // trades
+        8; // trades
 }
 
 /// A flash rebalance between `rebalance_begin` and `rebalance_end` (part of the risk account;
@@ -462,7 +462,7 @@ impl FlashLock {
         2 + // begin_index
         1 + // leg
         1 + // side
-        4;  // _pad
+        4; // _pad
 }
 
 /// An oracle value as sampled (`price · 10^expo`).
@@ -480,7 +480,7 @@ impl SampledPrice {
     pub const LEN: usize =
         8 + // price
         4 + // expo
-        4;  // _pad
+        4; // _pad
 }
 
 /// Risk-model account (PDA `["risk", vault]`): the EWMA covariance, the last sampled log prices,
@@ -632,7 +632,7 @@ impl RiskState {
         4 +                               // _pad_rebalance
         RebalanceBook::LEN +              // book
         FlashLock::LEN +                  // flash
-        40;                               // reserved
+        40; // reserved
 }
 
 /// Every layout's size is its commented sum (no hidden padding: `Pod` would refuse it too),
@@ -644,6 +644,16 @@ macro_rules! assert_layout {
         const _: () = assert!(core::mem::align_of::<$t>() <= 8);
     )*};
 }
-assert_layout!(AssetSlot, OptionTerms, FeeState, VaultState, RebalanceConfig, RebalanceBook, FlashLock, SampledPrice, RiskState);
+assert_layout!(
+    AssetSlot,
+    OptionTerms,
+    FeeState,
+    VaultState,
+    RebalanceConfig,
+    RebalanceBook,
+    FlashLock,
+    SampledPrice,
+    RiskState
+);
 const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 264);
 const _: () = assert!(RiskState::LEN == 5_912);

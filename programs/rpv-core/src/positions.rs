@@ -9,7 +9,6 @@
 //! beyond its limit **and** further from zero than before is refused (`GreekLimitExceeded`):
 //! a breached limit can only be brought back, never pushed further.
 
-
 use crate::{
     error::CoreResult,
     exposure::OptionLoads,

@@ -7,7 +7,9 @@ use crate::{
     exposure::{position_covariance, Exposure, PositionModel},
     fixed_point::{div, mul, Fx, SECONDS_PER_YEAR},
     fmath::{ln, sqrt, LN_10},
-    layout::{FxBits, RebalanceConfig, RiskState, VaultState, BUDGET_ONE, MAX_N, METHOD_INVERSE_VOL, METHOD_RISK_BUDGET},
+    layout::{
+        FxBits, RebalanceConfig, RiskState, VaultState, BUDGET_ONE, MAX_N, METHOD_INVERSE_VOL, METHOD_RISK_BUDGET,
+    },
     matrix::{Packed, SymMatrix},
     price::OraclePrice,
     risk_parity::{

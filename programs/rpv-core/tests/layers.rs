@@ -194,7 +194,12 @@ fn no_import_cycle_between_modules() {
     let (_, modules) = layer_table(&lib);
     let graph = import_graph(&module_files(&src()), &modules);
     // depth-first search with colours: 1 = on the current path, 2 = done
-    fn visit(m: &str, g: &BTreeMap<String, BTreeSet<String>>, colour: &mut BTreeMap<String, u8>, path: &mut Vec<String>) {
+    fn visit(
+        m: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        colour: &mut BTreeMap<String, u8>,
+        path: &mut Vec<String>,
+    ) {
         colour.insert(m.to_string(), 1);
         path.push(m.to_string());
         for next in g.get(m).into_iter().flatten() {

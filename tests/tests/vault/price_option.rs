@@ -1,7 +1,7 @@
 //! `price_option` — one test per Specification bullet.
 
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
     options::{black_scholes, BsInput, OptionKind},
 };
 use rpv_sdk::ix::{decode_option_quote, price_option, OptionQuoteArgs};

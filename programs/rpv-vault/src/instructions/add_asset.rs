@@ -18,8 +18,8 @@
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
-    pyth::OraclePrice,
-    state::{AssetSlot, OptionTerms, OracleKind, MAX_ASSETS, MAX_DECIMALS},
+    layout::{AssetSlot, OptionTerms, OracleKind, MAX_ASSETS, MAX_DECIMALS},
+    price::OraclePrice,
     token::{self, TOKEN_ACCOUNT_LEN},
 };
 
@@ -80,7 +80,7 @@ impl AddAsset<'_> {
             VaultError::InvalidOracleConfig
         );
         require!(
-            args.risk_budget > 0 && args.risk_budget <= rpv_core::state::BUDGET_ONE,
+            args.risk_budget > 0 && args.risk_budget <= rpv_core::layout::BUDGET_ONE,
             VaultError::InvalidRiskBudget
         );
         let program = self.token_program.key.to_bytes();

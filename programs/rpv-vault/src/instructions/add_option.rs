@@ -14,10 +14,10 @@
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
-    fx::{Fx, FxBits, SECONDS_PER_YEAR},
+    fixed_point::{Fx, SECONDS_PER_YEAR},
+    layout::{FxBits, OptionTerms, KIND_CALL, KIND_PUT},
     options::{VOL_MAX, VOL_MIN},
-    portfolio::price_to_fx,
-    state::{OptionTerms, KIND_CALL, KIND_PUT},
+    valuation::price_to_fx,
 };
 
 use super::add_asset::{register, AddAsset, AddAssetArgs};

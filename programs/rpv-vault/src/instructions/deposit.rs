@@ -20,7 +20,7 @@
 ///   `user_share_token` and `base_quantity` grows by `amount`.
 /// - Emits `Deposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 
 use super::{
     allowlist::admit_depositor,

@@ -28,11 +28,12 @@
 /// - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
+    layout::VaultState,
     math::{value_in_base, Rounding},
-    portfolio::{apply_greek_change, fx_value_in_base, needs_own_oracle, option_mark, price_to_fx},
-    pyth::OraclePrice,
-    state::VaultState,
+    positions::apply_greek_change,
+    price::OraclePrice,
     token::TOKEN_PROGRAM_ID,
+    valuation::{fx_value_in_base, needs_own_oracle, option_mark, price_to_fx},
 };
 
 use super::{

@@ -24,9 +24,9 @@
 use anchor_lang::prelude::*;
 use rpv_core::{
     fees::Accrual,
+    layout::{VaultState, MAX_ASSETS},
     math::Rounding,
-    pyth::OraclePrice,
-    state::{VaultState, MAX_ASSETS},
+    price::OraclePrice,
     token::{self, TOKEN_PROGRAM_ID},
 };
 

@@ -3,8 +3,8 @@
 
 use anchor_lang::prelude::*;
 use rpv_core::{
+    layout::VaultState,
     math::shares_for_deposit,
-    state::VaultState,
     token::{self, TOKEN_PROGRAM_ID},
 };
 

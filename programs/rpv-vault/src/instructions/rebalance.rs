@@ -35,13 +35,13 @@
 ///   invariant hold at the end. Emits `Rebalanced` with the values before and after.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::Fx,
-    portfolio::apply_greek_value,
+    fixed_point::Fx,
+    layout::VaultState,
+    positions::apply_greek_value,
     rebalance::{
         cooling_down, furthest_leg, option_leg_prices, plan_for, record, roll_day, spot_leg_prices, tradable,
         LegPrices, Plan, Side, AUTO_LEG,
     },
-    state::VaultState,
     token,
 };
 
@@ -267,13 +267,13 @@ pub fn rebalanced_event(
     vault: Pubkey,
     keeper: Pubkey,
     v: &VaultState,
-    r: &rpv_core::state::RiskState,
+    r: &rpv_core::layout::RiskState,
     p: &Prepared,
     quantity_after: u64,
     flash: bool,
 ) -> Rebalanced {
     let slot = &v.assets[p.index];
-    let value_after = rpv_core::portfolio::fx_value_in_base(
+    let value_after = rpv_core::valuation::fx_value_in_base(
         quantity_after,
         p.prices.fair,
         slot.decimals,

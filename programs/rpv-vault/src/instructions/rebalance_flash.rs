@@ -20,10 +20,7 @@
 ///   `FlashRebalanceSettled`. The trade itself is reported by `rebalance_begin`'s `Rebalanced`
 ///   event (`flash = true`), which exists only if the whole transaction succeeded.
 use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
-use rpv_core::{
-    rebalance::{FlashLock, Side},
-    token,
-};
+use rpv_core::{layout::FlashLock, rebalance::Side, token};
 use solana_instructions_sysvar::{load_current_index_checked, load_instruction_at_checked};
 
 use super::rebalance::*;
@@ -99,7 +96,7 @@ pub(crate) fn begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: Reb
     let balance_before = token::token_amount(&incoming.try_borrow_data()?).map_err(VaultError::from)?;
     a.pay_out(&p)?;
     let mut v = a.vault.load_mut()?;
-    v.flags |= rpv_core::state::VaultState::FLAG_REBALANCING;
+    v.flags |= rpv_core::layout::VaultState::FLAG_REBALANCING;
     let mut r = a.risk.load_mut()?;
     r.flash = FlashLock {
         qty: p.plan.qty,
@@ -144,7 +141,7 @@ pub(crate) fn end(ctx: Context<RebalanceEnd>) -> Result<()> {
     let due = lock.balance_before.checked_add(owed).ok_or(VaultError::MathOverflow)?;
     require!(now_balance >= due, VaultError::RebalanceUnderpaid);
     credit_and_check(&mut v, i, side, owed, base_balance, asset_balance)?;
-    v.flags &= !rpv_core::state::VaultState::FLAG_REBALANCING;
+    v.flags &= !rpv_core::layout::VaultState::FLAG_REBALANCING;
     r.flash = FlashLock::default();
     emit!(FlashRebalanceSettled {
         vault: vault_key,

@@ -20,8 +20,8 @@
 ///   balance ≥ accounted hold for every holding at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
+    layout::{VaultState, MAX_ASSETS},
     math::{mul_div, Rounding},
-    state::{VaultState, MAX_ASSETS},
     token::{self, TOKEN_PROGRAM_ID},
 };
 

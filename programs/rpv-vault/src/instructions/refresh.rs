@@ -25,11 +25,12 @@
 /// - Emits `RiskRefreshed` (NAV 0 when the positions step is separate).
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::{Fx, MAX_N},
-    model,
-    portfolio::{self, needs_own_oracle},
-    pyth::OraclePrice,
-    state::SampledPrice,
+    fixed_point::Fx,
+    layout::{SampledPrice, MAX_N},
+    positions,
+    price::OraclePrice,
+    risk_account,
+    valuation::needs_own_oracle,
 };
 
 use crate::{
@@ -74,7 +75,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
         }
         let p = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
         require!(p.publish_time > slot.last_publish_time, VaultError::OracleNotNewer);
-        lp[i] = model::log_price(&p).map_err(VaultError::from)?;
+        lp[i] = risk_account::log_price(&p).map_err(VaultError::from)?;
         prices[i] = p;
     }
     for i in 0..n {
@@ -83,11 +84,11 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
         }
         r.sampled[i] = SampledPrice::of(&prices[i]);
     }
-    model::record_sample(&mut r, n, now.time, &lp[..n]).map_err(VaultError::from)?;
-    portfolio::mark_positions(&v, &mut r, &prices[..n], now.time).map_err(VaultError::from)?;
+    risk_account::record_sample(&mut r, n, now.time, &lp[..n]).map_err(VaultError::from)?;
+    positions::mark_positions(&v, &mut r, &prices[..n], now.time).map_err(VaultError::from)?;
     let mut nav = 0;
     if !v.has_options() {
-        nav = portfolio::update_positions(&v, &mut r, now.time).map_err(VaultError::from)?.nav;
+        nav = positions::update_positions(&v, &mut r, now.time).map_err(VaultError::from)?.nav;
         v.risk_refreshed_at = now.time;
     }
     v.invariant().map_err(VaultError::from)?;

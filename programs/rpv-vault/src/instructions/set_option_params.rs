@@ -13,8 +13,8 @@
 ///   (`ConfigChange::OptionParams`, kind 4); tightening limits applies at once.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::{Fx, FxBits},
-    state::{RiskState, VaultState},
+    fixed_point::Fx,
+    layout::{FxBits, RiskState, VaultState},
 };
 
 use super::risk_accounts::RiskAdmin;

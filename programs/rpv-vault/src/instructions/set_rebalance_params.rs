@@ -1,7 +1,7 @@
 /// Specification:
 /// - `set_rebalance_params(params)`: only the admin (`Unauthorized`); the risk account must be
 ///   the vault's (`WrongRiskAccount`).
-/// - Parameters (`rpv_core::rebalance::RebalanceConfig`): cooldown ≤ 30 days, oracle age ≤ 1 day
+/// - Parameters (`rpv_core::layout::RebalanceConfig`): cooldown ≤ 30 days, oracle age ≤ 1 day
 ///   (0 = each asset's own), per-call size and daily turnover 1..10,000 bps of NAV, daily
 ///   reduction ≤ daily turnover, keeper incentive ≤ per-call cost bound ≤ 500 bps, daily
 ///   incentive budget ≤ 10,000 ppm of NAV; anything else → `InvalidRebalanceParams`.
@@ -11,7 +11,7 @@
 ///   (`ConfigChange::Rebalance`, kind 3). A change that only tightens applies at once.
 /// - Emits `RebalanceParamsSet`.
 use anchor_lang::prelude::*;
-use rpv_core::rebalance::RebalanceConfig;
+use rpv_core::layout::RebalanceConfig;
 
 use super::risk_accounts::RiskAdmin;
 use crate::{error::VaultError, events::RebalanceParamsSet, state::same};

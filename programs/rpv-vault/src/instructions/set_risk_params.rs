@@ -15,8 +15,8 @@
 ///   refused with `TimelockRequired` and goes through `propose_change` / `apply_change`.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    model::{ratio, RiskSettings},
-    state::{RiskState, VaultState},
+    layout::{RiskState, VaultState},
+    risk_account::{ratio, RiskSettings},
 };
 
 use super::risk_accounts::RiskAdmin;

@@ -25,7 +25,7 @@
 ///   proposal must be this vault's (`WrongProposal`) and its rent goes back to the proposer
 ///   (`WrongRentReceiver`). Closes the proposal; emits `ChangeCancelled`.
 use anchor_lang::prelude::*;
-use rpv_core::state::MAX_ASSETS;
+use rpv_core::layout::MAX_ASSETS;
 
 use super::{
     fees::switch_rates, set_option_params::OptionParams, set_rebalance_params::RebalanceParams, set_risk_budgets,
@@ -78,7 +78,7 @@ impl ConfigChange {
     }
 
     /// The checks the change must pass both when proposed and when applied.
-    fn check(&self, v: &rpv_core::state::VaultState) -> Result<()> {
+    fn check(&self, v: &rpv_core::layout::VaultState) -> Result<()> {
         match self {
             Self::RiskParams(p) => require!(p.valid(), VaultError::InvalidRiskParams),
             Self::RiskBudgets(b) => set_risk_budgets::check(v, b)?,

@@ -12,7 +12,7 @@
 /// - Marks the risk state fresh as of the sample's time (calling it later does not make an old
 ///   sample look new); emits `PositionsUpdated`.
 use anchor_lang::prelude::*;
-use rpv_core::portfolio;
+use rpv_core::positions;
 
 use super::refresh::Refresh;
 use crate::{error::VaultError, events::PositionsUpdated, state::same};
@@ -30,7 +30,7 @@ pub(crate) fn handler(ctx: Context<Refresh>) -> Result<()> {
         VaultError::RefreshRequired
     );
     let t = r.last_sample_time;
-    let out = portfolio::update_positions(&v, &mut r, t).map_err(VaultError::from)?;
+    let out = positions::update_positions(&v, &mut r, t).map_err(VaultError::from)?;
     v.risk_refreshed_at = t;
     v.invariant().map_err(VaultError::from)?;
     emit!(PositionsUpdated {

@@ -72,7 +72,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let mut v = a.vault.load_mut()?;
     v.base_quantity -= amount; // amount <= base_quantity checked above
     v.invariant().map_err(VaultError::from)?;
-    rpv_core::state::VaultState::check_reconciled(v.base_quantity, after).map_err(VaultError::from)?;
+    rpv_core::layout::VaultState::check_reconciled(v.base_quantity, after).map_err(VaultError::from)?;
 
     emit!(Withdrawn {
         vault: vault_key,
