@@ -13,6 +13,10 @@
 //! | [`positions`] | `update_positions`: the positions step of the last sample |
 //! | [`rebalance`] | `rebalance`, `rebalance_begin` / `rebalance_end`: leg choice, plan, accounting |
 //!
+//! A refused step may leave the state it was given partly updated (the fee accrual runs
+//! first): the program's transaction then reverts as a whole; an off-chain caller runs a step
+//! on a copy when it needs the state as it was.
+//!
 //! Where a step needs an account read between two of its rules (an oracle read after the
 //! freshness rule, say), it comes in two calls — a `*_gate` with the rules before the read and
 //! the step itself — so the program refuses in the same order as before the engine existed.

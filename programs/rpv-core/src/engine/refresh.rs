@@ -65,11 +65,11 @@ pub fn refresh(
             }
         }
     }
-    for i in 0..n {
-        if prices[i].publish_time > 0 {
-            v.assets[i].last_publish_time = prices[i].publish_time;
+    for (i, p) in prices.iter().enumerate().take(n) {
+        if p.publish_time > 0 {
+            v.assets[i].last_publish_time = p.publish_time;
         }
-        r.sampled[i] = SampledPrice::of(&prices[i]);
+        r.sampled[i] = SampledPrice::of(p);
     }
     record_sample(r, n, now, &lp[..n])?;
     mark_positions(v, r, &prices[..n], now)?;
