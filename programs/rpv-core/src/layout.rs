@@ -525,7 +525,8 @@ pub struct RiskState {
     pub sampled_mask: u32,
     /// Rebalance band, basis points of NAV (used by `rebalance`).
     pub band_bps: u16,
-    /// [`METHOD_INVERSE_VOL`] or [`METHOD_RISK_BUDGET`] (submitted or solved weights).
+    /// 0 = inverse volatility ([`METHOD_INVERSE_VOL`]), 1 = risk budgeting ([`METHOD_RISK_BUDGET`]:
+    /// submitted or solved weights).
     pub method: u8,
     pub bump: u8,
     /// Number of assets the weights in force were computed for.
