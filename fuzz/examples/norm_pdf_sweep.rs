@@ -2,7 +2,7 @@
 //! (half in [0, 2^-6), where φ ≈ 0.4 and every rounding counts, half in [0, 9)) against `f64`
 //! (error ~6e-17 here). Run with `--release`; prints the largest error and where it occurs.
 
-use rpv_core::{fx::Fx, options::norm_pdf};
+use rpv_core::{fixed_point::Fx, options::norm_pdf};
 
 fn main() {
     let mut worst = (0f64, 0i128);

@@ -1,5 +1,5 @@
 //! `black_scholes`: `rpv_core::options::black_scholes` on arbitrary `(kind, spot, strike, vol,
-//! rate, years)` and `rpv_core::portfolio::option_mark` on arbitrary series.
+//! rate, years)` and `rpv_core::valuation::option_mark` on arbitrary series.
 //!
 //! Asserted for `black_scholes`:
 //! - `Ok` exactly inside the documented domain, `MathDomain` outside; never a panic;
@@ -17,17 +17,7 @@
 //! the fixed-point rounding of the bounds); no panic anywhere.
 
 use arbitrary::Arbitrary;
-use rpv_core::{
-    fx::{Fx, FxBits, SECONDS_PER_YEAR},
-    options::{
-        black_scholes, intrinsic, BsInput, OptionKind, MONEYNESS_LIMIT, RATE_MAX, RATE_MIN, SPOT_MAX, SPOT_MIN,
-        VOL_MAX, VOL_MIN, YEARS_MAX, YEARS_MIN,
-    },
-    portfolio::{option_mark, years_to},
-    risk::mul,
-    state::{OptionTerms, KIND_CALL, KIND_PUT},
-    CoreError,
-};
+use rpv_core::{CoreError, fixed_point::{Fx, SECONDS_PER_YEAR, mul}, layout::{FxBits, OptionTerms, KIND_CALL, KIND_PUT}, options::{black_scholes, intrinsic, BsInput, OptionKind, MONEYNESS_LIMIT, RATE_MAX, RATE_MIN, SPOT_MAX, SPOT_MIN, VOL_MAX, VOL_MIN, YEARS_MAX, YEARS_MIN}, valuation::{option_mark, years_to}};
 
 use crate::{
     fx,

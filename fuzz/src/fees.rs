@@ -1,4 +1,4 @@
-//! `fees`: arbitrary histories of a vault's fee state (`rpv_core::fees::FeeState`): time
+//! `fees`: arbitrary histories of a vault's fee state (`rpv_core::layout::FeeState`): time
 //! steps, NAV moves, deposits and withdrawals at the current share price, minting of the
 //! pending fee shares and rate changes within the maxima, replayed on two copies of the state:
 //! **split** accrues the management fee at every time step, **single** only when something
@@ -21,14 +21,7 @@
 //!   accrual methods, from any state.
 
 use arbitrary::Arbitrary;
-use rpv_core::{
-    fees::{
-        management_growth_bits, performance_fee_shares, FeeState, BPS, MANAGEMENT_FEE_CEILING_BPS,
-        PERFORMANCE_FEE_CEILING_BPS,
-    },
-    fx::SECONDS_PER_YEAR,
-    CoreError,
-};
+use rpv_core::{CoreError, fees::{management_growth_bits, performance_fee_shares, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS}, layout::FeeState, math::BPS, fixed_point::SECONDS_PER_YEAR};
 
 use crate::{reference::U, Wide};
 

@@ -1,18 +1,11 @@
 //! `fixed_math`: the fixed-point functions of `rpv_core::fmath`, Φ and φ of
-//! `rpv_core::options`, and the oracle-value and time conversions of `rpv_core::portfolio`, on
+//! `rpv_core::options`, and the oracle-value and time conversions of `rpv_core::valuation`, on
 //! arbitrary arguments. Each call either fails with the documented error exactly outside the
 //! documented domain, or returns a value within the documented bound of the `f64` value
 //! (`sqrt`, `price_to_fx` and `years_to` exactly). Any panic is a finding.
 
 use arbitrary::Arbitrary;
-use rpv_core::{
-    fmath::{exp, ln, sqrt},
-    fx::{Fx, SECONDS_PER_YEAR},
-    options::{norm_cdf, norm_pdf},
-    portfolio::{price_to_fx, years_to},
-    pyth::OraclePrice,
-    CoreError,
-};
+use rpv_core::{CoreError, fmath::{exp, ln, sqrt}, fixed_point::{Fx, SECONDS_PER_YEAR}, options::{norm_cdf, norm_pdf}, valuation::{price_to_fx, years_to}, price::OraclePrice};
 
 use crate::{
     reference::{self, f, U},

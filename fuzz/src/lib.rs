@@ -21,7 +21,7 @@ pub mod oracle_decode;
 pub mod reference;
 pub mod share_accounting;
 
-use rpv_core::fx::Fx;
+use rpv_core::fixed_point::Fx;
 
 /// A target: its name (that of its `cargo fuzz` binary) and its body.
 pub type Target = (&'static str, fn(&[u8]));

@@ -16,11 +16,7 @@
 //! - the decoders read exactly the documented offsets, and `encode` inverts `decode`.
 
 use arbitrary::Arbitrary;
-use rpv_core::{
-    pyth::{self, FeedPolicy, OraclePrice, PriceUpdateV2, PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_PROGRAM_ID},
-    switchboard::{self, PullFeed, SwitchboardPolicy, PULL_FEED_DISCRIMINATOR, SWITCHBOARD_ON_DEMAND_PROGRAM_ID},
-    CoreError,
-};
+use rpv_core::{CoreError, pyth::{self, FeedPolicy, PriceUpdateV2, PRICE_UPDATE_V2_DISCRIMINATOR, PYTH_RECEIVER_PROGRAM_ID}, price::OraclePrice, switchboard::{self, PullFeed, SwitchboardPolicy, PULL_FEED_DISCRIMINATOR, SWITCHBOARD_ON_DEMAND_PROGRAM_ID}};
 
 use crate::Wide;
 

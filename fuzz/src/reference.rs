@@ -1,7 +1,7 @@
 //! `f64` references written for the fuzz targets (independent of `rpv-core`'s own test
 //! references, which are `pub(crate)`), with their own accuracy checked in the tests below.
 
-use rpv_core::fx::Fx;
+use rpv_core::fixed_point::Fx;
 use rpv_core::options::OptionKind;
 
 /// One `I80F48` unit, `2^-48`.

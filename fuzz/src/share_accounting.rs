@@ -1,7 +1,8 @@
-//! `share_accounting`: a model vault (a base balance, up to three assets at oracle prices,
-//! shares held by four users and by nobody — the dead shares) driven by arbitrary deposits of
-//! base and of assets, withdrawals in base, in-kind redemptions and price moves, using
-//! `rpv_core::math` exactly as the program does: NAV rounded up prices entries
+//! `share_accounting`: a vault (a base balance, up to three assets at oracle prices, shares
+//! held by four users and by nobody — the dead shares) driven by arbitrary deposits of base and
+//! of assets, withdrawals in base, in-kind redemptions and price moves, each run by the
+//! program's own step, `rpv_core::engine::flows` (on a real `VaultState`, fees at zero rates),
+//! and checked against the definitions in `rpv_core::math`: NAV rounded up prices entries
 //! (`shares_for_deposit`), NAV rounded down prices exits (`amount_for_shares`), an asset
 //! deposit is valued at `price − conf` rounded down, an in-kind exit pays `⌊shares·q/total⌋` of
 //! every holding.
@@ -16,12 +17,18 @@
 //! - the share functions return exactly `⌊value·total/nav⌋` / `⌊shares·nav/total⌋` or the
 //!   error their documentation names; `value_in_base_both` equals the two `value_in_base`
 //!   roundings, which bracket the exact value within one unit;
+//! - the engine's NAV (`VaultState::nav_both_at`) is the sum of the holdings' values, and its
+//!   shares, amounts and accounted quantities are those definitions (or it refuses with the
+//!   error they name);
 //! - no panic, for any argument of any of these functions (errors are fine).
 
 use arbitrary::Arbitrary;
+use bytemuck::Zeroable;
 use rpv_core::{
+    engine::{flows, EngineError, Navs},
+    layout::{RiskState, VaultState, STATE_VERSION},
     math::{amount_for_shares, mul_div, share_price, shares_for_deposit, value_in_base, value_in_base_both, Rounding},
-    pyth::OraclePrice,
+    price::OraclePrice,
     CoreError,
 };
 
@@ -82,21 +89,42 @@ pub struct Input {
     raw: Vec<RawCall>,
 }
 
-#[derive(Clone, Debug)]
-struct Asset {
-    qty: u64,
-    price: OraclePrice,
-    decimals: u8,
+/// Cluster time of every step (the risk state is fresh throughout; fees run at zero rates).
+const NOW: i64 = 1_000_000;
+
+#[derive(Clone)]
+struct Vault {
+    state: VaultState,
+    risk: RiskState,
+    /// Oracle value of each asset slot.
+    prices: Vec<OraclePrice>,
+    /// Shares held by each user (the share mint's supply is their sum and `aside`).
+    users: [u64; USERS],
+    /// User 0's shares, set aside during a round trip.
+    aside: u64,
 }
 
-#[derive(Clone, Debug)]
-struct Vault {
-    base: u64,
-    base_decimals: u8,
-    assets: Vec<Asset>,
+impl Vault {
+    fn n(&self) -> usize {
+        self.prices.len()
+    }
+    fn base(&self) -> u64 {
+        self.state.base_quantity
+    }
+    fn qty(&self, i: usize) -> u64 {
+        self.state.assets[i].quantity
+    }
+    fn quantities(&self) -> Vec<u64> {
+        (0..self.n()).map(|i| self.qty(i)).collect()
+    }
+    /// The share mint's supply.
+    fn supply(&self) -> u64 {
+        self.users.iter().fold(self.aside, |s, u| s.saturating_add(*u))
+    }
     /// Total shares, the dead ones included.
-    supply: u64,
-    users: [u64; USERS],
+    fn total(&self) -> u64 {
+        self.supply().saturating_add(self.state.dead_shares)
+    }
 }
 
 /// NAV rounded down and up.
@@ -116,27 +144,24 @@ fn check(input: &Input) {
     for call in input.raw.iter().take(32) {
         raw_call(call);
     }
-    let base_decimals = input.base_decimals % 19;
-    let assets: Vec<Asset> = input
-        .assets
-        .iter()
-        .take(3)
-        .map(|a| {
-            let price = a.price.get().max(1);
-            Asset {
-                qty: a.qty.get(),
-                price: oracle(price, a.conf_bps, -18 + i32::from(a.expo % 25)),
-                decimals: a.decimals % 19,
-            }
-        })
-        .collect();
-    let mut v = Vault {
-        base: input.seed_base.get(),
-        base_decimals,
-        assets,
-        supply: input.dead_shares.get().max(1),
-        users: [0; USERS],
-    };
+    let mut state = VaultState::zeroed();
+    state.version = STATE_VERSION;
+    state.base_decimals = input.base_decimals % 19;
+    state.base_quantity = input.seed_base.get();
+    state.dead_shares = input.dead_shares.get().max(1);
+    state.deposit_cap = u64::MAX;
+    state.risk_refreshed_at = NOW;
+    state.max_risk_age = u32::MAX;
+    let mut prices = Vec::new();
+    for (i, a) in input.assets.iter().take(3).enumerate() {
+        let slot = &mut state.assets[i];
+        slot.mint = [i as u8 + 1; 32];
+        slot.quantity = a.qty.get();
+        slot.decimals = a.decimals % 19;
+        prices.push(oracle(a.price.get().max(1), a.conf_bps, -18 + i32::from(a.expo % 25)));
+    }
+    state.num_assets = prices.len() as u8;
+    let mut v = Vault { state, risk: RiskState::zeroed(), prices, users: [0; USERS], aside: 0 };
     for op in input.ops.iter().take(64) {
         step(&mut v, op);
     }
@@ -199,14 +224,27 @@ fn check_value_exact(qty: u64, p: &OraclePrice, decimals: u8, base_decimals: u8,
     }
 }
 
+/// NAV from the holdings' values (each checked against its definition), and the engine's own
+/// NAV checked against it.
 fn nav(v: &Vault) -> Result<Nav, CoreError> {
-    let (mut down, mut up) = (v.base, v.base);
-    for a in &v.assets {
-        let (d, u) = holding_value(a.qty, &a.price, a.decimals, v.base_decimals)?;
-        down = down.checked_add(d).ok_or(CoreError::MathOverflow)?;
-        up = up.checked_add(u).ok_or(CoreError::MathOverflow)?;
+    let (mut down, mut up) = (v.base(), v.base());
+    let mut sum = Ok(());
+    for (i, p) in v.prices.iter().enumerate() {
+        match holding_value(v.qty(i), p, v.state.assets[i].decimals, v.state.base_decimals) {
+            Ok((d, u)) if sum.is_ok() => match (down.checked_add(d), up.checked_add(u)) {
+                (Some(d), Some(u)) => (down, up) = (d, u),
+                _ => sum = Err(CoreError::MathOverflow),
+            },
+            Ok(_) => {}
+            Err(e) => sum = sum.and(Err(e)),
+        }
     }
-    Ok(Nav { down, up })
+    let engine = v.state.nav_both_at(&v.prices, NOW);
+    match sum {
+        Ok(()) => assert_eq!(engine, Ok((down, up)), "the engine's NAV is the sum of the holdings"),
+        Err(_) => assert!(engine.is_err(), "the engine's NAV where a holding's value fails: {engine:?}"),
+    }
+    engine.map(|(down, up)| Nav { down, up })
 }
 
 /// NAV per share did not fall: `after · s_before ≥ before · s_after`, both roundings.
@@ -230,10 +268,10 @@ fn assert_no_dilution(before: Nav, s_before: u64, after: Nav, s_after: u64, what
 /// (every exponent `k = expo + base_decimals − decimals` is ≥ −36 here).
 fn exact_value_e36(v: &Vault, base: u64, qty: &[u64]) -> Wide {
     let mut total = pow10_wide(36).times(u128::from(base));
-    for (a, &q) in v.assets.iter().zip(qty) {
-        let k = i64::from(a.price.expo) + i64::from(v.base_decimals) - i64::from(a.decimals);
+    for (i, (p, &q)) in v.prices.iter().zip(qty).enumerate() {
+        let k = i64::from(p.expo) + i64::from(v.state.base_decimals) - i64::from(v.state.assets[i].decimals);
         let e = u32::try_from(k + 36).expect("k ≥ −36");
-        total = total.plus(pow10_wide(e).times(u128::from(q) * u128::from(a.price.price)));
+        total = total.plus(pow10_wide(e).times(u128::from(q) * u128::from(p.price)));
     }
     total
 }
@@ -275,77 +313,132 @@ fn exit_amount(shares: u64, supply: u64, nav_down: u64) -> Result<u64, CoreError
     got
 }
 
-/// Deposit of base `amount` (`asset = None`) or of `amount` units of an asset; returns the
-/// shares minted and the value credited, or `None` if the program would refuse.
+/// The engine refused with `got` where the definitions say `want`: the same error, or an
+/// overflow of a sum the definitions do not form (NAV after, an accounted quantity).
+fn assert_refusal<T: core::fmt::Debug>(got: EngineError, want: Result<T, CoreError>, what: &str) {
+    match (got, want) {
+        (EngineError::Core(e), Err(w)) if e == w => {}
+        (EngineError::Core(CoreError::MathOverflow), _) => {}
+        (g, w) => panic!("{what}: the engine refused with {g:?}, the definitions give {w:?}"),
+    }
+}
+
+/// Deposit of base `amount` (`asset = None`) or of `amount` units of an asset, by
+/// `engine::flows`; returns the shares minted and the value credited, or `None` if the program
+/// refuses.
 fn deposit(v: &mut Vault, user: usize, asset: Option<usize>, amount: u64) -> Option<(u64, u64)> {
     let before = nav(v).ok()?;
     let value = match asset {
         None => amount,
         Some(i) => {
-            let a = &v.assets[i];
-            let low = OraclePrice { price: a.price.price - a.price.conf, ..a.price };
-            value_in_base(amount, &low, a.decimals, v.base_decimals, Rounding::Down).ok()?
+            let p = &v.prices[i];
+            let low = OraclePrice { price: p.price - p.conf, ..*p };
+            value_in_base(amount, &low, v.state.assets[i].decimals, v.state.base_decimals, Rounding::Down).ok()?
         }
     };
-    let shares = deposit_shares(value, v.supply, before.up).ok()?;
+    let want = deposit_shares(value, v.total(), before.up);
     let mut next = v.clone();
+    let navs = Navs { down: before.down, up: before.up };
+    let what = format!("deposit of {amount} (asset {asset:?})");
+    let shares = match flows::deposit_gate(&next.state, amount, NOW).and_then(|()| match asset {
+        None => flows::deposit(&mut next.state, v.supply(), navs, amount, 0, NOW).map(|d| (d.shares, amount)),
+        Some(i) => {
+            flows::deposit_asset(&mut next.state, &mut next.risk, v.supply(), navs, &v.prices, i, amount, 0, NOW)
+                .map(|d| (d.shares, d.value))
+        }
+    }) {
+        Ok((shares, credited)) => {
+            assert_eq!(credited, value, "{what}: value credited");
+            assert_eq!(Ok(shares), want, "{what}: shares");
+            shares
+        }
+        Err(e) => {
+            assert_refusal(e, want, &what);
+            return None;
+        }
+    };
     match asset {
-        None => next.base = next.base.checked_add(amount)?,
-        Some(i) => next.assets[i].qty = next.assets[i].qty.checked_add(amount)?,
+        None => assert_eq!(next.base(), v.base() + amount),
+        Some(i) => assert_eq!(next.qty(i), v.qty(i) + amount),
     }
-    next.supply = next.supply.checked_add(shares)?;
-    next.users[user] = next.users[user].checked_add(shares)?;
+    // the share mint's supply (and every total) stays a u64, or the mint refuses
+    v.total().checked_add(shares)?;
+    next.users[user] += shares;
     let after = nav(&next).ok()?;
-    assert_no_dilution(before, v.supply, after, next.supply, &format!("deposit of {amount} (asset {asset:?})"));
+    assert_no_dilution(before, v.total(), after, next.total(), &what);
     *v = next;
     Some((shares, value))
 }
 
-/// Withdrawal of `shares` in base; returns the amount paid.
+/// Withdrawal of `shares` in base by `engine::flows`; returns the amount paid.
 fn withdraw(v: &mut Vault, user: usize, shares: u64) -> Option<u64> {
-    if shares > v.users[user] {
-        return None;
-    }
     let before = nav(v).ok()?;
-    let amount = exit_amount(shares, v.supply, before.down).ok()?;
     let mut next = v.clone();
-    next.base = next.base.checked_sub(amount)?; // the program refuses what the base cannot pay
-    next.supply -= shares;
+    let what = format!("withdrawal of {shares} shares");
+    let amount = match flows::withdraw_gate(&next.state, shares, v.users[user], NOW)
+        .and_then(|()| flows::withdraw(&mut next.state, v.supply(), before.down, shares, 0, NOW))
+    {
+        Ok(w) => {
+            assert_eq!(Ok(w.amount), exit_amount(shares, v.total(), before.down), "{what}");
+            assert_eq!(next.base(), v.base() - w.amount);
+            w.amount
+        }
+        Err(EngineError::InsufficientShares) => {
+            assert!(shares > v.users[user]);
+            return None;
+        }
+        Err(EngineError::InsufficientBaseLiquidity) => {
+            assert!(exit_amount(shares, v.total(), before.down).is_ok_and(|a| a > v.base()), "{what}");
+            return None;
+        }
+        Err(e) => {
+            assert_refusal(e, exit_amount(shares, v.total(), before.down), &what);
+            return None;
+        }
+    };
     next.users[user] -= shares;
     let after = nav(&next).ok()?;
-    assert_no_dilution(before, v.supply, after, next.supply, &format!("withdrawal of {shares} shares"));
+    assert_no_dilution(before, v.total(), after, next.total(), &what);
     *v = next;
     Some(amount)
 }
 
-/// In-kind redemption of `shares`: `⌊shares·q/total⌋` of every holding; returns what was paid
-/// (base, then each asset).
+/// In-kind redemption of `shares` by `engine::flows`: `⌊shares·q/total⌋` of every holding;
+/// returns what was paid (base, then each asset).
 fn redeem(v: &mut Vault, user: usize, shares: u64) -> Option<(u64, Vec<u64>)> {
-    if shares == 0 || shares > v.users[user] {
-        return None;
-    }
-    let total = v.supply;
-    let pay = |q: u64| mul_div(shares, q, total, Rounding::Down).expect("shares ≤ total: fits");
+    let total = v.total();
     let mut next = v.clone();
-    let base_paid = pay(v.base);
-    next.base -= base_paid;
-    let paid: Vec<u64> = v.assets.iter().map(|a| pay(a.qty)).collect();
-    for (a, p) in next.assets.iter_mut().zip(&paid) {
-        a.qty -= p;
-    }
-    next.supply -= shares;
+    let r = match flows::redeem_in_kind(&mut next.state, v.users[user], v.supply(), shares, &[], NOW) {
+        Ok(r) => r,
+        Err(e) => {
+            assert!(
+                shares == 0 || shares > v.users[user] || e == EngineError::Core(CoreError::ZeroAmount),
+                "redemption of {shares} refused: {e:?}"
+            );
+            return None;
+        }
+    };
+    let pay = |q: u64| mul_div(shares, q, total, Rounding::Down).expect("shares ≤ total: fits");
+    assert_eq!(r.holdings, 1 + v.n());
+    assert_eq!(r.total_shares_before, total);
+    let base_paid = pay(v.base());
+    let paid: Vec<u64> = (0..v.n()).map(|i| pay(v.qty(i))).collect();
+    assert_eq!(r.amounts[0], base_paid, "in kind: base");
+    assert_eq!(&r.amounts[1..r.holdings], &paid[..], "in kind: assets");
+    assert_eq!(next.base(), v.base() - base_paid);
+    assert_eq!(next.quantities(), v.quantities().iter().zip(&paid).map(|(q, p)| q - p).collect::<Vec<_>>());
     next.users[user] -= shares;
     // every holding per share, exactly
     let x = |a: u64, b: u64| u128::from(a) * u128::from(b);
-    assert!(x(next.base, total) >= x(v.base, next.supply), "in-kind exit diluted the base");
-    for (a, b) in v.assets.iter().zip(&next.assets) {
-        assert!(x(b.qty, total) >= x(a.qty, next.supply), "in-kind exit diluted an asset");
+    assert!(x(next.base(), total) >= x(v.base(), next.total()), "in-kind exit diluted the base");
+    for i in 0..v.n() {
+        assert!(x(next.qty(i), total) >= x(v.qty(i), next.total()), "in-kind exit diluted an asset");
     }
     // (NAV rounded per holding may lose a unit per holding; the exact NAV per share cannot fall)
-    let e_before = exact_value_e36(v, v.base, &v.assets.iter().map(|a| a.qty).collect::<Vec<_>>());
-    let e_after = exact_value_e36(&next, next.base, &next.assets.iter().map(|a| a.qty).collect::<Vec<_>>());
+    let e_before = exact_value_e36(v, v.base(), &v.quantities());
+    let e_after = exact_value_e36(&next, next.base(), &next.quantities());
     assert!(
-        e_after.times(u128::from(total)) >= e_before.times(u128::from(next.supply)),
+        e_after.times(u128::from(total)) >= e_before.times(u128::from(next.total())),
         "in-kind exit diluted the NAV"
     );
     *v = next;
@@ -353,7 +446,7 @@ fn redeem(v: &mut Vault, user: usize, shares: u64) -> Option<(u64, Vec<u64>)> {
 }
 
 fn step(v: &mut Vault, op: &Op) {
-    let n = v.assets.len();
+    let n = v.n();
     let pick_user = |u: u8| usize::from(u) % USERS;
     let fraction = |held: u64, m: Mag| if held == 0 { 0 } else { 1 + m.get() % held };
     match *op {
@@ -376,8 +469,8 @@ fn step(v: &mut Vault, op: &Op) {
             round_trip(v, Some(usize::from(asset) % n), qty.get(), in_kind)
         }
         Op::Price { asset, price, conf_bps } if n > 0 => {
-            let a = &mut v.assets[usize::from(asset) % n];
-            a.price = oracle(price.get().max(1), conf_bps, a.price.expo);
+            let p = &mut v.prices[usize::from(asset) % n];
+            *p = oracle(price.get().max(1), conf_bps, p.expo);
         }
         _ => {}
     }
@@ -386,11 +479,10 @@ fn step(v: &mut Vault, op: &Op) {
 /// A fresh depositor (user 0's slot is borrowed: its shares are set aside and restored) puts
 /// in `amount` and takes out every share minted, at the same prices.
 fn round_trip(v: &mut Vault, asset: Option<usize>, amount: u64, in_kind: bool) {
-    let held = v.users[0];
-    v.users[0] = 0;
+    v.aside = core::mem::take(&mut v.users[0]);
     if let Some((shares, value)) = deposit(v, 0, asset, amount) {
         // what was put in, exactly (an asset at its price, not the credited value)
-        let mut qty_in = vec![0u64; v.assets.len()];
+        let mut qty_in = vec![0u64; v.n()];
         let base_in = match asset {
             None => amount,
             Some(i) => {
@@ -414,7 +506,7 @@ fn round_trip(v: &mut Vault, asset: Option<usize>, amount: u64, in_kind: bool) {
             );
         }
     }
-    v.users[0] = v.users[0].saturating_add(held);
+    v.users[0] += core::mem::take(&mut v.aside);
 }
 
 fn raw_call(call: &RawCall) {

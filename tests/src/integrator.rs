@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use borsh::BorshDeserialize;
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 use rpv_sdk::{
     discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };

@@ -6,7 +6,7 @@
 
 use std::{collections::HashSet, path::PathBuf};
 
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 pub use rpv_sdk::ix::{OptionKind, ProposalKind};
 use rpv_sdk::{
     events::{parse_logs, Event},
@@ -485,7 +485,7 @@ impl Fixture {
         self.refresh().await
     }
 
-    pub async fn risk(&mut self) -> rpv_core::state::RiskState {
+    pub async fn risk(&mut self) -> rpv_core::layout::RiskState {
         let k = pda::risk(&self.vault).0;
         rpv_sdk::decode_risk(&self.env.data(&k).await.expect("risk account")).expect("risk decodes")
     }
@@ -655,7 +655,12 @@ impl Fixture {
         let prices: Vec<_> = self
             .assets
             .iter()
-            .map(|a| rpv_core::pyth::OraclePrice { price: a.price as u64, conf: a.conf, expo: a.expo, publish_time: 0 })
+            .map(|a| rpv_core::price::OraclePrice {
+                price: a.price as u64,
+                conf: a.conf,
+                expo: a.expo,
+                publish_time: 0,
+            })
             .collect();
         let now = self.env.now().await;
         s.nav(|i, _| Ok(prices[i]), now, round).unwrap()
@@ -690,7 +695,7 @@ impl Fixture {
     pub async fn option_ix(&mut self, s: &Series, budget: u64) -> (TestAsset, Instruction) {
         let a = self.new_asset(TOKEN_PROGRAM_ID, 6, (s.iv * 1e8).round() as i64).await;
         let now = self.env.now().await;
-        let b = |x: f64| rpv_core::fx::Fx::from_num(x).to_bits();
+        let b = |x: f64| rpv_core::fixed_point::Fx::from_num(x).to_bits();
         let series = ix::OptionSeriesArgs {
             kind: s.kind,
             underlying: s.underlying,
@@ -869,10 +874,15 @@ pub fn distinct(n: u32) -> Instruction {
 
 impl Fixture {
     /// The oracle prices as written (one per asset, registry order).
-    pub fn prices(&self) -> Vec<rpv_core::pyth::OraclePrice> {
+    pub fn prices(&self) -> Vec<rpv_core::price::OraclePrice> {
         self.assets
             .iter()
-            .map(|a| rpv_core::pyth::OraclePrice { price: a.price as u64, conf: a.conf, expo: a.expo, publish_time: 0 })
+            .map(|a| rpv_core::price::OraclePrice {
+                price: a.price as u64,
+                conf: a.conf,
+                expo: a.expo,
+                publish_time: 0,
+            })
             .collect()
     }
 
@@ -1043,7 +1053,7 @@ impl Fixture {
     pub async fn value_of(&mut self, i: usize) -> u64 {
         let s = self.state().await;
         let a = &self.assets[i];
-        let p = rpv_core::pyth::OraclePrice { price: a.price as u64, conf: 0, expo: a.expo, publish_time: 0 };
+        let p = rpv_core::price::OraclePrice { price: a.price as u64, conf: 0, expo: a.expo, publish_time: 0 };
         rpv_core::math::value_in_base(
             s.assets[i].quantity,
             &p,

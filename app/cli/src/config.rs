@@ -6,7 +6,10 @@
 
 use std::{path::Path, str::FromStr};
 
-use rpv_core::{fx::Fx, rebalance::RebalanceConfig, state::BUDGET_ONE};
+use rpv_core::{
+    fixed_point::Fx,
+    layout::{RebalanceConfig, BUDGET_ONE},
+};
 use rpv_sdk::ix::{OptionKind, OracleKind};
 use rpv_sdk::{
     ix::{OptionParams, RebalanceParams, RiskParams},
@@ -359,8 +362,8 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
     let rebalance = rebalance_params(&raw.rebalance)?;
     let options = raw.options.as_ref().map(option_params).transpose()?;
 
-    if raw.assets.len() > rpv_core::state::MAX_ASSETS {
-        return Err(format!("at most {} assets", rpv_core::state::MAX_ASSETS));
+    if raw.assets.len() > rpv_core::layout::MAX_ASSETS {
+        return Err(format!("at most {} assets", rpv_core::layout::MAX_ASSETS));
     }
     let mut assets: Vec<AssetConfig> = vec![];
     for (i, a) in raw.assets.iter().enumerate() {

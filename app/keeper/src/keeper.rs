@@ -22,8 +22,8 @@ use std::{
 };
 
 use rpv_core::{
+    layout::{RiskState, VaultState},
     rebalance::{Plan, Side, AUTO_LEG},
-    state::{RiskState, VaultState},
     token::parse_token_account,
 };
 use rpv_sdk::{
@@ -618,7 +618,7 @@ impl Keeper {
         let slot = s.vault.assets[leg];
         let max_age = s.risk.rebalance.max_oracle_age;
         let oracle_key = rpv_sdk::pk(&slot.oracle);
-        let read = |k: &mut Self, chain: &mut dyn Chain, slot: &rpv_core::state::AssetSlot| {
+        let read = |k: &mut Self, chain: &mut dyn Chain, slot: &rpv_core::layout::AssetSlot| {
             let key = rpv_sdk::pk(&slot.oracle);
             k.retry(chain, "getAccountInfo(oracle)", |c| c.account(&key)).map(|a| {
                 a.ok_or(rpv_core::CoreError::OracleInvalidAccount)
@@ -762,7 +762,7 @@ impl Keeper {
 
 /// I80F48 bits as f64 (for logs).
 fn fx(bits: i128) -> f64 {
-    rpv_core::fx::Fx::from_bits(bits).to_num::<f64>()
+    rpv_core::fixed_point::Fx::from_bits(bits).to_num::<f64>()
 }
 
 /// Names of the program's events in `logs`.

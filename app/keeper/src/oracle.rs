@@ -4,8 +4,9 @@
 
 use rpv_core::{
     error::CoreResult,
-    pyth::{self, FeedPolicy, OraclePrice},
-    state::{AssetSlot, OracleKind},
+    layout::{AssetSlot, OracleKind},
+    price::OraclePrice,
+    pyth::{self, FeedPolicy},
     switchboard::{self, SwitchboardPolicy},
     CoreError,
 };

@@ -5,7 +5,7 @@
 //! the mis-weighted vault a keeper has to bring inside its bands. Used by the keeper's
 //! `--embedded` mode and by the tests.
 
-use rpv_core::state::BUDGET_ONE;
+use rpv_core::layout::BUDGET_ONE;
 use rpv_sdk::{ix, pda, svm::LocalSvm, Pubkey, TOKEN_PROGRAM_ID};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -162,7 +162,7 @@ impl Sandbox {
                 is_option: true,
             };
             sb.publish_one(svm, &feed)?;
-            let b = |x: f64| rpv_core::fx::Fx::from_num(x).to_bits();
+            let b = |x: f64| rpv_core::fixed_point::Fx::from_num(x).to_bits();
             let series = ix::OptionSeriesArgs {
                 kind: o.kind,
                 underlying: o.underlying,
@@ -220,19 +220,19 @@ impl Sandbox {
     }
 
     /// The vault's state.
-    pub fn state(&self, svm: &LocalSvm) -> Result<rpv_core::state::VaultState, String> {
+    pub fn state(&self, svm: &LocalSvm) -> Result<rpv_core::layout::VaultState, String> {
         rpv_sdk::decode_vault(&svm.data(&self.vault)).map_err(|e| format!("vault {}: {e}", self.vault))
     }
 
     /// The vault's risk state.
-    pub fn risk(&self, svm: &LocalSvm) -> Result<rpv_core::state::RiskState, String> {
+    pub fn risk(&self, svm: &LocalSvm) -> Result<rpv_core::layout::RiskState, String> {
         rpv_sdk::decode_risk(&svm.data(&pda::risk(&self.vault).0)).map_err(|e| format!("risk: {e}"))
     }
 
     /// What `feed`'s oracle publishes: its price (mantissa at exponent −8) ± `conf_bps`.
-    pub fn quote(&self, f: &Feed) -> rpv_core::pyth::OraclePrice {
+    pub fn quote(&self, f: &Feed) -> rpv_core::price::OraclePrice {
         let price = f.price as u64;
-        rpv_core::pyth::OraclePrice {
+        rpv_core::price::OraclePrice {
             price,
             conf: price.saturating_mul(self.conf_bps) / 10_000,
             expo: -8,

@@ -1,16 +1,16 @@
 //! Risk-budget weights computed off-chain for `submit_weights`, on exactly what the program
 //! verifies: the risk account's stored covariance (or, with option series, the position
 //! covariance over the positions in the model), the budgets renormalised over those positions,
-//! and the program's acceptance rule (`rpv_core::model::accept_weights`, run here on a copy of
+//! and the program's acceptance rule (`rpv_core::risk_account::accept_weights`, run here on a copy of
 //! the risk state before anything is sent).
 
 use rpv_core::{
     error::CoreResult,
-    fx::{Fx, MAX_N},
-    model::{self, View},
-    position::position_covariance,
-    risk::risk_budget_weights,
-    state::{RiskState, VaultState, METHOD_RISK_BUDGET},
+    exposure::position_covariance,
+    fixed_point::Fx,
+    layout::{RiskState, VaultState, MAX_N, METHOD_RISK_BUDGET},
+    risk_account::{self, View},
+    risk_parity::risk_budget_weights,
 };
 
 /// Relative tolerance of the off-chain solve (2⁻⁴⁸ · 28 ≈ 1e-13: far inside the program's
@@ -31,7 +31,7 @@ pub fn accepted(v: &VaultState, r: &RiskState, w: &[i128], now: i64) -> CoreResu
     let (b, n) = budgets(v);
     let w: Vec<Fx> = w.iter().map(|x| Fx::from_bits(*x)).collect();
     let mut copy = *r;
-    model::accept_weights(&mut copy, &b[..n], &w, now)
+    risk_account::accept_weights(&mut copy, &b[..n], &w, now)
 }
 
 /// Whether the vault asks for submitted weights (risk budgeting) and the weights in force no
@@ -50,7 +50,7 @@ pub fn stale(v: &VaultState, r: &RiskState, now: i64) -> bool {
 /// registered slot (zero for slots outside the model), and checks the program would accept them.
 pub fn solve(v: &VaultState, r: &RiskState, now: i64) -> CoreResult<Vec<i128>> {
     let (b, n) = budgets(v);
-    let bk = model::book(r, &b[..n])?;
+    let bk = risk_account::book(r, &b[..n])?;
     let m = bk.m;
     let mut w = [Fx::ZERO; MAX_N];
     match &bk.view {
@@ -58,7 +58,7 @@ pub fn solve(v: &VaultState, r: &RiskState, now: i64) -> CoreResult<Vec<i128>> {
             risk_budget_weights(c, &bk.b[..m], &mut w[..m], SOLVE_TOLERANCE, MAX_SWEEPS)?;
         }
         View::Positions(p) => {
-            let dense = position_covariance(&p.c, &p.e, model::gamma_horizon(r)?)?;
+            let dense = position_covariance(&p.c, &p.e, risk_account::gamma_horizon(r)?)?;
             risk_budget_weights(&dense, &bk.b[..m], &mut w[..m], SOLVE_TOLERANCE, MAX_SWEEPS)?;
         }
     }

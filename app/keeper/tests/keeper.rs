@@ -9,9 +9,9 @@ use std::{
 };
 
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
+    layout::{RiskState, VaultState},
     rebalance::{sampled_nav, sampled_value, scaled_target},
-    state::{RiskState, VaultState},
 };
 use rpv_keeper::{
     chain::{Chain, ChainError, ClusterClock, Simulation, TxStatus},

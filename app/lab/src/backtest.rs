@@ -5,10 +5,10 @@
 //! crate's functions (the ones the program runs):
 //! 1. **fees** — `FeeState::accrue` at the NAV of the row (as a permissionless `accrue_fees`
 //!    crank would); the fee shares dilute the NAV per share;
-//! 2. **refresh** — the steps of the `refresh` instruction: sampled prices, `model::record_sample`
-//!    (EWMA covariance), `portfolio::mark_positions` and `portfolio::update_positions`
+//! 2. **refresh** — the steps of the `refresh` instruction: sampled prices, `risk_account::record_sample`
+//!    (EWMA covariance), `positions::mark_positions` and `positions::update_positions`
 //!    (inverse-vol weights, σ_p, L = min(L_max, σ_target/σ_p), targets); for the risk-budget
-//!    method a keeper's `model::solve_weights` follows. A refresh the program would refuse (too
+//!    method a keeper's `risk_account::solve_weights` follows. A refresh the program would refuse (too
 //!    soon, or an error such as `ZeroVariance`) leaves the state as it was and is counted;
 //! 3. **rebalance** — while a leg is outside its band and not cooling down, the keeper calls
 //!    `rebalance` on the one furthest out: `rebalance::plan_for` sizes it (per-call, daily
@@ -34,17 +34,22 @@ use std::path::{Path, PathBuf};
 use bytemuck::Zeroable;
 use rpv_cli::cmd::risk::{ERC_TOLERANCE, MAX_SWEEPS};
 use rpv_core::{
-    fees::FeeState,
-    fx::{Fx, SECONDS_PER_YEAR},
+    fixed_point::{packed_index, Fx, SECONDS_PER_YEAR},
+    layout::{
+        AssetSlot, FeeState, RebalanceConfig, RiskState, SampledPrice, VaultState, BUDGET_ONE, MAX_ASSETS,
+        METHOD_RISK_BUDGET, STATE_VERSION,
+    },
     math::Rounding,
-    model, portfolio,
-    pyth::OraclePrice,
+    matrix::Packed,
+    positions,
+    price::OraclePrice,
     rebalance::{
         cooling_down, plan_for, qty_for_value, record, roll_day, sampled_nav, sampled_value, scaled_target,
-        spot_leg_prices, RebalanceConfig, Side,
+        spot_leg_prices, Side,
     },
-    risk::{quad_form, risk_contributions, Packed},
-    state::{AssetSlot, RiskState, SampledPrice, VaultState, BUDGET_ONE, MAX_ASSETS, STATE_VERSION},
+    risk_account,
+    risk_parity::{quad_form, risk_contributions},
+    valuation,
 };
 use rpv_sdk::ix::{RebalanceParams, RiskParams};
 use serde_json::{json, Value};
@@ -205,7 +210,7 @@ pub struct Outcome {
 
 /// The risk parameters written as `set_risk_params` writes them (the core's conversion).
 fn write_risk(v: &mut VaultState, r: &mut RiskState, p: &RiskParams) {
-    rpv_core::model::write_risk_params(p, v, r);
+    risk_account::write_risk_params(p, v, r);
 }
 
 /// Token decimals for an asset whose cheapest price is `min_price` (mantissa), so that five
@@ -248,11 +253,11 @@ fn refresh(v: &mut VaultState, r: &mut RiskState, prices: &[OraclePrice], t: i64
         for i in 0..n {
             v.assets[i].last_publish_time = t;
             r.sampled[i] = SampledPrice::of(&prices[i]);
-            lp[i] = model::log_price(&prices[i])?;
+            lp[i] = risk_account::log_price(&prices[i])?;
         }
-        model::record_sample(r, n, t, &lp[..n])?;
-        portfolio::mark_positions(v, r, prices, t)?;
-        portfolio::update_positions(v, r, t)?;
+        risk_account::record_sample(r, n, t, &lp[..n])?;
+        positions::mark_positions(v, r, prices, t)?;
+        positions::update_positions(v, r, t)?;
         v.risk_refreshed_at = t;
         Ok(())
     };
@@ -292,7 +297,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
     }
     v.fees = FeeState::new([0xfe; 32], p.fees, p.capital, p.capital, t0);
     let mut r = RiskState::zeroed();
-    model::init_defaults(&mut r);
+    risk_account::init_defaults(&mut r);
     write_risk(&mut v, &mut r, &p.risk);
     let rb = p.rebalance;
     r.rebalance = RebalanceConfig {
@@ -346,11 +351,13 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
         if r.samples == 0 || t - r.last_sample_time >= i64::from(r.min_sample_interval) {
             match refresh(&mut v, &mut r, &prices, t) {
                 Ok(()) => {
-                    if r.method == rpv_core::state::METHOD_RISK_BUDGET {
+                    if r.method == METHOD_RISK_BUDGET {
                         let mut budgets = [0u64; MAX_ASSETS];
                         let nb = v.budgets_ppb(&mut budgets);
                         let before = r;
-                        if let Err(e) = model::solve_weights(&mut r, &budgets[..nb], ERC_TOLERANCE, MAX_SWEEPS, t) {
+                        if let Err(e) =
+                            risk_account::solve_weights(&mut r, &budgets[..nb], ERC_TOLERANCE, MAX_SWEEPS, t)
+                        {
                             r = before;
                             refresh_failures += 1;
                             first_error.get_or_insert(format!("solve_weights: {e:?}"));
@@ -371,7 +378,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
             for (i, price) in prices.iter().enumerate() {
                 let fair = spot_leg_prices(price).map_err(err)?.fair;
                 let q = qty_for_value(r.targets[i], fair, v.assets[i].decimals, BASE_DECIMALS).map_err(err)?;
-                let cost = portfolio::fx_value_in_base(q, fair, v.assets[i].decimals, BASE_DECIMALS, Rounding::Up)
+                let cost = valuation::fx_value_in_base(q, fair, v.assets[i].decimals, BASE_DECIMALS, Rounding::Up)
                     .map_err(err)?;
                 if cost <= v.base_quantity {
                     v.assets[i].quantity = q;
@@ -410,7 +417,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
                     Side::Sell => -Fx::from_num(plan.fair_value),
                     Side::Buy => Fx::from_num(plan.fair_value),
                 };
-                if portfolio::apply_greek_value(&mut r, i, signed, nav).is_err() {
+                if positions::apply_greek_value(&mut r, i, signed, nav).is_err() {
                     r = before;
                     failed[i] = true;
                     continue;
@@ -441,7 +448,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
         let mut w = vec![0f64; n];
         let mut wfx = vec![Fx::ZERO; n];
         for i in 0..n {
-            let value = portfolio::slot_value(&v, i, &prices, t, Rounding::Down).map_err(err)?;
+            let value = valuation::slot_value(&v, i, &prices, t, Rounding::Down).map_err(err)?;
             w[i] = value as f64 / nav as f64;
             wfx[i] = Fx::from_num(value) / Fx::from_num(nav.max(1));
         }
@@ -537,7 +544,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
             "cash_weight": path.cash[rows - 1],
             "model_weights": (0..n).map(|i| r.weights[i].get().to_num::<f64>()).collect::<Vec<_>>(),
             "leverage": path.leverage[rows - 1],
-            "vols": (0..n).map(|i| r.cov[rpv_core::fx::packed_index(i, i)].get().to_num::<f64>().max(0.0).sqrt()).collect::<Vec<_>>(),
+            "vols": (0..n).map(|i| r.cov[packed_index(i, i)].get().to_num::<f64>().max(0.0).sqrt()).collect::<Vec<_>>(),
         },
     });
     Ok(Outcome { path, stats, vault: v, risk: r })
@@ -545,7 +552,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
 
 /// The positions step alone (after the start holdings were set).
 fn refresh_positions(v: &mut VaultState, r: &mut RiskState, t: i64) -> Result<(), rpv_core::CoreError> {
-    portfolio::update_positions(v, r, t).map(|_| ())
+    positions::update_positions(v, r, t).map(|_| ())
 }
 
 /// The four charts.

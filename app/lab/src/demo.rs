@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use rpv_core::{
+    layout::VaultState,
     math::{share_price, value_in_base, Rounding},
     pyth::{self, FeedPolicy},
-    state::VaultState,
 };
 use rpv_sdk::{
     events::{parse_logs, Event},
@@ -57,7 +57,7 @@ pub(crate) fn usdc(v: u64) -> String {
 }
 
 fn fx(bits: i128) -> f64 {
-    rpv_core::fx::Fx::from_bits(bits).to_num::<f64>()
+    rpv_core::fixed_point::Fx::from_bits(bits).to_num::<f64>()
 }
 
 fn units(v: u64, decimals: u8) -> String {
@@ -240,7 +240,7 @@ impl Demo {
         let n = usize::from(s.num_assets);
         let mut line = "   risk: σ".to_string();
         for (i, a) in self.assets.iter().enumerate().take(n) {
-            let var = r.cov[rpv_core::fx::packed_index(i, i)].get().to_num::<f64>();
+            let var = r.cov[rpv_core::fixed_point::packed_index(i, i)].get().to_num::<f64>();
             line += &format!(" {} {:.1} %", a.symbol, 100.0 * var.sqrt());
         }
         line += " | weights";

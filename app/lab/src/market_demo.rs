@@ -16,11 +16,12 @@ use std::{
 };
 
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
+    layout::{RiskState, VaultState},
     math::Rounding,
-    pyth::OraclePrice,
-    risk::{quad_form, risk_contributions, Packed},
-    state::{RiskState, VaultState},
+    matrix::Packed,
+    price::OraclePrice,
+    risk_parity::{quad_form, risk_contributions},
 };
 use rpv_keeper::{
     chain::LocalChain,
@@ -82,7 +83,7 @@ impl Normal {
     }
 }
 
-fn fx(bits: rpv_core::fx::FxBits) -> f64 {
+fn fx(bits: rpv_core::layout::FxBits) -> f64 {
     bits.get().to_num::<f64>()
 }
 
@@ -402,7 +403,7 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
     for (i, f) in sb.feeds.iter().enumerate() {
         let slot = &v.assets[i];
         let value =
-            rpv_core::portfolio::slot_value(&v, i, &p[..usize::from(v.num_assets)], chain.svm.now(), Rounding::Down)
+            rpv_core::valuation::slot_value(&v, i, &p[..usize::from(v.num_assets)], chain.svm.now(), Rounding::Down)
                 .unwrap_or(0);
         let whole = slot.quantity as f64 / 10f64.powi(i32::from(slot.decimals));
         let state = if slot.option.is_settled() { " (settled)" } else { "" };

@@ -3,7 +3,7 @@
 //! `CreateLookupTable` and `ExtendLookupTable` (bincode: a u32 variant tag, then the fields; a
 //! `Vec` as a u64 length and its items), and the vault addresses worth putting in a table.
 
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 
 use crate::{pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID};
 

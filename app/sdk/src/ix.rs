@@ -2,7 +2,7 @@
 //! units each costs, as measured on the `.so`, come from [`crate::cu::estimate`].
 
 use borsh::BorshSerialize;
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 pub use rpv_interface::{
     args::{DEFAULT_MAX_MANAGEMENT_FEE_BPS, DEFAULT_MAX_PERFORMANCE_FEE_BPS, DEFAULT_TIMELOCK_SECS},
     client::{InitializeVaultArgs, Proposal},
@@ -583,9 +583,9 @@ pub fn decode_vault_quote(return_data: &[u8]) -> Option<VaultQuote> {
 /// `now`: the same core functions the program runs. `None` on arithmetic overflow.
 pub fn expected_quote(
     vault: &VaultState,
-    risk: &rpv_core::state::RiskState,
+    risk: &rpv_core::layout::RiskState,
     share_supply: u64,
-    prices: &[rpv_core::pyth::OraclePrice],
+    prices: &[rpv_core::price::OraclePrice],
     now: i64,
 ) -> Option<VaultQuote> {
     {

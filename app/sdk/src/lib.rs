@@ -44,7 +44,7 @@ pub mod spl;
 #[cfg(feature = "svm")]
 pub mod svm;
 
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 pub use solana_instruction::{AccountMeta, Instruction};
 pub use solana_pubkey::Pubkey;
 
@@ -89,10 +89,10 @@ pub fn decode_vault(data: &[u8]) -> Result<VaultState, DecodeError> {
 }
 
 /// Size of the risk account (discriminator + state).
-pub const RISK_ACCOUNT_LEN: usize = 8 + rpv_core::state::RiskState::LEN;
+pub const RISK_ACCOUNT_LEN: usize = 8 + rpv_core::layout::RiskState::LEN;
 
 /// Decodes a risk account's data.
-pub fn decode_risk(data: &[u8]) -> Result<rpv_core::state::RiskState, DecodeError> {
+pub fn decode_risk(data: &[u8]) -> Result<rpv_core::layout::RiskState, DecodeError> {
     if data.len() != RISK_ACCOUNT_LEN {
         return Err(DecodeError::WrongLength { expected: RISK_ACCOUNT_LEN, got: data.len() });
     }

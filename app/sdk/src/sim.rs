@@ -3,9 +3,9 @@
 
 use rpv_core::{
     error::CoreResult,
-    pyth::OraclePrice,
+    layout::{RiskState, VaultState},
+    price::OraclePrice,
     rebalance::{furthest_leg, option_leg_prices, plan_for, spot_leg_prices, Plan},
-    state::{RiskState, VaultState},
 };
 
 /// The trade `rebalance` (or `rebalance_begin`) would do on slot `leg` at `now`, given the

@@ -324,8 +324,21 @@ impl Default for RebalanceParams {
     }
 }
 
-// stored in the risk account: no padding
-const _: () = assert!(core::mem::size_of::<RebalanceParams>() == 20);
+impl RebalanceParams {
+    /// Stored in the risk account: its size, one line per field (no padding).
+    #[rustfmt::skip]
+    pub const LEN: usize =
+        4 + // cooldown_secs
+        4 + // max_oracle_age
+        2 + // max_leg_bps
+        2 + // max_turnover_bps
+        2 + // max_reduction_bps
+        2 + // keeper_bps
+        2 + // max_slippage_bps
+        2; // incentive_budget_ppm
+}
+
+const _: () = assert!(core::mem::size_of::<RebalanceParams>() == RebalanceParams::LEN);
 
 /// Fee rates, basis points (management per year; performance of gains above the high-water
 /// mark).

@@ -33,20 +33,20 @@
 //! Accrued fee shares wait in `pending_shares` (counted in the vault's total shares at once, so
 //! every entry and exit is priced after fees) until `accrue_fees` mints them to the recipient.
 
-use bytemuck::{Pod, Zeroable};
 use fixed::types::I80F48;
 
 use crate::{
     error::CoreResult,
+    fixed_point::SECONDS_PER_YEAR,
     fmath,
-    fx::SECONDS_PER_YEAR,
-    math::{mul_div, Rounding},
-    state::VaultState,
+    layout::VaultState,
+    math::{mul_div, Rounding, BPS},
     Address, CoreError,
 };
 
-/// Basis points in one.
-pub const BPS: u64 = 10_000;
+/// Old path, kept only for `app/cli/src/backtest.rs` until it moves (issue 13).
+#[doc(hidden)]
+pub use crate::layout::FeeState;
 /// Highest maximum management fee a vault may be created with: 10 % a year.
 pub const MANAGEMENT_FEE_CEILING_BPS: u16 = 1_000;
 /// Highest maximum performance fee a vault may be created with: 50 % of gains.
@@ -56,40 +56,6 @@ const FRAC_BITS: u32 = 48;
 const FRAC_MASK: u128 = (1 << FRAC_BITS) - 1;
 /// Largest exponent `x` accepted: `e^11 ≈ 60,000`, two centuries without an accrual at 5 %.
 const MAX_GROWTH_EXPONENT_BITS: u128 = 11 << FRAC_BITS;
-
-/// Fee configuration and accrual state, part of [`VaultState`].
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
-#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
-pub struct FeeState {
-    /// Owner of the share token account fee shares are minted to.
-    pub recipient: Address,
-    /// Fee shares accrued but not minted yet (part of the total shares).
-    pub pending_shares: u64,
-    /// High-water mark: NAV per share `hwm_nav / hwm_shares` (0 shares = no mark yet).
-    pub hwm_nav: u64,
-    pub hwm_shares: u64,
-    /// Management-fee anchor: time and total shares.
-    pub anchor_time: i64,
-    pub anchor_shares: u64,
-    /// Management-fee shares accrued since the anchor.
-    pub anchor_accrued: u64,
-    /// Fraction of a share (Q48) due at the anchor, carried from the previous anchor period.
-    pub anchor_carry: u64,
-    /// Fraction of a share (Q48) due at the last accrual.
-    pub last_frac: u64,
-    /// Time of the last accrual.
-    pub accrued_at: i64,
-    /// Management fee, basis points a year.
-    pub management_bps: u16,
-    /// Performance fee, basis points of the gain above the mark.
-    pub performance_bps: u16,
-    /// Maxima fixed at initialisation.
-    pub max_management_bps: u16,
-    pub max_performance_bps: u16,
-}
-
-const _: () = assert!(core::mem::size_of::<FeeState>() == 112);
 
 /// Fee shares issued by one accrual.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -302,6 +268,7 @@ impl VaultState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytemuck::Zeroable;
     use proptest::prelude::*;
 
     const YEAR: i64 = SECONDS_PER_YEAR;

@@ -10,7 +10,10 @@
 
 use fixed::types::I80F48;
 
-use crate::{error::CoreResult, pyth::OraclePrice, CoreError};
+use crate::{error::CoreResult, price::OraclePrice, CoreError};
+
+/// Basis points in one (the interface's unit).
+pub use rpv_interface::units::BPS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rounding {

@@ -81,7 +81,7 @@
 //! 5. `φ(d1) = exp(−d1²/2)/√(2π)` with [`fmath::exp`](crate::fmath::exp) (`d1²` from Q56); the
 //!    discount `e^{−rT}` with a second `exp`. φ(d2) is never needed.
 //! 6. Outputs: products with spot- or strike-sized operands (up to `5e9`, beyond the `2^14` fast
-//!    path of [`risk::mul`](crate::risk::mul)) split the dimensionless factor in two (two `i128`
+//!    path of [`fixed_point::mul`](crate::fixed_point::mul)) split the dimensionless factor in two (two `i128`
 //!    multiplications) when the single product could exceed `2^126`; all rounded to nearest.
 //!    Gamma is `φ(d1)·w / S` (one division).
 //!
@@ -107,17 +107,24 @@
 //! 3 650 – 6 270 CU over 500 random inputs of the domain (mean 4 700; the low end is where `|d1|`,
 //! `|d2| ≥ 9` skip Φ and φ), 5 290 CU for the textbook case. For comparison on the same build:
 //! [`norm_cdf`] ≈ 580 CU, [`fmath::exp`](crate::fmath::exp) ≈ 470, [`fmath::ln`](crate::fmath::ln)
-//! ≈ 600, a fast [`risk::mul`](crate::risk::mul) ≈ 80.
+//! ≈ 600, a fast [`fixed_point::mul`](crate::fixed_point::mul) ≈ 80.
 
 use crate::{
     error::{CoreError, CoreResult},
+    fixed_point::{sub, Fx},
     fmath::exp,
-    fx::Fx,
-    risk::sub,
+    layout::OptionTerms,
 };
 
 /// Call or put: the interface's enum (one definition for arguments, events and maths).
 pub use rpv_interface::OptionKind;
+
+impl OptionTerms {
+    /// The series' kind, `None` for a spot slot.
+    pub fn option_kind(&self) -> Option<OptionKind> {
+        OptionKind::from_slot_code(self.kind)
+    }
+}
 
 /// Inputs of [`black_scholes`] (see the module documentation for the domain).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,8 +24,13 @@
 use crate::{
     bytes::{i32_at, u64_at},
     error::CoreResult,
+    math::BPS,
     Address, CoreError,
 };
+
+/// Old path, kept only for `app/cli/src/backtest.rs` until it moves (issue 13).
+#[doc(hidden)]
+pub use crate::price::OraclePrice;
 
 /// `rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`
 pub const PYTH_RECEIVER_PROGRAM_ID: Address = [
@@ -41,18 +46,6 @@ pub const MIN_EXPONENT: i32 = -18;
 pub const MAX_EXPONENT: i32 = 6;
 /// A publish time more than this many seconds ahead of the cluster clock is refused.
 pub const MAX_FUTURE_SECONDS: i64 = 120;
-/// Confidence limits are given in basis points of the price.
-pub const BPS: u64 = 10_000;
-
-/// A validated price: `price · 10^expo` units of the quote currency per whole token, with
-/// `price > 0` and `conf` its confidence interval in the same units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OraclePrice {
-    pub price: u64,
-    pub conf: u64,
-    pub expo: i32,
-    pub publish_time: i64,
-}
 
 /// What a vault requires of one price feed.
 #[derive(Clone, Copy, Debug)]

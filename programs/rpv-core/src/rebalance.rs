@@ -35,22 +35,20 @@
 //! value`, and per day `Σ cost ≤ incentive_budget_ppm · NAV`. Both are checked again on the
 //! amounts before any token moves.
 
-use bytemuck::{Pod, Zeroable};
-
 use crate::{
     error::CoreResult,
-    fx::Fx,
+    fixed_point::Fx,
+    layout::{OptionTerms, RebalanceBook, RiskState, VaultState, MAX_ASSETS},
     math::{pow10, value_in_base, Rounding},
     options::OptionKind,
-    portfolio::{fx_value_in_base, option_mark, price_to_fx},
-    pyth::OraclePrice,
-    state::{OptionTerms, RiskState, VaultState, MAX_ASSETS},
+    price::OraclePrice,
+    valuation::{fx_value_in_base, option_mark, price_to_fx},
     CoreError,
 };
 
 /// Seconds in a rebalancing day.
 pub const DAY: i64 = 86_400;
-const BPS: u128 = 10_000;
+const BPS: u128 = crate::math::BPS as u128;
 const PPM: u128 = 1_000_000;
 pub use rpv_interface::args::AUTO_LEG;
 
@@ -61,51 +59,6 @@ pub use rpv_interface::args::{
     RebalanceParams as RebalanceConfig, MAX_COOLDOWN_SECS, MAX_INCENTIVE_BUDGET_PPM, MAX_REBALANCE_ORACLE_AGE,
     MAX_SLIPPAGE_CEILING_BPS,
 };
-
-/// What rebalancing has done (part of the risk account).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
-pub struct RebalanceBook {
-    /// Per slot: cluster time of its last trade (0 = never).
-    pub last_trade: [u32; MAX_ASSETS],
-    /// The day (`⌊t / 86 400⌋`) the counters below are for.
-    pub day: i64,
-    /// Fair value traded, gross exposure cut and incentives paid that day, base units.
-    pub turnover: u64,
-    pub reduction: u64,
-    pub incentive: u64,
-    /// Since inception: incentives paid, the vault's net cost against fair value (negative =
-    /// the confidence spread earned more than the incentives cost), trades.
-    pub total_incentive: u64,
-    pub total_cost: i64,
-    pub trades: u64,
-}
-
-const _: () = assert!(core::mem::size_of::<RebalanceBook>() == 120);
-
-/// A flash rebalance between `rebalance_begin` and `rebalance_end` (part of the risk account;
-/// all zero when none is open).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
-#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
-pub struct FlashLock {
-    /// Tokens of the leg and base units the trade moves (see [`Plan`]).
-    pub qty: u64,
-    pub base_amount: u64,
-    pub fair_value: u64,
-    pub incentive: u64,
-    /// Balance of the vault account that must be paid, when `rebalance_begin` ran.
-    pub balance_before: u64,
-    /// Index of `rebalance_begin` in the transaction.
-    pub begin_index: u16,
-    pub leg: u8,
-    /// [`Side`] as u8 (0 = no flash rebalance open).
-    pub side: u8,
-    pub _pad: [u8; 4],
-}
-
-const _: () = assert!(core::mem::size_of::<FlashLock>() == 48);
 
 /// Which way the vault trades.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -565,20 +518,20 @@ mod tests {
     #[test]
     fn option_leg_prices_bracket_the_fair_value() {
         let t = OptionTerms {
-            kind: crate::state::KIND_CALL,
+            kind: crate::layout::KIND_CALL,
             underlying: 0,
             settled: 0,
             _pad: [0; 5],
             expiry: 30 * DAY,
-            strike: crate::fx::FxBits::from_fx(fx(100.0)),
-            contract_size: crate::fx::FxBits::from_fx(Fx::ONE),
-            settlement_value: crate::fx::FxBits::default(),
+            strike: crate::layout::FxBits::from_fx(fx(100.0)),
+            contract_size: crate::layout::FxBits::from_fx(Fx::ONE),
+            settlement_value: crate::layout::FxBits::default(),
         };
         let s = OraclePrice { price: 100_0000_0000, conf: 5_000_0000, expo: -8, publish_time: 0 };
         let v = OraclePrice { price: 60_000_000, conf: 1_000_000, expo: -8, publish_time: 0 };
         let p = option_leg_prices(&t, &s, &v, Fx::ZERO, 0).unwrap();
         assert!(p.buy < p.fair && p.fair < p.sell, "{p:?}");
-        let put = OptionTerms { kind: crate::state::KIND_PUT, ..t };
+        let put = OptionTerms { kind: crate::layout::KIND_PUT, ..t };
         let q = option_leg_prices(&put, &s, &v, Fx::ZERO, 0).unwrap();
         assert!(q.buy < q.fair && q.fair < q.sell, "{q:?}");
     }

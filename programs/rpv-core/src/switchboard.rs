@@ -54,7 +54,8 @@
 use crate::{
     bytes::{bytes32_at, i128_at, u32_at, u64_at},
     error::CoreResult,
-    pyth::OraclePrice,
+    math::BPS,
+    price::OraclePrice,
     Address, CoreError,
 };
 
@@ -69,8 +70,6 @@ pub const PULL_FEED_DISCRIMINATOR: [u8; 8] = [196, 27, 108, 196, 10, 215, 219, 4
 pub const PULL_FEED_ACCOUNT_LEN: usize = 3208;
 /// Decimals of every Switchboard fixed-point value.
 pub const PRECISION_DECIMALS: i32 = 18;
-/// Confidence limits are given in basis points of the price.
-pub const BPS: u64 = 10_000;
 
 // Field offsets in the account data (struct offset + 8 for the discriminator).
 const D: usize = 8;

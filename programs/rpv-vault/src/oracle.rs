@@ -5,11 +5,12 @@
 use anchor_lang::prelude::*;
 use rpv_core::{
     error::CoreResult,
+    layout::{AssetSlot, OracleKind, VaultState, MAX_ASSETS},
     math::Rounding,
-    portfolio::needs_own_oracle,
-    pyth::{self, FeedPolicy, OraclePrice},
-    state::{AssetSlot, OracleKind, VaultState, MAX_ASSETS},
+    price::OraclePrice,
+    pyth::{self, FeedPolicy},
     switchboard::{self, SwitchboardPolicy},
+    valuation::needs_own_oracle,
     CoreError,
 };
 

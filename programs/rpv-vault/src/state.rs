@@ -1,8 +1,8 @@
-//! The vault account: an Anchor zero-copy wrapper around [`rpv_core::state::VaultState`], whose
+//! The vault account: an Anchor zero-copy wrapper around [`rpv_core::layout::VaultState`], whose
 //! layout (and invariant) lives in the core crate so the SDK decodes exactly these bytes.
 
 use anchor_lang::prelude::*;
-pub use rpv_core::state::{AssetSlot, RiskState, VaultState, MAX_ASSETS};
+pub use rpv_core::layout::{AssetSlot, RiskState, VaultState, MAX_ASSETS};
 
 /// PDA seeds (`rpv_interface::seeds`, shared with every client).
 pub use rpv_interface::seeds;
@@ -29,7 +29,7 @@ impl Vault {
     pub const SPACE: usize = 8 + VaultState::LEN;
 }
 
-/// The risk-model account: zero-copy wrapper around [`rpv_core::state::RiskState`].
+/// The risk-model account: zero-copy wrapper around [`rpv_core::layout::RiskState`].
 #[account(zero_copy)]
 pub struct Risk {
     pub state: RiskState,

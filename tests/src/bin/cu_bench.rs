@@ -2,10 +2,7 @@
 //! BPF VM at several asset counts and prints a markdown table (CU is deterministic, so one run
 //! per cell is the measurement). `cargo xtask bench [--update-readme]`.
 
-use rpv_core::{
-    fx::Fx,
-    risk::{risk_budget_weights, Packed},
-};
+use rpv_core::{fixed_point::Fx, matrix::Packed, risk_parity::risk_budget_weights};
 use rpv_sdk::{ix, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::{asset_params, integrator, Fixture, OptionKind, ProposalKind};
 use solana_signer::Signer;

@@ -1,6 +1,6 @@
 //! `add_asset` — one test per Specification bullet.
 
-use rpv_core::state::MAX_ASSETS;
+use rpv_core::layout::MAX_ASSETS;
 use rpv_sdk::{events::Event, ix::AddAssetArgs, pda, pyth, PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_keypair::Keypair;

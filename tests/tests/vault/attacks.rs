@@ -371,7 +371,7 @@ async fn keeper_value(f: &mut Fixture, k: &Keeper) -> i128 {
     let mut v = f.env.token_amount(&k.base_token).await as i128;
     for (i, a) in f.assets.clone().iter().enumerate() {
         let q = f.env.token_amount(&k.asset_tokens[i]).await;
-        let p = rpv_core::pyth::OraclePrice { conf: 0, ..prices[i] };
+        let p = rpv_core::price::OraclePrice { conf: 0, ..prices[i] };
         v += rpv_core::math::value_in_base(q, &p, a.decimals, 6, Rounding::Down).unwrap() as i128;
     }
     v

@@ -1,7 +1,7 @@
 //! Compute-unit budgets, measured on the `.so`: every instruction at the largest supported
 //! asset count stays ≤ 150,000 CU (25 % headroom under the 200k default).
 
-use rpv_core::state::MAX_ASSETS;
+use rpv_core::layout::MAX_ASSETS;
 use rpv_sdk::TOKEN_PROGRAM_ID;
 use rpv_tests::*;
 
@@ -36,13 +36,13 @@ async fn every_instruction_within_budget_at_sixteen_assets() {
     da.ok();
     // ERC verification of submitted weights at 16 assets
     let risk = f.risk().await;
-    let b = vec![rpv_core::fx::Fx::ONE / 16; 16];
-    let mut w = vec![rpv_core::fx::Fx::ZERO; 16];
-    rpv_core::risk::risk_budget_weights(
-        &rpv_core::risk::Packed { n: 16, bits: &risk.cov },
+    let b = vec![rpv_core::fixed_point::Fx::ONE / 16; 16];
+    let mut w = vec![rpv_core::fixed_point::Fx::ZERO; 16];
+    rpv_core::risk_parity::risk_budget_weights(
+        &rpv_core::matrix::Packed { n: 16, bits: &risk.cov },
         &b,
         &mut w,
-        rpv_core::fx::Fx::from_bits(28),
+        rpv_core::fixed_point::Fx::from_bits(28),
         10_000,
     )
     .unwrap();

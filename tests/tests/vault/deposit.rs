@@ -10,7 +10,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 /// Snapshot of everything a failed deposit must leave untouched.
-async fn snapshot(f: &mut Fixture, u: &User) -> (rpv_core::state::VaultState, u64, u64, u64, u64) {
+async fn snapshot(f: &mut Fixture, u: &User) -> (rpv_core::layout::VaultState, u64, u64, u64, u64) {
     let bv = f.base_vault();
     let sm = f.share_mint();
     (

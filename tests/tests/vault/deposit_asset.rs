@@ -2,7 +2,7 @@
 
 use rpv_core::{
     math::{shares_for_deposit, value_in_base, Rounding},
-    pyth::OraclePrice,
+    price::OraclePrice,
 };
 use rpv_sdk::{events::Event, pda, TOKEN_2022_PROGRAM_ID};
 use rpv_tests::*;

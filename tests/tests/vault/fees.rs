@@ -3,8 +3,8 @@
 
 use rpv_core::{
     fees::{management_growth_bits, performance_fee_shares, Accrual},
+    layout::VaultState,
     math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
-    state::VaultState,
 };
 use rpv_sdk::{events::Event, ix, TOKEN_2022_PROGRAM_ID};
 use rpv_tests::*;

@@ -1,6 +1,6 @@
 //! `initialize_vault` — one test per Specification bullet.
 
-use rpv_core::state::STATE_VERSION;
+use rpv_core::layout::STATE_VERSION;
 use rpv_sdk::{events::Event, pda, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_keypair::Keypair;

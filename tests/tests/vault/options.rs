@@ -2,13 +2,13 @@
 //! `set_option_params`, and options in NAV, budgets and Greek limits — on the `.so`.
 
 use rpv_core::{
-    fx::Fx,
+    exposure::position_covariance,
+    fixed_point::Fx,
     math::Rounding,
-    model,
     options::{black_scholes, BsInput, OptionKind},
-    portfolio::fx_value_in_base,
-    position::position_covariance,
-    risk::{risk_budget_weights, risk_contributions},
+    risk_account,
+    risk_parity::{risk_budget_weights, risk_contributions},
+    valuation::fx_value_in_base,
 };
 use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
@@ -188,9 +188,9 @@ async fn a_higher_gamma_option_receives_less_capital_for_equal_budgets() {
     // risk budgeting: solve off-chain on the same position model, submit, verify on-chain
     let budgets = Fixture::equal_budgets(4);
     let (w, rc) = {
-        let bk = model::book(&r, &budgets).unwrap();
-        let model::View::Positions(p) = &bk.view else { panic!("a vault with options uses the position model") };
-        let dense = position_covariance(&p.c, &p.e, model::gamma_horizon(&r).unwrap()).unwrap();
+        let bk = risk_account::book(&r, &budgets).unwrap();
+        let risk_account::View::Positions(p) = &bk.view else { panic!("a vault with options uses the position model") };
+        let dense = position_covariance(&p.c, &p.e, risk_account::gamma_horizon(&r).unwrap()).unwrap();
         let mut w = [Fx::ZERO; 4];
         risk_budget_weights(&dense, &bk.b[..4], &mut w, Fx::from_bits(28), 10_000).unwrap();
         let mut rc = [Fx::ZERO; 4];
@@ -284,7 +284,7 @@ async fn deposit_asset_values_an_option_at_the_low_end_of_its_implied_vol() {
         kind: OptionKind::Call,
         spot: fx(10.5),
         strike: fx(10.0),
-        vol: rpv_core::portfolio::price_to_fx(&rpv_core::pyth::OraclePrice {
+        vol: rpv_core::valuation::price_to_fx(&rpv_core::price::OraclePrice {
             price: 60_000_000 - 60_000,
             conf: 0,
             expo: -8,
@@ -311,7 +311,8 @@ async fn settle_expired_across_the_expiry_boundary() {
     f.set_holdings(&[0, 0, 5_000_000]).await; // 5 calls
     let expiry = f.state().await.assets[2].option.expiry;
     let caller = f.user(0).await;
-    let settle = |f: &Fixture, s: &rpv_core::state::VaultState| ix::settle_expired(&caller.kp.pubkey(), &f.vault, s, 2);
+    let settle =
+        |f: &Fixture, s: &rpv_core::layout::VaultState| ix::settle_expired(&caller.kp.pubkey(), &f.vault, s, 2);
     // one second before expiry: refused
     let now = f.env.now().await;
     f.env.advance_time(expiry - now - 1).await;

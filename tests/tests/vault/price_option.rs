@@ -1,7 +1,7 @@
 //! `price_option` — one test per Specification bullet.
 
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
     options::{black_scholes, BsInput},
 };
 use rpv_sdk::{

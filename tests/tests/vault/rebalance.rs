@@ -2,7 +2,7 @@
 //! convergence, bands, cooldowns, daily caps, the keeper's bounds, adversarial callers, flash
 //! mode and a randomized run against oracle fair value. `cargo test rebalance` runs them.
 
-use rpv_core::rebalance::{RebalanceConfig, AUTO_LEG};
+use rpv_core::{layout::RebalanceConfig, rebalance::AUTO_LEG};
 use rpv_sdk::{ix, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_keypair::Keypair;
@@ -150,7 +150,7 @@ async fn rebalance_prices_against_the_caller_within_the_bounds() {
     let e = &rebalanced(&out)[0];
     // the vault bought e.qty at the lower end of the confidence interval plus 5 bps
     let a = f.assets[0].clone();
-    let low = rpv_core::pyth::OraclePrice { price: a.price as u64 - a.conf, conf: 0, expo: a.expo, publish_time: 0 };
+    let low = rpv_core::price::OraclePrice { price: a.price as u64 - a.conf, conf: 0, expo: a.expo, publish_time: 0 };
     let at_low = rpv_core::math::value_in_base(e.qty, &low, a.decimals, 6, rpv_core::math::Rounding::Down).unwrap();
     assert!(e.base_amount.abs_diff(at_low + e.incentive) <= 1, "{e:?} vs {at_low}");
     assert_eq!(e.incentive, e.fair_value * 5 / 10_000);
@@ -356,7 +356,7 @@ async fn rebalance_randomized_run_stays_within_the_bounds() {
         let e = &rebalanced(&out)[0];
         calls += 1;
         // cost against the oracle mid, from the amounts that actually moved
-        let mid = rpv_core::pyth::OraclePrice { price: a.price as u64, conf: 0, expo: a.expo, publish_time: 0 };
+        let mid = rpv_core::price::OraclePrice { price: a.price as u64, conf: 0, expo: a.expo, publish_time: 0 };
         let fair = |round| rpv_core::math::value_in_base(e.qty, &mid, a.decimals, 6, round).unwrap() as i64;
         let cost = if e.side == 1 {
             fair(rpv_core::math::Rounding::Up) - e.base_amount as i64

@@ -4,12 +4,13 @@
 //! bit for bit with the core crate's model run off-chain on the same inputs.
 
 use rpv_core::{
-    fx::{packed_index, Fx},
+    fixed_point::{packed_index, Fx},
+    layout::{RiskState, METHOD_RISK_BUDGET},
     math::Rounding,
-    model,
-    pyth::OraclePrice,
-    risk::{budgets_from_ppb, inverse_vol_weights, risk_budget_weights, Dense, Packed},
-    state::{RiskState, METHOD_RISK_BUDGET},
+    matrix::{Dense, Packed},
+    price::OraclePrice,
+    risk_account,
+    risk_parity::{budgets_from_ppb, inverse_vol_weights, risk_budget_weights},
     switchboard::SWITCHBOARD_ON_DEMAND_PROGRAM_ID,
 };
 use rpv_sdk::{events::Event, ix, pda, TOKEN_PROGRAM_ID};
@@ -28,25 +29,25 @@ fn prices_of(f: &Fixture) -> Vec<OraclePrice> {
 /// What `refresh` does, run off-chain with the core crate on the pre-refresh state.
 /// What `refresh` does to the risk state of a spot vault, from the core crate: the sample, the
 /// marks, and the positions step — whose NAV and weights are the spot model's
-/// (`model::update_targets` on `nav`, checked against the step's own result).
+/// (`risk_account::update_targets` on `nav`, checked against the step's own result).
 fn expected_after_refresh(
     before: &RiskState,
-    v: &rpv_core::state::VaultState,
+    v: &rpv_core::layout::VaultState,
     prices: &[OraclePrice],
     budgets: &[u64],
     nav: u64,
     now: i64,
 ) -> RiskState {
     let mut r = *before;
-    let lp: Vec<Fx> = prices.iter().map(|p| model::log_price(p).unwrap()).collect();
-    model::record_sample(&mut r, prices.len(), now, &lp).unwrap();
+    let lp: Vec<Fx> = prices.iter().map(|p| risk_account::log_price(p).unwrap()).collect();
+    risk_account::record_sample(&mut r, prices.len(), now, &lp).unwrap();
     for (i, p) in prices.iter().enumerate() {
-        r.sampled[i] = rpv_core::state::SampledPrice::of(p);
+        r.sampled[i] = rpv_core::layout::SampledPrice::of(p);
     }
     let mut spot = r;
-    model::update_targets(&mut spot, budgets, nav, now).unwrap();
-    rpv_core::portfolio::mark_positions(v, &mut r, prices, now).unwrap();
-    let out = rpv_core::portfolio::update_positions(v, &mut r, now).unwrap();
+    risk_account::update_targets(&mut spot, budgets, nav, now).unwrap();
+    rpv_core::positions::mark_positions(v, &mut r, prices, now).unwrap();
+    let out = rpv_core::positions::update_positions(v, &mut r, now).unwrap();
     assert_eq!(out.nav, nav);
     assert_eq!(
         (r.weights, r.targets, r.leverage, r.portfolio_vol),
@@ -55,7 +56,7 @@ fn expected_after_refresh(
     r
 }
 
-fn budgets(v: &rpv_core::state::VaultState) -> Vec<u64> {
+fn budgets(v: &rpv_core::layout::VaultState) -> Vec<u64> {
     v.active_assets().iter().map(|a| a.risk_budget).collect()
 }
 
@@ -268,7 +269,7 @@ async fn submitted_weights_are_accepted_only_when_risk_contributions_match() {
     let after = f.risk().await;
     assert_eq!(weights_bits(&after, 3), bits);
     let mut want = r;
-    model::accept_weights(&mut want, &[500_000_000, 300_000_000, 200_000_000], &w, f.env.now().await).unwrap();
+    risk_account::accept_weights(&mut want, &[500_000_000, 300_000_000, 200_000_000], &w, f.env.now().await).unwrap();
     assert_eq!(after, want, "same state as the core model");
     assert!(matches!(&out.events()[..], [Event::WeightsAccepted(e)] if e.source == 0 && e.by == keeper.pubkey()));
     // while the method is risk budgeting, refresh keeps the accepted weights
@@ -311,7 +312,7 @@ async fn on_chain_solve_matches_the_core_solver_and_is_bounded() {
         assert!(out.cu <= 150_000, "solve at n = {n} used {} CU", out.cu);
         let mut want = r;
         let b = Fixture::equal_budgets(n);
-        model::solve_weights(&mut want, &b, Fx::from_bits(281_475), 2_000, f.env.now().await).unwrap();
+        risk_account::solve_weights(&mut want, &b, Fx::from_bits(281_475), 2_000, f.env.now().await).unwrap();
         assert_eq!(f.risk().await, want, "n = {n}");
         assert!(matches!(&out.events()[..], [Event::WeightsAccepted(e)] if e.source == 1 && e.sweeps > 0));
     }

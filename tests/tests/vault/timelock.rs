@@ -2,7 +2,7 @@
 //! `instructions/timelock.rs` and the timelock bullets of `set_risk_params`, `set_risk_budgets`
 //! and `set_fees`. `cargo test timelock` selects this group.
 
-use rpv_core::{fx::Fx, math::Rounding};
+use rpv_core::{fixed_point::Fx, math::Rounding};
 use rpv_sdk::{events::Event, ix, ix::ConfigChange, pda, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 
@@ -307,7 +307,7 @@ async fn timelock_option_params_tighten_at_once_and_raise_through_a_proposal() {
     let d = ix::OptionParams::default();
     // a tighter delta limit applies at once
     f.set_option_params(ix::OptionParams { max_delta_bps: 10_000, ..d }).await.ok();
-    assert_eq!(f.risk().await.max_delta.get(), rpv_core::fx::Fx::ONE);
+    assert_eq!(f.risk().await.max_delta.get(), rpv_core::fixed_point::Fx::ONE);
     // a higher limit, a removed limit, a rate or blend change: refused
     let before = f.risk().await;
     f.set_option_params(d).await.assert_error("TimelockRequired");
@@ -325,5 +325,5 @@ async fn timelock_option_params_tighten_at_once_and_raise_through_a_proposal() {
     f.apply(OPT).await.assert_error("TimelockNotExpired");
     f.env.advance_time(1).await;
     f.apply(OPT).await.ok();
-    assert_eq!(f.risk().await.max_delta.get(), rpv_core::fx::Fx::from_num(2));
+    assert_eq!(f.risk().await.max_delta.get(), rpv_core::fixed_point::Fx::from_num(2));
 }

@@ -4,8 +4,8 @@
 use std::{fmt, path::PathBuf};
 
 use rpv_core::{
-    model::{read_option_params, read_risk_params},
-    rebalance::RebalanceConfig,
+    layout::RebalanceConfig,
+    risk_account::{read_option_params, read_risk_params},
 };
 use rpv_sdk::{
     ata,

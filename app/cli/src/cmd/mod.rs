@@ -18,11 +18,12 @@ use std::{fmt::Display, path::PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use rpv_core::{
+    layout::{AssetSlot, OracleKind, RiskState, VaultState, MAX_ASSETS},
     math::{mul_div, Rounding},
-    portfolio::needs_own_oracle,
-    pyth::{self, FeedPolicy, OraclePrice},
-    state::{AssetSlot, OracleKind, RiskState, VaultState, MAX_ASSETS},
+    price::OraclePrice,
+    pyth::{self, FeedPolicy},
     switchboard::{self, SwitchboardPolicy},
+    valuation::needs_own_oracle,
     CoreError,
 };
 use rpv_sdk::{decode_risk, decode_vault, ix, pda, pk, Instruction, Pubkey};

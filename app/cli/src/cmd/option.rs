@@ -24,7 +24,7 @@
 //! The numbers are the fixed-point results converted to the nearest `f64`.
 
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
     options::{
         black_scholes, BsInput, Greeks, OptionKind, MONEYNESS_LIMIT, RATE_MAX, RATE_MIN, SPOT_MAX, SPOT_MIN, VOL_MAX,
         VOL_MIN, YEARS_MAX, YEARS_MIN,

@@ -1,5 +1,5 @@
 //! `rpv risk weights --input FILE`: risk-parity weights of a covariance matrix, computed by the
-//! same `rpv_core::risk` code the on-chain program runs (I80F48 fixed point, checked
+//! same `rpv_core::risk_parity` code the on-chain program runs (I80F48 fixed point, checked
 //! arithmetic), so an off-chain answer can be compared bit-for-bit with the program's.
 //!
 //! ## Input (JSON object; `FILE` may be `-` for standard input)
@@ -30,7 +30,7 @@
 //! ```
 //! The floating-point fields are the fixed-point results converted to the nearest `f64`.
 //!
-//! ## Maths (all in `rpv_core::risk`)
+//! ## Maths (all in `rpv_core::risk_parity`)
 //! `inverse_vol_weights` (also the `"inverse-vol"` answer), `check_positive_definite`, then for
 //! `"erc"` `risk_budget_weights` with the tolerance of the program's `solve_weights` (2⁻⁴⁸ ·
 //! 281 475 ≈ 1e-9, relative, per coordinate) and at most 10 000 sweeps; `risk_contributions`
@@ -39,10 +39,12 @@
 use std::io::Read;
 
 use rpv_core::{
-    fx::{Fx, MAX_N},
-    risk::{
+    fixed_point::Fx,
+    layout::MAX_N,
+    matrix::Dense,
+    risk_parity::{
         check_budgets, check_positive_definite, inverse_vol_weights, portfolio_vol, risk_budget_weights,
-        risk_contributions, Dense,
+        risk_contributions,
     },
     CoreError,
 };
@@ -226,7 +228,7 @@ fn ppb_budgets(v: &Value, n: usize) -> Result<Vec<Fx>, String> {
         .map(|(i, x)| x.as_u64().ok_or_else(|| format!("`budgets_ppb[{i}]`: {x} is not a non-negative integer")))
         .collect::<Result<_, _>>()?;
     let mut b = vec![Fx::ZERO; n];
-    rpv_core::risk::budgets_from_ppb(&ppb, &mut b)
+    rpv_core::risk_parity::budgets_from_ppb(&ppb, &mut b)
         .map_err(|_| "budgets_ppb must be positive and sum to exactly 1000000000".to_string())?;
     Ok(b)
 }

@@ -6,15 +6,16 @@
 use std::{fmt, path::PathBuf};
 
 use rpv_core::{
-    fx::{packed_index, Fx, MAX_N},
-    health::OracleHealth,
+    fixed_point::{packed_index, Fx},
+    layout::{OracleKind, MAX_ASSETS, MAX_N},
     math::Rounding,
-    model,
-    portfolio::{greek_bounds, needs_own_oracle, slot_value},
-    pyth::OraclePrice,
+    oracle_health::OracleHealth,
+    positions::greek_bounds,
+    price::OraclePrice,
     rebalance::scaled_target,
-    risk::risk_contributions,
-    state::{OracleKind, MAX_ASSETS},
+    risk_account,
+    risk_parity::risk_contributions,
+    valuation::{needs_own_oracle, slot_value},
 };
 use rpv_sdk::{pk, Pubkey};
 use serde::Serialize;
@@ -272,7 +273,7 @@ pub fn report(
         *value = if priced { slot_value(v, i, &prices[..n], now, Rounding::Down).unwrap_or(0) } else { 0 };
     }
     if r.samples > 0 && nb > 0 {
-        if let Ok(bk) = model::book(r, &budgets[..nb]) {
+        if let Ok(bk) = risk_account::book(r, &budgets[..nb]) {
             let m = bk.m;
             let mut rc = [Fx::ZERO; MAX_N];
             if usize::from(r.weights_n) == n {

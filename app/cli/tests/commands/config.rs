@@ -81,7 +81,10 @@ fn defaults_and_equal_budgets() {
     let o = c.assets[1].option.as_ref().unwrap();
     assert_eq!((o.kind, o.underlying), (OptionKind::Put, 0));
     assert_eq!(o.strike_bits, (120i128 << 48) + (1i128 << 47));
-    assert_eq!(o.contract_size_bits, <rpv_core::fx::Fx as std::str::FromStr>::from_str("0.1").unwrap().to_bits());
+    assert_eq!(
+        o.contract_size_bits,
+        <rpv_core::fixed_point::Fx as std::str::FromStr>::from_str("0.1").unwrap().to_bits()
+    );
     assert_eq!(o.expiry, Expiry::At(1_806_019_200));
     assert_eq!(Expiry::InDays(30).resolve(1_000), 1_000 + 30 * 86_400);
 }

@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use rpv_core::{math::mul_div, math::Rounding, state::VaultState};
+use rpv_core::{
+    layout::VaultState,
+    math::{mul_div, Rounding},
+};
 use rpv_sdk::{ata, decode_risk, decode_vault, ix, pda, rpc::RpcClient, Pubkey, TOKEN_PROGRAM_ID};
 use serde_json::Value;
 use solana_keypair::Keypair;

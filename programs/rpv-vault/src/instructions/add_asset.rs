@@ -21,8 +21,8 @@
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
-    pyth::OraclePrice,
-    state::{AssetSlot, OptionTerms, MAX_ASSETS, MAX_DECIMALS},
+    layout::{AssetSlot, OptionTerms, MAX_ASSETS, MAX_DECIMALS},
+    price::OraclePrice,
     token::{self, TOKEN_ACCOUNT_LEN},
 };
 

@@ -18,10 +18,10 @@
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
-    fx::{Fx, FxBits, SECONDS_PER_YEAR},
+    fixed_point::{Fx, SECONDS_PER_YEAR},
+    layout::{FxBits, OptionTerms},
     options::{VOL_MAX, VOL_MIN},
-    portfolio::price_to_fx,
-    state::OptionTerms,
+    valuation::price_to_fx,
 };
 
 use super::add_asset::{register, AddAsset, AddAssetArgs};

@@ -16,7 +16,7 @@
 //!   for `user` is refused by the seeds check (Anchor `ConstraintSeeds`). Emits
 //!   `DepositorAllowed`.
 use anchor_lang::prelude::*;
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 
 use super::governance::Governance;
 use crate::{

@@ -23,36 +23,30 @@
 //!   `user_share_token` and `base_quantity` grows by `amount`.
 //! - Emits `Deposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::state::VaultState;
+use rpv_core::{engine, layout::VaultState};
 
 use super::{
     allowlist::admit_depositor,
-    fees::{self, priced_navs, share_supply},
-    flow::{issue_shares, quote_deposit, receive, BaseFlow},
+    fees::{emit_accrued, priced_navs, share_supply},
+    flow::{issue_shares, receive, BaseFlow},
 };
-use crate::{
-    error::VaultError,
-    events::Deposited,
-    invoke,
-    oracle::{require_fresh_risk, Now},
-};
+use crate::{error::VaultError, events::Deposited, invoke, oracle::Now};
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
     let a = &ctx.accounts;
     let now = Now::get()?;
     let vault_key = a.vault.key();
-    let (nav, quote, decimals, authority_bump) = {
+    let (d, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         a.validate(&v)?;
-        require_fresh_risk(&v, now)?;
-        require!(!v.is_paused(), VaultError::VaultPaused);
-        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
-        require!(amount > 0, VaultError::ZeroAmount);
+        engine::flows::deposit_gate(&v, amount, now.time).map_err(VaultError::from)?;
         let oracles = admit_depositor(&v, &vault_key, a.user.key, ctx.remaining_accounts)?;
         let (navs, _) = priced_navs(&v, oracles, now)?;
-        fees::accrue(&mut v, &vault_key, share_supply(&a.share_mint)?, Some(navs.down), now.time)?;
-        let quote = quote_deposit(&v, &a.share_mint, navs.up, amount, min_shares_out)?;
-        (navs.up, quote, v.base_decimals, v.authority_bump)
+        let supply = share_supply(&a.share_mint)?;
+        let d =
+            engine::flows::deposit(&mut v, supply, navs, amount, min_shares_out, now.time).map_err(VaultError::from)?;
+        emit_accrued(&vault_key, &d.fees);
+        (d, v.base_decimals, v.authority_bump)
     };
 
     let pay_in = invoke::TokenMove {
@@ -69,22 +63,18 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         &a.user_share_token,
         &a.authority,
         (&vault_key, authority_bump),
-        quote.shares,
+        d.shares,
     )?;
-
-    let mut v = a.vault.load_mut()?;
-    v.base_quantity = v.base_quantity.checked_add(amount).ok_or(VaultError::MathOverflow)?;
-    v.invariant().map_err(VaultError::from)?;
-    VaultState::check_reconciled(v.base_quantity, balance).map_err(VaultError::from)?;
+    VaultState::check_reconciled(d.base_quantity_after, balance).map_err(VaultError::from)?;
 
     emit!(Deposited {
         vault: vault_key,
         user: a.user.key(),
         amount,
-        shares: quote.shares,
-        nav_before: nav,
-        total_shares_before: quote.total_shares,
-        base_quantity_after: v.base_quantity,
+        shares: d.shares,
+        nav_before: d.nav_before,
+        total_shares_before: d.total_shares_before,
+        base_quantity_after: d.base_quantity_after,
     });
     Ok(())
 }

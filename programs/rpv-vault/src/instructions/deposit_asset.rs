@@ -30,24 +30,18 @@
 //!   quantity grows by `amount`; shares are minted to the user.
 //! - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::{
-    math::{value_in_base, Rounding},
-    portfolio::{apply_greek_change, fx_value_in_base, needs_own_oracle, option_mark, price_to_fx},
-    pyth::OraclePrice,
-    state::VaultState,
-    token::TOKEN_PROGRAM_ID,
-};
+use rpv_core::{engine, layout::VaultState, token::TOKEN_PROGRAM_ID};
 
 use super::{
     allowlist::admit_depositor,
-    fees::{self, priced_navs, share_supply},
-    flow::{issue_shares, quote_deposit, receive, token_mint_is},
+    fees::{emit_accrued, priced_navs, share_supply},
+    flow::{issue_shares, receive, token_mint_is},
 };
 use crate::{
     error::VaultError,
     events::AssetDeposited,
     invoke,
-    oracle::{require_fresh_risk, Now},
+    oracle::Now,
     state::{same, Risk, Vault},
 };
 
@@ -108,38 +102,29 @@ pub(crate) fn handler<'info>(
     let index = usize::from(asset_index);
     let now = Now::get()?;
     let vault_key = a.vault.key();
-    let (nav, quote, value, decimals, authority_bump) = {
+    let (d, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         a.validate(&v, index)?;
-        require_fresh_risk(&v, now)?;
-        require!(!v.is_paused(), VaultError::VaultPaused);
-        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
-        require!(amount > 0, VaultError::ZeroAmount);
+        engine::flows::deposit_gate(&v, amount, now.time).map_err(VaultError::from)?;
         let oracles = admit_depositor(&v, &vault_key, a.user.key, oracles)?;
         let (navs, prices) = priced_navs(&v, oracles, now)?;
-        fees::accrue(&mut v, &vault_key, share_supply(&a.share_mint)?, Some(navs.down), now.time)?;
-        let nav = navs.up;
-        let slot = &v.assets[index];
-        let p = prices[index];
-        let value = if slot.option.is_option() {
-            require!(needs_own_oracle(&v, index, now.time), VaultError::SeriesExpired);
-            // implied vol at the low end of its confidence interval (price is increasing in σ)
-            let sigma = price_to_fx(&OraclePrice { price: p.price - p.conf, ..p }).map_err(VaultError::from)?;
-            let spot = price_to_fx(&prices[usize::from(slot.option.underlying)]).map_err(VaultError::from)?;
-            let m = option_mark(&slot.option, spot, sigma, v.option_rate.get(), now.time).map_err(VaultError::from)?;
-            fx_value_in_base(amount, m.low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?
-        } else {
-            let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
-            value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down).map_err(VaultError::from)?
-        };
-        {
-            let mut r = a.risk.load_mut()?;
-            require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-            let nav_after = nav.checked_add(value).ok_or(VaultError::MathOverflow)?;
-            apply_greek_change(&mut r, index, value, nav_after).map_err(VaultError::from)?;
-        }
-        let quote = quote_deposit(&v, &a.share_mint, nav, value, min_shares_out)?;
-        (nav, quote, value, slot.decimals, v.authority_bump)
+        let supply = share_supply(&a.share_mint)?;
+        let mut r = a.risk.load_mut()?;
+        require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
+        let d = engine::flows::deposit_asset(
+            &mut v,
+            &mut r,
+            supply,
+            navs,
+            &prices,
+            index,
+            amount,
+            min_shares_out,
+            now.time,
+        )
+        .map_err(VaultError::from)?;
+        emit_accrued(&vault_key, &d.fees);
+        (d, v.assets[index].decimals, v.authority_bump)
     };
 
     let pay_in = invoke::TokenMove {
@@ -157,15 +142,9 @@ pub(crate) fn handler<'info>(
         &a.user_share_token,
         &a.authority,
         (&vault_key, authority_bump),
-        quote.shares,
+        d.shares,
     )?;
-
-    let mut v = a.vault.load_mut()?;
-    let slot = &mut v.assets[index];
-    slot.quantity = slot.quantity.checked_add(amount).ok_or(VaultError::MathOverflow)?;
-    let quantity_after = slot.quantity;
-    v.invariant().map_err(VaultError::from)?;
-    VaultState::check_reconciled(quantity_after, balance).map_err(VaultError::from)?;
+    VaultState::check_reconciled(d.quantity_after, balance).map_err(VaultError::from)?;
 
     emit!(AssetDeposited {
         vault: vault_key,
@@ -173,11 +152,11 @@ pub(crate) fn handler<'info>(
         asset_index,
         mint: a.asset_mint.key(),
         amount,
-        value,
-        shares: quote.shares,
-        nav_before: nav,
-        total_shares_before: quote.total_shares,
-        quantity_after,
+        value: d.value,
+        shares: d.shares,
+        nav_before: d.nav_before,
+        total_shares_before: d.total_shares_before,
+        quantity_after: d.quantity_after,
     });
     Ok(())
 }

@@ -26,10 +26,10 @@
 //!   shares pending at a change go to the recipient in force when they are minted.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fees::Accrual,
+    engine::{self, fees::FeeSummary, Navs},
+    layout::{VaultState, MAX_ASSETS},
     math::Rounding,
-    pyth::OraclePrice,
-    state::{VaultState, MAX_ASSETS},
+    price::OraclePrice,
     token::{self, TOKEN_PROGRAM_ID},
 };
 
@@ -66,12 +66,6 @@ pub struct SetFees<'info> {
     pub share_mint: UncheckedAccount<'info>,
 }
 
-/// NAV rounded down (for fees and withdrawals) and up (for deposit pricing).
-pub struct Navs {
-    pub down: u64,
-    pub up: u64,
-}
-
 /// NAV in both rounding directions from one read of every oracle (one oracle per asset in
 /// registry order, as in `oracle::read_prices`), and the prices read (one per slot).
 pub fn priced_navs(v: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<(Navs, [OraclePrice; MAX_ASSETS])> {
@@ -86,42 +80,31 @@ pub fn share_supply(share_mint: &AccountInfo) -> Result<u64> {
     Ok(token::parse_mint(&share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply)
 }
 
-/// What one instruction accrued (and minted), for `FeesAccrued`.
-struct Report {
-    accrual: Accrual,
-    minted: u64,
-    nav: u64,
-    now: i64,
-}
-
-fn accrued_event(vault: &Pubkey, v: &VaultState, supply: u64, r: &Report) -> FeesAccrued {
+/// The `FeesAccrued` event of an accrual.
+pub fn accrued_event(vault: &Pubkey, s: &FeeSummary) -> FeesAccrued {
     FeesAccrued {
         vault: *vault,
-        time: r.now,
-        management_shares: r.accrual.management,
-        performance_shares: r.accrual.performance,
-        minted: r.minted,
-        pending_after: v.fees.pending_shares,
-        nav: r.nav,
-        total_shares_after: v.total_shares(supply).unwrap_or(u64::MAX),
-        hwm_nav: v.fees.hwm_nav,
-        hwm_shares: v.fees.hwm_shares,
+        time: s.time,
+        management_shares: s.accrual.management,
+        performance_shares: s.accrual.performance,
+        minted: s.minted,
+        pending_after: s.pending_after,
+        nav: s.nav,
+        total_shares_after: s.total_shares_after,
+        hwm_nav: s.hwm_nav,
+        hwm_shares: s.hwm_shares,
     }
 }
 
-/// Accrues the fees due at `now` into `v` (the performance fee only with a NAV) and emits
-/// `FeesAccrued` when a fee share was issued. `supply` = the share mint's supply.
-pub fn accrue(v: &mut VaultState, vault: &Pubkey, supply: u64, nav_down: Option<u64>, now: i64) -> Result<Accrual> {
-    let a = v.accrue_fees(supply, nav_down, now).map_err(VaultError::from)?;
-    if a.total() > 0 {
-        let report = Report { accrual: a, minted: 0, nav: nav_down.unwrap_or(0), now };
-        emit!(accrued_event(vault, v, supply, &report));
+/// Emits `FeesAccrued` for the accrual a flow ran first, when it issued a fee share.
+pub fn emit_accrued(vault: &Pubkey, s: &FeeSummary) {
+    if s.issued() {
+        emit!(accrued_event(vault, s));
     }
-    Ok(a)
 }
 
 /// Accrues at the rates in force up to now (NAV from `oracles`), then switches to the new
-/// rates; emits `FeesSet`. The caller checked the rates against the maxima and the timelock.
+/// rates; emits `FeesSet`. The caller checked the rates (`engine::fees::check_new_rates`).
 pub fn switch_rates(
     v: &mut VaultState,
     vault: &Pubkey,
@@ -132,9 +115,8 @@ pub fn switch_rates(
     let now = Now::get()?;
     let nav = nav_from_oracles(v, oracles, now, Rounding::Down)?;
     let supply = share_supply(share_mint)?;
-    accrue(v, vault, supply, Some(nav), now.time)?;
-    let total = v.total_shares(supply).map_err(VaultError::from)?;
-    v.fees.set_rates(rates.0, rates.1, total, now.time);
+    let s = engine::fees::switch_rates(v, supply, nav, rates, now.time).map_err(VaultError::from)?;
+    emit_accrued(vault, &s);
     emit!(FeesSet { vault: *vault, management_bps: rates.0, performance_bps: rates.1 });
     Ok(())
 }
@@ -143,9 +125,9 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
     let a = &ctx.accounts;
     let now = Now::get()?;
     let vault_key = a.vault.key();
-    let (minted, authority_bump, event) = {
+    let (summary, authority_bump) = {
         let mut v = a.vault.load_mut()?;
-        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+        engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
         require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
         require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
@@ -154,25 +136,19 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
         require!(to.owner == v.fees.recipient, VaultError::WrongFeeRecipient);
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
         let supply = share_supply(&a.share_mint)?;
-        let accrual = v.accrue_fees(supply, Some(nav), now.time).map_err(VaultError::from)?;
-        // minting moves the pending shares into the supply: the total is unchanged
-        let minted = core::mem::take(&mut v.fees.pending_shares);
-        let supply_after = supply.checked_add(minted).ok_or(VaultError::MathOverflow)?;
-        v.invariant().map_err(VaultError::from)?;
-        let report = Report { accrual, minted, nav, now: now.time };
-        (minted, v.authority_bump, accrued_event(&vault_key, &v, supply_after, &report))
+        (engine::fees::collect(&mut v, supply, nav, now.time).map_err(VaultError::from)?, v.authority_bump)
     };
-    if minted > 0 {
+    if summary.minted > 0 {
         issue_shares(
             &a.token_program,
             &a.share_mint,
             &a.recipient_share_token,
             &a.authority,
             (&vault_key, authority_bump),
-            minted,
+            summary.minted,
         )?;
     }
-    emit!(event);
+    emit!(accrued_event(&vault_key, &summary));
     Ok(())
 }
 
@@ -186,9 +162,7 @@ pub(crate) fn set_fees<'info>(
     let mut v = a.vault.load_mut()?;
     require!(same(a.admin.key, &v.admin), VaultError::Unauthorized);
     require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
-    require!(v.fees.within_maxima(management_bps, performance_bps), VaultError::FeeAboveMaximum);
-    let raises = management_bps > v.fees.management_bps || performance_bps > v.fees.performance_bps;
-    require!(!raises || v.timelock_secs == 0, VaultError::TimelockRequired);
+    engine::fees::check_new_rates(&v, management_bps, performance_bps).map_err(VaultError::from)?;
     switch_rates(&mut v, &vault_key, &a.share_mint, ctx.remaining_accounts, (management_bps, performance_bps))?;
     v.invariant().map_err(VaultError::from)?;
     Ok(())

@@ -1,10 +1,10 @@
 //! What `deposit`, `withdraw` and `deposit_asset` share (not an instruction): the accounts of a
-//! base-asset flow and their checks, deposit pricing, and receiving tokens.
+//! base-asset flow and their checks, receiving tokens and issuing shares (the pricing is
+//! `rpv_core::engine::flows`).
 
 use anchor_lang::prelude::*;
 use rpv_core::{
-    math::shares_for_deposit,
-    state::VaultState,
+    layout::VaultState,
     token::{self, TOKEN_PROGRAM_ID},
 };
 
@@ -66,31 +66,6 @@ pub fn token_mint_is(account: &AccountInfo, mint: &[u8; 32]) -> Result<bool> {
     let data = account.try_borrow_data()?;
     require!(data.len() >= token::TOKEN_ACCOUNT_LEN, VaultError::InvalidTokenAccount);
     Ok(data[..32] == mint[..])
-}
-
-/// A deposit worth `value` base units, priced against `nav_up` (NAV rounded up).
-pub struct DepositQuote {
-    pub total_shares: u64,
-    pub shares: u64,
-}
-
-/// Applies the vault's minimum, cap and the caller's slippage bound to a deposit worth `value`,
-/// and computes the shares it buys.
-pub fn quote_deposit(
-    v: &VaultState,
-    share_mint: &AccountInfo,
-    nav_up: u64,
-    value: u64,
-    min_shares_out: u64,
-) -> Result<DepositQuote> {
-    require!(value >= v.min_deposit, VaultError::DepositBelowMinimum);
-    let nav_after = nav_up.checked_add(value).ok_or(VaultError::MathOverflow)?;
-    require!(nav_after <= v.deposit_cap, VaultError::DepositCapExceeded);
-    let supply = token::parse_mint(&share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
-    let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
-    let shares = shares_for_deposit(value, total_shares, nav_up).map_err(VaultError::from)?;
-    require!(shares >= min_shares_out, VaultError::SlippageExceeded);
-    Ok(DepositQuote { total_shares, shares })
 }
 
 /// Transfers `amount` into the vault account `m.to` and checks that exactly `amount` arrived

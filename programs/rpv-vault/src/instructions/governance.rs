@@ -15,7 +15,7 @@
 //!   (`InvalidRole`); applies at once (it moves no value from depositors). Fee shares pending at
 //!   the change are minted to the new recipient. Emits `RoleChanged` (role 3).
 use anchor_lang::prelude::*;
-use rpv_core::state::VaultState;
+use rpv_core::layout::VaultState;
 
 use crate::{
     error::VaultError,

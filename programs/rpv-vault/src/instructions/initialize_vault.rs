@@ -28,8 +28,8 @@
 //! - Emits `VaultInitialized`; the vault invariant holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fees::{FeeState, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS},
-    state::{VaultState, MAX_DECIMALS, STATE_VERSION},
+    fees::{MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS},
+    layout::{FeeState, VaultState, MAX_DECIMALS, STATE_VERSION},
     token::{self, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID},
 };
 
@@ -205,7 +205,7 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     let mut risk = a.risk.load_init()?;
     risk.vault = vault_key.to_bytes();
     risk.bump = bumps.risk;
-    rpv_core::model::init_defaults(&mut risk);
+    rpv_core::risk_account::init_defaults(&mut risk);
 
     emit!(VaultInitialized {
         vault: vault_key,

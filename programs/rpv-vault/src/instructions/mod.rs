@@ -13,6 +13,7 @@ pub mod rebalance;
 pub mod rebalance_flash;
 pub mod redeem_in_kind;
 pub mod refresh;
+pub mod refusal;
 pub mod risk_accounts;
 pub mod set_option_params;
 pub mod set_rebalance_params;

@@ -13,7 +13,7 @@
 //!   `rpv_core::options::black_scholes`: the same code as `rpv option greeks`.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::Fx,
+    fixed_point::Fx,
     options::{black_scholes, BsInput},
 };
 

@@ -38,13 +38,9 @@
 //!   invariant hold at the end. Emits `Rebalanced` with the values before and after.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::Fx,
-    portfolio::apply_greek_value,
-    rebalance::{
-        cooling_down, furthest_leg, option_leg_prices, plan_for, record, roll_day, spot_leg_prices, tradable,
-        LegPrices, Plan, Side, AUTO_LEG,
-    },
-    state::VaultState,
+    engine::{self, rebalance::TradeSummary},
+    layout::{RiskState, VaultState},
+    rebalance::{Side, AUTO_LEG},
     token,
 };
 
@@ -53,7 +49,7 @@ use crate::{
     error::VaultError,
     events::Rebalanced,
     invoke::{self, TokenMove},
-    oracle::{read_slot_price_aged, require_fresh_risk, Now},
+    oracle::{read_slot_price_aged, Now},
     state::{same, seeds, Risk, Vault},
 };
 
@@ -106,12 +102,7 @@ pub struct Rebalance<'info> {
 
 /// A planned trade with what the transfers need.
 pub struct Prepared {
-    pub plan: Plan,
-    pub index: usize,
-    pub prices: LegPrices,
-    pub nav: u64,
-    pub asset_decimals: u8,
-    pub base_decimals: u8,
+    pub trade: TradeSummary,
     pub authority_bump: u8,
 }
 
@@ -139,72 +130,47 @@ impl Rebalance<'_> {
         let mut v = self.vault.load_mut()?;
         let mut r = self.risk.load_mut()?;
         require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-        require!(!v.is_paused(), VaultError::VaultPaused);
-        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
-        require_fresh_risk(&v, now)?;
-        require!(r.nav_snapshot > 0 && r.positions_at > 0, VaultError::RefreshRequired);
-        let cfg = r.rebalance;
-        let i = if args.leg == AUTO_LEG {
-            let i = furthest_leg(&v, &r, &cfg, now.time).map_err(VaultError::from)?.ok_or(VaultError::WithinBand)?;
+        let i = engine::rebalance::select_leg(&v, &r, args.leg, now.time).map_err(VaultError::from)?;
+        if args.leg == AUTO_LEG {
             require!(same(self.asset_mint.key, &v.assets[i].mint), VaultError::WrongLeg);
-            i
-        } else {
-            usize::from(args.leg)
-        };
-        require!(i < usize::from(v.num_assets), VaultError::UnknownAsset);
+        }
         self.validate(&v, i)?;
-        require!(tradable(&v, i, now.time), VaultError::SeriesExpired);
-        require!(!cooling_down(&cfg, &r.book, i, now.time), VaultError::CooldownActive);
+        engine::rebalance::leg_gate(&v, &r, i, now.time).map_err(VaultError::from)?;
 
         // fresh prices: the leg's oracle (and an option's underlying)
-        let slot = v.assets[i];
-        let age = |max: u32| if cfg.max_oracle_age == 0 { max } else { cfg.max_oracle_age.min(max) };
+        let slot = &v.assets[i];
+        let age = |max: u32| engine::rebalance::oracle_age(&r.rebalance, max);
         let p =
-            read_slot_price_aged(&slot, &self.leg_oracle, now, age(slot.max_oracle_age)).map_err(VaultError::from)?;
-        require!(p.publish_time >= slot.last_publish_time, VaultError::OracleNotNewer);
-        let prices = if slot.option.is_option() {
+            read_slot_price_aged(slot, &self.leg_oracle, now, age(slot.max_oracle_age)).map_err(VaultError::from)?;
+        let s = if slot.option.is_option() {
             require!(remaining.len() == 1, VaultError::OracleAccountCount);
-            let u = usize::from(slot.option.underlying);
-            let under = v.assets[u];
-            let s = read_slot_price_aged(&under, &remaining[0], now, age(under.max_oracle_age))
-                .map_err(VaultError::from)?;
-            require!(s.publish_time >= under.last_publish_time, VaultError::OracleNotNewer);
-            v.assets[u].last_publish_time = s.publish_time;
-            option_leg_prices(&slot.option, &s, &p, v.option_rate.get(), now.time).map_err(VaultError::from)?
+            let under = &v.assets[usize::from(slot.option.underlying)];
+            Some(read_slot_price_aged(under, &remaining[0], now, age(under.max_oracle_age)).map_err(VaultError::from)?)
         } else {
             require!(remaining.is_empty(), VaultError::OracleAccountCount);
-            spot_leg_prices(&p).map_err(VaultError::from)?
+            None
         };
-        v.assets[i].last_publish_time = p.publish_time;
-
-        let (pl, nav) = plan_for(&v, &r, i, prices, args.max_value, now.time).map_err(VaultError::from)?;
-        roll_day(&mut r.book, now.time);
-        match pl.side {
-            Side::Sell => require!(pl.base_amount <= args.max_base_in, VaultError::SlippageExceeded),
-            Side::Buy => require!(pl.base_amount >= args.min_base_out, VaultError::SlippageExceeded),
-        }
-        let signed = match pl.side {
-            Side::Sell => -Fx::from_num(pl.fair_value),
-            Side::Buy => Fx::from_num(pl.fair_value),
-        };
-        apply_greek_value(&mut r, i, signed, nav).map_err(VaultError::from)?;
-        record(&mut r.book, i, &pl, now.time);
-        Ok(Prepared {
-            plan: pl,
-            index: i,
-            prices,
-            nav,
-            asset_decimals: slot.decimals,
-            base_decimals: v.base_decimals,
-            authority_bump: v.authority_bump,
-        })
+        let trade = engine::rebalance::trade(
+            &mut v,
+            &mut r,
+            i,
+            &p,
+            s.as_ref(),
+            args.max_value,
+            args.max_base_in,
+            args.min_base_out,
+            now.time,
+        )
+        .map_err(VaultError::from)?;
+        Ok(Prepared { trade, authority_bump: v.authority_bump })
     }
 
     /// The vault's side of the trade: the tokens it gives, signed by its authority.
     pub fn pay_out(&self, p: &Prepared) -> Result<()> {
         let vault_key = self.vault.key();
         let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[p.authority_bump]];
-        let (m, amount, decimals) = match p.plan.side {
+        let t = &p.trade;
+        let (m, decimals) = match t.plan.side {
             Side::Sell => (
                 TokenMove {
                     token_program: &self.asset_token_program,
@@ -213,8 +179,7 @@ impl Rebalance<'_> {
                     to: &self.keeper_asset_token,
                     authority: &self.authority,
                 },
-                p.plan.qty,
-                p.asset_decimals,
+                t.asset_decimals,
             ),
             Side::Buy => (
                 TokenMove {
@@ -224,83 +189,39 @@ impl Rebalance<'_> {
                     to: &self.keeper_base_token,
                     authority: &self.authority,
                 },
-                p.plan.base_amount,
-                p.base_decimals,
+                t.base_decimals,
             ),
         };
-        invoke::transfer_checked(&m, amount, decimals, &[authority_seeds])?;
-        let mut v = self.vault.load_mut()?;
-        match p.plan.side {
-            Side::Sell => {
-                let q = &mut v.assets[p.index].quantity;
-                *q = q.checked_sub(amount).ok_or(VaultError::MathOverflow)?;
-            }
-            Side::Buy => {
-                v.base_quantity = v.base_quantity.checked_sub(amount).ok_or(VaultError::InsufficientBaseLiquidity)?;
-            }
-        }
-        Ok(())
+        invoke::transfer_checked(&m, t.vault_gives(), decimals, &[authority_seeds])
     }
-}
-
-/// Credits what the vault received and checks the books (balances ≥ accounted, invariant).
-pub fn credit_and_check(
-    v: &mut VaultState,
-    index: usize,
-    side: Side,
-    received: u64,
-    base_balance: u64,
-    asset_balance: u64,
-) -> Result<()> {
-    match side {
-        Side::Sell => v.base_quantity = v.base_quantity.checked_add(received).ok_or(VaultError::MathOverflow)?,
-        Side::Buy => {
-            let q = &mut v.assets[index].quantity;
-            *q = q.checked_add(received).ok_or(VaultError::MathOverflow)?;
-        }
-    }
-    v.invariant().map_err(VaultError::from)?;
-    VaultState::check_reconciled(v.base_quantity, base_balance).map_err(VaultError::from)?;
-    VaultState::check_reconciled(v.assets[index].quantity, asset_balance).map_err(VaultError::from)?;
-    Ok(())
 }
 
 /// The `Rebalanced` event of a finished trade.
 pub fn rebalanced_event(
     vault: Pubkey,
     keeper: Pubkey,
-    v: &VaultState,
-    r: &rpv_core::state::RiskState,
-    p: &Prepared,
+    r: &RiskState,
+    t: &TradeSummary,
     quantity_after: u64,
     flash: bool,
 ) -> Rebalanced {
-    let slot = &v.assets[p.index];
-    let value_after = rpv_core::portfolio::fx_value_in_base(
-        quantity_after,
-        p.prices.fair,
-        slot.decimals,
-        v.base_decimals,
-        rpv_core::math::Rounding::Down,
-    )
-    .unwrap_or(0);
     Rebalanced {
         vault,
         keeper,
-        leg: p.index as u8,
-        side: p.plan.side as u8,
+        leg: t.index as u8,
+        side: t.plan.side as u8,
         flash,
-        qty: p.plan.qty,
-        base_amount: p.plan.base_amount,
-        fair_value: p.plan.fair_value,
-        incentive: p.plan.incentive,
-        cost: p.plan.cost,
-        fair_price_bits: p.prices.fair.to_bits(),
-        value_before: p.plan.value_before,
-        value_after,
-        target: p.plan.target,
-        band: p.plan.band,
-        nav: p.nav,
+        qty: t.plan.qty,
+        base_amount: t.plan.base_amount,
+        fair_value: t.plan.fair_value,
+        incentive: t.plan.incentive,
+        cost: t.plan.cost,
+        fair_price_bits: t.prices.fair.to_bits(),
+        value_before: t.plan.value_before,
+        value_after: t.value_after(quantity_after),
+        target: t.plan.target,
+        band: t.plan.band,
+        nav: t.nav,
         turnover_today: r.book.turnover,
         reduction_today: r.book.reduction,
         incentive_today: r.book.incentive,
@@ -311,35 +232,39 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Rebalance<'info>>, args: Rebala
     let a = &ctx.accounts;
     let now = Now::get()?;
     let p = a.prepare(ctx.remaining_accounts, &args, now)?;
+    let t = &p.trade;
     // the caller pays first, then the vault
-    let pay_in = match p.plan.side {
-        Side::Sell => TokenMove {
-            token_program: &a.base_token_program,
-            from: &a.keeper_base_token,
-            mint: &a.base_mint,
-            to: &a.base_vault,
-            authority: &a.keeper,
-        },
-        Side::Buy => TokenMove {
-            token_program: &a.asset_token_program,
-            from: &a.keeper_asset_token,
-            mint: &a.asset_mint,
-            to: &a.asset_vault,
-            authority: &a.keeper,
-        },
+    let (pay_in, decimals_in) = match t.plan.side {
+        Side::Sell => (
+            TokenMove {
+                token_program: &a.base_token_program,
+                from: &a.keeper_base_token,
+                mint: &a.base_mint,
+                to: &a.base_vault,
+                authority: &a.keeper,
+            },
+            t.base_decimals,
+        ),
+        Side::Buy => (
+            TokenMove {
+                token_program: &a.asset_token_program,
+                from: &a.keeper_asset_token,
+                mint: &a.asset_mint,
+                to: &a.asset_vault,
+                authority: &a.keeper,
+            },
+            t.asset_decimals,
+        ),
     };
-    let (amount_in, decimals_in) = match p.plan.side {
-        Side::Sell => (p.plan.base_amount, p.base_decimals),
-        Side::Buy => (p.plan.qty, p.asset_decimals),
-    };
-    receive(&pay_in, amount_in, decimals_in)?;
+    receive(&pay_in, t.vault_receives(), decimals_in)?;
     a.pay_out(&p)?;
     let base_balance = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
     let asset_balance = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
     let mut v = a.vault.load_mut()?;
-    credit_and_check(&mut v, p.index, p.plan.side, amount_in, base_balance, asset_balance)?;
+    let quantity_after = engine::rebalance::settle(&mut v, t).map_err(VaultError::from)?;
+    VaultState::check_reconciled(v.base_quantity, base_balance).map_err(VaultError::from)?;
+    VaultState::check_reconciled(quantity_after, asset_balance).map_err(VaultError::from)?;
     let r = a.risk.load()?;
-    let quantity_after = v.assets[p.index].quantity;
-    emit!(rebalanced_event(a.vault.key(), a.keeper.key(), &v, &r, &p, quantity_after, false));
+    emit!(rebalanced_event(a.vault.key(), a.keeper.key(), &r, t, quantity_after, false));
     Ok(())
 }

@@ -23,10 +23,7 @@
 //!   `FlashRebalanceSettled`. The trade itself is reported by `rebalance_begin`'s `Rebalanced`
 //!   event (`flash = true`), which exists only if the whole transaction succeeded.
 use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
-use rpv_core::{
-    rebalance::{FlashLock, Side},
-    token,
-};
+use rpv_core::{engine, rebalance::Side, token};
 use solana_instructions_sysvar::{load_current_index_checked, load_instruction_at_checked};
 
 use super::rebalance::*;
@@ -95,32 +92,18 @@ pub(crate) fn begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: Reb
     require!(end_follows(sysvar, index, &a.vault.key()), VaultError::RebalanceEndMissing);
     let now = Now::get()?;
     let p = a.prepare(ctx.remaining_accounts, &args, now)?;
-    let incoming = match p.plan.side {
+    let incoming = match p.trade.plan.side {
         Side::Sell => &a.base_vault,
         Side::Buy => &a.asset_vault,
     };
     let balance_before = token::token_amount(&incoming.try_borrow_data()?).map_err(VaultError::from)?;
     a.pay_out(&p)?;
     let mut v = a.vault.load_mut()?;
-    v.flags |= rpv_core::state::VaultState::FLAG_REBALANCING;
     let mut r = a.risk.load_mut()?;
-    r.flash = FlashLock {
-        qty: p.plan.qty,
-        base_amount: p.plan.base_amount,
-        fair_value: p.plan.fair_value,
-        incentive: p.plan.incentive,
-        balance_before,
-        begin_index: index,
-        leg: p.index as u8,
-        side: p.plan.side as u8,
-        _pad: [0; 4],
-    };
+    let quantity_after =
+        engine::rebalance::open_flash(&mut v, &mut r, &p.trade, balance_before, index).map_err(VaultError::from)?;
     // the whole trade is reported now (if the end fails, so does the transaction and its logs)
-    let quantity_after = match p.plan.side {
-        Side::Sell => v.assets[p.index].quantity,
-        Side::Buy => v.assets[p.index].quantity.saturating_add(p.plan.qty),
-    };
-    emit!(rebalanced_event(a.vault.key(), a.keeper.key(), &v, &r, &p, quantity_after, true));
+    emit!(rebalanced_event(a.vault.key(), a.keeper.key(), &r, &p.trade, quantity_after, true));
     Ok(())
 }
 
@@ -131,31 +114,20 @@ pub(crate) fn end(ctx: Context<RebalanceEnd>) -> Result<()> {
     let mut v = a.vault.load_mut()?;
     let mut r = a.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-    require!(v.is_rebalancing(), VaultError::RebalanceNotStarted);
-    let lock = r.flash;
-    let side = Side::from_u8(lock.side).ok_or(VaultError::RebalanceNotStarted)?;
-    require!(index > lock.begin_index, VaultError::RebalanceNotStarted);
+    let lock = engine::rebalance::flash_gate(&v, &r, index).map_err(VaultError::from)?;
     let i = usize::from(lock.leg);
     require!(same(a.base_vault.key, &v.base_vault), VaultError::WrongBaseVault);
     require!(same(a.asset_vault.key, &v.assets[i].token_account), VaultError::WrongAssetVault);
     let base_balance = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
     let asset_balance = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
-    let (owed, now_balance) = match side {
-        Side::Sell => (lock.base_amount, base_balance),
-        Side::Buy => (lock.qty, asset_balance),
-    };
-    let due = lock.balance_before.checked_add(owed).ok_or(VaultError::MathOverflow)?;
-    require!(now_balance >= due, VaultError::RebalanceUnderpaid);
-    credit_and_check(&mut v, i, side, owed, base_balance, asset_balance)?;
-    v.flags &= !rpv_core::state::VaultState::FLAG_REBALANCING;
-    r.flash = FlashLock::default();
+    let s = engine::rebalance::close_flash(&mut v, &mut r, base_balance, asset_balance).map_err(VaultError::from)?;
     emit!(FlashRebalanceSettled {
         vault: vault_key,
         keeper: a.keeper.key(),
-        leg: lock.leg,
-        side: lock.side,
-        owed,
-        received: now_balance - lock.balance_before,
+        leg: s.lock.leg,
+        side: s.lock.side,
+        owed: s.owed,
+        received: s.received,
     });
     Ok(())
 }

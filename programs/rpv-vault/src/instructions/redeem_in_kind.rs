@@ -23,12 +23,15 @@
 //!   balance ≥ accounted hold for every holding at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    math::{mul_div, Rounding},
-    state::{VaultState, MAX_ASSETS},
+    engine::{self, flows::holding},
+    layout::VaultState,
     token::{self, TOKEN_PROGRAM_ID},
 };
 
-use super::{fees, flow::token_mint_is};
+use super::{
+    fees::{emit_accrued, share_supply},
+    flow::token_mint_is,
+};
 use crate::{
     error::VaultError,
     events::RedeemedInKind,
@@ -53,39 +56,6 @@ pub struct RedeemInKind<'info> {
     pub token_program: UncheckedAccount<'info>,
 }
 
-/// What a holding (base or asset) is registered as.
-struct Holding {
-    vault_account: [u8; 32],
-    mint: [u8; 32],
-    token_program: [u8; 32],
-    accounted: u64,
-    decimals: u8,
-    is_base: bool,
-}
-
-fn holding(v: &VaultState, k: usize) -> Holding {
-    if k == 0 {
-        Holding {
-            vault_account: v.base_vault,
-            mint: v.base_mint,
-            token_program: v.base_token_program,
-            accounted: v.base_quantity,
-            decimals: v.base_decimals,
-            is_base: true,
-        }
-    } else {
-        let a = &v.assets[k - 1];
-        Holding {
-            vault_account: a.token_account,
-            mint: a.mint,
-            token_program: a.token_program,
-            accounted: a.quantity,
-            decimals: a.decimals,
-            is_base: false,
-        }
-    }
-}
-
 pub(crate) fn handler<'info>(
     ctx: Context<'info, RedeemInKind<'info>>,
     shares: u64,
@@ -94,24 +64,16 @@ pub(crate) fn handler<'info>(
     let a = &ctx.accounts;
     let rest = ctx.remaining_accounts;
     let vault_key = a.vault.key();
-    let mut amounts = [0u64; MAX_ASSETS + 1];
-    let (holdings, total_shares, authority_bump) = {
+    let (red, authority_bump) = {
         let mut v = a.vault.load_mut()?;
-        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+        engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
         require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
         require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
         require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
         require!(token_mint_is(&a.user_share_token, &v.share_mint)?, VaultError::WrongMint);
         let holdings = 1 + usize::from(v.num_assets);
         require!(rest.len() == 4 * holdings, VaultError::WrongAccountCount);
-        require!(min_amounts.is_empty() || min_amounts.len() == holdings, VaultError::WrongVectorLength);
-        require!(shares > 0, VaultError::ZeroShares);
-        let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
-        require!(held >= shares, VaultError::InsufficientShares);
-        let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
-        fees::accrue(&mut v, &vault_key, supply, None, Clock::get()?.unix_timestamp)?;
-        let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
-        for (k, amount) in amounts.iter_mut().enumerate().take(holdings) {
+        for k in 0..holdings {
             let h = holding(&v, k);
             let g = &rest[4 * k..4 * k + 4];
             if !same(g[0].key, &h.vault_account) {
@@ -121,13 +83,14 @@ pub(crate) fn handler<'info>(
             require!(!same(g[2].key, &h.vault_account), VaultError::DuplicateAccount);
             require!(token_mint_is(&g[2], &h.mint)?, VaultError::WrongMint);
             require!(same(g[3].key, &h.token_program), VaultError::WrongTokenProgram);
-            *amount = mul_div(shares, h.accounted, total_shares, Rounding::Down).ok_or(VaultError::MathOverflow)?;
-            if let Some(min) = min_amounts.get(k) {
-                require!(*amount >= *min, VaultError::SlippageExceeded);
-            }
         }
-        require!(amounts.iter().any(|x| *x > 0), VaultError::ZeroAmount);
-        (holdings, total_shares, v.authority_bump)
+        let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
+        let supply = share_supply(&a.share_mint)?;
+        let now = Clock::get()?.unix_timestamp;
+        let red =
+            engine::flows::redeem_in_kind(&mut v, held, supply, shares, &min_amounts, now).map_err(VaultError::from)?;
+        emit_accrued(&vault_key, &red.fees);
+        (red, v.authority_bump)
     };
 
     let redeem = TokenMove {
@@ -139,31 +102,24 @@ pub(crate) fn handler<'info>(
     };
     invoke::burn(&redeem, shares)?;
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
-    let mut v = a.vault.load_mut()?;
-    for (k, amount) in amounts.iter().enumerate().take(holdings) {
+    let v = a.vault.load()?;
+    for (k, amount) in red.amounts.iter().enumerate().take(red.holdings) {
         let h = holding(&v, k);
         let g = &rest[4 * k..4 * k + 4];
         if *amount > 0 {
             let pay = TokenMove { token_program: &g[3], from: &g[0], mint: &g[1], to: &g[2], authority: &a.authority };
             invoke::transfer_checked(&pay, *amount, h.decimals, &[authority_seeds])?;
         }
-        let left = h.accounted - amount; // amount ≤ accounted: shares ≤ total shares
-        if k == 0 {
-            v.base_quantity = left;
-        } else {
-            v.assets[k - 1].quantity = left;
-        }
         let balance = token::token_amount(&g[0].try_borrow_data()?).map_err(VaultError::from)?;
-        VaultState::check_reconciled(left, balance).map_err(VaultError::from)?;
+        VaultState::check_reconciled(h.accounted, balance).map_err(VaultError::from)?;
     }
-    v.invariant().map_err(VaultError::from)?;
 
     emit!(RedeemedInKind {
         vault: vault_key,
         user: a.user.key(),
         shares,
-        total_shares_before: total_shares,
-        amounts: amounts[..holdings].to_vec(),
+        total_shares_before: red.total_shares_before,
+        amounts: red.amounts[..red.holdings].to_vec(),
     });
     Ok(())
 }

@@ -27,13 +27,7 @@
 //!   when it runs.
 //! - Emits `RiskRefreshed` (NAV 0 when the positions step is separate).
 use anchor_lang::prelude::*;
-use rpv_core::{
-    fx::{Fx, MAX_N},
-    model,
-    portfolio::{self, needs_own_oracle},
-    pyth::OraclePrice,
-    state::SampledPrice,
-};
+use rpv_core::{engine, layout::MAX_ASSETS, price::OraclePrice, valuation::needs_own_oracle};
 
 use crate::{
     error::VaultError,
@@ -55,55 +49,35 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
     let oracles = ctx.remaining_accounts;
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+    engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
     let mut r = ctx.accounts.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let n = usize::from(v.num_assets);
     require!(oracles.len() == n, VaultError::OracleAccountCount);
-    let interval = if r.samples > 0 { now.time - r.last_sample_time } else { 0 };
-    require!(r.samples == 0 || interval >= i64::from(r.min_sample_interval), VaultError::RefreshTooSoon);
+    engine::refresh::refresh_gate(&v, &r, now.time).map_err(VaultError::from)?;
 
-    // sample every oracle once: log values for the model, values for the positions step
-    let mut lp = [Fx::ZERO; MAX_N];
-    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_N];
+    // read every oracle once; an expired series' feed is not read (its account must still be
+    // the registered one)
+    let mut read: [Option<OraclePrice>; MAX_ASSETS] = [None; MAX_ASSETS];
     for i in 0..n {
         let slot = &v.assets[i];
-        if !needs_own_oracle(&v, i, now.time) {
-            // an expired series: its implied vol is no longer a factor that moves
+        if needs_own_oracle(&v, i, now.time) {
+            read[i] = Some(read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?);
+        } else {
             require!(same(oracles[i].key, &slot.oracle), VaultError::OracleAccountMismatch);
-            lp[i] = r.log_price[i].get();
-            prices[i] = r.sampled[i].get();
-            continue;
         }
-        let p = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
-        require!(p.publish_time > slot.last_publish_time, VaultError::OracleNotNewer);
-        lp[i] = model::log_price(&p).map_err(VaultError::from)?;
-        prices[i] = p;
     }
-    for i in 0..n {
-        if prices[i].publish_time > 0 {
-            v.assets[i].last_publish_time = prices[i].publish_time;
-        }
-        r.sampled[i] = SampledPrice::of(&prices[i]);
-    }
-    model::record_sample(&mut r, n, now.time, &lp[..n]).map_err(VaultError::from)?;
-    portfolio::mark_positions(&v, &mut r, &prices[..n], now.time).map_err(VaultError::from)?;
-    let mut nav = 0;
-    if !v.has_options() {
-        nav = portfolio::update_positions(&v, &mut r, now.time).map_err(VaultError::from)?.nav;
-        v.risk_refreshed_at = now.time;
-    }
-    v.invariant().map_err(VaultError::from)?;
+    let s = engine::refresh::refresh(&mut v, &mut r, &read[..n], now.time).map_err(VaultError::from)?;
 
     emit!(RiskRefreshed {
         vault: vault_key,
-        time: now.time,
-        interval,
-        samples: r.samples,
-        nav,
-        leverage_bits: r.leverage.get().to_bits(),
-        portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
-        method: r.method,
+        time: s.time,
+        interval: s.interval,
+        samples: s.samples,
+        nav: s.nav,
+        leverage_bits: s.leverage.to_bits(),
+        portfolio_vol_bits: s.portfolio_vol.to_bits(),
+        method: s.method,
     });
     Ok(())
 }

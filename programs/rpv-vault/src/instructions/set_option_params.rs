@@ -16,8 +16,8 @@
 //!   (`ConfigChange::OptionParams`, kind 4); tightening limits applies at once.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    model::{read_option_params, write_option_params},
-    state::{RiskState, VaultState},
+    layout::{RiskState, VaultState},
+    risk_account::{read_option_params, write_option_params},
 };
 pub use rpv_interface::OptionParams;
 

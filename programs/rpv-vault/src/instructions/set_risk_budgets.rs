@@ -17,7 +17,7 @@
 //!   reshuffle and waits for the timelock, so registering an asset cannot be used to change the
 //!   other budgets at once.
 use anchor_lang::prelude::*;
-use rpv_core::state::{RiskState, VaultState, BUDGET_ONE};
+use rpv_core::layout::{RiskState, VaultState, BUDGET_ONE};
 
 use super::risk_accounts::RiskAdmin;
 use crate::{error::VaultError, events::RiskBudgetsSet, state::same};

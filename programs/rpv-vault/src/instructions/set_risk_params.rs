@@ -18,8 +18,8 @@
 //!   refused with `TimelockRequired` and goes through `propose_change` / `apply_change`.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    model::{read_risk_params, write_risk_params},
-    state::{RiskState, VaultState},
+    layout::{RiskState, VaultState},
+    risk_account::{read_risk_params, write_risk_params},
 };
 pub use rpv_interface::RiskParams;
 

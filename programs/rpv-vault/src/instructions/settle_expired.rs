@@ -14,8 +14,8 @@
 //!   target 0; the other targets stand until the next positions step); emits `OptionSettled`.
 use anchor_lang::prelude::*;
 use rpv_core::{
-    fx::FxBits,
-    portfolio::{price_to_fx, settlement_value},
+    layout::FxBits,
+    valuation::{price_to_fx, settlement_value},
 };
 
 use crate::{

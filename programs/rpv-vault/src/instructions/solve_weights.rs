@@ -11,10 +11,7 @@
 //! - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
 //!   emits `WeightsAccepted` with the sweeps used.
 use anchor_lang::prelude::*;
-use rpv_core::{
-    fx::{Fx, MAX_N},
-    model,
-};
+use rpv_core::{fixed_point::Fx, layout::MAX_N, risk_account};
 
 use super::risk_accounts::RiskCrank;
 use crate::{
@@ -41,8 +38,8 @@ pub(crate) fn handler(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
     require!(n > 0, VaultError::WrongVectorLength);
     require!(n <= MAX_ONCHAIN_SOLVE, VaultError::SolveTooLarge);
     let tol = Fx::from_bits(281_475); // ≈ 1e-9 (2^48 · 1e-9)
-    let stats =
-        model::solve_weights(&mut r, &budgets[..n], tol, u32::from(max_sweeps), now.time).map_err(VaultError::from)?;
+    let stats = risk_account::solve_weights(&mut r, &budgets[..n], tol, u32::from(max_sweeps), now.time)
+        .map_err(VaultError::from)?;
     emit!(WeightsAccepted {
         vault: vault_key,
         source: 1,

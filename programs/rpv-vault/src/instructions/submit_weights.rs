@@ -12,10 +12,7 @@
 //!   budgeting); σ_p, L and the targets are recomputed against the NAV snapshot; emits
 //!   `WeightsAccepted`. A rejected vector changes nothing.
 use anchor_lang::prelude::*;
-use rpv_core::{
-    fx::{Fx, MAX_N},
-    model,
-};
+use rpv_core::{fixed_point::Fx, layout::MAX_N, risk_account};
 
 use super::risk_accounts::RiskCrank;
 use crate::{
@@ -40,7 +37,7 @@ pub(crate) fn handler(ctx: Context<RiskCrank>, weights: Vec<i128>) -> Result<()>
     for (o, bits) in w.iter_mut().zip(&weights) {
         *o = Fx::from_bits(*bits);
     }
-    model::accept_weights(&mut r, &budgets[..n], &w[..n], now.time).map_err(VaultError::from)?;
+    risk_account::accept_weights(&mut r, &budgets[..n], &w[..n], now.time).map_err(VaultError::from)?;
     emit!(WeightsAccepted {
         vault: vault_key,
         source: 0,

@@ -44,7 +44,7 @@ pub const PROPOSAL_GRACE_SECS: i64 = 14 * 86_400;
 pub use rpv_interface::args::MAX_TIMELOCK_SECS;
 
 /// The checks a change must pass both when proposed and when applied.
-fn check(change: &ConfigChange, v: &rpv_core::state::VaultState) -> Result<()> {
+fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> {
     match change {
         ConfigChange::RiskParams(p) => require!(p.valid(), VaultError::InvalidRiskParams),
         ConfigChange::RiskBudgets(b) => set_risk_budgets::check(v, b)?,

@@ -15,7 +15,7 @@
 //! - Marks the risk state fresh as of the sample's time (calling it later does not make an old
 //!   sample look new); emits `PositionsUpdated`.
 use anchor_lang::prelude::*;
-use rpv_core::portfolio;
+use rpv_core::engine;
 
 use super::refresh::Refresh;
 use crate::{error::VaultError, events::PositionsUpdated, state::same};
@@ -23,27 +23,18 @@ use crate::{error::VaultError, events::PositionsUpdated, state::same};
 pub(crate) fn handler(ctx: Context<Refresh>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+    engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
     let mut r = ctx.accounts.risk.load_mut()?;
     require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-    let n = u32::from(v.num_assets);
-    let all = if n >= 32 { u32::MAX } else { (1u32 << n) - 1 };
-    require!(
-        r.samples > 0 && r.sampled_mask & all == all && r.marked_at == r.last_sample_time,
-        VaultError::RefreshRequired
-    );
-    let t = r.last_sample_time;
-    let out = portfolio::update_positions(&v, &mut r, t).map_err(VaultError::from)?;
-    v.risk_refreshed_at = t;
-    v.invariant().map_err(VaultError::from)?;
+    let s = engine::positions::update(&mut v, &mut r).map_err(VaultError::from)?;
     emit!(PositionsUpdated {
         vault: vault_key,
-        sample_time: t,
-        nav: out.nav,
-        included_mask: out.included_mask,
-        greek_breach_mask: out.breach_mask,
-        leverage_bits: r.leverage.get().to_bits(),
-        portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
+        sample_time: s.sample_time,
+        nav: s.outcome.nav,
+        included_mask: s.outcome.included_mask,
+        greek_breach_mask: s.outcome.breach_mask,
+        leverage_bits: s.leverage.to_bits(),
+        portfolio_vol_bits: s.portfolio_vol.to_bits(),
     });
     Ok(())
 }

@@ -17,17 +17,17 @@
 //!   `InsufficientBaseLiquidity` (in-kind redemption is a separate instruction, later).
 //! - Emits `Withdrawn`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::{
-    math::{amount_for_shares, Rounding},
-    token,
-};
+use rpv_core::{engine, layout::VaultState, math::Rounding, token};
 
-use super::{fees, flow::BaseFlow};
+use super::{
+    fees::{emit_accrued, share_supply},
+    flow::BaseFlow,
+};
 use crate::{
     error::VaultError,
     events::Withdrawn,
     invoke,
-    oracle::{nav_from_oracles, require_fresh_risk, Now},
+    oracle::{nav_from_oracles, Now},
     state::seeds,
 };
 
@@ -35,22 +35,18 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let a = &ctx.accounts;
     let now = Now::get()?;
     let vault_key = a.vault.key();
-    let (nav, total_shares, amount, decimals, authority_bump) = {
+    let (w, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
-        require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+        engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
         a.validate(&v)?;
-        require_fresh_risk(&v, now)?;
-        require!(shares > 0, VaultError::ZeroShares);
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
-        require!(held >= shares, VaultError::InsufficientShares);
+        engine::flows::withdraw_gate(&v, shares, held, now.time).map_err(VaultError::from)?;
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
-        let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
-        fees::accrue(&mut v, &vault_key, supply, Some(nav), now.time)?;
-        let total_shares = v.total_shares(supply).map_err(VaultError::from)?;
-        let amount = amount_for_shares(shares, total_shares, nav).map_err(VaultError::from)?;
-        require!(amount >= min_amount_out, VaultError::SlippageExceeded);
-        require!(amount <= v.base_quantity, VaultError::InsufficientBaseLiquidity);
-        (nav, total_shares, amount, v.base_decimals, v.authority_bump)
+        let supply = share_supply(&a.share_mint)?;
+        let w =
+            engine::flows::withdraw(&mut v, supply, nav, shares, min_amount_out, now.time).map_err(VaultError::from)?;
+        emit_accrued(&vault_key, &w.fees);
+        (w, v.base_decimals, v.authority_bump)
     };
 
     let redeem = invoke::TokenMove {
@@ -69,22 +65,18 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         to: &a.user_base_token,
         authority: &a.authority,
     };
-    invoke::transfer_checked(&pay_out, amount, decimals, &[authority_seeds])?;
+    invoke::transfer_checked(&pay_out, w.amount, decimals, &[authority_seeds])?;
     let after = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
-
-    let mut v = a.vault.load_mut()?;
-    v.base_quantity -= amount; // amount <= base_quantity checked above
-    v.invariant().map_err(VaultError::from)?;
-    rpv_core::state::VaultState::check_reconciled(v.base_quantity, after).map_err(VaultError::from)?;
+    VaultState::check_reconciled(w.base_quantity_after, after).map_err(VaultError::from)?;
 
     emit!(Withdrawn {
         vault: vault_key,
         user: a.user.key(),
         shares,
-        amount,
-        nav_before: nav,
-        total_shares_before: total_shares,
-        base_quantity_after: v.base_quantity,
+        amount: w.amount,
+        nav_before: w.nav_before,
+        total_shares_before: w.total_shares_before,
+        base_quantity_after: w.base_quantity_after,
     });
     Ok(())
 }

@@ -1,23 +1,6 @@
-//! The vault's positions: spot holdings and option series, valued, mapped onto the factors and
-//! summed into per-underlying Greeks. What the program's positions step (`refresh` for spot
-//! vaults, `update_positions` after `refresh` for vaults with options) does to the risk account.
-//!
-//! ## Marks
-//! An option series is marked per whole option token, in the base currency
-//! ([`option_mark`]):
-//! - settled: the fixed payoff recorded by `settle_expired`;
-//! - expired, not yet settled: intrinsic value at the current underlying price;
-//! - inside the Black–Scholes domain ([`crate::options`]): the Black–Scholes value at the
-//!   sampled implied vol, with its Greeks; no haircut (the implied-vol feed's confidence is
-//!   bounded by the slot's `max_conf_bps`);
-//! - outside it (less than an hour to expiry, spot/strike beyond 1/5..5, σ beyond 5 %..300 %):
-//!   two bounds instead of a value. The lower bound is the no-arbitrage floor
-//!   `max(S − K·e^{−rT}, 0)` (call) / `max(K·e^{−rT} − S, 0)` (put); the upper bound adds
-//!   `S·σ·√T/√(2π)`, which bounds Black–Scholes time value for every spot (it is the time value
-//!   at the forward, where it is largest, to first order — and above it beyond). NAV rounded up
-//!   (deposits) takes the upper bound and NAV rounded down (withdrawals, snapshots) the lower:
-//!   doubt about a mark always goes against the party acting. Such a series has no Greeks and
-//!   is left out of the risk model (weight 0) until it is back inside the domain.
+//! The positions step: the vault's positions mapped onto the risk factors and summed into
+//! per-underlying Greeks. What the program's positions step (`refresh` for spot vaults,
+//! `update_positions` after `refresh` for vaults with options) does to the risk account.
 //!
 //! ## Greeks and limits
 //! Per underlying `u`, in base units: net dollar delta `Σ Δ·S·q` (a spot holding contributes
@@ -28,15 +11,14 @@
 
 use crate::{
     error::CoreResult,
-    fmath::{exp, sqrt},
-    fx::{Fx, FxBits, MAX_N, SECONDS_PER_YEAR},
-    math::{pow10, value_in_base, value_in_base_both, Rounding},
-    model,
-    options::{black_scholes, intrinsic, BsInput, Greeks, OptionKind},
-    position::OptionLoads,
-    pyth::OraclePrice,
-    risk::{add, div, mul, sub},
-    state::{OptionTerms, RiskState, VaultState, MAX_ASSETS},
+    exposure::OptionLoads,
+    fixed_point::{add, div, mul, packed_index, sub, Fx},
+    fmath::sqrt,
+    layout::{FxBits, RiskState, VaultState, MAX_ASSETS, MAX_N},
+    math::{value_in_base, Rounding},
+    price::OraclePrice,
+    risk_account,
+    valuation::{fx_value_in_base, mark_inputs, option_mark, price_to_fx},
     CoreError,
 };
 
@@ -44,150 +26,6 @@ use crate::{
 /// worthless series: its risk per unit of capital is not meaningfully estimated).
 pub const MAX_ELASTICITY: i32 = 1_000;
 const MAX_ELASTICITY_FX: Fx = Fx::from_bits((MAX_ELASTICITY as i128) << 48);
-/// `1/√(2π)`.
-const INV_SQRT_2PI: Fx = Fx::from_bits(112_292_269_084_889); // 0.398942280401432…
-
-/// An oracle value as I80F48, `price · 10^expo`, rounded to nearest.
-pub fn price_to_fx(p: &OraclePrice) -> CoreResult<Fx> {
-    let m = u128::from(p.price);
-    let bits = if p.expo >= 0 {
-        let f = pow10(p.expo as u32).ok_or(CoreError::MathOverflow)?;
-        m.checked_mul(f).and_then(|x| x.checked_mul(1 << 48)).ok_or(CoreError::MathOverflow)?
-    } else {
-        match pow10(p.expo.unsigned_abs()) {
-            // m < 2^64: m·2^48 < 2^112
-            Some(f) => ((m << 48) + f / 2) / f,
-            None => 0,
-        }
-    };
-    i128::try_from(bits).map(Fx::from_bits).map_err(|_| CoreError::MathOverflow)
-}
-
-/// The mark of one option series per whole option token (module doc).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OptionMark {
-    pub low: Fx,
-    pub high: Fx,
-    /// Black–Scholes price and Greeks per unit of the underlying, inside the domain.
-    pub greeks: Option<Greeks>,
-}
-
-/// Years from `now` to `expiry`, `(expiry − now) / 31 536 000` rounded down (an integer
-/// division: exact to one `I80F48` unit); `MathDomain` once expired.
-pub fn years_to(expiry: i64, now: i64) -> CoreResult<Fx> {
-    // in i128: `expiry − now` overflows i64 for a negative `now` and a distant expiry
-    let secs = u128::try_from(i128::from(expiry) - i128::from(now)).map_err(|_| CoreError::MathDomain)?;
-    let bits = (secs << 48) / SECONDS_PER_YEAR as u128; // secs < 2^64: secs·2^48 < 2^112
-    i128::try_from(bits).map(Fx::from_bits).map_err(|_| CoreError::MathOverflow)
-}
-
-/// Marks a series at underlying price `spot` and implied vol `vol` with rate `rate` at `now`.
-pub fn option_mark(t: &OptionTerms, spot: Fx, vol: Fx, rate: Fx, now: i64) -> CoreResult<OptionMark> {
-    let kind = t.option_kind().ok_or(CoreError::MathDomain)?;
-    let size = t.contract_size.get();
-    let strike = t.strike.get();
-    if t.is_settled() {
-        let v = t.settlement_value.get();
-        return Ok(OptionMark { low: v, high: v, greeks: None });
-    }
-    if now >= t.expiry {
-        let v = mul(intrinsic(kind, spot, strike), size)?;
-        return Ok(OptionMark { low: v, high: v, greeks: None });
-    }
-    let years = years_to(t.expiry, now)?;
-    if let Ok(g) = black_scholes(&BsInput { kind, spot, strike, vol, rate, years }) {
-        let v = mul(g.price, size)?;
-        return Ok(OptionMark { low: v, high: v, greeks: Some(g) });
-    }
-    // outside the domain: no-arbitrage floor and floor + S·σ·√T/√(2π)
-    let kd = mul(strike, exp(sub(Fx::ZERO, mul(rate, years)?)?)?)?; // checked: −Fx::MIN overflows
-    let floor = match kind {
-        OptionKind::Call => sub(spot, kd)?.max(Fx::ZERO),
-        OptionKind::Put => sub(kd, spot)?.max(Fx::ZERO),
-    };
-    let cap = match kind {
-        OptionKind::Call => spot,
-        OptionKind::Put => kd,
-    };
-    let time_value = mul(mul(mul(spot, vol.max(Fx::ZERO))?, sqrt(years)?)?, INV_SQRT_2PI)?;
-    let high = add(floor, time_value)?.min(cap).max(floor);
-    Ok(OptionMark { low: mul(floor, size)?, high: mul(high, size)?, greeks: None })
-}
-
-/// Value in base units of `qty` smallest units of a token with `decimals` at `unit` (base
-/// currency per whole token): `qty · unit · 10^(base_decimals − decimals)`, rounded once.
-pub fn fx_value_in_base(qty: u64, unit: Fx, decimals: u8, base_decimals: u8, round: Rounding) -> CoreResult<u64> {
-    let uv = unit.to_bits().max(0) as u128;
-    let p = u128::from(qty).checked_mul(uv).ok_or(CoreError::MathOverflow)?;
-    let (num, den) = if base_decimals >= decimals {
-        let f = pow10(u32::from(base_decimals - decimals)).ok_or(CoreError::MathOverflow)?;
-        (p.checked_mul(f).ok_or(CoreError::MathOverflow)?, 1u128 << 48)
-    } else {
-        let f = pow10(u32::from(decimals - base_decimals)).ok_or(CoreError::MathOverflow)?;
-        (p, f.checked_mul(1 << 48).ok_or(CoreError::MathOverflow)?)
-    };
-    let q = num / den;
-    let q = if round == Rounding::Up && q * den != num { q + 1 } else { q };
-    u64::try_from(q).map_err(|_| CoreError::MathOverflow)
-}
-
-/// Whether slot `i`'s own oracle must be read to value it: always for spot, and for option
-/// series until they expire (after expiry only the underlying's price matters).
-pub fn needs_own_oracle(v: &VaultState, i: usize, now: i64) -> bool {
-    let t = &v.assets[i].option;
-    !t.is_option() || (!t.is_settled() && now < t.expiry)
-}
-
-/// Value of slot `i`'s accounted holding in base units, from `prices` (one per slot: a price,
-/// or the implied vol of an option series), rounded `round` (options: `Up` takes the upper
-/// bound of the mark, `Down` the lower).
-pub fn slot_value(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64, round: Rounding) -> CoreResult<u64> {
-    let a = &v.assets[i];
-    if !a.option.is_option() {
-        return value_in_base(a.quantity, &prices[i], a.decimals, v.base_decimals, round);
-    }
-    if a.quantity == 0 {
-        return Ok(0);
-    }
-    let m = mark_slot(v, i, prices, now)?;
-    let unit = if round == Rounding::Up { m.high } else { m.low };
-    fx_value_in_base(a.quantity, unit, a.decimals, v.base_decimals, round)
-}
-
-/// [`slot_value`] rounded down and up (one price read, one mark for an option).
-pub fn slot_value_both(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -> CoreResult<(u64, u64)> {
-    let a = &v.assets[i];
-    if !a.option.is_option() {
-        return value_in_base_both(a.quantity, &prices[i], a.decimals, v.base_decimals);
-    }
-    if a.quantity == 0 {
-        return Ok((0, 0));
-    }
-    let m = mark_slot(v, i, prices, now)?;
-    Ok((
-        fx_value_in_base(a.quantity, m.low, a.decimals, v.base_decimals, Rounding::Down)?,
-        fx_value_in_base(a.quantity, m.high, a.decimals, v.base_decimals, Rounding::Up)?,
-    ))
-}
-
-/// The mark of option slot `i` from the slot prices.
-pub fn mark_slot(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -> CoreResult<OptionMark> {
-    let (spot, vol) = mark_inputs(v, i, prices, now)?;
-    option_mark(&v.assets[i].option, spot, vol, v.option_rate.get(), now)
-}
-
-/// The underlying price and implied vol that mark option slot `i` (zero where not needed).
-fn mark_inputs(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -> CoreResult<(Fx, Fx)> {
-    let t = &v.assets[i].option;
-    let u = usize::from(t.underlying);
-    if u >= prices.len() {
-        return Err(CoreError::MathDomain);
-    }
-    let spot = if t.is_settled() { Fx::ZERO } else { price_to_fx(&prices[u])? };
-    let vol = if needs_own_oracle(v, i, now) { price_to_fx(&prices[i])? } else { Fx::ZERO };
-    Ok((spot, vol))
-}
-
 /// What the positions step found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PositionsOutcome {
@@ -246,12 +84,12 @@ pub fn mark_positions(v: &VaultState, r: &mut RiskState, prices: &[OraclePrice],
 
 /// The allocating half of the positions step (after [`mark_positions`] on the same sample):
 /// the NAV snapshot from the sampled prices and stored marks, the implied-vol blend, the
-/// weights, σ_p, L and the targets ([`model::update_targets`]), and the per-underlying Greeks
+/// weights, σ_p, L and the targets ([`risk_account::update_targets`]), and the per-underlying Greeks
 /// against their limits. For a vault without option series this is exactly the spot model
 /// (weights on the factor covariance).
 pub fn update_positions(v: &VaultState, r: &mut RiskState, now: i64) -> CoreResult<PositionsOutcome> {
     let n = v.active_assets().len();
-    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
+    let mut prices = [OraclePrice::ZERO; MAX_ASSETS];
     for i in 0..n {
         prices[i] = r.sampled[i].get();
     }
@@ -282,7 +120,7 @@ pub fn update_positions(v: &VaultState, r: &mut RiskState, now: i64) -> CoreResu
             let reference = (0..n)
                 .find(|&j| mask & (1 << j) != 0 && v.assets[j].option.is_option() && usize::from(r.factor[j]) == u);
             if let Some(j) = reference {
-                let realised = sqrt(r.cov[crate::fx::packed_index(u, u)].get())?;
+                let realised = sqrt(r.cov[packed_index(u, u)].get())?;
                 if realised > 0 {
                     let implied = price_to_fx(&prices[j])?;
                     let s = add(sub(Fx::ONE, beta)?, mul(beta, div(implied, realised)?)?)?;
@@ -294,7 +132,7 @@ pub fn update_positions(v: &VaultState, r: &mut RiskState, now: i64) -> CoreResu
     r.positions_model = u8::from(options);
     let mut budgets = [0u64; MAX_N];
     let nb = v.budgets_ppb(&mut budgets);
-    model::update_targets(r, &budgets[..nb], nav, now)?;
+    risk_account::update_targets(r, &budgets[..nb], nav, now)?;
 
     // Greeks per underlying, and the limits
     let mut delta = [Fx::ZERO; MAX_ASSETS];
@@ -383,16 +221,11 @@ pub fn apply_greek_value(r: &mut RiskState, i: usize, value: Fx, nav_after: u64)
     Ok(())
 }
 
-/// Settlement payoff per whole option token at underlying price `spot`.
-pub fn settlement_value(t: &OptionTerms, spot: Fx) -> CoreResult<Fx> {
-    let kind = t.option_kind().ok_or(CoreError::MathDomain)?;
-    mul(intrinsic(kind, spot, t.strike.get()), t.contract_size.get())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{OptionTerms, KIND_CALL, KIND_PUT};
+    use crate::layout::{OptionTerms, KIND_CALL, KIND_PUT};
+    use crate::{fixed_point::SECONDS_PER_YEAR, valuation::*};
     use bytemuck::Zeroable;
     use proptest::prelude::*;
 
@@ -513,11 +346,11 @@ mod tests {
     }
 
     /// For a spot-only vault the positions step is exactly the spot model: the same state as
-    /// `model::update_targets` on the NAV of `VaultState::nav`.
+    /// `risk_account::update_targets` on the NAV of `VaultState::nav`.
     #[test]
     fn spot_vaults_reduce_to_the_spot_model_bit_for_bit() {
         let mut v = VaultState::zeroed();
-        v.version = crate::state::STATE_VERSION;
+        v.version = crate::layout::STATE_VERSION;
         v.base_decimals = 6;
         v.base_quantity = 5_000_000;
         v.dead_shares = 1;
@@ -532,17 +365,17 @@ mod tests {
             OraclePrice { price: 6_000_000_000_000, conf: 0, expo: -8, publish_time: 1 },
         ];
         let mut r = RiskState::zeroed();
-        model::init_defaults(&mut r);
-        let lp = [model::log_price(&prices[0]).unwrap(), model::log_price(&prices[1]).unwrap()];
-        model::record_sample(&mut r, 2, 100, &lp).unwrap();
+        risk_account::init_defaults(&mut r);
+        let lp = [risk_account::log_price(&prices[0]).unwrap(), risk_account::log_price(&prices[1]).unwrap()];
+        risk_account::record_sample(&mut r, 2, 100, &lp).unwrap();
         let mut reference = r;
         for i in 0..2 {
-            r.sampled[i] = crate::state::SampledPrice::of(&prices[i]);
+            r.sampled[i] = crate::layout::SampledPrice::of(&prices[i]);
         }
         mark_positions(&v, &mut r, &prices, 100).unwrap();
         let out = update_positions(&v, &mut r, 100).unwrap();
         let nav = v.nav(|i, _| Ok(prices[i]), 100, Rounding::Down).unwrap();
-        model::update_targets(&mut reference, &[500_000_000, 500_000_000], nav, 100).unwrap();
+        risk_account::update_targets(&mut reference, &[500_000_000, 500_000_000], nav, 100).unwrap();
         assert_eq!(out.nav, nav);
         assert_eq!(
             (r.weights, r.targets, r.leverage, r.portfolio_vol),

@@ -4,15 +4,16 @@
 
 use crate::{
     error::CoreResult,
+    exposure::{position_covariance, Exposure, PositionModel},
+    fixed_point::{div, mul, Fx, SECONDS_PER_YEAR},
     fmath::{ln, sqrt, LN_10},
-    fx::{Fx, FxBits, MAX_N, SECONDS_PER_YEAR},
-    position::{position_covariance, Exposure, PositionModel},
-    pyth::OraclePrice,
-    risk::{
-        budgets_from_ppb, div, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, mul,
-        portfolio_vol, risk_budget_weights, target_values, verify_risk_budgets, Packed, SolveStats, SymMatrix,
+    layout::{FxBits, RiskState, VaultState, BUDGET_ONE, MAX_N, METHOD_RISK_BUDGET},
+    matrix::{Packed, SymMatrix},
+    price::OraclePrice,
+    risk_parity::{
+        budgets_from_ppb, ewma_coefficients, ewma_update, init_row, inverse_vol_weights, leverage, portfolio_vol,
+        risk_budget_weights, target_values, verify_risk_budgets, SolveStats,
     },
-    state::{RiskState, VaultState, METHOD_RISK_BUDGET},
     CoreError,
 };
 use rpv_interface::{
@@ -133,7 +134,7 @@ pub fn book<'a>(r: &'a RiskState, budgets_ppb: &[u64]) -> CoreResult<Book<'a>> {
     for k in 0..m {
         sub_ppb[k] = budgets_ppb[idx[k]];
     }
-    if total == crate::state::BUDGET_ONE {
+    if total == BUDGET_ONE {
         budgets_from_ppb(&sub_ppb[..m], &mut b[..m])?;
     } else {
         if sub_ppb[..m].contains(&0) {

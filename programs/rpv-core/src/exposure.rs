@@ -23,9 +23,10 @@
 
 use crate::{
     error::CoreResult,
-    fx::Fx,
+    fixed_point::{add, div, mul, Fx},
+    layout::MAX_N,
+    matrix::{Dense, Packed, SymMatrix},
     options::Greeks,
-    risk::{add, div, mul, Dense, Packed, SymMatrix, MAX_N},
     CoreError,
 };
 
@@ -256,7 +257,7 @@ mod tests {
     use super::*;
     use crate::{
         options::{black_scholes, BsInput, OptionKind},
-        risk::{
+        risk_parity::{
             check_positive_definite, inverse_vol_weights, reference, risk_budget_weights, risk_contributions,
             verify_risk_budgets,
         },
@@ -364,7 +365,10 @@ mod tests {
     /// The operator form equals the formed matrix up to rounding: `Σw`, `wᵀΣw`, `diag Σ`.
     #[test]
     fn the_position_model_operator_matches_the_formed_covariance() {
-        use crate::fx::{packed_index, FxBits, PACKED_LEN};
+        use crate::{
+            fixed_point::packed_index,
+            layout::{FxBits, PACKED_LEN},
+        };
         let c = factors();
         let mut bits = [FxBits::default(); PACKED_LEN];
         for i in 0..3 {

@@ -1,4 +1,5 @@
-//! The risk model, in I80F48 fixed point with checked arithmetic.
+//! The maths of risk parity, in I80F48 fixed point with checked arithmetic: the EWMA
+//! covariance, inverse-volatility and risk-budget weights, volatility targeting.
 //!
 //! ## Estimator (EWMA covariance with irregular sampling)
 //! Sample k is taken at cluster time `t_k` (seconds); `Δt = t_k − t_{k−1}`. For each underlying
@@ -26,109 +27,15 @@
 //! ## Volatility targeting
 //! `σ_p = √(wᵀCw)`, gross exposure `L = min(L_max, σ_target / σ_p)`, target value per asset
 //! `L · w_i · NAV`; the rest stays in the base asset.
-//!
-//! Fast paths: products and quotients of moderate values (the case here: covariances, weights,
-//! budgets) use native `i128` operations on the raw bits instead of I80F48's 256-bit-safe
-//! routines; out-of-range operands fall back to the checked I80F48 operations, so results are
-//! identical either way.
 
 use crate::{
     error::CoreResult,
+    fixed_point::{add, div, mul, packed_index, sub, Fx, SECONDS_PER_YEAR},
     fmath::{exp, ln, sqrt},
+    layout::{FxBits, MAX_N, PACKED_LEN},
+    matrix::SymMatrix,
     CoreError,
 };
-
-pub use crate::fx::{packed_index, Fx, FxBits, MAX_N, PACKED_LEN, SECONDS_PER_YEAR};
-
-const FRAC: u32 = 48;
-/// Operands below 2^62 raw (values below 2^14) multiply in native i128 without overflow.
-const SMALL: u128 = 1 << 62;
-
-/// `a · b`, checked. Rounds toward −∞ (as I80F48 does).
-#[inline]
-pub fn mul(a: Fx, b: Fx) -> CoreResult<Fx> {
-    let (x, y) = (a.to_bits(), b.to_bits());
-    if x.unsigned_abs() < SMALL && y.unsigned_abs() < SMALL {
-        // both below 2^62: the product is below 2^124 and cannot wrap
-        return Ok(Fx::from_bits(x.wrapping_mul(y) >> FRAC));
-    }
-    a.checked_mul(b).ok_or(CoreError::MathOverflow)
-}
-
-/// `a / b`, checked (`MathDomain` for b = 0). Rounds toward zero.
-#[inline]
-pub fn div(a: Fx, b: Fx) -> CoreResult<Fx> {
-    let (x, y) = (a.to_bits(), b.to_bits());
-    if y == 0 {
-        return Err(CoreError::MathDomain);
-    }
-    if x.unsigned_abs() < (1u128 << 78) {
-        return Ok(Fx::from_bits((x << FRAC) / y));
-    }
-    a.checked_div(b).ok_or(CoreError::MathOverflow)
-}
-
-#[inline]
-pub fn add(a: Fx, b: Fx) -> CoreResult<Fx> {
-    a.checked_add(b).ok_or(CoreError::MathOverflow)
-}
-
-#[inline]
-pub fn sub(a: Fx, b: Fx) -> CoreResult<Fx> {
-    a.checked_sub(b).ok_or(CoreError::MathOverflow)
-}
-
-/// Read access to a symmetric `n × n` matrix.
-///
-/// The provided methods are what the weight algorithms use; a structured matrix (the position
-/// covariance of [`crate::position::PositionModel`]) overrides them with cheaper evaluations.
-pub trait SymMatrix {
-    fn n(&self) -> usize;
-    fn at(&self, i: usize, j: usize) -> Fx;
-    /// Diagonal entry `i` (a variance).
-    fn diag(&self, i: usize) -> CoreResult<Fx> {
-        Ok(self.at(i, i))
-    }
-    /// `out = M·w`.
-    fn mat_vec(&self, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
-        mat_vec_entries(self, w, out)
-    }
-    /// `wᵀMw`.
-    fn quad(&self, w: &[Fx]) -> CoreResult<Fx> {
-        quad_form_entries(self, w)
-    }
-}
-
-/// A packed symmetric matrix over raw-bit storage (the on-chain layout).
-pub struct Packed<'a> {
-    pub n: usize,
-    pub bits: &'a [FxBits],
-}
-
-impl SymMatrix for Packed<'_> {
-    fn n(&self) -> usize {
-        self.n
-    }
-    #[inline]
-    fn at(&self, i: usize, j: usize) -> Fx {
-        self.bits[packed_index(i, j)].get()
-    }
-}
-
-/// A dense symmetric matrix (off-chain inputs).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dense {
-    pub rows: Vec<Vec<Fx>>,
-}
-
-impl SymMatrix for Dense {
-    fn n(&self) -> usize {
-        self.rows.len()
-    }
-    fn at(&self, i: usize, j: usize) -> Fx {
-        self.rows[i][j]
-    }
-}
 
 /// `2^80 / 10^9`, rounded up: `ppb · 2^48 / 10^9 = (ppb · PPB_TO_FX) >> 32` without a division
 /// (ppb < 2^30, so the product stays below 2^101); the result is exact or 1 ulp above.
@@ -241,40 +148,9 @@ pub fn init_row(cov: &mut [FxBits], n: usize, i: usize, prior_vol: Fx) -> CoreRe
     Ok(())
 }
 
-/// `Cw` for a symmetric matrix, reading each stored entry once (upper triangle).
-fn mat_vec_entries<M: SymMatrix + ?Sized>(c: &M, w: &[Fx], out: &mut [Fx]) -> CoreResult<()> {
-    let n = c.n();
-    for i in 0..n {
-        out[i] = mul(c.at(i, i), w[i])?;
-    }
-    for i in 0..n {
-        for j in i + 1..n {
-            let cij = c.at(i, j);
-            out[i] = add(out[i], mul(cij, w[j])?)?;
-            out[j] = add(out[j], mul(cij, w[i])?)?;
-        }
-    }
-    Ok(())
-}
-
 /// `wᵀCw` ([`SymMatrix::quad`]).
 pub fn quad_form<M: SymMatrix>(c: &M, w: &[Fx]) -> CoreResult<Fx> {
     c.quad(w)
-}
-
-/// `wᵀCw`, using symmetry: `Σ_i w_i (C_ii w_i + 2 Σ_{j>i} C_ij w_j)` (n(n+1)/2 products).
-fn quad_form_entries<M: SymMatrix + ?Sized>(c: &M, w: &[Fx]) -> CoreResult<Fx> {
-    let n = c.n();
-    let mut q = Fx::ZERO;
-    for i in 0..n {
-        let mut off = Fx::ZERO;
-        for j in i + 1..n {
-            off = add(off, mul(c.at(i, j), w[j])?)?;
-        }
-        let row = add(mul(c.at(i, i), w[i])?, add(off, off)?)?;
-        q = add(q, mul(w[i], row)?)?;
-    }
-    Ok(q)
 }
 
 /// Portfolio volatility `√(wᵀCw)`; `NotPositiveDefinite` if `wᵀCw ≤ 0`.
@@ -525,6 +401,7 @@ pub mod reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matrix::{Dense, Packed};
     use proptest::prelude::*;
 
     fn fx(v: f64) -> Fx {

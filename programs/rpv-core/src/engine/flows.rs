@@ -1,0 +1,360 @@
+//! Share flows: `deposit`, `deposit_asset`, `withdraw` and `redeem_in_kind`. Each prices the
+//! flow after the fees due, applies the vault's bounds and the caller's slippage bound, and
+//! books the accounted quantities; the caller then moves exactly the amounts of the summary and
+//! checks each vault token account's balance against its accounted quantity
+//! ([`VaultState::check_reconciled`]).
+//!
+//! Pricing always favours the vault (see [`crate::math`]): deposits against NAV rounded up,
+//! shares rounded down; withdrawals against NAV rounded down, amounts rounded down; in kind,
+//! `⌊shares × accounted / total shares⌋` of every holding.
+
+use super::{ensure, fees, fees::FeeSummary, no_flash_rebalance, EngineError, EngineResult, Navs};
+use crate::{
+    layout::{RiskState, VaultState, MAX_ASSETS},
+    math::{amount_for_shares, mul_div, shares_for_deposit, value_in_base, Rounding},
+    positions::apply_greek_change,
+    price::OraclePrice,
+    valuation::{fx_value_in_base, needs_own_oracle, option_mark, price_to_fx},
+    Address, CoreError,
+};
+
+/// A deposit in the base asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositSummary {
+    pub fees: FeeSummary,
+    /// Shares to mint to the depositor.
+    pub shares: u64,
+    /// NAV (rounded up) and total shares the deposit was priced against.
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub base_quantity_after: u64,
+}
+
+/// A deposit of a registered asset in kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AssetDepositSummary {
+    pub fees: FeeSummary,
+    /// What the deposit is worth, base units (the low end of the oracle's confidence interval).
+    pub value: u64,
+    pub shares: u64,
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub quantity_after: u64,
+}
+
+/// A withdrawal in the base asset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawSummary {
+    pub fees: FeeSummary,
+    /// Base units to pay out.
+    pub amount: u64,
+    /// NAV (rounded down) and total shares the withdrawal was priced against.
+    pub nav_before: u64,
+    pub total_shares_before: u64,
+    pub base_quantity_after: u64,
+}
+
+/// An in-kind redemption: `amounts[k]` of holding `k` ([`holding`]) for `k < holdings`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RedeemSummary {
+    pub fees: FeeSummary,
+    pub holdings: usize,
+    pub amounts: [u64; MAX_ASSETS + 1],
+    pub total_shares_before: u64,
+}
+
+/// What a holding (holding 0 = the base, holding `k` = asset slot `k − 1`) is registered as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holding {
+    pub vault_account: Address,
+    pub mint: Address,
+    pub token_program: Address,
+    pub accounted: u64,
+    pub decimals: u8,
+    pub is_base: bool,
+}
+
+/// Holding `k` of the vault (0 = the base asset, `k` = asset slot `k − 1`).
+pub fn holding(v: &VaultState, k: usize) -> Holding {
+    if k == 0 {
+        Holding {
+            vault_account: v.base_vault,
+            mint: v.base_mint,
+            token_program: v.base_token_program,
+            accounted: v.base_quantity,
+            decimals: v.base_decimals,
+            is_base: true,
+        }
+    } else {
+        let a = &v.assets[k - 1];
+        Holding {
+            vault_account: a.token_account,
+            mint: a.mint,
+            token_program: a.token_program,
+            accounted: a.quantity,
+            decimals: a.decimals,
+            is_base: false,
+        }
+    }
+}
+
+/// The rules a deposit (base or in kind) meets before any oracle is read: a fresh risk state
+/// (`RiskStateStale`), not paused (`VaultPaused`), no flash rebalance open
+/// (`RebalanceInProgress`), a non-zero amount (`ZeroAmount`).
+pub fn deposit_gate(v: &VaultState, amount: u64, now: i64) -> EngineResult<()> {
+    ensure(v.risk_is_fresh(now), EngineError::RiskStateStale)?;
+    ensure(!v.is_paused(), EngineError::VaultPaused)?;
+    no_flash_rebalance(v)?;
+    ensure(amount > 0, CoreError::ZeroAmount)
+}
+
+/// The vault's minimum, its cap and the caller's slippage bound on a deposit worth `value`
+/// against `nav_up`: `(total shares, shares bought)`.
+pub fn quote_deposit(
+    v: &VaultState,
+    supply: u64,
+    nav_up: u64,
+    value: u64,
+    min_shares_out: u64,
+) -> EngineResult<(u64, u64)> {
+    ensure(value >= v.min_deposit, EngineError::DepositBelowMinimum)?;
+    let nav_after = nav_up.checked_add(value).ok_or(CoreError::MathOverflow)?;
+    ensure(nav_after <= v.deposit_cap, EngineError::DepositCapExceeded)?;
+    let total_shares = v.total_shares(supply)?;
+    let shares = shares_for_deposit(value, total_shares, nav_up)?;
+    ensure(shares >= min_shares_out, EngineError::SlippageExceeded)?;
+    Ok((total_shares, shares))
+}
+
+/// `deposit` of `amount` base units (after [`deposit_gate`]): fees, then the quote against NAV
+/// rounded up, then the accounted base grows by `amount`. `supply` = the share mint's supply.
+pub fn deposit(
+    v: &mut VaultState,
+    supply: u64,
+    navs: Navs,
+    amount: u64,
+    min_shares_out: u64,
+    now: i64,
+) -> EngineResult<DepositSummary> {
+    let fees = fees::accrue(v, supply, Some(navs.down), now)?;
+    let (total_shares_before, shares) = quote_deposit(v, supply, navs.up, amount, min_shares_out)?;
+    v.base_quantity = v.base_quantity.checked_add(amount).ok_or(CoreError::MathOverflow)?;
+    v.invariant()?;
+    Ok(DepositSummary { fees, shares, nav_before: navs.up, total_shares_before, base_quantity_after: v.base_quantity })
+}
+
+/// Value of `amount` of slot `index` at the low end of its oracle's confidence interval (an
+/// option series: Black–Scholes at implied vol σ − conf; `SeriesExpired` once it can no longer
+/// be priced from its own feed), base units, rounded down.
+pub fn deposit_value(v: &VaultState, prices: &[OraclePrice], index: usize, amount: u64, now: i64) -> EngineResult<u64> {
+    let slot = &v.assets[index];
+    let p = prices[index];
+    let value = if slot.option.is_option() {
+        ensure(needs_own_oracle(v, index, now), EngineError::SeriesExpired)?;
+        // implied vol at the low end of its confidence interval (price is increasing in σ)
+        let sigma = price_to_fx(&OraclePrice { price: p.price - p.conf, ..p })?;
+        let spot = price_to_fx(&prices[usize::from(slot.option.underlying)])?;
+        let m = option_mark(&slot.option, spot, sigma, v.option_rate.get(), now)?;
+        fx_value_in_base(amount, m.low, slot.decimals, v.base_decimals, Rounding::Down)?
+    } else {
+        let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
+        value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down)?
+    };
+    Ok(value)
+}
+
+/// `deposit_asset` of `amount` of slot `index` (after [`deposit_gate`]): fees, the deposit's
+/// value ([`deposit_value`]), the Greek-limit rule for its underlying (`GreekLimitExceeded`),
+/// the quote against NAV rounded up; the slot's accounted quantity grows by `amount`.
+/// `prices[i]` = the oracle value of slot `i` (as read for the NAV).
+#[allow(clippy::too_many_arguments)]
+pub fn deposit_asset(
+    v: &mut VaultState,
+    r: &mut RiskState,
+    supply: u64,
+    navs: Navs,
+    prices: &[OraclePrice],
+    index: usize,
+    amount: u64,
+    min_shares_out: u64,
+    now: i64,
+) -> EngineResult<AssetDepositSummary> {
+    let fees = fees::accrue(v, supply, Some(navs.down), now)?;
+    let nav = navs.up;
+    let value = deposit_value(v, prices, index, amount, now)?;
+    let nav_after = nav.checked_add(value).ok_or(CoreError::MathOverflow)?;
+    apply_greek_change(r, index, value, nav_after)?;
+    let (total_shares_before, shares) = quote_deposit(v, supply, nav, value, min_shares_out)?;
+    let slot = &mut v.assets[index];
+    slot.quantity = slot.quantity.checked_add(amount).ok_or(CoreError::MathOverflow)?;
+    let quantity_after = slot.quantity;
+    v.invariant()?;
+    Ok(AssetDepositSummary { fees, value, shares, nav_before: nav, total_shares_before, quantity_after })
+}
+
+/// The rules a withdrawal meets before any oracle is read: a fresh risk state
+/// (`RiskStateStale`), a non-zero number of shares (`ZeroShares`) the caller holds (`held`,
+/// `InsufficientShares`). (A flash rebalance in progress, `RebalanceInProgress`, is checked
+/// first of all by [`super::no_flash_rebalance`].)
+pub fn withdraw_gate(v: &VaultState, shares: u64, held: u64, now: i64) -> EngineResult<()> {
+    ensure(v.risk_is_fresh(now), EngineError::RiskStateStale)?;
+    ensure(shares > 0, CoreError::ZeroShares)?;
+    ensure(held >= shares, EngineError::InsufficientShares)
+}
+
+/// `withdraw` of `shares` (after [`withdraw_gate`]) at NAV `nav_down`: fees, the amount, the
+/// caller's bound (`SlippageExceeded`), the base on hand (`InsufficientBaseLiquidity`); the
+/// accounted base falls by the amount.
+pub fn withdraw(
+    v: &mut VaultState,
+    supply: u64,
+    nav_down: u64,
+    shares: u64,
+    min_amount_out: u64,
+    now: i64,
+) -> EngineResult<WithdrawSummary> {
+    let fees = fees::accrue(v, supply, Some(nav_down), now)?;
+    let total_shares_before = v.total_shares(supply)?;
+    let amount = amount_for_shares(shares, total_shares_before, nav_down)?;
+    ensure(amount >= min_amount_out, EngineError::SlippageExceeded)?;
+    ensure(amount <= v.base_quantity, EngineError::InsufficientBaseLiquidity)?;
+    v.base_quantity -= amount;
+    v.invariant()?;
+    Ok(WithdrawSummary {
+        fees,
+        amount,
+        nav_before: nav_down,
+        total_shares_before,
+        base_quantity_after: v.base_quantity,
+    })
+}
+
+/// `redeem_in_kind` of `shares` (`held` = the caller's balance): no flash rebalance open,
+/// `min_amounts` empty or one per holding (`WrongVectorLength`), shares non-zero (`ZeroShares`)
+/// and held (`InsufficientShares`); the management fee due (no NAV: the performance fee waits),
+/// then `⌊shares × accounted / total⌋` of every holding, each against its bound
+/// (`SlippageExceeded`), not all zero (`ZeroAmount`). The accounted quantities fall by the
+/// amounts.
+pub fn redeem_in_kind(
+    v: &mut VaultState,
+    held: u64,
+    supply: u64,
+    shares: u64,
+    min_amounts: &[u64],
+    now: i64,
+) -> EngineResult<RedeemSummary> {
+    no_flash_rebalance(v)?;
+    let holdings = 1 + usize::from(v.num_assets);
+    ensure(min_amounts.is_empty() || min_amounts.len() == holdings, EngineError::WrongVectorLength)?;
+    ensure(shares > 0, CoreError::ZeroShares)?;
+    ensure(held >= shares, EngineError::InsufficientShares)?;
+    let fees = fees::accrue(v, supply, None, now)?;
+    let total_shares_before = v.total_shares(supply)?;
+    let mut amounts = [0u64; MAX_ASSETS + 1];
+    for (k, amount) in amounts.iter_mut().enumerate().take(holdings) {
+        let accounted = holding(v, k).accounted;
+        *amount = mul_div(shares, accounted, total_shares_before, Rounding::Down).ok_or(CoreError::MathOverflow)?;
+        if let Some(min) = min_amounts.get(k) {
+            ensure(*amount >= *min, EngineError::SlippageExceeded)?;
+        }
+    }
+    ensure(amounts.iter().any(|x| *x > 0), CoreError::ZeroAmount)?;
+    for (k, amount) in amounts.iter().enumerate().take(holdings) {
+        // amount ≤ accounted: shares ≤ total shares
+        if k == 0 {
+            v.base_quantity -= amount;
+        } else {
+            v.assets[k - 1].quantity -= amount;
+        }
+    }
+    v.invariant()?;
+    Ok(RedeemSummary { fees, holdings, amounts, total_shares_before })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytemuck::Zeroable;
+
+    use super::*;
+    use crate::layout::STATE_VERSION;
+
+    const NOW: i64 = 1_000;
+
+    /// A base-only vault: 1,000,000 base units against 1,000,000 dead shares, fees at zero.
+    fn vault() -> VaultState {
+        let mut v = VaultState::zeroed();
+        v.version = STATE_VERSION;
+        v.base_decimals = 6;
+        v.dead_shares = 1_000_000;
+        v.base_quantity = 1_000_000;
+        v.deposit_cap = u64::MAX;
+        v.min_deposit = 10;
+        v
+    }
+
+    /// NAV of [`vault`]: its base.
+    const NAVS: Navs = Navs { down: 1_000_000, up: 1_000_000 };
+
+    #[test]
+    fn gates_refuse_in_the_program_order() {
+        let mut v = vault();
+        v.num_assets = 1; // never refreshed: stale
+        v.flags = VaultState::FLAG_PAUSED | VaultState::FLAG_REBALANCING;
+        assert_eq!(deposit_gate(&v, 0, NOW), Err(EngineError::RiskStateStale));
+        v.num_assets = 0;
+        assert_eq!(deposit_gate(&v, 0, NOW), Err(EngineError::VaultPaused));
+        v.flags = VaultState::FLAG_REBALANCING;
+        assert_eq!(deposit_gate(&v, 0, NOW), Err(EngineError::RebalanceInProgress));
+        v.flags = 0;
+        assert_eq!(deposit_gate(&v, 0, NOW), Err(EngineError::Core(CoreError::ZeroAmount)));
+        assert_eq!(deposit_gate(&v, 1, NOW), Ok(()));
+        assert_eq!(withdraw_gate(&v, 0, 5, NOW), Err(EngineError::Core(CoreError::ZeroShares)));
+        assert_eq!(withdraw_gate(&v, 6, 5, NOW), Err(EngineError::InsufficientShares));
+        assert_eq!(withdraw_gate(&v, 5, 5, NOW), Ok(()));
+    }
+
+    #[test]
+    fn deposit_then_withdraw_books_and_prices_in_the_vaults_favour() {
+        let mut v = vault();
+        assert_eq!(deposit(&mut v, 0, NAVS, 9, 0, NOW), Err(EngineError::DepositBelowMinimum));
+        assert_eq!(v.base_quantity, 1_000_000, "a refused deposit books nothing");
+        assert_eq!(deposit(&mut v, 0, NAVS, 500_000, 500_001, NOW), Err(EngineError::SlippageExceeded));
+        let mut v = vault();
+        let d = deposit(&mut v, 0, NAVS, 500_000, 500_000, NOW).unwrap();
+        assert_eq!((d.shares, d.total_shares_before, d.nav_before), (500_000, 1_000_000, 1_000_000));
+        assert_eq!(d.base_quantity_after, 1_500_000);
+        assert_eq!(v.base_quantity, 1_500_000);
+        assert!(!d.fees.issued());
+        // 500,000 shares of 1,500,000 at NAV 1,500,000 − 1 (a unit lost somewhere): rounded down
+        let w = withdraw(&mut v, 500_000, 1_499_999, 500_000, 0, NOW).unwrap();
+        assert_eq!(w.amount, 499_999);
+        assert_eq!(v.base_quantity, 1_000_001);
+        let mut v2 = v;
+        assert_eq!(withdraw(&mut v2, 0, 1_000_001, 1, 2, NOW), Err(EngineError::SlippageExceeded));
+        v2.base_quantity = 0;
+        assert_eq!(withdraw(&mut v2, 0, 10_000_000, 1_000, 0, NOW), Err(EngineError::InsufficientBaseLiquidity));
+    }
+
+    #[test]
+    fn in_kind_pays_every_holding_pro_rata_rounded_down() {
+        let mut v = vault();
+        v.num_assets = 1;
+        v.assets[0].quantity = 333;
+        v.base_quantity = 1_000;
+        // 100 of 1,000,300 total shares (1,000,000 dead): every holding rounds to nothing
+        assert_eq!(redeem_in_kind(&mut v, 100, 300, 100, &[], NOW), Err(EngineError::Core(CoreError::ZeroAmount)));
+        let mut v = vault();
+        v.num_assets = 1;
+        v.assets[0].quantity = 2_000_000;
+        let r = redeem_in_kind(&mut v, 500_000, 1_000_000, 500_000, &[], NOW).unwrap();
+        assert_eq!((r.holdings, r.total_shares_before), (2, 2_000_000));
+        assert_eq!(&r.amounts[..2], &[250_000, 500_000]);
+        assert_eq!((v.base_quantity, v.assets[0].quantity), (750_000, 1_500_000));
+        assert_eq!(
+            redeem_in_kind(&mut v, 10, 500_000, 10, &[1], NOW),
+            Err(EngineError::WrongVectorLength),
+            "one bound per holding"
+        );
+        assert_eq!(redeem_in_kind(&mut v, 10, 500_000, 10, &[1, 100], NOW), Err(EngineError::SlippageExceeded));
+    }
+}

@@ -1,0 +1,93 @@
+//! `refresh`: one sample of every oracle into the risk account — the EWMA covariance of the
+//! factors, the marks and exposures of every position, and for a vault without option series
+//! the positions step in the same call ([`crate::positions`]).
+
+use super::{ensure, no_flash_rebalance, EngineError, EngineResult};
+use crate::{
+    fixed_point::Fx,
+    layout::{RiskState, SampledPrice, VaultState, MAX_N},
+    positions::{mark_positions, update_positions},
+    price::OraclePrice,
+    risk_account::{log_price, record_sample},
+    CoreError,
+};
+
+/// What one refresh did (the `RiskRefreshed` event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefreshSummary {
+    pub time: i64,
+    /// Seconds since the previous sample (0 for the first).
+    pub interval: i64,
+    pub samples: u64,
+    /// NAV snapshot of the positions step (0 when it is the separate `update_positions`).
+    pub nav: u64,
+    /// Whether the positions step ran (the risk state is fresh as of `time`).
+    pub positions_updated: bool,
+    pub leverage: Fx,
+    pub portfolio_vol: Fx,
+    pub method: u8,
+}
+
+/// The rules a refresh meets before any oracle is read: no flash rebalance open
+/// (`RebalanceInProgress`), the minimum interval since the last sample (`RefreshTooSoon`).
+pub fn refresh_gate(v: &VaultState, r: &RiskState, now: i64) -> EngineResult<()> {
+    no_flash_rebalance(v)?;
+    let interval = if r.samples > 0 { now - r.last_sample_time } else { 0 };
+    ensure(r.samples == 0 || interval >= i64::from(r.min_sample_interval), EngineError::RefreshTooSoon)
+}
+
+/// `refresh` at `now` with `read[i]` = the validated oracle value of slot `i`, or `None` for a
+/// slot whose own oracle is not read (an expired series, [`crate::valuation::needs_own_oracle`]:
+/// it keeps its last sampled value). Every value read must be newer than the slot's last
+/// (`OracleNotNewer`).
+pub fn refresh(
+    v: &mut VaultState,
+    r: &mut RiskState,
+    read: &[Option<OraclePrice>],
+    now: i64,
+) -> EngineResult<RefreshSummary> {
+    let n = usize::from(v.num_assets);
+    ensure(read.len() == n, CoreError::MathDomain)?;
+    let interval = if r.samples > 0 { now - r.last_sample_time } else { 0 };
+    let mut lp = [Fx::ZERO; MAX_N];
+    let mut prices = [OraclePrice::ZERO; MAX_N];
+    for i in 0..n {
+        match read[i] {
+            None => {
+                // an expired series: its implied vol is no longer a factor that moves
+                lp[i] = r.log_price[i].get();
+                prices[i] = r.sampled[i].get();
+            }
+            Some(p) => {
+                ensure(p.publish_time > v.assets[i].last_publish_time, CoreError::OracleNotNewer)?;
+                lp[i] = log_price(&p)?;
+                prices[i] = p;
+            }
+        }
+    }
+    for (i, p) in prices.iter().enumerate().take(n) {
+        if p.publish_time > 0 {
+            v.assets[i].last_publish_time = p.publish_time;
+        }
+        r.sampled[i] = SampledPrice::of(p);
+    }
+    record_sample(r, n, now, &lp[..n])?;
+    mark_positions(v, r, &prices[..n], now)?;
+    let mut nav = 0;
+    let positions_updated = !v.has_options();
+    if positions_updated {
+        nav = update_positions(v, r, now)?.nav;
+        v.risk_refreshed_at = now;
+    }
+    v.invariant()?;
+    Ok(RefreshSummary {
+        time: now,
+        interval,
+        samples: r.samples,
+        nav,
+        positions_updated,
+        leverage: r.leverage.get(),
+        portfolio_vol: r.portfolio_vol.get(),
+        method: r.method,
+    })
+}
