@@ -36,43 +36,40 @@ pub fn refresh_gate(v: &VaultState, r: &RiskState, now: i64) -> EngineResult<()>
     ensure(r.samples == 0 || interval >= i64::from(r.min_sample_interval), EngineError::RefreshTooSoon)
 }
 
-/// `refresh` at `now` with `read[i]` = the validated oracle value of slot `i`, or `None` for a
-/// slot whose own oracle is not read (an expired series, [`crate::valuation::needs_own_oracle`]:
-/// it keeps its last sampled value). Every value read must be newer than the slot's last
-/// (`OracleNotNewer`).
+/// `refresh` at `now` with `prices[i]` = the validated oracle value of slot `i` for every slot
+/// whose bit is set in `read`; a slot whose own oracle is not read (an expired series,
+/// [`crate::valuation::needs_own_oracle`]) keeps its last sampled value (its entry is
+/// overwritten with it). Every value read must be newer than the slot's last
+/// (`OracleNotNewer`). `prices` holds one entry per registered slot.
 pub fn refresh(
     v: &mut VaultState,
     r: &mut RiskState,
-    read: &[Option<OraclePrice>],
+    prices: &mut [OraclePrice],
+    read: u32,
     now: i64,
 ) -> EngineResult<RefreshSummary> {
     let n = usize::from(v.num_assets);
-    ensure(read.len() == n, CoreError::MathDomain)?;
+    ensure(prices.len() == n, CoreError::MathDomain)?;
     let interval = if r.samples > 0 { now - r.last_sample_time } else { 0 };
     let mut lp = [Fx::ZERO; MAX_N];
-    let mut prices = [OraclePrice::ZERO; MAX_N];
-    for i in 0..n {
-        match read[i] {
-            None => {
-                // an expired series: its implied vol is no longer a factor that moves
-                lp[i] = r.log_price[i].get();
-                prices[i] = r.sampled[i].get();
-            }
-            Some(p) => {
-                ensure(p.publish_time > v.assets[i].last_publish_time, CoreError::OracleNotNewer)?;
-                lp[i] = log_price(&p)?;
-                prices[i] = p;
-            }
+    for (i, p) in prices.iter_mut().enumerate() {
+        if read & (1 << i) == 0 {
+            // an expired series: its implied vol is no longer a factor that moves
+            lp[i] = r.log_price[i].get();
+            *p = r.sampled[i].get();
+        } else {
+            ensure(p.publish_time > v.assets[i].last_publish_time, CoreError::OracleNotNewer)?;
+            lp[i] = log_price(p)?;
         }
     }
-    for (i, p) in prices.iter().enumerate().take(n) {
+    for (i, p) in prices.iter().enumerate() {
         if p.publish_time > 0 {
             v.assets[i].last_publish_time = p.publish_time;
         }
         r.sampled[i] = SampledPrice::of(p);
     }
     record_sample(r, n, now, &lp[..n])?;
-    mark_positions(v, r, &prices[..n], now)?;
+    mark_positions(v, r, prices, now)?;
     let mut nav = 0;
     let positions_updated = !v.has_options();
     if positions_updated {

@@ -58,16 +58,18 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
 
     // read every oracle once; an expired series' feed is not read (its account must still be
     // the registered one)
-    let mut read: [Option<OraclePrice>; MAX_ASSETS] = [None; MAX_ASSETS];
+    let mut prices = [OraclePrice::ZERO; MAX_ASSETS];
+    let mut read = 0u32;
     for i in 0..n {
         let slot = &v.assets[i];
         if needs_own_oracle(&v, i, now.time) {
-            read[i] = Some(read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?);
+            prices[i] = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
+            read |= 1 << i;
         } else {
             require!(same(oracles[i].key, &slot.oracle), VaultError::OracleAccountMismatch);
         }
     }
-    let s = engine::refresh::refresh(&mut v, &mut r, &read[..n], now.time).map_err(VaultError::from)?;
+    let s = engine::refresh::refresh(&mut v, &mut r, &mut prices[..n], read, now.time).map_err(VaultError::from)?;
 
     emit!(RiskRefreshed {
         vault: vault_key,
