@@ -13,14 +13,17 @@ use std::{
 };
 
 use rpv_keeper::{
-    chain::{Chain, LocalChain},
     config::{self, Config, Parsed, Source},
     keeper::{Keeper, KeeperError},
     log::Logger,
-    rpc::RpcChain,
-    sandbox::{Sandbox, Spec},
 };
-use rpv_sdk::svm::LocalSvm;
+use rpv_sdk::{
+    chain::{Chain, LocalChain, RpcChain},
+    svm::{
+        sandbox::{OptionSpec, Sandbox, Spec},
+        LocalSvm,
+    },
+};
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -49,7 +52,7 @@ fn embedded_spec() -> Spec {
     // three spot assets and a call on SOL expiring 90 minutes in: refreshes, weights,
     // rebalances and a settlement within the first hour of simulated time
     let mut spec = Spec::spot();
-    spec.options.push(rpv_keeper::sandbox::OptionSpec {
+    spec.options.push(OptionSpec {
         kind: 1,
         underlying: 0,
         strike: 140.0,

@@ -183,7 +183,7 @@ fn keypair_files_in_the_solana_cli_format() {
     let e = load_keypair(&path).unwrap_err();
     assert!(e.contains("is not a Solana CLI keypair"), "{e}");
     std::fs::write(&path, "[1,2,3]").unwrap();
-    assert!(load_keypair(&path).unwrap_err().contains("holds 3 bytes, expected 64"));
+    assert!(load_keypair(&path).unwrap_err().contains("Expected 64 elements, found 3"));
     // `vault` accepts surrounding spaces from files
     let c = resolve(&[], &[("RPV_KEEPER_VAULT", &format!(" {} ", kp.pubkey()))]).unwrap();
     assert_eq!(c.vault, Some(Pubkey::from_str(&kp.pubkey().to_string()).unwrap()));

@@ -11,7 +11,21 @@
 //! assert!(limit > at10);
 //! ```
 
-use crate::cu_table::{ASSET_COUNTS, ROWS};
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+
+use crate::{
+    cu_table::{ASSET_COUNTS, ROWS},
+    Instruction,
+};
+
+/// The compute budget instructions to put first in a transaction: a unit `limit` and a price
+/// of `micro_lamports` per unit (the priority fee is `limit × micro_lamports / 10^6` lamports).
+pub fn budget(limit: u32, micro_lamports: u64) -> [Instruction; 2] {
+    [
+        ComputeBudgetInstruction::set_compute_unit_limit(limit),
+        ComputeBudgetInstruction::set_compute_unit_price(micro_lamports),
+    ]
+}
 
 /// CU of instruction `name` (e.g. `"deposit"`, `"refresh"`, `"rebalance"`) in a vault of
 /// `assets` registered assets: the measured figure, linear between measured asset counts, the
