@@ -14,7 +14,6 @@ use std::{
 
 use rpv_sdk::Pubkey;
 use solana_commitment_config::CommitmentLevel;
-use solana_keypair::Keypair;
 
 use crate::{keeper::Settings, log::Level};
 
@@ -515,14 +514,4 @@ impl Config {
             metrics_file: self.metrics_file.clone(),
         }
     }
-}
-
-/// Reads a keypair file in the Solana CLI format ([`rpv_sdk::keypair::read`]).
-pub fn load_keypair(path: &Path) -> Result<Keypair, String> {
-    rpv_sdk::keypair::read(path)
-}
-
-/// Writes `kp` in the Solana CLI format, readable by its owner only ([`rpv_sdk::keypair::write`]).
-pub fn write_keypair(kp: &Keypair, path: &Path) -> Result<(), String> {
-    rpv_sdk::keypair::write(kp, path)
 }

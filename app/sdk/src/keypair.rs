@@ -49,6 +49,8 @@ mod tests {
         assert_eq!(read(&path).unwrap().pubkey(), kp.pubkey());
         let e = read(Path::new("/nonexistent/id.json")).unwrap_err();
         assert!(e.starts_with("cannot read keypair file /nonexistent/id.json: "), "{e}");
+        std::fs::write(&path, "not json").unwrap();
+        assert!(read(&path).unwrap_err().contains("is not a Solana CLI keypair"));
         std::fs::write(&path, "[1,2,3]").unwrap();
         let e = read(&path).unwrap_err();
         assert!(e.contains("is not a Solana CLI keypair") && e.contains("found 3"), "{e}");

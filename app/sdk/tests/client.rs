@@ -2,6 +2,7 @@
 //! against what the program then does, to the unit, both ways (the quoted figure as the
 //! instruction's slippage bound goes through; one unit more is refused with `SlippageExceeded`).
 //! Fees are charged (management and performance), so the quotes include the fee shares due.
+#![cfg(feature = "svm")]
 
 use std::{path::PathBuf, time::Duration};
 
