@@ -201,3 +201,29 @@ fn the_report_matches_the_programs_quote_and_a_rebalance_is_planned() {
     assert_eq!(plan.side, rpv_core::rebalance::Side::Buy);
     assert!(plan.qty > 0 && nav > 0);
 }
+
+#[test]
+fn a_planned_rebalance_is_what_the_program_trades() {
+    let mut w = World::new();
+    w.step(3_600);
+    let keeper = Keypair::new();
+    w.sb.fund_keeper(&mut w.chain.svm, &keeper.pubkey(), 1_000_000_000_000, 500_000_000_000, 0).unwrap();
+    let view = w.view();
+    let (leg, plan, _) = view.rebalance_plan(None, 0).unwrap().expect("a leg is due");
+    assert_eq!(plan.side, rpv_core::rebalance::Side::Buy, "the deposit sits in base");
+    let mint = pk(&view.vault.assets[leg].mint);
+    let keeper_base = rpv_sdk::ata::address(&keeper.pubkey(), &w.sb.base_mint, &rpv_sdk::TOKEN_PROGRAM_ID);
+    let keeper_leg = rpv_sdk::ata::address(&keeper.pubkey(), &mint, &rpv_sdk::TOKEN_PROGRAM_ID);
+    let (base_before, leg_before) = (w.balance(&keeper_base), w.balance(&keeper_leg));
+    // the vault buys: the keeper asks for exactly the planned base, then for one unit more
+    let trade = |min_base_out| {
+        let args = ix::RebalanceArgs { leg: leg as u8, max_value: 0, max_base_in: 0, min_base_out };
+        ix::rebalance(&keeper.pubkey(), &view.key, &view.vault, leg as u8, &keeper_base, &keeper_leg, args)
+    };
+    let (greedy, exact) = (trade(plan.base_amount + 1), trade(plan.base_amount));
+    refused_as(chain::submit(&mut w.chain, "rebalance", &[greedy], &[&keeper], &[], T), "SlippageExceeded");
+    chain::submit(&mut w.chain, "rebalance", &[exact], &[&keeper], &[], T).expect("rebalance at the plan");
+    assert_eq!(w.balance(&keeper_base) - base_before, plan.base_amount);
+    assert_eq!(leg_before - w.balance(&keeper_leg), plan.qty);
+    assert_eq!(w.view().vault.assets[leg].quantity, view.vault.assets[leg].quantity + plan.qty);
+}
