@@ -3,30 +3,24 @@
 //! the SDK, airdrops, rent, and the record of what was sent.
 #![cfg(feature = "svm")]
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use rpv_sdk::{
     alt,
     chain::{self, Chain, ChainError, LocalChain, TxStatus},
     spl,
-    svm::LocalSvm,
+    svm::{default_program_path, LocalSvm},
     Pubkey,
 };
 use solana_keypair::Keypair;
 use solana_message::VersionedMessage;
 use solana_signer::Signer;
 
-fn program() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"))
-}
-
 const T: Duration = Duration::from_secs(5);
 
 #[test]
 fn v0_transactions_look_accounts_up_in_a_table() {
-    let mut chain = LocalChain::new(LocalSvm::load(&program()).expect("program loads"));
+    let mut chain = LocalChain::new(LocalSvm::load(&default_program_path()).expect("program loads"));
     let payer = Keypair::new();
     chain.airdrop(&payer.pubkey(), 10_000_000_000).unwrap();
     assert_eq!(chain.svm.get_balance(&payer.pubkey()), Some(10_000_000_000));

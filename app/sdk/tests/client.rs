@@ -4,13 +4,14 @@
 //! Fees are charged (management and performance), so the quotes include the fee shares due.
 #![cfg(feature = "svm")]
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use rpv_sdk::{
     chain::{self, Chain, ChainError, LocalChain},
     client::{QuoteError, VaultClient, VaultView},
     ix, pda, pk, spl,
     svm::{
+        default_program_path,
         sandbox::{Sandbox, Spec},
         LocalSvm,
     },
@@ -18,12 +19,6 @@ use rpv_sdk::{
 };
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-
-fn program() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"))
-}
 
 const T: Duration = Duration::from_secs(5);
 
@@ -39,7 +34,7 @@ impl World {
     /// The sandbox vault with fees of 2 %/yr and 10 % charged, refreshed, and a user holding
     /// 100,000 base tokens.
     fn new() -> Self {
-        let mut svm = LocalSvm::load(&program()).expect("program loads");
+        let mut svm = LocalSvm::load(&default_program_path()).expect("program loads");
         let sb = Sandbox::create(&mut svm, &Spec::spot()).expect("sandbox vault");
         let v = sb.state(&svm).unwrap();
         svm.send(&[ix::set_fees(&sb.admin.pubkey(), &sb.vault, &v, 200, 1_000)], &[&sb.admin]).expect("set_fees");

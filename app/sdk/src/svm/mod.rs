@@ -23,10 +23,19 @@ pub const START_TIME: i64 = 1_795_000_000;
 /// Slots per second of simulated time when the clock is moved ([`LocalSvm::advance`]).
 pub const SLOTS_PER_SECOND: u64 = 2;
 
-/// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so`
-/// (relative to the working directory).
+/// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so` in
+/// the working directory or the nearest of its ancestors that has one (so a test run from a
+/// crate's directory finds the workspace's build), else that path relative to the working
+/// directory.
 pub fn default_program_path() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/deploy/rpv_vault.so"))
+    const BUILT: &str = "target/deploy/rpv_vault.so";
+    if let Some(p) = std::env::var_os("RPV_PROGRAM_SO") {
+        return PathBuf::from(p);
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().map(|d| d.join(BUILT)).find(|p| p.is_file()))
+        .unwrap_or_else(|| PathBuf::from(BUILT))
 }
 
 /// The custom program error code a transaction failed with, if any.
