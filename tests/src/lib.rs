@@ -863,13 +863,7 @@ impl Fixture {
 /// A compute-budget instruction that changes nothing but makes otherwise identical transactions
 /// distinct (so a test can send the same instruction many times in one slot).
 pub fn distinct(n: u32) -> Instruction {
-    let mut data = vec![2u8]; // SetComputeUnitLimit
-    data.extend_from_slice(&(200_000 + n).to_le_bytes());
-    Instruction {
-        program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
-        accounts: vec![],
-        data,
-    }
+    rpv_sdk::cu::limit_to(200_000 + n)
 }
 
 impl Fixture {

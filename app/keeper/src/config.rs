@@ -14,7 +14,6 @@ use std::{
 
 use rpv_sdk::Pubkey;
 use solana_commitment_config::CommitmentLevel;
-use solana_keypair::Keypair;
 
 use crate::{keeper::Settings, log::Level};
 
@@ -426,7 +425,7 @@ impl Config {
         let rpc_url = raw.text("rpc_url").unwrap_or_default();
         let embedded = raw.boolean("embedded")?;
         if !embedded {
-            crate::rpc::check_url(&rpc_url).map_err(|e| match &raw.get("rpc_url").expect("has default").1 {
+            rpv_sdk::chain::check_url(&rpc_url).map_err(|e| match &raw.get("rpc_url").expect("has default").1 {
                 Source::Default => e,
                 src => format!("{src}: {e}"),
             })?;
@@ -515,22 +514,4 @@ impl Config {
             metrics_file: self.metrics_file.clone(),
         }
     }
-}
-
-/// Reads a keypair file in the Solana CLI format (a JSON array of the 64 secret-key bytes).
-pub fn load_keypair(path: &Path) -> Result<Keypair, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read keypair file {}: {e}", path.display()))?;
-    let bytes: Vec<u8> = serde_json::from_str(text.trim()).map_err(|_| {
-        format!("keypair file {} is not a Solana CLI keypair (a JSON array of 64 numbers 0–255)", path.display())
-    })?;
-    if bytes.len() != 64 {
-        return Err(format!("keypair file {} holds {} bytes, expected 64", path.display(), bytes.len()));
-    }
-    Keypair::try_from(&bytes[..]).map_err(|e| format!("keypair file {}: {e}", path.display()))
-}
-
-/// Writes `kp` in the Solana CLI format.
-pub fn write_keypair(kp: &Keypair, path: &Path) -> std::io::Result<()> {
-    std::fs::write(path, serde_json::to_string(&kp.to_bytes().to_vec()).map_err(std::io::Error::other)?)
 }

@@ -27,24 +27,21 @@ use rpv_core::{
     token::parse_token_account,
 };
 use rpv_sdk::{
+    ata,
+    chain::{self, Chain, ChainError, Clock, TxStatus},
+    client::{read_oracle, rebalance_max_age},
     events::{parse_logs, Event, Rebalanced},
-    ix, pda, sim, spl, Instruction, Pubkey,
+    ix, pda, sim, Instruction, Pubkey,
 };
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::{InstructionError, Transaction};
-use solana_transaction_error::TransactionError;
 
 use crate::{
-    chain::{Chain, ChainError, ClusterClock, TxStatus},
     log::{wall_ms, Logger},
     metrics::Metrics,
-    oracle, weights,
+    weights,
 };
-
-/// The compute budget program.
-pub const COMPUTE_BUDGET_PROGRAM_ID: Pubkey = Pubkey::from_str_const("ComputeBudget111111111111111111111111111111");
 
 /// What the keeper does and how (see `crate::config` for each option's meaning).
 #[derive(Clone, Debug)]
@@ -131,39 +128,10 @@ pub struct TickReport {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Name of a transaction error: the vault's error name for its custom codes, the name the
-/// program logged (`Error Code: X.`) for other Anchor errors, else the error's debug form.
-pub fn error_name(err: &TransactionError, logs: &[String]) -> String {
-    if let TransactionError::InstructionError(_, InstructionError::Custom(code)) = err {
-        if let Some(n) = rpv_sdk::errors::name(*code) {
-            return n.to_string();
-        }
-    }
-    for l in logs.iter().rev() {
-        if let Some(rest) = l.split("Error Code: ").nth(1) {
-            if let Some(name) = rest.split('.').next() {
-                return name.to_string();
-            }
-        }
-    }
-    format!("{err:?}")
-}
-
-fn compute_budget(limit: u32, micro_lamports: u64) -> [Instruction; 2] {
-    let mut l = vec![2u8];
-    l.extend_from_slice(&limit.to_le_bytes());
-    let mut p = vec![3u8];
-    p.extend_from_slice(&micro_lamports.to_le_bytes());
-    [
-        Instruction { program_id: COMPUTE_BUDGET_PROGRAM_ID, accounts: vec![], data: l },
-        Instruction { program_id: COMPUTE_BUDGET_PROGRAM_ID, accounts: vec![], data: p },
-    ]
-}
-
 /// The vault, its risk account and the cluster clock, read together.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Snapshot {
-    pub clock: ClusterClock,
+    pub clock: Clock,
     pub vault: VaultState,
     pub risk: RiskState,
 }
@@ -282,16 +250,16 @@ impl Keeper {
     ) -> Result<Outcome, KeeperError> {
         let mut all = Vec::new();
         if self.settings.priority_fee > 0 {
-            all.extend(compute_budget(self.settings.compute_unit_limit, self.settings.priority_fee));
+            all.extend(rpv_sdk::cu::budget(self.settings.compute_unit_limit, self.settings.priority_fee));
         }
         all.extend(ixs);
         let blockhash = self.retry(chain, "getLatestBlockhash", |c| c.latest_blockhash())?;
-        let payer = self.signer.pubkey();
-        let tx = Transaction::new_signed_with_payer(&all, Some(&payer), &[&self.signer], blockhash);
+        let tx = chain::sign(&all, &[&self.signer], &[], blockhash)
+            .map_err(|error| KeeperError::Chain { call: "sign".into(), error })?;
         let sim = self.retry(chain, "simulateTransaction", |c| c.simulate(&tx))?;
         self.metrics.counts(name).simulated += 1;
         if let Some(err) = &sim.err {
-            let ename = error_name(err, &sim.logs);
+            let ename = chain::error_name(err, &sim.logs);
             self.metrics.counts(name).simulation_failed += 1;
             self.metrics.program_error(&ename);
             self.log.warn(
@@ -336,7 +304,7 @@ impl Keeper {
                     return Ok(Outcome::Landed { logs });
                 }
                 TxStatus::Failed(err) => {
-                    let ename = error_name(&err, &[]);
+                    let ename = chain::error_name(&err, &[]);
                     self.metrics.counts(name).failed += 1;
                     self.metrics.program_error(&ename);
                     self.log.error(
@@ -545,7 +513,7 @@ impl Keeper {
             .token_accounts
             .get(mint)
             .copied()
-            .unwrap_or_else(|| spl::associated_token_address(&self.pubkey(), mint, token_program))
+            .unwrap_or_else(|| ata::address(&self.pubkey(), mint, token_program))
     }
 
     /// Balance of the keeper's token account `key` for `mint` (`Err`: why it cannot be used).
@@ -622,7 +590,7 @@ impl Keeper {
             let key = rpv_sdk::pk(&slot.oracle);
             k.retry(chain, "getAccountInfo(oracle)", |c| c.account(&key)).map(|a| {
                 a.ok_or(rpv_core::CoreError::OracleInvalidAccount)
-                    .and_then(|a| oracle::read_slot(slot, &a, &s.clock, oracle::rebalance_max_age(max_age, slot)))
+                    .and_then(|a| read_oracle(slot, &a, &s.clock, rebalance_max_age(max_age, slot)))
             })
         };
         let leg_price = match read(self, chain, &slot)? {

@@ -7,23 +7,19 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`chain`] | the [`chain::Chain`] trait, and [`chain::LocalChain`] (embedded litesvm) |
-//! | [`rpc`] | [`rpc::RpcChain`]: a real cluster over JSON-RPC (`solana-rpc-client` 4.2.2) |
+//! | [`chain`] | the SDK's [`chain::Chain`] trait, `RpcChain` (JSON-RPC) and [`chain::LocalChain`] (embedded litesvm), re-exported |
 //! | [`keeper`] | [`keeper::Keeper::tick`]: simulate, send, confirm, retry; what is due and when |
 //! | [`weights`] | off-chain risk-budget weights, checked with the program's acceptance rule |
-//! | [`oracle`] | oracle reads with the program's checks |
 //! | [`config`] | flags > environment > TOML file > defaults |
 //! | [`log`] | one JSON object per line on stderr |
 //! | [`metrics`] | the metrics file |
-//! | [`sandbox`] | a sandbox vault on the embedded SVM (`--embedded`, tests) |
+//! | [`sandbox`] | the SDK's sandbox vault on the embedded SVM (`--embedded`, tests), re-exported |
 
 pub mod chain;
 pub mod config;
 pub mod keeper;
 pub mod log;
 pub mod metrics;
-pub mod oracle;
-pub mod rpc;
 pub mod sandbox;
 pub mod weights;
 

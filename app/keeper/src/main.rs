@@ -13,14 +13,17 @@ use std::{
 };
 
 use rpv_keeper::{
-    chain::{Chain, LocalChain},
     config::{self, Config, Parsed, Source},
     keeper::{Keeper, KeeperError},
     log::Logger,
-    rpc::RpcChain,
-    sandbox::{Sandbox, Spec},
 };
-use rpv_sdk::svm::LocalSvm;
+use rpv_sdk::{
+    chain::{Chain, LocalChain, RpcChain},
+    svm::{
+        sandbox::{OptionSpec, Sandbox, Spec},
+        LocalSvm,
+    },
+};
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -49,7 +52,7 @@ fn embedded_spec() -> Spec {
     // three spot assets and a call on SOL expiring 90 minutes in: refreshes, weights,
     // rebalances and a settlement within the first hour of simulated time
     let mut spec = Spec::spot();
-    spec.options.push(rpv_keeper::sandbox::OptionSpec {
+    spec.options.push(OptionSpec {
         kind: rpv_sdk::ix::OptionKind::Call,
         underlying: 0,
         strike: 140.0,
@@ -65,7 +68,7 @@ fn setup(cfg: &Config) -> Result<(World, Keypair, rpv_sdk::Pubkey), String> {
     if cfg.embedded {
         let mut svm = LocalSvm::load(&cfg.program)?;
         let sandbox = Sandbox::create(&mut svm, &embedded_spec())?;
-        let kp = if explicit_keypair { config::load_keypair(&cfg.keypair)? } else { Keypair::new() };
+        let kp = if explicit_keypair { rpv_sdk::keypair::read(&cfg.keypair)? } else { Keypair::new() };
         // inventory: 2,000,000 USDC and 500,000 USDC worth of every asset, 100 option tokens
         sandbox.fund_keeper(&mut svm, &kp.pubkey(), 2_000_000_000_000, 500_000_000_000, 100_000_000)?;
         let vault = cfg.vault.unwrap_or(sandbox.vault);
@@ -73,7 +76,7 @@ fn setup(cfg: &Config) -> Result<(World, Keypair, rpv_sdk::Pubkey), String> {
         Ok((World::Embedded { chain: Box::new(LocalChain::new(svm)), sandbox, step_secs }, kp, vault))
     } else {
         let vault = cfg.vault.ok_or("no vault given: set --vault, RPV_KEEPER_VAULT or `vault` in the config file")?;
-        let kp = config::load_keypair(&cfg.keypair)?;
+        let kp = rpv_sdk::keypair::read(&cfg.keypair)?;
         let chain = RpcChain::new(&cfg.rpc_url, cfg.commitment, Duration::from_secs(cfg.rpc_timeout_secs))?;
         Ok((World::Cluster(chain), kp, vault))
     }

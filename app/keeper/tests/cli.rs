@@ -9,10 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rpv_keeper::{
-    config::{write_keypair, OPTIONS},
-    metrics::Metrics,
-};
+use rpv_keeper::{config::OPTIONS, metrics::Metrics};
 use rpv_sdk::Pubkey;
 use serde_json::Value;
 use solana_keypair::Keypair;
@@ -88,7 +85,7 @@ fn clear_one_line_errors() {
     assert_one_line_error(&o, "cannot read the program /nonexistent/rpv_vault.so");
     // an RPC endpoint nobody answers: retried, then a one-line error
     let kp = temp("unreachable.json");
-    write_keypair(&Keypair::new(), &kp).unwrap();
+    rpv_sdk::keypair::write(&Keypair::new(), &kp).unwrap();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
     let o = keeper()
@@ -167,7 +164,7 @@ fn a_vault_missing_on_the_cluster_is_reported() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = serve_empty_cluster(listener, 2);
     let kp = temp("cluster.json");
-    write_keypair(&Keypair::new(), &kp).unwrap();
+    rpv_sdk::keypair::write(&Keypair::new(), &kp).unwrap();
     let vault = Pubkey::new_unique().to_string();
     let o = run(&["--rpc-url", &url, "--vault", &vault, "--keypair", kp.to_str().unwrap()]);
     assert_one_line_error(&o, &format!("vault account {vault} not found on {url}"));

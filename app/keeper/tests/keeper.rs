@@ -14,20 +14,25 @@ use rpv_core::{
     rebalance::{sampled_nav, sampled_value, scaled_target},
 };
 use rpv_keeper::{
-    chain::{Chain, ChainError, ClusterClock, Simulation, TxStatus},
     keeper::{Keeper, Settings, TickReport},
     log::{Level, Logger},
     metrics::Metrics,
-    sandbox::{OptionSpec, Sandbox, Spec},
-    LocalChain,
 };
-use rpv_sdk::{pda, spl, svm::LocalSvm, Pubkey, TOKEN_PROGRAM_ID};
+use rpv_sdk::{
+    ata,
+    chain::{
+        Account, Chain, ChainError, Clock, Hash, LocalChain, Signature, Simulation, TxStatus, VersionedTransaction,
+    },
+    pda, spl,
+    svm::{
+        sandbox::{OptionSpec, Sandbox, Spec},
+        LocalSvm,
+    },
+    Pubkey, TOKEN_PROGRAM_ID,
+};
 use serde_json::Value;
-use solana_account::Account;
-use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::{Signature, Transaction};
 
 fn program() -> PathBuf {
     std::env::var_os("RPV_PROGRAM_SO")
@@ -78,7 +83,7 @@ impl World {
     }
 
     fn balance(&self, owner: &Pubkey, mint: &Pubkey) -> u64 {
-        spl::amount(&self.chain.svm.data(&spl::associated_token_address(owner, mint, &TOKEN_PROGRAM_ID)))
+        spl::amount(&self.chain.svm.data(&ata::address(owner, mint, &TOKEN_PROGRAM_ID)))
     }
 
     /// Every leg's distance to its target at the last sample, and the band.
@@ -394,19 +399,23 @@ impl Chain for Flaky<'_> {
         self.trip()?;
         self.inner.account(key)
     }
-    fn clock(&mut self) -> Result<ClusterClock, ChainError> {
+    fn clock(&mut self) -> Result<Clock, ChainError> {
         self.trip()?;
         self.inner.clock()
+    }
+    fn rent(&mut self, len: usize) -> Result<u64, ChainError> {
+        self.trip()?;
+        self.inner.rent(len)
     }
     fn latest_blockhash(&mut self) -> Result<Hash, ChainError> {
         self.trip()?;
         self.inner.latest_blockhash()
     }
-    fn simulate(&mut self, tx: &Transaction) -> Result<Simulation, ChainError> {
+    fn simulate(&mut self, tx: &VersionedTransaction) -> Result<Simulation, ChainError> {
         self.trip()?;
         self.inner.simulate(tx)
     }
-    fn send(&mut self, tx: &Transaction) -> Result<Signature, ChainError> {
+    fn send(&mut self, tx: &VersionedTransaction) -> Result<Signature, ChainError> {
         self.trip()?;
         self.inner.send(tx)
     }

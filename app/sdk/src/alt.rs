@@ -1,56 +1,30 @@
 //! Address lookup tables, for the instructions whose account lists outgrow a legacy transaction
-//! (`redeem_in_kind` beyond about five assets). Builders for the Address Lookup Table program's
-//! `CreateLookupTable` and `ExtendLookupTable` (bincode: a u32 variant tag, then the fields; a
-//! `Vec` as a u64 length and its items), and the vault addresses worth putting in a table.
+//! (`redeem_in_kind` beyond about five assets): the Address Lookup Table program's
+//! `CreateLookupTable` and `ExtendLookupTable` (from `solana-address-lookup-table-interface`),
+//! and the vault addresses worth putting in a table. [`crate::chain::lookup_table`] reads a
+//! table back for a v0 transaction.
 
 use rpv_core::layout::VaultState;
+use solana_address_lookup_table_interface::instruction as table;
 
-use crate::{pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use crate::{pda, pk, Instruction, Pubkey, PROGRAM_ID, TOKEN_PROGRAM_ID};
 
-pub const ADDRESS_LOOKUP_TABLE_PROGRAM_ID: Pubkey =
-    Pubkey::from_str_const("AddressLookupTab1e1111111111111111111111111");
+pub const ADDRESS_LOOKUP_TABLE_PROGRAM_ID: Pubkey = solana_address_lookup_table_interface::program::ID;
 
 /// The table address for `authority` and a recent slot.
 pub fn table_address(authority: &Pubkey, recent_slot: u64) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[authority.as_ref(), &recent_slot.to_le_bytes()], &ADDRESS_LOOKUP_TABLE_PROGRAM_ID)
+    table::derive_lookup_table_address(authority, recent_slot)
 }
 
-/// `CreateLookupTable` (variant 0); `recent_slot` must be in the SlotHashes sysvar.
+/// `CreateLookupTable`; `recent_slot` must be in the SlotHashes sysvar. Returns the
+/// instruction and the table's address.
 pub fn create(authority: &Pubkey, payer: &Pubkey, recent_slot: u64) -> (Instruction, Pubkey) {
-    let (table, bump) = table_address(authority, recent_slot);
-    let mut data = 0u32.to_le_bytes().to_vec();
-    data.extend_from_slice(&recent_slot.to_le_bytes());
-    data.push(bump);
-    let ix = Instruction {
-        program_id: ADDRESS_LOOKUP_TABLE_PROGRAM_ID,
-        accounts: vec![
-            AccountMeta::new(table, false),
-            AccountMeta::new_readonly(*authority, true),
-            AccountMeta::new(*payer, true),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-        ],
-        data,
-    };
-    (ix, table)
+    table::create_lookup_table(*authority, *payer, recent_slot)
 }
 
-/// `ExtendLookupTable` (variant 2) with `addresses`.
+/// `ExtendLookupTable` with `addresses`.
 pub fn extend(table: &Pubkey, authority: &Pubkey, payer: &Pubkey, addresses: &[Pubkey]) -> Instruction {
-    let mut data = 2u32.to_le_bytes().to_vec();
-    data.extend_from_slice(&(addresses.len() as u64).to_le_bytes());
-    for a in addresses {
-        data.extend_from_slice(a.as_ref());
-    }
-    Instruction {
-        program_id: ADDRESS_LOOKUP_TABLE_PROGRAM_ID,
-        accounts: vec![
-            AccountMeta::new(*table, false),
-            AccountMeta::new_readonly(*authority, true),
-            AccountMeta::new(*payer, true),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-        ],
-        data,
-    }
+    table::extend_lookup_table(*table, *authority, Some(*payer), addresses.to_vec())
 }
 
 /// Every vault-side address `redeem_in_kind` (and the flows) use: the program, the vault, its

@@ -11,7 +11,23 @@
 //! assert!(limit > at10);
 //! ```
 
-use crate::cu_table::{ASSET_COUNTS, ROWS};
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+
+use crate::{
+    cu_table::{ASSET_COUNTS, ROWS},
+    Instruction,
+};
+
+/// The compute budget instructions to put first in a transaction: a unit `limit` and a price
+/// of `micro_lamports` per unit (the priority fee is `limit × micro_lamports / 10^6` lamports).
+pub fn budget(limit: u32, micro_lamports: u64) -> [Instruction; 2] {
+    [limit_to(limit), ComputeBudgetInstruction::set_compute_unit_price(micro_lamports)]
+}
+
+/// The compute budget instruction setting a transaction's unit limit.
+pub fn limit_to(units: u32) -> Instruction {
+    ComputeBudgetInstruction::set_compute_unit_limit(units)
+}
 
 /// CU of instruction `name` (e.g. `"deposit"`, `"refresh"`, `"rebalance"`) in a vault of
 /// `assets` registered assets: the measured figure, linear between measured asset counts, the
@@ -58,5 +74,16 @@ mod tests {
         let mid = estimate("deposit", 12).unwrap();
         assert!(mid >= row[4].unwrap() && mid <= row[5].unwrap());
         assert_eq!(estimate("no_such_instruction", 3), None);
+    }
+
+    /// The compute budget program's wire format: a tag, then the value little-endian.
+    #[test]
+    fn budget_instructions() {
+        let [l, p] = budget(300_000, 1_000);
+        assert_eq!(l.program_id, crate::Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"));
+        assert_eq!(l.data, [&[2u8][..], &300_000u32.to_le_bytes()].concat());
+        assert_eq!(p.data, [&[3u8][..], &1_000u64.to_le_bytes()].concat());
+        assert!(l.accounts.is_empty() && p.accounts.is_empty());
+        assert_eq!(limit_to(7), ComputeBudgetInstruction::set_compute_unit_limit(7));
     }
 }

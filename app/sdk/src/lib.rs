@@ -1,10 +1,12 @@
 //! # rpv-sdk — client side of the risk-parity vault
 //!
 //! PDAs, instruction builders (with the exact account order each instruction takes), decoding
-//! of the vault account and of events, and builders for the SPL Token and Pyth accounts a
-//! client or a test needs. Maths and layouts come from `rpv-core`, never re-derived here.
-//! With the `svm` feature, `svm` is an embedded SVM (litesvm) with the program loaded, as the
-//! demo, the keeper's embedded mode and tests use it.
+//! of the vault account and of events, one [`chain::Chain`] trait for talking to a chain
+//! (JSON-RPC with feature `rpc`, the embedded SVM with feature `svm`), and a
+//! [`client::VaultClient`] that reads a vault through it and quotes with the program's own
+//! maths. Maths and layouts come from `rpv-core`, never re-derived here; the instructions of
+//! other programs (SPL Token, associated token accounts, lookup tables, compute budget, System)
+//! come from their published interface crates.
 //!
 //! | module | what |
 //! |---|---|
@@ -13,7 +15,12 @@
 //! | [`sim`] | "what will the program do": the rebalance trade it plans, the leg it picks (the program's own core code) |
 //! | [`events`], [`errors`] | events decoded from logs; error names and codes |
 //! | [`decode_vault`], [`decode_risk`] | the zero-copy accounts |
-//! | `rpc` (feature `rpc`) | a small blocking JSON-RPC client |
+//! | [`chain`] | the [`chain::Chain`] trait, [`chain::submit`]; `RpcChain` (feature `rpc`), `LocalChain` (feature `svm`) |
+//! | [`client`] | [`client::VaultClient`]: fetch a vault, quote deposit / withdraw / redeem, plan a rebalance, report |
+//! | [`spl`], [`ata`], [`alt`], [`cu::budget`] | other programs' instructions, from their interface crates |
+//! | [`keypair`] | Solana CLI keypair files (written 0600) |
+//! | `svm` (feature `svm`) | litesvm with the program loaded, and a sandbox vault built on it |
+//! | `rpc` (feature `rpc`) | the old hand-written JSON-RPC client, kept until the CLI uses [`chain`] |
 //!
 //! A deposit into a vault read from the chain, with its compute budget (sketch):
 //!
@@ -30,13 +37,17 @@
 
 pub mod alt;
 pub mod ata;
+pub mod chain;
+pub mod client;
 pub mod cu;
 mod cu_table;
 pub mod errors;
 pub mod events;
 pub mod ix;
+pub mod keypair;
 pub mod pda;
 pub mod pyth;
+/// Superseded by [`chain`] (`RpcChain` on `solana-rpc-client`); deleted once the CLI uses it.
 #[cfg(feature = "rpc")]
 pub mod rpc;
 pub mod sim;

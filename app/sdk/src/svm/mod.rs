@@ -11,20 +11,31 @@ use solana_account::Account;
 use solana_clock::Clock;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_transaction::{versioned::VersionedTransaction, Transaction};
 use solana_transaction_error::TransactionError;
 
-use crate::{errors, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use crate::{ata, errors, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
+
+pub mod sandbox;
 
 /// Cluster time the embedded SVM starts at (unix seconds, late 2026).
 pub const START_TIME: i64 = 1_795_000_000;
 /// Slots per second of simulated time when the clock is moved ([`LocalSvm::advance`]).
 pub const SLOTS_PER_SECOND: u64 = 2;
 
-/// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so`
-/// (relative to the working directory).
+/// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so` in
+/// the working directory or the nearest of its ancestors that has one (so a test run from a
+/// crate's directory finds the workspace's build), else that path relative to the working
+/// directory.
 pub fn default_program_path() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/deploy/rpv_vault.so"))
+    const BUILT: &str = "target/deploy/rpv_vault.so";
+    if let Some(p) = std::env::var_os("RPV_PROGRAM_SO") {
+        return PathBuf::from(p);
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().map(|d| d.join(BUILT)).find(|p| p.is_file()))
+        .unwrap_or_else(|| PathBuf::from(BUILT))
 }
 
 /// The custom program error code a transaction failed with, if any.
@@ -41,14 +52,16 @@ pub struct Executed {
     pub signature: solana_transaction::Signature,
     pub cu: u64,
     pub logs: Vec<String>,
-    pub return_data: Vec<u8>,
+    /// Program and data of the last `set_return_data`, when there was one.
+    pub return_data: Option<(Pubkey, Vec<u8>)>,
 }
 
-/// A transaction that failed, with its logs.
+/// A transaction that failed, with its logs and the compute units it used.
 #[derive(Clone, Debug)]
 pub struct Failed {
     pub err: TransactionError,
     pub logs: Vec<String>,
+    pub cu: u64,
 }
 
 impl Failed {
@@ -117,7 +130,7 @@ impl LocalSvm {
 
     /// Executes a signed transaction. The blockhash is expired afterwards, so the next
     /// transaction with the same instructions is a new one.
-    pub fn send_transaction_signed(&mut self, tx: Transaction) -> Result<Executed, Failed> {
+    pub fn send_transaction_signed(&mut self, tx: impl Into<VersionedTransaction>) -> Result<Executed, Failed> {
         let out = self.svm.send_transaction(tx);
         self.svm.expire_blockhash();
         match out {
@@ -125,22 +138,23 @@ impl LocalSvm {
                 signature: m.signature,
                 cu: m.compute_units_consumed,
                 logs: m.logs,
-                return_data: m.return_data.data,
+                return_data: (!m.return_data.data.is_empty()).then_some((m.return_data.program_id, m.return_data.data)),
             }),
-            Err(f) => Err(Failed { err: f.err, logs: f.meta.logs }),
+            Err(f) => Err(Failed { err: f.err, logs: f.meta.logs, cu: f.meta.compute_units_consumed }),
         }
     }
 
     /// Runs a signed transaction without committing anything.
-    pub fn simulate_signed(&self, tx: Transaction) -> Result<Executed, Failed> {
+    pub fn simulate_signed(&self, tx: impl Into<VersionedTransaction>) -> Result<Executed, Failed> {
         match self.svm.simulate_transaction(tx) {
             Ok(s) => Ok(Executed {
                 signature: s.meta.signature,
                 cu: s.meta.compute_units_consumed,
                 logs: s.meta.logs,
-                return_data: s.meta.return_data.data,
+                return_data: (!s.meta.return_data.data.is_empty())
+                    .then_some((s.meta.return_data.program_id, s.meta.return_data.data)),
             }),
-            Err(f) => Err(Failed { err: f.err, logs: f.meta.logs }),
+            Err(f) => Err(Failed { err: f.err, logs: f.meta.logs, cu: f.meta.compute_units_consumed }),
         }
     }
 
@@ -203,8 +217,8 @@ impl LocalSvm {
     /// associated token account program if missing), topped up with `amount` minted by the payer.
     pub fn associated_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Pubkey, String> {
         let payer = self.payer.pubkey();
-        let ata = spl::associated_token_address(owner, mint, &TOKEN_PROGRAM_ID);
-        let mut ixs = vec![spl::create_associated_token_account_idempotent(&payer, owner, mint, &TOKEN_PROGRAM_ID)];
+        let (create, ata) = ata::create_idempotent(&payer, owner, mint, &TOKEN_PROGRAM_ID);
+        let mut ixs = vec![create];
         if amount > 0 {
             ixs.push(spl::mint_to(&TOKEN_PROGRAM_ID, mint, &ata, &payer, amount));
         }

@@ -1,17 +1,17 @@
 //! [`Chain`] over JSON-RPC with agave's own client (`solana-rpc-client` 4.2.2, the version of
-//! the pinned stack). Calls used: `getAccountInfo` (accounts and the Clock sysvar, base64),
-//! `getLatestBlockhash`, `simulateTransaction`, `sendTransaction` (no preflight: the keeper
-//! simulated already), `getSignatureStatuses` and `getTransaction` (logs of a confirmed
-//! transaction, for the events it emitted).
+//! the pinned stack). Calls used: `getAccountInfo` / `getMultipleAccounts` (accounts and the
+//! Clock sysvar, base64), `getMinimumBalanceForRentExemption`, `getLatestBlockhash`,
+//! `simulateTransaction`, `sendTransaction` (no preflight: callers simulate first),
+//! `getSignatureStatuses`, `getTransaction` (logs of a confirmed transaction, for the events it
+//! emitted) and `requestAirdrop`. Every call is at the chain's commitment.
 
 use std::time::Duration;
 
-use rpv_sdk::Pubkey;
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use serde_json::json;
-use solana_account::Account;
 use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
-use solana_commitment_config::{CommitmentConfig, CommitmentLevel};
-use solana_hash::Hash;
+use solana_commitment_config::CommitmentConfig;
+pub use solana_commitment_config::CommitmentLevel;
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_rpc_client_api::{
     client_error::{Error as ClientError, ErrorKind},
@@ -20,10 +20,13 @@ use solana_rpc_client_api::{
     request::{RpcError, RpcRequest},
     response::Response,
 };
-use solana_transaction::{Signature, Transaction};
 use solana_transaction_status_client_types::{option_serializer::OptionSerializer, UiTransactionEncoding};
 
-use crate::chain::{Chain, ChainError, Simulation, TxStatus};
+use super::{Account, Chain, ChainError, Hash, Signature, Simulation, TxStatus, VersionedTransaction};
+use crate::Pubkey;
+
+/// Most accounts one `getMultipleAccounts` request may ask for.
+const MAX_MULTIPLE_ACCOUNTS: usize = 100;
 
 /// JSON-RPC server errors that say "not now" rather than "never".
 const TRANSIENT_RPC_CODES: &[i64] = &[
@@ -102,6 +105,30 @@ impl RpcChain {
         let client = RpcClient::new_with_timeout_and_commitment(url.to_string(), timeout, commitment);
         Ok(Self { client, url: url.to_string(), commitment })
     }
+
+    /// The commitment every call is made at.
+    pub fn commitment(&self) -> CommitmentLevel {
+        self.commitment.commitment
+    }
+
+    fn config(&self) -> RpcAccountInfoConfig {
+        RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(self.commitment),
+            data_slice: None,
+            min_context_slot: None,
+        }
+    }
+}
+
+fn decode(key: &Pubkey, ui: Option<UiAccount>) -> Result<Option<Account>, ChainError> {
+    match ui {
+        None => Ok(None),
+        Some(ui) => ui
+            .to_account()
+            .map(Some)
+            .ok_or_else(|| ChainError::Fatal(format!("account {key}: the node's answer does not decode"))),
+    }
 }
 
 impl Chain for RpcChain {
@@ -112,28 +139,44 @@ impl Chain for RpcChain {
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {
         // `getAccountInfo` sent directly: the client's own helper folds transport errors into
         // "AccountNotFound", which would hide what is worth retrying
-        let config = RpcAccountInfoConfig {
-            encoding: Some(UiAccountEncoding::Base64),
-            commitment: Some(self.commitment),
-            data_slice: None,
-            min_context_slot: None,
-        };
-        let r: Response<Option<UiAccount>> =
-            self.client.send(RpcRequest::GetAccountInfo, json!([key.to_string(), config])).map_err(|e| classify(&e))?;
-        match r.value {
-            None => Ok(None),
-            Some(ui) => ui
-                .to_account()
-                .map(Some)
-                .ok_or_else(|| ChainError::Fatal(format!("account {key}: the node's answer does not decode"))),
+        let r: Response<Option<UiAccount>> = self
+            .client
+            .send(RpcRequest::GetAccountInfo, json!([key.to_string(), self.config()]))
+            .map_err(|e| classify(&e))?;
+        decode(key, r.value)
+    }
+
+    fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ChainError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_MULTIPLE_ACCOUNTS) {
+            let names: Vec<String> = chunk.iter().map(Pubkey::to_string).collect();
+            let r: Response<Vec<Option<UiAccount>>> = self
+                .client
+                .send(RpcRequest::GetMultipleAccounts, json!([names, self.config()]))
+                .map_err(|e| classify(&e))?;
+            if r.value.len() != chunk.len() {
+                return Err(ChainError::Fatal(format!(
+                    "getMultipleAccounts answered {} accounts for {}",
+                    r.value.len(),
+                    chunk.len()
+                )));
+            }
+            for (key, ui) in chunk.iter().zip(r.value) {
+                out.push(decode(key, ui)?);
+            }
         }
+        Ok(out)
+    }
+
+    fn rent(&mut self, len: usize) -> Result<u64, ChainError> {
+        self.client.get_minimum_balance_for_rent_exemption(len).map_err(|e| classify(&e))
     }
 
     fn latest_blockhash(&mut self) -> Result<Hash, ChainError> {
         self.client.get_latest_blockhash_with_commitment(self.commitment).map(|(h, _)| h).map_err(|e| classify(&e))
     }
 
-    fn simulate(&mut self, tx: &Transaction) -> Result<Simulation, ChainError> {
+    fn simulate(&mut self, tx: &VersionedTransaction) -> Result<Simulation, ChainError> {
         let config = RpcSimulateTransactionConfig {
             sig_verify: false,
             replace_recent_blockhash: false,
@@ -141,14 +184,24 @@ impl Chain for RpcChain {
             ..RpcSimulateTransactionConfig::default()
         };
         let r = self.client.simulate_transaction_with_config(tx, config).map_err(|e| classify(&e))?.value;
+        let return_data = match r.return_data {
+            None => None,
+            Some(d) => {
+                let program =
+                    d.program_id.parse::<Pubkey>().map_err(|_| ChainError::Fatal("bad return data".into()))?;
+                let bytes = B64.decode(&d.data.0).map_err(|_| ChainError::Fatal("bad return data".into()))?;
+                Some((program, bytes))
+            }
+        };
         Ok(Simulation {
             err: r.err.map(Into::into),
             logs: r.logs.unwrap_or_default(),
             units: r.units_consumed.unwrap_or(0),
+            return_data,
         })
     }
 
-    fn send(&mut self, tx: &Transaction) -> Result<Signature, ChainError> {
+    fn send(&mut self, tx: &VersionedTransaction) -> Result<Signature, ChainError> {
         let config = RpcSendTransactionConfig {
             skip_preflight: true,
             preflight_commitment: Some(self.commitment.commitment),
@@ -180,6 +233,10 @@ impl Chain for RpcChain {
             OptionSerializer::Some(l) => Some(l),
             _ => None,
         }))
+    }
+
+    fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, ChainError> {
+        self.client.request_airdrop(to, lamports).map_err(|e| classify(&e))
     }
 }
 

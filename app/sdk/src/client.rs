@@ -1,0 +1,412 @@
+//! A vault seen from a client: [`VaultClient`] fetches the vault, its risk account, its share
+//! mint and its oracles through any [`Chain`], and the [`VaultView`] it returns answers what
+//! the program would do, with the program's own maths (`rpv-core`, the functions the handlers
+//! call, rounding included; Mango v4's `lib/client` is the model):
+//!
+//! - [`VaultView::quote_deposit`], [`VaultView::quote_withdraw`],
+//!   [`VaultView::quote_redeem_in_kind`]: shares or amounts out, after the fees due now, or the
+//!   error the program would refuse with, by its name;
+//! - [`VaultView::rebalance_plan`]: the trade `rebalance` would make ([`crate::sim`]);
+//! - [`VaultView::report`]: NAV, share price, positions against their targets, oracle health.
+//!
+//! Oracles are read off-chain with the program's own checks ([`read_oracle`]), so a quote is
+//! made on exactly the values the program will read in the same slot.
+
+use rpv_core::{
+    error::CoreResult,
+    layout::{AssetSlot, OracleKind, RiskState, VaultState},
+    math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
+    oracle_health::OracleHealth,
+    price::OraclePrice,
+    pyth::{self, FeedPolicy},
+    rebalance::Plan,
+    switchboard::{self, SwitchboardPolicy},
+    valuation::{needs_own_oracle, slot_value},
+    CoreError,
+};
+
+use crate::{
+    chain::{Account, Chain, ChainError, Clock},
+    decode_risk, decode_vault, pda, pk, Pubkey,
+};
+
+/// Why a fetch failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchError {
+    Chain(ChainError),
+    /// An account is missing or is not what the vault says it is.
+    Account(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Chain(e) => write!(f, "{e}"),
+            Self::Account(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+impl From<ChainError> for FetchError {
+    fn from(e: ChainError) -> Self {
+        Self::Chain(e)
+    }
+}
+
+/// Why the program would refuse a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteError {
+    /// A rule of the instruction: the program's error name (in [`crate::errors::NAMES`]).
+    Refused(&'static str),
+    /// The core maths or an oracle check refused; the program reports the error of the same name.
+    Core(CoreError),
+}
+
+impl QuoteError {
+    /// The name of the program error the instruction would fail with.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Refused(n) => (*n).to_string(),
+            Self::Core(e) => format!("{e:?}"),
+        }
+    }
+}
+
+impl std::fmt::Display for QuoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl From<CoreError> for QuoteError {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
+fn check(cond: bool, name: &'static str) -> Result<(), QuoteError> {
+    if cond {
+        Ok(())
+    } else {
+        Err(QuoteError::Refused(name))
+    }
+}
+
+/// The validated value of `slot`'s oracle from its account at `clock`, with maximum age
+/// `max_age` (seconds for Pyth, slots for Switchboard): the program's `read_slot_price_aged`
+/// on a fetched account.
+pub fn read_oracle(slot: &AssetSlot, account: &Account, clock: &Clock, max_age: u32) -> CoreResult<OraclePrice> {
+    let owner = account.owner.to_bytes();
+    match OracleKind::from_u8(slot.oracle_kind) {
+        Some(OracleKind::Pyth) => pyth::read_price(
+            &owner,
+            &account.data,
+            &FeedPolicy { feed_id: &slot.feed_id, max_age, max_conf_bps: slot.max_conf_bps },
+            clock.unix_timestamp,
+        ),
+        Some(OracleKind::Switchboard) => switchboard::read_price(
+            &owner,
+            &account.data,
+            &SwitchboardPolicy {
+                max_stale_slots: u64::from(max_age),
+                max_conf_bps: slot.max_conf_bps,
+                feed_hash: Some(slot.feed_id),
+            },
+            clock.slot,
+        ),
+        None => Err(CoreError::OracleInvalidAccount),
+    }
+}
+
+/// The maximum oracle age `rebalance` applies to `slot`: the rebalance parameters' when set
+/// (never above the asset's own), else the asset's own.
+pub fn rebalance_max_age(rebalance_max_oracle_age: u32, slot: &AssetSlot) -> u32 {
+    if rebalance_max_oracle_age == 0 {
+        slot.max_oracle_age
+    } else {
+        rebalance_max_oracle_age.min(slot.max_oracle_age)
+    }
+}
+
+/// Reads one vault through a chain.
+pub struct VaultClient<'c> {
+    pub chain: &'c mut dyn Chain,
+    pub vault: Pubkey,
+}
+
+impl<'c> VaultClient<'c> {
+    pub fn new(chain: &'c mut dyn Chain, vault: Pubkey) -> Self {
+        Self { chain, vault }
+    }
+
+    /// The vault, its risk account, share mint supply, oracle accounts and the clock, read in
+    /// two requests (the vault first: it names the rest).
+    pub fn fetch(&mut self) -> Result<VaultView, FetchError> {
+        let clock = self.chain.clock()?;
+        let vault_acct = self
+            .chain
+            .account(&self.vault)?
+            .ok_or_else(|| FetchError::Account(format!("vault {} does not exist", self.vault)))?;
+        let vault =
+            decode_vault(&vault_acct.data).map_err(|e| FetchError::Account(format!("vault {}: {e}", self.vault)))?;
+        let risk_key = pda::risk(&self.vault).0;
+        let share_mint = pk(&vault.share_mint);
+        let mut keys = vec![risk_key, share_mint];
+        keys.extend(vault.active_assets().iter().map(|a| pk(&a.oracle)));
+        let mut accts = self.chain.accounts(&keys)?.into_iter();
+        let missing = |what: &str, k: &Pubkey| FetchError::Account(format!("{what} {k} does not exist"));
+        let risk_acct = accts.next().flatten().ok_or_else(|| missing("risk account", &risk_key))?;
+        let risk = decode_risk(&risk_acct.data).map_err(|e| FetchError::Account(format!("risk {risk_key}: {e}")))?;
+        let mint_acct = accts.next().flatten().ok_or_else(|| missing("share mint", &share_mint))?;
+        let share_supply = rpv_core::token::parse_mint(&mint_acct.data)
+            .map_err(|e| FetchError::Account(format!("share mint {share_mint}: {e:?}")))?
+            .supply;
+        Ok(VaultView { key: self.vault, vault, risk, share_supply, clock, oracles: accts.collect() })
+    }
+}
+
+/// A vault as fetched, with the clock it was read at.
+#[derive(Clone, Debug)]
+pub struct VaultView {
+    pub key: Pubkey,
+    pub vault: VaultState,
+    pub risk: RiskState,
+    pub share_supply: u64,
+    pub clock: Clock,
+    /// Each active asset's oracle account (registry order), `None` when it does not exist.
+    pub oracles: Vec<Option<Account>>,
+}
+
+/// Shares a deposit mints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositQuote {
+    pub shares: u64,
+    /// NAV rounded up per asset (deposit pricing), and the total shares after the fees due.
+    pub nav: u64,
+    pub total_shares: u64,
+}
+
+/// Base a withdrawal pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawQuote {
+    pub amount: u64,
+    /// NAV rounded down per asset (withdrawal pricing), and the total shares after the fees due.
+    pub nav: u64,
+    pub total_shares: u64,
+}
+
+/// What an in-kind redemption pays: the base, then each registered asset in registry order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedeemQuote {
+    pub amounts: Vec<u64>,
+    /// Total shares after the management fee due (the only fee it accrues).
+    pub total_shares: u64,
+}
+
+/// One registered asset in a [`Report`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub mint: Pubkey,
+    pub quantity: u64,
+    /// Value at the oracle, rounded down (`None` when the oracle is not valid).
+    pub value: Option<u64>,
+    /// Target value of the last refresh, base units.
+    pub target: u64,
+    pub oracle: OracleHealth,
+    pub is_option: bool,
+}
+
+/// The state of a vault at a glance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub vault: Pubkey,
+    pub now: i64,
+    /// NAV rounded down (`None` when an oracle the NAV needs is not valid).
+    pub nav: Option<u64>,
+    /// Total shares after the fees due now (at `nav`, when known).
+    pub total_shares: u64,
+    /// Base units per 10^9 shares, ⌊NAV × 10^9 / total shares⌋, as `quote` answers.
+    pub share_price_e9: Option<u128>,
+    pub base_quantity: u64,
+    pub positions: Vec<Position>,
+    pub paused: bool,
+    pub risk_fresh: bool,
+}
+
+impl VaultView {
+    fn now(&self) -> i64 {
+        self.clock.unix_timestamp
+    }
+
+    /// Each active asset's oracle read at `max_age(slot)`.
+    fn read(&self, max_age: impl Fn(&AssetSlot) -> u32) -> Vec<CoreResult<OraclePrice>> {
+        self.vault
+            .active_assets()
+            .iter()
+            .zip(&self.oracles)
+            .map(|(slot, acct)| match acct {
+                Some(a) => read_oracle(slot, a, &self.clock, max_age(slot)),
+                None => Err(CoreError::OracleInvalidAccount),
+            })
+            .collect()
+    }
+
+    /// The prices a priced flow reads (the program's `read_prices`): every asset that needs its
+    /// own oracle must pass every check; an expired or settled option series reads none.
+    pub fn prices(&self) -> Result<Vec<OraclePrice>, QuoteError> {
+        let unread = OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 };
+        let now = self.now();
+        self.read(|s| s.max_oracle_age)
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| if needs_own_oracle(&self.vault, i, now) { r.map_err(QuoteError::from) } else { Ok(unread) })
+            .collect()
+    }
+
+    fn priced_flow_checks(&self) -> Result<(), QuoteError> {
+        check(self.vault.risk_is_fresh(self.now()), "RiskStateStale")
+    }
+
+    /// What `deposit(amount, 0)` would mint now (allowlist not checked).
+    pub fn quote_deposit(&self, amount: u64) -> Result<DepositQuote, QuoteError> {
+        let v = &self.vault;
+        self.priced_flow_checks()?;
+        check(!v.is_paused(), "VaultPaused")?;
+        check(!v.is_rebalancing(), "RebalanceInProgress")?;
+        check(amount > 0, "ZeroAmount")?;
+        let prices = self.prices()?;
+        let (down, up) = v.nav_both_at(&prices, self.now())?;
+        let total_shares = v.total_shares_after_fees(self.share_supply, Some(down), self.now())?;
+        check(amount >= v.min_deposit, "DepositBelowMinimum")?;
+        check(up.checked_add(amount).is_some_and(|n| n <= v.deposit_cap), "DepositCapExceeded")?;
+        let shares = shares_for_deposit(amount, total_shares, up)?;
+        Ok(DepositQuote { shares, nav: up, total_shares })
+    }
+
+    /// What `withdraw(shares, 0)` would pay now (the holder's balance not checked).
+    pub fn quote_withdraw(&self, shares: u64) -> Result<WithdrawQuote, QuoteError> {
+        let v = &self.vault;
+        check(!v.is_rebalancing(), "RebalanceInProgress")?;
+        self.priced_flow_checks()?;
+        check(shares > 0, "ZeroShares")?;
+        let prices = self.prices()?;
+        let nav = v.nav_at(&prices, self.now(), Rounding::Down)?;
+        let total_shares = v.total_shares_after_fees(self.share_supply, Some(nav), self.now())?;
+        let amount = amount_for_shares(shares, total_shares, nav)?;
+        check(amount <= v.base_quantity, "InsufficientBaseLiquidity")?;
+        Ok(WithdrawQuote { amount, nav, total_shares })
+    }
+
+    /// What `redeem_in_kind(shares, [])` would pay now: ⌊shares × accounted / total shares⌋ of
+    /// every holding (no oracle read).
+    pub fn quote_redeem_in_kind(&self, shares: u64) -> Result<RedeemQuote, QuoteError> {
+        let v = &self.vault;
+        check(!v.is_rebalancing(), "RebalanceInProgress")?;
+        check(shares > 0, "ZeroShares")?;
+        let total_shares = v.total_shares_after_fees(self.share_supply, None, self.now())?;
+        let held = std::iter::once(v.base_quantity).chain(v.active_assets().iter().map(|a| a.quantity));
+        let amounts = held
+            .map(|q| mul_div(shares, q, total_shares, Rounding::Down).ok_or(QuoteError::Core(CoreError::MathOverflow)))
+            .collect::<Result<Vec<_>, _>>()?;
+        check(amounts.iter().any(|a| *a > 0), "ZeroAmount")?;
+        Ok(RedeemQuote { amounts, total_shares })
+    }
+
+    /// The trade `rebalance` would make on `leg` (`None`: the leg the program picks itself,
+    /// `Ok(None)` when none is due), with at most `max_value` base units (0 = no cap), and the
+    /// NAV it is sized against.
+    pub fn rebalance_plan(&self, leg: Option<usize>, max_value: u64) -> Result<Option<(usize, Plan, u64)>, QuoteError> {
+        let now = self.now();
+        let leg = match leg {
+            Some(l) => l,
+            None => match crate::sim::auto_leg(&self.vault, &self.risk, now)? {
+                Some(l) => l,
+                None => return Ok(None),
+            },
+        };
+        let max_age = self.risk.rebalance.max_oracle_age;
+        let reads = self.read(|s| rebalance_max_age(max_age, s));
+        let slot = self.vault.active_assets().get(leg).ok_or(QuoteError::Refused("WrongLeg"))?;
+        let own = reads[leg].map_err(QuoteError::from)?;
+        let underlying = match slot.option.is_option() {
+            true => Some(reads[usize::from(slot.option.underlying)].map_err(QuoteError::from)?),
+            false => None,
+        };
+        let (plan, nav) =
+            crate::sim::rebalance_plan(&self.vault, &self.risk, leg, &own, underlying.as_ref(), max_value, now)?;
+        Ok(Some((leg, plan, nav)))
+    }
+
+    /// NAV, share price, positions against their targets and each oracle's health.
+    pub fn report(&self) -> Report {
+        let v = &self.vault;
+        let now = self.now();
+        let reads = self.read(|s| s.max_oracle_age);
+        let prices = self.prices().ok();
+        let nav = prices.as_ref().and_then(|p| v.nav_at(p, now, Rounding::Down).ok());
+        let total_shares = v
+            .total_shares_after_fees(self.share_supply, nav, now)
+            .or_else(|_| v.total_shares(self.share_supply))
+            .unwrap_or(u64::MAX);
+        let positions = v
+            .active_assets()
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Position {
+                mint: pk(&a.mint),
+                quantity: a.quantity,
+                value: prices.as_ref().and_then(|p| slot_value(v, i, p, now, Rounding::Down).ok()),
+                target: self.risk.targets[i],
+                oracle: if needs_own_oracle(v, i, now) { OracleHealth::of(&reads[i]) } else { OracleHealth::Valid },
+                is_option: a.option.is_option(),
+            })
+            .collect();
+        Report {
+            vault: self.key,
+            now,
+            nav,
+            total_shares,
+            share_price_e9: nav.map(|n| u128::from(n) * 1_000_000_000 / u128::from(total_shares.max(1))),
+            base_quantity: v.base_quantity,
+            positions,
+            paused: v.is_paused(),
+            risk_fresh: v.risk_is_fresh(now),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name a quote can refuse with is one of the program's errors.
+    #[test]
+    fn refusals_are_program_errors() {
+        for n in [
+            "RiskStateStale",
+            "VaultPaused",
+            "RebalanceInProgress",
+            "ZeroAmount",
+            "ZeroShares",
+            "DepositBelowMinimum",
+            "DepositCapExceeded",
+            "InsufficientBaseLiquidity",
+            "WrongLeg",
+        ] {
+            assert!(crate::errors::code(n).is_some(), "{n} is not a vault error");
+        }
+        assert_eq!(QuoteError::Core(CoreError::OracleStale).name(), "OracleStale");
+        assert!(crate::errors::code(&QuoteError::Core(CoreError::MathOverflow).name()).is_some());
+    }
+
+    #[test]
+    fn rebalance_age_is_capped_by_the_asset() {
+        let mut slot = <AssetSlot as bytemuck::Zeroable>::zeroed();
+        slot.max_oracle_age = 60;
+        assert_eq!(rebalance_max_age(0, &slot), 60);
+        assert_eq!(rebalance_max_age(30, &slot), 30);
+        assert_eq!(rebalance_max_age(90, &slot), 60);
+    }
+}

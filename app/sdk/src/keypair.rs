@@ -1,0 +1,75 @@
+//! Keypair files in the Solana CLI format (a JSON array of the 64 secret-and-public key
+//! bytes), read and written by `solana-keypair` itself. A written file is readable by its owner
+//! only (mode 0600 on Unix), also when it replaces an existing file.
+
+use std::path::Path;
+
+use solana_keypair::Keypair;
+
+/// Reads the keypair file at `path`.
+pub fn read(path: &Path) -> Result<Keypair, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read keypair file {}: {e}", path.display()))?;
+    solana_keypair::read_keypair(&mut text.as_bytes()).map_err(|e| {
+        format!("keypair file {} is not a Solana CLI keypair (a JSON array of 64 numbers 0–255): {e}", path.display())
+    })
+}
+
+/// Writes `kp` to `path` (creating its directory), readable by its owner only.
+pub fn write(kp: &Keypair, path: &Path) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write keypair file {}: {e}", path.display());
+    solana_keypair::write_keypair_file(kp, path).map_err(|e| fail(&e))?;
+    // `write_keypair_file` sets 0600 when it creates the file; an existing file keeps its mode
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| fail(&e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solana_signer::Signer;
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rpv-sdk-keypair-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    #[test]
+    fn round_trip_in_the_cli_format() {
+        let kp = Keypair::new();
+        let path = temp("id.json");
+        write(&kp, &path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with('[') && text.ends_with(']') && text.matches(',').count() == 63, "{text}");
+        assert_eq!(read(&path).unwrap().pubkey(), kp.pubkey());
+        let e = read(Path::new("/nonexistent/id.json")).unwrap_err();
+        assert!(e.starts_with("cannot read keypair file /nonexistent/id.json: "), "{e}");
+        std::fs::write(&path, "not json").unwrap();
+        assert!(read(&path).unwrap_err().contains("is not a Solana CLI keypair"));
+        std::fs::write(&path, "[1,2,3]").unwrap();
+        let e = read(&path).unwrap_err();
+        assert!(e.contains("is not a Solana CLI keypair") && e.contains("found 3"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_not_world_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = temp("secret.json");
+        // a file that exists already, readable by everyone, is tightened too
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write(&Keypair::new(), &path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "mode {mode:o}");
+        let fresh = temp("fresh.json");
+        let _ = std::fs::remove_file(&fresh);
+        write(&Keypair::new(), &fresh).unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o077, 0, "no group/other bits");
+    }
+}
