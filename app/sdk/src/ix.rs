@@ -588,24 +588,7 @@ pub fn expected_quote(
     prices: &[rpv_core::price::OraclePrice],
     now: i64,
 ) -> Option<VaultQuote> {
-    {
-        let (nav, nav_round_up) = vault.nav_both_at(prices, now).ok()?;
-        let total_shares = vault.total_shares_after_fees(share_supply, Some(nav), now).ok()?;
-        Some(VaultQuote {
-            nav,
-            nav_round_up,
-            total_shares,
-            share_price_e9: u128::from(nav) * 1_000_000_000 / u128::from(total_shares.max(1)),
-            base_decimals: vault.base_decimals,
-            num_assets: vault.num_assets,
-            paused: vault.is_paused(),
-            risk_fresh: vault.risk_is_fresh(now),
-            risk_refreshed_at: vault.risk_refreshed_at,
-            portfolio_vol_bits: risk.portfolio_vol.get().to_bits(),
-            leverage_bits: risk.leverage.get().to_bits(),
-            quoted_at: now,
-        })
-    }
+    rpv_core::engine::quote::quote(vault, risk, share_supply, prices, now).ok()
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! | [`fees`] | the fee accrual every flow runs first, `accrue_fees`, `set_fees` |
 //! | [`refresh`] | `refresh`: sample, EWMA, marks (and the positions step for spot vaults) |
 //! | [`positions`] | `update_positions`: the positions step of the last sample |
+//! | [`quote`] | `quote`: NAV both ways, shares with the fees due, share price, risk summary |
 //! | [`rebalance`] | `rebalance`, `rebalance_begin` / `rebalance_end`: leg choice, plan, accounting |
 //!
 //! A refused step may leave the state it was given partly updated (the fee accrual runs
@@ -24,6 +25,7 @@
 pub mod fees;
 pub mod flows;
 pub mod positions;
+pub mod quote;
 pub mod rebalance;
 pub mod refresh;
 

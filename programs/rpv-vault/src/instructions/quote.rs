@@ -30,8 +30,8 @@ use crate::{
     state::{same, Risk, Vault},
 };
 
-/// Shares in the unit `share_price_e9` is quoted per.
-pub const SHARE_PRICE_SCALE: u128 = 1_000_000_000;
+pub use rpv_core::engine::quote::SHARE_PRICE_SCALE;
+pub use rpv_interface::VaultQuote;
 
 #[derive(Accounts)]
 pub struct Quote<'info> {
@@ -40,33 +40,6 @@ pub struct Quote<'info> {
     pub risk: AccountLoader<'info, Risk>,
     /// CHECK: = vault.share_mint (its supply gives the total shares)
     pub share_mint: UncheckedAccount<'info>,
-}
-
-/// What `quote` returns (Borsh, in this field order).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VaultQuote {
-    /// NAV in base units, rounded down per asset (withdrawal pricing).
-    pub nav: u64,
-    /// NAV in base units, rounded up per asset (deposit pricing).
-    pub nav_round_up: u64,
-    /// Share supply plus dead shares plus fee shares pending and due now.
-    pub total_shares: u64,
-    /// ⌊nav × 10^9 / total_shares⌋: base units per 10^9 shares.
-    pub share_price_e9: u128,
-    pub base_decimals: u8,
-    pub num_assets: u8,
-    /// Deposits are paused.
-    pub paused: bool,
-    /// Whether deposits and withdrawals would accept the risk state now.
-    pub risk_fresh: bool,
-    /// Cluster time of the last `refresh` (0 = never, or reset by `add_asset` / budgets).
-    pub risk_refreshed_at: i64,
-    /// Annualised portfolio volatility σ_p of the last refresh, I80F48 bits.
-    pub portfolio_vol_bits: i128,
-    /// Gross exposure L = min(L_max, σ_target / σ_p) of the last refresh, I80F48 bits.
-    pub leverage_bits: i128,
-    /// Cluster time of this quote.
-    pub quoted_at: i64,
 }
 
 pub(crate) fn handler<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQuote> {
@@ -80,23 +53,6 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQ
     // each oracle is read and validated once, then valued both ways
     let prices = read_prices(&v, ctx.remaining_accounts, now)?;
     let n = usize::from(v.num_assets);
-    let (nav, nav_round_up) = v.nav_both_at(&prices[..n], now.time).map_err(VaultError::from)?;
     let supply = token::parse_mint(&a.share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply;
-    let total_shares = v.total_shares_after_fees(supply, Some(nav), now.time).map_err(VaultError::from)?;
-    // total_shares ≥ dead_shares > 0 (invariant); the product fits u128 (< 2^94)
-    let share_price_e9 = u128::from(nav) * SHARE_PRICE_SCALE / u128::from(total_shares.max(1));
-    Ok(VaultQuote {
-        nav,
-        nav_round_up,
-        total_shares,
-        share_price_e9,
-        base_decimals: v.base_decimals,
-        num_assets: v.num_assets,
-        paused: v.is_paused(),
-        risk_fresh: v.risk_is_fresh(now.time),
-        risk_refreshed_at: v.risk_refreshed_at,
-        portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
-        leverage_bits: r.leverage.get().to_bits(),
-        quoted_at: now.time,
-    })
+    Ok(rpv_core::engine::quote::quote(&v, &r, supply, &prices[..n], now.time).map_err(VaultError::from)?)
 }
