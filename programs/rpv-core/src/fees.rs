@@ -39,18 +39,14 @@ use crate::{
     error::CoreResult,
     fixed_point::SECONDS_PER_YEAR,
     fmath,
-    layout::VaultState,
+    layout::{FeeState, VaultState},
     math::{mul_div, Rounding, BPS},
     Address, CoreError,
 };
 
-/// Old path, kept only for `app/cli/src/backtest.rs` until it moves (issue 13).
-#[doc(hidden)]
-pub use crate::layout::FeeState;
-/// Highest maximum management fee a vault may be created with: 10 % a year.
-pub const MANAGEMENT_FEE_CEILING_BPS: u16 = 1_000;
-/// Highest maximum performance fee a vault may be created with: 50 % of gains.
-pub const PERFORMANCE_FEE_CEILING_BPS: u16 = 5_000;
+/// Highest maximum fees a vault may be created with (the interface's ceilings: 10 % a year
+/// management, 50 % of gains performance).
+pub use rpv_interface::args::{MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS};
 
 const FRAC_BITS: u32 = 48;
 const FRAC_MASK: u128 = (1 << FRAC_BITS) - 1;

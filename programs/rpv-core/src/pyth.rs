@@ -25,12 +25,10 @@ use crate::{
     bytes::{i32_at, u64_at},
     error::CoreResult,
     math::BPS,
+    price::OraclePrice,
     Address, CoreError,
 };
 
-/// Old path, kept only for `app/cli/src/backtest.rs` until it moves (issue 13).
-#[doc(hidden)]
-pub use crate::price::OraclePrice;
 
 /// `rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`
 pub const PYTH_RECEIVER_PROGRAM_ID: Address = [
