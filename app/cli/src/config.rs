@@ -17,12 +17,8 @@ use rpv_sdk::{
 };
 use serde::Deserialize;
 
-/// Smallest seed deposit the program accepts (`MIN_SEED_DEPOSIT`).
-pub const MIN_SEED_DEPOSIT: u64 = 1_000;
-/// Longest timelock (`MAX_TIMELOCK_SECS`): 30 days.
-pub const MAX_TIMELOCK_SECS: u32 = 30 * 86_400;
-/// Longest oracle age an asset may have (`MAX_ORACLE_AGE_LIMIT`).
-pub const MAX_ORACLE_AGE: u32 = 86_400;
+/// The program's limits (the interface's constants).
+pub use rpv_sdk::ix::{MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT};
 
 /// A validated configuration.
 #[derive(Clone, Debug, PartialEq)]
@@ -347,10 +343,10 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
     let max_performance_fee_bps = f.max_performance_bps.unwrap_or(rpv_sdk::ix::DEFAULT_MAX_PERFORMANCE_FEE_BPS);
     let management_fee_bps = f.management_bps.unwrap_or(0);
     let performance_fee_bps = f.performance_bps.unwrap_or(0);
-    if max_management_fee_bps > rpv_core::fees::MANAGEMENT_FEE_CEILING_BPS {
+    if max_management_fee_bps > rpv_sdk::ix::MANAGEMENT_FEE_CEILING_BPS {
         return Err("fees.max_management_bps must be at most 1000 (10 %/yr)".into());
     }
-    if max_performance_fee_bps > rpv_core::fees::PERFORMANCE_FEE_CEILING_BPS {
+    if max_performance_fee_bps > rpv_sdk::ix::PERFORMANCE_FEE_CEILING_BPS {
         return Err("fees.max_performance_bps must be at most 5000 (50 %)".into());
     }
     if management_fee_bps > max_management_fee_bps || performance_fee_bps > max_performance_fee_bps {
@@ -445,21 +441,8 @@ fn risk_params(r: &RawRisk) -> Result<RiskParams, String> {
         max_risk_age: r.max_risk_age.unwrap_or(d.max_risk_age),
         band_bps: r.band_bps.unwrap_or(d.band_bps),
     };
-    let ranges: [(&str, u64, u64, u64); 9] = [
-        ("lambda_ppm", p.lambda_ppm.into(), 500_000, 999_900),
-        ("horizon_secs", p.horizon_secs.into(), 60, 30 * 86_400),
-        ("vol_target_bps", p.vol_target_bps.into(), 10, 50_000),
-        ("max_leverage_bps", p.max_leverage_bps.into(), 100, 40_000),
-        ("prior_vol_bps", p.prior_vol_bps.into(), 100, 50_000),
-        ("rc_tolerance_ppb", p.rc_tolerance_ppb.into(), 1, 100_000_000),
-        ("min_sample_interval", p.min_sample_interval.into(), 1, 86_400),
-        ("max_risk_age", p.max_risk_age.into(), p.min_sample_interval.into(), 7 * 86_400),
-        ("band_bps", p.band_bps.into(), 1, 5_000),
-    ];
-    for (name, v, lo, hi) in ranges {
-        if v < lo || v > hi {
-            return Err(format!("risk.{name} = {v} is outside {lo}..={hi}"));
-        }
+    if let Some((name, v, lo, hi)) = p.out_of_range() {
+        return Err(format!("risk.{name} = {v} is outside {lo}..={hi}"));
     }
     Ok(p)
 }
@@ -494,14 +477,8 @@ fn option_params(o: &RawOptions) -> Result<OptionParams, String> {
         max_gamma_bps: o.max_gamma_bps.unwrap_or(d.max_gamma_bps),
         max_vega_bps: o.max_vega_bps.unwrap_or(d.max_vega_bps),
     };
-    if !(-1_000..=5_000).contains(&p.rate_bps) {
-        return Err("options.rate_bps must be within -1000..=5000".into());
-    }
-    if p.iv_blend_bps > 10_000 {
-        return Err("options.iv_blend_bps must be at most 10000".into());
-    }
-    if [p.max_delta_bps, p.max_gamma_bps, p.max_vega_bps].iter().any(|x| *x > 10_000_000) {
-        return Err("options: Greek limits must be at most 10000000 bps (1000x NAV)".into());
+    if let Some((name, v, lo, hi)) = p.out_of_range() {
+        return Err(format!("options.{name} = {v} is outside {lo}..={hi}"));
     }
     Ok(p)
 }

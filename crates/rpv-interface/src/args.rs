@@ -35,6 +35,16 @@ pub const DEFAULT_MAX_MANAGEMENT_FEE_BPS: u16 = 500;
 pub const DEFAULT_MAX_PERFORMANCE_FEE_BPS: u16 = 3_000;
 /// Default timelock: two days.
 pub const DEFAULT_TIMELOCK_SECS: u32 = 2 * SECONDS_PER_DAY;
+/// Longest oracle age an asset may be configured with (seconds, or slots for Switchboard).
+pub const MAX_ORACLE_AGE: u32 = SECONDS_PER_DAY;
+
+/// A field, its value and its inclusive range, as a parameter set's `ranges()` lists them.
+pub type FieldRange = (&'static str, i64, i64, i64);
+
+/// The first field of `ranges` outside its range.
+fn first_out_of_range<const N: usize>(ranges: [FieldRange; N]) -> Option<FieldRange> {
+    ranges.into_iter().find(|(_, v, lo, hi)| v < lo || v > hi)
+}
 
 /// Defines the argument types that carry account addresses, once. `$callback` receives the
 /// struct definitions (with their docs) and adds its attributes; the caller's `Pubkey` is the
@@ -89,7 +99,7 @@ pub struct AddAssetArgs {
 impl AddAssetArgs {
     /// Oracle settings in range (`InvalidOracleConfig`).
     pub fn oracle_config_valid(&self) -> bool {
-        (1..=SECONDS_PER_DAY).contains(&self.max_oracle_age) && (1..=10_000).contains(&self.max_conf_bps)
+        (1..=MAX_ORACLE_AGE).contains(&self.max_oracle_age) && (1..=10_000).contains(&self.max_conf_bps)
     }
 
     /// Budget in range (`InvalidRiskBudget`).
@@ -163,19 +173,32 @@ impl Default for RiskParams {
 }
 
 impl RiskParams {
+    /// Each field with its value and inclusive range (the maximum risk age must also be at
+    /// least the sampling interval).
+    pub fn ranges(&self) -> [FieldRange; 10] {
+        let day = i64::from(SECONDS_PER_DAY);
+        [
+            ("method", self.method.into(), 0, METHOD_RISK_BUDGET.into()),
+            ("lambda_ppm", self.lambda_ppm.into(), 500_000, 999_900),
+            ("horizon_secs", self.horizon_secs.into(), 60, 30 * day),
+            ("vol_target_bps", self.vol_target_bps.into(), 10, 50_000),
+            ("max_leverage_bps", self.max_leverage_bps.into(), 100, 40_000),
+            ("prior_vol_bps", self.prior_vol_bps.into(), 100, 50_000),
+            ("rc_tolerance_ppb", self.rc_tolerance_ppb.into(), 1, 100_000_000),
+            ("min_sample_interval", self.min_sample_interval.into(), 1, day),
+            ("max_risk_age", self.max_risk_age.into(), self.min_sample_interval.into(), 7 * day),
+            ("band_bps", self.band_bps.into(), 1, 5_000),
+        ]
+    }
+
+    /// The first field outside its range, if any.
+    pub fn out_of_range(&self) -> Option<FieldRange> {
+        first_out_of_range(self.ranges())
+    }
+
     /// Every field in its range (`InvalidRiskParams`).
     pub fn valid(&self) -> bool {
-        self.method <= METHOD_RISK_BUDGET
-            && (500_000..=999_900).contains(&self.lambda_ppm)
-            && (60..=30 * SECONDS_PER_DAY).contains(&self.horizon_secs)
-            && (10..=50_000).contains(&self.vol_target_bps)
-            && (100..=40_000).contains(&self.max_leverage_bps)
-            && (100..=50_000).contains(&self.prior_vol_bps)
-            && (1..=100_000_000).contains(&self.rc_tolerance_ppb)
-            && (1..=SECONDS_PER_DAY).contains(&self.min_sample_interval)
-            && self.max_risk_age >= self.min_sample_interval
-            && self.max_risk_age <= 7 * SECONDS_PER_DAY
-            && (1..=5_000).contains(&self.band_bps)
+        self.out_of_range().is_none()
     }
 
     /// Whether moving from `current` to `self` raises risk (then it waits for the timelock):
@@ -223,13 +246,26 @@ impl Default for OptionParams {
 }
 
 impl OptionParams {
+    /// Each field with its value and inclusive range.
+    pub fn ranges(&self) -> [FieldRange; 5] {
+        let limit = i64::from(MAX_GREEK_LIMIT_BPS);
+        [
+            ("rate_bps", self.rate_bps.into(), -1_000, 5_000),
+            ("iv_blend_bps", self.iv_blend_bps.into(), 0, 10_000),
+            ("max_delta_bps", self.max_delta_bps.into(), 0, limit),
+            ("max_gamma_bps", self.max_gamma_bps.into(), 0, limit),
+            ("max_vega_bps", self.max_vega_bps.into(), 0, limit),
+        ]
+    }
+
+    /// The first field outside its range, if any.
+    pub fn out_of_range(&self) -> Option<FieldRange> {
+        first_out_of_range(self.ranges())
+    }
+
     /// Every field in its range (`InvalidOptionParams`).
     pub fn valid(&self) -> bool {
-        (-1_000..=5_000).contains(&self.rate_bps)
-            && self.iv_blend_bps <= 10_000
-            && self.max_delta_bps <= MAX_GREEK_LIMIT_BPS
-            && self.max_gamma_bps <= MAX_GREEK_LIMIT_BPS
-            && self.max_vega_bps <= MAX_GREEK_LIMIT_BPS
+        self.out_of_range().is_none()
     }
 
     /// Whether moving from `current` to `self` raises risk: any Greek limit higher or removed

@@ -29,7 +29,6 @@ use crate::{
     Address, CoreError,
 };
 
-
 /// `rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`
 pub const PYTH_RECEIVER_PROGRAM_ID: Address = [
     12, 183, 250, 187, 82, 247, 166, 72, 187, 91, 49, 125, 154, 1, 139, 144, 87, 203, 2, 71, 116, 250, 254, 1, 230,

@@ -16,7 +16,13 @@ pub const SHARE_PRICE_SCALE: u128 = 1_000_000_000;
 /// oracle `prices` (one per asset, registry order) at cluster time `now`: NAV both ways, the
 /// outstanding shares with the fees due accrued on the way (nothing is written), the share
 /// price, and the risk summary of the last refresh.
-pub fn quote(v: &VaultState, r: &RiskState, share_supply: u64, prices: &[OraclePrice], now: i64) -> CoreResult<VaultQuote> {
+pub fn quote(
+    v: &VaultState,
+    r: &RiskState,
+    share_supply: u64,
+    prices: &[OraclePrice],
+    now: i64,
+) -> CoreResult<VaultQuote> {
     let (nav, nav_round_up) = v.nav_both_at(prices, now)?;
     let total_shares = v.total_shares_after_fees(share_supply, Some(nav), now)?;
     // total_shares ≥ dead_shares > 0 (invariant); the product fits u128 (< 2^94)
