@@ -1,5 +1,5 @@
 //! Compute-unit estimates per instruction, from the units measured on the `.so` by
-//! `cargo xtask bench` (regenerated into `cu_table.rs` with the README's table, never typed).
+//! `cargo xtask bench` (regenerated into `cu_table.rs` with the table in `docs/compute-units.md`, never typed).
 //!
 //! ```
 //! // a deposit into a vault of 8 assets (measured), and of 10 (interpolated)

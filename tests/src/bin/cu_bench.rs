@@ -1,6 +1,6 @@
 //! Compute-unit benchmark: runs every instruction of `rpv_vault.so` in solana-program-test's
 //! BPF VM at several asset counts and prints a markdown table (CU is deterministic, so one run
-//! per cell is the measurement). `cargo xtask bench [--update-readme]`.
+//! per cell is the measurement). `cargo xtask bench [--update-docs]`.
 
 use rpv_core::{
     fx::Fx,
