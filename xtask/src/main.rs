@@ -3,8 +3,8 @@
 //! | task        | what it does |
 //! |-------------|--------------|
 //! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
-//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target |
-//! | `demo`      | `build-sbf`, then the full vault lifecycle on an embedded SVM (litesvm) |
+//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, keeper, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target; arguments go to `cargo test --workspace` and skip the fuzz steps |
+//! | `demo`      | `build-sbf`, then `rpv demo`: 60 simulated days of the vault with options and a keeper on an embedded SVM (litesvm); `--lifecycle` for the instruction-by-instruction tour |
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md` and the SDK's `cu_table.rs`) |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
@@ -368,7 +368,7 @@ fn host_cargo_all(root: &Path, so: &Programs) -> Command {
 }
 
 fn run_tests(so: &Programs, rest: &[String]) -> Res<()> {
-    step("running the test suite (core, SDK, CLI, IDL, and the .so files in solana-program-test)");
+    step("running the test suite (core, SDK, CLI, keeper, IDL, and the .so files in solana-program-test)");
     let mut cmd = host_cargo_all(&root(), so);
     cmd.args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE, "--exclude", INTEGRATOR_PACKAGE])
         .args(rest);
