@@ -8,7 +8,7 @@
 //! assert!(at10 > at8);
 //! // a compute budget with headroom
 //! let limit = rpv_sdk::cu::with_headroom(at10);
-//! assert!(limit > at10);
+//! assert!(u64::from(limit) > at10);
 //! ```
 
 use crate::cu_table::{ASSET_COUNTS, ROWS};
