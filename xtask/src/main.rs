@@ -3,18 +3,18 @@
 //! | task        | what it does |
 //! |-------------|--------------|
 //! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
-//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target |
-//! | `demo`      | `build-sbf`, then `rpv-lab demo`: the market simulation on an embedded SVM (litesvm) |
-//! | `bench`     | `build-sbf`, then the compute-unit table (`--update-readme` rewrites README's table) |
+//! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, keeper, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target; arguments go to `cargo test --workspace` and skip the fuzz steps |
+//! | `demo`      | `build-sbf`, then `rpv-lab demo`: 60 simulated days of the vault with options and a keeper on an embedded SVM (litesvm); `--lifecycle` for the instruction-by-instruction tour |
+//! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md` and the SDK's `cu_table.rs`) |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
 //!
 //! The SBF toolchain is assembled only from rustup and crates.io, because Solana's
 //! platform-tools releases cannot be downloaded everywhere:
 //! - a pinned nightly rustc (its LLVM has a working BPF backend) with `rust-src`;
-//! - `sbpf-linker` from crates.io, which turns the BPF objects into an SBPF v0 ELF;
+//! - `sbpf-linker` from crates.io, which turns the BPF objects into an SBPF v3 ELF;
 //! - a patched copy of the nightly's std sources that knows `target_os = "solana"`;
-//! - a JSON target spec (`bpfel-unknown-none` with `os = "solana"`).
+//! - a JSON target spec (`bpfel-solana-solana`: `bpfel` with `os = "solana"`).
 //!
 //! Everything lands in `$RPV_SBF_HOME` (default `~/.cache/rpv-sbf`), keyed by version, so a
 //! second run only asks cargo whether the program changed.
@@ -122,7 +122,7 @@ fn main() {
         "idl" => run_idl(),
         "fuzz" => run("fuzzing", Command::new("bash").current_dir(root()).arg("fuzz/run.sh").args(rest)),
         "help" | "-h" | "--help" => {
-            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-readme] | idl | fuzz [SECONDS | --long | test] [TARGET...]>");
+            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-docs] | idl | fuzz [SECONDS | --long | test] [TARGET...]>");
             Ok(())
         }
         other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, idl, fuzz")),
@@ -368,7 +368,7 @@ fn host_cargo_all(root: &Path, so: &Programs) -> Command {
 }
 
 fn run_tests(so: &Programs, rest: &[String]) -> Res<()> {
-    step("running the test suite (core, SDK, CLI, IDL, and the .so files in solana-program-test)");
+    step("running the test suite (core, SDK, CLI, keeper, IDL, and the .so files in solana-program-test)");
     let mut cmd = host_cargo_all(&root(), so);
     cmd.args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE, "--exclude", INTEGRATOR_PACKAGE])
         .args(rest);
@@ -452,6 +452,9 @@ fn run_demo(so: &Path, rest: &[String]) -> Res<()> {
     )
 }
 
+/// The page holding the generated compute-unit table (between the `cu-table` markers).
+const CU_TABLE_PAGE: &str = "docs/compute-units.md";
+
 fn run_bench(so: &Programs, rest: &[String]) -> Res<()> {
     let root = root();
     let table = output(
@@ -459,16 +462,17 @@ fn run_bench(so: &Programs, rest: &[String]) -> Res<()> {
         host_cargo_all(&root, so).args(["run", "--locked", "--quiet", "--package", "rpv-tests", "--bin", "cu-bench"]),
     )?;
     println!("{table}");
-    if rest.iter().any(|a| a == "--update-readme") {
-        let readme = root.join("README.md");
-        let text = std::fs::read_to_string(&readme).map_err(|e| format!("read README.md: {e}"))?;
+    // `--update-readme` is the flag's former name (the table lived in README.md).
+    if rest.iter().any(|a| a == "--update-docs" || a == "--update-readme") {
+        let page = root.join(CU_TABLE_PAGE);
+        let text = std::fs::read_to_string(&page).map_err(|e| format!("read {CU_TABLE_PAGE}: {e}"))?;
         let (begin, end) = ("<!-- cu-table:begin -->", "<!-- cu-table:end -->");
         let (Some(a), Some(b)) = (text.find(begin), text.find(end)) else {
-            return Err(format!("README.md has no `{begin}` … `{end}` markers"));
+            return Err(format!("{CU_TABLE_PAGE} has no `{begin}` … `{end}` markers"));
         };
         let new = format!("{}{begin}\n{table}\n{}", &text[..a], &text[b..]);
-        std::fs::write(&readme, new).map_err(|e| format!("write README.md: {e}"))?;
-        step("README.md CU table updated");
+        std::fs::write(&page, new).map_err(|e| format!("write {CU_TABLE_PAGE}: {e}"))?;
+        step(&format!("{CU_TABLE_PAGE} CU table updated"));
         let generated = root.join("app/sdk/src/cu_table.rs");
         std::fs::write(&generated, cu_table_rs(&table)).map_err(|e| format!("write {}: {e}", generated.display()))?;
         // formatted as the rest of the tree (rustfmt.toml)
@@ -497,11 +501,11 @@ fn cu_table_rs(table: &str) -> String {
         rows += &format!("    ({:?}, [{}]),\n", cells[0], vals.join(", "));
     }
     format!(
-        "//! Generated by `cargo xtask bench --update-readme` from the compute units measured on the\n\
-         //! `.so` (the README's table); do not edit by hand.\n\n\
+        "//! Generated by `cargo xtask bench --update-docs` from the compute units measured on the\n\
+         //! `.so` (the table in `docs/compute-units.md`); do not edit by hand.\n\n\
          /// The asset counts of the columns.\n\
          pub const ASSET_COUNTS: [usize; {}] = [{}];\n\n\
-         /// `(row name as in the README, CU per asset count)`.\n\
+         /// `(row name, CU per asset count)`, row names as in `docs/compute-units.md`.\n\
          pub const ROWS: &[(&str, [Option<u64>; {}])] = &[\n{rows}];\n",
         counts.len(),
         counts.join(", "),

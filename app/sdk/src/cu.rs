@@ -1,5 +1,5 @@
 //! Compute-unit estimates per instruction, from the units measured on the `.so` by
-//! `cargo xtask bench` (regenerated into `cu_table.rs` with the README's table, never typed).
+//! `cargo xtask bench` (regenerated into `cu_table.rs` with the table in `docs/compute-units.md`, never typed).
 //!
 //! ```
 //! // a deposit into a vault of 8 assets (measured), and of 10 (interpolated)
@@ -8,7 +8,7 @@
 //! assert!(at10 > at8);
 //! // a compute budget with headroom
 //! let limit = rpv_sdk::cu::with_headroom(at10);
-//! assert!(limit > at10);
+//! assert!(u64::from(limit) > at10);
 //! ```
 
 use solana_compute_budget_interface::ComputeBudgetInstruction;

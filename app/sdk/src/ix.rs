@@ -274,7 +274,8 @@ fn rebalance_accounts(
 }
 
 /// `rebalance(args)` of slot `leg` (with `args.leg` = `leg`, or the auto leg when it is that
-/// slot). Permissionless; the keeper is the counterparty. About 30–45k CU (README table).
+/// slot). Permissionless; the keeper is the counterparty. CU: the `rebalance` rows of
+/// `docs/compute-units.md` ([`crate::cu::estimate`]).
 pub fn rebalance(
     keeper: &Pubkey,
     vault_key: &Pubkey,

@@ -34,7 +34,7 @@
 //!
 //! Account lists below are in the order each instruction takes them; (w) = writable. Other
 //! programs call any instruction by CPI with the `cpi` feature (`rpv_vault::cpi::*`, account
-//! structs in `rpv_vault::cpi::accounts`); see README "Integrating by CPI".
+//! structs in `rpv_vault::cpi::accounts`); see `docs/integrating.md`.
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;

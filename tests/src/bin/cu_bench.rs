@@ -1,6 +1,6 @@
 //! Compute-unit benchmark: runs every instruction of `rpv_vault.so` in solana-program-test's
 //! BPF VM at several asset counts and prints a markdown table (CU is deterministic, so one run
-//! per cell is the measurement). `cargo xtask bench [--update-readme]`.
+//! per cell is the measurement). `cargo xtask bench [--update-docs]`.
 
 use rpv_core::{fixed_point::Fx, matrix::Packed, risk_parity::risk_budget_weights};
 use rpv_sdk::{ix, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};

@@ -5,7 +5,7 @@
 //! - Permissionless: computes the risk-budgeting weights on-chain by cyclical coordinate descent
 //!   (relative tolerance 1e-9 per coordinate, at most `max_sweeps` sweeps: `NotConverged`).
 //! - Only for vaults with at most `MAX_ONCHAIN_SOLVE` assets (`SolveTooLarge`); larger vaults
-//!   use `submit_weights`. The bound is what fits the compute budget (see the README figures).
+//!   use `submit_weights`. The bound is what fits the compute budget (`docs/compute-units.md`).
 //! - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`);
 //!   budgets must sum to 1 (`InvalidBudgets`).
 //! - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
@@ -21,7 +21,7 @@ use crate::{
     state::same,
 };
 
-/// Largest asset count solved on-chain. Measured (README): a typical 6-asset solve takes 6 sweeps
+/// Largest asset count solved on-chain. Measured when the bound was set: a typical 6-asset solve takes 6 sweeps
 /// and ≈135k CU, 7 assets ≈190k; 5 leaves room for slower convergence under the 150k budget.
 pub const MAX_ONCHAIN_SOLVE: usize = 5;
 
