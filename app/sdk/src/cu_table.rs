@@ -6,15 +6,15 @@ pub const ASSET_COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
 
 /// `(row name, CU per asset count)`, row names as in `docs/compute-units.md`.
 pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
-    ("`deposit`", [Some(7975), Some(8909), Some(11505), Some(12385), Some(14981), Some(21891)]),
-    ("`deposit_asset`", [None, Some(11810), Some(14406), Some(15281), Some(17880), Some(24789)]),
-    ("`withdraw`", [Some(7561), Some(8320), Some(10393), Some(11099), Some(13172), Some(18685)]),
+    ("`deposit`", [Some(7801), Some(8743), Some(11390), Some(12287), Some(14934), Some(21978)]),
+    ("`deposit_asset`", [None, Some(11529), Some(14176), Some(15068), Some(17718), Some(24761)]),
+    ("`withdraw`", [Some(7493), Some(8257), Some(10330), Some(11036), Some(13109), Some(18622)]),
     (
         "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)",
-        [Some(7176), Some(9895), Some(18013), Some(20656), Some(28738), Some(50290)],
+        [Some(7281), Some(10011), Some(18108), Some(20744), Some(28811), Some(50317)],
     ),
-    ("`refresh` (first sample)", [None, Some(11212), Some(24328), Some(29457), Some(46752), Some(106560)]),
-    ("`refresh`", [None, Some(21826), Some(36394), Some(42237), Some(62314), Some(134786)]),
+    ("`refresh` (first sample)", [None, Some(11253), Some(24459), Some(29618), Some(47000), Some(107013)]),
+    ("`refresh`", [None, Some(21901), Some(36700), Some(42646), Some(63107), Some(137148)]),
     (
         "`submit_weights` (ERC verification + targets)",
         [None, Some(4906), Some(10053), Some(12541), Some(20857), Some(56353)],
@@ -26,46 +26,46 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ("`solve_weights` (on-chain ERC solve, ≤ 5 assets)", [None, None, Some(68913), Some(92198), None, None]),
     (
         "`quote` (read-only NAV, shares, price, risk summary)",
-        [Some(2334), Some(3270), Some(5866), Some(6746), Some(9342), Some(16252)],
+        [Some(2314), Some(3260), Some(5913), Some(6812), Some(9465), Some(16526)],
     ),
     (
         "example integrator: `deposit` by CPI (whole instruction, PDA as user)",
-        [Some(18870), Some(20427), Some(24417), Some(25795), Some(30234), Some(41544)],
+        [Some(18693), Some(20258), Some(24299), Some(25694), Some(30184), Some(41628)],
     ),
     (
         "example integrator: `record_quote` (CPI `quote`, return data, tracker write)",
-        [Some(8159), Some(9676), Some(13840), Some(15174), Some(19166), Some(30108)],
+        [Some(8139), Some(9666), Some(13887), Some(15240), Some(19289), Some(30382)],
     ),
     (
         "example integrator: `withdraw` by CPI",
-        [Some(18449), Some(19831), Some(23298), Some(24502), Some(28418), Some(38331)],
+        [Some(18381), Some(19768), Some(23235), Some(24439), Some(28355), Some(38268)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(14425), None, None, None, Some(11139)]),
-    ("`initialize_vault`, SPL Token base", [Some(30651), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(36655), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(11429), None, None, None, Some(11143)]),
+    ("`initialize_vault`, SPL Token base", [Some(47094), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(50098), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
-        [Some(5647), Some(5693), Some(4020), None, None, None],
+        [Some(5651), Some(5697), Some(4024), None, None, None],
     ),
     (
         "`deposit`, both fees accruing, allowlist on",
-        [Some(11343), Some(12269), Some(14865), Some(15745), Some(18341), Some(25251)],
+        [Some(11149), Some(12083), Some(14730), Some(15627), Some(18274), Some(25318)],
     ),
     (
         "`accrue_fees` (both fees, mints to the recipient)",
-        [Some(7023), Some(7755), Some(9828), Some(10534), Some(12607), Some(18120)],
+        [Some(7016), Some(7748), Some(9821), Some(10527), Some(12600), Some(18113)],
     ),
     ("`set_depositor` (create entry)", [Some(5954), None, None, None, None, None]),
-    ("`set_fees` (accrues at the old rates first)", [Some(4930), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(7748), None, None, None, None, None]),
-    ("`apply_change` (fee rates, accrues first)", [Some(4603), None, None, None, None, None]),
+    ("`set_fees` (accrues at the old rates first)", [Some(4903), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(9248), None, None, None, None, None]),
+    ("`apply_change` (fee rates, accrues first)", [Some(4576), None, None, None, None, None]),
     ("`cancel_change`", [Some(2472), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(15875), Some(18197), Some(18999), Some(21319), Some(27475)],
+        [None, Some(15813), Some(18150), Some(18957), Some(21292), Some(27488)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(19745), Some(19975), Some(20617), Some(22331)],
+        [None, None, Some(19720), Some(19951), Some(20596), Some(22318)],
     ),
 ];
