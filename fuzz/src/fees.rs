@@ -23,21 +23,9 @@
 use arbitrary::Arbitrary;
 use rpv_core::{CoreError, fees::{management_growth_bits, performance_fee_shares, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS}, layout::FeeState, math::BPS, fixed_point::SECONDS_PER_YEAR};
 
-use crate::{reference::U, Wide};
+use crate::{reference::U, Mag, Wide};
 
 const YEAR: f64 = SECONDS_PER_YEAR as f64;
-
-#[derive(Arbitrary, Debug, Clone, Copy)]
-struct Mag {
-    x: u64,
-    shift: u8,
-}
-
-impl Mag {
-    fn get(self) -> u64 {
-        self.x >> (self.shift % 64)
-    }
-}
 
 #[derive(Arbitrary, Debug)]
 pub struct Input {

@@ -42,6 +42,19 @@ pub fn decode<'a, T: arbitrary::Arbitrary<'a>>(data: &'a [u8]) -> Option<T> {
 }
 
 /// A uniform number in `[0, 1]` from 64 bits.
+/// A `u64` of any magnitude: `x >> (shift % 64)` (raw `u64`s are nearly all ~2^63).
+#[derive(arbitrary::Arbitrary, Debug, Clone, Copy)]
+pub struct Mag {
+    x: u64,
+    shift: u8,
+}
+
+impl Mag {
+    pub fn get(self) -> u64 {
+        self.x >> (self.shift % 64)
+    }
+}
+
 pub fn unit(x: u64) -> f64 {
     (x >> 11) as f64 / ((1u64 << 53) - 1) as f64
 }

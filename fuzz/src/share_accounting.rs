@@ -32,22 +32,9 @@ use rpv_core::{
     CoreError,
 };
 
-use crate::Wide;
+use crate::{Mag, Wide};
 
 const USERS: usize = 4;
-
-/// A `u64` of any magnitude: `x >> (shift % 64)` (raw `u64`s are nearly all ~2^63).
-#[derive(Arbitrary, Debug, Clone, Copy)]
-struct Mag {
-    x: u64,
-    shift: u8,
-}
-
-impl Mag {
-    fn get(self) -> u64 {
-        self.x >> (self.shift % 64)
-    }
-}
 
 #[derive(Arbitrary, Debug)]
 struct AssetSpec {

@@ -6,20 +6,7 @@ use rpv_core::pyth::PriceUpdateV2;
 /// A fully verified update for `feed_id` at `price · 10^expo` ± `conf`, published at
 /// `publish_time`.
 pub fn price_update(feed_id: [u8; 32], price: i64, conf: u64, expo: i32, publish_time: i64, slot: u64) -> Vec<u8> {
-    PriceUpdateV2 {
-        write_authority: [0x50; 32],
-        partial_signatures: None,
-        feed_id,
-        price,
-        conf,
-        exponent: expo,
-        publish_time,
-        prev_publish_time: publish_time - 1,
-        ema_price: price,
-        ema_conf: conf,
-        posted_slot: slot,
-    }
-    .encode()
+    PriceUpdateV2::verified(feed_id, price, conf, expo, publish_time, slot).encode()
 }
 
 /// A feed id for tests and demos: 32 bytes derived from a label.

@@ -72,6 +72,25 @@ pub struct PriceUpdateV2 {
 }
 
 impl PriceUpdateV2 {
+    /// A fully verified update of `feed_id` at `price · 10^exponent` ± `conf`, published at
+    /// `publish_time` (the previous one a second earlier, the EMA equal to the price), as tests
+    /// and simulated oracles post it.
+    pub fn verified(feed_id: [u8; 32], price: i64, conf: u64, exponent: i32, publish_time: i64, posted_slot: u64) -> Self {
+        Self {
+            write_authority: [0x50; 32],
+            partial_signatures: None,
+            feed_id,
+            price,
+            conf,
+            exponent,
+            publish_time,
+            prev_publish_time: publish_time - 1,
+            ema_price: price,
+            ema_conf: conf,
+            posted_slot,
+        }
+    }
+
     /// Decodes the layout; `OracleInvalidAccount` if the bytes are not a `PriceUpdateV2`.
     pub fn decode(data: &[u8]) -> CoreResult<Self> {
         if data.len() < 8 + 32 + 1 || data[..8] != PRICE_UPDATE_V2_DISCRIMINATOR {
@@ -169,19 +188,7 @@ mod tests {
     const FEED: [u8; 32] = [7; 32];
 
     fn update(price: i64, conf: u64, expo: i32, publish_time: i64) -> PriceUpdateV2 {
-        PriceUpdateV2 {
-            write_authority: [9; 32],
-            partial_signatures: None,
-            feed_id: FEED,
-            price,
-            conf,
-            exponent: expo,
-            publish_time,
-            prev_publish_time: publish_time - 1,
-            ema_price: price,
-            ema_conf: conf,
-            posted_slot: 42,
-        }
+        PriceUpdateV2::verified(FEED, price, conf, expo, publish_time, 42)
     }
 
     fn policy() -> FeedPolicy<'static> {
