@@ -75,7 +75,14 @@ impl PriceUpdateV2 {
     /// A fully verified update of `feed_id` at `price · 10^exponent` ± `conf`, published at
     /// `publish_time` (the previous one a second earlier, the EMA equal to the price), as tests
     /// and simulated oracles post it.
-    pub fn verified(feed_id: [u8; 32], price: i64, conf: u64, exponent: i32, publish_time: i64, posted_slot: u64) -> Self {
+    pub fn verified(
+        feed_id: [u8; 32],
+        price: i64,
+        conf: u64,
+        exponent: i32,
+        publish_time: i64,
+        posted_slot: u64,
+    ) -> Self {
         Self {
             write_authority: [0x50; 32],
             partial_signatures: None,
