@@ -1,6 +1,9 @@
 //! `fees`: arbitrary histories of a vault's fee state (`rpv_core::layout::FeeState`): time
 //! steps, NAV moves, deposits and withdrawals at the current share price, minting of the
-//! pending fee shares and rate changes within the maxima, replayed on two copies of the state:
+//! pending fee shares and rate changes within the maxima (these two by the program's own steps,
+//! `engine::fees::collect` for `accrue_fees` and `engine::fees::check_new_rates` /
+//! `switch_rates` for `set_fees`: the performance fee due is taken first), replayed on two
+//! copies of the state:
 //! **split** accrues the management fee at every time step, **single** only when something
 //! else happens (as the program does: it accrues before any supply change, rate change or
 //! NAV observation).
@@ -21,7 +24,15 @@
 //!   accrual methods, from any state.
 
 use arbitrary::Arbitrary;
-use rpv_core::{CoreError, fees::{management_growth_bits, performance_fee_shares, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS}, layout::FeeState, math::BPS, fixed_point::SECONDS_PER_YEAR};
+use bytemuck::Zeroable;
+use rpv_core::{
+    engine::{self, fees::FeeSummary, EngineError, EngineResult},
+    fees::{management_growth_bits, performance_fee_shares, MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS},
+    fixed_point::SECONDS_PER_YEAR,
+    layout::{FeeState, VaultState, STATE_VERSION},
+    math::BPS,
+    CoreError,
+};
 
 use crate::{reference::U, Mag, Wide};
 
@@ -164,6 +175,27 @@ impl Sim {
         self.closed = self.allowance();
         self.period_start = self.now;
         self.period_shares = self.total(&self.single).expect("checked by the caller");
+    }
+
+    /// Runs a fee step of the engine on a vault account holding the fee state `f`, whose
+    /// shares other than the pending fee shares are all counted as dead shares (the engine's
+    /// total is then `other + pending`, as here), at the NAV `nav`. Returns the fee state after
+    /// and the step's summary; `None` when the program refuses for an overflow (past e^11 of
+    /// growth, shares beyond a `u64`).
+    fn fee_step(
+        &self,
+        f: FeeState,
+        step: impl Fn(&mut VaultState, u64) -> EngineResult<FeeSummary>,
+    ) -> Option<(FeeState, FeeSummary)> {
+        let mut v = VaultState::zeroed();
+        (v.version, v.dead_shares, v.fees) = (STATE_VERSION, self.other, f);
+        match step(&mut v, self.nav) {
+            Ok(s) => Some((v.fees, s)),
+            Err(e) => {
+                assert_eq!(e, EngineError::Core(CoreError::MathOverflow), "fee step at NAV {}", self.nav);
+                None
+            }
+        }
     }
 
     fn check_allowance(&self, what: &str) {
@@ -317,19 +349,46 @@ fn event_step(sim: &mut Sim, dt: i64, event: &Event) {
             sim.new_period();
         }
         Event::Mint => {
-            sim.other += sim.single.pending_shares;
-            sim.single.pending_shares = 0;
-            sim.split.pending_shares = 0;
+            // `accrue_fees`: the fees due (the performance fee at the NAV), then every pending
+            // share minted to the recipient
+            let collect = |v: &mut VaultState, nav: u64| engine::fees::collect(v, 0, nav, now);
+            let Some((single, s)) = sim.fee_step(sim.single, collect) else { return };
+            let (split, _) = sim.fee_step(sim.split, collect).expect("split and single agree");
+            assert_eq!(split, single);
+            assert_eq!((s.accrual.management, single.pending_shares), (0, 0), "managed already; all minted");
+            check_performance(
+                &sim.single,
+                &FeeState { pending_shares: s.minted, ..single },
+                sim.nav,
+                total,
+                s.accrual.performance,
+            );
+            sim.other += s.minted;
+            (sim.single, sim.split) = (single, split);
+            if s.accrual.performance > 0 {
+                sim.new_period();
+            }
         }
         Event::SetRates { management, performance } => {
             let m = management % (sim.single.max_management_bps + 1);
             let p = performance % (sim.single.max_performance_bps + 1);
-            assert!(sim.single.within_maxima(m, p));
-            // the period so far ran at the old rate
+            // `set_fees`: the program's rules on the new rates, the fees due at the old rates
+            // (the performance fee at the NAV), then the switch
+            let set_fees = |v: &mut VaultState, nav: u64| {
+                engine::fees::check_new_rates(v, m, p)?;
+                engine::fees::switch_rates(v, 0, nav, (m, p), now)
+            };
+            let Some((single, s)) = sim.fee_step(sim.single, set_fees) else { return };
+            let (split, _) = sim.fee_step(sim.split, set_fees).expect("split and single agree");
+            assert_eq!(split, single);
+            assert_eq!(s.accrual.management, 0, "managed already");
+            check_performance(&sim.single, &single, sim.nav, total, s.accrual.performance);
+            // the period so far ran at the old rate; the next one starts on the shares after
+            // the fee
             sim.new_period();
-            sim.single.set_rates(m, p, total, now);
-            sim.split.set_rates(m, p, total, now);
-            assert!(sim.single.rates_valid());
+            (sim.single, sim.split) = (single, split);
+            sim.period_shares = sim.total(&sim.single).expect("the engine's total fits");
+            assert!(sim.single.rates_valid() && (sim.single.management_bps, sim.single.performance_bps) == (m, p));
         }
     }
     let mark_after = (sim.single.hwm_nav, sim.single.hwm_shares);

@@ -1,23 +1,37 @@
 //! `rpv-lab backtest --prices FILE.csv`: the vault's own engine over a price history.
 //!
-//! The simulation holds a [`VaultState`] and a [`RiskState`] in memory and, at every row of the
-//! CSV, does what the program and a diligent keeper would do at that time, with the core
-//! crate's functions (the ones the program runs):
-//! 1. **fees** — `FeeState::accrue` at the NAV of the row (as a permissionless `accrue_fees`
-//!    crank would); the fee shares dilute the NAV per share;
-//! 2. **refresh** — the steps of the `refresh` instruction: sampled prices, `risk_account::record_sample`
-//!    (EWMA covariance), `positions::mark_positions` and `positions::update_positions`
-//!    (inverse-vol weights, σ_p, L = min(L_max, σ_target/σ_p), targets); for the risk-budget
-//!    method a keeper's `risk_account::solve_weights` follows. A refresh the program would refuse (too
-//!    soon, or an error such as `ZeroVariance`) leaves the state as it was and is counted;
-//! 3. **rebalance** — while a leg is outside its band and not cooling down, the keeper calls
-//!    `rebalance` on the one furthest out: `rebalance::plan_for` sizes it (per-call, daily
-//!    turnover and reduction caps, keeper incentive within the daily budget, prices at the
-//!    oracle's confidence bounds), and the accounted quantities move by the plan's amounts;
-//! 4. **record** — NAV per share, weights, risk contributions of the holdings on the EWMA
-//!    covariance, realised and ex-ante volatility, and two benchmarks: an equal-weight
-//!    portfolio rebalanced every row and a buy-and-hold portfolio of static weights (default:
-//!    the risk budgets), both fully invested and free of costs.
+//! The simulation holds the vault and risk accounts in the program's layout
+//! ([`VaultState`], [`RiskState`]) and the share mint's supply in a [`PaperVault`], and at every
+//! row of the CSV sends what the permissionless cranks and a diligent keeper would send at that
+//! time. Each instruction is the program's own step, [`rpv_core::engine`], called exactly as
+//! the handler calls it; the lab adds no rule of its own ([`PaperVault::step`]):
+//! 1. **fees** — `accrue_fees` ([`engine::fees::collect`]) at the NAV of the row; the fee
+//!    shares are minted to the recipient and dilute the NAV per share;
+//! 2. **refresh** — `refresh` ([`engine::refresh::refresh_gate`], [`engine::refresh::refresh`]):
+//!    EWMA covariance, marks, inverse-vol (or the submitted) weights, σ_p,
+//!    L = min(L_max, σ_target/σ_p), targets. A refresh the program refuses (too soon, or an
+//!    error such as `ZeroVariance`) leaves the accounts as they were and is counted;
+//! 3. **weights** — for the risk-budget method, the keeper's `submit_weights` when the weights
+//!    in force no longer pass the program's check: solved by the keeper's own solver
+//!    ([`rpv_keeper::weights`]) and accepted by the program's rule
+//!    ([`risk_account::accept_weights`]);
+//! 4. **rebalance** — while the program would trade: `rebalance` of the leg it picks
+//!    (`AUTO_LEG`: the furthest outside its band, not cooling down) through
+//!    [`engine::rebalance::select_leg`], `leg_gate`, `trade` (plan, caps, incentive, Greek
+//!    rule, book) and `settle`; the keeper pays exactly what the plan asks. When the program
+//!    refuses the leg it picks (a daily cap, a trade too small), the keeper names the other
+//!    legs, each once a row;
+//! 5. **record** — NAV per share from the program's `quote` ([`engine::quote::quote`]),
+//!    weights, risk contributions of the holdings on the EWMA covariance, realised and ex-ante
+//!    volatility, and two benchmarks: an equal-weight portfolio rebalanced every row and a
+//!    buy-and-hold portfolio of static weights (default: the risk budgets), both fully
+//!    invested and free of costs.
+//!
+//! What is the lab's own: the price path and the clock (oracle values are the CSV's prices at
+//! the row's time, read as the program's [`OraclePrice`]), the vault's set-up (the accounts as
+//! `initialize_vault`, `add_asset`, `set_risk_params` and `set_rebalance_params` leave them,
+//! the capital as the seed deposit), the optional start at the first targets (bought at fair
+//! prices without costs, then the positions step again), the statistics and the charts.
 //!
 //! ## Input
 //! CSV with a header: the first column is the time (unix seconds, or `YYYY-MM-DD`, or
@@ -32,24 +46,17 @@
 use std::path::{Path, PathBuf};
 
 use bytemuck::Zeroable;
-use rpv_cli::cmd::risk::{ERC_TOLERANCE, MAX_SWEEPS};
 use rpv_core::{
+    engine::{self, fees::FeeSummary, rebalance::TradeSummary, refresh::RefreshSummary, EngineError, EngineResult},
     fixed_point::{packed_index, Fx, SECONDS_PER_YEAR},
-    layout::{
-        AssetSlot, FeeState, RebalanceConfig, RiskState, SampledPrice, VaultState, BUDGET_ONE, MAX_ASSETS,
-        METHOD_RISK_BUDGET, STATE_VERSION,
-    },
+    layout::{AssetSlot, FeeState, RiskState, VaultState, BUDGET_ONE, MAX_ASSETS, METHOD_RISK_BUDGET, STATE_VERSION},
     math::Rounding,
     matrix::Packed,
-    positions,
     price::OraclePrice,
-    rebalance::{
-        cooling_down, plan_for, qty_for_value, record, roll_day, sampled_nav, sampled_value, scaled_target,
-        spot_leg_prices, Side,
-    },
+    rebalance::{qty_for_value, spot_leg_prices},
     risk_account,
     risk_parity::{quad_form, risk_contributions},
-    valuation,
+    valuation, CoreError,
 };
 use rpv_sdk::ix::{RebalanceParams, RiskParams};
 use serde_json::{json, Value};
@@ -203,14 +210,8 @@ pub struct Track {
 pub struct Outcome {
     pub path: Track,
     pub stats: Value,
-    /// The final states, for inspection.
-    pub vault: VaultState,
-    pub risk: RiskState,
-}
-
-/// The risk parameters written as `set_risk_params` writes them (the core's conversion).
-fn write_risk(v: &mut VaultState, r: &mut RiskState, p: &RiskParams) {
-    risk_account::write_risk_params(p, v, r);
+    /// The final accounts, for inspection.
+    pub paper: PaperVault,
 }
 
 /// Token decimals for an asset whose cheapest price is `min_price` (mantissa), so that five
@@ -244,74 +245,209 @@ pub fn max_drawdown(x: &[f64]) -> f64 {
     worst
 }
 
-/// One refresh as the program does it (all or nothing).
-fn refresh(v: &mut VaultState, r: &mut RiskState, prices: &[OraclePrice], t: i64) -> Result<(), String> {
-    let (v0, r0) = (*v, *r);
-    let run = |v: &mut VaultState, r: &mut RiskState| -> Result<(), rpv_core::CoreError> {
-        let n = prices.len();
-        let mut lp = [Fx::ZERO; MAX_ASSETS];
-        for i in 0..n {
-            v.assets[i].last_publish_time = t;
-            r.sampled[i] = SampledPrice::of(&prices[i]);
-            lp[i] = risk_account::log_price(&prices[i])?;
+/// The vault on paper: its two accounts in the program's layout and the share mint's supply
+/// (the fee shares minted to the recipient; the capital is the dead shares of the seed
+/// deposit). Every change goes through the program's engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaperVault {
+    pub vault: VaultState,
+    pub risk: RiskState,
+    pub share_supply: u64,
+}
+
+/// What one row sent and what the program answered, as the engine summarised it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowReport {
+    /// `accrue_fees`.
+    pub fees: FeeSummary,
+    /// `refresh` (`RefreshTooSoon` when the last sample is closer than the minimum interval).
+    pub refresh: EngineResult<RefreshSummary>,
+    /// The keeper's `submit_weights` (`None`: not a risk-budget vault, or its weights in force
+    /// still pass).
+    pub weights: Option<EngineResult<()>>,
+    /// Whether the vault bought its first targets this row ([`Params::start_invested`]).
+    pub started: bool,
+    /// The `rebalance` trades, in order.
+    pub trades: Vec<TradeSummary>,
+}
+
+impl PaperVault {
+    /// The vault as `initialize_vault` (the capital as seed deposit and dead shares, the fees
+    /// of `p`), one `add_asset` per column (the budgets of `p`; token decimals that keep five
+    /// times the capital within a `u64`), `set_risk_params` and `set_rebalance_params` leave it.
+    pub fn new(table: &PriceTable, p: &Params) -> Result<Self, String> {
+        let n = table.names.len();
+        if p.budgets_ppb.len() != n {
+            return Err("one budget per asset".into());
         }
-        risk_account::record_sample(r, n, t, &lp[..n])?;
-        positions::mark_positions(v, r, prices, t)?;
-        positions::update_positions(v, r, t)?;
-        v.risk_refreshed_at = t;
-        Ok(())
-    };
-    run(v, r).map_err(|e| {
-        *v = v0;
-        *r = r0;
-        format!("{e:?}")
-    })
+        let t0 = table.times[0];
+        let mut v = VaultState::zeroed();
+        v.version = STATE_VERSION;
+        v.base_decimals = BASE_DECIMALS;
+        v.dead_shares = p.capital;
+        v.base_quantity = p.capital;
+        v.deposit_cap = u64::MAX;
+        v.min_deposit = 1;
+        v.created_at = t0;
+        v.num_assets = n as u8;
+        for i in 0..n {
+            let min_price = table.prices.iter().map(|row| row[i]).min().unwrap_or(1);
+            v.assets[i] = AssetSlot {
+                mint: [i as u8 + 1; 32],
+                token_account: [i as u8 + 101; 32],
+                risk_budget: p.budgets_ppb[i],
+                max_oracle_age: 86_400,
+                max_conf_bps: 10_000,
+                decimals: decimals_for(p.capital, min_price),
+                ..AssetSlot::zeroed()
+            };
+        }
+        v.fees = FeeState::new([0xfe; 32], p.fees, p.capital, p.capital, t0);
+        let mut r = RiskState::zeroed();
+        risk_account::init_defaults(&mut r);
+        risk_account::write_risk_params(&p.risk, &mut v, &mut r);
+        r.rebalance = p.rebalance;
+        v.check_registry().and_then(|()| v.invariant()).map_err(|e| format!("backtest state: {e:?}"))?;
+        Ok(Self { vault: v, risk: r, share_supply: 0 })
+    }
+
+    /// `accrue_fees` at `t`, NAV at `prices` rounded down; the fee shares are minted.
+    pub fn accrue_fees(&mut self, prices: &[OraclePrice], t: i64) -> EngineResult<FeeSummary> {
+        let nav = self.vault.nav_at(prices, t, Rounding::Down)?;
+        let s = engine::fees::collect(&mut self.vault, self.share_supply, nav, t)?;
+        self.share_supply = self.share_supply.checked_add(s.minted).ok_or(CoreError::MathOverflow)?;
+        Ok(s)
+    }
+
+    /// `refresh` at `t` with every oracle read at `prices`; a refused refresh changes nothing
+    /// (the transaction reverts).
+    pub fn refresh(&mut self, prices: &[OraclePrice], t: i64) -> EngineResult<RefreshSummary> {
+        engine::refresh::refresh_gate(&self.vault, &self.risk, t)?;
+        let (mut v, mut r) = (self.vault, self.risk);
+        let mut read = prices.to_vec();
+        let all = u32::MAX >> (32 - u32::from(v.num_assets).clamp(1, 32));
+        let s = engine::refresh::refresh(&mut v, &mut r, &mut read, all, t)?;
+        (self.vault, self.risk) = (v, r);
+        Ok(s)
+    }
+
+    /// The keeper's `submit_weights` at `t` for a risk-budget vault whose weights in force no
+    /// longer pass the program's check (`None`: nothing to submit).
+    pub fn submit_weights(&mut self, t: i64) -> Option<EngineResult<()>> {
+        let (v, r) = (&self.vault, &mut self.risk);
+        if r.method != METHOD_RISK_BUDGET || !rpv_keeper::weights::stale(v, r, t) {
+            return None;
+        }
+        let submitted = rpv_keeper::weights::solve(v, r, t).and_then(|w| {
+            let mut budgets = [0u64; MAX_ASSETS];
+            let n = v.budgets_ppb(&mut budgets);
+            let w: Vec<Fx> = w.iter().map(|x| Fx::from_bits(*x)).collect();
+            let mut after = *r;
+            risk_account::accept_weights(&mut after, &budgets[..n], &w, t)?;
+            *r = after;
+            Ok(())
+        });
+        Some(submitted.map_err(EngineError::from))
+    }
+
+    /// `rebalance` of `leg` (a slot, or `AUTO_LEG`) at `t` with the leg's oracle at `prices`;
+    /// the keeper pays what the plan asks. A refused trade changes nothing.
+    pub fn rebalance(&mut self, leg: u8, prices: &[OraclePrice], t: i64) -> EngineResult<TradeSummary> {
+        let (mut v, mut r) = (self.vault, self.risk);
+        let i = engine::rebalance::select_leg(&v, &r, leg, t)?;
+        engine::rebalance::leg_gate(&v, &r, i, t)?;
+        let s = engine::rebalance::trade(&mut v, &mut r, i, &prices[i], None, 0, u64::MAX, 0, t)?;
+        engine::rebalance::settle(&mut v, &s)?;
+        (self.vault, self.risk) = (v, r);
+        Ok(s)
+    }
+
+    /// The keeper's trades at `t`: the leg the program picks while it trades; once the program
+    /// refuses a leg, the others by name (each refused leg is not sent again this row).
+    pub fn keeper_trades(&mut self, prices: &[OraclePrice], t: i64) -> Vec<TradeSummary> {
+        let n = usize::from(self.vault.num_assets);
+        let mut trades = vec![];
+        let mut refused = 0u32;
+        while trades.len() < 4 * n + 4 {
+            let Ok(auto) = engine::rebalance::select_leg(&self.vault, &self.risk, rpv_core::rebalance::AUTO_LEG, t)
+            else {
+                break; // every leg inside its band or cooling down, or the risk state stale
+            };
+            let mut traded = false;
+            for i in std::iter::once(auto).chain(0..n) {
+                if refused & (1 << i) != 0 {
+                    continue;
+                }
+                match self.rebalance(i as u8, prices, t) {
+                    Ok(s) => {
+                        trades.push(s);
+                        traded = true;
+                        break;
+                    }
+                    Err(_) => refused |= 1 << i,
+                }
+            }
+            if !traded {
+                break;
+            }
+        }
+        trades
+    }
+
+    /// Holds the targets of the last positions step, bought at fair prices from the base
+    /// without costs (not a program step: a start that skips the first days of buying), then
+    /// runs the positions step (`update_positions`) on the holdings.
+    pub fn hold_targets(&mut self, prices: &[OraclePrice]) -> EngineResult<()> {
+        let (v, r) = (&mut self.vault, &mut self.risk);
+        for (i, price) in prices.iter().enumerate() {
+            let fair = spot_leg_prices(price)?.fair;
+            let decimals = v.assets[i].decimals;
+            let q = qty_for_value(r.targets[i], fair, decimals, v.base_decimals)?;
+            let cost = valuation::fx_value_in_base(q, fair, decimals, v.base_decimals, Rounding::Up)?;
+            if cost <= v.base_quantity {
+                v.assets[i].quantity = q;
+                v.base_quantity -= cost;
+            }
+        }
+        engine::positions::update(v, r).map(|_| ())
+    }
+
+    /// One row at `t`: fees, refresh, weights, (the first targets when `start`), the keeper's
+    /// trades. `Err` only when the vault cannot be valued or its fees not accrued.
+    pub fn step(&mut self, prices: &[OraclePrice], t: i64, start: bool) -> EngineResult<RowReport> {
+        let fees = self.accrue_fees(prices, t)?;
+        let refresh = self.refresh(prices, t);
+        let weights = if refresh.is_ok() { self.submit_weights(t) } else { None };
+        let started = start && self.risk.nav_snapshot > 0;
+        if started {
+            self.hold_targets(prices)?;
+        }
+        let trades = self.keeper_trades(prices, t);
+        Ok(RowReport { fees, refresh, weights, started, trades })
+    }
+}
+
+/// The oracle values of a row: the prices at [`EXPO`], published at `t`, confidence
+/// `conf_bps` of the price.
+pub fn oracle_prices(row: &[u64], conf_bps: u16, t: i64) -> Vec<OraclePrice> {
+    row.iter()
+        .map(|m| OraclePrice {
+            price: *m,
+            conf: (u128::from(*m) * u128::from(conf_bps) / 10_000) as u64,
+            expo: EXPO,
+            publish_time: t,
+        })
+        .collect()
 }
 
 /// Runs the backtest.
 pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
     let n = table.names.len();
-    if p.budgets_ppb.len() != n || p.static_weights.len() != n {
-        return Err("one budget and one static weight per asset".into());
+    if p.static_weights.len() != n {
+        return Err("one static weight per asset".into());
     }
+    let mut paper = PaperVault::new(table, p)?;
     let t0 = table.times[0];
-    let mut v = VaultState::zeroed();
-    v.version = STATE_VERSION;
-    v.base_decimals = BASE_DECIMALS;
-    v.dead_shares = p.capital;
-    v.base_quantity = p.capital;
-    v.deposit_cap = u64::MAX;
-    v.min_deposit = 1;
-    v.num_assets = n as u8;
-    for i in 0..n {
-        let min_price = table.prices.iter().map(|row| row[i]).min().unwrap_or(1);
-        v.assets[i] = AssetSlot {
-            mint: [i as u8 + 1; 32],
-            token_account: [i as u8 + 101; 32],
-            risk_budget: p.budgets_ppb[i],
-            max_oracle_age: 86_400,
-            max_conf_bps: 10_000,
-            decimals: decimals_for(p.capital, min_price),
-            ..AssetSlot::zeroed()
-        };
-    }
-    v.fees = FeeState::new([0xfe; 32], p.fees, p.capital, p.capital, t0);
-    let mut r = RiskState::zeroed();
-    risk_account::init_defaults(&mut r);
-    write_risk(&mut v, &mut r, &p.risk);
-    let rb = p.rebalance;
-    r.rebalance = RebalanceConfig {
-        cooldown_secs: rb.cooldown_secs,
-        max_oracle_age: rb.max_oracle_age,
-        max_leg_bps: rb.max_leg_bps,
-        max_turnover_bps: rb.max_turnover_bps,
-        max_reduction_bps: rb.max_reduction_bps,
-        keeper_bps: rb.keeper_bps,
-        max_slippage_bps: rb.max_slippage_bps,
-        incentive_budget_ppm: rb.incentive_budget_ppm,
-    };
-    v.invariant().map_err(|e| format!("backtest state: {e:?}"))?;
-
     let unit = |x: u64| x as f64 / 10f64.powi(i32::from(BASE_DECIMALS));
     let mut path = Track::default();
     let (mut traded, mut incentives, mut net_cost, mut trades) = (0u128, 0u128, 0i128, 0u64);
@@ -326,129 +462,45 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
     let mut ew = 1.0f64;
 
     for (k, (&t, row)) in table.times.iter().zip(&table.prices).enumerate() {
-        let prices: Vec<OraclePrice> = row
-            .iter()
-            .map(|m| OraclePrice {
-                price: *m,
-                conf: (u128::from(*m) * u128::from(p.conf_bps) / 10_000) as u64,
-                expo: EXPO,
-                publish_time: t,
-            })
-            .collect();
-        let err = |e: rpv_core::CoreError| format!("row {} ({}): {e:?}", k + 1, crate::svg::format_time(t));
+        let prices = oracle_prices(row, p.conf_bps, t);
+        let err = |e: EngineError| format!("row {} ({}): {e}", k + 1, crate::svg::format_time(t));
+        let report = paper.step(&prices, t, k == 0 && p.start_invested).map_err(err)?;
 
-        // 1. fees, at this row's NAV
-        if k > 0 {
-            let nav = v.nav_at(&prices, t, Rounding::Down).map_err(err)?;
-            let total = v.total_shares(0).map_err(err)?;
-            let a = v.fees.accrue(total, Some(nav), t).map_err(err)?;
-            let after = (total + a.total()) as f64;
-            fee_management += unit(a.management) * nav as f64 / after;
-            fee_performance += unit(a.performance) * nav as f64 / after;
-        }
-
-        // 2. refresh (the program refuses samples closer than the minimum interval)
-        if r.samples == 0 || t - r.last_sample_time >= i64::from(r.min_sample_interval) {
-            match refresh(&mut v, &mut r, &prices, t) {
-                Ok(()) => {
-                    if r.method == METHOD_RISK_BUDGET {
-                        let mut budgets = [0u64; MAX_ASSETS];
-                        let nb = v.budgets_ppb(&mut budgets);
-                        let before = r;
-                        if let Err(e) =
-                            risk_account::solve_weights(&mut r, &budgets[..nb], ERC_TOLERANCE, MAX_SWEEPS, t)
-                        {
-                            r = before;
-                            refresh_failures += 1;
-                            first_error.get_or_insert(format!("solve_weights: {e:?}"));
-                        }
-                    }
-                }
-                Err(e) => {
-                    refresh_failures += 1;
-                    first_error.get_or_insert(e);
-                }
+        // what the steps did
+        let f = &report.fees;
+        let issued_value = |shares: u64| unit(shares) * f.nav as f64 / f.total_shares_after as f64;
+        fee_management += issued_value(f.accrual.management);
+        fee_performance += issued_value(f.accrual.performance);
+        let refused = match (&report.refresh, &report.weights) {
+            (Err(EngineError::RefreshTooSoon), _) => {
+                refresh_skipped += 1;
+                None
             }
-        } else {
-            refresh_skipped += 1;
+            (Err(e), _) => Some(format!("{e}")),
+            (Ok(_), Some(Err(e))) => Some(format!("submit_weights: {e}")),
+            _ => None,
+        };
+        if let Some(e) = refused {
+            refresh_failures += 1;
+            first_error.get_or_insert(e);
+        }
+        for s in &report.trades {
+            traded += u128::from(s.plan.fair_value);
+            incentives += u128::from(s.plan.incentive);
+            net_cost += i128::from(s.plan.cost);
+            trades += 1;
         }
 
-        // the vault starts at its first targets (no trading costs), or in cash
-        if k == 0 && p.start_invested && r.nav_snapshot > 0 {
-            for (i, price) in prices.iter().enumerate() {
-                let fair = spot_leg_prices(price).map_err(err)?.fair;
-                let q = qty_for_value(r.targets[i], fair, v.assets[i].decimals, BASE_DECIMALS).map_err(err)?;
-                let cost = valuation::fx_value_in_base(q, fair, v.assets[i].decimals, BASE_DECIMALS, Rounding::Up)
-                    .map_err(err)?;
-                if cost <= v.base_quantity {
-                    v.assets[i].quantity = q;
-                    v.base_quantity -= cost;
-                }
-            }
-            // positions step again, on the holdings
-            let _ = refresh_positions(&mut v, &mut r, t);
-        }
-
-        // 3. the keeper rebalances while legs are outside their bands
-        if v.risk_is_fresh(t) && r.nav_snapshot > 0 && r.positions_at > 0 {
-            let mut failed = [false; MAX_ASSETS];
-            for _ in 0..(4 * n + 4) {
-                let nav_s = sampled_nav(&v, &r).map_err(err)?;
-                let band = (u128::from(nav_s) * u128::from(r.band_bps) / 10_000) as u64;
-                let mut best: Option<(usize, u64)> = None;
-                for (i, skip) in failed.iter().enumerate().take(n) {
-                    if *skip || cooling_down(&r.rebalance, &r.book, i, t) {
-                        continue;
-                    }
-                    let d = sampled_value(&v, &r, i).map_err(err)?.abs_diff(scaled_target(&r, i, nav_s).map_err(err)?);
-                    if d > band && best.is_none_or(|(_, b)| d > b) {
-                        best = Some((i, d));
-                    }
-                }
-                let Some((i, _)) = best else { break };
-                let leg = spot_leg_prices(&prices[i]).map_err(err)?;
-                let Ok((plan, nav)) = plan_for(&v, &r, i, leg, 0, t) else {
-                    failed[i] = true;
-                    continue;
-                };
-                let before = r;
-                roll_day(&mut r.book, t);
-                let signed = match plan.side {
-                    Side::Sell => -Fx::from_num(plan.fair_value),
-                    Side::Buy => Fx::from_num(plan.fair_value),
-                };
-                if positions::apply_greek_value(&mut r, i, signed, nav).is_err() {
-                    r = before;
-                    failed[i] = true;
-                    continue;
-                }
-                record(&mut r.book, i, &plan, t);
-                match plan.side {
-                    Side::Sell => {
-                        v.assets[i].quantity -= plan.qty;
-                        v.base_quantity += plan.base_amount;
-                    }
-                    Side::Buy => {
-                        v.assets[i].quantity += plan.qty;
-                        v.base_quantity -= plan.base_amount;
-                    }
-                }
-                traded += u128::from(plan.fair_value);
-                incentives += u128::from(plan.incentive);
-                net_cost += i128::from(plan.cost);
-                trades += 1;
-            }
-        }
-
-        // 4. record
-        let nav = v.nav_at(&prices, t, Rounding::Down).map_err(err)?;
-        let total = v.total_shares(0).map_err(err)?;
-        let nps = nav as f64 / total as f64;
+        // record
+        let (v, r) = (&paper.vault, &paper.risk);
+        let q = engine::quote::quote(v, r, paper.share_supply, &prices, t).map_err(|e| err(e.into()))?;
+        let nav = q.nav;
+        let nps = nav as f64 / q.total_shares as f64;
         nav_sum += nav as f64;
         let mut w = vec![0f64; n];
         let mut wfx = vec![Fx::ZERO; n];
         for i in 0..n {
-            let value = valuation::slot_value(&v, i, &prices, t, Rounding::Down).map_err(err)?;
+            let value = valuation::slot_value(v, i, &prices, t, Rounding::Down).map_err(|e| err(e.into()))?;
             w[i] = value as f64 / nav as f64;
             wfx[i] = Fx::from_num(value) / Fx::from_num(nav.max(1));
         }
@@ -479,7 +531,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
             let dt = (t - table.times[k - 1]) as f64 / SECONDS_PER_YEAR as f64;
             st_returns.push(((st / path.static_weights[k - 1]).ln(), dt));
         }
-        let lev = r.leverage.get().to_num::<f64>();
+        let lev = Fx::from_bits(q.leverage_bits).to_num::<f64>();
         path.times.push(t);
         path.nav.push(nps);
         path.equal_weight.push(ew);
@@ -494,6 +546,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
         path.realised_vol.push(if returns.len() >= 2 { realised(&returns[from..]) } else { f64::NAN });
     }
 
+    let r = &paper.risk;
     let rows = table.times.len();
     let years = (table.times[rows - 1] - t0) as f64 / SECONDS_PER_YEAR as f64;
     let summary = |x: &[f64], rets: &[(f64, f64)]| {
@@ -514,7 +567,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
         "start": crate::svg::format_time(t0),
         "end": crate::svg::format_time(table.times[rows - 1]),
         "years": years,
-        "method": if p.risk.method == 1 { "risk-budget" } else { "inverse-vol" },
+        "method": if p.risk.method == METHOD_RISK_BUDGET { "risk-budget" } else { "inverse-vol" },
         "vol_target": f64::from(p.risk.vol_target_bps) / 1e4,
         "capital": unit(p.capital),
         "vault": summary(&path.nav, &returns),
@@ -547,12 +600,7 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
             "vols": (0..n).map(|i| r.cov[packed_index(i, i)].get().to_num::<f64>().max(0.0).sqrt()).collect::<Vec<_>>(),
         },
     });
-    Ok(Outcome { path, stats, vault: v, risk: r })
-}
-
-/// The positions step alone (after the start holdings were set).
-fn refresh_positions(v: &mut VaultState, r: &mut RiskState, t: i64) -> Result<(), rpv_core::CoreError> {
-    positions::update_positions(v, r, t).map(|_| ())
+    Ok(Outcome { path, stats, paper })
 }
 
 /// The four charts.

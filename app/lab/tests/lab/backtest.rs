@@ -1,8 +1,15 @@
 //! `rpv-lab backtest`: known answers on tiny synthetic series, CSV errors, the command and its
 //! charts; and the SVG writer.
 
+use rpv_core::{
+    engine::{self, EngineError},
+    layout::MAX_ASSETS,
+    math::Rounding,
+    rebalance::AUTO_LEG,
+    risk_account, CoreError,
+};
 use rpv_lab::{
-    backtest::{self, Params, PriceTable},
+    backtest::{self, PaperVault, Params, PriceTable},
     svg::{self, Chart, Series, YFormat},
 };
 use serde_json::Value;
@@ -145,6 +152,121 @@ fn keeper_incentives_within_their_budget() {
         assert!((held - 1.0 / 3.0).abs() <= 0.05, "{held}");
     }
     close(f(&st["keeper"]["net_cost"]), incentives, 1e-4, "with no confidence spread the cost is the incentive");
+}
+
+/// Three assets on a seeded random walk (asset 0 falls 35 % on day 60), one row a day and, every
+/// seventh day, a second row 10 s later (a refresh too soon).
+fn walk(days: usize) -> PriceTable {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let mut level = [150.0f64, 60_000.0, 3_000.0];
+    let (mut times, mut prices) = (vec![], vec![]);
+    for d in 0..days {
+        for (i, x) in level.iter_mut().enumerate() {
+            *x *= (0.02 * (i + 1) as f64 * noise()).exp() * if d == 60 && i == 0 { 0.65 } else { 1.0 };
+        }
+        let row: Vec<u64> = level.iter().map(|x| (x * 1e8).round() as u64).collect();
+        let extra = if d % 7 == 3 { 2 } else { 1 };
+        for j in 0..extra {
+            times.push(T0 + d as i64 * DAY + 10 * j);
+            prices.push(row.clone());
+        }
+    }
+    PriceTable { names: ["A", "B", "C"].map(String::from).to_vec(), times, prices }
+}
+
+/// The backtest is the program's engine: from the paper vault before each row, calling
+/// `rpv_core::engine` as the handlers do (`accrue_fees`, `refresh`, `submit_weights` with the
+/// keeper's solver, `rebalance` of each traded leg) returns the row's own summaries and leaves
+/// the same accounts, field for field; and after the row the program takes no trade of the leg
+/// `AUTO_LEG` picks (the keeper left nothing it could do).
+#[test]
+fn every_row_is_the_programs_engine() {
+    let table = walk(150);
+    for (method, start_invested) in [(0u8, false), (1, true)] {
+        let mut p = Params::defaults(3);
+        (p.risk.method, p.conf_bps, p.fees) = (method, 10, [500, 3000, 200, 1000]);
+        // daily caps the keeper runs into: 12 % of NAV traded, 3 % of exposure cut
+        (p.rebalance.max_turnover_bps, p.rebalance.max_reduction_bps) = (1_200, 300);
+        let mut paper = PaperVault::new(&table, &p).unwrap();
+        let mut seen = [0usize; 5]; // refreshes too soon, submitted weights, trades, refused auto legs, fee shares
+        for (k, (&t, row)) in table.times.iter().zip(&table.prices).enumerate() {
+            let prices = backtest::oracle_prices(row, p.conf_bps, t);
+            let mut replay = paper;
+            let report = paper.step(&prices, t, start_invested && k == 0).unwrap();
+            let what = format!("method {method}, row {k}");
+
+            let (v, r) = (&mut replay.vault, &mut replay.risk);
+            let nav = v.nav_at(&prices, t, Rounding::Down).unwrap();
+            let fees = engine::fees::collect(v, replay.share_supply, nav, t).unwrap();
+            assert_eq!(report.fees, fees, "{what}: accrue_fees");
+            replay.share_supply += fees.minted;
+            seen[4] += fees.minted as usize;
+
+            let gate = engine::refresh::refresh_gate(v, r, t);
+            if let Err(e) = gate {
+                assert_eq!(report.refresh, Err(e), "{what}: refresh refused");
+                seen[0] += 1;
+            } else {
+                let mut read = prices.clone();
+                let summary = engine::refresh::refresh(v, r, &mut read, 0b111, t).unwrap();
+                assert_eq!(report.refresh, Ok(summary), "{what}: refresh");
+            }
+            if let Some(submitted) = &report.weights {
+                assert_eq!(*submitted, Ok(()), "{what}: submit_weights");
+                let mut budgets = [0u64; MAX_ASSETS];
+                let n = v.budgets_ppb(&mut budgets);
+                let w = rpv_keeper::weights::solve(v, r, t).unwrap();
+                let w: Vec<_> = w.iter().map(|x| rpv_core::fixed_point::Fx::from_bits(*x)).collect();
+                risk_account::accept_weights(r, &budgets[..n], &w, t).unwrap();
+                seen[1] += 1;
+            } else {
+                assert!(
+                    method == 0 || gate.is_err() || !rpv_keeper::weights::stale(v, r, t),
+                    "{what}: weights in force pass"
+                );
+            }
+            if report.started {
+                replay.hold_targets(&prices).unwrap(); // the lab's own start, not a program step
+            }
+            for s in &report.trades {
+                let (v, r) = (&mut replay.vault, &mut replay.risk);
+                assert_eq!(engine::rebalance::select_leg(v, r, s.index as u8, t), Ok(s.index), "{what}");
+                assert_eq!(engine::rebalance::leg_gate(v, r, s.index, t), Ok(()), "{what}");
+                let traded = engine::rebalance::trade(v, r, s.index, &prices[s.index], None, 0, u64::MAX, 0, t);
+                assert_eq!(traded.as_ref(), Ok(s), "{what}: rebalance of leg {}", s.index);
+                engine::rebalance::settle(v, s).unwrap();
+                seen[2] += 1;
+            }
+            assert_eq!(replay, paper, "{what}: the accounts after the row");
+
+            if let Ok(leg) = engine::rebalance::select_leg(&paper.vault, &paper.risk, AUTO_LEG, t) {
+                let mut after = paper;
+                let refused = after.rebalance(AUTO_LEG, &prices, t).expect_err("the keeper stopped early");
+                assert!(
+                    matches!(
+                        refused,
+                        EngineError::Core(
+                            CoreError::TurnoverCapReached | CoreError::ReductionCapReached | CoreError::TradeTooSmall
+                        )
+                    ),
+                    "{what}: leg {leg} refused with {refused}"
+                );
+                seen[3] += 1;
+            }
+        }
+        let [too_soon, weights, trades, refused, fee_shares] = seen;
+        let close_rows = table.times.windows(2).filter(|w| w[1] - w[0] < 30).count();
+        assert_eq!((too_soon, close_rows), (21, 21), "every seventh day's second row");
+        assert!(trades > 20 && fee_shares > 0, "method {method}: {seen:?}");
+        assert!(start_invested || refused > 0, "buying in from cash runs into the caps: {seen:?}");
+        assert_eq!(weights > 0, method == 1, "{seen:?}");
+    }
 }
 
 #[test]
