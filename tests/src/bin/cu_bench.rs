@@ -79,15 +79,7 @@ async fn main() {
         refresh_first.cells.push(f.first_refresh);
         if n > 0 {
             // a few moves so the covariance has correlations
-            for (dt, bump) in [(3_600, 1.02f64), (3_600, 0.985)] {
-                f.env.advance_time(dt).await;
-                for i in 0..n {
-                    let k = if i % 2 == 0 { bump } else { 1.0 / bump.sqrt() };
-                    let p = (f.assets[i].price as f64 * k) as i64;
-                    f.set_price(i, p).await;
-                }
-                f.refresh().await.ok();
-            }
+            f.correlated_history().await;
             let r = f.step(60).await;
             r.ok();
             refresh.cells.push(Some(r.cu));
