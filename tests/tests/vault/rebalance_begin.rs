@@ -3,7 +3,6 @@
 
 use rpv_sdk::TOKEN_PROGRAM_ID;
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use super::rebalance::funded;
@@ -13,8 +12,7 @@ async fn rebalance_flash_mode_round_trip() {
     let mut f = funded(loose_rebalance_params()).await;
     // a keeper with no inventory of the leg: the vault sends base first, a venue delivers
     let k = f.keeper(0, 0).await;
-    let venue = Keypair::new();
-    f.env.fund(&venue.pubkey(), 1_000_000_000).await;
+    let venue = f.env.funded_keypair().await;
     let venue_asset = f.asset_account(0, &venue.pubkey(), 1_000_000_000_000_000).await;
     let s = f.state().await;
     let plan = f.planned(0).await;

@@ -9,8 +9,7 @@ use solana_signer::Signer;
 #[tokio::test]
 async fn fee_recipient_is_set_by_the_admin_only() {
     let (mut f, old, old_account) = Fixture::with_fees(0, 500, 0).await;
-    let stranger = Keypair::new();
-    f.env.fund(&stranger.pubkey(), 1_000_000_000).await;
+    let stranger = f.env.funded_keypair().await;
     let (admin, v) = (f.admin.insecure_clone(), f.vault);
     let new = Keypair::new().pubkey();
     let out = f.env.send(&[ix::set_fee_recipient(&stranger.pubkey(), &v, &new)], &[&stranger]).await;

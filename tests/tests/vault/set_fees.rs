@@ -3,14 +3,12 @@
 use rpv_core::fixed_point::SECONDS_PER_YEAR;
 use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 #[tokio::test]
 async fn fee_rates_change_only_by_the_admin_after_accruing_at_the_old_rate() {
     let (mut f, _, to) = Fixture::with_fees(0, 200, 0).await;
-    let stranger = Keypair::new();
-    f.env.fund(&stranger.pubkey(), 1_000_000_000).await;
+    let stranger = f.env.funded_keypair().await;
     let s = f.state().await;
     let v = f.vault;
     let out = f.env.send(&[ix::set_fees(&stranger.pubkey(), &v, &s, 100, 0)], &[&stranger]).await;

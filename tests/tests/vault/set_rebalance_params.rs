@@ -3,7 +3,6 @@
 use rpv_core::layout::RebalanceConfig;
 use rpv_sdk::ix;
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 #[tokio::test]
@@ -17,8 +16,7 @@ async fn rebalance_params_validation_roles_and_timelock() {
     f.set_rebalance_params(ix::RebalanceParams { max_reduction_bps: 3_000, ..defaults })
         .await
         .assert_error("InvalidRebalanceParams");
-    let stranger = Keypair::new();
-    f.env.fund(&stranger.pubkey(), 1_000_000_000).await;
+    let stranger = f.env.funded_keypair().await;
     let ix = ix::set_rebalance_params(&stranger.pubkey(), &f.vault, defaults);
     f.env.send(&[ix], &[&stranger]).await.assert_error("Unauthorized");
     let out = f.set_rebalance_params(ix::RebalanceParams { keeper_bps: 2, ..defaults }).await;

@@ -3,14 +3,12 @@
 use rpv_core::fixed_point::Fx;
 use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 #[tokio::test]
 async fn risk_budgets_are_admin_only_validated_and_force_a_refresh() {
     let mut f = Fixture::with_assets(3).await;
-    let intruder = Keypair::new();
-    f.env.fund(&intruder.pubkey(), 1_000_000_000).await;
+    let intruder = f.env.funded_keypair().await;
     let v = f.vault;
     let good = vec![600_000_000, 300_000_000, 100_000_000];
     f.env

@@ -3,14 +3,12 @@
 use rpv_core::fixed_point::Fx;
 use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 #[tokio::test]
 async fn risk_params_are_admin_only_and_range_checked() {
     let mut f = Fixture::with_assets(2).await;
-    let intruder = Keypair::new();
-    f.env.fund(&intruder.pubkey(), 1_000_000_000).await;
+    let intruder = f.env.funded_keypair().await;
     let v = f.vault;
     f.env
         .send(&[ix::set_risk_params(&intruder.pubkey(), &v, ix::RiskParams::default())], &[&intruder])

@@ -6,7 +6,6 @@ use rpv_core::{
 };
 use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 /// Three refreshes of three assets that move together and apart: `(seconds, price factors)`.
@@ -28,8 +27,7 @@ async fn submitted_weights_are_accepted_only_when_risk_contributions_match() {
     let mut w = [Fx::ZERO; 3];
     risk_budget_weights(&Packed { n: 3, bits: &r.cov }, &b, &mut w, Fx::from_bits(28), 10_000).unwrap();
     let bits: Vec<i128> = w.iter().map(|x| x.to_bits()).collect();
-    let keeper = Keypair::new();
-    f.env.fund(&keeper.pubkey(), 1_000_000_000).await;
+    let keeper = f.env.funded_keypair().await;
     let vault = f.vault;
     // wrong length, perturbed, negative: refused, nothing changes
     let bad = [
