@@ -345,6 +345,17 @@ impl Fixture {
         self.send_as_admin(ix).await
     }
 
+    /// A minute later, with the oracles re-published: `refresh`, then `update_positions` in a
+    /// transaction of its own (each measured alone; [`Fixture::refresh`] sends them together).
+    pub async fn refresh_then_update_positions(&mut self) -> (Outcome, Outcome) {
+        self.env.advance_time(60).await;
+        self.refresh_oracles().await;
+        let ix = self.refresh_ix().await;
+        let refresh = self.env.send(&[ix], &[]).await;
+        let update = self.env.send(&[ix::update_positions(&self.vault)], &[]).await;
+        (refresh, update)
+    }
+
     /// Cranks `refresh` with the oracles as they are (followed by `update_positions` in the
     /// same transaction when the vault has option series).
     pub async fn refresh(&mut self) -> Outcome {

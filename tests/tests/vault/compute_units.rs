@@ -241,12 +241,8 @@ async fn quote_cu_within_budget() {
 async fn refresh_update_positions_and_flows_fit_at_8_spot_and_8_options() {
     let mut f = Fixture::with_spot_and_options(8).await;
     for _ in 0..2 {
-        f.env.advance_time(60).await;
-        f.refresh_oracles().await;
-        let ix = f.refresh_ix().await;
-        let a = f.env.send(&[ix], &[]).await;
+        let (a, b) = f.refresh_then_update_positions().await;
         a.ok();
-        let b = f.env.send(&[ix::update_positions(&f.vault)], &[]).await;
         b.ok();
         within("refresh (8 spot + 8 options)", a.cu, BUDGET);
         within("update_positions (8 spot + 8 options)", b.cu, BUDGET);
