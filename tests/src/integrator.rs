@@ -212,7 +212,7 @@ pub fn event<T: BorshDeserialize>(out: &Outcome, name: &str) -> Option<T> {
     found.into_iter().next()
 }
 
-/// `IntegratorError` variants in order (codes from 6000, like every Anchor program's).
+/// `IntegratorError` variants in order (codes from Anchor's offset, `rpv_sdk::errors::FIRST_CODE`).
 pub const ERROR_NAMES: &[&str] = &[
     "Unauthorized",
     "WrongVault",
@@ -228,18 +228,7 @@ impl Outcome {
     /// Asserts the transaction failed with the integrator's error `name` (code and log line).
     pub fn assert_integrator_error(&self, name: &str) {
         let i = ERROR_NAMES.iter().position(|n| *n == name).unwrap_or_else(|| panic!("unknown error {name}"));
-        assert_eq!(
-            self.custom_code(),
-            Some(6000 + i as u32),
-            "expected integrator error {name}, got {:?}\n{}",
-            self.result,
-            self.logs.join("\n")
-        );
-        assert!(
-            self.logs.iter().any(|l| l.contains(&format!("Error Code: {name}."))),
-            "log does not name {name}:\n{}",
-            self.logs.join("\n")
-        );
+        self.assert_named_error(rpv_sdk::errors::FIRST_CODE + i as u32, name);
     }
 }
 

@@ -79,15 +79,7 @@ async fn main() {
         refresh_first.cells.push(f.first_refresh);
         if n > 0 {
             // a few moves so the covariance has correlations
-            for (dt, bump) in [(3_600, 1.02f64), (3_600, 0.985)] {
-                f.env.advance_time(dt).await;
-                for i in 0..n {
-                    let k = if i % 2 == 0 { bump } else { 1.0 / bump.sqrt() };
-                    let p = (f.assets[i].price as f64 * k) as i64;
-                    f.set_price(i, p).await;
-                }
-                f.refresh().await.ok();
-            }
+            f.correlated_history().await;
             let r = f.step(60).await;
             r.ok();
             refresh.cells.push(Some(r.cu));
@@ -222,12 +214,8 @@ async fn main() {
 
     eprintln!("[cu-bench] 8 spot assets + 8 option series");
     let mut o = Fixture::with_spot_and_options(8).await;
-    o.env.advance_time(60).await;
-    o.refresh_oracles().await;
-    let ix = o.refresh_ix().await;
-    let o_refresh = o.env.send(&[ix], &[]).await;
+    let (o_refresh, o_update) = o.refresh_then_update_positions().await;
     o_refresh.ok();
-    let o_update = o.env.send(&[ix::update_positions(&o.vault)], &[]).await;
     o_update.ok();
     let u = o.user(50_000_000).await;
     let o_deposit = o.deposit(&u, 50_000_000, 0).await;
@@ -334,20 +322,10 @@ async fn fee_rows() -> FeeRows {
     let mut accrue = Row { name: "`accrue_fees` (both fees, mints to the recipient)", cells: vec![] };
     let mut single = vec![];
     for &n in &COUNTS {
-        let mut f = Fixture::empty().await;
-        let mut args = f.init_args();
-        (args.management_fee_bps, args.performance_fee_bps, args.allowlist) = (200, 2_000, true);
-        f.initialize(args).await.ok();
-        for i in 0..n {
-            let (d, p) = asset_params(i);
-            let a = f.new_asset(TOKEN_PROGRAM_ID, d, p).await;
-            f.add_asset(&a, Fixture::asset_args(&a)).await.ok();
-            f.assets.push(a);
-        }
-        if n > 0 {
-            f.set_equal_budgets().await.ok();
-            f.refresh().await.ok();
-        }
+        let mut f = Fixture::with_assets_and(n, |a| {
+            (a.management_fee_bps, a.performance_fee_bps, a.allowlist) = (200, 2_000, true)
+        })
+        .await;
         f.set_holdings(&(0..n as u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
         let u = f.user(100_000_000).await;
         let listed = f.set_depositor(&u.kp.pubkey(), true).await;

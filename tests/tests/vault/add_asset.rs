@@ -3,7 +3,6 @@
 use rpv_core::layout::MAX_ASSETS;
 use rpv_sdk::{events::Event, ix::AddAssetArgs, pda, pyth, PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 async fn fixture() -> Fixture {
@@ -46,8 +45,7 @@ async fn registers_the_asset_and_creates_its_token_account() {
 async fn only_the_admin_may_register() {
     let mut f = fixture().await;
     let a = f.new_asset(TOKEN_PROGRAM_ID, 9, 15_000_000_000).await;
-    let intruder = Keypair::new();
-    f.env.fund(&intruder.pubkey(), 1_000_000_000).await;
+    let intruder = f.env.funded_keypair().await;
     let mut ix = f.add_asset_ix(&a, Fixture::asset_args(&a));
     ix.accounts[0].pubkey = intruder.pubkey();
     f.env.send(&[ix], &[&intruder]).await.assert_error("Unauthorized");

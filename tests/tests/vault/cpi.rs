@@ -215,26 +215,6 @@ async fn cpi_integrator_error_table_matches_the_program() {
 }
 
 #[tokio::test]
-async fn cpi_compute_units_within_budget() {
-    for (n, budget) in [(1usize, 25_000u64), (8, 35_000), (16, 48_000)] {
-        let mut t = Integration::new(n, 100_000_000).await;
-        let ix = t.deposit_ix(10_000_000, 0).await;
-        let dep = t.send(ix).await;
-        dep.ok();
-        let ix = t.quote_ix().await;
-        let quote = t.f.env.send(&[ix], &[]).await;
-        quote.ok();
-        let ix = t.withdraw_ix(5_000_000, 0).await;
-        let wd = t.send(ix).await;
-        wd.ok();
-        for (name, cu) in [("deposit", dep.cu), ("record_quote", quote.cu), ("withdraw", wd.cu)] {
-            println!("integrator {name} (CPI) at {n} assets: {cu} CU");
-            assert!(cu > 0 && cu <= budget, "integrator {name} at {n} assets used {cu} CU > {budget}");
-        }
-    }
-}
-
-#[tokio::test]
 async fn cpi_rebalance_works_but_flash_mode_through_cpi_is_refused() {
     use rpv_core::rebalance::AUTO_LEG;
     use rpv_tests::{loose_rebalance_params, rebalanced, Fixture};

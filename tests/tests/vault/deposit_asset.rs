@@ -1,10 +1,13 @@
 //! `deposit_asset` — one test per Specification bullet.
 
 use rpv_core::{
+    fixed_point::Fx,
     math::{shares_for_deposit, value_in_base, Rounding},
+    options::{black_scholes, BsInput, OptionKind},
     price::OraclePrice,
+    valuation::fx_value_in_base,
 };
-use rpv_sdk::{events::Event, pda, TOKEN_2022_PROGRAM_ID};
+use rpv_sdk::{events::Event, ix, pda, TOKEN_2022_PROGRAM_ID};
 use rpv_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -118,4 +121,42 @@ async fn amount_minimum_cap_slippage_and_signer() {
     f.write_state(&s).await;
     f.deposit_asset(&u, 0, &from, 1_000_000_000, 0).await.assert_error("DepositCapExceeded");
     assert_eq!(f.state().await.assets[0].quantity, 0);
+}
+
+#[tokio::test]
+async fn deposit_asset_values_an_option_at_the_low_end_of_its_implied_vol() {
+    let mut f = Fixture::with_options(&[Series::call(0, 10.0, 60 * DAY, 0.6)]).await;
+    // no Greek limits here: a $1 vault would refuse any option (see the Greek-limit test)
+    f.set_option_params(ix::OptionParams { max_delta_bps: 0, max_gamma_bps: 0, max_vega_bps: 0, ..Default::default() })
+        .await
+        .ok();
+    let u = f.user(0).await;
+    let calls = f.asset_account(2, &u.kp.pubkey(), 1_000_000).await;
+    let out = f.deposit_asset(&u, 2, &calls, 1_000_000, 0).await;
+    out.ok();
+    let now = f.env.now().await;
+    let s = f.state().await;
+    let g = black_scholes(&BsInput {
+        kind: OptionKind::Call,
+        spot: Fx::from_num(10.5),
+        strike: Fx::from_num(10.0),
+        vol: rpv_core::valuation::price_to_fx(&rpv_core::price::OraclePrice {
+            price: 60_000_000 - 60_000,
+            conf: 0,
+            expo: -8,
+            publish_time: 0,
+        })
+        .unwrap(),
+        rate: Fx::ZERO,
+        years: Fx::from_num(s.assets[2].option.expiry - now) / Fx::from_num(365 * DAY),
+    })
+    .unwrap();
+    let want = fx_value_in_base(1_000_000, g.price, 6, 6, Rounding::Down).unwrap();
+    let value = out
+        .events()
+        .into_iter()
+        .find_map(|e| if let Event::AssetDeposited(d) = e { Some(d.value) } else { None })
+        .unwrap();
+    assert_eq!(value, want);
+    assert_eq!(s.assets[2].quantity, 1_000_000);
 }

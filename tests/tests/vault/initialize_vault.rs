@@ -1,9 +1,10 @@
 //! `initialize_vault` — one test per Specification bullet.
 
 use rpv_core::layout::STATE_VERSION;
-use rpv_sdk::{events::Event, pda, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use rpv_sdk::{events::Event, ix, pda, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 #[tokio::test]
@@ -156,4 +157,41 @@ async fn refuses_a_base_mint_with_more_than_18_decimals() {
     f.admin_base_token = f.env.create_token_account(&TOKEN_PROGRAM_ID, &mint, &admin).await;
     f.base_mint = mint;
     f.initialize(f.init_args()).await.assert_error("UnsupportedDecimals");
+}
+
+#[tokio::test]
+async fn fee_maxima_rates_recipient_and_timelock_are_checked_at_initialisation() {
+    let mut f = Fixture::empty().await;
+    let base = f.init_args();
+    assert_eq!((base.max_management_fee_bps, base.max_performance_fee_bps), (500, 3_000), "SDK defaults");
+    let cases = [
+        (ix::InitializeVaultArgs { max_management_fee_bps: 1_001, ..base }, "InvalidFeeConfig"),
+        (ix::InitializeVaultArgs { max_performance_fee_bps: 5_001, ..base }, "InvalidFeeConfig"),
+        (ix::InitializeVaultArgs { management_fee_bps: 501, ..base }, "FeeAboveMaximum"),
+        (ix::InitializeVaultArgs { performance_fee_bps: 3_001, ..base }, "FeeAboveMaximum"),
+        (ix::InitializeVaultArgs { fee_recipient: Pubkey::default(), ..base }, "InvalidRole"),
+        (ix::InitializeVaultArgs { timelock_secs: 30 * 86_400 + 1, ..base }, "InvalidTimelock"),
+    ];
+    for (args, err) in cases {
+        f.initialize(args).await.assert_error(err);
+    }
+    assert!(f.env.account(&f.vault.clone()).await.is_none(), "nothing created");
+    let args = ix::InitializeVaultArgs {
+        max_management_fee_bps: 1_000,
+        max_performance_fee_bps: 5_000,
+        management_fee_bps: 1_000,
+        performance_fee_bps: 5_000,
+        timelock_secs: 30 * 86_400,
+        allowlist: true,
+        ..base
+    };
+    f.initialize(args).await.ok();
+    let s = f.state().await;
+    assert_eq!(
+        (s.fees.max_management_bps, s.fees.max_performance_bps, s.fees.management_bps, s.fees.performance_bps),
+        (1_000, 5_000, 1_000, 5_000)
+    );
+    assert_eq!((s.fees.recipient, s.timelock_secs), (f.admin.pubkey().to_bytes(), 30 * 86_400));
+    assert!(s.allowlist_enabled());
+    assert_eq!((s.fees.hwm_nav, s.fees.hwm_shares), (SEED_DEPOSIT, SEED_DEPOSIT), "mark at the seed's price");
 }

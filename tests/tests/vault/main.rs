@@ -1,26 +1,47 @@
 //! Integration tests of `rpv_vault.so` in solana-program-test's BPF VM: one module per
-//! instruction, one test per `/// Specification:` bullet (success and failure), plus attacks,
-//! known answers and compute-unit budgets.
+//! instruction, named after it, with one test per `/// Specification:` bullet (success and
+//! failure) and known answers; then the properties — attacks, randomized invariants, the CPI
+//! surface — and every compute-unit budget in `compute_units.rs`.
 
+// one file per instruction (`accept_admin` shares `propose_admin.rs`: the two steps of one transfer)
+mod accrue_fees;
 mod add_asset;
-mod allowlist;
+mod add_option;
+mod apply_change;
+mod cancel_change;
+mod deposit;
+mod deposit_asset;
+mod initialize_vault;
+mod price_option;
+mod propose_admin;
+mod propose_change;
+mod quote;
+mod rebalance;
+mod rebalance_begin;
+mod rebalance_end;
+mod redeem_in_kind;
+mod refresh;
+mod set_allowlist;
+mod set_depositor;
+mod set_fee_recipient;
+mod set_fees;
+mod set_guardian;
+mod set_option_params;
+mod set_paused;
+mod set_rebalance_params;
+mod set_risk_budgets;
+mod set_risk_params;
+mod settle_expired;
+mod solve_weights;
+mod submit_weights;
+mod update_positions;
+mod withdraw;
+
+// properties: attacks, invariants, the CPI surface, compute-unit budgets
 mod attacks;
 mod compute_units;
 mod cpi;
-mod deposit;
-mod deposit_asset;
-mod fees;
-mod governance;
-mod initialize_vault;
 mod invariant;
-mod options;
-mod price_option;
-mod quote;
-mod rebalance;
-mod redeem_in_kind;
-mod risk_engine;
-mod timelock;
-mod withdraw;
 
 /// The harness runs mainnet-beta's feature set (see `Env::new`).
 #[tokio::test]

@@ -1,31 +1,24 @@
-//! `rebalance`, `rebalance_begin` / `rebalance_end` and `set_rebalance_params` on the `.so`:
-//! convergence, bands, cooldowns, daily caps, the keeper's bounds, adversarial callers, flash
-//! mode and a randomized run against oracle fair value. `cargo test rebalance` runs them.
+//! `rebalance` — one test per Specification bullet: convergence, bands, cooldowns, daily caps,
+//! the keeper's bounds, adversarial callers, option legs and a randomized run against oracle
+//! fair value. `cargo test rebalance` selects the rebalancing group (with `rebalance_begin`,
+//! `rebalance_end` and `set_rebalance_params`).
 
-use rpv_core::{layout::RebalanceConfig, rebalance::AUTO_LEG};
-use rpv_sdk::{ix, TOKEN_PROGRAM_ID};
+use rpv_core::rebalance::AUTO_LEG;
+use rpv_sdk::ix;
 use rpv_tests::*;
-use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-const USDC: u64 = 1_000_000;
-
 /// 3 spot assets, 1,000,000 USDC deposited and a fresh positions step: every asset is far
 /// below its target (the vault holds only base).
-async fn funded(params: ix::RebalanceParams) -> Fixture {
+pub(crate) async fn funded(params: ix::RebalanceParams) -> Fixture {
     Fixture::with_assets(3).await.funded_for_rebalance(params, 1_000_000 * USDC).await
-}
-
-/// A keeper with plenty of everything.
-async fn rich_keeper(f: &mut Fixture) -> Keeper {
-    f.keeper(10_000_000 * USDC, 1_000_000_000_000_000).await
 }
 
 #[tokio::test]
 async fn rebalance_converges_a_misweighted_vault_to_its_targets() {
     let mut f = funded(loose_rebalance_params()).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let mut trades = 0;
     while let Some(leg) = f.auto_leg().await {
         let out = f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await;
@@ -54,7 +47,7 @@ async fn rebalance_converges_a_misweighted_vault_to_its_targets() {
 #[tokio::test]
 async fn rebalance_inside_the_bands_nothing_trades() {
     let mut f = funded(loose_rebalance_params()).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     while let Some(leg) = f.auto_leg().await {
         f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await.ok();
         f.step(61).await.ok();
@@ -69,7 +62,7 @@ async fn rebalance_inside_the_bands_nothing_trades() {
 async fn rebalance_cooldown_per_leg() {
     let mut f =
         funded(ix::RebalanceParams { cooldown_secs: 3_600, max_leg_bps: 100, ..loose_rebalance_params() }).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.ok();
     let before = f.vault_and_risk_bytes().await;
     f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.assert_error("CooldownActive");
@@ -98,7 +91,7 @@ async fn rebalance_daily_turnover_and_size_caps() {
         a.conf = 0;
     }
     f.step(60).await.ok();
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
     out.ok();
     let e = &rebalanced(&out)[0];
@@ -128,7 +121,7 @@ async fn rebalance_rate_limits_deleveraging() {
     // no confidence spread on this leg: the sale cannot raise NAV, so the cap is used up exactly
     f.assets[0].conf = 0;
     f.step(60).await.ok();
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
     out.ok();
     let e = &rebalanced(&out)[0];
@@ -143,7 +136,7 @@ async fn rebalance_rate_limits_deleveraging() {
 #[tokio::test]
 async fn rebalance_prices_against_the_caller_within_the_bounds() {
     let mut f = funded(loose_rebalance_params()).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let base_before = f.env.token_amount(&k.base_token).await;
     let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
     out.ok();
@@ -168,7 +161,7 @@ async fn rebalance_prices_against_the_caller_within_the_bounds() {
 #[tokio::test]
 async fn rebalance_refuses_adversarial_callers() {
     let mut f = funded(loose_rebalance_params()).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let before = f.vault_and_risk_bytes().await;
     // wrong mint: the keeper's account for another asset
     let mut ix0 = f.rebalance_ix(&k, 0, ix::RebalanceArgs::any_price(0)).await;
@@ -212,7 +205,7 @@ async fn rebalance_refuses_adversarial_callers() {
 #[tokio::test]
 async fn rebalance_a_keeper_cannot_make_the_vault_trade_away_from_its_targets() {
     let mut f = funded(loose_rebalance_params()).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     // every leg is underweight: whatever the keeper names, the vault only buys, and never past
     // the target
     for leg in 0..3u8 {
@@ -225,100 +218,12 @@ async fn rebalance_a_keeper_cannot_make_the_vault_trade_away_from_its_targets() 
 }
 
 #[tokio::test]
-async fn rebalance_flash_mode_round_trip() {
-    let mut f = funded(loose_rebalance_params()).await;
-    // a keeper with no inventory of the leg: the vault sends base first, a venue delivers
-    let k = f.keeper(0, 0).await;
-    let venue = Keypair::new();
-    f.env.fund(&venue.pubkey(), 1_000_000_000).await;
-    let venue_asset = f.asset_account(0, &venue.pubkey(), 1_000_000_000_000_000).await;
-    let s = f.state().await;
-    let plan = f.planned(0).await;
-    let venue_base = f.env.create_token_account(&TOKEN_PROGRAM_ID, &f.base_mint.clone(), &venue.pubkey()).await;
-    let ixs = f.flash_with_delivery(&k, 0, &venue, (venue_base, venue_asset)).await;
-    let out = f.env.send(&ixs, &[&k.kp, &venue]).await;
-    out.ok();
-    let e = &rebalanced(&out)[0];
-    assert!(e.flash);
-    assert_eq!((e.qty, e.base_amount), (plan.qty, plan.base_amount), "the program did what the core planned");
-    assert_eq!(f.env.token_amount(&k.base_token).await, plan.base_amount, "the keeper got the base");
-    let after = f.state().await;
-    assert_eq!(after.assets[0].quantity, s.assets[0].quantity + plan.qty);
-    assert!(!after.is_rebalancing());
-    assert_eq!(f.risk().await.flash, Default::default());
-}
-
-#[tokio::test]
-async fn rebalance_flash_pairing_is_enforced() {
-    let mut f = funded(loose_rebalance_params()).await;
-    let k = rich_keeper(&mut f).await;
-    let before = f.vault_and_risk_bytes().await;
-    let (begin, end) = f.flash_ixs(&k, 0, ix::RebalanceArgs::any_price(0)).await;
-    // begin without end
-    f.env.send(&[begin.clone()], &[&k.kp]).await.assert_error("RebalanceEndMissing");
-    // end without begin
-    f.env.send(&[end.clone()], &[&k.kp]).await.assert_error("RebalanceNotStarted");
-    // end before begin
-    f.env.send(&[end.clone(), begin.clone()], &[&k.kp]).await.assert_failed();
-    // double begin
-    let (begin1, end1) = f.flash_ixs(&k, 1, ix::RebalanceArgs::any_price(1)).await;
-    f.env.send(&[begin.clone(), begin1, end.clone(), end1], &[&k.kp]).await.assert_error("RebalanceInProgress");
-    // underpaying: nothing delivered between begin and end
-    f.env.send(&[begin.clone(), end.clone()], &[&k.kp]).await.assert_error("RebalanceUnderpaid");
-    // a deposit, a withdrawal or an atomic rebalance between begin and end
-    let u = f.user(10 * USDC).await;
-    let dep = f.deposit_ix(&u, 10 * USDC, 0).await;
-    f.env.send(&[begin.clone(), dep, end.clone()], &[&k.kp, &u.kp]).await.assert_error("RebalanceInProgress");
-    let wd = f.withdraw_ix(&u, 1, 0).await;
-    f.env.send(&[begin.clone(), wd, end.clone()], &[&k.kp, &u.kp]).await.assert_error("RebalanceInProgress");
-    let atomic = f.rebalance_ix(&k, 2, ix::RebalanceArgs::any_price(2)).await;
-    f.env.send(&[begin.clone(), atomic, end.clone()], &[&k.kp]).await.assert_error("RebalanceInProgress");
-    let q = f.quote_ix().await;
-    f.env.send(&[begin.clone(), q, end.clone()], &[&k.kp]).await.assert_error("RebalanceInProgress");
-    // a wrong instructions sysvar
-    let mut bad = begin.clone();
-    let n = bad.accounts.len();
-    bad.accounts[n - 1].pubkey = Pubkey::new_unique();
-    f.env.send(&[bad, end.clone()], &[&k.kp]).await.assert_error("InvalidInstructionsSysvar");
-    assert_eq!(f.vault_and_risk_bytes().await, before, "nothing changed");
-}
-
-#[tokio::test]
-async fn rebalance_params_validation_roles_and_timelock() {
-    let mut f = Fixture::with_assets(2).await;
-    let defaults = ix::RebalanceParams::default();
-    assert_eq!(f.risk().await.rebalance, RebalanceConfig::DEFAULT);
-    f.set_rebalance_params(ix::RebalanceParams { keeper_bps: 60, ..defaults })
-        .await
-        .assert_error("InvalidRebalanceParams");
-    f.set_rebalance_params(ix::RebalanceParams { max_reduction_bps: 3_000, ..defaults })
-        .await
-        .assert_error("InvalidRebalanceParams");
-    let stranger = Keypair::new();
-    f.env.fund(&stranger.pubkey(), 1_000_000_000).await;
-    let ix = ix::set_rebalance_params(&stranger.pubkey(), &f.vault, defaults);
-    f.env.send(&[ix], &[&stranger]).await.assert_error("Unauthorized");
-    let out = f.set_rebalance_params(ix::RebalanceParams { keeper_bps: 2, ..defaults }).await;
-    out.ok();
-    assert_eq!(f.risk().await.rebalance.keeper_bps, 2);
-
-    // with a timelock: tightening applies at once, a raise must be proposed
-    let mut g = Fixture::with_assets_and(2, |a| a.timelock_secs = 3_600).await;
-    g.set_rebalance_params(ix::RebalanceParams { max_leg_bps: 100, ..defaults }).await.ok();
-    g.set_rebalance_params(defaults).await.assert_error("TimelockRequired");
-    g.propose(&ix::ConfigChange::Rebalance(defaults)).await.ok();
-    g.env.advance_time(3_600).await;
-    g.apply(ProposalKind::Rebalance).await.ok();
-    assert_eq!(g.risk().await.rebalance, RebalanceConfig::DEFAULT);
-}
-
-#[tokio::test]
 async fn rebalance_randomized_run_stays_within_the_bounds() {
     // many rebalances with random price moves: what the vault gave up against oracle fair
     // value stays within keeper_bps per call and the daily incentive budget
     let params = ix::RebalanceParams { cooldown_secs: 60, incentive_budget_ppm: 200, ..ix::RebalanceParams::default() };
     let mut f = funded(params).await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut rnd = move || {
         seed ^= seed << 13;
@@ -379,7 +284,7 @@ async fn rebalance_randomized_run_stays_within_the_bounds() {
 
 /// 8 spot assets and 8 option series, 1,000,000 USDC deposited: every leg below its target.
 /// The band is 0.1 % of NAV: the series' targets are small next to the default 5 % band.
-async fn options_funded() -> Fixture {
+pub(crate) async fn options_funded() -> Fixture {
     let mut f = Fixture::with_spot_and_options(8).await;
     f.set_risk_params(ix::RiskParams { band_bps: 10, ..Default::default() }).await.ok();
     f.funded_for_rebalance(loose_rebalance_params(), 1_000_000 * USDC).await
@@ -388,7 +293,7 @@ async fn options_funded() -> Fixture {
 #[tokio::test]
 async fn rebalance_an_option_leg_at_black_scholes_with_the_implied_vol() {
     let mut f = options_funded().await;
-    let k = rich_keeper(&mut f).await;
+    let k = f.rich_keeper().await;
     let leg = 8u8; // the first series (a call on asset 0)
     let plan = f.planned(leg).await;
     assert_eq!(plan.side, rpv_core::rebalance::Side::Buy);
@@ -413,35 +318,4 @@ async fn rebalance_an_option_leg_at_black_scholes_with_the_implied_vol() {
     // the underlying's net delta grew by the call's delta exposure
     let r = f.risk().await;
     assert!(r.net_delta[0].get() > r_before.net_delta[0].get());
-}
-
-#[tokio::test]
-async fn rebalance_compute_units_at_sixteen_positions() {
-    const GOAL: u64 = 60_000;
-    const BUDGET: u64 = 150_000;
-    // 16 spot assets
-    let mut f = Fixture::with_assets(16).await.funded_for_rebalance(loose_rebalance_params(), 1_000_000 * USDC).await;
-    let k = rich_keeper(&mut f).await;
-    let leg = f.auto_leg().await.unwrap();
-    let atomic = f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await;
-    atomic.ok();
-    let leg2 = f.auto_leg().await.unwrap();
-    let ixs = f
-        .flash_with_delivery(&k, leg2, &k.kp.insecure_clone(), (k.base_token, k.asset_tokens[usize::from(leg2)]))
-        .await;
-    let flash = f.env.send(&ixs, &[&k.kp]).await;
-    flash.ok();
-    // 8 spot + 8 options: an option leg
-    let mut o = options_funded().await;
-    let ko = rich_keeper(&mut o).await;
-    let option = o.rebalance(&ko, 8, ix::RebalanceArgs::any_price(8)).await;
-    option.ok();
-    for (name, cu) in [
-        ("rebalance@16 spot (auto leg)", atomic.cu),
-        ("rebalance_begin + transfer + rebalance_end @16 spot", flash.cu),
-        ("rebalance of an option leg @8+8", option.cu),
-    ] {
-        println!("{name}: {cu} CU (goal {GOAL})");
-        assert!(cu > 0 && cu <= BUDGET, "{name} used {cu} CU > {BUDGET}");
-    }
 }

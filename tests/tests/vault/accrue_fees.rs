@@ -1,8 +1,9 @@
-//! Fees on the `.so` — one test per Specification bullet of `instructions/fees.rs`, known answers
-//! from the core crate's formulas, and a farming attempt. `cargo test fee` selects this group.
+//! `accrue_fees` — one test per Specification bullet, known answers from the core crate's
+//! formulas, fees inside the flows, and a farming attempt. `cargo test fee` selects this group.
 
 use rpv_core::{
     fees::{management_growth_bits, performance_fee_shares, Accrual},
+    fixed_point::SECONDS_PER_YEAR,
     layout::VaultState,
     math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
 };
@@ -11,32 +12,6 @@ use rpv_tests::*;
 use solana_keypair::Keypair;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
-
-const YEAR: i64 = 365 * DAY;
-
-/// A vault with `n` assets charging `management_bps` / `performance_bps` to a fresh recipient,
-/// and that recipient's share token account.
-async fn fee_vault(n: usize, management_bps: u16, performance_bps: u16) -> (Fixture, Pubkey, Pubkey) {
-    let recipient = Keypair::new().pubkey();
-    let mut f = Fixture::with_assets_and(n, |a| {
-        a.management_fee_bps = management_bps;
-        a.performance_fee_bps = performance_bps;
-        a.fee_recipient = recipient;
-    })
-    .await;
-    let to = f.share_account(&recipient).await;
-    (f, recipient, to)
-}
-
-fn accrued(out: &Outcome) -> rpv_sdk::events::FeesAccrued {
-    out.events()
-        .into_iter()
-        .find_map(|e| match e {
-            Event::FeesAccrued(e) => Some(e),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no FeesAccrued event in {:?}", out.events()))
-}
 
 /// What the program will accrue next, from the core crate on a copy of the state.
 async fn expected_accrual(f: &mut Fixture, nav_down: Option<u64>) -> (Accrual, VaultState, u64) {
@@ -50,10 +25,10 @@ async fn expected_accrual(f: &mut Fixture, nav_down: Option<u64>) -> (Accrual, V
 
 #[tokio::test]
 async fn fee_management_known_answer_two_percent_a_year() {
-    let (mut f, _, to) = fee_vault(0, 200, 0).await;
+    let (mut f, _, to) = Fixture::with_fees(0, 200, 0).await;
     // 1,000,000 dead shares over a constant NAV of 1,000,000 base units
     assert_eq!(f.total_shares().await, 1_000_000);
-    f.env.advance_time(YEAR).await;
+    f.env.advance_time(SECONDS_PER_YEAR).await;
     let out = f.accrue_fees(&to).await;
     out.ok();
     // 1e6 · (1/0.98 − 1) = 20,408.16 shares
@@ -65,19 +40,19 @@ async fn fee_management_known_answer_two_percent_a_year() {
     // the recipient now owns 2 % of the value, to one share
     let value = mul_div(20_408, s.base_quantity, total, Rounding::Down).unwrap();
     assert!(value.abs_diff(20_000) <= 1, "recipient holds {value} of 1,000,000");
-    let e = accrued(&out);
+    let e = fees_accrued(&out);
     assert_eq!(
         (e.management_shares, e.performance_shares, e.minted, e.pending_after, e.total_shares_after),
         (20_408, 0, 20_408, 0, 1_020_408)
     );
     // the core formula gives the same
-    let g = management_growth_bits(200, YEAR as u64).unwrap();
+    let g = management_growth_bits(200, SECONDS_PER_YEAR as u64).unwrap();
     assert_eq!((1_000_000u128 * g) >> 48, 20_408);
 }
 
 /// A vault of 1e12 shares at 5 %/yr, and its recipient's account.
 async fn large_vault() -> (Fixture, Pubkey) {
-    let (mut f, _, to) = fee_vault(0, 500, 0).await;
+    let (mut f, _, to) = Fixture::with_fees(0, 500, 0).await;
     let u = f.user(1_000_000_000_000).await;
     f.deposit(&u, 1_000_000_000_000, 0).await.ok();
     (f, to)
@@ -102,14 +77,14 @@ async fn fee_management_frequent_accruals_cannot_farm_the_fee() {
     assert!(frequent + 1 >= single && frequent <= single + 1, "every second {frequent}, once {single}");
     // and both are the exact (1 − r)^(−t/year) − 1 dilution: ≈ 1,626 shares a second
     let shares = 1_000_001_000_000f64;
-    let want = shares * ((0.95f64).powf(-(f64::from(SECONDS)) / YEAR as f64) - 1.0);
+    let want = shares * ((0.95f64).powf(-(f64::from(SECONDS)) / SECONDS_PER_YEAR as f64) - 1.0);
     assert!((single as f64 - want).abs() <= 2.0, "{single} vs {want}");
     assert!(single > 190_000, "{single}");
 }
 
 #[tokio::test]
 async fn fee_performance_high_water_mark_cycle() {
-    let (mut f, _, to) = fee_vault(1, 0, 0).await;
+    let (mut f, _, to) = Fixture::with_fees(1, 0, 0).await;
     // 1 unit of asset 0 at $10.50 plus the 1 USDC seed: NAV 11.5 USDC for 1e6 shares
     f.set_holdings(&[1_000_000_000]).await;
     // at rate 0 the mark follows the price up: no fee for the set-up's jump
@@ -143,7 +118,7 @@ async fn fee_performance_high_water_mark_cycle() {
         minted += fee;
         assert_eq!(f.env.token_amount(&to).await, minted, "at NAV {nav}");
         let s = f.state().await;
-        let e = accrued(&out);
+        let e = fees_accrued(&out);
         assert_eq!((e.performance_shares, e.nav), (fee, nav));
         if fee > 0 {
             assert_eq!((s.fees.hwm_nav, s.fees.hwm_shares), (nav, total + fee), "mark moves to the post-fee price");
@@ -156,7 +131,7 @@ async fn fee_performance_high_water_mark_cycle() {
 
 #[tokio::test]
 async fn fee_entry_exit_and_in_kind_redemption_are_priced_after_fees() {
-    let (mut f, _, to) = fee_vault(0, 500, 2_000).await;
+    let (mut f, _, to) = Fixture::with_fees(0, 500, 2_000).await;
     let a = f.user(2_000_000_000).await;
     f.deposit(&a, 1_000_000_000, 0).await.ok();
     let bv = f.base_vault();
@@ -223,45 +198,8 @@ async fn fee_entry_exit_and_in_kind_redemption_are_priced_after_fees() {
 }
 
 #[tokio::test]
-async fn fee_maxima_rates_recipient_and_timelock_are_checked_at_initialisation() {
-    let mut f = Fixture::empty().await;
-    let base = f.init_args();
-    assert_eq!((base.max_management_fee_bps, base.max_performance_fee_bps), (500, 3_000), "SDK defaults");
-    let cases = [
-        (ix::InitializeVaultArgs { max_management_fee_bps: 1_001, ..base }, "InvalidFeeConfig"),
-        (ix::InitializeVaultArgs { max_performance_fee_bps: 5_001, ..base }, "InvalidFeeConfig"),
-        (ix::InitializeVaultArgs { management_fee_bps: 501, ..base }, "FeeAboveMaximum"),
-        (ix::InitializeVaultArgs { performance_fee_bps: 3_001, ..base }, "FeeAboveMaximum"),
-        (ix::InitializeVaultArgs { fee_recipient: Pubkey::default(), ..base }, "InvalidRole"),
-        (ix::InitializeVaultArgs { timelock_secs: 30 * 86_400 + 1, ..base }, "InvalidTimelock"),
-    ];
-    for (args, err) in cases {
-        f.initialize(args).await.assert_error(err);
-    }
-    assert!(f.env.account(&f.vault.clone()).await.is_none(), "nothing created");
-    let args = ix::InitializeVaultArgs {
-        max_management_fee_bps: 1_000,
-        max_performance_fee_bps: 5_000,
-        management_fee_bps: 1_000,
-        performance_fee_bps: 5_000,
-        timelock_secs: 30 * 86_400,
-        allowlist: true,
-        ..base
-    };
-    f.initialize(args).await.ok();
-    let s = f.state().await;
-    assert_eq!(
-        (s.fees.max_management_bps, s.fees.max_performance_bps, s.fees.management_bps, s.fees.performance_bps),
-        (1_000, 5_000, 1_000, 5_000)
-    );
-    assert_eq!((s.fees.recipient, s.timelock_secs), (f.admin.pubkey().to_bytes(), 30 * 86_400));
-    assert!(s.allowlist_enabled());
-    assert_eq!((s.fees.hwm_nav, s.fees.hwm_shares), (SEED_DEPOSIT, SEED_DEPOSIT), "mark at the seed's price");
-}
-
-#[tokio::test]
 async fn fee_accrue_fees_checks_every_account() {
-    let (mut f, recipient, to) = fee_vault(2, 200, 1_000).await;
+    let (mut f, recipient, to) = Fixture::with_fees(2, 200, 1_000).await;
     f.env.advance_time(DAY).await;
     f.refresh_oracles().await;
     let stranger = Keypair::new().pubkey();
@@ -298,131 +236,4 @@ async fn fee_accrue_fees_checks_every_account() {
     assert!(!f.state().await.risk_is_fresh(f.env.now().await));
     f.accrue_fees(&to).await.ok();
     assert!(f.env.token_amount(&to).await > 0);
-}
-
-#[tokio::test]
-async fn fee_rates_change_only_by_the_admin_after_accruing_at_the_old_rate() {
-    let (mut f, _, to) = fee_vault(0, 200, 0).await;
-    let stranger = Keypair::new();
-    f.env.fund(&stranger.pubkey(), 1_000_000_000).await;
-    let s = f.state().await;
-    let v = f.vault;
-    let out = f.env.send(&[ix::set_fees(&stranger.pubkey(), &v, &s, 100, 0)], &[&stranger]).await;
-    out.assert_error("Unauthorized");
-    let mut bad = ix::set_fees(&f.admin.pubkey(), &v, &s, 100, 0);
-    bad.accounts[2].pubkey = f.base_mint;
-    let admin = f.admin.insecure_clone();
-    f.env.send(&[bad], &[&admin]).await.assert_error("WrongShareMint");
-    f.set_fees(501, 0).await.assert_error("FeeAboveMaximum");
-    f.set_fees(0, 3_001).await.assert_error("FeeAboveMaximum");
-    assert_eq!(f.state().await, s, "nothing changed");
-    // a year at 2 %, then the rate drops to 1 %: the first year is charged at 2 %
-    f.env.advance_time(YEAR).await;
-    let out = f.set_fees(100, 0).await;
-    out.ok();
-    match &out.events()[..] {
-        [Event::FeesAccrued(e), Event::FeesSet(r)] => {
-            assert_eq!(e.management_shares, 20_408);
-            assert_eq!((r.management_bps, r.performance_bps), (100, 0));
-        }
-        other => panic!("expected FeesAccrued then FeesSet, got {other:?}"),
-    }
-    // the second year at 1 % on 1,020,408 shares: 10,307.15 (+ the 0.16 carried) shares
-    f.env.advance_time(YEAR).await;
-    f.accrue_fees(&to).await.ok();
-    assert_eq!(f.env.token_amount(&to).await, 20_408 + 10_307);
-}
-
-#[tokio::test]
-async fn fee_recipient_is_set_by_the_admin_only() {
-    let (mut f, old, old_account) = fee_vault(0, 500, 0).await;
-    let stranger = Keypair::new();
-    f.env.fund(&stranger.pubkey(), 1_000_000_000).await;
-    let (admin, v) = (f.admin.insecure_clone(), f.vault);
-    let new = Keypair::new().pubkey();
-    let out = f.env.send(&[ix::set_fee_recipient(&stranger.pubkey(), &v, &new)], &[&stranger]).await;
-    out.assert_error("Unauthorized");
-    let out = f.env.send(&[ix::set_fee_recipient(&admin.pubkey(), &v, &Pubkey::default())], &[&admin]).await;
-    out.assert_error("InvalidRole");
-    assert_eq!(f.state().await.fees.recipient, old.to_bytes());
-    let out = f.env.send(&[ix::set_fee_recipient(&admin.pubkey(), &v, &new)], &[&admin]).await;
-    out.ok();
-    match &out.events()[..] {
-        [Event::RoleChanged(e)] => assert_eq!((e.role, e.old, e.new), (3, old, new)),
-        other => panic!("expected RoleChanged, got {other:?}"),
-    }
-    // pending shares now go to the new recipient only
-    f.env.advance_time(DAY).await;
-    f.accrue_fees(&old_account).await.assert_error("WrongFeeRecipient");
-    let new_account = f.share_account(&new).await;
-    f.accrue_fees(&new_account).await.ok();
-    assert!(f.env.token_amount(&new_account).await > 0);
-    assert_eq!(f.env.token_amount(&old_account).await, 0);
-}
-
-/// Compute units of the fee, timelock and allowlist paths at 16 assets, both fees charging.
-#[tokio::test]
-async fn fee_timelock_and_allowlist_instructions_within_cu_budget_at_sixteen_assets() {
-    let recipient = Keypair::new().pubkey();
-    let mut f = Fixture::with_assets_and(16, |a| {
-        a.management_fee_bps = 200;
-        a.performance_fee_bps = 2_000;
-        a.fee_recipient = recipient;
-        a.allowlist = true;
-    })
-    .await;
-    f.set_holdings(&(0..16u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
-    let to = f.share_account(&recipient).await;
-    let u = f.user(100_000_000).await;
-    let listed = f.set_depositor(&u.kp.pubkey(), true).await;
-    listed.ok();
-    // a day later, prices 10 % up: both fees charge inside the deposit
-    f.env.advance_time(DAY).await;
-    for i in 0..16 {
-        let p = f.assets[i].price * 11 / 10;
-        f.set_price(i, p).await;
-    }
-    f.refresh().await.ok();
-    let dep = f.deposit(&u, 10_000_000, 0).await;
-    dep.ok();
-    let e = accrued(&dep);
-    assert!(e.management_shares > 0 && e.performance_shares > 0, "{e:?}");
-    let from = f.asset_account(15, &u.kp.pubkey(), 1_000_000_000).await;
-    let da = f.deposit_asset(&u, 15, &from, 1_000_000_000, 0).await;
-    da.ok();
-    f.env.advance_time(DAY).await;
-    f.step(60).await.ok();
-    let held = f.env.token_amount(&u.share_token).await;
-    let wd = f.withdraw(&u, held / 100, 0).await;
-    wd.ok();
-    f.env.advance_time(DAY).await;
-    f.refresh_oracles().await;
-    let acc = f.accrue_fees(&to).await;
-    acc.ok();
-    assert!(accrued(&acc).minted > 0);
-    let set = f.set_fees(100, 1_000).await;
-    set.ok();
-    let propose = f.propose(&ix::ConfigChange::Fees { management_bps: 200, performance_bps: 2_000 }).await;
-    propose.ok();
-    let apply = f.apply(ProposalKind::Fees).await;
-    apply.ok();
-    let budgets = f.propose(&ix::ConfigChange::RiskBudgets(Fixture::equal_budgets(16))).await;
-    budgets.ok();
-    let apply_budgets = f.apply(ProposalKind::RiskBudgets).await;
-    apply_budgets.ok();
-    for (name, cu) in [
-        ("set_depositor (allow)", listed.cu),
-        ("deposit@16 (allowlist, both fees accrue)", dep.cu),
-        ("deposit_asset@16 (allowlist)", da.cu),
-        ("withdraw@16 (fees accrue)", wd.cu),
-        ("accrue_fees@16 (mints)", acc.cu),
-        ("set_fees@16", set.cu),
-        ("propose_change (fees)", propose.cu),
-        ("apply_change@16 (fees)", apply.cu),
-        ("propose_change (budgets@16)", budgets.cu),
-        ("apply_change (budgets@16)", apply_budgets.cu),
-    ] {
-        println!("{name}: {cu} CU");
-        assert!(cu > 0 && cu <= 150_000, "{name} used {cu} CU > 150,000");
-    }
 }
