@@ -32,16 +32,24 @@ use crate::{
 // ---------------------------------------------------------------------------------------------
 // Roles
 
-/// The signer is the vault's admin (`Unauthorized`).
-pub fn admin(signer: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(signer, &v.admin), VaultError::Unauthorized);
-    Ok(())
+/// Checks that a key is one the vault (or a slot, or the risk account) stored: each
+/// `name(key, holder)` refuses any other key with its error. The addresses were derived or
+/// chosen once (initialisation, registration, role changes); later checks compare keys only.
+macro_rules! stored_keys {
+    ($($(#[$doc:meta])* $name:ident($holder:ty) . $field:ident => $err:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(key: &Pubkey, holder: &$holder) -> Result<()> {
+            require!(same(key, &holder.$field), VaultError::$err);
+            Ok(())
+        }
+    )*};
 }
 
-/// The signer is the vault's guardian (`NotGuardian`).
-pub fn guardian(signer: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(signer, &v.guardian), VaultError::NotGuardian);
-    Ok(())
+stored_keys! {
+    /// The signer is the vault's admin (`Unauthorized`).
+    admin(VaultState).admin => Unauthorized;
+    /// The signer is the vault's guardian (`NotGuardian`).
+    guardian(VaultState).guardian => NotGuardian;
 }
 
 /// The signer is the proposed admin, and there is one (`NotPendingAdmin`).
@@ -56,63 +64,43 @@ pub fn admin_or_guardian(signer: &Pubkey, v: &VaultState) -> Result<()> {
     Ok(())
 }
 
-/// [`admin`] against the vault account.
-pub fn admin_signs(signer: &Signer, vault: &AccountLoader<Vault>) -> Result<()> {
-    admin(signer.key, &*vault.load()?)
-}
-
-/// [`guardian`] against the vault account.
-pub fn guardian_signs(signer: &Signer, vault: &AccountLoader<Vault>) -> Result<()> {
-    guardian(signer.key, &*vault.load()?)
-}
-
-/// [`pending_admin`] against the vault account.
-pub fn pending_admin_signs(signer: &Signer, vault: &AccountLoader<Vault>) -> Result<()> {
-    pending_admin(signer.key, &*vault.load()?)
+/// A role `rule` ([`admin`], [`guardian`], [`pending_admin`]) for the signer, against the vault
+/// account.
+pub fn signer_is(
+    rule: impl FnOnce(&Pubkey, &VaultState) -> Result<()>,
+    signer: &Signer,
+    vault: &AccountLoader<Vault>,
+) -> Result<()> {
+    rule(signer.key, &vault.load()?.state)
 }
 
 // ---------------------------------------------------------------------------------------------
 // The vault's own accounts
 
-/// The risk account is the vault's (`WrongRiskAccount`).
-pub fn risk_of(vault: &Pubkey, r: &RiskState) -> Result<()> {
-    require!(same(vault, &r.vault), VaultError::WrongRiskAccount);
-    Ok(())
+stored_keys! {
+    /// The risk account is the vault's: `key` is the vault (`WrongRiskAccount`).
+    risk_of(RiskState).vault => WrongRiskAccount;
+    /// The vault authority PDA (`WrongAuthority`).
+    authority(VaultState).authority => WrongAuthority;
+    /// The base mint (`WrongBaseMint`).
+    base_mint(VaultState).base_mint => WrongBaseMint;
+    /// The vault's base token account (`WrongBaseVault`).
+    base_vault(VaultState).base_vault => WrongBaseVault;
+    /// The share mint (`WrongShareMint`).
+    share_mint(VaultState).share_mint => WrongShareMint;
+    /// The base mint's token program (`WrongTokenProgram`).
+    base_token_program(VaultState).base_token_program => WrongTokenProgram;
+    /// The mint of a registered asset (`WrongMint`).
+    asset_mint(AssetSlot).mint => WrongMint;
+    /// The vault's token account of a registered asset (`WrongAssetVault`).
+    asset_vault(AssetSlot).token_account => WrongAssetVault;
+    /// The token program of a registered asset (`WrongTokenProgram`).
+    asset_token_program(AssetSlot).token_program => WrongTokenProgram;
 }
 
 /// [`risk_of`] on the two accounts.
 pub fn risk_account(vault: &AccountLoader<Vault>, risk: &AccountLoader<Risk>) -> Result<()> {
     risk_of(&vault.key(), &*risk.load()?)
-}
-
-/// The vault authority PDA (`WrongAuthority`).
-pub fn authority(key: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(key, &v.authority), VaultError::WrongAuthority);
-    Ok(())
-}
-
-/// The base mint (`WrongBaseMint`).
-pub fn base_mint(key: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(key, &v.base_mint), VaultError::WrongBaseMint);
-    Ok(())
-}
-
-/// The vault's base token account (`WrongBaseVault`).
-pub fn base_vault(key: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(key, &v.base_vault), VaultError::WrongBaseVault);
-    Ok(())
-}
-
-/// The share mint (`WrongShareMint`).
-pub fn share_mint(key: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(key, &v.share_mint), VaultError::WrongShareMint);
-    Ok(())
-}
-
-/// The base mint's token program (`WrongTokenProgram`).
-pub fn base_token_program(key: &Pubkey, v: &VaultState) -> Result<()> {
-    require!(same(key, &v.base_token_program), VaultError::WrongTokenProgram);
-    Ok(())
 }
 
 /// SPL Token, the share mint's program (`WrongTokenProgram`).
@@ -125,24 +113,6 @@ pub fn spl_token(key: &Pubkey) -> Result<()> {
 pub fn registered(v: &VaultState, index: usize) -> Result<&AssetSlot> {
     require!(index < usize::from(v.num_assets), VaultError::UnknownAsset);
     Ok(&v.assets[index])
-}
-
-/// The mint of a registered asset (`WrongMint`).
-pub fn asset_mint(key: &Pubkey, slot: &AssetSlot) -> Result<()> {
-    require!(same(key, &slot.mint), VaultError::WrongMint);
-    Ok(())
-}
-
-/// The vault's token account of a registered asset (`WrongAssetVault`).
-pub fn asset_vault(key: &Pubkey, slot: &AssetSlot) -> Result<()> {
-    require!(same(key, &slot.token_account), VaultError::WrongAssetVault);
-    Ok(())
-}
-
-/// The token program of a registered asset (`WrongTokenProgram`).
-pub fn asset_token_program(key: &Pubkey, slot: &AssetSlot) -> Result<()> {
-    require!(same(key, &slot.token_program), VaultError::WrongTokenProgram);
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,13 +398,13 @@ pub fn set_fees(a: &SetFees) -> Result<()> {
 
 /// The parameter setters: the admin signs; the risk account is the vault's.
 pub fn risk_admin(a: &RiskAdmin) -> Result<()> {
-    admin_signs(&a.admin, &a.vault)?;
+    signer_is(admin, &a.admin, &a.vault)?;
     risk_account(&a.vault, &a.risk)
 }
 
 /// `propose_change`: the admin signs; no proposal of that kind pending.
 pub fn propose_change(a: &ProposeChange) -> Result<()> {
-    admin_signs(&a.admin, &a.vault)?;
+    signer_is(admin, &a.admin, &a.vault)?;
     no_pending_proposal(&a.proposal)
 }
 

@@ -19,19 +19,19 @@
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence | [`flows/deposit_asset`](instructions::flows::deposit_asset) |
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles | [`flows/withdraw`](instructions::flows::withdraw) |
 //! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed | [`flows/redeem_in_kind`](instructions::flows::redeem_in_kind) |
-//! | [`set_paused`](rpv_vault::set_paused) | guardian | pause / unpause deposits | [`governance/roles`](instructions::governance::roles) |
-//! | [`set_guardian`](rpv_vault::set_guardian) / [`propose_admin`](rpv_vault::propose_admin) / [`accept_admin`](rpv_vault::accept_admin) | admin / proposed admin | roles, two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
+//! | [`set_paused`] | guardian | pause / unpause deposits | [`governance/roles`](instructions::governance::roles) |
+//! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles, two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
 //! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets | [`risk/refresh`](instructions::risk::refresh) |
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match | [`risk/submit_weights`](instructions::risk::submit_weights) |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults | [`risk/solve_weights`](instructions::risk::solve_weights) |
 //! | [`price_option`](rpv_vault::price_option) | anyone | Black–Scholes price and Greeks via return data (read-only) | [`risk/price_option`](instructions::risk::price_option) |
 //! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets; changes that raise risk need the timelock | [`governance/set_risk_params`](instructions::governance::set_risk_params) / [`governance/set_risk_budgets`](instructions::governance::set_risk_budgets) |
 //! | [`accrue_fees`](rpv_vault::accrue_fees) | anyone | accrues management and performance fees, mints pending fee shares to the recipient | [`governance/fees`](instructions::governance::fees) |
-//! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`](rpv_vault::set_fee_recipient) | admin | fee rates (raises need the timelock) / fee recipient | [`governance/fees`](instructions::governance::fees) / [`governance/roles`](instructions::governance::roles) |
+//! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`] | admin | fee rates (raises need the timelock) / fee recipient | [`governance/fees`](instructions::governance::fees) / [`governance/roles`](instructions::governance::roles) |
 //! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates | [`governance/timelock`](instructions::governance::timelock) |
 //! | [`set_allowlist`](rpv_vault::set_allowlist) / [`set_depositor`](rpv_vault::set_depositor) | admin | depositor allowlist on/off, entries | [`governance/allowlist`](instructions::governance::allowlist) |
 //! | [`rebalance`](rpv_vault::rebalance) | anyone | one trade of the leg furthest outside its band, with the caller as counterparty at oracle prices | [`rebalancing/rebalance`](instructions::rebalancing::rebalance) |
-//! | [`rebalance_begin`](rpv_vault::rebalance_begin) / [`rebalance_end`](rpv_vault::rebalance_end) | anyone | the same trade in flash mode: the vault pays first, checks it was paid by the end of the transaction | [`rebalancing/rebalance_flash`](instructions::rebalancing::rebalance_flash) |
+//! | [`rebalance_begin`] / [`rebalance_end`] | anyone | the same trade in flash mode: the vault pays first, checks it was paid by the end of the transaction | [`rebalancing/rebalance_flash`](instructions::rebalancing::rebalance_flash) |
 //! | [`set_rebalance_params`](rpv_vault::set_rebalance_params) | admin | cooldown, caps, keeper incentive and budget (raises need the timelock) | [`governance/set_rebalance_params`](instructions::governance::set_rebalance_params) |
 //! | [`quote`](rpv_vault::quote) | anyone | NAV, total shares, share price, pause and risk summary via return data (read-only) | [`flows/quote`](instructions::flows::quote) |
 //!
@@ -167,26 +167,26 @@ pub mod rpv_vault {
     }
 
     /// Pauses or unpauses deposits (guardian). Accounts: guardian (signer), vault (w).
-    #[access_control(checks::guardian_signs(&ctx.accounts.signer, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::guardian, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
         instructions::governance::roles::set_paused(ctx, paused)
     }
 
     /// Sets the guardian (admin). Accounts: admin (signer), vault (w).
-    #[access_control(checks::admin_signs(&ctx.accounts.signer, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
         instructions::governance::roles::set_guardian(ctx, guardian)
     }
 
     /// Proposes a new admin (admin); it takes over once it accepts. Accounts: admin (signer),
     /// vault (w).
-    #[access_control(checks::admin_signs(&ctx.accounts.signer, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn propose_admin(ctx: Context<Governance>, new_admin: Pubkey) -> Result<()> {
         instructions::governance::roles::propose_admin(ctx, new_admin)
     }
 
     /// The proposed admin accepts. Accounts: proposed admin (signer), vault (w).
-    #[access_control(checks::pending_admin_signs(&ctx.accounts.signer, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::pending_admin, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn accept_admin(ctx: Context<Governance>) -> Result<()> {
         instructions::governance::roles::accept_admin(ctx)
     }
@@ -231,7 +231,7 @@ pub mod rpv_vault {
 
     /// Sets the owner of the account fee shares are minted to (admin). Accounts: admin
     /// (signer), vault (w).
-    #[access_control(checks::admin_signs(&ctx.accounts.signer, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn set_fee_recipient(ctx: Context<Governance>, recipient: Pubkey) -> Result<()> {
         instructions::governance::roles::set_fee_recipient(ctx, recipient)
     }
@@ -258,14 +258,14 @@ pub mod rpv_vault {
     }
 
     /// Turns the depositor allowlist on or off (admin). Accounts: admin (signer), vault (w).
-    #[access_control(checks::admin_signs(&ctx.accounts.signer, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn set_allowlist(ctx: Context<Governance>, enabled: bool) -> Result<()> {
         instructions::governance::allowlist::set_allowlist(ctx, enabled)
     }
 
     /// Creates (`allowed`) or closes a depositor's allowlist entry (admin, pays). Accounts:
     /// admin (signer, w), vault, entry PDA (w), system program.
-    #[access_control(checks::admin_signs(&ctx.accounts.admin, &ctx.accounts.vault))]
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.admin, &ctx.accounts.vault))]
     pub fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: bool) -> Result<()> {
         instructions::governance::allowlist::set_depositor(ctx, user, allowed)
     }
@@ -279,9 +279,9 @@ pub mod rpv_vault {
     }
 
     /// One permissionless rebalance trade with the caller as counterparty (see
-    /// `instructions/rebalancing/rebalance.rs`). Accounts: keeper (signer), vault (w), risk (w), authority,
-    /// base mint, base vault (w), leg mint, leg vault (w), keeper's base token account (w),
-    /// keeper's leg token account (w), base token program, leg token program, leg oracle;
+    /// `instructions/rebalancing/rebalance.rs`). Accounts: keeper (signer), vault (w), risk (w),
+    /// authority, base mint, base vault (w), leg mint, leg vault (w), keeper's base token account
+    /// (w), keeper's leg token account (w), base token program, leg token program, leg oracle;
     /// remaining: an option leg's underlying oracle.
     #[access_control(checks::rebalance(ctx.accounts))]
     pub fn rebalance<'info>(ctx: Context<'info, Rebalance<'info>>, args: RebalanceArgs) -> Result<()> {
