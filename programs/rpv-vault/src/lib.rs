@@ -3,8 +3,9 @@
 //! Dispatch only. Each instruction lives in `instructions/<area>/<name>.rs` (areas: `setup`,
 //! `flows`, `risk`, `rebalancing`, `governance`), whose module docs open with the
 //! `# Specification` of the rules it enforces and the error of each (the last column below).
-//! Every account check is a named function of [`checks`]; those that need only the accounts
-//! and arguments run through `#[access_control]` on the instruction below, before its handler.
+//! Every account check is a named function of [`checks`], run through `#[access_control]` on
+//! the instruction below, before its handler; the few that need what the handler loads or
+//! computes first (noted there) are called by name from the handler.
 //! Maths, oracle decoding and the state layout live in the `rpv-core` crate.
 //!
 //! | instruction | who | what | specification |
@@ -246,6 +247,7 @@ pub mod rpv_vault {
     /// Applies a proposal once its timelock has expired. Permissionless. Accounts: vault (w),
     /// risk (w), proposal (w), proposer (w), share mint; remaining (fee changes): one oracle per
     /// asset in registry order.
+    // then `checks::apply_change_targets`, run by the handler on its one load of vault and risk
     #[access_control(checks::apply_change(ctx.accounts))]
     pub fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
         instructions::governance::timelock::apply_change(ctx)
@@ -273,7 +275,7 @@ pub mod rpv_vault {
     /// NAV (both roundings), total shares, share price (base units per 10^9 shares), pause flag
     /// and risk summary through return data ([`VaultQuote`]). Read-only, permissionless, also by
     /// CPI. Accounts: vault, risk, share mint; remaining: one oracle per asset in registry order.
-    #[access_control(checks::quote(ctx.accounts))]
+    // account checks: `checks::quote`, run by the handler on its one load of vault and risk
     pub fn quote<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQuote> {
         instructions::flows::quote::handler(ctx)
     }

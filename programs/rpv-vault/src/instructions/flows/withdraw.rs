@@ -8,8 +8,8 @@
 //! - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
 //! - With assets registered, the risk state must have been refreshed within the vault's
 //!   `max_risk_age` seconds (`RiskStateStale`).
-//! - Fees due are accrued first (`governance/fees.rs`), so the exit is priced after them; the allowlist
-//!   never applies to withdrawals.
+//! - Fees due are accrued first (`governance/fees.rs`), so the exit is priced after them; the
+//!   allowlist never applies to withdrawals.
 //! - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
 //! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
 //!   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.

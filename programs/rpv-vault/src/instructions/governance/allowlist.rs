@@ -7,9 +7,10 @@
 //! - While it is on, `deposit` and `deposit_asset` take one more remaining account after the
 //!   oracles: the depositor's entry, PDA `["allow", vault, user]`. A missing entry, or one that is
 //!   not this program's entry for this vault and this signer, is refused with `NotAllowlisted`
-//!   (more accounts than oracles + 1 → `OracleAccountCount`; `checks::admit_depositor`). `withdraw` and `redeem_in_kind`
-//!   never look at the allowlist: nobody is ever kept from leaving. The allowlist gates who
-//!   deposits (the signer), not who holds shares (SPL tokens, freely transferable).
+//!   (more accounts than oracles + 1 → `OracleAccountCount`; `checks::admit_depositor`).
+//!   `withdraw` and `redeem_in_kind` never look at the allowlist: nobody is ever kept from
+//!   leaving. The allowlist gates who deposits (the signer), not who holds shares (SPL tokens,
+//!   freely transferable).
 //! - `set_depositor(user, allowed)`: only the admin (`Unauthorized`), who pays for the entry.
 //!   `allowed = true` creates the entry (`AccountAlreadyInUse` if it exists); `false` closes it
 //!   and returns the rent to the admin (`NotAllowlisted` if there is none). A wrong entry address
