@@ -418,7 +418,7 @@ pub fn apply_change(a: &ApplyChange) -> Result<()> {
 }
 
 /// `apply_change`, once the handler has loaded the vault and the risk account (as for
-/// [`quote`], a second load would cost more than 2 %): the risk account and the share mint are
+/// [`quote()`], a second load would cost more than 2 %): the risk account and the share mint are
 /// the vault's.
 pub fn apply_change_targets(a: &ApplyChange, v: &VaultState, r: &RiskState) -> Result<()> {
     risk_of(&a.vault.key(), r)?;
