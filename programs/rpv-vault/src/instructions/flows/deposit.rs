@@ -10,8 +10,8 @@
 //! - Remaining accounts: one oracle per registered asset, in registry order
 //!   (`OracleAccountCount`, `OracleAccountMismatch`), each passing every oracle check.
 //! - Refused while the vault is paused (`VaultPaused`). With the allowlist on, the depositor's
-//!   entry follows the oracles (`NotAllowlisted`; see `allowlist.rs`).
-//! - Fees due are accrued first (`fees.rs`): the deposit is priced after them.
+//!   entry follows the oracles (`NotAllowlisted`; see `governance/allowlist.rs`).
+//! - Fees due are accrued first (`governance/fees.rs`): the deposit is priced after them.
 //! - With assets registered, the risk state must have been refreshed within the vault's
 //!   `max_risk_age` seconds (`RiskStateStale`).
 //! - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
@@ -25,12 +25,14 @@
 use anchor_lang::prelude::*;
 use rpv_core::{engine, layout::VaultState};
 
-use super::{
-    allowlist::admit_depositor,
-    fees::{emit_accrued, priced_navs, share_supply},
-    flow::{issue_shares, receive, BaseFlow},
+use super::flow::{emit_accrued, issue_shares, receive, share_supply, BaseFlow};
+use crate::{
+    checks::admit_depositor,
+    error::VaultError,
+    events::Deposited,
+    invoke,
+    oracle::{priced_navs, Now},
 };
-use crate::{error::VaultError, events::Deposited, invoke, oracle::Now};
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
     let a = &ctx.accounts;
@@ -38,7 +40,6 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
     let vault_key = a.vault.key();
     let (d, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
-        a.validate(&v)?;
         engine::flows::deposit_gate(&v, amount, now.time).map_err(VaultError::from)?;
         let oracles = admit_depositor(&v, &vault_key, a.user.key, ctx.remaining_accounts)?;
         let (navs, _) = priced_navs(&v, oracles, now)?;

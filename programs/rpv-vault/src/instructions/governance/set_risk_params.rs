@@ -23,8 +23,8 @@ use rpv_core::{
 };
 pub use rpv_interface::RiskParams;
 
-use super::risk_accounts::RiskAdmin;
-use crate::{error::VaultError, events::RiskParamsSet, state::same};
+use super::RiskAdmin;
+use crate::{checks, error::VaultError, events::RiskParamsSet};
 
 /// Whether `p` may apply without the timelock: it does not raise risk against the parameters
 /// in force ([`RiskParams::raises_risk`]).
@@ -42,10 +42,8 @@ pub(crate) fn handler(ctx: Context<RiskAdmin>, p: RiskParams) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(ctx.accounts.admin.key, &v.admin), VaultError::Unauthorized);
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     require!(p.valid(), VaultError::InvalidRiskParams);
-    require!(v.timelock_secs == 0 || only_lowers_risk(&p, &v, &r), VaultError::TimelockRequired);
+    checks::timelock_allows(&v, || !only_lowers_risk(&p, &v, &r))?;
     let event = write(&p, vault_key, &mut v, &mut r);
     v.invariant().map_err(VaultError::from)?;
     emit!(event);

@@ -30,10 +30,11 @@ use anchor_lang::prelude::*;
 use rpv_core::{engine, layout::MAX_ASSETS, price::OraclePrice, valuation::needs_own_oracle};
 
 use crate::{
+    checks,
     error::VaultError,
     events::RiskRefreshed,
     oracle::{read_slot_price, Now},
-    state::{same, Risk, Vault},
+    state::{Risk, Vault},
 };
 
 #[derive(Accounts)]
@@ -51,9 +52,8 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
     let mut v = ctx.accounts.vault.load_mut()?;
     engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let n = usize::from(v.num_assets);
-    require!(oracles.len() == n, VaultError::OracleAccountCount);
+    checks::oracle_count(oracles, &v)?;
     engine::refresh::refresh_gate(&v, &r, now.time).map_err(VaultError::from)?;
 
     // read every oracle once; an expired series' feed is not read (its account must still be
@@ -66,7 +66,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
             prices[i] = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
             read |= 1 << i;
         } else {
-            require!(same(oracles[i].key, &slot.oracle), VaultError::OracleAccountMismatch);
+            checks::registered_oracle(&oracles[i], slot).map_err(VaultError::from)?;
         }
     }
     let s = engine::refresh::refresh(&mut v, &mut r, &mut prices[..n], read, now.time).map_err(VaultError::from)?;

@@ -21,7 +21,7 @@
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
 use rpv_core::{
-    layout::{AssetSlot, OptionTerms, MAX_ASSETS, MAX_DECIMALS},
+    layout::{AssetSlot, OptionTerms},
     price::OraclePrice,
     token::{self, TOKEN_ACCOUNT_LEN},
 };
@@ -31,7 +31,7 @@ use crate::{
     events::AssetAdded,
     invoke,
     oracle::{read_slot_price, Now},
-    state::{same, seeds, Vault},
+    state::{seeds, Vault},
 };
 
 pub use rpv_interface::AddAssetArgs;
@@ -42,9 +42,9 @@ pub struct AddAsset<'info> {
     pub admin: Signer<'info>,
     #[account(mut)]
     pub vault: AccountLoader<'info, Vault>,
-    /// CHECK: must equal `vault.authority` (checked in `validate`).
+    /// CHECK: = vault.authority
     pub authority: UncheckedAccount<'info>,
-    /// CHECK: validated in `validate`.
+    /// CHECK: `checks::holdable_mint`
     pub mint: UncheckedAccount<'info>,
     /// CHECK: PDA `["token", vault, mint]`, created here.
     #[account(mut, seeds = [seeds::TOKEN, vault.key().as_ref(), mint.key().as_ref()], bump)]
@@ -56,28 +56,6 @@ pub struct AddAsset<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl AddAsset<'_> {
-    pub fn validate(&self, args: &AddAssetArgs) -> Result<u8> {
-        let vault = self.vault.load()?;
-        require!(same(self.admin.key, &vault.admin), VaultError::Unauthorized);
-        require!(same(self.authority.key, &vault.authority), VaultError::WrongAuthority);
-        require!(usize::from(vault.num_assets) < MAX_ASSETS, VaultError::TooManyAssets);
-        let mint_key = self.mint.key.to_bytes();
-        require!(mint_key != vault.base_mint, VaultError::AssetIsBaseMint);
-        require!(vault.find_asset(&mint_key).is_none(), VaultError::AssetAlreadyRegistered);
-        require!(args.oracle_config_valid(), VaultError::InvalidOracleConfig);
-        require!(args.budget_valid(), VaultError::InvalidRiskBudget);
-        let program = self.token_program.key.to_bytes();
-        require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
-        require!(self.mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
-        let data = self.mint.try_borrow_data()?;
-        let mint = token::parse_mint(&data).map_err(VaultError::from)?;
-        require!(mint.decimals <= MAX_DECIMALS, VaultError::UnsupportedDecimals);
-        token::check_mint_extensions(&data).map_err(VaultError::from)?;
-        Ok(mint.decimals)
-    }
-}
-
 pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
     register(ctx, &args, OptionTerms::zeroed()).map(|_| ())
 }
@@ -85,8 +63,10 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> 
 /// Registers a slot (spot when `option` is zeroed) and returns its index and the oracle value
 /// read at registration.
 pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: OptionTerms) -> Result<(u8, OraclePrice)> {
-    let decimals = ctx.accounts.validate(args)?;
+    require!(args.oracle_config_valid(), VaultError::InvalidOracleConfig);
+    require!(args.budget_valid(), VaultError::InvalidRiskBudget);
     let a = &ctx.accounts;
+    let decimals = token::parse_mint(&a.mint.try_borrow_data()?).map_err(VaultError::from)?.decimals;
     let slot = AssetSlot {
         mint: a.mint.key.to_bytes(),
         token_account: a.token_account.key.to_bytes(),

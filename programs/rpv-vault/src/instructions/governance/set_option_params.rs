@@ -21,8 +21,8 @@ use rpv_core::{
 };
 pub use rpv_interface::OptionParams;
 
-use super::risk_accounts::RiskAdmin;
-use crate::{error::VaultError, events::OptionParamsSet, state::same};
+use super::RiskAdmin;
+use crate::{checks, error::VaultError, events::OptionParamsSet};
 
 /// Whether applying `p` raises risk against the settings in force
 /// ([`OptionParams::raises_risk`]).
@@ -47,10 +47,8 @@ pub(crate) fn handler(ctx: Context<RiskAdmin>, p: OptionParams) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(ctx.accounts.admin.key, &v.admin), VaultError::Unauthorized);
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     require!(p.valid(), VaultError::InvalidOptionParams);
-    require!(v.timelock_secs == 0 || !raises(&p, &v, &r), VaultError::TimelockRequired);
+    checks::timelock_allows(&v, || raises(&p, &v, &r))?;
     let event = write(&p, vault_key, &mut v, &mut r);
     v.invariant().map_err(VaultError::from)?;
     emit!(event);

@@ -8,8 +8,8 @@
 //! - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
 //! - With assets registered, the risk state must have been refreshed within the vault's
 //!   `max_risk_age` seconds (`RiskStateStale`).
-//! - Fees due are accrued first (`fees.rs`), so the exit is priced after them; the allowlist
-//!   never applies to withdrawals.
+//! - Fees due are accrued first (`governance/fees.rs`), so the exit is priced after them; the
+//!   allowlist never applies to withdrawals.
 //! - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
 //! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
 //!   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
@@ -19,10 +19,7 @@
 use anchor_lang::prelude::*;
 use rpv_core::{engine, layout::VaultState, math::Rounding, token};
 
-use super::{
-    fees::{emit_accrued, share_supply},
-    flow::BaseFlow,
-};
+use super::flow::{emit_accrued, share_supply, BaseFlow};
 use crate::{
     error::VaultError,
     events::Withdrawn,
@@ -38,7 +35,6 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let (w, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
-        a.validate(&v)?;
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         engine::flows::withdraw_gate(&v, shares, held, now.time).map_err(VaultError::from)?;
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;

@@ -25,9 +25,10 @@ use anchor_lang::prelude::*;
 use rpv_core::token;
 
 use crate::{
+    checks,
     error::VaultError,
     oracle::{read_prices, Now},
-    state::{same, Risk, Vault},
+    state::{Risk, Vault},
 };
 
 pub use rpv_core::engine::quote::SHARE_PRICE_SCALE;
@@ -46,10 +47,9 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQ
     let a = &ctx.accounts;
     let now = Now::get()?;
     let v = a.vault.load()?;
-    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+    checks::not_rebalancing(&v)?;
     let r = a.risk.load()?;
-    require!(same(&a.vault.key(), &r.vault), VaultError::WrongRiskAccount);
-    require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
+    checks::quote(a, &v, &r)?;
     // each oracle is read and validated once, then valued both ways
     let prices = read_prices(&v, ctx.remaining_accounts, now)?;
     let n = usize::from(v.num_assets);

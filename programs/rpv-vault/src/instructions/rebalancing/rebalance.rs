@@ -44,13 +44,14 @@ use rpv_core::{
     token,
 };
 
-use super::flow::{receive, token_mint_is};
 use crate::{
+    checks,
     error::VaultError,
     events::Rebalanced,
+    instructions::flows::flow::receive,
     invoke::{self, TokenMove},
     oracle::{read_slot_price_aged, Now},
-    state::{same, seeds, Risk, Vault},
+    state::{seeds, Risk, Vault},
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -107,34 +108,17 @@ pub struct Prepared {
 }
 
 impl Rebalance<'_> {
-    fn validate(&self, v: &VaultState, i: usize) -> Result<()> {
-        let slot = &v.assets[i];
-        require!(same(self.authority.key, &v.authority), VaultError::WrongAuthority);
-        require!(same(self.base_mint.key, &v.base_mint), VaultError::WrongBaseMint);
-        require!(same(self.base_vault.key, &v.base_vault), VaultError::WrongBaseVault);
-        require!(same(self.base_token_program.key, &v.base_token_program), VaultError::WrongTokenProgram);
-        require!(same(self.asset_mint.key, &slot.mint), VaultError::WrongMint);
-        require!(same(self.asset_vault.key, &slot.token_account), VaultError::WrongAssetVault);
-        require!(same(self.asset_token_program.key, &slot.token_program), VaultError::WrongTokenProgram);
-        require!(!same(self.keeper_base_token.key, &v.base_vault), VaultError::DuplicateAccount);
-        require!(!same(self.keeper_asset_token.key, &slot.token_account), VaultError::DuplicateAccount);
-        require!(token_mint_is(&self.keeper_base_token, &v.base_mint)?, VaultError::WrongMint);
-        require!(token_mint_is(&self.keeper_asset_token, &slot.mint)?, VaultError::WrongMint);
-        Ok(())
-    }
-
-    /// Every check, the plan, the Greek update and the book entry (the token moves and the
-    /// accounted quantities are the caller's).
+    /// The leg's checks (the other accounts are `checks::rebalance`, run before), the plan, the
+    /// Greek update and the book entry (the token moves and the accounted quantities are the
+    /// caller's).
     pub fn prepare(&self, remaining: &[AccountInfo], args: &RebalanceArgs, now: Now) -> Result<Prepared> {
-        let vault_key = self.vault.key();
         let mut v = self.vault.load_mut()?;
         let mut r = self.risk.load_mut()?;
-        require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
         let i = engine::rebalance::select_leg(&v, &r, args.leg, now.time).map_err(VaultError::from)?;
         if args.leg == AUTO_LEG {
-            require!(same(self.asset_mint.key, &v.assets[i].mint), VaultError::WrongLeg);
+            checks::chosen_leg(self, &v.assets[i])?;
         }
-        self.validate(&v, i)?;
+        checks::rebalance_leg(self, &v.assets[i])?;
         engine::rebalance::leg_gate(&v, &r, i, now.time).map_err(VaultError::from)?;
 
         // fresh prices: the leg's oracle (and an option's underlying)

@@ -19,10 +19,11 @@ use rpv_core::{
 };
 
 use crate::{
+    checks,
     error::VaultError,
     events::OptionSettled,
     oracle::{read_slot_price, Now},
-    state::{same, Risk, Vault},
+    state::{Risk, Vault},
 };
 
 #[derive(Accounts)]
@@ -41,12 +42,10 @@ pub(crate) fn handler(ctx: Context<SettleExpired>, index: u8) -> Result<()> {
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
     let mut v = a.vault.load_mut()?;
-    require!(!v.is_rebalancing(), VaultError::RebalanceInProgress);
+    checks::not_rebalancing(&v)?;
     let mut r = a.risk.load_mut()?;
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let i = usize::from(index);
-    require!(i < usize::from(v.num_assets), VaultError::UnknownAsset);
-    let terms = v.assets[i].option;
+    let terms = checks::registered(&v, i)?.option;
     require!(terms.is_option(), VaultError::NotAnOption);
     require!(!terms.is_settled(), VaultError::AlreadySettled);
     require!(now.time >= terms.expiry, VaultError::NotExpired);

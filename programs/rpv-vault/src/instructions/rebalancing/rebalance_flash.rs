@@ -1,4 +1,4 @@
-//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//! Flash mode (see [`crate::rpv_vault`] for their arguments and accounts).
 //!
 //! # Specification
 //!
@@ -22,20 +22,17 @@
 //!   (any excess is a donation, never accounted), checks balance ≥ accounted, unlocks and emits
 //!   `FlashRebalanceSettled`. The trade itself is reported by `rebalance_begin`'s `Rebalanced`
 //!   event (`flash = true`), which exists only if the whole transaction succeeded.
-use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
+use anchor_lang::prelude::*;
 use rpv_core::{engine, rebalance::Side, token};
-use solana_instructions_sysvar::{load_current_index_checked, load_instruction_at_checked};
 
 use super::rebalance::*;
 use crate::{
+    checks,
     error::VaultError,
     events::FlashRebalanceSettled,
     oracle::Now,
-    state::{same, Risk, Vault},
+    state::{Risk, Vault},
 };
-
-/// A transaction's top-level instructions run at this stack height.
-const TOP_LEVEL: usize = 1;
 
 #[derive(Accounts)]
 pub struct RebalanceBegin<'info> {
@@ -59,37 +56,11 @@ pub struct RebalanceEnd<'info> {
     pub instructions: UncheckedAccount<'info>,
 }
 
-/// Index of the current instruction, refusing anything but a top-level call.
-fn top_level_index(sysvar: &AccountInfo) -> Result<u16> {
-    require!(get_stack_height() == TOP_LEVEL, VaultError::RebalanceViaCpi);
-    let index = load_current_index_checked(sysvar).map_err(|_| VaultError::InvalidInstructionsSysvar)?;
-    // the instruction at that index is the one running (top level: no CPI in between)
-    let me =
-        load_instruction_at_checked(usize::from(index), sysvar).map_err(|_| VaultError::InvalidInstructionsSysvar)?;
-    require!(me.program_id == crate::ID, VaultError::RebalanceViaCpi);
-    Ok(index)
-}
-
-/// Whether an instruction after `from` is this program's `rebalance_end` for `vault`.
-fn end_follows(sysvar: &AccountInfo, from: u16, vault: &Pubkey) -> bool {
-    let mut k = usize::from(from) + 1;
-    while let Ok(ix) = load_instruction_at_checked(k, sysvar) {
-        if ix.program_id == crate::ID
-            && ix.data.starts_with(crate::instruction::RebalanceEnd::DISCRIMINATOR)
-            && ix.accounts.get(1).is_some_and(|m| m.pubkey == *vault)
-        {
-            return true;
-        }
-        k += 1;
-    }
-    false
-}
-
 pub(crate) fn begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: RebalanceArgs) -> Result<()> {
     let a = &ctx.accounts.trade;
     let sysvar = &ctx.accounts.instructions;
-    let index = top_level_index(sysvar)?;
-    require!(end_follows(sysvar, index, &a.vault.key()), VaultError::RebalanceEndMissing);
+    let index = checks::top_level_index(sysvar)?;
+    checks::end_follows(sysvar, index, &a.vault.key())?;
     let now = Now::get()?;
     let p = a.prepare(ctx.remaining_accounts, &args, now)?;
     let incoming = match p.trade.plan.side {
@@ -109,15 +80,12 @@ pub(crate) fn begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: Reb
 
 pub(crate) fn end(ctx: Context<RebalanceEnd>) -> Result<()> {
     let a = &ctx.accounts;
-    let index = top_level_index(&a.instructions)?;
+    let index = checks::top_level_index(&a.instructions)?;
     let vault_key = a.vault.key();
     let mut v = a.vault.load_mut()?;
     let mut r = a.risk.load_mut()?;
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let lock = engine::rebalance::flash_gate(&v, &r, index).map_err(VaultError::from)?;
-    let i = usize::from(lock.leg);
-    require!(same(a.base_vault.key, &v.base_vault), VaultError::WrongBaseVault);
-    require!(same(a.asset_vault.key, &v.assets[i].token_account), VaultError::WrongAssetVault);
+    checks::asset_vault(a.asset_vault.key, &v.assets[usize::from(lock.leg)])?;
     let base_balance = token::token_amount(&a.base_vault.try_borrow_data()?).map_err(VaultError::from)?;
     let asset_balance = token::token_amount(&a.asset_vault.try_borrow_data()?).map_err(VaultError::from)?;
     let s = engine::rebalance::close_flash(&mut v, &mut r, base_balance, asset_balance).map_err(VaultError::from)?;

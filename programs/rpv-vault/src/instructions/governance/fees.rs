@@ -1,4 +1,4 @@
-//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//! Fees (see [`crate::rpv_vault`] for their arguments and accounts).
 //!
 //! # Specification
 //!
@@ -25,20 +25,14 @@
 //! - The fee recipient is set at initialisation and by the admin with `set_fee_recipient`; fee
 //!   shares pending at a change go to the recipient in force when they are minted.
 use anchor_lang::prelude::*;
-use rpv_core::{
-    engine::{self, fees::FeeSummary, Navs},
-    layout::{VaultState, MAX_ASSETS},
-    math::Rounding,
-    price::OraclePrice,
-    token::{self, TOKEN_PROGRAM_ID},
-};
+use rpv_core::{engine, layout::VaultState, math::Rounding};
 
-use super::flow::issue_shares;
 use crate::{
     error::VaultError,
-    events::{FeesAccrued, FeesSet},
-    oracle::{nav_from_oracles, read_prices, Now},
-    state::{same, Vault},
+    events::FeesSet,
+    instructions::flows::flow::{accrued_event, emit_accrued, issue_shares, share_supply},
+    oracle::{nav_from_oracles, Now},
+    state::Vault,
 };
 
 #[derive(Accounts)]
@@ -66,43 +60,6 @@ pub struct SetFees<'info> {
     pub share_mint: UncheckedAccount<'info>,
 }
 
-/// NAV in both rounding directions from one read of every oracle (one oracle per asset in
-/// registry order, as in `oracle::read_prices`), and the prices read (one per slot).
-pub fn priced_navs(v: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<(Navs, [OraclePrice; MAX_ASSETS])> {
-    let prices = read_prices(v, oracles, now)?;
-    let n = usize::from(v.num_assets);
-    let (down, up) = v.nav_both_at(&prices[..n], now.time).map_err(VaultError::from)?;
-    Ok((Navs { down, up }, prices))
-}
-
-/// The share mint's supply.
-pub fn share_supply(share_mint: &AccountInfo) -> Result<u64> {
-    Ok(token::parse_mint(&share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply)
-}
-
-/// The `FeesAccrued` event of an accrual.
-pub fn accrued_event(vault: &Pubkey, s: &FeeSummary) -> FeesAccrued {
-    FeesAccrued {
-        vault: *vault,
-        time: s.time,
-        management_shares: s.accrual.management,
-        performance_shares: s.accrual.performance,
-        minted: s.minted,
-        pending_after: s.pending_after,
-        nav: s.nav,
-        total_shares_after: s.total_shares_after,
-        hwm_nav: s.hwm_nav,
-        hwm_shares: s.hwm_shares,
-    }
-}
-
-/// Emits `FeesAccrued` for the accrual a flow ran first, when it issued a fee share.
-pub fn emit_accrued(vault: &Pubkey, s: &FeeSummary) {
-    if s.issued() {
-        emit!(accrued_event(vault, s));
-    }
-}
-
 /// Accrues at the rates in force up to now (NAV from `oracles`), then switches to the new
 /// rates; emits `FeesSet`. The caller checked the rates (`engine::fees::check_new_rates`).
 pub fn switch_rates(
@@ -128,12 +85,6 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
     let (summary, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
-        require!(same(a.authority.key, &v.authority), VaultError::WrongAuthority);
-        require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
-        require!(same(a.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
-        let to = token::parse_token_account(&a.recipient_share_token.try_borrow_data()?).map_err(VaultError::from)?;
-        require!(to.mint == v.share_mint, VaultError::WrongMint);
-        require!(to.owner == v.fees.recipient, VaultError::WrongFeeRecipient);
         let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
         let supply = share_supply(&a.share_mint)?;
         (engine::fees::collect(&mut v, supply, nav, now.time).map_err(VaultError::from)?, v.authority_bump)
@@ -160,8 +111,6 @@ pub(crate) fn set_fees<'info>(
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
     let mut v = a.vault.load_mut()?;
-    require!(same(a.admin.key, &v.admin), VaultError::Unauthorized);
-    require!(same(a.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
     engine::fees::check_new_rates(&v, management_bps, performance_bps).map_err(VaultError::from)?;
     switch_rates(&mut v, &vault_key, &a.share_mint, ctx.remaining_accounts, (management_bps, performance_bps))?;
     v.invariant().map_err(VaultError::from)?;

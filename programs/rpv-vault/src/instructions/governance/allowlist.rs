@@ -1,4 +1,4 @@
-//! Instructions of this area (see [`crate::rpv_vault`] for their arguments and accounts).
+//! The depositor allowlist (see [`crate::rpv_vault`] for their arguments and accounts).
 //!
 //! # Specification
 //!
@@ -7,9 +7,10 @@
 //! - While it is on, `deposit` and `deposit_asset` take one more remaining account after the
 //!   oracles: the depositor's entry, PDA `["allow", vault, user]`. A missing entry, or one that is
 //!   not this program's entry for this vault and this signer, is refused with `NotAllowlisted`
-//!   (more accounts than oracles + 1 → `OracleAccountCount`). `withdraw` and `redeem_in_kind`
-//!   never look at the allowlist: nobody is ever kept from leaving. The allowlist gates who
-//!   deposits (the signer), not who holds shares (SPL tokens, freely transferable).
+//!   (more accounts than oracles + 1 → `OracleAccountCount`; `checks::admit_depositor`).
+//!   `withdraw` and `redeem_in_kind` never look at the allowlist: nobody is ever kept from
+//!   leaving. The allowlist gates who deposits (the signer), not who holds shares (SPL tokens,
+//!   freely transferable).
 //! - `set_depositor(user, allowed)`: only the admin (`Unauthorized`), who pays for the entry.
 //!   `allowed = true` creates the entry (`AccountAlreadyInUse` if it exists); `false` closes it
 //!   and returns the rent to the admin (`NotAllowlisted` if there is none). A wrong entry address
@@ -18,12 +19,13 @@
 use anchor_lang::prelude::*;
 use rpv_core::layout::VaultState;
 
-use super::governance::Governance;
+use super::Governance;
 use crate::{
+    checks,
     error::VaultError,
     events::{AllowlistSet, DepositorAllowed},
     invoke,
-    state::{same, seeds, AllowEntry, Vault},
+    state::{seeds, AllowEntry, Vault},
 };
 
 #[derive(Accounts)]
@@ -38,34 +40,8 @@ pub struct SetDepositor<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// For a deposit: with the allowlist on, checks the entry passed after the oracles and returns
-/// the oracle accounts alone; with it off, returns `remaining` as is.
-pub fn admit_depositor<'a, 'info>(
-    v: &VaultState,
-    vault: &Pubkey,
-    user: &Pubkey,
-    remaining: &'a [AccountInfo<'info>],
-) -> Result<&'a [AccountInfo<'info>]> {
-    if !v.allowlist_enabled() {
-        return Ok(remaining);
-    }
-    let n = usize::from(v.num_assets);
-    require!(remaining.len() > n, VaultError::NotAllowlisted);
-    require!(remaining.len() == n + 1, VaultError::OracleAccountCount);
-    let entry = &remaining[n];
-    let data = entry.try_borrow_data()?;
-    let ok = entry.owner == &crate::ID
-        && data.len() >= AllowEntry::SPACE
-        && data[..8] == *AllowEntry::DISCRIMINATOR
-        && data[8..40] == vault.as_ref()[..]
-        && data[40..72] == user.as_ref()[..];
-    require!(ok, VaultError::NotAllowlisted);
-    Ok(&remaining[..n])
-}
-
 pub(crate) fn set_allowlist(ctx: Context<Governance>, enabled: bool) -> Result<()> {
     let mut v = ctx.accounts.vault.load_mut()?;
-    require!(same(ctx.accounts.signer.key, &v.admin), VaultError::Unauthorized);
     if enabled {
         v.flags |= VaultState::FLAG_ALLOWLIST;
     } else {
@@ -79,10 +55,6 @@ pub(crate) fn set_allowlist(ctx: Context<Governance>, enabled: bool) -> Result<(
 pub(crate) fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: bool) -> Result<()> {
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
-    {
-        let v = a.vault.load()?;
-        require!(same(a.admin.key, &v.admin), VaultError::Unauthorized);
-    }
     if allowed {
         let entry_seeds: &[&[u8]] = &[seeds::ALLOW, vault_key.as_ref(), user.as_ref(), &[ctx.bumps.entry]];
         let new_account = invoke::NewPda {
@@ -96,7 +68,7 @@ pub(crate) fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: b
         let record = AllowEntry { vault: vault_key, user, added_at: Clock::get()?.unix_timestamp };
         record.try_serialize(&mut &mut a.entry.try_borrow_mut_data()?[..])?;
     } else {
-        require!(a.entry.owner == &crate::ID && !a.entry.data_is_empty(), VaultError::NotAllowlisted);
+        checks::existing_entry(&a.entry)?;
         let info = a.entry.to_account_info();
         let lamports = info.lamports();
         a.admin.add_lamports(lamports)?;

@@ -18,14 +18,13 @@ use anchor_lang::prelude::*;
 use rpv_core::engine;
 
 use super::refresh::Refresh;
-use crate::{error::VaultError, events::PositionsUpdated, state::same};
+use crate::{error::VaultError, events::PositionsUpdated};
 
 pub(crate) fn handler(ctx: Context<Refresh>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
     let mut v = ctx.accounts.vault.load_mut()?;
     engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    require!(same(&vault_key, &r.vault), VaultError::WrongRiskAccount);
     let s = engine::positions::update(&mut v, &mut r).map_err(VaultError::from)?;
     emit!(PositionsUpdated {
         vault: vault_key,

@@ -1,17 +1,15 @@
-//! What `deposit`, `withdraw` and `deposit_asset` share (not an instruction): the accounts of a
-//! base-asset flow and their checks, receiving tokens and issuing shares (the pricing is
-//! `rpv_core::engine::flows`).
+//! What the flows share (not an instruction): the accounts of a base-asset flow (checked by
+//! `checks::base_flow`), receiving tokens, issuing shares, the share supply and the fee accrual
+//! a flow runs first (the pricing is `rpv_core::engine::flows`).
 
 use anchor_lang::prelude::*;
-use rpv_core::{
-    layout::VaultState,
-    token::{self, TOKEN_PROGRAM_ID},
-};
+use rpv_core::{engine::fees::FeeSummary, token};
 
 use crate::{
     error::VaultError,
+    events::FeesAccrued,
     invoke::{self, TokenMove},
-    state::{same, seeds, Vault},
+    state::{seeds, Vault},
 };
 
 /// Accounts of `deposit` and `withdraw` (same list, same order), followed by one oracle per
@@ -44,30 +42,6 @@ pub struct BaseFlow<'info> {
     pub token_program: UncheckedAccount<'info>,
 }
 
-impl BaseFlow<'_> {
-    /// Checks every account against the vault with plain key comparisons (the addresses were
-    /// derived once, at initialisation).
-    pub fn validate(&self, v: &VaultState) -> Result<()> {
-        require!(same(self.authority.key, &v.authority), VaultError::WrongAuthority);
-        require!(same(self.base_mint.key, &v.base_mint), VaultError::WrongBaseMint);
-        require!(same(self.base_vault.key, &v.base_vault), VaultError::WrongBaseVault);
-        require!(same(self.share_mint.key, &v.share_mint), VaultError::WrongShareMint);
-        require!(same(self.base_token_program.key, &v.base_token_program), VaultError::WrongTokenProgram);
-        require!(same(self.token_program.key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
-        require!(!same(self.user_base_token.key, &v.base_vault), VaultError::DuplicateAccount);
-        require!(token_mint_is(&self.user_base_token, &v.base_mint)?, VaultError::WrongMint);
-        require!(token_mint_is(&self.user_share_token, &v.share_mint)?, VaultError::WrongMint);
-        Ok(())
-    }
-}
-
-/// Whether a token account (of either token program) is for `mint`.
-pub fn token_mint_is(account: &AccountInfo, mint: &[u8; 32]) -> Result<bool> {
-    let data = account.try_borrow_data()?;
-    require!(data.len() >= token::TOKEN_ACCOUNT_LEN, VaultError::InvalidTokenAccount);
-    Ok(data[..32] == mint[..])
-}
-
 /// Transfers `amount` into the vault account `m.to` and checks that exactly `amount` arrived
 /// (`TransferAmountMismatch`); returns the vault account's balance afterwards.
 pub fn receive(m: &TokenMove, amount: u64, decimals: u8) -> Result<u64> {
@@ -90,4 +64,32 @@ pub fn issue_shares<'info>(
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault.as_ref(), &[authority_bump]];
     let issue = TokenMove { token_program, from: share_mint, mint: share_mint, to, authority };
     invoke::mint_to(&issue, shares, &[authority_seeds])
+}
+
+/// The share mint's supply.
+pub fn share_supply(share_mint: &AccountInfo) -> Result<u64> {
+    Ok(token::parse_mint(&share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply)
+}
+
+/// The `FeesAccrued` event of an accrual.
+pub fn accrued_event(vault: &Pubkey, s: &FeeSummary) -> FeesAccrued {
+    FeesAccrued {
+        vault: *vault,
+        time: s.time,
+        management_shares: s.accrual.management,
+        performance_shares: s.accrual.performance,
+        minted: s.minted,
+        pending_after: s.pending_after,
+        nav: s.nav,
+        total_shares_after: s.total_shares_after,
+        hwm_nav: s.hwm_nav,
+        hwm_shares: s.hwm_shares,
+    }
+}
+
+/// Emits `FeesAccrued` for the accrual a flow ran first, when it issued a fee share.
+pub fn emit_accrued(vault: &Pubkey, s: &FeeSummary) {
+    if s.issued() {
+        emit!(accrued_event(vault, s));
+    }
 }

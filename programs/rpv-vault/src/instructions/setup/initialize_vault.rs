@@ -29,14 +29,14 @@
 use anchor_lang::prelude::*;
 use rpv_core::{
     fees::{MANAGEMENT_FEE_CEILING_BPS, PERFORMANCE_FEE_CEILING_BPS},
-    layout::{FeeState, VaultState, MAX_DECIMALS, STATE_VERSION},
+    layout::{FeeState, VaultState, STATE_VERSION},
     token::{self, TOKEN_ACCOUNT_LEN, TOKEN_PROGRAM_ID},
 };
 
-use super::timelock::MAX_TIMELOCK_SECS;
 use crate::{
     error::VaultError,
     events::VaultInitialized,
+    instructions::governance::timelock::MAX_TIMELOCK_SECS,
     invoke,
     state::{seeds, Risk, Vault},
 };
@@ -80,7 +80,7 @@ pub struct InitializeVault<'info> {
     /// CHECK: PDA `["authority", vault]`; owns the vault's token accounts, signs by seeds.
     #[account(seeds = [seeds::AUTHORITY, vault.key().as_ref()], bump)]
     pub authority: UncheckedAccount<'info>,
-    /// CHECK: validated in `validate` (owner = base_token_program, mint layout, extensions).
+    /// CHECK: `checks::holdable_mint` (owner = base_token_program, mint layout, extensions).
     pub base_mint: UncheckedAccount<'info>,
     /// CHECK: PDA `["shares", vault]`, created here.
     #[account(mut, seeds = [seeds::SHARES, vault.key().as_ref()], bump)]
@@ -99,37 +99,30 @@ pub struct InitializeVault<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl InitializeVault<'_> {
-    pub fn validate(&self, args: &InitializeVaultArgs) -> Result<u8> {
-        require!(args.min_deposit > 0 && args.min_deposit <= args.deposit_cap, VaultError::InvalidDepositLimits);
-        require!(args.seed_deposit >= MIN_SEED_DEPOSIT, VaultError::SeedDepositTooSmall);
-        require!(args.seed_deposit <= args.deposit_cap, VaultError::DepositCapExceeded);
-        require!(
-            args.max_management_fee_bps <= MANAGEMENT_FEE_CEILING_BPS
-                && args.max_performance_fee_bps <= PERFORMANCE_FEE_CEILING_BPS,
-            VaultError::InvalidFeeConfig
-        );
-        require!(
-            args.management_fee_bps <= args.max_management_fee_bps
-                && args.performance_fee_bps <= args.max_performance_fee_bps,
-            VaultError::FeeAboveMaximum
-        );
-        require!(args.timelock_secs <= MAX_TIMELOCK_SECS, VaultError::InvalidTimelock);
-        require!(args.fee_recipient != Pubkey::default(), VaultError::InvalidRole);
-        let program = self.base_token_program.key.to_bytes();
-        require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
-        require!(self.base_mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
-        let data = self.base_mint.try_borrow_data()?;
-        let mint = token::parse_mint(&data).map_err(VaultError::from)?;
-        require!(mint.decimals <= MAX_DECIMALS, VaultError::UnsupportedDecimals);
-        token::check_mint_extensions(&data).map_err(VaultError::from)?;
-        Ok(mint.decimals)
-    }
+/// The arguments' ranges (the accounts are `checks::initialize_vault`).
+fn check_args(args: &InitializeVaultArgs) -> Result<()> {
+    require!(args.min_deposit > 0 && args.min_deposit <= args.deposit_cap, VaultError::InvalidDepositLimits);
+    require!(args.seed_deposit >= MIN_SEED_DEPOSIT, VaultError::SeedDepositTooSmall);
+    require!(args.seed_deposit <= args.deposit_cap, VaultError::DepositCapExceeded);
+    require!(
+        args.max_management_fee_bps <= MANAGEMENT_FEE_CEILING_BPS
+            && args.max_performance_fee_bps <= PERFORMANCE_FEE_CEILING_BPS,
+        VaultError::InvalidFeeConfig
+    );
+    require!(
+        args.management_fee_bps <= args.max_management_fee_bps
+            && args.performance_fee_bps <= args.max_performance_fee_bps,
+        VaultError::FeeAboveMaximum
+    );
+    require!(args.timelock_secs <= MAX_TIMELOCK_SECS, VaultError::InvalidTimelock);
+    require!(args.fee_recipient != Pubkey::default(), VaultError::InvalidRole);
+    Ok(())
 }
 
 pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Result<()> {
-    let decimals = ctx.accounts.validate(&args)?;
+    check_args(&args)?;
     let a = &ctx.accounts;
+    let decimals = token::parse_mint(&a.base_mint.try_borrow_data()?).map_err(VaultError::from)?.decimals;
     let vault_key = a.vault.key();
     let bumps = &ctx.bumps;
 

@@ -1,0 +1,469 @@
+//! Every account check of the program, in one place: one named function per rule, each
+//! returning the error a client sees for it.
+//!
+//! The first sections are the rules (roles, the vault's own accounts, token accounts and mints,
+//! oracle accounts, proposals, the instructions sysvar, state gates that refuse a whole
+//! instruction). The last section groups them per instruction; `lib.rs` attaches those groups
+//! with `#[access_control(...)]`, so they run after Anchor's own constraints and before the
+//! handler. A few rules depend on what the handler computes first (the rebalance leg it
+//! selects, a timelock's "does this raise risk", the allowlist entry after the deposit gate,
+//! the oracle accounts as they are read), and two groups run on the handler's own load of the
+//! vault to save a second one (`quote`, `apply_change_targets`); the handler calls those rules
+//! by name from here.
+//!
+//! The vault's addresses were derived once, at initialisation; every later check is a plain key
+//! comparison against the stored address (no PDA derivation). Rules that belong to the engine's
+//! model rather than to accounts — pause, deposit limits, cooldowns, what counts as a raise —
+//! live in `rpv_core::engine` and `rpv_interface`.
+
+use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
+use rpv_core::{
+    error::CoreResult,
+    layout::{AssetSlot, MAX_ASSETS, MAX_DECIMALS},
+    token::{self, TOKEN_PROGRAM_ID},
+    CoreError,
+};
+use solana_instructions_sysvar::{load_current_index_checked, load_instruction_at_checked};
+
+use crate::{
+    error::VaultError,
+    instructions::*,
+    state::{same, AllowEntry, Proposal, Risk, RiskState, Vault, VaultState},
+};
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+
+/// Checks that a key is one the vault (or a slot, or the risk account) stored: each
+/// `name(key, holder)` refuses any other key with its error. The addresses were derived or
+/// chosen once (initialisation, registration, role changes); later checks compare keys only.
+macro_rules! stored_keys {
+    ($($(#[$doc:meta])* $name:ident($holder:ty) . $field:ident => $err:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(key: &Pubkey, holder: &$holder) -> Result<()> {
+            require!(same(key, &holder.$field), VaultError::$err);
+            Ok(())
+        }
+    )*};
+}
+
+stored_keys! {
+    /// The signer is the vault's admin (`Unauthorized`).
+    admin(VaultState).admin => Unauthorized;
+    /// The signer is the vault's guardian (`NotGuardian`).
+    guardian(VaultState).guardian => NotGuardian;
+}
+
+/// The signer is the proposed admin, and there is one (`NotPendingAdmin`).
+pub fn pending_admin(signer: &Pubkey, v: &VaultState) -> Result<()> {
+    require!(v.pending_admin != [0; 32] && same(signer, &v.pending_admin), VaultError::NotPendingAdmin);
+    Ok(())
+}
+
+/// The signer is the admin or the guardian (`NotAdminOrGuardian`).
+pub fn admin_or_guardian(signer: &Pubkey, v: &VaultState) -> Result<()> {
+    require!(same(signer, &v.admin) || same(signer, &v.guardian), VaultError::NotAdminOrGuardian);
+    Ok(())
+}
+
+/// A role `rule` ([`admin`], [`guardian`], [`pending_admin`]) for the signer, against the vault
+/// account.
+pub fn signer_is(
+    rule: impl FnOnce(&Pubkey, &VaultState) -> Result<()>,
+    signer: &Signer,
+    vault: &AccountLoader<Vault>,
+) -> Result<()> {
+    rule(signer.key, &vault.load()?.state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The vault's own accounts
+
+stored_keys! {
+    /// The risk account is the vault's: `key` is the vault (`WrongRiskAccount`).
+    risk_of(RiskState).vault => WrongRiskAccount;
+    /// The vault authority PDA (`WrongAuthority`).
+    authority(VaultState).authority => WrongAuthority;
+    /// The base mint (`WrongBaseMint`).
+    base_mint(VaultState).base_mint => WrongBaseMint;
+    /// The vault's base token account (`WrongBaseVault`).
+    base_vault(VaultState).base_vault => WrongBaseVault;
+    /// The share mint (`WrongShareMint`).
+    share_mint(VaultState).share_mint => WrongShareMint;
+    /// The base mint's token program (`WrongTokenProgram`).
+    base_token_program(VaultState).base_token_program => WrongTokenProgram;
+    /// The mint of a registered asset (`WrongMint`).
+    asset_mint(AssetSlot).mint => WrongMint;
+    /// The vault's token account of a registered asset (`WrongAssetVault`).
+    asset_vault(AssetSlot).token_account => WrongAssetVault;
+    /// The token program of a registered asset (`WrongTokenProgram`).
+    asset_token_program(AssetSlot).token_program => WrongTokenProgram;
+}
+
+/// [`risk_of`] on the two accounts.
+pub fn risk_account(vault: &AccountLoader<Vault>, risk: &AccountLoader<Risk>) -> Result<()> {
+    risk_of(&vault.key(), &*risk.load()?)
+}
+
+/// SPL Token, the share mint's program (`WrongTokenProgram`).
+pub fn spl_token(key: &Pubkey) -> Result<()> {
+    require!(same(key, &TOKEN_PROGRAM_ID), VaultError::WrongTokenProgram);
+    Ok(())
+}
+
+/// Slot `index` is registered (`UnknownAsset`).
+pub fn registered(v: &VaultState, index: usize) -> Result<&AssetSlot> {
+    require!(index < usize::from(v.num_assets), VaultError::UnknownAsset);
+    Ok(&v.assets[index])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token accounts and mints of the caller
+
+/// A caller's token account is not the vault's own `vault_account` (`DuplicateAccount`).
+pub fn not_vault_account(key: &Pubkey, vault_account: &[u8; 32]) -> Result<()> {
+    require!(!same(key, vault_account), VaultError::DuplicateAccount);
+    Ok(())
+}
+
+/// A token account (of either token program) for `mint` (`InvalidTokenAccount` when too short
+/// to be one, `WrongMint`); the token program checks its owner when it moves tokens.
+pub fn token_account_for(account: &AccountInfo, mint: &[u8; 32]) -> Result<()> {
+    let data = account.try_borrow_data()?;
+    require!(data.len() >= token::TOKEN_ACCOUNT_LEN, VaultError::InvalidTokenAccount);
+    require!(data[..32] == mint[..], VaultError::WrongMint);
+    Ok(())
+}
+
+/// A caller's token account of a holding: not the vault's, for the holding's mint.
+pub fn caller_token_account(account: &AccountInfo, vault_account: &[u8; 32], mint: &[u8; 32]) -> Result<()> {
+    not_vault_account(account.key, vault_account)?;
+    token_account_for(account, mint)
+}
+
+/// A share token account owned by the fee recipient (`WrongMint`, `WrongFeeRecipient`).
+pub fn fee_recipient_account(account: &AccountInfo, v: &VaultState) -> Result<()> {
+    let to = token::parse_token_account(&account.try_borrow_data()?).map_err(VaultError::from)?;
+    require!(to.mint == v.share_mint, VaultError::WrongMint);
+    require!(to.owner == v.fees.recipient, VaultError::WrongFeeRecipient);
+    Ok(())
+}
+
+/// A mint the vault can hold: `program` is SPL Token or Token-2022 and owns it
+/// (`WrongTokenProgram`); an initialised mint (`InvalidMint`) with at most `MAX_DECIMALS`
+/// decimals (`UnsupportedDecimals`) and only accepted Token-2022 extensions
+/// (`UnsupportedMintExtension`). Returns its decimals.
+pub fn holdable_mint(mint: &AccountInfo, program: &AccountInfo) -> Result<u8> {
+    let program = program.key.to_bytes();
+    require!(token::is_token_program(&program), VaultError::WrongTokenProgram);
+    require!(mint.owner.to_bytes() == program, VaultError::WrongTokenProgram);
+    let data = mint.try_borrow_data()?;
+    let parsed = token::parse_mint(&data).map_err(VaultError::from)?;
+    require!(parsed.decimals <= MAX_DECIMALS, VaultError::UnsupportedDecimals);
+    token::check_mint_extensions(&data).map_err(VaultError::from)?;
+    Ok(parsed.decimals)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracle accounts (what each account's data must hold is the oracle reader's: `oracle.rs`)
+
+/// The account is the slot's registered oracle (`OracleAccountMismatch`).
+pub fn registered_oracle(account: &AccountInfo, slot: &AssetSlot) -> CoreResult<()> {
+    if same(account.key, &slot.oracle) {
+        Ok(())
+    } else {
+        Err(CoreError::OracleAccountMismatch)
+    }
+}
+
+/// One oracle per registered asset (`OracleAccountCount`).
+pub fn oracle_count(oracles: &[AccountInfo], v: &VaultState) -> Result<()> {
+    require!(oracles.len() == usize::from(v.num_assets), VaultError::OracleAccountCount);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allowlist
+
+/// For a deposit: with the allowlist on, the depositor's entry follows the oracles and must be
+/// this program's entry for this vault and this signer (`NotAllowlisted`; more accounts than
+/// oracles + 1: `OracleAccountCount`). Returns the oracle accounts alone; with the allowlist
+/// off, `remaining` as is.
+pub fn admit_depositor<'a, 'info>(
+    v: &VaultState,
+    vault: &Pubkey,
+    user: &Pubkey,
+    remaining: &'a [AccountInfo<'info>],
+) -> Result<&'a [AccountInfo<'info>]> {
+    if !v.allowlist_enabled() {
+        return Ok(remaining);
+    }
+    let n = usize::from(v.num_assets);
+    require!(remaining.len() > n, VaultError::NotAllowlisted);
+    require!(remaining.len() == n + 1, VaultError::OracleAccountCount);
+    let entry = &remaining[n];
+    let data = entry.try_borrow_data()?;
+    let ok = entry.owner == &crate::ID
+        && data.len() >= AllowEntry::SPACE
+        && data[..8] == *AllowEntry::DISCRIMINATOR
+        && data[8..40] == vault.as_ref()[..]
+        && data[40..72] == user.as_ref()[..];
+    require!(ok, VaultError::NotAllowlisted);
+    Ok(&remaining[..n])
+}
+
+/// An allowlist entry to close exists and is this program's (`NotAllowlisted`).
+pub fn existing_entry(entry: &AccountInfo) -> Result<()> {
+    require!(entry.owner == &crate::ID && !entry.data_is_empty(), VaultError::NotAllowlisted);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposals
+
+/// A proposal of this vault (`WrongProposal`) whose rent goes back to its proposer
+/// (`WrongRentReceiver`).
+pub fn proposal_of(p: &Proposal, vault: &Pubkey, proposer: &Pubkey) -> Result<()> {
+    require!(p.vault == *vault, VaultError::WrongProposal);
+    require!(p.proposer == *proposer, VaultError::WrongRentReceiver);
+    Ok(())
+}
+
+/// No proposal of this kind is pending (`ChangeAlreadyPending`).
+pub fn no_pending_proposal(proposal: &AccountInfo) -> Result<()> {
+    require!(proposal.data_is_empty(), VaultError::ChangeAlreadyPending);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flash rebalance: the instructions sysvar
+
+/// A transaction's top-level instructions run at this stack height.
+const TOP_LEVEL: usize = 1;
+
+/// Index of the current instruction in the instructions sysvar (`InvalidInstructionsSysvar`),
+/// refusing anything but a top-level call of this program (`RebalanceViaCpi`).
+pub fn top_level_index(sysvar: &AccountInfo) -> Result<u16> {
+    require!(get_stack_height() == TOP_LEVEL, VaultError::RebalanceViaCpi);
+    let index = load_current_index_checked(sysvar).map_err(|_| VaultError::InvalidInstructionsSysvar)?;
+    // the instruction at that index is the one running (top level: no CPI in between)
+    let me =
+        load_instruction_at_checked(usize::from(index), sysvar).map_err(|_| VaultError::InvalidInstructionsSysvar)?;
+    require!(me.program_id == crate::ID, VaultError::RebalanceViaCpi);
+    Ok(index)
+}
+
+/// An instruction after `from` is this program's `rebalance_end` for `vault`
+/// (`RebalanceEndMissing`).
+pub fn end_follows(sysvar: &AccountInfo, from: u16, vault: &Pubkey) -> Result<()> {
+    let mut k = usize::from(from) + 1;
+    while let Ok(ix) = load_instruction_at_checked(k, sysvar) {
+        if ix.program_id == crate::ID
+            && ix.data.starts_with(crate::instruction::RebalanceEnd::DISCRIMINATOR)
+            && ix.accounts.get(1).is_some_and(|m| m.pubkey == *vault)
+        {
+            return Ok(());
+        }
+        k += 1;
+    }
+    err!(VaultError::RebalanceEndMissing)
+}
+
+// ---------------------------------------------------------------------------------------------
+// State gates
+
+/// No flash rebalance is open on the vault (`RebalanceInProgress`).
+pub fn not_rebalancing(v: &VaultState) -> Result<()> {
+    rpv_core::engine::no_flash_rebalance(v).map_err(VaultError::from)?;
+    Ok(())
+}
+
+/// The risk state is younger than the vault's maximum risk age (`RiskStateStale`).
+pub fn fresh_risk(v: &VaultState, now: i64) -> Result<()> {
+    require!(v.risk_is_fresh(now), VaultError::RiskStateStale);
+    Ok(())
+}
+
+/// Under a timelock, a change that `raises` risk (as the parameters' own `raises_risk` rules
+/// say; only asked when there is a timelock) goes through `propose_change`
+/// (`TimelockRequired`); anything else applies at once.
+pub fn timelock_allows(v: &VaultState, raises: impl FnOnce() -> bool) -> Result<()> {
+    require!(v.timelock_secs == 0 || !raises(), VaultError::TimelockRequired);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per instruction (attached in `lib.rs` with `#[access_control]`)
+
+/// `initialize_vault`: the base mint is one the vault can hold ([`holdable_mint`]); the PDAs
+/// and SPL Token are Anchor constraints of [`InitializeVault`].
+pub fn initialize_vault(a: &InitializeVault) -> Result<()> {
+    holdable_mint(&a.base_mint, &a.base_token_program).map(|_| ())
+}
+
+/// `add_asset` / `add_option`: the admin signs, the authority is the vault's, a free slot
+/// (`TooManyAssets`), the mint is not the base mint (`AssetIsBaseMint`) nor registered
+/// (`AssetAlreadyRegistered`) and is one the vault can hold. The oracle account is checked by
+/// reading it.
+pub fn add_asset(a: &AddAsset) -> Result<()> {
+    let v = a.vault.load()?;
+    admin(a.admin.key, &v)?;
+    authority(a.authority.key, &v)?;
+    require!(usize::from(v.num_assets) < MAX_ASSETS, VaultError::TooManyAssets);
+    let mint = a.mint.key.to_bytes();
+    require!(mint != v.base_mint, VaultError::AssetIsBaseMint);
+    require!(v.find_asset(&mint).is_none(), VaultError::AssetAlreadyRegistered);
+    holdable_mint(&a.mint, &a.token_program).map(|_| ())
+}
+
+/// `deposit` / `withdraw`: every account against the vault; the user's token accounts are for
+/// the base and share mints, the base one not the vault's. The oracles are checked by reading
+/// them, the allowlist entry by [`admit_depositor`].
+pub fn base_flow(a: &BaseFlow) -> Result<()> {
+    let v = a.vault.load()?;
+    authority(a.authority.key, &v)?;
+    base_mint(a.base_mint.key, &v)?;
+    base_vault(a.base_vault.key, &v)?;
+    share_mint(a.share_mint.key, &v)?;
+    base_token_program(a.base_token_program.key, &v)?;
+    spl_token(a.token_program.key)?;
+    caller_token_account(&a.user_base_token, &v.base_vault, &v.base_mint)?;
+    token_account_for(&a.user_share_token, &v.share_mint)
+}
+
+/// `deposit_asset`: the risk account, the asset's accounts (registered, mint, vault token
+/// account, token program), authority, share mint and SPL Token; the user's token accounts as in
+/// [`base_flow`].
+pub fn deposit_asset(a: &DepositAsset, asset_index: u8) -> Result<()> {
+    let v = a.vault.load()?;
+    risk_account(&a.vault, &a.risk)?;
+    let slot = registered(&v, usize::from(asset_index))?;
+    authority(a.authority.key, &v)?;
+    asset_mint(a.asset_mint.key, slot)?;
+    asset_vault(a.asset_vault.key, slot)?;
+    share_mint(a.share_mint.key, &v)?;
+    asset_token_program(a.asset_token_program.key, slot)?;
+    spl_token(a.token_program.key)?;
+    caller_token_account(&a.user_asset_token, &slot.token_account, &slot.mint)?;
+    token_account_for(&a.user_share_token, &v.share_mint)
+}
+
+/// `redeem_in_kind`: authority, share mint, SPL Token, the user's share account; then four
+/// remaining accounts per holding, base first (`WrongAccountCount`): the vault's account
+/// (`WrongBaseVault` / `WrongAssetVault`), the mint, the user's account (not the vault's, for
+/// that mint) and the mint's token program.
+pub fn redeem_in_kind<'info>(ctx: &Context<'info, RedeemInKind<'info>>) -> Result<()> {
+    let a = &ctx.accounts;
+    let rest = ctx.remaining_accounts;
+    let v = a.vault.load()?;
+    authority(a.authority.key, &v)?;
+    share_mint(a.share_mint.key, &v)?;
+    spl_token(a.token_program.key)?;
+    token_account_for(&a.user_share_token, &v.share_mint)?;
+    let holdings = 1 + usize::from(v.num_assets);
+    require!(rest.len() == 4 * holdings, VaultError::WrongAccountCount);
+    for k in 0..holdings {
+        let h = rpv_core::engine::flows::holding(&v, k);
+        let g = &rest[4 * k..4 * k + 4];
+        if !same(g[0].key, &h.vault_account) {
+            return if h.is_base { err!(VaultError::WrongBaseVault) } else { err!(VaultError::WrongAssetVault) };
+        }
+        require!(same(g[1].key, &h.mint), VaultError::WrongMint);
+        caller_token_account(&g[2], &h.vault_account, &h.mint)?;
+        require!(same(g[3].key, &h.token_program), VaultError::WrongTokenProgram);
+    }
+    Ok(())
+}
+
+/// `quote`: the risk account and the share mint are the vault's. Run by the handler on its one
+/// load of both accounts: through `#[access_control]` they would be loaded twice, ≈ 100 CU, 4 %
+/// of a quote of a small vault.
+pub fn quote(a: &Quote, v: &VaultState, r: &RiskState) -> Result<()> {
+    risk_of(&a.vault.key(), r)?;
+    share_mint(a.share_mint.key, v)
+}
+
+/// `accrue_fees`: authority, share mint and SPL Token; the recipient's account
+/// ([`fee_recipient_account`]).
+pub fn accrue_fees(a: &AccrueFees) -> Result<()> {
+    let v = a.vault.load()?;
+    authority(a.authority.key, &v)?;
+    share_mint(a.share_mint.key, &v)?;
+    spl_token(a.token_program.key)?;
+    fee_recipient_account(&a.recipient_share_token, &v)
+}
+
+/// `set_fees`: the admin signs; the share mint is the vault's.
+pub fn set_fees(a: &SetFees) -> Result<()> {
+    let v = a.vault.load()?;
+    admin(a.admin.key, &v)?;
+    share_mint(a.share_mint.key, &v)
+}
+
+/// The parameter setters: the admin signs; the risk account is the vault's.
+pub fn risk_admin(a: &RiskAdmin) -> Result<()> {
+    signer_is(admin, &a.admin, &a.vault)?;
+    risk_account(&a.vault, &a.risk)
+}
+
+/// `propose_change`: the admin signs; no proposal of that kind pending.
+pub fn propose_change(a: &ProposeChange) -> Result<()> {
+    signer_is(admin, &a.admin, &a.vault)?;
+    no_pending_proposal(&a.proposal)
+}
+
+/// `apply_change`: the proposal is the vault's with its proposer as rent receiver.
+pub fn apply_change(a: &ApplyChange) -> Result<()> {
+    proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
+}
+
+/// `apply_change`, once the handler has loaded the vault and the risk account (as for
+/// [`quote()`], a second load would cost more than 2 %): the risk account and the share mint are
+/// the vault's.
+pub fn apply_change_targets(a: &ApplyChange, v: &VaultState, r: &RiskState) -> Result<()> {
+    risk_of(&a.vault.key(), r)?;
+    share_mint(a.share_mint.key, v)
+}
+
+/// `cancel_change`: the admin or the guardian signs; the proposal is the vault's with its
+/// proposer as rent receiver.
+pub fn cancel_change(a: &CancelChange) -> Result<()> {
+    admin_or_guardian(a.signer.key, &*a.vault.load()?)?;
+    proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
+}
+
+/// `rebalance` / `rebalance_begin`, the accounts that do not depend on the leg: the risk
+/// account, authority, base mint, base vault, base token program, the keeper's base account.
+/// The leg's accounts are [`rebalance_leg`], once the leg is chosen.
+pub fn rebalance(a: &Rebalance) -> Result<()> {
+    let v = a.vault.load()?;
+    risk_account(&a.vault, &a.risk)?;
+    authority(a.authority.key, &v)?;
+    base_mint(a.base_mint.key, &v)?;
+    base_vault(a.base_vault.key, &v)?;
+    base_token_program(a.base_token_program.key, &v)?;
+    caller_token_account(&a.keeper_base_token, &v.base_vault, &v.base_mint)
+}
+
+/// With `leg` = 255 (the program chooses), the asset accounts are those of the chosen leg
+/// (`WrongLeg`).
+pub fn chosen_leg(a: &Rebalance, slot: &AssetSlot) -> Result<()> {
+    require!(same(a.asset_mint.key, &slot.mint), VaultError::WrongLeg);
+    Ok(())
+}
+
+/// The leg's accounts of a rebalance: mint, vault token account, token program, the keeper's
+/// account for it (not the vault's). The leg's oracle is checked by reading it.
+pub fn rebalance_leg(a: &Rebalance, slot: &AssetSlot) -> Result<()> {
+    asset_mint(a.asset_mint.key, slot)?;
+    asset_vault(a.asset_vault.key, slot)?;
+    asset_token_program(a.asset_token_program.key, slot)?;
+    caller_token_account(&a.keeper_asset_token, &slot.token_account, &slot.mint)
+}
+
+/// `rebalance_end`, before the lock is read: the risk account and the base vault are the
+/// vault's. The leg's vault account is [`asset_vault`] of the locked leg.
+pub fn rebalance_end(a: &RebalanceEnd) -> Result<()> {
+    risk_account(&a.vault, &a.risk)?;
+    base_vault(a.base_vault.key, &*a.vault.load()?)
+}
