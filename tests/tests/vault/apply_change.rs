@@ -1,5 +1,5 @@
 //! `apply_change` — one test per Specification bullet of the apply side of
-//! `instructions/timelock.rs`: the eta boundary, the accounts, the grace period, and budgets and
+//! `instructions/governance/timelock.rs`: the eta boundary, the accounts, the grace period, and budgets and
 //! fee rates applied through proposals. `cargo test timelock` selects the timelock group.
 
 use rpv_core::math::Rounding;

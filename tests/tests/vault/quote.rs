@@ -1,4 +1,4 @@
-//! `quote` — one test per Specification bullet of `instructions/quote.rs`.
+//! `quote` — one test per Specification bullet of `instructions/flows/quote.rs`.
 
 use rpv_core::math::Rounding;
 use rpv_sdk::ix::{self, decode_vault_quote, VAULT_QUOTE_LEN};
