@@ -30,8 +30,8 @@ pub const DAY: i64 = 86_400;
 pub const USDC: u64 = 1_000_000;
 
 pub const SEED_DEPOSIT: u64 = 1_000_000;
-/// The program's `solve_weights::MAX_ONCHAIN_SOLVE` (the tests check both sides of the bound).
-pub const MAX_ONCHAIN_SOLVE: usize = 5;
+/// The program's bound on `solve_weights` (the tests check both sides of it).
+pub use rpv_sdk::ix::MAX_ONCHAIN_SOLVE;
 pub const DEFAULT_CAP: u64 = 1_000_000_000_000_000;
 pub const DEFAULT_MIN: u64 = 1_000;
 

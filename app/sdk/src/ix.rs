@@ -6,7 +6,8 @@ use rpv_core::layout::VaultState;
 pub use rpv_interface::{
     args::{
         DEFAULT_MAX_MANAGEMENT_FEE_BPS, DEFAULT_MAX_PERFORMANCE_FEE_BPS, DEFAULT_TIMELOCK_SECS,
-        MANAGEMENT_FEE_CEILING_BPS, MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT, PERFORMANCE_FEE_CEILING_BPS,
+        MANAGEMENT_FEE_CEILING_BPS, MAX_ONCHAIN_SOLVE, MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT,
+        PERFORMANCE_FEE_CEILING_BPS,
     },
     client::{InitializeVaultArgs, Proposal},
     AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,

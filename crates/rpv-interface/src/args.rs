@@ -20,6 +20,11 @@ pub const MAX_ASSETS: usize = 16;
 
 /// `rebalance`'s `leg` meaning "the leg furthest outside its band".
 pub const AUTO_LEG: u8 = u8::MAX;
+/// Largest asset count `solve_weights` solves on-chain (`SolveTooLarge` beyond; larger vaults
+/// submit weights with `submit_weights`). Measured when the bound was set: a typical 6-asset
+/// solve takes 6 sweeps and ≈135k CU, 7 assets ≈190k; 5 leaves room for slower convergence
+/// under the 150k budget.
+pub const MAX_ONCHAIN_SOLVE: usize = 5;
 
 /// Smallest seed deposit at initialisation, base units (they become dead shares).
 pub const MIN_SEED_DEPOSIT: u64 = 1_000;

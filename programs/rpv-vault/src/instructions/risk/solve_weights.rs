@@ -16,9 +16,7 @@ use rpv_core::{fixed_point::Fx, layout::MAX_N, risk_account};
 use super::RiskCrank;
 use crate::{checks, error::VaultError, events::WeightsAccepted, oracle::Now};
 
-/// Largest asset count solved on-chain. Measured when the bound was set: a typical 6-asset solve takes 6 sweeps
-/// and ≈135k CU, 7 assets ≈190k; 5 leaves room for slower convergence under the 150k budget.
-pub const MAX_ONCHAIN_SOLVE: usize = 5;
+pub use rpv_interface::args::MAX_ONCHAIN_SOLVE;
 
 pub(crate) fn handler(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
     let now = Now::get()?;
