@@ -6,13 +6,10 @@
 
 use std::{path::Path, str::FromStr};
 
-use rpv_core::{
-    fixed_point::Fx,
-    layout::{RebalanceConfig, BUDGET_ONE},
-};
-use rpv_sdk::ix::{OptionKind, OracleKind};
+use rpv_core::{fixed_point::Fx, layout::BUDGET_ONE};
+use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
-    ix::{OptionParams, RebalanceParams, RiskParams},
+    ix::{OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams},
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 use serde::Deserialize;
@@ -106,11 +103,12 @@ struct RawConfig {
     vault: Option<RawVault>,
     #[serde(default)]
     fees: RawFees,
+    /// `RiskParams` but for `method`, which is named here.
     #[serde(default)]
-    risk: RawRisk,
+    risk: toml::Table,
     #[serde(default)]
-    rebalance: RawRebalance,
-    options: Option<RawOptions>,
+    rebalance: RebalanceParams,
+    options: Option<OptionParams>,
     #[serde(default)]
     assets: Vec<RawAsset>,
 }
@@ -139,44 +137,6 @@ struct RawFees {
     max_performance_bps: Option<u16>,
     management_bps: Option<u16>,
     performance_bps: Option<u16>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRisk {
-    method: Option<String>,
-    lambda_ppm: Option<u32>,
-    horizon_secs: Option<u32>,
-    vol_target_bps: Option<u32>,
-    max_leverage_bps: Option<u32>,
-    prior_vol_bps: Option<u32>,
-    rc_tolerance_ppb: Option<u32>,
-    min_sample_interval: Option<u32>,
-    max_risk_age: Option<u32>,
-    band_bps: Option<u16>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRebalance {
-    cooldown_secs: Option<u32>,
-    max_oracle_age: Option<u32>,
-    max_leg_bps: Option<u16>,
-    max_turnover_bps: Option<u16>,
-    max_reduction_bps: Option<u16>,
-    keeper_bps: Option<u16>,
-    max_slippage_bps: Option<u16>,
-    incentive_budget_ppm: Option<u16>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawOptions {
-    rate_bps: Option<i32>,
-    iv_blend_bps: Option<u16>,
-    max_delta_bps: Option<u32>,
-    max_gamma_bps: Option<u32>,
-    max_vega_bps: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -355,8 +315,17 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
     let fee_recipient = f.recipient.as_deref().map(|r| pubkey(r, "fees.recipient")).transpose()?;
 
     let risk = risk_params(&raw.risk)?;
-    let rebalance = rebalance_params(&raw.rebalance)?;
-    let options = raw.options.as_ref().map(option_params).transpose()?;
+    let rebalance = raw.rebalance;
+    if !rebalance.valid() {
+        return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
+                    leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
+                    incentive budget <= 10000 ppm)"
+            .into());
+    }
+    let options = raw.options;
+    if let Some((name, v, lo, hi)) = options.as_ref().and_then(OptionParams::out_of_range) {
+        return Err(format!("options.{name} = {v} is outside {lo}..={hi}"));
+    }
 
     if raw.assets.len() > rpv_core::layout::MAX_ASSETS {
         return Err(format!("at most {} assets", rpv_core::layout::MAX_ASSETS));
@@ -409,76 +378,24 @@ pub fn token_program(text: &str, what: &str) -> Result<Pubkey, String> {
     }
 }
 
-/// 32 bytes from 64 hex digits (an optional `0x` prefix).
-pub fn hex32(text: &str, what: &str) -> Result<[u8; 32], String> {
-    let h = text.strip_prefix("0x").unwrap_or(text);
-    if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("{what}: expected 64 hex digits (32 bytes)"));
-    }
-    let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).map_err(|_| format!("{what}: bad hex"))?;
-    }
-    Ok(out)
-}
-
-fn risk_params(r: &RawRisk) -> Result<RiskParams, String> {
-    let d = RiskParams::default();
-    let method = match r.method.as_deref() {
-        None | Some("inverse-vol") => 0,
-        Some("risk-budget" | "erc") => 1,
-        Some(other) => return Err(format!("risk.method: `{other}` is not `inverse-vol` or `risk-budget`")),
+/// The `[risk]` table: a named `method`, the other fields as `RiskParams` (defaults for the
+/// missing ones), in the program's ranges.
+fn risk_params(table: &toml::Table) -> Result<RiskParams, String> {
+    let mut t = table.clone();
+    let method = match t.remove("method") {
+        None => METHOD_INVERSE_VOL,
+        Some(toml::Value::String(m)) if m == "inverse-vol" => METHOD_INVERSE_VOL,
+        Some(toml::Value::String(m)) if m == "risk-budget" || m == "erc" => METHOD_RISK_BUDGET,
+        Some(other) => {
+            let m = other.as_str().map_or_else(|| format!("{other:?}"), str::to_string);
+            return Err(format!("risk.method: `{m}` is not `inverse-vol` or `risk-budget`"));
+        }
     };
-    let p = RiskParams {
-        method,
-        lambda_ppm: r.lambda_ppm.unwrap_or(d.lambda_ppm),
-        horizon_secs: r.horizon_secs.unwrap_or(d.horizon_secs),
-        vol_target_bps: r.vol_target_bps.unwrap_or(d.vol_target_bps),
-        max_leverage_bps: r.max_leverage_bps.unwrap_or(d.max_leverage_bps),
-        prior_vol_bps: r.prior_vol_bps.unwrap_or(d.prior_vol_bps),
-        rc_tolerance_ppb: r.rc_tolerance_ppb.unwrap_or(d.rc_tolerance_ppb),
-        min_sample_interval: r.min_sample_interval.unwrap_or(d.min_sample_interval),
-        max_risk_age: r.max_risk_age.unwrap_or(d.max_risk_age),
-        band_bps: r.band_bps.unwrap_or(d.band_bps),
-    };
+    let rest: RiskParams =
+        toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| format!("risk: {}", e.message()))?;
+    let p = RiskParams { method, ..rest };
     if let Some((name, v, lo, hi)) = p.out_of_range() {
         return Err(format!("risk.{name} = {v} is outside {lo}..={hi}"));
-    }
-    Ok(p)
-}
-
-fn rebalance_params(r: &RawRebalance) -> Result<RebalanceParams, String> {
-    let d = RebalanceConfig::DEFAULT;
-    let c = RebalanceConfig {
-        cooldown_secs: r.cooldown_secs.unwrap_or(d.cooldown_secs),
-        max_oracle_age: r.max_oracle_age.unwrap_or(d.max_oracle_age),
-        max_leg_bps: r.max_leg_bps.unwrap_or(d.max_leg_bps),
-        max_turnover_bps: r.max_turnover_bps.unwrap_or(d.max_turnover_bps),
-        max_reduction_bps: r.max_reduction_bps.unwrap_or(d.max_reduction_bps),
-        keeper_bps: r.keeper_bps.unwrap_or(d.keeper_bps),
-        max_slippage_bps: r.max_slippage_bps.unwrap_or(d.max_slippage_bps),
-        incentive_budget_ppm: r.incentive_budget_ppm.unwrap_or(d.incentive_budget_ppm),
-    };
-    if !c.valid() {
-        return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
-                    leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
-                    incentive budget <= 10000 ppm)"
-            .into());
-    }
-    Ok(c.into())
-}
-
-fn option_params(o: &RawOptions) -> Result<OptionParams, String> {
-    let d = OptionParams::default();
-    let p = OptionParams {
-        rate_bps: o.rate_bps.unwrap_or(d.rate_bps),
-        iv_blend_bps: o.iv_blend_bps.unwrap_or(d.iv_blend_bps),
-        max_delta_bps: o.max_delta_bps.unwrap_or(d.max_delta_bps),
-        max_gamma_bps: o.max_gamma_bps.unwrap_or(d.max_gamma_bps),
-        max_vega_bps: o.max_vega_bps.unwrap_or(d.max_vega_bps),
-    };
-    if let Some((name, v, lo, hi)) = p.out_of_range() {
-        return Err(format!("options.{name} = {v} is outside {lo}..={hi}"));
     }
     Ok(p)
 }
@@ -539,10 +456,13 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
     if a.symbol.is_empty() || earlier.iter().any(|e| e.symbol == a.symbol) {
         return Err(format!("{at}: symbols must be non-empty and distinct"));
     }
+    let kinds = [OracleKind::Pyth, OracleKind::Switchboard];
     let oracle_kind = match a.oracle_kind.as_deref() {
-        None | Some("pyth") => OracleKind::Pyth,
-        Some("switchboard") => OracleKind::Switchboard,
-        Some(other) => return Err(format!("{at}: oracle_kind `{other}` is not `pyth` or `switchboard`")),
+        None => OracleKind::Pyth,
+        Some(k) => kinds
+            .into_iter()
+            .find(|x| x.name() == k)
+            .ok_or_else(|| format!("{at}: oracle_kind `{k}` is not `{}` or `{}`", kinds[0].name(), kinds[1].name()))?,
     };
     if !(1..=MAX_ORACLE_AGE).contains(&a.max_oracle_age) {
         return Err(format!("{at}: max_oracle_age must be within 1..={MAX_ORACLE_AGE}"));
@@ -554,7 +474,8 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
         return Err(format!("{at}: budget_ppb must be within 1..=1000000000"));
     }
     let feed_id = match &a.feed_id {
-        Some(h) => hex32(h, &format!("{at}: feed_id"))?,
+        Some(h) => rpv_sdk::pyth::parse_feed_id(h)
+            .ok_or_else(|| format!("{at}: feed_id: expected 64 hex digits (32 bytes)"))?,
         None => return Err(format!("{at}: feed_id is required (the Pyth feed id or Switchboard feed hash)")),
     };
     let mint = a.mint.as_deref().map(|m| pubkey(m, &format!("{at}: mint"))).transpose()?;

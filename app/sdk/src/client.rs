@@ -74,6 +74,22 @@ impl QuoteError {
     }
 }
 
+impl QuoteError {
+    /// The program error itself (code and message), when the name is one of its errors.
+    pub fn vault_error(&self) -> Option<crate::errors::VaultError> {
+        crate::errors::VaultError::from_name(&self.name())
+    }
+
+    /// One line in the words of a refused transaction ([`crate::chain::Rejection`]): `LABEL
+    /// failed: Name (code): message`.
+    pub fn explain(&self, label: &str) -> String {
+        match self.vault_error() {
+            Some(e) => format!("{label} failed: {} ({}): {}", e.name(), e.code(), e.message().trim_end_matches('.')),
+            None => format!("{label} failed: {}", self.name()),
+        }
+    }
+}
+
 impl std::fmt::Display for QuoteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name())
@@ -398,6 +414,9 @@ mod tests {
             assert!(crate::errors::code(n).is_some(), "{n} is not a vault error");
         }
         assert_eq!(QuoteError::Core(CoreError::OracleStale).name(), "OracleStale");
+        let e = QuoteError::Refused("DepositBelowMinimum").explain("deposit");
+        let code = crate::errors::code("DepositBelowMinimum").unwrap();
+        assert!(e.starts_with(&format!("deposit failed: DepositBelowMinimum ({code}): ")), "{e}");
         assert!(crate::errors::code(&QuoteError::Core(CoreError::MathOverflow).name()).is_some());
     }
 

@@ -19,8 +19,7 @@
 //! | [`client`] | [`client::VaultClient`]: fetch a vault, quote deposit / withdraw / redeem, plan a rebalance, report |
 //! | [`spl`], [`ata`], [`alt`], [`cu::budget`] | other programs' instructions, from their interface crates |
 //! | [`keypair`] | Solana CLI keypair files (written 0600) |
-//! | `svm` (feature `svm`) | litesvm with the program loaded, and a sandbox vault built on it |
-//! | `rpc` (feature `rpc`) | the old hand-written JSON-RPC client, kept until the CLI uses [`chain`] |
+//! | `svm` (feature `svm`) | litesvm with the program loaded, a sandbox vault built on it, a ledger kept in a file between runs |
 //!
 //! A deposit into a vault read from the chain, with its compute budget (sketch):
 //!
@@ -47,9 +46,6 @@ pub mod ix;
 pub mod keypair;
 pub mod pda;
 pub mod pyth;
-/// Superseded by [`chain`] (`RpcChain` on `solana-rpc-client`); deleted once the CLI uses it.
-#[cfg(feature = "rpc")]
-pub mod rpc;
 pub mod sim;
 pub mod spl;
 #[cfg(feature = "svm")]

@@ -17,11 +17,10 @@ use rpv_core::{
     risk_parity::risk_contributions,
     valuation::{needs_own_oracle, slot_value},
 };
-use rpv_sdk::{pk, Pubkey};
+use rpv_sdk::{client::read_oracle, pk, Pubkey};
 use serde::Serialize;
 
-use super::{format_amount, labeller, load, on_chain, read_oracle, share_supply, Target, VaultArg};
-use crate::chain::Chain;
+use super::{format_amount, labeller, on_chain, Conn, Target, VaultArg};
 
 /// The vault now: NAV, positions, risk, Greeks, oracle health, fees.
 ///
@@ -39,10 +38,10 @@ pub struct Args {
 }
 
 pub fn run(target: &Target, args: Args) -> Result<ShowReport, String> {
-    on_chain(target, false, |chain, _| {
-        let vault = args.vault.get(chain)?;
-        let label = labeller(chain, args.config.as_deref())?;
-        report(chain, &vault, &label)
+    on_chain(target, false, |conn, _| {
+        let vault = args.vault.get(conn)?;
+        let label = labeller(conn, args.config.as_deref())?;
+        report(conn, &vault, &label)
     })
 }
 
@@ -197,20 +196,12 @@ fn price_f64(p: &OraclePrice) -> f64 {
 }
 
 /// The report. `label` names a mint (a symbol when known).
-pub fn report(
-    chain: &mut dyn Chain,
-    vault_key: &Pubkey,
-    label: &dyn Fn(&Pubkey) -> String,
-) -> Result<ShowReport, String> {
-    let l = load(chain, vault_key)?;
-    let (v, r) = (&l.vault, &l.risk);
-    let clock = chain.clock()?;
+pub fn report(conn: &mut Conn, vault_key: &Pubkey, label: &dyn Fn(&Pubkey) -> String) -> Result<ShowReport, String> {
+    let l = conn.fetch(vault_key)?;
+    let (v, r, clock, supply) = (&l.vault, &l.risk, &l.clock, l.share_supply);
     let now = clock.unix_timestamp;
     let n = usize::from(v.num_assets);
     let bd = v.base_decimals;
-    let supply = share_supply(chain, v)?;
-    let keys: Vec<Pubkey> = v.active_assets().iter().map(|a| pk(&a.oracle)).collect();
-    let oracle_accounts = chain.accounts(&keys)?;
 
     // oracles: the strict read gives the health; a relaxed read (no age or confidence bound)
     // gives the last published value, used when the strict one fails
@@ -219,9 +210,11 @@ pub fn report(
     let mut priced = true;
     let mut oracles = vec![];
     for (i, slot) in v.active_assets().iter().enumerate() {
-        let acct = oracle_accounts[i].as_ref();
-        let strict = read_oracle(slot, acct, &clock, None, None);
-        let relaxed = read_oracle(slot, acct, &clock, Some(u64::MAX), Some(10_000));
+        let acct = l.oracles[i].as_ref();
+        let unread = Err(rpv_core::CoreError::OracleInvalidAccount);
+        let strict = acct.map_or(unread, |a| read_oracle(slot, a, clock, slot.max_oracle_age));
+        let any_conf = rpv_core::layout::AssetSlot { max_conf_bps: 10_000, ..*slot };
+        let relaxed = acct.map_or(unread, |a| read_oracle(&any_conf, a, clock, u32::MAX));
         let health = OracleHealth::of(&strict);
         let needed = needs_own_oracle(v, i, now);
         if needed {
@@ -245,7 +238,7 @@ pub fn report(
             index: i,
             label: label(&pk(&slot.mint)),
             oracle: pk(&slot.oracle).to_string(),
-            kind: if switchboard { "switchboard" } else { "pyth" },
+            kind: OracleKind::from_code(slot.oracle_kind).map_or("unknown", |k| k.name()),
             value: relaxed.as_ref().ok().map(price_f64),
             age,
             age_unit: unit,
@@ -308,11 +301,7 @@ pub fn report(
             (Some(a), Some(b)) => Some(a as i128 - b as i128),
             _ => None,
         };
-        let kind = match slot.option.kind {
-            1 => "call",
-            2 => "put",
-            _ => "spot",
-        };
+        let kind = rpv_sdk::ix::OptionKind::from_slot_code(slot.option.kind).map_or("spot", |k| k.name());
         positions.push(Position {
             index: i,
             label: label(&pk(&slot.mint)),
