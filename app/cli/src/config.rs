@@ -9,7 +9,7 @@ use std::{path::Path, str::FromStr};
 use rpv_core::{fixed_point::Fx, layout::BUDGET_ONE};
 use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
-    ix::{OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams},
+    ix::{AddAssetArgs, OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams},
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 use serde::Deserialize;
@@ -55,11 +55,8 @@ pub struct AssetConfig {
     /// Decimals of the mint `--svm` creates.
     pub decimals: u8,
     pub oracle: Option<Pubkey>,
-    pub oracle_kind: OracleKind,
-    pub feed_id: [u8; 32],
-    pub max_oracle_age: u32,
-    pub max_conf_bps: u16,
-    pub budget_ppb: u64,
+    /// The `add_asset` / `add_option` arguments (a budget of 0 until equal budgets are set).
+    pub args: AddAssetArgs,
     pub option: Option<OptionSeries>,
     /// `--svm`: the oracle value it publishes (a price; an implied vol for an option series)
     /// and its confidence.
@@ -266,7 +263,7 @@ pub fn parse_model(text: &str) -> Result<ModelConfig, String> {
         risk: c.risk,
         rebalance: c.rebalance,
         fees: c.fees,
-        budgets: c.assets.iter().map(|a| (a.symbol.clone(), a.budget_ppb)).collect(),
+        budgets: c.assets.iter().map(|a| (a.symbol.clone(), a.args.risk_budget)).collect(),
     })
 }
 
@@ -335,16 +332,16 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
         let asset = asset(a, i, &assets)?;
         assets.push(asset);
     }
-    let given = assets.iter().filter(|a| a.budget_ppb > 0).count();
+    let given = assets.iter().filter(|a| a.args.risk_budget > 0).count();
     if given == 0 && !assets.is_empty() {
         let n = assets.len() as u64;
         for (i, a) in assets.iter_mut().enumerate() {
-            a.budget_ppb = BUDGET_ONE / n + u64::from((i as u64) < BUDGET_ONE % n);
+            a.args.risk_budget = BUDGET_ONE / n + u64::from((i as u64) < BUDGET_ONE % n);
         }
     } else if given != assets.len() {
         return Err("assets: give budget_ppb for every asset or for none (equal budgets)".into());
     } else if !assets.is_empty() {
-        let total: u64 = assets.iter().map(|a| a.budget_ppb).sum();
+        let total: u64 = assets.iter().map(|a| a.args.risk_budget).sum();
         if total != BUDGET_ONE {
             return Err(format!("assets: budget_ppb must sum to 1000000000, not {total}"));
         }
@@ -493,7 +490,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             }
             None
         }
-        Some(k @ ("call" | "put")) => {
+        Some(k) if [OptionKind::Call, OptionKind::Put].iter().any(|o| o.name() == k) => {
             let u = a.underlying.as_deref().ok_or_else(|| format!("{at}: an option needs `underlying`"))?;
             let underlying = earlier
                 .iter()
@@ -517,7 +514,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
                 _ => return Err(format!("{at}: an option needs exactly one of `expiry` and `expires_in_days`")),
             };
             Some(OptionSeries {
-                kind: if k == "call" { OptionKind::Call } else { OptionKind::Put },
+                kind: if k == OptionKind::Call.name() { OptionKind::Call } else { OptionKind::Put },
                 underlying: underlying as u8,
                 strike_bits,
                 contract_size_bits,
@@ -549,11 +546,13 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             .transpose()?,
         decimals,
         oracle: a.oracle.as_deref().map(|o| pubkey(o, &format!("{at}: oracle"))).transpose()?,
-        oracle_kind,
-        feed_id,
-        max_oracle_age: a.max_oracle_age,
-        max_conf_bps: a.max_conf_bps,
-        budget_ppb: a.budget_ppb.unwrap_or(0),
+        args: AddAssetArgs {
+            oracle_kind,
+            feed_id,
+            max_oracle_age: a.max_oracle_age,
+            max_conf_bps: a.max_conf_bps,
+            risk_budget: a.budget_ppb.unwrap_or(0),
+        },
         option,
         svm_price,
         svm_conf_bps,

@@ -6,7 +6,7 @@ use std::{fmt, path::PathBuf};
 use rpv_core::risk_account::{read_option_params, read_risk_params};
 use rpv_sdk::{
     ata,
-    ix::{self, AddAssetArgs, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams},
+    ix::{self, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams},
     pda, pk, Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde::Serialize;
@@ -93,7 +93,7 @@ pub fn svm_prepare(conn: &mut Conn, cfg: &VaultConfig, admin: &Pubkey) -> Result
         a.mint = Some(svm.create_mint(&a.symbol, a.decimals, &program)?);
         a.token_program = Some(program);
         let price = a.svm_price.expect("checked by check_svm_prices");
-        a.oracle = Some(svm.create_oracle(&a.symbol, a.oracle_kind, a.feed_id, price, a.svm_conf_bps)?);
+        a.oracle = Some(svm.create_oracle(&a.symbol, a.args.oracle_kind, a.args.feed_id, price, a.svm_conf_bps)?);
     }
     svm.fund(admin, &base, cfg.seed_deposit)?;
     Ok(out)
@@ -235,13 +235,7 @@ pub fn init(conn: &mut Conn, cfg: &VaultConfig, admin: &Keypair) -> Result<InitR
                     conn.account(&mint)?.ok_or_else(|| format!("asset {}: mint {mint} does not exist", a.symbol))?.owner
                 }
             };
-            let args = AddAssetArgs {
-                oracle_kind: a.oracle_kind,
-                feed_id: a.feed_id,
-                max_oracle_age: a.max_oracle_age,
-                max_conf_bps: a.max_conf_bps,
-                risk_budget: a.budget_ppb,
-            };
+            let args = a.args;
             let (what, ix) = match &a.option {
                 None => ("add_asset", ix::add_asset(&admin_key, &vault_key, &mint, &program, &oracle, args)),
                 Some(o) => {
@@ -263,7 +257,7 @@ pub fn init(conn: &mut Conn, cfg: &VaultConfig, admin: &Keypair) -> Result<InitR
             mint: mint.to_string(),
             oracle: oracle.to_string(),
             kind: a.option.as_ref().map_or("spot", |o| o.kind.name()),
-            budget_ppb: a.budget_ppb,
+            budget_ppb: a.args.risk_budget,
         });
     }
 

@@ -401,10 +401,6 @@ pub fn labeller(conn: &mut Conn, cfg: Option<&std::path::Path>) -> Result<impl F
     }
     Ok(move |mint: &Pubkey| {
         let s = mint.to_string();
-        known
-            .iter()
-            .find(|(m, _)| *m == s)
-            .map(|(_, sym)| sym.clone())
-            .unwrap_or_else(|| format!("{}…{}", &s[..4], &s[s.len() - 4..]))
+        known.iter().find(|(m, _)| *m == s).map_or_else(|| rpv_sdk::report::short(mint), |(_, sym)| sym.clone())
     })
 }

@@ -34,10 +34,10 @@ fn the_example_parses() {
     assert_eq!(c.options, None);
     let symbols: Vec<&str> = c.assets.iter().map(|a| a.symbol.as_str()).collect();
     assert_eq!(symbols, ["SOL", "BTC", "ETH"]);
-    assert_eq!(c.assets.iter().map(|a| a.budget_ppb).sum::<u64>(), 1_000_000_000);
-    assert_eq!(c.assets[0].feed_id[..4], [0xef, 0x0d, 0x8b, 0x6f]);
+    assert_eq!(c.assets.iter().map(|a| a.args.risk_budget).sum::<u64>(), 1_000_000_000);
+    assert_eq!(c.assets[0].args.feed_id[..4], [0xef, 0x0d, 0x8b, 0x6f]);
     assert_eq!((c.assets[0].svm_price, c.assets[0].svm_conf_bps), (Some(150.0), 5));
-    assert_eq!((c.assets[1].decimals, c.assets[1].oracle_kind), (8, OracleKind::Pyth));
+    assert_eq!((c.assets[1].decimals, c.assets[1].args.oracle_kind), (8, OracleKind::Pyth));
     c.check_cluster_addresses().unwrap();
     c.check_svm_prices().unwrap();
 }
@@ -50,9 +50,9 @@ fn defaults_and_equal_budgets() {
     assert_eq!((c.max_management_fee_bps, c.max_performance_fee_bps, c.management_fee_bps), (500, 3000, 0));
     assert_eq!(c.base_decimals, 6);
     assert_eq!(c.fee_recipient, None);
-    let budgets: Vec<u64> = c.assets.iter().map(|a| a.budget_ppb).collect();
+    let budgets: Vec<u64> = c.assets.iter().map(|a| a.args.risk_budget).collect();
     assert_eq!(budgets, [333_333_334, 333_333_333, 333_333_333]);
-    assert_eq!(c.assets[1].oracle_kind, OracleKind::Switchboard);
+    assert_eq!(c.assets[1].args.oracle_kind, OracleKind::Switchboard);
     assert_eq!(c.assets[0].decimals, 9);
     assert!(c.check_cluster_addresses().unwrap_err().contains("base_mint is required"));
     assert!(c.check_svm_prices().unwrap_err().contains("asset A: `svm.price` is required"));
