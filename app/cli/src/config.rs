@@ -9,36 +9,28 @@ use std::{path::Path, str::FromStr};
 use rpv_core::{fixed_point::Fx, layout::BUDGET_ONE};
 use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
-    ix::{AddAssetArgs, OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams},
+    ix::{
+        AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams,
+        MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT,
+    },
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 use serde::Deserialize;
 
-/// The program's limits (the interface's constants).
-pub use rpv_sdk::ix::{MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT};
-
 /// A validated configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VaultConfig {
-    pub vault_id: u64,
+    /// `initialize_vault`'s arguments; `fee_recipient` is set by `init` (see below).
+    pub init: InitializeVaultArgs,
     /// Required on a cluster; `--svm` creates its own.
     pub base_mint: Option<Pubkey>,
     /// `None`: the mint's owner (cluster) or SPL Token (`--svm`).
     pub base_token_program: Option<Pubkey>,
     /// Decimals of the base mint `--svm` creates.
     pub base_decimals: u8,
-    pub seed_deposit: u64,
-    pub deposit_cap: u64,
-    pub min_deposit: u64,
-    pub timelock_secs: u32,
-    pub allowlist: bool,
     pub depositors: Vec<Pubkey>,
     /// `None`: the admin.
     pub fee_recipient: Option<Pubkey>,
-    pub max_management_fee_bps: u16,
-    pub max_performance_fee_bps: u16,
-    pub management_fee_bps: u16,
-    pub performance_fee_bps: u16,
     pub risk: RiskParams,
     pub rebalance: RebalanceParams,
     /// `None`: keep the program's defaults (no `set_option_params`).
@@ -218,7 +210,19 @@ pub fn parse(text: &str) -> Result<VaultConfig, String> {
         depositors.push(pubkey(d, &format!("vault.depositors[{i}]"))?);
     }
     Ok(VaultConfig {
-        vault_id: v.id,
+        init: InitializeVaultArgs {
+            vault_id: v.id,
+            deposit_cap: v.deposit_cap,
+            min_deposit: v.min_deposit,
+            seed_deposit: v.seed_deposit,
+            fee_recipient: c.fee_recipient.unwrap_or_default(),
+            max_management_fee_bps: c.fees[0],
+            max_performance_fee_bps: c.fees[1],
+            management_fee_bps: c.fees[2],
+            performance_fee_bps: c.fees[3],
+            timelock_secs,
+            allowlist: v.allowlist.unwrap_or(false),
+        },
         base_mint: v.base_mint.as_deref().map(|m| pubkey(m, "vault.base_mint")).transpose()?,
         base_token_program: v
             .base_token_program
@@ -226,17 +230,8 @@ pub fn parse(text: &str) -> Result<VaultConfig, String> {
             .map(|p| token_program(p, "vault.base_token_program"))
             .transpose()?,
         base_decimals,
-        seed_deposit: v.seed_deposit,
-        deposit_cap: v.deposit_cap,
-        min_deposit: v.min_deposit,
-        timelock_secs,
-        allowlist: v.allowlist.unwrap_or(false),
         depositors,
         fee_recipient: c.fee_recipient,
-        max_management_fee_bps: c.fees[0],
-        max_performance_fee_bps: c.fees[1],
-        management_fee_bps: c.fees[2],
-        performance_fee_bps: c.fees[3],
         risk: c.risk,
         rebalance: c.rebalance,
         options: c.options,

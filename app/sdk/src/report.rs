@@ -31,6 +31,8 @@ pub fn short(key: &Pubkey) -> String {
     format!("{}…{}", &s[..4], &s[s.len() - 4..])
 }
 
+/// The vault at a glance (module doc). Amounts in base units; `None` where a value cannot be
+/// computed (an oracle that cannot be read at all, no risk sample yet).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     pub vault: String,
@@ -64,12 +66,14 @@ pub struct Report {
     pub rebalance: Book,
 }
 
+/// The base token held.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Base {
     pub quantity: u64,
     pub weight: Option<f64>,
 }
 
+/// The risk model in force: method, EWMA samples, freshness, σ of the portfolio, leverage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Risk {
     pub method: &'static str,
@@ -86,6 +90,7 @@ pub struct Risk {
     pub nav_snapshot: u64,
 }
 
+/// One registered asset: holding, price, value, weight against its target and band, risk.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Position {
     pub index: usize,
@@ -111,6 +116,7 @@ pub struct Position {
     pub expiry: Option<i64>,
 }
 
+/// Net Greeks of the options on one underlying against their limits (at the last refresh).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Greeks {
     pub underlying: usize,
@@ -124,6 +130,8 @@ pub struct Greeks {
     pub breach: bool,
 }
 
+/// One asset's oracle: last published value, age (seconds, or slots for Switchboard),
+/// confidence and health grade.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Oracle {
     pub index: usize,
@@ -141,6 +149,7 @@ pub struct Oracle {
     pub needed: bool,
 }
 
+/// Fee rates, their maxima, the fee shares pending and the high-water mark.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Fees {
     pub recipient: String,
@@ -152,6 +161,7 @@ pub struct Fees {
     pub high_water_mark: Option<f64>,
 }
 
+/// The rebalancing book: trades, incentives, net cost, and today's turnover and reduction.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Book {
     pub trades: u64,

@@ -6,9 +6,7 @@ use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{
-    format_amount, on_chain, parse_amount, refresh_if_stale, refused, steps_text, Slippage, Step, Target, VaultArg,
-};
+use super::{format_amount, on_chain, parse_amount, refresh_if_stale, steps_text, Slippage, Step, Target, VaultArg};
 
 /// Deposits base tokens for shares.
 ///
@@ -74,12 +72,9 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
         }
         let mut steps = vec![];
         refresh_if_stale(conn, &mut l, user, &mut steps)?;
-        let q = l.quote_deposit(amount).map_err(refused("deposit"))?;
+        let q = l.quote_deposit(amount).map_err(|e| e.explain("deposit"))?;
         let expected = q.shares;
-        let min = match &args.min_shares {
-            Some(m) => parse_amount(m, decimals, "--min-shares")?,
-            None => args.slippage.below(expected),
-        };
+        let min = args.slippage.min(args.min_shares.as_deref(), decimals, "--min-shares", expected)?;
         let share_mint = pk(&l.vault.share_mint);
         let (create, user_shares) = ata::create_idempotent(&user_key, &user_key, &share_mint, &TOKEN_PROGRAM_ID);
         let before = conn.balance(&user_shares)?;

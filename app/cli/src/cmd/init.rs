@@ -95,7 +95,7 @@ pub fn svm_prepare(conn: &mut Conn, cfg: &VaultConfig, admin: &Pubkey) -> Result
         let price = a.svm_price.expect("checked by check_svm_prices");
         a.oracle = Some(svm.create_oracle(&a.symbol, a.args.oracle_kind, a.args.feed_id, price, a.svm_conf_bps)?);
     }
-    svm.fund(admin, &base, cfg.seed_deposit)?;
+    svm.fund(admin, &base, cfg.init.seed_deposit)?;
     Ok(out)
 }
 
@@ -151,7 +151,7 @@ pub fn init(conn: &mut Conn, cfg: &VaultConfig, admin: &Keypair) -> Result<InitR
     if cfg.base_token_program.is_some_and(|p| p != base_program) {
         return Err(format!("base mint {base_mint} is owned by {base_program}, not the configured token program"));
     }
-    let (vault_key, _) = pda::vault(&admin_key, cfg.vault_id);
+    let (vault_key, _) = pda::vault(&admin_key, cfg.init.vault_id);
     let mut ctx = Ctx { admin, vault: vault_key, steps: vec![], pending: vec![] };
     let mut warnings: Vec<String> = vec![];
 
@@ -159,21 +159,13 @@ pub fn init(conn: &mut Conn, cfg: &VaultConfig, admin: &Keypair) -> Result<InitR
     if conn.account(&vault_key)?.is_none() {
         let (create, admin_base) = ata::create_idempotent(&admin_key, &admin_key, &base_mint, &base_program);
         let have = conn.balance(&admin_base)?;
-        if have < cfg.seed_deposit {
+        if have < cfg.init.seed_deposit {
             return Err(format!(
                 "the admin's base token account {admin_base} holds {have} base units; the seed deposit needs {}: fund it first",
-                cfg.seed_deposit
+                cfg.init.seed_deposit
             ));
         }
-        let mut args =
-            InitializeVaultArgs::new(cfg.vault_id, cfg.deposit_cap, cfg.min_deposit, cfg.seed_deposit, &admin_key);
-        args.fee_recipient = cfg.fee_recipient.unwrap_or(admin_key);
-        args.max_management_fee_bps = cfg.max_management_fee_bps;
-        args.max_performance_fee_bps = cfg.max_performance_fee_bps;
-        args.management_fee_bps = cfg.management_fee_bps;
-        args.performance_fee_bps = cfg.performance_fee_bps;
-        args.timelock_secs = cfg.timelock_secs;
-        args.allowlist = cfg.allowlist;
+        let args = InitializeVaultArgs { fee_recipient: cfg.fee_recipient.unwrap_or(admin_key), ..cfg.init };
         let init = ix::initialize_vault(&admin_key, &base_mint, &base_program, &admin_base, args);
         conn.send(&mut ctx.steps, "initialize_vault", &[create, init], &[admin])?;
     } else {

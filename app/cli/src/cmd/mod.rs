@@ -20,8 +20,8 @@ use std::{fmt::Display, path::PathBuf, time::Duration};
 use clap::{Parser, Subcommand, ValueEnum};
 use rpv_core::math::{mul_div, Rounding};
 use rpv_sdk::{
-    chain::{self, cluster_url, Account, Chain, Clock, CommitmentLevel, RpcChain},
-    client::{QuoteError, VaultClient, VaultView},
+    chain::{self, cluster_url, Account, Chain, ChainError, CommitmentLevel, RpcChain},
+    client::{FetchError, VaultClient, VaultView},
     ix,
     svm::{default_program_path, ledger::Ledger},
     Instruction, Pubkey,
@@ -154,10 +154,7 @@ pub struct SharesArg {
 impl SharesArg {
     /// The shares to burn out of a balance of `balance`.
     pub fn get(&self, balance: u64, decimals: u8) -> Result<u64, String> {
-        let s = match &self.shares {
-            Some(s) => parse_amount(s, decimals, "--shares")?,
-            None => balance,
-        };
+        let s = self.shares.as_deref().map_or(Ok(balance), |s| parse_amount(s, decimals, "--shares"))?;
         if s == 0 {
             return Err("no shares to redeem (the share balance is zero)".into());
         }
@@ -181,9 +178,11 @@ pub struct Slippage {
 }
 
 impl Slippage {
-    /// `x` less the slippage.
-    pub fn below(&self, x: u64) -> u64 {
-        mul_div(x, 10_000 - u64::from(self.slippage_bps), 10_000, Rounding::Down).unwrap_or(0)
+    /// The least to accept: `given` (whole tokens, from the flag `flag`), else `expected` less
+    /// the slippage.
+    pub fn min(&self, given: Option<&str>, decimals: u8, flag: &str, expected: u64) -> Result<u64, String> {
+        let below = mul_div(expected, 10_000 - u64::from(self.slippage_bps), 10_000, Rounding::Down);
+        given.map_or(Ok(below.unwrap_or(0)), |m| parse_amount(m, decimals, flag))
     }
 }
 
@@ -245,19 +244,18 @@ impl Conn {
         }
     }
 
-    fn error(&self, e: impl Display) -> String {
-        match self {
-            Conn::Rpc(c) => format!("{e} (is {} the cluster's JSON-RPC URL? set it with --url)", c.label()),
-            Conn::Svm(_) => e.to_string(),
+    /// A chain error; a cluster that cannot be reached is named, with the flag to fix.
+    fn error(&self, e: ChainError) -> String {
+        match (self, &e) {
+            (Conn::Rpc(c), ChainError::Transient(_)) => {
+                format!("{e} (is {} the cluster's JSON-RPC URL? set it with --url)", c.label())
+            }
+            _ => e.to_string(),
         }
     }
 
     pub fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, String> {
         self.chain().account(key).map_err(|e| self.error(e))
-    }
-
-    pub fn clock(&mut self) -> Result<Clock, String> {
-        self.chain().clock().map_err(|e| self.error(e))
     }
 
     /// Token balance of a token account (0 when it does not exist).
@@ -270,8 +268,10 @@ impl Conn {
 
     /// The vault, its risk account, share supply, oracles and the clock ([`VaultClient::fetch`]).
     pub fn fetch(&mut self, vault: &Pubkey) -> Result<VaultView, String> {
-        let fetched = VaultClient::new(self.chain(), *vault).fetch();
-        fetched.map_err(|e| self.error(e))
+        match VaultClient::new(self.chain(), *vault).fetch() {
+            Err(FetchError::Chain(e)) => Err(self.error(e)),
+            r => r.map_err(|e| e.to_string()),
+        }
     }
 
     /// Sends one transaction ([`chain::submit`]: simulated first, refused with the program's
@@ -283,22 +283,16 @@ impl Conn {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<String, String> {
-        let sent = chain::submit(self.chain(), label, ixs, signers, &[], CONFIRM_TIMEOUT).map_err(|e| match e {
-            chain::ChainError::Rejected(r) => r.to_string(),
-            e => self.error(e),
-        })?;
-        let signature = sent.signature.to_string();
-        steps.push(Step {
-            step: label.to_string(),
-            signature: signature.clone(),
-            compute_units: Some(sent.compute_units),
-        });
+        let sent = chain::submit(self.chain(), label, ixs, signers, &[], CONFIRM_TIMEOUT).map_err(|e| self.error(e))?;
+        let (signature, compute_units) = (sent.signature.to_string(), Some(sent.compute_units));
+        steps.push(Step { step: label.to_string(), signature: signature.clone(), compute_units });
         Ok(signature)
     }
 }
 
 /// Opens the target the flags name, and the signer. `create` lets `--svm` start a new state.
 pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
+    let given = target.keypair.as_deref().map(rpv_sdk::keypair::read).transpose()?;
     match (&target.url, target.svm) {
         (Some(_), true) => Err("give either --url or --svm, not both".into()),
         (None, false) => Err("needs a target: --url URL (a cluster) or --svm (embedded SVM); URL may be a moniker: \
@@ -306,14 +300,12 @@ pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
             .into()),
         (Some(url), false) => {
             let svm_only = [("state", target.state.is_some()), ("program", target.program.is_some())];
-            for (f, given) in svm_only.into_iter().chain([("advance", target.advance.is_some())]) {
-                if given {
-                    return Err(format!("--{f} is only for --svm"));
-                }
+            if let Some((f, _)) = svm_only.iter().chain(&[("advance", target.advance.is_some())]).find(|(_, g)| *g) {
+                return Err(format!("--{f} is only for --svm"));
             }
-            let signer = match &target.keypair {
-                Some(p) => rpv_sdk::keypair::read(p)?,
-                None => rpv_sdk::keypair::read(&default_keypair_path()).map_err(|e| {
+            let signer = match given {
+                Some(k) => k,
+                None => rpv_sdk::keypair::read(&rpv_sdk::keypair::default_path()).map_err(|e| {
                     format!("{e} (give the signer with --keypair FILE, or create one with `solana-keygen new`)")
                 })?,
             };
@@ -324,20 +316,14 @@ pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
             let state = target.state.clone().unwrap_or_else(|| PathBuf::from(".rpv-svm.json"));
             let program = target.program.clone().unwrap_or_else(default_program_path);
             let mut ledger = Ledger::open(&state, &program, create, i64::from(target.advance.unwrap_or(60)))?;
-            let signer = match &target.keypair {
-                Some(p) => rpv_sdk::keypair::read(p)?,
+            let signer = match given {
+                Some(k) => k,
                 None => ledger.admin()?,
             };
             ledger.ensure_sol(&signer.pubkey())?;
             Ok((Conn::Svm(Box::new(ledger)), signer))
         }
     }
-}
-
-/// The Solana CLI's default keypair, `~/.config/solana/id.json`.
-pub fn default_keypair_path() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    home.join(".config/solana/id.json")
 }
 
 /// Runs `f` on the opened target, then saves the SVM state whatever happened.
@@ -352,11 +338,6 @@ pub fn on_chain<T>(
     let v = r?;
     saved?;
     Ok(v)
-}
-
-/// A quote's refusal, as the refused transaction would read.
-pub fn refused(label: &str) -> impl Fn(QuoteError) -> String + '_ {
-    move |e| e.explain(label)
 }
 
 /// A transaction a command sent.

@@ -7,9 +7,7 @@ use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{
-    format_amount, labeller, on_chain, parse_amount, refused, steps_text, SharesArg, Slippage, Step, Target, VaultArg,
-};
+use super::{format_amount, labeller, on_chain, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
 
 /// Burns shares for the pro-rata part of every holding (no oracle needed).
 ///
@@ -68,22 +66,19 @@ pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
         // holdings: base first, then each asset (mint, token program, decimals)
         let mut holdings = vec![(pk(&v.base_mint), pk(&v.base_token_program), v.base_decimals)];
         holdings.extend(v.active_assets().iter().map(|a| (pk(&a.mint), pk(&a.token_program), a.decimals)));
-        let expected = l.quote_redeem_in_kind(s).map_err(refused("redeem_in_kind"))?.amounts;
-        let mins: Vec<u64> = match &args.min_amounts {
+        let expected = l.quote_redeem_in_kind(s).map_err(|e| e.explain("redeem_in_kind"))?.amounts;
+        let given: Vec<Option<&str>> = match &args.min_amounts {
             Some(parts) if parts.len() != holdings.len() => {
-                return Err(format!(
-                    "--min-amounts needs {} values (the base, then each asset in registry order), got {}",
-                    holdings.len(),
-                    parts.len()
-                ))
+                let n = holdings.len();
+                let what = "the base, then each asset in registry order";
+                return Err(format!("--min-amounts needs {n} values ({what}), got {}", parts.len()));
             }
-            Some(parts) => parts
-                .iter()
-                .zip(&holdings)
-                .map(|(p, h)| parse_amount(p.trim(), h.2, "--min-amounts"))
-                .collect::<Result<_, _>>()?,
-            None => expected.iter().map(|e| args.slippage.below(*e)).collect(),
+            Some(parts) => parts.iter().map(|p| Some(p.trim())).collect(),
+            None => vec![None; holdings.len()],
         };
+        let mins = (holdings.iter().zip(&given).zip(&expected))
+            .map(|((h, g), e)| args.slippage.min(*g, h.2, "--min-amounts", *e))
+            .collect::<Result<Vec<u64>, _>>()?;
         let mut steps = vec![];
         let (mut accounts, mut creates) = (vec![], vec![]);
         for (mint, program, _) in &holdings {

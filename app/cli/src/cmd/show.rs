@@ -5,10 +5,10 @@
 
 use std::{fmt, path::PathBuf};
 
-use rpv_sdk::{report::Report, Pubkey};
+use rpv_sdk::report::Report;
 use serde::Serialize;
 
-use super::{format_amount, labeller, on_chain, Conn, Target, VaultArg};
+use super::{format_amount, labeller, on_chain, Target, VaultArg};
 
 /// The vault now: NAV, positions, risk, Greeks, oracle health, fees.
 ///
@@ -29,7 +29,7 @@ pub fn run(target: &Target, args: Args) -> Result<ShowReport, String> {
     on_chain(target, false, |conn, _| {
         let vault = args.vault.get(conn)?;
         let label = labeller(conn, args.config.as_deref())?;
-        report(conn, &vault, &label)
+        Ok(ShowReport(conn.fetch(&vault)?.report_labelled(&label)))
     })
 }
 
@@ -37,11 +37,6 @@ pub fn run(target: &Target, args: Args) -> Result<ShowReport, String> {
 #[derive(Debug, Serialize)]
 #[serde(transparent)]
 pub struct ShowReport(pub Report);
-
-/// The report of `vault_key`. `label` names a mint (a symbol when known).
-pub fn report(conn: &mut Conn, vault_key: &Pubkey, label: &dyn Fn(&Pubkey) -> String) -> Result<ShowReport, String> {
-    Ok(ShowReport(conn.fetch(vault_key)?.report_labelled(label)))
-}
 
 /// Columns padded to their widest cell (numbers right-aligned).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {

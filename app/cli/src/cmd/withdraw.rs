@@ -6,10 +6,7 @@ use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{
-    format_amount, on_chain, parse_amount, refresh_if_stale, refused, steps_text, SharesArg, Slippage, Step, Target,
-    VaultArg,
-};
+use super::{format_amount, on_chain, refresh_if_stale, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
 
 /// Burns shares for base tokens at NAV.
 ///
@@ -56,12 +53,9 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
         let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
         let mut steps = vec![];
         refresh_if_stale(conn, &mut l, user, &mut steps)?;
-        let q = l.quote_withdraw(s).map_err(refused("withdraw"))?;
+        let q = l.quote_withdraw(s).map_err(|e| e.explain("withdraw"))?;
         let expected = q.amount;
-        let min = match &args.min_out {
-            Some(m) => parse_amount(m, decimals, "--min-out")?,
-            None => args.slippage.below(expected),
-        };
+        let min = args.slippage.min(args.min_out.as_deref(), decimals, "--min-out", expected)?;
         let (create, user_base) = ata::create_idempotent(&user_key, &user_key, &base_mint, &base_program);
         let before = conn.balance(&user_base)?;
         let wd = ix::withdraw(&user_key, &vault_key, &l.vault, &user_base, &user_shares, s, min);
