@@ -6,42 +6,31 @@
 
 use std::{path::Path, str::FromStr};
 
-use rpv_core::{
-    fixed_point::Fx,
-    layout::{RebalanceConfig, BUDGET_ONE},
-};
-use rpv_sdk::ix::{OptionKind, OracleKind};
+use rpv_core::{fixed_point::Fx, layout::BUDGET_ONE};
+use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
-    ix::{OptionParams, RebalanceParams, RiskParams},
+    ix::{
+        AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams,
+        MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT,
+    },
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 use serde::Deserialize;
 
-/// The program's limits (the interface's constants).
-pub use rpv_sdk::ix::{MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT};
-
 /// A validated configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VaultConfig {
-    pub vault_id: u64,
+    /// `initialize_vault`'s arguments; `fee_recipient` is set by `init` (see below).
+    pub init: InitializeVaultArgs,
     /// Required on a cluster; `--svm` creates its own.
     pub base_mint: Option<Pubkey>,
     /// `None`: the mint's owner (cluster) or SPL Token (`--svm`).
     pub base_token_program: Option<Pubkey>,
     /// Decimals of the base mint `--svm` creates.
     pub base_decimals: u8,
-    pub seed_deposit: u64,
-    pub deposit_cap: u64,
-    pub min_deposit: u64,
-    pub timelock_secs: u32,
-    pub allowlist: bool,
     pub depositors: Vec<Pubkey>,
     /// `None`: the admin.
     pub fee_recipient: Option<Pubkey>,
-    pub max_management_fee_bps: u16,
-    pub max_performance_fee_bps: u16,
-    pub management_fee_bps: u16,
-    pub performance_fee_bps: u16,
     pub risk: RiskParams,
     pub rebalance: RebalanceParams,
     /// `None`: keep the program's defaults (no `set_option_params`).
@@ -58,11 +47,8 @@ pub struct AssetConfig {
     /// Decimals of the mint `--svm` creates.
     pub decimals: u8,
     pub oracle: Option<Pubkey>,
-    pub oracle_kind: OracleKind,
-    pub feed_id: [u8; 32],
-    pub max_oracle_age: u32,
-    pub max_conf_bps: u16,
-    pub budget_ppb: u64,
+    /// The `add_asset` / `add_option` arguments (a budget of 0 until equal budgets are set).
+    pub args: AddAssetArgs,
     pub option: Option<OptionSeries>,
     /// `--svm`: the oracle value it publishes (a price; an implied vol for an option series)
     /// and its confidence.
@@ -106,11 +92,12 @@ struct RawConfig {
     vault: Option<RawVault>,
     #[serde(default)]
     fees: RawFees,
+    /// `RiskParams` but for `method`, which is named here.
     #[serde(default)]
-    risk: RawRisk,
+    risk: toml::Table,
     #[serde(default)]
-    rebalance: RawRebalance,
-    options: Option<RawOptions>,
+    rebalance: RebalanceParams,
+    options: Option<OptionParams>,
     #[serde(default)]
     assets: Vec<RawAsset>,
 }
@@ -139,44 +126,6 @@ struct RawFees {
     max_performance_bps: Option<u16>,
     management_bps: Option<u16>,
     performance_bps: Option<u16>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRisk {
-    method: Option<String>,
-    lambda_ppm: Option<u32>,
-    horizon_secs: Option<u32>,
-    vol_target_bps: Option<u32>,
-    max_leverage_bps: Option<u32>,
-    prior_vol_bps: Option<u32>,
-    rc_tolerance_ppb: Option<u32>,
-    min_sample_interval: Option<u32>,
-    max_risk_age: Option<u32>,
-    band_bps: Option<u16>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRebalance {
-    cooldown_secs: Option<u32>,
-    max_oracle_age: Option<u32>,
-    max_leg_bps: Option<u16>,
-    max_turnover_bps: Option<u16>,
-    max_reduction_bps: Option<u16>,
-    keeper_bps: Option<u16>,
-    max_slippage_bps: Option<u16>,
-    incentive_budget_ppm: Option<u16>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawOptions {
-    rate_bps: Option<i32>,
-    iv_blend_bps: Option<u16>,
-    max_delta_bps: Option<u32>,
-    max_gamma_bps: Option<u32>,
-    max_vega_bps: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -261,7 +210,19 @@ pub fn parse(text: &str) -> Result<VaultConfig, String> {
         depositors.push(pubkey(d, &format!("vault.depositors[{i}]"))?);
     }
     Ok(VaultConfig {
-        vault_id: v.id,
+        init: InitializeVaultArgs {
+            vault_id: v.id,
+            deposit_cap: v.deposit_cap,
+            min_deposit: v.min_deposit,
+            seed_deposit: v.seed_deposit,
+            fee_recipient: c.fee_recipient.unwrap_or_default(),
+            max_management_fee_bps: c.fees[0],
+            max_performance_fee_bps: c.fees[1],
+            management_fee_bps: c.fees[2],
+            performance_fee_bps: c.fees[3],
+            timelock_secs,
+            allowlist: v.allowlist.unwrap_or(false),
+        },
         base_mint: v.base_mint.as_deref().map(|m| pubkey(m, "vault.base_mint")).transpose()?,
         base_token_program: v
             .base_token_program
@@ -269,17 +230,8 @@ pub fn parse(text: &str) -> Result<VaultConfig, String> {
             .map(|p| token_program(p, "vault.base_token_program"))
             .transpose()?,
         base_decimals,
-        seed_deposit: v.seed_deposit,
-        deposit_cap: v.deposit_cap,
-        min_deposit: v.min_deposit,
-        timelock_secs,
-        allowlist: v.allowlist.unwrap_or(false),
         depositors,
         fee_recipient: c.fee_recipient,
-        max_management_fee_bps: c.fees[0],
-        max_performance_fee_bps: c.fees[1],
-        management_fee_bps: c.fees[2],
-        performance_fee_bps: c.fees[3],
         risk: c.risk,
         rebalance: c.rebalance,
         options: c.options,
@@ -306,7 +258,7 @@ pub fn parse_model(text: &str) -> Result<ModelConfig, String> {
         risk: c.risk,
         rebalance: c.rebalance,
         fees: c.fees,
-        budgets: c.assets.iter().map(|a| (a.symbol.clone(), a.budget_ppb)).collect(),
+        budgets: c.assets.iter().map(|a| (a.symbol.clone(), a.args.risk_budget)).collect(),
     })
 }
 
@@ -355,8 +307,17 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
     let fee_recipient = f.recipient.as_deref().map(|r| pubkey(r, "fees.recipient")).transpose()?;
 
     let risk = risk_params(&raw.risk)?;
-    let rebalance = rebalance_params(&raw.rebalance)?;
-    let options = raw.options.as_ref().map(option_params).transpose()?;
+    let rebalance = raw.rebalance;
+    if !rebalance.valid() {
+        return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
+                    leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
+                    incentive budget <= 10000 ppm)"
+            .into());
+    }
+    let options = raw.options;
+    if let Some((name, v, lo, hi)) = options.as_ref().and_then(OptionParams::out_of_range) {
+        return Err(format!("options.{name} = {v} is outside {lo}..={hi}"));
+    }
 
     if raw.assets.len() > rpv_core::layout::MAX_ASSETS {
         return Err(format!("at most {} assets", rpv_core::layout::MAX_ASSETS));
@@ -366,16 +327,16 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
         let asset = asset(a, i, &assets)?;
         assets.push(asset);
     }
-    let given = assets.iter().filter(|a| a.budget_ppb > 0).count();
+    let given = assets.iter().filter(|a| a.args.risk_budget > 0).count();
     if given == 0 && !assets.is_empty() {
         let n = assets.len() as u64;
         for (i, a) in assets.iter_mut().enumerate() {
-            a.budget_ppb = BUDGET_ONE / n + u64::from((i as u64) < BUDGET_ONE % n);
+            a.args.risk_budget = BUDGET_ONE / n + u64::from((i as u64) < BUDGET_ONE % n);
         }
     } else if given != assets.len() {
         return Err("assets: give budget_ppb for every asset or for none (equal budgets)".into());
     } else if !assets.is_empty() {
-        let total: u64 = assets.iter().map(|a| a.budget_ppb).sum();
+        let total: u64 = assets.iter().map(|a| a.args.risk_budget).sum();
         if total != BUDGET_ONE {
             return Err(format!("assets: budget_ppb must sum to 1000000000, not {total}"));
         }
@@ -409,76 +370,24 @@ pub fn token_program(text: &str, what: &str) -> Result<Pubkey, String> {
     }
 }
 
-/// 32 bytes from 64 hex digits (an optional `0x` prefix).
-pub fn hex32(text: &str, what: &str) -> Result<[u8; 32], String> {
-    let h = text.strip_prefix("0x").unwrap_or(text);
-    if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("{what}: expected 64 hex digits (32 bytes)"));
-    }
-    let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).map_err(|_| format!("{what}: bad hex"))?;
-    }
-    Ok(out)
-}
-
-fn risk_params(r: &RawRisk) -> Result<RiskParams, String> {
-    let d = RiskParams::default();
-    let method = match r.method.as_deref() {
-        None | Some("inverse-vol") => 0,
-        Some("risk-budget" | "erc") => 1,
-        Some(other) => return Err(format!("risk.method: `{other}` is not `inverse-vol` or `risk-budget`")),
+/// The `[risk]` table: a named `method`, the other fields as `RiskParams` (defaults for the
+/// missing ones), in the program's ranges.
+fn risk_params(table: &toml::Table) -> Result<RiskParams, String> {
+    let mut t = table.clone();
+    let method = match t.remove("method") {
+        None => METHOD_INVERSE_VOL,
+        Some(toml::Value::String(m)) if m == "inverse-vol" => METHOD_INVERSE_VOL,
+        Some(toml::Value::String(m)) if m == "risk-budget" || m == "erc" => METHOD_RISK_BUDGET,
+        Some(other) => {
+            let m = other.as_str().map_or_else(|| format!("{other:?}"), str::to_string);
+            return Err(format!("risk.method: `{m}` is not `inverse-vol` or `risk-budget`"));
+        }
     };
-    let p = RiskParams {
-        method,
-        lambda_ppm: r.lambda_ppm.unwrap_or(d.lambda_ppm),
-        horizon_secs: r.horizon_secs.unwrap_or(d.horizon_secs),
-        vol_target_bps: r.vol_target_bps.unwrap_or(d.vol_target_bps),
-        max_leverage_bps: r.max_leverage_bps.unwrap_or(d.max_leverage_bps),
-        prior_vol_bps: r.prior_vol_bps.unwrap_or(d.prior_vol_bps),
-        rc_tolerance_ppb: r.rc_tolerance_ppb.unwrap_or(d.rc_tolerance_ppb),
-        min_sample_interval: r.min_sample_interval.unwrap_or(d.min_sample_interval),
-        max_risk_age: r.max_risk_age.unwrap_or(d.max_risk_age),
-        band_bps: r.band_bps.unwrap_or(d.band_bps),
-    };
+    let rest: RiskParams =
+        toml::Value::Table(t).try_into().map_err(|e: toml::de::Error| format!("risk: {}", e.message()))?;
+    let p = RiskParams { method, ..rest };
     if let Some((name, v, lo, hi)) = p.out_of_range() {
         return Err(format!("risk.{name} = {v} is outside {lo}..={hi}"));
-    }
-    Ok(p)
-}
-
-fn rebalance_params(r: &RawRebalance) -> Result<RebalanceParams, String> {
-    let d = RebalanceConfig::DEFAULT;
-    let c = RebalanceConfig {
-        cooldown_secs: r.cooldown_secs.unwrap_or(d.cooldown_secs),
-        max_oracle_age: r.max_oracle_age.unwrap_or(d.max_oracle_age),
-        max_leg_bps: r.max_leg_bps.unwrap_or(d.max_leg_bps),
-        max_turnover_bps: r.max_turnover_bps.unwrap_or(d.max_turnover_bps),
-        max_reduction_bps: r.max_reduction_bps.unwrap_or(d.max_reduction_bps),
-        keeper_bps: r.keeper_bps.unwrap_or(d.keeper_bps),
-        max_slippage_bps: r.max_slippage_bps.unwrap_or(d.max_slippage_bps),
-        incentive_budget_ppm: r.incentive_budget_ppm.unwrap_or(d.incentive_budget_ppm),
-    };
-    if !c.valid() {
-        return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
-                    leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
-                    incentive budget <= 10000 ppm)"
-            .into());
-    }
-    Ok(c.into())
-}
-
-fn option_params(o: &RawOptions) -> Result<OptionParams, String> {
-    let d = OptionParams::default();
-    let p = OptionParams {
-        rate_bps: o.rate_bps.unwrap_or(d.rate_bps),
-        iv_blend_bps: o.iv_blend_bps.unwrap_or(d.iv_blend_bps),
-        max_delta_bps: o.max_delta_bps.unwrap_or(d.max_delta_bps),
-        max_gamma_bps: o.max_gamma_bps.unwrap_or(d.max_gamma_bps),
-        max_vega_bps: o.max_vega_bps.unwrap_or(d.max_vega_bps),
-    };
-    if let Some((name, v, lo, hi)) = p.out_of_range() {
-        return Err(format!("options.{name} = {v} is outside {lo}..={hi}"));
     }
     Ok(p)
 }
@@ -539,10 +448,13 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
     if a.symbol.is_empty() || earlier.iter().any(|e| e.symbol == a.symbol) {
         return Err(format!("{at}: symbols must be non-empty and distinct"));
     }
+    let kinds = [OracleKind::Pyth, OracleKind::Switchboard];
     let oracle_kind = match a.oracle_kind.as_deref() {
-        None | Some("pyth") => OracleKind::Pyth,
-        Some("switchboard") => OracleKind::Switchboard,
-        Some(other) => return Err(format!("{at}: oracle_kind `{other}` is not `pyth` or `switchboard`")),
+        None => OracleKind::Pyth,
+        Some(k) => kinds
+            .into_iter()
+            .find(|x| x.name() == k)
+            .ok_or_else(|| format!("{at}: oracle_kind `{k}` is not `{}` or `{}`", kinds[0].name(), kinds[1].name()))?,
     };
     if !(1..=MAX_ORACLE_AGE).contains(&a.max_oracle_age) {
         return Err(format!("{at}: max_oracle_age must be within 1..={MAX_ORACLE_AGE}"));
@@ -554,7 +466,8 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
         return Err(format!("{at}: budget_ppb must be within 1..=1000000000"));
     }
     let feed_id = match &a.feed_id {
-        Some(h) => hex32(h, &format!("{at}: feed_id"))?,
+        Some(h) => rpv_sdk::pyth::parse_feed_id(h)
+            .ok_or_else(|| format!("{at}: feed_id: expected 64 hex digits (32 bytes)"))?,
         None => return Err(format!("{at}: feed_id is required (the Pyth feed id or Switchboard feed hash)")),
     };
     let mint = a.mint.as_deref().map(|m| pubkey(m, &format!("{at}: mint"))).transpose()?;
@@ -572,7 +485,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             }
             None
         }
-        Some(k @ ("call" | "put")) => {
+        Some(k) if [OptionKind::Call, OptionKind::Put].iter().any(|o| o.name() == k) => {
             let u = a.underlying.as_deref().ok_or_else(|| format!("{at}: an option needs `underlying`"))?;
             let underlying = earlier
                 .iter()
@@ -596,7 +509,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
                 _ => return Err(format!("{at}: an option needs exactly one of `expiry` and `expires_in_days`")),
             };
             Some(OptionSeries {
-                kind: if k == "call" { OptionKind::Call } else { OptionKind::Put },
+                kind: if k == OptionKind::Call.name() { OptionKind::Call } else { OptionKind::Put },
                 underlying: underlying as u8,
                 strike_bits,
                 contract_size_bits,
@@ -628,11 +541,13 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             .transpose()?,
         decimals,
         oracle: a.oracle.as_deref().map(|o| pubkey(o, &format!("{at}: oracle"))).transpose()?,
-        oracle_kind,
-        feed_id,
-        max_oracle_age: a.max_oracle_age,
-        max_conf_bps: a.max_conf_bps,
-        budget_ppb: a.budget_ppb.unwrap_or(0),
+        args: AddAssetArgs {
+            oracle_kind,
+            feed_id,
+            max_oracle_age: a.max_oracle_age,
+            max_conf_bps: a.max_conf_bps,
+            risk_budget: a.budget_ppb.unwrap_or(0),
+        },
         option,
         svm_price,
         svm_conf_bps,

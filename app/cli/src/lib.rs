@@ -4,8 +4,6 @@
 //! |---|---|
 //! | [`cmd`] | the clap command line, one module per command, each returning a typed report |
 //! | [`config`] | the vault configuration file (`examples/vault.toml`), checked against the program's ranges |
-//! | [`chain`] | where commands run: a cluster over JSON-RPC or the embedded SVM with its state file |
 
-pub mod chain;
 pub mod cmd;
 pub mod config;

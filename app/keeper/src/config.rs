@@ -67,8 +67,8 @@ const fn opt(key: &'static str, kind: Kind, default: Option<&'static str>, help:
     OptSpec { key, kind, default, help }
 }
 
-/// The default keypair path (the Solana CLI's).
-pub const DEFAULT_KEYPAIR: &str = "~/.config/solana/id.json";
+/// The default keypair path (the Solana CLI's) and `~` expansion: the SDK's.
+pub use rpv_sdk::keypair::{expand_home, DEFAULT_PATH as DEFAULT_KEYPAIR};
 
 /// Every option, in `--help` order. `config` itself is read from flags and the environment only.
 pub const OPTIONS: &[OptSpec] = &[
@@ -269,14 +269,6 @@ fn parse_flags(args: &[String]) -> Result<Result<Flags, Parsed>, String> {
         i += 1;
     }
     Ok(Ok(out))
-}
-
-/// `~/x` → `$HOME/x`.
-pub fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(p),
-    }
 }
 
 fn toml_text(v: &toml::Value) -> Option<String> {

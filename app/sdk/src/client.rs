@@ -7,7 +7,8 @@
 //!   [`VaultView::quote_redeem_in_kind`]: shares or amounts out, after the fees due now, or the
 //!   error the program would refuse with, by its name;
 //! - [`VaultView::rebalance_plan`]: the trade `rebalance` would make ([`crate::sim`]);
-//! - [`VaultView::report`]: NAV, share price, positions against their targets, oracle health.
+//! - [`VaultView::report`] ([`crate::report`]): NAV, share price, positions against their
+//!   targets and bands, risk, Greeks, oracle health, fees.
 //!
 //! Oracles are read off-chain with the program's own checks ([`read_oracle`]), so a quote is
 //! made on exactly the values the program will read in the same slot.
@@ -16,12 +17,11 @@ use rpv_core::{
     error::CoreResult,
     layout::{AssetSlot, OracleKind, RiskState, VaultState},
     math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
-    oracle_health::OracleHealth,
     price::OraclePrice,
     pyth::{self, FeedPolicy},
     rebalance::Plan,
     switchboard::{self, SwitchboardPolicy},
-    valuation::{needs_own_oracle, slot_value},
+    valuation::needs_own_oracle,
     CoreError,
 };
 
@@ -70,6 +70,22 @@ impl QuoteError {
         match self {
             Self::Refused(n) => (*n).to_string(),
             Self::Core(e) => format!("{e:?}"),
+        }
+    }
+}
+
+impl QuoteError {
+    /// The program error itself (code and message), when the name is one of its errors.
+    pub fn vault_error(&self) -> Option<crate::errors::VaultError> {
+        crate::errors::VaultError::from_name(&self.name())
+    }
+
+    /// One line in the words of a refused transaction ([`crate::chain::Rejection`]): `LABEL
+    /// failed: Name (code): message`.
+    pub fn explain(&self, label: &str) -> String {
+        match self.vault_error() {
+            Some(e) => format!("{label} failed: {} ({}): {}", e.name(), e.code(), e.message().trim_end_matches('.')),
+            None => format!("{label} failed: {}", self.name()),
         }
     }
 }
@@ -205,36 +221,6 @@ pub struct RedeemQuote {
     pub total_shares: u64,
 }
 
-/// One registered asset in a [`Report`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Position {
-    pub mint: Pubkey,
-    pub quantity: u64,
-    /// Value at the oracle, rounded down (`None` when the oracle is not valid).
-    pub value: Option<u64>,
-    /// Target value of the last refresh, base units.
-    pub target: u64,
-    pub oracle: OracleHealth,
-    pub is_option: bool,
-}
-
-/// The state of a vault at a glance.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Report {
-    pub vault: Pubkey,
-    pub now: i64,
-    /// NAV rounded down (`None` when an oracle the NAV needs is not valid).
-    pub nav: Option<u64>,
-    /// Total shares after the fees due now (at `nav`, when known).
-    pub total_shares: u64,
-    /// Base units per 10^9 shares, ⌊NAV × 10^9 / total shares⌋, as `quote` answers.
-    pub share_price_e9: Option<u128>,
-    pub base_quantity: u64,
-    pub positions: Vec<Position>,
-    pub paused: bool,
-    pub risk_fresh: bool,
-}
-
 impl VaultView {
     fn now(&self) -> i64 {
         self.clock.unix_timestamp
@@ -338,43 +324,6 @@ impl VaultView {
             crate::sim::rebalance_plan(&self.vault, &self.risk, leg, &own, underlying.as_ref(), max_value, now)?;
         Ok(Some((leg, plan, nav)))
     }
-
-    /// NAV, share price, positions against their targets and each oracle's health.
-    pub fn report(&self) -> Report {
-        let v = &self.vault;
-        let now = self.now();
-        let reads = self.read(|s| s.max_oracle_age);
-        let prices = self.prices().ok();
-        let nav = prices.as_ref().and_then(|p| v.nav_at(p, now, Rounding::Down).ok());
-        let total_shares = v
-            .total_shares_after_fees(self.share_supply, nav, now)
-            .or_else(|_| v.total_shares(self.share_supply))
-            .unwrap_or(u64::MAX);
-        let positions = v
-            .active_assets()
-            .iter()
-            .enumerate()
-            .map(|(i, a)| Position {
-                mint: pk(&a.mint),
-                quantity: a.quantity,
-                value: prices.as_ref().and_then(|p| slot_value(v, i, p, now, Rounding::Down).ok()),
-                target: self.risk.targets[i],
-                oracle: if needs_own_oracle(v, i, now) { OracleHealth::of(&reads[i]) } else { OracleHealth::Valid },
-                is_option: a.option.is_option(),
-            })
-            .collect();
-        Report {
-            vault: self.key,
-            now,
-            nav,
-            total_shares,
-            share_price_e9: nav.map(|n| u128::from(n) * 1_000_000_000 / u128::from(total_shares.max(1))),
-            base_quantity: v.base_quantity,
-            positions,
-            paused: v.is_paused(),
-            risk_fresh: v.risk_is_fresh(now),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -398,6 +347,9 @@ mod tests {
             assert!(crate::errors::code(n).is_some(), "{n} is not a vault error");
         }
         assert_eq!(QuoteError::Core(CoreError::OracleStale).name(), "OracleStale");
+        let e = QuoteError::Refused("DepositBelowMinimum").explain("deposit");
+        let code = crate::errors::code("DepositBelowMinimum").unwrap();
+        assert!(e.starts_with(&format!("deposit failed: DepositBelowMinimum ({code}): ")), "{e}");
         assert!(crate::errors::code(&QuoteError::Core(CoreError::MathOverflow).name()).is_some());
     }
 

@@ -2,9 +2,25 @@
 //! bytes), read and written by `solana-keypair` itself. A written file is readable by its owner
 //! only (mode 0600 on Unix), also when it replaces an existing file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use solana_keypair::Keypair;
+
+/// The Solana CLI's default keypair file.
+pub const DEFAULT_PATH: &str = "~/.config/solana/id.json";
+
+/// `~/x` → `$HOME/x` (other paths unchanged).
+pub fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(p),
+    }
+}
+
+/// [`DEFAULT_PATH`], expanded.
+pub fn default_path() -> PathBuf {
+    expand_home(DEFAULT_PATH)
+}
 
 /// Reads the keypair file at `path`.
 pub fn read(path: &Path) -> Result<Keypair, String> {
@@ -37,6 +53,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rpv-sdk-keypair-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir.join(name)
+    }
+
+    #[test]
+    fn the_default_path_is_under_home() {
+        if let Some(home) = std::env::var_os("HOME") {
+            assert_eq!(default_path(), PathBuf::from(home).join(".config/solana/id.json"));
+        }
+        assert_eq!(expand_home("/etc/id.json"), PathBuf::from("/etc/id.json"));
     }
 
     #[test]

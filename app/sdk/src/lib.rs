@@ -16,11 +16,11 @@
 //! | [`events`], [`errors`] | events decoded from logs; error names and codes |
 //! | [`decode_vault`], [`decode_risk`] | the zero-copy accounts |
 //! | [`chain`] | the [`chain::Chain`] trait, [`chain::submit`]; `RpcChain` (feature `rpc`), `LocalChain` (feature `svm`) |
-//! | [`client`] | [`client::VaultClient`]: fetch a vault, quote deposit / withdraw / redeem, plan a rebalance, report |
+//! | [`client`] | [`client::VaultClient`]: fetch a vault, quote deposit / withdraw / redeem, plan a rebalance |
+//! | [`report`] | the vault at a glance ([`client::VaultView::report`]), serialisable |
 //! | [`spl`], [`ata`], [`alt`], [`cu::budget`] | other programs' instructions, from their interface crates |
 //! | [`keypair`] | Solana CLI keypair files (written 0600) |
-//! | `svm` (feature `svm`) | litesvm with the program loaded, and a sandbox vault built on it |
-//! | `rpc` (feature `rpc`) | the old hand-written JSON-RPC client, kept until the CLI uses [`chain`] |
+//! | `svm` (feature `svm`) | litesvm with the program loaded, a sandbox vault built on it, a ledger kept in a file between runs |
 //!
 //! A deposit into a vault read from the chain, with its compute budget (sketch):
 //!
@@ -47,9 +47,7 @@ pub mod ix;
 pub mod keypair;
 pub mod pda;
 pub mod pyth;
-/// Superseded by [`chain`] (`RpcChain` on `solana-rpc-client`); deleted once the CLI uses it.
-#[cfg(feature = "rpc")]
-pub mod rpc;
+pub mod report;
 pub mod sim;
 pub mod spl;
 #[cfg(feature = "svm")]

@@ -178,17 +178,25 @@ fn the_report_matches_the_programs_quote_and_a_rebalance_is_planned() {
     assert_eq!(program, rpv_sdk::PROGRAM_ID);
     let q = ix::decode_vault_quote(&data).expect("a VaultQuote");
     assert_eq!(r.nav, Some(q.nav));
-    assert_eq!(r.total_shares, q.total_shares);
+    assert_eq!((r.nav_round_up, r.total_shares), (Some(q.nav_round_up), Some(q.total_shares)));
     assert_eq!(r.share_price_e9, Some(q.share_price_e9));
-    assert_eq!((r.paused, r.risk_fresh, r.now), (q.paused, q.risk_fresh, q.quoted_at));
+    assert_eq!((r.paused, r.risk.fresh, r.now, r.prices_fresh), (q.paused, q.risk_fresh, q.quoted_at, true));
     // positions: the accounted quantities, valued at valid oracles, against the refresh's targets
+    // rescaled to the NAV now
     assert_eq!(r.positions.len(), usize::from(view.vault.num_assets));
     let valued: u64 = r.positions.iter().map(|p| p.value.unwrap()).sum();
-    assert_eq!(valued + r.base_quantity, q.nav);
+    assert_eq!(valued + r.base.quantity, q.nav);
     for (i, p) in r.positions.iter().enumerate() {
-        assert_eq!(p.target, view.risk.targets[i]);
-        assert_eq!(p.oracle, rpv_core::oracle_health::OracleHealth::Valid);
+        assert_eq!(p.quantity, view.vault.assets[i].quantity);
+        assert_eq!(p.target, rpv_core::rebalance::scaled_target(&view.risk, i, q.nav).ok());
+        assert!(p.target.unwrap() > 0);
+        assert_eq!((r.oracles[i].health, r.oracles[i].needed), ("valid", true));
+        assert_eq!(p.label, rpv_sdk::report::short(&view.vault.assets[i].mint.into()));
     }
+    // the JSON a client prints: addresses in base58, amounts as integers
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["vault"], view.key.to_string());
+    assert_eq!(json["nav"], q.nav);
     // the deposit sits in base, far below the targets: a buy is due on the leg the program picks
     let (leg, plan, nav) = view.rebalance_plan(None, 0).expect("plans").expect("a leg is due");
     assert_eq!(plan.target, view.risk.targets[leg]);

@@ -133,6 +133,7 @@ pub struct OptionSeriesArgs {
 #[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
 #[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default, deny_unknown_fields))]
 pub struct RiskParams {
     /// 0 = inverse volatility, 1 = risk budgeting ([`crate::kinds::METHOD_INVERSE_VOL`],
     /// [`crate::kinds::METHOD_RISK_BUDGET`]).
@@ -231,6 +232,7 @@ pub const MAX_GREEK_LIMIT_BPS: u32 = 10_000_000;
 #[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
 #[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default, deny_unknown_fields))]
 pub struct OptionParams {
     /// Annual rate, continuously compounded, basis points (−1,000 ..= 5,000).
     pub rate_bps: i32,
@@ -291,6 +293,7 @@ impl OptionParams {
 #[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default, deny_unknown_fields))]
 pub struct RebalanceParams {
     /// Seconds a leg rests after it traded (≤ 30 days).
     pub cooldown_secs: u32,

@@ -5,7 +5,7 @@ use std::fmt;
 use rpv_sdk::{ix, ix::ProposalKind, pda};
 use serde::Serialize;
 
-use super::{load, on_chain, send_step, steps_text, Step, Target, VaultArg};
+use super::{on_chain, steps_text, Step, Target, VaultArg};
 
 /// Applies a pending timelocked change once its eta has passed (permissionless).
 #[derive(clap::Args, Debug)]
@@ -37,13 +37,13 @@ pub struct ApplyReport {
 
 pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
     let kind = args.kind;
-    on_chain(target, false, |chain, payer| {
-        let vault_key = args.vault.get(chain)?;
-        let l = load(chain, &vault_key)?;
+    on_chain(target, false, |conn, payer| {
+        let vault_key = args.vault.get(conn)?;
+        let l = conn.fetch(&vault_key)?;
         let key = pda::proposal(&vault_key, kind).0;
-        let acct = chain.account(&key)?.ok_or_else(|| format!("no pending {} change for {vault_key}", kind.name()))?;
+        let acct = conn.account(&key)?.ok_or_else(|| format!("no pending {} change for {vault_key}", kind.name()))?;
         let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal"))?;
-        let now = chain.clock()?.unix_timestamp;
+        let now = l.clock.unix_timestamp;
         if now < p.eta {
             return Err(format!(
                 "the {} change applies from {} ({} s from now): run this again then",
@@ -54,7 +54,7 @@ pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
         }
         let mut steps = vec![];
         let ix = ix::apply_change(&vault_key, &l.vault, kind, &p.proposer);
-        let signature = send_step(chain, &mut steps, &format!("apply_change ({})", kind.name()), &[ix], &[payer])?;
+        let signature = conn.send(&mut steps, &format!("apply_change ({})", kind.name()), &[ix], &[payer])?;
         Ok(ApplyReport {
             action: "apply_change",
             vault: vault_key.to_string(),

@@ -2,16 +2,11 @@
 
 use std::fmt;
 
-use rpv_core::math::shares_for_deposit;
 use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{
-    format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, Slippage, Step,
-    Target, VaultArg,
-};
-use crate::chain::token_balance;
+use super::{format_amount, on_chain, parse_amount, refresh_if_stale, steps_text, Slippage, Step, Target, VaultArg};
 
 /// Deposits base tokens for shares.
 ///
@@ -46,15 +41,16 @@ pub struct DepositReport {
     pub shares: u64,
     pub share_account: String,
     pub share_balance: u64,
+    /// NAV the deposit is priced at (rounded up per asset, as the program prices deposits).
     pub nav: u64,
     pub signature: String,
     pub transactions: Vec<Step>,
 }
 
 pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
-    on_chain(target, false, |chain, user| {
-        let vault_key = args.vault.get(chain)?;
-        let mut l = load(chain, &vault_key)?;
+    on_chain(target, false, |conn, user| {
+        let vault_key = args.vault.get(conn)?;
+        let mut l = conn.fetch(&vault_key)?;
         let decimals = l.vault.base_decimals;
         let amount = parse_amount(&args.amount, decimals, "--amount")?;
         if amount == 0 {
@@ -62,11 +58,11 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
         }
         let user_key = user.pubkey();
         let (base_mint, base_program) = (pk(&l.vault.base_mint), pk(&l.vault.base_token_program));
-        if let Some(svm) = chain.svm() {
-            svm.fund(&user_key, &base_mint, amount)?;
+        if let Some(ledger) = conn.ledger() {
+            ledger.fund(&user_key, &base_mint, amount)?;
         }
         let user_base = ata::address(&user_key, &base_mint, &base_program);
-        let have = token_balance(chain, &user_base)?;
+        let have = conn.balance(&user_base)?;
         if have < amount {
             return Err(format!(
                 "{user_key}'s base token account {user_base} holds {}; the deposit needs {}: fund it first",
@@ -75,19 +71,16 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
             ));
         }
         let mut steps = vec![];
-        refresh_if_stale(chain, &mut l, user, &mut steps)?;
-        let q = quote_now(chain, &l)?;
-        let expected = shares_for_deposit(amount, q.total_shares, q.nav_round_up).map_err(|e| format!("{e:?}"))?;
-        let min = match &args.min_shares {
-            Some(m) => parse_amount(m, decimals, "--min-shares")?,
-            None => args.slippage.below(expected),
-        };
+        refresh_if_stale(conn, &mut l, user, &mut steps)?;
+        let q = l.quote_deposit(amount).map_err(|e| e.explain("deposit"))?;
+        let expected = q.shares;
+        let min = args.slippage.min(args.min_shares.as_deref(), decimals, "--min-shares", expected)?;
         let share_mint = pk(&l.vault.share_mint);
         let (create, user_shares) = ata::create_idempotent(&user_key, &user_key, &share_mint, &TOKEN_PROGRAM_ID);
-        let before = token_balance(chain, &user_shares)?;
+        let before = conn.balance(&user_shares)?;
         let dep = ix::deposit(&user_key, &vault_key, &l.vault, &user_base, &user_shares, amount, min);
-        let signature = send_step(chain, &mut steps, "deposit", &[create, dep], &[user])?;
-        let after = token_balance(chain, &user_shares)?;
+        let signature = conn.send(&mut steps, "deposit", &[create, dep], &[user])?;
+        let after = conn.balance(&user_shares)?;
         Ok(DepositReport {
             action: "deposit",
             vault: vault_key.to_string(),

@@ -3,24 +3,18 @@
 
 use std::{fmt, path::PathBuf};
 
-use rpv_core::{
-    layout::RebalanceConfig,
-    risk_account::{read_option_params, read_risk_params},
-};
+use rpv_core::risk_account::{read_option_params, read_risk_params};
 use rpv_sdk::{
     ata,
-    ix::{self, AddAssetArgs, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams},
+    ix::{self, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams},
     pda, pk, Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde::Serialize;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use super::{load, on_chain, refresh_if_stale, send_step, steps_text, Step, Target};
-use crate::{
-    chain::{token_balance, Chain},
-    config::{self, VaultConfig},
-};
+use super::{on_chain, refresh_if_stale, steps_text, Conn, Step, Target};
+use crate::config::{self, VaultConfig};
 
 /// Initialises a vault from a configuration file.
 ///
@@ -78,17 +72,17 @@ pub fn run(target: &Target, args: Args) -> Result<InitReport, String> {
     if !target.svm && target.url.is_some() {
         cfg.check_cluster_addresses()?;
     }
-    on_chain(target, true, |chain, signer| {
-        let cfg = if target.svm { svm_prepare(chain, &cfg, &signer.pubkey())? } else { cfg.clone() };
-        init(chain, &cfg, signer)
+    on_chain(target, true, |conn, signer| {
+        let cfg = if target.svm { svm_prepare(conn, &cfg, &signer.pubkey())? } else { cfg.clone() };
+        init(conn, &cfg, signer)
     })
 }
 
 /// Fills in the addresses `--svm` creates: the base mint, each asset's mint and oracle; and
 /// funds the admin's seed deposit.
-pub fn svm_prepare(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Pubkey) -> Result<VaultConfig, String> {
+pub fn svm_prepare(conn: &mut Conn, cfg: &VaultConfig, admin: &Pubkey) -> Result<VaultConfig, String> {
     cfg.check_svm_prices()?;
-    let svm = chain.svm().ok_or("internal: not an SVM target")?;
+    let svm = conn.ledger().ok_or("internal: not an SVM target")?;
     let mut out = cfg.clone();
     let base_program = cfg.base_token_program.unwrap_or(TOKEN_PROGRAM_ID);
     let base = svm.create_mint("base", cfg.base_decimals, &base_program)?;
@@ -99,9 +93,9 @@ pub fn svm_prepare(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Pubkey) -> 
         a.mint = Some(svm.create_mint(&a.symbol, a.decimals, &program)?);
         a.token_program = Some(program);
         let price = a.svm_price.expect("checked by check_svm_prices");
-        a.oracle = Some(svm.create_oracle(&a.symbol, a.oracle_kind.code(), a.feed_id, price, a.svm_conf_bps)?);
+        a.oracle = Some(svm.create_oracle(&a.symbol, a.args.oracle_kind, a.args.feed_id, price, a.svm_conf_bps)?);
     }
-    svm.fund(admin, &base, cfg.seed_deposit)?;
+    svm.fund(admin, &base, cfg.init.seed_deposit)?;
     Ok(out)
 }
 
@@ -118,18 +112,18 @@ impl Ctx<'_> {
     /// (unless the same change is already pending).
     fn set_or_propose(
         &mut self,
-        chain: &mut dyn Chain,
+        conn: &mut Conn,
         propose: bool,
         label: &str,
         set: Instruction,
         change: ConfigChange,
     ) -> Result<(), String> {
         if !propose {
-            return send_step(chain, &mut self.steps, label, &[set], &[self.admin]).map(|_| ());
+            return conn.send(&mut self.steps, label, &[set], &[self.admin]).map(|_| ());
         }
         let kind = change.kind().name();
         let key = pda::proposal(&self.vault, change.kind()).0;
-        if let Some(acct) = chain.account(&key)? {
+        if let Some(acct) = conn.account(&key)? {
             let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal account"))?;
             if p.change != change {
                 return Err(format!(
@@ -139,9 +133,9 @@ impl Ctx<'_> {
             }
         } else {
             let ix = ix::propose_change(&self.admin.pubkey(), &self.vault, &change);
-            send_step(chain, &mut self.steps, &format!("propose_change ({kind})"), &[ix], &[self.admin])?;
+            conn.send(&mut self.steps, &format!("propose_change ({kind})"), &[ix], &[self.admin])?;
         }
-        let acct = chain.account(&key)?.ok_or("the proposal was not created")?;
+        let acct = conn.account(&key)?.ok_or("the proposal was not created")?;
         let p = ix::decode_proposal(&acct.data).ok_or("the proposal does not decode")?;
         self.pending.push(Pending { kind, proposal: key.to_string(), eta: p.eta });
         Ok(())
@@ -149,43 +143,35 @@ impl Ctx<'_> {
 }
 
 /// Everything the configuration asks for, skipping what is already on chain.
-pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result<InitReport, String> {
+pub fn init(conn: &mut Conn, cfg: &VaultConfig, admin: &Keypair) -> Result<InitReport, String> {
     let admin_key = admin.pubkey();
     let base_mint = cfg.base_mint.ok_or("vault.base_mint is required")?;
-    let mint_account = chain.account(&base_mint)?.ok_or_else(|| format!("base mint {base_mint} does not exist"))?;
+    let mint_account = conn.account(&base_mint)?.ok_or_else(|| format!("base mint {base_mint} does not exist"))?;
     let base_program = mint_account.owner;
     if cfg.base_token_program.is_some_and(|p| p != base_program) {
         return Err(format!("base mint {base_mint} is owned by {base_program}, not the configured token program"));
     }
-    let (vault_key, _) = pda::vault(&admin_key, cfg.vault_id);
+    let (vault_key, _) = pda::vault(&admin_key, cfg.init.vault_id);
     let mut ctx = Ctx { admin, vault: vault_key, steps: vec![], pending: vec![] };
     let mut warnings: Vec<String> = vec![];
 
     // 1. the vault
-    if chain.account(&vault_key)?.is_none() {
+    if conn.account(&vault_key)?.is_none() {
         let (create, admin_base) = ata::create_idempotent(&admin_key, &admin_key, &base_mint, &base_program);
-        let have = token_balance(chain, &admin_base)?;
-        if have < cfg.seed_deposit {
+        let have = conn.balance(&admin_base)?;
+        if have < cfg.init.seed_deposit {
             return Err(format!(
                 "the admin's base token account {admin_base} holds {have} base units; the seed deposit needs {}: fund it first",
-                cfg.seed_deposit
+                cfg.init.seed_deposit
             ));
         }
-        let mut args =
-            InitializeVaultArgs::new(cfg.vault_id, cfg.deposit_cap, cfg.min_deposit, cfg.seed_deposit, &admin_key);
-        args.fee_recipient = cfg.fee_recipient.unwrap_or(admin_key);
-        args.max_management_fee_bps = cfg.max_management_fee_bps;
-        args.max_performance_fee_bps = cfg.max_performance_fee_bps;
-        args.management_fee_bps = cfg.management_fee_bps;
-        args.performance_fee_bps = cfg.performance_fee_bps;
-        args.timelock_secs = cfg.timelock_secs;
-        args.allowlist = cfg.allowlist;
+        let args = InitializeVaultArgs { fee_recipient: cfg.fee_recipient.unwrap_or(admin_key), ..cfg.init };
         let init = ix::initialize_vault(&admin_key, &base_mint, &base_program, &admin_base, args);
-        send_step(chain, &mut ctx.steps, "initialize_vault", &[create, init], &[admin])?;
+        conn.send(&mut ctx.steps, "initialize_vault", &[create, init], &[admin])?;
     } else {
         warnings.push(format!("vault {vault_key} already exists: continuing from its state"));
     }
-    let mut l = load(chain, &vault_key)?;
+    let mut l = conn.fetch(&vault_key)?;
     if l.vault.admin != admin_key.to_bytes() {
         return Err(format!("vault {vault_key} has another admin: sign with its admin's keypair (--keypair)"));
     }
@@ -199,36 +185,26 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
     if cfg.risk != RiskParams::default() || !timelocked {
         let raise = timelocked && cfg.risk.raises_risk(&read_risk_params(&l.vault, &l.risk));
         let set = ix::set_risk_params(&admin_key, &vault_key, cfg.risk);
-        ctx.set_or_propose(chain, raise, "set_risk_params", set, ConfigChange::RiskParams(cfg.risk))?;
+        ctx.set_or_propose(conn, raise, "set_risk_params", set, ConfigChange::RiskParams(cfg.risk))?;
     }
     let r = cfg.rebalance;
-    let wanted = RebalanceConfig {
-        cooldown_secs: r.cooldown_secs,
-        max_oracle_age: r.max_oracle_age,
-        max_leg_bps: r.max_leg_bps,
-        max_turnover_bps: r.max_turnover_bps,
-        max_reduction_bps: r.max_reduction_bps,
-        keeper_bps: r.keeper_bps,
-        max_slippage_bps: r.max_slippage_bps,
-        incentive_budget_ppm: r.incentive_budget_ppm,
-    };
-    if wanted != l.risk.rebalance {
-        let raise = timelocked && wanted.raises_risk(&l.risk.rebalance);
+    if r != l.risk.rebalance {
+        let raise = timelocked && r.raises_risk(&l.risk.rebalance);
         let set = ix::set_rebalance_params(&admin_key, &vault_key, r);
-        ctx.set_or_propose(chain, raise, "set_rebalance_params", set, ConfigChange::Rebalance(r))?;
+        ctx.set_or_propose(conn, raise, "set_rebalance_params", set, ConfigChange::Rebalance(r))?;
     }
     if let Some(o) = cfg.options {
         let current = read_option_params(&l.vault, &l.risk);
         if o != current {
             let raise = timelocked && o.raises_risk(&current);
             let set = ix::set_option_params(&admin_key, &vault_key, o);
-            ctx.set_or_propose(chain, raise, "set_option_params", set, ConfigChange::OptionParams(o))?;
+            ctx.set_or_propose(conn, raise, "set_option_params", set, ConfigChange::OptionParams(o))?;
         }
     }
 
     // 3. assets, in order
-    let now = chain.clock()?.unix_timestamp;
-    l = load(chain, &vault_key)?;
+    l = conn.fetch(&vault_key)?;
+    let now = l.clock.unix_timestamp;
     let registered = usize::from(l.vault.num_assets);
     if registered > cfg.assets.len() {
         return Err(format!("vault {vault_key} has {registered} assets, the configuration {}", cfg.assets.len()));
@@ -248,19 +224,10 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
             let program = match a.token_program {
                 Some(p) => p,
                 None => {
-                    chain
-                        .account(&mint)?
-                        .ok_or_else(|| format!("asset {}: mint {mint} does not exist", a.symbol))?
-                        .owner
+                    conn.account(&mint)?.ok_or_else(|| format!("asset {}: mint {mint} does not exist", a.symbol))?.owner
                 }
             };
-            let args = AddAssetArgs {
-                oracle_kind: a.oracle_kind,
-                feed_id: a.feed_id,
-                max_oracle_age: a.max_oracle_age,
-                max_conf_bps: a.max_conf_bps,
-                risk_budget: a.budget_ppb,
-            };
+            let args = a.args;
             let (what, ix) = match &a.option {
                 None => ("add_asset", ix::add_asset(&admin_key, &vault_key, &mint, &program, &oracle, args)),
                 Some(o) => {
@@ -274,7 +241,7 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
                     ("add_option", ix::add_option(&admin_key, &vault_key, &mint, &program, &oracle, args, series))
                 }
             };
-            send_step(chain, &mut ctx.steps, &format!("{what} {}", a.symbol), &[ix], &[admin])?;
+            conn.send(&mut ctx.steps, &format!("{what} {}", a.symbol), &[ix], &[admin])?;
         }
         assets.push(AssetRow {
             index: i,
@@ -282,31 +249,30 @@ pub fn init(chain: &mut dyn Chain, cfg: &VaultConfig, admin: &Keypair) -> Result
             mint: mint.to_string(),
             oracle: oracle.to_string(),
             kind: a.option.as_ref().map_or("spot", |o| o.kind.name()),
-            budget_ppb: a.budget_ppb,
+            budget_ppb: a.args.risk_budget,
         });
     }
 
     // 4. depositors
     for d in &cfg.depositors {
-        if chain.account(&pda::allow_entry(&vault_key, d).0)?.is_none() {
+        if conn.account(&pda::allow_entry(&vault_key, d).0)?.is_none() {
             let ix = ix::set_depositor(&admin_key, &vault_key, d, true);
-            send_step(chain, &mut ctx.steps, &format!("set_depositor {d}"), &[ix], &[admin])?;
+            conn.send(&mut ctx.steps, &format!("set_depositor {d}"), &[ix], &[admin])?;
         }
     }
 
     // 5. a first refresh, so deposits can start
-    l = load(chain, &vault_key)?;
+    l = conn.fetch(&vault_key)?;
     if l.vault.num_assets > 0 {
-        let is_svm = chain.svm().is_some();
-        match refresh_if_stale(chain, &mut l, admin, &mut ctx.steps) {
+        let is_svm = conn.ledger().is_some();
+        match refresh_if_stale(conn, &mut l, admin, &mut ctx.steps) {
             Ok(_) => {}
             Err(e) if !is_svm => warnings.push(format!("{e} (deposits wait for a keeper's refresh)")),
             Err(e) => return Err(e),
         }
     }
-    if let Some(svm) = chain.svm() {
-        svm.file.vaults.retain(|v| *v != vault_key.to_string());
-        svm.file.vaults.push(vault_key.to_string());
+    if let Some(ledger) = conn.ledger() {
+        ledger.record_vault(&vault_key);
     }
     Ok(InitReport {
         vault: vault_key.to_string(),

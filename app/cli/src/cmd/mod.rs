@@ -2,8 +2,9 @@
 //! report (`serde::Serialize` + `Display`), printed as text or, with `--output json`, as JSON
 //! (amounts in JSON are integers in the token's smallest units, with `decimals` alongside).
 //!
-//! This module also holds what the on-chain commands share: the target flags, loading the
-//! vault, oracle reads as the program does them, sending a step, refreshing a stale risk state.
+//! This module also holds what the on-chain commands share: the target flags and the
+//! [`Conn`] they open (an [`RpcChain`] or a [`Ledger`], both the SDK's [`Chain`]), fetching the
+//! vault through the SDK's [`VaultClient`], sending a step, refreshing a stale risk state.
 
 pub mod apply_change;
 pub mod deposit;
@@ -14,25 +15,20 @@ pub mod risk;
 pub mod show;
 pub mod withdraw;
 
-use std::{fmt::Display, path::PathBuf};
+use std::{fmt::Display, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rpv_core::{
-    layout::{AssetSlot, OracleKind, RiskState, VaultState, MAX_ASSETS},
-    math::{mul_div, Rounding},
-    price::OraclePrice,
-    pyth::{self, FeedPolicy},
-    switchboard::{self, SwitchboardPolicy},
-    valuation::needs_own_oracle,
-    CoreError,
+use rpv_core::math::{mul_div, Rounding};
+use rpv_sdk::{
+    chain::{self, cluster_url, Account, Chain, ChainError, CommitmentLevel, RpcChain},
+    client::{FetchError, VaultClient, VaultView},
+    ix,
+    svm::{default_program_path, ledger::Ledger},
+    Instruction, Pubkey,
 };
-use rpv_sdk::{decode_risk, decode_vault, ix, pda, pk, Instruction, Pubkey};
 use serde::Serialize;
-use solana_account::Account;
-use solana_clock::Clock;
 use solana_keypair::Keypair;
-
-use crate::chain::{self, data_of, Chain};
+use solana_signer::Signer;
 
 /// `rpv` — the operator command line of the risk-parity vault.
 #[derive(Parser, Debug)]
@@ -82,12 +78,13 @@ pub enum Command {
 #[derive(clap::Args, Clone, Debug, Default)]
 #[command(next_help_heading = "Target (--url URL or --svm)")]
 pub struct Target {
-    /// A cluster's JSON-RPC endpoint (e.g. https://api.devnet.solana.com).
-    #[arg(long, global = true, value_name = "URL")]
+    /// A cluster's JSON-RPC URL or moniker: mainnet-beta, devnet, testnet, localhost (or their
+    /// first letter), as the Solana CLI takes them.
+    #[arg(long, short = 'u', global = true, value_name = "URL_OR_MONIKER")]
     pub url: Option<String>,
     /// Signer and fee payer, Solana CLI JSON format [default: ~/.config/solana/id.json; with
     /// --svm the state's admin key, created by `rpv init --svm`].
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, short = 'k', global = true, value_name = "FILE")]
     pub keypair: Option<PathBuf>,
     /// An embedded SVM (litesvm) running the built program, for trying things out.
     #[arg(long, global = true)]
@@ -135,9 +132,9 @@ pub struct VaultArg {
 
 impl VaultArg {
     /// The address, or (with `--svm`) the last vault initialised in the state.
-    pub fn get(&self, chain: &mut dyn Chain) -> Result<Pubkey, String> {
+    pub fn get(&self, conn: &mut Conn) -> Result<Pubkey, String> {
         self.vault
-            .or_else(|| chain.svm().and_then(|s| s.last_vault()))
+            .or_else(|| conn.ledger().and_then(|l| l.last_vault()))
             .ok_or_else(|| "needs --vault ADDRESS (the vault's address, as `rpv init` printed it)".to_string())
     }
 }
@@ -157,10 +154,7 @@ pub struct SharesArg {
 impl SharesArg {
     /// The shares to burn out of a balance of `balance`.
     pub fn get(&self, balance: u64, decimals: u8) -> Result<u64, String> {
-        let s = match &self.shares {
-            Some(s) => parse_amount(s, decimals, "--shares")?,
-            None => balance,
-        };
+        let s = self.shares.as_deref().map_or(Ok(balance), |s| parse_amount(s, decimals, "--shares"))?;
         if s == 0 {
             return Err("no shares to redeem (the share balance is zero)".into());
         }
@@ -184,9 +178,11 @@ pub struct Slippage {
 }
 
 impl Slippage {
-    /// `x` less the slippage.
-    pub fn below(&self, x: u64) -> u64 {
-        mul_div(x, 10_000 - u64::from(self.slippage_bps), 10_000, Rounding::Down).unwrap_or(0)
+    /// The least to accept: `given` (whole tokens, from the flag `flag`), else `expected` less
+    /// the slippage.
+    pub fn min(&self, given: Option<&str>, decimals: u8, flag: &str, expected: u64) -> Result<u64, String> {
+        let below = mul_div(expected, 10_000 - u64::from(self.slippage_bps), 10_000, Rounding::Down);
+        given.map_or(Ok(below.unwrap_or(0)), |m| parse_amount(m, decimals, flag))
     }
 }
 
@@ -220,89 +216,128 @@ pub fn format_amount(amount: u64, decimals: u8) -> String {
     format!("{}.{:0w$}", amount / d, amount % d, w = usize::from(decimals))
 }
 
+/// How long a sent transaction may take to reach the cluster's commitment.
+pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(90);
+/// Each JSON-RPC request's timeout.
+const RPC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An opened target: a cluster over JSON-RPC, or the embedded SVM with its state file. Its
+/// methods are the SDK's [`Chain`] calls with errors as one line that says what to do.
+pub enum Conn {
+    Rpc(RpcChain),
+    Svm(Box<Ledger>),
+}
+
+impl Conn {
+    pub fn chain(&mut self) -> &mut dyn Chain {
+        match self {
+            Conn::Rpc(c) => c,
+            Conn::Svm(l) => &mut l.chain,
+        }
+    }
+
+    /// The embedded SVM's ledger, when that is the target.
+    pub fn ledger(&mut self) -> Option<&mut Ledger> {
+        match self {
+            Conn::Rpc(_) => None,
+            Conn::Svm(l) => Some(l),
+        }
+    }
+
+    /// A chain error; a cluster that cannot be reached is named, with the flag to fix.
+    fn error(&self, e: ChainError) -> String {
+        match (self, &e) {
+            (Conn::Rpc(c), ChainError::Transient(_)) => {
+                format!("{e} (is {} the cluster's JSON-RPC URL? set it with --url)", c.label())
+            }
+            _ => e.to_string(),
+        }
+    }
+
+    pub fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, String> {
+        self.chain().account(key).map_err(|e| self.error(e))
+    }
+
+    /// Token balance of a token account (0 when it does not exist).
+    pub fn balance(&mut self, key: &Pubkey) -> Result<u64, String> {
+        Ok(match self.account(key)? {
+            Some(a) => rpv_core::token::token_amount(&a.data).map_err(|e| format!("token account {key}: {e}"))?,
+            None => 0,
+        })
+    }
+
+    /// The vault, its risk account, share supply, oracles and the clock ([`VaultClient::fetch`]).
+    pub fn fetch(&mut self, vault: &Pubkey) -> Result<VaultView, String> {
+        match VaultClient::new(self.chain(), *vault).fetch() {
+            Err(FetchError::Chain(e)) => Err(self.error(e)),
+            r => r.map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Sends one transaction ([`chain::submit`]: simulated first, refused with the program's
+    /// error name when it would fail) and records it in `steps`.
+    pub fn send(
+        &mut self,
+        steps: &mut Vec<Step>,
+        label: &str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<String, String> {
+        let sent = chain::submit(self.chain(), label, ixs, signers, &[], CONFIRM_TIMEOUT).map_err(|e| self.error(e))?;
+        let (signature, compute_units) = (sent.signature.to_string(), Some(sent.compute_units));
+        steps.push(Step { step: label.to_string(), signature: signature.clone(), compute_units });
+        Ok(signature)
+    }
+}
+
+/// Opens the target the flags name, and the signer. `create` lets `--svm` start a new state.
+pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
+    let given = target.keypair.as_deref().map(rpv_sdk::keypair::read).transpose()?;
+    match (&target.url, target.svm) {
+        (Some(_), true) => Err("give either --url or --svm, not both".into()),
+        (None, false) => Err("needs a target: --url URL (a cluster) or --svm (embedded SVM); URL may be a moniker: \
+                 mainnet-beta, devnet, testnet, localhost"
+            .into()),
+        (Some(url), false) => {
+            let svm_only = [("state", target.state.is_some()), ("program", target.program.is_some())];
+            if let Some((f, _)) = svm_only.iter().chain(&[("advance", target.advance.is_some())]).find(|(_, g)| *g) {
+                return Err(format!("--{f} is only for --svm"));
+            }
+            let signer = match given {
+                Some(k) => k,
+                None => rpv_sdk::keypair::read(&rpv_sdk::keypair::default_path()).map_err(|e| {
+                    format!("{e} (give the signer with --keypair FILE, or create one with `solana-keygen new`)")
+                })?,
+            };
+            let chain = RpcChain::new(&cluster_url(url), CommitmentLevel::Confirmed, RPC_TIMEOUT)?;
+            Ok((Conn::Rpc(chain), signer))
+        }
+        (None, true) => {
+            let state = target.state.clone().unwrap_or_else(|| PathBuf::from(".rpv-svm.json"));
+            let program = target.program.clone().unwrap_or_else(default_program_path);
+            let mut ledger = Ledger::open(&state, &program, create, i64::from(target.advance.unwrap_or(60)))?;
+            let signer = match given {
+                Some(k) => k,
+                None => ledger.admin()?,
+            };
+            ledger.ensure_sol(&signer.pubkey())?;
+            Ok((Conn::Svm(Box::new(ledger)), signer))
+        }
+    }
+}
+
 /// Runs `f` on the opened target, then saves the SVM state whatever happened.
 pub fn on_chain<T>(
     target: &Target,
     create: bool,
-    f: impl FnOnce(&mut dyn Chain, &Keypair) -> Result<T, String>,
+    f: impl FnOnce(&mut Conn, &Keypair) -> Result<T, String>,
 ) -> Result<T, String> {
-    let (mut chain, signer) = chain::open(target, create)?;
-    let r = f(chain.as_mut(), &signer);
-    let saved = chain.finish();
+    let (mut conn, signer) = open(target, create)?;
+    let r = f(&mut conn, &signer);
+    let saved = conn.ledger().map_or(Ok(()), |l| l.save());
     let v = r?;
     saved?;
     Ok(v)
-}
-
-/// The vault and risk accounts, decoded.
-pub struct Loaded {
-    pub key: Pubkey,
-    pub vault: VaultState,
-    pub risk: RiskState,
-}
-
-pub fn load(chain: &mut dyn Chain, key: &Pubkey) -> Result<Loaded, String> {
-    let data = data_of(chain, key, "vault")?;
-    let vault = decode_vault(&data).map_err(|e| format!("{key}: {e}"))?;
-    let risk_key = pda::risk(key).0;
-    let risk = decode_risk(&data_of(chain, &risk_key, "risk account")?).map_err(|e| format!("{risk_key}: {e}"))?;
-    Ok(Loaded { key: *key, vault, risk })
-}
-
-/// The share mint's supply.
-pub fn share_supply(chain: &mut dyn Chain, v: &VaultState) -> Result<u64, String> {
-    let data = data_of(chain, &pk(&v.share_mint), "share mint")?;
-    Ok(rpv_core::token::parse_mint(&data).map_err(|e| format!("share mint: {e}"))?.supply)
-}
-
-/// Reads slot `slot`'s oracle from `account` as the program does, with maximum age `max_age`
-/// (the slot's own when `None`; seconds for Pyth, slots for Switchboard) and confidence bound
-/// `max_conf_bps` (the slot's own when `None`).
-pub fn read_oracle(
-    slot: &AssetSlot,
-    account: Option<&Account>,
-    clock: &Clock,
-    max_age: Option<u64>,
-    max_conf_bps: Option<u16>,
-) -> Result<OraclePrice, CoreError> {
-    let a = account.ok_or(CoreError::OracleInvalidAccount)?;
-    let conf = max_conf_bps.unwrap_or(slot.max_conf_bps);
-    let age = max_age.unwrap_or(u64::from(slot.max_oracle_age));
-    match OracleKind::from_u8(slot.oracle_kind) {
-        Some(OracleKind::Pyth) => pyth::read_price(
-            &a.owner.to_bytes(),
-            &a.data,
-            &FeedPolicy { feed_id: &slot.feed_id, max_age: u32::try_from(age).unwrap_or(u32::MAX), max_conf_bps: conf },
-            clock.unix_timestamp,
-        ),
-        Some(OracleKind::Switchboard) => switchboard::read_price(
-            &a.owner.to_bytes(),
-            &a.data,
-            &SwitchboardPolicy { max_stale_slots: age, max_conf_bps: conf, feed_hash: Some(slot.feed_id) },
-            clock.slot,
-        ),
-        None => Err(CoreError::OracleInvalidAccount),
-    }
-}
-
-/// NAV (down, up) and total shares after fees for a flow now, from fresh oracle reads (zero
-/// for an expired series, as the program).
-pub fn quote_now(chain: &mut dyn Chain, l: &Loaded) -> Result<ix::VaultQuote, String> {
-    let clock = chain.clock()?;
-    let v = &l.vault;
-    let keys: Vec<Pubkey> = v.active_assets().iter().map(|a| pk(&a.oracle)).collect();
-    let accounts = chain.accounts(&keys)?;
-    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
-    for (i, slot) in v.active_assets().iter().enumerate() {
-        if needs_own_oracle(v, i, clock.unix_timestamp) {
-            prices[i] = read_oracle(slot, accounts[i].as_ref(), &clock, None, None)
-                .map_err(|e| format!("cannot price the vault: asset {i} ({}): {e:?}", pk(&slot.mint)))?;
-        }
-    }
-    let supply = share_supply(chain, v)?;
-    let n = usize::from(v.num_assets);
-    ix::expected_quote(v, &l.risk, supply, &prices[..n], clock.unix_timestamp)
-        .ok_or_else(|| "cannot price the vault: arithmetic overflow".to_string())
 }
 
 /// A transaction a command sent.
@@ -313,47 +348,33 @@ pub struct Step {
     pub compute_units: Option<u64>,
 }
 
-/// Sends one transaction and records it in `steps`.
-pub fn send_step(
-    chain: &mut dyn Chain,
-    steps: &mut Vec<Step>,
-    label: &str,
-    ixs: &[Instruction],
-    signers: &[&Keypair],
-) -> Result<String, String> {
-    let sent = chain.send(label, ixs, signers)?;
-    let signature = sent.signature.clone();
-    steps.push(Step { step: label.to_string(), signature: sent.signature, compute_units: sent.compute_units });
-    Ok(signature)
-}
-
 /// The transactions, one line each.
 pub fn steps_text(steps: &[Step]) -> String {
     steps.iter().map(|t| format!("\n  tx {}: {}", t.step, t.signature)).collect()
 }
 
 /// Sends `refresh` (and `update_positions` for vaults with options) when the risk state is
-/// too old for deposits and withdrawals. Returns whether it did.
+/// too old for deposits and withdrawals, and fetches the vault again. Returns whether it did.
 pub fn refresh_if_stale(
-    chain: &mut dyn Chain,
-    l: &mut Loaded,
+    conn: &mut Conn,
+    view: &mut VaultView,
     payer: &Keypair,
     steps: &mut Vec<Step>,
 ) -> Result<bool, String> {
-    let now = chain.clock()?.unix_timestamp;
-    if l.vault.risk_is_fresh(now) {
+    if view.vault.risk_is_fresh(view.clock.unix_timestamp) {
         return Ok(false);
     }
-    send_step(chain, steps, "refresh (the risk state was stale)", &ix::refresh_all(&l.key, &l.vault), &[payer])?;
-    *l = load(chain, &l.key)?;
+    let ixs = ix::refresh_all(&view.key, &view.vault);
+    conn.send(steps, "refresh (the risk state was stale)", &ixs, &[payer])?;
+    *view = conn.fetch(&view.key)?;
     Ok(true)
 }
 
 /// Asset labels: the SVM state's symbols, or a configuration's, else a shortened mint.
-pub fn labeller(chain: &mut dyn Chain, cfg: Option<&std::path::Path>) -> Result<impl Fn(&Pubkey) -> String, String> {
+pub fn labeller(conn: &mut Conn, cfg: Option<&std::path::Path>) -> Result<impl Fn(&Pubkey) -> String, String> {
     let mut known: Vec<(String, String)> = vec![];
-    if let Some(svm) = chain.svm() {
-        known.extend(svm.file.mints.iter().map(|m| (m.address.clone(), m.symbol.clone())));
+    if let Some(l) = conn.ledger() {
+        known.extend(l.file.mints.iter().map(|m| (m.address.clone(), m.symbol.clone())));
     }
     if let Some(path) = cfg {
         let c = crate::config::load(path)?;
@@ -361,10 +382,6 @@ pub fn labeller(chain: &mut dyn Chain, cfg: Option<&std::path::Path>) -> Result<
     }
     Ok(move |mint: &Pubkey| {
         let s = mint.to_string();
-        known
-            .iter()
-            .find(|(m, _)| *m == s)
-            .map(|(_, sym)| sym.clone())
-            .unwrap_or_else(|| format!("{}…{}", &s[..4], &s[s.len() - 4..]))
+        known.iter().find(|(m, _)| *m == s).map_or_else(|| rpv_sdk::report::short(mint), |(_, sym)| sym.clone())
     })
 }

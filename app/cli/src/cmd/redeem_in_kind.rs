@@ -3,16 +3,11 @@
 
 use std::fmt;
 
-use rpv_core::math::{mul_div, Rounding};
 use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{
-    format_amount, labeller, load, on_chain, parse_amount, send_step, share_supply, steps_text, SharesArg, Slippage,
-    Step, Target, VaultArg,
-};
-use crate::chain::token_balance;
+use super::{format_amount, labeller, on_chain, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
 
 /// Burns shares for the pro-rata part of every holding (no oracle needed).
 ///
@@ -59,51 +54,46 @@ pub struct Received {
 }
 
 pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
-    on_chain(target, false, |chain, user| {
-        let vault_key = args.vault.get(chain)?;
-        let label = labeller(chain, None)?;
-        let l = load(chain, &vault_key)?;
+    on_chain(target, false, |conn, user| {
+        let vault_key = args.vault.get(conn)?;
+        let label = labeller(conn, None)?;
+        let l = conn.fetch(&vault_key)?;
         let v = &l.vault;
         let decimals = v.base_decimals;
         let user_key = user.pubkey();
         let user_shares = ata::address(&user_key, &pk(&v.share_mint), &TOKEN_PROGRAM_ID);
-        let s = args.shares.get(token_balance(chain, &user_shares)?, decimals)?;
-        // holdings: base first, then each asset (mint, token program, decimals, accounted quantity)
-        let mut holdings = vec![(pk(&v.base_mint), pk(&v.base_token_program), v.base_decimals, v.base_quantity)];
-        holdings.extend(v.active_assets().iter().map(|a| (pk(&a.mint), pk(&a.token_program), a.decimals, a.quantity)));
-        let now = chain.clock()?.unix_timestamp;
-        let total = v.total_shares_after_fees(share_supply(chain, v)?, None, now).map_err(|e| format!("{e:?}"))?;
-        let expected: Vec<u64> = holdings.iter().map(|h| mul_div(s, h.3, total, Rounding::Down).unwrap_or(0)).collect();
-        let mins: Vec<u64> = match &args.min_amounts {
+        let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
+        // holdings: base first, then each asset (mint, token program, decimals)
+        let mut holdings = vec![(pk(&v.base_mint), pk(&v.base_token_program), v.base_decimals)];
+        holdings.extend(v.active_assets().iter().map(|a| (pk(&a.mint), pk(&a.token_program), a.decimals)));
+        let expected = l.quote_redeem_in_kind(s).map_err(|e| e.explain("redeem_in_kind"))?.amounts;
+        let given: Vec<Option<&str>> = match &args.min_amounts {
             Some(parts) if parts.len() != holdings.len() => {
-                return Err(format!(
-                    "--min-amounts needs {} values (the base, then each asset in registry order), got {}",
-                    holdings.len(),
-                    parts.len()
-                ))
+                let n = holdings.len();
+                let what = "the base, then each asset in registry order";
+                return Err(format!("--min-amounts needs {n} values ({what}), got {}", parts.len()));
             }
-            Some(parts) => parts
-                .iter()
-                .zip(&holdings)
-                .map(|(p, h)| parse_amount(p.trim(), h.2, "--min-amounts"))
-                .collect::<Result<_, _>>()?,
-            None => expected.iter().map(|e| args.slippage.below(*e)).collect(),
+            Some(parts) => parts.iter().map(|p| Some(p.trim())).collect(),
+            None => vec![None; holdings.len()],
         };
+        let mins = (holdings.iter().zip(&given).zip(&expected))
+            .map(|((h, g), e)| args.slippage.min(*g, h.2, "--min-amounts", *e))
+            .collect::<Result<Vec<u64>, _>>()?;
         let mut steps = vec![];
         let (mut accounts, mut creates) = (vec![], vec![]);
-        for (mint, program, _, _) in &holdings {
+        for (mint, program, _) in &holdings {
             let (create, account) = ata::create_idempotent(&user_key, &user_key, mint, program);
-            if chain.account(&account)?.is_none() {
+            if conn.account(&account)?.is_none() {
                 creates.push(create);
             }
             accounts.push(account);
         }
         for chunk in creates.chunks(4) {
-            send_step(chain, &mut steps, "create token accounts", chunk, &[user])?;
+            conn.send(&mut steps, "create token accounts", chunk, &[user])?;
         }
-        let before: Vec<u64> = accounts.iter().map(|a| token_balance(chain, a)).collect::<Result<_, _>>()?;
+        let before: Vec<u64> = accounts.iter().map(|a| conn.balance(a)).collect::<Result<_, _>>()?;
         let ix = ix::redeem_in_kind(&user_key, &vault_key, v, &user_shares, &accounts, s, mins.clone());
-        let signature = send_step(chain, &mut steps, "redeem_in_kind", &[ix], &[user]).map_err(|e| {
+        let signature = conn.send(&mut steps, "redeem_in_kind", &[ix], &[user]).map_err(|e| {
             if e.contains("more than the") {
                 format!(
                     "{e}: {} holdings need an address lookup table, which the CLI does not build yet",
@@ -122,7 +112,7 @@ pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
                 account: a.to_string(),
                 expected: expected[k],
                 min: mins[k],
-                amount: token_balance(chain, a)? - before[k],
+                amount: conn.balance(a)? - before[k],
             });
         }
         Ok(RedeemReport {
@@ -132,7 +122,7 @@ pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
             shares: s,
             decimals,
             received,
-            share_balance: token_balance(chain, &user_shares)?,
+            share_balance: conn.balance(&user_shares)?,
             signature,
             transactions: steps,
         })

@@ -2,16 +2,11 @@
 
 use std::fmt;
 
-use rpv_core::math::amount_for_shares;
 use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{
-    format_amount, load, on_chain, parse_amount, quote_now, refresh_if_stale, send_step, steps_text, SharesArg,
-    Slippage, Step, Target, VaultArg,
-};
-use crate::chain::token_balance;
+use super::{format_amount, on_chain, refresh_if_stale, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
 
 /// Burns shares for base tokens at NAV.
 ///
@@ -48,27 +43,24 @@ pub struct WithdrawReport {
 }
 
 pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
-    on_chain(target, false, |chain, user| {
-        let vault_key = args.vault.get(chain)?;
-        let mut l = load(chain, &vault_key)?;
+    on_chain(target, false, |conn, user| {
+        let vault_key = args.vault.get(conn)?;
+        let mut l = conn.fetch(&vault_key)?;
         let decimals = l.vault.base_decimals;
         let user_key = user.pubkey();
         let (base_mint, base_program) = (pk(&l.vault.base_mint), pk(&l.vault.base_token_program));
         let user_shares = ata::address(&user_key, &pk(&l.vault.share_mint), &TOKEN_PROGRAM_ID);
-        let s = args.shares.get(token_balance(chain, &user_shares)?, decimals)?;
+        let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
         let mut steps = vec![];
-        refresh_if_stale(chain, &mut l, user, &mut steps)?;
-        let q = quote_now(chain, &l)?;
-        let expected = amount_for_shares(s, q.total_shares, q.nav).map_err(|e| format!("{e:?}"))?;
-        let min = match &args.min_out {
-            Some(m) => parse_amount(m, decimals, "--min-out")?,
-            None => args.slippage.below(expected),
-        };
+        refresh_if_stale(conn, &mut l, user, &mut steps)?;
+        let q = l.quote_withdraw(s).map_err(|e| e.explain("withdraw"))?;
+        let expected = q.amount;
+        let min = args.slippage.min(args.min_out.as_deref(), decimals, "--min-out", expected)?;
         let (create, user_base) = ata::create_idempotent(&user_key, &user_key, &base_mint, &base_program);
-        let before = token_balance(chain, &user_base)?;
+        let before = conn.balance(&user_base)?;
         let wd = ix::withdraw(&user_key, &vault_key, &l.vault, &user_base, &user_shares, s, min);
-        let signature = send_step(chain, &mut steps, "withdraw", &[create, wd], &[user])?;
-        let after = token_balance(chain, &user_base)?;
+        let signature = conn.send(&mut steps, "withdraw", &[create, wd], &[user])?;
+        let after = conn.balance(&user_base)?;
         Ok(WithdrawReport {
             action: "withdraw",
             vault: vault_key.to_string(),
@@ -79,7 +71,7 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
             min_amount: min,
             amount: after - before,
             base_account: user_base.to_string(),
-            share_balance: token_balance(chain, &user_shares)?,
+            share_balance: conn.balance(&user_shares)?,
             nav: q.nav,
             signature,
             transactions: steps,

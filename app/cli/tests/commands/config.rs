@@ -21,12 +21,20 @@ fn asset(symbol: &str, extra: &str) -> String {
 #[test]
 fn the_example_parses() {
     let c = config::load(&repo("examples/vault.toml")).unwrap();
-    assert_eq!(c.vault_id, 1);
+    assert_eq!(c.init.vault_id, 1);
     assert_eq!(c.base_mint, Some(Pubkey::from_str_const("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")));
-    assert_eq!((c.seed_deposit, c.min_deposit, c.deposit_cap), (10_000_000, 1_000_000, 10_000_000_000_000));
-    assert_eq!((c.timelock_secs, c.allowlist), (172_800, false));
     assert_eq!(
-        (c.max_management_fee_bps, c.max_performance_fee_bps, c.management_fee_bps, c.performance_fee_bps),
+        (c.init.seed_deposit, c.init.min_deposit, c.init.deposit_cap),
+        (10_000_000, 1_000_000, 10_000_000_000_000)
+    );
+    assert_eq!((c.init.timelock_secs, c.init.allowlist), (172_800, false));
+    assert_eq!(
+        (
+            c.init.max_management_fee_bps,
+            c.init.max_performance_fee_bps,
+            c.init.management_fee_bps,
+            c.init.performance_fee_bps
+        ),
         (500, 3000, 100, 1000)
     );
     assert_eq!(c.risk, RiskParams::default(), "the example shows the defaults");
@@ -34,10 +42,10 @@ fn the_example_parses() {
     assert_eq!(c.options, None);
     let symbols: Vec<&str> = c.assets.iter().map(|a| a.symbol.as_str()).collect();
     assert_eq!(symbols, ["SOL", "BTC", "ETH"]);
-    assert_eq!(c.assets.iter().map(|a| a.budget_ppb).sum::<u64>(), 1_000_000_000);
-    assert_eq!(c.assets[0].feed_id[..4], [0xef, 0x0d, 0x8b, 0x6f]);
+    assert_eq!(c.assets.iter().map(|a| a.args.risk_budget).sum::<u64>(), 1_000_000_000);
+    assert_eq!(c.assets[0].args.feed_id[..4], [0xef, 0x0d, 0x8b, 0x6f]);
     assert_eq!((c.assets[0].svm_price, c.assets[0].svm_conf_bps), (Some(150.0), 5));
-    assert_eq!((c.assets[1].decimals, c.assets[1].oracle_kind), (8, OracleKind::Pyth));
+    assert_eq!((c.assets[1].decimals, c.assets[1].args.oracle_kind), (8, OracleKind::Pyth));
     c.check_cluster_addresses().unwrap();
     c.check_svm_prices().unwrap();
 }
@@ -46,13 +54,16 @@ fn the_example_parses() {
 fn defaults_and_equal_budgets() {
     let text = format!("{MINIMAL}{}{}{}", asset("A", ""), asset("B", "oracle_kind = \"switchboard\""), asset("C", ""));
     let c = config::parse(&text).unwrap();
-    assert_eq!(c.timelock_secs, 2 * 86_400);
-    assert_eq!((c.max_management_fee_bps, c.max_performance_fee_bps, c.management_fee_bps), (500, 3000, 0));
+    assert_eq!(c.init.timelock_secs, 2 * 86_400);
+    assert_eq!(
+        (c.init.max_management_fee_bps, c.init.max_performance_fee_bps, c.init.management_fee_bps),
+        (500, 3000, 0)
+    );
     assert_eq!(c.base_decimals, 6);
     assert_eq!(c.fee_recipient, None);
-    let budgets: Vec<u64> = c.assets.iter().map(|a| a.budget_ppb).collect();
+    let budgets: Vec<u64> = c.assets.iter().map(|a| a.args.risk_budget).collect();
     assert_eq!(budgets, [333_333_334, 333_333_333, 333_333_333]);
-    assert_eq!(c.assets[1].oracle_kind, OracleKind::Switchboard);
+    assert_eq!(c.assets[1].args.oracle_kind, OracleKind::Switchboard);
     assert_eq!(c.assets[0].decimals, 9);
     assert!(c.check_cluster_addresses().unwrap_err().contains("base_mint is required"));
     assert!(c.check_svm_prices().unwrap_err().contains("asset A: `svm.price` is required"));
@@ -71,7 +82,7 @@ fn defaults_and_equal_budgets() {
     );
     let c = config::parse(&full).unwrap();
     assert_eq!(c.base_token_program, Some(TOKEN_2022_PROGRAM_ID));
-    assert!(c.allowlist && c.depositors.len() == 1);
+    assert!(c.init.allowlist && c.depositors.len() == 1);
     assert_eq!(
         c.risk,
         RiskParams { method: 1, lambda_ppm: 970_000, vol_target_bps: 2_000, band_bps: 250, ..RiskParams::default() }

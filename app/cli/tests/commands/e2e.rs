@@ -8,7 +8,13 @@ use rpv_core::{
     layout::VaultState,
     math::{mul_div, Rounding},
 };
-use rpv_sdk::{ata, decode_risk, decode_vault, ix, pda, rpc::RpcClient, Pubkey, TOKEN_PROGRAM_ID};
+use rpv_sdk::{
+    ata,
+    chain::{self, Chain, CommitmentLevel, RpcChain},
+    decode_risk, decode_vault, ix, pda,
+    svm::ledger::Ledger,
+    Pubkey, TOKEN_PROGRAM_ID,
+};
 use serde_json::Value;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -22,12 +28,12 @@ fn hex(b: &[u8; 32]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn vault_of(client: &RpcClient, key: &Pubkey) -> VaultState {
-    decode_vault(&client.get_account(key).unwrap().expect("vault exists").data).unwrap()
+fn vault_of(client: &mut RpcChain, key: &Pubkey) -> VaultState {
+    decode_vault(&client.account(key).unwrap().expect("vault exists").data).unwrap()
 }
 
-fn balance(client: &RpcClient, key: &Pubkey) -> u64 {
-    client.get_account(key).unwrap().map(|a| rpv_sdk::spl::amount(&a.data)).unwrap_or(0)
+fn balance(client: &mut RpcChain, key: &Pubkey) -> u64 {
+    client.account(key).unwrap().map(|a| rpv_sdk::spl::amount(&a.data)).unwrap_or(0)
 }
 
 /// An embedded SVM with its state file and the built program, JSON output.
@@ -101,7 +107,7 @@ budget_ppb = 400_000_000
         a.extend(["--output".to_string(), "json".to_string()]);
         ok_json(&a.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    let client = RpcClient::new(&c.url).unwrap();
+    let client = &mut RpcChain::new(&c.url, CommitmentLevel::Confirmed, std::time::Duration::from_secs(10)).unwrap();
 
     // init
     let r = run(&["init", "--config", s(&cfg)], &admin_file);
@@ -121,13 +127,13 @@ budget_ppb = 400_000_000
     assert_eq!(r["pending_changes"][0]["kind"], "risk-params");
     assert_eq!(r["pending_changes"][0]["eta"], NOW + 3600);
     assert_eq!(r["assets"][1]["symbol"], "BTC");
-    let v = vault_of(&client, &vault);
+    let v = vault_of(client, &vault);
     assert_eq!((v.num_assets, v.base_quantity, v.dead_shares, v.timelock_secs), (2, 10_000_000, 10_000_000, 3600));
     assert_eq!((v.assets[0].risk_budget, v.assets[1].risk_budget), (600_000_000, 400_000_000));
     assert_eq!(v.assets[1].mint, btc.mint.to_bytes());
     assert_eq!(v.fees.management_bps, 200);
     assert_eq!(v.risk_refreshed_at, NOW);
-    let risk = decode_risk(&client.get_account(&pda::risk(&vault).0).unwrap().unwrap().data).unwrap();
+    let risk = decode_risk(&client.account(&pda::risk(&vault).0).unwrap().unwrap().data).unwrap();
     assert_eq!((risk.samples, risk.band_bps), (1, 500), "the band waits for the timelock");
 
     // a second run finds everything done
@@ -153,26 +159,17 @@ budget_ppb = 400_000_000
     );
     assert_eq!(u(&d["min_shares"]), 1_234_500_000 * 99 / 100);
     assert_eq!(d["share_account"], user_shares.to_string());
-    assert_eq!(balance(&client, &user_shares), 1_234_500_000);
-    assert_eq!(balance(&client, &user_base), 10_000_000_000 - 1_234_500_000);
-    assert_eq!(vault_of(&client, &vault).base_quantity, 10_000_000 + 1_234_500_000);
+    assert_eq!(balance(client, &user_shares), 1_234_500_000);
+    assert_eq!(balance(client, &user_base), 10_000_000_000 - 1_234_500_000);
+    assert_eq!(vault_of(client, &vault).base_quantity, 10_000_000 + 1_234_500_000);
 
     // 2 SOL in kind, sent with the SDK's RPC client directly
-    let v = vault_of(&client, &vault);
+    let v = vault_of(client, &vault);
     let user_sol = ata::address(&c.user.pubkey(), &sol.mint, &TOKEN_PROGRAM_ID);
     let dep = ix::deposit_asset(&c.user.pubkey(), &vault, &v, 0, &user_sol, &user_shares, 2_000_000_000, 1);
-    let tx = solana_transaction::Transaction::new_signed_with_payer(
-        &[dep],
-        Some(&c.user.pubkey()),
-        &[&c.user],
-        solana_transaction::Hash::new_from_array(client.get_latest_blockhash().unwrap()),
-    );
-    let wire = rpv_sdk::rpc::wire_transaction(&tx);
-    assert!(client.simulate_transaction(&wire).unwrap().err.is_none());
-    let sig = client.send_transaction(&wire, false).unwrap();
-    assert_eq!(sig, tx.signatures[0].to_string());
-    assert!(client.confirm_transaction(&sig, std::time::Duration::from_secs(10)).unwrap().err.is_none());
-    let shares_after_kind = balance(&client, &user_shares);
+    let sent = chain::submit(client, "deposit_asset", &[dep], &[&c.user], &[], std::time::Duration::from_secs(10));
+    assert!(sent.unwrap().compute_units > 0);
+    let shares_after_kind = balance(client, &user_shares);
     assert!(shares_after_kind > 1_234_500_000 + 299_000_000, "{shares_after_kind}");
 
     // show
@@ -210,16 +207,16 @@ budget_ppb = 400_000_000
     assert!(text.contains("positions") && text.contains("oracles") && text.contains("valid"), "{text}");
 
     // withdraw 234.5 shares
-    let base_before = balance(&client, &user_base);
+    let base_before = balance(client, &user_base);
     let w = run(&["withdraw", "--vault", &vault.to_string(), "--shares", "234.5"], &user_file);
     let expected = mul_div(234_500_000, nav, 10_000_000 + shares_after_kind, Rounding::Down).unwrap();
     assert_eq!((u(&w["shares"]), u(&w["amount"]), u(&w["expected_amount"])), (234_500_000, expected, expected));
-    assert_eq!(balance(&client, &user_base), base_before + expected);
-    assert_eq!(balance(&client, &user_shares), shares_after_kind - 234_500_000);
+    assert_eq!(balance(client, &user_base), base_before + expected);
+    assert_eq!(balance(client, &user_shares), shares_after_kind - 234_500_000);
 
     // every remaining share in kind
-    let v = vault_of(&client, &vault);
-    let held = balance(&client, &user_shares);
+    let v = vault_of(client, &vault);
+    let held = balance(client, &user_shares);
     let total = 10_000_000 + held;
     let red = run(&["redeem-in-kind", "--vault", &vault.to_string(), "--all"], &user_file);
     assert_eq!(u(&red["shares"]), held);
@@ -232,9 +229,9 @@ budget_ppb = 400_000_000
         assert_eq!(u(&got[k]["expected"]), want, "holding {k}");
     }
     assert!(u(&got[1]["amount"]) > 0);
-    assert_eq!(balance(&client, &user_shares), 0);
-    assert_eq!(balance(&client, &user_sol), 20_000_000_000 - 2_000_000_000 + u(&got[1]["amount"]));
-    let after = vault_of(&client, &vault);
+    assert_eq!(balance(client, &user_shares), 0);
+    assert_eq!(balance(client, &user_sol), 20_000_000_000 - 2_000_000_000 + u(&got[1]["amount"]));
+    let after = vault_of(client, &vault);
     assert_eq!(after.assets[0].quantity, v.assets[0].quantity - u(&got[1]["amount"]));
 
     // errors: the CLI's own checks and the program's, by name
@@ -251,7 +248,7 @@ budget_ppb = 400_000_000
         "holds 0.000000 shares, fewer than 1.000000",
     );
     fails(&[&["show", "--vault", &c.base_mint.to_string()][..], &t].concat(), "vault account has 82 bytes");
-    fails(&["show", "--vault", &vs, "--url", "http://127.0.0.1:9", "--keypair", s(&user_file)], "RPC transport error");
+    fails(&["show", "--vault", &vs, "-u", "http://127.0.0.1:9", "-k", s(&user_file)], "set it with --url");
 }
 
 #[test]
@@ -280,7 +277,7 @@ fn vault_lifecycle_on_the_embedded_svm() {
     // a second depositor with its own keypair file
     let user = Keypair::new();
     let user_file = dir.join("user.json");
-    rpv_cli::chain::write_keypair(&user, &user_file).unwrap();
+    rpv_sdk::keypair::write(&user, &user_file).unwrap();
     let d2 = with(&["deposit", "--amount", "100", "--keypair", s(&user_file)]);
     assert_eq!(d2["user"], user.pubkey().to_string());
     let user_shares = u(&d2["shares"]);
@@ -304,17 +301,17 @@ fn vault_lifecycle_on_the_embedded_svm() {
     assert_eq!(red["share_balance"], 0);
 
     // the state file holds the ledger: read it back as the next command would
-    let mut chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
-    let data = chain.svm.get_account(&vault).unwrap().data;
+    let mut chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let data = chain.chain.svm.get_account(&vault).unwrap().data;
     let v = decode_vault(&data).unwrap();
     assert_eq!(v.num_assets, 3);
-    let admin_shares = ata::address(&chain.admin().pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
-    let admin_held = rpv_sdk::spl::amount(&chain.svm.get_account(&admin_shares).unwrap().data);
+    let admin_shares = ata::address(&chain.admin().unwrap().pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
+    let admin_held = rpv_sdk::spl::amount(&chain.chain.svm.get_account(&admin_shares).unwrap().data);
     assert_eq!(admin_held, admin_shares_bought - 500_000_000);
     let user_share_account = ata::address(&user.pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
-    assert_eq!(rpv_sdk::spl::amount(&chain.svm.get_account(&user_share_account).unwrap().data), 0);
+    assert_eq!(rpv_sdk::spl::amount(&chain.chain.svm.get_account(&user_share_account).unwrap().data), 0);
     assert_eq!(v.base_quantity, 2_610_000_000 - u(&w["amount"]) - u(&red["received"][0]["amount"]));
-    let clock_before = rpv_cli::chain::Chain::clock(&mut chain).unwrap().unix_timestamp;
+    let clock_before = chain.chain.clock().unwrap().unix_timestamp;
 
     // a second vault in the same state, with a timelocked risk raise applied after the eta
     let cfg = dir.join("timelocked.toml");
@@ -347,8 +344,8 @@ svm = { price = 0.85 }
     let applied = with(&["apply-change", "--kind", "risk-params", "--advance", "3600"]);
     assert_eq!(applied["kind"], "risk-params");
     let vault2: Pubkey = r2["vault"].as_str().unwrap().parse().unwrap();
-    let chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
-    let risk = decode_risk(&chain.svm.get_account(&pda::risk(&vault2).0).unwrap().data).unwrap();
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let risk = decode_risk(&chain.chain.svm.get_account(&pda::risk(&vault2).0).unwrap().data).unwrap();
     assert_eq!(risk.band_bps, 700);
     // an hour later the first vault's risk state is stale: a deposit refreshes it first
     let d3 = with(&["deposit", "--vault", &vault.to_string(), "--amount", "1"]);
@@ -367,6 +364,15 @@ fn on_chain_command_errors() {
     let svm = ["--svm", "--state", s(&state), "--program", s(&prog)];
     fails(&[&["deposit", "--amount", "1"][..], &svm].concat(), "no SVM state at");
     fails(&["deposit", "--amount", "1"], "needs a target: --url URL (a cluster) or --svm");
+    // the Solana CLI's short flags and monikers: `-u l` is http://localhost:8899
+    let key = dir.join("id.json");
+    rpv_sdk::keypair::write(&Keypair::new(), &key).unwrap();
+    let vault = Pubkey::new_unique().to_string();
+    fails(
+        &["show", "--vault", &vault, "-u", "l", "-k", s(&key)],
+        "is http://localhost:8899 the cluster's JSON-RPC URL",
+    );
+    fails(&["show", "-u", "ftp://x", "-k", s(&key)], "or a moniker (mainnet-beta, devnet, testnet, localhost)");
     fails(&["deposit", "--amount", "1", "--svm", "--url", "http://x"], "either --url or --svm");
     fails(&["deposit", "--amount", "1", "--url", "http://x", "--state", "s"], "--state is only for --svm");
     fails(&["deposit", "--svm"], "--amount <AMOUNT>");
@@ -381,9 +387,9 @@ fn on_chain_command_errors() {
     fails(&["init", "--config", "/nonexistent/v.toml", "--svm"], "cannot read `/nonexistent/v.toml`");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "[1, 2, 3]").unwrap();
-    fails(&["show", "--url", "http://127.0.0.1:9", "--keypair", s(&bad)], "is not a valid keypair");
+    fails(&["show", "--url", "http://127.0.0.1:9", "--keypair", s(&bad)], "is not a Solana CLI keypair");
     std::fs::write(&bad, "not json").unwrap();
-    fails(&["show", "--url", "http://127.0.0.1:9", "--keypair", s(&bad)], "is not a Solana CLI keypair file");
+    fails(&["show", "--url", "http://127.0.0.1:9", "--keypair", s(&bad)], "is not a Solana CLI keypair");
     // a cluster needs addresses that only --svm can create
     let cfg = dir.join("svm-only.toml");
     std::fs::write(&cfg, "[vault]\nid = 1\nseed_deposit = 1000\ndeposit_cap = 10000\nmin_deposit = 1\n").unwrap();
@@ -478,8 +484,8 @@ fn deploy_script() {
     );
     assert!(recorded.lines().any(|l| l == deploy_line), "{recorded}\nwanted: {deploy_line}");
     assert!(stdout.contains("tx initialize_vault") && stdout.contains("tx add_asset SOL"), "{stdout}");
-    let client = RpcClient::new(&c.url).unwrap();
-    let v = vault_of(&client, &pda::vault(&c.admin.pubkey(), 9).0);
+    let client = &mut RpcChain::new(&c.url, CommitmentLevel::Confirmed, std::time::Duration::from_secs(10)).unwrap();
+    let v = vault_of(client, &pda::vault(&c.admin.pubkey(), 9).0);
     assert_eq!((v.num_assets, v.base_quantity), (1, 5_000_000));
     // already deployed: initialise only (nothing left to do)
     let out = run(no_solana, &["--skip-deploy"]);
@@ -551,8 +557,8 @@ svm = {{ price = 0.85 }}
     let same = with(&["init", "--config", s(&config(3, "max_delta_bps = 20_000"))]);
     assert_eq!(steps(&same), ["initialize_vault", "add_asset JUP", "refresh (the risk state was stale)"]);
     let vault2: Pubkey = t["vault"].as_str().unwrap().parse().unwrap();
-    let chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
-    let risk2 = decode_risk(&chain.svm.get_account(&pda::risk(&vault2).0).unwrap().data).unwrap();
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let risk2 = decode_risk(&chain.chain.svm.get_account(&pda::risk(&vault2).0).unwrap().data).unwrap();
     assert_eq!((risk2.max_delta.get().to_num::<f64>(), risk2.max_vega.get().to_num::<f64>()), (1.0, 0.5));
 
     // the raise applies once the timelock has passed
@@ -561,11 +567,15 @@ svm = {{ price = 0.85 }}
     super::support::check_failure("apply-change before the eta", &early, "applies from");
     let applied = with(&["apply-change", "--kind", "option-params", &v[0], &v[1], "--advance", "3600"]);
     assert_eq!(applied["kind"], "option-params");
-    let chain = rpv_cli::chain::SvmChain::open(&state, &prog, false, 0).unwrap();
-    let vault_state = decode_vault(&chain.svm.get_account(&vault).unwrap().data).unwrap();
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let vault_state = decode_vault(&chain.chain.svm.get_account(&vault).unwrap().data).unwrap();
     assert!((vault_state.option_rate.get().to_num::<f64>() - 0.02).abs() < 1e-12, "{}", vault_state.option_rate.get());
     assert!(
-        chain.svm.get_account(&pda::proposal(&vault, ix::ProposalKind::OptionParams).0).is_none_or(|a| a.lamports == 0),
+        chain
+            .chain
+            .svm
+            .get_account(&pda::proposal(&vault, ix::ProposalKind::OptionParams).0)
+            .is_none_or(|a| a.lamports == 0),
         "the proposal is closed"
     );
 }

@@ -1,7 +1,7 @@
 //! A JSON-RPC "cluster" for the `--url` tests: a thread serving the methods the CLI uses
 //! (`getAccountInfo`, `getMultipleAccounts`, `getLatestBlockhash`,
 //! `getMinimumBalanceForRentExemption`, `simulateTransaction`, `sendTransaction`,
-//! `getSignatureStatuses`) over HTTP from a litesvm running the built `.so`, with real SPL
+//! `getSignatureStatuses`; `getTransaction` is refused, as by a node without history) over HTTP from a litesvm running the built `.so`, with real SPL
 //! mints and token accounts and Pyth `PriceUpdateV2` accounts in the receiver's layout.
 
 use std::{
@@ -182,9 +182,9 @@ impl Node {
             "sendTransaction" => {
                 let tx = decode_transaction(&B64.decode(params[0].as_str().unwrap()).unwrap());
                 let sig = tx.signatures[0].to_string();
-                let err = match self.svm.send_transaction(tx) {
-                    Ok(_) => Value::Null,
-                    Err(f) => error_json(&f.err),
+                let (err, status) = match self.svm.send_transaction(tx) {
+                    Ok(_) => (Value::Null, json!({"Ok": null})),
+                    Err(f) => (error_json(&f.err), json!({"Err": error_json(&f.err)})),
                 };
                 self.svm.expire_blockhash();
                 let mut c = self.svm.get_sysvar::<Clock>();
@@ -192,7 +192,7 @@ impl Node {
                 self.svm.set_sysvar(&c);
                 self.statuses.insert(
                     sig.clone(),
-                    json!({"slot": slot, "confirmations": null, "err": err, "confirmationStatus": "finalized"}),
+                    json!({"slot": slot, "confirmations": null, "err": err, "status": status, "confirmationStatus": "finalized"}),
                 );
                 Ok(json!(sig))
             }
@@ -293,7 +293,7 @@ pub fn start(dir: &Path) -> Cluster {
     let (admin, user, base_mint, assets) = rx.recv().expect("the mock cluster starts");
     let admin = Keypair::try_from(admin.as_slice()).unwrap();
     let user = Keypair::try_from(user.as_slice()).unwrap();
-    rpv_cli::chain::write_keypair(&admin, &dir.join("admin.json")).unwrap();
-    rpv_cli::chain::write_keypair(&user, &dir.join("user.json")).unwrap();
+    rpv_sdk::keypair::write(&admin, &dir.join("admin.json")).unwrap();
+    rpv_sdk::keypair::write(&user, &dir.join("user.json")).unwrap();
     Cluster { url, admin, user, base_mint, assets }
 }

@@ -36,7 +36,7 @@ mod rpc;
 #[cfg(feature = "svm")]
 mod svm;
 #[cfg(feature = "rpc")]
-pub use rpc::{check_url, classify, CommitmentLevel, RpcChain};
+pub use rpc::{check_url, classify, cluster_url, CommitmentLevel, RpcChain, MONIKERS};
 #[cfg(feature = "svm")]
 pub use svm::{Executed, LocalChain};
 

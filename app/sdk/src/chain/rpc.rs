@@ -61,12 +61,30 @@ pub fn classify(e: &ClientError) -> ChainError {
     }
 }
 
+/// The Solana CLI's cluster monikers (`-u mainnet-beta`, or its first letter) and their
+/// public endpoints; anything else is taken as a URL.
+pub const MONIKERS: &[(&str, &str)] = &[
+    ("mainnet-beta", "https://api.mainnet-beta.solana.com"),
+    ("devnet", "https://api.devnet.solana.com"),
+    ("testnet", "https://api.testnet.solana.com"),
+    ("localhost", "http://localhost:8899"),
+];
+
+/// `url_or_moniker` as an endpoint: a moniker's URL ([`MONIKERS`], also by its first letter),
+/// else the text itself.
+pub fn cluster_url(url_or_moniker: &str) -> String {
+    MONIKERS
+        .iter()
+        .find(|(m, _)| *m == url_or_moniker || m.get(..1) == Some(url_or_moniker))
+        .map_or_else(|| url_or_moniker.to_string(), |(_, u)| (*u).to_string())
+}
+
 /// Checks that `url` looks like an RPC endpoint: `http://` or `https://` and a host.
 pub fn check_url(url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("bad RPC URL `{url}`: expected http://host[:port] or https://host[:port]"))?;
+        .ok_or_else(|| format!("bad RPC URL `{url}`: expected http://host[:port], https://host[:port] or a moniker (mainnet-beta, devnet, testnet, localhost)"))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     // [v6]:port, or host:port
     let (host_only, port) = match authority.strip_prefix('[') {
@@ -243,6 +261,17 @@ impl Chain for RpcChain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monikers() {
+        assert_eq!(cluster_url("devnet"), "https://api.devnet.solana.com");
+        assert_eq!(cluster_url("m"), "https://api.mainnet-beta.solana.com");
+        assert_eq!(cluster_url("l"), "http://localhost:8899");
+        assert_eq!(cluster_url("http://127.0.0.1:8899"), "http://127.0.0.1:8899");
+        for (_, u) in MONIKERS {
+            assert_eq!(check_url(u), Ok(()));
+        }
+    }
 
     #[test]
     fn urls() {

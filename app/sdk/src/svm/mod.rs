@@ -1,8 +1,9 @@
 //! An embedded SVM with the vault program loaded (feature `svm`): litesvm with mainnet-beta's
 //! feature set and the token programs it ships, the built `rpv_vault.so` run by the BPF loader,
 //! real SPL mints and token accounts created through those programs, and Pyth `PriceUpdateV2`
-//! accounts in the receiver's byte layout. Used by `rpv demo`, by the keeper's embedded mode and
-//! by tests; nothing here replaces the program with a native stand-in.
+//! accounts in the receiver's byte layout. Used by `rpv-lab`'s demos, by the keeper's embedded
+//! mode, by `rpv --svm` (a [`ledger::Ledger`] kept in a file between commands) and by tests;
+//! nothing here replaces the program with a native stand-in.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ use solana_transaction_error::TransactionError;
 
 use crate::{ata, errors, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
+pub mod ledger;
 pub mod sandbox;
 
 /// Cluster time the embedded SVM starts at (unix seconds, late 2026).
@@ -101,12 +103,16 @@ impl LocalSvm {
     /// A new SVM (mainnet-beta's feature set) with the program at `program` loaded under
     /// [`PROGRAM_ID`], a payer holding 1,000 SOL and the clock at [`START_TIME`].
     pub fn load(program: &Path) -> Result<Self, String> {
+        Self::load_with_payer(program, Keypair::new())
+    }
+
+    /// [`LocalSvm::load`] with `payer` as the payer (a ledger kept between runs keeps its own).
+    pub fn load_with_payer(program: &Path, payer: Keypair) -> Result<Self, String> {
         let elf = std::fs::read(program).map_err(|e| {
             format!("cannot read the program {}: {e} (build it with `cargo xtask build-sbf`)", program.display())
         })?;
         let mut svm = LiteSVM::new();
         svm.add_program(PROGRAM_ID, &elf).map_err(|e| format!("loading {}: {e:?}", program.display()))?;
-        let payer = Keypair::new();
         svm.airdrop(&payer.pubkey(), 1_000_000_000_000).map_err(|e| format!("airdrop: {:?}", e.err))?;
         let mut c = svm.get_sysvar::<Clock>();
         c.unix_timestamp = START_TIME;
@@ -183,13 +189,19 @@ impl LocalSvm {
 
     /// A new SPL Token mint with `decimals`; the payer is its mint authority.
     pub fn create_mint(&mut self, decimals: u8) -> Result<Pubkey, String> {
+        self.create_mint_of(&TOKEN_PROGRAM_ID, decimals)
+    }
+
+    /// A new mint of `token_program` (SPL Token or Token-2022) with `decimals`; the payer is its
+    /// mint authority.
+    pub fn create_mint_of(&mut self, token_program: &Pubkey, decimals: u8) -> Result<Pubkey, String> {
         let mint = Keypair::new();
         let rent = self.svm.minimum_balance_for_rent_exemption(spl::MINT_LEN as usize);
         let payer = self.payer.pubkey();
         self.send(
             &[
-                spl::create_account(&payer, &mint.pubkey(), rent, spl::MINT_LEN, &TOKEN_PROGRAM_ID),
-                spl::initialize_mint2(&TOKEN_PROGRAM_ID, &mint.pubkey(), &payer, decimals),
+                spl::create_account(&payer, &mint.pubkey(), rent, spl::MINT_LEN, token_program),
+                spl::initialize_mint2(token_program, &mint.pubkey(), &payer, decimals),
             ],
             &[&mint],
         )
