@@ -296,10 +296,16 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
     let management_fee_bps = f.management_bps.unwrap_or(0);
     let performance_fee_bps = f.performance_bps.unwrap_or(0);
     if max_management_fee_bps > rpv_sdk::ix::MANAGEMENT_FEE_CEILING_BPS {
-        return Err("fees.max_management_bps must be at most 1000 (10 %/yr)".into());
+        return Err(format!(
+            "fees.max_management_bps must be at most {} (bps per year)",
+            rpv_sdk::ix::MANAGEMENT_FEE_CEILING_BPS
+        ));
     }
     if max_performance_fee_bps > rpv_sdk::ix::PERFORMANCE_FEE_CEILING_BPS {
-        return Err("fees.max_performance_bps must be at most 5000 (50 %)".into());
+        return Err(format!(
+            "fees.max_performance_bps must be at most {} (bps)",
+            rpv_sdk::ix::PERFORMANCE_FEE_CEILING_BPS
+        ));
     }
     if management_fee_bps > max_management_fee_bps || performance_fee_bps > max_performance_fee_bps {
         return Err("fees: a rate exceeds its maximum".into());
@@ -308,11 +314,8 @@ fn common(raw: &RawConfig) -> Result<Common, String> {
 
     let risk = risk_params(&raw.risk)?;
     let rebalance = raw.rebalance;
-    if !rebalance.valid() {
-        return Err("rebalance: parameters outside the program's limits (cooldown <= 30 days, oracle age <= 1 day, \
-                    leg and turnover 1..=10000 bps, reduction <= turnover, keeper <= slippage <= 500 bps, \
-                    incentive budget <= 10000 ppm)"
-            .into());
+    if let Some((name, v, lo, hi)) = rebalance.out_of_range() {
+        return Err(format!("rebalance.{name} = {v} is outside {lo}..={hi}"));
     }
     let options = raw.options;
     if let Some((name, v, lo, hi)) = options.as_ref().and_then(OptionParams::out_of_range) {

@@ -16,8 +16,7 @@ use rpv_core::{
 /// Relative tolerance of the off-chain solve (2⁻⁴⁸ · 28 ≈ 1e-13: far inside the program's
 /// acceptance tolerance, 1e-4 by default).
 pub const SOLVE_TOLERANCE: Fx = Fx::from_bits(28);
-/// Sweep limit of the off-chain solve.
-pub const MAX_SWEEPS: u32 = 10_000;
+pub use rpv_core::risk_parity::OFFCHAIN_MAX_SWEEPS as MAX_SWEEPS;
 
 fn budgets(v: &VaultState) -> ([u64; MAX_N], usize) {
     let mut b = [0u64; MAX_N];

@@ -335,16 +335,29 @@ impl RebalanceParams {
         incentive_budget_ppm: 20,
     };
 
+    /// Each field with its value and inclusive range; the gross-reduction cap is bounded by the
+    /// turnover cap and the keeper incentive by the cost bound, as set in `self`.
+    pub fn ranges(&self) -> [FieldRange; 8] {
+        [
+            ("cooldown_secs", self.cooldown_secs.into(), 0, MAX_COOLDOWN_SECS.into()),
+            ("max_oracle_age", self.max_oracle_age.into(), 0, MAX_REBALANCE_ORACLE_AGE.into()),
+            ("max_leg_bps", self.max_leg_bps.into(), 1, 10_000),
+            ("max_turnover_bps", self.max_turnover_bps.into(), 1, 10_000),
+            ("max_reduction_bps", self.max_reduction_bps.into(), 0, self.max_turnover_bps.into()),
+            ("max_slippage_bps", self.max_slippage_bps.into(), 0, MAX_SLIPPAGE_CEILING_BPS.into()),
+            ("keeper_bps", self.keeper_bps.into(), 0, self.max_slippage_bps.into()),
+            ("incentive_budget_ppm", self.incentive_budget_ppm.into(), 0, MAX_INCENTIVE_BUDGET_PPM.into()),
+        ]
+    }
+
+    /// The first field outside its range, if any.
+    pub fn out_of_range(&self) -> Option<FieldRange> {
+        first_out_of_range(self.ranges())
+    }
+
     /// Within the program's ceilings and self-consistent (`InvalidRebalanceParams`).
     pub fn valid(&self) -> bool {
-        self.cooldown_secs <= MAX_COOLDOWN_SECS
-            && self.max_oracle_age <= MAX_REBALANCE_ORACLE_AGE
-            && (1..=10_000).contains(&self.max_leg_bps)
-            && (1..=10_000).contains(&self.max_turnover_bps)
-            && self.max_reduction_bps <= self.max_turnover_bps
-            && self.keeper_bps <= self.max_slippage_bps
-            && self.max_slippage_bps <= MAX_SLIPPAGE_CEILING_BPS
-            && self.incentive_budget_ppm <= MAX_INCENTIVE_BUDGET_PPM
+        self.out_of_range().is_none()
     }
 
     /// Whether moving from `current` to `self` allows more trading, cost or staleness in any
@@ -514,6 +527,27 @@ impl ConfigChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_rebalance_rule_names_its_field() {
+        let d = RebalanceParams::DEFAULT;
+        let cases = [
+            (RebalanceParams { cooldown_secs: MAX_COOLDOWN_SECS + 1, ..d }, "cooldown_secs"),
+            (RebalanceParams { max_oracle_age: MAX_REBALANCE_ORACLE_AGE + 1, ..d }, "max_oracle_age"),
+            (RebalanceParams { max_leg_bps: 0, ..d }, "max_leg_bps"),
+            (RebalanceParams { max_leg_bps: 10_001, ..d }, "max_leg_bps"),
+            (RebalanceParams { max_turnover_bps: 0, max_reduction_bps: 0, ..d }, "max_turnover_bps"),
+            (RebalanceParams { max_reduction_bps: d.max_turnover_bps + 1, ..d }, "max_reduction_bps"),
+            (RebalanceParams { max_slippage_bps: MAX_SLIPPAGE_CEILING_BPS + 1, ..d }, "max_slippage_bps"),
+            (RebalanceParams { keeper_bps: d.max_slippage_bps + 1, ..d }, "keeper_bps"),
+            (RebalanceParams { incentive_budget_ppm: MAX_INCENTIVE_BUDGET_PPM + 1, ..d }, "incentive_budget_ppm"),
+        ];
+        assert!(d.valid());
+        for (p, field) in cases {
+            assert!(!p.valid(), "{field}");
+            assert_eq!(p.out_of_range().map(|r| r.0), Some(field));
+        }
+    }
 
     #[test]
     fn defaults_are_valid() {

@@ -195,6 +195,13 @@ pub struct SolveStats {
 /// Changes below this (256 ulps, ≈ 1e-13) are rounding noise, not progress.
 const ULP_FLOOR: Fx = Fx::from_bits(256);
 
+/// Relative per-coordinate tolerance of `solve_weights`, the on-chain risk-budget solve
+/// (2⁻⁴⁸ · 281,475 ≈ 1e-9); `rpv risk weights` solves with it too, so it prints what the program
+/// would store.
+pub const ONCHAIN_SOLVE_TOLERANCE: Fx = Fx::from_bits(281_475);
+/// Sweeps an off-chain risk-budget solve (the keeper's, the CLI's) may take before `NotConverged`.
+pub const OFFCHAIN_MAX_SWEEPS: u32 = 10_000;
+
 /// Risk-budgeting weights by cyclical coordinate descent (after a Cholesky positive-definiteness
 /// check); stops when no coordinate moves by
 /// more than `tol` (relative) in a sweep, or fails with `NotConverged` after `max_sweeps`.

@@ -51,10 +51,7 @@ use rpv_core::{
 use serde::Serialize;
 use serde_json::Value;
 
-/// Relative per-coordinate tolerance of the risk-budget solver: the program's `solve_weights` value.
-pub const ERC_TOLERANCE: Fx = Fx::from_bits(281_475);
-/// Sweeps allowed to the risk-budget solver before `NotConverged`.
-pub const MAX_SWEEPS: u32 = 10_000;
+pub use rpv_core::risk_parity::{OFFCHAIN_MAX_SWEEPS as MAX_SWEEPS, ONCHAIN_SOLVE_TOLERANCE as ERC_TOLERANCE};
 /// Input budgets must sum to 1 within this (before normalisation).
 pub const BUDGET_SUM_TOLERANCE: f64 = 1e-9;
 /// `|c_ij − c_ji|` allowed, relative to the largest `|c_ij|`.

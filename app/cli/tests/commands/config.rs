@@ -142,7 +142,7 @@ fn mistakes_are_refused_with_one_line_naming_them() {
             "neither SPL Token nor Token-2022",
         ),
         ("bad depositor", format!("{MINIMAL}depositors = [\"0\"]\n"), "vault.depositors[0]"),
-        ("fee ceiling", format!("{MINIMAL}[fees]\nmax_management_bps = 1001\n"), "at most 1000"),
+        ("fee ceiling", format!("{MINIMAL}[fees]\nmax_management_bps = 1001\n"), "must be at most 1000"),
         (
             "fee above max",
             format!("{MINIMAL}[fees]\nmax_performance_bps = 100\nperformance_bps = 200\n"),
@@ -163,7 +163,11 @@ fn mistakes_are_refused_with_one_line_naming_them() {
             format!("{MINIMAL}[risk]\nmethod = \"min-variance\"\n"),
             "`min-variance` is not `inverse-vol` or `risk-budget`",
         ),
-        ("rebalance", format!("{MINIMAL}[rebalance]\nkeeper_bps = 60\n"), "rebalance: parameters outside"),
+        (
+            "rebalance",
+            format!("{MINIMAL}[rebalance]\nkeeper_bps = 60\n"),
+            "rebalance.keeper_bps = 60 is outside 0..=50",
+        ),
         ("option params", format!("{MINIMAL}[options]\nrate_bps = 6000\n"), "options.rate_bps"),
         ("17 assets", format!("{MINIMAL}{seventeen}"), "at most 16 assets"),
         (

@@ -11,7 +11,7 @@
 //! - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
 //!   emits `WeightsAccepted` with the sweeps used.
 use anchor_lang::prelude::*;
-use rpv_core::{fixed_point::Fx, layout::MAX_N, risk_account};
+use rpv_core::{layout::MAX_N, risk_account};
 
 use super::RiskCrank;
 use crate::{checks, error::VaultError, events::WeightsAccepted, oracle::Now};
@@ -29,7 +29,7 @@ pub(crate) fn handler(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
     let n = v.budgets_ppb(&mut budgets);
     require!(n > 0, VaultError::WrongVectorLength);
     require!(n <= MAX_ONCHAIN_SOLVE, VaultError::SolveTooLarge);
-    let tol = Fx::from_bits(281_475); // ≈ 1e-9 (2^48 · 1e-9)
+    let tol = rpv_core::risk_parity::ONCHAIN_SOLVE_TOLERANCE;
     let stats = risk_account::solve_weights(&mut r, &budgets[..n], tol, u32::from(max_sweeps), now.time)
         .map_err(VaultError::from)?;
     emit!(WeightsAccepted {
