@@ -16,11 +16,9 @@ use solana_signer::Signer;
 
 use crate::{Outcome, Series};
 
-/// Path of the program under test: `$RPV_PROGRAM_SO`, else `<workspace>/target/deploy/rpv_vault.so`.
+/// Path of the program under test ([`rpv_sdk::default_program_path`]).
 pub fn program_so() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/rpv_vault.so"))
+    rpv_sdk::default_program_path()
 }
 
 /// Seconds in a day.

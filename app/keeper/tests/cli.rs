@@ -16,9 +16,7 @@ use solana_keypair::Keypair;
 
 /// The program, as an absolute path (the binary runs in another directory).
 fn program() -> PathBuf {
-    let p = std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"));
+    let p = rpv_sdk::default_program_path();
     std::fs::canonicalize(&p).unwrap_or(p)
 }
 

@@ -35,9 +35,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 fn program() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"))
+    rpv_sdk::default_program_path()
 }
 
 struct World {

@@ -53,6 +53,21 @@ pub mod spl;
 #[cfg(feature = "svm")]
 pub mod svm;
 
+/// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so` in
+/// the working directory or the nearest of its ancestors that has one (so a test run from a
+/// crate's directory finds the workspace's build), else that path relative to the working
+/// directory.
+pub fn default_program_path() -> std::path::PathBuf {
+    const BUILT: &str = "target/deploy/rpv_vault.so";
+    if let Some(p) = std::env::var_os("RPV_PROGRAM_SO") {
+        return std::path::PathBuf::from(p);
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().map(|d| d.join(BUILT)).find(|p| p.is_file()))
+        .unwrap_or_else(|| std::path::PathBuf::from(BUILT))
+}
+
 use rpv_core::layout::VaultState;
 pub use solana_instruction::{AccountMeta, Instruction};
 pub use solana_pubkey::Pubkey;

@@ -9,9 +9,7 @@ use std::{
 use serde_json::Value;
 
 pub fn program() -> PathBuf {
-    std::env::var_os("RPV_PROGRAM_SO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy/rpv_vault.so"))
+    rpv_sdk::default_program_path()
 }
 
 pub fn repo(path: &str) -> PathBuf {

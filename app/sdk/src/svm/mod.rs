@@ -5,7 +5,7 @@
 //! mode, by `rpv --svm` (a [`ledger::Ledger`] kept in a file between commands) and by tests;
 //! nothing here replaces the program with a native stand-in.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use litesvm::LiteSVM;
 use solana_account::Account;
@@ -25,20 +25,7 @@ pub const START_TIME: i64 = 1_795_000_000;
 /// Slots per second of simulated time when the clock is moved ([`LocalSvm::advance`]).
 pub const SLOTS_PER_SECOND: u64 = 2;
 
-/// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so` in
-/// the working directory or the nearest of its ancestors that has one (so a test run from a
-/// crate's directory finds the workspace's build), else that path relative to the working
-/// directory.
-pub fn default_program_path() -> PathBuf {
-    const BUILT: &str = "target/deploy/rpv_vault.so";
-    if let Some(p) = std::env::var_os("RPV_PROGRAM_SO") {
-        return PathBuf::from(p);
-    }
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| cwd.ancestors().map(|d| d.join(BUILT)).find(|p| p.is_file()))
-        .unwrap_or_else(|| PathBuf::from(BUILT))
-}
+pub use crate::default_program_path;
 
 /// The custom program error code a transaction failed with, if any.
 pub fn custom_code(err: &TransactionError) -> Option<u32> {
