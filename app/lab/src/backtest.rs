@@ -13,8 +13,8 @@
 //!    error such as `ZeroVariance`) leaves the accounts as they were and is counted;
 //! 3. **weights** — for the risk-budget method, the keeper's `submit_weights` when the weights
 //!    in force no longer pass the program's check: solved by the keeper's own solver
-//!    ([`rpv_keeper::weights`]) and accepted by the program's rule
-//!    ([`risk_account::accept_weights`]);
+//!    ([`rpv_keeper::weights`]) and put in force by the program's step
+//!    ([`engine::weights::submit`]);
 //! 4. **rebalance** — while the program would trade: `rebalance` of the leg it picks
 //!    (`AUTO_LEG`: the furthest outside its band, not cooling down) through
 //!    [`engine::rebalance::select_leg`], `leg_gate`, `trade` (plan, caps, incentive, Greek
@@ -338,16 +338,12 @@ impl PaperVault {
         if r.method != METHOD_RISK_BUDGET || !rpv_keeper::weights::stale(v, r, t) {
             return None;
         }
-        let submitted = rpv_keeper::weights::solve(v, r, t).and_then(|w| {
-            let mut budgets = [0u64; MAX_ASSETS];
-            let n = v.budgets_ppb(&mut budgets);
-            let w: Vec<Fx> = w.iter().map(|x| Fx::from_bits(*x)).collect();
-            let mut after = *r;
-            risk_account::accept_weights(&mut after, &budgets[..n], &w, t)?;
-            *r = after;
-            Ok(())
-        });
-        Some(submitted.map_err(EngineError::from))
+        let w = match rpv_keeper::weights::solve(v, r, t) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(EngineError::from(e))),
+        };
+        let mut after = *r;
+        Some(engine::weights::submit(v, &mut after, &w, t).map(|_| *r = after))
     }
 
     /// `rebalance` of `leg` (a slot, or `AUTO_LEG`) at `t` with the leg's oracle at `prices`;

@@ -71,6 +71,7 @@ impl From<EngineError> for VaultError {
             EngineError::InsufficientShares => Self::InsufficientShares,
             EngineError::InsufficientBaseLiquidity => Self::InsufficientBaseLiquidity,
             EngineError::WrongVectorLength => Self::WrongVectorLength,
+            EngineError::SolveTooLarge => Self::SolveTooLarge,
             EngineError::SeriesExpired => Self::SeriesExpired,
             EngineError::UnknownAsset => Self::UnknownAsset,
             EngineError::RefreshTooSoon => Self::RefreshTooSoon,

@@ -3,10 +3,9 @@
 
 use rpv_core::{
     engine::{self, EngineError},
-    layout::MAX_ASSETS,
     math::Rounding,
     rebalance::AUTO_LEG,
-    risk_account, CoreError,
+    CoreError,
 };
 use rpv_lab::{
     backtest::{self, PaperVault, Params, PriceTable},
@@ -219,11 +218,8 @@ fn every_row_is_the_programs_engine() {
             }
             if let Some(submitted) = &report.weights {
                 assert_eq!(*submitted, Ok(()), "{what}: submit_weights");
-                let mut budgets = [0u64; MAX_ASSETS];
-                let n = v.budgets_ppb(&mut budgets);
                 let w = rpv_keeper::weights::solve(v, r, t).unwrap();
-                let w: Vec<_> = w.iter().map(|x| rpv_core::fixed_point::Fx::from_bits(*x)).collect();
-                risk_account::accept_weights(r, &budgets[..n], &w, t).unwrap();
+                engine::weights::submit(v, r, &w, t).unwrap();
                 seen[1] += 1;
             } else {
                 assert!(

@@ -13,6 +13,7 @@
 //! | [`positions`] | `update_positions`: the positions step of the last sample |
 //! | [`quote`] | `quote`: NAV both ways, shares with the fees due, share price, risk summary |
 //! | [`rebalance`] | `rebalance`, `rebalance_begin` / `rebalance_end`: leg choice, plan, accounting |
+//! | [`weights`] | `submit_weights`, `solve_weights`: risk-budget weights put in force |
 //!
 //! A refused step may leave the state it was given partly updated (the fee accrual runs
 //! first): the program's transaction then reverts as a whole; an off-chain caller runs a step
@@ -28,6 +29,7 @@ pub mod positions;
 pub mod quote;
 pub mod rebalance;
 pub mod refresh;
+pub mod weights;
 
 use crate::{layout::VaultState, CoreError};
 
@@ -54,6 +56,7 @@ pub enum EngineError {
     RebalanceUnderpaid,
     FeeAboveMaximum,
     TimelockRequired,
+    SolveTooLarge,
 }
 
 impl From<CoreError> for EngineError {

@@ -11,10 +11,10 @@
 //! - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
 //!   emits `WeightsAccepted` with the sweeps used.
 use anchor_lang::prelude::*;
-use rpv_core::{layout::MAX_N, risk_account};
+use rpv_core::engine::weights;
 
 use super::RiskCrank;
-use crate::{checks, error::VaultError, events::WeightsAccepted, oracle::Now};
+use crate::{error::VaultError, events::WeightsAccepted, oracle::Now};
 
 pub use rpv_interface::args::MAX_ONCHAIN_SOLVE;
 
@@ -22,24 +22,16 @@ pub(crate) fn handler(ctx: Context<RiskCrank>, max_sweeps: u16) -> Result<()> {
     let now = Now::get()?;
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
-    checks::not_rebalancing(&v)?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    checks::fresh_risk(&v, now.time)?;
-    let mut budgets = [0u64; MAX_N];
-    let n = v.budgets_ppb(&mut budgets);
-    require!(n > 0, VaultError::WrongVectorLength);
-    require!(n <= MAX_ONCHAIN_SOLVE, VaultError::SolveTooLarge);
-    let tol = rpv_core::risk_parity::ONCHAIN_SOLVE_TOLERANCE;
-    let stats = risk_account::solve_weights(&mut r, &budgets[..n], tol, u32::from(max_sweeps), now.time)
-        .map_err(VaultError::from)?;
+    let done = weights::solve(&v, &mut r, u32::from(max_sweeps), now.time).map_err(VaultError::from)?;
     emit!(WeightsAccepted {
         vault: vault_key,
         source: 1,
         by: ctx.accounts.signer.key(),
-        n: n as u8,
+        n: done.n as u8,
         leverage_bits: r.leverage.get().to_bits(),
         portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
-        sweeps: stats.sweeps,
+        sweeps: done.sweeps,
     });
     Ok(())
 }

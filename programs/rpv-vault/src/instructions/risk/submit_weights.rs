@@ -12,31 +12,22 @@
 //!   budgeting); σ_p, L and the targets are recomputed against the NAV snapshot; emits
 //!   `WeightsAccepted`. A rejected vector changes nothing.
 use anchor_lang::prelude::*;
-use rpv_core::{fixed_point::Fx, layout::MAX_N, risk_account};
+use rpv_core::engine::weights;
 
 use super::RiskCrank;
-use crate::{checks, error::VaultError, events::WeightsAccepted, oracle::Now};
+use crate::{error::VaultError, events::WeightsAccepted, oracle::Now};
 
-pub(crate) fn handler(ctx: Context<RiskCrank>, weights: Vec<i128>) -> Result<()> {
+pub(crate) fn handler(ctx: Context<RiskCrank>, submitted: Vec<i128>) -> Result<()> {
     let now = Now::get()?;
     let vault_key = ctx.accounts.vault.key();
     let v = ctx.accounts.vault.load()?;
-    checks::not_rebalancing(&v)?;
     let mut r = ctx.accounts.risk.load_mut()?;
-    checks::fresh_risk(&v, now.time)?;
-    let mut budgets = [0u64; MAX_N];
-    let n = v.budgets_ppb(&mut budgets);
-    require!(n > 0 && weights.len() == n, VaultError::WrongVectorLength);
-    let mut w = [Fx::ZERO; MAX_N];
-    for (o, bits) in w.iter_mut().zip(&weights) {
-        *o = Fx::from_bits(*bits);
-    }
-    risk_account::accept_weights(&mut r, &budgets[..n], &w[..n], now.time).map_err(VaultError::from)?;
+    let done = weights::submit(&v, &mut r, &submitted, now.time).map_err(VaultError::from)?;
     emit!(WeightsAccepted {
         vault: vault_key,
         source: 0,
         by: ctx.accounts.signer.key(),
-        n: n as u8,
+        n: done.n as u8,
         leverage_bits: r.leverage.get().to_bits(),
         portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
         sweeps: 0,
