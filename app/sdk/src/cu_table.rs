@@ -26,7 +26,7 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ("`solve_weights` (on-chain ERC solve, ≤ 5 assets)", [None, None, Some(69241), Some(92593), None, None]),
     (
         "`quote` (read-only NAV, shares, price, risk summary)",
-        [Some(2339), Some(3289), Some(5954), Some(6857), Some(9522), Some(16616)],
+        [Some(2340), Some(3289), Some(5951), Some(6853), Some(9515), Some(16601)],
     ),
     (
         "example integrator: `deposit` by CPI (whole instruction, PDA as user)",
@@ -34,15 +34,15 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     (
         "example integrator: `record_quote` (CPI `quote`, return data, tracker write)",
-        [Some(8164), Some(9695), Some(13928), Some(15285), Some(19346), Some(30472)],
+        [Some(8165), Some(9695), Some(13925), Some(15281), Some(19339), Some(30457)],
     ),
     (
         "example integrator: `withdraw` by CPI",
         [Some(18450), Some(19839), Some(23312), Some(24518), Some(28440), Some(38369)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(11527), None, None, None, Some(12741)]),
-    ("`initialize_vault`, SPL Token base", [Some(45644), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(47148), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(11527), None, None, None, Some(11241)]),
+    ("`initialize_vault`, SPL Token base", [Some(51644), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(44148), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5651), Some(5697), Some(4024), None, None, None],
@@ -55,17 +55,17 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "`accrue_fees` (both fees, mints to the recipient)",
         [Some(7088), Some(7822), Some(9901), Some(10609), Some(12688), Some(18217)],
     ),
-    ("`set_depositor` (create entry)", [Some(5959), None, None, None, None, None]),
+    ("`set_depositor` (create entry)", [Some(11959), None, None, None, None, None]),
     ("`set_fees` (accrues at the old rates first)", [Some(4960), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(7792), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(12292), None, None, None, None, None]),
     ("`apply_change` (fee rates, accrues first)", [Some(4616), None, None, None, None, None]),
     ("`cancel_change`", [Some(2517), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(15941), Some(18239), Some(19033), Some(21329), Some(27421)],
+        [None, Some(15946), Some(18244), Some(19038), Some(21334), Some(27426)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(19969), Some(20199), Some(20841), Some(22555)],
+        [None, None, Some(19974), Some(20204), Some(20846), Some(22560)],
     ),
 ];
