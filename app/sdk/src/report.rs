@@ -161,7 +161,8 @@ pub struct Fees {
     pub high_water_mark: Option<f64>,
 }
 
-/// The rebalancing book: trades, incentives, net cost, and today's turnover and reduction.
+/// The rebalancing book: trades, incentives, net cost, and the rolling window's turnover and
+/// reduction (`day_*`: the window of the "per day" caps).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Book {
     pub trades: u64,

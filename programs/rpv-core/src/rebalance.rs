@@ -521,6 +521,21 @@ mod tests {
     }
 
     #[test]
+    fn targets_follow_the_smaller_of_snapshot_and_live_nav() {
+        let mut r: RiskState = bytemuck::Zeroable::zeroed();
+        assert_eq!(scaled_target(&r, 0, 1_000), Err(CoreError::MathDomain), "no snapshot yet");
+        r.nav_snapshot = 1_000_000;
+        r.targets[0] = 300_000;
+        // money in since the refresh (a deposit): neither the reference NAV nor the target grows
+        assert_eq!(reference_nav(&r, 21_000_000), 1_000_000);
+        assert_eq!(scaled_target(&r, 0, 21_000_000), Ok(300_000));
+        // money out (a withdrawal): both shrink at once
+        assert_eq!(reference_nav(&r, 500_000), 500_000);
+        assert_eq!(scaled_target(&r, 0, 500_000), Ok(150_000));
+        assert_eq!(scaled_target(&r, 0, 1_000_000), Ok(300_000));
+    }
+
+    #[test]
     fn cooldown_and_rolling_window() {
         let cfg = RebalanceConfig::DEFAULT;
         let mut bk = book();

@@ -347,8 +347,12 @@ async fn keeper_balances(f: &mut Fixture, k: &Keeper, leg: usize) -> (u64, u64) 
 /// live NAV), the converged legs stay inside their bands: refused with `WithinBand`, nothing moves.
 #[tokio::test]
 async fn attack_deposit_inflates_targets_caps_and_keeper_budget() {
-    let tight =
-        ix::RebalanceParams { max_leg_bps: 200, max_turnover_bps: 300, max_reduction_bps: 300, ..loose_rebalance_params() };
+    let tight = ix::RebalanceParams {
+        max_leg_bps: 200,
+        max_turnover_bps: 300,
+        max_reduction_bps: 300,
+        ..loose_rebalance_params()
+    };
     let (mut f, k) = converged(tight).await;
     let snapshot = f.risk().await.nav_snapshot;
     let amount = 20 * snapshot;
@@ -436,8 +440,12 @@ async fn attack_deposit_asset_round_trip_inflates_the_deleveraging_cap() {
 /// window the second trade is refused with `TurnoverCapReached` and nothing moves.
 #[tokio::test]
 async fn attack_midnight_reset_doubles_the_daily_cap() {
-    let caps =
-        ix::RebalanceParams { max_leg_bps: 300, max_turnover_bps: 300, max_reduction_bps: 300, ..loose_rebalance_params() };
+    let caps = ix::RebalanceParams {
+        max_leg_bps: 300,
+        max_turnover_bps: 300,
+        max_reduction_bps: 300,
+        ..loose_rebalance_params()
+    };
     let mut f = funded(caps).await;
     for a in f.assets.iter_mut() {
         a.conf = 0;
