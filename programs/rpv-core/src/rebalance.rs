@@ -177,6 +177,11 @@ pub fn reference_nav(r: &RiskState, live: u64) -> u64 {
     live.min(r.nav_snapshot)
 }
 
+/// The band at the NAV now `live`: `band_bps` of the [`reference_nav`], base units.
+pub fn band(r: &RiskState, live: u64) -> u64 {
+    frac(reference_nav(r, live), u128::from(r.band_bps), BPS)
+}
+
 /// Target of slot `i` at the NAV now `live`: rescaled to the [`reference_nav`]
 /// (`target_i · min(live, nav_snapshot) / nav_snapshot`, never above `target_i`).
 pub fn scaled_target(r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
@@ -240,15 +245,14 @@ pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
 /// [`reference_nav`]), not cooling down (`None` when every leg is inside its band).
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
     let (values, live) = sampled_values(v, r)?;
-    let nav = reference_nav(r, live);
-    let band = frac(nav, u128::from(r.band_bps), BPS);
+    let band = band(r, live);
     let book = &r.book;
     let mut best: Option<(usize, u64)> = None;
     for (i, value) in values.iter().enumerate().take(v.active_assets().len()) {
         if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
             continue;
         }
-        let d = value.abs_diff(scaled_target(r, i, nav)?);
+        let d = value.abs_diff(scaled_target(r, i, live)?);
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }

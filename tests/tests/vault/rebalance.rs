@@ -1,7 +1,8 @@
-//! `rebalance` — one test per Specification bullet: convergence, bands, cooldowns, daily caps,
-//! the keeper's bounds, adversarial callers, option legs and a randomized run against oracle
-//! fair value. `cargo test rebalance` selects the rebalancing group (with `rebalance_begin`,
-//! `rebalance_end` and `set_rebalance_params`).
+//! `rebalance` — one test per Specification bullet: convergence, bands, cooldowns, the caps'
+//! rolling window, the keeper's bounds, adversarial callers, option legs, a randomized run
+//! against oracle fair value, and the attacks on what the caps are measured against.
+//! `cargo test rebalance` selects the rebalancing group (with `rebalance_begin`, `rebalance_end`
+//! and `set_rebalance_params`).
 
 use rpv_core::rebalance::AUTO_LEG;
 use rpv_sdk::ix;
@@ -107,7 +108,7 @@ async fn rebalance_daily_turnover_and_size_caps() {
     let before = f.vault_and_risk_bytes().await;
     f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await.assert_error("TurnoverCapReached");
     assert_eq!(f.vault_and_risk_bytes().await, before);
-    // the next day the counters reset
+    // a day after the last counted trade the rolling window resets
     f.step(86_400).await.ok();
     f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await.ok();
 }
