@@ -37,7 +37,7 @@ async fn rebalance_converges_a_misweighted_vault_to_its_targets() {
     let nav = rpv_core::rebalance::sampled_nav(&s, &r).unwrap();
     for i in 0..3 {
         let target = rpv_core::rebalance::scaled_target(&r, i, nav).unwrap();
-        let band = nav * u64::from(r.band_bps) / 10_000;
+        let band = rpv_core::rebalance::band(&r, nav);
         assert!(f.value_of(i).await.abs_diff(target) <= band + 1, "leg {i} inside its band");
     }
     // the accounts reconcile
