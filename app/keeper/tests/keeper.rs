@@ -11,7 +11,7 @@ use std::{
 use rpv_core::{
     fixed_point::Fx,
     layout::{RiskState, VaultState},
-    rebalance::{sampled_nav, sampled_value, scaled_target},
+    rebalance::{band, sampled_nav, sampled_value, scaled_target},
 };
 use rpv_keeper::{
     keeper::{Keeper, Settings, TickReport},
@@ -88,7 +88,7 @@ impl World {
     fn distances(&self) -> (Vec<u64>, u64) {
         let (v, r) = (self.vault(), self.risk());
         let nav = sampled_nav(&v, &r).unwrap();
-        let band = nav * u64::from(r.band_bps) / 10_000;
+        let band = band(&r, nav);
         let d = (0..usize::from(v.num_assets))
             .map(|i| sampled_value(&v, &r, i).unwrap().abs_diff(scaled_target(&r, i, nav).unwrap()))
             .collect();

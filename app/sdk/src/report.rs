@@ -161,7 +161,8 @@ pub struct Fees {
     pub high_water_mark: Option<f64>,
 }
 
-/// The rebalancing book: trades, incentives, net cost, and today's turnover and reduction.
+/// The rebalancing book: trades, incentives, net cost, and the rolling window's turnover and
+/// reduction (`day_*`: the window of the "per day" caps).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Book {
     pub trades: u64,
@@ -260,7 +261,8 @@ impl VaultView {
         let nav_pair = if priced { v.nav_both_at(&prices[..n], now).ok() } else { None };
         let nav = nav_pair.map(|p| p.0);
         let total = v.total_shares_after_fees(supply, nav, now).ok();
-        let band = nav.map(|x| (u128::from(x) * u128::from(r.band_bps) / 10_000) as u64);
+        // the program's band: on the reference NAV (at most the last refresh's snapshot)
+        let band = nav.map(|x| rpv_core::rebalance::band(r, x));
 
         // risk contributions: of the weights in force, and of the holdings now
         let mut budgets = [0u64; MAX_N];

@@ -109,8 +109,8 @@ macro_rules! errors {
             // ---- rebalancing ----
             WithinBand => "the leg is inside its band: nothing to trade",
             CooldownActive => "the leg traded recently: wait for its cooldown",
-            TurnoverCapReached => "the day's turnover cap is used up",
-            ReductionCapReached => "the day's gross-exposure reduction cap is used up",
+            TurnoverCapReached => "the turnover cap of the rolling 24 h window is used up",
+            ReductionCapReached => "the gross-exposure reduction cap of the rolling 24 h window is used up",
             TradeTooSmall => "the trade rounds to nothing",
             WrongLeg => "the asset accounts are not those of the leg furthest outside its band",
             RebalanceInProgress => "a flash rebalance is open: finish it with rebalance_end in the same transaction",

@@ -256,13 +256,15 @@ macro_rules! events {
                 pub cost: i64,
                 /// Fair price per whole token, base currency (I80F48 bits).
                 pub fair_price_bits: i128,
-                /// The leg's value before and after, its target and band, NAV.
+                /// The leg's value before and after, its target and band, and the reference NAV
+                /// they were measured on (the smaller of the last refresh's snapshot and the NAV now).
                 pub value_before: u64,
                 pub value_after: u64,
                 pub target: u64,
                 pub band: u64,
                 pub nav: u64,
-                /// The day's counters after the trade.
+                /// The rolling window's counters after the trade (every trade since the last day
+                /// without one).
                 pub turnover_today: u64,
                 pub reduction_today: u64,
                 pub incentive_today: u64,

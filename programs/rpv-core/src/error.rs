@@ -48,9 +48,9 @@ pub enum CoreError {
     // rebalancing
     /// The leg is inside its band: nothing to trade.
     WithinBand,
-    /// The day's turnover cap is used up.
+    /// The turnover cap of the rolling 24 h window is used up.
     TurnoverCapReached,
-    /// The day's gross-exposure reduction cap is used up.
+    /// The gross-exposure reduction cap of the rolling 24 h window is used up.
     ReductionCapReached,
     /// The trade rounds to nothing.
     TradeTooSmall,

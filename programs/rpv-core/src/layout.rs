@@ -350,9 +350,11 @@ pub use rpv_interface::args::RebalanceParams as RebalanceConfig;
 pub struct RebalanceBook {
     /// Per slot: cluster time of its last trade (0 = never).
     pub last_trade: [u32; MAX_ASSETS],
-    /// The day (`⌊t / 86 400⌋`) the counters below are for.
-    pub day: i64,
-    /// Fair value traded, gross exposure cut and incentives paid that day, base units.
+    /// Cluster time of the last trade the counters below include (0 = none): they reset once a
+    /// day has passed since (`rebalance::roll_window`, the rolling window).
+    pub last_counted: i64,
+    /// Fair value traded, gross exposure cut and incentives paid in the current window (every
+    /// trade since the last quiet day), base units.
     pub turnover: u64,
     pub reduction: u64,
     pub incentive: u64,
@@ -367,7 +369,7 @@ impl RebalanceBook {
     #[rustfmt::skip]
     pub const LEN: usize =
         4 * MAX_ASSETS + // last_trade
-        8 +              // day
+        8 +              // last_counted
         8 +              // turnover
         8 +              // reduction
         8 +              // incentive

@@ -5,19 +5,39 @@
 //! the counterparty.
 //!
 //! ## Which leg, which way, how much
+//! - **NAV** below is the *reference NAV* ([`reference_nav`]): the smaller of the last refresh's
+//!   snapshot and the NAV now (last sample's prices, this leg at its fresh price, the holdings
+//!   now). Targets, band, caps, the incentive budget and the Greek check are all measured on it,
+//!   so money that arrived since the refresh — a deposit or `deposit_asset` in the same
+//!   transaction as the trade — enlarges none of them, while money that left (withdrawals)
+//!   shrinks them at once. Doubt goes against the caller: a deposit cannot make the legs look
+//!   under target, nor lift the per-call, turnover, reduction or incentive caps; new money is
+//!   deployed after the next `refresh` has sampled it (at most one per `min_sample_interval`).
 //! - A leg's value is its holding at the fair (mid) price; its target is the risk account's
-//!   target `L·w_i·NAV_snapshot` rescaled to the NAV now: `target_i · NAV / NAV_snapshot`.
+//!   target `L·w_i·NAV_snapshot` rescaled to the reference NAV: `target_i · NAV / NAV_snapshot`
+//!   ([`scaled_target`], never above `target_i`).
 //! - A leg trades only when `|value − target| > band` (`band_bps` of NAV), towards its target:
 //!   the vault **sells** a leg above its target (for base) and **buys** one below it.
 //! - Size (fair value) = min(distance to target, `max_leg_bps` of NAV, what is left of the
-//!   day's turnover `max_turnover_bps` of NAV, the caller's own cap); a sale is also capped by
-//!   what is left of the day's gross-exposure reduction `max_reduction_bps` of NAV — unless the
-//!   leg's underlying is beyond a Greek limit (a *hard* limit: then the cut is not rate-limited,
-//!   and the Greek rule still refuses any trade that pushes the breach further); a purchase by
-//!   the vault's base holdings. The trade never overshoots the target, so a caller cannot
-//!   make the vault trade back and forth.
+//!   window's turnover `max_turnover_bps` of NAV, the caller's own cap); a sale is also capped
+//!   by what is left of the window's gross-exposure reduction `max_reduction_bps` of NAV — unless
+//!   the leg's underlying is beyond a Greek limit (a *hard* limit: then the cut is not
+//!   rate-limited, and the Greek rule still refuses any trade that pushes the breach further); a
+//!   purchase by the vault's base holdings. The trade never overshoots the target, so a caller
+//!   cannot make the vault trade back and forth.
 //! - After a leg trades it rests for `cooldown_secs`.
-//! - "A day" is the UTC day `⌊t / 86 400⌋`; the day's counters reset when it changes.
+//!
+//! ## The rolling window of the "daily" caps
+//! The turnover, reduction and incentive counters ([`RebalanceBook`]) cover a *run* of trades:
+//! every trade since the first one after a quiet period; they reset only once [`DAY`] seconds
+//! have passed since the last counted trade ([`roll_window`]). Bound: within any 24 h interval
+//! `[t, t + 86 400)` the trades counted are at most each cap (as measured at the last of them) —
+//! two trades in such an interval are less than a day apart, so no reset falls between them
+//! and both are in one run, whose sum is checked against the cap. A fixed UTC day would allow
+//! twice the cap within seconds of midnight; two half-day buckets still about 1.5×–2× within a
+//! day. The price: a run that uses its cap slowly waits a quiet day before the next one (at
+//! worst one cap per `run + 24 h`); refused calls do not count as trades, so they never extend
+//! a run. It needs no more state than the day counters did (`last_counted` replaces `day`).
 //!
 //! ## Price and keeper incentive
 //! Per whole token, three prices ([`LegPrices`]): the fair mid, the price the vault sells at
@@ -25,14 +45,14 @@
 //! lower end, ≤ fair). For an option leg these are Black–Scholes values at the implied vol ± its
 //! confidence and the underlying ± its confidence in the direction that raises / lowers the
 //! option's value (upper / lower bounds outside the Black–Scholes domain). The keeper's
-//! incentive is `keeper_bps` of the trade's fair value, limited by what is left of the day's
+//! incentive is `keeper_bps` of the trade's fair value, limited by what is left of the window's
 //! incentive budget (`incentive_budget_ppm` of NAV), paid as a better price:
 //! - the vault sells `q` tokens and receives `⌈q·P_sell⌉ − incentive` base units;
 //! - the vault buys `q` tokens and pays `⌊q·P_buy⌋ + incentive` base units.
 //!
 //! Hence the vault's cost against fair value is at most the incentive (the confidence spread
 //! only ever helps the vault), so per call `cost ≤ keeper_bps · value ≤ max_slippage_bps ·
-//! value`, and per day `Σ cost ≤ incentive_budget_ppm · NAV`. Both are checked again on the
+//! value`, and within any 24 h `Σ cost ≤ incentive_budget_ppm · NAV`. Both are checked again on the
 //! amounts before any token moves.
 
 use crate::{
@@ -150,12 +170,25 @@ fn frac(x: u64, num: u128, den: u128) -> u64 {
     (u128::from(x) * num / den) as u64
 }
 
-/// Target of slot `i` rescaled to `nav` (`target_i · nav / nav_snapshot`).
-pub fn scaled_target(r: &RiskState, i: usize, nav: u64) -> CoreResult<u64> {
+/// The NAV targets, band, caps and budgets are measured on: the smaller of the last refresh's
+/// snapshot and `live` (module doc). Money that arrived since the refresh counts only once a
+/// refresh has sampled it; money that left counts at once.
+pub fn reference_nav(r: &RiskState, live: u64) -> u64 {
+    live.min(r.nav_snapshot)
+}
+
+/// The band at the NAV now `live`: `band_bps` of the [`reference_nav`], base units.
+pub fn band(r: &RiskState, live: u64) -> u64 {
+    frac(reference_nav(r, live), u128::from(r.band_bps), BPS)
+}
+
+/// Target of slot `i` at the NAV now `live`: rescaled to the [`reference_nav`]
+/// (`target_i · min(live, nav_snapshot) / nav_snapshot`, never above `target_i`).
+pub fn scaled_target(r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
     if r.nav_snapshot == 0 {
         return Err(CoreError::MathDomain);
     }
-    let t = u128::from(r.targets[i]) * u128::from(nav) / u128::from(r.nav_snapshot);
+    let t = u128::from(r.targets[i]) * u128::from(reference_nav(r, live)) / u128::from(r.nav_snapshot);
     u64::try_from(t).map_err(|_| CoreError::MathOverflow)
 }
 
@@ -182,12 +215,10 @@ pub fn cooling_down(cfg: &RebalanceConfig, book: &RebalanceBook, i: usize, now: 
     last != 0 && now < last + i64::from(cfg.cooldown_secs)
 }
 
-/// The day's counters, reset when the day changed.
-pub fn roll_day(book: &mut RebalanceBook, now: i64) {
-    // unsigned division (SBF has no signed division); cluster time is never negative
-    let day = (now.max(0) as u64 / DAY as u64) as i64;
-    if book.day != day {
-        book.day = day;
+/// The rolling window's counters as of `now`: reset once [`DAY`] seconds have passed since the
+/// last counted trade (module doc for the bound).
+pub fn roll_window(book: &mut RebalanceBook, now: i64) {
+    if now.saturating_sub(book.last_counted) >= DAY {
         book.turnover = 0;
         book.reduction = 0;
         book.incentive = 0;
@@ -210,18 +241,18 @@ pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
     sampled_values(v, r).map(|(_, nav)| nav)
 }
 
-/// The tradable leg furthest outside its band at the last sample, not cooling down (`None`
-/// when every leg is inside its band).
+/// The tradable leg furthest outside its band at the last sample (targets and band on the
+/// [`reference_nav`]), not cooling down (`None` when every leg is inside its band).
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
-    let (values, nav) = sampled_values(v, r)?;
-    let band = frac(nav, u128::from(r.band_bps), BPS);
+    let (values, live) = sampled_values(v, r)?;
+    let band = band(r, live);
     let book = &r.book;
     let mut best: Option<(usize, u64)> = None;
     for (i, value) in values.iter().enumerate().take(v.active_assets().len()) {
         if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
             continue;
         }
-        let d = value.abs_diff(scaled_target(r, i, nav)?);
+        let d = value.abs_diff(scaled_target(r, i, live)?);
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }
@@ -238,7 +269,7 @@ pub struct LegInput {
     pub prices: LegPrices,
     /// The leg's target at `nav` ([`scaled_target`]).
     pub target: u64,
-    /// NAV, base units.
+    /// The [`reference_nav`], base units: band, caps and budget are fractions of it.
     pub nav: u64,
     /// Base units the vault holds (accounted).
     pub base_available: u64,
@@ -269,7 +300,7 @@ pub struct Plan {
 }
 
 /// The trade for one leg, or why there is none: `WithinBand`, `TurnoverCapReached`,
-/// `ReductionCapReached` or `TradeTooSmall`. `book` must be rolled to today ([`roll_day`]).
+/// `ReductionCapReached` or `TradeTooSmall`. `book` must be rolled to now ([`roll_window`]).
 pub fn plan(
     cfg: &RebalanceConfig,
     book: &RebalanceBook,
@@ -349,9 +380,10 @@ pub fn plan(
 }
 
 /// The trade `rebalance` plans for slot `i` at `now` from fresh leg `prices` — the program's own
-/// computation, also what the SDK and keepers simulate: NAV from the last sample with this leg
-/// at its fresh fair price, the target rescaled to it, the day's counters as of `now`, the Greek
-/// breach of the leg's underlying. Returns the plan and that NAV.
+/// computation, also what the SDK and keepers simulate: the NAV now from the last sample with
+/// this leg at its fresh fair price, the [`reference_nav`] (at most the snapshot) the target,
+/// band and caps are measured on, the window's counters as of `now`, the Greek breach of the
+/// leg's underlying. Returns the plan and the reference NAV.
 pub fn plan_for(
     v: &VaultState,
     r: &RiskState,
@@ -363,10 +395,11 @@ pub fn plan_for(
     let slot = &v.assets[i];
     let fresh = fx_value_in_base(slot.quantity, prices.fair, slot.decimals, v.base_decimals, Rounding::Down)?;
     let (values, sampled) = sampled_values(v, r)?;
-    let nav = sampled.checked_sub(values[i]).and_then(|n| n.checked_add(fresh)).ok_or(CoreError::MathOverflow)?;
+    let live = sampled.checked_sub(values[i]).and_then(|n| n.checked_add(fresh)).ok_or(CoreError::MathOverflow)?;
+    let nav = reference_nav(r, live);
     let target = scaled_target(r, i, nav)?;
     let mut book = r.book;
-    roll_day(&mut book, now);
+    roll_window(&mut book, now);
     let leg = LegInput {
         quantity: slot.quantity,
         decimals: slot.decimals,
@@ -380,9 +413,10 @@ pub fn plan_for(
     Ok((plan(&r.rebalance, &book, r.band_bps, v.base_decimals, &leg)?, nav))
 }
 
-/// Records a trade of slot `i` at `now` in the book.
+/// Records a trade of slot `i` at `now` in the book (`book` rolled to `now`: [`roll_window`]).
 pub fn record(book: &mut RebalanceBook, i: usize, p: &Plan, now: i64) {
     book.last_trade[i] = u32::try_from(now.max(1)).unwrap_or(u32::MAX);
+    book.last_counted = now;
     book.turnover = book.turnover.saturating_add(p.fair_value);
     if p.side == Side::Sell {
         book.reduction = book.reduction.saturating_add(p.fair_value);
@@ -491,7 +525,22 @@ mod tests {
     }
 
     #[test]
-    fn cooldown_and_day_roll() {
+    fn targets_follow_the_smaller_of_snapshot_and_live_nav() {
+        let mut r: RiskState = bytemuck::Zeroable::zeroed();
+        assert_eq!(scaled_target(&r, 0, 1_000), Err(CoreError::MathDomain), "no snapshot yet");
+        r.nav_snapshot = 1_000_000;
+        r.targets[0] = 300_000;
+        // money in since the refresh (a deposit): neither the reference NAV nor the target grows
+        assert_eq!(reference_nav(&r, 21_000_000), 1_000_000);
+        assert_eq!(scaled_target(&r, 0, 21_000_000), Ok(300_000));
+        // money out (a withdrawal): both shrink at once
+        assert_eq!(reference_nav(&r, 500_000), 500_000);
+        assert_eq!(scaled_target(&r, 0, 500_000), Ok(150_000));
+        assert_eq!(scaled_target(&r, 0, 1_000_000), Ok(300_000));
+    }
+
+    #[test]
+    fn cooldown_and_rolling_window() {
         let cfg = RebalanceConfig::DEFAULT;
         let mut bk = book();
         let p = Plan {
@@ -505,14 +554,62 @@ mod tests {
             target: 0,
             band: 0,
         };
-        roll_day(&mut bk, 1_000_000);
-        record(&mut bk, 3, &p, 1_000_000);
-        assert!(cooling_down(&cfg, &bk, 3, 1_000_000 + 3_599));
-        assert!(!cooling_down(&cfg, &bk, 3, 1_000_000 + 3_600));
-        assert!(!cooling_down(&cfg, &bk, 2, 1_000_000));
+        // a trade one second before 00:00 UTC
+        let t0 = 12 * DAY - 1;
+        roll_window(&mut bk, t0);
+        record(&mut bk, 3, &p, t0);
+        assert!(cooling_down(&cfg, &bk, 3, t0 + 3_599));
+        assert!(!cooling_down(&cfg, &bk, 3, t0 + 3_600));
+        assert!(!cooling_down(&cfg, &bk, 2, t0));
         assert_eq!((bk.turnover, bk.reduction, bk.incentive, bk.trades), (10, 10, 1, 1));
-        roll_day(&mut bk, 1_000_000 + DAY);
-        assert_eq!((bk.turnover, bk.reduction, bk.incentive, bk.total_incentive, bk.trades), (0, 0, 0, 1, 1));
+        // midnight passes: the window does not reset
+        roll_window(&mut bk, t0 + 2);
+        assert_eq!((bk.turnover, bk.reduction, bk.incentive), (10, 10, 1));
+        // another trade 12 h later extends the run: still no reset a day after the first
+        roll_window(&mut bk, t0 + DAY / 2);
+        record(&mut bk, 2, &p, t0 + DAY / 2);
+        roll_window(&mut bk, t0 + DAY);
+        assert_eq!((bk.turnover, bk.reduction, bk.incentive, bk.trades), (20, 20, 2, 2));
+        // a whole day after the last counted trade: reset (totals kept)
+        roll_window(&mut bk, t0 + DAY / 2 + DAY - 1);
+        assert_eq!(bk.turnover, 20);
+        roll_window(&mut bk, t0 + DAY / 2 + DAY);
+        assert_eq!((bk.turnover, bk.reduction, bk.incentive, bk.total_incentive, bk.trades), (0, 0, 0, 2, 2));
+    }
+
+    proptest! {
+        /// The window's bound: whatever the trade times and sizes, the fair value admitted within
+        /// any interval `[t, t + DAY)` is at most the turnover cap.
+        #[test]
+        fn the_window_admits_at_most_the_cap_within_any_day(
+            gaps in proptest::collection::vec(0i64..2 * DAY, 1..40),
+            sizes in proptest::collection::vec(1u64..400, 40),
+        ) {
+            let nav = 10_000u64;
+            let cfg = RebalanceConfig { max_turnover_bps: 1_000, ..RebalanceConfig::DEFAULT }; // cap 1,000
+            let mut bk = book();
+            let mut t = 5 * DAY;
+            let mut admitted: Vec<(i64, u64)> = Vec::new();
+            for (gap, want) in gaps.iter().zip(sizes.iter()) {
+                t += gap;
+                roll_window(&mut bk, t);
+                let left = frac(nav, u128::from(cfg.max_turnover_bps), BPS).saturating_sub(bk.turnover);
+                let size = (*want).min(left);
+                if size == 0 {
+                    continue;
+                }
+                let p = Plan {
+                    side: Side::Buy, qty: size, base_amount: size, fair_value: size, incentive: 0, cost: 0,
+                    value_before: 0, target: 0, band: 0,
+                };
+                record(&mut bk, 0, &p, t);
+                admitted.push((t, size));
+            }
+            for (start, _) in &admitted {
+                let sum: u64 = admitted.iter().filter(|(u, _)| *u >= *start && *u < start + DAY).map(|(_, s)| s).sum();
+                prop_assert!(sum <= 1_000, "{sum} within a day from {start}");
+            }
+        }
     }
 
     #[test]

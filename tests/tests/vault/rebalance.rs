@@ -1,7 +1,8 @@
-//! `rebalance` — one test per Specification bullet: convergence, bands, cooldowns, daily caps,
-//! the keeper's bounds, adversarial callers, option legs and a randomized run against oracle
-//! fair value. `cargo test rebalance` selects the rebalancing group (with `rebalance_begin`,
-//! `rebalance_end` and `set_rebalance_params`).
+//! `rebalance` — one test per Specification bullet: convergence, bands, cooldowns, the caps'
+//! rolling window, the keeper's bounds, adversarial callers, option legs, a randomized run
+//! against oracle fair value, and the attacks on what the caps are measured against.
+//! `cargo test rebalance` selects the rebalancing group (with `rebalance_begin`, `rebalance_end`
+//! and `set_rebalance_params`).
 
 use rpv_core::rebalance::AUTO_LEG;
 use rpv_sdk::ix;
@@ -36,7 +37,7 @@ async fn rebalance_converges_a_misweighted_vault_to_its_targets() {
     let nav = rpv_core::rebalance::sampled_nav(&s, &r).unwrap();
     for i in 0..3 {
         let target = rpv_core::rebalance::scaled_target(&r, i, nav).unwrap();
-        let band = nav * u64::from(r.band_bps) / 10_000;
+        let band = rpv_core::rebalance::band(&r, nav);
         assert!(f.value_of(i).await.abs_diff(target) <= band + 1, "leg {i} inside its band");
     }
     // the accounts reconcile
@@ -107,7 +108,7 @@ async fn rebalance_daily_turnover_and_size_caps() {
     let before = f.vault_and_risk_bytes().await;
     f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await.assert_error("TurnoverCapReached");
     assert_eq!(f.vault_and_risk_bytes().await, before);
-    // the next day the counters reset
+    // a day after the last counted trade the rolling window resets
     f.step(86_400).await.ok();
     f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await.ok();
 }
@@ -318,4 +319,167 @@ async fn rebalance_an_option_leg_at_black_scholes_with_the_implied_vol() {
     // the underlying's net delta grew by the call's delta exposure
     let r = f.risk().await;
     assert!(r.net_delta[0].get() > r_before.net_delta[0].get());
+}
+
+// ---- attacks on what the caps are measured against (issue 14) ----
+
+/// A vault converged to its targets under the loose parameters, then `tight` in force; the last
+/// refresh's NAV snapshot is the NAV now and every leg is inside its band.
+async fn converged(tight: ix::RebalanceParams) -> (Fixture, Keeper) {
+    let mut f = funded(loose_rebalance_params()).await;
+    let k = f.rich_keeper().await;
+    while let Some(leg) = f.auto_leg().await {
+        f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await.ok();
+        f.step(61).await.ok();
+    }
+    f.set_rebalance_params(tight).await.ok();
+    (f, k)
+}
+
+/// Base and leg balances of a keeper.
+async fn keeper_balances(f: &mut Fixture, k: &Keeper, leg: usize) -> (u64, u64) {
+    (f.env.token_amount(&k.base_token).await, f.env.token_amount(&k.asset_tokens[leg]).await)
+}
+
+/// Attack: deposit 20× the vault's NAV and, in the same transaction, trade as the keeper. Sized
+/// against the live NAV, every leg would look far below its target, and the per-call cap, the
+/// day's turnover and the incentive budget would be 21× the vault's; the attacker then withdraws
+/// and leaves the vault above its target risk. Against the snapshot (the smaller of snapshot and
+/// live NAV), the converged legs stay inside their bands: refused with `WithinBand`, nothing moves.
+#[tokio::test]
+async fn attack_deposit_inflates_targets_caps_and_keeper_budget() {
+    let tight = ix::RebalanceParams {
+        max_leg_bps: 200,
+        max_turnover_bps: 300,
+        max_reduction_bps: 300,
+        ..loose_rebalance_params()
+    };
+    let (mut f, k) = converged(tight).await;
+    let snapshot = f.risk().await.nav_snapshot;
+    let amount = 20 * snapshot;
+    let u = f.user(amount).await;
+    let before = f.vault_and_risk_bytes().await;
+    let keeper_before = keeper_balances(&mut f, &k, 0).await;
+    let dep = f.deposit_ix(&u, amount, 0).await;
+    let reb = f.rebalance_ix(&k, 0, ix::RebalanceArgs::any_price(0)).await;
+    let out = f.env.send(&[dep, reb], &[&u.kp, &k.kp]).await;
+    if out.result.is_ok() {
+        // the exploit went through: finish it and show what it took and left
+        let e = rebalanced(&out)[0].clone();
+        let shares = f.env.token_amount(&u.share_token).await;
+        f.withdraw(&u, shares, 0).await.ok();
+        let r = f.risk().await;
+        let value = f.value_of(0).await;
+        panic!(
+            "attack succeeded: the keeper traded {} of fair value (the snapshot allows {} per call) for an \
+             incentive of {} (day's turnover {}, incentive {}); after the withdrawal leg 0 is worth {} against \
+             its target {}",
+            e.fair_value,
+            snapshot * 200 / 10_000,
+            e.incentive,
+            e.turnover_today,
+            e.incentive_today,
+            value,
+            r.targets[0]
+        );
+    }
+    out.assert_error("WithinBand");
+    assert_eq!(f.vault_and_risk_bytes().await, before, "vault and risk unchanged");
+    assert_eq!(keeper_balances(&mut f, &k, 0).await, keeper_before);
+    assert_eq!(f.env.token_amount(&u.base_token).await, amount, "the deposit was rolled back");
+    assert_eq!(f.env.token_amount(&u.share_token).await, 0);
+}
+
+/// Attack: `deposit_asset` 10× the vault's NAV of one leg, then (same transaction) sell it back
+/// to the vault as the keeper. The leg is really overweight now, so a sale is due, but the day's
+/// deleveraging cap is measured on the snapshot, not on the inflated NAV: the trade is bounded by
+/// `max_reduction_bps` of the snapshot, and the next one is refused with `ReductionCapReached`
+/// with nothing moved.
+#[tokio::test]
+async fn attack_deposit_asset_round_trip_inflates_the_deleveraging_cap() {
+    let tight = ix::RebalanceParams { max_reduction_bps: 100, ..loose_rebalance_params() };
+    let (mut f, k) = converged(tight).await;
+    let snapshot = f.risk().await.nav_snapshot;
+    let cap = snapshot / 100;
+    let a = f.assets[0].clone();
+    assert_eq!((a.decimals, a.expo), (9, -8));
+    // 10× NAV of leg 0 (9 decimals, price at 10^-8, base 6 decimals)
+    let qty = (u128::from(10 * snapshot) * 1_000 * 100_000_000 / a.price as u128) as u64;
+    let u = f.user(0).await;
+    let from = f.asset_account(0, &u.kp.pubkey(), qty).await;
+    let dep = f.deposit_asset_ix(&u, 0, &from, qty, 0).await;
+    let reb = f.rebalance_ix(&k, 0, ix::RebalanceArgs::any_price(0)).await;
+    let out = f.env.send(&[dep, reb], &[&u.kp, &k.kp]).await;
+    out.ok();
+    let e = rebalanced(&out)[0].clone();
+    assert_eq!(e.side, 1, "the overweight leg is sold");
+    assert!(
+        e.fair_value <= cap + 1 && e.reduction_today <= cap + 1,
+        "the sale is bounded by 1 % of the snapshot ({cap}): sold {} (reduction today {}), sized on NAV {}",
+        e.fair_value,
+        e.reduction_today,
+        e.nav
+    );
+    assert!(e.nav <= snapshot, "sized against at most the snapshot: {e:?}");
+    // the cap is used up until a refresh samples the deposit: the next sale (after the
+    // cooldown, before any refresh) is refused, nothing moves
+    f.env.advance_time(61).await;
+    f.refresh_oracles().await;
+    let before = f.vault_and_risk_bytes().await;
+    let keeper_before = keeper_balances(&mut f, &k, 0).await;
+    let left = cap - e.reduction_today.min(cap);
+    assert!(left <= 1, "at most a rounding unit of the cap is left: {left}");
+    let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
+    // nothing left: the cap is reached; one base unit left: a trade of it rounds to nothing
+    out.assert_error(if left == 0 { "ReductionCapReached" } else { "TradeTooSmall" });
+    assert_eq!(f.vault_and_risk_bytes().await, before);
+    assert_eq!(keeper_balances(&mut f, &k, 0).await, keeper_before);
+}
+
+/// Attack: use the whole turnover cap a minute before 00:00 UTC and again a minute after. With
+/// counters that reset at midnight, twice the cap trades within two minutes; with the rolling
+/// window the second trade is refused with `TurnoverCapReached` and nothing moves.
+#[tokio::test]
+async fn attack_midnight_reset_doubles_the_daily_cap() {
+    let caps = ix::RebalanceParams {
+        max_leg_bps: 300,
+        max_turnover_bps: 300,
+        max_reduction_bps: 300,
+        ..loose_rebalance_params()
+    };
+    let mut f = funded(caps).await;
+    for a in f.assets.iter_mut() {
+        a.conf = 0;
+    }
+    // refresh at 23:59:00 UTC
+    let now = f.env.now().await;
+    let mut wait = (86_400 - 60 - now.rem_euclid(86_400)).rem_euclid(86_400);
+    if wait < 61 {
+        wait += 86_400;
+    }
+    f.step(wait).await.ok();
+    assert_eq!(f.env.now().await.rem_euclid(86_400), 86_400 - 60);
+    let k = f.rich_keeper().await;
+    let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
+    out.ok();
+    let e = rebalanced(&out)[0].clone();
+    assert!(e.turnover_today + 2 >= e.nav * 300 / 10_000, "the whole cap used before midnight: {e:?}");
+    // 00:01:00 UTC, a fresh refresh
+    f.step(120).await.ok();
+    assert_eq!(f.env.now().await.rem_euclid(86_400), 60);
+    let before = f.vault_and_risk_bytes().await;
+    let keeper_before = keeper_balances(&mut f, &k, 1).await;
+    let out = f.rebalance(&k, 1, ix::RebalanceArgs::any_price(1)).await;
+    if out.result.is_ok() {
+        let e2 = rebalanced(&out)[0].clone();
+        panic!(
+            "attack succeeded: {} then {} of turnover two minutes apart across midnight (cap {})",
+            e.fair_value,
+            e2.fair_value,
+            e.nav * 300 / 10_000
+        );
+    }
+    out.assert_error("TurnoverCapReached");
+    assert_eq!(f.vault_and_risk_bytes().await, before);
+    assert_eq!(keeper_balances(&mut f, &k, 1).await, keeper_before);
 }

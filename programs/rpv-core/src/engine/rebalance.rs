@@ -11,7 +11,7 @@ use crate::{
     positions::apply_greek_value,
     price::OraclePrice,
     rebalance::{
-        cooling_down, furthest_leg, option_leg_prices, plan_for, record, roll_day, spot_leg_prices, tradable,
+        cooling_down, furthest_leg, option_leg_prices, plan_for, record, roll_window, spot_leg_prices, tradable,
         LegPrices, Plan, Side, AUTO_LEG,
     },
     valuation::fx_value_in_base,
@@ -25,7 +25,7 @@ pub struct TradeSummary {
     /// The leg's slot.
     pub index: usize,
     pub prices: LegPrices,
-    /// NAV the plan was sized against.
+    /// NAV the plan was sized against (`rebalance::reference_nav`: at most the snapshot).
     pub nav: u64,
     pub asset_decimals: u8,
     pub base_decimals: u8,
@@ -123,7 +123,7 @@ pub fn trade(
     v.assets[i].last_publish_time = leg.publish_time;
 
     let (plan, nav) = plan_for(v, r, i, prices, max_value, now)?;
-    roll_day(&mut r.book, now);
+    roll_window(&mut r.book, now);
     match plan.side {
         Side::Sell => ensure(plan.base_amount <= max_base_in, EngineError::SlippageExceeded)?,
         Side::Buy => ensure(plan.base_amount >= min_base_out, EngineError::SlippageExceeded)?,

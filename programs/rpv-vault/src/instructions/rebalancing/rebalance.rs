@@ -22,17 +22,28 @@
 //! - Refused while paused (`VaultPaused`), during a flash rebalance (`RebalanceInProgress`),
 //!   with a stale risk state (`RiskStateStale`) or before any positions step
 //!   (`RefreshRequired`), for an expired or settled series (`SeriesExpired`), for a leg cooling
-//!   down (`CooldownActive`), when the day's turnover or reduction cap is used up
+//!   down (`CooldownActive`), when the window's turnover or reduction cap is used up
 //!   (`TurnoverCapReached`, `ReductionCapReached`), when the trade rounds to nothing
 //!   (`TradeTooSmall`), and when it would push a breached Greek limit further
 //!   (`GreekLimitExceeded`).
+//! - Sized against the reference NAV, the smaller of the last refresh's snapshot and the NAV
+//!   now (`rpv_core::rebalance::reference_nav`): targets, band, the per-call, turnover and
+//!   reduction caps, the incentive budget and the Greek check. A deposit or `deposit_asset`
+//!   earlier in the same transaction (or since the last refresh) makes no leg look under target
+//!   and lifts no cap (`WithinBand`, or the cap errors below);
+//!   `attack_deposit_inflates_targets_caps_and_keeper_budget`,
+//!   `attack_deposit_asset_round_trip_inflates_the_deleveraging_cap`.
+//! - The turnover, reduction and incentive caps hold over a rolling window: the counters add up
+//!   every trade since the last 24 h without one and reset only then, so within any 24 h at most
+//!   each cap trades — no second cap after 00:00 UTC (`TurnoverCapReached`,
+//!   `ReductionCapReached`; `attack_midnight_reset_doubles_the_daily_cap`).
 //! - Oracles: every check of `refresh`, with the maximum age of the rebalance parameters when
 //!   set (else each asset's own), and never older than the newest price the vault has used
 //!   (`OracleNotNewer`).
 //! - Prices, incentive and bounds as in `rpv_core::rebalance`: the vault sells at the upper end
 //!   of the confidence interval and buys at the lower end, less / plus the keeper incentive;
 //!   its cost against fair value is at most the incentive, within `max_slippage_bps` per call
-//!   and the incentive budget per day.
+//!   and the incentive budget per rolling window.
 //! - The vault must receive exactly what it is owed (`TransferAmountMismatch`); accounted
 //!   quantities move by the traded amounts; balance ≥ accounted for both accounts and the
 //!   invariant hold at the end. Emits `Rebalanced` with the values before and after.

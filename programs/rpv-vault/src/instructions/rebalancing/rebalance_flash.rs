@@ -5,7 +5,9 @@
 //! - Flash mode, for keepers without inventory: `rebalance_begin(args)` and `rebalance_end()` in
 //!   one transaction, both top-level instructions (through CPI → `RebalanceViaCpi`).
 //! - `rebalance_begin` takes `rebalance`'s accounts and arguments, then the instructions sysvar
-//!   (`InvalidInstructionsSysvar`). It runs every check of `rebalance`, plans the same trade,
+//!   (`InvalidInstructionsSysvar`). It runs every check of `rebalance` (the reference NAV —
+//!   never above the last refresh's snapshot — and the rolling window of the caps included),
+//!   plans the same trade,
 //!   sends the vault's side to the keeper (the leg's tokens when the vault sells, base when it
 //!   buys), records what the vault must receive and locks the vault.
 //! - It requires a later instruction of this transaction to be this program's `rebalance_end`
