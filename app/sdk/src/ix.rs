@@ -11,7 +11,7 @@ pub use rpv_interface::{
     },
     client::{InitializeVaultArgs, Proposal},
     AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,
-    ProposalKind, RebalanceArgs, RebalanceParams, RiskParams, VaultQuote,
+    ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, NO_IN_KIND,
 };
 
 use crate::{
@@ -53,7 +53,9 @@ pub fn initialize_vault(
     }
 }
 
-/// `add_asset`: registers `mint` (owned by `token_program`) priced by `oracle`.
+/// `add_asset`: registers `mint` (owned by `token_program`) priced by `oracle`. Under a
+/// timelock, once the vault has outside shares, it consumes the matured proposal of
+/// [`registration`] for the same accounts and arguments (`propose_change` first).
 pub fn add_asset(
     admin: &Pubkey,
     vault: &Pubkey,
@@ -73,9 +75,36 @@ pub fn add_asset(
             AccountMeta::new_readonly(*oracle, false),
             AccountMeta::new_readonly(*token_program, false),
             AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+            AccountMeta::new_readonly(pda::share_mint(vault).0, false),
+            AccountMeta::new(pda::proposal(vault, ProposalKind::Registration).0, false),
         ],
         data: data("add_asset", &args),
     }
+}
+
+/// The timelocked change naming a registration: `add_asset` (`series` = `None`) or
+/// `add_option` of `mint` under `token_program` priced by `oracle` with `args`. Propose it with
+/// [`propose_change`]; once matured, the same `add_asset` / `add_option` consumes it.
+pub fn registration(
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    oracle: &Pubkey,
+    args: AddAssetArgs,
+    series: Option<OptionSeriesArgs>,
+) -> ConfigChange {
+    ConfigChange::Registration(Registration {
+        mint: mint.to_bytes(),
+        token_program: token_program.to_bytes(),
+        oracle: oracle.to_bytes(),
+        args,
+        series,
+    })
+}
+
+/// `set_in_kind_cap(index, cap)` (admin; a raise under a timelock: `propose_change` of
+/// `ConfigChange::InKindCap`).
+pub fn set_in_kind_cap(admin: &Pubkey, vault_key: &Pubkey, index: u8, cap: u64) -> Instruction {
+    governance(admin, vault_key, data("set_in_kind_cap", &(index, cap)))
 }
 
 /// Accounts shared by `deposit` and `withdraw`, followed by one oracle per registered asset in

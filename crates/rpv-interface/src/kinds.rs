@@ -108,10 +108,22 @@ pub enum ProposalKind {
     Rebalance,
     /// 4: `set_option_params`.
     OptionParams,
+    /// 5: `add_asset` / `add_option` (a registration, consumed by the registering instruction).
+    Registration,
+    /// 6: `set_in_kind_cap` (a raise).
+    InKindCap,
 }
 
 impl ProposalKind {
-    pub const ALL: [Self; 5] = [Self::RiskParams, Self::RiskBudgets, Self::Fees, Self::Rebalance, Self::OptionParams];
+    pub const ALL: [Self; 7] = [
+        Self::RiskParams,
+        Self::RiskBudgets,
+        Self::Fees,
+        Self::Rebalance,
+        Self::OptionParams,
+        Self::Registration,
+        Self::InKindCap,
+    ];
 
     pub const fn code(self) -> u8 {
         match self {
@@ -120,6 +132,8 @@ impl ProposalKind {
             Self::Fees => 2,
             Self::Rebalance => 3,
             Self::OptionParams => 4,
+            Self::Registration => 5,
+            Self::InKindCap => 6,
         }
     }
 
@@ -130,6 +144,8 @@ impl ProposalKind {
             2 => Some(Self::Fees),
             3 => Some(Self::Rebalance),
             4 => Some(Self::OptionParams),
+            5 => Some(Self::Registration),
+            6 => Some(Self::InKindCap),
             _ => None,
         }
     }
@@ -142,6 +158,8 @@ impl ProposalKind {
             Self::Fees => "fees",
             Self::Rebalance => "rebalance",
             Self::OptionParams => "option-params",
+            Self::Registration => "registration",
+            Self::InKindCap => "in-kind-cap",
         }
     }
 

@@ -301,7 +301,7 @@ pub fn initialize_vault(a: &InitializeVault) -> Result<()> {
     holdable_mint(&a.base_mint, &a.base_token_program).map(|_| ())
 }
 
-/// `add_asset` / `add_option`: the admin signs, the authority is the vault's, a free slot
+/// `add_asset` / `add_option`: the admin signs, the authority and share mint are the vault's, a free slot
 /// (`TooManyAssets`), the mint is not the base mint (`AssetIsBaseMint`) nor registered
 /// (`AssetAlreadyRegistered`) and is one the vault can hold. The oracle account is checked by
 /// reading it.
@@ -309,6 +309,7 @@ pub fn add_asset(a: &AddAsset) -> Result<()> {
     let v = a.vault.load()?;
     admin(a.admin.key, &v)?;
     authority(a.authority.key, &v)?;
+    share_mint(a.share_mint.key, &v)?;
     require!(usize::from(v.num_assets) < MAX_ASSETS, VaultError::TooManyAssets);
     let mint = a.mint.key.to_bytes();
     require!(mint != v.base_mint, VaultError::AssetIsBaseMint);
