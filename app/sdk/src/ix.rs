@@ -462,9 +462,12 @@ pub fn set_paused(guardian: &Pubkey, vault_key: &Pubkey, paused: bool) -> Instru
     governance(guardian, vault_key, data("set_paused", &paused))
 }
 
-/// `set_guardian(guardian)` (admin).
+/// `set_guardian(guardian)` (admin; under a timelock once the vault has outside shares:
+/// `propose_change(ConfigChange::Guardian)` instead).
 pub fn set_guardian(admin: &Pubkey, vault_key: &Pubkey, guardian: &Pubkey) -> Instruction {
-    governance(admin, vault_key, data("set_guardian", &guardian.to_bytes()))
+    let mut ix = governance(admin, vault_key, data("set_guardian", &guardian.to_bytes()));
+    ix.accounts.push(AccountMeta::new_readonly(pda::share_mint(vault_key).0, false));
+    ix
 }
 
 /// `propose_admin(new_admin)` (admin).

@@ -528,6 +528,8 @@ pub enum ConfigChange {
         index: u8,
         cap: u64,
     },
+    /// A new guardian (`set_guardian` once the vault has outside shares), address as raw bytes.
+    Guardian([u8; 32]),
 }
 
 /// What a registration proposal names: the accounts and arguments `add_asset` / `add_option`
@@ -563,6 +565,7 @@ impl ConfigChange {
             Self::OptionParams(_) => ProposalKind::OptionParams,
             Self::Registration(_) => ProposalKind::Registration,
             Self::InKindCap { .. } => ProposalKind::InKindCap,
+            Self::Guardian(_) => ProposalKind::Guardian,
         }
     }
 }
@@ -609,6 +612,7 @@ mod tests {
             ConfigChange::OptionParams(OptionParams::default()),
             ConfigChange::Registration(registration()),
             ConfigChange::InKindCap { index: 1, cap: 2 },
+            ConfigChange::Guardian([5; 32]),
         ];
         for c in changes {
             assert_eq!(borsh::to_vec(&c).unwrap()[0], c.kind().code());

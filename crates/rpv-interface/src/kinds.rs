@@ -112,10 +112,12 @@ pub enum ProposalKind {
     Registration,
     /// 6: `set_in_kind_cap` (a raise).
     InKindCap,
+    /// 7: `set_guardian` (once the vault has outside shares; only the admin may cancel it).
+    Guardian,
 }
 
 impl ProposalKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::RiskParams,
         Self::RiskBudgets,
         Self::Fees,
@@ -123,6 +125,7 @@ impl ProposalKind {
         Self::OptionParams,
         Self::Registration,
         Self::InKindCap,
+        Self::Guardian,
     ];
 
     pub const fn code(self) -> u8 {
@@ -134,6 +137,7 @@ impl ProposalKind {
             Self::OptionParams => 4,
             Self::Registration => 5,
             Self::InKindCap => 6,
+            Self::Guardian => 7,
         }
     }
 
@@ -146,6 +150,7 @@ impl ProposalKind {
             4 => Some(Self::OptionParams),
             5 => Some(Self::Registration),
             6 => Some(Self::InKindCap),
+            7 => Some(Self::Guardian),
             _ => None,
         }
     }
@@ -160,6 +165,7 @@ impl ProposalKind {
             Self::OptionParams => "option-params",
             Self::Registration => "registration",
             Self::InKindCap => "in-kind-cap",
+            Self::Guardian => "guardian",
         }
     }
 

@@ -21,11 +21,11 @@ impl VaultState {
             .ok_or(CoreError::MathOverflow)
     }
 
-    /// Whether a registration (`add_asset` / `add_option`) must wait for the timelock: under a
-    /// timelock, as soon as shares exist beyond the dead ones (minted, or fee shares pending).
-    /// Until then no depositor's value is at stake and the registry is public before anyone
-    /// deposits, so a vault is set up at once (`rpv init`).
-    pub fn registration_waits(&self, share_mint_supply: u64) -> bool {
+    /// Whether a setup change — a registration (`add_asset` / `add_option`) or a new guardian —
+    /// must wait for the timelock: under a timelock, as soon as shares exist beyond the dead
+    /// ones (minted, or fee shares pending). Until then no depositor's value is at stake and
+    /// the registry is public before anyone deposits, so a vault is set up at once (`rpv init`).
+    pub fn setup_change_waits(&self, share_mint_supply: u64) -> bool {
         self.timelock_secs != 0 && (share_mint_supply != 0 || self.fees.pending_shares != 0)
     }
 
@@ -146,13 +146,13 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn registration_waits_under_a_timelock_once_outside_shares_exist() {
+    fn setup_changes_wait_under_a_timelock_once_outside_shares_exist() {
         let mut v = vault();
-        assert!(!v.registration_waits(5), "no timelock: at once");
+        assert!(!v.setup_change_waits(5), "no timelock: at once");
         v.timelock_secs = 60;
-        assert!(!v.registration_waits(0), "only dead shares: at once");
-        assert!(v.registration_waits(1));
+        assert!(!v.setup_change_waits(0), "only dead shares: at once");
+        assert!(v.setup_change_waits(1));
         v.fees.pending_shares = 1;
-        assert!(v.registration_waits(0), "fee shares are outside shares");
+        assert!(v.setup_change_waits(0), "fee shares are outside shares");
     }
 }

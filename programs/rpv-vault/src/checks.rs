@@ -394,6 +394,13 @@ pub fn accrue_fees(a: &AccrueFees) -> Result<()> {
     fee_recipient_account(&a.recipient_share_token, &v)
 }
 
+/// `set_guardian`: the admin signs; the share mint is the vault's.
+pub fn set_guardian(a: &SetGuardian) -> Result<()> {
+    let v = a.vault.load()?;
+    admin(a.signer.key, &v)?;
+    share_mint(a.share_mint.key, &v)
+}
+
 /// `set_fees`: the admin signs; the share mint is the vault's.
 pub fn set_fees(a: &SetFees) -> Result<()> {
     let v = a.vault.load()?;
@@ -426,10 +433,15 @@ pub fn apply_change_targets(a: &ApplyChange, v: &VaultState, r: &RiskState) -> R
     share_mint(a.share_mint.key, v)
 }
 
-/// `cancel_change`: the admin or the guardian signs; the proposal is the vault's with its
-/// proposer as rent receiver.
+/// `cancel_change`: the admin or the guardian signs (a guardian change: the admin alone); the
+/// proposal is the vault's with its proposer as rent receiver.
 pub fn cancel_change(a: &CancelChange) -> Result<()> {
-    admin_or_guardian(a.signer.key, &*a.vault.load()?)?;
+    let v = a.vault.load()?;
+    if a.proposal.change.kind() == ProposalKind::Guardian {
+        admin(a.signer.key, &v)?;
+    } else {
+        admin_or_guardian(a.signer.key, &v)?;
+    }
     proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
 }
 

@@ -176,9 +176,10 @@ pub mod rpv_vault {
         instructions::governance::roles::set_paused(ctx, paused)
     }
 
-    /// Sets the guardian (admin). Accounts: admin (signer), vault (w).
-    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
-    pub fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
+    /// Sets the guardian (admin; under a timelock with outside shares through `propose_change`).
+    /// Accounts: admin (signer), vault (w), share mint.
+    #[access_control(checks::set_guardian(ctx.accounts))]
+    pub fn set_guardian(ctx: Context<SetGuardian>, guardian: Pubkey) -> Result<()> {
         instructions::governance::roles::set_guardian(ctx, guardian)
     }
 

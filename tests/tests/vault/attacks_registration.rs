@@ -11,12 +11,21 @@ use rpv_sdk::{events::Event, ix, pda, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-/// A one-day-timelock vault with two assets and an outside depositor of 100,000 USDC.
-async fn victim_vault() -> Fixture {
+/// A one-day-timelock vault with two assets, a guardian (set while the vault had no outside
+/// shares) and an outside depositor of 100,000 USDC. Returns the guardian.
+async fn victim_vault_with_guardian() -> (Fixture, solana_keypair::Keypair) {
     let mut f = Fixture::with_timelock(2).await;
+    let guardian = f.env.funded_keypair().await;
+    let set = ix::set_guardian(&f.admin.pubkey(), &f.vault, &guardian.pubkey());
+    f.send_as_admin(set).await.ok();
     let victim = f.user(100_000 * USDC).await;
     f.deposit(&victim, 100_000 * USDC, 0).await.ok();
-    f
+    (f, guardian)
+}
+
+/// [`victim_vault_with_guardian`] without the guardian.
+async fn victim_vault() -> Fixture {
+    victim_vault_with_guardian().await.0
 }
 
 /// A mint the admin controls, to be registered with asset 1's oracle and feed ($20.50).
@@ -63,10 +72,8 @@ async fn attack_worthless_option_registration_waits_for_the_timelock() {
 
 #[tokio::test]
 async fn attack_registration_proposal_is_public_and_the_guardian_cancels_it() {
-    let mut f = victim_vault().await;
+    let (mut f, guardian) = victim_vault_with_guardian().await;
     let (admin, v) = (f.admin.insecure_clone(), f.vault);
-    let guardian = f.env.funded_keypair().await;
-    f.env.send(&[ix::set_guardian(&admin.pubkey(), &v, &guardian.pubkey())], &[&admin]).await.ok();
     let fake = worthless_spot(&mut f).await;
     let args = Fixture::asset_args(&fake);
     let out = f.propose(&registration_of(&fake, args)).await;
@@ -158,4 +165,31 @@ async fn attack_in_kind_cap_bounds_a_registered_asset() {
     f.deposit_asset(&accomplice, 2, &src, cap, 0).await.ok();
     assert_eq!(f.state().await.assets[2].quantity, cap);
     f.deposit_asset(&accomplice, 2, &src, 1, 0).await.assert_error("InKindCapExceeded");
+}
+
+#[tokio::test]
+async fn attack_admin_cannot_swap_the_guardian_during_a_registration_delay() {
+    // the admin proposes a registration and, to keep the guardian from cancelling it, tries to
+    // replace the guardian at once
+    let (mut f, guardian) = victim_vault_with_guardian().await;
+    let (admin, v) = (f.admin.insecure_clone(), f.vault);
+    let fake = worthless_spot(&mut f).await;
+    f.propose(&registration_of(&fake, Fixture::asset_args(&fake))).await.ok();
+    let before = f.vault_and_risk_bytes().await;
+    let swap = ix::set_guardian(&admin.pubkey(), &v, &admin.pubkey());
+    f.send_as_admin(swap).await.assert_error("TimelockRequired");
+    assert_eq!(f.vault_and_risk_bytes().await, before);
+    // a guardian change waits like the registration; the guardian cannot cancel its own
+    // replacement (only the admin can), but it cancels the registration meanwhile
+    f.propose(&ix::ConfigChange::Guardian(admin.pubkey().to_bytes())).await.ok();
+    let cancel = |kind| ix::cancel_change(&guardian.pubkey(), &v, kind, &admin.pubkey());
+    f.env.send(&[cancel(ProposalKind::Guardian)], &[&guardian]).await.assert_error("Unauthorized");
+    f.env.send(&[cancel(ProposalKind::Registration)], &[&guardian]).await.ok();
+    f.env.advance_time(DAY).await;
+    f.refresh_oracles().await;
+    assert_eq!(f.state().await.guardian, guardian.pubkey().to_bytes(), "not before the eta");
+    f.apply(ProposalKind::Guardian).await.ok();
+    assert_eq!(f.state().await.guardian, admin.pubkey().to_bytes());
+    f.add_asset(&fake, Fixture::asset_args(&fake)).await.assert_error("TimelockRequired");
+    assert_eq!(f.state().await.num_assets, 2);
 }

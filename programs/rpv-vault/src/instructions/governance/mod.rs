@@ -17,6 +17,7 @@ pub mod timelock;
 
 pub use allowlist::*;
 pub use fees::*;
+pub use roles::*;
 pub use set_option_params::*;
 pub use set_rebalance_params::*;
 pub use set_risk_params::*;

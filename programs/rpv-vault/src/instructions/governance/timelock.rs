@@ -13,7 +13,8 @@
 //!   `["proposal", vault, kind]` (kind 0 = risk parameters, 1 = risk budgets, 2 = fee rates,
 //!   3 = rebalancing parameters, `InvalidRebalanceParams`; 4 = option parameters,
 //!   `InvalidOptionParams`; 5 = a registration, `InvalidOracleConfig` / `InvalidRiskBudget` /
-//!   `InvalidOptionTerms`; 6 = an in-kind cap raise, `UnknownAsset`). The
+//!   `InvalidOptionTerms`; 6 = an in-kind cap raise, `UnknownAsset`; 7 = a new guardian,
+//!   `InvalidRole`). The
 //!   change is validated now as it will be at application (`InvalidRiskParams`;
 //!   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 //!   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -28,7 +29,8 @@
 //! - A registration proposal is not applied here (`ProposalMismatch`): the admin's `add_asset`
 //!   / `add_option` with exactly the proposed accounts and arguments consumes it once matured,
 //!   in the same window (`TimelockNotExpired`, `ProposalExpired`; see `setup/add_asset`).
-//! - `cancel_change()`: the admin or the guardian (`NotAdminOrGuardian`), at any time; the
+//! - `cancel_change()`: the admin or the guardian (`NotAdminOrGuardian`), at any time — a
+//!   guardian change (kind 7) only the admin (`Unauthorized`); the
 //!   proposal must be this vault's (`WrongProposal`) and its rent goes back to the proposer
 //!   (`WrongRentReceiver`). Closes the proposal; emits `ChangeCancelled`.
 use anchor_lang::prelude::*;
@@ -36,7 +38,7 @@ pub use rpv_interface::{ConfigChange, ProposalKind};
 
 use rpv_interface::Registration;
 
-use super::{fees::switch_rates, set_in_kind_cap, set_option_params, set_risk_budgets, set_risk_params};
+use super::{fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_risk_budgets, set_risk_params};
 use crate::{
     checks,
     error::VaultError,
@@ -70,6 +72,7 @@ fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> 
         ConfigChange::InKindCap { index, .. } => {
             checks::registered(v, usize::from(*index))?;
         }
+        ConfigChange::Guardian(key) => require!(*key != [0; 32], VaultError::InvalidRole),
     }
     Ok(())
 }
@@ -201,6 +204,9 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         ConfigChange::Registration(_) => return err!(VaultError::ProposalMismatch),
         ConfigChange::InKindCap { index, cap } => {
             emit!(set_in_kind_cap::write(&mut v, vault_key, *index, *cap));
+        }
+        ConfigChange::Guardian(key) => {
+            emit!(roles::write_guardian(&mut v, vault_key, Pubkey::new_from_array(*key)));
         }
     }
     v.invariant().map_err(VaultError::from)?;

@@ -18,7 +18,7 @@
 //!   authority; the asset starts with quantity 0 and no risk sample (`last_publish_time` 0), and
 //!   the vault's risk state counts as stale until the next `refresh`.
 //! - **Timelock.** Under a timelock, once shares exist beyond the dead seed shares (minted
-//!   shares or fee shares pending: `VaultState::registration_waits`), a registration moves
+//!   shares or fee shares pending: `VaultState::setup_change_waits`), a registration moves
 //!   depositors' value — a mint is priced by whatever feed it is registered with — so it waits
 //!   like a raise: it needs the matured proposal `propose_change(Registration { mint,
 //!   token_program, oracle, args, series })` at `["proposal", vault, [5]]` (none:
@@ -95,7 +95,7 @@ pub(crate) fn register(
     require!(args.oracle_config_valid(), VaultError::InvalidOracleConfig);
     require!(args.budget_valid(), VaultError::InvalidRiskBudget);
     let a = &ctx.accounts;
-    let waits = a.vault.load()?.registration_waits(share_supply(&a.share_mint)?);
+    let waits = a.vault.load()?.setup_change_waits(share_supply(&a.share_mint)?);
     if waits {
         let named = Registration {
             mint: a.mint.key.to_bytes(),
