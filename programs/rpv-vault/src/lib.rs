@@ -21,7 +21,7 @@
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles | [`flows/withdraw`](instructions::flows::withdraw) |
 //! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed | [`flows/redeem_in_kind`](instructions::flows::redeem_in_kind) |
 //! | [`set_paused`] | guardian | pause / unpause deposits | [`governance/roles`](instructions::governance::roles) |
-//! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles, two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
+//! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles (a new guardian waits for the timelock once the vault has outside shares), two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
 //! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets | [`risk/refresh`](instructions::risk::refresh) |
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match | [`risk/submit_weights`](instructions::risk::submit_weights) |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults | [`risk/solve_weights`](instructions::risk::solve_weights) |
