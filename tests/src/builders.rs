@@ -42,18 +42,7 @@ pub fn distinct(n: u32) -> Instruction {
     rpv_sdk::cu::limit_to(200_000 + n)
 }
 
-/// Rebalancing parameters with every cap open (1-minute cooldown, whole-NAV legs and days,
-/// 1 % of NAV incentive budget): for tests and benchmarks that are not about the caps.
-pub fn loose_rebalance_params() -> ix::RebalanceParams {
-    ix::RebalanceParams {
-        cooldown_secs: 60,
-        max_leg_bps: 10_000,
-        max_turnover_bps: 10_000,
-        max_reduction_bps: 10_000,
-        incentive_budget_ppm: 10_000,
-        ..ix::RebalanceParams::default()
-    }
-}
+pub use rpv_sdk::ix::loose_rebalance_params;
 
 /// Arguments and addresses.
 impl Fixture {

@@ -17,6 +17,13 @@ use solana_commitment_config::CommitmentLevel;
 
 use crate::{keeper::Settings, log::Level};
 
+impl Settings {
+    /// The configuration defaults for `vault`, without a metrics file.
+    pub fn for_vault(vault: Pubkey) -> Self {
+        Self { metrics_file: None, ..Config::defaults().settings(vault) }
+    }
+}
+
 /// How an option's value is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

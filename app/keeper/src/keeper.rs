@@ -65,13 +65,6 @@ pub struct Settings {
     pub metrics_file: Option<PathBuf>,
 }
 
-impl Settings {
-    /// The configuration defaults for `vault`, without a metrics file.
-    pub fn for_vault(vault: Pubkey) -> Self {
-        Self { metrics_file: None, ..crate::config::Config::defaults().settings(vault) }
-    }
-}
-
 /// Why a tick stopped early.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeeperError {

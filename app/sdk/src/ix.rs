@@ -18,6 +18,19 @@ use crate::{
     discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 
+/// Rebalancing parameters with every cap open (1-minute cooldown, whole-NAV legs and days,
+/// 1 % of NAV incentive budget): for tests, demos and benchmarks that are not about the caps.
+pub fn loose_rebalance_params() -> RebalanceParams {
+    RebalanceParams {
+        cooldown_secs: 60,
+        max_leg_bps: 10_000,
+        max_turnover_bps: 10_000,
+        max_reduction_bps: 10_000,
+        incentive_budget_ppm: 10_000,
+        ..RebalanceParams::default()
+    }
+}
+
 fn data(name: &str, args: &impl BorshSerialize) -> Vec<u8> {
     let mut d = discriminator("global", name).to_vec();
     args.serialize(&mut d).expect("serialising into a Vec cannot fail");

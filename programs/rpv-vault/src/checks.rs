@@ -1,15 +1,11 @@
 //! Every account check of the program, in one place: one named function per rule, each
-//! returning the error a client sees for it.
+//! returning the error a client sees for it — roles, the vault's own accounts, token accounts
+//! and mints, oracle accounts, proposals, the instructions sysvar, state gates that refuse a
+//! whole instruction, and the rules a handler runs on what it loaded or chose.
 //!
-//! The first sections are the rules (roles, the vault's own accounts, token accounts and mints,
-//! oracle accounts, proposals, the instructions sysvar, state gates that refuse a whole
-//! instruction). The last section groups them per instruction; `lib.rs` attaches those groups
-//! with `#[access_control(...)]`, so they run after Anchor's own constraints and before the
-//! handler. A few rules depend on what the handler computes first (the rebalance leg it
-//! selects, a timelock's "does this raise risk", the allowlist entry after the deposit gate,
-//! the oracle accounts as they are read), and two groups run on the handler's own load of the
-//! vault to save a second one (`quote`, `apply_change_targets`); the handler calls those rules
-//! by name from here.
+//! [`crate::access`] groups these rules per instruction (attached in `lib.rs` with
+//! `#[access_control(...)]`); this module knows no instruction, so the dependency runs one way
+//! (`access` → `instructions` → `checks`).
 //!
 //! The vault's addresses were derived once, at initialisation; every later check is a plain key
 //! comparison against the stored address (no PDA derivation). Rules that belong to the engine's
@@ -19,7 +15,7 @@
 use anchor_lang::{prelude::*, solana_program::instruction::get_stack_height, Discriminator};
 use rpv_core::{
     error::CoreResult,
-    layout::{AssetSlot, MAX_ASSETS, MAX_DECIMALS},
+    layout::{AssetSlot, MAX_DECIMALS},
     token::{self, TOKEN_PROGRAM_ID},
     CoreError,
 };
@@ -27,7 +23,6 @@ use solana_instructions_sysvar::{load_current_index_checked, load_instruction_at
 
 use crate::{
     error::VaultError,
-    instructions::*,
     state::{same, AllowEntry, Proposal, Risk, RiskState, Vault, VaultState},
 };
 
@@ -293,190 +288,34 @@ pub fn timelock_allows(v: &VaultState, raises: impl FnOnce() -> bool) -> Result<
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per instruction (attached in `lib.rs` with `#[access_control]`)
+// Rules a handler runs on what it loaded or chose
 
-/// `initialize_vault`: the base mint is one the vault can hold ([`holdable_mint`]); the PDAs
-/// and SPL Token are Anchor constraints of [`InitializeVault`].
-pub fn initialize_vault(a: &InitializeVault) -> Result<()> {
-    holdable_mint(&a.base_mint, &a.base_token_program).map(|_| ())
-}
-
-/// `add_asset` / `add_option`: the admin signs, the authority and share mint are the vault's, a free slot
-/// (`TooManyAssets`), the mint is not the base mint (`AssetIsBaseMint`) nor registered
-/// (`AssetAlreadyRegistered`) and is one the vault can hold. The oracle account is checked by
-/// reading it.
-pub fn add_asset(a: &AddAsset) -> Result<()> {
-    let v = a.vault.load()?;
-    admin(a.admin.key, &v)?;
-    authority(a.authority.key, &v)?;
-    share_mint(a.share_mint.key, &v)?;
-    require!(usize::from(v.num_assets) < MAX_ASSETS, VaultError::TooManyAssets);
-    let mint = a.mint.key.to_bytes();
-    require!(mint != v.base_mint, VaultError::AssetIsBaseMint);
-    require!(v.find_asset(&mint).is_none(), VaultError::AssetAlreadyRegistered);
-    holdable_mint(&a.mint, &a.token_program).map(|_| ())
-}
-
-/// `deposit` / `withdraw`: every account against the vault; the user's token accounts are for
-/// the base and share mints, the base one not the vault's. The oracles are checked by reading
-/// them, the allowlist entry by [`admit_depositor`].
-pub fn base_flow(a: &BaseFlow) -> Result<()> {
-    let v = a.vault.load()?;
-    authority(a.authority.key, &v)?;
-    base_mint(a.base_mint.key, &v)?;
-    base_vault(a.base_vault.key, &v)?;
-    share_mint(a.share_mint.key, &v)?;
-    base_token_program(a.base_token_program.key, &v)?;
-    spl_token(a.token_program.key)?;
-    caller_token_account(&a.user_base_token, &v.base_vault, &v.base_mint)?;
-    token_account_for(&a.user_share_token, &v.share_mint)
-}
-
-/// `deposit_asset`: the risk account, the asset's accounts (registered, mint, vault token
-/// account, token program), authority, share mint and SPL Token; the user's token accounts as in
-/// [`base_flow`].
-pub fn deposit_asset(a: &DepositAsset, asset_index: u8) -> Result<()> {
-    let v = a.vault.load()?;
-    risk_account(&a.vault, &a.risk)?;
-    let slot = registered(&v, usize::from(asset_index))?;
-    authority(a.authority.key, &v)?;
-    asset_mint(a.asset_mint.key, slot)?;
-    asset_vault(a.asset_vault.key, slot)?;
-    share_mint(a.share_mint.key, &v)?;
-    asset_token_program(a.asset_token_program.key, slot)?;
-    spl_token(a.token_program.key)?;
-    caller_token_account(&a.user_asset_token, &slot.token_account, &slot.mint)?;
-    token_account_for(&a.user_share_token, &v.share_mint)
-}
-
-/// `redeem_in_kind`: authority, share mint, SPL Token, the user's share account; then four
-/// remaining accounts per holding, base first (`WrongAccountCount`): the vault's account
-/// (`WrongBaseVault` / `WrongAssetVault`), the mint, the user's account (not the vault's, for
-/// that mint) and the mint's token program.
-pub fn redeem_in_kind<'info>(ctx: &Context<'info, RedeemInKind<'info>>) -> Result<()> {
-    let a = &ctx.accounts;
-    let rest = ctx.remaining_accounts;
-    let v = a.vault.load()?;
-    authority(a.authority.key, &v)?;
-    share_mint(a.share_mint.key, &v)?;
-    spl_token(a.token_program.key)?;
-    token_account_for(&a.user_share_token, &v.share_mint)?;
-    let holdings = 1 + usize::from(v.num_assets);
-    require!(rest.len() == 4 * holdings, VaultError::WrongAccountCount);
-    for k in 0..holdings {
-        let h = rpv_core::engine::flows::holding(&v, k);
-        let g = &rest[4 * k..4 * k + 4];
-        if !same(g[0].key, &h.vault_account) {
-            return if h.is_base { err!(VaultError::WrongBaseVault) } else { err!(VaultError::WrongAssetVault) };
-        }
-        require!(same(g[1].key, &h.mint), VaultError::WrongMint);
-        caller_token_account(&g[2], &h.vault_account, &h.mint)?;
-        require!(same(g[3].key, &h.token_program), VaultError::WrongTokenProgram);
-    }
-    Ok(())
-}
-
-/// `quote`: the risk account and the share mint are the vault's. Run by the handler on its one
-/// load of both accounts: through `#[access_control]` they would be loaded twice, ≈ 100 CU, 4 %
-/// of a quote of a small vault.
-pub fn quote(a: &Quote, v: &VaultState, r: &RiskState) -> Result<()> {
-    risk_of(&a.vault.key(), r)?;
-    share_mint(a.share_mint.key, v)
-}
-
-/// `accrue_fees`: authority, share mint and SPL Token; the recipient's account
-/// ([`fee_recipient_account`]).
-pub fn accrue_fees(a: &AccrueFees) -> Result<()> {
-    let v = a.vault.load()?;
-    authority(a.authority.key, &v)?;
-    share_mint(a.share_mint.key, &v)?;
-    spl_token(a.token_program.key)?;
-    fee_recipient_account(&a.recipient_share_token, &v)
-}
-
-/// `set_guardian`: the admin signs; the share mint is the vault's.
-pub fn set_guardian(a: &SetGuardian) -> Result<()> {
-    let v = a.vault.load()?;
-    admin(a.signer.key, &v)?;
-    share_mint(a.share_mint.key, &v)
-}
-
-/// `set_fees`: the admin signs; the share mint is the vault's.
-pub fn set_fees(a: &SetFees) -> Result<()> {
-    let v = a.vault.load()?;
-    admin(a.admin.key, &v)?;
-    share_mint(a.share_mint.key, &v)
-}
-
-/// The parameter setters: the admin signs; the risk account is the vault's.
-pub fn risk_admin(a: &RiskAdmin) -> Result<()> {
-    signer_is(admin, &a.admin, &a.vault)?;
-    risk_account(&a.vault, &a.risk)
-}
-
-/// `propose_change`: the admin signs; no proposal of that kind pending.
-pub fn propose_change(a: &ProposeChange) -> Result<()> {
-    signer_is(admin, &a.admin, &a.vault)?;
-    no_pending_proposal(&a.proposal)
-}
-
-/// `apply_change`: the proposal is the vault's with its proposer as rent receiver.
-pub fn apply_change(a: &ApplyChange) -> Result<()> {
-    proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
-}
-
-/// `apply_change`, once the handler has loaded the vault and the risk account (as for
-/// [`quote()`], a second load would cost more than 2 %): the risk account and the share mint are
-/// the vault's.
-pub fn apply_change_targets(a: &ApplyChange, v: &VaultState, r: &RiskState) -> Result<()> {
-    risk_of(&a.vault.key(), r)?;
-    share_mint(a.share_mint.key, v)
-}
-
-/// `cancel_change`: the admin or the guardian signs (a guardian change: the admin alone); the
-/// proposal is the vault's with its proposer as rent receiver.
-pub fn cancel_change(a: &CancelChange) -> Result<()> {
-    let v = a.vault.load()?;
-    if a.proposal.change.kind() == ProposalKind::Guardian {
-        admin(a.signer.key, &v)?;
-    } else {
-        admin_or_guardian(a.signer.key, &v)?;
-    }
-    proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
-}
-
-/// `rebalance` / `rebalance_begin`, the accounts that do not depend on the leg: the risk
-/// account, authority, base mint, base vault, base token program, the keeper's base account.
-/// The leg's accounts are [`rebalance_leg`], once the leg is chosen.
-pub fn rebalance(a: &Rebalance) -> Result<()> {
-    let v = a.vault.load()?;
-    risk_account(&a.vault, &a.risk)?;
-    authority(a.authority.key, &v)?;
-    base_mint(a.base_mint.key, &v)?;
-    base_vault(a.base_vault.key, &v)?;
-    base_token_program(a.base_token_program.key, &v)?;
-    caller_token_account(&a.keeper_base_token, &v.base_vault, &v.base_mint)
+/// The risk account and the share mint are the vault's (`quote` and `apply_change` run it on
+/// their one load of vault and risk: through `#[access_control]` they would load both twice,
+/// ≈ 100 CU, 4 % of a quote of a small vault).
+pub fn risk_and_share_mint(vault: &Pubkey, share_mint_key: &Pubkey, v: &VaultState, r: &RiskState) -> Result<()> {
+    risk_of(vault, r)?;
+    share_mint(share_mint_key, v)
 }
 
 /// With `leg` = 255 (the program chooses), the asset accounts are those of the chosen leg
 /// (`WrongLeg`).
-pub fn chosen_leg(a: &Rebalance, slot: &AssetSlot) -> Result<()> {
-    require!(same(a.asset_mint.key, &slot.mint), VaultError::WrongLeg);
+pub fn chosen_leg(asset_mint_key: &Pubkey, slot: &AssetSlot) -> Result<()> {
+    require!(same(asset_mint_key, &slot.mint), VaultError::WrongLeg);
     Ok(())
 }
 
 /// The leg's accounts of a rebalance: mint, vault token account, token program, the keeper's
 /// account for it (not the vault's). The leg's oracle is checked by reading it.
-pub fn rebalance_leg(a: &Rebalance, slot: &AssetSlot) -> Result<()> {
-    asset_mint(a.asset_mint.key, slot)?;
-    asset_vault(a.asset_vault.key, slot)?;
-    asset_token_program(a.asset_token_program.key, slot)?;
-    caller_token_account(&a.keeper_asset_token, &slot.token_account, &slot.mint)
-}
-
-/// `rebalance_end`, before the lock is read: the risk account and the base vault are the
-/// vault's. The leg's vault account is [`asset_vault`] of the locked leg.
-pub fn rebalance_end(a: &RebalanceEnd) -> Result<()> {
-    risk_account(&a.vault, &a.risk)?;
-    base_vault(a.base_vault.key, &*a.vault.load()?)
+pub fn rebalance_leg(
+    asset_mint_key: &Pubkey,
+    asset_vault_key: &Pubkey,
+    asset_token_program_key: &Pubkey,
+    keeper_asset_token: &AccountInfo,
+    slot: &AssetSlot,
+) -> Result<()> {
+    asset_mint(asset_mint_key, slot)?;
+    asset_vault(asset_vault_key, slot)?;
+    asset_token_program(asset_token_program_key, slot)?;
+    caller_token_account(keeper_asset_token, &slot.token_account, &slot.mint)
 }

@@ -45,6 +45,7 @@
 use anchor_lang::prelude::*;
 use solana_compiler_builtins as _;
 
+pub mod access;
 pub mod checks;
 pub mod error;
 pub mod events;
@@ -64,7 +65,7 @@ pub mod rpv_vault {
     /// Creates a vault. Accounts: admin (signer, w, payer), vault PDA (w), risk PDA (w),
     /// authority PDA, base mint, share mint PDA (w), base token account PDA (w), admin's base
     /// token account (w), base token program, SPL Token program, system program.
-    #[access_control(checks::initialize_vault(ctx.accounts))]
+    #[access_control(access::initialize_vault(ctx.accounts))]
     pub fn initialize_vault(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Result<()> {
         instructions::setup::initialize_vault::handler(ctx, args)
     }
@@ -73,14 +74,14 @@ pub mod rpv_vault {
     /// registration proposal). Accounts: admin (signer, w, payer), vault (w), authority, mint,
     /// token account PDA (w), oracle, the mint's token program, system program, share mint,
     /// registration proposal PDA (w).
-    #[access_control(checks::add_asset(ctx.accounts))]
+    #[access_control(access::add_asset(ctx.accounts))]
     pub fn add_asset(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
         instructions::setup::add_asset::handler(ctx, args)
     }
 
     /// Registers an option series (the slot's oracle is its implied-vol feed). Accounts as
     /// `add_asset` (the mint is the option token's).
-    #[access_control(checks::add_asset(ctx.accounts))]
+    #[access_control(access::add_asset(ctx.accounts))]
     pub fn add_option(ctx: Context<AddAsset>, args: AddAssetArgs, series: OptionSeriesArgs) -> Result<()> {
         instructions::setup::add_option::handler(ctx, args, series)
     }
@@ -101,7 +102,7 @@ pub mod rpv_vault {
 
     /// Sets the option rate, implied-vol blend and Greek limits. Accounts: admin (signer),
     /// vault (w), risk (w).
-    #[access_control(checks::risk_admin(ctx.accounts))]
+    #[access_control(access::risk_admin(ctx.accounts))]
     pub fn set_option_params(ctx: Context<RiskAdmin>, params: OptionParams) -> Result<()> {
         instructions::governance::set_option_params::handler(ctx, params)
     }
@@ -110,7 +111,7 @@ pub mod rpv_vault {
     /// (signer), vault (w), authority, base mint, base token account (w), share mint (w), user's
     /// base token account (w), user's share token account (w), base token program, SPL Token;
     /// remaining: one oracle per asset in registry order.
-    #[access_control(checks::base_flow(ctx.accounts))]
+    #[access_control(access::base_flow(ctx.accounts))]
     pub fn deposit<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
         instructions::flows::deposit::handler(ctx, amount, min_shares_out)
     }
@@ -120,7 +121,7 @@ pub mod rpv_vault {
     /// mint, the vault's asset token account (w), share mint (w), user's asset token account
     /// (w), user's share token account (w), the asset's token program, SPL Token; remaining: one
     /// oracle per asset in registry order.
-    #[access_control(checks::deposit_asset(ctx.accounts, asset_index))]
+    #[access_control(access::deposit_asset(ctx.accounts, asset_index))]
     pub fn deposit_asset<'info>(
         ctx: Context<'info, DepositAsset<'info>>,
         asset_index: u8,
@@ -153,14 +154,14 @@ pub mod rpv_vault {
     }
 
     /// Sets the risk model's parameters. Accounts: admin (signer), vault (w), risk (w).
-    #[access_control(checks::risk_admin(ctx.accounts))]
+    #[access_control(access::risk_admin(ctx.accounts))]
     pub fn set_risk_params(ctx: Context<RiskAdmin>, params: RiskParams) -> Result<()> {
         instructions::governance::set_risk_params::handler(ctx, params)
     }
 
     /// Sets the risk budgets (parts per 10^9, one per asset, summing to 10^9). Accounts: admin
     /// (signer), vault (w), risk (w).
-    #[access_control(checks::risk_admin(ctx.accounts))]
+    #[access_control(access::risk_admin(ctx.accounts))]
     pub fn set_risk_budgets(ctx: Context<RiskAdmin>, budgets_ppb: Vec<u64>) -> Result<()> {
         instructions::governance::set_risk_budgets::handler(ctx, budgets_ppb)
     }
@@ -178,7 +179,7 @@ pub mod rpv_vault {
 
     /// Sets the guardian (admin; under a timelock with outside shares through `propose_change`).
     /// Accounts: admin (signer), vault (w), share mint.
-    #[access_control(checks::set_guardian(ctx.accounts))]
+    #[access_control(access::set_guardian(ctx.accounts))]
     pub fn set_guardian(ctx: Context<SetGuardian>, guardian: Pubkey) -> Result<()> {
         instructions::governance::roles::set_guardian(ctx, guardian)
     }
@@ -200,7 +201,7 @@ pub mod rpv_vault {
     /// and no fresh risk state. Accounts: user (signer), vault (w), authority, share mint (w),
     /// user's share token account (w), SPL Token; remaining: four per holding (vault token
     /// account, mint, user token account, token program), base first.
-    #[access_control(checks::redeem_in_kind(&ctx))]
+    #[access_control(access::redeem_in_kind(&ctx))]
     pub fn redeem_in_kind<'info>(
         ctx: Context<'info, RedeemInKind<'info>>,
         shares: u64,
@@ -210,7 +211,7 @@ pub mod rpv_vault {
     }
 
     /// Burns `shares` for at least `min_amount_out` base units. Accounts as `deposit`.
-    #[access_control(checks::base_flow(ctx.accounts))]
+    #[access_control(access::base_flow(ctx.accounts))]
     pub fn withdraw<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
         instructions::flows::withdraw::handler(ctx, shares, min_amount_out)
     }
@@ -218,14 +219,14 @@ pub mod rpv_vault {
     /// Accrues the fees due and mints every pending fee share to the fee recipient.
     /// Permissionless. Accounts: vault (w), authority, share mint (w), the recipient's share
     /// token account (w), SPL Token; remaining: one oracle per asset in registry order.
-    #[access_control(checks::accrue_fees(ctx.accounts))]
+    #[access_control(access::accrue_fees(ctx.accounts))]
     pub fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Result<()> {
         instructions::governance::fees::accrue_fees(ctx)
     }
 
     /// Sets the fee rates (admin); a raise needs `propose_change` under a timelock. Accounts:
     /// admin (signer), vault (w), share mint; remaining: one oracle per asset in registry order.
-    #[access_control(checks::set_fees(ctx.accounts))]
+    #[access_control(access::set_fees(ctx.accounts))]
     pub fn set_fees<'info>(
         ctx: Context<'info, SetFees<'info>>,
         management_bps: u16,
@@ -243,7 +244,7 @@ pub mod rpv_vault {
 
     /// Proposes a change that waits for the timelock (admin, pays the proposal PDA). Accounts:
     /// admin (signer, w), vault, proposal PDA (w), system program.
-    #[access_control(checks::propose_change(ctx.accounts))]
+    #[access_control(access::propose_change(ctx.accounts))]
     pub fn propose_change(ctx: Context<ProposeChange>, change: ConfigChange) -> Result<()> {
         instructions::governance::timelock::propose_change(ctx, change)
     }
@@ -251,14 +252,14 @@ pub mod rpv_vault {
     /// Applies a proposal once its timelock has expired. Permissionless. Accounts: vault (w),
     /// risk (w), proposal (w), proposer (w), share mint; remaining (fee changes): one oracle per
     /// asset in registry order.
-    // then `checks::apply_change_targets`, run by the handler on its one load of vault and risk
-    #[access_control(checks::apply_change(ctx.accounts))]
+    // then `checks::risk_and_share_mint`, run by the handler on its one load of vault and risk
+    #[access_control(access::apply_change(ctx.accounts))]
     pub fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
         instructions::governance::timelock::apply_change(ctx)
     }
 
     /// Cancels a proposal (admin or guardian). Accounts: signer, vault, proposal (w), proposer (w).
-    #[access_control(checks::cancel_change(ctx.accounts))]
+    #[access_control(access::cancel_change(ctx.accounts))]
     pub fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
         instructions::governance::timelock::cancel_change(ctx)
     }
@@ -279,7 +280,7 @@ pub mod rpv_vault {
     /// NAV (both roundings), total shares, share price (base units per 10^9 shares), pause flag
     /// and risk summary through return data ([`VaultQuote`]). Read-only, permissionless, also by
     /// CPI. Accounts: vault, risk, share mint; remaining: one oracle per asset in registry order.
-    // account checks: `checks::quote`, run by the handler on its one load of vault and risk
+    // account checks: `checks::risk_and_share_mint`, run by the handler on its one load of vault and risk
     pub fn quote<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQuote> {
         instructions::flows::quote::handler(ctx)
     }
@@ -289,7 +290,7 @@ pub mod rpv_vault {
     /// authority, base mint, base vault (w), leg mint, leg vault (w), keeper's base token account
     /// (w), keeper's leg token account (w), base token program, leg token program, leg oracle;
     /// remaining: an option leg's underlying oracle.
-    #[access_control(checks::rebalance(ctx.accounts))]
+    #[access_control(access::rebalance(ctx.accounts))]
     pub fn rebalance<'info>(ctx: Context<'info, Rebalance<'info>>, args: RebalanceArgs) -> Result<()> {
         instructions::rebalancing::rebalance::handler(ctx, args)
     }
@@ -297,21 +298,21 @@ pub mod rpv_vault {
     /// Flash mode, first half: plans the trade, pays the keeper the vault's side and locks the
     /// vault until `rebalance_end` later in the same transaction. Accounts: as `rebalance`, then
     /// the instructions sysvar; remaining as `rebalance`.
-    #[access_control(checks::rebalance(&ctx.accounts.trade))]
+    #[access_control(access::rebalance(&ctx.accounts.trade))]
     pub fn rebalance_begin<'info>(ctx: Context<'info, RebalanceBegin<'info>>, args: RebalanceArgs) -> Result<()> {
         instructions::rebalancing::rebalance_flash::begin(ctx, args)
     }
 
     /// Flash mode, second half: checks the vault was paid, credits it and unlocks. Accounts:
     /// keeper (signer), vault (w), risk (w), base vault, leg vault, instructions sysvar.
-    #[access_control(checks::rebalance_end(ctx.accounts))]
+    #[access_control(access::rebalance_end(ctx.accounts))]
     pub fn rebalance_end(ctx: Context<RebalanceEnd>) -> Result<()> {
         instructions::rebalancing::rebalance_flash::end(ctx)
     }
 
     /// Sets the rebalancing parameters (admin; raises need the timelock). Accounts: admin
     /// (signer), vault (w), risk (w).
-    #[access_control(checks::risk_admin(ctx.accounts))]
+    #[access_control(access::risk_admin(ctx.accounts))]
     pub fn set_rebalance_params(ctx: Context<RiskAdmin>, params: RebalanceParams) -> Result<()> {
         instructions::governance::set_rebalance_params::handler(ctx, params)
     }

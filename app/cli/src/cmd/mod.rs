@@ -20,10 +20,11 @@ use std::{fmt::Display, path::PathBuf, time::Duration};
 use clap::{Parser, Subcommand, ValueEnum};
 use rpv_core::math::{mul_div, Rounding};
 use rpv_sdk::{
+    chain::Ledger,
     chain::{self, cluster_url, Account, Chain, ChainError, CommitmentLevel, RpcChain},
     client::{FetchError, VaultClient, VaultView},
     ix,
-    svm::{default_program_path, ledger::Ledger},
+    svm::default_program_path,
     Instruction, Pubkey,
 };
 use serde::Serialize;

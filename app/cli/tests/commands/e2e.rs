@@ -10,10 +10,9 @@ use rpv_core::{
 };
 use rpv_sdk::{
     ata,
+    chain::Ledger,
     chain::{self, Chain, CommitmentLevel, RpcChain},
-    decode_risk, decode_vault, ix, pda,
-    svm::ledger::Ledger,
-    Pubkey, TOKEN_PROGRAM_ID,
+    decode_risk, decode_vault, ix, pda, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde_json::Value;
 use solana_keypair::Keypair;

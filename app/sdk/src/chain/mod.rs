@@ -31,10 +31,14 @@ use solana_signer::Signer;
 
 use crate::{Instruction, Pubkey, PROGRAM_ID};
 
+#[cfg(feature = "svm")]
+mod ledger;
 #[cfg(feature = "rpc")]
 mod rpc;
 #[cfg(feature = "svm")]
 mod svm;
+#[cfg(feature = "svm")]
+pub use ledger::Ledger;
 #[cfg(feature = "rpc")]
 pub use rpc::{check_url, classify, cluster_url, CommitmentLevel, RpcChain, MONIKERS};
 #[cfg(feature = "svm")]

@@ -2,7 +2,7 @@
 //! feature set and the token programs it ships, the built `rpv_vault.so` run by the BPF loader,
 //! real SPL mints and token accounts created through those programs, and Pyth `PriceUpdateV2`
 //! accounts in the receiver's byte layout. Used by `rpv-lab`'s demos, by the keeper's embedded
-//! mode, by `rpv --svm` (a [`ledger::Ledger`] kept in a file between commands) and by tests;
+//! mode, by `rpv --svm` (a [`crate::chain::Ledger`] kept in a file between commands) and by tests;
 //! nothing here replaces the program with a native stand-in.
 
 use std::path::Path;
@@ -17,7 +17,6 @@ use solana_transaction_error::TransactionError;
 
 use crate::{ata, errors, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
-pub mod ledger;
 pub mod sandbox;
 
 /// Cluster time the embedded SVM starts at (unix seconds, late 2026).

@@ -65,14 +65,7 @@ impl Spec {
             options: vec![],
             deposit: 1_000_000_000_000,
             method: 1,
-            rebalance: ix::RebalanceParams {
-                cooldown_secs: 60,
-                max_leg_bps: 10_000,
-                max_turnover_bps: 10_000,
-                max_reduction_bps: 10_000,
-                incentive_budget_ppm: 10_000,
-                ..ix::RebalanceParams::default()
-            },
+            rebalance: ix::loose_rebalance_params(),
             max_oracle_age: 60,
             conf_bps: 5,
         }

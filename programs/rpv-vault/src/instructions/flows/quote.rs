@@ -49,7 +49,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Quote<'info>>) -> Result<VaultQ
     let v = a.vault.load()?;
     checks::not_rebalancing(&v)?;
     let r = a.risk.load()?;
-    checks::quote(a, &v, &r)?;
+    checks::risk_and_share_mint(&a.vault.key(), a.share_mint.key, &v, &r)?;
     // each oracle is read and validated once, then valued both ways
     let prices = read_prices(&v, ctx.remaining_accounts, now)?;
     let n = usize::from(v.num_assets);

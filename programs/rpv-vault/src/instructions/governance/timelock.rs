@@ -178,7 +178,7 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
     let mut v = a.vault.load_mut()?;
     checks::not_rebalancing(&v)?;
     let mut r = a.risk.load_mut()?;
-    checks::apply_change_targets(a, &v, &r)?;
+    checks::risk_and_share_mint(&a.vault.key(), a.share_mint.key, &v, &r)?;
     check(&p.change, &v)?;
     match &p.change {
         ConfigChange::RiskParams(params) => {

@@ -108,7 +108,7 @@ pub struct Prepared {
 }
 
 impl Rebalance<'_> {
-    /// The leg's checks (the other accounts are `checks::rebalance`, run before), the plan, the
+    /// The leg's checks (the other accounts are `access::rebalance`, run before), the plan, the
     /// Greek update and the book entry (the token moves and the accounted quantities are the
     /// caller's).
     pub fn prepare(&self, remaining: &[AccountInfo], args: &RebalanceArgs, now: Now) -> Result<Prepared> {
@@ -116,9 +116,15 @@ impl Rebalance<'_> {
         let mut r = self.risk.load_mut()?;
         let i = engine::rebalance::select_leg(&v, &r, args.leg, now.time).map_err(VaultError::from)?;
         if args.leg == AUTO_LEG {
-            checks::chosen_leg(self, &v.assets[i])?;
+            checks::chosen_leg(self.asset_mint.key, &v.assets[i])?;
         }
-        checks::rebalance_leg(self, &v.assets[i])?;
+        checks::rebalance_leg(
+            self.asset_mint.key,
+            self.asset_vault.key,
+            self.asset_token_program.key,
+            &self.keeper_asset_token,
+            &v.assets[i],
+        )?;
         engine::rebalance::leg_gate(&v, &r, i, now.time).map_err(VaultError::from)?;
 
         // fresh prices: the leg's oracle (and an option's underlying)

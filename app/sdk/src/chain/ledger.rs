@@ -22,13 +22,14 @@ use solana_clock::Clock;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use super::LocalSvm;
-use crate::{ata, chain::LocalChain, ix::OracleKind, pk, spl, Pubkey, PYTH_RECEIVER_PROGRAM_ID};
+use super::LocalChain;
+use crate::svm::LocalSvm;
+use crate::{ata, ix::OracleKind, pk, spl, Pubkey, PYTH_RECEIVER_PROGRAM_ID};
 
 /// Version of the file format.
 const STATE_VERSION: u32 = 1;
-/// Slots per second of simulated time ([`super::SLOTS_PER_SECOND`]).
-const SLOTS_PER_SECOND: u64 = super::SLOTS_PER_SECOND;
+/// Slots per second of simulated time ([`crate::svm::SLOTS_PER_SECOND`]).
+const SLOTS_PER_SECOND: u64 = crate::svm::SLOTS_PER_SECOND;
 /// A signer with less than this gets [`AIRDROP`] lamports ([`Ledger::ensure_sol`]).
 const LOW_BALANCE: u64 = 1_000_000_000;
 const AIRDROP: u64 = 10_000_000_000;
@@ -136,7 +137,7 @@ impl Ledger {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
-                .unwrap_or(super::START_TIME);
+                .unwrap_or(crate::svm::START_TIME);
             LedgerFile {
                 version: STATE_VERSION,
                 clock: ClockFile {
