@@ -32,6 +32,10 @@ impl Series {
     }
 }
 
+/// The in-kind cap of the fixture's assets: room for every in-kind deposit of the tests not
+/// about the cap (10^15 smallest units: 10^6 whole tokens of 9 decimals).
+pub const IN_KIND_CAP: u64 = 1_000_000_000_000_000;
+
 /// A compute-budget instruction that changes nothing but makes otherwise identical transactions
 /// distinct (so a test can send the same instruction many times in one slot).
 pub fn distinct(n: u32) -> Instruction {
@@ -59,6 +63,7 @@ impl Fixture {
             max_oracle_age: 60,
             max_conf_bps: 200,
             risk_budget: 62_500_000,
+            in_kind_cap: IN_KIND_CAP,
         }
     }
 

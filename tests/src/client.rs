@@ -431,6 +431,18 @@ pub fn risk_budgets(v: &VaultState) -> Vec<u64> {
     v.active_assets().iter().map(|a| a.risk_budget).collect()
 }
 
+/// `budgets` rescaled to sum 10^9 (each within one ppb of `b · 10^9 / Σb`): the repair
+/// `set_risk_budgets` applies at once, timelock or not, after a registration.
+pub fn rescaled(budgets: &[u64]) -> Vec<u64> {
+    let sum: u128 = budgets.iter().map(|b| u128::from(*b)).sum();
+    let mut out: Vec<u64> = budgets.iter().map(|b| (u128::from(*b) * 1_000_000_000 / sum) as u64).collect();
+    let rem = 1_000_000_000 - out.iter().sum::<u64>();
+    for o in out.iter_mut().take(rem as usize) {
+        *o += 1;
+    }
+    out
+}
+
 /// The weights in force of the first `n` assets, as fixed-point bits.
 pub fn weight_bits(r: &rpv_core::layout::RiskState, n: usize) -> Vec<i128> {
     (0..n).map(|i| r.weights[i].get().to_bits()).collect()

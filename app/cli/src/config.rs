@@ -11,7 +11,7 @@ use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
     ix::{
         AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams,
-        MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT,
+        MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT, NO_IN_KIND,
     },
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
@@ -160,6 +160,7 @@ struct RawAsset {
     max_oracle_age: u32,
     max_conf_bps: u16,
     budget_ppb: Option<u64>,
+    in_kind_cap: Option<u64>,
     underlying: Option<String>,
     strike: Option<Number>,
     contract_size: Option<Number>,
@@ -550,6 +551,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             max_oracle_age: a.max_oracle_age,
             max_conf_bps: a.max_conf_bps,
             risk_budget: a.budget_ppb.unwrap_or(0),
+            in_kind_cap: a.in_kind_cap.unwrap_or(NO_IN_KIND),
         },
         option,
         svm_price,

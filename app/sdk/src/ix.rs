@@ -11,7 +11,7 @@ pub use rpv_interface::{
     },
     client::{InitializeVaultArgs, Proposal},
     AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,
-    ProposalKind, RebalanceArgs, RebalanceParams, RiskParams, VaultQuote,
+    ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, NO_IN_KIND,
 };
 
 use crate::{
@@ -66,7 +66,9 @@ pub fn initialize_vault(
     }
 }
 
-/// `add_asset`: registers `mint` (owned by `token_program`) priced by `oracle`.
+/// `add_asset`: registers `mint` (owned by `token_program`) priced by `oracle`. Under a
+/// timelock, once the vault has outside shares, it consumes the matured proposal of
+/// [`registration`] for the same accounts and arguments (`propose_change` first).
 pub fn add_asset(
     admin: &Pubkey,
     vault: &Pubkey,
@@ -86,9 +88,36 @@ pub fn add_asset(
             AccountMeta::new_readonly(*oracle, false),
             AccountMeta::new_readonly(*token_program, false),
             AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+            AccountMeta::new_readonly(pda::share_mint(vault).0, false),
+            AccountMeta::new(pda::proposal(vault, ProposalKind::Registration).0, false),
         ],
         data: data("add_asset", &args),
     }
+}
+
+/// The timelocked change naming a registration: `add_asset` (`series` = `None`) or
+/// `add_option` of `mint` under `token_program` priced by `oracle` with `args`. Propose it with
+/// [`propose_change`]; once matured, the same `add_asset` / `add_option` consumes it.
+pub fn registration(
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    oracle: &Pubkey,
+    args: AddAssetArgs,
+    series: Option<OptionSeriesArgs>,
+) -> ConfigChange {
+    ConfigChange::Registration(Registration {
+        mint: mint.to_bytes(),
+        token_program: token_program.to_bytes(),
+        oracle: oracle.to_bytes(),
+        args,
+        series,
+    })
+}
+
+/// `set_in_kind_cap(index, cap)` (admin; a raise under a timelock: `propose_change` of
+/// `ConfigChange::InKindCap`).
+pub fn set_in_kind_cap(admin: &Pubkey, vault_key: &Pubkey, index: u8, cap: u64) -> Instruction {
+    governance(admin, vault_key, data("set_in_kind_cap", &(index, cap)))
 }
 
 /// Accounts shared by `deposit` and `withdraw`, followed by one oracle per registered asset in
@@ -446,9 +475,12 @@ pub fn set_paused(guardian: &Pubkey, vault_key: &Pubkey, paused: bool) -> Instru
     governance(guardian, vault_key, data("set_paused", &paused))
 }
 
-/// `set_guardian(guardian)` (admin).
+/// `set_guardian(guardian)` (admin; under a timelock once the vault has outside shares:
+/// `propose_change(ConfigChange::Guardian)` instead).
 pub fn set_guardian(admin: &Pubkey, vault_key: &Pubkey, guardian: &Pubkey) -> Instruction {
-    governance(admin, vault_key, data("set_guardian", &guardian.to_bytes()))
+    let mut ix = governance(admin, vault_key, data("set_guardian", &guardian.to_bytes()));
+    ix.accounts.push(AccountMeta::new_readonly(pda::share_mint(vault_key).0, false));
+    ix
 }
 
 /// `propose_admin(new_admin)` (admin).

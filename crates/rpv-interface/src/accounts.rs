@@ -3,7 +3,7 @@
 //! (`sha256("account:<Name>")[..8]`); the borsh accounts are written once in
 //! [`keyed_accounts!`](crate::keyed_accounts).
 
-use crate::args::MAX_ASSETS;
+use crate::args::{Registration, MAX_ASSETS};
 
 /// Anchor account names (their discriminators derive from these).
 pub const VAULT_ACCOUNT: &str = "Vault";
@@ -12,8 +12,17 @@ pub const PROPOSAL_ACCOUNT: &str = "Proposal";
 pub const ALLOW_ENTRY_ACCOUNT: &str = "AllowEntry";
 
 /// Space of a proposal account: discriminator, vault, proposer, two times, the change's enum
-/// tag and its largest variant (a full budget vector: length prefix and one `u64` per asset).
-pub const PROPOSAL_SPACE: usize = 8 + 32 + 32 + 8 + 8 + 1 + 4 + 8 * MAX_ASSETS;
+/// tag and its largest variant (a registration, or a full budget vector: length prefix and one
+/// `u64` per asset).
+pub const PROPOSAL_SPACE: usize = 8 + 32 + 32 + 8 + 8 + 1 + max(4 + 8 * MAX_ASSETS, Registration::MAX_LEN);
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
 /// Space of an allowlist entry: discriminator, vault, user, time added.
 pub const ALLOW_ENTRY_SPACE: usize = 8 + 32 + 32 + 8;
 

@@ -99,7 +99,15 @@ pub struct AddAssetArgs {
     pub max_conf_bps: u16,
     /// Risk budget, parts per 10^9, in (0, 10^9].
     pub risk_budget: u64,
+    /// In-kind cap: the largest accounted quantity a `deposit_asset` may leave the asset at, in
+    /// the mint's smallest units ([`NO_IN_KIND`] = 0: in-kind deposits refused). Lowered at once
+    /// with `set_in_kind_cap`; a raise waits for the timelock.
+    pub in_kind_cap: u64,
 }
+
+/// `AddAssetArgs::in_kind_cap` of an asset that takes no in-kind deposits (the default of the
+/// clients: in-kind deposits are opted into per asset, with a cap).
+pub const NO_IN_KIND: u64 = 0;
 
 impl AddAssetArgs {
     /// Oracle settings in range (`InvalidOracleConfig`).
@@ -510,6 +518,41 @@ pub enum ConfigChange {
     Rebalance(RebalanceParams),
     /// Option rate, implied-vol blend and Greek limits (`set_option_params`).
     OptionParams(OptionParams),
+    /// The registration of an asset (`add_asset`, `series` = `None`) or an option series
+    /// (`add_option`): once matured, the admin's `add_asset` / `add_option` with exactly these
+    /// accounts and arguments consumes it (`apply_change` does not apply it: registration creates
+    /// the asset's token account, paid by the admin).
+    Registration(Registration),
+    /// A raise of slot `index`'s in-kind cap (`set_in_kind_cap`).
+    InKindCap {
+        index: u8,
+        cap: u64,
+    },
+    /// A new guardian (`set_guardian` once the vault has outside shares), address as raw bytes.
+    Guardian([u8; 32]),
+}
+
+/// What a registration proposal names: the accounts and arguments `add_asset` / `add_option`
+/// must be called with (addresses as raw bytes).
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registration {
+    pub mint: [u8; 32],
+    /// The mint's token program (SPL Token or Token-2022).
+    pub token_program: [u8; 32],
+    /// The price account (an option series: its implied-vol feed).
+    pub oracle: [u8; 32],
+    pub args: AddAssetArgs,
+    /// The series terms of an option (`add_option`); `None` for a spot asset.
+    pub series: Option<OptionSeriesArgs>,
+}
+
+impl Registration {
+    /// Size of its borsh encoding: three addresses, the arguments (oracle kind, feed id, age,
+    /// confidence, budget, in-kind cap) and the optional series (tag, kind, underlying, strike,
+    /// contract size, expiry).
+    pub const MAX_LEN: usize = 3 * 32 + (1 + 32 + 4 + 2 + 8 + 8) + (1 + 1 + 1 + 16 + 16 + 8);
 }
 
 impl ConfigChange {
@@ -520,6 +563,9 @@ impl ConfigChange {
             Self::Fees { .. } => ProposalKind::Fees,
             Self::Rebalance(_) => ProposalKind::Rebalance,
             Self::OptionParams(_) => ProposalKind::OptionParams,
+            Self::Registration(_) => ProposalKind::Registration,
+            Self::InKindCap { .. } => ProposalKind::InKindCap,
+            Self::Guardian(_) => ProposalKind::Guardian,
         }
     }
 }
@@ -564,10 +610,32 @@ mod tests {
             ConfigChange::Fees { management_bps: 1, performance_bps: 2 },
             ConfigChange::Rebalance(RebalanceParams::DEFAULT),
             ConfigChange::OptionParams(OptionParams::default()),
+            ConfigChange::Registration(registration()),
+            ConfigChange::InKindCap { index: 1, cap: 2 },
+            ConfigChange::Guardian([5; 32]),
         ];
         for c in changes {
             assert_eq!(borsh::to_vec(&c).unwrap()[0], c.kind().code());
         }
+    }
+
+    fn registration() -> Registration {
+        let args = AddAssetArgs {
+            oracle_kind: OracleKind::Switchboard,
+            feed_id: [3; 32],
+            max_oracle_age: 60,
+            max_conf_bps: 100,
+            risk_budget: 1,
+            in_kind_cap: u64::MAX,
+        };
+        let series =
+            OptionSeriesArgs { kind: OptionKind::Put, underlying: 0, strike_bits: 1, contract_size_bits: 1, expiry: 9 };
+        Registration { mint: [1; 32], token_program: [2; 32], oracle: [4; 32], args, series: Some(series) }
+    }
+
+    #[test]
+    fn registration_len_is_its_largest_encoding() {
+        assert_eq!(borsh::to_vec(&registration()).unwrap().len(), Registration::MAX_LEN);
     }
 
     #[test]

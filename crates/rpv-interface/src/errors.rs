@@ -121,6 +121,9 @@ macro_rules! errors {
             InvalidInstructionsSysvar => "not the instructions sysvar",
             InvalidRebalanceParams => "rebalance parameter out of range",
             DuplicateAccount => "a vault account is passed where the caller's own account is expected",
+            // ---- registry (issue 14) ----
+            ProposalMismatch => "the pending registration proposal names other accounts or arguments (registrations are applied by add_asset / add_option, not apply_change)",
+            InKindCapExceeded => "this in-kind deposit would take the asset's accounted quantity above its in-kind cap",
         }
     };
 }

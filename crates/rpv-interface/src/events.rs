@@ -35,6 +35,14 @@ macro_rules! events {
                 pub max_oracle_age: u32,
                 pub max_conf_bps: u16,
                 pub risk_budget: u64,
+                pub in_kind_cap: u64,
+            }
+
+            /// `set_in_kind_cap`, or an in-kind cap raise applied by `apply_change`.
+            pub struct InKindCapSet {
+                pub vault: Pubkey,
+                pub index: u8,
+                pub cap: u64,
             }
 
             pub struct Deposited {

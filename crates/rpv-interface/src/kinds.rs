@@ -108,10 +108,25 @@ pub enum ProposalKind {
     Rebalance,
     /// 4: `set_option_params`.
     OptionParams,
+    /// 5: `add_asset` / `add_option` (a registration, consumed by the registering instruction).
+    Registration,
+    /// 6: `set_in_kind_cap` (a raise).
+    InKindCap,
+    /// 7: `set_guardian` (once the vault has outside shares; only the admin may cancel it).
+    Guardian,
 }
 
 impl ProposalKind {
-    pub const ALL: [Self; 5] = [Self::RiskParams, Self::RiskBudgets, Self::Fees, Self::Rebalance, Self::OptionParams];
+    pub const ALL: [Self; 8] = [
+        Self::RiskParams,
+        Self::RiskBudgets,
+        Self::Fees,
+        Self::Rebalance,
+        Self::OptionParams,
+        Self::Registration,
+        Self::InKindCap,
+        Self::Guardian,
+    ];
 
     pub const fn code(self) -> u8 {
         match self {
@@ -120,6 +135,9 @@ impl ProposalKind {
             Self::Fees => 2,
             Self::Rebalance => 3,
             Self::OptionParams => 4,
+            Self::Registration => 5,
+            Self::InKindCap => 6,
+            Self::Guardian => 7,
         }
     }
 
@@ -130,6 +148,9 @@ impl ProposalKind {
             2 => Some(Self::Fees),
             3 => Some(Self::Rebalance),
             4 => Some(Self::OptionParams),
+            5 => Some(Self::Registration),
+            6 => Some(Self::InKindCap),
+            7 => Some(Self::Guardian),
             _ => None,
         }
     }
@@ -142,6 +163,9 @@ impl ProposalKind {
             Self::Fees => "fees",
             Self::Rebalance => "rebalance",
             Self::OptionParams => "option-params",
+            Self::Registration => "registration",
+            Self::InKindCap => "in-kind-cap",
+            Self::Guardian => "guardian",
         }
     }
 

@@ -21,6 +21,14 @@ impl VaultState {
             .ok_or(CoreError::MathOverflow)
     }
 
+    /// Whether a setup change — a registration (`add_asset` / `add_option`) or a new guardian —
+    /// must wait for the timelock: under a timelock, as soon as shares exist beyond the dead
+    /// ones (minted, or fee shares pending). Until then no depositor's value is at stake and
+    /// the registry is public before anyone deposits, so a vault is set up at once (`rpv init`).
+    pub fn setup_change_waits(&self, share_mint_supply: u64) -> bool {
+        self.timelock_secs != 0 && (share_mint_supply != 0 || self.fees.pending_shares != 0)
+    }
+
     /// Cheap invariant, checked at the end of every mutating instruction.
     pub fn invariant(&self) -> CoreResult<()> {
         let ok = self.version == STATE_VERSION
@@ -135,5 +143,16 @@ pub(crate) mod tests {
         assert_eq!(no_dead.invariant(), Err(CoreError::InvariantViolated));
         assert_eq!(VaultState::check_reconciled(10, 9), Err(CoreError::InvariantViolated));
         assert_eq!(VaultState::check_reconciled(10, 11), Ok(()));
+    }
+
+    #[test]
+    fn setup_changes_wait_under_a_timelock_once_outside_shares_exist() {
+        let mut v = vault();
+        assert!(!v.setup_change_waits(5), "no timelock: at once");
+        v.timelock_secs = 60;
+        assert!(!v.setup_change_waits(0), "only dead shares: at once");
+        assert!(v.setup_change_waits(1));
+        v.fees.pending_shares = 1;
+        assert!(v.setup_change_waits(0), "fee shares are outside shares");
     }
 }

@@ -26,7 +26,8 @@ pub use rpv_interface::args::MAX_ASSETS;
 pub const MAX_N: usize = MAX_ASSETS;
 /// Entries of the packed upper triangle for `MAX_N` (row stride fixed at `MAX_N`).
 pub const PACKED_LEN: usize = MAX_N * (MAX_N + 1) / 2;
-pub const STATE_VERSION: u8 = 1;
+/// 2: `AssetSlot::in_kind_cap` (issue 14).
+pub const STATE_VERSION: u8 = 2;
 /// Risk budgets are stored in parts per 10^9; a complete set sums to `BUDGET_ONE`.
 pub const BUDGET_ONE: u64 = rpv_interface::units::PPB;
 /// Decimals above this are refused (no SPL mint in use exceeds 18; keeps 10^k in range).
@@ -88,6 +89,10 @@ pub struct AssetSlot {
     pub _pad: [u8; 7],
     /// Spot (all zero) or the terms of an option series.
     pub option: OptionTerms,
+    /// Largest accounted quantity an in-kind deposit may leave this slot at, smallest units
+    /// (0 = no in-kind deposits); set at registration, lowered at once, raised after the
+    /// timelock.
+    pub in_kind_cap: u64,
 }
 
 impl AssetSlot {
@@ -107,7 +112,8 @@ impl AssetSlot {
         1 +              // oracle_kind
         1 +              // token_bump
         7 +              // _pad
-        OptionTerms::LEN; // option
+        OptionTerms::LEN + // option
+        8; // in_kind_cap
 }
 
 /// `OptionTerms::kind` codes: a spot holding, a European call, a European put.
@@ -586,7 +592,8 @@ impl RiskState {
 
 /// Every layout's size is its commented sum (no hidden padding: `Pod` would refuse it too),
 /// its alignment at most 8 (SBF account data is 8-aligned), and the accounts keep the sizes
-/// they were deployed with (vault 4,728 and risk 5,912 bytes after the discriminator).
+/// they were deployed with (vault 4,856 and risk 5,912 bytes after the discriminator; the vault grew from 4,728 when
+/// each slot gained its in-kind cap, before launch).
 macro_rules! assert_layout {
     ($($t:ty),*) => {$(
         const _: () = assert!(core::mem::size_of::<$t>() == <$t>::LEN);
@@ -604,5 +611,5 @@ assert_layout!(
     SampledPrice,
     RiskState
 );
-const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 264);
+const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 272);
 const _: () = assert!(RiskState::LEN == 5_912);

@@ -17,7 +17,7 @@ pub fn initialize_vault(a: &InitializeVault) -> Result<()> {
     holdable_mint(&a.base_mint, &a.base_token_program).map(|_| ())
 }
 
-/// `add_asset` / `add_option`: the admin signs, the authority is the vault's, a free slot
+/// `add_asset` / `add_option`: the admin signs, the authority and share mint are the vault's, a free slot
 /// (`TooManyAssets`), the mint is not the base mint (`AssetIsBaseMint`) nor registered
 /// (`AssetAlreadyRegistered`) and is one the vault can hold. The oracle account is checked by
 /// reading it.
@@ -25,6 +25,7 @@ pub fn add_asset(a: &AddAsset) -> Result<()> {
     let v = a.vault.load()?;
     admin(a.admin.key, &v)?;
     authority(a.authority.key, &v)?;
+    share_mint(a.share_mint.key, &v)?;
     require!(usize::from(v.num_assets) < MAX_ASSETS, VaultError::TooManyAssets);
     let mint = a.mint.key.to_bytes();
     require!(mint != v.base_mint, VaultError::AssetIsBaseMint);
@@ -101,6 +102,13 @@ pub fn accrue_fees(a: &AccrueFees) -> Result<()> {
     fee_recipient_account(&a.recipient_share_token, &v)
 }
 
+/// `set_guardian`: the admin signs; the share mint is the vault's.
+pub fn set_guardian(a: &SetGuardian) -> Result<()> {
+    let v = a.vault.load()?;
+    admin(a.signer.key, &v)?;
+    share_mint(a.share_mint.key, &v)
+}
+
 /// `set_fees`: the admin signs; the share mint is the vault's.
 pub fn set_fees(a: &SetFees) -> Result<()> {
     let v = a.vault.load()?;
@@ -125,10 +133,15 @@ pub fn apply_change(a: &ApplyChange) -> Result<()> {
     proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
 }
 
-/// `cancel_change`: the admin or the guardian signs; the proposal is the vault's with its
-/// proposer as rent receiver.
+/// `cancel_change`: the admin or the guardian signs (a guardian change: the admin alone); the
+/// proposal is the vault's with its proposer as rent receiver.
 pub fn cancel_change(a: &CancelChange) -> Result<()> {
-    admin_or_guardian(a.signer.key, &*a.vault.load()?)?;
+    let v = a.vault.load()?;
+    if a.proposal.change.kind() == ProposalKind::Guardian {
+        admin(a.signer.key, &v)?;
+    } else {
+        admin_or_guardian(a.signer.key, &v)?;
+    }
     proposal_of(&a.proposal, &a.vault.key(), a.proposer.key)
 }
 

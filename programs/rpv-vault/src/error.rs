@@ -81,6 +81,7 @@ impl From<EngineError> for VaultError {
             EngineError::RebalanceUnderpaid => Self::RebalanceUnderpaid,
             EngineError::FeeAboveMaximum => Self::FeeAboveMaximum,
             EngineError::TimelockRequired => Self::TimelockRequired,
+            EngineError::InKindCapExceeded => Self::InKindCapExceeded,
         }
     }
 }

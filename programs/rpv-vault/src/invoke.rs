@@ -125,6 +125,17 @@ pub fn create_pda_account(n: &NewPda, seeds: &[&[u8]]) -> Result<()> {
     Ok(())
 }
 
+/// Closes a program-owned account: its lamports go to `receiver`, it is handed back to the
+/// system program with no data (so it cannot be revived within the transaction).
+pub fn close_to(account: &AccountInfo, receiver: &AccountInfo) -> Result<()> {
+    let lamports = account.lamports();
+    receiver.add_lamports(lamports)?;
+    account.sub_lamports(lamports)?;
+    account.assign(&anchor_lang::system_program::ID);
+    account.resize(0)?;
+    Ok(())
+}
+
 /// `InitializeMint2` (20): no freeze authority.
 pub fn initialize_mint2<'info>(
     token_program: &AccountInfo<'info>,

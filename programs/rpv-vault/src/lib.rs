@@ -11,7 +11,7 @@
 //! | instruction | who | what | specification |
 //! |---|---|---|---|
 //! | [`initialize_vault`](rpv_vault::initialize_vault) | admin | creates the vault, share mint and base token account; seed deposit → dead shares | [`setup/initialize_vault`](instructions::setup::initialize_vault) |
-//! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits and risk budget | [`setup/add_asset`](instructions::setup::add_asset) |
+//! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits, risk budget and in-kind cap (under a timelock with outside shares: after a registration proposal) | [`setup/add_asset`](instructions::setup::add_asset) |
 //! | [`add_option`](rpv_vault::add_option) | admin | registers an option series: option token, underlying, strike, expiry, call/put, contract size, implied-vol feed | [`setup/add_option`](instructions::setup::add_option) |
 //! | [`update_positions`](rpv_vault::update_positions) | anyone | after `refresh` (vaults with options): Black–Scholes marks, exposures, Greeks, weights, targets | [`risk/update_positions`](instructions::risk::update_positions) |
 //! | [`settle_expired`](rpv_vault::settle_expired) | anyone | fixes an expired series' payoff from the underlying's price at or after expiry | [`risk/settle_expired`](instructions::risk::settle_expired) |
@@ -21,7 +21,7 @@
 //! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles | [`flows/withdraw`](instructions::flows::withdraw) |
 //! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed | [`flows/redeem_in_kind`](instructions::flows::redeem_in_kind) |
 //! | [`set_paused`] | guardian | pause / unpause deposits | [`governance/roles`](instructions::governance::roles) |
-//! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles, two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
+//! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles (a new guardian waits for the timelock once the vault has outside shares), two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
 //! | [`refresh`](rpv_vault::refresh) | anyone | oracles → EWMA covariance, NAV snapshot, weights, leverage, targets | [`risk/refresh`](instructions::risk::refresh) |
 //! | [`submit_weights`](rpv_vault::submit_weights) | anyone | risk-budget weights, accepted if their risk contributions match | [`risk/submit_weights`](instructions::risk::submit_weights) |
 //! | [`solve_weights`](rpv_vault::solve_weights) | anyone | on-chain risk-budget solve for small vaults | [`risk/solve_weights`](instructions::risk::solve_weights) |
@@ -29,11 +29,12 @@
 //! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets; changes that raise risk need the timelock | [`governance/set_risk_params`](instructions::governance::set_risk_params) / [`governance/set_risk_budgets`](instructions::governance::set_risk_budgets) |
 //! | [`accrue_fees`](rpv_vault::accrue_fees) | anyone | accrues management and performance fees, mints pending fee shares to the recipient | [`governance/fees`](instructions::governance::fees) |
 //! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`] | admin | fee rates (raises need the timelock) / fee recipient | [`governance/fees`](instructions::governance::fees) / [`governance/roles`](instructions::governance::roles) |
-//! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates | [`governance/timelock`](instructions::governance::timelock) |
+//! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates, rebalancing and option parameters, in-kind caps; registrations (consumed by `add_asset` / `add_option`) | [`governance/timelock`](instructions::governance::timelock) |
 //! | [`set_allowlist`](rpv_vault::set_allowlist) / [`set_depositor`](rpv_vault::set_depositor) | admin | depositor allowlist on/off, entries | [`governance/allowlist`](instructions::governance::allowlist) |
 //! | [`rebalance`](rpv_vault::rebalance) | anyone | one trade of the leg furthest outside its band, with the caller as counterparty at oracle prices | [`rebalancing/rebalance`](instructions::rebalancing::rebalance) |
 //! | [`rebalance_begin`] / [`rebalance_end`] | anyone | the same trade in flash mode: the vault pays first, checks it was paid by the end of the transaction | [`rebalancing/rebalance_flash`](instructions::rebalancing::rebalance_flash) |
 //! | [`set_rebalance_params`](rpv_vault::set_rebalance_params) | admin | cooldown, caps, keeper incentive and budget (raises need the timelock) | [`governance/set_rebalance_params`](instructions::governance::set_rebalance_params) |
+//! | [`set_in_kind_cap`](rpv_vault::set_in_kind_cap) | admin | an asset's in-kind deposit cap (raises need the timelock) | [`governance/set_in_kind_cap`](instructions::governance::set_in_kind_cap) |
 //! | [`quote`](rpv_vault::quote) | anyone | NAV, total shares, share price, pause and risk summary via return data (read-only) | [`flows/quote`](instructions::flows::quote) |
 //!
 //! Account lists below are in the order each instruction takes them; (w) = writable. Other
@@ -69,8 +70,10 @@ pub mod rpv_vault {
         instructions::setup::initialize_vault::handler(ctx, args)
     }
 
-    /// Registers a spot asset. Accounts: admin (signer, w, payer), vault (w), authority, mint,
-    /// token account PDA (w), oracle, the mint's token program, system program.
+    /// Registers a spot asset (under a timelock with outside shares: consumes its matured
+    /// registration proposal). Accounts: admin (signer, w, payer), vault (w), authority, mint,
+    /// token account PDA (w), oracle, the mint's token program, system program, share mint,
+    /// registration proposal PDA (w).
     #[access_control(access::add_asset(ctx.accounts))]
     pub fn add_asset(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
         instructions::setup::add_asset::handler(ctx, args)
@@ -174,9 +177,10 @@ pub mod rpv_vault {
         instructions::governance::roles::set_paused(ctx, paused)
     }
 
-    /// Sets the guardian (admin). Accounts: admin (signer), vault (w).
-    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
-    pub fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
+    /// Sets the guardian (admin; under a timelock with outside shares through `propose_change`).
+    /// Accounts: admin (signer), vault (w), share mint.
+    #[access_control(access::set_guardian(ctx.accounts))]
+    pub fn set_guardian(ctx: Context<SetGuardian>, guardian: Pubkey) -> Result<()> {
         instructions::governance::roles::set_guardian(ctx, guardian)
     }
 
@@ -311,5 +315,12 @@ pub mod rpv_vault {
     #[access_control(access::risk_admin(ctx.accounts))]
     pub fn set_rebalance_params(ctx: Context<RiskAdmin>, params: RebalanceParams) -> Result<()> {
         instructions::governance::set_rebalance_params::handler(ctx, params)
+    }
+
+    /// Sets slot `index`'s in-kind cap (admin; a raise needs the timelock). Accounts: admin
+    /// (signer), vault (w).
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
+    pub fn set_in_kind_cap(ctx: Context<Governance>, index: u8, cap: u64) -> Result<()> {
+        instructions::governance::set_in_kind_cap::handler(ctx, index, cap)
     }
 }

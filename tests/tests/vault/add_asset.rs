@@ -173,3 +173,40 @@ async fn refuses_an_asset_with_more_than_18_decimals() {
     let ok = f.new_asset(TOKEN_PROGRAM_ID, 18, 100_000_000).await;
     f.add_asset(&ok, Fixture::asset_args(&ok)).await.ok();
 }
+
+#[tokio::test]
+async fn under_a_timelock_registration_applies_at_once_until_the_first_outside_share() {
+    // the timelock fixture registered its assets at once (no outside shares yet)
+    let mut f = Fixture::with_timelock(1).await;
+    assert_eq!(f.state().await.num_assets, 1);
+    let a = f.new_asset(TOKEN_PROGRAM_ID, 9, 15_000_000_000).await;
+    f.add_asset(&a, Fixture::asset_args(&a)).await.ok();
+    f.assets.push(a);
+    assert_eq!(f.state().await.num_assets, 2);
+    // after a deposit it waits for a proposal (see attacks_registration.rs)
+    let repaired = rescaled(&risk_budgets(&f.state().await));
+    f.set_budgets(repaired).await.ok();
+    f.step(60).await.ok();
+    let u = f.user(10 * USDC).await;
+    f.deposit(&u, 10 * USDC, 0).await.ok();
+    let b = f.new_asset(TOKEN_PROGRAM_ID, 9, 15_000_000_000).await;
+    f.add_asset(&b, Fixture::asset_args(&b)).await.assert_error("TimelockRequired");
+    // the share mint must be the vault's
+    let mut ix = f.add_asset_ix(&b, Fixture::asset_args(&b));
+    ix.accounts[8].pubkey = f.base_mint;
+    f.send_as_admin(ix).await.assert_error("WrongShareMint");
+    assert_eq!(f.state().await.num_assets, 2);
+}
+
+#[tokio::test]
+async fn stores_the_in_kind_cap() {
+    let mut f = fixture().await;
+    let a = f.new_asset(TOKEN_PROGRAM_ID, 9, 15_000_000_000).await;
+    let out = f.add_asset(&a, AddAssetArgs { in_kind_cap: 77, ..Fixture::asset_args(&a) }).await;
+    out.ok();
+    assert_eq!(f.state().await.assets[0].in_kind_cap, 77);
+    match &out.events()[..] {
+        [Event::AssetAdded(e)] => assert_eq!(e.in_kind_cap, 77),
+        other => panic!("expected AssetAdded, got {other:?}"),
+    }
+}

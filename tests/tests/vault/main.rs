@@ -26,6 +26,7 @@ mod set_depositor;
 mod set_fee_recipient;
 mod set_fees;
 mod set_guardian;
+mod set_in_kind_cap;
 mod set_option_params;
 mod set_paused;
 mod set_rebalance_params;
@@ -39,6 +40,7 @@ mod withdraw;
 
 // properties: attacks, invariants, the CPI surface, compute-unit budgets
 mod attacks;
+mod attacks_registration;
 mod compute_units;
 mod cpi;
 mod invariant;

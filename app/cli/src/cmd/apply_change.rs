@@ -12,8 +12,9 @@ use super::{on_chain, steps_text, Step, Target, VaultArg};
 pub struct Args {
     #[command(flatten)]
     pub vault: VaultArg,
-    /// Which pending change: risk-params, budgets, fees, rebalance or option-params (the
-    /// program's proposal kinds, `rpv_interface::ProposalKind`).
+    /// Which pending change: risk-params, budgets, fees, rebalance, option-params, in-kind-cap
+    /// or guardian (the program's proposal kinds, `rpv_interface::ProposalKind`; a registration
+    /// is consumed by the admin's `add_asset` / `add_option`, not applied here).
     #[arg(long, value_parser = parse_kind)]
     pub kind: ProposalKind,
 }
@@ -37,6 +38,11 @@ pub struct ApplyReport {
 
 pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
     let kind = args.kind;
+    if kind == ProposalKind::Registration {
+        return Err("a registration proposal is consumed by the admin's add_asset / add_option with exactly the \
+                    proposed accounts and arguments once its eta has passed, not by apply-change"
+            .into());
+    }
     on_chain(target, false, |conn, payer| {
         let vault_key = args.vault.get(conn)?;
         let l = conn.fetch(&vault_key)?;

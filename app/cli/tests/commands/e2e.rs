@@ -77,6 +77,7 @@ feed_id = "{sol_feed}"
 max_oracle_age = 60
 max_conf_bps = 100
 budget_ppb = 600_000_000
+in_kind_cap = 10_000_000_000
 
 [[assets]]
 symbol = "BTC"

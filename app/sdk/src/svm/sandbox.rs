@@ -138,6 +138,7 @@ impl Sandbox {
                 max_oracle_age: spec.max_oracle_age,
                 max_conf_bps: 100,
                 risk_budget: budget,
+                in_kind_cap: ix::NO_IN_KIND,
             };
             let add = ix::add_asset(&sb.admin.pubkey(), &vault, &mint, &TOKEN_PROGRAM_ID, &feed.oracle, args);
             svm.send(&[add], &[&sb.admin]).map_err(err("add_asset"))?;
@@ -171,6 +172,8 @@ impl Sandbox {
                 max_oracle_age: spec.max_oracle_age,
                 max_conf_bps: 200,
                 risk_budget: budget,
+                // the depositor below brings `quantity` in kind
+                in_kind_cap: o.quantity,
             };
             let add = ix::add_option(&sb.admin.pubkey(), &vault, &mint, &TOKEN_PROGRAM_ID, &feed.oracle, args, series);
             svm.send(&[add], &[&sb.admin]).map_err(err("add_option"))?;

@@ -163,7 +163,8 @@ pub fn deposit_value(v: &VaultState, prices: &[OraclePrice], index: usize, amoun
     Ok(value)
 }
 
-/// `deposit_asset` of `amount` of slot `index` (after [`deposit_gate`]): fees, the deposit's
+/// `deposit_asset` of `amount` of slot `index` (after [`deposit_gate`]): the slot's in-kind cap
+/// on its accounted quantity after the deposit (`InKindCapExceeded`), fees, the deposit's
 /// value ([`deposit_value`]), the Greek-limit rule for its underlying (`GreekLimitExceeded`),
 /// the quote against NAV rounded up; the slot's accounted quantity grows by `amount`.
 /// `prices[i]` = the oracle value of slot `i` (as read for the NAV).
@@ -179,15 +180,15 @@ pub fn deposit_asset(
     min_shares_out: u64,
     now: i64,
 ) -> EngineResult<AssetDepositSummary> {
+    let quantity_after = v.assets[index].quantity.checked_add(amount).ok_or(CoreError::MathOverflow)?;
+    ensure(quantity_after <= v.assets[index].in_kind_cap, EngineError::InKindCapExceeded)?;
     let fees = fees::accrue(v, supply, Some(navs.down), now)?;
     let nav = navs.up;
     let value = deposit_value(v, prices, index, amount, now)?;
     let nav_after = nav.checked_add(value).ok_or(CoreError::MathOverflow)?;
     apply_greek_change(r, index, value, nav_after)?;
     let (total_shares_before, shares) = quote_deposit(v, supply, nav, value, min_shares_out)?;
-    let slot = &mut v.assets[index];
-    slot.quantity = slot.quantity.checked_add(amount).ok_or(CoreError::MathOverflow)?;
-    let quantity_after = slot.quantity;
+    v.assets[index].quantity = quantity_after;
     v.invariant()?;
     Ok(AssetDepositSummary { fees, value, shares, nav_before: nav, total_shares_before, quantity_after })
 }

@@ -57,6 +57,7 @@ pub enum EngineError {
     FeeAboveMaximum,
     TimelockRequired,
     SolveTooLarge,
+    InKindCapExceeded,
 }
 
 impl From<CoreError> for EngineError {

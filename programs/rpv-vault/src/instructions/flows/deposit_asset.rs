@@ -23,6 +23,9 @@
 //! - Greek limits: the deposit adds its delta, gamma and vega (at the exposures of the last
 //!   positions step) to its underlying's; refused if that leaves a Greek beyond its limit and
 //!   further from zero than before (`GreekLimitExceeded`).
+//! - The asset's in-kind cap: the accounted quantity after the deposit must not exceed the
+//!   slot's `in_kind_cap` (0 = no in-kind deposits; set at registration, raised only after the
+//!   timelock) → `InKindCapExceeded`.
 //! - `amount = 0` → `ZeroAmount`; value below the minimum → `DepositBelowMinimum`; NAV + value
 //!   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer than
 //!   `min_shares_out` → `SlippageExceeded`.

@@ -69,12 +69,7 @@ pub(crate) fn set_depositor(ctx: Context<SetDepositor>, user: Pubkey, allowed: b
         record.try_serialize(&mut &mut a.entry.try_borrow_mut_data()?[..])?;
     } else {
         checks::existing_entry(&a.entry)?;
-        let info = a.entry.to_account_info();
-        let lamports = info.lamports();
-        a.admin.add_lamports(lamports)?;
-        info.sub_lamports(lamports)?;
-        info.assign(&anchor_lang::system_program::ID);
-        info.resize(0)?;
+        invoke::close_to(&a.entry, &a.admin)?;
     }
     emit!(DepositorAllowed { vault: vault_key, user, allowed });
     Ok(())

@@ -8,6 +8,7 @@ use crate::state::{Risk, Vault};
 pub mod allowlist;
 pub mod fees;
 pub mod roles;
+pub mod set_in_kind_cap;
 pub mod set_option_params;
 pub mod set_rebalance_params;
 pub mod set_risk_budgets;
@@ -16,6 +17,7 @@ pub mod timelock;
 
 pub use allowlist::*;
 pub use fees::*;
+pub use roles::*;
 pub use set_option_params::*;
 pub use set_rebalance_params::*;
 pub use set_risk_params::*;

@@ -5,8 +5,13 @@
 //! - `set_paused(paused)`: only the guardian (`NotGuardian`). Pausing refuses `deposit` and
 //!   `deposit_asset` (`VaultPaused`); withdrawals, in-kind redemption and `refresh` go on —
 //!   depositors can always leave. Emits `PausedSet`.
-//! - `set_guardian(guardian)`: only the admin (`Unauthorized`); not the zero address
-//!   (`InvalidRole`). Emits `RoleChanged` (role 0).
+//! - `set_guardian(guardian)`: only the admin (`Unauthorized`); the share mint is the vault's
+//!   (`WrongShareMint`); not the zero address (`InvalidRole`). Emits `RoleChanged` (role 0).
+//!   Under a timelock, once the vault has outside shares (`VaultState::setup_change_waits`, the
+//!   rule of registrations), it is refused (`TimelockRequired`) and goes through
+//!   `propose_change(Guardian(key))` / `apply_change`; only the admin may cancel that proposal
+//!   (`Unauthorized`): the guardian in place keeps its power to cancel for the whole delay of
+//!   any change proposed before or with its replacement, and cannot block its own replacement.
 //! - `propose_admin(new_admin)`: only the admin (`Unauthorized`); not the zero address
 //!   (`InvalidRole`); replaces any earlier proposal. Emits `RoleChanged` (role 1).
 //! - `accept_admin()`: only the proposed admin, signing (`NotPendingAdmin`); the old admin loses
@@ -19,9 +24,23 @@ use rpv_core::layout::VaultState;
 
 use super::Governance;
 use crate::{
+    checks,
     error::VaultError,
     events::{PausedSet, RoleChanged},
+    instructions::flows::flow::share_supply,
+    state::Vault,
 };
+
+/// `set_guardian`'s accounts: the admin, the vault and its share mint (whether the vault has
+/// outside shares).
+#[derive(Accounts)]
+pub struct SetGuardian<'info> {
+    pub signer: Signer<'info>,
+    #[account(mut)]
+    pub vault: AccountLoader<'info, Vault>,
+    /// CHECK: = vault.share_mint
+    pub share_mint: UncheckedAccount<'info>,
+}
 
 pub(crate) fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
     let mut v = ctx.accounts.vault.load_mut()?;
@@ -35,13 +54,20 @@ pub(crate) fn set_paused(ctx: Context<Governance>, paused: bool) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn set_guardian(ctx: Context<Governance>, guardian: Pubkey) -> Result<()> {
+pub(crate) fn set_guardian(ctx: Context<SetGuardian>, guardian: Pubkey) -> Result<()> {
     require!(guardian != Pubkey::default(), VaultError::InvalidRole);
+    let supply = share_supply(&ctx.accounts.share_mint)?;
     let mut v = ctx.accounts.vault.load_mut()?;
+    checks::timelock_allows(&v, || v.setup_change_waits(supply))?;
+    emit!(write_guardian(&mut v, ctx.accounts.vault.key(), guardian));
+    Ok(())
+}
+
+/// Installs `guardian` (not zero: checked by the caller) and returns its event.
+pub(crate) fn write_guardian(v: &mut VaultState, vault: Pubkey, guardian: Pubkey) -> RoleChanged {
     let old = Pubkey::new_from_array(v.guardian);
     v.guardian = guardian.to_bytes();
-    emit!(RoleChanged { vault: ctx.accounts.vault.key(), role: 0, old, new: guardian });
-    Ok(())
+    RoleChanged { vault, role: 0, old, new: guardian }
 }
 
 pub(crate) fn propose_admin(ctx: Context<Governance>, new_admin: Pubkey) -> Result<()> {

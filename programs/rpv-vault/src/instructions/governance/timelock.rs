@@ -12,7 +12,9 @@
 //! - `propose_change(change)`: only the admin (`Unauthorized`), who pays for the proposal PDA
 //!   `["proposal", vault, kind]` (kind 0 = risk parameters, 1 = risk budgets, 2 = fee rates,
 //!   3 = rebalancing parameters, `InvalidRebalanceParams`; 4 = option parameters,
-//!   `InvalidOptionParams`). The
+//!   `InvalidOptionParams`; 5 = a registration, `InvalidOracleConfig` / `InvalidRiskBudget` /
+//!   `InvalidOptionTerms`; 6 = an in-kind cap raise, `UnknownAsset`; 7 = a new guardian,
+//!   `InvalidRole`). The
 //!   change is validated now as it will be at application (`InvalidRiskParams`;
 //!   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 //!   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -23,14 +25,20 @@
 //!   change is validated again against the vault as it is now, then applied exactly as the
 //!   immediate instruction would (a fee change first accrues fees at the old rates, with one
 //!   oracle per asset as remaining accounts). Closes the proposal; emits the change's own event
-//!   (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`) and `ChangeApplied`.
-//! - `cancel_change()`: the admin or the guardian (`NotAdminOrGuardian`), at any time; the
+//!   (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`, `InKindCapSet`) and `ChangeApplied`.
+//! - A registration proposal is not applied here (`ProposalMismatch`): the admin's `add_asset`
+//!   / `add_option` with exactly the proposed accounts and arguments consumes it once matured,
+//!   in the same window (`TimelockNotExpired`, `ProposalExpired`; see `setup/add_asset`).
+//! - `cancel_change()`: the admin or the guardian (`NotAdminOrGuardian`), at any time — a
+//!   guardian change (kind 7) only the admin (`Unauthorized`); the
 //!   proposal must be this vault's (`WrongProposal`) and its rent goes back to the proposer
 //!   (`WrongRentReceiver`). Closes the proposal; emits `ChangeCancelled`.
 use anchor_lang::prelude::*;
 pub use rpv_interface::{ConfigChange, ProposalKind};
 
-use super::{fees::switch_rates, set_option_params, set_risk_budgets, set_risk_params};
+use rpv_interface::Registration;
+
+use super::{fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_risk_budgets, set_risk_params};
 use crate::{
     checks,
     error::VaultError,
@@ -54,8 +62,47 @@ fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> 
         }
         ConfigChange::Rebalance(p) => require!(p.valid(), VaultError::InvalidRebalanceParams),
         ConfigChange::OptionParams(p) => require!(p.valid(), VaultError::InvalidOptionParams),
+        ConfigChange::Registration(r) => {
+            require!(r.args.oracle_config_valid(), VaultError::InvalidOracleConfig);
+            require!(r.args.budget_valid(), VaultError::InvalidRiskBudget);
+            if let Some(s) = &r.series {
+                require!(s.strike_bits > 0 && s.contract_size_bits > 0, VaultError::InvalidOptionTerms);
+            }
+        }
+        ConfigChange::InKindCap { index, .. } => {
+            checks::registered(v, usize::from(*index))?;
+        }
+        ConfigChange::Guardian(key) => require!(*key != [0; 32], VaultError::InvalidRole),
     }
     Ok(())
+}
+
+/// A proposal may be acted on from its `eta` (`TimelockNotExpired`) for `PROPOSAL_GRACE_SECS`
+/// (`ProposalExpired`).
+fn matured(p: &Proposal, now: i64) -> Result<()> {
+    require!(now >= p.eta, VaultError::TimelockNotExpired);
+    require!(now <= p.eta.saturating_add(PROPOSAL_GRACE_SECS), VaultError::ProposalExpired);
+    Ok(())
+}
+
+/// A registration that waits for the timelock (`setup/add_asset`): the pending registration
+/// proposal exists (`TimelockRequired`), is this vault's and the admin's (`WrongProposal`,
+/// `WrongRentReceiver`), names exactly `named` (`ProposalMismatch`) and is matured. The caller
+/// closes it ([`invoke::close_to`], rent back to the admin) after its own CPIs: lamports moved
+/// before a CPI on an account the CPI does not take would unbalance it.
+pub(crate) fn check_registration(
+    proposal: &AccountInfo,
+    admin: &Pubkey,
+    vault: &Pubkey,
+    named: &Registration,
+) -> Result<()> {
+    require!(!proposal.data_is_empty(), VaultError::TimelockRequired);
+    // this program's `Proposal` (owner: Anchor's `AccountOwnedByWrongProgram`; discriminator)
+    require_keys_eq!(*proposal.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+    let p = Proposal::try_deserialize(&mut &proposal.try_borrow_data()?[..])?;
+    checks::proposal_of(&p, vault, admin)?;
+    require!(p.change == ConfigChange::Registration(*named), VaultError::ProposalMismatch);
+    matured(&p, Clock::get()?.unix_timestamp)
 }
 
 #[derive(Accounts)]
@@ -127,8 +174,7 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
     let vault_key = a.vault.key();
     let now = Clock::get()?.unix_timestamp;
     let p = &a.proposal;
-    require!(now >= p.eta, VaultError::TimelockNotExpired);
-    require!(now <= p.eta.saturating_add(PROPOSAL_GRACE_SECS), VaultError::ProposalExpired);
+    matured(p, now)?;
     let mut v = a.vault.load_mut()?;
     checks::not_rebalancing(&v)?;
     let mut r = a.risk.load_mut()?;
@@ -154,6 +200,13 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         ConfigChange::OptionParams(params) => {
             let event = set_option_params::write(params, vault_key, &mut v, &mut r);
             emit!(event);
+        }
+        ConfigChange::Registration(_) => return err!(VaultError::ProposalMismatch),
+        ConfigChange::InKindCap { index, cap } => {
+            emit!(set_in_kind_cap::write(&mut v, vault_key, *index, *cap));
+        }
+        ConfigChange::Guardian(key) => {
+            emit!(roles::write_guardian(&mut v, vault_key, Pubkey::new_from_array(*key)));
         }
     }
     v.invariant().map_err(VaultError::from)?;

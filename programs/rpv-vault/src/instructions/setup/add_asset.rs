@@ -17,6 +17,22 @@
 //! - Creates the vault's token account PDA `["token", vault, mint]` owned by the vault
 //!   authority; the asset starts with quantity 0 and no risk sample (`last_publish_time` 0), and
 //!   the vault's risk state counts as stale until the next `refresh`.
+//! - **Timelock.** Under a timelock, once shares exist beyond the dead seed shares (minted
+//!   shares or fee shares pending: `VaultState::setup_change_waits`), a registration moves
+//!   depositors' value — a mint is priced by whatever feed it is registered with — so it waits
+//!   like a raise: it needs the matured proposal `propose_change(Registration { mint,
+//!   token_program, oracle, args, series })` at `["proposal", vault, [5]]` (none:
+//!   `TimelockRequired`; before its eta `TimelockNotExpired`, after the grace period
+//!   `ProposalExpired`; proposed by another admin: `WrongRentReceiver`). Its mint, token
+//!   program, oracle, arguments and series terms must all equal this call's
+//!   (`ProposalMismatch`); the call consumes it (rent back to the admin). The guardian (or the
+//!   admin) can cancel it with `cancel_change` until then. With no timelock, or before the
+//!   first outside share, registration applies at once and any pending registration proposal
+//!   is left alone.
+//! - The share mint must be the vault's (`WrongShareMint`); the proposal account is the PDA
+//!   above (Anchor's seeds constraint).
+//! - The in-kind cap (`in_kind_cap`, smallest units, 0 = no in-kind deposits) is stored with
+//!   the slot; `deposit_asset` refuses to take the accounted quantity above it.
 //! - Emits `AssetAdded`; the registry check (distinct mints, empty unused slots) holds at the end.
 use anchor_lang::prelude::*;
 use bytemuck::Zeroable;
@@ -25,10 +41,12 @@ use rpv_core::{
     price::OraclePrice,
     token::{self, TOKEN_ACCOUNT_LEN},
 };
+use rpv_interface::{OptionSeriesArgs, ProposalKind, Registration};
 
 use crate::{
     error::VaultError,
-    events::AssetAdded,
+    events::{AssetAdded, ChangeApplied},
+    instructions::{flows::flow::share_supply, governance::timelock::check_registration},
     invoke,
     oracle::{read_slot_price, Now},
     state::{seeds, Vault},
@@ -54,18 +72,40 @@ pub struct AddAsset<'info> {
     /// CHECK: must be the owner of `mint`.
     pub token_program: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
+    /// CHECK: = vault.share_mint (whether outside shares exist).
+    pub share_mint: UncheckedAccount<'info>,
+    /// CHECK: PDA `["proposal", vault, [ProposalKind::Registration]]`; read and closed only when
+    /// the registration waits for the timelock.
+    #[account(mut, seeds = [seeds::PROPOSAL, vault.key().as_ref(), &[ProposalKind::Registration.code()]], bump)]
+    pub proposal: UncheckedAccount<'info>,
 }
 
 pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs) -> Result<()> {
-    register(ctx, &args, OptionTerms::zeroed()).map(|_| ())
+    register(ctx, &args, None, OptionTerms::zeroed()).map(|_| ())
 }
 
-/// Registers a slot (spot when `option` is zeroed) and returns its index and the oracle value
-/// read at registration.
-pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: OptionTerms) -> Result<(u8, OraclePrice)> {
+/// Registers a slot (spot when `option` is zeroed; `series` its terms as the caller gave them)
+/// and returns its index and the oracle value read at registration.
+pub(crate) fn register(
+    ctx: Context<AddAsset>,
+    args: &AddAssetArgs,
+    series: Option<&OptionSeriesArgs>,
+    option: OptionTerms,
+) -> Result<(u8, OraclePrice)> {
     require!(args.oracle_config_valid(), VaultError::InvalidOracleConfig);
     require!(args.budget_valid(), VaultError::InvalidRiskBudget);
     let a = &ctx.accounts;
+    let waits = a.vault.load()?.setup_change_waits(share_supply(&a.share_mint)?);
+    if waits {
+        let named = Registration {
+            mint: a.mint.key.to_bytes(),
+            token_program: a.token_program.key.to_bytes(),
+            oracle: a.oracle.key.to_bytes(),
+            args: *args,
+            series: series.copied(),
+        };
+        check_registration(&a.proposal, a.admin.key, &a.vault.key(), &named)?;
+    }
     let decimals = token::parse_mint(&a.mint.try_borrow_data()?).map_err(VaultError::from)?.decimals;
     let slot = AssetSlot {
         mint: a.mint.key.to_bytes(),
@@ -83,6 +123,7 @@ pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: Opti
         token_bump: ctx.bumps.token_account,
         _pad: [0; 7],
         option,
+        in_kind_cap: args.in_kind_cap,
     };
     // the feed must be usable now
     let price = read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;
@@ -118,6 +159,12 @@ pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: Opti
         max_oracle_age: args.max_oracle_age,
         max_conf_bps: args.max_conf_bps,
         risk_budget: args.risk_budget,
+        in_kind_cap: args.in_kind_cap,
     });
+    if waits {
+        // the proposal is consumed, after the CPIs above (see `check_registration`)
+        invoke::close_to(&a.proposal, &a.admin)?;
+        emit!(ChangeApplied { vault: vault_key, kind: ProposalKind::Registration });
+    }
     Ok((index, price))
 }

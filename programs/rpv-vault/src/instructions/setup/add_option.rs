@@ -13,6 +13,9 @@
 //! - Expiry more than one hour and at most two years after now (`InvalidExpiry`) — the
 //!   Black–Scholes domain.
 //! - The implied vol read now must be within 5 %..300 % (`ImpliedVolOutOfRange`).
+//! - The timelock rule of `add_asset`: under a timelock with outside shares the series waits
+//!   for a matured `Registration` proposal naming it, series terms included
+//!   (`TimelockRequired`, `ProposalMismatch`, …); its in-kind cap as `add_asset`'s.
 //! - Creates the vault's token account for the option mint like `add_asset`; the risk state is
 //!   stale until the next refresh; emits `AssetAdded` and `OptionAdded`.
 use anchor_lang::prelude::*;
@@ -52,7 +55,7 @@ pub(crate) fn handler(ctx: Context<AddAsset>, args: AddAssetArgs, series: Option
     let vault_key = ctx.accounts.vault.key();
     let mint = ctx.accounts.mint.key();
     let oracle = ctx.accounts.oracle.key();
-    let (index, iv) = register(ctx, &args, terms)?;
+    let (index, iv) = register(ctx, &args, Some(&series), terms)?;
     let sigma = price_to_fx(&iv).map_err(VaultError::from)?;
     require!((VOL_MIN..=VOL_MAX).contains(&sigma), VaultError::ImpliedVolOutOfRange);
     emit!(OptionAdded {
