@@ -397,7 +397,7 @@ fn check_switchboard(c: &SbCase) {
         SlotClock::After(d) => result_slot.saturating_add(u64::from(d)),
         SlotClock::Before(d) => result_slot.saturating_sub(u64::from(d)),
     };
-    let policy = SwitchboardPolicy { max_stale_slots: c.max_stale_slots, max_conf_bps: c.max_conf_bps, feed_hash };
+    let policy = SwitchboardPolicy { max_stale_slots: c.max_stale_slots, max_conf_bps: c.max_conf_bps, feed_hash, queue: None, min_samples: 0 };
     let result = switchboard::read_price(&owner, &data, &policy, slot);
 
     // the decoder against the documented offsets

@@ -70,6 +70,7 @@ impl Fixture {
             max_oracle_age: 60,
             max_conf_bps: 200,
             risk_budget: 62_500_000,
+            oracle_queue: [0; 32],
         }
     }
 

@@ -309,6 +309,7 @@ pub fn run(program: &Path) -> Result<(), String> {
             max_oracle_age: 60,
             max_conf_bps: 100,
             risk_budget: budgets[i],
+            oracle_queue: [0; 32],
         };
         let add = ix::add_asset(&admin.pubkey(), &d.vault, &a.mint, &TOKEN_PROGRAM_ID, &a.oracle, args);
         let (cu, ev) = d.send("add_asset", &[add], &[&admin])?;

@@ -99,12 +99,19 @@ pub struct AddAssetArgs {
     pub max_conf_bps: u16,
     /// Risk budget, parts per 10^9, in (0, 10^9].
     pub risk_budget: u64,
+    /// Switchboard: the queue (oracle operator set) the feed must belong to, pinned for the
+    /// asset's life. Pyth: all zero.
+    pub oracle_queue: [u8; 32],
 }
 
 impl AddAssetArgs {
-    /// Oracle settings in range (`InvalidOracleConfig`).
+    /// Oracle settings in range (`InvalidOracleConfig`): max age and confidence in range; a
+    /// Switchboard asset names its queue, a Pyth asset none.
     pub fn oracle_config_valid(&self) -> bool {
-        (1..=MAX_ORACLE_AGE).contains(&self.max_oracle_age) && (1..=10_000).contains(&self.max_conf_bps)
+        let queue_named = self.oracle_queue != [0; 32];
+        (1..=MAX_ORACLE_AGE).contains(&self.max_oracle_age)
+            && (1..=10_000).contains(&self.max_conf_bps)
+            && queue_named == (self.oracle_kind == OracleKind::Switchboard)
     }
 
     /// Budget in range (`InvalidRiskBudget`).

@@ -88,6 +88,9 @@ pub struct AssetSlot {
     pub _pad: [u8; 7],
     /// Spot (all zero) or the terms of an option series.
     pub option: OptionTerms,
+    /// Switchboard: the queue the feed must belong to (pinned at registration; issue 14).
+    /// Pyth: all zero. Appended after `option` so every earlier offset stays.
+    pub oracle_queue: Address,
 }
 
 impl AssetSlot {
@@ -107,7 +110,8 @@ impl AssetSlot {
         1 +              // oracle_kind
         1 +              // token_bump
         7 +              // _pad
-        OptionTerms::LEN; // option
+        OptionTerms::LEN + // option
+        32;              // oracle_queue
 }
 
 /// `OptionTerms::kind` codes: a spot holding, a European call, a European put.
@@ -602,5 +606,5 @@ assert_layout!(
     SampledPrice,
     RiskState
 );
-const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 264);
+const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 296);
 const _: () = assert!(RiskState::LEN == 5_912);

@@ -54,6 +54,7 @@
 use crate::{
     bytes::{bytes32_at, i128_at, u32_at, u64_at},
     error::CoreResult,
+    layout::AssetSlot,
     math::BPS,
     price::OraclePrice,
     Address, CoreError,
@@ -70,6 +71,10 @@ pub const PULL_FEED_DISCRIMINATOR: [u8; 8] = [196, 27, 108, 196, 10, 215, 219, 4
 pub const PULL_FEED_ACCOUNT_LEN: usize = 3208;
 /// Decimals of every Switchboard fixed-point value.
 pub const PRECISION_DECIMALS: i32 = 18;
+/// Fewest oracle samples a result must aggregate for the vault to use it
+/// (`OracleTooFewSamples`), whatever the feed's own `min_sample_size` says: one or two
+/// operators alone cannot set the vault's price.
+pub const MIN_SAMPLES: u8 = 3;
 
 // Field offsets in the account data (struct offset + 8 for the discriminator).
 const D: usize = 8;
@@ -132,6 +137,25 @@ pub struct SwitchboardPolicy {
     pub max_conf_bps: u16,
     /// The feed hash (job definition) the account must carry, if pinned (`OracleFeedMismatch`).
     pub feed_hash: Option<[u8; 32]>,
+    /// The queue (oracle operator set) the feed must belong to, if pinned
+    /// (`OracleQueueMismatch`).
+    pub queue: Option<Address>,
+    /// Fewest samples the result must hold (`OracleTooFewSamples`).
+    pub min_samples: u8,
+}
+
+impl SwitchboardPolicy {
+    /// What the vault requires of asset `slot`'s feed with maximum age `max_age` slots: its
+    /// registered feed hash and queue, [`MIN_SAMPLES`] samples, the slot's confidence limit.
+    pub fn of_slot(slot: &AssetSlot, max_age: u32) -> Self {
+        Self {
+            max_stale_slots: u64::from(max_age),
+            max_conf_bps: slot.max_conf_bps,
+            feed_hash: Some(slot.feed_id),
+            queue: Some(slot.oracle_queue),
+            min_samples: MIN_SAMPLES,
+        }
+    }
 }
 
 impl PullFeed {
@@ -310,7 +334,7 @@ mod tests {
     }
 
     fn policy() -> SwitchboardPolicy {
-        SwitchboardPolicy { max_stale_slots: 50, max_conf_bps: 100, feed_hash: None }
+        SwitchboardPolicy { max_stale_slots: 50, max_conf_bps: 100, feed_hash: None, queue: None, min_samples: 0 }
     }
 
     fn read(f: &PullFeed, slot: u64) -> CoreResult<OraclePrice> {
@@ -318,7 +342,7 @@ mod tests {
     }
 
     fn read_with(f: &PullFeed, max_conf_bps: u16) -> CoreResult<OraclePrice> {
-        let p = SwitchboardPolicy { max_stale_slots: 50, max_conf_bps, feed_hash: None };
+        let p = SwitchboardPolicy { max_stale_slots: 50, max_conf_bps, feed_hash: None, queue: None, min_samples: 0 };
         read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &f.encode(), &p, 1_000)
     }
 
@@ -590,7 +614,7 @@ mod tests {
             if disc && bytes.len() >= 8 {
                 bytes[..8].copy_from_slice(&PULL_FEED_DISCRIMINATOR);
             }
-            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None };
+            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None, queue: None, min_samples: 0 };
             let _ = read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &bytes, &pol, slot);
         }
 
@@ -606,7 +630,7 @@ mod tests {
             let mut f = feed(0, 0, result_slot);
             f.value = value;
             f.std_dev = std_dev;
-            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None };
+            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None, queue: None, min_samples: 0 };
             if let Ok(p) = read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &f.encode(), &pol, slot) {
                 prop_assert!(p.price > 0 && (-18..=2).contains(&p.expo));
             }

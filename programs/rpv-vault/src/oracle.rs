@@ -55,17 +55,10 @@ pub fn read_slot_price_aged(
             &FeedPolicy { feed_id: &slot.feed_id, max_age, max_conf_bps: slot.max_conf_bps },
             now.time,
         ),
-        Some(OracleKind::Switchboard) => switchboard::read_price(
-            &owner,
-            &data,
-            &SwitchboardPolicy {
-                max_stale_slots: u64::from(max_age),
-                max_conf_bps: slot.max_conf_bps,
-                // the feed's job definition must still be the registered one
-                feed_hash: Some(slot.feed_id),
-            },
-            now.slot,
-        ),
+        // the feed's job definition and queue must still be the registered ones
+        Some(OracleKind::Switchboard) => {
+            switchboard::read_price(&owner, &data, &SwitchboardPolicy::of_slot(slot, max_age), now.slot)
+        }
         None => Err(CoreError::OracleInvalidAccount),
     }
 }

@@ -346,6 +346,7 @@ async fn attack_switchboard_stale_slot() {
         max_oracle_age: 50,
         max_conf_bps: 100,
         risk_budget: 1,
+        oracle_queue: TEST_SWITCHBOARD_QUEUE,
     };
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     let admin = f.admin.insecure_clone();

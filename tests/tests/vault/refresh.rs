@@ -205,6 +205,7 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
         max_oracle_age: 50,
         max_conf_bps: 100,
         risk_budget: 500_000_000,
+        oracle_queue: TEST_SWITCHBOARD_QUEUE,
     };
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     let admin = f.admin.insecure_clone();

@@ -145,6 +145,7 @@ impl Sandbox {
                 max_oracle_age: spec.max_oracle_age,
                 max_conf_bps: 100,
                 risk_budget: budget,
+                oracle_queue: [0; 32],
             };
             let add = ix::add_asset(&sb.admin.pubkey(), &vault, &mint, &TOKEN_PROGRAM_ID, &feed.oracle, args);
             svm.send(&[add], &[&sb.admin]).map_err(err("add_asset"))?;
@@ -178,6 +179,7 @@ impl Sandbox {
                 max_oracle_age: spec.max_oracle_age,
                 max_conf_bps: 200,
                 risk_budget: budget,
+                oracle_queue: [0; 32],
             };
             let add = ix::add_option(&sb.admin.pubkey(), &vault, &mint, &TOKEN_PROGRAM_ID, &feed.oracle, args, series);
             svm.send(&[add], &[&sb.admin]).map_err(err("add_option"))?;

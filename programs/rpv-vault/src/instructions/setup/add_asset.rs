@@ -83,6 +83,7 @@ pub(crate) fn register(ctx: Context<AddAsset>, args: &AddAssetArgs, option: Opti
         token_bump: ctx.bumps.token_account,
         _pad: [0; 7],
         option,
+        oracle_queue: args.oracle_queue,
     };
     // the feed must be usable now
     let price = read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;
