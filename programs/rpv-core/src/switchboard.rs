@@ -232,7 +232,9 @@ fn max_std_dev(value: u128, bps: u16) -> Option<u128> {
 
 /// Reads and validates a price for a vault: the owner must be the Switchboard On-Demand
 /// program (`OracleWrongOwner`); the data a `PullFeedAccountData` (`OracleInvalidAccount`)
-/// holding a result (`result.slot != 0`, else `OracleInvalidAccount`); the result no more
+/// carrying the pinned feed hash (`OracleFeedMismatch`) and queue (`OracleQueueMismatch`),
+/// holding a result (`result.slot != 0`, else `OracleInvalidAccount`) aggregated from at least
+/// `min_samples` samples (`OracleTooFewSamples`); the result no more
 /// than `max_stale_slots` slots old (`OracleStale`; a result slot ahead of `current_slot`
 /// counts as age 0); the value positive (`OracleNonPositivePrice`); and
 /// `0 ≤ std_dev ≤ value · max_conf_bps / 10_000` (`OracleConfidenceTooWide`, compared exactly).
@@ -257,8 +259,14 @@ pub fn read_price(
     if policy.feed_hash.is_some_and(|h| h != f.feed_hash) {
         return Err(CoreError::OracleFeedMismatch);
     }
+    if policy.queue.is_some_and(|q| q != f.queue) {
+        return Err(CoreError::OracleQueueMismatch);
+    }
     if f.result_slot == 0 {
         return Err(CoreError::OracleInvalidAccount);
+    }
+    if f.num_samples < policy.min_samples {
+        return Err(CoreError::OracleTooFewSamples);
     }
     if current_slot.saturating_sub(f.result_slot) > policy.max_stale_slots {
         return Err(CoreError::OracleStale);
@@ -331,6 +339,32 @@ mod tests {
             read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &data, &pinned([0xEE; 32]), 1_000),
             Err(CoreError::OracleFeedMismatch)
         );
+    }
+
+    #[test]
+    fn a_pinned_queue_must_match_and_the_result_hold_enough_samples() {
+        let f = feed(1_500_000_000_000_000_000, 1_000_000_000_000_000, 990);
+        let sb = &SWITCHBOARD_ON_DEMAND_PROGRAM_ID;
+        let pinned = |q, n| SwitchboardPolicy { queue: Some(q), min_samples: n, ..policy() };
+        assert!(read_price(sb, &f.encode(), &pinned(f.queue, 5), 1_000).is_ok(), "5 samples, 5 required");
+        assert_eq!(read_price(sb, &f.encode(), &pinned([0xEE; 32], 0), 1_000), Err(CoreError::OracleQueueMismatch));
+        assert_eq!(read_price(sb, &f.encode(), &pinned(f.queue, 6), 1_000), Err(CoreError::OracleTooFewSamples));
+        // the vault's policy for a slot: its feed hash and queue, MIN_SAMPLES
+        let slot = AssetSlot {
+            feed_id: f.feed_hash,
+            oracle_queue: f.queue,
+            max_conf_bps: 100,
+            ..bytemuck::Zeroable::zeroed()
+        };
+        let p = SwitchboardPolicy::of_slot(&slot, 50);
+        assert_eq!((p.feed_hash, p.queue, p.min_samples, p.max_stale_slots), (Some(f.feed_hash), Some(f.queue), MIN_SAMPLES, 50));
+        let thin = PullFeed { num_samples: MIN_SAMPLES - 1, ..f };
+        assert_eq!(read_price(sb, &thin.encode(), &p, 1_000), Err(CoreError::OracleTooFewSamples));
+        let enough = PullFeed { num_samples: MIN_SAMPLES, ..f };
+        assert!(read_price(sb, &enough.encode(), &p, 1_000).is_ok());
+        // an unset queue in the feed does not match a pinned one either
+        let unset = PullFeed { queue: [0; 32], ..enough };
+        assert_eq!(read_price(sb, &unset.encode(), &p, 1_000), Err(CoreError::OracleQueueMismatch));
     }
 
     fn policy() -> SwitchboardPolicy {
