@@ -591,9 +591,9 @@ pub const TEST_SWITCHBOARD_QUEUE: [u8; 32] = rpv_sdk::SIMULATED_SWITCHBOARD_QUEU
 /// overrides the directory): `(address, owner, data)`.
 pub fn oracle_fixture(name: &str) -> (Pubkey, Pubkey, Vec<u8>) {
     use base64::Engine;
-    let dir = std::env::var_os("RPV_ORACLE_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/oracles")
-    });
+    let dir = std::env::var_os("RPV_ORACLE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/oracles"));
     let path = dir.join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read the oracle fixture {}: {e}", path.display()));

@@ -111,7 +111,7 @@ impl AssetSlot {
         1 +              // token_bump
         7 +              // _pad
         OptionTerms::LEN + // option
-        32;              // oracle_queue
+        32; // oracle_queue
 }
 
 /// `OptionTerms::kind` codes: a spot holding, a European call, a European put.

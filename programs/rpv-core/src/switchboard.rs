@@ -357,7 +357,10 @@ mod tests {
             ..bytemuck::Zeroable::zeroed()
         };
         let p = SwitchboardPolicy::of_slot(&slot, 50);
-        assert_eq!((p.feed_hash, p.queue, p.min_samples, p.max_stale_slots), (Some(f.feed_hash), Some(f.queue), MIN_SAMPLES, 50));
+        assert_eq!(
+            (p.feed_hash, p.queue, p.min_samples, p.max_stale_slots),
+            (Some(f.feed_hash), Some(f.queue), MIN_SAMPLES, 50)
+        );
         let thin = PullFeed { num_samples: MIN_SAMPLES - 1, ..f };
         assert_eq!(read_price(sb, &thin.encode(), &p, 1_000), Err(CoreError::OracleTooFewSamples));
         let enough = PullFeed { num_samples: MIN_SAMPLES, ..f };

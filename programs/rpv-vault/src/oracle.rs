@@ -1,7 +1,8 @@
 //! Oracle reads for NAV and the risk state: one account per registered asset, passed as
 //! remaining accounts in registry order (asset 0 first). Each key must be the registered oracle
 //! of that asset (`checks::registered_oracle`); each asset names its oracle kind (Pyth or
-//! Switchboard), and the kind's reader checks the account's owner and data.
+//! Switchboard), and the kind's reader checks the account's owner and data (for Switchboard also
+//! the registered feed hash and queue and the minimum sample count: `SwitchboardPolicy::of_slot`).
 
 use anchor_lang::prelude::*;
 use rpv_core::{

@@ -44,11 +44,13 @@ async fn add_option_rejects_bad_terms_underlyings_expiries_and_vols() {
         f.add_option(&Series::call(0, 10.0, 30 * DAY, iv), 100_000_000).await.assert_error("ImpliedVolOutOfRange");
     }
     // the kind is an `OptionKind` on the wire (call = 0, put = 1, after the 8-byte
-    // discriminator and the 47 bytes of `AddAssetArgs`): any other byte does not deserialise
+    // discriminator and the 79 bytes of `AddAssetArgs`): any other byte does not deserialise
     for byte in [2u8, 255] {
-        let (_, mut bad) = f.option_ix(&Series::call(0, 10.0, 30 * DAY, 0.6), 100_000_000).await;
-        assert_eq!(bad.data[8 + 47], 0, "the series' kind byte");
-        bad.data[8 + 47] = byte;
+        let (a, mut bad) = f.option_ix(&Series::call(0, 10.0, 30 * DAY, 0.6), 100_000_000).await;
+        let kind_at = 8 + borsh::to_vec(&Fixture::asset_args(&a)).unwrap().len();
+        assert_eq!(kind_at, 8 + 79);
+        assert_eq!(bad.data[kind_at], 0, "the series' kind byte");
+        bad.data[kind_at] = byte;
         let admin = f.admin.insecure_clone();
         f.env.send(&[bad], &[&admin]).await.assert_anchor_error(ANCHOR_INSTRUCTION_DID_NOT_DESERIALIZE);
     }

@@ -40,8 +40,15 @@ async fn refused_as_base_and_asset(extension: MintExtension) {
         contract_size_bits: rpv_core::fixed_point::Fx::ONE.to_bits(),
         expiry: now + 30 * DAY,
     };
-    let add_option =
-        ix::add_option(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_2022_PROGRAM_ID, &a.oracle, Fixture::asset_args(&a), series);
+    let add_option = ix::add_option(
+        &f.admin.pubkey(),
+        &f.vault,
+        &mint,
+        &TOKEN_2022_PROGRAM_ID,
+        &a.oracle,
+        Fixture::asset_args(&a),
+        series,
+    );
     f.send_as_admin(add_option).await.assert_error("UnsupportedMintExtension");
     assert_eq!(f.vault_and_risk_bytes().await, before);
     assert!(f.env.account(&pda::token_account(&f.vault, &mint).0).await.is_none(), "no token account may exist");
@@ -73,7 +80,8 @@ async fn with_switchboard_asset(max_conf_bps: u16) -> (Fixture, Pubkey, [u8; 32]
     let mut clock = f.env.clock().await;
     clock.slot += 1_000;
     f.env.ctx.set_sysvar(&clock);
-    let feed = switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
+    let feed =
+        switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
     f.env.set_pyth_owned(&oracle, feed, sb_owner());
     let args = ix::AddAssetArgs {
         oracle_kind: ix::OracleKind::Switchboard,
@@ -100,7 +108,8 @@ async fn with_switchboard_asset(max_conf_bps: u16) -> (Fixture, Pubkey, [u8; 32]
     let a0 = f.assets[0].clone();
     f.write_oracle(&a0, 0).await;
     let clock = f.env.clock().await;
-    let feed = switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
+    let feed =
+        switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
     f.env.set_pyth_owned(&oracle, feed, sb_owner());
     f.refresh().await.ok();
     (f, oracle, hash)

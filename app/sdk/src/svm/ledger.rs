@@ -375,8 +375,7 @@ mod tests {
         let p = rpv_core::pyth::read_price(&pyth.owner.to_bytes(), &pyth.data, &policy, 1_010).unwrap();
         assert_eq!((p.price, p.conf, p.expo), (15_000_000_000, 7_500_000, -8));
         let sb = oracle_account(OracleKind::Switchboard, feed, 2.5, 5, 1_000, 50);
-        let policy =
-            rpv_core::switchboard::SwitchboardPolicy {
+        let policy = rpv_core::switchboard::SwitchboardPolicy {
             max_stale_slots: 10,
             max_conf_bps: 10,
             feed_hash: Some(feed),
