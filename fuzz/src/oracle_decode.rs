@@ -441,7 +441,6 @@ fn check_switchboard(c: &SbCase) {
         && Wide::product(&[std_dev as u128, 10_000]) <= Wide::product(&[u128::from(c.max_conf_bps), value as u128]);
     match result {
         Ok(p) => {
-            let last_update = i64::from_le_bytes(le(&data, sb::LAST_UPDATE));
             assert!(owner == SWITCHBOARD_ON_DEMAND_PROGRAM_ID && layout_ok, "accepted a wrong account");
             assert!(feed_hash.is_none_or(|h| h == account_hash), "accepted another feed");
             assert!(queue.is_none_or(|q| q == account_queue), "accepted a feed on another queue");
@@ -449,7 +448,8 @@ fn check_switchboard(c: &SbCase) {
             assert!(result_slot != 0, "accepted an account with no result");
             assert!(slot.saturating_sub(result_slot) <= c.max_stale_slots, "accepted a stale result");
             assert!(conf_ok, "accepted value {value} std_dev {std_dev} at {} bps", c.max_conf_bps);
-            assert_eq!(p.publish_time, last_update);
+            // the result's own slot, not the landing time (`last_update_timestamp`)
+            assert_eq!(p.publish_time, result_slot as i64, "publish time = the result's own slot");
             // the conversion: price = ⌊value/10^k⌋ with k the smallest making it fit a u64
             let k = p.expo + 18;
             assert!((0..=20).contains(&k), "expo {}", p.expo);
@@ -465,7 +465,7 @@ fn check_switchboard(c: &SbCase) {
         Err(e) => {
             let violated = match e {
                 CoreError::OracleWrongOwner => owner != SWITCHBOARD_ON_DEMAND_PROGRAM_ID,
-                CoreError::OracleInvalidAccount => !layout_ok || result_slot == 0,
+                CoreError::OracleInvalidAccount => !layout_ok || result_slot == 0 || result_slot > i64::MAX as u64,
                 CoreError::OracleFeedMismatch => feed_hash.is_some_and(|h| h != account_hash),
                 CoreError::OracleQueueMismatch => queue.is_some_and(|q| q != account_queue),
                 CoreError::OracleTooFewSamples => samples < c.min_samples,

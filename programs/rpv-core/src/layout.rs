@@ -76,7 +76,8 @@ pub struct AssetSlot {
     pub quantity: u64,
     /// Risk budget, parts per 10^9.
     pub risk_budget: u64,
-    /// Publish time of the newest price the vault has used (never moves backwards).
+    /// Publish time of the newest price the vault has used (never moves backwards): unix
+    /// seconds for Pyth, the result's slot for Switchboard.
     pub last_publish_time: i64,
     /// Maximum accepted oracle age, seconds.
     pub max_oracle_age: u32,

@@ -4,7 +4,9 @@
 use crate::{error::CoreResult, layout::SampledPrice, CoreError};
 
 /// A validated price: `price · 10^expo` units of the quote currency per whole token, with
-/// `price > 0` and `conf` its confidence interval in the same units.
+/// `price > 0` and `conf` its confidence interval in the same units. `publish_time` is on the
+/// oracle's own clock: unix seconds for Pyth, the result's slot for Switchboard (see
+/// [`crate::switchboard::read_price`]); it is only ever compared with times of the same asset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OraclePrice {
     pub price: u64,

@@ -245,7 +245,13 @@ fn max_std_dev(value: u128, bps: u16) -> Option<u128> {
 /// `conf = ceil(std_dev / 10^k)` (never understating the uncertainty), `expo = -18 + k`.
 /// The relative error of the price is then below `1 / price < 5.5e-19`. If the scaled `conf`
 /// does not fit a `u64` (only possible when `max_conf_bps ≥ 10_000`) the result is
-/// `MathOverflow`. `publish_time` is the feed's `last_update_timestamp`.
+/// `MathOverflow`.
+///
+/// `publish_time` is the result's own slot (`result.slot`, refused above `i64::MAX` as
+/// `OracleInvalidAccount`), not the time the update landed (`last_update_timestamp`): a result
+/// re-landed later is not newer, so the vault's "newer than the last sample" rule
+/// (`OracleNotNewer`) compares the slots the samples were taken at. A Switchboard slot's
+/// `last_publish_time` is therefore a slot, as its `max_oracle_age` is.
 pub fn read_price(
     owner: &Address,
     data: &[u8],
@@ -294,7 +300,8 @@ pub fn read_price(
     let price = u64::try_from(value / div).map_err(|_| CoreError::MathOverflow)?;
     let conf_scaled = std_dev.div_ceil(div);
     let conf = u64::try_from(conf_scaled).map_err(|_| CoreError::MathOverflow)?;
-    Ok(OraclePrice { price, conf, expo, publish_time: f.last_update_timestamp })
+    let publish_time = i64::try_from(f.result_slot).map_err(|_| CoreError::OracleInvalidAccount)?;
+    Ok(OraclePrice { price, conf, expo, publish_time })
 }
 
 #[cfg(test)]
@@ -510,7 +517,7 @@ mod tests {
                 price: 15_025_000_000_000_000_000,
                 conf: 15_025_000_000_000_001,
                 expo: -17,
-                publish_time: 1_700_000_000
+                publish_time: 1_000
             }
         );
     }
@@ -518,10 +525,7 @@ mod tests {
     #[test]
     fn small_value_stays_at_expo_minus_18() {
         let p = read(&feed(ONE / 2, 1_234_567, 1_000), 1_000).unwrap();
-        assert_eq!(
-            p,
-            OraclePrice { price: 500_000_000_000_000_000, conf: 1_234_567, expo: -18, publish_time: 1_700_000_000 }
-        );
+        assert_eq!(p, OraclePrice { price: 500_000_000_000_000_000, conf: 1_234_567, expo: -18, publish_time: 1_000 });
     }
 
     #[test]
@@ -570,6 +574,10 @@ mod tests {
         assert!(read(&good, 1_050).is_ok());
         assert_eq!(read(&good, 1_051), Err(CoreError::OracleStale));
         assert_eq!(read(&good, u64::MAX), Err(CoreError::OracleStale));
+        // the result's slot is its publish time; one beyond i64 is refused
+        assert_eq!(read(&good, 1_000).unwrap().publish_time, 1_000);
+        assert_eq!(read(&feed(ONE, 0, 1 << 63), 1 << 63), Err(CoreError::OracleInvalidAccount));
+        assert_eq!(read(&feed(ONE, 0, i64::MAX as u64), i64::MAX as u64).unwrap().publish_time, i64::MAX);
         // a result slot ahead of the current slot is age 0
         assert!(read(&good, 0).is_ok());
         assert!(read(&good, 999).is_ok());

@@ -253,3 +253,33 @@ async fn attack_switchboard_result_with_too_few_samples() {
     assert_eq!(f.vault_and_risk_bytes().await, before);
     assert_eq!(f.env.token_amount(&from).await, 10_000_000);
 }
+
+/// "Newer" is the result's own slot, not the time the update landed: re-landing a result from
+/// the slot already sampled (or an older one) under a later `last_update_timestamp` does not
+/// make it new, so a refresher cannot pick among results it has already seen.
+#[tokio::test]
+async fn attack_switchboard_old_result_relanded_is_not_newer() {
+    let (mut f, oracle, hash) = with_switchboard_asset(100).await;
+    let clock = f.env.clock().await;
+    f.env.advance_time(60).await;
+    let a0 = f.assets[0].clone();
+    f.write_oracle(&a0, 0).await;
+    let now = f.env.now().await;
+    // the same result slot (and an older one) landing 60 s later, at another value
+    for slot in [clock.slot, clock.slot - 1] {
+        let relanded = switchboard_feed(hash, 2_100_000_000_000_000_000, 1_000_000_000_000_000, slot, now);
+        f.env.set_pyth_owned(&oracle, relanded, sb_owner());
+        let before = f.vault_and_risk_bytes().await;
+        f.refresh().await.assert_error("OracleNotNewer");
+        assert_eq!(f.vault_and_risk_bytes().await, before);
+    }
+    assert_eq!(f.state().await.assets[1].last_publish_time, clock.slot as i64, "the sampled result's slot");
+    // a result from a later slot is newer
+    let mut c = f.env.clock().await;
+    c.slot += 1;
+    f.env.ctx.set_sysvar(&c);
+    let newer = switchboard_feed(hash, 2_100_000_000_000_000_000, 1_000_000_000_000_000, c.slot, now);
+    f.env.set_pyth_owned(&oracle, newer, sb_owner());
+    f.refresh().await.ok();
+    assert_eq!(f.state().await.assets[1].last_publish_time, c.slot as i64);
+}

@@ -228,7 +228,7 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
     write(&mut f, clock.slot, clock.unix_timestamp, hash, sb_owner);
     f.refresh().await.ok();
     let s = f.state().await;
-    assert_eq!(s.assets[1].last_publish_time, clock.unix_timestamp);
+    assert_eq!(s.assets[1].last_publish_time, clock.slot as i64, "a Switchboard result is timed by its slot");
     // deposit it in kind: 10 tokens at (0.85 − 0.0004) = 8.496 USDC
     let u = f.user(0).await;
     let from = f.asset_account(1, &u.kp.pubkey(), 10_000_000).await;
