@@ -259,6 +259,14 @@ pub struct TestAsset {
     pub expo: i32,
 }
 
+impl TestAsset {
+    /// A Switchboard-priced spot asset (SPL Token mint with 6 decimals) as the fixture records
+    /// it; its price lives in the feed account (18 decimals), not in `price`.
+    pub fn switchboard(mint: Pubkey, oracle: Pubkey, feed: [u8; 32]) -> Self {
+        Self { mint, token_program: TOKEN_PROGRAM_ID, decimals: 6, oracle, feed, price: 0, conf: 0, expo: -18 }
+    }
+}
+
 pub struct User {
     pub kp: Keypair,
     pub base_token: Pubkey,

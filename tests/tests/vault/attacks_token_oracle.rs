@@ -93,16 +93,7 @@ async fn with_switchboard_asset(max_conf_bps: u16) -> (Fixture, Pubkey, [u8; 32]
     };
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     f.send_as_admin(add).await.ok();
-    f.assets.push(TestAsset {
-        mint,
-        token_program: TOKEN_PROGRAM_ID,
-        decimals: 6,
-        oracle,
-        feed: hash,
-        price: 0,
-        conf: 0,
-        expo: -18,
-    });
+    f.assets.push(TestAsset::switchboard(mint, oracle, hash));
     f.set_budgets(vec![500_000_000, 500_000_000]).await.ok();
     f.env.advance_time(60).await;
     let a0 = f.assets[0].clone();
@@ -177,28 +168,7 @@ async fn attack_switchboard_feed_from_another_queue() {
     assert_eq!(f.state().await.assets[1].oracle_queue, feed.queue);
 
     // every read: the registered account now carries another queue
-    let (mut f, oracle, hash) = with_switchboard_asset(100).await;
-    let u = f.user(0).await;
-    let from = f.asset_account(1, &u.kp.pubkey(), 10_000_000).await;
-    let clock = f.env.clock().await;
-    let mut moved = PullFeed::decode(&switchboard_feed(
-        hash,
-        2_000_000_000_000_000_000,
-        1_000_000_000_000_000,
-        clock.slot,
-        clock.unix_timestamp,
-    ))
-    .unwrap();
-    moved.queue = other_queue;
-    f.env.set_pyth_owned(&oracle, moved.encode(), sb_owner());
-    let before = f.vault_and_risk_bytes().await;
-    f.deposit_asset(&u, 1, &from, 10_000_000, 0).await.assert_error("OracleQueueMismatch");
-    f.env.advance_time(60).await;
-    let a0 = f.assets[0].clone();
-    f.write_oracle(&a0, 0).await;
-    f.refresh().await.assert_error("OracleQueueMismatch");
-    assert_eq!(f.vault_and_risk_bytes().await, before);
-    assert_eq!(f.env.token_amount(&from).await, 10_000_000);
+    registered_feed_result_refused(|feed| feed.queue = other_queue, "OracleQueueMismatch").await;
 }
 
 /// A result aggregated from fewer than `MIN_SAMPLES` oracle samples is refused: a real mainnet
@@ -230,28 +200,29 @@ async fn attack_switchboard_result_with_too_few_samples() {
     assert!(f.env.account(&pda::token_account(&f.vault, &mint).0).await.is_none());
 
     // a registered feed publishes a result from too few samples
+    registered_feed_result_refused(|feed| feed.num_samples = MIN_SAMPLES - 1, "OracleTooFewSamples").await;
+}
+
+/// A registered Switchboard asset's feed publishes a fresh result edited by `edit`: an in-kind
+/// deposit and a refresh are refused with `error`, and nothing moves.
+async fn registered_feed_result_refused(edit: impl FnOnce(&mut PullFeed), error: &str) {
     let (mut f, oracle, hash) = with_switchboard_asset(100).await;
     let u = f.user(0).await;
     let from = f.asset_account(1, &u.kp.pubkey(), 10_000_000).await;
     let clock = f.env.clock().await;
-    let mut thin = PullFeed::decode(&switchboard_feed(
-        hash,
-        2_000_000_000_000_000_000,
-        1_000_000_000_000_000,
-        clock.slot,
-        clock.unix_timestamp,
-    ))
-    .unwrap();
-    thin.num_samples = MIN_SAMPLES - 1;
-    f.env.set_pyth_owned(&oracle, thin.encode(), sb_owner());
+    let fresh =
+        switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
+    let mut feed = PullFeed::decode(&fresh).unwrap();
+    edit(&mut feed);
+    f.env.set_pyth_owned(&oracle, feed.encode(), sb_owner());
     let before = f.vault_and_risk_bytes().await;
-    f.deposit_asset(&u, 1, &from, 10_000_000, 0).await.assert_error("OracleTooFewSamples");
+    f.deposit_asset(&u, 1, &from, 10_000_000, 0).await.assert_error(error);
     f.env.advance_time(60).await;
     let a0 = f.assets[0].clone();
     f.write_oracle(&a0, 0).await;
-    f.refresh().await.assert_error("OracleTooFewSamples");
+    f.refresh().await.assert_error(error);
     assert_eq!(f.vault_and_risk_bytes().await, before);
-    assert_eq!(f.env.token_amount(&from).await, 10_000_000);
+    assert_eq!(f.env.token_amount(&from).await, 10_000_000, "the depositor keeps their tokens");
 }
 
 /// "Newer" is the result's own slot, not the time the update landed: re-landing a result from

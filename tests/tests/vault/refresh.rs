@@ -210,16 +210,7 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     let admin = f.admin.insecure_clone();
     f.env.send(&[add], &[&admin]).await.ok();
-    f.assets.push(TestAsset {
-        mint,
-        token_program: TOKEN_PROGRAM_ID,
-        decimals: 6,
-        oracle,
-        feed: hash,
-        price: 0,
-        conf: 0,
-        expo: -18,
-    });
+    f.assets.push(TestAsset::switchboard(mint, oracle, hash));
     f.set_equal_budgets().await.ok();
     f.env.advance_time(60).await;
     let a0 = f.assets[0].clone();
