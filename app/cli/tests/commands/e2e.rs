@@ -585,5 +585,5 @@ svm = {{ price = 0.85 }}
 
 /// The queue of the embedded SVM's simulated Switchboard feeds, as a config names it.
 fn simulated_queue() -> String {
-    solana_pubkey::Pubkey::new_from_array(rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE).to_string()
+    rpv_sdk::Pubkey::new_from_array(rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE).to_string()
 }
