@@ -522,13 +522,14 @@ timelock_secs = 3600
 [[assets]]
 symbol = "JUP"
 oracle_kind = "switchboard"
-oracle_queue = "SIMULATED_QUEUE"
+oracle_queue = "{queue}"
 feed_id = "1111111111111111111111111111111111111111111111111111111111111111"
 max_oracle_age = 300
 max_conf_bps = 100
 decimals = 6
 svm = {{ price = 0.85 }}
-"#
+"#,
+                queue = simulated_queue()
             ),
         )
         .unwrap();
