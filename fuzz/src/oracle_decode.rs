@@ -158,6 +158,9 @@ struct SbCase {
     slot: SlotClock,
     max_stale_slots: u64,
     max_conf_bps: u16,
+    /// `None`: no pinned queue; `Some(true)`: the account's; `Some(false)`: `other_hash`.
+    pin_queue: Option<bool>,
+    min_samples: u8,
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -333,11 +336,13 @@ fn check_pyth(c: &PythCase) {
 /// Offsets in the account data, from the module documentation's table.
 mod sb {
     pub const LEN: usize = 3208;
+    pub const QUEUE: usize = 2088;
     pub const FEED_HASH: usize = 2120;
     pub const LAST_UPDATE: usize = 2216;
     pub const RESULT: usize = 2264;
     pub const VALUE: usize = RESULT;
     pub const STD_DEV: usize = RESULT + 16;
+    pub const NUM_SAMPLES: usize = RESULT + 96;
     pub const SLOT: usize = RESULT + 104;
     /// A few more documented fields, each checked against the decoder: (offset, size).
     pub const OTHERS: [(usize, usize); 4] = [(2152, 8), (2168, 8), (2176, 4), (2392, 4)];
@@ -391,13 +396,16 @@ fn check_switchboard(c: &SbCase) {
     let layout_ok = data.len() >= sb::LEN && data[..8] == PULL_FEED_DISCRIMINATOR;
     let account_hash: [u8; 32] = if data.len() >= sb::FEED_HASH + 32 { le(&data, sb::FEED_HASH) } else { [0; 32] };
     let feed_hash = c.pin.map(|own| if own { account_hash } else { c.other_hash });
+    let account_queue: [u8; 32] = if data.len() >= sb::QUEUE + 32 { le(&data, sb::QUEUE) } else { [0; 32] };
+    let queue = c.pin_queue.map(|own| if own { account_queue } else { c.other_hash });
+    let samples = if data.len() > sb::NUM_SAMPLES { data[sb::NUM_SAMPLES] } else { 0 };
     let result_slot = if data.len() >= sb::SLOT + 8 { u64::from_le_bytes(le(&data, sb::SLOT)) } else { 0 };
     let slot = match c.slot {
         SlotClock::Raw(s) => s,
         SlotClock::After(d) => result_slot.saturating_add(u64::from(d)),
         SlotClock::Before(d) => result_slot.saturating_sub(u64::from(d)),
     };
-    let policy = SwitchboardPolicy { max_stale_slots: c.max_stale_slots, max_conf_bps: c.max_conf_bps, feed_hash };
+    let policy = SwitchboardPolicy { max_stale_slots: c.max_stale_slots, max_conf_bps: c.max_conf_bps, feed_hash, queue, min_samples: c.min_samples };
     let result = switchboard::read_price(&owner, &data, &policy, slot);
 
     // the decoder against the documented offsets
@@ -405,6 +413,7 @@ fn check_switchboard(c: &SbCase) {
         Ok(f) => {
             assert!(layout_ok);
             assert_eq!(f.feed_hash, account_hash);
+            assert_eq!((f.queue, f.num_samples), (account_queue, samples));
             assert_eq!(f.value, i128::from_le_bytes(le(&data, sb::VALUE)));
             assert_eq!(f.std_dev, i128::from_le_bytes(le(&data, sb::STD_DEV)));
             assert_eq!(f.result_slot, result_slot);
@@ -432,13 +441,15 @@ fn check_switchboard(c: &SbCase) {
         && Wide::product(&[std_dev as u128, 10_000]) <= Wide::product(&[u128::from(c.max_conf_bps), value as u128]);
     match result {
         Ok(p) => {
-            let last_update = i64::from_le_bytes(le(&data, sb::LAST_UPDATE));
             assert!(owner == SWITCHBOARD_ON_DEMAND_PROGRAM_ID && layout_ok, "accepted a wrong account");
             assert!(feed_hash.is_none_or(|h| h == account_hash), "accepted another feed");
+            assert!(queue.is_none_or(|q| q == account_queue), "accepted a feed on another queue");
+            assert!(samples >= c.min_samples, "accepted {samples} samples for {}", c.min_samples);
             assert!(result_slot != 0, "accepted an account with no result");
             assert!(slot.saturating_sub(result_slot) <= c.max_stale_slots, "accepted a stale result");
             assert!(conf_ok, "accepted value {value} std_dev {std_dev} at {} bps", c.max_conf_bps);
-            assert_eq!(p.publish_time, last_update);
+            // the result's own slot, not the landing time (`last_update_timestamp`)
+            assert_eq!(p.publish_time, result_slot as i64, "publish time = the result's own slot");
             // the conversion: price = ⌊value/10^k⌋ with k the smallest making it fit a u64
             let k = p.expo + 18;
             assert!((0..=20).contains(&k), "expo {}", p.expo);
@@ -454,8 +465,10 @@ fn check_switchboard(c: &SbCase) {
         Err(e) => {
             let violated = match e {
                 CoreError::OracleWrongOwner => owner != SWITCHBOARD_ON_DEMAND_PROGRAM_ID,
-                CoreError::OracleInvalidAccount => !layout_ok || result_slot == 0,
+                CoreError::OracleInvalidAccount => !layout_ok || result_slot == 0 || result_slot > i64::MAX as u64,
                 CoreError::OracleFeedMismatch => feed_hash.is_some_and(|h| h != account_hash),
+                CoreError::OracleQueueMismatch => queue.is_some_and(|q| q != account_queue),
+                CoreError::OracleTooFewSamples => samples < c.min_samples,
                 CoreError::OracleStale => slot.saturating_sub(result_slot) > c.max_stale_slots,
                 CoreError::OracleNonPositivePrice => value <= 0,
                 CoreError::OracleConfidenceTooWide => !conf_ok,

@@ -64,6 +64,7 @@ impl Fixture {
             max_conf_bps: 200,
             risk_budget: 62_500_000,
             in_kind_cap: IN_KIND_CAP,
+            oracle_queue: [0; 32],
         }
     }
 

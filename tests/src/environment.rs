@@ -167,6 +167,57 @@ impl Env {
         self.send(&[spl::mint_to(token_program, mint, to, &payer, amount)], &[]).await.ok();
     }
 
+    /// A new Token-2022 mint (authority = test payer) carrying `extension`, initialised through
+    /// the Token-2022 program the bank loads (the extension's own instruction, then
+    /// `InitializeMint2`).
+    pub async fn create_mint_with_extension(&mut self, extension: MintExtension, decimals: u8) -> Pubkey {
+        use spl_token_2022_interface::{extension::ExtensionType, state::Mint};
+        let program = rpv_sdk::TOKEN_2022_PROGRAM_ID;
+        let mint = Keypair::new();
+        let payer = self.payer().pubkey();
+        let (ty, init) = match extension {
+            MintExtension::ScaledUiAmount => (
+                ExtensionType::ScaledUiAmount,
+                spl_token_2022_interface::extension::scaled_ui_amount::instruction::initialize(
+                    &program,
+                    &mint.pubkey(),
+                    Some(payer),
+                    2.0,
+                ),
+            ),
+            MintExtension::InterestBearing => (
+                ExtensionType::InterestBearingConfig,
+                spl_token_2022_interface::extension::interest_bearing_mint::instruction::initialize(
+                    &program,
+                    &mint.pubkey(),
+                    Some(payer),
+                    500,
+                ),
+            ),
+            MintExtension::CloseAuthority => (
+                ExtensionType::MintCloseAuthority,
+                spl_token_2022_interface::instruction::initialize_mint_close_authority(
+                    &program,
+                    &mint.pubkey(),
+                    Some(&payer),
+                ),
+            ),
+        };
+        let len = ExtensionType::try_calculate_account_len::<Mint>(&[ty]).expect("mint length");
+        let rent = self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(len);
+        self.send(
+            &[
+                spl::create_account(&payer, &mint.pubkey(), rent, len as u64, &program),
+                init.expect("extension instruction"),
+                spl::initialize_mint2(&program, &mint.pubkey(), &payer, decimals),
+            ],
+            &[&mint],
+        )
+        .await
+        .ok();
+        mint.pubkey()
+    }
+
     /// Writes a Pyth `PriceUpdateV2` account (owner: the Pyth receiver program).
     pub fn set_pyth(&mut self, key: &Pubkey, data: Vec<u8>) {
         self.set_pyth_owned(key, data, PYTH_RECEIVER_PROGRAM_ID);
@@ -183,6 +234,17 @@ fn program_account(elf: Vec<u8>) -> Account {
     Account { lamports: 1_000_000_000_000, data: elf, owner: BPF_LOADER, executable: true, rent_epoch: 0 }
 }
 
+/// Token-2022 mint extensions the attack tests create real mints with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MintExtension {
+    /// UI amount = raw amount × a multiplier the authority changes at will.
+    ScaledUiAmount,
+    /// UI amount accrues interest at a rate the authority sets.
+    InterestBearing,
+    /// The mint can be closed (at zero supply) and re-created with other extensions.
+    CloseAuthority,
+}
+
 /// One spot asset of a test vault.
 #[derive(Clone, Debug)]
 pub struct TestAsset {
@@ -195,6 +257,14 @@ pub struct TestAsset {
     pub price: i64,
     pub conf: u64,
     pub expo: i32,
+}
+
+impl TestAsset {
+    /// A Switchboard-priced spot asset (SPL Token mint with 6 decimals) as the fixture records
+    /// it; its price lives in the feed account (18 decimals), not in `price`.
+    pub fn switchboard(mint: Pubkey, oracle: Pubkey, feed: [u8; 32]) -> Self {
+        Self { mint, token_program: TOKEN_PROGRAM_ID, decimals: 6, oracle, feed, price: 0, conf: 0, expo: -18 }
+    }
 }
 
 pub struct User {
@@ -521,9 +591,30 @@ impl Fixture {
     }
 }
 
+/// The queue of [`switchboard_feed`]'s feeds (the embedded SVM's simulated queue).
+pub const TEST_SWITCHBOARD_QUEUE: [u8; 32] = rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE;
+
+/// A real mainnet oracle account from the shared fixtures (`/work/shared/fixtures/oracles`,
+/// third-party bytes read in place, never copied into the repository; `RPV_ORACLE_FIXTURES`
+/// overrides the directory): `(address, owner, data)`.
+pub fn oracle_fixture(name: &str) -> (Pubkey, Pubkey, Vec<u8>) {
+    use base64::Engine;
+    let dir = std::env::var_os("RPV_ORACLE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/oracles"));
+    let path = dir.join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read the oracle fixture {}: {e}", path.display()));
+    let j: serde_json::Value = serde_json::from_str(&text).expect("fixture JSON");
+    let field = |k: &str| j[k].as_str().unwrap_or_else(|| panic!("{name}: no `{k}`")).to_string();
+    let data = base64::engine::general_purpose::STANDARD.decode(field("data_base64")).expect("base64");
+    (field("pubkey").parse().expect("pubkey"), field("owner").parse().expect("owner"), data)
+}
+
 /// A Switchboard On-Demand `PullFeedAccountData` account (the program's exact layout, from the
 /// core's encoder) for `feed_hash` at `value` ± `std_dev` (18-decimal fixed point), its result
-/// at `slot` and `time`.
+/// at `slot` and `time`, on [`TEST_SWITCHBOARD_QUEUE`] with [`rpv_core::switchboard::MIN_SAMPLES`]
+/// samples.
 pub fn switchboard_feed(feed_hash: [u8; 32], value: i128, std_dev: i128, slot: u64, time: i64) -> Vec<u8> {
     use rpv_core::switchboard::{PullFeed, PULL_FEED_ACCOUNT_LEN, PULL_FEED_DISCRIMINATOR};
     let mut empty = vec![0u8; PULL_FEED_ACCOUNT_LEN];
@@ -532,7 +623,8 @@ pub fn switchboard_feed(feed_hash: [u8; 32], value: i128, std_dev: i128, slot: u
     d.feed_hash = feed_hash;
     d.value = value;
     d.std_dev = std_dev;
-    d.num_samples = 3;
+    d.queue = TEST_SWITCHBOARD_QUEUE;
+    d.num_samples = rpv_core::switchboard::MIN_SAMPLES;
     d.result_slot = slot;
     d.last_update_timestamp = time;
     d.encode()

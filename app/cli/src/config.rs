@@ -156,6 +156,7 @@ struct RawAsset {
     decimals: Option<u8>,
     oracle: Option<String>,
     oracle_kind: Option<String>,
+    oracle_queue: Option<String>,
     feed_id: Option<String>,
     max_oracle_age: u32,
     max_conf_bps: u16,
@@ -460,6 +461,14 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             .find(|x| x.name() == k)
             .ok_or_else(|| format!("{at}: oracle_kind `{k}` is not `{}` or `{}`", kinds[0].name(), kinds[1].name()))?,
     };
+    let oracle_queue = match (oracle_kind, a.oracle_queue.as_deref()) {
+        (OracleKind::Switchboard, Some(q)) => pubkey(q, &format!("{at}: oracle_queue"))?.to_bytes(),
+        (OracleKind::Switchboard, None) => {
+            return Err(format!("{at}: a switchboard asset needs `oracle_queue` (the queue its feed belongs to)"))
+        }
+        (OracleKind::Pyth, None) => [0; 32],
+        (OracleKind::Pyth, Some(_)) => return Err(format!("{at}: oracle_queue is for switchboard assets only")),
+    };
     if !(1..=MAX_ORACLE_AGE).contains(&a.max_oracle_age) {
         return Err(format!("{at}: max_oracle_age must be within 1..={MAX_ORACLE_AGE}"));
     }
@@ -552,6 +561,7 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             max_conf_bps: a.max_conf_bps,
             risk_budget: a.budget_ppb.unwrap_or(0),
             in_kind_cap: a.in_kind_cap.unwrap_or(NO_IN_KIND),
+            oracle_queue,
         },
         option,
         svm_price,

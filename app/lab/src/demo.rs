@@ -311,6 +311,7 @@ pub fn run(program: &Path) -> Result<(), String> {
             risk_budget: budgets[i],
             // Bob's in-kind deposits below stay well inside: 1,000 whole tokens
             in_kind_cap: 1_000 * 10u64.pow(u32::from(d.assets[i].decimals)),
+            oracle_queue: [0; 32],
         };
         let add = ix::add_asset(&admin.pubkey(), &d.vault, &a.mint, &TOKEN_PROGRAM_ID, &a.oracle, args);
         let (cu, ev) = d.send("add_asset", &[add], &[&admin])?;

@@ -122,16 +122,9 @@ pub fn read_oracle(slot: &AssetSlot, account: &Account, clock: &Clock, max_age: 
             &FeedPolicy { feed_id: &slot.feed_id, max_age, max_conf_bps: slot.max_conf_bps },
             clock.unix_timestamp,
         ),
-        Some(OracleKind::Switchboard) => switchboard::read_price(
-            &owner,
-            &account.data,
-            &SwitchboardPolicy {
-                max_stale_slots: u64::from(max_age),
-                max_conf_bps: slot.max_conf_bps,
-                feed_hash: Some(slot.feed_id),
-            },
-            clock.slot,
-        ),
+        Some(OracleKind::Switchboard) => {
+            switchboard::read_price(&owner, &account.data, &SwitchboardPolicy::of_slot(slot, max_age), clock.slot)
+        }
         None => Err(CoreError::OracleInvalidAccount),
     }
 }

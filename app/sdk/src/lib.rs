@@ -78,6 +78,9 @@ pub const TOKEN_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::token::TOK
 pub const TOKEN_2022_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::token::TOKEN_2022_PROGRAM_ID);
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::pyth::PYTH_RECEIVER_PROGRAM_ID);
 pub const SYSTEM_PROGRAM_ID: Pubkey = Pubkey::new_from_array(rpv_core::SYSTEM_PROGRAM_ID);
+/// The queue of every simulated Switchboard feed (embedded SVM, tests): a Switchboard asset
+/// priced by one registers it as its `oracle_queue`.
+pub const SIMULATED_SWITCHBOARD_QUEUE: [u8; 32] = [0x52; 32];
 
 pub use rpv_interface::client::discriminator;
 

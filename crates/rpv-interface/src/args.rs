@@ -103,6 +103,9 @@ pub struct AddAssetArgs {
     /// the mint's smallest units ([`NO_IN_KIND`] = 0: in-kind deposits refused). Lowered at once
     /// with `set_in_kind_cap`; a raise waits for the timelock.
     pub in_kind_cap: u64,
+    /// Switchboard: the queue (oracle operator set) the feed must belong to, pinned for the
+    /// asset's life. Pyth: all zero.
+    pub oracle_queue: [u8; 32],
 }
 
 /// `AddAssetArgs::in_kind_cap` of an asset that takes no in-kind deposits (the default of the
@@ -110,9 +113,13 @@ pub struct AddAssetArgs {
 pub const NO_IN_KIND: u64 = 0;
 
 impl AddAssetArgs {
-    /// Oracle settings in range (`InvalidOracleConfig`).
+    /// Oracle settings in range (`InvalidOracleConfig`): max age and confidence in range; a
+    /// Switchboard asset names its queue, a Pyth asset none.
     pub fn oracle_config_valid(&self) -> bool {
-        (1..=MAX_ORACLE_AGE).contains(&self.max_oracle_age) && (1..=10_000).contains(&self.max_conf_bps)
+        let queue_named = self.oracle_queue != [0; 32];
+        (1..=MAX_ORACLE_AGE).contains(&self.max_oracle_age)
+            && (1..=10_000).contains(&self.max_conf_bps)
+            && queue_named == (self.oracle_kind == OracleKind::Switchboard)
     }
 
     /// Budget in range (`InvalidRiskBudget`).
@@ -550,9 +557,9 @@ pub struct Registration {
 
 impl Registration {
     /// Size of its borsh encoding: three addresses, the arguments (oracle kind, feed id, age,
-    /// confidence, budget, in-kind cap) and the optional series (tag, kind, underlying, strike,
+    /// confidence, budget, in-kind cap, oracle queue) and the optional series (tag, kind, underlying, strike,
     /// contract size, expiry).
-    pub const MAX_LEN: usize = 3 * 32 + (1 + 32 + 4 + 2 + 8 + 8) + (1 + 1 + 1 + 16 + 16 + 8);
+    pub const MAX_LEN: usize = 3 * 32 + (1 + 32 + 4 + 2 + 8 + 8 + 32) + (1 + 1 + 1 + 16 + 16 + 8);
 }
 
 impl ConfigChange {
@@ -627,6 +634,7 @@ mod tests {
             max_conf_bps: 100,
             risk_budget: 1,
             in_kind_cap: u64::MAX,
+            oracle_queue: [5; 32],
         };
         let series =
             OptionSeriesArgs { kind: OptionKind::Put, underlying: 0, strike_bits: 1, contract_size_bits: 1, expiry: 9 };

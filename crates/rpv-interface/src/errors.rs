@@ -49,7 +49,7 @@ macro_rules! errors {
             AssetAlreadyRegistered => "asset mint already registered",
             AssetIsBaseMint => "the base mint cannot be registered as an asset",
             InvalidRiskBudget => "risk budget must be in (0, 1e9] parts per billion",
-            InvalidOracleConfig => "oracle settings invalid: max age must be in 1..=86400 s, max confidence in 1..=10000 bps",
+            InvalidOracleConfig => "oracle settings invalid: max age must be in 1..=86400 s, max confidence in 1..=10000 bps, a queue named for Switchboard and none for Pyth",
             UnsupportedOracleKind => "unsupported oracle kind",
             DepositBelowMinimum => "deposit below the vault minimum",
             DepositCapExceeded => "deposit would take NAV above the vault's cap",
@@ -124,6 +124,9 @@ macro_rules! errors {
             // ---- registry (issue 14) ----
             ProposalMismatch => "the pending registration proposal names other accounts or arguments (registrations are applied by add_asset / add_option, not apply_change)",
             InKindCapExceeded => "this in-kind deposit would take the asset's accounted quantity above its in-kind cap",
+            // ---- issue 14: oracles ----
+            OracleQueueMismatch => "Switchboard feed belongs to another queue than the one registered for the asset",
+            OracleTooFewSamples => "Switchboard result has fewer samples than the vault requires",
         }
     };
 }

@@ -54,6 +54,11 @@ pub enum CoreError {
     ReductionCapReached,
     /// The trade rounds to nothing.
     TradeTooSmall,
+    // oracles (issue 14)
+    /// A Switchboard feed on another queue than the asset's registered one.
+    OracleQueueMismatch,
+    /// A Switchboard result with fewer samples than the vault requires.
+    OracleTooFewSamples,
 }
 
 impl core::fmt::Display for CoreError {

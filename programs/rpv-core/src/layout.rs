@@ -26,7 +26,7 @@ pub use rpv_interface::args::MAX_ASSETS;
 pub const MAX_N: usize = MAX_ASSETS;
 /// Entries of the packed upper triangle for `MAX_N` (row stride fixed at `MAX_N`).
 pub const PACKED_LEN: usize = MAX_N * (MAX_N + 1) / 2;
-/// 2: `AssetSlot::in_kind_cap` (issue 14).
+/// 2: `AssetSlot::in_kind_cap` and `AssetSlot::oracle_queue` (issue 14).
 pub const STATE_VERSION: u8 = 2;
 /// Risk budgets are stored in parts per 10^9; a complete set sums to `BUDGET_ONE`.
 pub const BUDGET_ONE: u64 = rpv_interface::units::PPB;
@@ -77,7 +77,8 @@ pub struct AssetSlot {
     pub quantity: u64,
     /// Risk budget, parts per 10^9.
     pub risk_budget: u64,
-    /// Publish time of the newest price the vault has used (never moves backwards).
+    /// Publish time of the newest price the vault has used (never moves backwards): unix
+    /// seconds for Pyth, the result's slot for Switchboard.
     pub last_publish_time: i64,
     /// Maximum accepted oracle age, seconds.
     pub max_oracle_age: u32,
@@ -93,6 +94,9 @@ pub struct AssetSlot {
     /// (0 = no in-kind deposits); set at registration, lowered at once, raised after the
     /// timelock.
     pub in_kind_cap: u64,
+    /// Switchboard: the queue the feed must belong to (pinned at registration; issue 14).
+    /// Pyth: all zero. Appended after `option` so every earlier offset stays.
+    pub oracle_queue: Address,
 }
 
 impl AssetSlot {
@@ -113,7 +117,8 @@ impl AssetSlot {
         1 +              // token_bump
         7 +              // _pad
         OptionTerms::LEN + // option
-        8; // in_kind_cap
+        8 + // in_kind_cap
+        32; // oracle_queue
 }
 
 /// `OptionTerms::kind` codes: a spot holding, a European call, a European put.
@@ -611,5 +616,5 @@ assert_layout!(
     SampledPrice,
     RiskState
 );
-const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 272);
+const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 304);
 const _: () = assert!(RiskState::LEN == 5_912);

@@ -4,8 +4,8 @@
 //! |---|---|---|
 //! | `Valid` | passes every check | — |
 //! | `Stale` | well-formed and verified, but older than the asset's maximum age (or from the future) | `OracleStale`, `OracleTimestampInFuture`, `OracleNotNewer` |
-//! | `TooUncertain` | fresh, but confidence / price above the asset's limit | `OracleConfidenceTooWide` |
-//! | `Invalid` | wrong owner, wrong account or feed, partial verification, non-positive price, bad exponent | the other oracle errors |
+//! | `TooUncertain` | fresh, but confidence / price above the asset's limit, or a Switchboard result from too few samples | `OracleConfidenceTooWide`, `OracleTooFewSamples` |
+//! | `Invalid` | wrong owner, wrong account, feed or queue, partial verification, non-positive price, bad exponent | the other oracle errors |
 //!
 //! Policy: `deposit`, `deposit_asset`, `withdraw`, `add_asset` and `refresh` need `Valid` for
 //! every asset (a price that is stale or too uncertain would let a depositor trade against the
@@ -28,7 +28,7 @@ impl OracleHealth {
         match read {
             Ok(_) => Self::Valid,
             Err(CoreError::OracleStale | CoreError::OracleTimestampInFuture | CoreError::OracleNotNewer) => Self::Stale,
-            Err(CoreError::OracleConfidenceTooWide) => Self::TooUncertain,
+            Err(CoreError::OracleConfidenceTooWide | CoreError::OracleTooFewSamples) => Self::TooUncertain,
             Err(_) => Self::Invalid,
         }
     }
@@ -44,6 +44,8 @@ mod tests {
         assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleStale)), OracleHealth::Stale);
         assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleNotNewer)), OracleHealth::Stale);
         assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleConfidenceTooWide)), OracleHealth::TooUncertain);
+        assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleTooFewSamples)), OracleHealth::TooUncertain);
+        assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleQueueMismatch)), OracleHealth::Invalid);
         assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleWrongOwner)), OracleHealth::Invalid);
         assert_eq!(OracleHealth::of::<()>(&Err(CoreError::OracleNotFullyVerified)), OracleHealth::Invalid);
     }

@@ -54,6 +54,7 @@
 use crate::{
     bytes::{bytes32_at, i128_at, u32_at, u64_at},
     error::CoreResult,
+    layout::AssetSlot,
     math::BPS,
     price::OraclePrice,
     Address, CoreError,
@@ -70,6 +71,10 @@ pub const PULL_FEED_DISCRIMINATOR: [u8; 8] = [196, 27, 108, 196, 10, 215, 219, 4
 pub const PULL_FEED_ACCOUNT_LEN: usize = 3208;
 /// Decimals of every Switchboard fixed-point value.
 pub const PRECISION_DECIMALS: i32 = 18;
+/// Fewest oracle samples a result must aggregate for the vault to use it
+/// (`OracleTooFewSamples`), whatever the feed's own `min_sample_size` says: one or two
+/// operators alone cannot set the vault's price.
+pub const MIN_SAMPLES: u8 = 3;
 
 // Field offsets in the account data (struct offset + 8 for the discriminator).
 const D: usize = 8;
@@ -132,6 +137,25 @@ pub struct SwitchboardPolicy {
     pub max_conf_bps: u16,
     /// The feed hash (job definition) the account must carry, if pinned (`OracleFeedMismatch`).
     pub feed_hash: Option<[u8; 32]>,
+    /// The queue (oracle operator set) the feed must belong to, if pinned
+    /// (`OracleQueueMismatch`).
+    pub queue: Option<Address>,
+    /// Fewest samples the result must hold (`OracleTooFewSamples`).
+    pub min_samples: u8,
+}
+
+impl SwitchboardPolicy {
+    /// What the vault requires of asset `slot`'s feed with maximum age `max_age` slots: its
+    /// registered feed hash and queue, [`MIN_SAMPLES`] samples, the slot's confidence limit.
+    pub fn of_slot(slot: &AssetSlot, max_age: u32) -> Self {
+        Self {
+            max_stale_slots: u64::from(max_age),
+            max_conf_bps: slot.max_conf_bps,
+            feed_hash: Some(slot.feed_id),
+            queue: Some(slot.oracle_queue),
+            min_samples: MIN_SAMPLES,
+        }
+    }
 }
 
 impl PullFeed {
@@ -208,7 +232,9 @@ fn max_std_dev(value: u128, bps: u16) -> Option<u128> {
 
 /// Reads and validates a price for a vault: the owner must be the Switchboard On-Demand
 /// program (`OracleWrongOwner`); the data a `PullFeedAccountData` (`OracleInvalidAccount`)
-/// holding a result (`result.slot != 0`, else `OracleInvalidAccount`); the result no more
+/// carrying the pinned feed hash (`OracleFeedMismatch`) and queue (`OracleQueueMismatch`),
+/// holding a result (`result.slot != 0`, else `OracleInvalidAccount`) aggregated from at least
+/// `min_samples` samples (`OracleTooFewSamples`); the result no more
 /// than `max_stale_slots` slots old (`OracleStale`; a result slot ahead of `current_slot`
 /// counts as age 0); the value positive (`OracleNonPositivePrice`); and
 /// `0 ≤ std_dev ≤ value · max_conf_bps / 10_000` (`OracleConfidenceTooWide`, compared exactly).
@@ -219,7 +245,13 @@ fn max_std_dev(value: u128, bps: u16) -> Option<u128> {
 /// `conf = ceil(std_dev / 10^k)` (never understating the uncertainty), `expo = -18 + k`.
 /// The relative error of the price is then below `1 / price < 5.5e-19`. If the scaled `conf`
 /// does not fit a `u64` (only possible when `max_conf_bps ≥ 10_000`) the result is
-/// `MathOverflow`. `publish_time` is the feed's `last_update_timestamp`.
+/// `MathOverflow`.
+///
+/// `publish_time` is the result's own slot (`result.slot`, refused above `i64::MAX` as
+/// `OracleInvalidAccount`), not the time the update landed (`last_update_timestamp`): a result
+/// re-landed later is not newer, so the vault's "newer than the last sample" rule
+/// (`OracleNotNewer`) compares the slots the samples were taken at. A Switchboard slot's
+/// `last_publish_time` is therefore a slot, as its `max_oracle_age` is.
 pub fn read_price(
     owner: &Address,
     data: &[u8],
@@ -233,8 +265,14 @@ pub fn read_price(
     if policy.feed_hash.is_some_and(|h| h != f.feed_hash) {
         return Err(CoreError::OracleFeedMismatch);
     }
+    if policy.queue.is_some_and(|q| q != f.queue) {
+        return Err(CoreError::OracleQueueMismatch);
+    }
     if f.result_slot == 0 {
         return Err(CoreError::OracleInvalidAccount);
+    }
+    if f.num_samples < policy.min_samples {
+        return Err(CoreError::OracleTooFewSamples);
     }
     if current_slot.saturating_sub(f.result_slot) > policy.max_stale_slots {
         return Err(CoreError::OracleStale);
@@ -262,7 +300,8 @@ pub fn read_price(
     let price = u64::try_from(value / div).map_err(|_| CoreError::MathOverflow)?;
     let conf_scaled = std_dev.div_ceil(div);
     let conf = u64::try_from(conf_scaled).map_err(|_| CoreError::MathOverflow)?;
-    Ok(OraclePrice { price, conf, expo, publish_time: f.last_update_timestamp })
+    let publish_time = i64::try_from(f.result_slot).map_err(|_| CoreError::OracleInvalidAccount)?;
+    Ok(OraclePrice { price, conf, expo, publish_time })
 }
 
 #[cfg(test)]
@@ -309,8 +348,37 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_pinned_queue_must_match_and_the_result_hold_enough_samples() {
+        let f = feed(1_500_000_000_000_000_000, 1_000_000_000_000_000, 990);
+        let sb = &SWITCHBOARD_ON_DEMAND_PROGRAM_ID;
+        let pinned = |q, n| SwitchboardPolicy { queue: Some(q), min_samples: n, ..policy() };
+        assert!(read_price(sb, &f.encode(), &pinned(f.queue, 5), 1_000).is_ok(), "5 samples, 5 required");
+        assert_eq!(read_price(sb, &f.encode(), &pinned([0xEE; 32], 0), 1_000), Err(CoreError::OracleQueueMismatch));
+        assert_eq!(read_price(sb, &f.encode(), &pinned(f.queue, 6), 1_000), Err(CoreError::OracleTooFewSamples));
+        // the vault's policy for a slot: its feed hash and queue, MIN_SAMPLES
+        let slot = AssetSlot {
+            feed_id: f.feed_hash,
+            oracle_queue: f.queue,
+            max_conf_bps: 100,
+            ..bytemuck::Zeroable::zeroed()
+        };
+        let p = SwitchboardPolicy::of_slot(&slot, 50);
+        assert_eq!(
+            (p.feed_hash, p.queue, p.min_samples, p.max_stale_slots),
+            (Some(f.feed_hash), Some(f.queue), MIN_SAMPLES, 50)
+        );
+        let thin = PullFeed { num_samples: MIN_SAMPLES - 1, ..f };
+        assert_eq!(read_price(sb, &thin.encode(), &p, 1_000), Err(CoreError::OracleTooFewSamples));
+        let enough = PullFeed { num_samples: MIN_SAMPLES, ..f };
+        assert!(read_price(sb, &enough.encode(), &p, 1_000).is_ok());
+        // an unset queue in the feed does not match a pinned one either
+        let unset = PullFeed { queue: [0; 32], ..enough };
+        assert_eq!(read_price(sb, &unset.encode(), &p, 1_000), Err(CoreError::OracleQueueMismatch));
+    }
+
     fn policy() -> SwitchboardPolicy {
-        SwitchboardPolicy { max_stale_slots: 50, max_conf_bps: 100, feed_hash: None }
+        SwitchboardPolicy { max_stale_slots: 50, max_conf_bps: 100, feed_hash: None, queue: None, min_samples: 0 }
     }
 
     fn read(f: &PullFeed, slot: u64) -> CoreResult<OraclePrice> {
@@ -318,7 +386,7 @@ mod tests {
     }
 
     fn read_with(f: &PullFeed, max_conf_bps: u16) -> CoreResult<OraclePrice> {
-        let p = SwitchboardPolicy { max_stale_slots: 50, max_conf_bps, feed_hash: None };
+        let p = SwitchboardPolicy { max_stale_slots: 50, max_conf_bps, feed_hash: None, queue: None, min_samples: 0 };
         read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &f.encode(), &p, 1_000)
     }
 
@@ -449,7 +517,7 @@ mod tests {
                 price: 15_025_000_000_000_000_000,
                 conf: 15_025_000_000_000_001,
                 expo: -17,
-                publish_time: 1_700_000_000
+                publish_time: 1_000
             }
         );
     }
@@ -457,10 +525,7 @@ mod tests {
     #[test]
     fn small_value_stays_at_expo_minus_18() {
         let p = read(&feed(ONE / 2, 1_234_567, 1_000), 1_000).unwrap();
-        assert_eq!(
-            p,
-            OraclePrice { price: 500_000_000_000_000_000, conf: 1_234_567, expo: -18, publish_time: 1_700_000_000 }
-        );
+        assert_eq!(p, OraclePrice { price: 500_000_000_000_000_000, conf: 1_234_567, expo: -18, publish_time: 1_000 });
     }
 
     #[test]
@@ -509,6 +574,10 @@ mod tests {
         assert!(read(&good, 1_050).is_ok());
         assert_eq!(read(&good, 1_051), Err(CoreError::OracleStale));
         assert_eq!(read(&good, u64::MAX), Err(CoreError::OracleStale));
+        // the result's slot is its publish time; one beyond i64 is refused
+        assert_eq!(read(&good, 1_000).unwrap().publish_time, 1_000);
+        assert_eq!(read(&feed(ONE, 0, 1 << 63), 1 << 63), Err(CoreError::OracleInvalidAccount));
+        assert_eq!(read(&feed(ONE, 0, i64::MAX as u64), i64::MAX as u64).unwrap().publish_time, i64::MAX);
         // a result slot ahead of the current slot is age 0
         assert!(read(&good, 0).is_ok());
         assert!(read(&good, 999).is_ok());
@@ -590,7 +659,7 @@ mod tests {
             if disc && bytes.len() >= 8 {
                 bytes[..8].copy_from_slice(&PULL_FEED_DISCRIMINATOR);
             }
-            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None };
+            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None, queue: None, min_samples: 0 };
             let _ = read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &bytes, &pol, slot);
         }
 
@@ -606,7 +675,7 @@ mod tests {
             let mut f = feed(0, 0, result_slot);
             f.value = value;
             f.std_dev = std_dev;
-            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None };
+            let pol = SwitchboardPolicy { max_stale_slots, max_conf_bps, feed_hash: None, queue: None, min_samples: 0 };
             if let Ok(p) = read_price(&SWITCHBOARD_ON_DEMAND_PROGRAM_ID, &f.encode(), &pol, slot) {
                 prop_assert!(p.price > 0 && (-18..=2).contains(&p.expo));
             }

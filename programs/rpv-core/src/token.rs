@@ -119,18 +119,19 @@ pub fn parse_mint(data: &[u8]) -> CoreResult<MintView> {
 /// Token-2022 mint extensions the vault accepts. Everything else is refused because it can
 /// take tokens from the vault (PermanentDelegate), make received amounts differ from sent ones
 /// (TransferFee), freeze or block transfers (DefaultAccountState, Pausable, NonTransferable),
-/// require extra accounts on every transfer (TransferHook), or hide balances (confidential).
-/// Accepted ones change display or metadata only and need no space in token accounts.
+/// require extra accounts on every transfer (TransferHook), hide balances (confidential), make
+/// the UI amount differ from the raw amount the vault values (InterestBearingConfig,
+/// ScaledUiAmount: oracles quote per UI unit, the vault multiplies raw units by that price, and
+/// the mint's authority moves the ratio at will), or let the mint be closed and re-created at
+/// the same address with other extensions after registration (MintCloseAuthority). Accepted
+/// ones carry metadata only and need no space in token accounts.
 pub const ALLOWED_MINT_EXTENSIONS: &[(u16, &str)] = &[
-    (3, "MintCloseAuthority"),
-    (10, "InterestBearingConfig"),
     (18, "MetadataPointer"),
     (19, "TokenMetadata"),
     (20, "GroupPointer"),
     (21, "TokenGroup"),
     (22, "GroupMemberPointer"),
     (23, "TokenGroupMember"),
-    (25, "ScaledUiAmount"),
 ];
 
 /// Checks a mint's TLV extensions against [`ALLOWED_MINT_EXTENSIONS`]. A plain 82-byte mint
@@ -218,14 +219,16 @@ mod tests {
     fn extension_policy() {
         assert_eq!(check_mint_extensions(&mint_bytes(1, 6)), Ok(()));
         assert_eq!(check_mint_extensions(&with_extensions(&[(18, 64), (19, 100)])), Ok(()));
-        for bad in [1u16, 4, 6, 9, 12, 14, 26] {
+        // 3 MintCloseAuthority, 10 InterestBearingConfig, 25 ScaledUiAmount (issue 14) and the
+        // ones that move or block tokens
+        for bad in [1u16, 3, 4, 6, 9, 10, 12, 14, 25, 26] {
             assert_eq!(
                 check_mint_extensions(&with_extensions(&[(18, 64), (bad, 8)])),
                 Err(CoreError::UnsupportedMintExtension),
                 "extension {bad} must be refused"
             );
         }
-        let mut truncated = with_extensions(&[(3, 32)]);
+        let mut truncated = with_extensions(&[(18, 64)]);
         truncated.truncate(truncated.len() - 4);
         assert_eq!(check_mint_extensions(&truncated), Err(CoreError::InvalidMint));
     }

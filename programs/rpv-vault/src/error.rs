@@ -52,6 +52,8 @@ impl From<CoreError> for VaultError {
             CoreError::TurnoverCapReached => Self::TurnoverCapReached,
             CoreError::ReductionCapReached => Self::ReductionCapReached,
             CoreError::TradeTooSmall => Self::TradeTooSmall,
+            CoreError::OracleQueueMismatch => Self::OracleQueueMismatch,
+            CoreError::OracleTooFewSamples => Self::OracleTooFewSamples,
         }
     }
 }

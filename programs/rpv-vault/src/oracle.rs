@@ -1,7 +1,8 @@
 //! Oracle reads for NAV and the risk state: one account per registered asset, passed as
 //! remaining accounts in registry order (asset 0 first). Each key must be the registered oracle
 //! of that asset (`checks::registered_oracle`); each asset names its oracle kind (Pyth or
-//! Switchboard), and the kind's reader checks the account's owner and data.
+//! Switchboard), and the kind's reader checks the account's owner and data (for Switchboard also
+//! the registered feed hash and queue and the minimum sample count: `SwitchboardPolicy::of_slot`).
 
 use anchor_lang::prelude::*;
 use rpv_core::{
@@ -55,18 +56,25 @@ pub fn read_slot_price_aged(
             &FeedPolicy { feed_id: &slot.feed_id, max_age, max_conf_bps: slot.max_conf_bps },
             now.time,
         ),
-        Some(OracleKind::Switchboard) => switchboard::read_price(
-            &owner,
-            &data,
-            &SwitchboardPolicy {
-                max_stale_slots: u64::from(max_age),
-                max_conf_bps: slot.max_conf_bps,
-                // the feed's job definition must still be the registered one
-                feed_hash: Some(slot.feed_id),
-            },
-            now.slot,
-        ),
+        // the feed's job definition and queue must still be the registered ones
+        Some(OracleKind::Switchboard) => {
+            switchboard::read_price(&owner, &data, &SwitchboardPolicy::of_slot(slot, max_age), now.slot)
+        }
         None => Err(CoreError::OracleInvalidAccount),
+    }
+}
+
+/// The unix time `p` (just read from `account`, the oracle of `slot`) was published, for
+/// comparing with a wall-clock deadline (an option's expiry). Pyth: its publish time. Switchboard
+/// times its results by slot (`p.publish_time` is the result's slot), so this is the time the
+/// update landed (`last_update_timestamp`), the only unix time the feed carries.
+pub fn unix_publish_time(slot: &AssetSlot, account: &AccountInfo, p: &OraclePrice) -> CoreResult<i64> {
+    match OracleKind::from_u8(slot.oracle_kind) {
+        Some(OracleKind::Switchboard) => {
+            let data = account.try_borrow_data().map_err(|_| CoreError::OracleInvalidAccount)?;
+            Ok(switchboard::PullFeed::decode(&data)?.last_update_timestamp)
+        }
+        _ => Ok(p.publish_time),
     }
 }
 

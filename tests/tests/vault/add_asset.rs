@@ -114,6 +114,9 @@ async fn validates_oracle_settings_and_budget() {
         (AddAssetArgs { max_conf_bps: 10_001, ..good }, "InvalidOracleConfig"),
         (AddAssetArgs { risk_budget: 0, ..good }, "InvalidRiskBudget"),
         (AddAssetArgs { risk_budget: 1_000_000_001, ..good }, "InvalidRiskBudget"),
+        // a Pyth asset names no queue, a Switchboard asset must name one
+        (AddAssetArgs { oracle_queue: [1; 32], ..good }, "InvalidOracleConfig"),
+        (AddAssetArgs { oracle_kind: rpv_sdk::ix::OracleKind::Switchboard, ..good }, "InvalidOracleConfig"),
     ];
     for (args, err) in cases {
         f.add_asset(&a, args).await.assert_error(err);

@@ -347,6 +347,7 @@ async fn attack_switchboard_stale_slot() {
         max_conf_bps: 100,
         risk_budget: 1,
         in_kind_cap: IN_KIND_CAP,
+        oracle_queue: TEST_SWITCHBOARD_QUEUE,
     };
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     let admin = f.admin.insecure_clone();

@@ -206,20 +206,12 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
         max_conf_bps: 100,
         risk_budget: 500_000_000,
         in_kind_cap: IN_KIND_CAP,
+        oracle_queue: TEST_SWITCHBOARD_QUEUE,
     };
     let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
     let admin = f.admin.insecure_clone();
     f.env.send(&[add], &[&admin]).await.ok();
-    f.assets.push(TestAsset {
-        mint,
-        token_program: TOKEN_PROGRAM_ID,
-        decimals: 6,
-        oracle,
-        feed: hash,
-        price: 0,
-        conf: 0,
-        expo: -18,
-    });
+    f.assets.push(TestAsset::switchboard(mint, oracle, hash));
     f.set_equal_budgets().await.ok();
     f.env.advance_time(60).await;
     let a0 = f.assets[0].clone();
@@ -228,7 +220,7 @@ async fn a_switchboard_asset_is_priced_sampled_and_checked() {
     write(&mut f, clock.slot, clock.unix_timestamp, hash, sb_owner);
     f.refresh().await.ok();
     let s = f.state().await;
-    assert_eq!(s.assets[1].last_publish_time, clock.unix_timestamp);
+    assert_eq!(s.assets[1].last_publish_time, clock.slot as i64, "a Switchboard result is timed by its slot");
     // deposit it in kind: 10 tokens at (0.85 − 0.0004) = 8.496 USDC
     let u = f.user(0).await;
     let from = f.asset_account(1, &u.kp.pubkey(), 10_000_000).await;

@@ -52,7 +52,8 @@ fn the_example_parses() {
 
 #[test]
 fn defaults_and_equal_budgets() {
-    let text = format!("{MINIMAL}{}{}{}", asset("A", ""), asset("B", "oracle_kind = \"switchboard\""), asset("C", ""));
+    let switchboard = "oracle_kind = \"switchboard\"\noracle_queue = \"A43DyUGA7s8eXPxqEjJY6EBu1KKbNgfxF8h17VAHn13w\"";
+    let text = format!("{MINIMAL}{}{}{}", asset("A", ""), asset("B", switchboard), asset("C", ""));
     let c = config::parse(&text).unwrap();
     assert_eq!(c.init.timelock_secs, 2 * 86_400);
     assert_eq!(
@@ -64,6 +65,8 @@ fn defaults_and_equal_budgets() {
     let budgets: Vec<u64> = c.assets.iter().map(|a| a.args.risk_budget).collect();
     assert_eq!(budgets, [333_333_334, 333_333_333, 333_333_333]);
     assert_eq!(c.assets[1].args.oracle_kind, OracleKind::Switchboard);
+    assert_eq!(c.assets[1].args.oracle_queue[..2], [0x86, 0x80], "the base58 queue, decoded");
+    assert_eq!(c.assets[0].args.oracle_queue, [0; 32], "a Pyth asset names no queue");
     assert_eq!(c.assets[0].decimals, 9);
     assert!(c.check_cluster_addresses().unwrap_err().contains("base_mint is required"));
     assert!(c.check_svm_prices().unwrap_err().contains("asset A: `svm.price` is required"));
@@ -176,6 +179,12 @@ fn mistakes_are_refused_with_one_line_naming_them() {
             "symbols must be non-empty and distinct",
         ),
         ("oracle kind", two("oracle_kind = \"chainlink\"", ""), "oracle_kind `chainlink`"),
+        ("switchboard queue", two("oracle_kind = \"switchboard\"", ""), "a switchboard asset needs `oracle_queue`"),
+        (
+            "pyth queue",
+            two("oracle_queue = \"A43DyUGA7s8eXPxqEjJY6EBu1KKbNgfxF8h17VAHn13w\"", ""),
+            "oracle_queue is for switchboard assets only",
+        ),
         (
             "oracle age",
             two("", "").replacen("max_oracle_age = 60", "max_oracle_age = 0", 1),

@@ -328,12 +328,14 @@ band_bps = 700
 [[assets]]
 symbol = "JUP"
 oracle_kind = "switchboard"
+oracle_queue = "SIMULATED_QUEUE"
 feed_id = "1111111111111111111111111111111111111111111111111111111111111111"
 max_oracle_age = 300
 max_conf_bps = 100
 decimals = 6
 svm = { price = 0.85 }
-"#,
+"#
+        .replace("SIMULATED_QUEUE", &simulated_queue()),
     )
     .unwrap();
     let r2 = with(&["init", "--config", s(&cfg)]);
@@ -520,12 +522,14 @@ timelock_secs = 3600
 [[assets]]
 symbol = "JUP"
 oracle_kind = "switchboard"
+oracle_queue = "{queue}"
 feed_id = "1111111111111111111111111111111111111111111111111111111111111111"
 max_oracle_age = 300
 max_conf_bps = 100
 decimals = 6
 svm = {{ price = 0.85 }}
-"#
+"#,
+                queue = simulated_queue()
             ),
         )
         .unwrap();
@@ -578,4 +582,9 @@ svm = {{ price = 0.85 }}
             .is_none_or(|a| a.lamports == 0),
         "the proposal is closed"
     );
+}
+
+/// The queue of the embedded SVM's simulated Switchboard feeds, as a config names it.
+fn simulated_queue() -> String {
+    rpv_sdk::Pubkey::new_from_array(rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE).to_string()
 }

@@ -333,7 +333,7 @@ pub fn oracle_account(kind: OracleKind, feed_id: [u8; 32], price: f64, conf_bps:
             let value = (price * 1e18).round() as i128;
             let feed = rpv_core::switchboard::PullFeed {
                 authority: [0x51; 32],
-                queue: [0x52; 32],
+                queue: crate::SIMULATED_SWITCHBOARD_QUEUE,
                 feed_hash: feed_id,
                 initialized_at: now - 86_400,
                 max_variance: 0,
@@ -347,7 +347,7 @@ pub fn oracle_account(kind: OracleKind, feed_id: [u8; 32], price: f64, conf_bps:
                 range: 0,
                 min_value: value,
                 max_value: value,
-                num_samples: 1,
+                num_samples: rpv_core::switchboard::MIN_SAMPLES,
                 result_slot: slot,
                 result_min_slot: slot,
                 result_max_slot: slot,
@@ -376,8 +376,13 @@ mod tests {
         let p = rpv_core::pyth::read_price(&pyth.owner.to_bytes(), &pyth.data, &policy, 1_010).unwrap();
         assert_eq!((p.price, p.conf, p.expo), (15_000_000_000, 7_500_000, -8));
         let sb = oracle_account(OracleKind::Switchboard, feed, 2.5, 5, 1_000, 50);
-        let policy =
-            rpv_core::switchboard::SwitchboardPolicy { max_stale_slots: 10, max_conf_bps: 10, feed_hash: Some(feed) };
+        let policy = rpv_core::switchboard::SwitchboardPolicy {
+            max_stale_slots: 10,
+            max_conf_bps: 10,
+            feed_hash: Some(feed),
+            queue: Some(crate::SIMULATED_SWITCHBOARD_QUEUE),
+            min_samples: rpv_core::switchboard::MIN_SAMPLES,
+        };
         let p = rpv_core::switchboard::read_price(&sb.owner.to_bytes(), &sb.data, &policy, 55).unwrap();
         assert!(p.price > 0 && p.conf > 0, "{p:?}");
     }

@@ -139,6 +139,7 @@ impl Sandbox {
                 max_conf_bps: 100,
                 risk_budget: budget,
                 in_kind_cap: ix::NO_IN_KIND,
+                oracle_queue: [0; 32],
             };
             let add = ix::add_asset(&sb.admin.pubkey(), &vault, &mint, &TOKEN_PROGRAM_ID, &feed.oracle, args);
             svm.send(&[add], &[&sb.admin]).map_err(err("add_asset"))?;
@@ -174,6 +175,7 @@ impl Sandbox {
                 risk_budget: budget,
                 // the depositor below brings `quantity` in kind
                 in_kind_cap: o.quantity,
+                oracle_queue: [0; 32],
             };
             let add = ix::add_option(&sb.admin.pubkey(), &vault, &mint, &TOKEN_PROGRAM_ID, &feed.oracle, args, series);
             svm.send(&[add], &[&sb.admin]).map_err(err("add_option"))?;

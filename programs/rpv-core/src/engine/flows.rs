@@ -145,20 +145,20 @@ pub fn deposit(
 
 /// Value of `amount` of slot `index` at the low end of its oracle's confidence interval (an
 /// option series: Black–Scholes at implied vol σ − conf; `SeriesExpired` once it can no longer
-/// be priced from its own feed), base units, rounded down.
+/// be priced from its own feed), base units, rounded down. An interval reaching zero
+/// (`conf ≥ price`) is refused with `OracleConfidenceTooWide` ([`OraclePrice::low`]).
 pub fn deposit_value(v: &VaultState, prices: &[OraclePrice], index: usize, amount: u64, now: i64) -> EngineResult<u64> {
     let slot = &v.assets[index];
     let p = prices[index];
     let value = if slot.option.is_option() {
         ensure(needs_own_oracle(v, index, now), EngineError::SeriesExpired)?;
         // implied vol at the low end of its confidence interval (price is increasing in σ)
-        let sigma = price_to_fx(&OraclePrice { price: p.price - p.conf, ..p })?;
+        let sigma = price_to_fx(&p.low()?)?;
         let spot = price_to_fx(&prices[usize::from(slot.option.underlying)])?;
         let m = option_mark(&slot.option, spot, sigma, v.option_rate.get(), now)?;
         fx_value_in_base(amount, m.low, slot.decimals, v.base_decimals, Rounding::Down)?
     } else {
-        let low = OraclePrice { price: p.price - p.conf, ..p }; // conf ≤ price: checked by the reader
-        value_in_base(amount, &low, slot.decimals, v.base_decimals, Rounding::Down)?
+        value_in_base(amount, &p.low()?, slot.decimals, v.base_decimals, Rounding::Down)?
     };
     Ok(value)
 }

@@ -19,7 +19,8 @@
 //! - The deposit is valued at the low end of the oracle's confidence interval,
 //!   ⌊amount × (price − conf)⌋ in base units (an option series: Black–Scholes at implied vol
 //!   σ − conf, or the lower bound outside the domain), against NAV rounded up: the vault never
-//!   pays for oracle uncertainty. shares = ⌊value × total shares / NAV⌋.
+//!   pays for oracle uncertainty. shares = ⌊value × total shares / NAV⌋. An interval reaching
+//!   zero (conf ≥ price) is refused (`OracleConfidenceTooWide`), never computed.
 //! - Greek limits: the deposit adds its delta, gamma and vega (at the exposures of the last
 //!   positions step) to its underlying's; refused if that leaves a Greek beyond its limit and
 //!   further from zero than before (`GreekLimitExceeded`).

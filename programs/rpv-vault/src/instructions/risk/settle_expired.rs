@@ -7,7 +7,9 @@
 //!   (`AlreadySettled`), at or past its expiry (`NotExpired`).
 //! - The risk account must be the vault's (`WrongRiskAccount`). The oracle account must be the
 //!   underlying's registered price oracle (`OracleAccountMismatch`) and pass every check of its
-//!   kind; its price must have been published at or after expiry (`SettlementPriceTooEarly`).
+//!   kind; its price must have been published at or after expiry (`SettlementPriceTooEarly`;
+//!   for a Switchboard underlying, whose results are timed by slot, the time its update
+//!   landed).
 //! - Records the payoff per whole option token, `max(S − K, 0)` (call) or `max(K − S, 0)`
 //!   (put) times the contract size: from then on NAV values the series at that payoff and its
 //!   feed is no longer read. Removes the series from the targets and the model (weight and
@@ -22,7 +24,7 @@ use crate::{
     checks,
     error::VaultError,
     events::OptionSettled,
-    oracle::{read_slot_price, Now},
+    oracle::{read_slot_price, unix_publish_time, Now},
     state::{Risk, Vault},
 };
 
@@ -51,7 +53,8 @@ pub(crate) fn handler(ctx: Context<SettleExpired>, index: u8) -> Result<()> {
     require!(now.time >= terms.expiry, VaultError::NotExpired);
     let underlying = v.assets[usize::from(terms.underlying)];
     let p = read_slot_price(&underlying, &a.underlying_oracle, now).map_err(VaultError::from)?;
-    require!(p.publish_time >= terms.expiry, VaultError::SettlementPriceTooEarly);
+    let published = unix_publish_time(&underlying, &a.underlying_oracle, &p).map_err(VaultError::from)?;
+    require!(published >= terms.expiry, VaultError::SettlementPriceTooEarly);
     let spot = price_to_fx(&p).map_err(VaultError::from)?;
     let payoff = settlement_value(&terms, spot).map_err(VaultError::from)?;
     let slot = &mut v.assets[i];
@@ -66,7 +69,7 @@ pub(crate) fn handler(ctx: Context<SettleExpired>, index: u8) -> Result<()> {
         vault: vault_key,
         index,
         spot_bits: spot.to_bits(),
-        publish_time: p.publish_time,
+        publish_time: published,
         settlement_value_bits: payoff.to_bits(),
         by: a.caller.key(),
     });

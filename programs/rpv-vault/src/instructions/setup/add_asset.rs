@@ -4,16 +4,21 @@
 //!
 //! - Only the vault admin may register an asset (`Unauthorized`).
 //! - The mint must be owned by `token_program` (SPL Token or Token-2022), be initialised, have
-//!   at most 18 decimals and only accepted Token-2022 extensions.
+//!   at most 18 decimals and only accepted Token-2022 extensions — metadata ones; interest-bearing,
+//!   scaled UI amount and mint close authority are refused with every extension that moves or
+//!   blocks tokens (`UnsupportedMintExtension`; `rpv_core::token::ALLOWED_MINT_EXTENSIONS`).
 //! - The base mint cannot be an asset (`AssetIsBaseMint`); a mint already registered is refused
 //!   (`AssetAlreadyRegistered`); at most `MAX_ASSETS` (16) assets (`TooManyAssets`).
 //! - Oracle settings: kind Pyth (max age in seconds) or Switchboard (max age in slots), an
 //!   `OracleKind` (any other byte fails to deserialise), max age 1..=86400 and max
-//!   confidence 1..=10000 bps (`InvalidOracleConfig`); risk budget in (0, 1e9]
-//!   (`InvalidRiskBudget`).
+//!   confidence 1..=10000 bps, and `oracle_queue` non-zero for Switchboard and zero for Pyth
+//!   (`InvalidOracleConfig`); risk budget in (0, 1e9] (`InvalidRiskBudget`).
+//! - A Switchboard asset pins its queue: `oracle_queue` is stored in the slot and every read
+//!   (this one included) refuses a feed on another queue (`OracleQueueMismatch`) or a result
+//!   from fewer than `rpv_core::switchboard::MIN_SAMPLES` samples (`OracleTooFewSamples`).
 //! - The oracle account must pass every check the vault will apply later (owner, layout, full
-//!   verification, feed id, positive price, exponent, age, confidence) — a misconfigured feed is
-//!   caught at registration, with the same error codes.
+//!   verification, feed id, queue, sample count, positive price, exponent, age, confidence) — a
+//!   misconfigured feed is caught at registration, with the same error codes.
 //! - Creates the vault's token account PDA `["token", vault, mint]` owned by the vault
 //!   authority; the asset starts with quantity 0 and no risk sample (`last_publish_time` 0), and
 //!   the vault's risk state counts as stale until the next `refresh`.
@@ -124,6 +129,7 @@ pub(crate) fn register(
         _pad: [0; 7],
         option,
         in_kind_cap: args.in_kind_cap,
+        oracle_queue: args.oracle_queue,
     };
     // the feed must be usable now
     let price = read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;

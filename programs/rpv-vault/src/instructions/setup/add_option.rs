@@ -2,8 +2,9 @@
 //!
 //! # Specification
 //!
-//! - Everything `add_asset` enforces (admin only, mint and token program, not the base mint,
-//!   not registered twice, at most 16 slots, oracle settings and budget ranges, the oracle
+//! - Everything `add_asset` enforces (admin only, mint and token program, the Token-2022
+//!   extension policy, not the base mint, not registered twice, at most 16 slots, oracle
+//!   settings and budget ranges, a Switchboard feed's queue and sample count, the oracle
 //!   passing every check now), with the series' **implied-volatility feed** as the slot's
 //!   oracle (Pyth or Switchboard, any feed whose value is σ, e.g. 0.65).
 //! - Series terms (`InvalidOptionTerms`): kind call or put (an `OptionKind`, the same enum as

@@ -5,7 +5,9 @@
 //! - The admin signs and pays; the vault is the PDA `["vault", admin, vault_id (u64 LE)]`.
 //! - The base mint must be owned by SPL Token or Token-2022 (`base_token_program` must be that
 //!   owner) and be an initialised mint with at most 18 decimals and only accepted Token-2022
-//!   extensions (`UnsupportedMintExtension` otherwise).
+//!   extensions (`UnsupportedMintExtension` otherwise): metadata ones only — an interest-bearing
+//!   or scaled-UI-amount mint (UI amount ≠ raw amount) or one with a close authority is refused
+//!   (`rpv_core::token::ALLOWED_MINT_EXTENSIONS`).
 //! - Limits: `0 < min_deposit <= deposit_cap` (`InvalidDepositLimits`), and the seed deposit is
 //!   at least `MIN_SEED_DEPOSIT` base units and within the cap (`SeedDepositTooSmall`,
 //!   `DepositCapExceeded`).
