@@ -11,7 +11,7 @@ pub use rpv_interface::{
     },
     client::{InitializeVaultArgs, Proposal},
     AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,
-    ProposalKind, RebalanceArgs, RebalanceParams, RiskParams, VaultQuote,
+    ProposalKind, RebalanceArgs, RebalanceParams, RiskParams, VaultQuote, WeightsFallback,
 };
 
 use crate::{

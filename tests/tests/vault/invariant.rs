@@ -11,6 +11,12 @@
 //! - what a keeper takes stays within the per-call and per-day bounds;
 //! - a refused operation fails with an error expected for it and changes nothing.
 //!
+//!
+//! At the end it prints, per operation kind, how many were drawn, accepted, refused and skipped,
+//! and requires enough of each kind accepted ([`MIN_ACCEPTED_PCT`]), every malicious rebalance
+//! refused, the expired series settled once, and at most [`MAX_REFUSED_PCT`] % of the other
+//! operations refused — a run of mostly refusals fails.
+//!
 //! `cargo test invariant` runs 10,000 operations (`RPV_INVARIANT_OPS` for more, e.g. 100,000;
 //! `RPV_INVARIANT_SEED` to replay another seed).
 
@@ -68,6 +74,52 @@ const EXPECTED: &[&str] = &[
     "NotExpired",
     "SeriesExpired",
 ];
+
+/// The operation kinds a draw `op` in 0..100 picks, with their shares of the draws.
+const KINDS: [(&str, std::ops::RangeInclusive<u64>); 11] = [
+    ("deposit", 0..=14),
+    ("withdraw", 15..=26),
+    ("round trip", 27..=34),
+    ("deposit_asset", 35..=39),
+    ("redeem_in_kind", 40..=43),
+    ("refresh", 44..=60),
+    ("honest rebalance", 61..=77),
+    ("malicious rebalance", 78..=83),
+    ("accrue_fees", 84..=89),
+    ("set_paused", 90..=91),
+    ("settle_expired", 92..=99),
+];
+
+fn kind_of(op: u64) -> usize {
+    KINDS.iter().position(|(_, r)| r.contains(&op)).expect("op in 0..100")
+}
+
+/// Per kind: operations drawn, sent and accepted, sent and refused (the rest were skipped
+/// before sending: nothing to do, e.g. no leg outside its band or the series not expired yet).
+#[derive(Clone, Copy, Default, Debug)]
+struct Tally {
+    drawn: usize,
+    ok: usize,
+    refused: usize,
+}
+
+/// What a run must have done, per kind, so that the invariants were checked on operations that
+/// happened and not only on refusals: at least this share (percent) of the draws accepted,
+/// and at most this share (percent) of the operations sent refused. The malicious keeper must be
+/// refused every time; the expired series settles exactly once (when the run outlasts it).
+const MIN_ACCEPTED_PCT: [(&str, usize); 9] = [
+    ("deposit", 50),
+    ("withdraw", 50),
+    ("round trip", 50),
+    ("deposit_asset", 40),
+    ("redeem_in_kind", 50),
+    ("refresh", 50),
+    ("honest rebalance", 10),
+    ("accrue_fees", 50),
+    ("set_paused", 90),
+];
+/// Largest share (percent) of all operations sent, malicious ones excepted, that may be refused.
+const MAX_REFUSED_PCT: usize = 25;
 
 fn expected_failure(out: &Outcome, also: &[&str]) -> bool {
     let code = out.custom_code();
@@ -134,7 +186,8 @@ async fn invariant_randomized_operations_on_the_so() {
     let admin = f.admin.insecure_clone();
     let fee_account = f.share_account(&admin.pubkey()).await;
     let budget_ppm = 100u128;
-    let (mut trades, mut refused, mut last_refresh) = (0usize, 0usize, 0i64);
+    let (mut trades, mut last_refresh) = (0usize, 0i64);
+    let mut tally = [Tally::default(); KINDS.len()];
     let (mut budget_day, mut max_nav_today) = (0i64, 0u128);
     let started = std::time::Instant::now();
     for step in 0..ops {
@@ -151,6 +204,8 @@ async fn invariant_randomized_operations_on_the_so() {
         f.refresh_oracles().await;
         let u = rng.below(users.len() as u64) as usize;
         let op = rng.below(100);
+        let kind = kind_of(op);
+        tally[kind].drawn += 1;
         let before = f.vault_and_risk_bytes().await;
         let (out, also): (Outcome, &[&str]) = match op {
             0..=14 => {
@@ -294,8 +349,10 @@ async fn invariant_randomized_operations_on_the_so() {
                 (out, &["SettlementPriceTooEarly"][..])
             }
         };
-        if out.result.is_err() {
-            refused += 1;
+        if out.result.is_ok() {
+            tally[kind].ok += 1;
+        } else {
+            tally[kind].refused += 1;
             assert!(
                 expected_failure(&out, also),
                 "step {step} (op {op}): unexpected failure {:?}\n{}",
@@ -306,9 +363,29 @@ async fn invariant_randomized_operations_on_the_so() {
         }
         check_books(&mut f, &users, step).await;
     }
-    println!(
-        "{ops} operations ({trades} rebalance trades, {refused} refused as expected) in {:.1} s, seed {seed:#x}",
-        started.elapsed().as_secs_f64()
-    );
+    let secs = started.elapsed().as_secs_f64();
+    println!("{ops} operations, seed {seed:#x}, {secs:.1} s, {trades} rebalance trades");
+    println!("{:<20} {:>7} {:>7} {:>7} {:>7}", "kind", "drawn", "ok", "refused", "skipped");
+    for ((name, _), t) in KINDS.iter().zip(&tally) {
+        let skipped = t.drawn - t.ok - t.refused;
+        println!("{name:<20} {:>7} {:>7} {:>7} {skipped:>7}", t.drawn, t.ok, t.refused);
+    }
+    let by_name = |n: &str| tally[KINDS.iter().position(|(k, _)| *k == n).unwrap()];
+    for (name, pct) in MIN_ACCEPTED_PCT {
+        let t = by_name(name);
+        assert!(t.ok * 100 >= t.drawn * pct, "{name}: {} of {} drawn accepted, want ≥ {pct} %", t.ok, t.drawn);
+    }
+    let m = by_name("malicious rebalance");
+    assert_eq!(m.ok, 0, "a malicious rebalance was accepted");
+    assert!(m.refused * 2 >= m.drawn, "malicious rebalances were tried: {m:?}");
+    let settle = by_name("settle_expired");
+    let expired = f.env.now().await >= f.state().await.assets[3].option.expiry;
+    assert_eq!(settle.ok, usize::from(expired), "the expired series settles once: {settle:?}");
+    let (sent, refused) = tally
+        .iter()
+        .zip(&KINDS)
+        .filter(|(_, (n, _))| *n != "malicious rebalance")
+        .fold((0, 0), |(s, r), (t, _)| (s + t.ok + t.refused, r + t.refused));
+    assert!(refused * 100 <= sent * MAX_REFUSED_PCT, "{refused} of {sent} operations refused, want ≤ {MAX_REFUSED_PCT} %");
     assert!(trades > 0, "the run rebalanced");
 }

@@ -61,3 +61,32 @@ async fn submissions_and_solves_need_a_fresh_risk_state() {
     f.env.send(&[ix::submit_weights(&k.pubkey(), &v, w)], &[&k]).await.assert_error("RiskStateStale");
     f.env.send(&[ix::solve_weights(&k.pubkey(), &v, 500)], &[&k]).await.assert_error("RiskStateStale");
 }
+
+/// Weights with the right risk contributions but summing to 1 + 5e-5 (inside the default
+/// RC tolerance of 1e-4): they would raise every target, and gross exposure, above
+/// `L · NAV`. The sum has its own tolerance (`WEIGHT_SUM_TOLERANCE`), far tighter than the
+/// RC tolerance: refused (`RiskBudgetMismatch`), nothing changes.
+#[tokio::test]
+async fn attack_weights_summing_above_one_inflate_exposure() {
+    let mut f = Fixture::with_assets(3).await;
+    f.set_risk_params(ix::RiskParams { method: METHOD_RISK_BUDGET, ..ix::RiskParams::default() }).await.ok();
+    f.set_budgets(vec![500_000_000, 300_000_000, 200_000_000]).await.ok();
+    for (dt, m) in CORRELATED_MOVES {
+        f.move_prices(dt, &m).await;
+        f.refresh().await.ok();
+    }
+    let r = f.risk().await;
+    let b = [Fx::from_num(0.5), Fx::from_num(0.3), Fx::from_num(0.2)];
+    let mut w = [Fx::ZERO; 3];
+    risk_budget_weights(&Packed { n: 3, bits: &r.cov }, &b, &mut w, Fx::from_bits(28), 10_000).unwrap();
+    let inflated: Vec<i128> = w.iter().map(|x| (*x * Fx::from_num(1.000_05)).to_bits()).collect();
+    let keeper = f.env.funded_keypair().await;
+    let vault = f.vault;
+    let before = f.vault_and_risk_bytes().await;
+    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, inflated)], &[&keeper]).await.assert_error("RiskBudgetMismatch");
+    assert_eq!(f.vault_and_risk_bytes().await, before, "nothing changes");
+    // the same weights at their true scale are accepted
+    let bits: Vec<i128> = w.iter().map(|x| x.to_bits()).collect();
+    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, bits.clone())], &[&keeper]).await.ok();
+    assert_eq!(weight_bits(&f.risk().await, 3), bits);
+}
