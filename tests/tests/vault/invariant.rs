@@ -96,11 +96,13 @@ fn kind_of(op: u64) -> usize {
 
 /// Per kind: operations drawn, sent and accepted, sent and refused (the rest were skipped
 /// before sending: nothing to do, e.g. no leg outside its band or the series not expired yet).
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Default, Debug)]
 struct Tally {
     drawn: usize,
     ok: usize,
     refused: usize,
+    /// Refusals by error name.
+    why: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// What a run must have done, per kind, so that the invariants were checked on operations that
@@ -187,7 +189,7 @@ async fn invariant_randomized_operations_on_the_so() {
     let fee_account = f.share_account(&admin.pubkey()).await;
     let budget_ppm = 100u128;
     let (mut trades, mut last_refresh) = (0usize, 0i64);
-    let mut tally = [Tally::default(); KINDS.len()];
+    let mut tally: Vec<Tally> = vec![Tally::default(); KINDS.len()];
     let (mut budget_day, mut max_nav_today) = (0i64, 0u128);
     let started = std::time::Instant::now();
     for step in 0..ops {
@@ -353,6 +355,8 @@ async fn invariant_randomized_operations_on_the_so() {
             tally[kind].ok += 1;
         } else {
             tally[kind].refused += 1;
+            let name = out.custom_code().and_then(errors::name).unwrap_or("other");
+            *tally[kind].why.entry(name).or_default() += 1;
             assert!(
                 expected_failure(&out, also),
                 "step {step} (op {op}): unexpected failure {:?}\n{}",
@@ -368,9 +372,9 @@ async fn invariant_randomized_operations_on_the_so() {
     println!("{:<20} {:>7} {:>7} {:>7} {:>7}", "kind", "drawn", "ok", "refused", "skipped");
     for ((name, _), t) in KINDS.iter().zip(&tally) {
         let skipped = t.drawn - t.ok - t.refused;
-        println!("{name:<20} {:>7} {:>7} {:>7} {skipped:>7}", t.drawn, t.ok, t.refused);
+        println!("{name:<20} {:>7} {:>7} {:>7} {skipped:>7}  {:?}", t.drawn, t.ok, t.refused, t.why);
     }
-    let by_name = |n: &str| tally[KINDS.iter().position(|(k, _)| *k == n).unwrap()];
+    let by_name = |n: &str| tally[KINDS.iter().position(|(k, _)| *k == n).unwrap()].clone();
     for (name, pct) in MIN_ACCEPTED_PCT {
         let t = by_name(name);
         assert!(t.ok * 100 >= t.drawn * pct, "{name}: {} of {} drawn accepted, want ≥ {pct} %", t.ok, t.drawn);

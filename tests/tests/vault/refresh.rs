@@ -13,6 +13,8 @@ use rpv_core::{
 use rpv_sdk::{events::Event, ix, pda, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_pubkey::Pubkey;
+
+use crate::submit_weights::{risk_budget_vault, solved_weights, to_bits, BUDGETS};
 use solana_signer::Signer;
 
 /// What `refresh` does, run off-chain with the core crate on the pre-refresh state.
@@ -314,23 +316,9 @@ async fn vol_targeting_cuts_exposure_when_volatility_rises_and_restores_it() {
 /// old weights cannot be re-submitted either (`RiskBudgetMismatch`, nothing changes).
 #[tokio::test]
 async fn attack_risk_budget_weights_outlive_a_regime_change() {
-    let budgets = [500_000_000u64, 300_000_000, 200_000_000];
-    let mut f = Fixture::with_assets(3).await;
-    f.set_risk_params(ix::RiskParams { method: rpv_core::layout::METHOD_RISK_BUDGET, ..Default::default() })
-        .await
-        .ok();
-    f.set_budgets(budgets.to_vec()).await.ok();
-    for (dt, m) in crate::submit_weights::CORRELATED_MOVES {
-        f.move_prices(dt, &m).await;
-        f.refresh().await.ok();
-    }
-    let r = f.risk().await;
-    let mut b = [Fx::ZERO; 3];
-    rpv_core::risk_parity::budgets_from_ppb(&budgets, &mut b).unwrap();
-    let mut solved = [Fx::ZERO; 3];
-    let c = rpv_core::matrix::Packed { n: 3, bits: &r.cov };
-    rpv_core::risk_parity::risk_budget_weights(&c, &b, &mut solved, Fx::from_bits(28), 10_000).unwrap();
-    let w: Vec<i128> = solved.iter().map(|x| x.to_bits()).collect();
+    let budgets = BUDGETS;
+    let mut f = risk_budget_vault(ix::RiskParams::default()).await;
+    let w = to_bits(&solved_weights(&f.risk().await));
     let keeper = f.env.funded_keypair().await;
     let vault = f.vault;
     f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, w.clone())], &[&keeper]).await.ok();
@@ -372,22 +360,10 @@ async fn attack_risk_budget_weights_outlive_a_regime_change() {
 /// for inverse-volatility weights and says so. A new submission starts a new lifetime.
 #[tokio::test]
 async fn accepted_weights_expire_after_max_weight_samples() {
-    let budgets = [500_000_000u64, 300_000_000, 200_000_000];
-    let mut f = Fixture::with_assets(3).await;
-    let p = ix::RiskParams { method: rpv_core::layout::METHOD_RISK_BUDGET, max_weight_samples: 3, ..Default::default() };
-    f.set_risk_params(p).await.ok();
-    f.set_budgets(budgets.to_vec()).await.ok();
-    f.correlated_history().await;
+    let mut f = risk_budget_vault(ix::RiskParams { max_weight_samples: 3, ..Default::default() }).await;
     let keeper = f.env.funded_keypair().await;
     let vault = f.vault;
-    let submit = |r: &RiskState| {
-        let mut b = [Fx::ZERO; 3];
-        rpv_core::risk_parity::budgets_from_ppb(&budgets, &mut b).unwrap();
-        let mut w = [Fx::ZERO; 3];
-        let c = rpv_core::matrix::Packed { n: 3, bits: &r.cov };
-        rpv_core::risk_parity::risk_budget_weights(&c, &b, &mut w, Fx::from_bits(28), 10_000).unwrap();
-        w.iter().map(|x| x.to_bits()).collect::<Vec<i128>>()
-    };
+    let submit = |r: &RiskState| to_bits(&solved_weights(r));
     let w = submit(&f.risk().await);
     f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, w.clone())], &[&keeper]).await.ok();
     let accepted_at = f.risk().await.samples;
@@ -411,7 +387,7 @@ async fn accepted_weights_expire_after_max_weight_samples() {
     // the core model of the same refresh: inverse-volatility weights, not the expired ones
     let v = f.state().await;
     let nav = f.nav(Rounding::Down).await;
-    let want = expected_after_refresh(&before, &v, &f.prices(), &budgets, nav, f.env.now().await);
+    let want = expected_after_refresh(&before, &v, &f.prices(), &BUDGETS, nav, f.env.now().await);
     assert_eq!(after, want);
     assert_ne!(weight_bits(&after, 3), w);
     assert_eq!(after.weights_accepted, 0);
