@@ -197,6 +197,21 @@ fn risk_budget_weights_are_solved_off_chain_and_accepted() {
     let confirmed = events(&lines, "confirmed");
     assert_eq!(confirmed.iter().filter(|e| e["fields"]["instruction"] == "submit_weights").count(), submitted as usize);
     assert_eq!(k.metrics.instructions["submit_weights"].confirmed, u64::from(submitted));
+    // accepted weights that hold are kept; the keeper resubmits once the program fell back to
+    // inverse-vol weights, and before accepted ones expire at the next sample
+    let now = r.weights_set_at;
+    let mut held = r;
+    (held.weights_accepted, held.weights_sample) = (1, r.samples);
+    assert!(!rpv_keeper::weights::stale(&v, &held, now));
+    let mut fell_back = held;
+    fell_back.weights_accepted = 0;
+    assert!(rpv_keeper::weights::stale(&v, &fell_back, now));
+    let mut old = held;
+    old.samples = 10_000;
+    old.weights_sample = old.samples + 1 - u64::from(rpv_core::risk_account::max_weight_samples(&r));
+    assert!(rpv_keeper::weights::stale(&v, &old, now));
+    old.weights_sample += 1;
+    assert!(!rpv_keeper::weights::stale(&v, &old, now));
 }
 
 #[test]

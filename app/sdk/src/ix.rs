@@ -11,7 +11,7 @@ pub use rpv_interface::{
     },
     client::{InitializeVaultArgs, Proposal},
     AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,
-    ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, NO_IN_KIND,
+    ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, WeightsFallback, NO_IN_KIND,
 };
 
 use crate::{

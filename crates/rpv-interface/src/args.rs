@@ -171,12 +171,21 @@ pub struct RiskParams {
     pub max_risk_age: u32,
     /// Rebalancing band, basis points of a leg's target, 1 ..= 5,000.
     pub band_bps: u16,
+    /// Samples accepted risk-budget weights stay in force, 1 ..= 100,000: the refresh that
+    /// records the `max_weight_samples`-th sample since they were accepted drops them for
+    /// inverse-volatility weights until new ones are submitted or solved.
+    pub max_weight_samples: u32,
 }
+
+/// Default of [`RiskParams::max_weight_samples`]: a day of samples five minutes apart.
+pub const DEFAULT_MAX_WEIGHT_SAMPLES: u32 = 288;
+/// Ceiling of [`RiskParams::max_weight_samples`].
+pub const MAX_WEIGHT_SAMPLES: u32 = 100_000;
 
 impl Default for RiskParams {
     /// The parameters of a new vault: inverse volatility, RiskMetrics' λ = 0.94 per day, 15 %
     /// volatility target, no leverage, 60 % prior volatility, 1e-4 RC tolerance, 30 s sampling,
-    /// 15 min risk age, 5 % band.
+    /// 15 min risk age, 5 % band, accepted weights in force for 288 samples.
     fn default() -> Self {
         Self {
             method: crate::kinds::METHOD_INVERSE_VOL,
@@ -189,6 +198,7 @@ impl Default for RiskParams {
             min_sample_interval: 30,
             max_risk_age: 900,
             band_bps: 500,
+            max_weight_samples: DEFAULT_MAX_WEIGHT_SAMPLES,
         }
     }
 }
@@ -196,7 +206,7 @@ impl Default for RiskParams {
 impl RiskParams {
     /// Each field with its value and inclusive range (the maximum risk age must also be at
     /// least the sampling interval).
-    pub fn ranges(&self) -> [FieldRange; 10] {
+    pub fn ranges(&self) -> [FieldRange; 11] {
         let day = i64::from(SECONDS_PER_DAY);
         [
             ("method", self.method.into(), 0, METHOD_RISK_BUDGET.into()),
@@ -209,6 +219,7 @@ impl RiskParams {
             ("min_sample_interval", self.min_sample_interval.into(), 1, day),
             ("max_risk_age", self.max_risk_age.into(), self.min_sample_interval.into(), 7 * day),
             ("band_bps", self.band_bps.into(), 1, 5_000),
+            ("max_weight_samples", self.max_weight_samples.into(), 1, MAX_WEIGHT_SAMPLES.into()),
         ]
     }
 
@@ -223,9 +234,9 @@ impl RiskParams {
     }
 
     /// Whether moving from `current` to `self` raises risk (then it waits for the timelock):
-    /// anything but a volatility target, leverage cap, band, risk age and RC tolerance not
-    /// above their values in force, a prior volatility not below, and the estimator (method, λ,
-    /// horizon, sampling interval) unchanged.
+    /// anything but a volatility target, leverage cap, band, risk age, RC tolerance and
+    /// weight lifetime not above their values in force, a prior volatility not below, and the
+    /// estimator (method, λ, horizon, sampling interval) unchanged.
     pub fn raises_risk(&self, current: &Self) -> bool {
         !(self.method == current.method
             && self.lambda_ppm == current.lambda_ppm
@@ -236,7 +247,8 @@ impl RiskParams {
             && self.rc_tolerance_ppb <= current.rc_tolerance_ppb
             && self.prior_vol_bps >= current.prior_vol_bps
             && self.band_bps <= current.band_bps
-            && self.max_risk_age <= current.max_risk_age)
+            && self.max_risk_age <= current.max_risk_age
+            && self.max_weight_samples <= current.max_weight_samples)
     }
 }
 
@@ -654,6 +666,10 @@ mod tests {
         assert!(!RiskParams { vol_target_bps: r.vol_target_bps - 1, ..r }.raises_risk(&r));
         assert!(RiskParams { prior_vol_bps: r.prior_vol_bps - 1, ..r }.raises_risk(&r));
         assert!(RiskParams { lambda_ppm: r.lambda_ppm - 1, ..r }.raises_risk(&r));
+        assert!(RiskParams { max_weight_samples: r.max_weight_samples + 1, ..r }.raises_risk(&r));
+        assert!(!RiskParams { max_weight_samples: 1, ..r }.raises_risk(&r));
+        assert_eq!(RiskParams { max_weight_samples: 0, ..r }.out_of_range().map(|f| f.0), Some("max_weight_samples"));
+        assert!(!RiskParams { max_weight_samples: MAX_WEIGHT_SAMPLES + 1, ..r }.valid());
         let o = OptionParams::default();
         assert!(!o.raises_risk(&o));
         assert!(OptionParams { max_delta_bps: 0, ..o }.raises_risk(&o));

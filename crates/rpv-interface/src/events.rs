@@ -292,6 +292,18 @@ macro_rules! events {
                 pub vault: Pubkey,
                 pub params: $crate::args::RebalanceParams,
             }
+
+            /// The accepted risk-budget weights were dropped at a sample (by `refresh`, or by
+            /// `update_positions` for a vault with option series) for inverse-volatility weights.
+            pub struct WeightsFellBack {
+                pub vault: Pubkey,
+                /// Time of the sample.
+                pub sample_time: i64,
+                pub reason: $crate::kinds::WeightsFallback,
+                /// Samples recorded since the weights were accepted, and the limit in force.
+                pub age_samples: u64,
+                pub max_weight_samples: u32,
+            }
         }
     };
 }

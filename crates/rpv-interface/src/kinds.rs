@@ -180,6 +180,31 @@ pub const METHOD_INVERSE_VOL: u8 = 0;
 /// solved on-chain.
 pub const METHOD_RISK_BUDGET: u8 = 1;
 
+/// Why a refresh (or `update_positions`) dropped the accepted risk-budget weights and fell back
+/// to inverse-volatility weights: the field of `WeightsFellBack`. Wire value: the index below.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WeightsFallback {
+    /// 0: accepted `max_weight_samples` or more samples ago (`RiskParams::max_weight_samples`).
+    Expired,
+    /// 1: under the new covariance their risk contributions miss the budgets by more than the
+    /// RC tolerance (the acceptance rule of `submit_weights`, re-checked).
+    BudgetMismatch,
+    /// 2: the assets, budgets or positions in the model changed since they were accepted.
+    ModelChanged,
+}
+
+impl WeightsFallback {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::BudgetMismatch => "budget-mismatch",
+            Self::ModelChanged => "model-changed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +226,9 @@ mod tests {
             assert_eq!(OptionKind::from_slot_code(k.slot_code()), Some(k));
         }
         assert_eq!(OptionKind::from_slot_code(SLOT_SPOT), None);
+        let fallbacks = [WeightsFallback::Expired, WeightsFallback::BudgetMismatch, WeightsFallback::ModelChanged];
+        for (code, k) in fallbacks.into_iter().enumerate() {
+            assert_eq!(borsh::to_vec(&k).unwrap(), [code as u8]);
+        }
     }
 }

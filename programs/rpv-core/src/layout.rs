@@ -538,7 +538,15 @@ pub struct RiskState {
     pub book: RebalanceBook,
     /// The open flash rebalance (all zero when none).
     pub flash: FlashLock,
-    pub reserved: [u8; 40],
+    // ---- the lifetime of accepted weights (`risk_account::update_targets`) ----
+    /// `samples` when the weights in force were accepted (submitted or solved).
+    pub weights_sample: u64,
+    /// `RiskParams::max_weight_samples` (0 in an account written before the field: the default).
+    pub max_weight_samples: u32,
+    /// 1 while the weights in force are accepted risk-budget weights (submitted or solved); 0
+    /// when a refresh computed them (inverse volatility).
+    pub weights_accepted: u8,
+    pub reserved: [u8; 27],
 }
 
 impl RiskState {
@@ -592,7 +600,10 @@ impl RiskState {
         4 +                               // _pad_rebalance
         RebalanceBook::LEN +              // book
         FlashLock::LEN +                  // flash
-        40; // reserved
+        8 +                               // weights_sample
+        4 +                               // max_weight_samples
+        1 +                               // weights_accepted
+        27; // reserved
 }
 
 /// Every layout's size is its commented sum (no hidden padding: `Pod` would refuse it too),

@@ -35,6 +35,8 @@ pub struct PositionsOutcome {
     pub included_mask: u32,
     /// Underlyings beyond a Greek limit.
     pub breach_mask: u16,
+    /// Accepted risk-budget weights this step dropped for inverse-vol ones, and why.
+    pub weights_dropped: Option<risk_account::WeightsDropped>,
 }
 
 /// The marking half of the positions step, run by `refresh` with the prices it has just read
@@ -132,7 +134,7 @@ pub fn update_positions(v: &VaultState, r: &mut RiskState, now: i64) -> CoreResu
     r.positions_model = u8::from(options);
     let mut budgets = [0u64; MAX_N];
     let nb = v.budgets_ppb(&mut budgets);
-    risk_account::update_targets(r, &budgets[..nb], nav, now)?;
+    let weights_dropped = risk_account::update_targets(r, &budgets[..nb], nav, now)?;
 
     // Greeks per underlying, and the limits
     let mut delta = [Fx::ZERO; MAX_ASSETS];
@@ -166,7 +168,7 @@ pub fn update_positions(v: &VaultState, r: &mut RiskState, now: i64) -> CoreResu
     }
     r.greek_breach_mask = breach;
     r.positions_at = now;
-    Ok(PositionsOutcome { nav, included_mask: mask, breach_mask: breach })
+    Ok(PositionsOutcome { nav, included_mask: mask, breach_mask: breach, weights_dropped })
 }
 
 /// The Greek limits at `nav` in base units (`None` = no limit): net delta, gamma, vega.

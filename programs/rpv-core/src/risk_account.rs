@@ -18,7 +18,7 @@ use crate::{
 };
 use rpv_interface::{
     units::{BPS, PPB, PPM},
-    OptionParams, RebalanceParams, RiskParams,
+    OptionParams, RebalanceParams, RiskParams, WeightsFallback, DEFAULT_MAX_WEIGHT_SAMPLES,
 };
 
 /// `ln(price · 10^expo)` of a validated oracle price.
@@ -205,7 +205,7 @@ fn vol_of(variance: Option<Fx>, view: &View, w: &[Fx]) -> CoreResult<Fx> {
     }
 }
 
-fn store_weights(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], now: i64) {
+fn store_weights(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], now: i64, accepted: bool) {
     r.weights = [FxBits::default(); MAX_N];
     for (k, wk) in w.iter().enumerate() {
         r.weights[idx[k]] = FxBits::from_fx(*wk);
@@ -213,36 +213,111 @@ fn store_weights(r: &mut RiskState, n: usize, idx: &[usize], w: &[Fx], now: i64)
     r.weights_n = n as u8;
     r.weights_mask = r.included_mask;
     r.weights_set_at = now;
+    r.weights_accepted = u8::from(accepted);
+    if accepted {
+        r.weights_sample = r.samples;
+    }
 }
 
-/// After a sample: inverse-vol weights (method 0, or method 1 without valid weights for these
-/// positions), then σ_p, L and the targets. Nothing to do without assets.
-pub fn update_targets(r: &mut RiskState, budgets_ppb: &[u64], nav: u64, now: i64) -> CoreResult<()> {
+/// The lifetime of accepted weights in force, samples (`RiskParams::max_weight_samples`; an
+/// account written before the field stores 0 and gets the default).
+pub fn max_weight_samples(r: &RiskState) -> u32 {
+    if r.max_weight_samples == 0 {
+        DEFAULT_MAX_WEIGHT_SAMPLES
+    } else {
+        r.max_weight_samples
+    }
+}
+
+/// Samples recorded since the weights in force were accepted.
+pub fn weights_age(r: &RiskState) -> u64 {
+    r.samples.saturating_sub(r.weights_sample)
+}
+
+/// Whether the next sample expires the accepted weights in force (their age reaches
+/// [`max_weight_samples`] there): a keeper resubmits before or right after it.
+pub fn weights_expire_at_next_sample(r: &RiskState) -> bool {
+    weights_age(r) + 1 >= u64::from(max_weight_samples(r))
+}
+
+/// Accepted weights a sample dropped: why, their age in samples and the limit in force (the
+/// `WeightsFellBack` event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightsDropped {
+    pub reason: WeightsFallback,
+    pub age_samples: u64,
+    pub max_weight_samples: u32,
+}
+
+/// Whether the accepted weights in force (method 1) still hold at this sample, on `bk`: the
+/// model they were accepted for unchanged, younger than [`max_weight_samples`], and their risk
+/// contributions within the RC tolerance of the budgets under the current covariance (the rule
+/// that accepted them). `Ok(Ok(q))` with `wᵀCw` and the compact weights in `w`, or why not.
+fn recheck(r: &RiskState, bk: &Book, n: usize, w: &mut [Fx]) -> CoreResult<Result<Fx, WeightsFallback>> {
+    if usize::from(r.weights_n) != n || r.weights_mask != r.included_mask {
+        return Ok(Err(WeightsFallback::ModelChanged));
+    }
+    if weights_age(r) >= u64::from(max_weight_samples(r)) {
+        return Ok(Err(WeightsFallback::Expired));
+    }
+    for k in 0..bk.m {
+        w[k] = r.weights[bk.idx[k]].get();
+    }
+    match verify_risk_budgets(&bk.view, &bk.b[..bk.m], &w[..bk.m], r.rc_tolerance.get()) {
+        Ok(q) => Ok(Ok(q)),
+        Err(CoreError::RiskBudgetMismatch | CoreError::NotPositiveDefinite) => Ok(Err(WeightsFallback::BudgetMismatch)),
+        Err(e) => Err(e),
+    }
+}
+
+/// After a sample: the accepted risk-budget weights while they still hold ([`recheck`]),
+/// otherwise inverse-vol weights (method 0, or method 1 without accepted weights, or with
+/// weights the sample dropped: returned with the reason); then σ_p, L and the targets. Nothing
+/// to do without assets.
+pub fn update_targets(
+    r: &mut RiskState,
+    budgets_ppb: &[u64],
+    nav: u64,
+    now: i64,
+) -> CoreResult<Option<WeightsDropped>> {
     let n = budgets_ppb.len();
     if n == 0 {
         r.nav_snapshot = nav;
-        return Ok(());
+        return Ok(None);
     }
-    let keep_submitted =
-        r.method == METHOD_RISK_BUDGET && usize::from(r.weights_n) == n && r.weights_mask == r.included_mask;
-    let (m, idx, w, vol) = {
+    let candidate = r.method == METHOD_RISK_BUDGET && r.weights_accepted != 0;
+    let mut dropped = None;
+    let (m, idx, w, vol, kept) = {
         let bk = book(r, budgets_ppb)?;
         let m = bk.m;
         let mut w = [Fx::ZERO; MAX_N];
-        if keep_submitted {
-            for k in 0..m {
-                w[k] = r.weights[bk.idx[k]].get();
+        let mut kept = None;
+        if candidate {
+            match recheck(r, &bk, n, &mut w)? {
+                Ok(q) => kept = Some(vol_of(Some(q), &bk.view, &w[..m])?),
+                Err(reason) => {
+                    dropped = Some(WeightsDropped {
+                        reason,
+                        age_samples: weights_age(r),
+                        max_weight_samples: max_weight_samples(r),
+                    })
+                }
             }
-        } else {
-            inverse_vol_weights(&bk.view, &bk.b[..m], &mut w[..m])?;
         }
-        let vol = vol_of(None, &bk.view, &w[..m])?;
-        (m, bk.idx, w, vol)
+        let vol = match kept {
+            Some(vol) => vol,
+            None => {
+                inverse_vol_weights(&bk.view, &bk.b[..m], &mut w[..m])?;
+                vol_of(None, &bk.view, &w[..m])?
+            }
+        };
+        (m, bk.idx, w, vol, kept.is_some())
     };
-    if !keep_submitted {
-        store_weights(r, n, &idx[..m], &w[..m], now);
+    if !kept {
+        store_weights(r, n, &idx[..m], &w[..m], now, false);
     }
-    apply(r, &idx[..m], &w[..m], vol, nav)
+    apply(r, &idx[..m], &w[..m], vol, nav)?;
+    Ok(dropped)
 }
 
 /// Accepts submitted weights (one per slot; zero for slots outside the model) if their risk
@@ -270,7 +345,7 @@ pub fn accept_weights(r: &mut RiskState, budgets_ppb: &[u64], w: &[Fx], now: i64
         let vol = vol_of(Some(q), &bk.view, &wc[..m])?;
         (m, bk.idx, wc, vol)
     };
-    store_weights(r, n, &idx[..m], &wc[..m], now);
+    store_weights(r, n, &idx[..m], &wc[..m], now, true);
     let nav = r.nav_snapshot;
     apply(r, &idx[..m], &wc[..m], vol, nav)
 }
@@ -306,7 +381,7 @@ pub fn solve_weights(
         };
         (m, bk.idx, w, vol, stats)
     };
-    store_weights(r, n, &idx[..m], &w[..m], now);
+    store_weights(r, n, &idx[..m], &w[..m], now, true);
     let nav = r.nav_snapshot;
     apply(r, &idx[..m], &w[..m], vol, nav)?;
     Ok(stats)
@@ -341,6 +416,7 @@ fn write_risk_fields(p: &RiskParams, r: &mut RiskState) {
     if r.method != p.method {
         // weights accepted under the other method no longer apply
         r.weights_n = 0;
+        r.weights_accepted = 0;
     }
     r.method = p.method;
     r.lambda = ratio(p.lambda_ppm, PPM as u32);
@@ -351,6 +427,7 @@ fn write_risk_fields(p: &RiskParams, r: &mut RiskState) {
     r.rc_tolerance = ratio(p.rc_tolerance_ppb, PPB as u32);
     r.min_sample_interval = p.min_sample_interval;
     r.band_bps = p.band_bps;
+    r.max_weight_samples = p.max_weight_samples;
 }
 
 /// Writes `set_risk_params`'s parameters into the vault and its risk account: the one
@@ -375,6 +452,7 @@ pub fn read_risk_params(v: &VaultState, r: &RiskState) -> RiskParams {
         min_sample_interval: r.min_sample_interval,
         max_risk_age: v.max_risk_age,
         band_bps: r.band_bps,
+        max_weight_samples: max_weight_samples(r),
     }
 }
 
@@ -431,6 +509,7 @@ mod tests {
             min_sample_interval: 86_400,
             max_risk_age: 7 * 86_400,
             band_bps: 1,
+            max_weight_samples: 1,
         };
         write_risk_params(&p, &mut v, &mut r);
         assert_eq!(read_risk_params(&v, &r), p);
@@ -476,5 +555,70 @@ mod tests {
         assert_eq!(r.samples, 21);
         let total: u64 = r.targets[..2].iter().sum();
         assert!(total <= 1_000_000);
+    }
+
+    #[test]
+    fn accepted_weights_are_rechecked_and_expire_at_later_samples() {
+        let mut r = RiskState::zeroed();
+        init_defaults(&mut r);
+        r.method = METHOD_RISK_BUDGET;
+        r.max_weight_samples = 3;
+        let budgets = [700_000_000u64, 300_000_000];
+        let mut t = 1_000;
+        let mut lp = [Fx::from_num(4.6), Fx::from_num(3.0)];
+        let sample = |r: &mut RiskState, t: &mut i64, lp: &mut [Fx; 2], moves: [f64; 2]| {
+            *t += 3_600;
+            lp[0] += Fx::from_num(moves[0]);
+            lp[1] += Fx::from_num(moves[1]);
+            record_sample(r, 2, *t, &lp[..]).unwrap();
+            update_targets(r, &budgets, 1_000_000, *t).unwrap()
+        };
+        for m in [[0.03, 0.01], [-0.02, 0.015], [0.01, -0.02]] {
+            assert_eq!(sample(&mut r, &mut t, &mut lp, m), None, "no accepted weights yet");
+        }
+        let accept = |r: &mut RiskState, t: i64| {
+            solve_weights(r, &budgets, Fx::from_bits(28), 1_000, t).unwrap();
+            assert_eq!((r.weights_accepted, r.weights_sample), (1, r.samples));
+            r.weights
+        };
+        let inverse_vol = |r: &RiskState| {
+            let bk = book(r, &budgets).unwrap();
+            let mut w = [Fx::ZERO; 2];
+            inverse_vol_weights(&bk.view, &bk.b[..2], &mut w).unwrap();
+            [r.weights[0].get(), r.weights[1].get()] == w
+        };
+        // calm samples keep them (the covariance only decays), until the third expires them
+        let w = accept(&mut r, t);
+        for age in 1..3 {
+            assert!(!weights_expire_at_next_sample(&r) || age == 3);
+            assert_eq!(sample(&mut r, &mut t, &mut lp, [0.0, 0.0]), None);
+            assert_eq!((r.weights, weights_age(&r)), (w, age));
+        }
+        assert!(weights_expire_at_next_sample(&r));
+        let d = sample(&mut r, &mut t, &mut lp, [0.0, 0.0]).unwrap();
+        assert_eq!(d, WeightsDropped { reason: WeightsFallback::Expired, age_samples: 3, max_weight_samples: 3 });
+        assert!(r.weights_accepted == 0 && inverse_vol(&r));
+        // inverse-vol weights are recomputed at every sample, never kept as if accepted
+        assert_eq!(sample(&mut r, &mut t, &mut lp, [0.05, 0.0]), None);
+        assert!(inverse_vol(&r));
+        // a regime change: asset 0 swings hard, the weights miss the budgets
+        accept(&mut r, t);
+        let d = sample(&mut r, &mut t, &mut lp, [0.2, -0.01]).unwrap();
+        assert_eq!((d.reason, d.age_samples), (WeightsFallback::BudgetMismatch, 1));
+        assert!(r.weights_accepted == 0 && inverse_vol(&r));
+        // budgets or assets changed (`set_risk_budgets` clears `weights_n`)
+        accept(&mut r, t);
+        r.weights_n = 0;
+        let d = sample(&mut r, &mut t, &mut lp, [0.0, 0.0]).unwrap();
+        assert_eq!(d.reason, WeightsFallback::ModelChanged);
+        // a change of method drops them too, and reads back the lifetime written
+        accept(&mut r, t);
+        let mut v = VaultState::zeroed();
+        let p = RiskParams { method: 0, max_weight_samples: 7, ..RiskParams::default() };
+        write_risk_params(&p, &mut v, &mut r);
+        assert_eq!((r.weights_accepted, read_risk_params(&v, &r).max_weight_samples), (0, 7));
+        // an account from before the field: the default lifetime
+        r.max_weight_samples = 0;
+        assert_eq!(max_weight_samples(&r), DEFAULT_MAX_WEIGHT_SAMPLES);
     }
 }

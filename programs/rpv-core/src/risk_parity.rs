@@ -199,6 +199,11 @@ const ULP_FLOOR: Fx = Fx::from_bits(256);
 /// (2⁻⁴⁸ · 281,475 ≈ 1e-9); `rpv risk weights` solves with it too, so it prints what the program
 /// would store.
 pub const ONCHAIN_SOLVE_TOLERANCE: Fx = Fx::from_bits(281_475);
+/// How far submitted or solved weights may sum from 1 (2⁻⁴⁸ · 281,475 ≈ 1e-9), whatever the RC
+/// tolerance: a solver normalises `w = y / Σy` to within a few ulps, and weights summing above
+/// 1 would raise every target, and gross exposure, above `L · NAV` (risk contributions are
+/// relative, so the RC check alone cannot see a uniform scale).
+pub const WEIGHT_SUM_TOLERANCE: Fx = Fx::from_bits(281_475);
 /// Sweeps an off-chain risk-budget solve (the keeper's, the CLI's) may take before `NotConverged`.
 pub const OFFCHAIN_MAX_SWEEPS: u32 = 10_000;
 
@@ -289,9 +294,9 @@ pub fn risk_contributions<M: SymMatrix>(c: &M, w: &[Fx], rc: &mut [Fx]) -> CoreR
     Ok(())
 }
 
-/// Accepts `w` if every weight is positive, they sum to 1 within `tol`, and every risk
-/// contribution is within `tol` of its budget: `|w_i (Cw)_i − b_i · wᵀCw| ≤ tol · wᵀCw`
-/// (no division). `RiskBudgetMismatch` otherwise. Returns `wᵀCw`.
+/// Accepts `w` if every weight is positive, they sum to 1 within [`WEIGHT_SUM_TOLERANCE`], and
+/// every risk contribution is within `tol` of its budget: `|w_i (Cw)_i − b_i · wᵀCw| ≤
+/// tol · wᵀCw` (no division). `RiskBudgetMismatch` otherwise. Returns `wᵀCw`.
 pub fn verify_risk_budgets<M: SymMatrix>(c: &M, b: &[Fx], w: &[Fx], tol: Fx) -> CoreResult<Fx> {
     let n = c.n();
     if n == 0 || n > MAX_N || b.len() < n || w.len() < n {
@@ -304,7 +309,7 @@ pub fn verify_risk_budgets<M: SymMatrix>(c: &M, b: &[Fx], w: &[Fx], tol: Fx) -> 
         }
         total = add(total, *x)?;
     }
-    if (total - Fx::ONE).abs() > tol {
+    if (total - Fx::ONE).abs() > WEIGHT_SUM_TOLERANCE {
         return Err(CoreError::RiskBudgetMismatch);
     }
     let mut cw = [Fx::ZERO; MAX_N];
@@ -482,6 +487,24 @@ mod tests {
         let mut t = [0u64; 2];
         target_values(1_000_000_000, fx(l), &e, &mut t).unwrap();
         assert!((t[0] as f64 - l * 2.0 / 3.0 * 1e9).abs() <= 1.0);
+    }
+
+    #[test]
+    fn the_weight_sum_has_its_own_tolerance() {
+        // a uniform scale leaves every relative risk contribution exact, so only the sum check
+        // sees it: refused beyond WEIGHT_SUM_TOLERANCE however loose the RC tolerance
+        let c = dense(&[vec![0.04, 0.01], vec![0.01, 0.09]]);
+        let b = [fx(0.5), fx(0.5)];
+        let mut e = [Fx::ZERO; 2];
+        risk_budget_weights(&c, &b, &mut e, fx(1e-13), 200).unwrap();
+        let scaled = |k: f64| [e[0] * fx(k), e[1] * fx(k)];
+        for loose in [fx(1e-4), fx(0.1)] {
+            verify_risk_budgets(&c, &b, &e, loose).unwrap();
+            assert_eq!(verify_risk_budgets(&c, &b, &scaled(1.000_001), loose), Err(CoreError::RiskBudgetMismatch));
+            assert_eq!(verify_risk_budgets(&c, &b, &scaled(0.999_999), loose), Err(CoreError::RiskBudgetMismatch));
+            verify_risk_budgets(&c, &b, &scaled(1.000_000_000_1), loose).unwrap();
+        }
+        assert!(WEIGHT_SUM_TOLERANCE < fx(1e-8) && WEIGHT_SUM_TOLERANCE > fx(1e-10));
     }
 
     #[test]

@@ -11,6 +11,14 @@
 //! - what a keeper takes stays within the per-call and per-day bounds;
 //! - a refused operation fails with an error expected for it and changes nothing.
 //!
+//!
+//! At the end it prints, per operation kind, how many were drawn, accepted, refused (by error)
+//! and skipped, and requires enough of each kind accepted ([`MIN_ACCEPTED_PCT`],
+//! [`OPS_PER_TRADE`]), every malicious rebalance refused, the expired series settled once, and
+//! at most [`MAX_REFUSED_PCT`] % of the other operations refused — a run of mostly refusals
+//! fails. A pause lasts about eight operations (the admin unpauses with probability 1/8 per
+//! step), so most of the run is open for business.
+//!
 //! `cargo test invariant` runs 10,000 operations (`RPV_INVARIANT_OPS` for more, e.g. 100,000;
 //! `RPV_INVARIANT_SEED` to replay another seed).
 
@@ -69,6 +77,59 @@ const EXPECTED: &[&str] = &[
     "SeriesExpired",
 ];
 
+/// The operation kinds a draw `op` in 0..100 picks, with their shares of the draws.
+const KINDS: [(&str, std::ops::RangeInclusive<u64>); 11] = [
+    ("deposit", 0..=14),
+    ("withdraw", 15..=26),
+    ("round trip", 27..=34),
+    ("deposit_asset", 35..=39),
+    ("redeem_in_kind", 40..=43),
+    ("refresh", 44..=60),
+    ("honest rebalance", 61..=77),
+    ("malicious rebalance", 78..=83),
+    ("accrue_fees", 84..=89),
+    ("set_paused", 90..=91),
+    ("settle_expired", 92..=99),
+];
+
+fn kind_of(op: u64) -> usize {
+    KINDS.iter().position(|(_, r)| r.contains(&op)).expect("op in 0..100")
+}
+
+/// Per kind: operations drawn, sent and accepted, sent and refused (the rest were skipped
+/// before sending: nothing to do, e.g. no leg outside its band or the series not expired yet).
+#[derive(Clone, Default, Debug)]
+struct Tally {
+    drawn: usize,
+    ok: usize,
+    refused: usize,
+    /// Refusals by error name.
+    why: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// What a run must have done, so that the invariants were checked on operations that happened
+/// and not only on refusals: per kind, at least this share (percent) of the operations sent
+/// accepted (measured at 3,000, 10,000 and 100,000 operations of the default seed: the lowest
+/// share of each kind minus a margin); at least one accepted rebalance trade per
+/// [`OPS_PER_TRADE`] operations (the daily turnover cap binds: about 40 trades a simulated
+/// day, a day being about 4,000 operations); at most
+/// [`MAX_REFUSED_PCT`] % of all operations sent refused, malicious ones excepted. The malicious
+/// keeper must be refused every time, and the expired series settle exactly once when the run
+/// outlasts it.
+const MIN_ACCEPTED_PCT: [(&str, usize); 9] = [
+    ("deposit", 80),
+    ("withdraw", 70),
+    ("round trip", 80),
+    ("deposit_asset", 70),
+    ("redeem_in_kind", 95),
+    ("refresh", 70),
+    ("honest rebalance", 90),
+    ("accrue_fees", 95),
+    ("set_paused", 95),
+];
+const OPS_PER_TRADE: usize = 200;
+const MAX_REFUSED_PCT: usize = 25;
+
 fn expected_failure(out: &Outcome, also: &[&str]) -> bool {
     let code = out.custom_code();
     EXPECTED.iter().chain(also).any(|n| errors::code(n) == code)
@@ -110,8 +171,8 @@ async fn invariant_randomized_operations_on_the_so() {
     f.set_rebalance_params(ix::RebalanceParams {
         cooldown_secs: 120,
         max_leg_bps: 300,
-        max_turnover_bps: 5_000,
-        max_reduction_bps: 2_000,
+        max_turnover_bps: 10_000,
+        max_reduction_bps: 5_000,
         incentive_budget_ppm: 100,
         ..ix::RebalanceParams::default()
     })
@@ -134,7 +195,8 @@ async fn invariant_randomized_operations_on_the_so() {
     let admin = f.admin.insecure_clone();
     let fee_account = f.share_account(&admin.pubkey()).await;
     let budget_ppm = 100u128;
-    let (mut trades, mut refused, mut last_refresh) = (0usize, 0usize, 0i64);
+    let (mut trades, mut last_refresh) = (0usize, 0i64);
+    let mut tally: Vec<Tally> = vec![Tally::default(); KINDS.len()];
     let (mut budget_day, mut max_nav_today) = (0i64, 0u128);
     let started = std::time::Instant::now();
     for step in 0..ops {
@@ -150,7 +212,11 @@ async fn invariant_randomized_operations_on_the_so() {
         }
         f.refresh_oracles().await;
         let u = rng.below(users.len() as u64) as usize;
-        let op = rng.below(100);
+        // a pause lasts about eight operations: the admin unpauses with probability 1/8 per step
+        let paused = f.state().await.is_paused();
+        let op = if paused && rng.below(8) == 0 { *KINDS[kind_of(90)].1.start() } else { rng.below(100) };
+        let kind = kind_of(op);
+        tally[kind].drawn += 1;
         let before = f.vault_and_risk_bytes().await;
         let (out, also): (Outcome, &[&str]) = match op {
             0..=14 => {
@@ -212,14 +278,16 @@ async fn invariant_randomized_operations_on_the_so() {
                 (out, &[])
             }
             61..=77 => {
-                // an honest keeper: the auto leg, atomic or flash
+                // an honest keeper: the auto leg, atomic or flash, sent only when the SDK's plan
+                // says the program will take it (as the keeper does; the daily caps, the band and
+                // the cooldown refuse the malicious keeper's attempts below)
                 let Some(leg) = f.auto_leg().await else { continue };
+                if f.state().await.is_paused() || f.plan_now(leg).await.is_err() {
+                    continue;
+                }
                 let out = if rng.below(2) == 0 || f.state().await.assets[usize::from(leg)].option.is_option() {
                     f.rebalance(&k, leg, ix::RebalanceArgs::any_price(AUTO_LEG)).await
                 } else {
-                    if f.plan_now(leg).await.is_err() {
-                        continue; // the program would refuse it (cap, band): covered by the atomic path
-                    }
                     let tokens = (k.base_token, k.asset_tokens[usize::from(leg)]);
                     let kp = k.kp.insecure_clone();
                     let ixs = f.flash_with_delivery(&k, leg, &kp, tokens).await;
@@ -294,8 +362,12 @@ async fn invariant_randomized_operations_on_the_so() {
                 (out, &["SettlementPriceTooEarly"][..])
             }
         };
-        if out.result.is_err() {
-            refused += 1;
+        if out.result.is_ok() {
+            tally[kind].ok += 1;
+        } else {
+            tally[kind].refused += 1;
+            let name = out.custom_code().and_then(errors::name).unwrap_or("other");
+            *tally[kind].why.entry(name).or_default() += 1;
             assert!(
                 expected_failure(&out, also),
                 "step {step} (op {op}): unexpected failure {:?}\n{}",
@@ -306,9 +378,34 @@ async fn invariant_randomized_operations_on_the_so() {
         }
         check_books(&mut f, &users, step).await;
     }
-    println!(
-        "{ops} operations ({trades} rebalance trades, {refused} refused as expected) in {:.1} s, seed {seed:#x}",
-        started.elapsed().as_secs_f64()
+    let secs = started.elapsed().as_secs_f64();
+    println!("{ops} operations, seed {seed:#x}, {secs:.1} s, {trades} rebalance trades");
+    println!("{:<20} {:>7} {:>7} {:>7} {:>7}", "kind", "drawn", "ok", "refused", "skipped");
+    for ((name, _), t) in KINDS.iter().zip(&tally) {
+        let skipped = t.drawn - t.ok - t.refused;
+        println!("{name:<20} {:>7} {:>7} {:>7} {skipped:>7}  {:?}", t.drawn, t.ok, t.refused, t.why);
+    }
+    let by_name = |n: &str| tally[KINDS.iter().position(|(k, _)| *k == n).unwrap()].clone();
+    for (name, pct) in MIN_ACCEPTED_PCT {
+        let t = by_name(name);
+        let sent = t.ok + t.refused;
+        assert!(sent > 0 && t.ok * 100 >= sent * pct, "{name}: {} of {sent} sent accepted, want ≥ {pct} %", t.ok);
+    }
+    assert!(trades * OPS_PER_TRADE >= ops, "{trades} rebalance trades in {ops} operations");
+    let m = by_name("malicious rebalance");
+    assert_eq!(m.ok, 0, "a malicious rebalance was accepted");
+    assert!(m.refused * 2 >= m.drawn, "malicious rebalances were tried: {m:?}");
+    let settle = by_name("settle_expired");
+    let expired = f.env.now().await >= f.state().await.assets[3].option.expiry;
+    assert_eq!(settle.ok, usize::from(expired), "the expired series settles once: {settle:?}");
+    let (sent, refused) = tally
+        .iter()
+        .zip(&KINDS)
+        .filter(|(_, (n, _))| *n != "malicious rebalance")
+        .fold((0, 0), |(s, r), (t, _)| (s + t.ok + t.refused, r + t.refused));
+    assert!(
+        refused * 100 <= sent * MAX_REFUSED_PCT,
+        "{refused} of {sent} operations refused, want ≤ {MAX_REFUSED_PCT} %"
     );
     assert!(trades > 0, "the run rebalanced");
 }

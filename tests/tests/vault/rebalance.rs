@@ -483,3 +483,44 @@ async fn attack_midnight_reset_doubles_the_daily_cap() {
     assert_eq!(f.vault_and_risk_bytes().await, before);
     assert_eq!(keeper_balances(&mut f, &k, 1).await, keeper_before);
 }
+
+/// The Greek rule of `rebalance` on the `.so`: net delta on asset 0 is held beyond a limit of
+/// 5 % of NAV (a spot position's dollar delta is its value). A purchase of asset 0 would push the
+/// breach further: refused (`GreekLimitExceeded`) and nothing changes. Once the holding is above
+/// its target, the sale that brings delta back toward the limit is allowed.
+#[tokio::test]
+async fn rebalance_refuses_a_trade_that_pushes_a_breached_greek_further() {
+    let mut f = funded(loose_rebalance_params()).await;
+    let limit = ix::OptionParams { max_delta_bps: 500, max_gamma_bps: 0, max_vega_bps: 0, ..Default::default() };
+    f.set_option_params(limit).await.ok();
+    // ≈ 8 % of NAV in asset 0 ($10.50, 9 decimals): beyond the limit, below its target
+    f.set_holdings(&[8_300_000_000_000, 0, 0]).await;
+    f.step(61).await.ok();
+    let (s, r) = (f.state().await, f.risk().await);
+    let nav = rpv_core::rebalance::sampled_nav(&s, &r).unwrap();
+    let (value, target) = (f.value_of(0).await, rpv_core::rebalance::scaled_target(&r, 0, nav).unwrap());
+    assert!(value > nav / 20 && value < target, "breached ({value} > 5 % of {nav}) and under target {target}");
+    assert_eq!(r.greek_breach_mask & 1, 1, "asset 0 is beyond its delta limit");
+    let k = f.rich_keeper().await;
+    let before = f.vault_and_risk_bytes().await;
+    let keeper_base = f.env.token_amount(&k.base_token).await;
+    f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await.assert_error("GreekLimitExceeded");
+    assert_eq!(f.vault_and_risk_bytes().await, before, "nothing changes");
+    assert_eq!(f.env.token_amount(&k.base_token).await, keeper_base);
+    // another leg trades as long as its own delta stays inside the limit (2 % of NAV here)
+    let small = ix::RebalanceArgs { max_value: nav / 50, ..ix::RebalanceArgs::any_price(1) };
+    f.rebalance(&k, 1, small).await.ok();
+    let d1 = f.risk().await.net_delta[1].get().to_num::<f64>();
+    assert!(d1 > 0.0 && d1 <= nav as f64 * 0.05, "asset 1's delta {d1} inside the limit");
+    // ≈ 60 % of NAV in asset 0: above its target, so the keeper sells it — back toward the limit
+    let q1 = f.state().await.assets[1].quantity;
+    f.set_holdings(&[100_000_000_000_000, q1, 0]).await;
+    f.step(61).await.ok();
+    let r = f.risk().await;
+    assert_eq!(r.greek_breach_mask & 1, 1);
+    let d0 = r.net_delta[0].get();
+    let out = f.rebalance(&k, 0, ix::RebalanceArgs::any_price(0)).await;
+    out.ok();
+    assert_eq!(rebalanced(&out)[0].side, 1, "the vault sold asset 0");
+    assert!(f.risk().await.net_delta[0].get() < d0, "net delta fell");
+}

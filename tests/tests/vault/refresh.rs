@@ -13,6 +13,8 @@ use rpv_core::{
 use rpv_sdk::{events::Event, ix, pda, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
 use solana_pubkey::Pubkey;
+
+use crate::submit_weights::{risk_budget_vault, solved_weights, to_bits, BUDGETS};
 use solana_signer::Signer;
 
 /// What `refresh` does, run off-chain with the core crate on the pre-refresh state.
@@ -299,4 +301,94 @@ async fn vol_targeting_cuts_exposure_when_volatility_rises_and_restores_it() {
     }
     let back = f.risk().await.leverage.get();
     assert!(back > hot_l * 2, "exposure restored: {back} vs {hot_l}");
+}
+
+/// Risk-budget weights accepted under one covariance, then a regime change: asset 0 swings
+/// hard while the others hold still. The weights no longer meet the budgets under the new
+/// covariance, so the refresh drops them for inverse-volatility weights (and says why); the
+/// old weights cannot be re-submitted either (`RiskBudgetMismatch`, nothing changes).
+#[tokio::test]
+async fn attack_risk_budget_weights_outlive_a_regime_change() {
+    let budgets = BUDGETS;
+    let mut f = risk_budget_vault(ix::RiskParams::default()).await;
+    let w = to_bits(&solved_weights(&f.risk().await));
+    let keeper = f.env.funded_keypair().await;
+    let vault = f.vault;
+    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, w.clone())], &[&keeper]).await.ok();
+    assert_eq!(weight_bits(&f.risk().await, 3), w);
+    // the regime changes: asset 0 moves 15 % in an hour, the others stay put
+    f.move_prices(3_600, &[1.15, 1.0, 1.0]).await;
+    let before = f.risk().await;
+    let out = f.refresh().await;
+    out.ok();
+    let after = f.risk().await;
+    let now = f.env.now().await;
+    let fx: Vec<Fx> = w.iter().map(|b| Fx::from_bits(*b)).collect();
+    assert_eq!(
+        risk_account::accept_weights(&mut after.clone(), &budgets, &fx, now),
+        Err(rpv_core::CoreError::RiskBudgetMismatch),
+        "the accepted weights miss the budgets under the new covariance"
+    );
+    let mut inverse_vol = [Fx::ZERO; 3];
+    let bk = risk_account::book(&after, &budgets).unwrap();
+    rpv_core::risk_parity::inverse_vol_weights(&bk.view, &bk.b[..3], &mut inverse_vol).unwrap();
+    let want: Vec<i128> = inverse_vol.iter().map(|x| x.to_bits()).collect();
+    assert_ne!(weight_bits(&after, 3), w, "the refresh still applies weights that miss the budgets");
+    assert_eq!(weight_bits(&after, 3), want, "it falls back to inverse volatility");
+    assert_eq!((after.samples, after.weights_accepted), (before.samples + 1, 0));
+    match &out.events()[..] {
+        [Event::RiskRefreshed(_), Event::WeightsFellBack(e)] => {
+            assert_eq!((e.reason, e.age_samples, e.sample_time), (ix::WeightsFallback::BudgetMismatch, 1, now));
+        }
+        other => panic!("expected RiskRefreshed and WeightsFellBack, got {other:?}"),
+    }
+    // re-submitting the old weights is refused and changes nothing
+    let state = f.vault_and_risk_bytes().await;
+    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, w)], &[&keeper]).await.assert_error("RiskBudgetMismatch");
+    assert_eq!(f.vault_and_risk_bytes().await, state);
+}
+
+/// Accepted weights expire: with `max_weight_samples = 3`, calm refreshes (the covariance only
+/// decays, the weights still meet their budgets) keep them for two samples; the third drops them
+/// for inverse-volatility weights and says so. A new submission starts a new lifetime.
+#[tokio::test]
+async fn accepted_weights_expire_after_max_weight_samples() {
+    let mut f = risk_budget_vault(ix::RiskParams { max_weight_samples: 3, ..Default::default() }).await;
+    let keeper = f.env.funded_keypair().await;
+    let vault = f.vault;
+    let submit = |r: &RiskState| to_bits(&solved_weights(r));
+    let w = submit(&f.risk().await);
+    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, w.clone())], &[&keeper]).await.ok();
+    let accepted_at = f.risk().await.samples;
+    for age in 1..3u64 {
+        let out = f.step(60).await;
+        out.ok();
+        assert!(matches!(&out.events()[..], [Event::RiskRefreshed(_)]), "kept at age {age}");
+        let r = f.risk().await;
+        assert_eq!((weight_bits(&r, 3), r.samples - accepted_at, r.weights_accepted), (w.clone(), age, 1));
+    }
+    let before = f.risk().await;
+    let out = f.step(60).await;
+    out.ok();
+    let after = f.risk().await;
+    match &out.events()[..] {
+        [Event::RiskRefreshed(_), Event::WeightsFellBack(e)] => {
+            assert_eq!((e.reason, e.age_samples, e.max_weight_samples), (ix::WeightsFallback::Expired, 3, 3));
+        }
+        other => panic!("expected RiskRefreshed and WeightsFellBack, got {other:?}"),
+    }
+    // the core model of the same refresh: inverse-volatility weights, not the expired ones
+    let v = f.state().await;
+    let nav = f.nav(Rounding::Down).await;
+    let want = expected_after_refresh(&before, &v, &f.prices(), &BUDGETS, nav, f.env.now().await);
+    assert_eq!(after, want);
+    assert_ne!(weight_bits(&after, 3), w);
+    assert_eq!(after.weights_accepted, 0);
+    // a fresh submission is accepted and lives again
+    let w2 = submit(&after);
+    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, w2.clone())], &[&keeper]).await.ok();
+    let out = f.step(60).await;
+    out.ok();
+    assert!(matches!(&out.events()[..], [Event::RiskRefreshed(_)]));
+    assert_eq!(weight_bits(&f.risk().await, 3), w2);
 }

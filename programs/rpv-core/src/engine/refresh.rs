@@ -8,7 +8,7 @@ use crate::{
     layout::{RiskState, SampledPrice, VaultState, MAX_N},
     positions::{mark_positions, update_positions},
     price::OraclePrice,
-    risk_account::{log_price, record_sample},
+    risk_account::{log_price, record_sample, WeightsDropped},
     CoreError,
 };
 
@@ -26,6 +26,8 @@ pub struct RefreshSummary {
     pub leverage: Fx,
     pub portfolio_vol: Fx,
     pub method: u8,
+    /// Accepted risk-budget weights the positions step dropped (the `WeightsFellBack` event).
+    pub weights_dropped: Option<WeightsDropped>,
 }
 
 /// The rules a refresh meets before any oracle is read: no flash rebalance open
@@ -70,10 +72,11 @@ pub fn refresh(
     }
     record_sample(r, n, now, &lp[..n])?;
     mark_positions(v, r, prices, now)?;
-    let mut nav = 0;
+    let (mut nav, mut weights_dropped) = (0, None);
     let positions_updated = !v.has_options();
     if positions_updated {
-        nav = update_positions(v, r, now)?.nav;
+        let out = update_positions(v, r, now)?;
+        (nav, weights_dropped) = (out.nav, out.weights_dropped);
         v.risk_refreshed_at = now;
     }
     v.invariant()?;
@@ -86,5 +89,6 @@ pub fn refresh(
         leverage: r.leverage.get(),
         portfolio_vol: r.portfolio_vol.get(),
         method: r.method,
+        weights_dropped,
     })
 }

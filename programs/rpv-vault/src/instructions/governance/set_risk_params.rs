@@ -8,12 +8,13 @@
 //!   [0.5, 0.9999] (ppm); horizon 60 s ..= 30 days; volatility target 0.1 % ..= 500 %; leverage
 //!   cap 1 % ..= 400 %; prior volatility 1 % ..= 500 %; risk-contribution tolerance 1e-9 ..= 0.1;
 //!   minimum sampling interval 1 s ..= 1 day; maximum risk age ≥ the sampling interval and
-//!   ≤ 7 days; band 1 ..= 5000 bps.
+//!   ≤ 7 days; band 1 ..= 5000 bps; lifetime of accepted weights 1 ..= 100,000 samples
+//!   (`max_weight_samples`).
 //! - Switching the method clears the weights in force (the next `refresh` or an accepted
 //!   submission sets them); emits `RiskParamsSet`.
 //! - Timelock (vaults created with a non-zero `timelock_secs`): the change applies at once only
-//!   if it does not raise risk — volatility target, leverage cap, band, maximum risk age and
-//!   RC tolerance not above their values in force, prior volatility not below, and the
+//!   if it does not raise risk — volatility target, leverage cap, band, maximum risk age, RC
+//!   tolerance and weight lifetime not above their values in force, prior volatility not below, and the
 //!   estimator (method, λ, horizon, minimum sampling interval) unchanged. Anything else is
 //!   refused with `TimelockRequired` and goes through `propose_change` / `apply_change`.
 use anchor_lang::prelude::*;

@@ -19,20 +19,30 @@
 //!   implied vol (bounds outside the domain, intrinsic once expired), with their exposures
 //!   (elasticity ΔS/V, convexity ΓS²/V, vol elasticity vega·σ/V) for the risk model.
 //! - Vault without option series: runs the positions step in the same instruction — NAV
-//!   snapshot (rounded down), weights (inverse-vol, or the risk-budget weights in force), σ_p,
-//!   L = min(L_max, σ_target/σ_p), the targets, the net delta per underlying — and marks the
-//!   risk state fresh for deposits and withdrawals. Budgets must sum to 1 (`InvalidBudgets`).
+//!   snapshot (rounded down), weights (inverse-vol, or the accepted risk-budget weights while
+//!   they hold — see the next rule), σ_p, L = min(L_max, σ_target/σ_p), the targets, the net
+//!   delta per underlying — and marks the risk state fresh for deposits and withdrawals.
+//!   Budgets must sum to 1 (`InvalidBudgets`).
+//! - Accepted risk-budget weights (method 1, from `submit_weights` or `solve_weights`) are
+//!   re-checked at every positions step and dropped for inverse-volatility weights, with a
+//!   `WeightsFellBack` event naming the reason, when: the assets, budgets or positions in the
+//!   model changed since they were accepted (`ModelChanged`); `max_weight_samples` samples
+//!   have been recorded since (`Expired`); or under the new covariance their risk
+//!   contributions miss the budgets by more than the RC tolerance — the rule that accepted
+//!   them (`BudgetMismatch`). Inverse-volatility weights are recomputed at every sample until
+//!   new weights are accepted.
 //! - Vault with option series: the positions step (Black–Scholes marks and Greeks) is the
 //!   separate `update_positions`, sent in the same transaction; the risk state becomes fresh
 //!   when it runs.
-//! - Emits `RiskRefreshed` (NAV 0 when the positions step is separate).
+//! - Emits `RiskRefreshed` (NAV 0 when the positions step is separate), then `WeightsFellBack`
+//!   when the positions step dropped the accepted weights.
 use anchor_lang::prelude::*;
 use rpv_core::{engine, layout::MAX_ASSETS, price::OraclePrice, valuation::needs_own_oracle};
 
 use crate::{
     checks,
     error::VaultError,
-    events::RiskRefreshed,
+    events::{RiskRefreshed, WeightsFellBack},
     oracle::{read_slot_price, Now},
     state::{Risk, Vault},
 };
@@ -81,5 +91,14 @@ pub(crate) fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> 
         portfolio_vol_bits: s.portfolio_vol.to_bits(),
         method: s.method,
     });
+    if let Some(d) = s.weights_dropped {
+        emit!(WeightsFellBack {
+            vault: vault_key,
+            sample_time: s.time,
+            reason: d.reason,
+            age_samples: d.age_samples,
+            max_weight_samples: d.max_weight_samples,
+        });
+    }
     Ok(())
 }

@@ -8,8 +8,10 @@
 //!   use `submit_weights`. The bound is what fits the compute budget (`docs/compute-units.md`).
 //! - The risk account must be the vault's (`WrongRiskAccount`) and fresh (`RiskStateStale`);
 //!   budgets must sum to 1 (`InvalidBudgets`).
-//! - The solution is stored as the weights in force; σ_p, L and the targets are recomputed;
-//!   emits `WeightsAccepted` with the sweeps used.
+//! - The solution is stored as the weights in force, accepted as `submit_weights`' are (so
+//!   re-checked at every later sample and dropped when they expire after `max_weight_samples`
+//!   samples, the model changes or they miss the budgets: see `refresh`); σ_p, L and the
+//!   targets are recomputed; emits `WeightsAccepted` with the sweeps used.
 use anchor_lang::prelude::*;
 use rpv_core::engine::weights;
 

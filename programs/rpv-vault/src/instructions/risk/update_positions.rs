@@ -8,17 +8,22 @@
 //!   registered asset (`RefreshRequired`).
 //! - Computes everything at the sample's time from the sampled values and the marks and
 //!   exposures `refresh` recorded: the NAV snapshot (rounded down), the implied-vol blend of
-//!   the factor vols, the weights on the position covariance (inverse-vol, or the
-//!   risk-budget weights in force while the positions in the model are unchanged), σ_p, L,
+//!   the factor vols, the weights on the position covariance (inverse-vol, or the accepted
+//!   risk-budget weights while they hold: the rules and the `WeightsFellBack` event of
+//!   `refresh`), σ_p, L,
 //!   the targets (zero for series outside the model), and the net delta, gamma and vega per
 //!   underlying with the Greek-limit breaches.
 //! - Marks the risk state fresh as of the sample's time (calling it later does not make an old
-//!   sample look new); emits `PositionsUpdated`.
+//!   sample look new); emits `PositionsUpdated`, then `WeightsFellBack` when the step dropped
+//!   the accepted weights.
 use anchor_lang::prelude::*;
 use rpv_core::engine;
 
 use super::refresh::Refresh;
-use crate::{error::VaultError, events::PositionsUpdated};
+use crate::{
+    error::VaultError,
+    events::{PositionsUpdated, WeightsFellBack},
+};
 
 pub(crate) fn handler(ctx: Context<Refresh>) -> Result<()> {
     let vault_key = ctx.accounts.vault.key();
@@ -35,5 +40,14 @@ pub(crate) fn handler(ctx: Context<Refresh>) -> Result<()> {
         leverage_bits: s.leverage.to_bits(),
         portfolio_vol_bits: s.portfolio_vol.to_bits(),
     });
+    if let Some(d) = s.outcome.weights_dropped {
+        emit!(WeightsFellBack {
+            vault: vault_key,
+            sample_time: s.sample_time,
+            reason: d.reason,
+            age_samples: d.age_samples,
+            max_weight_samples: d.max_weight_samples,
+        });
+    }
     Ok(())
 }
