@@ -274,7 +274,12 @@ fn recheck(r: &RiskState, bk: &Book, n: usize, w: &mut [Fx]) -> CoreResult<Resul
 /// otherwise inverse-vol weights (method 0, or method 1 without accepted weights, or with
 /// weights the sample dropped: returned with the reason); then σ_p, L and the targets. Nothing
 /// to do without assets.
-pub fn update_targets(r: &mut RiskState, budgets_ppb: &[u64], nav: u64, now: i64) -> CoreResult<Option<WeightsDropped>> {
+pub fn update_targets(
+    r: &mut RiskState,
+    budgets_ppb: &[u64],
+    nav: u64,
+    now: i64,
+) -> CoreResult<Option<WeightsDropped>> {
     let n = budgets_ppb.len();
     if n == 0 {
         r.nav_snapshot = nav;

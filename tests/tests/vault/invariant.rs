@@ -403,6 +403,9 @@ async fn invariant_randomized_operations_on_the_so() {
         .zip(&KINDS)
         .filter(|(_, (n, _))| *n != "malicious rebalance")
         .fold((0, 0), |(s, r), (t, _)| (s + t.ok + t.refused, r + t.refused));
-    assert!(refused * 100 <= sent * MAX_REFUSED_PCT, "{refused} of {sent} operations refused, want ≤ {MAX_REFUSED_PCT} %");
+    assert!(
+        refused * 100 <= sent * MAX_REFUSED_PCT,
+        "{refused} of {sent} operations refused, want ≤ {MAX_REFUSED_PCT} %"
+    );
     assert!(trades > 0, "the run rebalanced");
 }

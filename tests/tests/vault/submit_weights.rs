@@ -99,7 +99,10 @@ async fn attack_weights_summing_above_one_inflate_exposure() {
     let keeper = f.env.funded_keypair().await;
     let vault = f.vault;
     let before = f.vault_and_risk_bytes().await;
-    f.env.send(&[ix::submit_weights(&keeper.pubkey(), &vault, inflated)], &[&keeper]).await.assert_error("RiskBudgetMismatch");
+    f.env
+        .send(&[ix::submit_weights(&keeper.pubkey(), &vault, inflated)], &[&keeper])
+        .await
+        .assert_error("RiskBudgetMismatch");
     assert_eq!(f.vault_and_risk_bytes().await, before, "nothing changes");
     // the same weights at their true scale are accepted
     let bits = to_bits(&w);
