@@ -34,15 +34,16 @@ pub fn accepted(v: &VaultState, r: &RiskState, w: &[i128], now: i64) -> CoreResu
 }
 
 /// Whether the vault asks for submitted weights (risk budgeting) and the weights in force will
-/// not hold through the next sample: the program fell back to inverse-vol weights (the accepted
-/// ones expired, the model changed, or a refresh found them off the budgets), the accepted ones
-/// expire at the next sample ([`risk_account::weights_expire_at_next_sample`]), or they no
-/// longer satisfy the budgets under the current covariance (the program's re-check).
+/// not hold through the next sample: they no longer satisfy the budgets under the current
+/// covariance (the program's own check: after a refresh moved the covariance, or the inverse-vol
+/// weights the program fell back to when it dropped accepted ones — the `WeightsFellBack`
+/// event — or after an asset was added), or they are accepted weights that expire at the next
+/// sample ([`risk_account::weights_expire_at_next_sample`]).
 pub fn stale(v: &VaultState, r: &RiskState, now: i64) -> bool {
     if r.method != METHOD_RISK_BUDGET || v.num_assets == 0 {
         return false;
     }
-    if r.weights_accepted == 0 || risk_account::weights_expire_at_next_sample(r) {
+    if r.weights_accepted != 0 && risk_account::weights_expire_at_next_sample(r) {
         return true;
     }
     let n = usize::from(v.num_assets);

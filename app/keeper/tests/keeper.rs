@@ -197,14 +197,21 @@ fn risk_budget_weights_are_solved_off_chain_and_accepted() {
     let confirmed = events(&lines, "confirmed");
     assert_eq!(confirmed.iter().filter(|e| e["fields"]["instruction"] == "submit_weights").count(), submitted as usize);
     assert_eq!(k.metrics.instructions["submit_weights"].confirmed, u64::from(submitted));
-    // accepted weights that hold are kept; the keeper resubmits once the program fell back to
-    // inverse-vol weights, and before accepted ones expire at the next sample
+    // accepted weights that hold are kept; the keeper resubmits when the program fell back to
+    // inverse-vol weights that miss the budgets, and before accepted ones expire at the next sample
     let now = r.weights_set_at;
     let mut held = r;
     (held.weights_accepted, held.weights_sample) = (1, r.samples);
     assert!(!rpv_keeper::weights::stale(&v, &held, now));
     let mut fell_back = held;
     fell_back.weights_accepted = 0;
+    let budgets = risk_budgets_of(&v);
+    let bk = rpv_core::risk_account::book(&r, &budgets).unwrap();
+    let mut inverse_vol = vec![Fx::ZERO; bk.m];
+    rpv_core::risk_parity::inverse_vol_weights(&bk.view, &bk.b[..bk.m], &mut inverse_vol).unwrap();
+    for k in 0..bk.m {
+        fell_back.weights[bk.idx[k]] = rpv_core::layout::FxBits::from_fx(inverse_vol[k]);
+    }
     assert!(rpv_keeper::weights::stale(&v, &fell_back, now));
     let mut old = held;
     old.samples = 10_000;
@@ -507,4 +514,11 @@ fn a_priority_fee_adds_compute_budget_instructions() {
     assert!(landed.logs.iter().any(|l| l.contains("ComputeBudget111111111111111111111111111111")), "{:?}", landed.logs);
     // base fee 5,000 + 300,000 CU × 1,000 µlamports = 300 lamports of priority fee
     assert_eq!(lamports - w.chain.svm.get_balance(&payer).unwrap(), 5_000 + 300);
+}
+
+/// The registered assets' risk budgets, parts per 10^9.
+fn risk_budgets_of(v: &rpv_core::layout::VaultState) -> Vec<u64> {
+    let mut b = [0u64; rpv_core::layout::MAX_N];
+    let n = v.budgets_ppb(&mut b);
+    b[..n].to_vec()
 }
