@@ -4,7 +4,7 @@
 //! program's own step, `rpv_core::engine::flows` (on a real `VaultState`, fees at zero rates),
 //! and checked against the definitions in `rpv_core::math`: NAV rounded up prices entries
 //! (`shares_for_deposit`), NAV rounded down prices exits (`amount_for_shares`), an asset
-//! deposit is valued at `price − conf` rounded down, an in-kind exit pays `⌊shares·q/total⌋` of
+//! deposit is valued at `price − conf` rounded down (refused when conf ≥ price), an in-kind exit pays `⌊shares·q/total⌋` of
 //! every holding.
 //!
 //! Asserted:
@@ -317,19 +317,29 @@ fn assert_refusal<T: core::fmt::Debug>(got: EngineError, want: Result<T, CoreErr
 /// refuses.
 fn deposit(v: &mut Vault, user: usize, asset: Option<usize>, amount: u64) -> Option<(u64, u64)> {
     let before = nav(v).ok()?;
+    // an asset is valued at `price − conf`; none is left (conf ≥ price): refused
     let value = match asset {
-        None => amount,
+        None => Ok(amount),
         Some(i) => {
             let p = &v.prices[i];
-            let low = OraclePrice { price: p.price - p.conf, ..*p };
-            value_in_base(amount, &low, v.state.assets[i].decimals, v.state.base_decimals, Rounding::Down).ok()?
+            match p.price.checked_sub(p.conf).filter(|&low| low > 0) {
+                Some(low) => Ok(value_in_base(
+                    amount,
+                    &OraclePrice { price: low, ..*p },
+                    v.state.assets[i].decimals,
+                    v.state.base_decimals,
+                    Rounding::Down,
+                )
+                .ok()?),
+                None => Err(CoreError::OracleConfidenceTooWide),
+            }
         }
     };
-    let want = deposit_shares(value, v.total(), before.up);
+    let want = value.and_then(|value| deposit_shares(value, v.total(), before.up));
     let mut next = v.clone();
     let navs = Navs { down: before.down, up: before.up };
     let what = format!("deposit of {amount} (asset {asset:?})");
-    let shares = match flows::deposit_gate(&next.state, amount, NOW).and_then(|()| match asset {
+    let (shares, credited) = match flows::deposit_gate(&next.state, amount, NOW).and_then(|()| match asset {
         None => flows::deposit(&mut next.state, v.supply(), navs, amount, 0, NOW).map(|d| (d.shares, amount)),
         Some(i) => {
             flows::deposit_asset(&mut next.state, &mut next.risk, v.supply(), navs, &v.prices, i, amount, 0, NOW)
@@ -337,9 +347,9 @@ fn deposit(v: &mut Vault, user: usize, asset: Option<usize>, amount: u64) -> Opt
         }
     }) {
         Ok((shares, credited)) => {
-            assert_eq!(credited, value, "{what}: value credited");
+            assert_eq!(Ok(credited), value, "{what}: value credited");
             assert_eq!(Ok(shares), want, "{what}: shares");
-            shares
+            (shares, credited)
         }
         Err(e) => {
             assert_refusal(e, want, &what);
@@ -356,7 +366,7 @@ fn deposit(v: &mut Vault, user: usize, asset: Option<usize>, amount: u64) -> Opt
     let after = nav(&next).ok()?;
     assert_no_dilution(before, v.total(), after, next.total(), &what);
     *v = next;
-    Some((shares, value))
+    Some((shares, credited))
 }
 
 /// Withdrawal of `shares` in base by `engine::flows`; returns the amount paid.
