@@ -320,6 +320,8 @@ fn deposit(v: &mut Vault, user: usize, asset: Option<usize>, amount: u64) -> Opt
     // an asset is valued at `price − conf`; none is left (conf ≥ price): refused
     let value = match asset {
         None => Ok(amount),
+        // the gate refuses an empty deposit before any price is looked at
+        Some(_) if amount == 0 => Err(CoreError::ZeroAmount),
         Some(i) => {
             let p = &v.prices[i];
             match p.price.checked_sub(p.conf).filter(|&low| low > 0) {
