@@ -63,7 +63,11 @@ async fn main() {
     let mut refresh_first = Row { name: "`refresh` (first sample)", cells: vec![] };
     let mut refresh = Row { name: "`refresh`", cells: vec![] };
     let mut submit = Row { name: "`submit_weights` (ERC verification + targets)", cells: vec![] };
-    let mut inv_vol = Row { name: "inverse-vol weights inside `refresh` (difference of two refreshes)", cells: vec![] };
+    let mut inv_vol = Row {
+        name:
+            "`refresh` with inverse-vol weights minus `refresh` keeping (and re-checking) accepted risk-budget weights",
+        cells: vec![],
+    };
     let mut redeem =
         Row { name: "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)", cells: vec![] };
     let mut solve = Row { name: "`solve_weights` (on-chain ERC solve, ≤ 5 assets)", cells: vec![] };
@@ -96,7 +100,8 @@ async fn main() {
                 .await;
             out.ok();
             submit.cells.push(Some(out.cu));
-            // method 1 keeps the submitted weights: the refresh difference is the inverse-vol step
+            // method 1 keeps the submitted weights (re-checking their risk contributions each sample):
+            // the refresh difference is the inverse-vol step less that re-check
             f.set_risk_params(ix::RiskParams { method: 1, ..Default::default() }).await.ok();
             let out = f
                 .env
