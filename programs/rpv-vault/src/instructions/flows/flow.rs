@@ -66,6 +66,20 @@ pub fn issue_shares<'info>(
     invoke::mint_to(&issue, shares, &[authority_seeds])
 }
 
+/// Burns `shares` from the user's share account (the user signs; withdrawals and in-kind
+/// redemptions).
+pub fn burn_shares<'info>(
+    token_program: &AccountInfo<'info>,
+    share_mint: &AccountInfo<'info>,
+    user_share_token: &AccountInfo<'info>,
+    user: &AccountInfo<'info>,
+    shares: u64,
+) -> Result<()> {
+    let redeem =
+        TokenMove { token_program, from: user_share_token, mint: share_mint, to: user_share_token, authority: user };
+    invoke::burn(&redeem, shares)
+}
+
 /// The share mint's supply.
 pub fn share_supply(share_mint: &AccountInfo) -> Result<u64> {
     Ok(token::parse_mint(&share_mint.try_borrow_data()?).map_err(VaultError::from)?.supply)

@@ -28,7 +28,7 @@ use rpv_core::{
     token,
 };
 
-use super::flow::{emit_accrued, share_supply};
+use super::flow::{burn_shares, emit_accrued, share_supply};
 use crate::{
     error::VaultError,
     events::RedeemedInKind,
@@ -73,14 +73,7 @@ pub(crate) fn handler<'info>(
         (red, v.authority_bump)
     };
 
-    let redeem = TokenMove {
-        token_program: &a.token_program,
-        from: &a.user_share_token,
-        mint: &a.share_mint,
-        to: &a.user_share_token,
-        authority: &a.user,
-    };
-    invoke::burn(&redeem, shares)?;
+    burn_shares(&a.token_program, &a.share_mint, &a.user_share_token, &a.user, shares)?;
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
     let v = a.vault.load()?;
     for (k, amount) in red.amounts.iter().enumerate().take(red.holdings) {

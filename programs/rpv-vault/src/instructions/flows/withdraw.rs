@@ -19,7 +19,7 @@
 use anchor_lang::prelude::*;
 use rpv_core::{engine, layout::VaultState, math::Rounding, token};
 
-use super::flow::{emit_accrued, share_supply, BaseFlow};
+use super::flow::{burn_shares, emit_accrued, share_supply, BaseFlow};
 use crate::{
     error::VaultError,
     events::Withdrawn,
@@ -45,14 +45,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         (w, v.base_decimals, v.authority_bump)
     };
 
-    let redeem = invoke::TokenMove {
-        token_program: &a.token_program,
-        from: &a.user_share_token,
-        mint: &a.share_mint,
-        to: &a.user_share_token,
-        authority: &a.user,
-    };
-    invoke::burn(&redeem, shares)?;
+    burn_shares(&a.token_program, &a.share_mint, &a.user_share_token, &a.user, shares)?;
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
     let pay_out = invoke::TokenMove {
         token_program: &a.base_token_program,
