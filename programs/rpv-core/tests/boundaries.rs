@@ -448,3 +448,27 @@ fn the_implied_vol_blend_scales_the_underlying_only_when_asked_and_when_it_has_a
     r.cov[0] = FxBits::default();
     assert_eq!(rpv_core::positions::update_positions(&v, &mut r, NOW).err(), Some(CoreError::ZeroVariance));
 }
+
+#[test]
+fn leg_prices_widen_by_the_confidence_in_the_vaults_favour() {
+    let spot_px = OraclePrice { price: 10_000_000_000, conf: 50_000_000, expo: -8, publish_time: 1 };
+    let p = rpv_core::rebalance::spot_leg_prices(&spot_px).unwrap();
+    assert_eq!((p.fair, p.sell, p.buy), (fx(100.0), fx(100.5), fx(99.5)));
+    // a call: richer with the spot and the vol up, cheaper with both down
+    let (v, _, _) = option_vault();
+    let t = v.assets[1].option;
+    let iv = OraclePrice { price: 60_000_000, conf: 3_000_000, expo: -8, publish_time: 1 };
+    let o = rpv_core::rebalance::option_leg_prices(&t, &spot_px, &iv, Fx::ZERO, NOW).unwrap();
+    assert!(o.buy < o.fair && o.fair < o.sell, "{o:?}");
+    let mid_only = rpv_core::rebalance::option_leg_prices(
+        &t,
+        &OraclePrice { conf: 0, ..spot_px },
+        &OraclePrice { conf: 0, ..iv },
+        Fx::ZERO,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(o.fair, mid_only.fair, "the fair price is the mid's");
+    assert!(mid_only.sell - mid_only.buy < fx(1e-9), "no confidence: no spread");
+    assert!(o.sell - o.fair > fx(0.5), "the spread reflects both confidences: {o:?}");
+}
