@@ -472,3 +472,25 @@ fn leg_prices_widen_by_the_confidence_in_the_vaults_favour() {
     assert!(mid_only.sell - mid_only.buy < fx(1e-9), "no confidence: no spread");
     assert!(o.sell - o.fair > fx(0.5), "the spread reflects both confidences: {o:?}");
 }
+
+#[test]
+fn budgets_must_sum_to_one_within_the_tolerance() {
+    use rpv_core::risk_parity::check_budgets;
+    let tol = fx(1e-6);
+    assert_eq!(check_budgets(&[fx(0.5), fx(0.5)], tol), Ok(()));
+    assert_eq!(check_budgets(&[fx(0.5), fx(0.4999995)], tol), Ok(()), "within the tolerance");
+    assert_eq!(check_budgets(&[fx(0.5), fx(0.49)], tol), Err(CoreError::InvalidBudgets), "sums to 0.99");
+    assert_eq!(check_budgets(&[fx(0.5), fx(0.51)], tol), Err(CoreError::InvalidBudgets), "sums to 1.01");
+    assert_eq!(check_budgets(&[fx(1.0), fx(0.0)], tol), Err(CoreError::InvalidBudgets), "a zero budget");
+}
+
+#[test]
+fn one_minus_exp_is_defined_for_non_positive_arguments_only() {
+    use rpv_core::risk_parity::one_minus_exp;
+    assert_eq!(one_minus_exp(fx(1e-9)), Err(CoreError::MathDomain));
+    assert_eq!(one_minus_exp(Fx::ZERO), Ok(Fx::ZERO));
+    for x in [-1e-6, -0.25, -0.5, -1.0, -10.0, -40.0] {
+        let got = one_minus_exp(fx(x)).unwrap().to_num::<f64>();
+        assert!((got - (1.0 - x.exp())).abs() < 1e-12, "1 − e^{x}: {got}");
+    }
+}
