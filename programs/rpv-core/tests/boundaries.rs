@@ -494,3 +494,56 @@ fn one_minus_exp_is_defined_for_non_positive_arguments_only() {
         assert!((got - (1.0 - x.exp())).abs() < 1e-12, "1 − e^{x}: {got}");
     }
 }
+
+#[test]
+fn products_of_large_operands_take_the_checked_path() {
+    use rpv_core::fixed_point::mul;
+    assert_eq!(mul(Fx::from_num(1_000_000), Fx::from_num(1_000_000)), Ok(Fx::from_num(1_000_000_000_000u64)));
+    assert_eq!(mul(Fx::from_num(-70_000), Fx::from_num(30_000)), Ok(Fx::from_num(-2_100_000_000i64)));
+    assert_eq!(mul(Fx::from_num(1u64 << 40), Fx::from_num(1u64 << 40)), Err(CoreError::MathOverflow));
+}
+
+/// `a · b` as a 256-bit (high, low) pair.
+fn wide_mul(a: u128, b: u128) -> (u128, u128) {
+    let (a1, a0) = (a >> 64, a & u128::from(u64::MAX));
+    let (b1, b0) = (b >> 64, b & u128::from(u64::MAX));
+    let (lo, mid1, mid2, hi) = (a0 * b0, a1 * b0, a0 * b1, a1 * b1);
+    let (mid, c1) = mid1.overflowing_add(mid2);
+    let (low, c2) = lo.overflowing_add(mid << 64);
+    let high = hi + (mid >> 64) + (u128::from(c1) << 64) + u128::from(c2);
+    (high, low)
+}
+
+#[test]
+fn square_roots_of_large_values_are_exact_floors() {
+    use rpv_core::fmath::sqrt;
+    // x's bits b ≥ 2^80 (x ≥ 2^32) take the shifted path; the result q must satisfy
+    // q² ≤ b·2^48 < (q + 1)², compared exactly in 256 bits
+    let mut seeds = vec![1u128 << 80, (1u128 << 80) + 1, (1u128 << 126) + 12_345, (1u128 << 127) - 1];
+    let mut x = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834u128;
+    for _ in 0..2_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let bits = 80 + (x % 47) as u32;
+        seeds.push((x >> (128 - bits)) | (1u128 << (bits - 1)));
+    }
+    for b in seeds {
+        let q = sqrt(Fx::from_bits(b as i128)).unwrap().to_bits() as u128;
+        let target = (b >> 80, b << 48);
+        assert!(wide_mul(q, q) <= target, "q² > x for bits {b}");
+        assert!(wide_mul(q + 1, q + 1) > target, "(q + 1)² ≤ x for bits {b}");
+    }
+}
+
+#[test]
+fn a_token_2022_account_with_extensions_must_say_it_is_an_account() {
+    use rpv_core::token::{parse_token_account, TOKEN_ACCOUNT_LEN};
+    let mut data = vec![0u8; TOKEN_ACCOUNT_LEN + 5];
+    data[108] = 1; // initialised
+    data[TOKEN_ACCOUNT_LEN] = 2; // account type: account
+    assert!(parse_token_account(&data).is_ok());
+    data[TOKEN_ACCOUNT_LEN] = 1; // a mint
+    assert_eq!(parse_token_account(&data).err(), Some(CoreError::InvalidTokenAccount));
+    assert!(parse_token_account(&data[..TOKEN_ACCOUNT_LEN]).is_ok(), "plain SPL Token layout");
+}
