@@ -27,6 +27,7 @@ mod set_fee_recipient;
 mod set_fees;
 mod set_guardian;
 mod set_in_kind_cap;
+mod set_oracle;
 mod set_option_params;
 mod set_paused;
 mod set_rebalance_params;
@@ -40,6 +41,7 @@ mod withdraw;
 
 // properties: attacks, invariants, the CPI surface, compute-unit budgets
 mod attacks;
+mod attacks_feeds;
 mod attacks_registration;
 mod attacks_token_oracle;
 mod compute_units;
