@@ -10,8 +10,9 @@ pub use rpv_interface::{
         PERFORMANCE_FEE_CEILING_BPS,
     },
     client::{InitializeVaultArgs, Proposal},
-    AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleChange, OracleKind,
-    ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, WeightsFallback, NO_IN_KIND,
+    AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleChange,
+    OracleKind, ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, WeightsFallback,
+    NO_IN_KIND,
 };
 
 use crate::{
@@ -573,7 +574,12 @@ pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: ProposalKind, 
 
 /// `apply_change()` of a pending oracle change (`ConfigChange::OracleChange`): the new oracle
 /// account follows, read as `set_oracle` reads it.
-pub fn apply_oracle_change(vault_key: &Pubkey, vault: &VaultState, change: &OracleChange, proposer: &Pubkey) -> Instruction {
+pub fn apply_oracle_change(
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    change: &OracleChange,
+    proposer: &Pubkey,
+) -> Instruction {
     let mut ix = apply_change(vault_key, vault, ProposalKind::OracleChange, proposer);
     ix.accounts.push(AccountMeta::new_readonly(pk(&change.oracle), false));
     ix

@@ -228,7 +228,13 @@ impl VaultState {
     }
 
     /// [`Self::nav_at`] with the legs in `zeroed` valued at zero (their prices are not read).
-    pub fn nav_at_zeroing(&self, prices: &[OraclePrice], zeroed: SlotSet, now: i64, round: Rounding) -> CoreResult<u64> {
+    pub fn nav_at_zeroing(
+        &self,
+        prices: &[OraclePrice],
+        zeroed: SlotSet,
+        now: i64,
+        round: Rounding,
+    ) -> CoreResult<u64> {
         let mut nav = self.base_quantity;
         for i in 0..self.active_assets().len() {
             if zeroed & slot_bit(i) == 0 {

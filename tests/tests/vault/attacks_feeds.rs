@@ -128,17 +128,25 @@ async fn attack_dead_feed_blocks_withdrawal_with_a_fresh_risk_state() {
     }
 }
 
-#[tokio::test]
-async fn attack_dead_feed_never_pays_a_withdrawer_more_than_fresh_prices() {
-    // a performance fee is due (asset 0 rose) and the dead leg would have been worth something:
-    // the payout with the leg at zero stays at or below what fresh prices pay
-    let (mut f, _recipient, _) = Fixture::with_fees(2, 200, 2_000).await;
+/// Fees of 2 %/yr and 20 % charging, one depositor, holdings in both legs (a gain above the
+/// mark: a performance fee is due); a day later asset 0's feed is republished, asset 1's is a
+/// day old (dead). Returns the fixture, the depositor and the fee recipient's share account.
+async fn fees_due_with_a_dead_feed() -> (Fixture, User, solana_pubkey::Pubkey) {
+    let (mut f, _recipient, to) = Fixture::with_fees(2, 200, 2_000).await;
     let u = f.user(100_000_000).await;
     f.deposit(&u, 90_000_000, 0).await.ok();
     f.set_holdings(&[2_000_000_000, 100_000_000]).await; // a gain above the mark
     f.env.advance_time(86_400).await;
     let live = f.assets[0].clone();
     f.write_oracle(&live, 0).await;
+    (f, u, to)
+}
+
+#[tokio::test]
+async fn attack_dead_feed_never_pays_a_withdrawer_more_than_fresh_prices() {
+    // a performance fee is due (asset 0 rose) and the dead leg would have been worth something:
+    // the payout with the leg at zero stays at or below what fresh prices pay
+    let (mut f, u, _) = fees_due_with_a_dead_feed().await;
     let s = f.state().await;
     let sm = f.share_mint();
     let supply = f.env.mint_supply(&sm).await;
@@ -184,13 +192,7 @@ impl FreshRisk for Fixture {
 
 #[tokio::test]
 async fn a_dead_feed_accrues_the_management_fee_only() {
-    let (mut f, _recipient, to) = Fixture::with_fees(2, 200, 2_000).await;
-    let u = f.user(100_000_000).await;
-    f.deposit(&u, 90_000_000, 0).await.ok();
-    f.set_holdings(&[2_000_000_000, 100_000_000]).await; // a gain above the mark
-    f.env.advance_time(86_400).await;
-    let live = f.assets[0].clone();
-    f.write_oracle(&live, 0).await; // asset 1's feed is a day old
+    let (mut f, _, to) = fees_due_with_a_dead_feed().await;
     let hwm = f.state().await.fees;
     let out = f.accrue_fees(&to).await;
     out.ok();

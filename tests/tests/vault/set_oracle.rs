@@ -52,16 +52,25 @@ async fn without_a_timelock_a_live_feed_replaces_a_dead_one_at_once() {
     match &out.events()[..] {
         [Event::OracleSet(e)] => {
             assert_eq!((e.index, e.old_oracle, e.oracle), (1, f.assets[1].oracle, rotated.oracle));
-            assert_eq!((e.oracle_kind, e.feed_id, e.max_oracle_age, e.max_conf_bps), (ix::OracleKind::Pyth, rotated.feed, 120, 300));
+            assert_eq!(
+                (e.oracle_kind, e.feed_id, e.max_oracle_age, e.max_conf_bps),
+                (ix::OracleKind::Pyth, rotated.feed, 120, 300)
+            );
             assert_eq!(e.publish_time, now);
         }
         other => panic!("expected OracleSet, got {other:?}"),
     }
     let s = f.state().await;
     let slot = &s.assets[1];
-    assert_eq!((slot.oracle, slot.feed_id, slot.max_oracle_age, slot.max_conf_bps), (rotated.oracle.to_bytes(), rotated.feed, 120, 300));
+    assert_eq!(
+        (slot.oracle, slot.feed_id, slot.max_oracle_age, slot.max_conf_bps),
+        (rotated.oracle.to_bytes(), rotated.feed, 120, 300)
+    );
     assert_eq!(slot.last_publish_time, now - 1, "restarts just below the value read");
-    assert_eq!((slot.mint, slot.quantity, slot.risk_budget), (before.assets[1].mint, before.assets[1].quantity, before.assets[1].risk_budget));
+    assert_eq!(
+        (slot.mint, slot.quantity, slot.risk_budget),
+        (before.assets[1].mint, before.assets[1].quantity, before.assets[1].risk_budget)
+    );
     // refresh samples the new feed at once (the value verified at the change is newer than the restart)
     f.assets[1] = rotated;
     f.refresh().await.ok();
@@ -79,7 +88,10 @@ async fn only_the_admin_a_registered_slot_and_settings_in_range() {
     let s = f.state().await;
     let intruder = f.env.funded_keypair().await;
     let change = change_to(1, &rotated);
-    f.env.send(&[ix::set_oracle(&intruder.pubkey(), &f.vault, &change)], &[&intruder]).await.assert_error("Unauthorized");
+    f.env
+        .send(&[ix::set_oracle(&intruder.pubkey(), &f.vault, &change)], &[&intruder])
+        .await
+        .assert_error("Unauthorized");
     let unknown = ix::OracleChange { index: 2, ..change };
     f.send_as_admin(ix::set_oracle(&admin, &f.vault, &unknown)).await.assert_error("UnknownAsset");
     for bad in [

@@ -75,7 +75,7 @@ async fn registered_oracles_and_a_stale_leg_at_zero() {
     s.base_quantity -= 1_050_000;
     f.write_state(&s).await;
     f.set_holdings(&[100_000_000, 0]).await; // 0.1 unit of asset 0 ($1.05); asset 1 holds nothing
-    // one oracle per asset, each the registered account
+                                             // one oracle per asset, each the registered account
     let mut ix = f.withdraw_ix(&u, 1_000_000, 0).await;
     ix.accounts.truncate(11);
     f.env.send(&[ix], &[&u.kp]).await.assert_error("OracleAccountCount");

@@ -30,12 +30,12 @@
 
 use super::{ensure, fees, fees::FeeSummary, no_flash_rebalance, EngineError, EngineResult, Navs};
 use crate::{
+    error::CoreResult,
     layout::{RiskState, VaultState, MAX_ASSETS},
     math::{amount_for_shares, mul_div, shares_for_deposit, value_in_base, Rounding},
     positions::apply_greek_change,
     price::OraclePrice,
     valuation::{fx_value_in_base, legs_needing, needs_own_oracle, option_mark, price_to_fx, slot_bit, SlotSet},
-    error::CoreResult,
     Address, CoreError,
 };
 

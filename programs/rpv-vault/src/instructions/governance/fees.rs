@@ -90,7 +90,8 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
         let reads = read_slots(&v, ctx.remaining_accounts, now)?;
-        let exit = engine::flows::exit_nav(&v, &reads[..usize::from(v.num_assets)], now.time).map_err(VaultError::from)?;
+        let exit =
+            engine::flows::exit_nav(&v, &reads[..usize::from(v.num_assets)], now.time).map_err(VaultError::from)?;
         let supply = share_supply(&a.share_mint)?;
         let summary = engine::fees::collect_at(&mut v, supply, exit.complete(), now.time).map_err(VaultError::from)?;
         (summary, v.authority_bump)
