@@ -18,7 +18,7 @@
 //! | [`set_option_params`](rpv_vault::set_option_params) | admin | option rate, implied-vol blend, Greek limits | [`governance/set_option_params`](instructions::governance::set_option_params) |
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles | [`flows/deposit`](instructions::flows::deposit) |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence | [`flows/deposit_asset`](instructions::flows::deposit_asset) |
-//! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles | [`flows/withdraw`](instructions::flows::withdraw) |
+//! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles (a leg whose feed is dead counts zero) | [`flows/withdraw`](instructions::flows::withdraw) |
 //! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed | [`flows/redeem_in_kind`](instructions::flows::redeem_in_kind) |
 //! | [`set_paused`] | guardian | pause / unpause deposits | [`governance/roles`](instructions::governance::roles) |
 //! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles (a new guardian waits for the timelock once the vault has outside shares), two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
