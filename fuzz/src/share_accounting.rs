@@ -376,7 +376,7 @@ fn withdraw(v: &mut Vault, user: usize, shares: u64) -> Option<u64> {
     let before = nav(v).ok()?;
     let mut next = v.clone();
     let what = format!("withdrawal of {shares} shares");
-    let amount = match flows::withdraw_gate(&next.state, shares, v.users[user], NOW)
+    let amount = match flows::withdraw_gate(shares, v.users[user])
         .and_then(|()| flows::withdraw(&mut next.state, v.supply(), before.down, shares, 0, NOW))
     {
         Ok(w) => {

@@ -393,16 +393,17 @@ pub fn run(program: &Path) -> Result<(), String> {
     println!("   bob's USDC: {}", usdc(spl::amount(&d.data(&bob_usdc))));
     d.report()?;
 
-    d.header("Two minutes without oracle updates: prices are stale, the vault refuses to price shares");
+    d.header("Two minutes without oracle updates: prices are stale, the vault refuses to sell shares");
     let mut c = d.svm.get_sysvar::<Clock>();
     c.unix_timestamp += 120;
     d.svm.set_sysvar(&c);
     let s = d.state();
-    let wd = ix::withdraw(&alice.pubkey(), &d.vault, &s, &alice_usdc, &alice_shares, 1_000_000, 1);
-    match d.send("withdraw", &[wd], &[&alice]) {
+    let dep = ix::deposit(&alice.pubkey(), &d.vault, &s, &alice_usdc, &alice_shares, 1_000_000, 1);
+    match d.send("deposit", &[dep], &[&alice]) {
         Err(e) => println!("   refused as expected: {e}"),
-        Ok(_) => return Err("a withdrawal on stale oracles should have been refused".into()),
+        Ok(_) => return Err("a deposit on stale oracles should have been refused".into()),
     }
+    println!("   (a withdrawal would go through, valuing every stale leg at zero: exits never wait for a feed)");
 
     d.header("Still no oracle updates: Bob redeems in kind, which needs no oracle at all");
     let mut accounts = vec![bob_usdc];

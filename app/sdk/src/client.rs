@@ -14,6 +14,7 @@
 //! made on exactly the values the program will read in the same slot.
 
 use rpv_core::{
+    engine::flows::{exit_nav, SlotRead},
     error::CoreResult,
     layout::{AssetSlot, OracleKind, RiskState, VaultState},
     math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
@@ -204,6 +205,8 @@ pub struct WithdrawQuote {
     /// NAV rounded down per asset (withdrawal pricing), and the total shares after the fees due.
     pub nav: u64,
     pub total_shares: u64,
+    /// Legs valued at zero because a feed their value needs is dead (bit `i`: slot `i`).
+    pub zeroed_legs: u32,
 }
 
 /// What an in-kind redemption pays: the base, then each registered asset in registry order.
@@ -232,16 +235,21 @@ impl VaultView {
             .collect()
     }
 
-    /// The prices a priced flow reads (the program's `read_prices`): every asset that needs its
-    /// own oracle must pass every check; an expired or settled option series reads none.
-    pub fn prices(&self) -> Result<Vec<OraclePrice>, QuoteError> {
-        let unread = OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 };
+    /// Each slot's oracle as a flow reads it (the program's `read_slots`): the validated value,
+    /// or why the feed is dead; an expired or settled option series reads none (zero).
+    pub fn slot_reads(&self) -> Vec<SlotRead> {
         let now = self.now();
         self.read(|s| s.max_oracle_age)
             .into_iter()
             .enumerate()
-            .map(|(i, r)| if needs_own_oracle(&self.vault, i, now) { r.map_err(QuoteError::from) } else { Ok(unread) })
+            .map(|(i, r)| if needs_own_oracle(&self.vault, i, now) { r } else { Ok(OraclePrice::ZERO) })
             .collect()
+    }
+
+    /// The prices a priced flow reads (the program's `read_prices`): every asset that needs its
+    /// own oracle must pass every check; an expired or settled option series reads none.
+    pub fn prices(&self) -> Result<Vec<OraclePrice>, QuoteError> {
+        self.slot_reads().into_iter().map(|r| r.map_err(QuoteError::from)).collect()
     }
 
     fn priced_flow_checks(&self) -> Result<(), QuoteError> {
@@ -264,18 +272,19 @@ impl VaultView {
         Ok(DepositQuote { shares, nav: up, total_shares })
     }
 
-    /// What `withdraw(shares, 0)` would pay now (the holder's balance not checked).
+    /// What `withdraw(shares, 0)` would pay now (the holder's balance not checked). A leg
+    /// whose feed is dead counts zero, as the program prices it (`engine::flows::exit_nav`):
+    /// `zeroed_legs` names those legs.
     pub fn quote_withdraw(&self, shares: u64) -> Result<WithdrawQuote, QuoteError> {
         let v = &self.vault;
         check(!v.is_rebalancing(), "RebalanceInProgress")?;
-        self.priced_flow_checks()?;
         check(shares > 0, "ZeroShares")?;
-        let prices = self.prices()?;
-        let nav = v.nav_at(&prices, self.now(), Rounding::Down)?;
+        let exit = exit_nav(v, &self.slot_reads(), self.now())?;
+        let nav = exit.nav_down;
         let total_shares = v.total_shares_after_fees(self.share_supply, Some(nav), self.now())?;
         let amount = amount_for_shares(shares, total_shares, nav)?;
         check(amount <= v.base_quantity, "InsufficientBaseLiquidity")?;
-        Ok(WithdrawQuote { amount, nav, total_shares })
+        Ok(WithdrawQuote { amount, nav, total_shares, zeroed_legs: exit.zeroed })
     }
 
     /// What `redeem_in_kind(shares, [])` would pay now: ⌊shares × accounted / total shares⌋ of

@@ -10,8 +10,9 @@ pub use rpv_interface::{
         PERFORMANCE_FEE_CEILING_BPS,
     },
     client::{InitializeVaultArgs, Proposal},
-    AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleKind,
-    ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, WeightsFallback, NO_IN_KIND,
+    AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleChange,
+    OracleKind, ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, WeightsFallback,
+    NO_IN_KIND,
 };
 
 use crate::{
@@ -569,6 +570,33 @@ pub fn apply_change(vault_key: &Pubkey, vault: &VaultState, kind: ProposalKind, 
         accounts.extend(oracles(vault));
     }
     Instruction { program_id: PROGRAM_ID, accounts, data: data("apply_change", &()) }
+}
+
+/// `apply_change()` of a pending oracle change (`ConfigChange::OracleChange`): the new oracle
+/// account follows, read as `set_oracle` reads it.
+pub fn apply_oracle_change(
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    change: &OracleChange,
+    proposer: &Pubkey,
+) -> Instruction {
+    let mut ix = apply_change(vault_key, vault, ProposalKind::OracleChange, proposer);
+    ix.accounts.push(AccountMeta::new_readonly(pk(&change.oracle), false));
+    ix
+}
+
+/// `set_oracle(change)` (admin; refused under a timelock: propose `ConfigChange::OracleChange`
+/// and [`apply_oracle_change`] instead).
+pub fn set_oracle(admin: &Pubkey, vault_key: &Pubkey, change: &OracleChange) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*admin, true),
+            AccountMeta::new(*vault_key, false),
+            AccountMeta::new_readonly(pk(&change.oracle), false),
+        ],
+        data: data("set_oracle", change),
+    }
 }
 
 /// `cancel_change()` of the pending proposal of `kind` (admin or guardian).

@@ -165,6 +165,7 @@ mod tests {
         for v in [5u64, 6, 7, 8, 9] {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
+        bytes.extend_from_slice(&0b10u32.to_le_bytes());
         let line = format!("Program data: {}", base64::engine::general_purpose::STANDARD.encode(&bytes));
         let evs = events::parse_logs(&["Program log: x".to_string(), line]);
         assert_eq!(
@@ -176,7 +177,8 @@ mod tests {
                 amount: 6,
                 nav_before: 7,
                 total_shares_before: 8,
-                base_quantity_after: 9
+                base_quantity_after: 9,
+                zeroed_legs: 0b10
             })]
         );
     }

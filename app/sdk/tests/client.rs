@@ -230,3 +230,41 @@ fn a_planned_rebalance_is_what_the_program_trades() {
     assert_eq!(leg_before - w.balance(&keeper_leg), plan.qty);
     assert_eq!(w.view().vault.assets[leg].quantity, view.vault.assets[leg].quantity + plan.qty);
 }
+
+#[test]
+fn a_withdrawal_quote_with_a_dead_feed_is_what_the_program_pays() {
+    let mut w = World::new();
+    let (vault, user) = (w.sb.vault, w.user.pubkey());
+    let view = w.view();
+    let q = view.quote_deposit(25_000_000_000).expect("a deposit is possible");
+    let dep = ix::deposit(&user, &vault, &view.vault, &w.user_base, &w.user_shares, 25_000_000_000, 0);
+    w.send("deposit", dep).expect("deposit");
+    w.step(3_600);
+    // a keeper sells the vault a leg, so the vault holds it
+    let keeper = Keypair::new();
+    w.sb.fund_keeper(&mut w.chain.svm, &keeper.pubkey(), 1_000_000_000_000, 500_000_000_000, 0).unwrap();
+    let view = w.view();
+    let (leg, plan, _) = view.rebalance_plan(None, 0).unwrap().expect("a leg is due");
+    let mint = pk(&view.vault.assets[leg].mint);
+    let keeper_base = rpv_sdk::ata::address(&keeper.pubkey(), &w.sb.base_mint, &rpv_sdk::TOKEN_PROGRAM_ID);
+    let keeper_leg = rpv_sdk::ata::address(&keeper.pubkey(), &mint, &rpv_sdk::TOKEN_PROGRAM_ID);
+    let args = ix::RebalanceArgs { leg: leg as u8, max_value: 0, max_base_in: 0, min_base_out: plan.base_amount };
+    let trade = ix::rebalance(&keeper.pubkey(), &view.key, &view.vault, leg as u8, &keeper_base, &keeper_leg, args);
+    chain::submit(&mut w.chain, "rebalance", &[trade], &[&keeper], &[], T).expect("rebalance at the plan");
+    let fresh = w.view().quote_withdraw(q.shares / 2).expect("a withdrawal is possible");
+    assert_eq!(fresh.zeroed_legs, 0);
+    // that leg's feed dies: the quote values the leg at zero, as the program does
+    let oracle = pk(&view.vault.assets[leg].oracle);
+    w.chain.svm.set_price_account(&oracle, vec![0; 16]).unwrap();
+    let view = w.view();
+    assert!(view.quote_deposit(1_000_000).is_err(), "a deposit still refuses a dead feed");
+    let wq = view.quote_withdraw(q.shares / 2).expect("an exit is never blocked by a feed");
+    assert_eq!(wq.zeroed_legs, 1 << leg);
+    assert!(wq.amount < fresh.amount && wq.nav < fresh.nav);
+    let before = w.balance(&w.user_base);
+    let wd = |min| ix::withdraw(&user, &vault, &view.vault, &w.user_base, &w.user_shares, q.shares / 2, min);
+    let (over, exact) = (wd(wq.amount + 1), wd(wq.amount));
+    refused_as(w.send("withdraw", over), "SlippageExceeded");
+    w.send("withdraw", exact).expect("withdraw at the quoted amount");
+    assert_eq!(w.balance(&w.user_base) - before, wq.amount);
+}

@@ -38,6 +38,23 @@ macro_rules! events {
                 pub in_kind_cap: u64,
             }
 
+            /// `set_oracle`, or an oracle change applied by `apply_change`: asset `index` is
+            /// priced by `oracle` from now on (its settings as in `AssetAdded`).
+            pub struct OracleSet {
+                pub vault: Pubkey,
+                pub index: u8,
+                pub old_oracle: Pubkey,
+                pub oracle: Pubkey,
+                pub oracle_kind: $crate::kinds::OracleKind,
+                pub feed_id: [u8; 32],
+                pub max_oracle_age: u32,
+                pub max_conf_bps: u16,
+                pub oracle_queue: [u8; 32],
+                /// Publish time of the value read when it was installed (the new feed's clock:
+                /// unix seconds for Pyth, the result's slot for Switchboard).
+                pub publish_time: i64,
+            }
+
             /// `set_in_kind_cap`, or an in-kind cap raise applied by `apply_change`.
             pub struct InKindCapSet {
                 pub vault: Pubkey,
@@ -65,6 +82,9 @@ macro_rules! events {
                 pub nav_before: u64,
                 pub total_shares_before: u64,
                 pub base_quantity_after: u64,
+                /// Legs valued at zero because a feed their value needs was dead (bit `i`:
+                /// asset slot `i`; 0 = every leg priced).
+                pub zeroed_legs: u32,
             }
 
             pub struct AssetDeposited {

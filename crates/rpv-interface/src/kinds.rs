@@ -114,10 +114,14 @@ pub enum ProposalKind {
     InKindCap,
     /// 7: `set_guardian` (once the vault has outside shares; only the admin may cancel it).
     Guardian,
+    /// 8: reserved (taken by another change of issue 14: retiring an asset); refused.
+    Reserved8,
+    /// 9: `set_oracle` (a new price feed for an asset).
+    OracleChange,
 }
 
 impl ProposalKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::RiskParams,
         Self::RiskBudgets,
         Self::Fees,
@@ -126,6 +130,8 @@ impl ProposalKind {
         Self::Registration,
         Self::InKindCap,
         Self::Guardian,
+        Self::Reserved8,
+        Self::OracleChange,
     ];
 
     pub const fn code(self) -> u8 {
@@ -138,6 +144,8 @@ impl ProposalKind {
             Self::Registration => 5,
             Self::InKindCap => 6,
             Self::Guardian => 7,
+            Self::Reserved8 => 8,
+            Self::OracleChange => 9,
         }
     }
 
@@ -151,6 +159,8 @@ impl ProposalKind {
             5 => Some(Self::Registration),
             6 => Some(Self::InKindCap),
             7 => Some(Self::Guardian),
+            8 => Some(Self::Reserved8),
+            9 => Some(Self::OracleChange),
             _ => None,
         }
     }
@@ -166,6 +176,8 @@ impl ProposalKind {
             Self::Registration => "registration",
             Self::InKindCap => "in-kind-cap",
             Self::Guardian => "guardian",
+            Self::Reserved8 => "reserved-8",
+            Self::OracleChange => "oracle",
         }
     }
 

@@ -123,6 +123,32 @@ pub fn needs_own_oracle(v: &VaultState, i: usize, now: i64) -> bool {
     !t.is_option() || (!t.is_settled() && now < t.expiry)
 }
 
+/// Slots as a bit set: bit `i` = asset slot `i` (`MAX_ASSETS` ≤ 32).
+pub type SlotSet = u32;
+
+/// Bit `i` of a [`SlotSet`] (empty for an index beyond the set).
+pub fn slot_bit(i: usize) -> SlotSet {
+    u32::try_from(i).ok().and_then(|i| 1u32.checked_shl(i)).unwrap_or(0)
+}
+
+/// The legs whose value needs a feed in `dead` (bit `j`: slot `j`'s own oracle could not be
+/// read): a leg holding something whose value needs a dead feed — a spot leg its own feed; an
+/// option series before expiry its implied vol and its underlying's price; an expired series
+/// not yet settled its underlying's price; a settled series none. A leg holding nothing needs
+/// no feed.
+pub fn legs_needing(v: &VaultState, dead: SlotSet, now: i64) -> SlotSet {
+    let mut legs = 0;
+    for (i, a) in v.active_assets().iter().enumerate() {
+        let t = &a.option;
+        let own = needs_own_oracle(v, i, now) && dead & slot_bit(i) != 0;
+        let underlying = t.is_option() && !t.is_settled() && dead & slot_bit(usize::from(t.underlying)) != 0;
+        if a.quantity > 0 && (own || underlying) {
+            legs |= slot_bit(i);
+        }
+    }
+    legs
+}
+
 /// Value of slot `i`'s accounted holding in base units, from `prices` (one per slot: a price,
 /// or the implied vol of an option series), rounded `round` (options: `Up` takes the upper
 /// bound of the mark, `Down` the lower).
@@ -198,10 +224,23 @@ impl VaultState {
 
     /// [`Self::nav`] from prices already read (`prices[i]` for slot `i`).
     pub fn nav_at(&self, prices: &[OraclePrice], now: i64, round: Rounding) -> CoreResult<u64> {
+        self.nav_at_zeroing(prices, 0, now, round)
+    }
+
+    /// [`Self::nav_at`] with the legs in `zeroed` valued at zero (their prices are not read).
+    pub fn nav_at_zeroing(
+        &self,
+        prices: &[OraclePrice],
+        zeroed: SlotSet,
+        now: i64,
+        round: Rounding,
+    ) -> CoreResult<u64> {
         let mut nav = self.base_quantity;
         for i in 0..self.active_assets().len() {
-            let v = slot_value(self, i, prices, now, round)?;
-            nav = nav.checked_add(v).ok_or(CoreError::MathOverflow)?;
+            if zeroed & slot_bit(i) == 0 {
+                let v = slot_value(self, i, prices, now, round)?;
+                nav = nav.checked_add(v).ok_or(CoreError::MathOverflow)?;
+            }
         }
         Ok(nav)
     }

@@ -18,7 +18,7 @@
 //! | [`set_option_params`](rpv_vault::set_option_params) | admin | option rate, implied-vol blend, Greek limits | [`governance/set_option_params`](instructions::governance::set_option_params) |
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles | [`flows/deposit`](instructions::flows::deposit) |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence | [`flows/deposit_asset`](instructions::flows::deposit_asset) |
-//! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles | [`flows/withdraw`](instructions::flows::withdraw) |
+//! | [`withdraw`](rpv_vault::withdraw) | share holder | shares in, base asset out, priced at NAV from fresh oracles (a leg whose feed is dead counts zero) | [`flows/withdraw`](instructions::flows::withdraw) |
 //! | [`redeem_in_kind`](rpv_vault::redeem_in_kind) | share holder | shares in, pro-rata part of every holding out; no oracle needed | [`flows/redeem_in_kind`](instructions::flows::redeem_in_kind) |
 //! | [`set_paused`] | guardian | pause / unpause deposits | [`governance/roles`](instructions::governance::roles) |
 //! | [`set_guardian`] / [`propose_admin`] / [`accept_admin`] | admin / proposed admin | roles (a new guardian waits for the timelock once the vault has outside shares), two-step admin transfer | [`governance/roles`](instructions::governance::roles) |
@@ -35,6 +35,7 @@
 //! | [`rebalance_begin`] / [`rebalance_end`] | anyone | the same trade in flash mode: the vault pays first, checks it was paid by the end of the transaction | [`rebalancing/rebalance_flash`](instructions::rebalancing::rebalance_flash) |
 //! | [`set_rebalance_params`](rpv_vault::set_rebalance_params) | admin | cooldown, caps, keeper incentive and budget (raises need the timelock) | [`governance/set_rebalance_params`](instructions::governance::set_rebalance_params) |
 //! | [`set_in_kind_cap`](rpv_vault::set_in_kind_cap) | admin | an asset's in-kind deposit cap (raises need the timelock) | [`governance/set_in_kind_cap`](instructions::governance::set_in_kind_cap) |
+//! | [`set_oracle`](rpv_vault::set_oracle) | admin | an asset's price feed (needs the timelock when there is one) | [`governance/set_oracle`](instructions::governance::set_oracle) |
 //! | [`quote`](rpv_vault::quote) | anyone | NAV, total shares, share price, pause and risk summary via return data (read-only) | [`flows/quote`](instructions::flows::quote) |
 //!
 //! Account lists below are in the order each instruction takes them; (w) = writable. Other
@@ -322,5 +323,12 @@ pub mod rpv_vault {
     #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
     pub fn set_in_kind_cap(ctx: Context<Governance>, index: u8, cap: u64) -> Result<()> {
         instructions::governance::set_in_kind_cap::handler(ctx, index, cap)
+    }
+
+    /// Replaces an asset's price feed (admin; under a timelock through `propose_change`).
+    /// Accounts: admin (signer), vault (w), the new oracle account.
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
+    pub fn set_oracle(ctx: Context<SetOracle>, change: OracleChange) -> Result<()> {
+        instructions::governance::set_oracle::handler(ctx, change)
     }
 }

@@ -6,7 +6,7 @@
 
 use anchor_lang::prelude::*;
 use rpv_core::{
-    engine::Navs,
+    engine::{self, flows::SlotRead, Navs},
     error::CoreResult,
     layout::{AssetSlot, OracleKind, VaultState, MAX_ASSETS},
     math::Rounding,
@@ -78,22 +78,31 @@ pub fn unix_publish_time(slot: &AssetSlot, account: &AccountInfo, p: &OraclePric
     }
 }
 
-/// Validated oracle values of every slot (one remaining account per slot, in registry order).
-/// An option series past expiry needs no implied vol: its account must still be the registered
-/// one, but its data is not read (the feed may have stopped) and its entry stays zero.
-pub fn read_prices(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[OraclePrice; MAX_ASSETS]> {
+/// Every slot's oracle read on its own (one remaining account per slot, in registry order): the
+/// account count and every key must be the registered ones (`OracleAccountCount`,
+/// `OracleAccountMismatch`: refused here, whatever the flow); then each slot's validated value,
+/// or its reader's refusal (a dead feed, [`engine::flows::SlotRead`]). An option series past
+/// expiry needs no implied vol: its data is not read (the feed may have stopped) and its entry
+/// stays zero.
+pub fn read_slots(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[SlotRead; MAX_ASSETS]> {
     checks::oracle_count(oracles, vault)?;
     let n = usize::from(vault.num_assets);
-    let mut prices = [OraclePrice { price: 0, conf: 0, expo: 0, publish_time: 0 }; MAX_ASSETS];
+    let mut reads = [Ok(OraclePrice::ZERO); MAX_ASSETS];
     for i in 0..n {
         let slot = &vault.assets[i];
+        checks::registered_oracle(&oracles[i], slot).map_err(VaultError::from)?;
         if needs_own_oracle(vault, i, now.time) {
-            prices[i] = read_slot_price(slot, &oracles[i], now).map_err(VaultError::from)?;
-        } else {
-            checks::registered_oracle(&oracles[i], slot).map_err(VaultError::from)?;
+            reads[i] = read_slot_price(slot, &oracles[i], now);
         }
     }
-    Ok(prices)
+    Ok(reads)
+}
+
+/// Validated oracle values of every slot ([`read_slots`]), each feed live: the first dead
+/// feed's error otherwise (the flows that refuse a dead feed, [`engine::flows::every_price`]).
+pub fn read_prices(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[OraclePrice; MAX_ASSETS]> {
+    let reads = read_slots(vault, oracles, now)?;
+    Ok(engine::flows::every_price(&reads[..usize::from(vault.num_assets)]).map_err(VaultError::from)?)
 }
 
 /// NAV of the vault from fresh oracle reads, rounded in the vault's favour by `round`.

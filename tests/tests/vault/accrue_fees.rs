@@ -226,9 +226,8 @@ async fn fee_accrue_fees_checks_every_account() {
     let mut ix = f.accrue_fees_ix(&to).await;
     ix.accounts.swap(5, 6);
     f.env.send(&[ix], &[]).await.assert_error("OracleAccountMismatch");
-    f.env.advance_time(61).await;
-    f.accrue_fees(&to).await.assert_error("OracleStale");
     assert_eq!((f.state().await, f.env.mint_supply(&sm).await), before, "nothing moved");
+    // (a dead feed of a held leg: the management fee only, `attacks_feeds.rs`)
     // permissionless, and it works while paused and with a stale risk state
     let (g, v) = (f.admin.insecure_clone(), f.vault);
     f.env.send(&[ix::set_paused(&g.pubkey(), &v, true)], &[&g]).await.ok();

@@ -160,6 +160,27 @@ async fn fee_timelock_and_allowlist_instructions_within_cu_budget_at_sixteen_ass
     budgets.ok();
     let apply_budgets = f.apply(ProposalKind::RiskBudgets).await;
     apply_budgets.ok();
+    // a new feed for the last asset: at once (no timelock here), and through a proposal
+    let mut rotated = f.assets[15].clone();
+    rotated.oracle = Keypair::new().pubkey();
+    rotated.feed = rpv_sdk::pyth::feed_id("rotated");
+    f.write_oracle(&rotated, 0).await;
+    let change = ix::OracleChange {
+        index: 15,
+        oracle: rotated.oracle.to_bytes(),
+        oracle_kind: ix::OracleKind::Pyth,
+        feed_id: rotated.feed,
+        max_oracle_age: 60,
+        max_conf_bps: 200,
+        oracle_queue: [0; 32],
+    };
+    let admin = f.admin.pubkey();
+    let set_oracle = f.send_as_admin(ix::set_oracle(&admin, &f.vault, &change)).await;
+    set_oracle.ok();
+    f.propose(&ix::ConfigChange::OracleChange(change)).await.ok();
+    let s = f.state().await;
+    let apply_oracle = f.env.send(&[ix::apply_oracle_change(&f.vault, &s, &change, &admin)], &[]).await;
+    apply_oracle.ok();
     for (name, cu) in [
         ("set_depositor (allow)", listed.cu),
         ("deposit@16 (allowlist, both fees accrue)", dep.cu),
@@ -171,6 +192,8 @@ async fn fee_timelock_and_allowlist_instructions_within_cu_budget_at_sixteen_ass
         ("apply_change@16 (fees)", apply.cu),
         ("propose_change (budgets@16)", budgets.cu),
         ("apply_change (budgets@16)", apply_budgets.cu),
+        ("set_oracle", set_oracle.cu),
+        ("apply_change (oracle)", apply_oracle.cu),
     ] {
         within(name, cu, BUDGET);
     }

@@ -28,6 +28,7 @@ mod set_fees;
 mod set_guardian;
 mod set_in_kind_cap;
 mod set_option_params;
+mod set_oracle;
 mod set_paused;
 mod set_rebalance_params;
 mod set_risk_budgets;
@@ -40,6 +41,7 @@ mod withdraw;
 
 // properties: attacks, invariants, the CPI surface, compute-unit budgets
 mod attacks;
+mod attacks_feeds;
 mod attacks_registration;
 mod attacks_token_oracle;
 mod compute_units;

@@ -50,7 +50,7 @@ async fn needs_no_oracle_and_no_fresh_risk_state() {
     let accounts = f.holding_accounts(&u).await;
     // a day without oracle updates or refreshes: every oracle stale, the risk state stale
     f.env.advance_time(86_400).await;
-    f.withdraw(&u, 1_000_000, 0).await.assert_error("RiskStateStale");
+    // (a withdrawal now would value every leg at zero: `attacks_feeds.rs`)
     // and broken oracle accounts on top
     for a in f.assets.clone() {
         f.env.set_pyth(&a.oracle, vec![0; 10]);

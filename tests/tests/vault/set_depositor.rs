@@ -85,7 +85,7 @@ async fn allowlist_never_stops_a_revoked_depositor_leaving_by_withdraw_or_in_kin
     let (g, v) = (f.admin.insecure_clone(), f.vault);
     f.env.send(&[ix::set_paused(&g.pubkey(), &v, true)], &[&g]).await.ok();
     f.env.advance_time(86_400).await;
-    f.withdraw(&u, 100_000, 0).await.assert_error("RiskStateStale");
+    // (a withdrawal now would value every stale leg at zero: `attacks_feeds.rs`)
     let accounts = f.holding_accounts(&u).await;
     let shares = f.env.token_amount(&u.share_token).await;
     f.redeem(&u, &accounts, shares, vec![]).await.ok();

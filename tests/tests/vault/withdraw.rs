@@ -67,17 +67,30 @@ async fn pays_only_from_the_accounted_base_balance() {
 }
 
 #[tokio::test]
-async fn needs_fresh_oracles() {
+async fn registered_oracles_and_a_stale_leg_at_zero() {
     let mut f = Fixture::with_assets(2).await;
     let u = f.user(10_000_000).await;
     f.deposit(&u, 5_000_000, 0).await.ok();
-    f.env.advance_time(120).await;
-    f.withdraw(&u, 1_000_000, 0).await.assert_error("OracleStale");
+    let mut s = f.state().await;
+    s.base_quantity -= 1_050_000;
+    f.write_state(&s).await;
+    f.set_holdings(&[100_000_000, 0]).await; // 0.1 unit of asset 0 ($1.05); asset 1 holds nothing
+                                             // one oracle per asset, each the registered account
     let mut ix = f.withdraw_ix(&u, 1_000_000, 0).await;
     ix.accounts.truncate(11);
-    f.refresh_oracles().await;
     f.env.send(&[ix], &[&u.kp]).await.assert_error("OracleAccountCount");
-    f.withdraw(&u, 1_000_000, 0).await.ok();
+    let mut ix = f.withdraw_ix(&u, 1_000_000, 0).await;
+    ix.accounts.swap(10, 11);
+    f.env.send(&[ix], &[&u.kp]).await.assert_error("OracleAccountMismatch");
+    // every oracle stale: the held leg counts zero (the only one reported), the withdrawal goes on
+    f.env.advance_time(120).await;
+    let fresh = f.nav(Rounding::Down).await;
+    let out = f.withdraw(&u, 1_000_000, 0).await;
+    out.ok();
+    match &out.events()[..] {
+        [Event::Withdrawn(e)] => assert_eq!((e.nav_before, e.zeroed_legs), (fresh - 1_050_000, 0b01)),
+        other => panic!("expected Withdrawn, got {other:?}"),
+    }
 }
 
 #[tokio::test]

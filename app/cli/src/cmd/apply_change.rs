@@ -12,9 +12,9 @@ use super::{on_chain, steps_text, Step, Target, VaultArg};
 pub struct Args {
     #[command(flatten)]
     pub vault: VaultArg,
-    /// Which pending change: risk-params, budgets, fees, rebalance, option-params, in-kind-cap
-    /// or guardian (the program's proposal kinds, `rpv_interface::ProposalKind`; a registration
-    /// is consumed by the admin's `add_asset` / `add_option`, not applied here).
+    /// Which pending change: risk-params, budgets, fees, rebalance, option-params, in-kind-cap,
+    /// guardian or oracle (the program's proposal kinds, `rpv_interface::ProposalKind`; a
+    /// registration is consumed by the admin's `add_asset` / `add_option`, not applied here).
     #[arg(long, value_parser = parse_kind)]
     pub kind: ProposalKind,
 }
@@ -59,7 +59,11 @@ pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
             ));
         }
         let mut steps = vec![];
-        let ix = ix::apply_change(&vault_key, &l.vault, kind, &p.proposer);
+        let ix = match &p.change {
+            // the new oracle account follows: the program reads it as `set_oracle` does
+            ix::ConfigChange::OracleChange(c) => ix::apply_oracle_change(&vault_key, &l.vault, c, &p.proposer),
+            _ => ix::apply_change(&vault_key, &l.vault, kind, &p.proposer),
+        };
         let signature = conn.send(&mut steps, &format!("apply_change ({})", kind.name()), &[ix], &[payer])?;
         Ok(ApplyReport {
             action: "apply_change",

@@ -355,7 +355,7 @@ pub fn steps_text(steps: &[Step]) -> String {
 }
 
 /// Sends `refresh` (and `update_positions` for vaults with options) when the risk state is
-/// too old for deposits and withdrawals, and fetches the vault again. Returns whether it did.
+/// too old for deposits, and fetches the vault again. Returns whether it did.
 pub fn refresh_if_stale(
     conn: &mut Conn,
     view: &mut VaultView,

@@ -6,7 +6,7 @@ use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{format_amount, on_chain, refresh_if_stale, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
+use super::{format_amount, on_chain, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
 
 /// Burns shares for base tokens at NAV.
 ///
@@ -38,6 +38,8 @@ pub struct WithdrawReport {
     pub base_account: String,
     pub share_balance: u64,
     pub nav: u64,
+    /// Asset slots valued at zero because a feed they need is dead (the program's rule).
+    pub zeroed_legs: Vec<usize>,
     pub signature: String,
     pub transactions: Vec<Step>,
 }
@@ -45,14 +47,14 @@ pub struct WithdrawReport {
 pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
     on_chain(target, false, |conn, user| {
         let vault_key = args.vault.get(conn)?;
-        let mut l = conn.fetch(&vault_key)?;
+        let l = conn.fetch(&vault_key)?;
         let decimals = l.vault.base_decimals;
         let user_key = user.pubkey();
         let (base_mint, base_program) = (pk(&l.vault.base_mint), pk(&l.vault.base_token_program));
         let user_shares = ata::address(&user_key, &pk(&l.vault.share_mint), &TOKEN_PROGRAM_ID);
         let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
+        // no refresh: a withdrawal needs no fresh risk state (and a dead feed stops refresh)
         let mut steps = vec![];
-        refresh_if_stale(conn, &mut l, user, &mut steps)?;
         let q = l.quote_withdraw(s).map_err(|e| e.explain("withdraw"))?;
         let expected = q.amount;
         let min = args.slippage.min(args.min_out.as_deref(), decimals, "--min-out", expected)?;
@@ -73,6 +75,7 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
             base_account: user_base.to_string(),
             share_balance: conn.balance(&user_shares)?,
             nav: q.nav,
+            zeroed_legs: (0..32).filter(|i| q.zeroed_legs & (1 << i) != 0).collect(),
             signature,
             transactions: steps,
         })
@@ -84,13 +87,18 @@ impl fmt::Display for WithdrawReport {
         let a = |x| format_amount(x, self.decimals);
         write!(
             f,
-            "withdrew {} shares from {} → {} base (expected {}, minimum {}); share balance {}{}",
+            "withdrew {} shares from {} → {} base (expected {}, minimum {}); share balance {}{}{}",
             a(self.shares),
             self.vault,
             a(self.amount),
             a(self.expected_amount),
             a(self.min_amount),
             a(self.share_balance),
+            if self.zeroed_legs.is_empty() {
+                String::new()
+            } else {
+                format!("; assets {:?} valued at zero (their feeds are dead)", self.zeroed_legs)
+            },
             steps_text(&self.transactions)
         )
     }

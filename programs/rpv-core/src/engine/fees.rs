@@ -50,12 +50,19 @@ pub fn accrue(v: &mut VaultState, supply: u64, nav_down: Option<u64>, now: i64) 
 /// `accrue_fees`: accrues both fees at NAV `nav` and takes every pending fee share out for
 /// minting (`minted`; the total shares do not change, the shares move into the supply).
 pub fn collect(v: &mut VaultState, supply: u64, nav: u64, now: i64) -> EngineResult<FeeSummary> {
+    collect_at(v, supply, Some(nav), now)
+}
+
+/// [`collect`] with the NAV when every leg could be priced ([`super::flows::ExitNav::complete`]);
+/// `None` (a dead feed) accrues the management fee only: a NAV without a leg would crystallise
+/// the performance fee, and move its mark, at a value nobody can check.
+pub fn collect_at(v: &mut VaultState, supply: u64, nav: Option<u64>, now: i64) -> EngineResult<FeeSummary> {
     no_flash_rebalance(v)?;
-    let accrual = v.accrue_fees(supply, Some(nav), now)?;
+    let accrual = v.accrue_fees(supply, nav, now)?;
     let minted = core::mem::take(&mut v.fees.pending_shares);
     let supply_after = supply.checked_add(minted).ok_or(CoreError::MathOverflow)?;
     v.invariant()?;
-    Ok(FeeSummary::of(v, accrual, minted, nav, supply_after, now))
+    Ok(FeeSummary::of(v, accrual, minted, nav.unwrap_or(0), supply_after, now))
 }
 
 /// `set_fees`'s rules on new rates: within the maxima fixed at initialisation

@@ -7,16 +7,82 @@
 //! Pricing always favours the vault (see [`crate::math`]): deposits against NAV rounded up,
 //! shares rounded down; withdrawals against NAV rounded down, amounts rounded down; in kind,
 //! `⌊shares × accounted / total shares⌋` of every holding.
+//!
+//! ## A dead feed: which price each party gets
+//! A feed is *dead* for a flow when its account is the registered one but cannot be read as a
+//! valid, fresh price (closed, wrong data, too old, confidence too wide, …); a wrong account
+//! key is refused before any price matters. The flows read every slot on its own
+//! ([`SlotRead`]) and take the dead feeds as the rule below says (issue 14: exits must never
+//! be blocked by a feed, and the doubt goes against the party acting):
+//!
+//! | party | with a dead feed |
+//! |---|---|
+//! | `withdraw` (the withdrawer) | every leg whose value needs a dead feed ([`legs_needing`]) counts **zero** in the NAV it is priced at ([`exit_nav`]); the leg stays in the vault for the holders who stay |
+//! | `redeem_in_kind` | reads no feed: pays its share of every holding |
+//! | `deposit`, `deposit_asset` (the depositor) | refused with the feed's error ([`every_price`]): a deposit priced without a leg would buy the leg cheap |
+//! | `accrue_fees` (the fee recipient) | accrues the management fee only (no NAV, no performance fee: a NAV without a leg would move the mark) |
+//!
+//! A withdrawal with a dead leg pays at most what the same withdrawal at fresh prices pays:
+//! the NAV is smaller, and the performance fee due is measured at that smaller NAV, where the
+//! value left to the holder after the fee (`nav − fee`) is smaller too (the fee takes less
+//! than the whole gain); the management fee does not depend on the NAV. Nor does the risk
+//! state enter the price: a withdrawal needs no fresh risk state (a dead feed stops `refresh`).
 
 use super::{ensure, fees, fees::FeeSummary, no_flash_rebalance, EngineError, EngineResult, Navs};
 use crate::{
+    error::CoreResult,
     layout::{RiskState, VaultState, MAX_ASSETS},
     math::{amount_for_shares, mul_div, shares_for_deposit, value_in_base, Rounding},
     positions::apply_greek_change,
     price::OraclePrice,
-    valuation::{fx_value_in_base, needs_own_oracle, option_mark, price_to_fx},
+    valuation::{fx_value_in_base, legs_needing, needs_own_oracle, option_mark, price_to_fx, slot_bit, SlotSet},
     Address, CoreError,
 };
+
+/// One slot's oracle as a flow read it: the validated value (zero for a slot whose own oracle
+/// is not needed, [`needs_own_oracle`]), or why it could not be read — the feed is dead.
+pub type SlotRead = CoreResult<OraclePrice>;
+
+/// Every slot's price, or the first dead feed's error (the flows that refuse a dead feed).
+pub fn every_price(reads: &[SlotRead]) -> CoreResult<[OraclePrice; MAX_ASSETS]> {
+    let mut prices = [OraclePrice::ZERO; MAX_ASSETS];
+    for (p, r) in prices.iter_mut().zip(reads) {
+        *p = (*r)?;
+    }
+    Ok(prices)
+}
+
+/// The NAV a withdrawal is priced at, and the legs it valued at zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitNav {
+    /// NAV rounded down with the legs of `zeroed` at zero.
+    pub nav_down: u64,
+    /// The legs whose value needs a dead feed (bit `i`: slot `i`), valued at zero.
+    pub zeroed: SlotSet,
+}
+
+impl ExitNav {
+    /// The NAV when no leg was valued at zero (every held leg priced): what a performance fee
+    /// may be measured at; `None` otherwise.
+    pub fn complete(&self) -> Option<u64> {
+        (self.zeroed == 0).then_some(self.nav_down)
+    }
+}
+
+/// [`ExitNav`] from one read per registered slot (module doc: a dead feed's legs count zero).
+pub fn exit_nav(v: &VaultState, reads: &[SlotRead], now: i64) -> CoreResult<ExitNav> {
+    let mut prices = [OraclePrice::ZERO; MAX_ASSETS];
+    let mut dead = 0;
+    for (i, r) in reads.iter().enumerate().take(MAX_ASSETS) {
+        match r {
+            Ok(p) => prices[i] = *p,
+            Err(_) => dead |= slot_bit(i),
+        }
+    }
+    let zeroed = legs_needing(v, dead, now);
+    let n = usize::from(v.num_assets).min(MAX_ASSETS);
+    Ok(ExitNav { nav_down: v.nav_at_zeroing(&prices[..n], zeroed, now, Rounding::Down)?, zeroed })
+}
 
 /// A deposit in the base asset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,17 +259,17 @@ pub fn deposit_asset(
     Ok(AssetDepositSummary { fees, value, shares, nav_before: nav, total_shares_before, quantity_after })
 }
 
-/// The rules a withdrawal meets before any oracle is read: a fresh risk state
-/// (`RiskStateStale`), a non-zero number of shares (`ZeroShares`) the caller holds (`held`,
-/// `InsufficientShares`). (A flash rebalance in progress, `RebalanceInProgress`, is checked
-/// first of all by [`super::no_flash_rebalance`].)
-pub fn withdraw_gate(v: &VaultState, shares: u64, held: u64, now: i64) -> EngineResult<()> {
-    ensure(v.risk_is_fresh(now), EngineError::RiskStateStale)?;
+/// The rules a withdrawal meets before any oracle is read: a non-zero number of shares
+/// (`ZeroShares`) the caller holds (`held`, `InsufficientShares`). (A flash rebalance in
+/// progress, `RebalanceInProgress`, is checked first of all by [`super::no_flash_rebalance`].)
+/// No fresh risk state: the price of an exit does not depend on it (module doc), and a dead
+/// feed, which stops `refresh`, must not stop exits.
+pub fn withdraw_gate(shares: u64, held: u64) -> EngineResult<()> {
     ensure(shares > 0, CoreError::ZeroShares)?;
     ensure(held >= shares, EngineError::InsufficientShares)
 }
 
-/// `withdraw` of `shares` (after [`withdraw_gate`]) at NAV `nav_down`: fees, the amount, the
+/// `withdraw` of `shares` (after [`withdraw_gate`]) at NAV `nav_down` ([`exit_nav`]): fees, the amount, the
 /// caller's bound (`SlippageExceeded`), the base on hand (`InsufficientBaseLiquidity`); the
 /// accounted base falls by the amount.
 pub fn withdraw(
@@ -309,9 +375,9 @@ mod tests {
         v.flags = 0;
         assert_eq!(deposit_gate(&v, 0, NOW), Err(EngineError::Core(CoreError::ZeroAmount)));
         assert_eq!(deposit_gate(&v, 1, NOW), Ok(()));
-        assert_eq!(withdraw_gate(&v, 0, 5, NOW), Err(EngineError::Core(CoreError::ZeroShares)));
-        assert_eq!(withdraw_gate(&v, 6, 5, NOW), Err(EngineError::InsufficientShares));
-        assert_eq!(withdraw_gate(&v, 5, 5, NOW), Ok(()));
+        assert_eq!(withdraw_gate(0, 5), Err(EngineError::Core(CoreError::ZeroShares)));
+        assert_eq!(withdraw_gate(6, 5), Err(EngineError::InsufficientShares));
+        assert_eq!(withdraw_gate(5, 5), Ok(()));
     }
 
     #[test]
@@ -357,5 +423,98 @@ mod tests {
             "one bound per holding"
         );
         assert_eq!(redeem_in_kind(&mut v, 10, 500_000, 10, &[1, 100], NOW), Err(EngineError::SlippageExceeded));
+    }
+
+    /// Two spot legs (9 decimals at $10, 8 decimals at $20) and a call on the first, all held.
+    fn vault_with_legs(now: i64) -> (VaultState, [OraclePrice; 3]) {
+        use crate::{fixed_point::Fx, layout::KIND_CALL};
+        let mut v = vault();
+        v.num_assets = 3;
+        v.assets[0].quantity = 2_000_000_000; // 2 units: $20
+        v.assets[0].decimals = 9;
+        v.assets[1].quantity = 50_000_000; // 0.5 unit: $10
+        v.assets[1].decimals = 8;
+        let c = &mut v.assets[2];
+        c.quantity = 1_000_000;
+        c.decimals = 6;
+        c.option.kind = KIND_CALL;
+        c.option.underlying = 0;
+        c.option.expiry = now + 30 * 86_400;
+        c.option.strike.set(Fx::from_num(9));
+        c.option.contract_size.set(Fx::from_num(1));
+        let px = |price| OraclePrice { price, conf: 0, expo: -8, publish_time: 1 };
+        (v, [px(1_000_000_000), px(2_000_000_000), px(50_000_000)]) // σ = 0.5
+    }
+
+    #[test]
+    fn a_dead_feed_zeroes_every_leg_that_needs_it_for_a_withdrawal() {
+        let (mut v, p) = vault_with_legs(NOW);
+        let live: [SlotRead; 3] = [Ok(p[0]), Ok(p[1]), Ok(p[2])];
+        let fresh = exit_nav(&v, &live, NOW).unwrap();
+        assert_eq!(fresh, ExitNav { nav_down: v.nav_at(&p, NOW, Rounding::Down).unwrap(), zeroed: 0 });
+        let without = |v: &VaultState, legs: &[usize]| {
+            let mut c = *v;
+            for i in legs {
+                c.assets[*i].quantity = 0;
+            }
+            c.nav_at(&p, NOW, Rounding::Down).unwrap()
+        };
+        // the call's own feed (implied vol) dead: the call alone
+        let e = exit_nav(&v, &[Ok(p[0]), Ok(p[1]), Err(CoreError::OracleStale)], NOW).unwrap();
+        assert_eq!(e, ExitNav { nav_down: without(&v, &[2]), zeroed: 0b100 });
+        // the underlying's feed dead: the spot leg and the call on it
+        let e = exit_nav(&v, &[Err(CoreError::OracleWrongOwner), Ok(p[1]), Ok(p[2])], NOW).unwrap();
+        assert_eq!(e, ExitNav { nav_down: without(&v, &[0, 2]), zeroed: 0b101 });
+        assert!(e.nav_down < fresh.nav_down);
+        // a dead leg holding nothing is not reported
+        let mut empty = v;
+        empty.assets[1].quantity = 0;
+        let e = exit_nav(&empty, &[Ok(p[0]), Err(CoreError::OracleStale), Ok(p[2])], NOW).unwrap();
+        assert_eq!(e.zeroed, 0);
+        // expired, not settled: needs only its underlying (its own read is not made)
+        let later = v.assets[2].option.expiry;
+        let unread = Ok(OraclePrice::ZERO);
+        assert_eq!(exit_nav(&v, &[Ok(p[0]), Ok(p[1]), unread], later).unwrap().zeroed, 0);
+        assert_eq!(exit_nav(&v, &[Err(CoreError::OracleStale), Ok(p[1]), unread], later).unwrap().zeroed, 0b101);
+        // settled: needs no feed at all
+        v.assets[2].option.settled = 1;
+        v.assets[2].option.settlement_value.set(crate::fixed_point::Fx::from_num(1));
+        assert_eq!(exit_nav(&v, &[Err(CoreError::OracleStale), Ok(p[1]), unread], later).unwrap().zeroed, 0b001);
+        // the flows that refuse a dead feed get its error
+        assert_eq!(every_price(&[Ok(p[0]), Err(CoreError::OracleStale)]), Err(CoreError::OracleStale));
+        assert_eq!(every_price(&live).map(|x| x[..3] == p), Ok(true));
+    }
+
+    #[test]
+    fn a_withdrawal_with_a_dead_leg_never_pays_more_than_fresh_prices() {
+        use crate::layout::FeeState;
+        // performance fee 20 %, a mark well below NAV (a gain is due), management 2 %/yr
+        for (dead, mark) in [(0usize, 500_000u64), (1, 500_000), (2, 500_000), (0, 10_000_000), (1, 60_000_000)] {
+            let (mut v, p) = vault_with_legs(NOW);
+            v.fees = FeeState::new([9; 32], [500, 3_000, 200, 2_000], mark, 1_000_000, NOW - 86_400);
+            let mut reads: [SlotRead; 3] = [Ok(p[0]), Ok(p[1]), Ok(p[2])];
+            let fresh = exit_nav(&v, &reads, NOW).unwrap();
+            reads[dead] = Err(CoreError::OracleStale);
+            let zeroed = exit_nav(&v, &reads, NOW).unwrap();
+            assert!(zeroed.zeroed & slot_bit(dead) != 0);
+            for shares in [1u64, 333_333, 999_999, 1_500_000] {
+                let mut a = v;
+                a.base_quantity = u64::MAX / 4; // liquidity is not what is tested
+                let mut b = a;
+                let supply = 1_000_000;
+                let paid = withdraw(&mut a, supply, zeroed.nav_down, shares, 0, NOW).unwrap().amount;
+                let at_fresh = withdraw(&mut b, supply, fresh.nav_down, shares, 0, NOW).unwrap().amount;
+                assert!(paid <= at_fresh, "dead {dead} mark {mark} shares {shares}: {paid} > {at_fresh}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_withdrawal_needs_no_fresh_risk_state() {
+        let mut v = vault();
+        v.num_assets = 1; // never refreshed: stale
+        assert!(!v.risk_is_fresh(NOW));
+        assert_eq!(withdraw_gate(5, 5), Ok(()));
+        assert_eq!(deposit_gate(&v, 5, NOW), Err(EngineError::RiskStateStale), "a deposit still needs it");
     }
 }

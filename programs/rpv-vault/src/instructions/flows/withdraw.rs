@@ -5,11 +5,19 @@
 //! - A share holder burns `shares` from `user_share_token` (they sign as its owner) and receives
 //!   base tokens in `user_base_token`.
 //! - Every account is checked against the vault exactly as in `deposit` (`Wrong*`, `WrongMint`).
-//! - Remaining accounts: one oracle per registered asset, in registry order, each fresh and valid.
-//! - With assets registered, the risk state must have been refreshed within the vault's
-//!   `max_risk_age` seconds (`RiskStateStale`).
-//! - Fees due are accrued first (`governance/fees.rs`), so the exit is priced after them; the
-//!   allowlist never applies to withdrawals.
+//! - Remaining accounts: one oracle per registered asset, in registry order
+//!   (`OracleAccountCount`), each the registered account (`OracleAccountMismatch`).
+//! - **Exits are never blocked by a feed** (issue 14): a feed that cannot be read as a valid,
+//!   fresh price (closed, wrong data, stale, confidence too wide, …) is *dead*, and every leg
+//!   whose value needs it — a spot leg its own feed, an option series its implied vol and its
+//!   underlying — counts zero in the NAV of this withdrawal (`rpv_core::engine::flows::exit_nav`):
+//!   the doubt falls on the withdrawer, the leg stays with the holders who stay, and the payout
+//!   is never above what fresh prices would pay. `Withdrawn.zeroed_legs` names those legs
+//!   (bit `i` = slot `i`); the withdrawer's `min_amount_out` guards against it.
+//! - No fresh risk state is needed (the price does not depend on it, and a dead feed stops
+//!   `refresh`).
+//! - Fees due are accrued first (`governance/fees.rs`), so the exit is priced after them, the
+//!   performance fee at this withdrawal's NAV; the allowlist never applies to withdrawals.
 //! - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
 //! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
 //!   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
@@ -17,14 +25,14 @@
 //!   `InsufficientBaseLiquidity` (in-kind redemption is a separate instruction, later).
 //! - Emits `Withdrawn`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
-use rpv_core::{engine, layout::VaultState, math::Rounding, token};
+use rpv_core::{engine, layout::VaultState, token};
 
 use super::flow::{burn_shares, emit_accrued, share_supply, BaseFlow};
 use crate::{
     error::VaultError,
     events::Withdrawn,
     invoke,
-    oracle::{nav_from_oracles, Now},
+    oracle::{read_slots, Now},
     state::seeds,
 };
 
@@ -32,17 +40,19 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let a = &ctx.accounts;
     let now = Now::get()?;
     let vault_key = a.vault.key();
-    let (w, decimals, authority_bump) = {
+    let (w, zeroed_legs, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
-        engine::flows::withdraw_gate(&v, shares, held, now.time).map_err(VaultError::from)?;
-        let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
+        engine::flows::withdraw_gate(shares, held).map_err(VaultError::from)?;
+        let reads = read_slots(&v, ctx.remaining_accounts, now)?;
+        let exit =
+            engine::flows::exit_nav(&v, &reads[..usize::from(v.num_assets)], now.time).map_err(VaultError::from)?;
         let supply = share_supply(&a.share_mint)?;
-        let w =
-            engine::flows::withdraw(&mut v, supply, nav, shares, min_amount_out, now.time).map_err(VaultError::from)?;
+        let w = engine::flows::withdraw(&mut v, supply, exit.nav_down, shares, min_amount_out, now.time)
+            .map_err(VaultError::from)?;
         emit_accrued(&vault_key, &w.fees);
-        (w, v.base_decimals, v.authority_bump)
+        (w, exit.zeroed, v.base_decimals, v.authority_bump)
     };
 
     burn_shares(&a.token_program, &a.share_mint, &a.user_share_token, &a.user, shares)?;
@@ -66,6 +76,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         nav_before: w.nav_before,
         total_shares_before: w.total_shares_before,
         base_quantity_after: w.base_quantity_after,
+        zeroed_legs,
     });
     Ok(())
 }

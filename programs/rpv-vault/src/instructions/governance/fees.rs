@@ -13,9 +13,13 @@
 //! - `accrue_fees()`: permissionless. Authority, share mint and SPL Token are checked against
 //!   the vault (`WrongAuthority`, `WrongShareMint`, `WrongTokenProgram`); the recipient's account
 //!   must be a share token account (`WrongMint`) owned by the vault's fee recipient
-//!   (`WrongFeeRecipient`). Remaining accounts: one oracle per asset in registry order, each
-//!   valid and fresh. Accrues both fees, mints every pending fee share to the recipient and emits
-//!   `FeesAccrued` (with `minted`). Needs no fresh risk state; works while paused.
+//!   (`WrongFeeRecipient`). Remaining accounts: one oracle per asset in registry order, each the
+//!   registered account (`OracleAccountCount`, `OracleAccountMismatch`). Accrues both fees, mints
+//!   every pending fee share to the recipient and emits `FeesAccrued` (with `minted`). Needs no
+//!   fresh risk state; works while paused. When a feed a held leg needs is dead (closed, stale,
+//!   invalid: the rule of `withdraw`), it accrues the management fee only (`nav` 0 in the event):
+//!   a NAV without that leg would crystallise the performance fee, and move its mark, at a value
+//!   nobody can check; the performance fee waits for the next accrual with every feed live.
 //! - `set_fees(management_bps, performance_bps)`: only the admin (`Unauthorized`); the share mint
 //!   must be the vault's (`WrongShareMint`); rates above the maxima fixed at initialisation →
 //!   `FeeAboveMaximum`. Raising either rate under a non-zero timelock → `TimelockRequired` (use
@@ -31,7 +35,7 @@ use crate::{
     error::VaultError,
     events::FeesSet,
     instructions::flows::flow::{accrued_event, emit_accrued, issue_shares, share_supply},
-    oracle::{nav_from_oracles, Now},
+    oracle::{nav_from_oracles, read_slots, Now},
     state::Vault,
 };
 
@@ -85,9 +89,12 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
     let (summary, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
-        let nav = nav_from_oracles(&v, ctx.remaining_accounts, now, Rounding::Down)?;
+        let reads = read_slots(&v, ctx.remaining_accounts, now)?;
+        let exit =
+            engine::flows::exit_nav(&v, &reads[..usize::from(v.num_assets)], now.time).map_err(VaultError::from)?;
         let supply = share_supply(&a.share_mint)?;
-        (engine::fees::collect(&mut v, supply, nav, now.time).map_err(VaultError::from)?, v.authority_bump)
+        let summary = engine::fees::collect_at(&mut v, supply, exit.complete(), now.time).map_err(VaultError::from)?;
+        (summary, v.authority_bump)
     };
     if summary.minted > 0 {
         issue_shares(

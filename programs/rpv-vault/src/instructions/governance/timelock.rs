@@ -14,7 +14,8 @@
 //!   3 = rebalancing parameters, `InvalidRebalanceParams`; 4 = option parameters,
 //!   `InvalidOptionParams`; 5 = a registration, `InvalidOracleConfig` / `InvalidRiskBudget` /
 //!   `InvalidOptionTerms`; 6 = an in-kind cap raise, `UnknownAsset`; 7 = a new guardian,
-//!   `InvalidRole`). The
+//!   `InvalidRole`; 8 = reserved, `ProposalMismatch`; 9 = an oracle change, `UnknownAsset` /
+//!   `InvalidOracleConfig`). The
 //!   change is validated now as it will be at application (`InvalidRiskParams`;
 //!   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 //!   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -24,8 +25,10 @@
 //!   account and share mint must be the vault's (`WrongRiskAccount`, `WrongShareMint`). The
 //!   change is validated again against the vault as it is now, then applied exactly as the
 //!   immediate instruction would (a fee change first accrues fees at the old rates, with one
-//!   oracle per asset as remaining accounts). Closes the proposal; emits the change's own event
-//!   (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`, `InKindCapSet`) and `ChangeApplied`.
+//!   oracle per asset as remaining accounts; an oracle change reads the new oracle account,
+//!   its first remaining account, as `set_oracle` does). Closes the proposal; emits the
+//!   change's own event (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`, `InKindCapSet`,
+//!   `OracleSet`) and `ChangeApplied`.
 //! - A registration proposal is not applied here (`ProposalMismatch`): the admin's `add_asset`
 //!   / `add_option` with exactly the proposed accounts and arguments consumes it once matured,
 //!   in the same window (`TimelockNotExpired`, `ProposalExpired`; see `setup/add_asset`).
@@ -34,11 +37,13 @@
 //!   proposal must be this vault's (`WrongProposal`) and its rent goes back to the proposer
 //!   (`WrongRentReceiver`). Closes the proposal; emits `ChangeCancelled`.
 use anchor_lang::prelude::*;
-pub use rpv_interface::{ConfigChange, ProposalKind};
+pub use rpv_interface::{ConfigChange, OracleChange, ProposalKind};
 
 use rpv_interface::Registration;
 
-use super::{fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_risk_budgets, set_risk_params};
+use super::{
+    fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_oracle, set_risk_budgets, set_risk_params,
+};
 use crate::{
     checks,
     error::VaultError,
@@ -73,6 +78,8 @@ fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> 
             checks::registered(v, usize::from(*index))?;
         }
         ConfigChange::Guardian(key) => require!(*key != [0; 32], VaultError::InvalidRole),
+        ConfigChange::Reserved8 => return err!(VaultError::ProposalMismatch),
+        ConfigChange::OracleChange(c) => set_oracle::check(v, c)?,
     }
     Ok(())
 }
@@ -207,6 +214,11 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         }
         ConfigChange::Guardian(key) => {
             emit!(roles::write_guardian(&mut v, vault_key, Pubkey::new_from_array(*key)));
+        }
+        ConfigChange::Reserved8 => return err!(VaultError::ProposalMismatch),
+        ConfigChange::OracleChange(c) => {
+            let oracle = ctx.remaining_accounts.first().ok_or(VaultError::OracleAccountCount)?;
+            emit!(set_oracle::write(&mut v, vault_key, c, oracle)?);
         }
     }
     v.invariant().map_err(VaultError::from)?;
