@@ -40,6 +40,7 @@ mod withdraw;
 
 // properties: attacks, invariants, the CPI surface, compute-unit budgets
 mod attacks;
+mod attacks_fees;
 mod attacks_registration;
 mod attacks_token_oracle;
 mod compute_units;
