@@ -135,7 +135,9 @@ async fn attack_frozen_leg_blocks_every_in_kind_exit() {
     f.env.freeze(&a.token_program, &bob_accounts[2], &a.mint).await;
     let q1 = f.state().await.assets[1].quantity;
     let half = f.env.token_amount(&bob.share_token).await / 2;
-    f.redeem(&bob, &bob_accounts, half, vec![]).await.ok();
+    let out = f.redeem(&bob, &bob_accounts, half, vec![]).await;
+    out.ok();
+    assert!(matches!(&out.events()[..], [Event::RedeemedInKind(e)] if e.skipped == 0b100 && e.amounts[2] == 0));
     assert_eq!(f.env.token_amount(&bob_accounts[2]).await, 0);
     assert!(f.env.token_amount(&bob_accounts[0]).await > 0 && f.env.token_amount(&bob_accounts[1]).await > 0);
     assert_eq!(f.state().await.assets[1].quantity, q1, "the skipped leg stays with the vault");
@@ -156,6 +158,10 @@ async fn attack_frozen_leg_blocks_every_in_kind_exit() {
         .collect();
     for (k, acct) in accounts.iter().enumerate() {
         assert_eq!(f.env.token_amount(acct).await, want[k], "holding {k}");
+    }
+    match &out.events()[..] {
+        [Event::RedeemedInKind(e)] => assert_eq!((e.amounts.clone(), e.skipped), (want.clone(), 0b100)),
+        other => panic!("expected RedeemedInKind, got {other:?}"),
     }
     let after = f.state().await;
     assert_eq!(after.base_quantity, before.base_quantity - want[0]);
