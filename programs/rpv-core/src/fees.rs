@@ -524,7 +524,10 @@ mod tests {
         assert_eq!(k.total_shares_after_fees(0, None, NOW + 900), Ok(1_000_000 + 34_482));
         assert_eq!(k.total_shares_after_fees(0, None, NOW + 901), Ok(1_000_000));
         assert_eq!(k.accrue_fees(0, None, NOW + 901).unwrap().performance, 0);
-        assert_eq!(k.accrue_fees(0, None, NOW + 900).unwrap(), Accrual { management: 0, performance: 34_482, nav: 1_200_000 });
+        assert_eq!(
+            k.accrue_fees(0, None, NOW + 900).unwrap(),
+            Accrual { management: 0, performance: 34_482, nav: 1_200_000 }
+        );
         // a fall below the snapshot is charged at the fall; no snapshot, no performance fee
         let mut d = vault_with_snapshot(1_200_000);
         assert_eq!(d.accrue_fees(0, Some(1_100_000), NOW).unwrap().nav, 1_100_000);

@@ -106,7 +106,10 @@ async fn attack_in_kind_exit_skips_the_performance_fee() {
     out.ok();
     assert!(matches!(&out.events()[..], [Event::RedeemedInKind(_)]), "{:?}", out.events());
     let s = f.state().await;
-    assert_eq!((s.fees.pending_shares, s.fees.hwm_nav, s.fees.hwm_shares), (0, before.fees.hwm_nav, before.fees.hwm_shares));
+    assert_eq!(
+        (s.fees.pending_shares, s.fees.hwm_nav, s.fees.hwm_shares),
+        (0, before.fees.hwm_nav, before.fees.hwm_shares)
+    );
 }
 
 /// What each holding's accounted quantity is worth per share: `(quantity, total shares)`.
