@@ -198,6 +198,11 @@ struct RawSvm {
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<VaultConfig, String> {
+    read_with(path, parse)
+}
+
+/// `parse` on the text of the file at `path`; errors name the file.
+fn read_with<T>(path: &Path, parse: fn(&str) -> Result<T, String>) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -283,8 +288,7 @@ pub fn parse_model(text: &str) -> Result<ModelConfig, String> {
 
 /// Reads a model configuration file.
 pub fn load_model(path: &Path) -> Result<ModelConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    parse_model(&text).map_err(|e| format!("{}: {e}", path.display()))
+    read_with(path, parse_model)
 }
 
 fn from_toml(text: &str) -> Result<RawConfig, String> {

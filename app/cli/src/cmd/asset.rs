@@ -7,8 +7,9 @@
 use std::{fmt, path::PathBuf};
 
 use rpv_sdk::{
-    ix::{self, ConfigChange, ProposalKind},
-    pda, pk, Pubkey,
+    client::VaultView,
+    ix::{self, ConfigChange, ProposalKind, Registration},
+    pda, pk,
 };
 use serde::Serialize;
 use solana_signer::Signer;
@@ -16,7 +17,7 @@ use solana_signer::Signer;
 use super::{
     apply_change::matured,
     init::{asset_program, propose, registration_step, svm_asset},
-    on_chain, steps_text, Conn, Step, Target, VaultArg,
+    on_chain, steps_text, Step, Target, VaultArg,
 };
 use crate::config;
 
@@ -65,100 +66,66 @@ pub struct AssetReport {
 }
 
 pub fn run(target: &Target, command: Command) -> Result<AssetReport, String> {
-    match command {
-        Command::Propose(a) => run_propose(target, a),
-        Command::Add(a) => run_add(target, a),
-    }
-}
-
-fn run_propose(target: &Target, args: ProposeArgs) -> Result<AssetReport, String> {
-    let cfg = config::load(&args.config)?;
-    let i = cfg.assets.iter().position(|a| a.symbol == args.symbol);
-    let i =
-        i.ok_or_else(|| format!("{} has no [[assets]] entry with symbol {}", args.config.display(), args.symbol))?;
-    on_chain(target, false, |conn, admin| {
-        let (vault, l) = admin_vault(conn, &args.vault, &admin.pubkey())?;
-        if i != usize::from(l.vault.num_assets) {
-            return Err(format!(
-                "the vault has {} assets; {} is entry {i} of the file: entries are registered in order",
-                l.vault.num_assets, args.symbol
-            ));
+    on_chain(target, false, |conn, admin| match command {
+        Command::Propose(args) => {
+            let cfg = config::load(&args.config)?;
+            let vault = args.vault.get(conn)?;
+            let (l, mut steps) = (conn.fetch(&vault)?, vec![]);
+            let i = cfg.assets.iter().position(|a| a.symbol == args.symbol).ok_or_else(|| {
+                format!("{} has no [[assets]] entry with symbol {}", args.config.display(), args.symbol)
+            })?;
+            if i != usize::from(l.vault.num_assets) {
+                let n = l.vault.num_assets;
+                return Err(format!(
+                    "the vault has {n} assets, {} is entry {i}: entries are added in order",
+                    args.symbol
+                ));
+            }
+            let mut a = cfg.assets[i].clone();
+            if let Some(svm) = conn.ledger() {
+                svm_asset(svm, &mut a)?;
+            }
+            let mint = a.mint.ok_or_else(|| format!("asset {}: mint is required", a.symbol))?;
+            let oracle = a.oracle.ok_or_else(|| format!("asset {}: oracle is required", a.symbol))?;
+            let r = a.registration(&mint, &asset_program(conn, &a, &mint)?, &oracle, l.clock.unix_timestamp);
+            let p = propose(conn, &mut steps, admin, &l.key, &ConfigChange::Registration(r))?;
+            Ok(AssetReport::of("propose_change", &l, &r, p.eta, steps))
         }
-        let mut a = cfg.assets[i].clone();
-        if let Some(svm) = conn.ledger() {
-            svm_asset(svm, &mut a)?;
+        Command::Add(args) => {
+            let vault = args.vault.get(conn)?;
+            let (l, mut steps) = (conn.fetch(&vault)?, vec![]);
+            let p = matured(conn, &l, ProposalKind::Registration)?;
+            let ConfigChange::Registration(r) = p.change else { return Err("not a registration proposal".into()) };
+            let what = registration_step(&r);
+            conn.send(&mut steps, what, &[ix::register(&admin.pubkey(), &l.key, &r)], &[admin])?;
+            Ok(AssetReport::of(what, &l, &r, p.eta, steps))
         }
-        let mint = a.mint.ok_or_else(|| format!("asset {}: mint is required", a.symbol))?;
-        let oracle = a.oracle.ok_or_else(|| format!("asset {}: oracle is required", a.symbol))?;
-        let r = a.registration(&mint, &asset_program(conn, &a, &mint)?, &oracle, l.clock.unix_timestamp);
-        let mut steps = vec![];
-        let p = propose(conn, &mut steps, admin, &vault, &ConfigChange::Registration(r))?;
-        Ok(report("propose_change", &vault, l.vault.num_assets, &r, p.eta, steps))
     })
 }
 
-fn run_add(target: &Target, args: AddArgs) -> Result<AssetReport, String> {
-    on_chain(target, false, |conn, admin| {
-        let (vault, l) = admin_vault(conn, &args.vault, &admin.pubkey())?;
-        let p = matured(conn, &l, ProposalKind::Registration)?;
-        let ConfigChange::Registration(r) = p.change else { return Err("the proposal is not a registration".into()) };
-        let mut steps = vec![];
-        let what = registration_step(&r);
-        conn.send(&mut steps, what, &[ix::register(&admin.pubkey(), &vault, &r)], &[admin])?;
-        Ok(report(what, &vault, l.vault.num_assets, &r, p.eta, steps))
-    })
-}
-
-/// The vault of `--vault`, fetched, with `admin` as its admin.
-fn admin_vault(
-    conn: &mut Conn,
-    arg: &VaultArg,
-    admin: &Pubkey,
-) -> Result<(Pubkey, rpv_sdk::client::VaultView), String> {
-    let vault = arg.get(conn)?;
-    let l = conn.fetch(&vault)?;
-    if l.vault.admin != admin.to_bytes() {
-        return Err(format!("{admin} is not the admin of {vault}: sign with its admin's keypair (--keypair)"));
-    }
-    Ok((vault, l))
-}
-
-fn report(
-    action: &'static str,
-    vault: &Pubkey,
-    index: u8,
-    r: &ix::Registration,
-    eta: i64,
-    transactions: Vec<Step>,
-) -> AssetReport {
-    AssetReport {
-        action,
-        vault: vault.to_string(),
-        index,
-        mint: pk(&r.mint).to_string(),
-        oracle: pk(&r.oracle).to_string(),
-        kind: r.series.map_or("spot", |s| s.kind.name()),
-        proposal: pda::proposal(vault, ProposalKind::Registration).0.to_string(),
-        eta,
-        transactions,
+impl AssetReport {
+    fn of(action: &'static str, l: &VaultView, r: &Registration, eta: i64, transactions: Vec<Step>) -> Self {
+        AssetReport {
+            action,
+            vault: l.key.to_string(),
+            index: l.vault.num_assets,
+            mint: pk(&r.mint).to_string(),
+            oracle: pk(&r.oracle).to_string(),
+            kind: r.series.map_or("spot", |s| s.kind.name()),
+            proposal: pda::proposal(&l.key, ProposalKind::Registration).0.to_string(),
+            eta,
+            transactions,
+        }
     }
 }
 
 impl fmt::Display for AssetReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (what, next) = match self.action {
-            "propose_change" => ("proposed registering", format!(" from {}: then `rpv asset add`", self.eta)),
-            _ => ("registered", String::new()),
-        };
-        write!(
-            f,
-            "{what} {} {} as asset {} of {} (oracle {}){next}{}",
-            self.kind,
-            self.mint,
-            self.index,
-            self.vault,
-            self.oracle,
-            steps_text(&self.transactions)
-        )
+        let (k, m, i, v) = (self.kind, &self.mint, self.index, &self.vault);
+        match self.action {
+            "propose_change" => write!(f, "proposed {k} {m} as asset {i} of {v}; `rpv asset add` from {}", self.eta)?,
+            _ => write!(f, "registered {k} {m} as asset {i} of {v}")?,
+        }
+        write!(f, "{}", steps_text(&self.transactions))
     }
 }

@@ -407,7 +407,7 @@ fn on_chain_command_errors() {
     std::fs::write(&cfg3, text).unwrap();
     fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
     // every command has --help
-    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change"] {
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "asset"] {
         let out = rpv(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains(&format!("Usage: rpv {cmd}")), "{cmd}: {text}");
