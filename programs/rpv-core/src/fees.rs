@@ -72,8 +72,6 @@ const MAX_GROWTH_EXPONENT_BITS: u128 = 11 << FRAC_BITS;
 pub struct Accrual {
     pub management: u64,
     pub performance: u64,
-    /// The NAV the performance fee was measured at ([`performance_nav`]; 0 = not measured).
-    pub nav: u64,
 }
 
 impl Accrual {
@@ -286,10 +284,37 @@ pub fn performance_nav(live: Option<u64>, snapshot: Option<u64>, snapshot_fresh:
     }
 }
 
+impl FeeState {
+    /// Accrues the fees due at `now` on `total` outstanding shares (pending fee shares
+    /// included): the management fee always, the performance fee at NAV `nav` (rounded down)
+    /// when given. The vault measures at [`performance_nav`]: [`VaultState::accrue_fees`].
+    pub fn accrue(&mut self, total: u64, nav: Option<u64>, now: i64) -> CoreResult<Accrual> {
+        self.accrue_then(total, now, |_, _| nav).map(|(a, _)| a)
+    }
+
+    /// The management fee due at `now` on `total`, then the performance fee at the NAV
+    /// `nav_of(management fee shares, total after them)` gives, if any; returns that NAV too.
+    fn accrue_then(
+        &mut self,
+        total: u64,
+        now: i64,
+        nav_of: impl FnOnce(u64, u64) -> Option<u64>,
+    ) -> CoreResult<(Accrual, Option<u64>)> {
+        let management = self.accrue_management(total, now)?;
+        let total = total.checked_add(management).ok_or(CoreError::MathOverflow)?;
+        let nav = nav_of(management, total);
+        let performance = match nav {
+            Some(nav) => self.accrue_performance(nav, total)?,
+            None => 0,
+        };
+        Ok((Accrual { management, performance }, nav))
+    }
+}
+
 /// Accrues the fees due at `now` on `total` outstanding shares (pending fee shares included):
 /// the management fee, then the performance fee at [`performance_nav`] of the live NAV `live`
 /// (rounded down; `None` in kind) and the snapshot `snap` (captured here if it was not yet, and
-/// diluted by the fee shares issued).
+/// diluted by the fee shares issued). Returns the NAV the performance fee was measured at.
 pub fn accrue(
     fees: &mut FeeState,
     snap: &mut FeeSnapshot,
@@ -297,28 +322,34 @@ pub fn accrue(
     live: Option<u64>,
     snapshot_fresh: bool,
     now: i64,
-) -> CoreResult<Accrual> {
+) -> CoreResult<(Accrual, Option<u64>)> {
     snap.capture(total);
-    let management = fees.accrue_management(total, now)?;
-    snap.dilute(management);
-    let total = total.checked_add(management).ok_or(CoreError::MathOverflow)?;
-    let nav = performance_nav(live, snap.nav_for(total), snapshot_fresh);
-    let performance = match nav {
-        Some(nav) => fees.accrue_performance(nav, total)?,
-        None => 0,
-    };
-    snap.dilute(performance);
-    Ok(Accrual { management, performance, nav: nav.unwrap_or(0) })
+    let (accrual, nav) = fees.accrue_then(total, now, |management, total| {
+        snap.dilute(management);
+        performance_nav(live, snap.nav_for(total), snapshot_fresh)
+    })?;
+    snap.dilute(accrual.performance);
+    Ok((accrual, nav))
 }
 
 impl VaultState {
-    /// [`accrue`] on this vault's total shares and snapshot; the snapshot is fresh while the
-    /// risk state is. `supply` is the share mint's supply; `live` the NAV rounded down (`None`
-    /// for an in-kind exit).
-    pub fn accrue_fees(&mut self, supply: u64, live: Option<u64>, now: i64) -> CoreResult<Accrual> {
+    /// [`accrue`] on this vault's total shares and snapshot (fresh while the risk state is):
+    /// the accrual and the NAV the performance fee was measured at. `supply` is the share
+    /// mint's supply; `live` the NAV rounded down (`None` for an in-kind exit).
+    pub fn accrue_fees_measured(
+        &mut self,
+        supply: u64,
+        live: Option<u64>,
+        now: i64,
+    ) -> CoreResult<(Accrual, Option<u64>)> {
         let total = self.total_shares(supply)?;
         let fresh = self.risk_is_fresh(now);
         accrue(&mut self.fees, &mut self.fee_snapshot, total, live, fresh, now)
+    }
+
+    /// [`Self::accrue_fees_measured`] without the NAV.
+    pub fn accrue_fees(&mut self, supply: u64, live: Option<u64>, now: i64) -> CoreResult<Accrual> {
+        self.accrue_fees_measured(supply, live, now).map(|(a, _)| a)
     }
 
     /// The total shares a flow at `now` is priced against: [`Self::total_shares`] plus the fee
@@ -326,7 +357,7 @@ impl VaultState {
     pub fn total_shares_after_fees(&self, supply: u64, live: Option<u64>, now: i64) -> CoreResult<u64> {
         let total = self.total_shares(supply)?;
         let (mut fees, mut snap) = (self.fees, self.fee_snapshot);
-        let due = accrue(&mut fees, &mut snap, total, live, self.risk_is_fresh(now), now)?;
+        let (due, _) = accrue(&mut fees, &mut snap, total, live, self.risk_is_fresh(now), now)?;
         total.checked_add(due.total()).ok_or(CoreError::MathOverflow)
     }
 }
@@ -361,7 +392,7 @@ mod tests {
         v.dead_shares = 1_000_000;
         v.fees = fees(200, 0, 1_000_000);
         let a = v.accrue_fees(0, Some(1_000_000), YEAR).unwrap();
-        assert_eq!(a, Accrual { management: 20_408, performance: 0, nav: 0 });
+        assert_eq!(a, Accrual { management: 20_408, performance: 0 });
         assert_eq!(v.total_shares(0), Ok(1_020_408));
     }
 
@@ -507,14 +538,14 @@ mod tests {
     fn performance_fee_at_a_spike_is_measured_at_the_snapshot() {
         let mut v = vault_with_snapshot(1_050_000);
         // a print 30 % up: charged at +5 %, as performance_fee_shares at the snapshot
-        let a = v.accrue_fees(0, Some(1_300_000), NOW).unwrap();
+        let (a, nav) = v.accrue_fees_measured(0, Some(1_300_000), NOW).unwrap();
         let want = performance_fee_shares(1_050_000, 1_000_000, 1_000_000, 1_000_000, 2_000).unwrap();
-        assert_eq!((a.performance, a.nav), (want, 1_050_000));
+        assert_eq!((a.performance, nav), (want, Some(1_050_000)));
         assert_eq!((v.fees.hwm_nav, v.fees.hwm_shares), (1_050_000, 1_000_000 + want));
         assert_eq!(v.fee_snapshot, FeeSnapshot { nav: 1_050_000, shares: 1_000_000 + want });
         // again at the spike: nothing more (the snapshot is diluted as the mark moved)
-        let again = v.accrue_fees(0, Some(1_300_000), NOW + 1).unwrap();
-        assert_eq!((again.performance, again.nav), (0, 1_050_000));
+        let (again, nav) = v.accrue_fees_measured(0, Some(1_300_000), NOW + 1).unwrap();
+        assert_eq!((again.performance, nav), (0, Some(1_050_000)));
         // a deposit at the current price after the capture is no gain
         v.dead_shares += 500_000;
         assert_eq!(v.accrue_fees(0, Some(1_800_000), NOW + 2).unwrap().performance, 0);
@@ -525,14 +556,14 @@ mod tests {
         assert_eq!(k.total_shares_after_fees(0, None, NOW + 901), Ok(1_000_000));
         assert_eq!(k.accrue_fees(0, None, NOW + 901).unwrap().performance, 0);
         assert_eq!(
-            k.accrue_fees(0, None, NOW + 900).unwrap(),
-            Accrual { management: 0, performance: 34_482, nav: 1_200_000 }
+            k.accrue_fees_measured(0, None, NOW + 900).unwrap(),
+            (Accrual { management: 0, performance: 34_482 }, Some(1_200_000))
         );
         // a fall below the snapshot is charged at the fall; no snapshot, no performance fee
         let mut d = vault_with_snapshot(1_200_000);
-        assert_eq!(d.accrue_fees(0, Some(1_100_000), NOW).unwrap().nav, 1_100_000);
+        assert_eq!(d.accrue_fees_measured(0, Some(1_100_000), NOW).unwrap().1, Some(1_100_000));
         let mut none = vault_with_snapshot(0);
-        assert_eq!(none.accrue_fees(0, Some(2_000_000), NOW).unwrap(), Accrual::default());
+        assert_eq!(none.accrue_fees_measured(0, Some(2_000_000), NOW).unwrap(), (Accrual::default(), None));
     }
 
     proptest! {

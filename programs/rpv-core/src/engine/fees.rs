@@ -27,13 +27,13 @@ impl FeeSummary {
         self.accrual.total() > 0
     }
 
-    fn of(v: &VaultState, accrual: Accrual, minted: u64, supply: u64, now: i64) -> Self {
+    fn of(v: &VaultState, (accrual, nav): (Accrual, Option<u64>), minted: u64, supply: u64, now: i64) -> Self {
         Self {
             time: now,
             accrual,
             minted,
             pending_after: v.fees.pending_shares,
-            nav: accrual.nav,
+            nav: nav.unwrap_or(0),
             total_shares_after: v.total_shares(supply).unwrap_or(u64::MAX),
             hwm_nav: v.fees.hwm_nav,
             hwm_shares: v.fees.hwm_shares,
@@ -46,7 +46,7 @@ impl FeeSummary {
 /// a live NAV (in kind) at the latter while the risk state is fresh
 /// ([`crate::fees::performance_nav`]). `supply` = the share mint's supply.
 pub fn accrue(v: &mut VaultState, supply: u64, nav_down: Option<u64>, now: i64) -> EngineResult<FeeSummary> {
-    let a = v.accrue_fees(supply, nav_down, now)?;
+    let a = v.accrue_fees_measured(supply, nav_down, now)?;
     Ok(FeeSummary::of(v, a, 0, supply, now))
 }
 
@@ -55,7 +55,7 @@ pub fn accrue(v: &mut VaultState, supply: u64, nav_down: Option<u64>, now: i64) 
 /// (`minted`; the total shares do not change, the shares move into the supply).
 pub fn collect(v: &mut VaultState, supply: u64, nav: u64, now: i64) -> EngineResult<FeeSummary> {
     no_flash_rebalance(v)?;
-    let accrual = v.accrue_fees(supply, Some(nav), now)?;
+    let accrual = v.accrue_fees_measured(supply, Some(nav), now)?;
     let minted = core::mem::take(&mut v.fees.pending_shares);
     let supply_after = supply.checked_add(minted).ok_or(CoreError::MathOverflow)?;
     v.invariant()?;
