@@ -179,9 +179,11 @@ impl Sim {
 
     /// Runs a fee step of the engine on a vault account holding the fee state `f`, whose
     /// shares other than the pending fee shares are all counted as dead shares (the engine's
-    /// total is then `other + pending`, as here), at the NAV `nav`. Returns the fee state after
-    /// and the step's summary; `None` when the program refuses for an overflow (past e^11 of
-    /// growth, shares beyond a `u64`).
+    /// total is then `other + pending`, as here), at the NAV `nav`. The vault's fee snapshot is
+    /// a positions step at that same NAV (so the performance fee, measured at the lower of the
+    /// live NAV and the snapshot's NAV per share, is measured at `nav`: the model's NAV is what
+    /// every keeper samples). Returns the fee state after and the step's summary; `None` when
+    /// the program refuses for an overflow (past e^11 of growth, shares beyond a `u64`).
     fn fee_step(
         &self,
         f: FeeState,
@@ -189,6 +191,7 @@ impl Sim {
     ) -> Option<(FeeState, FeeSummary)> {
         let mut v = VaultState::zeroed();
         (v.version, v.dead_shares, v.fees) = (STATE_VERSION, self.other, f);
+        v.fee_snapshot.record(self.nav);
         match step(&mut v, self.nav) {
             Ok(s) => Some((v.fees, s)),
             Err(e) => {

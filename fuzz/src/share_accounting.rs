@@ -409,7 +409,7 @@ fn withdraw(v: &mut Vault, user: usize, shares: u64) -> Option<u64> {
 fn redeem(v: &mut Vault, user: usize, shares: u64) -> Option<(u64, Vec<u64>)> {
     let total = v.total();
     let mut next = v.clone();
-    let r = match flows::redeem_in_kind(&mut next.state, v.users[user], v.supply(), shares, &[], NOW) {
+    let r = match flows::redeem_in_kind(&mut next.state, v.users[user], v.supply(), shares, &[], 0, NOW) {
         Ok(r) => r,
         Err(e) => {
             assert!(

@@ -131,19 +131,40 @@ impl Env {
 
     /// A new mint (authority = test payer) under `token_program`.
     pub async fn create_mint(&mut self, token_program: &Pubkey, decimals: u8) -> Pubkey {
+        self.create_mint_frozen_by(token_program, decimals, None).await
+    }
+
+    /// A new mint (authority = test payer) whose freeze authority is the test payer, as USDC's
+    /// is its issuer ([`Env::freeze`] freezes its accounts).
+    pub async fn create_freezable_mint(&mut self, token_program: &Pubkey, decimals: u8) -> Pubkey {
+        let payer = self.payer().pubkey();
+        self.create_mint_frozen_by(token_program, decimals, Some(payer)).await
+    }
+
+    async fn create_mint_frozen_by(&mut self, token_program: &Pubkey, decimals: u8, freeze: Option<Pubkey>) -> Pubkey {
         let mint = Keypair::new();
         let payer = self.payer().pubkey();
         let rent = self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(spl::MINT_LEN as usize);
-        self.send(
-            &[
-                spl::create_account(&payer, &mint.pubkey(), rent, spl::MINT_LEN, token_program),
-                spl::initialize_mint2(token_program, &mint.pubkey(), &payer, decimals),
-            ],
-            &[&mint],
+        let init = spl_token_2022_interface::instruction::initialize_mint2(
+            token_program,
+            &mint.pubkey(),
+            &payer,
+            freeze.as_ref(),
+            decimals,
         )
-        .await
-        .ok();
+        .expect("a token program");
+        self.send(&[spl::create_account(&payer, &mint.pubkey(), rent, spl::MINT_LEN, token_program), init], &[&mint])
+            .await
+            .ok();
         mint.pubkey()
+    }
+
+    /// Freezes token `account` of `mint`, signed by its freeze authority (the test payer).
+    pub async fn freeze(&mut self, token_program: &Pubkey, account: &Pubkey, mint: &Pubkey) {
+        let payer = self.payer().pubkey();
+        let ix = spl_token_2022_interface::instruction::freeze_account(token_program, account, mint, &payer, &[])
+            .expect("a token program");
+        self.send(&[ix], &[]).await.ok();
     }
 
     pub async fn create_token_account(&mut self, token_program: &Pubkey, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
@@ -446,6 +467,17 @@ impl Fixture {
     /// Creates a mint and a fresh oracle for it (not registered).
     pub async fn new_asset(&mut self, token_program: Pubkey, decimals: u8, price: i64) -> TestAsset {
         let mint = self.env.create_mint(&token_program, decimals).await;
+        self.asset_of(mint, token_program, decimals, price).await
+    }
+
+    /// [`Fixture::new_asset`] with a mint whose freeze authority is the test payer.
+    pub async fn new_freezable_asset(&mut self, token_program: Pubkey, decimals: u8, price: i64) -> TestAsset {
+        let mint = self.env.create_freezable_mint(&token_program, decimals).await;
+        self.asset_of(mint, token_program, decimals, price).await
+    }
+
+    /// A fresh oracle for `mint` (not registered).
+    async fn asset_of(&mut self, mint: Pubkey, token_program: Pubkey, decimals: u8, price: i64) -> TestAsset {
         let oracle = Pubkey::new_unique();
         let feed = pyth::feed_id(&oracle.to_string());
         let a = TestAsset { mint, token_program, decimals, oracle, feed, price, conf: price as u64 / 1_000, expo: -8 };

@@ -10,8 +10,8 @@ use rpv_core::{fixed_point::Fx, layout::BUDGET_ONE};
 use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
     ix::{
-        AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OracleKind, RebalanceParams, RiskParams,
-        MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT, NO_IN_KIND,
+        AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OptionSeriesArgs, OracleKind, RebalanceParams,
+        Registration, RiskParams, MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT, NO_IN_KIND,
     },
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
@@ -73,6 +73,23 @@ pub enum Expiry {
     At(i64),
     /// Days after the cluster time at `rpv init`.
     InDays(u32),
+}
+
+impl AssetConfig {
+    /// The registration of this entry as `mint` of `program` priced by `oracle` (what
+    /// `add_asset` / `add_option` send, or `propose_change` proposes), an expiry in days
+    /// counted from `now`.
+    pub fn registration(&self, mint: &Pubkey, program: &Pubkey, oracle: &Pubkey, now: i64) -> Registration {
+        let series = self.option.as_ref().map(|o| OptionSeriesArgs {
+            kind: o.kind,
+            underlying: o.underlying,
+            strike_bits: o.strike_bits,
+            contract_size_bits: o.contract_size_bits,
+            expiry: o.expiry.resolve(now),
+        });
+        let (mint, token_program, oracle) = (mint.to_bytes(), program.to_bytes(), oracle.to_bytes());
+        Registration { mint, token_program, oracle, args: self.args, series }
+    }
 }
 
 impl Expiry {
@@ -181,6 +198,11 @@ struct RawSvm {
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<VaultConfig, String> {
+    read_with(path, parse)
+}
+
+/// `parse` on the text of the file at `path`; errors name the file.
+fn read_with<T>(path: &Path, parse: fn(&str) -> Result<T, String>) -> Result<T, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -266,8 +288,7 @@ pub fn parse_model(text: &str) -> Result<ModelConfig, String> {
 
 /// Reads a model configuration file.
 pub fn load_model(path: &Path) -> Result<ModelConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    parse_model(&text).map_err(|e| format!("{}: {e}", path.display()))
+    read_with(path, parse_model)
 }
 
 fn from_toml(text: &str) -> Result<RawConfig, String> {

@@ -115,6 +115,17 @@ pub fn registration(
     })
 }
 
+/// The `add_asset` (spot) or `add_option` (a series) that registers `r` exactly as proposed:
+/// the instruction consuming a matured [`registration`] proposal (or, with no timelock in the
+/// way, registering at once).
+pub fn register(admin: &Pubkey, vault: &Pubkey, r: &Registration) -> Instruction {
+    let (mint, program, oracle) = (pk(&r.mint), pk(&r.token_program), pk(&r.oracle));
+    match r.series {
+        None => add_asset(admin, vault, &mint, &program, &oracle, r.args),
+        Some(series) => add_option(admin, vault, &mint, &program, &oracle, r.args, series),
+    }
+}
+
 /// `set_in_kind_cap(index, cap)` (admin; a raise under a timelock: `propose_change` of
 /// `ConfigChange::InKindCap`).
 pub fn set_in_kind_cap(admin: &Pubkey, vault_key: &Pubkey, index: u8, cap: u64) -> Instruction {

@@ -144,6 +144,9 @@ macro_rules! events {
                 pub total_shares_before: u64,
                 /// Paid per holding: base first, then each asset in registry order (smallest units).
                 pub amounts: Vec<u64>,
+                /// Bit `k` set = holding `k` (0 = the base) was skipped because the vault's or the
+                /// user's token account for it is frozen: it paid nothing and stays with the vault.
+                pub skipped: u32,
             }
 
             pub struct PausedSet {

@@ -30,6 +30,20 @@
 //! the mark where it was, so it is charged later rather than forgiven. With `p = 0` the mark
 //! follows the price up, so a later rate increase never charges past gains.
 //!
+//! **The NAV the performance fee is measured at** ([`performance_nav`], issue 14) is one the
+//! caller cannot raise. A priced flow or `accrue_fees` reads a fresh oracle update, but which
+//! one (any within the maximum age) is the caller's choice, so the fee recipient could
+//! crystallise the fee at a favourable print. The fee is therefore measured at the lower of
+//! the live NAV and the NAV per share of the last positions step ([`FeeSnapshot`]) applied to
+//! the current shares: a spike posted for the accrual is never charged until a refresh has
+//! sampled it, and a fall since the refresh is charged at the fall. An in-kind exit reads no
+//! oracle: it measures at the snapshot alone while the risk state is fresh (within
+//! `max_risk_age`, the age at which deposits and withdrawals are still priced), so a holder
+//! cannot leave after a gain without paying the fee due; with a stale snapshot, which may be
+//! above today's NAV, it accrues the management fee only and the performance fee waits for the
+//! next priced accrual (the recipient, not the holders, bears the doubt). Without a snapshot
+//! (before the first positions step) the performance fee waits too.
+//!
 //! Accrued fee shares wait in `pending_shares` (counted in the vault's total shares at once, so
 //! every entry and exit is priced after fees) until `accrue_fees` mints them to the recipient.
 
@@ -39,7 +53,7 @@ use crate::{
     error::CoreResult,
     fixed_point::SECONDS_PER_YEAR,
     fmath,
-    layout::{FeeState, VaultState},
+    layout::{FeeSnapshot, FeeState, VaultState},
     math::{mul_div, Rounding, BPS},
     Address, CoreError,
 };
@@ -227,36 +241,130 @@ impl FeeState {
     }
 }
 
-impl FeeState {
-    /// Accrues the fees due at `now` on `total` outstanding shares (pending fee shares
-    /// included): the management fee always, the performance fee when the NAV (rounded down)
-    /// is known.
-    pub fn accrue(&mut self, total: u64, nav_down: Option<u64>, now: i64) -> CoreResult<Accrual> {
-        let management = self.accrue_management(total, now)?;
-        let performance = match nav_down {
-            Some(nav) => {
-                let total = total.checked_add(management).ok_or(CoreError::MathOverflow)?;
-                self.accrue_performance(nav, total)?
-            }
-            None => 0,
-        };
-        Ok(Accrual { management, performance })
+impl FeeSnapshot {
+    /// A positions step valued the vault at `nav` (rounded down): its shares are captured by
+    /// the next accrual ([`FeeSnapshot::capture`]).
+    pub fn record(&mut self, nav: u64) {
+        (self.nav, self.shares) = (nav, 0);
+    }
+
+    /// Fills in the total shares of a snapshot not captured yet (`total`: before any fee of
+    /// this accrual, so the shares the positions step's NAV was for).
+    pub fn capture(&mut self, total: u64) {
+        if self.nav > 0 && self.shares == 0 {
+            self.shares = total;
+        }
+    }
+
+    /// `fee_shares` new fee shares dilute the snapshot's price as they dilute the live one.
+    pub fn dilute(&mut self, fee_shares: u64) {
+        if self.shares > 0 {
+            self.shares = self.shares.saturating_add(fee_shares);
+        }
+    }
+
+    /// The snapshot's NAV per share applied to `total` shares, rounded down; `None` without a
+    /// captured snapshot (or beyond a `u64`).
+    pub fn nav_for(&self, total: u64) -> Option<u64> {
+        if self.nav == 0 || self.shares == 0 {
+            return None;
+        }
+        mul_div(self.nav, total, self.shares, Rounding::Down)
     }
 }
 
+/// The NAV the performance fee is measured at (see the module documentation): with a live NAV
+/// (a priced flow, `accrue_fees`, a rate change) the lower of it and the snapshot's `snapshot`;
+/// without (an in-kind exit) the snapshot's while `snapshot_fresh`; `None` (the performance
+/// fee waits) otherwise.
+pub fn performance_nav(live: Option<u64>, snapshot: Option<u64>, snapshot_fresh: bool) -> Option<u64> {
+    match live {
+        Some(live) => snapshot.map(|s| s.min(live)),
+        None => snapshot.filter(|_| snapshot_fresh),
+    }
+}
+
+impl FeeState {
+    /// Accrues the fees due at `now` on `total` outstanding shares (pending fee shares
+    /// included): the management fee always, the performance fee at NAV `nav` (rounded down)
+    /// when given. The vault measures at [`performance_nav`]: [`VaultState::accrue_fees`].
+    pub fn accrue(&mut self, total: u64, nav: Option<u64>, now: i64) -> CoreResult<Accrual> {
+        self.accrue_then(total, now, |_, _| nav).map(|(a, _)| a)
+    }
+
+    /// The management fee due at `now` on `total`, then the performance fee at the NAV
+    /// `nav_of(management fee shares, total after them)` gives, if any; returns that NAV too.
+    fn accrue_then(
+        &mut self,
+        total: u64,
+        now: i64,
+        nav_of: impl FnOnce(u64, u64) -> Option<u64>,
+    ) -> CoreResult<(Accrual, Option<u64>)> {
+        let management = self.accrue_management(total, now)?;
+        let total = total.checked_add(management).ok_or(CoreError::MathOverflow)?;
+        let nav = nav_of(management, total);
+        let performance = match nav {
+            Some(nav) => self.accrue_performance(nav, total)?,
+            None => 0,
+        };
+        Ok((Accrual { management, performance }, nav))
+    }
+}
+
+/// Accrues the fees due at `now` on `total` outstanding shares (pending fee shares included):
+/// the management fee, then the performance fee at [`performance_nav`] of the live NAV `live`
+/// (rounded down; `None` in kind) and the snapshot `snap` (captured here if it was not yet, and
+/// diluted by the fee shares issued). Returns the NAV the performance fee was measured at.
+pub fn accrue(
+    fees: &mut FeeState,
+    snap: &mut FeeSnapshot,
+    total: u64,
+    live: Option<u64>,
+    snapshot_fresh: bool,
+    now: i64,
+) -> CoreResult<(Accrual, Option<u64>)> {
+    snap.capture(total);
+    let (accrual, nav) = fees.accrue_then(total, now, |management, total| {
+        snap.dilute(management);
+        performance_nav(live, snap.nav_for(total), snapshot_fresh)
+    })?;
+    snap.dilute(accrual.performance);
+    Ok((accrual, nav))
+}
+
 impl VaultState {
-    /// [`FeeState::accrue`] on this vault's total shares. `supply` is the share mint's supply.
-    pub fn accrue_fees(&mut self, supply: u64, nav_down: Option<u64>, now: i64) -> CoreResult<Accrual> {
+    /// [`accrue`] on this vault's total shares and snapshot (fresh while the risk state is):
+    /// the accrual and the NAV the performance fee was measured at. `supply` is the share
+    /// mint's supply; `live` the NAV rounded down (`None` for an in-kind exit).
+    pub fn accrue_fees_measured(
+        &mut self,
+        supply: u64,
+        live: Option<u64>,
+        now: i64,
+    ) -> CoreResult<(Accrual, Option<u64>)> {
         let total = self.total_shares(supply)?;
-        self.fees.accrue(total, nav_down, now)
+        let fresh = self.risk_is_fresh(now);
+        accrue(&mut self.fees, &mut self.fee_snapshot, total, live, fresh, now)
+    }
+
+    /// The management fee only; the performance fee and its mark wait (`accrue_fees` with a
+    /// dead feed: no NAV anyone can check).
+    pub fn accrue_management_only(&mut self, supply: u64, now: i64) -> CoreResult<(Accrual, Option<u64>)> {
+        let total = self.total_shares(supply)?;
+        accrue(&mut self.fees, &mut self.fee_snapshot, total, None, false, now)
+    }
+
+    /// [`Self::accrue_fees_measured`] without the NAV.
+    pub fn accrue_fees(&mut self, supply: u64, live: Option<u64>, now: i64) -> CoreResult<Accrual> {
+        self.accrue_fees_measured(supply, live, now).map(|(a, _)| a)
     }
 
     /// The total shares a flow at `now` is priced against: [`Self::total_shares`] plus the fee
     /// shares due now, accrued on a copy of the fee state (the vault is not changed).
-    pub fn total_shares_after_fees(&self, supply: u64, nav_down: Option<u64>, now: i64) -> CoreResult<u64> {
+    pub fn total_shares_after_fees(&self, supply: u64, live: Option<u64>, now: i64) -> CoreResult<u64> {
         let total = self.total_shares(supply)?;
-        let mut fees = self.fees;
-        let due = fees.accrue(total, nav_down, now)?;
+        let (mut fees, mut snap) = (self.fees, self.fee_snapshot);
+        let (due, _) = accrue(&mut fees, &mut snap, total, live, self.risk_is_fresh(now), now)?;
         total.checked_add(due.total()).ok_or(CoreError::MathOverflow)
     }
 }
@@ -407,6 +515,89 @@ mod tests {
         assert!(!FeeState { management_bps: 1_001, max_management_bps: 2_000, ..f }.rates_valid());
         assert!(!FeeState { performance_bps: 5_001, ..f }.rates_valid());
         assert!(f.within_maxima(1_000, 5_000) && !f.within_maxima(1_001, 0));
+    }
+
+    #[test]
+    fn performance_nav_is_never_above_the_snapshot() {
+        // priced: the lower of the two; no snapshot: the fee waits
+        assert_eq!(performance_nav(Some(130), Some(105), false), Some(105));
+        assert_eq!(performance_nav(Some(90), Some(105), false), Some(90));
+        assert_eq!(performance_nav(Some(130), None, true), None);
+        // in kind: the snapshot while fresh
+        assert_eq!(performance_nav(None, Some(105), true), Some(105));
+        assert_eq!(performance_nav(None, Some(105), false), None);
+        assert_eq!(performance_nav(None, None, true), None);
+    }
+
+    /// A vault of 1,000,000 shares, 20 % of gains, the mark at 1.0, a positions step at NAV
+    /// `snapshot`; the risk state fresh at [`NOW`].
+    fn vault_with_snapshot(snapshot: u64) -> VaultState {
+        let mut v = VaultState::zeroed();
+        (v.dead_shares, v.fees, v.num_assets) = (1_000_000, fees(0, 2_000, 1_000_000), 1);
+        (v.risk_refreshed_at, v.max_risk_age) = (NOW, 900);
+        v.fee_snapshot.record(snapshot);
+        v
+    }
+
+    const NOW: i64 = 10_000;
+
+    #[test]
+    fn performance_fee_at_a_spike_is_measured_at_the_snapshot() {
+        let mut v = vault_with_snapshot(1_050_000);
+        // a print 30 % up: charged at +5 %, as performance_fee_shares at the snapshot
+        let (a, nav) = v.accrue_fees_measured(0, Some(1_300_000), NOW).unwrap();
+        let want = performance_fee_shares(1_050_000, 1_000_000, 1_000_000, 1_000_000, 2_000).unwrap();
+        assert_eq!((a.performance, nav), (want, Some(1_050_000)));
+        assert_eq!((v.fees.hwm_nav, v.fees.hwm_shares), (1_050_000, 1_000_000 + want));
+        assert_eq!(v.fee_snapshot, FeeSnapshot { nav: 1_050_000, shares: 1_000_000 + want });
+        // again at the spike: nothing more (the snapshot is diluted as the mark moved)
+        let (again, nav) = v.accrue_fees_measured(0, Some(1_300_000), NOW + 1).unwrap();
+        assert_eq!((again.performance, nav), (0, Some(1_050_000)));
+        // a deposit at the current price after the capture is no gain
+        v.dead_shares += 500_000;
+        assert_eq!(v.accrue_fees(0, Some(1_800_000), NOW + 2).unwrap().performance, 0);
+        // in kind: at the snapshot while fresh (gain 200,000 → fee 40,000 → ⌊1e6 · 4e4 / 1.16e6⌋),
+        // not at all once stale
+        let mut k = vault_with_snapshot(1_200_000);
+        assert_eq!(k.total_shares_after_fees(0, None, NOW + 900), Ok(1_000_000 + 34_482));
+        assert_eq!(k.total_shares_after_fees(0, None, NOW + 901), Ok(1_000_000));
+        assert_eq!(k.accrue_fees(0, None, NOW + 901).unwrap().performance, 0);
+        assert_eq!(
+            k.accrue_fees_measured(0, None, NOW + 900).unwrap(),
+            (Accrual { management: 0, performance: 34_482 }, Some(1_200_000))
+        );
+        // a fall below the snapshot is charged at the fall; no snapshot, no performance fee
+        let mut d = vault_with_snapshot(1_200_000);
+        assert_eq!(d.accrue_fees_measured(0, Some(1_100_000), NOW).unwrap().1, Some(1_100_000));
+        let mut none = vault_with_snapshot(0);
+        assert_eq!(none.accrue_fees_measured(0, Some(2_000_000), NOW).unwrap(), (Accrual::default(), None));
+    }
+
+    proptest! {
+        /// Whatever print the caller posts and however often it accrues, the fee recipient
+        /// never receives more than the fee at the snapshot, nor more than at the print; and a
+        /// second accrual right after the first issues nothing.
+        #[test]
+        fn performance_fee_is_bounded_by_snapshot_and_print(
+            snapshot in 500_000u64..5_000_000, live in 500_000u64..5_000_000, management in 0u16..=500,
+            dt in 0i64..86_400, calls in 1usize..5,
+        ) {
+            let mut v = vault_with_snapshot(snapshot);
+            v.fees.management_bps = management;
+            let mut issued = Accrual::default();
+            for c in 0..calls {
+                let a = v.accrue_fees(0, Some(live), NOW + dt + c as i64).unwrap();
+                if c > 0 {
+                    prop_assert_eq!(a.performance, 0, "a repeated accrual charged again");
+                }
+                issued.management += a.management;
+                issued.performance += a.performance;
+            }
+            let total = 1_000_000 + issued.management;
+            // the bound: the fee at the lower of the two NAVs, on the shares after management
+            let cap = |nav| performance_fee_shares(nav, total, 1_000_000, 1_000_000, 2_000).unwrap();
+            prop_assert!(issued.performance <= cap(snapshot.min(live)) + 1, "{issued:?}");
+        }
     }
 
     proptest! {

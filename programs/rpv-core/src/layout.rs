@@ -219,6 +219,29 @@ impl FeeState {
         2; // max_performance_bps
 }
 
+/// The NAV of the last positions step and the shares it is for (part of [`VaultState`];
+/// behaviour: [`crate::fees`]). The positions step knows the NAV but not the share mint's
+/// supply, so it records the NAV with `shares = 0` and the next fee accrual (every instruction
+/// that changes the total shares accrues first) fills in the total shares of that moment; each
+/// fee share issued afterwards is added too, so the snapshot's price is diluted as the live
+/// one is. `nav = 0`: no snapshot.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct FeeSnapshot {
+    /// NAV of the last positions step (rounded down), base units.
+    pub nav: u64,
+    /// Total shares the NAV is for, plus every fee share issued since (0 = not captured yet).
+    pub shares: u64,
+}
+
+impl FeeSnapshot {
+    #[rustfmt::skip]
+    pub const LEN: usize =
+        8 + // nav
+        8; // shares
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
 #[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
@@ -268,7 +291,11 @@ pub struct VaultState {
     /// `apply_change` (fixed at initialisation; 0 = every change applies at once).
     pub timelock_secs: u32,
     pub _pad_gov: [u8; 4],
-    pub reserved: [u8; 40],
+    /// The NAV per share the performance fee may be measured at ([`crate::fees`], issue 14):
+    /// the last positions step's. Taken from the reserved bytes: all zero in a vault written
+    /// before it (no snapshot yet).
+    pub fee_snapshot: FeeSnapshot,
+    pub reserved: [u8; 24],
     pub assets: [AssetSlot; MAX_ASSETS],
 }
 
@@ -304,7 +331,8 @@ impl VaultState {
         FeeState::LEN +                // fees
         4 +                            // timelock_secs
         4 +                            // _pad_gov
-        40 +                           // reserved
+        FeeSnapshot::LEN +             // fee_snapshot
+        24 +                           // reserved
         MAX_ASSETS * AssetSlot::LEN; // assets
 
     /// `flags` bit: deposits (and, later, rebalances) are paused.
@@ -620,6 +648,7 @@ assert_layout!(
     AssetSlot,
     OptionTerms,
     FeeState,
+    FeeSnapshot,
     VaultState,
     RebalanceConfig,
     RebalanceBook,

@@ -78,6 +78,21 @@ pub fn token_amount(data: &[u8]) -> CoreResult<u64> {
     Ok(u64_at(data, 64))
 }
 
+/// Byte offset of a token account's `state` (both programs): 1 = initialised, 2 = frozen.
+const STATE_OFFSET: usize = 108;
+const STATE_INITIALIZED: u8 = 1;
+const STATE_FROZEN: u8 = 2;
+
+/// Whether a token account is frozen by its mint's freeze authority (its `state` byte), without
+/// validating the rest (hot path, as [`token_amount`]): a frozen account can neither send nor
+/// receive, so an in-kind redemption skips the holding.
+pub fn is_frozen(data: &[u8]) -> CoreResult<bool> {
+    if data.len() < TOKEN_ACCOUNT_LEN {
+        return Err(CoreError::InvalidTokenAccount);
+    }
+    Ok(data[STATE_OFFSET] == STATE_FROZEN)
+}
+
 pub fn parse_token_account(data: &[u8]) -> CoreResult<TokenAccountView> {
     let bad = CoreError::InvalidTokenAccount;
     if data.len() < TOKEN_ACCOUNT_LEN
@@ -85,9 +100,9 @@ pub fn parse_token_account(data: &[u8]) -> CoreResult<TokenAccountView> {
     {
         return Err(bad);
     }
-    let state = match data[108] {
-        1 => AccountState::Initialized,
-        2 => AccountState::Frozen,
+    let state = match data[STATE_OFFSET] {
+        STATE_INITIALIZED => AccountState::Initialized,
+        STATE_FROZEN => AccountState::Frozen,
         _ => return Err(bad),
     };
     Ok(TokenAccountView {
@@ -211,6 +226,16 @@ mod tests {
         d[72] = 1;
         d[76..108].copy_from_slice(&[4; 32]);
         assert_eq!(parse_token_account(&d).unwrap().delegate, Some([4; 32]));
+        assert_eq!(is_frozen(&d), Ok(false));
+        d[108] = 2;
+        assert_eq!(parse_token_account(&d).unwrap().state, AccountState::Frozen);
+        assert_eq!(is_frozen(&d), Ok(true));
+        // a Token-2022 account (account type and extensions after the base) reads the same
+        let mut ext = d.clone();
+        ext.extend_from_slice(&[ACCOUNT_TYPE_ACCOUNT, 7, 0, 2, 0, 0, 0]);
+        assert_eq!(is_frozen(&ext), Ok(true));
+        assert_eq!(parse_token_account(&ext).unwrap().state, AccountState::Frozen);
+        assert_eq!(is_frozen(&d[..TOKEN_ACCOUNT_LEN - 1]), Err(CoreError::InvalidTokenAccount));
         d[108] = 0;
         assert_eq!(parse_token_account(&d), Err(CoreError::InvalidTokenAccount));
     }

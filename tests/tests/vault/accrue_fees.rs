@@ -87,6 +87,9 @@ async fn fee_performance_high_water_mark_cycle() {
     let (mut f, _, to) = Fixture::with_fees(1, 0, 0).await;
     // 1 unit of asset 0 at $10.50 plus the 1 USDC seed: NAV 11.5 USDC for 1e6 shares
     f.set_holdings(&[1_000_000_000]).await;
+    // the performance fee is never measured above the last positions step's NAV per share:
+    // every price below is sampled by a refresh before the accrual
+    f.step(60).await.ok();
     // at rate 0 the mark follows the price up: no fee for the set-up's jump
     f.accrue_fees(&to).await.ok();
     let s = f.state().await;
@@ -106,9 +109,10 @@ async fn fee_performance_high_water_mark_cycle() {
         (1_775_000_000, 18_750_000, 23_256),
     ];
     for (price, nav, fee) in cycle {
-        f.env.advance_time(10).await;
+        f.env.advance_time(60).await;
         f.set_price(0, price).await;
-        assert_eq!(f.nav(Rounding::Down).await, nav);
+        f.refresh().await.ok();
+        assert_eq!((f.nav(Rounding::Down).await, f.risk().await.nav_snapshot), (nav, nav));
         let before = f.state().await;
         let total = f.total_shares().await;
         let out = f.accrue_fees(&to).await;
@@ -172,7 +176,8 @@ async fn fee_entry_exit_and_in_kind_redemption_are_priced_after_fees() {
         other => panic!("expected FeesAccrued then Withdrawn, got {other:?}"),
     }
 
-    // in-kind redemption accrues the management fee (no price, so no performance fee)
+    // in-kind redemption accrues the management fee (the risk state is 30 days old: the
+    // performance fee waits for a priced accrual)
     f.env.advance_time(30 * DAY).await;
     let (acc3, after, supply) = expected_accrual(&mut f, None).await;
     let total = after.total_shares(supply).unwrap();

@@ -42,6 +42,7 @@ mod withdraw;
 // properties: attacks, invariants, the CPI surface, compute-unit budgets
 mod attacks;
 mod attacks_feeds;
+mod attacks_fees;
 mod attacks_registration;
 mod attacks_token_oracle;
 mod compute_units;

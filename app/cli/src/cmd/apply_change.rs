@@ -2,10 +2,14 @@
 
 use std::fmt;
 
-use rpv_sdk::{ix, ix::ProposalKind, pda};
+use rpv_sdk::{
+    client::VaultView,
+    ix::{self, Proposal, ProposalKind},
+    pda,
+};
 use serde::Serialize;
 
-use super::{on_chain, steps_text, Step, Target, VaultArg};
+use super::{on_chain, steps_text, Conn, Step, Target, VaultArg};
 
 /// Applies a pending timelocked change once its eta has passed (permissionless).
 #[derive(clap::Args, Debug)]
@@ -17,6 +21,23 @@ pub struct Args {
     /// registration is consumed by the admin's `add_asset` / `add_option`, not applied here).
     #[arg(long, value_parser = parse_kind)]
     pub kind: ProposalKind,
+}
+
+/// The pending change of `kind` of the vault `l`, once its eta has passed.
+pub fn matured(conn: &mut Conn, l: &VaultView, kind: ProposalKind) -> Result<Proposal, String> {
+    let key = pda::proposal(&l.key, kind).0;
+    let acct = conn.account(&key)?.ok_or_else(|| format!("no pending {} change for {}", kind.name(), l.key))?;
+    let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal"))?;
+    let now = l.clock.unix_timestamp;
+    if now < p.eta {
+        let left = p.eta - now;
+        return Err(format!(
+            "the {} change applies from {} ({left} s from now): run this again then",
+            kind.name(),
+            p.eta
+        ));
+    }
+    Ok(p)
 }
 
 /// `--kind NAME`: the interface's proposal kind names.
@@ -40,24 +61,13 @@ pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
     let kind = args.kind;
     if kind == ProposalKind::Registration {
         return Err("a registration proposal is consumed by the admin's add_asset / add_option with exactly the \
-                    proposed accounts and arguments once its eta has passed, not by apply-change"
+                    proposed accounts and arguments once its eta has passed: `rpv asset add`, not apply-change"
             .into());
     }
     on_chain(target, false, |conn, payer| {
         let vault_key = args.vault.get(conn)?;
         let l = conn.fetch(&vault_key)?;
-        let key = pda::proposal(&vault_key, kind).0;
-        let acct = conn.account(&key)?.ok_or_else(|| format!("no pending {} change for {vault_key}", kind.name()))?;
-        let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal"))?;
-        let now = l.clock.unix_timestamp;
-        if now < p.eta {
-            return Err(format!(
-                "the {} change applies from {} ({} s from now): run this again then",
-                kind.name(),
-                p.eta,
-                p.eta - now
-            ));
-        }
+        let p = matured(conn, &l, kind)?;
         let mut steps = vec![];
         let ix = match &p.change {
             // the new oracle account follows: the program reads it as `set_oracle` does

@@ -6,7 +6,8 @@ use std::{fmt, path::PathBuf};
 use rpv_core::risk_account::{read_option_params, read_risk_params};
 use rpv_sdk::{
     ata,
-    ix::{self, ConfigChange, InitializeVaultArgs, OptionSeriesArgs, RiskParams},
+    chain::Ledger,
+    ix::{self, ConfigChange, InitializeVaultArgs, Registration, RiskParams},
     pda, pk, Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde::Serialize;
@@ -14,7 +15,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use super::{on_chain, refresh_if_stale, steps_text, Conn, Step, Target};
-use crate::config::{self, VaultConfig};
+use crate::config::{self, AssetConfig, VaultConfig};
 
 /// Initialises a vault from a configuration file.
 ///
@@ -89,14 +90,65 @@ pub fn svm_prepare(conn: &mut Conn, cfg: &VaultConfig, admin: &Pubkey) -> Result
     out.base_mint = Some(base);
     out.base_token_program = Some(base_program);
     for a in out.assets.iter_mut() {
-        let program = a.token_program.unwrap_or(TOKEN_PROGRAM_ID);
-        a.mint = Some(svm.create_mint(&a.symbol, a.decimals, &program)?);
-        a.token_program = Some(program);
-        let price = a.svm_price.expect("checked by check_svm_prices");
-        a.oracle = Some(svm.create_oracle(&a.symbol, a.args.oracle_kind, a.args.feed_id, price, a.svm_conf_bps)?);
+        svm_asset(svm, a)?;
     }
     svm.fund(admin, &base, cfg.init.seed_deposit)?;
     Ok(out)
+}
+
+/// `--svm`: creates asset `a`'s mint and oracle and fills in their addresses.
+pub fn svm_asset(svm: &mut Ledger, a: &mut AssetConfig) -> Result<(), String> {
+    let program = a.token_program.unwrap_or(TOKEN_PROGRAM_ID);
+    a.mint = Some(svm.create_mint(&a.symbol, a.decimals, &program)?);
+    a.token_program = Some(program);
+    let price = a.svm_price.ok_or_else(|| format!("asset {}: --svm needs `svm = {{ price = … }}`", a.symbol))?;
+    a.oracle = Some(svm.create_oracle(&a.symbol, a.args.oracle_kind, a.args.feed_id, price, a.svm_conf_bps)?);
+    Ok(())
+}
+
+/// Proposes `change` (admin `admin` of `vault`), unless the same change is already pending:
+/// the pending change, waiting for the timelock.
+pub fn propose(
+    conn: &mut Conn,
+    steps: &mut Vec<Step>,
+    admin: &Keypair,
+    vault: &Pubkey,
+    change: &ConfigChange,
+) -> Result<Pending, String> {
+    let kind = change.kind().name();
+    let key = pda::proposal(vault, change.kind()).0;
+    if let Some(acct) = conn.account(&key)? {
+        let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal account"))?;
+        if p.change != *change {
+            return Err(format!(
+                "a different {kind} change is already pending (eta {}); cancel it first (cancel_change)",
+                p.eta
+            ));
+        }
+    } else {
+        let ix = ix::propose_change(&admin.pubkey(), vault, change);
+        conn.send(steps, &format!("propose_change ({kind})"), &[ix], &[admin])?;
+    }
+    let acct = conn.account(&key)?.ok_or("the proposal was not created")?;
+    let p = ix::decode_proposal(&acct.data).ok_or("the proposal does not decode")?;
+    Ok(Pending { kind, proposal: key.to_string(), eta: p.eta })
+}
+
+/// Asset `a`'s token program: the configured one, else its mint's owner.
+pub fn asset_program(conn: &mut Conn, a: &AssetConfig, mint: &Pubkey) -> Result<Pubkey, String> {
+    match a.token_program {
+        Some(p) => Ok(p),
+        None => Ok(conn.account(mint)?.ok_or_else(|| format!("asset {}: mint {mint} does not exist", a.symbol))?.owner),
+    }
+}
+
+/// The instruction a registration is sent as: `add_asset` or `add_option`.
+pub fn registration_step(r: &Registration) -> &'static str {
+    if r.series.is_some() {
+        "add_option"
+    } else {
+        "add_asset"
+    }
 }
 
 /// What `init` is sending, for one vault.
@@ -121,23 +173,8 @@ impl Ctx<'_> {
         if !propose {
             return conn.send(&mut self.steps, label, &[set], &[self.admin]).map(|_| ());
         }
-        let kind = change.kind().name();
-        let key = pda::proposal(&self.vault, change.kind()).0;
-        if let Some(acct) = conn.account(&key)? {
-            let p = ix::decode_proposal(&acct.data).ok_or_else(|| format!("{key} is not a proposal account"))?;
-            if p.change != change {
-                return Err(format!(
-                    "a different {kind} change is already pending (eta {}); cancel it first (cancel_change)",
-                    p.eta
-                ));
-            }
-        } else {
-            let ix = ix::propose_change(&self.admin.pubkey(), &self.vault, &change);
-            conn.send(&mut self.steps, &format!("propose_change ({kind})"), &[ix], &[self.admin])?;
-        }
-        let acct = conn.account(&key)?.ok_or("the proposal was not created")?;
-        let p = ix::decode_proposal(&acct.data).ok_or("the proposal does not decode")?;
-        self.pending.push(Pending { kind, proposal: key.to_string(), eta: p.eta });
+        let pending = self::propose(conn, &mut self.steps, self.admin, &self.vault, &change)?;
+        self.pending.push(pending);
         Ok(())
     }
 }
@@ -221,27 +258,9 @@ pub fn init(conn: &mut Conn, cfg: &VaultConfig, admin: &Keypair) -> Result<InitR
             ));
         }
         if i >= registered {
-            let program = match a.token_program {
-                Some(p) => p,
-                None => {
-                    conn.account(&mint)?.ok_or_else(|| format!("asset {}: mint {mint} does not exist", a.symbol))?.owner
-                }
-            };
-            let args = a.args;
-            let (what, ix) = match &a.option {
-                None => ("add_asset", ix::add_asset(&admin_key, &vault_key, &mint, &program, &oracle, args)),
-                Some(o) => {
-                    let series = OptionSeriesArgs {
-                        kind: o.kind,
-                        underlying: o.underlying,
-                        strike_bits: o.strike_bits,
-                        contract_size_bits: o.contract_size_bits,
-                        expiry: o.expiry.resolve(now),
-                    };
-                    ("add_option", ix::add_option(&admin_key, &vault_key, &mint, &program, &oracle, args, series))
-                }
-            };
-            conn.send(&mut ctx.steps, &format!("{what} {}", a.symbol), &[ix], &[admin])?;
+            let r = a.registration(&mint, &asset_program(conn, a, &mint)?, &oracle, now);
+            let ix = ix::register(&admin_key, &vault_key, &r);
+            conn.send(&mut ctx.steps, &format!("{} {}", registration_step(&r), a.symbol), &[ix], &[admin])?;
         }
         assets.push(AssetRow {
             index: i,

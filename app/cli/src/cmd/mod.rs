@@ -7,6 +7,7 @@
 //! vault through the SDK's [`VaultClient`], sending a step, refreshing a stale risk state.
 
 pub mod apply_change;
+pub mod asset;
 pub mod deposit;
 pub mod init;
 pub mod option;
@@ -67,6 +68,9 @@ pub enum Command {
     RedeemInKind(redeem_in_kind::Args),
     Show(show::Args),
     ApplyChange(apply_change::Args),
+    /// Registering an asset or option series through a timelocked proposal.
+    #[command(subcommand)]
+    Asset(asset::Command),
     /// Off-chain risk maths with the program's own fixed-point code.
     #[command(subcommand)]
     Risk(risk::Command),
@@ -113,6 +117,7 @@ impl Cli {
             Command::RedeemInKind(a) => render(redeem_in_kind::run(t, a)?, json),
             Command::Show(a) => render(show::run(t, a)?, json),
             Command::ApplyChange(a) => render(apply_change::run(t, a)?, json),
+            Command::Asset(c) => render(asset::run(t, c)?, json),
             Command::Risk(risk::Command::Weights(a)) => render(risk::run(a)?, json),
             Command::Option(option::Command::Greeks(a)) => render(option::run(a)?, json),
         }

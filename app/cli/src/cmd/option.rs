@@ -35,11 +35,9 @@ use serde::Serialize;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
-    /// Black–Scholes price and Greeks of a European option (the program's fixed-point code).
-    ///
-    /// Computed by the core's fixed-point (I80F48) code; σ and r annual (r continuously compounded), T in years. Domain: spot in
-    /// [1e-6, 1e9], spot/strike in [0.2, 5], σ in [0.05, 3], r in [-0.1, 0.5], T in
-    /// [1/8760 (one hour), 2].
+    /// Black–Scholes price and Greeks of a European option (the program's fixed-point code):
+    /// σ and r annual (r continuously compounded), T in years. Domain: spot in [1e-6, 1e9],
+    /// spot/strike in [0.2, 5], σ in [0.05, 3], r in [-0.1, 0.5], T in [1/8760 (one hour), 2].
     Greeks(Args),
 }
 

@@ -61,12 +61,10 @@ const FX_BUDGET_TOLERANCE: Fx = Fx::from_bits(1024);
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
-    /// Risk-parity weights of a covariance matrix (the program's fixed-point code).
-    ///
-    /// Computed by the program's own fixed-point (I80F48) code. The input holds JSON: {"covariance": [[...]] or "covariance_bits":
-    /// [["<i128>",...]], "budgets": [...] or "budgets_ppb": [...] (optional: equal), "method":
-    /// "erc" (default) or "inverse-vol"}; weights_bits in the output are the weights' exact
-    /// I80F48 raw bits.
+    /// Risk-parity weights of a covariance matrix (the program's fixed-point code). The input
+    /// holds JSON: {"covariance": [[...]] or "covariance_bits": [["<i128>",...]], "budgets":
+    /// [...] or "budgets_ppb": [...] (optional: equal), "method": "erc" (default) or
+    /// "inverse-vol"}; weights_bits in the output are the weights' exact I80F48 raw bits.
     Weights(Args),
 }
 

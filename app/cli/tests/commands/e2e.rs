@@ -407,7 +407,7 @@ fn on_chain_command_errors() {
     std::fs::write(&cfg3, text).unwrap();
     fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
     // every command has --help
-    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change"] {
+    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "asset"] {
         let out = rpv(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains(&format!("Usage: rpv {cmd}")), "{cmd}: {text}");
@@ -588,4 +588,68 @@ svm = {{ price = 0.85 }}
 /// The queue of the embedded SVM's simulated Switchboard feeds, as a config names it.
 fn simulated_queue() -> String {
     rpv_sdk::Pubkey::new_from_array(rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE).to_string()
+}
+
+/// Registering an asset after launch (issue 14): once the vault has outside shares under a
+/// timelock, `add_asset` needs a matured registration proposal. `rpv asset propose` proposes
+/// an `[[assets]]` entry of a file, `rpv asset add` registers it from the proposal after its
+/// eta, exactly as proposed.
+#[test]
+fn asset_registered_after_launch_through_a_proposal() {
+    let dir = tempdir("asset-proposal");
+    let state = dir.join("state.json");
+    let prog = program();
+    let svm = svm_flags(&state, &prog);
+    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
+    let entry = |symbol: &str, feed: char| {
+        format!(
+            "[[assets]]\nsymbol = \"{symbol}\"\noracle_kind = \"switchboard\"\noracle_queue = \"{}\"\nfeed_id = \"{}\"\n\
+             max_oracle_age = 300\nmax_conf_bps = 100\ndecimals = 6\nsvm = {{ price = 0.85 }}\n",
+            simulated_queue(),
+            feed.to_string().repeat(64)
+        )
+    };
+    let head = "[vault]\nid = 5\nseed_deposit = 1_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1_000_000\n\
+                timelock_secs = 3600\n";
+    let (launch, later) = (dir.join("launch.toml"), dir.join("later.toml"));
+    std::fs::write(&launch, format!("{head}{}", entry("JUP", '1'))).unwrap();
+    std::fs::write(&later, format!("{head}{}{}", entry("JUP", '1'), entry("WIF", '2'))).unwrap();
+    let r = with(&["init", "--config", s(&launch)]);
+    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
+    with(&["deposit", "--amount", "100"]);
+
+    let none = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
+    super::support::check_failure("asset add without a proposal", &none, "no pending registration");
+    let unknown = rpv(&[&["asset", "propose", "--config", s(&later), "--symbol", "BONK"][..], &svm[..5]].concat());
+    super::support::check_failure("asset propose of an unknown entry", &unknown, "no [[assets]] entry");
+    let p = with(&["asset", "propose", "--config", s(&later), "--symbol", "WIF"]);
+    assert_eq!(
+        (p["action"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
+        (Some("propose_change"), Some(1), Some("spot"))
+    );
+    assert_eq!(steps(&p), ["propose_change (registration)"]);
+    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::Registration).0.to_string());
+    let mut chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let now = chain.chain.clock().unwrap().unix_timestamp;
+    assert!(p["eta"].as_i64().unwrap() >= now + 3600 - 60, "{p}");
+    let early = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
+    super::support::check_failure("asset add before the eta", &early, "applies from");
+
+    let added = with(&["asset", "add", "--advance", "3600"]);
+    assert_eq!((added["action"].as_str(), added["index"].as_u64()), (Some("add_asset"), Some(1)));
+    assert_eq!((&added["mint"], &added["oracle"]), (&p["mint"], &p["oracle"]));
+    assert_eq!(steps(&added), ["add_asset"]);
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let v = decode_vault(&chain.chain.svm.get_account(&vault).unwrap().data).unwrap();
+    assert_eq!(v.num_assets, 2);
+    assert_eq!(Pubkey::new_from_array(v.assets[1].mint).to_string(), p["mint"].as_str().unwrap());
+    assert_eq!(Pubkey::new_from_array(v.assets[1].oracle).to_string(), p["oracle"].as_str().unwrap());
+    assert!(chain
+        .chain
+        .svm
+        .get_account(&pda::proposal(&vault, ix::ProposalKind::Registration).0)
+        .is_none_or(|a| a.lamports == 0));
+    // the proposal was consumed: nothing left to add
+    let again = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
+    super::support::check_failure("asset add twice", &again, "no pending registration");
 }

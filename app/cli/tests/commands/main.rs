@@ -1,4 +1,4 @@
-//! The vault commands (`init`, `deposit`, `withdraw`, `redeem-in-kind`, `show`,
+//! The vault commands (`init`, `deposit`, `withdraw`, `redeem-in-kind`, `show`, `asset`,
 //! `apply-change`), the configuration file, the off-chain `risk weights` and `option greeks`,
 //! and the command line's errors. One test binary.
 

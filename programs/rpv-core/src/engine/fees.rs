@@ -13,7 +13,8 @@ pub struct FeeSummary {
     /// Fee shares taken out of `pending_shares` to be minted now (`accrue_fees` only).
     pub minted: u64,
     pub pending_after: u64,
-    /// The NAV the performance fee was measured at (0 = none).
+    /// The NAV the performance fee was measured at (0 = none): the lower of the live NAV and
+    /// the last positions step's NAV per share ([`crate::fees::performance_nav`]).
     pub nav: u64,
     pub total_shares_after: u64,
     pub hwm_nav: u64,
@@ -26,13 +27,13 @@ impl FeeSummary {
         self.accrual.total() > 0
     }
 
-    fn of(v: &VaultState, accrual: Accrual, minted: u64, nav: u64, supply: u64, now: i64) -> Self {
+    fn of(v: &VaultState, (accrual, nav): (Accrual, Option<u64>), minted: u64, supply: u64, now: i64) -> Self {
         Self {
             time: now,
             accrual,
             minted,
             pending_after: v.fees.pending_shares,
-            nav,
+            nav: nav.unwrap_or(0),
             total_shares_after: v.total_shares(supply).unwrap_or(u64::MAX),
             hwm_nav: v.fees.hwm_nav,
             hwm_shares: v.fees.hwm_shares,
@@ -40,15 +41,18 @@ impl FeeSummary {
     }
 }
 
-/// Accrues the fees due at `now` (the performance fee only with a NAV, rounded down);
-/// `supply` = the share mint's supply.
+/// Accrues the fees due at `now`: the management fee, and the performance fee at the lower of
+/// the live NAV `nav_down` (rounded down) and the last positions step's NAV per share; without
+/// a live NAV (in kind) at the latter while the risk state is fresh
+/// ([`crate::fees::performance_nav`]). `supply` = the share mint's supply.
 pub fn accrue(v: &mut VaultState, supply: u64, nav_down: Option<u64>, now: i64) -> EngineResult<FeeSummary> {
-    let a = v.accrue_fees(supply, nav_down, now)?;
-    Ok(FeeSummary::of(v, a, 0, nav_down.unwrap_or(0), supply, now))
+    let a = v.accrue_fees_measured(supply, nav_down, now)?;
+    Ok(FeeSummary::of(v, a, 0, supply, now))
 }
 
-/// `accrue_fees`: accrues both fees at NAV `nav` and takes every pending fee share out for
-/// minting (`minted`; the total shares do not change, the shares move into the supply).
+/// `accrue_fees`: accrues both fees (the performance fee at the lower of the live NAV `nav`
+/// and the snapshot's, as [`accrue`]) and takes every pending fee share out for minting
+/// (`minted`; the total shares do not change, the shares move into the supply).
 pub fn collect(v: &mut VaultState, supply: u64, nav: u64, now: i64) -> EngineResult<FeeSummary> {
     collect_at(v, supply, Some(nav), now)
 }
@@ -58,11 +62,15 @@ pub fn collect(v: &mut VaultState, supply: u64, nav: u64, now: i64) -> EngineRes
 /// the performance fee, and move its mark, at a value nobody can check.
 pub fn collect_at(v: &mut VaultState, supply: u64, nav: Option<u64>, now: i64) -> EngineResult<FeeSummary> {
     no_flash_rebalance(v)?;
-    let accrual = v.accrue_fees(supply, nav, now)?;
+    let accrual = match nav {
+        Some(nav) => v.accrue_fees_measured(supply, Some(nav), now)?,
+        // a dead feed: the snapshot still counts the dead leg at its last price
+        None => v.accrue_management_only(supply, now)?,
+    };
     let minted = core::mem::take(&mut v.fees.pending_shares);
     let supply_after = supply.checked_add(minted).ok_or(CoreError::MathOverflow)?;
     v.invariant()?;
-    Ok(FeeSummary::of(v, accrual, minted, nav.unwrap_or(0), supply_after, now))
+    Ok(FeeSummary::of(v, accrual, minted, supply_after, now))
 }
 
 /// `set_fees`'s rules on new rates: within the maxima fixed at initialisation

@@ -127,6 +127,9 @@ pub struct RedeemSummary {
     pub holdings: usize,
     pub amounts: [u64; MAX_ASSETS + 1],
     pub total_shares_before: u64,
+    /// Bit `k` set = holding `k` was skipped (a frozen token account): it paid nothing and its
+    /// part stays with the vault.
+    pub skipped: u32,
 }
 
 /// What a holding (holding 0 = the base, holding `k` = asset slot `k − 1`) is registered as.
@@ -298,16 +301,19 @@ pub fn withdraw(
 
 /// `redeem_in_kind` of `shares` (`held` = the caller's balance): no flash rebalance open,
 /// `min_amounts` empty or one per holding (`WrongVectorLength`), shares non-zero (`ZeroShares`)
-/// and held (`InsufficientShares`); the management fee due (no NAV: the performance fee waits),
-/// then `⌊shares × accounted / total⌋` of every holding, each against its bound
-/// (`SlippageExceeded`), not all zero (`ZeroAmount`). The accounted quantities fall by the
-/// amounts.
+/// and held (`InsufficientShares`); the fees due (no live NAV: the performance fee at the last
+/// positions step's NAV per share while the risk state is fresh, [`fees::accrue`]), then
+/// `⌊shares × accounted / total⌋` of every holding — nothing of a holding whose bit is set in
+/// `frozen` (its vault or user token account is frozen: that part stays with the vault) — each
+/// against its bound (`SlippageExceeded`), not all zero (`ZeroAmount`). The accounted
+/// quantities fall by the amounts.
 pub fn redeem_in_kind(
     v: &mut VaultState,
     held: u64,
     supply: u64,
     shares: u64,
     min_amounts: &[u64],
+    frozen: u32,
     now: i64,
 ) -> EngineResult<RedeemSummary> {
     no_flash_rebalance(v)?;
@@ -318,8 +324,9 @@ pub fn redeem_in_kind(
     let fees = fees::accrue(v, supply, None, now)?;
     let total_shares_before = v.total_shares(supply)?;
     let mut amounts = [0u64; MAX_ASSETS + 1];
+    let skipped = frozen & ((1u32 << holdings) - 1);
     for (k, amount) in amounts.iter_mut().enumerate().take(holdings) {
-        let accounted = holding(v, k).accounted;
+        let accounted = if skipped & (1 << k) != 0 { 0 } else { holding(v, k).accounted };
         *amount = mul_div(shares, accounted, total_shares_before, Rounding::Down).ok_or(CoreError::MathOverflow)?;
         if let Some(min) = min_amounts.get(k) {
             ensure(*amount >= *min, EngineError::SlippageExceeded)?;
@@ -335,7 +342,7 @@ pub fn redeem_in_kind(
         }
     }
     v.invariant()?;
-    Ok(RedeemSummary { fees, holdings, amounts, total_shares_before })
+    Ok(RedeemSummary { fees, holdings, amounts, total_shares_before, skipped })
 }
 
 #[cfg(test)]
@@ -409,20 +416,42 @@ mod tests {
         v.assets[0].quantity = 333;
         v.base_quantity = 1_000;
         // 100 of 1,000,300 total shares (1,000,000 dead): every holding rounds to nothing
-        assert_eq!(redeem_in_kind(&mut v, 100, 300, 100, &[], NOW), Err(EngineError::Core(CoreError::ZeroAmount)));
+        assert_eq!(redeem_in_kind(&mut v, 100, 300, 100, &[], 0, NOW), Err(EngineError::Core(CoreError::ZeroAmount)));
         let mut v = vault();
         v.num_assets = 1;
         v.assets[0].quantity = 2_000_000;
-        let r = redeem_in_kind(&mut v, 500_000, 1_000_000, 500_000, &[], NOW).unwrap();
+        let r = redeem_in_kind(&mut v, 500_000, 1_000_000, 500_000, &[], 0, NOW).unwrap();
         assert_eq!((r.holdings, r.total_shares_before), (2, 2_000_000));
         assert_eq!(&r.amounts[..2], &[250_000, 500_000]);
         assert_eq!((v.base_quantity, v.assets[0].quantity), (750_000, 1_500_000));
         assert_eq!(
-            redeem_in_kind(&mut v, 10, 500_000, 10, &[1], NOW),
+            redeem_in_kind(&mut v, 10, 500_000, 10, &[1], 0, NOW),
             Err(EngineError::WrongVectorLength),
             "one bound per holding"
         );
-        assert_eq!(redeem_in_kind(&mut v, 10, 500_000, 10, &[1, 100], NOW), Err(EngineError::SlippageExceeded));
+        assert_eq!(redeem_in_kind(&mut v, 10, 500_000, 10, &[1, 100], 0, NOW), Err(EngineError::SlippageExceeded));
+    }
+
+    #[test]
+    fn in_kind_skips_frozen_holdings_which_stay_with_the_vault() {
+        let mut v = vault();
+        v.num_assets = 2;
+        v.assets[0].quantity = 2_000_000;
+        v.assets[1].quantity = 4_000_000;
+        // holding 1 (asset 0) frozen; bits beyond the holdings are ignored
+        let r = redeem_in_kind(&mut v, 500_000, 1_000_000, 500_000, &[], 0b10 | 1 << 20, NOW).unwrap();
+        assert_eq!((r.skipped, &r.amounts[..3]), (0b10, &[250_000, 0, 1_000_000][..]));
+        assert_eq!((v.base_quantity, v.assets[0].quantity, v.assets[1].quantity), (750_000, 2_000_000, 3_000_000));
+        // a bound on the skipped holding still protects the redeemer
+        let mut w = vault();
+        w.num_assets = 1;
+        w.assets[0].quantity = 2_000_000;
+        assert_eq!(redeem_in_kind(&mut w, 10, 0, 10, &[0, 1], 0b10, NOW), Err(EngineError::SlippageExceeded));
+        // every holding frozen: nothing to pay
+        assert_eq!(
+            redeem_in_kind(&mut w, 500_000, 1_000_000, 500_000, &[], 0b11, NOW),
+            Err(EngineError::Core(CoreError::ZeroAmount))
+        );
     }
 
     /// Two spot legs (9 decimals at $10, 8 decimals at $20) and a call on the first, all held.

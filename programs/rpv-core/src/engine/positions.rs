@@ -32,6 +32,7 @@ pub fn update(v: &mut VaultState, r: &mut RiskState) -> EngineResult<PositionsSu
     let t = r.last_sample_time;
     let outcome = update_positions(v, r, t)?;
     v.risk_refreshed_at = t;
+    v.fee_snapshot.record(outcome.nav);
     v.invariant()?;
     Ok(PositionsSummary { sample_time: t, outcome, leverage: r.leverage.get(), portfolio_vol: r.portfolio_vol.get() })
 }

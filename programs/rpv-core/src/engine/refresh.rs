@@ -78,6 +78,7 @@ pub fn refresh(
         let out = update_positions(v, r, now)?;
         (nav, weights_dropped) = (out.nav, out.weights_dropped);
         v.risk_refreshed_at = now;
+        v.fee_snapshot.record(nav);
     }
     v.invariant()?;
     Ok(RefreshSummary {

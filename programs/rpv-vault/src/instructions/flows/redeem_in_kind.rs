@@ -6,8 +6,12 @@
 //!   the pro-rata part of every holding: the base asset and each registered asset.
 //! - Needs no oracle and no fresh risk state: it works whatever the oracles' health, so
 //!   depositors can always leave. Never refused by the pause or the allowlist.
-//! - The management fee due is accrued first (it needs no price; the performance fee waits for
-//!   the next priced accrual), so the redemption is priced after it.
+//! - The fees due are accrued first, so the redemption is priced after them: the management
+//!   fee, and the performance fee at the NAV per share of the last positions step while the
+//!   risk state is fresh (within `max_risk_age`) — a holder cannot leave after a gain without
+//!   paying the fee due on it. With a stale risk state the snapshot may be above today's NAV,
+//!   and no oracle is read to tell, so the performance fee waits for the next priced accrual
+//!   (the fee recipient bears the doubt, never the holders; `rpv_core::fees`).
 //! - Remaining accounts: for the base, then each registered asset in registry order, four
 //!   accounts: the vault's token account (w), the mint, the user's token account (w), the
 //!   mint's token program (`WrongAccountCount`). Each is checked against the registry
@@ -16,11 +20,18 @@
 //! - Each holding pays ⌊shares × accounted quantity / total shares⌋ (rounded in the vault's
 //!   favour; total shares include the dead shares). Tokens donated to the vault's accounts are
 //!   not accounted and are never paid out.
+//! - A holding whose vault token account or user token account is frozen (a mint with a freeze
+//!   authority, as USDC has: the token account's `state` is Frozen) is skipped: it pays
+//!   nothing, its accounted quantity stays with the vault (the redeemer bears it; the shares
+//!   left are not diluted), and the event's `skipped` names it. A bound in `min_amounts` on a
+//!   skipped holding still applies (`SlippageExceeded`), so a redeemer who needs that leg is
+//!   refused rather than paid without it. One frozen account thus never blocks the other
+//!   holdings or the other holders.
 //! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; nothing to
 //!   pay → `ZeroAmount`; `min_amounts` (empty = no bound, else one per holding:
 //!   `WrongVectorLength`) not met → `SlippageExceeded`.
-//! - Accounted quantities fall by the amounts paid; emits `RedeemedInKind`; the invariant and
-//!   balance ≥ accounted hold for every holding at the end.
+//! - Accounted quantities fall by the amounts paid; emits `RedeemedInKind` (with `skipped`); the
+//!   invariant and balance ≥ accounted hold for every holding at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
     engine::{self, flows::holding},
@@ -67,8 +78,9 @@ pub(crate) fn handler<'info>(
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         let supply = share_supply(&a.share_mint)?;
         let now = Clock::get()?.unix_timestamp;
-        let red =
-            engine::flows::redeem_in_kind(&mut v, held, supply, shares, &min_amounts, now).map_err(VaultError::from)?;
+        let frozen = frozen_holdings(rest)?;
+        let red = engine::flows::redeem_in_kind(&mut v, held, supply, shares, &min_amounts, frozen, now)
+            .map_err(VaultError::from)?;
         emit_accrued(&vault_key, &red.fees);
         (red, v.authority_bump)
     };
@@ -93,6 +105,21 @@ pub(crate) fn handler<'info>(
         shares,
         total_shares_before: red.total_shares_before,
         amounts: red.amounts[..red.holdings].to_vec(),
+        skipped: red.skipped,
     });
     Ok(())
+}
+
+/// Bit `k` set = the vault's or the user's token account of holding `k` (remaining accounts
+/// `4k` and `4k + 2`, checked by `access::redeem_in_kind`) is frozen.
+fn frozen_holdings(rest: &[AccountInfo]) -> Result<u32> {
+    let mut frozen = 0u32;
+    for (k, g) in rest.chunks_exact(4).enumerate() {
+        for account in [&g[0], &g[2]] {
+            if token::is_frozen(&account.try_borrow_data()?).map_err(VaultError::from)? {
+                frozen |= 1 << k;
+            }
+        }
+    }
+    Ok(frozen)
 }

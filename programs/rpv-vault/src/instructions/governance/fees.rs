@@ -7,16 +7,25 @@
 //!   maths, rounding and anchoring are in `rpv_core::fees`). Accrued fee shares are *pending*:
 //!   they count in the total shares at once, so every deposit, withdrawal and in-kind redemption
 //!   is priced after fees, and `accrue_fees` mints them to the fee recipient.
-//! - `deposit`, `deposit_asset` and `withdraw` accrue both fees (the performance fee at the NAV
-//!   rounded down) before pricing; `redeem_in_kind` accrues the management fee only (it reads no
-//!   oracle). Each emits `FeesAccrued` when a fee share was issued.
+//! - The performance fee is measured at a NAV the caller cannot raise: the lower of the live
+//!   NAV (rounded down) and the NAV per share of the last positions step (`refresh`, or
+//!   `update_positions` for a vault with options) applied to the current shares, diluted by
+//!   every fee share issued since. Which fresh oracle update a caller posts is its choice, so a
+//!   print above the last sample is never charged until a refresh has sampled it. Before the
+//!   first positions step there is no snapshot and the performance fee waits. `FeesAccrued`'s
+//!   `nav` is the NAV it was measured at (`rpv_core::fees`).
+//! - `deposit`, `deposit_asset` and `withdraw` accrue both fees before pricing; `redeem_in_kind`
+//!   reads no oracle and measures the performance fee at the snapshot alone while the risk state
+//!   is fresh, otherwise accrues the management fee only. Each emits `FeesAccrued` when a fee
+//!   share was issued.
 //! - `accrue_fees()`: permissionless. Authority, share mint and SPL Token are checked against
 //!   the vault (`WrongAuthority`, `WrongShareMint`, `WrongTokenProgram`); the recipient's account
 //!   must be a share token account (`WrongMint`) owned by the vault's fee recipient
 //!   (`WrongFeeRecipient`). Remaining accounts: one oracle per asset in registry order, each the
-//!   registered account (`OracleAccountCount`, `OracleAccountMismatch`). Accrues both fees, mints
-//!   every pending fee share to the recipient and emits `FeesAccrued` (with `minted`). Needs no
-//!   fresh risk state; works while paused. When a feed a held leg needs is dead (closed, stale,
+//!   registered account (`OracleAccountCount`, `OracleAccountMismatch`). Accrues both fees (the
+//!   performance fee by the rule above), mints every pending fee share to the recipient and emits
+//!   `FeesAccrued` (with `minted`). Needs no fresh risk state (an old snapshot only lowers the
+//!   performance fee); works while paused. When a feed a held leg needs is dead (closed, stale,
 //!   invalid: the rule of `withdraw`), it accrues the management fee only (`nav` 0 in the event):
 //!   a NAV without that leg would crystallise the performance fee, and move its mark, at a value
 //!   nobody can check; the performance fee waits for the next accrual with every feed live.

@@ -21,7 +21,9 @@
 //! - Vault without option series: runs the positions step in the same instruction — NAV
 //!   snapshot (rounded down), weights (inverse-vol, or the accepted risk-budget weights while
 //!   they hold — see the next rule), σ_p, L = min(L_max, σ_target/σ_p), the targets, the net
-//!   delta per underlying — and marks the risk state fresh for deposits and withdrawals.
+//!   delta per underlying — and marks the risk state fresh for deposits and withdrawals. Its
+//!   NAV becomes the vault's fee snapshot: the performance fee is never measured above this
+//!   NAV per share (see `accrue_fees`).
 //!   Budgets must sum to 1 (`InvalidBudgets`).
 //! - Accepted risk-budget weights (method 1, from `submit_weights` or `solve_weights`) are
 //!   re-checked at every positions step and dropped for inverse-volatility weights, with a

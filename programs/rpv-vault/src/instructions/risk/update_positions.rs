@@ -14,7 +14,8 @@
 //!   the targets (zero for series outside the model), and the net delta, gamma and vega per
 //!   underlying with the Greek-limit breaches.
 //! - Marks the risk state fresh as of the sample's time (calling it later does not make an old
-//!   sample look new); emits `PositionsUpdated`, then `WeightsFellBack` when the step dropped
+//!   sample look new) and records its NAV as the vault's fee snapshot (the performance fee is
+//!   never measured above this NAV per share: see `accrue_fees`); emits `PositionsUpdated`, then `WeightsFellBack` when the step dropped
 //!   the accepted weights.
 use anchor_lang::prelude::*;
 use rpv_core::engine;
