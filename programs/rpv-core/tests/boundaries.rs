@@ -547,3 +547,49 @@ fn a_token_2022_account_with_extensions_must_say_it_is_an_account() {
     assert_eq!(parse_token_account(&data).err(), Some(CoreError::InvalidTokenAccount));
     assert!(parse_token_account(&data[..TOKEN_ACCOUNT_LEN]).is_ok(), "plain SPL Token layout");
 }
+
+#[test]
+fn the_solver_refuses_vectors_shorter_than_the_matrix() {
+    use rpv_core::{matrix::Dense, risk_parity::risk_budget_weights};
+    let c = Dense { rows: vec![vec![fx(0.04), fx(0.0)], vec![fx(0.0), fx(0.09)]] };
+    let b = [fx(0.5), fx(0.5)];
+    let mut w = [Fx::ZERO; 2];
+    let tol = fx(1e-9);
+    assert!(risk_budget_weights(&c, &b, &mut w, tol, 100).is_ok());
+    // uncorrelated: inverse-vol, ∝ 1/0.2 and 1/0.3 → 0.6, 0.4
+    assert!((w[0] - fx(0.6)).abs() < fx(1e-9) && (w[1] - fx(0.4)).abs() < fx(1e-9), "{w:?}");
+    assert_eq!(risk_budget_weights(&c, &b[..1], &mut w, tol, 100).err(), Some(CoreError::MathDomain));
+    assert_eq!(risk_budget_weights(&c, &b, &mut w[..1], tol, 100).err(), Some(CoreError::MathDomain));
+    let empty = Dense { rows: vec![] };
+    assert_eq!(risk_budget_weights(&empty, &b, &mut w, tol, 100).err(), Some(CoreError::MathDomain));
+}
+
+#[test]
+fn the_book_needs_one_to_max_n_budgets() {
+    let mut r = RiskState::zeroed();
+    init_defaults(&mut r);
+    assert_eq!(book(&r, &[]).err(), Some(CoreError::MathDomain));
+    assert_eq!(book(&r, &[1; MAX_N + 1]).err(), Some(CoreError::MathDomain));
+}
+
+#[test]
+fn a_leg_exactly_one_band_away_stays() {
+    // NAV 1,000,000, band 1 % = 10,000: 150,000 against 140,000 is inside
+    let (v, r) = sampled_vault(&[150_000, 400_000], &[140_000, 400_000], 450_000);
+    assert_eq!(furthest_leg(&v, &r, &r.rebalance, 10), Ok(None));
+    let (v, r) = sampled_vault(&[150_001, 400_000], &[140_000, 400_000], 449_999);
+    assert_eq!(furthest_leg(&v, &r, &r.rebalance, 10), Ok(Some(0)));
+}
+
+#[test]
+fn a_delta_beyond_its_limit_marks_the_underlying_as_breached() {
+    let (v, mut r, prices) = option_vault();
+    rpv_core::positions::mark_positions(&v, &mut r, &prices, NOW).unwrap();
+    let out = rpv_core::positions::update_positions(&v, &mut r, NOW).unwrap();
+    assert_eq!(out.breach_mask, 0, "no limit");
+    // net delta ≈ 5 + 3 × 0.54 × 100 … of a NAV ≈ 1,025: a limit of 1 % of NAV is breached
+    r.max_delta = FxBits::from_fx(fx(0.01));
+    let out = rpv_core::positions::update_positions(&v, &mut r, NOW).unwrap();
+    assert_eq!(out.breach_mask, 1 << 0);
+    assert_eq!(r.greek_breach_mask, 1 << 0);
+}

@@ -201,8 +201,10 @@ async fn a_dead_feed_accrues_the_management_fee_only() {
     assert_eq!((e.performance_shares, e.nav), (0, 0), "no performance fee without every leg priced");
     let after = f.state().await.fees;
     assert_eq!((after.hwm_nav, after.hwm_shares), (hwm.hwm_nav, hwm.hwm_shares), "the mark did not move");
-    // with every feed live again, the performance fee is charged
+    // with every feed live again and a refresh whose snapshot sees the gain (the fee is
+    // measured at the lower of the live NAV and the snapshot's), the performance fee is charged
     f.refresh_oracles().await;
+    f.refresh().await.ok();
     let out = f.accrue_fees(&to).await;
     out.ok();
     assert!(fees_accrued(&out).performance_shares > 0);
