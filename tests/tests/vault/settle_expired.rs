@@ -59,3 +59,24 @@ async fn settle_expired_across_the_expiry_boundary() {
     let spot = ix::settle_expired(&caller.kp.pubkey(), &f.vault, &s, 1);
     f.env.send(&[spot], &[&caller.kp]).await.assert_error("NotAnOption");
 }
+
+/// The attack of issue 14: long after expiry the first settler posts (or waits for) a fresh
+/// underlying price of its choosing and fixes the payoff there. A price published after the
+/// settlement window is refused and nothing changes.
+#[tokio::test]
+async fn attack_settle_on_a_price_chosen_long_after_expiry() {
+    let mut f = Fixture::with_options(&[Series::call(0, 10.0, 2 * 3_600, 0.6)]).await;
+    f.set_holdings(&[0, 0, 5_000_000]).await; // 5 calls
+    let expiry = f.state().await.assets[2].option.expiry;
+    let attacker = f.user(0).await;
+    // two days after expiry the underlying has fallen to $10.10: the call would settle near 0
+    let now = f.env.now().await;
+    f.env.advance_time(expiry - now + 2 * 86_400).await;
+    f.set_price(0, 1_010_000_000).await;
+    let before = f.vault_and_risk_bytes().await;
+    let s = f.state().await;
+    let settle = ix::settle_expired(&attacker.kp.pubkey(), &f.vault, &s, 2);
+    f.env.send(&[settle], &[&attacker.kp]).await.assert_error("SettlementWindowMissed");
+    assert_eq!(f.vault_and_risk_bytes().await, before, "vault or risk changed");
+    assert_eq!(f.state().await.assets[2].option.settled, 0);
+}
