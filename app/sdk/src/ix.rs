@@ -309,9 +309,8 @@ fn rebalance_accounts(
         AccountMeta::new_readonly(pk(&slot.token_program), false),
         AccountMeta::new_readonly(pk(&slot.oracle), false),
     ];
-    let underlying = slot
-        .option
-        .is_option()
+    // a settled series trades at its payoff: no underlying price
+    let underlying = (slot.option.is_option() && !slot.option.is_settled())
         .then(|| AccountMeta::new_readonly(pk(&vault.assets[usize::from(slot.option.underlying)].oracle), false));
     (accounts, underlying)
 }

@@ -252,6 +252,16 @@ impl RiskParams {
     }
 }
 
+/// Settlement window of an option series, seconds after its expiry: `settle_expired` takes only
+/// an underlying price published in `[expiry, expiry + SETTLEMENT_WINDOW_SECS]` (Pyth: the
+/// price's publish time; Switchboard, whose results carry a slot and no time: the settling
+/// transaction's cluster time, with a result slot at or after the slot the vault recorded when
+/// it first saw the series expired). Fifteen minutes: long enough for any keeper to land a
+/// transaction, short enough that whoever settles first chooses among a quarter of an hour
+/// of prices at most. A series nobody settled in time is never settled: it stays valued at
+/// intrinsic value on the live underlying price (`SettlementWindowMissed`).
+pub const SETTLEMENT_WINDOW_SECS: i64 = 15 * 60;
+
 /// Largest Greek limit: 1000× NAV, in basis points.
 pub const MAX_GREEK_LIMIT_BPS: u32 = 10_000_000;
 

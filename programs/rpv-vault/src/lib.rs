@@ -14,7 +14,7 @@
 //! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits, risk budget and in-kind cap (under a timelock with outside shares: after a registration proposal) | [`setup/add_asset`](instructions::setup::add_asset) |
 //! | [`add_option`](rpv_vault::add_option) | admin | registers an option series: option token, underlying, strike, expiry, call/put, contract size, implied-vol feed | [`setup/add_option`](instructions::setup::add_option) |
 //! | [`update_positions`](rpv_vault::update_positions) | anyone | after `refresh` (vaults with options): Black–Scholes marks, exposures, Greeks, weights, targets | [`risk/update_positions`](instructions::risk::update_positions) |
-//! | [`settle_expired`](rpv_vault::settle_expired) | anyone | fixes an expired series' payoff from the underlying's price at or after expiry | [`risk/settle_expired`](instructions::risk::settle_expired) |
+//! | [`settle_expired`](rpv_vault::settle_expired) | anyone | fixes an expired series' payoff from the underlying's price taken within the settlement window after expiry (Switchboard: first records the expiry slot) | [`risk/settle_expired`](instructions::risk::settle_expired) |
 //! | [`set_option_params`](rpv_vault::set_option_params) | admin | option rate, implied-vol blend, Greek limits | [`governance/set_option_params`](instructions::governance::set_option_params) |
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles | [`flows/deposit`](instructions::flows::deposit) |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence | [`flows/deposit_asset`](instructions::flows::deposit_asset) |

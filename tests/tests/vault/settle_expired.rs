@@ -1,8 +1,12 @@
 //! `settle_expired` — one test per Specification bullet.
 
-use rpv_core::{fixed_point::Fx, math::Rounding};
-use rpv_sdk::ix;
+use rpv_core::{
+    engine::settlement::SETTLEMENT_WINDOW_SECS, fixed_point::Fx, math::Rounding,
+    switchboard::SWITCHBOARD_ON_DEMAND_PROGRAM_ID,
+};
+use rpv_sdk::{ix, pyth, TOKEN_PROGRAM_ID};
 use rpv_tests::*;
+use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 #[tokio::test]
@@ -79,4 +83,128 @@ async fn attack_settle_on_a_price_chosen_long_after_expiry() {
     f.env.send(&[settle], &[&attacker.kp]).await.assert_error("SettlementWindowMissed");
     assert_eq!(f.vault_and_risk_bytes().await, before, "vault or risk changed");
     assert_eq!(f.state().await.assets[2].option.settled, 0);
+}
+
+/// A vault with asset 0 (Pyth), asset 1 on a Switchboard feed at $2 and a call on asset 1
+/// (strike $1.50, two hours) holding 5 tokens: `(fixture, feed account, feed hash)`.
+async fn switchboard_call() -> (Fixture, Pubkey, [u8; 32]) {
+    let mut f = Fixture::with_assets(1).await;
+    let mint = f.env.create_mint(&TOKEN_PROGRAM_ID, 6).await;
+    let oracle = Pubkey::new_unique();
+    let hash = pyth::feed_id("switchboard:SETTLE/USD");
+    let mut clock = f.env.clock().await;
+    clock.slot += 1_000;
+    f.env.ctx.set_sysvar(&clock);
+    write_switchboard(&mut f, &oracle, hash, 2.0, clock.slot).await;
+    let args = ix::AddAssetArgs {
+        oracle_kind: ix::OracleKind::Switchboard,
+        feed_id: hash,
+        max_oracle_age: 50,
+        max_conf_bps: 100,
+        risk_budget: 1,
+        oracle_queue: TEST_SWITCHBOARD_QUEUE,
+        in_kind_cap: IN_KIND_CAP,
+    };
+    let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
+    f.send_as_admin(add).await.ok();
+    f.assets.push(TestAsset::switchboard(mint, oracle, hash));
+    f.add_option(&Series::call(1, 1.5, 2 * 3_600, 0.6), 100_000_000).await.ok();
+    f.set_holdings(&[0, 0, 5_000_000]).await;
+    (f, oracle, hash)
+}
+
+/// Writes the Switchboard feed `oracle` with value `usd` (18 decimals) sampled at `result_slot`,
+/// landed now.
+async fn write_switchboard(f: &mut Fixture, oracle: &Pubkey, hash: [u8; 32], usd: f64, result_slot: u64) {
+    let now = f.env.now().await;
+    let value = (usd * 1e6) as i128 * 1_000_000_000_000;
+    let feed = switchboard_feed(hash, value, value / 2_000, result_slot, now);
+    f.env.set_pyth_owned(oracle, feed, Pubkey::new_from_array(SWITCHBOARD_ON_DEMAND_PROGRAM_ID));
+}
+
+async fn advance_slots(f: &mut Fixture, slots: u64) -> u64 {
+    let mut clock = f.env.clock().await;
+    clock.slot += slots;
+    f.env.ctx.set_sysvar(&clock);
+    clock.slot
+}
+
+/// Switchboard results carry the slot they were sampled at; the time they landed is not when
+/// the price was observed. The first call after expiry records the cluster slot and settles
+/// nothing; a result sampled before that slot is refused even though it landed after expiry;
+/// a later result settles; after the window nothing is recorded or settled.
+#[tokio::test]
+async fn settle_expired_switchboard_times_the_expiry_in_slots() {
+    let (mut f, oracle, hash) = switchboard_call().await;
+    let expiry = f.state().await.assets[2].option.expiry;
+    let caller = f.user(0).await;
+    let now = f.env.now().await;
+    f.env.advance_time(expiry - now + 5).await;
+    let slot = advance_slots(&mut f, 20).await;
+    // a result sampled 10 slots ago (before the vault saw the expiry) at $2.40, landing now
+    write_switchboard(&mut f, &oracle, hash, 2.4, slot - 10).await;
+    let s = f.state().await;
+    let vault = f.vault;
+    let settle = |s: &rpv_core::layout::VaultState| ix::settle_expired(&caller.kp.pubkey(), &vault, s, 2);
+    // 1. the first call records the slot and settles nothing
+    let first = settle(&s);
+    f.env.send(&[first], &[&caller.kp]).await.ok();
+    let s = f.state().await;
+    assert_eq!((s.assets[2].option.expiry_slot(), s.assets[2].option.settled), (slot, 0));
+    // 2. the result sampled before that slot, landed after expiry: refused, nothing changes
+    let before = f.vault_and_risk_bytes().await;
+    let again = ix::settle_expired(&caller.kp.pubkey(), &f.vault, &s, 2);
+    f.env.send(&[distinct(1), again], &[&caller.kp]).await.assert_error("SettlementPriceTooEarly");
+    assert_eq!(f.vault_and_risk_bytes().await, before);
+    // 3. a result sampled at the recorded slot or later settles at it: (1.80 − 1.50) × 1
+    let later = advance_slots(&mut f, 5).await;
+    write_switchboard(&mut f, &oracle, hash, 1.8, later - 2).await;
+    let out = f.env.send(&[distinct(2), settle(&s)], &[&caller.kp]).await;
+    out.ok();
+    let s = f.state().await;
+    assert_eq!(s.assets[2].option.settled, 1);
+    let payoff = s.assets[2].option.settlement_value.get().to_num::<f64>();
+    assert!((payoff - 0.3).abs() < 1e-9, "{payoff}");
+
+    // after the window a first sight records nothing: the series can no longer settle
+    let (mut g, oracle, hash) = switchboard_call().await;
+    let expiry = g.state().await.assets[2].option.expiry;
+    let now = g.env.now().await;
+    g.env.advance_time(expiry - now + SETTLEMENT_WINDOW_SECS + 1).await;
+    let slot = advance_slots(&mut g, 20).await;
+    write_switchboard(&mut g, &oracle, hash, 2.4, slot).await;
+    let before = g.vault_and_risk_bytes().await;
+    let s = g.state().await;
+    let u = g.user(0).await;
+    let late = ix::settle_expired(&u.kp.pubkey(), &g.vault, &s, 2);
+    g.env.send(&[late], &[&u.kp]).await.assert_error("SettlementWindowMissed");
+    assert_eq!(g.vault_and_risk_bytes().await, before);
+}
+
+/// Inside the window a Pyth price published at the window's last second settles; one second
+/// later it does not, and the unsettled series stays valued at intrinsic on the live price.
+#[tokio::test]
+async fn settle_expired_window_closes_after_fifteen_minutes() {
+    let mut f = Fixture::with_options(&[Series::call(0, 10.0, 2 * 3_600, 0.6)]).await;
+    f.set_holdings(&[0, 0, 5_000_000]).await;
+    let expiry = f.state().await.assets[2].option.expiry;
+    let caller = f.user(0).await;
+    let now = f.env.now().await;
+    f.env.advance_time(expiry + SETTLEMENT_WINDOW_SECS + 1 - now).await;
+    f.set_price(0, 1_200_000_000).await; // $12, published one second after the window
+    let s = f.state().await;
+    let settle = ix::settle_expired(&caller.kp.pubkey(), &f.vault, &s, 2);
+    f.env.send(&[settle.clone()], &[&caller.kp]).await.assert_error("SettlementWindowMissed");
+    // unsettled: valued at (12 − 10) × 5 on the live price, then (14 − 10) × 5
+    let down = f.nav(Rounding::Down).await;
+    assert!(down.abs_diff(SEED_DEPOSIT + 10_000_000) <= 1, "{down}");
+    f.set_price(0, 1_400_000_000).await;
+    let down = f.nav(Rounding::Down).await;
+    assert!(down.abs_diff(SEED_DEPOSIT + 20_000_000) <= 1, "{down}");
+    // a price published at the window's last second (and fresh enough) settles
+    let a0 = f.assets[0].clone();
+    f.write_oracle(&a0, 1).await;
+    f.env.send(&[distinct(1), settle], &[&caller.kp]).await.ok();
+    let s = f.state().await;
+    assert_eq!((s.assets[2].option.settled, s.assets[2].option.settlement_value.get()), (1, Fx::from_num(4.0)));
 }
