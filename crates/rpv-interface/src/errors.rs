@@ -129,6 +129,8 @@ macro_rules! errors {
             OracleTooFewSamples => "Switchboard result has fewer samples than the vault requires",
             // ---- issue 14: settlement and retirement ----
             SettlementWindowMissed => "settlement needs an underlying price published within the settlement window after expiry",
+            AssetNotEmpty => "the slot still holds something of value: only a slot whose accounted holding is zero (or a settled series worth nothing) can be retired",
+            AssetIsUnderlying => "a registered option series uses this asset as its underlying: retire the series first",
         }
     };
 }

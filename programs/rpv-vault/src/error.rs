@@ -89,6 +89,8 @@ impl From<EngineError> for VaultError {
             EngineError::NotExpired => Self::NotExpired,
             EngineError::SettlementPriceTooEarly => Self::SettlementPriceTooEarly,
             EngineError::SettlementWindowMissed => Self::SettlementWindowMissed,
+            EngineError::AssetNotEmpty => Self::AssetNotEmpty,
+            EngineError::AssetIsUnderlying => Self::AssetIsUnderlying,
         }
     }
 }
