@@ -274,6 +274,16 @@ pub fn settle_expired(caller: &Pubkey, vault_key: &Pubkey, vault: &VaultState, i
     Instruction { program_id: PROGRAM_ID, accounts, data: data("settle_expired", &index) }
 }
 
+/// `retire_asset(index)`: permissionless, for a settled series holding nothing of value (any
+/// other slot: `propose_change(ConfigChange::Retire { index, mint })`, then `apply_change`).
+pub fn retire_asset(caller: &Pubkey, vault_key: &Pubkey, index: u8) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: risk_accounts(caller, vault_key, true),
+        data: data("retire_asset", &index),
+    }
+}
+
 /// `set_option_params(params)` (admin).
 pub fn set_option_params(admin: &Pubkey, vault_key: &Pubkey, params: OptionParams) -> Instruction {
     Instruction {

@@ -16,12 +16,12 @@ pub fn rebalance_plan(
     vault: &VaultState,
     risk: &RiskState,
     leg: usize,
-    leg_oracle: &OraclePrice,
+    leg_oracle: Option<&OraclePrice>,
     underlying: Option<&OraclePrice>,
     max_value: u64,
     now: i64,
 ) -> CoreResult<(Plan, u64)> {
-    let prices = leg_prices(vault, leg, Some(leg_oracle), underlying, now)?;
+    let prices = leg_prices(vault, leg, leg_oracle, underlying, now)?;
     plan_for(vault, risk, leg, prices, max_value, now)
 }
 

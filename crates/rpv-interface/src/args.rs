@@ -559,6 +559,13 @@ pub enum ConfigChange {
     },
     /// A new guardian (`set_guardian` once the vault has outside shares), address as raw bytes.
     Guardian([u8; 32]),
+    /// The retirement of slot `index`, which must still hold `mint` when the change applies
+    /// (slots move down when an earlier one is retired): an empty spot asset or a series that
+    /// never settled (`retire_asset` retires settled series at once).
+    Retire {
+        index: u8,
+        mint: [u8; 32],
+    },
 }
 
 /// What a registration proposal names: the accounts and arguments `add_asset` / `add_option`
@@ -595,6 +602,7 @@ impl ConfigChange {
             Self::Registration(_) => ProposalKind::Registration,
             Self::InKindCap { .. } => ProposalKind::InKindCap,
             Self::Guardian(_) => ProposalKind::Guardian,
+            Self::Retire { .. } => ProposalKind::Retire,
         }
     }
 }
@@ -642,6 +650,7 @@ mod tests {
             ConfigChange::Registration(registration()),
             ConfigChange::InKindCap { index: 1, cap: 2 },
             ConfigChange::Guardian([5; 32]),
+            ConfigChange::Retire { index: 1, mint: [7; 32] },
         ];
         for c in changes {
             assert_eq!(borsh::to_vec(&c).unwrap()[0], c.kind().code());

@@ -114,10 +114,13 @@ pub enum ProposalKind {
     InKindCap,
     /// 7: `set_guardian` (once the vault has outside shares; only the admin may cancel it).
     Guardian,
+    /// 8: the retirement of an empty slot that is not a settled series (`retire_asset` does
+    /// those at once), applied by `apply_change`.
+    Retire,
 }
 
 impl ProposalKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::RiskParams,
         Self::RiskBudgets,
         Self::Fees,
@@ -126,6 +129,7 @@ impl ProposalKind {
         Self::Registration,
         Self::InKindCap,
         Self::Guardian,
+        Self::Retire,
     ];
 
     pub const fn code(self) -> u8 {
@@ -138,6 +142,7 @@ impl ProposalKind {
             Self::Registration => 5,
             Self::InKindCap => 6,
             Self::Guardian => 7,
+            Self::Retire => 8,
         }
     }
 
@@ -151,6 +156,7 @@ impl ProposalKind {
             5 => Some(Self::Registration),
             6 => Some(Self::InKindCap),
             7 => Some(Self::Guardian),
+            8 => Some(Self::Retire),
             _ => None,
         }
     }
@@ -166,6 +172,7 @@ impl ProposalKind {
             Self::Registration => "registration",
             Self::InKindCap => "in-kind-cap",
             Self::Guardian => "guardian",
+            Self::Retire => "retire",
         }
     }
 

@@ -280,7 +280,8 @@ pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
 }
 
 /// The tradable leg furthest outside its band at the last sample (targets and band on the
-/// [`reference_nav`]), not cooling down (`None` when every leg is inside its band).
+/// [`reference_nav`]; a settled leg has no band), not cooling down (`None` when every leg is
+/// inside its band).
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
     let (values, live) = sampled_values(v, r)?;
     let band = band(r, live);
@@ -291,6 +292,7 @@ pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i
             continue;
         }
         let d = value.abs_diff(scaled_target(r, i, live)?);
+        let band = if settled_leg(v, i) { 0 } else { band };
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }

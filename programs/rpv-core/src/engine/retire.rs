@@ -13,6 +13,9 @@
 //!   registry is the admin's, and removing a spot asset changes the model (the weights are
 //!   recomputed at the next `refresh`, which deposits and withdrawals wait for).
 //!
+//! The remaining risk budgets are scaled in proportion to sum to one again
+//! ([`rescale_budgets`]): the allocation among them is unchanged.
+//!
 //! Removing slot `i` compacts every per-slot array ([`compact`]): the slots after `i` move
 //! down by one in the registry and in every array of the risk account (covariance rows and
 //! columns, log prices, weights, targets, sampled prices, exposures, Greeks per underlying,
@@ -24,7 +27,7 @@
 use super::{ensure, no_flash_rebalance, EngineError, EngineResult};
 use crate::{
     fixed_point::packed_index,
-    layout::{AssetSlot, FxBits, RiskState, VaultState, MAX_N},
+    layout::{AssetSlot, FxBits, RiskState, VaultState, BUDGET_ONE, MAX_N},
 };
 use bytemuck::Zeroable;
 
@@ -60,11 +63,32 @@ pub fn retire(v: &mut VaultState, r: &mut RiskState, i: usize) -> EngineResult<A
     let kind = retire_gate(v, i)?;
     let removed = v.assets[i];
     compact(v, r, i);
+    rescale_budgets(v)?;
     if kind == Retirement::Timelocked {
         v.risk_refreshed_at = 0;
     }
     v.check_registry()?;
     Ok(removed)
+}
+
+/// The remaining slots' risk budgets scaled in proportion to sum to [`BUDGET_ONE`] again (the
+/// rounding remainder to the largest, the first of equals): their ratios — the risk allocation
+/// among them — do not change. Nothing to do with no slot left.
+pub fn rescale_budgets(v: &mut VaultState) -> EngineResult<()> {
+    let n = usize::from(v.num_assets);
+    let total: u128 = v.assets[..n].iter().map(|a| u128::from(a.risk_budget)).sum();
+    if n == 0 || total == u128::from(BUDGET_ONE) {
+        return Ok(());
+    }
+    ensure(total > 0, crate::CoreError::InvalidBudgets)?;
+    let mut sum = 0u64;
+    for a in v.assets[..n].iter_mut() {
+        a.risk_budget = (u128::from(a.risk_budget) * u128::from(BUDGET_ONE) / total) as u64;
+        sum += a.risk_budget;
+    }
+    let largest = (0..n).max_by_key(|&k| (v.assets[k].risk_budget, core::cmp::Reverse(k))).unwrap_or(0);
+    v.assets[largest].risk_budget += BUDGET_ONE - sum;
+    Ok(())
 }
 
 /// `mask` without bit `i`, the bits above it moved down by one.
@@ -270,6 +294,29 @@ mod tests {
             r2.weights_n = r_before.weights_n - u8::from(usize::from(r_before.weights_n) > i);
             prop_assert_eq!(bytemuck::bytes_of(&v), bytemuck::bytes_of(&v2));
             prop_assert_eq!(bytemuck::bytes_of(&r), bytemuck::bytes_of(&r2));
+        }
+    }
+
+    proptest! {
+        /// After a retirement the budgets sum to exactly 10^9 again, each stays positive, and
+        /// their ratios move by at most the rounding (one part per 10^9 each, the remainder on
+        /// the largest).
+        #[test]
+        fn budgets_are_rescaled_in_proportion(b in prop::collection::vec(1u64..=BUDGET_ONE / 16, 1..MAX_N)) {
+            let mut v = VaultState::zeroed();
+            v.num_assets = b.len() as u8;
+            for (a, x) in v.assets.iter_mut().zip(&b) {
+                a.risk_budget = *x;
+            }
+            rescale_budgets(&mut v).unwrap();
+            let after: Vec<u64> = v.assets[..b.len()].iter().map(|a| a.risk_budget).collect();
+            prop_assert_eq!(after.iter().sum::<u64>(), BUDGET_ONE);
+            let total: u64 = b.iter().sum();
+            for (x, y) in b.iter().zip(&after) {
+                let exact = *x as f64 * BUDGET_ONE as f64 / total as f64;
+                prop_assert!(*y >= 1 && (*y as f64) >= exact.floor());
+                prop_assert!((*y as f64) <= exact.floor() + b.len() as f64);
+            }
         }
     }
 

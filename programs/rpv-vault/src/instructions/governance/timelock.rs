@@ -14,7 +14,9 @@
 //!   3 = rebalancing parameters, `InvalidRebalanceParams`; 4 = option parameters,
 //!   `InvalidOptionParams`; 5 = a registration, `InvalidOracleConfig` / `InvalidRiskBudget` /
 //!   `InvalidOptionTerms`; 6 = an in-kind cap raise, `UnknownAsset`; 7 = a new guardian,
-//!   `InvalidRole`). The
+//!   `InvalidRole`; 8 = the retirement of slot `index`, which must hold `mint`, `UnknownAsset`
+//!   / `ProposalMismatch`, applied under the rules of `setup/retire_asset`: `AssetNotEmpty`,
+//!   `AssetIsUnderlying`). The
 //!   change is validated now as it will be at application (`InvalidRiskParams`;
 //!   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 //!   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -25,7 +27,8 @@
 //!   change is validated again against the vault as it is now, then applied exactly as the
 //!   immediate instruction would (a fee change first accrues fees at the old rates, with one
 //!   oracle per asset as remaining accounts). Closes the proposal; emits the change's own event
-//!   (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`, `InKindCapSet`) and `ChangeApplied`.
+//!   (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`, `InKindCapSet`, `AssetRetired`) and
+//!   `ChangeApplied`.
 //! - A registration proposal is not applied here (`ProposalMismatch`): the admin's `add_asset`
 //!   / `add_option` with exactly the proposed accounts and arguments consumes it once matured,
 //!   in the same window (`TimelockNotExpired`, `ProposalExpired`; see `setup/add_asset`).
@@ -39,6 +42,7 @@ pub use rpv_interface::{ConfigChange, ProposalKind};
 use rpv_interface::Registration;
 
 use super::{fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_risk_budgets, set_risk_params};
+use crate::instructions::setup::retire_asset::retire_slot;
 use crate::{
     checks,
     error::VaultError,
@@ -73,6 +77,10 @@ fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> 
             checks::registered(v, usize::from(*index))?;
         }
         ConfigChange::Guardian(key) => require!(*key != [0; 32], VaultError::InvalidRole),
+        ConfigChange::Retire { index, mint } => {
+            let slot = checks::registered(v, usize::from(*index))?;
+            require!(slot.mint == *mint, VaultError::ProposalMismatch);
+        }
     }
     Ok(())
 }
@@ -207,6 +215,10 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         }
         ConfigChange::Guardian(key) => {
             emit!(roles::write_guardian(&mut v, vault_key, Pubkey::new_from_array(*key)));
+        }
+        ConfigChange::Retire { index, .. } => {
+            let event = retire_slot(&mut v, &mut r, vault_key, usize::from(*index), p.proposer)?;
+            emit!(event);
         }
     }
     v.invariant().map_err(VaultError::from)?;
