@@ -13,11 +13,8 @@ use solana_signer::Signer;
 /// Spot A, spot B, a call on A (2 h) and a put on B (30 days), holding 5 calls and 3 puts;
 /// the call expired with A at `spot` and settled; a fresh refresh after it.
 async fn settled_call(spot: i64) -> Fixture {
-    let mut f = Fixture::with_options(&[
-        Series::call(0, 10.0, 2 * 3_600, 0.6),
-        Series::put(1, 20.0, 30 * 86_400, 0.5),
-    ])
-    .await;
+    let mut f =
+        Fixture::with_options(&[Series::call(0, 10.0, 2 * 3_600, 0.6), Series::put(1, 20.0, 30 * 86_400, 0.5)]).await;
     f.set_holdings(&[0, 0, 5_000_000, 3_000_000]).await;
     let expiry = f.state().await.assets[2].option.expiry;
     let now = f.env.now().await;
@@ -42,7 +39,7 @@ async fn retire(f: &mut Fixture, index: u8) -> Outcome {
 #[tokio::test]
 async fn retire_asset_removes_a_sold_settled_series_and_compacts_every_array() {
     let mut f = settled_call(1_200_000_000).await; // payoff 2 per call
-    // still holding its tokens: refused, nothing changes
+                                                   // still holding its tokens: refused, nothing changes
     let before = f.vault_and_risk_bytes().await;
     retire(&mut f, 2).await.assert_error("AssetNotEmpty");
     assert_eq!(f.vault_and_risk_bytes().await, before);

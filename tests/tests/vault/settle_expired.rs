@@ -1,10 +1,7 @@
 //! `settle_expired` — one test per Specification bullet.
 
-use rpv_core::{
-    engine::settlement::SETTLEMENT_WINDOW_SECS, fixed_point::Fx, math::Rounding,
-    switchboard::SWITCHBOARD_ON_DEMAND_PROGRAM_ID,
-};
-use rpv_sdk::{ix, pyth, TOKEN_PROGRAM_ID};
+use rpv_core::{engine::settlement::SETTLEMENT_WINDOW_SECS, fixed_point::Fx, math::Rounding};
+use rpv_sdk::ix;
 use rpv_tests::*;
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
@@ -89,44 +86,11 @@ async fn attack_settle_on_a_price_chosen_long_after_expiry() {
 /// (strike $1.50, two hours) holding 5 tokens: `(fixture, feed account, feed hash)`.
 async fn switchboard_call() -> (Fixture, Pubkey, [u8; 32]) {
     let mut f = Fixture::with_assets(1).await;
-    let mint = f.env.create_mint(&TOKEN_PROGRAM_ID, 6).await;
-    let oracle = Pubkey::new_unique();
-    let hash = pyth::feed_id("switchboard:SETTLE/USD");
-    let mut clock = f.env.clock().await;
-    clock.slot += 1_000;
-    f.env.ctx.set_sysvar(&clock);
-    write_switchboard(&mut f, &oracle, hash, 2.0, clock.slot).await;
-    let args = ix::AddAssetArgs {
-        oracle_kind: ix::OracleKind::Switchboard,
-        feed_id: hash,
-        max_oracle_age: 50,
-        max_conf_bps: 100,
-        risk_budget: 1,
-        oracle_queue: TEST_SWITCHBOARD_QUEUE,
-        in_kind_cap: IN_KIND_CAP,
-    };
-    let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
-    f.send_as_admin(add).await.ok();
-    f.assets.push(TestAsset::switchboard(mint, oracle, hash));
+    f.advance_slots(1_000).await;
+    let (oracle, hash) = f.add_switchboard_asset("switchboard:SETTLE/USD", 2.0).await;
     f.add_option(&Series::call(1, 1.5, 2 * 3_600, 0.6), 100_000_000).await.ok();
     f.set_holdings(&[0, 0, 5_000_000]).await;
     (f, oracle, hash)
-}
-
-/// Writes the Switchboard feed `oracle` with value `usd` (18 decimals) sampled at `result_slot`,
-/// landed now.
-async fn write_switchboard(f: &mut Fixture, oracle: &Pubkey, hash: [u8; 32], usd: f64, result_slot: u64) {
-    let now = f.env.now().await;
-    let value = (usd * 1e6) as i128 * 1_000_000_000_000;
-    let feed = switchboard_feed(hash, value, value / 2_000, result_slot, now);
-    f.env.set_pyth_owned(oracle, feed, Pubkey::new_from_array(SWITCHBOARD_ON_DEMAND_PROGRAM_ID));
-}
-
-async fn advance_slots(f: &mut Fixture, slots: u64) -> u64 {
-    let mut clock = f.env.clock().await;
-    clock.slot += slots;
-    f.env.ctx.set_sysvar(&clock);
-    clock.slot
 }
 
 /// Switchboard results carry the slot they were sampled at; the time they landed is not when
@@ -140,9 +104,9 @@ async fn settle_expired_switchboard_times_the_expiry_in_slots() {
     let caller = f.user(0).await;
     let now = f.env.now().await;
     f.env.advance_time(expiry - now + 5).await;
-    let slot = advance_slots(&mut f, 20).await;
+    let slot = f.advance_slots(20).await;
     // a result sampled 10 slots ago (before the vault saw the expiry) at $2.40, landing now
-    write_switchboard(&mut f, &oracle, hash, 2.4, slot - 10).await;
+    f.write_switchboard(&oracle, hash, 2.4, slot - 10).await;
     let s = f.state().await;
     let vault = f.vault;
     let settle = |s: &rpv_core::layout::VaultState| ix::settle_expired(&caller.kp.pubkey(), &vault, s, 2);
@@ -157,8 +121,8 @@ async fn settle_expired_switchboard_times_the_expiry_in_slots() {
     f.env.send(&[distinct(1), again], &[&caller.kp]).await.assert_error("SettlementPriceTooEarly");
     assert_eq!(f.vault_and_risk_bytes().await, before);
     // 3. a result sampled at the recorded slot or later settles at it: (1.80 − 1.50) × 1
-    let later = advance_slots(&mut f, 5).await;
-    write_switchboard(&mut f, &oracle, hash, 1.8, later - 2).await;
+    let later = f.advance_slots(5).await;
+    f.write_switchboard(&oracle, hash, 1.8, later - 2).await;
     let out = f.env.send(&[distinct(2), settle(&s)], &[&caller.kp]).await;
     out.ok();
     let s = f.state().await;
@@ -171,8 +135,8 @@ async fn settle_expired_switchboard_times_the_expiry_in_slots() {
     let expiry = g.state().await.assets[2].option.expiry;
     let now = g.env.now().await;
     g.env.advance_time(expiry - now + SETTLEMENT_WINDOW_SECS + 1).await;
-    let slot = advance_slots(&mut g, 20).await;
-    write_switchboard(&mut g, &oracle, hash, 2.4, slot).await;
+    let slot = g.advance_slots(20).await;
+    g.write_switchboard(&oracle, hash, 2.4, slot).await;
     let before = g.vault_and_risk_bytes().await;
     let s = g.state().await;
     let u = g.user(0).await;
