@@ -114,6 +114,9 @@ pub enum Outcome {
 pub struct TickReport {
     /// Option series settled.
     pub settled: Vec<u8>,
+    /// Slots retired (settled series holding nothing of value), in the order retired (last
+    /// slot first, so each index is the slot's at the time of its retirement).
+    pub retired: Vec<u8>,
     pub refreshed: bool,
     pub weights_submitted: bool,
     /// The keeper's rebalances that landed.
@@ -454,6 +457,9 @@ impl Keeper {
             let ctx = json!({"slot": index, "mint": rpv_sdk::pk(&slot.mint).to_string()});
             let out = self.execute(chain, "retire_asset", vec![ix], ctx)?;
             self.record(report, "retire_asset", &out);
+            if matches!(out, Outcome::Landed { .. }) {
+                report.retired.push(index);
+            }
         }
         Ok(())
     }

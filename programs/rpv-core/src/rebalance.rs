@@ -26,6 +26,11 @@
 //!   purchase by the vault's base holdings. The trade never overshoots the target, so a caller
 //!   cannot make the vault trade back and forth.
 //! - After a leg trades it rests for `cooldown_secs`.
+//! - A **settled series** ([`settled_leg`]) has target 0 and is only sold, whole, at exactly its
+//!   payoff per token (no oracle read, no band, no per-call, turnover or reduction cap, not
+//!   counted against them; the incentive below and the cooldown apply): its sale at its own
+//!   value changes no NAV and it has no exposure left. An expired series that never settled
+//!   does not trade.
 //!
 //! ## The rolling window of the "daily" caps
 //! The turnover, reduction and incentive counters ([`RebalanceBook`]) cover a *run* of trades:
