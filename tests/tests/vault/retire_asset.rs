@@ -2,7 +2,7 @@
 
 use rpv_core::{
     fixed_point::{packed_index, Fx},
-    layout::VaultState,
+    layout::{AssetSlot, VaultState},
     math::Rounding,
 };
 use rpv_sdk::{events::Event, ix, pda};
@@ -59,8 +59,18 @@ async fn retire_asset_removes_a_sold_settled_series_and_compacts_every_array() {
     }
     let (s1, r1) = (f.state().await, f.risk().await);
     assert_eq!(s1.num_assets, 3);
-    assert_eq!(s1.assets[..2], s0.assets[..2]);
-    assert_eq!(s1.assets[2], s0.assets[3], "the put moved down, its underlying (B = 1) unchanged");
+    // the registry moved down, every slot as it was but for its budget: the four equal budgets
+    // of 1/4 become three of 1/3, in proportion
+    let unbudgeted = |mut a: AssetSlot| {
+        a.risk_budget = 0;
+        a
+    };
+    for (new, old) in [(0, 0), (1, 1), (2, 3)] {
+        assert_eq!(unbudgeted(s1.assets[new]), unbudgeted(s0.assets[old]), "slot {old} → {new}");
+    }
+    assert_eq!(s1.assets[2].option.underlying, 1, "the put's underlying (B) is unchanged");
+    let budgets: Vec<u64> = s1.assets[..3].iter().map(|a| a.risk_budget).collect();
+    assert_eq!(budgets, vec![333_333_334, 333_333_333, 333_333_333]);
     assert_eq!(s1.assets[3], bytemuck::Zeroable::zeroed());
     for (new, old) in [(0, 0), (1, 1), (2, 3)] {
         assert_eq!(r1.targets[new], r0.targets[old]);
