@@ -8,6 +8,7 @@
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md` and the SDK's `cu_table.rs`) |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
+//! | `mutants`   | installs cargo-mutants (pinned) if missing, then `cargo mutants -p rpv-core` with the given arguments (e.g. `--shard 0/10 --sharding round-robin`); results in `target/mutants` unless `-o` says otherwise. Not part of `test`: the whole run takes hours on 2 cores |
 //!
 //! The SBF toolchain is assembled only from rustup and crates.io, because Solana's
 //! platform-tools releases cannot be downloaded everywhere:
@@ -38,6 +39,8 @@ const PROGRAM_SO: &str = "rpv_vault.so";
 /// The example program that calls the vault by CPI (`programs/rpv-integrator`).
 const INTEGRATOR_PACKAGE: &str = "rpv-integrator";
 const INTEGRATOR_SO: &str = "rpv_integrator.so";
+/// cargo-mutants for `cargo xtask mutants` (installed once under `$RPV_SBF_HOME`).
+const CARGO_MUTANTS_VERSION: &str = "27.1.0";
 
 /// Syscalls the program may call. sbpf-linker must see them exported, otherwise it internalises
 /// the declarations and drops their arguments.
@@ -121,11 +124,14 @@ fn main() {
         "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
         "idl" => run_idl(),
         "fuzz" => run("fuzzing", Command::new("bash").current_dir(root()).arg("fuzz/run.sh").args(rest)),
+        "mutants" => run_mutants(rest),
         "help" | "-h" | "--help" => {
-            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-docs] | idl | fuzz [SECONDS | --long | test] [TARGET...]>");
+            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-docs] | idl | fuzz [SECONDS | --long | test] [TARGET...] | mutants [CARGO-MUTANTS ARGS]>");
             Ok(())
         }
-        other => Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, idl, fuzz")),
+        other => {
+            Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, idl, fuzz, mutants"))
+        }
     };
     if let Err(e) = result {
         eprintln!("xtask error: {e}");
@@ -230,6 +236,34 @@ fn ensure_linker(home: &Path) -> Res<PathBuf> {
         return Err(format!("cargo install reported success but {} is missing", bin.display()));
     }
     Ok(bin)
+}
+
+/// `cargo xtask mutants`: mutation testing of the core crate with its own tests (the `.so`
+/// tests would need an SBF build per mutant). cargo-mutants is installed from crates.io, pinned
+/// and `--locked`, next to the SBF toolchain.
+fn run_mutants(rest: &[String]) -> Res<()> {
+    let root_dir = sbf_home()?.join(format!("cargo-mutants-{CARGO_MUTANTS_VERSION}"));
+    let bin_dir = root_dir.join("bin");
+    if !bin_dir.join("cargo-mutants").is_file() {
+        step(&format!("installing cargo-mutants {CARGO_MUTANTS_VERSION} from crates.io (a few minutes)"));
+        run(
+            "cargo install cargo-mutants",
+            Command::new("cargo")
+                .args(["install", "cargo-mutants", "--locked", "--version"])
+                .arg(format!("={CARGO_MUTANTS_VERSION}"))
+                .arg("--root")
+                .arg(&root_dir),
+        )?;
+    }
+    let path =
+        env::join_paths(std::iter::once(bin_dir).chain(env::split_paths(&env::var_os("PATH").unwrap_or_default())))
+            .map_err(|e| format!("PATH: {e}"))?;
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root()).env("PATH", path).args(["mutants", "-p", "rpv-core"]);
+    if !rest.iter().any(|a| a == "-o" || a.starts_with("--output")) {
+        cmd.arg("-o").arg(root().join("target"));
+    }
+    run("cargo mutants", cmd.args(rest))
 }
 
 /// 3. A patched copy of the nightly's std sources.
