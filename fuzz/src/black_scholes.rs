@@ -212,7 +212,7 @@ fn check_mark(c: &MarkCase) {
         kind,
         underlying: 0,
         settled: u8::from(c.settled),
-        _pad: [0; 5],
+        expiry_slot: [0; 5],
         expiry,
         strike: FxBits::from_fx(strike),
         contract_size: FxBits::from_fx(size),

@@ -273,7 +273,7 @@ impl Fixture {
         let prices = self.prices();
         let i = usize::from(leg);
         let under = s.assets[i].option.is_option().then(|| prices[usize::from(s.assets[i].option.underlying)]);
-        rpv_sdk::sim::rebalance_plan(&s, &r, i, &prices[i], under.as_ref(), 0, now).map(|p| p.0)
+        rpv_sdk::sim::rebalance_plan(&s, &r, i, Some(&prices[i]), under.as_ref(), 0, now).map(|p| p.0)
     }
 
     /// Value of slot `i`'s accounted holding at the oracle mid price (base units, rounded down).

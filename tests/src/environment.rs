@@ -534,6 +534,48 @@ impl Fixture {
         self.refresh().await
     }
 
+    /// Registers a spot asset (SPL Token, 6 decimals) priced by a Switchboard feed named `name`
+    /// at `usd` (max age 50 slots, confidence ≤ 1 %, budget 1 ppb) and records it in
+    /// [`Fixture::assets`]. Returns its feed account and hash.
+    pub async fn add_switchboard_asset(&mut self, name: &str, usd: f64) -> (Pubkey, [u8; 32]) {
+        let mint = self.env.create_mint(&TOKEN_PROGRAM_ID, 6).await;
+        let oracle = Pubkey::new_unique();
+        let hash = pyth::feed_id(name);
+        let slot = self.env.clock().await.slot;
+        self.write_switchboard(&oracle, hash, usd, slot).await;
+        let args = ix::AddAssetArgs {
+            oracle_kind: ix::OracleKind::Switchboard,
+            feed_id: hash,
+            max_oracle_age: 50,
+            max_conf_bps: 100,
+            risk_budget: 1,
+            oracle_queue: TEST_SWITCHBOARD_QUEUE,
+            in_kind_cap: crate::IN_KIND_CAP,
+        };
+        let add = ix::add_asset(&self.admin.pubkey(), &self.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
+        self.send_as_admin(add).await.ok();
+        self.assets.push(TestAsset::switchboard(mint, oracle, hash));
+        (oracle, hash)
+    }
+
+    /// Writes the Switchboard feed `oracle` (hash `hash`) with value `usd` ± 0.05 % sampled at
+    /// `result_slot`, landed now.
+    pub async fn write_switchboard(&mut self, oracle: &Pubkey, hash: [u8; 32], usd: f64, result_slot: u64) {
+        let now = self.env.now().await;
+        let value = (usd * 1e6) as i128 * 1_000_000_000_000;
+        let feed = switchboard_feed(hash, value, value / 2_000, result_slot, now);
+        let owner = Pubkey::new_from_array(rpv_core::switchboard::SWITCHBOARD_ON_DEMAND_PROGRAM_ID);
+        self.env.set_pyth_owned(oracle, feed, owner);
+    }
+
+    /// Moves the cluster clock's slot by `slots` (time unchanged); returns the new slot.
+    pub async fn advance_slots(&mut self, slots: u64) -> u64 {
+        let mut clock = self.env.clock().await;
+        clock.slot += slots;
+        self.env.ctx.set_sysvar(&clock);
+        clock.slot
+    }
+
     /// Test set-up only: gives the vault accounted `quantities` of its assets, minting the same
     /// real tokens into its token accounts (as a future rebalance would leave it).
     pub async fn set_holdings(&mut self, quantities: &[u64]) {

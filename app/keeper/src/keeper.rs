@@ -1,6 +1,8 @@
 //! The keeper loop: one [`Keeper::tick`] reads the vault and risk accounts and cranks what is
 //! due, in this order:
-//! 1. `settle_expired` for every option series past expiry and not settled;
+//! 1. `settle_expired` for every option series past expiry, not settled and still inside its
+//!    settlement window (a Switchboard underlying takes two ticks: the first records the
+//!    expiry slot);
 //! 2. `refresh` (with `update_positions` for vaults with option series: `ix::refresh_all`) when
 //!    the last sample is at least `refresh_age_secs` old and the vault's minimum sample interval
 //!    has passed;
@@ -9,7 +11,9 @@
 //! 4. `rebalance` of the leg `rpv_sdk::sim::auto_leg` names, sized by `sim::rebalance_plan`
 //!    (the program's own computation) on fresh oracle values, in atomic mode from the keeper's
 //!    inventory — skipped with a log line when the keeper lacks the tokens — repeated for the
-//!    next leg up to `max_trades_per_tick`.
+//!    next leg up to `max_trades_per_tick` (a settled series is bought at its payoff, no oracle
+//!    read; the keeper then holds option tokens to exercise);
+//! 5. `retire_asset` for every settled series that holds nothing of value any more.
 //!
 //! Every transaction is simulated first and is never sent if the simulation fails (the program
 //! error is logged by name). Chain calls that fail transiently are retried with exponential
@@ -22,6 +26,7 @@ use std::{
 };
 
 use rpv_core::{
+    engine::settlement,
     layout::{RiskState, VaultState},
     rebalance::{Plan, Side, AUTO_LEG},
     token::parse_token_account,
@@ -109,6 +114,9 @@ pub enum Outcome {
 pub struct TickReport {
     /// Option series settled.
     pub settled: Vec<u8>,
+    /// Slots retired (settled series holding nothing of value), in the order retired (last
+    /// slot first, so each index is the slot's at the time of its retirement).
+    pub retired: Vec<u8>,
     pub refreshed: bool,
     pub weights_submitted: bool,
     /// The keeper's rebalances that landed.
@@ -393,6 +401,10 @@ impl Keeper {
         if self.settings.rebalance {
             self.rebalance(chain, s, report)?;
         }
+        if self.settings.settle {
+            let s = self.snapshot(chain)?;
+            self.retire(chain, &s, report)?;
+        }
         let s = self.snapshot(chain)?;
         self.metrics.cluster_time = s.now();
         self.metrics.risk_last_sample_time = s.risk.last_sample_time;
@@ -405,7 +417,7 @@ impl Keeper {
         let mut landed = false;
         for (i, slot) in s.vault.active_assets().iter().enumerate() {
             let t = &slot.option;
-            if !t.is_option() || t.is_settled() || now < t.expiry {
+            if !t.is_option() || t.is_settled() || now < t.expiry || now > settlement::window_close(t) {
                 continue;
             }
             let index = i as u8;
@@ -414,11 +426,13 @@ impl Keeper {
             let out = self.execute(chain, "settle_expired", vec![ix], ctx)?;
             self.record(report, "settle_expired", &out);
             if let Outcome::Landed { logs } = &out {
+                // a Switchboard underlying's first call records the expiry slot and settles
+                // nothing: the next tick settles on a later result
                 landed = true;
-                report.settled.push(index);
-                self.metrics.last_settlement_time = Some(now);
                 for e in parse_logs(logs) {
                     if let Event::OptionSettled(e) = e {
+                        report.settled.push(index);
+                        self.metrics.last_settlement_time = Some(now);
                         self.log.info(
                             "settled",
                             json!({"series": e.index, "payoff_per_token": fx(e.settlement_value_bits),
@@ -429,6 +443,25 @@ impl Keeper {
             }
         }
         Ok(landed)
+    }
+
+    /// `retire_asset` for every settled series holding nothing of value (sold at its payoff, or
+    /// worthless), last slot first so the indexes of the others stay valid.
+    fn retire(&mut self, chain: &mut dyn Chain, s: &Snapshot, report: &mut TickReport) -> Result<(), KeeperError> {
+        for (i, slot) in s.vault.active_assets().iter().enumerate().rev() {
+            if rpv_core::engine::retire::retire_gate(&s.vault, i) != Ok(rpv_core::engine::retire::Retirement::Open) {
+                continue;
+            }
+            let index = i as u8;
+            let ix = ix::retire_asset(&self.pubkey(), &self.settings.vault, index);
+            let ctx = json!({"slot": index, "mint": rpv_sdk::pk(&slot.mint).to_string()});
+            let out = self.execute(chain, "retire_asset", vec![ix], ctx)?;
+            self.record(report, "retire_asset", &out);
+            if matches!(out, Outcome::Landed { .. }) {
+                report.retired.push(index);
+            }
+        }
+        Ok(())
     }
 
     /// `refresh` (+ `update_positions`) when due. Returns whether it landed.
@@ -586,6 +619,17 @@ impl Keeper {
                     .and_then(|a| read_oracle(slot, &a, &s.clock, rebalance_max_age(max_age, slot)))
             })
         };
+        if rpv_core::rebalance::settled_leg(&s.vault, leg) {
+            // sold at its payoff: no oracle is read
+            return match sim::rebalance_plan(&s.vault, &s.risk, leg, None, None, self.settings.max_trade_value, s.now())
+            {
+                Ok(p) => Ok(Some(p)),
+                Err(e) => {
+                    self.skip(report, "rebalance", "no trade", json!({"leg": leg, "error": e.to_string()}));
+                    Ok(None)
+                }
+            };
+        }
         let leg_price = match read(self, chain, &slot)? {
             Ok(p) => p,
             Err(e) => {
@@ -623,7 +667,7 @@ impl Keeper {
             &s.vault,
             &s.risk,
             leg,
-            &leg_price,
+            Some(&leg_price),
             under.as_ref(),
             self.settings.max_trade_value,
             s.now(),

@@ -352,7 +352,7 @@ impl PaperVault {
         let (mut v, mut r) = (self.vault, self.risk);
         let i = engine::rebalance::select_leg(&v, &r, leg, t)?;
         engine::rebalance::leg_gate(&v, &r, i, t)?;
-        let s = engine::rebalance::trade(&mut v, &mut r, i, &prices[i], None, 0, u64::MAX, 0, t)?;
+        let s = engine::rebalance::trade(&mut v, &mut r, i, Some(&prices[i]), None, 0, u64::MAX, 0, t)?;
         engine::rebalance::settle(&mut v, &s)?;
         (self.vault, self.risk) = (v, r);
         Ok(s)

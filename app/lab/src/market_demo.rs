@@ -3,7 +3,8 @@
 //! layout). Three underlyings follow seeded price paths through four regimes — calm, a
 //! volatility spike, a crash, a recovery — with every oracle re-published each step, the
 //! implied-vol feeds following the regime. The vault holds spot and two option series (a SOL call
-//! that expires and is settled during the run, an ETH put) and uses risk budgeting. The keeper
+//! that expires, is settled and has its empty slot retired during the run, an ETH put) and uses
+//! risk budgeting. The keeper
 //! (`rpv_keeper::Keeper`, the same code as the `rpv-keeper` binary) cranks it every step:
 //! settlement, refresh, off-chain weights, rebalancing from its own inventory. Depositors come
 //! and go along the way. At the end: a summary table per regime and four SVG charts (weights,
@@ -236,8 +237,9 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
                 sb.feeds[i].price = p as i64;
             }
             // implied vols drift towards 1.1 × the regime's vol (a quarter of the way each step)
+            let registry = sb.state(&chain.svm)?;
             for k in 3..sb.feeds.len() {
-                let u = if k == 3 { 0 } else { 2 };
+                let u = usize::from(registry.assets[k].option.underlying);
                 let want = (BASE_VOL[u] * reg.vol_scale * 1.1).clamp(0.1, 2.5);
                 let now = sb.feeds[k].price as f64 / 1e8;
                 sb.feeds[k].price = ((now + 0.25 * (want - now)) * 1e8) as i64;
@@ -251,6 +253,14 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         for s in &report.settled {
             settled += 1;
             events.push(format!("day {day:>2}: keeper settles option series #{s} at expiry"));
+        }
+        // a series sold at its payoff and retired leaves the registry: the feeds follow it
+        for s in &report.retired {
+            let f = sb.feeds.remove(usize::from(*s));
+            events.push(format!(
+                "day {day:>2}: series #{s} ({}) holds nothing of value any more (sold at its payoff, or worthless): the keeper retires its slot",
+                f.symbol
+            ));
         }
         for t in &report.trades {
             trades += 1;

@@ -317,13 +317,22 @@ impl VaultView {
         let max_age = self.risk.rebalance.max_oracle_age;
         let reads = self.read(|s| rebalance_max_age(max_age, s));
         let slot = self.vault.active_assets().get(leg).ok_or(QuoteError::Refused("WrongLeg"))?;
-        let own = reads[leg].map_err(QuoteError::from)?;
-        let underlying = match slot.option.is_option() {
+        // a settled series trades at its payoff: no oracle is read
+        let settled = rpv_core::rebalance::settled_leg(&self.vault, leg);
+        let own = if settled { None } else { Some(reads[leg].map_err(QuoteError::from)?) };
+        let underlying = match slot.option.is_option() && !settled {
             true => Some(reads[usize::from(slot.option.underlying)].map_err(QuoteError::from)?),
             false => None,
         };
-        let (plan, nav) =
-            crate::sim::rebalance_plan(&self.vault, &self.risk, leg, &own, underlying.as_ref(), max_value, now)?;
+        let (plan, nav) = crate::sim::rebalance_plan(
+            &self.vault,
+            &self.risk,
+            leg,
+            own.as_ref(),
+            underlying.as_ref(),
+            max_value,
+            now,
+        )?;
         Ok(Some((leg, plan, nav)))
     }
 }

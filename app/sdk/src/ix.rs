@@ -286,6 +286,16 @@ pub fn settle_expired(caller: &Pubkey, vault_key: &Pubkey, vault: &VaultState, i
     Instruction { program_id: PROGRAM_ID, accounts, data: data("settle_expired", &index) }
 }
 
+/// `retire_asset(index)`: permissionless, for a settled series holding nothing of value (any
+/// other slot: `propose_change(ConfigChange::Retire { index, mint })`, then `apply_change`).
+pub fn retire_asset(caller: &Pubkey, vault_key: &Pubkey, index: u8) -> Instruction {
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: risk_accounts(caller, vault_key, true),
+        data: data("retire_asset", &index),
+    }
+}
+
 /// `set_option_params(params)` (admin).
 pub fn set_option_params(admin: &Pubkey, vault_key: &Pubkey, params: OptionParams) -> Instruction {
     Instruction {
@@ -321,9 +331,8 @@ fn rebalance_accounts(
         AccountMeta::new_readonly(pk(&slot.token_program), false),
         AccountMeta::new_readonly(pk(&slot.oracle), false),
     ];
-    let underlying = slot
-        .option
-        .is_option()
+    // a settled series trades at its payoff: no underlying price
+    let underlying = (slot.option.is_option() && !slot.option.is_settled())
         .then(|| AccountMeta::new_readonly(pk(&vault.assets[usize::from(slot.option.underlying)].oracle), false));
     (accounts, underlying)
 }

@@ -30,7 +30,7 @@
 //! let ix = rpv_sdk::ix::deposit(&user, &vault_key, &vault, &user_usdc, &user_shares, 250_000_000, min_shares);
 //! let limit = rpv_sdk::cu::with_headroom(rpv_sdk::cu::estimate("deposit", vault.num_assets.into()).unwrap());
 //! // what a keeper's rebalance of slot 2 would do at these oracle values
-//! let (plan, nav) = rpv_sdk::sim::rebalance_plan(&vault, &risk, 2, &price, None, 0, now)?;
+//! let (plan, nav) = rpv_sdk::sim::rebalance_plan(&vault, &risk, 2, Some(&price), None, 0, now)?;
 //! // what `quote` would answer (NAV both ways, shares after the fees due, share price)
 //! let q = rpv_sdk::ix::VaultQuote::expected(&vault, &risk, share_supply, &prices, now);
 //! ```

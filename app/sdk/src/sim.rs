@@ -5,28 +5,23 @@ use rpv_core::{
     error::CoreResult,
     layout::{RiskState, VaultState},
     price::OraclePrice,
-    rebalance::{furthest_leg, option_leg_prices, plan_for, spot_leg_prices, Plan},
+    rebalance::{furthest_leg, leg_prices, plan_for, Plan},
 };
 
 /// The trade `rebalance` (or `rebalance_begin`) would do on slot `leg` at `now`, given the
 /// leg's oracle value (a price, or an option's implied vol) and, for an option, its
-/// underlying's price. Returns the plan and the NAV it was sized against; `Err` carries the
+/// underlying's price (a settled series trades at its payoff and ignores both). Returns the plan and the NAV it was sized against; `Err` carries the
 /// core error the program would map to its own (`WithinBand`, `TurnoverCapReached`, …).
 pub fn rebalance_plan(
     vault: &VaultState,
     risk: &RiskState,
     leg: usize,
-    leg_oracle: &OraclePrice,
+    leg_oracle: Option<&OraclePrice>,
     underlying: Option<&OraclePrice>,
     max_value: u64,
     now: i64,
 ) -> CoreResult<(Plan, u64)> {
-    let slot = &vault.assets[leg];
-    let prices = match (slot.option.is_option(), underlying) {
-        (true, Some(s)) => option_leg_prices(&slot.option, s, leg_oracle, vault.option_rate.get(), now)?,
-        (true, None) => return Err(rpv_core::CoreError::MathDomain),
-        (false, _) => spot_leg_prices(leg_oracle)?,
-    };
+    let prices = leg_prices(vault, leg, leg_oracle, underlying, now)?;
     plan_for(vault, risk, leg, prices, max_value, now)
 }
 

@@ -284,6 +284,16 @@ impl RiskParams {
     }
 }
 
+/// Settlement window of an option series, seconds after its expiry: `settle_expired` takes only
+/// an underlying price published in `[expiry, expiry + SETTLEMENT_WINDOW_SECS]` (Pyth: the
+/// price's publish time; Switchboard, whose results carry a slot and no time: the settling
+/// transaction's cluster time, with a result slot at or after the slot the vault recorded when
+/// it first saw the series expired). Fifteen minutes: long enough for any keeper to land a
+/// transaction, short enough that whoever settles first chooses among a quarter of an hour
+/// of prices at most. A series nobody settled in time is never settled: it stays valued at
+/// intrinsic value on the live underlying price (`SettlementWindowMissed`).
+pub const SETTLEMENT_WINDOW_SECS: i64 = 15 * 60;
+
 /// Largest Greek limit: 1000× NAV, in basis points.
 pub const MAX_GREEK_LIMIT_BPS: u32 = 10_000_000;
 
@@ -581,9 +591,13 @@ pub enum ConfigChange {
     },
     /// A new guardian (`set_guardian` once the vault has outside shares), address as raw bytes.
     Guardian([u8; 32]),
-    /// Placeholder for code 8, which another change of issue 14 takes (retiring an asset):
-    /// refused (`ProposalMismatch`). Borsh numbers variants by position, so code 9 needs one.
-    Reserved8,
+    /// The retirement of slot `index`, which must still hold `mint` when the change applies
+    /// (slots move down when an earlier one is retired): an empty spot asset or a series that
+    /// never settled (`retire_asset` retires settled series at once).
+    Retire {
+        index: u8,
+        mint: [u8; 32],
+    },
     /// A new price feed for an asset (`set_oracle`): `apply_change` applies it with the new
     /// oracle account as its first remaining account.
     OracleChange(OracleChange),
@@ -623,7 +637,7 @@ impl ConfigChange {
             Self::Registration(_) => ProposalKind::Registration,
             Self::InKindCap { .. } => ProposalKind::InKindCap,
             Self::Guardian(_) => ProposalKind::Guardian,
-            Self::Reserved8 => ProposalKind::Reserved8,
+            Self::Retire { .. } => ProposalKind::Retire,
             Self::OracleChange(_) => ProposalKind::OracleChange,
         }
     }
@@ -672,7 +686,7 @@ mod tests {
             ConfigChange::Registration(registration()),
             ConfigChange::InKindCap { index: 1, cap: 2 },
             ConfigChange::Guardian([5; 32]),
-            ConfigChange::Reserved8,
+            ConfigChange::Retire { index: 1, mint: [7; 32] },
             ConfigChange::OracleChange(OracleChange {
                 index: 1,
                 oracle: [2; 32],

@@ -127,6 +127,10 @@ macro_rules! errors {
             // ---- issue 14: oracles ----
             OracleQueueMismatch => "Switchboard feed belongs to another queue than the one registered for the asset",
             OracleTooFewSamples => "Switchboard result has fewer samples than the vault requires",
+            // ---- issue 14: settlement and retirement ----
+            SettlementWindowMissed => "settlement needs an underlying price published within the settlement window after expiry",
+            AssetNotEmpty => "the slot still holds something of value: only a slot whose accounted holding is zero (or a settled series worth nothing) can be retired",
+            AssetIsUnderlying => "a registered option series uses this asset as its underlying: retire the series first",
         }
     };
 }

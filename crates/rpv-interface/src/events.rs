@@ -327,6 +327,22 @@ macro_rules! events {
                 pub age_samples: u64,
                 pub max_weight_samples: u32,
             }
+
+            /// Slot `index` left the registry (`retire_asset`, or `apply_change(Retire)`): the
+            /// slots after it moved down by one. `quantity` is what was still accounted (nonzero
+            /// only for a worthless settled series; those tokens stay in `token_account`, which
+            /// is left open).
+            pub struct AssetRetired {
+                pub vault: Pubkey,
+                pub index: u8,
+                pub mint: Pubkey,
+                pub token_account: Pubkey,
+                pub quantity: u64,
+                /// Whether it was a settled option series (retired by anyone) rather than an
+                /// asset retired through the timelock.
+                pub settled_series: bool,
+                pub by: Pubkey,
+            }
         }
     };
 }

@@ -114,8 +114,9 @@ pub enum ProposalKind {
     InKindCap,
     /// 7: `set_guardian` (once the vault has outside shares; only the admin may cancel it).
     Guardian,
-    /// 8: reserved (taken by another change of issue 14: retiring an asset); refused.
-    Reserved8,
+    /// 8: the retirement of an empty slot that is not a settled series (`retire_asset` does
+    /// those at once), applied by `apply_change`.
+    Retire,
     /// 9: `set_oracle` (a new price feed for an asset).
     OracleChange,
 }
@@ -130,7 +131,7 @@ impl ProposalKind {
         Self::Registration,
         Self::InKindCap,
         Self::Guardian,
-        Self::Reserved8,
+        Self::Retire,
         Self::OracleChange,
     ];
 
@@ -144,7 +145,7 @@ impl ProposalKind {
             Self::Registration => 5,
             Self::InKindCap => 6,
             Self::Guardian => 7,
-            Self::Reserved8 => 8,
+            Self::Retire => 8,
             Self::OracleChange => 9,
         }
     }
@@ -159,7 +160,7 @@ impl ProposalKind {
             5 => Some(Self::Registration),
             6 => Some(Self::InKindCap),
             7 => Some(Self::Guardian),
-            8 => Some(Self::Reserved8),
+            8 => Some(Self::Retire),
             9 => Some(Self::OracleChange),
             _ => None,
         }
@@ -176,7 +177,7 @@ impl ProposalKind {
             Self::Registration => "registration",
             Self::InKindCap => "in-kind-cap",
             Self::Guardian => "guardian",
-            Self::Reserved8 => "reserved-8",
+            Self::Retire => "retire",
             Self::OracleChange => "oracle",
         }
     }

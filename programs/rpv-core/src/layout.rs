@@ -137,7 +137,10 @@ pub struct OptionTerms {
     pub underlying: u8,
     /// 1 once `settle_expired` has fixed the payoff.
     pub settled: u8,
-    pub _pad: [u8; 5],
+    /// Switchboard underlying: the cluster slot at which `settle_expired` first saw the series
+    /// expired (40-bit little-endian; 0 = not yet); settlement takes a result of this slot or
+    /// later. Unused (0) for a Pyth underlying. Formerly padding.
+    pub expiry_slot: [u8; 5],
     /// Expiry, unix seconds.
     pub expiry: i64,
     /// Strike, in the base currency per whole unit of the underlying.
@@ -154,7 +157,7 @@ impl OptionTerms {
         1 +  // kind
         1 +  // underlying
         1 +  // settled
-        5 +  // _pad
+        5 +  // expiry_slot
         8 +  // expiry
         16 + // strike
         16 + // contract_size
@@ -165,6 +168,21 @@ impl OptionTerms {
     }
     pub fn is_settled(&self) -> bool {
         self.settled != 0
+    }
+    /// [`Self::expiry_slot`] as a number.
+    pub fn expiry_slot(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b[..5].copy_from_slice(&self.expiry_slot);
+        u64::from_le_bytes(b)
+    }
+    /// Records `slot` as [`Self::expiry_slot`] (`false`, nothing written, when it does not fit
+    /// in 40 bits).
+    pub fn set_expiry_slot(&mut self, slot: u64) -> bool {
+        if slot >> 40 != 0 {
+            return false;
+        }
+        self.expiry_slot.copy_from_slice(&slot.to_le_bytes()[..5]);
+        true
     }
 }
 

@@ -26,6 +26,11 @@
 //!   purchase by the vault's base holdings. The trade never overshoots the target, so a caller
 //!   cannot make the vault trade back and forth.
 //! - After a leg trades it rests for `cooldown_secs`.
+//! - A **settled series** ([`settled_leg`]) has target 0 and is only sold, whole, at exactly its
+//!   payoff per token (no oracle read, no band, no per-call, turnover or reduction cap, not
+//!   counted against them; the incentive below and the cooldown apply): its sale at its own
+//!   value changes no NAV and it has no exposure left. An expired series that never settled
+//!   does not trade.
 //!
 //! ## The rolling window of the "daily" caps
 //! The turnover, reduction and incentive counters ([`RebalanceBook`]) cover a *run* of trades:
@@ -203,10 +208,48 @@ pub fn sampled_value(v: &VaultState, r: &RiskState, i: usize) -> CoreResult<u64>
     }
 }
 
-/// Whether slot `i` can trade at `now`: spot, or an option series before expiry and unsettled.
+/// Whether slot `i` can trade at `now`: spot, an option series before expiry, or a settled
+/// series (sold at its payoff: [`settled_leg`]). An expired series not (or never) settled
+/// cannot.
 pub fn tradable(v: &VaultState, i: usize, now: i64) -> bool {
     let t = &v.assets[i].option;
-    !t.is_option() || (!t.is_settled() && now < t.expiry)
+    !t.is_option() || t.is_settled() || now < t.expiry
+}
+
+/// Whether slot `i` is a settled series: a *settled leg*. Its target is 0 and the vault only
+/// sells it, at exactly its payoff per whole token (no oracle is read: [`settled_leg_prices`])
+/// to keepers, who exercise the tokens; no band (the whole holding goes), no per-call,
+/// turnover or reduction cap and no Greek check (the leg has no exposure left and its sale at
+/// its own value moves no NAV); the keeper incentive is the ordinary `keeper_bps` within the
+/// incentive budget, and the cooldown holds. Once its holding is zero the slot can be retired.
+pub fn settled_leg(v: &VaultState, i: usize) -> bool {
+    let t = &v.assets[i].option;
+    t.is_option() && t.is_settled()
+}
+
+/// A settled leg's prices: its payoff per whole token, on every side.
+pub fn settled_leg_prices(t: &OptionTerms) -> LegPrices {
+    let payoff = t.settlement_value.get();
+    LegPrices { fair: payoff, sell: payoff, buy: payoff }
+}
+
+/// Slot `i`'s prices at `now` from what was read: a settled leg needs no read, an option leg
+/// its implied vol `leg` and its underlying's price, a spot leg its price (`MathDomain` when
+/// one is missing).
+pub fn leg_prices(
+    v: &VaultState,
+    i: usize,
+    leg: Option<&OraclePrice>,
+    underlying: Option<&OraclePrice>,
+    now: i64,
+) -> CoreResult<LegPrices> {
+    let t = &v.assets[i].option;
+    match (t.is_option(), leg, underlying) {
+        _ if settled_leg(v, i) => Ok(settled_leg_prices(t)),
+        (true, Some(iv), Some(s)) => option_leg_prices(t, s, iv, v.option_rate.get(), now),
+        (false, Some(p), _) => spot_leg_prices(p),
+        _ => Err(CoreError::MathDomain),
+    }
 }
 
 /// Whether slot `i` is resting after a trade.
@@ -242,7 +285,8 @@ pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
 }
 
 /// The tradable leg furthest outside its band at the last sample (targets and band on the
-/// [`reference_nav`]), not cooling down (`None` when every leg is inside its band).
+/// [`reference_nav`]; a settled leg has no band), not cooling down (`None` when every leg is
+/// inside its band).
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
     let (values, live) = sampled_values(v, r)?;
     let band = band(r, live);
@@ -253,6 +297,7 @@ pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i
             continue;
         }
         let d = value.abs_diff(scaled_target(r, i, live)?);
+        let band = if settled_leg(v, i) { 0 } else { band };
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }
@@ -277,6 +322,9 @@ pub struct LegInput {
     pub breach: bool,
     /// The caller's own cap on the trade's fair value (0 = none).
     pub max_value: u64,
+    /// A settled leg ([`settled_leg`]): no band and no caps but the caller's and the
+    /// incentive budget.
+    pub settled: bool,
 }
 
 /// A trade the vault will do (module doc for every bound).
@@ -297,6 +345,8 @@ pub struct Plan {
     pub value_before: u64,
     pub target: u64,
     pub band: u64,
+    /// The sale of a settled leg: not counted against turnover or reduction.
+    pub settled: bool,
 }
 
 /// The trade for one leg, or why there is none: `WithinBand`, `TurnoverCapReached`,
@@ -308,14 +358,48 @@ pub fn plan(
     base_decimals: u8,
     leg: &LegInput,
 ) -> CoreResult<Plan> {
-    let LegInput { quantity, decimals, prices, target, nav, base_available, breach, max_value } = *leg;
+    let LegInput { quantity, decimals, prices, target, nav, max_value, settled, .. } = *leg;
     let value_before = fx_value_in_base(quantity, prices.fair, decimals, base_decimals, Rounding::Down)?;
-    let band = frac(nav, u128::from(band_bps), BPS);
+    let band = if settled { 0 } else { frac(nav, u128::from(band_bps), BPS) };
     let (side, distance) =
         if value_before > target { (Side::Sell, value_before - target) } else { (Side::Buy, target - value_before) };
-    if distance <= band {
+    if distance <= band || (settled && side == Side::Buy) {
         return Err(CoreError::WithinBand);
     }
+    let incentive_left = frac(nav, u128::from(cfg.incentive_budget_ppm), PPM).saturating_sub(book.incentive);
+    let qty = if settled {
+        // the whole holding, or what the caller's cap buys
+        if max_value > 0 && max_value < value_before {
+            qty_for_value(max_value, prices.fair, decimals, base_decimals)?.min(quantity)
+        } else {
+            quantity
+        }
+    } else {
+        plain_qty(cfg, book, base_decimals, leg, side, distance)?
+    };
+    finish_plan(cfg, base_decimals, leg, Sizing { side, qty, incentive_left, value_before, band })
+}
+
+/// What [`plan`] sized: side, quantity, the incentive budget left, the value before, the band.
+struct Sizing {
+    side: Side,
+    qty: u64,
+    incentive_left: u64,
+    value_before: u64,
+    band: u64,
+}
+
+/// The quantity of an ordinary (not settled) leg: the distance to target within the per-call,
+/// turnover, reduction (sales) and base (purchases) caps and the caller's own.
+fn plain_qty(
+    cfg: &RebalanceConfig,
+    book: &RebalanceBook,
+    base_decimals: u8,
+    leg: &LegInput,
+    side: Side,
+    distance: u64,
+) -> CoreResult<u64> {
+    let LegInput { quantity, decimals, prices, nav, base_available, breach, max_value, .. } = *leg;
     let turnover_left = frac(nav, u128::from(cfg.max_turnover_bps), BPS).saturating_sub(book.turnover);
     if turnover_left == 0 {
         return Err(CoreError::TurnoverCapReached);
@@ -324,8 +408,7 @@ pub fn plan(
     if max_value > 0 {
         size = size.min(max_value);
     }
-    let incentive_left = frac(nav, u128::from(cfg.incentive_budget_ppm), PPM).saturating_sub(book.incentive);
-    let qty = match side {
+    Ok(match side {
         Side::Sell => {
             if !breach {
                 let left = frac(nav, u128::from(cfg.max_reduction_bps), BPS).saturating_sub(book.reduction);
@@ -341,7 +424,13 @@ pub fn plan(
             let affordable = frac(base_available, BPS, BPS + u128::from(cfg.keeper_bps));
             qty_for_value(size.min(affordable), prices.fair, decimals, base_decimals)?
         }
-    };
+    })
+}
+
+/// The amounts of a sized trade, the keeper incentive and the bounds re-checked on them.
+fn finish_plan(cfg: &RebalanceConfig, base_decimals: u8, leg: &LegInput, z: Sizing) -> CoreResult<Plan> {
+    let LegInput { decimals, prices, target, base_available, settled, .. } = *leg;
+    let Sizing { side, qty, incentive_left, value_before, band } = z;
     let fair_value = fx_value_in_base(qty, prices.fair, decimals, base_decimals, Rounding::Down)?;
     let fair_up = fx_value_in_base(qty, prices.fair, decimals, base_decimals, Rounding::Up)?;
     let incentive = frac(fair_value, u128::from(cfg.keeper_bps), BPS).min(incentive_left);
@@ -376,6 +465,7 @@ pub fn plan(
         value_before,
         target,
         band,
+        settled,
     })
 }
 
@@ -409,6 +499,7 @@ pub fn plan_for(
         base_available: v.base_quantity,
         breach: r.greek_breach_mask & (1u16 << r.factor[i].min(15)) != 0,
         max_value,
+        settled: settled_leg(v, i),
     };
     Ok((plan(&r.rebalance, &book, r.band_bps, v.base_decimals, &leg)?, nav))
 }
@@ -417,9 +508,11 @@ pub fn plan_for(
 pub fn record(book: &mut RebalanceBook, i: usize, p: &Plan, now: i64) {
     book.last_trade[i] = u32::try_from(now.max(1)).unwrap_or(u32::MAX);
     book.last_counted = now;
-    book.turnover = book.turnover.saturating_add(p.fair_value);
-    if p.side == Side::Sell {
-        book.reduction = book.reduction.saturating_add(p.fair_value);
+    if !p.settled {
+        book.turnover = book.turnover.saturating_add(p.fair_value);
+        if p.side == Side::Sell {
+            book.reduction = book.reduction.saturating_add(p.fair_value);
+        }
     }
     book.incentive = book.incentive.saturating_add(p.incentive);
     book.total_incentive = book.total_incentive.saturating_add(p.incentive);
@@ -430,6 +523,7 @@ pub fn record(book: &mut RebalanceBook, i: usize, p: &Plan, now: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytemuck::Zeroable;
     use proptest::prelude::*;
 
     fn fx(x: f64) -> Fx {
@@ -443,7 +537,17 @@ mod tests {
     }
 
     fn leg(quantity: u64, prices: LegPrices, target: u64, nav: u64) -> LegInput {
-        LegInput { quantity, decimals: 9, prices, target, nav, base_available: nav, breach: false, max_value: 0 }
+        LegInput {
+            quantity,
+            decimals: 9,
+            prices,
+            target,
+            nav,
+            base_available: nav,
+            breach: false,
+            max_value: 0,
+            settled: false,
+        }
     }
 
     fn book() -> RebalanceBook {
@@ -540,6 +644,35 @@ mod tests {
     }
 
     #[test]
+    fn a_settled_leg_sells_whole_at_its_payoff_past_every_cap_but_the_incentive_budget() {
+        // 3 tokens (9 decimals) of a series settled at 2.5 per token = 7.5 base; NAV 1,000
+        let nav = 1_000_000_000;
+        let t = OptionTerms { settlement_value: crate::layout::FxBits::from_fx(fx(2.5)), ..OptionTerms::zeroed() };
+        let prices = settled_leg_prices(&t);
+        assert_eq!((prices.fair, prices.sell, prices.buy), (fx(2.5), fx(2.5), fx(2.5)));
+        let cfg =
+            RebalanceConfig { max_leg_bps: 1, max_turnover_bps: 1, max_reduction_bps: 1, ..RebalanceConfig::DEFAULT };
+        // turnover and reduction used up, a band far wider than the leg
+        let used = RebalanceBook { turnover: nav, reduction: nav, last_counted: 5, ..book() };
+        let l = LegInput { settled: true, ..leg(3_000_000_000, prices, 0, nav) };
+        let p = plan(&cfg, &used, 5_000, 6, &l).unwrap();
+        assert_eq!((p.side, p.qty, p.fair_value, p.band, p.settled), (Side::Sell, 3_000_000_000, 7_500_000, 0, true));
+        // at exactly the payoff, less the ordinary incentive
+        let incentive = 7_500_000 * u64::from(cfg.keeper_bps) / 10_000;
+        assert_eq!((p.incentive, p.base_amount), (incentive, 7_500_000 - incentive));
+        // not counted against turnover or reduction
+        let mut bk = used;
+        record(&mut bk, 0, &p, 10);
+        assert_eq!((bk.turnover, bk.reduction, bk.incentive), (nav, nav, incentive));
+        // the caller's cap still holds; an empty or worthless leg has nothing to sell
+        let capped = plan(&cfg, &used, 5_000, 6, &LegInput { max_value: 2_500_000, ..l }).unwrap();
+        assert_eq!((capped.qty, capped.fair_value), (1_000_000_000, 2_500_000));
+        assert_eq!(plan(&cfg, &used, 5_000, 6, &LegInput { quantity: 0, ..l }), Err(CoreError::WithinBand));
+        let worthless = settled_leg_prices(&OptionTerms::zeroed());
+        assert_eq!(plan(&cfg, &used, 5_000, 6, &LegInput { prices: worthless, ..l }), Err(CoreError::WithinBand));
+    }
+
+    #[test]
     fn cooldown_and_rolling_window() {
         let cfg = RebalanceConfig::DEFAULT;
         let mut bk = book();
@@ -553,6 +686,7 @@ mod tests {
             value_before: 0,
             target: 0,
             band: 0,
+            settled: false,
         };
         // a trade one second before 00:00 UTC
         let t0 = 12 * DAY - 1;
@@ -600,7 +734,7 @@ mod tests {
                 }
                 let p = Plan {
                     side: Side::Buy, qty: size, base_amount: size, fair_value: size, incentive: 0, cost: 0,
-                    value_before: 0, target: 0, band: 0,
+                    value_before: 0, target: 0, band: 0, settled: false,
                 };
                 record(&mut bk, 0, &p, t);
                 admitted.push((t, size));
@@ -618,7 +752,7 @@ mod tests {
             kind: crate::layout::KIND_CALL,
             underlying: 0,
             settled: 0,
-            _pad: [0; 5],
+            expiry_slot: [0; 5],
             expiry: 30 * DAY,
             strike: crate::layout::FxBits::from_fx(fx(100.0)),
             contract_size: crate::layout::FxBits::from_fx(Fx::ONE),
@@ -652,7 +786,7 @@ mod tests {
             let target = (value as f64 * target_frac) as u64;
             let mut bk = book();
             bk.incentive = used;
-            let l = LegInput { quantity: qty, decimals: dec, prices, target, nav, base_available: nav, breach: false, max_value: 0 };
+            let l = LegInput { quantity: qty, decimals: dec, prices, target, nav, base_available: nav, breach: false, max_value: 0, settled: false };
             if let Ok(pl) = plan(&cfg, &bk, 100, 6, &l) {
                 prop_assert!(pl.cost <= pl.incentive as i64 + 1);
                 prop_assert!(u128::from(pl.incentive) * BPS <= u128::from(pl.fair_value) * u128::from(keeper_bps));

@@ -298,6 +298,7 @@ fn a_trade_worth_less_than_one_base_unit_is_too_small() {
         base_available: 1_000,
         breach: false,
         max_value: 1,
+        settled: false,
     };
     assert_eq!(plan(&open_cfg(), &RebalanceBook::default(), 0, 6, &leg), Err(CoreError::TradeTooSmall));
 }
@@ -313,6 +314,7 @@ fn a_purchase_may_spend_exactly_the_base_held() {
         base_available: 100,
         breach: false,
         max_value: 0,
+        settled: false,
     };
     let p = plan(&open_cfg(), &RebalanceBook::default(), 0, 6, &leg).unwrap();
     assert_eq!((p.side, p.qty, p.base_amount), (Side::Buy, 100, 100));
@@ -331,6 +333,7 @@ fn a_keeper_rate_above_the_slippage_bound_is_refused_on_the_amounts() {
         base_available: 0,
         breach: false,
         max_value: 0,
+        settled: false,
     };
     assert_eq!(plan(&cfg, &RebalanceBook::default(), 0, 6, &leg), Err(CoreError::MathDomain));
 }

@@ -84,6 +84,13 @@ impl From<EngineError> for VaultError {
             EngineError::FeeAboveMaximum => Self::FeeAboveMaximum,
             EngineError::TimelockRequired => Self::TimelockRequired,
             EngineError::InKindCapExceeded => Self::InKindCapExceeded,
+            EngineError::NotAnOption => Self::NotAnOption,
+            EngineError::AlreadySettled => Self::AlreadySettled,
+            EngineError::NotExpired => Self::NotExpired,
+            EngineError::SettlementPriceTooEarly => Self::SettlementPriceTooEarly,
+            EngineError::SettlementWindowMissed => Self::SettlementWindowMissed,
+            EngineError::AssetNotEmpty => Self::AssetNotEmpty,
+            EngineError::AssetIsUnderlying => Self::AssetIsUnderlying,
         }
     }
 }

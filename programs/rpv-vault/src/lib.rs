@@ -14,7 +14,8 @@
 //! | [`add_asset`](rpv_vault::add_asset) | admin | registers a spot asset with its oracle, limits, risk budget and in-kind cap (under a timelock with outside shares: after a registration proposal) | [`setup/add_asset`](instructions::setup::add_asset) |
 //! | [`add_option`](rpv_vault::add_option) | admin | registers an option series: option token, underlying, strike, expiry, call/put, contract size, implied-vol feed | [`setup/add_option`](instructions::setup::add_option) |
 //! | [`update_positions`](rpv_vault::update_positions) | anyone | after `refresh` (vaults with options): Black–Scholes marks, exposures, Greeks, weights, targets | [`risk/update_positions`](instructions::risk::update_positions) |
-//! | [`settle_expired`](rpv_vault::settle_expired) | anyone | fixes an expired series' payoff from the underlying's price at or after expiry | [`risk/settle_expired`](instructions::risk::settle_expired) |
+//! | [`settle_expired`](rpv_vault::settle_expired) | anyone | fixes an expired series' payoff from the underlying's price taken within the settlement window after expiry (Switchboard: first records the expiry slot) | [`risk/settle_expired`](instructions::risk::settle_expired) |
+//! | [`retire_asset`](rpv_vault::retire_asset) | anyone (settled series) / admin through the timelock (any other slot) | removes a slot holding nothing of value; later slots move down | [`setup/retire_asset`](instructions::setup::retire_asset) |
 //! | [`set_option_params`](rpv_vault::set_option_params) | admin | option rate, implied-vol blend, Greek limits | [`governance/set_option_params`](instructions::governance::set_option_params) |
 //! | [`deposit`](rpv_vault::deposit) | anyone | base asset in, shares out, priced at NAV from fresh oracles | [`flows/deposit`](instructions::flows::deposit) |
 //! | [`deposit_asset`](rpv_vault::deposit_asset) | anyone | a registered spot asset in kind, valued at price − confidence | [`flows/deposit_asset`](instructions::flows::deposit_asset) |
@@ -29,7 +30,7 @@
 //! | [`set_risk_params`](rpv_vault::set_risk_params) / [`set_risk_budgets`](rpv_vault::set_risk_budgets) | admin | model parameters, budgets; changes that raise risk need the timelock | [`governance/set_risk_params`](instructions::governance::set_risk_params) / [`governance/set_risk_budgets`](instructions::governance::set_risk_budgets) |
 //! | [`accrue_fees`](rpv_vault::accrue_fees) | anyone | accrues management and performance fees, mints pending fee shares to the recipient | [`governance/fees`](instructions::governance::fees) |
 //! | [`set_fees`](rpv_vault::set_fees) / [`set_fee_recipient`] | admin | fee rates (raises need the timelock) / fee recipient | [`governance/fees`](instructions::governance::fees) / [`governance/roles`](instructions::governance::roles) |
-//! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates, rebalancing and option parameters, in-kind caps; registrations (consumed by `add_asset` / `add_option`) | [`governance/timelock`](instructions::governance::timelock) |
+//! | [`propose_change`](rpv_vault::propose_change) / [`apply_change`](rpv_vault::apply_change) / [`cancel_change`](rpv_vault::cancel_change) | admin / anyone after the timelock / admin or guardian | timelocked changes of risk parameters, budgets, fee rates, rebalancing and option parameters, in-kind caps, the retirement of an empty slot; registrations (consumed by `add_asset` / `add_option`) | [`governance/timelock`](instructions::governance::timelock) |
 //! | [`set_allowlist`](rpv_vault::set_allowlist) / [`set_depositor`](rpv_vault::set_depositor) | admin | depositor allowlist on/off, entries | [`governance/allowlist`](instructions::governance::allowlist) |
 //! | [`rebalance`](rpv_vault::rebalance) | anyone | one trade of the leg furthest outside its band, with the caller as counterparty at oracle prices | [`rebalancing/rebalance`](instructions::rebalancing::rebalance) |
 //! | [`rebalance_begin`] / [`rebalance_end`] | anyone | the same trade in flash mode: the vault pays first, checks it was paid by the end of the transaction | [`rebalancing/rebalance_flash`](instructions::rebalancing::rebalance_flash) |
@@ -99,6 +100,13 @@ pub mod rpv_vault {
     #[access_control(checks::risk_account(&ctx.accounts.vault, &ctx.accounts.risk))]
     pub fn settle_expired(ctx: Context<SettleExpired>, index: u8) -> Result<()> {
         instructions::risk::settle_expired::handler(ctx, index)
+    }
+
+    /// Removes settled option series `index` once it holds nothing of value (other slots:
+    /// `propose_change(Retire)`). Permissionless. Accounts: caller (signer), vault (w), risk (w).
+    #[access_control(checks::risk_account(&ctx.accounts.vault, &ctx.accounts.risk))]
+    pub fn retire_asset(ctx: Context<RetireAsset>, index: u8) -> Result<()> {
+        instructions::setup::retire_asset::handler(ctx, index)
     }
 
     /// Sets the option rate, implied-vol blend and Greek limits. Accounts: admin (signer),

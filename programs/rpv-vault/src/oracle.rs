@@ -64,20 +64,6 @@ pub fn read_slot_price_aged(
     }
 }
 
-/// The unix time `p` (just read from `account`, the oracle of `slot`) was published, for
-/// comparing with a wall-clock deadline (an option's expiry). Pyth: its publish time. Switchboard
-/// times its results by slot (`p.publish_time` is the result's slot), so this is the time the
-/// update landed (`last_update_timestamp`), the only unix time the feed carries.
-pub fn unix_publish_time(slot: &AssetSlot, account: &AccountInfo, p: &OraclePrice) -> CoreResult<i64> {
-    match OracleKind::from_u8(slot.oracle_kind) {
-        Some(OracleKind::Switchboard) => {
-            let data = account.try_borrow_data().map_err(|_| CoreError::OracleInvalidAccount)?;
-            Ok(switchboard::PullFeed::decode(&data)?.last_update_timestamp)
-        }
-        _ => Ok(p.publish_time),
-    }
-}
-
 /// Every slot's oracle read on its own (one remaining account per slot, in registry order): the
 /// account count and every key must be the registered ones (`OracleAccountCount`,
 /// `OracleAccountMismatch`: refused here, whatever the flow); then each slot's validated value,

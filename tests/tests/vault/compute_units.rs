@@ -306,3 +306,24 @@ async fn solve_weights_within_budget_up_to_the_on_chain_bound() {
         within(&format!("solve_weights n={n}"), out.cu, BUDGET);
     }
 }
+
+/// `settle_expired` and `retire_asset` at 8 spot + 8 options: the first series (slot 8, a call
+/// 5 % out of the money, left worthless at expiry) settles and is retired, so every slot after
+/// it and every per-slot array of the risk account are compacted.
+#[tokio::test]
+async fn settle_and_retire_within_budget_at_8_spot_and_8_options() {
+    let mut f = Fixture::with_spot_and_options(8).await;
+    let expiry = f.state().await.assets[8].option.expiry;
+    let now = f.env.now().await;
+    f.env.advance_time(expiry - now).await;
+    f.refresh_oracles().await;
+    let caller = f.user(0).await;
+    let s = f.state().await;
+    let settle = f.env.send(&[ix::settle_expired(&caller.kp.pubkey(), &f.vault, &s, 8)], &[&caller.kp]).await;
+    settle.ok();
+    let retire = f.env.send(&[ix::retire_asset(&caller.kp.pubkey(), &f.vault, 8)], &[&caller.kp]).await;
+    retire.ok();
+    assert_eq!(f.state().await.num_assets, 15);
+    within("settle_expired (8 spot + 8 options)", settle.cu, BUDGET);
+    within("retire_asset (slot 8 of 16)", retire.cu, BUDGET);
+}

@@ -21,6 +21,7 @@ mod rebalance_begin;
 mod rebalance_end;
 mod redeem_in_kind;
 mod refresh;
+mod retire_asset;
 mod set_allowlist;
 mod set_depositor;
 mod set_fee_recipient;

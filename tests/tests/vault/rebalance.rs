@@ -524,3 +524,50 @@ async fn rebalance_refuses_a_trade_that_pushes_a_breached_greek_further() {
     assert_eq!(rebalanced(&out)[0].side, 1, "the vault sold asset 0");
     assert!(f.risk().await.net_delta[0].get() < d0, "net delta fell");
 }
+
+/// After settlement the series' target is 0 and `rebalance` sells the whole holding to the
+/// keeper (who exercises the tokens) at exactly the payoff per token, less the ordinary
+/// incentive; no oracle is read, turnover and reduction are not counted, and NAV moves by the
+/// incentive only. Nothing is left to sell afterwards.
+#[tokio::test]
+async fn rebalance_sells_a_settled_series_at_its_payoff() {
+    let mut f = Fixture::with_options(&[Series::call(0, 10.0, 2 * 3_600, 0.6)]).await;
+    f.set_holdings(&[0, 0, 5_000_000]).await; // 5 calls
+    let expiry = f.state().await.assets[2].option.expiry;
+    let now = f.env.now().await;
+    f.env.advance_time(expiry - now).await;
+    f.set_price(0, 1_200_000_000).await; // $12: payoff 2 per token
+    let caller = f.user(0).await;
+    let s = f.state().await;
+    f.env.send(&[ix::settle_expired(&caller.kp.pubkey(), &f.vault, &s, 2)], &[&caller.kp]).await.ok();
+    f.step(60).await.ok();
+    // the implied-vol feed is dead: its account holds garbage, never read for a settled leg
+    let iv_feed = f.assets[2].oracle;
+    f.env.set_pyth(&iv_feed, vec![0u8; 16]);
+    let k = f.keeper(100 * USDC, 0).await;
+    let (r0, s0) = (f.risk().await, f.state().await);
+    let nav0 = f.nav(rpv_core::math::Rounding::Down).await;
+    let out = f.rebalance(&k, 2, ix::RebalanceArgs::any_price(2)).await;
+    out.ok();
+    let t = rebalanced(&out).remove(0);
+    let fair = 10 * USDC; // 5 tokens × 2
+                          // the ordinary incentive: keeper_bps of the fair value within what is left of the budget
+    let budget_left =
+        nav0.min(r0.nav_snapshot) * u64::from(r0.rebalance.incentive_budget_ppm) / 1_000_000 - r0.book.incentive;
+    let incentive = (fair * u64::from(r0.rebalance.keeper_bps) / 10_000).min(budget_left);
+    assert_eq!(
+        (t.side, t.qty, t.fair_value, t.incentive, t.base_amount),
+        (1, 5_000_000, fair, incentive, fair - incentive)
+    );
+    assert_eq!(f.env.token_amount(&k.asset_tokens[2]).await, 5_000_000);
+    assert_eq!(f.env.token_amount(&k.base_token).await, 100 * USDC - (fair - incentive));
+    let (r1, s1) = (f.risk().await, f.state().await);
+    assert_eq!((s1.assets[2].quantity, s1.base_quantity), (0, s0.base_quantity + fair - incentive));
+    assert_eq!((r1.book.turnover, r1.book.reduction), (r0.book.turnover, r0.book.reduction));
+    assert_eq!(f.nav(rpv_core::math::Rounding::Down).await, nav0 - incentive);
+    // nothing left: the leg is inside its (zero) band
+    f.step(i64::from(r1.rebalance.cooldown_secs) + 60).await.ok();
+    f.env.set_pyth(&iv_feed, vec![0u8; 16]);
+    let again = f.rebalance_ix(&k, 2, ix::RebalanceArgs::any_price(2)).await;
+    f.env.send(&[distinct(1), again], &[&k.kp]).await.assert_error("WithinBand");
+}

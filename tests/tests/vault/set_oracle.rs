@@ -177,9 +177,3 @@ async fn timelock_oracle_change_waits_and_the_guardian_can_cancel() {
     f.step(60).await.ok();
 }
 
-#[tokio::test]
-async fn the_reserved_kind_is_refused() {
-    let mut f = Fixture::with_timelock(1).await;
-    f.propose(&ConfigChange::Reserved8).await.assert_error("ProposalMismatch");
-    assert_eq!(ProposalKind::Reserved8.code(), 8);
-}

@@ -234,7 +234,7 @@ fn every_row_is_the_programs_engine() {
                 let (v, r) = (&mut replay.vault, &mut replay.risk);
                 assert_eq!(engine::rebalance::select_leg(v, r, s.index as u8, t), Ok(s.index), "{what}");
                 assert_eq!(engine::rebalance::leg_gate(v, r, s.index, t), Ok(()), "{what}");
-                let traded = engine::rebalance::trade(v, r, s.index, &prices[s.index], None, 0, u64::MAX, 0, t);
+                let traded = engine::rebalance::trade(v, r, s.index, Some(&prices[s.index]), None, 0, u64::MAX, 0, t);
                 assert_eq!(traded.as_ref(), Ok(s), "{what}: rebalance of leg {}", s.index);
                 engine::rebalance::settle(v, s).unwrap();
                 seen[2] += 1;

@@ -49,7 +49,7 @@ fn market_demo_runs_and_draws_its_charts() {
         "Bob redeems half his shares in kind",
         "volatility spike",
         "whole run",
-        "(settled)",
+        "the keeper retires its slot",
         "Demo complete.",
     ] {
         assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");

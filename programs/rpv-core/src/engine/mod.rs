@@ -13,6 +13,8 @@
 //! | [`positions`] | `update_positions`: the positions step of the last sample |
 //! | [`quote`] | `quote`: NAV both ways, shares with the fees due, share price, risk summary |
 //! | [`rebalance`] | `rebalance`, `rebalance_begin` / `rebalance_end`: leg choice, plan, accounting |
+//! | [`settlement`] | `settle_expired`: the settlement window, the payoff |
+//! | [`retire`] | `retire_asset`, `apply_change(Retire)`: which slot may go, the state without it |
 //! | [`weights`] | `submit_weights`, `solve_weights`: risk-budget weights put in force |
 //!
 //! A refused step may leave the state it was given partly updated (the fee accrual runs
@@ -29,6 +31,8 @@ pub mod positions;
 pub mod quote;
 pub mod rebalance;
 pub mod refresh;
+pub mod retire;
+pub mod settlement;
 pub mod weights;
 
 use crate::{layout::VaultState, CoreError};
@@ -58,6 +62,13 @@ pub enum EngineError {
     TimelockRequired,
     SolveTooLarge,
     InKindCapExceeded,
+    NotAnOption,
+    AlreadySettled,
+    NotExpired,
+    SettlementPriceTooEarly,
+    SettlementWindowMissed,
+    AssetNotEmpty,
+    AssetIsUnderlying,
 }
 
 impl From<CoreError> for EngineError {

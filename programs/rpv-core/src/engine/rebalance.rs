@@ -11,8 +11,8 @@ use crate::{
     positions::apply_greek_value,
     price::OraclePrice,
     rebalance::{
-        cooling_down, furthest_leg, option_leg_prices, plan_for, record, roll_window, spot_leg_prices, tradable,
-        LegPrices, Plan, Side, AUTO_LEG,
+        cooling_down, furthest_leg, leg_prices, plan_for, record, roll_window, settled_leg, tradable, LegPrices, Plan,
+        Side, AUTO_LEG,
     },
     valuation::fx_value_in_base,
     CoreError,
@@ -73,7 +73,8 @@ pub fn select_leg(v: &VaultState, r: &RiskState, leg: u8, now: i64) -> EngineRes
     Ok(i)
 }
 
-/// Leg `i` can trade now: an unexpired, unsettled series or spot (`SeriesExpired`), not
+/// Leg `i` can trade now: spot, an unexpired series or a settled one (sold at its payoff,
+/// `rebalance::settled_leg`) — not an expired series left unsettled (`SeriesExpired`) — not
 /// resting after its last trade (`CooldownActive`).
 pub fn leg_gate(v: &VaultState, r: &RiskState, i: usize, now: i64) -> EngineResult<()> {
     ensure(tradable(v, i, now), EngineError::SeriesExpired)?;
@@ -91,7 +92,8 @@ pub fn oracle_age(cfg: &RebalanceConfig, max: u32) -> u32 {
 }
 
 /// The trade of leg `i` at fresh prices (`leg` = the leg's oracle value; `underlying` = its
-/// underlying's price, for an option leg): each no older than the newest the vault has used
+/// underlying's price, for an option leg; neither for a settled leg, which trades at its
+/// payoff: `rebalance::settled_leg`): each no older than the newest the vault has used
 /// (`OracleNotNewer`), the plan, the caller's bounds (`max_value`; `max_base_in` when the vault
 /// sells, `min_base_out` when it buys: `SlippageExceeded`), the Greek-limit rule
 /// (`GreekLimitExceeded`) and the book. The accounted quantities move with [`settle`] (or
@@ -101,7 +103,7 @@ pub fn trade(
     v: &mut VaultState,
     r: &mut RiskState,
     i: usize,
-    leg: &OraclePrice,
+    leg: Option<&OraclePrice>,
     underlying: Option<&OraclePrice>,
     max_value: u64,
     max_base_in: u64,
@@ -109,18 +111,18 @@ pub fn trade(
     now: i64,
 ) -> EngineResult<TradeSummary> {
     let slot = v.assets[i];
-    ensure(leg.publish_time >= slot.last_publish_time, CoreError::OracleNotNewer)?;
-    let prices = match (slot.option.is_option(), underlying) {
-        (true, Some(s)) => {
+    let prices = leg_prices(v, i, leg, underlying, now)?;
+    if !settled_leg(v, i) {
+        // the reads behind the prices: none older than the newest the vault has used
+        let leg = leg.ok_or(CoreError::MathDomain)?;
+        ensure(leg.publish_time >= slot.last_publish_time, CoreError::OracleNotNewer)?;
+        if let (true, Some(s)) = (slot.option.is_option(), underlying) {
             let u = usize::from(slot.option.underlying);
             ensure(s.publish_time >= v.assets[u].last_publish_time, CoreError::OracleNotNewer)?;
             v.assets[u].last_publish_time = s.publish_time;
-            option_leg_prices(&slot.option, s, leg, v.option_rate.get(), now)?
         }
-        (false, None) => spot_leg_prices(leg)?,
-        _ => return Err(CoreError::MathDomain.into()),
-    };
-    v.assets[i].last_publish_time = leg.publish_time;
+        v.assets[i].last_publish_time = leg.publish_time;
+    }
 
     let (plan, nav) = plan_for(v, r, i, prices, max_value, now)?;
     roll_window(&mut r.book, now);

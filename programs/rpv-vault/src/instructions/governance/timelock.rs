@@ -14,8 +14,9 @@
 //!   3 = rebalancing parameters, `InvalidRebalanceParams`; 4 = option parameters,
 //!   `InvalidOptionParams`; 5 = a registration, `InvalidOracleConfig` / `InvalidRiskBudget` /
 //!   `InvalidOptionTerms`; 6 = an in-kind cap raise, `UnknownAsset`; 7 = a new guardian,
-//!   `InvalidRole`; 8 = reserved, `ProposalMismatch`; 9 = an oracle change, `UnknownAsset` /
-//!   `InvalidOracleConfig`). The
+//!   `InvalidRole`; 8 = the retirement of slot `index`, which must hold `mint`, `UnknownAsset`
+//!   / `ProposalMismatch`, applied under the rules of `setup/retire_asset`: `AssetNotEmpty`,
+//!   `AssetIsUnderlying`; 9 = an oracle change, `UnknownAsset` / `InvalidOracleConfig`). The
 //!   change is validated now as it will be at application (`InvalidRiskParams`;
 //!   `WrongVectorLength` / `InvalidBudgets`; `FeeAboveMaximum`). One pending proposal per kind
 //!   (`ChangeAlreadyPending`). `eta = now + timelock_secs`. Emits `ChangeProposed`.
@@ -28,7 +29,7 @@
 //!   oracle per asset as remaining accounts; an oracle change reads the new oracle account,
 //!   its first remaining account, as `set_oracle` does). Closes the proposal; emits the
 //!   change's own event (`RiskParamsSet`, `RiskBudgetsSet`, `FeesSet`, `InKindCapSet`,
-//!   `OracleSet`) and `ChangeApplied`.
+//!   `AssetRetired`, `OracleSet`) and `ChangeApplied`.
 //! - A registration proposal is not applied here (`ProposalMismatch`): the admin's `add_asset`
 //!   / `add_option` with exactly the proposed accounts and arguments consumes it once matured,
 //!   in the same window (`TimelockNotExpired`, `ProposalExpired`; see `setup/add_asset`).
@@ -44,6 +45,7 @@ use rpv_interface::Registration;
 use super::{
     fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_oracle, set_risk_budgets, set_risk_params,
 };
+use crate::instructions::setup::retire_asset::retire_slot;
 use crate::{
     checks,
     error::VaultError,
@@ -78,7 +80,10 @@ fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> 
             checks::registered(v, usize::from(*index))?;
         }
         ConfigChange::Guardian(key) => require!(*key != [0; 32], VaultError::InvalidRole),
-        ConfigChange::Reserved8 => return err!(VaultError::ProposalMismatch),
+        ConfigChange::Retire { index, mint } => {
+            let slot = checks::registered(v, usize::from(*index))?;
+            require!(slot.mint == *mint, VaultError::ProposalMismatch);
+        }
         ConfigChange::OracleChange(c) => set_oracle::check(v, c)?,
     }
     Ok(())
@@ -215,7 +220,10 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         ConfigChange::Guardian(key) => {
             emit!(roles::write_guardian(&mut v, vault_key, Pubkey::new_from_array(*key)));
         }
-        ConfigChange::Reserved8 => return err!(VaultError::ProposalMismatch),
+        ConfigChange::Retire { index, .. } => {
+            let event = retire_slot(&mut v, &mut r, vault_key, usize::from(*index), p.proposer)?;
+            emit!(event);
+        }
         ConfigChange::OracleChange(c) => {
             let oracle = ctx.remaining_accounts.first().ok_or(VaultError::OracleAccountCount)?;
             emit!(set_oracle::write(&mut v, vault_key, c, oracle)?);

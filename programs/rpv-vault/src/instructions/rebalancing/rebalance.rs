@@ -19,9 +19,17 @@
 //!   oracle must be the leg's (`OracleAccountMismatch`).
 //!   An option leg takes its underlying's oracle as the one remaining account
 //!   (`OracleAccountCount`).
+//! - A settled series (`settle_expired`) is a *settled leg*: its target is 0 and the vault
+//!   sells its tokens to the caller, who exercises them, at exactly the payoff per whole token
+//!   (less the ordinary keeper incentive, within the incentive budget); no oracle is read (its
+//!   oracle account must still be the registered one, `OracleAccountMismatch`; no remaining
+//!   account, `OracleAccountCount`); the whole holding goes at once (no band, no per-call,
+//!   turnover or reduction cap, not counted against them: it has no exposure, and its sale at
+//!   its own value moves no NAV), the caller's `max_value` still applies; a worthless or empty
+//!   one has nothing to sell (`WithinBand`). `rpv_core::rebalance::settled_leg`.
 //! - Refused while paused (`VaultPaused`), during a flash rebalance (`RebalanceInProgress`),
 //!   with a stale risk state (`RiskStateStale`) or before any positions step
-//!   (`RefreshRequired`), for an expired or settled series (`SeriesExpired`), for a leg cooling
+//!   (`RefreshRequired`), for an expired series left unsettled (`SeriesExpired`), for a leg cooling
 //!   down (`CooldownActive`), when the window's turnover or reduction cap is used up
 //!   (`TurnoverCapReached`, `ReductionCapReached`), when the trade rounds to nothing
 //!   (`TradeTooSmall`), and when it would push a breached Greek limit further
@@ -51,7 +59,7 @@ use anchor_lang::prelude::*;
 use rpv_core::{
     engine::{self, rebalance::TradeSummary},
     layout::{RiskState, VaultState},
-    rebalance::{Side, AUTO_LEG},
+    rebalance::{settled_leg, Side, AUTO_LEG},
     token,
 };
 
@@ -138,12 +146,24 @@ impl Rebalance<'_> {
         )?;
         engine::rebalance::leg_gate(&v, &r, i, now.time).map_err(VaultError::from)?;
 
-        // fresh prices: the leg's oracle (and an option's underlying)
+        // fresh prices: the leg's oracle (and an option's underlying); a settled series trades at
+        // its payoff and reads neither (its oracle account must still be the registered one)
         let slot = &v.assets[i];
         let age = |max: u32| engine::rebalance::oracle_age(&r.rebalance, max);
-        let p =
-            read_slot_price_aged(slot, &self.leg_oracle, now, age(slot.max_oracle_age)).map_err(VaultError::from)?;
-        let s = if slot.option.is_option() {
+        let settled = settled_leg(&v, i);
+        let p = if settled {
+            require!(remaining.is_empty(), VaultError::OracleAccountCount);
+            checks::registered_oracle(&self.leg_oracle, slot).map_err(VaultError::from)?;
+            None
+        } else {
+            Some(
+                read_slot_price_aged(slot, &self.leg_oracle, now, age(slot.max_oracle_age))
+                    .map_err(VaultError::from)?,
+            )
+        };
+        let s = if settled {
+            None
+        } else if slot.option.is_option() {
             require!(remaining.len() == 1, VaultError::OracleAccountCount);
             let under = &v.assets[usize::from(slot.option.underlying)];
             Some(read_slot_price_aged(under, &remaining[0], now, age(under.max_oracle_age)).map_err(VaultError::from)?)
@@ -155,7 +175,7 @@ impl Rebalance<'_> {
             &mut v,
             &mut r,
             i,
-            &p,
+            p.as_ref(),
             s.as_ref(),
             args.max_value,
             args.max_base_in,
