@@ -6,15 +6,15 @@ pub const ASSET_COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
 
 /// `(row name, CU per asset count)`, row names as in `docs/compute-units.md`.
 pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
-    ("`deposit`", [Some(7861), Some(8808), Some(11461), Some(12360), Some(15013), Some(22073)]),
-    ("`deposit_asset`", [None, Some(11659), Some(14312), Some(15206), Some(17862), Some(24921)]),
-    ("`withdraw`", [Some(7556), Some(8322), Some(10401), Some(11109), Some(13188), Some(18717)]),
+    ("`deposit`", [Some(8350), Some(9571), Some(12308), Some(13235), Some(15972), Some(23256)]),
+    ("`deposit_asset`", [None, Some(12424), Some(15161), Some(16083), Some(18823), Some(26106)]),
+    ("`withdraw`", [Some(7668), Some(8734), Some(11122), Some(11933), Some(14321), Some(20681)]),
     (
         "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)",
-        [Some(7295), Some(10038), Some(18129), Some(20763), Some(28824), Some(50318)],
+        [Some(7466), Some(10511), Some(18779), Some(21472), Some(29710), Some(51676)],
     ),
-    ("`refresh` (first sample)", [None, Some(11324), Some(24539), Some(29701), Some(47092), Some(107129)]),
-    ("`refresh`", [None, Some(22068), Some(36861), Some(42797), Some(63204), Some(136925)]),
+    ("`refresh` (first sample)", [None, Some(11327), Some(24542), Some(29704), Some(47095), Some(107132)]),
+    ("`refresh`", [None, Some(22071), Some(36864), Some(42800), Some(63207), Some(136928)]),
     (
         "`submit_weights` (ERC verification + targets)",
         [None, Some(5099), Some(10252), Some(12742), Some(21064), Some(56576)],
@@ -26,46 +26,46 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ("`solve_weights` (on-chain ERC solve, ≤ 5 assets)", [None, None, Some(69230), Some(92578), None, None]),
     (
         "`quote` (read-only NAV, shares, price, risk summary)",
-        [Some(2342), Some(3291), Some(5953), Some(6855), Some(9517), Some(16603)],
+        [Some(2801), Some(3974), Some(6717), Some(7646), Some(10389), Some(17690)],
     ),
     (
         "example integrator: `deposit` by CPI (whole instruction, PDA as user)",
-        [Some(18756), Some(20326), Some(24373), Some(25770), Some(30266), Some(41726)],
+        [Some(19245), Some(21075), Some(25206), Some(26631), Some(31211), Some(42895)],
     ),
     (
         "example integrator: `record_quote` (CPI `quote`, return data, tracker write)",
-        [Some(8170), Some(9700), Some(13930), Some(15286), Some(19344), Some(30462)],
+        [Some(8629), Some(10383), Some(14694), Some(16077), Some(20216), Some(31549)],
     ),
     (
         "example integrator: `withdraw` by CPI",
-        [Some(18447), Some(19836), Some(23309), Some(24515), Some(28437), Some(38366)],
+        [Some(18559), Some(20248), Some(24030), Some(25339), Some(29570), Some(40330)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(14082), None, None, None, Some(16511)]),
-    ("`initialize_vault`, SPL Token base", [Some(48952), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(48956), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(20077), None, None, None, Some(19506)]),
+    ("`initialize_vault`, SPL Token base", [Some(47452), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(44456), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
-        [Some(5653), Some(5699), Some(4026), None, None, None],
+        [Some(5655), Some(5701), Some(4028), None, None, None],
     ),
     (
         "`deposit`, both fees accruing, allowlist on",
-        [Some(11209), Some(12148), Some(14801), Some(15700), Some(18353), Some(25413)],
+        [Some(11450), Some(12911), Some(15648), Some(16575), Some(19312), Some(26596)],
     ),
     (
         "`accrue_fees` (both fees, mints to the recipient)",
-        [Some(7090), Some(7824), Some(9903), Some(10611), Some(12690), Some(18219)],
+        [Some(7203), Some(8268), Some(10656), Some(11467), Some(13855), Some(20215)],
     ),
-    ("`set_depositor` (create entry)", [Some(7458), None, None, None, None, None]),
-    ("`set_fees` (accrues at the old rates first)", [Some(4960), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(9647), None, None, None, None, None]),
-    ("`apply_change` (fee rates, accrues first)", [Some(4951), None, None, None, None, None]),
-    ("`cancel_change`", [Some(2853), None, None, None, None, None]),
+    ("`set_depositor` (create entry)", [Some(5958), None, None, None, None, None]),
+    ("`set_fees` (accrues at the old rates first)", [Some(5434), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(6676), None, None, None, None, None]),
+    ("`apply_change` (fee rates, accrues first)", [Some(5437), None, None, None, None, None]),
+    ("`cancel_change`", [Some(2859), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(15950), Some(18263), Some(19062), Some(21373), Some(27506)],
+        [None, Some(15982), Some(18313), Some(19118), Some(21447), Some(27629)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(19986), Some(20214), Some(20857), Some(22555)],
+        [None, None, Some(20015), Some(20242), Some(20882), Some(22573)],
     ),
 ];
