@@ -173,3 +173,43 @@ fn a_rebalance_picks_a_registered_leg_of_a_fresh_unpaused_vault() {
     assert_eq!(engine::rebalance::leg_gate(&v, &resting, 0, T0 + 1), Err(EngineError::CooldownActive));
     assert_eq!(engine::rebalance::leg_gate(&v, &resting, 1, T0 + 1), Ok(()));
 }
+
+#[test]
+fn a_flash_rebalance_opens_is_paid_and_closes() {
+    use rpv_core::rebalance::{Side, AUTO_LEG};
+    let (mut v, mut r) = refreshed();
+    engine::positions::update(&mut v, &mut r).unwrap();
+    r.targets[0] = 0; // leg 0 far above its target: the vault sells
+    r.targets[1] = 50_000_000; // leg 1 on its target
+    assert_eq!(engine::rebalance::select_leg(&v, &r, AUTO_LEG, T0 + 1), Ok(0));
+    let leg = px(10_000_000_000, T0);
+    let t = engine::rebalance::trade(&mut v, &mut r, 0, Some(&leg), None, 0, u64::MAX, 0, T0 + 1).unwrap();
+    assert_eq!(t.plan.side, Side::Sell);
+    assert!(t.plan.qty > 0 && t.plan.base_amount > 0);
+    assert_eq!(v.assets[0].last_publish_time, T0, "the read is recorded");
+    let (q0, base0) = (v.assets[0].quantity, v.base_quantity);
+    engine::rebalance::open_flash(&mut v, &mut r, &t, base0, 0).unwrap();
+    assert_eq!(v.assets[0].quantity, q0 - t.plan.qty, "the vault's side is debited at once");
+    assert!(v.is_rebalancing());
+    assert_eq!(engine::rebalance::flash_gate(&v, &r, 0).err(), Some(EngineError::RebalanceNotStarted));
+    assert!(engine::rebalance::flash_gate(&v, &r, 1).is_ok());
+    let asset_after = q0 - t.plan.qty;
+    let (mut v2, mut r2) = (v, r);
+    assert_eq!(
+        engine::rebalance::close_flash(&mut v2, &mut r2, base0 + t.plan.base_amount - 1, asset_after).err(),
+        Some(EngineError::RebalanceUnderpaid)
+    );
+    let s = engine::rebalance::close_flash(&mut v, &mut r, base0 + t.plan.base_amount, asset_after).unwrap();
+    assert_eq!((s.owed, s.received), (t.plan.base_amount, t.plan.base_amount));
+    assert!(!v.is_rebalancing(), "the vault leaves the rebalancing state");
+    assert_eq!(v.base_quantity, base0 + t.plan.base_amount);
+    assert_eq!(engine::rebalance::flash_gate(&v, &r, 1).err(), Some(EngineError::RebalanceNotStarted));
+    // a price older than the one the vault used is refused, nothing moves
+    let older = px(10_000_000_000, T0 - 1);
+    let (v0, r0) = (v, r);
+    assert_eq!(
+        engine::rebalance::trade(&mut v, &mut r, 0, Some(&older), None, 0, u64::MAX, 0, T0 + 2).err(),
+        Some(EngineError::Core(CoreError::OracleNotNewer))
+    );
+    assert_eq!((v, r.book), (v0, r0.book));
+}
