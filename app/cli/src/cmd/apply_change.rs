@@ -17,7 +17,7 @@ pub struct Args {
     #[command(flatten)]
     pub vault: VaultArg,
     /// Which pending change: risk-params, budgets, fees, rebalance, option-params, in-kind-cap,
-    /// guardian or oracle (the program's proposal kinds, `rpv_interface::ProposalKind`; a
+    /// guardian, retire or oracle (the program's proposal kinds, `rpv_interface::ProposalKind`; a
     /// registration is consumed by the admin's `add_asset` / `add_option`, not applied here).
     #[arg(long, value_parser = parse_kind)]
     pub kind: ProposalKind,
@@ -65,8 +65,8 @@ pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
             .into());
     }
     on_chain(target, false, |conn, payer| {
-        let vault_key = args.vault.get(conn)?;
-        let l = conn.fetch(&vault_key)?;
+        let l = args.vault.fetch(conn)?;
+        let vault_key = l.key;
         let p = matured(conn, &l, kind)?;
         let mut steps = vec![];
         let ix = match &p.change {

@@ -20,7 +20,7 @@ use solana_signer::Signer;
 
 use super::{
     mock_rpc::{self, NOW},
-    support::{fails, ok_json, ok_text, program, repo, rpv, s, tempdir, u},
+    support::{check_failure, fails, ok_json, ok_text, program, repo, rpv, s, tempdir, u},
 };
 
 fn hex(b: &[u8; 32]) -> String {
@@ -590,6 +590,25 @@ fn simulated_queue() -> String {
     rpv_sdk::Pubkey::new_from_array(rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE).to_string()
 }
 
+/// A vault file's `[vault]` section: vault `id`, a timelock of `timelock_secs`.
+fn vault_head(id: u64, timelock_secs: u32) -> String {
+    format!(
+        "[vault]\nid = {id}\nseed_deposit = 1_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1_000_000\n\
+         timelock_secs = {timelock_secs}\n"
+    )
+}
+
+/// An `[[assets]]` entry priced by a simulated Switchboard feed (hash: `feed` 64 times) of
+/// `price`, at most `max_age` slots old.
+fn switchboard_entry(symbol: &str, feed: char, max_age: u32, price: f64) -> String {
+    format!(
+        "[[assets]]\nsymbol = \"{symbol}\"\noracle_kind = \"switchboard\"\noracle_queue = \"{}\"\nfeed_id = \"{}\"\n\
+         max_oracle_age = {max_age}\nmax_conf_bps = 100\ndecimals = 6\nsvm = {{ price = {price:?} }}\n",
+        simulated_queue(),
+        feed.to_string().repeat(64)
+    )
+}
+
 /// Registering an asset after launch (issue 14): once the vault has outside shares under a
 /// timelock, `add_asset` needs a matured registration proposal. `rpv asset propose` proposes
 /// an `[[assets]]` entry of a file, `rpv asset add` registers it from the proposal after its
@@ -601,16 +620,8 @@ fn asset_registered_after_launch_through_a_proposal() {
     let prog = program();
     let svm = svm_flags(&state, &prog);
     let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
-    let entry = |symbol: &str, feed: char| {
-        format!(
-            "[[assets]]\nsymbol = \"{symbol}\"\noracle_kind = \"switchboard\"\noracle_queue = \"{}\"\nfeed_id = \"{}\"\n\
-             max_oracle_age = 300\nmax_conf_bps = 100\ndecimals = 6\nsvm = {{ price = 0.85 }}\n",
-            simulated_queue(),
-            feed.to_string().repeat(64)
-        )
-    };
-    let head = "[vault]\nid = 5\nseed_deposit = 1_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1_000_000\n\
-                timelock_secs = 3600\n";
+    let entry = |symbol, feed| switchboard_entry(symbol, feed, 300, 0.85);
+    let head = vault_head(5, 3600);
     let (launch, later) = (dir.join("launch.toml"), dir.join("later.toml"));
     std::fs::write(&launch, format!("{head}{}", entry("JUP", '1'))).unwrap();
     std::fs::write(&later, format!("{head}{}{}", entry("JUP", '1'), entry("WIF", '2'))).unwrap();
@@ -652,4 +663,137 @@ fn asset_registered_after_launch_through_a_proposal() {
     // the proposal was consumed: nothing left to add
     let again = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
     super::support::check_failure("asset add twice", &again, "no pending registration");
+}
+
+/// The vault file `name` in `dir`: `head`, then these entries.
+fn vault_file(dir: &Path, name: &str, head: &str, entries: &[String]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{head}{}", entries.concat())).unwrap();
+    path
+}
+
+/// Retiring an empty asset (issue 14): a spot slot goes only through the timelock. `rpv asset
+/// retire` proposes it and says when `rpv apply-change --kind retire` can apply it (refused
+/// before the eta, applied after it); without a timelock it is proposed and applied at once.
+#[test]
+fn empty_asset_retired_through_the_timelock() {
+    let dir = tempdir("asset-retire");
+    let state = dir.join("state.json");
+    let prog = program();
+    let svm = svm_flags(&state, &prog);
+    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
+    let failure =
+        |what: &str, cmd: &[&str], needle: &str| check_failure(what, &rpv(&[cmd, &svm[..5]].concat()), needle);
+    let assets = [switchboard_entry("JUP", '1', 300, 0.85), switchboard_entry("WIF", '2', 300, 2.5)];
+    let r = with(&["init", "--config", s(&vault_file(&dir, "vault.toml", &vault_head(7, 3600), &assets))]);
+    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
+    with(&["deposit", "--amount", "100"]);
+
+    fails(&["asset", "retire", "--svm"], "<--symbol <SYMBOL>|--index <INDEX>>");
+    failure("retire of an unknown symbol", &["asset", "retire", "--symbol", "BONK"], "has no asset BONK");
+    failure("retire of an unknown index", &["asset", "retire", "--index", "2"], "has 2 assets, no index 2");
+    let p = with(&["asset", "retire", "--symbol", "WIF"]);
+    assert_eq!(
+        (p["action"].as_str(), p["change"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
+        (Some("propose_change"), Some("retire"), Some(1), Some("spot"))
+    );
+    assert_eq!((&p["mint"], &p["oracle"]), (&r["assets"][1]["mint"], &r["assets"][1]["oracle"]));
+    assert_eq!(steps(&p), ["propose_change (retire)"]);
+    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::Retire).0.to_string());
+    let mut chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let eta = chain.chain.clock().unwrap().unix_timestamp + 3600;
+    assert_eq!(p["eta"].as_i64(), Some(eta), "{p}");
+    // run again (by index, as text): the same change is pending, nothing is sent
+    let again = ok_text(&[&["asset", "retire", "--index", "1"][..], &svm[..5]].concat());
+    let (mint, apply) = (p["mint"].as_str().unwrap(), format!("rpv apply-change --vault {vault} --kind retire"));
+    assert_eq!(again.trim_end(), format!("proposed retiring spot asset 1 ({mint}) of {vault}; `{apply}` from {eta}"));
+    failure("apply-change before the eta", &["apply-change", "--kind", "retire"], "applies from");
+
+    let applied = with(&["apply-change", "--kind", "retire", "--advance", "3600"]);
+    assert_eq!(applied["kind"], "retire");
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let v = decode_vault(&chain.chain.svm.get_account(&vault).unwrap().data).unwrap();
+    assert_eq!(v.num_assets, 1);
+    assert_eq!(Pubkey::new_from_array(v.assets[0].mint).to_string(), r["assets"][0]["mint"].as_str().unwrap());
+    assert_eq!(v.assets[0].risk_budget, rpv_core::layout::BUDGET_ONE, "the remaining budget is rescaled");
+    let proposal = chain.chain.svm.get_account(&pda::proposal(&vault, ix::ProposalKind::Retire).0);
+    assert!(proposal.is_none_or(|a| a.lamports == 0), "the proposal is closed");
+    failure("retire of a retired asset", &["asset", "retire", "--symbol", "WIF"], "has no asset WIF");
+    failure("apply-change twice", &["apply-change", "--kind", "retire"], "no pending retire change");
+
+    // without a timelock the admin's retirement is proposed and applied in one run
+    let r0 = with(&["init", "--config", s(&vault_file(&dir, "now.toml", &vault_head(8, 0), &assets))]);
+    let now = with(&["asset", "retire", "--symbol", "WIF"]);
+    assert_eq!(
+        (now["action"].as_str(), &now["proposal"], &now["eta"]),
+        (Some("apply_change"), &Value::Null, &Value::Null)
+    );
+    assert_eq!(steps(&now), ["propose_change (retire)", "apply_change (retire)"]);
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let vault0: Pubkey = r0["vault"].as_str().unwrap().parse().unwrap();
+    let v0 = decode_vault(&chain.chain.svm.get_account(&vault0).unwrap().data).unwrap();
+    assert_eq!(v0.num_assets, 1);
+    assert_eq!(Pubkey::new_from_array(v0.assets[0].mint).to_string(), r0["assets"][0]["mint"].as_str().unwrap());
+}
+
+/// Changing an asset's price feed (issue 14): `rpv asset set-oracle --config FILE --symbol SYM`
+/// proposes the entry's oracle settings under a timelock; `rpv apply-change --kind oracle`
+/// installs them after the eta, and the vault then reads the new feed. Without a timelock
+/// `set_oracle` applies them at once.
+#[test]
+fn oracle_changed_through_the_timelock() {
+    let dir = tempdir("asset-oracle");
+    let state = dir.join("state.json");
+    let prog = program();
+    let svm = svm_flags(&state, &prog);
+    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
+    let failure =
+        |what: &str, cmd: &[&str], needle: &str| check_failure(what, &rpv(&[cmd, &svm[..5]].concat()), needle);
+    let launch = [switchboard_entry("JUP", '1', 300, 0.85)];
+    let r = with(&["init", "--config", s(&vault_file(&dir, "vault.toml", &vault_head(9, 3600), &launch))]);
+    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
+    with(&["deposit", "--amount", "100"]);
+    // the entry now names another feed (hash 33…, up to 600 slots old)
+    let moved = vault_file(&dir, "moved.toml", &vault_head(9, 3600), &[switchboard_entry("JUP", '3', 600, 0.9)]);
+
+    fails(&["asset", "set-oracle", "--svm", "--symbol", "JUP"], "--config <FILE>");
+    let unknown = ["asset", "set-oracle", "--config", s(&moved), "--symbol", "WIF"];
+    failure("set-oracle of an unknown entry", &unknown, "has no [[assets]] entry with symbol WIF");
+    let p = with(&["asset", "set-oracle", "--config", s(&moved), "--symbol", "JUP"]);
+    assert_eq!(
+        (p["action"].as_str(), p["change"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
+        (Some("propose_change"), Some("oracle"), Some(0), Some("spot"))
+    );
+    assert_eq!(p["mint"], r["assets"][0]["mint"]);
+    assert_ne!(p["oracle"], r["assets"][0]["oracle"], "a new oracle");
+    assert_eq!(steps(&p), ["propose_change (oracle)"]);
+    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::OracleChange).0.to_string());
+    let oracle_of = |vault: &Pubkey| {
+        let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+        let v = decode_vault(&chain.chain.svm.get_account(vault).unwrap().data).unwrap();
+        (Pubkey::new_from_array(v.assets[0].oracle).to_string(), v.assets[0].feed_id, v.assets[0].max_oracle_age)
+    };
+    assert_eq!(oracle_of(&vault).0, r["assets"][0]["oracle"].as_str().unwrap(), "unchanged until applied");
+    failure("apply-change before the eta", &["apply-change", "--kind", "oracle"], "applies from");
+
+    let applied = with(&["apply-change", "--kind", "oracle", "--advance", "3600"]);
+    assert_eq!(applied["kind"], "oracle");
+    assert_eq!(oracle_of(&vault), (p["oracle"].as_str().unwrap().to_string(), [0x33; 32], 600));
+    let shown = with(&["show"]);
+    let o = &shown["oracles"][0];
+    assert_eq!((&o["oracle"], o["health"].as_str(), o["max_age"].as_u64()), (&p["oracle"], Some("valid"), Some(600)));
+    assert!((o["value"].as_f64().unwrap() - 0.9).abs() < 1e-9, "{o}");
+
+    // without a timelock `set_oracle` applies at once (text output)
+    with(&["init", "--config", s(&vault_file(&dir, "now.toml", &vault_head(10, 0), &launch))]);
+    let t = ok_text(&[&["asset", "set-oracle", "--config", s(&moved), "--symbol", "JUP"][..], &svm[..5]].concat());
+    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
+    let vault0 = chain.last_vault().unwrap();
+    let (new, feed, age) = oracle_of(&vault0);
+    assert_eq!((feed, age), ([0x33; 32], 600));
+    assert!(
+        t.starts_with(&format!("set oracle {new} for spot asset 0 ("))
+            && t.contains(&format!(") of {vault0}\n  tx set_oracle: ")),
+        "{t}"
+    );
 }
