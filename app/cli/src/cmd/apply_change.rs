@@ -66,18 +66,17 @@ pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
     }
     on_chain(target, false, |conn, payer| {
         let l = args.vault.fetch(conn)?;
-        let vault_key = l.key;
         let p = matured(conn, &l, kind)?;
         let mut steps = vec![];
         let ix = match &p.change {
             // the new oracle account follows: the program reads it as `set_oracle` does
-            ix::ConfigChange::OracleChange(c) => ix::apply_oracle_change(&vault_key, &l.vault, c, &p.proposer),
-            _ => ix::apply_change(&vault_key, &l.vault, kind, &p.proposer),
+            ix::ConfigChange::OracleChange(c) => ix::apply_oracle_change(&l.key, &l.vault, c, &p.proposer),
+            _ => ix::apply_change(&l.key, &l.vault, kind, &p.proposer),
         };
         let signature = conn.send(&mut steps, &format!("apply_change ({})", kind.name()), &[ix], &[payer])?;
         Ok(ApplyReport {
             action: "apply_change",
-            vault: vault_key.to_string(),
+            vault: l.key.to_string(),
             kind: kind.name(),
             signature,
             transactions: steps,

@@ -28,6 +28,7 @@ use rpv_sdk::{
     pda, pk,
 };
 use serde::Serialize;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use super::{
@@ -151,66 +152,62 @@ pub fn run(target: &Target, command: Command) -> Result<AssetReport, String> {
                 conn.send(&mut steps, what, &[ix::register(&admin.pubkey(), &l.key, &r)], &[admin])?;
                 Ok(AssetReport::registration(what, &l, &r, p.eta, steps))
             }
-            Command::Retire(args) => {
-                let l = args.vault.fetch(conn)?;
-                let i = match (args.slot.index, &args.slot.symbol) {
-                    (Some(i), _) => usize::from(i),
-                    (None, sym) => slot_of(conn, &l, sym.as_deref().unwrap_or_default(), args.config.as_deref())?,
-                };
-                let s = *l.vault.active_assets().get(i).ok_or_else(|| {
-                    format!("vault {} has {} assets, no index {i} (`rpv show` lists them)", l.key, l.vault.num_assets)
-                })?;
-                let report =
-                    |action, eta, steps| AssetReport::slot(action, ProposalKind::Retire, &l, (i, &s), eta, steps);
-                if retire_gate(&l.vault, i).map_err(|e| not_retirable(i, &s, e))? == Retirement::Open {
-                    conn.send(
-                        &mut steps,
-                        "retire_asset",
-                        &[ix::retire_asset(&admin.pubkey(), &l.key, i as u8)],
-                        &[admin],
-                    )?;
-                    return Ok(report("retire_asset", None, steps));
-                }
-                let p =
-                    propose(conn, &mut steps, admin, &l.key, &ConfigChange::Retire { index: i as u8, mint: s.mint })?;
-                if l.vault.timelock_secs > 0 {
-                    return Ok(report("propose_change", Some(p.eta), steps));
-                }
-                let apply = ix::apply_change(&l.key, &l.vault, ProposalKind::Retire, &admin.pubkey());
-                conn.send(&mut steps, "apply_change (retire)", &[apply], &[admin])?;
-                Ok(report("apply_change", None, steps))
-            }
-            Command::SetOracle(args) => {
-                let (l, cfg) = (args.vault.fetch(conn)?, config::load(&args.config)?);
-                let mut a = cfg.assets[entry(&cfg, &args)?].clone();
-                let i = slot_of(conn, &l, &a.symbol, Some(&args.config))?;
-                if let Some(svm) = conn.ledger() {
-                    svm_oracle(svm, &mut a)?;
-                }
-                let oracle = a.oracle.ok_or_else(|| format!("asset {}: oracle is required", a.symbol))?;
-                let c = a.oracle_change(i as u8, &oracle);
-                let mut s = l.vault.assets[i];
-                let now = (s.oracle, s.oracle_kind, s.feed_id, s.max_oracle_age, s.max_conf_bps, s.oracle_queue);
-                if now == (c.oracle, c.oracle_kind.code(), c.feed_id, c.max_oracle_age, c.max_conf_bps, c.oracle_queue)
-                {
-                    return Err(format!(
-                        "asset {} already has these oracle settings: edit its entry in {} first",
-                        a.symbol,
-                        args.config.display()
-                    ));
-                }
-                s.oracle = c.oracle;
-                let eta = if l.vault.timelock_secs == 0 {
-                    conn.send(&mut steps, "set_oracle", &[ix::set_oracle(&admin.pubkey(), &l.key, &c)], &[admin])?;
-                    None
-                } else {
-                    Some(propose(conn, &mut steps, admin, &l.key, &ConfigChange::OracleChange(c))?.eta)
-                };
-                let action = if eta.is_some() { "propose_change" } else { "set_oracle" };
-                Ok(AssetReport::slot(action, ProposalKind::OracleChange, &l, (i, &s), eta, steps))
-            }
+            Command::Retire(args) => retire(conn, admin, &args),
+            Command::SetOracle(args) => set_oracle(conn, admin, &args),
         }
     })
+}
+
+/// `rpv asset retire`: `retire_asset` for a settled series (`signer` may be anyone), else the
+/// admin's `Retire` proposal (applied at once without a timelock).
+fn retire(conn: &mut Conn, signer: &Keypair, args: &RetireArgs) -> Result<AssetReport, String> {
+    let (l, mut steps) = (args.vault.fetch(conn)?, vec![]);
+    let i = match (args.slot.index, &args.slot.symbol) {
+        (Some(i), _) => usize::from(i),
+        (None, sym) => slot_of(conn, &l, sym.as_deref().unwrap_or_default(), args.config.as_deref())?,
+    };
+    let s = *l.vault.active_assets().get(i).ok_or_else(|| {
+        format!("vault {} has {} assets, no index {i} (`rpv show` lists them)", l.key, l.vault.num_assets)
+    })?;
+    let report = |action, eta, steps| AssetReport::slot(action, ProposalKind::Retire, &l, (i, &s), eta, steps);
+    if retire_gate(&l.vault, i).map_err(|e| not_retirable(i, &s, e))? == Retirement::Open {
+        let ix = ix::retire_asset(&signer.pubkey(), &l.key, i as u8);
+        conn.send(&mut steps, "retire_asset", &[ix], &[signer])?;
+        return Ok(report("retire_asset", None, steps));
+    }
+    let p = propose(conn, &mut steps, signer, &l.key, &ConfigChange::Retire { index: i as u8, mint: s.mint })?;
+    if l.vault.timelock_secs > 0 {
+        return Ok(report("propose_change", Some(p.eta), steps));
+    }
+    let apply = ix::apply_change(&l.key, &l.vault, ProposalKind::Retire, &signer.pubkey());
+    conn.send(&mut steps, "apply_change (retire)", &[apply], &[signer])?;
+    Ok(report("apply_change", None, steps))
+}
+
+/// `rpv asset set-oracle`: the entry's feed through `set_oracle`, or proposed under a timelock.
+fn set_oracle(conn: &mut Conn, admin: &Keypair, args: &EntryArgs) -> Result<AssetReport, String> {
+    let (l, cfg, mut steps) = (args.vault.fetch(conn)?, config::load(&args.config)?, vec![]);
+    let mut a = cfg.assets[entry(&cfg, args)?].clone();
+    let i = slot_of(conn, &l, &a.symbol, Some(&args.config))?;
+    if let Some(svm) = conn.ledger() {
+        svm_oracle(svm, &mut a)?;
+    }
+    let oracle = a.oracle.ok_or_else(|| format!("asset {}: oracle is required", a.symbol))?;
+    let c = a.oracle_change(i as u8, &oracle);
+    let mut s = l.vault.assets[i];
+    let now = (s.oracle, s.oracle_kind, s.feed_id, s.max_oracle_age, s.max_conf_bps, s.oracle_queue);
+    if now == (c.oracle, c.oracle_kind.code(), c.feed_id, c.max_oracle_age, c.max_conf_bps, c.oracle_queue) {
+        let file = args.config.display();
+        return Err(format!("asset {} already has these oracle settings: edit its entry in {file} first", a.symbol));
+    }
+    s.oracle = c.oracle;
+    let (action, eta) = if l.vault.timelock_secs == 0 {
+        conn.send(&mut steps, "set_oracle", &[ix::set_oracle(&admin.pubkey(), &l.key, &c)], &[admin])?;
+        ("set_oracle", None)
+    } else {
+        ("propose_change", Some(propose(conn, &mut steps, admin, &l.key, &ConfigChange::OracleChange(c))?.eta))
+    };
+    Ok(AssetReport::slot(action, ProposalKind::OracleChange, &l, (i, &s), eta, steps))
 }
 
 /// The index of the `[[assets]]` entry `args.symbol`.

@@ -2,7 +2,7 @@
 //! over JSON-RPC (a litesvm behind the mock cluster of `mock_rpc`) and on the embedded SVM
 //! (`--svm`, the state file), asserting on the accounts and on the JSON the commands print.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rpv_core::{
     layout::VaultState,
@@ -609,67 +609,116 @@ fn switchboard_entry(symbol: &str, feed: char, max_age: u32, price: f64) -> Stri
     )
 }
 
+/// A vault with a one-hour timelock on an embedded SVM state of its own, launched from a file
+/// of `entries` and holding 100 base tokens of a depositor: the `asset` commands' tests.
+struct Launched {
+    dir: PathBuf,
+    state: PathBuf,
+    prog: PathBuf,
+    /// `rpv init`'s report.
+    init: Value,
+    vault: Pubkey,
+}
+
+impl Launched {
+    fn new(name: &str, id: u64, entries: &[String]) -> Self {
+        let dir = tempdir(name);
+        let (state, prog) = (dir.join("state.json"), program());
+        let mut l = Launched { dir, state, prog, init: Value::Null, vault: Pubkey::default() };
+        l.init = l.json(&["init", "--config", s(&l.file("launch.toml", &vault_head(id, 3600), entries))]);
+        l.vault = l.init["vault"].as_str().unwrap().parse().unwrap();
+        l.json(&["deposit", "--amount", "100"]);
+        l
+    }
+
+    /// The vault file `name`: `head`, then `entries`.
+    fn file(&self, name: &str, head: &str, entries: &[String]) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, format!("{head}{}", entries.concat())).unwrap();
+        path
+    }
+
+    fn flags(&self) -> [&str; 5] {
+        ["--svm", "--state", s(&self.state), "--program", s(&self.prog)]
+    }
+
+    /// `rpv cmd…` on the state, with JSON output.
+    fn json(&self, cmd: &[&str]) -> Value {
+        ok_json(&[cmd, &self.flags(), &["--json"]].concat())
+    }
+
+    /// `rpv cmd…` on the state, with text output.
+    fn text(&self, cmd: &[&str]) -> String {
+        ok_text(&[cmd, &self.flags()[..]].concat())
+    }
+
+    /// `rpv cmd…` on the state fails (`what`) with `needle`.
+    fn fails(&self, what: &str, cmd: &[&str], needle: &str) {
+        check_failure(what, &rpv(&[cmd, &self.flags()[..]].concat()), needle);
+    }
+
+    fn ledger(&self) -> Ledger {
+        Ledger::open(&self.state, &self.prog, false, 0).unwrap()
+    }
+
+    /// Vault `key` as it is on the ledger.
+    fn vault_state(&self, key: &Pubkey) -> VaultState {
+        decode_vault(&self.ledger().chain.svm.get_account(key).unwrap().data).unwrap()
+    }
+
+    /// Whether the vault's proposal of `kind` is closed (or was never made).
+    fn no_proposal(&self, kind: ix::ProposalKind) -> bool {
+        self.ledger().chain.svm.get_account(&pda::proposal(&self.vault, kind).0).is_none_or(|a| a.lamports == 0)
+    }
+}
+
+/// `key`'s text.
+fn address(key: &[u8; 32]) -> String {
+    Pubkey::new_from_array(*key).to_string()
+}
+
 /// Registering an asset after launch (issue 14): once the vault has outside shares under a
 /// timelock, `add_asset` needs a matured registration proposal. `rpv asset propose` proposes
 /// an `[[assets]]` entry of a file, `rpv asset add` registers it from the proposal after its
 /// eta, exactly as proposed.
 #[test]
 fn asset_registered_after_launch_through_a_proposal() {
-    let dir = tempdir("asset-proposal");
-    let state = dir.join("state.json");
-    let prog = program();
-    let svm = svm_flags(&state, &prog);
-    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
     let entry = |symbol, feed| switchboard_entry(symbol, feed, 300, 0.85);
-    let head = vault_head(5, 3600);
-    let (launch, later) = (dir.join("launch.toml"), dir.join("later.toml"));
-    std::fs::write(&launch, format!("{head}{}", entry("JUP", '1'))).unwrap();
-    std::fs::write(&later, format!("{head}{}{}", entry("JUP", '1'), entry("WIF", '2'))).unwrap();
-    let r = with(&["init", "--config", s(&launch)]);
-    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
-    with(&["deposit", "--amount", "100"]);
+    let t = Launched::new("asset-proposal", 5, &[entry("JUP", '1')]);
+    let later = t.file("later.toml", &vault_head(5, 3600), &[entry("JUP", '1'), entry("WIF", '2')]);
 
-    let none = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
-    super::support::check_failure("asset add without a proposal", &none, "no pending registration");
-    let unknown = rpv(&[&["asset", "propose", "--config", s(&later), "--symbol", "BONK"][..], &svm[..5]].concat());
-    super::support::check_failure("asset propose of an unknown entry", &unknown, "no [[assets]] entry");
-    let p = with(&["asset", "propose", "--config", s(&later), "--symbol", "WIF"]);
+    t.fails("asset add without a proposal", &["asset", "add"], "no pending registration");
+    t.fails(
+        "asset propose of an unknown entry",
+        &["asset", "propose", "--config", s(&later), "--symbol", "BONK"],
+        "no [[assets]] entry",
+    );
+    let p = t.json(&["asset", "propose", "--config", s(&later), "--symbol", "WIF"]);
     assert_eq!(
         (p["action"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
         (Some("propose_change"), Some(1), Some("spot"))
     );
     assert_eq!(steps(&p), ["propose_change (registration)"]);
-    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::Registration).0.to_string());
-    let mut chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let now = chain.chain.clock().unwrap().unix_timestamp;
-    assert!(p["eta"].as_i64().unwrap() >= now + 3600 - 60, "{p}");
-    let early = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
-    super::support::check_failure("asset add before the eta", &early, "applies from");
+    assert_eq!(p["proposal"], pda::proposal(&t.vault, ix::ProposalKind::Registration).0.to_string());
+    let now = t.ledger().chain.clock().unwrap().unix_timestamp;
+    assert_eq!(p["eta"].as_i64(), Some(now + 3600), "{p}");
+    t.fails("asset add before the eta", &["asset", "add"], "applies from");
 
-    let added = with(&["asset", "add", "--advance", "3600"]);
+    let added = t.json(&["asset", "add", "--advance", "3600"]);
     assert_eq!((added["action"].as_str(), added["index"].as_u64()), (Some("add_asset"), Some(1)));
     assert_eq!((&added["mint"], &added["oracle"]), (&p["mint"], &p["oracle"]));
     assert_eq!(steps(&added), ["add_asset"]);
-    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let v = decode_vault(&chain.chain.svm.get_account(&vault).unwrap().data).unwrap();
+    let v = t.vault_state(&t.vault);
     assert_eq!(v.num_assets, 2);
-    assert_eq!(Pubkey::new_from_array(v.assets[1].mint).to_string(), p["mint"].as_str().unwrap());
-    assert_eq!(Pubkey::new_from_array(v.assets[1].oracle).to_string(), p["oracle"].as_str().unwrap());
-    assert!(chain
-        .chain
-        .svm
-        .get_account(&pda::proposal(&vault, ix::ProposalKind::Registration).0)
-        .is_none_or(|a| a.lamports == 0));
+    assert_eq!((address(&v.assets[1].mint), address(&v.assets[1].oracle)), (string(&p["mint"]), string(&p["oracle"])));
+    assert!(t.no_proposal(ix::ProposalKind::Registration));
     // the proposal was consumed: nothing left to add
-    let again = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
-    super::support::check_failure("asset add twice", &again, "no pending registration");
+    t.fails("asset add twice", &["asset", "add"], "no pending registration");
 }
 
-/// The vault file `name` in `dir`: `head`, then these entries.
-fn vault_file(dir: &Path, name: &str, head: &str, entries: &[String]) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("{head}{}", entries.concat())).unwrap();
-    path
+/// `v` as an owned string.
+fn string(v: &Value) -> String {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string()
 }
 
 /// Retiring an empty asset (issue 14): a spot slot goes only through the timelock. `rpv asset
@@ -677,22 +726,14 @@ fn vault_file(dir: &Path, name: &str, head: &str, entries: &[String]) -> std::pa
 /// before the eta, applied after it); without a timelock it is proposed and applied at once.
 #[test]
 fn empty_asset_retired_through_the_timelock() {
-    let dir = tempdir("asset-retire");
-    let state = dir.join("state.json");
-    let prog = program();
-    let svm = svm_flags(&state, &prog);
-    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
-    let failure =
-        |what: &str, cmd: &[&str], needle: &str| check_failure(what, &rpv(&[cmd, &svm[..5]].concat()), needle);
     let assets = [switchboard_entry("JUP", '1', 300, 0.85), switchboard_entry("WIF", '2', 300, 2.5)];
-    let r = with(&["init", "--config", s(&vault_file(&dir, "vault.toml", &vault_head(7, 3600), &assets))]);
-    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
-    with(&["deposit", "--amount", "100"]);
+    let t = Launched::new("asset-retire", 7, &assets);
+    let (r, vault) = (&t.init, t.vault);
 
     fails(&["asset", "retire", "--svm"], "<--symbol <SYMBOL>|--index <INDEX>>");
-    failure("retire of an unknown symbol", &["asset", "retire", "--symbol", "BONK"], "has no asset BONK");
-    failure("retire of an unknown index", &["asset", "retire", "--index", "2"], "has 2 assets, no index 2");
-    let p = with(&["asset", "retire", "--symbol", "WIF"]);
+    t.fails("retire of an unknown symbol", &["asset", "retire", "--symbol", "BONK"], "has no asset BONK");
+    t.fails("retire of an unknown index", &["asset", "retire", "--index", "2"], "has 2 assets, no index 2");
+    let p = t.json(&["asset", "retire", "--symbol", "WIF"]);
     assert_eq!(
         (p["action"].as_str(), p["change"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
         (Some("propose_change"), Some("retire"), Some(1), Some("spot"))
@@ -700,40 +741,33 @@ fn empty_asset_retired_through_the_timelock() {
     assert_eq!((&p["mint"], &p["oracle"]), (&r["assets"][1]["mint"], &r["assets"][1]["oracle"]));
     assert_eq!(steps(&p), ["propose_change (retire)"]);
     assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::Retire).0.to_string());
-    let mut chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let eta = chain.chain.clock().unwrap().unix_timestamp + 3600;
+    let eta = t.ledger().chain.clock().unwrap().unix_timestamp + 3600;
     assert_eq!(p["eta"].as_i64(), Some(eta), "{p}");
     // run again (by index, as text): the same change is pending, nothing is sent
-    let again = ok_text(&[&["asset", "retire", "--index", "1"][..], &svm[..5]].concat());
-    let (mint, apply) = (p["mint"].as_str().unwrap(), format!("rpv apply-change --vault {vault} --kind retire"));
+    let again = t.text(&["asset", "retire", "--index", "1"]);
+    let (mint, apply) = (string(&p["mint"]), format!("rpv apply-change --vault {vault} --kind retire"));
     assert_eq!(again.trim_end(), format!("proposed retiring spot asset 1 ({mint}) of {vault}; `{apply}` from {eta}"));
-    failure("apply-change before the eta", &["apply-change", "--kind", "retire"], "applies from");
+    t.fails("apply-change before the eta", &["apply-change", "--kind", "retire"], "applies from");
 
-    let applied = with(&["apply-change", "--kind", "retire", "--advance", "3600"]);
+    let applied = t.json(&["apply-change", "--kind", "retire", "--advance", "3600"]);
     assert_eq!(applied["kind"], "retire");
-    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let v = decode_vault(&chain.chain.svm.get_account(&vault).unwrap().data).unwrap();
-    assert_eq!(v.num_assets, 1);
-    assert_eq!(Pubkey::new_from_array(v.assets[0].mint).to_string(), r["assets"][0]["mint"].as_str().unwrap());
+    let v = t.vault_state(&vault);
+    assert_eq!((v.num_assets, address(&v.assets[0].mint)), (1, string(&r["assets"][0]["mint"])));
     assert_eq!(v.assets[0].risk_budget, rpv_core::layout::BUDGET_ONE, "the remaining budget is rescaled");
-    let proposal = chain.chain.svm.get_account(&pda::proposal(&vault, ix::ProposalKind::Retire).0);
-    assert!(proposal.is_none_or(|a| a.lamports == 0), "the proposal is closed");
-    failure("retire of a retired asset", &["asset", "retire", "--symbol", "WIF"], "has no asset WIF");
-    failure("apply-change twice", &["apply-change", "--kind", "retire"], "no pending retire change");
+    assert!(t.no_proposal(ix::ProposalKind::Retire), "the proposal is closed");
+    t.fails("retire of a retired asset", &["asset", "retire", "--symbol", "WIF"], "has no asset WIF");
+    t.fails("apply-change twice", &["apply-change", "--kind", "retire"], "no pending retire change");
 
     // without a timelock the admin's retirement is proposed and applied in one run
-    let r0 = with(&["init", "--config", s(&vault_file(&dir, "now.toml", &vault_head(8, 0), &assets))]);
-    let now = with(&["asset", "retire", "--symbol", "WIF"]);
+    let r0 = t.json(&["init", "--config", s(&t.file("now.toml", &vault_head(8, 0), &assets))]);
+    let now = t.json(&["asset", "retire", "--symbol", "WIF"]);
     assert_eq!(
         (now["action"].as_str(), &now["proposal"], &now["eta"]),
         (Some("apply_change"), &Value::Null, &Value::Null)
     );
     assert_eq!(steps(&now), ["propose_change (retire)", "apply_change (retire)"]);
-    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let vault0: Pubkey = r0["vault"].as_str().unwrap().parse().unwrap();
-    let v0 = decode_vault(&chain.chain.svm.get_account(&vault0).unwrap().data).unwrap();
-    assert_eq!(v0.num_assets, 1);
-    assert_eq!(Pubkey::new_from_array(v0.assets[0].mint).to_string(), r0["assets"][0]["mint"].as_str().unwrap());
+    let v0 = t.vault_state(&string(&r0["vault"]).parse().unwrap());
+    assert_eq!((v0.num_assets, address(&v0.assets[0].mint)), (1, string(&r0["assets"][0]["mint"])));
 }
 
 /// Changing an asset's price feed (issue 14): `rpv asset set-oracle --config FILE --symbol SYM`
@@ -742,24 +776,17 @@ fn empty_asset_retired_through_the_timelock() {
 /// `set_oracle` applies them at once.
 #[test]
 fn oracle_changed_through_the_timelock() {
-    let dir = tempdir("asset-oracle");
-    let state = dir.join("state.json");
-    let prog = program();
-    let svm = svm_flags(&state, &prog);
-    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
-    let failure =
-        |what: &str, cmd: &[&str], needle: &str| check_failure(what, &rpv(&[cmd, &svm[..5]].concat()), needle);
     let launch = [switchboard_entry("JUP", '1', 300, 0.85)];
-    let r = with(&["init", "--config", s(&vault_file(&dir, "vault.toml", &vault_head(9, 3600), &launch))]);
-    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
-    with(&["deposit", "--amount", "100"]);
+    let t = Launched::new("asset-oracle", 9, &launch);
+    let (r, vault) = (&t.init, t.vault);
     // the entry now names another feed (hash 33…, up to 600 slots old)
-    let moved = vault_file(&dir, "moved.toml", &vault_head(9, 3600), &[switchboard_entry("JUP", '3', 600, 0.9)]);
+    let moved = t.file("moved.toml", &vault_head(9, 3600), &[switchboard_entry("JUP", '3', 600, 0.9)]);
+    let set_oracle = ["asset", "set-oracle", "--config", s(&moved), "--symbol", "JUP"];
 
     fails(&["asset", "set-oracle", "--svm", "--symbol", "JUP"], "--config <FILE>");
     let unknown = ["asset", "set-oracle", "--config", s(&moved), "--symbol", "WIF"];
-    failure("set-oracle of an unknown entry", &unknown, "has no [[assets]] entry with symbol WIF");
-    let p = with(&["asset", "set-oracle", "--config", s(&moved), "--symbol", "JUP"]);
+    t.fails("set-oracle of an unknown entry", &unknown, "has no [[assets]] entry with symbol WIF");
+    let p = t.json(&set_oracle);
     assert_eq!(
         (p["action"].as_str(), p["change"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
         (Some("propose_change"), Some("oracle"), Some(0), Some("spot"))
@@ -768,32 +795,30 @@ fn oracle_changed_through_the_timelock() {
     assert_ne!(p["oracle"], r["assets"][0]["oracle"], "a new oracle");
     assert_eq!(steps(&p), ["propose_change (oracle)"]);
     assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::OracleChange).0.to_string());
-    let oracle_of = |vault: &Pubkey| {
-        let chain = Ledger::open(&state, &prog, false, 0).unwrap();
-        let v = decode_vault(&chain.chain.svm.get_account(vault).unwrap().data).unwrap();
-        (Pubkey::new_from_array(v.assets[0].oracle).to_string(), v.assets[0].feed_id, v.assets[0].max_oracle_age)
+    let feed_of = |key: &Pubkey| {
+        let a = t.vault_state(key).assets[0];
+        (address(&a.oracle), a.feed_id, a.max_oracle_age)
     };
-    assert_eq!(oracle_of(&vault).0, r["assets"][0]["oracle"].as_str().unwrap(), "unchanged until applied");
-    failure("apply-change before the eta", &["apply-change", "--kind", "oracle"], "applies from");
+    assert_eq!(feed_of(&vault).0, string(&r["assets"][0]["oracle"]), "unchanged until applied");
+    t.fails("apply-change before the eta", &["apply-change", "--kind", "oracle"], "applies from");
 
-    let applied = with(&["apply-change", "--kind", "oracle", "--advance", "3600"]);
+    let applied = t.json(&["apply-change", "--kind", "oracle", "--advance", "3600"]);
     assert_eq!(applied["kind"], "oracle");
-    assert_eq!(oracle_of(&vault), (p["oracle"].as_str().unwrap().to_string(), [0x33; 32], 600));
-    let shown = with(&["show"]);
-    let o = &shown["oracles"][0];
+    assert_eq!(feed_of(&vault), (string(&p["oracle"]), [0x33; 32], 600));
+    assert!(t.no_proposal(ix::ProposalKind::OracleChange), "the proposal is closed");
+    let o = &t.json(&["show"])["oracles"][0];
     assert_eq!((&o["oracle"], o["health"].as_str(), o["max_age"].as_u64()), (&p["oracle"], Some("valid"), Some(600)));
     assert!((o["value"].as_f64().unwrap() - 0.9).abs() < 1e-9, "{o}");
 
     // without a timelock `set_oracle` applies at once (text output)
-    with(&["init", "--config", s(&vault_file(&dir, "now.toml", &vault_head(10, 0), &launch))]);
-    let t = ok_text(&[&["asset", "set-oracle", "--config", s(&moved), "--symbol", "JUP"][..], &svm[..5]].concat());
-    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let vault0 = chain.last_vault().unwrap();
-    let (new, feed, age) = oracle_of(&vault0);
+    let r0 = t.json(&["init", "--config", s(&t.file("now.toml", &vault_head(10, 0), &launch))]);
+    let out = t.text(&set_oracle);
+    let vault0: Pubkey = string(&r0["vault"]).parse().unwrap();
+    let (new, feed, age) = feed_of(&vault0);
     assert_eq!((feed, age), ([0x33; 32], 600));
+    let mint = string(&r0["assets"][0]["mint"]);
     assert!(
-        t.starts_with(&format!("set oracle {new} for spot asset 0 ("))
-            && t.contains(&format!(") of {vault0}\n  tx set_oracle: ")),
-        "{t}"
+        out.starts_with(&format!("set oracle {new} for spot asset 0 ({mint}) of {vault0}\n  tx set_oracle: ")),
+        "{out}"
     );
 }
