@@ -822,3 +822,41 @@ fn oracle_changed_through_the_timelock() {
         "{out}"
     );
 }
+
+/// A settled option series holding nothing goes at once (issue 14): `rpv asset retire` sends the
+/// permissionless `retire_asset`, no proposal. Its underlying cannot go before it.
+#[test]
+fn settled_series_retired_at_once() {
+    let pyth = |symbol: &str, feed: char, extra: &str, price: f64| {
+        let feed = feed.to_string().repeat(64);
+        format!(
+            "[[assets]]\nsymbol = \"{symbol}\"\n{extra}feed_id = \"{feed}\"\nmax_oracle_age = 60\nmax_conf_bps = 500\n\
+             decimals = 6\nsvm = {{ price = {price:?} }}\n"
+        )
+    };
+    let call = "kind = \"call\"\nunderlying = \"SOL\"\nstrike = 200\ncontract_size = 1\nexpires_in_days = 1\n";
+    let t = Launched::new("asset-settled", 11, &[pyth("SOL", '4', "", 150.0), pyth("SOL-C", '5', call, 0.65)]);
+    t.fails("retire of an underlying", &["asset", "retire", "--symbol", "SOL"], "retire that first");
+
+    // a keeper settles the series on the first price after its expiry (worthless: 150 < 200)
+    let expiry = t.vault_state(&t.vault).assets[1].option.expiry;
+    let mut ledger = t.ledger();
+    let now = ledger.chain.clock().unwrap().unix_timestamp;
+    ledger.advance(expiry - now).unwrap();
+    let v = t.vault_state(&t.vault);
+    let payer = ledger.chain.svm.payer.pubkey();
+    ledger.chain.svm.send(&[ix::settle_expired(&payer, &t.vault, &v, 1)], &[]).unwrap();
+    ledger.save().unwrap();
+    assert!(t.vault_state(&t.vault).assets[1].option.is_settled());
+
+    let r = t.json(&["asset", "retire", "--symbol", "SOL-C", "--advance", "1"]);
+    assert_eq!(
+        (r["action"].as_str(), r["kind"].as_str(), r["index"].as_u64()),
+        (Some("retire_asset"), Some("call"), Some(1))
+    );
+    assert_eq!((&r["proposal"], &r["eta"]), (&Value::Null, &Value::Null));
+    assert_eq!(steps(&r), ["retire_asset"]);
+    let v = t.vault_state(&t.vault);
+    assert_eq!((v.num_assets, address(&v.assets[0].mint)), (1, string(&t.init["assets"][0]["mint"])));
+    assert!(t.no_proposal(ix::ProposalKind::Retire), "no proposal");
+}
