@@ -13,7 +13,10 @@
 //!   price feed: `set_oracle` without a timelock, else an `OracleChange` proposal (`rpv
 //!   apply-change --kind oracle` after the eta).
 
-use std::{fmt, path::Path, path::PathBuf};
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
 
 use rpv_core::{
     engine::{
