@@ -10,8 +10,8 @@ use rpv_core::{fixed_point::Fx, layout::BUDGET_ONE};
 use rpv_interface::kinds::{METHOD_INVERSE_VOL, METHOD_RISK_BUDGET};
 use rpv_sdk::{
     ix::{
-        AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OptionSeriesArgs, OracleKind, RebalanceParams,
-        Registration, RiskParams, MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT, NO_IN_KIND,
+        AddAssetArgs, InitializeVaultArgs, OptionKind, OptionParams, OptionSeriesArgs, OracleChange, OracleKind,
+        RebalanceParams, Registration, RiskParams, MAX_ORACLE_AGE, MAX_TIMELOCK_SECS, MIN_SEED_DEPOSIT, NO_IN_KIND,
     },
     Pubkey, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
@@ -89,6 +89,21 @@ impl AssetConfig {
         });
         let (mint, token_program, oracle) = (mint.to_bytes(), program.to_bytes(), oracle.to_bytes());
         Registration { mint, token_program, oracle, args: self.args, series }
+    }
+
+    /// This entry's price feed as `set_oracle` / `propose_change(OracleChange)` send it for
+    /// slot `index`, read from `oracle`.
+    pub fn oracle_change(&self, index: u8, oracle: &Pubkey) -> OracleChange {
+        let a = &self.args;
+        OracleChange {
+            index,
+            oracle: oracle.to_bytes(),
+            oracle_kind: a.oracle_kind,
+            feed_id: a.feed_id,
+            max_oracle_age: a.max_oracle_age,
+            max_conf_bps: a.max_conf_bps,
+            oracle_queue: a.oracle_queue,
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub struct Args {
     #[command(flatten)]
     pub vault: VaultArg,
     /// Which pending change: risk-params, budgets, fees, rebalance, option-params, in-kind-cap,
-    /// guardian or oracle (the program's proposal kinds, `rpv_interface::ProposalKind`; a
+    /// guardian, retire or oracle (the program's proposal kinds, `rpv_interface::ProposalKind`; a
     /// registration is consumed by the admin's `add_asset` / `add_option`, not applied here).
     #[arg(long, value_parser = parse_kind)]
     pub kind: ProposalKind,
@@ -65,19 +65,18 @@ pub fn run(target: &Target, args: Args) -> Result<ApplyReport, String> {
             .into());
     }
     on_chain(target, false, |conn, payer| {
-        let vault_key = args.vault.get(conn)?;
-        let l = conn.fetch(&vault_key)?;
+        let l = args.vault.fetch(conn)?;
         let p = matured(conn, &l, kind)?;
         let mut steps = vec![];
         let ix = match &p.change {
             // the new oracle account follows: the program reads it as `set_oracle` does
-            ix::ConfigChange::OracleChange(c) => ix::apply_oracle_change(&vault_key, &l.vault, c, &p.proposer),
-            _ => ix::apply_change(&vault_key, &l.vault, kind, &p.proposer),
+            ix::ConfigChange::OracleChange(c) => ix::apply_oracle_change(&l.key, &l.vault, c, &p.proposer),
+            _ => ix::apply_change(&l.key, &l.vault, kind, &p.proposer),
         };
         let signature = conn.send(&mut steps, &format!("apply_change ({})", kind.name()), &[ix], &[payer])?;
         Ok(ApplyReport {
             action: "apply_change",
-            vault: vault_key.to_string(),
+            vault: l.key.to_string(),
             kind: kind.name(),
             signature,
             transactions: steps,

@@ -49,8 +49,7 @@ pub struct DepositReport {
 
 pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
     on_chain(target, false, |conn, user| {
-        let vault_key = args.vault.get(conn)?;
-        let mut l = conn.fetch(&vault_key)?;
+        let mut l = args.vault.fetch(conn)?;
         let decimals = l.vault.base_decimals;
         let amount = parse_amount(&args.amount, decimals, "--amount")?;
         if amount == 0 {
@@ -78,12 +77,12 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
         let share_mint = pk(&l.vault.share_mint);
         let (create, user_shares) = ata::create_idempotent(&user_key, &user_key, &share_mint, &TOKEN_PROGRAM_ID);
         let before = conn.balance(&user_shares)?;
-        let dep = ix::deposit(&user_key, &vault_key, &l.vault, &user_base, &user_shares, amount, min);
+        let dep = ix::deposit(&user_key, &l.key, &l.vault, &user_base, &user_shares, amount, min);
         let signature = conn.send(&mut steps, "deposit", &[create, dep], &[user])?;
         let after = conn.balance(&user_shares)?;
         Ok(DepositReport {
             action: "deposit",
-            vault: vault_key.to_string(),
+            vault: l.key.to_string(),
             user: user_key.to_string(),
             decimals,
             amount,

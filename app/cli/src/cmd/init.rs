@@ -101,6 +101,11 @@ pub fn svm_asset(svm: &mut Ledger, a: &mut AssetConfig) -> Result<(), String> {
     let program = a.token_program.unwrap_or(TOKEN_PROGRAM_ID);
     a.mint = Some(svm.create_mint(&a.symbol, a.decimals, &program)?);
     a.token_program = Some(program);
+    svm_oracle(svm, a)
+}
+
+/// `--svm`: creates a new oracle for asset `a` (its `svm.price`) and fills in its address.
+pub fn svm_oracle(svm: &mut Ledger, a: &mut AssetConfig) -> Result<(), String> {
     let price = a.svm_price.ok_or_else(|| format!("asset {}: --svm needs `svm = {{ price = … }}`", a.symbol))?;
     a.oracle = Some(svm.create_oracle(&a.symbol, a.args.oracle_kind, a.args.feed_id, price, a.svm_conf_bps)?);
     Ok(())

@@ -68,7 +68,7 @@ pub enum Command {
     RedeemInKind(redeem_in_kind::Args),
     Show(show::Args),
     ApplyChange(apply_change::Args),
-    /// Registering an asset or option series through a timelocked proposal.
+    /// The registry after launch: registering, retiring an asset, a new price feed (timelocked).
     #[command(subcommand)]
     Asset(asset::Command),
     /// Off-chain risk maths with the program's own fixed-point code.
@@ -142,6 +142,12 @@ impl VaultArg {
         self.vault
             .or_else(|| conn.ledger().and_then(|l| l.last_vault()))
             .ok_or_else(|| "needs --vault ADDRESS (the vault's address, as `rpv init` printed it)".to_string())
+    }
+
+    /// The vault ([`Self::get`]) as [`Conn::fetch`] reads it.
+    pub fn fetch(&self, conn: &mut Conn) -> Result<VaultView, String> {
+        let key = self.get(conn)?;
+        conn.fetch(&key)
     }
 }
 

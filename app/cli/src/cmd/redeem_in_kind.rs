@@ -55,9 +55,8 @@ pub struct Received {
 
 pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
     on_chain(target, false, |conn, user| {
-        let vault_key = args.vault.get(conn)?;
         let label = labeller(conn, None)?;
-        let l = conn.fetch(&vault_key)?;
+        let l = args.vault.fetch(conn)?;
         let v = &l.vault;
         let decimals = v.base_decimals;
         let user_key = user.pubkey();
@@ -92,7 +91,7 @@ pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
             conn.send(&mut steps, "create token accounts", chunk, &[user])?;
         }
         let before: Vec<u64> = accounts.iter().map(|a| conn.balance(a)).collect::<Result<_, _>>()?;
-        let ix = ix::redeem_in_kind(&user_key, &vault_key, v, &user_shares, &accounts, s, mins.clone());
+        let ix = ix::redeem_in_kind(&user_key, &l.key, v, &user_shares, &accounts, s, mins.clone());
         let signature = conn.send(&mut steps, "redeem_in_kind", &[ix], &[user]).map_err(|e| {
             if e.contains("more than the") {
                 format!(
@@ -117,7 +116,7 @@ pub fn run(target: &Target, args: Args) -> Result<RedeemReport, String> {
         }
         Ok(RedeemReport {
             action: "redeem_in_kind",
-            vault: vault_key.to_string(),
+            vault: l.key.to_string(),
             user: user_key.to_string(),
             shares: s,
             decimals,

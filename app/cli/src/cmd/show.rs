@@ -27,9 +27,8 @@ pub struct Args {
 
 pub fn run(target: &Target, args: Args) -> Result<ShowReport, String> {
     on_chain(target, false, |conn, _| {
-        let vault = args.vault.get(conn)?;
         let label = labeller(conn, args.config.as_deref())?;
-        Ok(ShowReport(conn.fetch(&vault)?.report_labelled(&label)))
+        Ok(ShowReport(args.vault.fetch(conn)?.report_labelled(&label)))
     })
 }
 

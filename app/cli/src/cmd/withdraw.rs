@@ -46,8 +46,7 @@ pub struct WithdrawReport {
 
 pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
     on_chain(target, false, |conn, user| {
-        let vault_key = args.vault.get(conn)?;
-        let l = conn.fetch(&vault_key)?;
+        let l = args.vault.fetch(conn)?;
         let decimals = l.vault.base_decimals;
         let user_key = user.pubkey();
         let (base_mint, base_program) = (pk(&l.vault.base_mint), pk(&l.vault.base_token_program));
@@ -60,12 +59,12 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
         let min = args.slippage.min(args.min_out.as_deref(), decimals, "--min-out", expected)?;
         let (create, user_base) = ata::create_idempotent(&user_key, &user_key, &base_mint, &base_program);
         let before = conn.balance(&user_base)?;
-        let wd = ix::withdraw(&user_key, &vault_key, &l.vault, &user_base, &user_shares, s, min);
+        let wd = ix::withdraw(&user_key, &l.key, &l.vault, &user_base, &user_shares, s, min);
         let signature = conn.send(&mut steps, "withdraw", &[create, wd], &[user])?;
         let after = conn.balance(&user_base)?;
         Ok(WithdrawReport {
             action: "withdraw",
-            vault: vault_key.to_string(),
+            vault: l.key.to_string(),
             user: user_key.to_string(),
             decimals,
             shares: s,

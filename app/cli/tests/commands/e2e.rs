@@ -2,7 +2,7 @@
 //! over JSON-RPC (a litesvm behind the mock cluster of `mock_rpc`) and on the embedded SVM
 //! (`--svm`, the state file), asserting on the accounts and on the JSON the commands print.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rpv_core::{
     layout::VaultState,
@@ -20,7 +20,7 @@ use solana_signer::Signer;
 
 use super::{
     mock_rpc::{self, NOW},
-    support::{fails, ok_json, ok_text, program, repo, rpv, s, tempdir, u},
+    support::{check_failure, fails, ok_json, ok_text, program, repo, rpv, s, tempdir, u},
 };
 
 fn hex(b: &[u8; 32]) -> String {
@@ -590,66 +590,273 @@ fn simulated_queue() -> String {
     rpv_sdk::Pubkey::new_from_array(rpv_sdk::SIMULATED_SWITCHBOARD_QUEUE).to_string()
 }
 
+/// A vault file's `[vault]` section: vault `id`, a timelock of `timelock_secs`.
+fn vault_head(id: u64, timelock_secs: u32) -> String {
+    format!(
+        "[vault]\nid = {id}\nseed_deposit = 1_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1_000_000\n\
+         timelock_secs = {timelock_secs}\n"
+    )
+}
+
+/// An `[[assets]]` entry priced by a simulated Switchboard feed (hash: `feed` 64 times) of
+/// `price`, at most `max_age` slots old.
+fn switchboard_entry(symbol: &str, feed: char, max_age: u32, price: f64) -> String {
+    format!(
+        "[[assets]]\nsymbol = \"{symbol}\"\noracle_kind = \"switchboard\"\noracle_queue = \"{}\"\nfeed_id = \"{}\"\n\
+         max_oracle_age = {max_age}\nmax_conf_bps = 100\ndecimals = 6\nsvm = {{ price = {price:?} }}\n",
+        simulated_queue(),
+        feed.to_string().repeat(64)
+    )
+}
+
+/// A vault with a one-hour timelock on an embedded SVM state of its own, launched from a file
+/// of `entries` and holding 100 base tokens of a depositor: the `asset` commands' tests.
+struct Launched {
+    dir: PathBuf,
+    state: PathBuf,
+    prog: PathBuf,
+    /// `rpv init`'s report.
+    init: Value,
+    vault: Pubkey,
+}
+
+impl Launched {
+    fn new(name: &str, id: u64, entries: &[String]) -> Self {
+        let dir = tempdir(name);
+        let (state, prog) = (dir.join("state.json"), program());
+        let mut l = Launched { dir, state, prog, init: Value::Null, vault: Pubkey::default() };
+        l.init = l.json(&["init", "--config", s(&l.file("launch.toml", &vault_head(id, 3600), entries))]);
+        l.vault = l.init["vault"].as_str().unwrap().parse().unwrap();
+        l.json(&["deposit", "--amount", "100"]);
+        l
+    }
+
+    /// The vault file `name`: `head`, then `entries`.
+    fn file(&self, name: &str, head: &str, entries: &[String]) -> PathBuf {
+        let path = self.dir.join(name);
+        std::fs::write(&path, format!("{head}{}", entries.concat())).unwrap();
+        path
+    }
+
+    fn flags(&self) -> [&str; 5] {
+        ["--svm", "--state", s(&self.state), "--program", s(&self.prog)]
+    }
+
+    /// `rpv cmd…` on the state, with JSON output.
+    fn json(&self, cmd: &[&str]) -> Value {
+        ok_json(&[cmd, &self.flags(), &["--json"]].concat())
+    }
+
+    /// `rpv cmd…` on the state, with text output.
+    fn text(&self, cmd: &[&str]) -> String {
+        ok_text(&[cmd, &self.flags()[..]].concat())
+    }
+
+    /// `rpv cmd…` on the state fails (`what`) with `needle`.
+    fn fails(&self, what: &str, cmd: &[&str], needle: &str) {
+        check_failure(what, &rpv(&[cmd, &self.flags()[..]].concat()), needle);
+    }
+
+    fn ledger(&self) -> Ledger {
+        Ledger::open(&self.state, &self.prog, false, 0).unwrap()
+    }
+
+    /// Vault `key` as it is on the ledger.
+    fn vault_state(&self, key: &Pubkey) -> VaultState {
+        decode_vault(&self.ledger().chain.svm.get_account(key).unwrap().data).unwrap()
+    }
+
+    /// Whether the vault's proposal of `kind` is closed (or was never made).
+    fn no_proposal(&self, kind: ix::ProposalKind) -> bool {
+        self.ledger().chain.svm.get_account(&pda::proposal(&self.vault, kind).0).is_none_or(|a| a.lamports == 0)
+    }
+}
+
+/// `key`'s text.
+fn address(key: &[u8; 32]) -> String {
+    Pubkey::new_from_array(*key).to_string()
+}
+
 /// Registering an asset after launch (issue 14): once the vault has outside shares under a
 /// timelock, `add_asset` needs a matured registration proposal. `rpv asset propose` proposes
 /// an `[[assets]]` entry of a file, `rpv asset add` registers it from the proposal after its
 /// eta, exactly as proposed.
 #[test]
 fn asset_registered_after_launch_through_a_proposal() {
-    let dir = tempdir("asset-proposal");
-    let state = dir.join("state.json");
-    let prog = program();
-    let svm = svm_flags(&state, &prog);
-    let with = |cmd: &[&str]| -> Value { ok_json(&[cmd, &svm[..]].concat()) };
-    let entry = |symbol: &str, feed: char| {
-        format!(
-            "[[assets]]\nsymbol = \"{symbol}\"\noracle_kind = \"switchboard\"\noracle_queue = \"{}\"\nfeed_id = \"{}\"\n\
-             max_oracle_age = 300\nmax_conf_bps = 100\ndecimals = 6\nsvm = {{ price = 0.85 }}\n",
-            simulated_queue(),
-            feed.to_string().repeat(64)
-        )
-    };
-    let head = "[vault]\nid = 5\nseed_deposit = 1_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1_000_000\n\
-                timelock_secs = 3600\n";
-    let (launch, later) = (dir.join("launch.toml"), dir.join("later.toml"));
-    std::fs::write(&launch, format!("{head}{}", entry("JUP", '1'))).unwrap();
-    std::fs::write(&later, format!("{head}{}{}", entry("JUP", '1'), entry("WIF", '2'))).unwrap();
-    let r = with(&["init", "--config", s(&launch)]);
-    let vault: Pubkey = r["vault"].as_str().unwrap().parse().unwrap();
-    with(&["deposit", "--amount", "100"]);
+    let entry = |symbol, feed| switchboard_entry(symbol, feed, 300, 0.85);
+    let t = Launched::new("asset-proposal", 5, &[entry("JUP", '1')]);
+    let later = t.file("later.toml", &vault_head(5, 3600), &[entry("JUP", '1'), entry("WIF", '2')]);
 
-    let none = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
-    super::support::check_failure("asset add without a proposal", &none, "no pending registration");
-    let unknown = rpv(&[&["asset", "propose", "--config", s(&later), "--symbol", "BONK"][..], &svm[..5]].concat());
-    super::support::check_failure("asset propose of an unknown entry", &unknown, "no [[assets]] entry");
-    let p = with(&["asset", "propose", "--config", s(&later), "--symbol", "WIF"]);
+    t.fails("asset add without a proposal", &["asset", "add"], "no pending registration");
+    t.fails(
+        "asset propose of an unknown entry",
+        &["asset", "propose", "--config", s(&later), "--symbol", "BONK"],
+        "no [[assets]] entry",
+    );
+    let p = t.json(&["asset", "propose", "--config", s(&later), "--symbol", "WIF"]);
     assert_eq!(
         (p["action"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
         (Some("propose_change"), Some(1), Some("spot"))
     );
     assert_eq!(steps(&p), ["propose_change (registration)"]);
-    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::Registration).0.to_string());
-    let mut chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let now = chain.chain.clock().unwrap().unix_timestamp;
-    assert!(p["eta"].as_i64().unwrap() >= now + 3600 - 60, "{p}");
-    let early = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
-    super::support::check_failure("asset add before the eta", &early, "applies from");
+    assert_eq!(p["proposal"], pda::proposal(&t.vault, ix::ProposalKind::Registration).0.to_string());
+    let now = t.ledger().chain.clock().unwrap().unix_timestamp;
+    assert_eq!(p["eta"].as_i64(), Some(now + 3600), "{p}");
+    t.fails("asset add before the eta", &["asset", "add"], "applies from");
 
-    let added = with(&["asset", "add", "--advance", "3600"]);
+    let added = t.json(&["asset", "add", "--advance", "3600"]);
     assert_eq!((added["action"].as_str(), added["index"].as_u64()), (Some("add_asset"), Some(1)));
     assert_eq!((&added["mint"], &added["oracle"]), (&p["mint"], &p["oracle"]));
     assert_eq!(steps(&added), ["add_asset"]);
-    let chain = Ledger::open(&state, &prog, false, 0).unwrap();
-    let v = decode_vault(&chain.chain.svm.get_account(&vault).unwrap().data).unwrap();
+    let v = t.vault_state(&t.vault);
     assert_eq!(v.num_assets, 2);
-    assert_eq!(Pubkey::new_from_array(v.assets[1].mint).to_string(), p["mint"].as_str().unwrap());
-    assert_eq!(Pubkey::new_from_array(v.assets[1].oracle).to_string(), p["oracle"].as_str().unwrap());
-    assert!(chain
-        .chain
-        .svm
-        .get_account(&pda::proposal(&vault, ix::ProposalKind::Registration).0)
-        .is_none_or(|a| a.lamports == 0));
+    assert_eq!((address(&v.assets[1].mint), address(&v.assets[1].oracle)), (string(&p["mint"]), string(&p["oracle"])));
+    assert!(t.no_proposal(ix::ProposalKind::Registration));
     // the proposal was consumed: nothing left to add
-    let again = rpv(&[&["asset", "add"][..], &svm[..5]].concat());
-    super::support::check_failure("asset add twice", &again, "no pending registration");
+    t.fails("asset add twice", &["asset", "add"], "no pending registration");
+}
+
+/// `v` as an owned string.
+fn string(v: &Value) -> String {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string()
+}
+
+/// Retiring an empty asset (issue 14): a spot slot goes only through the timelock. `rpv asset
+/// retire` proposes it and says when `rpv apply-change --kind retire` can apply it (refused
+/// before the eta, applied after it); without a timelock it is proposed and applied at once.
+#[test]
+fn empty_asset_retired_through_the_timelock() {
+    let assets = [switchboard_entry("JUP", '1', 300, 0.85), switchboard_entry("WIF", '2', 300, 2.5)];
+    let t = Launched::new("asset-retire", 7, &assets);
+    let (r, vault) = (&t.init, t.vault);
+
+    fails(&["asset", "retire", "--svm"], "<--symbol <SYMBOL>|--index <INDEX>>");
+    t.fails("retire of an unknown symbol", &["asset", "retire", "--symbol", "BONK"], "has no asset BONK");
+    t.fails("retire of an unknown index", &["asset", "retire", "--index", "2"], "has 2 assets, no index 2");
+    let p = t.json(&["asset", "retire", "--symbol", "WIF"]);
+    assert_eq!(
+        (p["action"].as_str(), p["change"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
+        (Some("propose_change"), Some("retire"), Some(1), Some("spot"))
+    );
+    assert_eq!((&p["mint"], &p["oracle"]), (&r["assets"][1]["mint"], &r["assets"][1]["oracle"]));
+    assert_eq!(steps(&p), ["propose_change (retire)"]);
+    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::Retire).0.to_string());
+    let eta = t.ledger().chain.clock().unwrap().unix_timestamp + 3600;
+    assert_eq!(p["eta"].as_i64(), Some(eta), "{p}");
+    // run again (by index, as text): the same change is pending, nothing is sent
+    let again = t.text(&["asset", "retire", "--index", "1"]);
+    let (mint, apply) = (string(&p["mint"]), format!("rpv apply-change --vault {vault} --kind retire"));
+    assert_eq!(again.trim_end(), format!("proposed retiring spot asset 1 ({mint}) of {vault}; `{apply}` from {eta}"));
+    t.fails("apply-change before the eta", &["apply-change", "--kind", "retire"], "applies from");
+
+    let applied = t.json(&["apply-change", "--kind", "retire", "--advance", "3600"]);
+    assert_eq!(applied["kind"], "retire");
+    let v = t.vault_state(&vault);
+    assert_eq!((v.num_assets, address(&v.assets[0].mint)), (1, string(&r["assets"][0]["mint"])));
+    assert_eq!(v.assets[0].risk_budget, rpv_core::layout::BUDGET_ONE, "the remaining budget is rescaled");
+    assert!(t.no_proposal(ix::ProposalKind::Retire), "the proposal is closed");
+    t.fails("retire of a retired asset", &["asset", "retire", "--symbol", "WIF"], "has no asset WIF");
+    t.fails("apply-change twice", &["apply-change", "--kind", "retire"], "no pending retire change");
+
+    // without a timelock the admin's retirement is proposed and applied in one run
+    let r0 = t.json(&["init", "--config", s(&t.file("now.toml", &vault_head(8, 0), &assets))]);
+    let now = t.json(&["asset", "retire", "--symbol", "WIF"]);
+    assert_eq!(
+        (now["action"].as_str(), &now["proposal"], &now["eta"]),
+        (Some("apply_change"), &Value::Null, &Value::Null)
+    );
+    assert_eq!(steps(&now), ["propose_change (retire)", "apply_change (retire)"]);
+    let v0 = t.vault_state(&string(&r0["vault"]).parse().unwrap());
+    assert_eq!((v0.num_assets, address(&v0.assets[0].mint)), (1, string(&r0["assets"][0]["mint"])));
+}
+
+/// Changing an asset's price feed (issue 14): `rpv asset set-oracle --config FILE --symbol SYM`
+/// proposes the entry's oracle settings under a timelock; `rpv apply-change --kind oracle`
+/// installs them after the eta, and the vault then reads the new feed. Without a timelock
+/// `set_oracle` applies them at once.
+#[test]
+fn oracle_changed_through_the_timelock() {
+    let launch = [switchboard_entry("JUP", '1', 300, 0.85)];
+    let t = Launched::new("asset-oracle", 9, &launch);
+    let (r, vault) = (&t.init, t.vault);
+    // the entry now names another feed (hash 33…, up to 600 slots old)
+    let moved = t.file("moved.toml", &vault_head(9, 3600), &[switchboard_entry("JUP", '3', 600, 0.9)]);
+    let set_oracle = ["asset", "set-oracle", "--config", s(&moved), "--symbol", "JUP"];
+
+    fails(&["asset", "set-oracle", "--svm", "--symbol", "JUP"], "--config <FILE>");
+    let unknown = ["asset", "set-oracle", "--config", s(&moved), "--symbol", "WIF"];
+    t.fails("set-oracle of an unknown entry", &unknown, "has no [[assets]] entry with symbol WIF");
+    let p = t.json(&set_oracle);
+    assert_eq!(
+        (p["action"].as_str(), p["change"].as_str(), p["index"].as_u64(), p["kind"].as_str()),
+        (Some("propose_change"), Some("oracle"), Some(0), Some("spot"))
+    );
+    assert_eq!(p["mint"], r["assets"][0]["mint"]);
+    assert_ne!(p["oracle"], r["assets"][0]["oracle"], "a new oracle");
+    assert_eq!(steps(&p), ["propose_change (oracle)"]);
+    assert_eq!(p["proposal"], pda::proposal(&vault, ix::ProposalKind::OracleChange).0.to_string());
+    let feed_of = |key: &Pubkey| {
+        let a = t.vault_state(key).assets[0];
+        (address(&a.oracle), a.feed_id, a.max_oracle_age)
+    };
+    assert_eq!(feed_of(&vault).0, string(&r["assets"][0]["oracle"]), "unchanged until applied");
+    t.fails("apply-change before the eta", &["apply-change", "--kind", "oracle"], "applies from");
+
+    let applied = t.json(&["apply-change", "--kind", "oracle", "--advance", "3600"]);
+    assert_eq!(applied["kind"], "oracle");
+    assert_eq!(feed_of(&vault), (string(&p["oracle"]), [0x33; 32], 600));
+    assert!(t.no_proposal(ix::ProposalKind::OracleChange), "the proposal is closed");
+    let o = &t.json(&["show"])["oracles"][0];
+    assert_eq!((&o["oracle"], o["health"].as_str(), o["max_age"].as_u64()), (&p["oracle"], Some("valid"), Some(600)));
+    assert!((o["value"].as_f64().unwrap() - 0.9).abs() < 1e-9, "{o}");
+
+    // without a timelock `set_oracle` applies at once (text output)
+    let r0 = t.json(&["init", "--config", s(&t.file("now.toml", &vault_head(10, 0), &launch))]);
+    let out = t.text(&set_oracle);
+    let vault0: Pubkey = string(&r0["vault"]).parse().unwrap();
+    let (new, feed, age) = feed_of(&vault0);
+    assert_eq!((feed, age), ([0x33; 32], 600));
+    let mint = string(&r0["assets"][0]["mint"]);
+    assert!(
+        out.starts_with(&format!("set oracle {new} for spot asset 0 ({mint}) of {vault0}\n  tx set_oracle: ")),
+        "{out}"
+    );
+}
+
+/// A settled option series holding nothing goes at once (issue 14): `rpv asset retire` sends the
+/// permissionless `retire_asset`, no proposal. Its underlying cannot go before it.
+#[test]
+fn settled_series_retired_at_once() {
+    let pyth = |symbol: &str, feed: char, extra: &str, price: f64| {
+        let feed = feed.to_string().repeat(64);
+        format!(
+            "[[assets]]\nsymbol = \"{symbol}\"\n{extra}feed_id = \"{feed}\"\nmax_oracle_age = 60\nmax_conf_bps = 500\n\
+             decimals = 6\nsvm = {{ price = {price:?} }}\n"
+        )
+    };
+    let call = "kind = \"call\"\nunderlying = \"SOL\"\nstrike = 200\ncontract_size = 1\nexpires_in_days = 1\n";
+    let t = Launched::new("asset-settled", 11, &[pyth("SOL", '4', "", 150.0), pyth("SOL-C", '5', call, 0.65)]);
+    t.fails("retire of an underlying", &["asset", "retire", "--symbol", "SOL"], "retire that first");
+
+    // a keeper settles the series on the first price after its expiry (worthless: 150 < 200)
+    let expiry = t.vault_state(&t.vault).assets[1].option.expiry;
+    let mut ledger = t.ledger();
+    let now = ledger.chain.clock().unwrap().unix_timestamp;
+    ledger.advance(expiry - now).unwrap();
+    let v = t.vault_state(&t.vault);
+    let payer = ledger.chain.svm.payer.pubkey();
+    ledger.chain.svm.send(&[ix::settle_expired(&payer, &t.vault, &v, 1)], &[]).unwrap();
+    ledger.save().unwrap();
+    assert!(t.vault_state(&t.vault).assets[1].option.is_settled());
+
+    let r = t.json(&["asset", "retire", "--symbol", "SOL-C", "--advance", "1"]);
+    assert_eq!(
+        (r["action"].as_str(), r["kind"].as_str(), r["index"].as_u64()),
+        (Some("retire_asset"), Some("call"), Some(1))
+    );
+    assert_eq!((&r["proposal"], &r["eta"]), (&Value::Null, &Value::Null));
+    assert_eq!(steps(&r), ["retire_asset"]);
+    let v = t.vault_state(&t.vault);
+    assert_eq!((v.num_assets, address(&v.assets[0].mint)), (1, string(&t.init["assets"][0]["mint"])));
+    assert!(t.no_proposal(ix::ProposalKind::Retire), "no proposal");
 }
