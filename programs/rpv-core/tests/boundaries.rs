@@ -629,3 +629,16 @@ fn a_fee_snapshot_captures_its_shares_once() {
     s.record(2_000);
     assert_eq!(s.shares, 0, "a new positions step waits for its own capture");
 }
+
+#[test]
+fn an_option_holding_is_worth_its_mark_times_its_quantity() {
+    use rpv_core::{math::Rounding, valuation::slot_value};
+    let (mut v, _, prices) = option_vault();
+    let down = slot_value(&v, 1, &prices, NOW, Rounding::Down).unwrap();
+    let up = slot_value(&v, 1, &prices, NOW, Rounding::Up).unwrap();
+    // three ATM calls, 30 days at 60 %: ≈ 3 × 6.9
+    assert!(down > 19_000_000 && down < 23_000_000, "{down}");
+    assert!(up >= down && up - down < 10, "{down} {up}");
+    v.assets[1].quantity = 0;
+    assert_eq!(slot_value(&v, 1, &prices, NOW, Rounding::Up), Ok(0));
+}
