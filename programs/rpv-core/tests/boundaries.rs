@@ -642,3 +642,61 @@ fn an_option_holding_is_worth_its_mark_times_its_quantity() {
     v.assets[1].quantity = 0;
     assert_eq!(slot_value(&v, 1, &prices, NOW, Rounding::Up), Ok(0));
 }
+
+#[test]
+fn a_series_trades_until_expiry_or_once_settled() {
+    use rpv_core::rebalance::{leg_prices, tradable};
+    let (mut v, _, prices) = option_vault();
+    let expiry = v.assets[1].option.expiry;
+    assert!(tradable(&v, 0, expiry + 1), "spot always");
+    assert!(tradable(&v, 1, expiry - 1));
+    assert!(!tradable(&v, 1, expiry), "expired, not settled");
+    let p = leg_prices(&v, 1, Some(&prices[1]), Some(&prices[0]), NOW).unwrap();
+    assert!(p.fair > fx(5.0) && p.fair < fx(9.0), "{p:?}");
+    assert_eq!(leg_prices(&v, 1, Some(&prices[1]), None, NOW).err(), Some(CoreError::MathDomain));
+    assert_eq!(leg_prices(&v, 0, Some(&prices[0]), None, NOW).unwrap().fair, fx(100.0));
+    v.assets[1].option.settled = 1;
+    v.assets[1].option.settlement_value = FxBits::from_fx(fx(3.0));
+    assert!(tradable(&v, 1, expiry + 10), "settled: sold at its payoff");
+    assert_eq!(leg_prices(&v, 1, None, None, expiry + 10).unwrap().fair, fx(3.0));
+}
+
+#[test]
+fn risk_parity_edges() {
+    use rpv_core::{
+        matrix::Dense,
+        risk_parity::{budgets_from_ppb, check_budgets, check_positive_definite, leverage, verify_risk_budgets},
+    };
+    // budgets from ppb are exact or one unit above
+    let mut b = [Fx::ZERO; 2];
+    budgets_from_ppb(&[500_000_000, 500_000_000], &mut b).unwrap();
+    assert!(b[0] >= fx(0.5) && b[0] - fx(0.5) <= Fx::from_bits(1), "{}", b[0]);
+    assert_eq!(b[0], b[1]);
+    let mut q = [Fx::ZERO; 2];
+    budgets_from_ppb(&[250_000_000, 750_000_000], &mut q).unwrap();
+    assert!(q[0] >= fx(0.25) && q[0] - fx(0.25) <= Fx::from_bits(1), "{}", q[0]);
+    // a sum exactly one tolerance away is accepted
+    let tol = Fx::from_bits(1_000);
+    assert_eq!(check_budgets(&[fx(0.5), fx(0.5) + tol], tol), Ok(()));
+    // positive definiteness with correlation
+    let pd = Dense { rows: vec![vec![fx(1.0), fx(0.5)], vec![fx(0.5), fx(1.0)]] };
+    assert_eq!(check_positive_definite(&pd), Ok(()));
+    let not_pd = Dense { rows: vec![vec![fx(1.0), fx(2.0)], vec![fx(2.0), fx(1.0)]] };
+    assert_eq!(check_positive_definite(&not_pd), Err(CoreError::NotPositiveDefinite));
+    let three = Dense {
+        rows: vec![vec![fx(1.0), fx(0.9), fx(0.9)], vec![fx(0.9), fx(1.0), fx(-0.9)], vec![fx(0.9), fx(-0.9), fx(1.0)]],
+    };
+    assert_eq!(check_positive_definite(&three), Err(CoreError::NotPositiveDefinite), "every 2×2 minor is fine");
+    // leverage: a zero cap is a valid cap
+    assert_eq!(leverage(fx(0.1), fx(0.2), Fx::ZERO), Ok(Fx::ZERO));
+    assert!((leverage(fx(0.1), fx(0.2), fx(3.0)).unwrap() - fx(0.5)).abs() < fx(1e-12));
+    assert_eq!(leverage(fx(0.1), Fx::ZERO, fx(3.0)), Err(CoreError::MathDomain));
+    // verification accepts vectors longer than the matrix (the first n entries count)
+    let c = Dense { rows: vec![vec![fx(0.04), fx(0.0)], vec![fx(0.0), fx(0.04)]] };
+    let tol = fx(1e-6);
+    assert!(verify_risk_budgets(&c, &[fx(0.5), fx(0.5), fx(7.0)], &[fx(0.5), fx(0.5), fx(9.0)], tol).is_ok());
+    assert_eq!(verify_risk_budgets(&c, &[fx(0.5)], &[fx(0.5), fx(0.5)], tol).err(), Some(CoreError::MathDomain));
+    assert_eq!(verify_risk_budgets(&c, &[fx(0.5), fx(0.5)], &[fx(0.5)], tol).err(), Some(CoreError::MathDomain));
+    let mut w = [Fx::ZERO; 3];
+    assert!(rpv_core::risk_parity::risk_budget_weights(&c, &[fx(0.5), fx(0.5), fx(1.0)], &mut w, tol, 100).is_ok());
+}

@@ -187,6 +187,7 @@ fn a_flash_rebalance_opens_is_paid_and_closes() {
     assert_eq!(t.plan.side, Side::Sell);
     assert!(t.plan.qty > 0 && t.plan.base_amount > 0);
     assert_eq!(v.assets[0].last_publish_time, T0, "the read is recorded");
+    assert_eq!((t.vault_gives(), t.vault_receives()), (t.plan.qty, t.plan.base_amount), "a sale");
     let (q0, base0) = (v.assets[0].quantity, v.base_quantity);
     engine::rebalance::open_flash(&mut v, &mut r, &t, base0, 0).unwrap();
     assert_eq!(v.assets[0].quantity, q0 - t.plan.qty, "the vault's side is debited at once");
@@ -212,4 +213,42 @@ fn a_flash_rebalance_opens_is_paid_and_closes() {
         Some(EngineError::Core(CoreError::OracleNotNewer))
     );
     assert_eq!((v, r.book), (v0, r0.book));
+}
+
+#[test]
+fn summaries_of_refresh_intervals_exits_and_oracle_ages() {
+    let (mut v, mut r) = (vault(), risk());
+    let mut prices = [px(10_000_000_000, T0 - 1), px(5_000_000_000, T0 - 1)];
+    assert_eq!(engine::refresh::refresh(&mut v, &mut r, &mut prices, 0b11, T0).unwrap().interval, 0);
+    let t1 = T0 + i64::from(r.min_sample_interval) + 7;
+    let mut prices = [px(10_000_000_000, t1), px(5_000_000_000, t1)];
+    assert_eq!(engine::refresh::refresh(&mut v, &mut r, &mut prices, 0b11, t1).unwrap().interval, t1 - T0);
+    let whole = engine::flows::ExitNav { nav_down: 500, zeroed: 0 };
+    assert_eq!(whole.complete(), Some(500));
+    assert_eq!(engine::flows::ExitNav { zeroed: 0b10, ..whole }.complete(), None);
+    let cfg = rpv_core::layout::RebalanceConfig { max_oracle_age: 0, ..Default::default() };
+    assert_eq!(engine::rebalance::oracle_age(&cfg, 60), 60, "no own limit: the asset's");
+    let cfg = rpv_core::layout::RebalanceConfig { max_oracle_age: 30, ..cfg };
+    assert_eq!(engine::rebalance::oracle_age(&cfg, 60), 30);
+    assert_eq!(engine::rebalance::oracle_age(&cfg, 20), 20, "never beyond the asset's own");
+}
+
+#[test]
+fn every_underlying_beyond_its_delta_limit_is_marked() {
+    let (mut v, mut r) = refreshed();
+    r.max_delta = rpv_core::layout::FxBits::from_fx(Fx::from_num(0.01));
+    let s = engine::positions::update(&mut v, &mut r).unwrap();
+    assert_eq!(s.outcome.breach_mask, 0b11);
+    assert_eq!(r.greek_breach_mask, 0b11);
+}
+
+#[test]
+fn an_in_kind_exit_may_burn_every_share_held() {
+    let (mut v, _) = refreshed();
+    let s = engine::flows::redeem_in_kind(&mut v, 5_000, 5_000, 5_000, &[], 0, T0).unwrap();
+    assert_eq!(s.total_shares_before, 6_000);
+    assert_eq!(
+        engine::flows::redeem_in_kind(&mut v, 5_000, 5_000, 5_001, &[], 0, T0).err(),
+        Some(EngineError::InsufficientShares)
+    );
 }
