@@ -252,3 +252,17 @@ fn an_in_kind_exit_may_burn_every_share_held() {
         Some(EngineError::InsufficientShares)
     );
 }
+
+#[test]
+fn budgets_rescale_after_a_retirement_and_an_empty_registry_has_none() {
+    use rpv_core::engine::retire::rescale_budgets;
+    let mut v = vault();
+    v.assets[0].risk_budget = BUDGET_ONE / 4;
+    v.assets[1].risk_budget = BUDGET_ONE / 4;
+    rescale_budgets(&mut v).unwrap();
+    assert_eq!((v.assets[0].risk_budget, v.assets[1].risk_budget), (BUDGET_ONE / 2, BUDGET_ONE / 2));
+    let mut empty = vault();
+    empty.num_assets = 0;
+    empty.assets = [AssetSlot::zeroed(); rpv_core::layout::MAX_ASSETS];
+    assert_eq!(rescale_budgets(&mut empty), Ok(()));
+}
