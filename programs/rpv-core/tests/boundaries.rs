@@ -700,3 +700,57 @@ fn risk_parity_edges() {
     let mut w = [Fx::ZERO; 3];
     assert!(rpv_core::risk_parity::risk_budget_weights(&c, &[fx(0.5), fx(0.5), fx(1.0)], &mut w, tol, 100).is_ok());
 }
+
+#[test]
+fn more_edges_of_the_shared_rules() {
+    use rpv_core::{
+        math::{mul_div, Rounding},
+        positions::apply_greek_change,
+        rebalance::qty_for_value,
+        valuation::slot_value_both,
+    };
+    // rounding up only when inexact
+    assert_eq!(mul_div(10, 10, 5, Rounding::Up), Some(20));
+    assert_eq!(mul_div(10, 10, 3, Rounding::Up), Some(34));
+    assert_eq!(mul_div(10, 10, 3, Rounding::Down), Some(33));
+    assert_eq!(mul_div(1, 1, 0, Rounding::Down), None);
+    // a registry slot needs a confidence limit
+    let mut v = vault();
+    v.assets[0] = spot(2, 0);
+    v.num_assets = 1;
+    assert_eq!(v.check_registry(), Ok(()));
+    v.assets[0].max_conf_bps = 0;
+    assert_eq!(v.check_registry(), Err(CoreError::InvariantViolated));
+    // quantities for a value across decimals: 100 base units (6 decimals) at 2 per whole token
+    assert_eq!(qty_for_value(100, fx(2.0), 9, 6), Ok(50_000));
+    assert_eq!(qty_for_value(1_000_000, fx(2.0), 3, 6), Ok(500));
+    assert_eq!(qty_for_value(100, fx(2.0), 6, 6), Ok(50));
+    // an option holding both ways
+    let (ov, _, prices) = option_vault();
+    let (down, up) = slot_value_both(&ov, 1, &prices, NOW).unwrap();
+    assert!(down > 19_000_000 && up >= down, "{down} {up}");
+    let mut empty = ov;
+    empty.assets[1].quantity = 0;
+    assert_eq!(slot_value_both(&empty, 1, &prices, NOW), Ok((0, 0)));
+    // a Greek already beyond its limit may stay where it is
+    let mut r = RiskState::zeroed();
+    r.max_delta = FxBits::from_fx(fx(0.5));
+    let z = Fx::ZERO;
+    assert_eq!(check_greek_move(&r, [fx(600.0), z, z], [fx(600.0), z, z], 1_000), Ok(()));
+    assert_eq!(check_greek_move(&r, [fx(600.0), z, z], [fx(600.5), z, z], 1_000), Err(CoreError::GreekLimitExceeded));
+    // a slot in the model carries its Greeks; one outside it (or before a positions step) none
+    let (v2, mut r2, prices2) = option_vault();
+    rpv_core::positions::mark_positions(&v2, &mut r2, &prices2, NOW).unwrap();
+    rpv_core::positions::update_positions(&v2, &mut r2, NOW).unwrap();
+    let before = r2.net_delta[0].get();
+    apply_greek_change(&mut r2, 0, 1_000_000, 2_000_000_000).unwrap();
+    assert_eq!(r2.net_delta[0].get(), before + fx(1_000_000.0), "spot: its value");
+    let mut outside = r2;
+    outside.included_mask = 0;
+    apply_greek_change(&mut outside, 0, 1_000_000, 2_000_000_000).unwrap();
+    assert_eq!(outside.net_delta[0].get(), r2.net_delta[0].get(), "outside the model: nothing");
+    // errors print their names
+    assert_eq!(CoreError::MathOverflow.to_string(), "MathOverflow");
+    assert_eq!(rpv_core::engine::EngineError::VaultPaused.to_string(), "VaultPaused");
+    assert_eq!(rpv_core::engine::EngineError::Core(CoreError::ZeroShares).to_string(), "ZeroShares");
+}
