@@ -9,7 +9,7 @@ use rpv_core::{
     fixed_point::{div, Fx},
     layout::{
         AssetSlot, FeeState, FxBits, RebalanceBook, RebalanceConfig, RiskState, VaultState, BUDGET_ONE, KIND_CALL,
-        MAX_N, STATE_VERSION,
+        MAX_N,
     },
     math::amount_for_shares,
     positions::check_greek_move,
@@ -21,16 +21,8 @@ use rpv_core::{
     CoreError,
 };
 
-fn vault() -> VaultState {
-    let mut v = VaultState::zeroed();
-    v.version = STATE_VERSION;
-    v.base_mint = [1; 32];
-    v.base_decimals = 6;
-    v.dead_shares = 1_000_000;
-    v.base_quantity = 1_000_000;
-    v.deposit_cap = u64::MAX;
-    v
-}
+mod support;
+use support::base_vault as vault;
 
 fn spot(mint: u8, qty: u64) -> AssetSlot {
     AssetSlot {

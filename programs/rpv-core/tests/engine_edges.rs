@@ -5,7 +5,7 @@ use bytemuck::Zeroable;
 use rpv_core::{
     engine::{self, EngineError},
     fixed_point::Fx,
-    layout::{AssetSlot, RiskState, SampledPrice, VaultState, BUDGET_ONE, STATE_VERSION},
+    layout::{AssetSlot, RiskState, SampledPrice, VaultState, BUDGET_ONE},
     price::OraclePrice,
     risk_account::init_defaults,
     CoreError,
@@ -18,14 +18,12 @@ fn px(price: u64, publish_time: i64) -> OraclePrice {
 }
 
 /// A vault with two spot assets (6 decimals, budgets ½ each), 1,000 base units of cash.
+mod support;
+
 fn vault() -> VaultState {
-    let mut v = VaultState::zeroed();
-    v.version = STATE_VERSION;
-    v.base_mint = [1; 32];
-    v.base_decimals = 6;
+    let mut v = support::base_vault();
     v.dead_shares = 1_000;
     v.base_quantity = 1_000_000_000;
-    v.deposit_cap = u64::MAX;
     v.max_risk_age = 3_600;
     for i in 0..2u8 {
         v.assets[usize::from(i)] = AssetSlot {
