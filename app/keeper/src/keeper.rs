@@ -416,13 +416,13 @@ impl Keeper {
         let now = s.now();
         let mut landed = false;
         for (i, slot) in s.vault.active_assets().iter().enumerate() {
-            let t = &slot.option;
-            if !t.is_option() || t.is_settled() || now < t.expiry || now > settlement::window_close(t) {
+            // the program's own gate, and the window still open
+            if settlement::settle_gate(&s.vault, i, now).is_err() || now > settlement::window_close(&slot.option) {
                 continue;
             }
             let index = i as u8;
             let ix = ix::settle_expired(&self.pubkey(), &self.settings.vault, &s.vault, index);
-            let ctx = json!({"series": index, "expiry": t.expiry, "cluster_time": now});
+            let ctx = json!({"series": index, "expiry": slot.option.expiry, "cluster_time": now});
             let out = self.execute(chain, "settle_expired", vec![ix], ctx)?;
             self.record(report, "settle_expired", &out);
             if let Outcome::Landed { logs } = &out {

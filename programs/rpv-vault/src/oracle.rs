@@ -84,6 +84,14 @@ pub fn read_slots(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Resu
     Ok(reads)
 }
 
+/// The NAV an exit is priced at from one read per slot ([`read_slots`]): a dead feed's legs at
+/// zero ([`engine::flows::exit_nav`]).
+pub fn exit_nav_from_oracles(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<engine::flows::ExitNav> {
+    let reads = read_slots(vault, oracles, now)?;
+    let n = usize::from(vault.num_assets);
+    Ok(engine::flows::exit_nav(vault, &reads[..n], now.time).map_err(VaultError::from)?)
+}
+
 /// Validated oracle values of every slot ([`read_slots`]), each feed live: the first dead
 /// feed's error otherwise (the flows that refuse a dead feed, [`engine::flows::every_price`]).
 pub fn read_prices(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[OraclePrice; MAX_ASSETS]> {

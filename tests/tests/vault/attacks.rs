@@ -330,28 +330,9 @@ async fn attack_oracle_manipulation_is_refused_by_refresh_and_deposit() {
 #[tokio::test]
 async fn attack_switchboard_stale_slot() {
     let mut f = Fixture::with_assets(1).await;
-    let mint = f.env.create_mint(&TOKEN_PROGRAM_ID, 6).await;
-    let oracle = Pubkey::new_unique();
-    let hash = pyth::feed_id("switchboard:ATTACK/USD");
     let owner = Pubkey::new_from_array(SWITCHBOARD_ON_DEMAND_PROGRAM_ID);
-    let mut clock = f.env.clock().await;
-    clock.slot += 1_000;
-    f.env.ctx.set_sysvar(&clock);
-    let fresh =
-        switchboard_feed(hash, 2_000_000_000_000_000_000, 1_000_000_000_000_000, clock.slot, clock.unix_timestamp);
-    f.env.set_pyth_owned(&oracle, fresh, owner);
-    let args = ix::AddAssetArgs {
-        oracle_kind: ix::OracleKind::Switchboard,
-        feed_id: hash,
-        max_oracle_age: 50,
-        max_conf_bps: 100,
-        risk_budget: 1,
-        in_kind_cap: IN_KIND_CAP,
-        oracle_queue: TEST_SWITCHBOARD_QUEUE,
-    };
-    let add = ix::add_asset(&f.admin.pubkey(), &f.vault, &mint, &TOKEN_PROGRAM_ID, &oracle, args);
-    let admin = f.admin.insecure_clone();
-    f.env.send(&[add], &[&admin]).await.ok();
+    f.advance_slots(1_000).await;
+    let (oracle, hash) = f.add_switchboard_asset("switchboard:ATTACK/USD", 2_000.0).await;
     f.set_budgets(vec![500_000_000, 500_000_000]).await.ok();
     f.env.advance_time(60).await;
     let clock = f.env.clock().await;

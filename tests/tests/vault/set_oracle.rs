@@ -176,4 +176,3 @@ async fn timelock_oracle_change_waits_and_the_guardian_can_cancel() {
     f.assets[1] = rotated;
     f.step(60).await.ok();
 }
-

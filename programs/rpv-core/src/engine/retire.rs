@@ -56,11 +56,19 @@ pub fn retire_gate(v: &VaultState, i: usize) -> EngineResult<Retirement> {
     Ok(if settled { Retirement::Open } else { Retirement::Timelocked })
 }
 
-/// Retires slot `i` (after [`retire_gate`]): the vault and risk state without it
-/// ([`compact`]); a slot that was not a settled series leaves the model changed, so the risk
-/// state counts as stale until the next `refresh`. Returns the removed slot.
-pub fn retire(v: &mut VaultState, r: &mut RiskState, i: usize) -> EngineResult<AssetSlot> {
+/// Retires slot `i` under [`retire_gate`] (`through_timelock`: a matured `Retire` proposal is
+/// being applied; without one only a settled series may go, `TimelockRequired`): the vault and
+/// risk state without it ([`compact`]); a slot that was not a settled series leaves the model
+/// changed, so the risk state counts as stale until the next `refresh`. Returns the removed
+/// slot and who could retire it.
+pub fn retire(
+    v: &mut VaultState,
+    r: &mut RiskState,
+    i: usize,
+    through_timelock: bool,
+) -> EngineResult<(AssetSlot, Retirement)> {
     let kind = retire_gate(v, i)?;
+    ensure(kind == Retirement::Open || through_timelock, EngineError::TimelockRequired)?;
     let removed = v.assets[i];
     compact(v, r, i);
     rescale_budgets(v)?;
@@ -68,7 +76,7 @@ pub fn retire(v: &mut VaultState, r: &mut RiskState, i: usize) -> EngineResult<A
         v.risk_refreshed_at = 0;
     }
     v.check_registry()?;
-    Ok(removed)
+    Ok((removed, kind))
 }
 
 /// The remaining slots' risk budgets scaled in proportion to sum to [`BUDGET_ONE`] again (the

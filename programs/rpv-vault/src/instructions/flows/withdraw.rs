@@ -32,7 +32,7 @@ use crate::{
     error::VaultError,
     events::Withdrawn,
     invoke,
-    oracle::{read_slots, Now},
+    oracle::{exit_nav_from_oracles, Now},
     state::seeds,
 };
 
@@ -45,9 +45,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         engine::flows::withdraw_gate(shares, held).map_err(VaultError::from)?;
-        let reads = read_slots(&v, ctx.remaining_accounts, now)?;
-        let exit =
-            engine::flows::exit_nav(&v, &reads[..usize::from(v.num_assets)], now.time).map_err(VaultError::from)?;
+        let exit = exit_nav_from_oracles(&v, ctx.remaining_accounts, now)?;
         let supply = share_supply(&a.share_mint)?;
         let w = engine::flows::withdraw(&mut v, supply, exit.nav_down, shares, min_amount_out, now.time)
             .map_err(VaultError::from)?;

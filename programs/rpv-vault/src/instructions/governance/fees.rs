@@ -44,7 +44,7 @@ use crate::{
     error::VaultError,
     events::FeesSet,
     instructions::flows::flow::{accrued_event, emit_accrued, issue_shares, share_supply},
-    oracle::{nav_from_oracles, read_slots, Now},
+    oracle::{exit_nav_from_oracles, nav_from_oracles, Now},
     state::Vault,
 };
 
@@ -98,9 +98,7 @@ pub(crate) fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
     let (summary, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
-        let reads = read_slots(&v, ctx.remaining_accounts, now)?;
-        let exit =
-            engine::flows::exit_nav(&v, &reads[..usize::from(v.num_assets)], now.time).map_err(VaultError::from)?;
+        let exit = exit_nav_from_oracles(&v, ctx.remaining_accounts, now)?;
         let supply = share_supply(&a.share_mint)?;
         let summary = engine::fees::collect_at(&mut v, supply, exit.complete(), now.time).map_err(VaultError::from)?;
         (summary, v.authority_bump)

@@ -221,7 +221,7 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
             emit!(roles::write_guardian(&mut v, vault_key, Pubkey::new_from_array(*key)));
         }
         ConfigChange::Retire { index, .. } => {
-            let event = retire_slot(&mut v, &mut r, vault_key, usize::from(*index), p.proposer)?;
+            let event = retire_slot(&mut v, &mut r, vault_key, usize::from(*index), p.proposer, true)?;
             emit!(event);
         }
         ConfigChange::OracleChange(c) => {

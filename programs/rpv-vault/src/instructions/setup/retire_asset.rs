@@ -27,7 +27,7 @@
 use anchor_lang::prelude::*;
 use rpv_core::{
     engine::retire::{self, Retirement},
-    layout::{AssetSlot, RiskState, VaultState},
+    layout::{RiskState, VaultState},
 };
 
 use crate::{
@@ -45,23 +45,24 @@ pub struct RetireAsset<'info> {
     pub risk: AccountLoader<'info, Risk>,
 }
 
-/// Retires slot `i` (the rules of `rpv_core::engine::retire`) and returns its event.
+/// Retires slot `i` (the rules of `rpv_core::engine::retire`; `through_timelock` when a matured
+/// `Retire` proposal is applied) and returns its event.
 pub(crate) fn retire_slot(
     v: &mut VaultState,
     r: &mut RiskState,
     vault: Pubkey,
     i: usize,
     by: Pubkey,
+    through_timelock: bool,
 ) -> Result<AssetRetired> {
-    let settled_series = retire::retire_gate(v, i).map_err(VaultError::from)? == Retirement::Open;
-    let removed: AssetSlot = retire::retire(v, r, i).map_err(VaultError::from)?;
+    let (removed, kind) = retire::retire(v, r, i, through_timelock).map_err(VaultError::from)?;
     Ok(AssetRetired {
         vault,
         index: i as u8,
         mint: Pubkey::new_from_array(removed.mint),
         token_account: Pubkey::new_from_array(removed.token_account),
         quantity: removed.quantity,
-        settled_series,
+        settled_series: kind == Retirement::Open,
         by,
     })
 }
@@ -70,10 +71,7 @@ pub(crate) fn handler(ctx: Context<RetireAsset>, index: u8) -> Result<()> {
     let a = &ctx.accounts;
     let mut v = a.vault.load_mut()?;
     let mut r = a.risk.load_mut()?;
-    let i = usize::from(index);
-    let kind = retire::retire_gate(&v, i).map_err(VaultError::from)?;
-    require!(kind == Retirement::Open, VaultError::TimelockRequired);
-    let event = retire_slot(&mut v, &mut r, a.vault.key(), i, a.caller.key())?;
+    let event = retire_slot(&mut v, &mut r, a.vault.key(), usize::from(index), a.caller.key(), false)?;
     emit!(event);
     Ok(())
 }
