@@ -377,7 +377,10 @@ fn withdraw(v: &mut Vault, user: usize, shares: u64) -> Option<u64> {
     let mut next = v.clone();
     let what = format!("withdrawal of {shares} shares");
     let amount = match flows::withdraw_gate(shares, v.users[user])
-        .and_then(|()| flows::withdraw(&mut next.state, v.supply(), before.down, shares, 0, NOW))
+        .and_then(|()| {
+            let exit = flows::ExitNav { nav_down: before.down, mark: before.down, zeroed: 0 };
+            flows::withdraw(&mut next.state, v.supply(), &exit, shares, 0, NOW)
+        })
     {
         Ok(w) => {
             assert_eq!(Ok(w.amount), exit_amount(shares, v.total(), before.down), "{what}");

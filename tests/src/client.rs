@@ -241,6 +241,15 @@ impl Fixture {
         s.nav(|i, _| Ok(prices[i]), now, round).unwrap()
     }
 
+    /// NAV at the `band` end of every oracle's confidence interval, as instant flows are priced
+    /// (`Band::High`: a deposit; `Band::Low`: a withdrawal).
+    pub async fn banded_nav(&mut self, band: rpv_core::valuation::Band) -> u64 {
+        let s = self.state().await;
+        let prices = self.prices();
+        let now = self.env.now().await;
+        s.nav_banded(&prices[..usize::from(s.num_assets)], 0, now, band).unwrap()
+    }
+
     /// What the SDK computes `quote` should answer now, from the accounts as they are.
     pub async fn expected_quote(&mut self) -> ix::VaultQuote {
         let s = self.state().await;
@@ -364,9 +373,14 @@ impl Fixture {
         self.env.send(&ixs, &[]).await
     }
 
+    /// `deposit`, then one slot passes (as on a cluster, where the depositor's next transaction
+    /// lands later): an instant redemption in the deposit's own slot is refused
+    /// (`SharesMintedThisSlot`), which the tests about that rule send in one transaction.
     pub async fn deposit(&mut self, u: &User, amount: u64, min_shares: u64) -> Outcome {
         let ix = self.deposit_ix(u, amount, min_shares).await;
-        self.env.send(&[ix], &[&u.kp]).await
+        let out = self.env.send(&[ix], &[&u.kp]).await;
+        self.advance_slots(1).await;
+        out
     }
 
     pub async fn withdraw(&mut self, u: &User, shares: u64, min_amount: u64) -> Outcome {
@@ -376,7 +390,9 @@ impl Fixture {
 
     pub async fn deposit_asset(&mut self, u: &User, i: u8, from: &Pubkey, amount: u64, min_shares: u64) -> Outcome {
         let ix = self.deposit_asset_ix(u, i, from, amount, min_shares).await;
-        self.env.send(&[ix], &[&u.kp]).await
+        let out = self.env.send(&[ix], &[&u.kp]).await;
+        self.advance_slots(1).await; // as after `deposit`
+        out
     }
 
     pub async fn redeem(&mut self, u: &User, accounts: &[Pubkey], shares: u64, min: Vec<u64>) -> Outcome {

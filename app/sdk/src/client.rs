@@ -14,10 +14,14 @@
 //! made on exactly the values the program will read in the same slot.
 
 use rpv_core::{
-    engine::flows::{exit_nav, SlotRead},
+    engine::{
+        self,
+        flows::{exit_nav, SlotRead},
+        EngineError,
+    },
     error::CoreResult,
-    layout::{AssetSlot, OracleKind, RiskState, VaultState},
-    math::{amount_for_shares, mul_div, shares_for_deposit, Rounding},
+    layout::{AssetSlot, OracleKind, RequestState, RiskState, VaultState, REQUEST_DEPOSIT, REQUEST_WITHDRAW},
+    math::{amount_for_shares, mul_div, Rounding},
     price::OraclePrice,
     pyth::{self, FeedPolicy},
     rebalance::Plan,
@@ -103,6 +107,18 @@ impl From<CoreError> for QuoteError {
     }
 }
 
+impl From<EngineError> for QuoteError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Core(c) => Self::Core(c),
+            rule => match crate::errors::VaultError::from_name(&format!("{rule:?}")) {
+                Some(v) => Self::Refused(v.name()),
+                None => Self::Refused("Unknown"),
+            },
+        }
+    }
+}
+
 fn check(cond: bool, name: &'static str) -> Result<(), QuoteError> {
     if cond {
         Ok(())
@@ -175,6 +191,27 @@ impl<'c> VaultClient<'c> {
             .supply;
         Ok(VaultView { key: self.vault, vault, risk, share_supply, clock, oracles: accts.collect() })
     }
+
+    /// Every request account of `vault` (its state as fetched) that is still open — pending,
+    /// claimable, or finished and not yet closed — in both queues, by id: `(address, state)`.
+    /// Ids `0..next_id` are read in batches of 100 (closed ones are skipped).
+    pub fn requests(&mut self, vault: &VaultState) -> Result<Vec<(Pubkey, RequestState)>, FetchError> {
+        let mut keys = Vec::new();
+        for (kind, q) in [(REQUEST_DEPOSIT, &vault.flows.deposits), (REQUEST_WITHDRAW, &vault.flows.withdrawals)] {
+            keys.extend((0..q.next_id).map(|id| pda::request(&self.vault, kind, id).0));
+        }
+        let mut out = Vec::new();
+        for chunk in keys.chunks(100) {
+            for (k, a) in chunk.iter().zip(self.chain.accounts(chunk)?) {
+                if let Some(a) = a {
+                    let r =
+                        crate::decode_request(&a.data).map_err(|e| FetchError::Account(format!("request {k}: {e}")))?;
+                    out.push((*k, r));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// A vault as fetched, with the clock it was read at.
@@ -193,20 +230,43 @@ pub struct VaultView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DepositQuote {
     pub shares: u64,
-    /// NAV rounded up per asset (deposit pricing), and the total shares after the fees due.
+    /// NAV the deposit is priced at (every holding at the top of its oracle's confidence
+    /// interval, rounded up), and the total shares after the fees due.
     pub nav: u64,
     pub total_shares: u64,
+    /// The instant-flow fee kept by the vault, base units.
+    pub instant_fee: u64,
 }
 
 /// Base a withdrawal pays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WithdrawQuote {
     pub amount: u64,
-    /// NAV rounded down per asset (withdrawal pricing), and the total shares after the fees due.
+    /// NAV the withdrawal is priced at (every holding at the bottom of its oracle's confidence
+    /// interval, rounded down), and the total shares after the fees due.
     pub nav: u64,
     pub total_shares: u64,
     /// Legs valued at zero because a feed their value needs is dead (bit `i`: slot `i`).
     pub zeroed_legs: u32,
+    /// The instant-flow fee kept by the vault (`amount` is net of it).
+    pub instant_fee: u64,
+}
+
+/// What a request would settle at if prices stayed where they are (the mid NAV): an estimate
+/// — a request settles at prices published after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestQuote {
+    /// Shares (deposit) or base units (withdrawal) it would make claimable, after the
+    /// settlement incentive.
+    pub out: u64,
+    pub incentive: u64,
+    /// Mid NAV and total shares after the fees due.
+    pub nav: u64,
+    pub total_shares: u64,
+    /// Withdrawals: base the vault holds now for the queue (what settles without waiting for
+    /// the rebalancer), and what the queue ahead of this request is owed.
+    pub base_on_hand: u64,
+    pub queue_ahead: u64,
 }
 
 /// What an in-kind redemption pays: the base, then each registered asset in registry order.
@@ -242,7 +302,13 @@ impl VaultView {
         self.read(|s| s.max_oracle_age)
             .into_iter()
             .enumerate()
-            .map(|(i, r)| if needs_own_oracle(&self.vault, i, now) { r } else { Ok(OraclePrice::ZERO) })
+            .map(|(i, r)| {
+                if needs_own_oracle(&self.vault, i, now) {
+                    engine::flows::check_not_older(&self.vault, i, r)
+                } else {
+                    Ok(OraclePrice::ZERO)
+                }
+            })
             .collect()
     }
 
@@ -252,39 +318,95 @@ impl VaultView {
         self.slot_reads().into_iter().map(|r| r.map_err(QuoteError::from)).collect()
     }
 
-    fn priced_flow_checks(&self) -> Result<(), QuoteError> {
-        check(self.vault.risk_is_fresh(self.now()), "RiskStateStale")
+    /// What `deposit(amount, 0)` would mint now (allowlist not checked): the program's own
+    /// steps (`engine::flows::deposit_gate`, `instant_navs`, `deposit`) on a copy of the vault.
+    pub fn quote_deposit(&self, amount: u64) -> Result<DepositQuote, QuoteError> {
+        let mut v = self.vault;
+        let now = self.now();
+        engine::flows::deposit_gate(&v, amount, now)?;
+        let prices = self.prices()?;
+        let navs = engine::flows::instant_navs(&v, &prices, now)?;
+        let d = engine::flows::deposit(&mut v, self.share_supply, navs, amount, 0, now)?;
+        Ok(DepositQuote {
+            shares: d.shares,
+            nav: d.nav_before,
+            total_shares: d.total_shares_before,
+            instant_fee: d.instant_fee,
+        })
     }
 
-    /// What `deposit(amount, 0)` would mint now (allowlist not checked).
-    pub fn quote_deposit(&self, amount: u64) -> Result<DepositQuote, QuoteError> {
-        let v = &self.vault;
-        self.priced_flow_checks()?;
-        check(!v.is_paused(), "VaultPaused")?;
-        check(!v.is_rebalancing(), "RebalanceInProgress")?;
-        check(amount > 0, "ZeroAmount")?;
+    /// What `withdraw(shares, 0)` would pay now (the holder's balance not checked), the
+    /// program's steps on a copy. A leg whose feed is dead counts zero, as the program prices
+    /// it (`engine::flows::exit_nav`): `zeroed_legs` names those legs. `InsufficientBaseLiquidity`
+    /// when the base left after what the withdrawal queue is owed cannot pay it: then request
+    /// the withdrawal ([`Self::quote_request_withdraw`]) or redeem in kind.
+    pub fn quote_withdraw(&self, shares: u64) -> Result<WithdrawQuote, QuoteError> {
+        let mut v = self.vault;
+        let now = self.now();
+        engine::no_flash_rebalance(&v)?;
+        engine::flows::instant_redeem_gate(&v, self.clock.slot)?;
+        check(shares > 0, "ZeroShares")?;
+        let exit = exit_nav(&v, &self.slot_reads(), now)?;
+        let w = engine::flows::withdraw(&mut v, self.share_supply, &exit, shares, 0, now)?;
+        Ok(WithdrawQuote {
+            amount: w.amount,
+            nav: w.nav_before,
+            total_shares: w.total_shares_before,
+            zeroed_legs: exit.zeroed,
+            instant_fee: w.instant_fee,
+        })
+    }
+
+    /// The pricing a settlement would start from now: the fees due accrued on a copy, the mid
+    /// NAV both ways (every feed live).
+    fn settlement_pricing(&self) -> Result<(VaultState, engine::requests::Pricing, Vec<OraclePrice>), QuoteError> {
+        let mut v = self.vault;
         let prices = self.prices()?;
         let (down, up) = v.nav_both_at(&prices, self.now())?;
-        let total_shares = v.total_shares_after_fees(self.share_supply, Some(down), self.now())?;
-        check(amount >= v.min_deposit, "DepositBelowMinimum")?;
-        check(up.checked_add(amount).is_some_and(|n| n <= v.deposit_cap), "DepositCapExceeded")?;
-        let shares = shares_for_deposit(amount, total_shares, up)?;
-        Ok(DepositQuote { shares, nav: up, total_shares })
+        let (_, p) = engine::requests::begin_settlement(&mut v, self.share_supply, down, up, self.now())?;
+        Ok((v, p, prices))
     }
 
-    /// What `withdraw(shares, 0)` would pay now (the holder's balance not checked). A leg
-    /// whose feed is dead counts zero, as the program prices it (`engine::flows::exit_nav`):
-    /// `zeroed_legs` names those legs.
-    pub fn quote_withdraw(&self, shares: u64) -> Result<WithdrawQuote, QuoteError> {
-        let v = &self.vault;
-        check(!v.is_rebalancing(), "RebalanceInProgress")?;
+    /// What a deposit request of `amount` would settle into at today's prices (an estimate:
+    /// it settles at prices published after it, without the confidence band or instant fee).
+    pub fn quote_request_deposit(&self, amount: u64) -> Result<RequestQuote, QuoteError> {
+        engine::requests::deposit_request_gate(&self.vault, amount)?;
+        let (mut v, mut p, prices) = self.settlement_pricing()?;
+        let mut r = engine::requests::open(&mut v, [0; 32], [0; 32], rpv_core::layout::REQUEST_DEPOSIT, amount, 0, 0)?;
+        // only the queue ahead stands between it and the head: settle as if it were the head
+        v.flows.deposits.head = r.id;
+        v.flows.deposits.pending = amount;
+        let f = engine::requests::settle(&mut v, &mut r, &mut p, &prices, self.now())?.unwrap_or_default();
+        Ok(RequestQuote {
+            out: f.out,
+            incentive: f.incentive,
+            nav: f.nav,
+            total_shares: f.total_shares,
+            base_on_hand: self.vault.base_quantity,
+            queue_ahead: self.vault.flows.deposits.pending,
+        })
+    }
+
+    /// What a withdrawal request of `shares` would be worth at today's mid NAV (an estimate:
+    /// it settles at prices published after it, once the queue ahead of it is paid and the
+    /// base is there — the rebalancer raises it).
+    pub fn quote_request_withdraw(&self, shares: u64) -> Result<RequestQuote, QuoteError> {
+        engine::no_flash_rebalance(&self.vault)?;
         check(shares > 0, "ZeroShares")?;
-        let exit = exit_nav(v, &self.slot_reads(), self.now())?;
-        let nav = exit.nav_down;
-        let total_shares = v.total_shares_after_fees(self.share_supply, Some(nav), self.now())?;
-        let amount = amount_for_shares(shares, total_shares, nav)?;
-        check(amount <= v.base_quantity, "InsufficientBaseLiquidity")?;
-        Ok(WithdrawQuote { amount, nav, total_shares, zeroed_legs: exit.zeroed })
+        let (v, p, _) = self.settlement_pricing()?;
+        let total = p.total_shares;
+        let gross = amount_for_shares(shares, total, p.nav_down)?;
+        let incentive = mul_div(gross, u64::from(v.flows.params.settle_incentive_bps), 10_000, Rounding::Down)
+            .ok_or(QuoteError::Core(CoreError::MathOverflow))?;
+        let queue_ahead = engine::requests::queue_owed(&v, p.nav_down, total)?;
+        Ok(RequestQuote {
+            out: gross - incentive,
+            incentive,
+            nav: p.nav_down,
+            total_shares: total,
+            base_on_hand: v.base_quantity,
+            queue_ahead,
+        })
     }
 
     /// What `redeem_in_kind(shares, [])` would pay now: ⌊shares × accounted / total shares⌋ of

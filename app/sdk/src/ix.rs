@@ -10,10 +10,12 @@ pub use rpv_interface::{
         PERFORMANCE_FEE_CEILING_BPS,
     },
     client::{InitializeVaultArgs, Proposal},
-    AddAssetArgs, ConfigChange, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs, OracleChange,
-    OracleKind, ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote, WeightsFallback,
-    NO_IN_KIND,
+    AddAssetArgs, ConfigChange, FlowParams, OptionKind, OptionParams, OptionQuote, OptionQuoteArgs, OptionSeriesArgs,
+    OracleChange, OracleKind, ProposalKind, RebalanceArgs, RebalanceParams, Registration, RiskParams, VaultQuote,
+    WeightsFallback, NO_IN_KIND,
 };
+
+use rpv_core::layout::{REQUEST_DEPOSIT, REQUEST_WITHDRAW};
 
 use crate::{
     discriminator, pda, pk, AccountMeta, Instruction, Pubkey, PROGRAM_ID, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
@@ -62,6 +64,7 @@ pub fn initialize_vault(
             AccountMeta::new_readonly(*base_token_program, false),
             AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
             AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+            AccountMeta::new(pda::escrow(&vault).0, false),
         ],
         data: data("initialize_vault", &args),
     }
@@ -666,7 +669,7 @@ pub fn quote(vault_key: &Pubkey, vault: &VaultState) -> Instruction {
 }
 
 /// Length of `quote`'s return data.
-pub const VAULT_QUOTE_LEN: usize = 92;
+pub const VAULT_QUOTE_LEN: usize = 108;
 
 /// Decodes `quote`'s return data (exactly [`VAULT_QUOTE_LEN`] bytes).
 pub fn decode_vault_quote(return_data: &[u8]) -> Option<VaultQuote> {
@@ -689,12 +692,139 @@ pub fn expected_quote(
     rpv_core::engine::quote::quote(vault, risk, share_supply, prices, now).ok()
 }
 
+/// `set_flow_params(params)` (admin; a raise of cost under a timelock: `propose_change` of
+/// `ConfigChange::Flow`).
+pub fn set_flow_params(admin: &Pubkey, vault_key: &Pubkey, params: FlowParams) -> Instruction {
+    governance(admin, vault_key, data("set_flow_params", &params))
+}
+
+/// `request_deposit(id, amount)`: escrows `amount` base units from `owner_base_token` as
+/// deposit request `id` (the queue's next id: `vault.flows.deposits.next_id`).
+pub fn request_deposit(
+    owner: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    owner_base_token: &Pubkey,
+    id: u64,
+    amount: u64,
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new(*owner, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new(pda::request(vault_key, REQUEST_DEPOSIT, id).0, false),
+        AccountMeta::new_readonly(pk(&vault.base_mint), false),
+        AccountMeta::new(pk(&vault.flows.escrow), false),
+        AccountMeta::new(*owner_base_token, false),
+        AccountMeta::new_readonly(pk(&vault.base_token_program), false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+    ];
+    accounts.extend(allow_entry(owner, vault_key, vault));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("request_deposit", &(id, amount)) }
+}
+
+/// `request_withdraw(id, shares)`: burns `shares` from `owner_share_token` into withdrawal
+/// request `id` (the queue's next id: `vault.flows.withdrawals.next_id`).
+pub fn request_withdraw(
+    owner: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    owner_share_token: &Pubkey,
+    id: u64,
+    shares: u64,
+) -> Instruction {
+    let accounts = vec![
+        AccountMeta::new(*owner, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new(pda::request(vault_key, REQUEST_WITHDRAW, id).0, false),
+        AccountMeta::new(pk(&vault.share_mint), false),
+        AccountMeta::new(*owner_share_token, false),
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+    ];
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("request_withdraw", &(id, shares)) }
+}
+
+/// `settle_requests`: the keeper settles `requests` (request account addresses, each queue in
+/// order from its head) and takes the incentive in `keeper_base_token`.
+pub fn settle_requests(
+    keeper: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    keeper_base_token: &Pubkey,
+    requests: &[Pubkey],
+) -> Instruction {
+    let mut accounts = vec![
+        AccountMeta::new_readonly(*keeper, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new_readonly(pk(&vault.base_mint), false),
+        AccountMeta::new(pk(&vault.base_vault), false),
+        AccountMeta::new(pk(&vault.flows.escrow), false),
+        AccountMeta::new_readonly(pk(&vault.share_mint), false),
+        AccountMeta::new(*keeper_base_token, false),
+        AccountMeta::new_readonly(pk(&vault.base_token_program), false),
+    ];
+    accounts.extend(vault.active_assets().iter().map(|s| AccountMeta::new_readonly(pk(&s.oracle), false)));
+    accounts.extend(requests.iter().map(|r| AccountMeta::new(*r, false)));
+    Instruction { program_id: PROGRAM_ID, accounts, data: data("settle_requests", &()) }
+}
+
+fn request_action(
+    name: &str,
+    owner: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    request: &Pubkey,
+    owner_base_token: &Pubkey,
+    owner_share_token: &Pubkey,
+) -> Instruction {
+    let accounts = vec![
+        AccountMeta::new(*owner, true),
+        AccountMeta::new(*vault_key, false),
+        AccountMeta::new(*request, false),
+        AccountMeta::new_readonly(pk(&vault.authority), false),
+        AccountMeta::new_readonly(pk(&vault.base_mint), false),
+        AccountMeta::new(pk(&vault.flows.escrow), false),
+        AccountMeta::new(pk(&vault.share_mint), false),
+        AccountMeta::new(*owner_base_token, false),
+        AccountMeta::new(*owner_share_token, false),
+        AccountMeta::new_readonly(pk(&vault.base_token_program), false),
+        AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+    ];
+    Instruction { program_id: PROGRAM_ID, accounts, data: data(name, &()) }
+}
+
+/// `claim_request`: pays `owner` what `request` has settled (shares for a deposit, base for a
+/// withdrawal) and closes it once finished.
+pub fn claim_request(
+    owner: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    request: &Pubkey,
+    owner_base_token: &Pubkey,
+    owner_share_token: &Pubkey,
+) -> Instruction {
+    request_action("claim_request", owner, vault_key, vault, request, owner_base_token, owner_share_token)
+}
+
+/// `cancel_request`: gives `owner` back what `request` still has pending.
+pub fn cancel_request(
+    owner: &Pubkey,
+    vault_key: &Pubkey,
+    vault: &VaultState,
+    request: &Pubkey,
+    owner_base_token: &Pubkey,
+    owner_share_token: &Pubkey,
+) -> Instruction {
+    request_action("cancel_request", owner, vault_key, vault, request, owner_base_token, owner_share_token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn vault_quote_layout_is_92_bytes_and_round_trips() {
+    fn vault_quote_layout_is_108_bytes_and_round_trips() {
         let q = VaultQuote {
             nav: 1,
             nav_round_up: 2,
@@ -708,11 +838,13 @@ mod tests {
             portfolio_vol_bits: -6,
             leverage_bits: 7,
             quoted_at: 8,
+            nav_instant_withdraw: 9,
+            nav_instant_deposit: 10,
         };
         let bytes = borsh::to_vec(&q).unwrap();
         assert_eq!(bytes.len(), VAULT_QUOTE_LEN);
         assert_eq!(decode_vault_quote(&bytes), Some(q));
-        assert_eq!(decode_vault_quote(&bytes[..91]), None);
+        assert_eq!(decode_vault_quote(&bytes[..107]), None);
         assert_eq!(quote(&Pubkey::new_unique(), &<VaultState as bytemuck::Zeroable>::zeroed()).accounts.len(), 3);
     }
 }

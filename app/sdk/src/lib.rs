@@ -129,6 +129,20 @@ pub fn decode_risk(data: &[u8]) -> Result<rpv_core::layout::RiskState, DecodeErr
     Ok(bytemuck::pod_read_unaligned(&data[8..]))
 }
 
+/// Size of a request account (discriminator + state).
+pub const REQUEST_ACCOUNT_LEN: usize = 8 + rpv_core::layout::RequestState::LEN;
+
+/// Decodes a request account (`["request", vault, [kind], id]`).
+pub fn decode_request(data: &[u8]) -> Result<rpv_core::layout::RequestState, DecodeError> {
+    if data.len() != REQUEST_ACCOUNT_LEN {
+        return Err(DecodeError::WrongLength { expected: REQUEST_ACCOUNT_LEN, got: data.len() });
+    }
+    if data[..8] != discriminator("account", rpv_interface::accounts::REQUEST_ACCOUNT) {
+        return Err(DecodeError::WrongDiscriminator);
+    }
+    Ok(bytemuck::pod_read_unaligned(&data[8..]))
+}
+
 /// `Pubkey` from a key stored in the vault state.
 pub fn pk(a: &[u8; 32]) -> Pubkey {
     Pubkey::new_from_array(*a)
@@ -166,6 +180,7 @@ mod tests {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
         bytes.extend_from_slice(&0b10u32.to_le_bytes());
+        bytes.extend_from_slice(&11u64.to_le_bytes());
         let line = format!("Program data: {}", base64::engine::general_purpose::STANDARD.encode(&bytes));
         let evs = events::parse_logs(&["Program log: x".to_string(), line]);
         assert_eq!(
@@ -178,7 +193,8 @@ mod tests {
                 nav_before: 7,
                 total_shares_before: 8,
                 base_quantity_after: 9,
-                zeroed_legs: 0b10
+                zeroed_legs: 0b10,
+                instant_fee: 11,
             })]
         );
     }

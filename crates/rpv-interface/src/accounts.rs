@@ -10,6 +10,7 @@ pub const VAULT_ACCOUNT: &str = "Vault";
 pub const RISK_ACCOUNT: &str = "Risk";
 pub const PROPOSAL_ACCOUNT: &str = "Proposal";
 pub const ALLOW_ENTRY_ACCOUNT: &str = "AllowEntry";
+pub const REQUEST_ACCOUNT: &str = "Request";
 
 /// Space of a proposal account: discriminator, vault, proposer, two times, the change's enum
 /// tag and its largest variant (a registration, or a full budget vector: length prefix and one

@@ -466,6 +466,102 @@ impl RebalanceParams {
 
 const _: () = assert!(core::mem::size_of::<RebalanceParams>() == RebalanceParams::LEN);
 
+/// How depositors come and go (issue 15), stored as is in the vault account
+/// (`VaultState::flows`): the cash buffer the rebalancer keeps in base, the instant-flow fee,
+/// and the request path's keeper incentive and price rules. Set by `set_flow_params`.
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
+#[cfg_attr(not(feature = "idl-build"), derive(BorshSerialize, BorshDeserialize))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(default, deny_unknown_fields))]
+pub struct FlowParams {
+    /// Base the rebalancer keeps uninvested, basis points of NAV (≤ 5,000): what lets small
+    /// instant withdrawals succeed in an invested vault.
+    pub cash_buffer_bps: u16,
+    /// Fee on an instant deposit or withdrawal, basis points of the flow (≤ 100); it stays in
+    /// the vault (the other holders are paid for the trader's option to pick the moment).
+    pub instant_fee_bps: u16,
+    /// Keeper incentive for settling a request, basis points of the settled value (≤ 10),
+    /// paid from the request's own flow.
+    pub settle_incentive_bps: u16,
+    /// A Pyth price settles a request only if published at least this many seconds after the
+    /// request was made (1 ..= 300): the cluster clock may lag the oracles' clock. (A
+    /// Switchboard result must come from a later slot than the request.)
+    pub settle_delay_secs: u16,
+    /// Oldest price a settlement reads, seconds (Switchboard: slots), 1 ..= 3,600, never more
+    /// than the asset's own maximum: bounds the choice of print a settling requester has.
+    pub settle_max_age: u16,
+}
+
+/// Ceilings of the flow parameters.
+pub const MAX_CASH_BUFFER_BPS: u16 = 5_000;
+pub const MAX_INSTANT_FEE_BPS: u16 = 100;
+pub const MAX_SETTLE_INCENTIVE_BPS: u16 = 10;
+pub const MAX_SETTLE_DELAY_SECS: u16 = 300;
+pub const MAX_SETTLE_AGE: u16 = 3_600;
+
+impl FlowParams {
+    /// The parameters of a new vault: no cash buffer, no instant fee (the confidence bands and
+    /// the same-slot rule price instant flows against the trader), 2 bps settlement incentive,
+    /// a settlement price at least 2 s after its request and at most 60 s old.
+    pub const DEFAULT: Self = Self {
+        cash_buffer_bps: 0,
+        instant_fee_bps: 0,
+        settle_incentive_bps: 2,
+        settle_delay_secs: 2,
+        settle_max_age: 60,
+    };
+
+    /// Each field with its value and inclusive range.
+    pub fn ranges(&self) -> [FieldRange; 5] {
+        [
+            ("cash_buffer_bps", self.cash_buffer_bps.into(), 0, MAX_CASH_BUFFER_BPS.into()),
+            ("instant_fee_bps", self.instant_fee_bps.into(), 0, MAX_INSTANT_FEE_BPS.into()),
+            ("settle_incentive_bps", self.settle_incentive_bps.into(), 0, MAX_SETTLE_INCENTIVE_BPS.into()),
+            ("settle_delay_secs", self.settle_delay_secs.into(), 1, MAX_SETTLE_DELAY_SECS.into()),
+            ("settle_max_age", self.settle_max_age.into(), 1, MAX_SETTLE_AGE.into()),
+        ]
+    }
+
+    /// The first field outside its range, if any.
+    pub fn out_of_range(&self) -> Option<FieldRange> {
+        first_out_of_range(self.ranges())
+    }
+
+    /// Within the program's ceilings (`InvalidFlowParams`).
+    pub fn valid(&self) -> bool {
+        self.out_of_range().is_none()
+    }
+
+    /// Whether moving from `current` to `self` costs the depositors more or widens a
+    /// requester's choice of price: a higher instant fee or settlement incentive, a shorter
+    /// delay or a longer settlement age (it waits for the timelock). The cash buffer only
+    /// moves base between invested and not: it applies at once.
+    pub fn raises_cost(&self, current: &Self) -> bool {
+        self.instant_fee_bps > current.instant_fee_bps
+            || self.settle_incentive_bps > current.settle_incentive_bps
+            || self.settle_delay_secs < current.settle_delay_secs
+            || self.settle_max_age > current.settle_max_age
+    }
+
+    /// Stored in the vault account: its size, one line per field (no padding).
+    #[rustfmt::skip]
+    pub const LEN: usize =
+        2 + // cash_buffer_bps
+        2 + // instant_fee_bps
+        2 + // settle_incentive_bps
+        2 + // settle_delay_secs
+        2; // settle_max_age
+}
+
+impl Default for FlowParams {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+const _: () = assert!(core::mem::size_of::<FlowParams>() == FlowParams::LEN);
+
 /// Fee rates, basis points (management per year; performance of gains above the high-water
 /// mark).
 #[cfg_attr(feature = "idl-build", derive(AnchorSerialize, AnchorDeserialize))]
@@ -560,6 +656,12 @@ pub struct VaultQuote {
     pub leverage_bits: i128,
     /// Cluster time of this quote.
     pub quoted_at: i64,
+    /// The NAV an instant withdrawal is priced at now: every holding at the bottom of its
+    /// oracle's confidence interval, rounded down (issue 15).
+    pub nav_instant_withdraw: u64,
+    /// The NAV an instant deposit is priced at now: every holding at the top of its oracle's
+    /// confidence interval, rounded up.
+    pub nav_instant_deposit: u64,
 }
 
 /// A configuration change that waits for the timelock (`propose_change`). The variant order
@@ -601,6 +703,8 @@ pub enum ConfigChange {
     /// A new price feed for an asset (`set_oracle`): `apply_change` applies it with the new
     /// oracle account as its first remaining account.
     OracleChange(OracleChange),
+    /// Flow parameters that cost depositors more (`set_flow_params`, [`FlowParams::raises_cost`]).
+    Flow(FlowParams),
 }
 
 /// What a registration proposal names: the accounts and arguments `add_asset` / `add_option`
@@ -639,6 +743,7 @@ impl ConfigChange {
             Self::Guardian(_) => ProposalKind::Guardian,
             Self::Retire { .. } => ProposalKind::Retire,
             Self::OracleChange(_) => ProposalKind::OracleChange,
+            Self::Flow(_) => ProposalKind::Flow,
         }
     }
 }

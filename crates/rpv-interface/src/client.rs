@@ -58,6 +58,17 @@ pub mod pda {
     pub fn allow_entry(vault: &Pubkey, user: &Pubkey) -> (Pubkey, u8) {
         find(&[seeds::ALLOW, vault.as_ref(), user.as_ref()])
     }
+
+    /// The vault's request escrow: the base token account holding escrowed deposits and
+    /// settled withdrawals until they are claimed.
+    pub fn escrow(vault: &Pubkey) -> (Pubkey, u8) {
+        find(&[seeds::ESCROW, vault.as_ref()])
+    }
+
+    /// Flow request `id` of `kind` (`kinds::REQUEST_DEPOSIT` / `REQUEST_WITHDRAW`).
+    pub fn request(vault: &Pubkey, kind: u8, id: u64) -> (Pubkey, u8) {
+        find(&[seeds::REQUEST, vault.as_ref(), &[kind], &id.to_le_bytes()])
+    }
 }
 
 macro_rules! client_keyed {

@@ -131,6 +131,15 @@ macro_rules! errors {
             SettlementWindowMissed => "settlement needs an underlying price published within the settlement window after expiry",
             AssetNotEmpty => "the slot still holds something of value: only a slot whose accounted holding is zero (or a settled series worth nothing) can be retired",
             AssetIsUnderlying => "a registered option series uses this asset as its underlying: retire the series first",
+            // ---- issue 15: requests, the queue, instant flows ----
+            SharesMintedThisSlot => "shares were minted by an instant deposit in this slot: redeem in a later slot, or request a withdrawal",
+            InvalidFlowParams => "flow parameters out of range",
+            WrongRequest => "not a request of this vault and kind, or not the one at the head of its queue",
+            NotRequestOwner => "signer is not the owner of the request",
+            NothingToCancel => "the request has nothing left pending",
+            NothingToClaim => "the request has nothing to claim and is not finished",
+            PriceNotAfterRequest => "no request can settle: every price must be published after the request (settle_delay_secs) and no older than settle_max_age",
+            WrongEscrow => "escrow account does not match the vault",
         }
     };
 }

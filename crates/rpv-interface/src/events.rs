@@ -67,10 +67,13 @@ macro_rules! events {
                 pub user: Pubkey,
                 pub amount: u64,
                 pub shares: u64,
-                /// NAV (rounded up) and total shares the deposit was priced against.
+                /// NAV (every holding at the top of its oracle's confidence interval, rounded
+                /// up) and total shares the deposit was priced against.
                 pub nav_before: u64,
                 pub total_shares_before: u64,
                 pub base_quantity_after: u64,
+                /// The instant-flow fee kept by the vault out of `amount`, base units.
+                pub instant_fee: u64,
             }
 
             pub struct Withdrawn {
@@ -85,6 +88,8 @@ macro_rules! events {
                 /// Legs valued at zero because a feed their value needs was dead (bit `i`:
                 /// asset slot `i`; 0 = every leg priced).
                 pub zeroed_legs: u32,
+                /// The instant-flow fee kept by the vault, base units (`amount` is net of it).
+                pub instant_fee: u64,
             }
 
             pub struct AssetDeposited {
@@ -342,6 +347,70 @@ macro_rules! events {
                 /// asset retired through the timelock.
                 pub settled_series: bool,
                 pub by: Pubkey,
+            }
+
+            /// A request was made (`request_deposit`: `amount` base units escrowed;
+            /// `request_withdraw`: `amount` shares escrowed). State: pending.
+            pub struct FlowRequested {
+                pub vault: Pubkey,
+                pub owner: Pubkey,
+                pub request: Pubkey,
+                pub kind: u8,
+                pub id: u64,
+                pub amount: u64,
+                pub created_at: i64,
+                pub created_slot: u64,
+                /// Escrowed in the vault's queue of this kind after the request.
+                pub queue_pending: u64,
+            }
+
+            /// `settle_requests` filled (part of) a request: `filled` of its escrow became
+            /// `out` claimable (shares for a deposit, base for a withdrawal). State: claimable
+            /// (and still pending when `remaining` > 0: a partial fill).
+            pub struct RequestSettled {
+                pub vault: Pubkey,
+                pub request: Pubkey,
+                pub owner: Pubkey,
+                pub kind: u8,
+                pub id: u64,
+                pub filled: u64,
+                pub out: u64,
+                /// Keeper incentive paid from this fill, base units.
+                pub incentive: u64,
+                pub remaining: u64,
+                /// NAV (deposit: rounded up; withdrawal: rounded down) and total shares the
+                /// fill was priced at, from prices published after the request.
+                pub nav: u64,
+                pub total_shares: u64,
+                pub keeper: Pubkey,
+            }
+
+            /// The owner took what a request had settled (`claim_request`). State: claimed;
+            /// `closed` when the request is finished and its account was closed.
+            pub struct RequestClaimed {
+                pub vault: Pubkey,
+                pub request: Pubkey,
+                pub owner: Pubkey,
+                pub kind: u8,
+                pub id: u64,
+                pub amount: u64,
+                pub closed: bool,
+            }
+
+            /// The owner took back what a request still had pending (`cancel_request`).
+            pub struct RequestCancelled {
+                pub vault: Pubkey,
+                pub request: Pubkey,
+                pub owner: Pubkey,
+                pub kind: u8,
+                pub id: u64,
+                pub refunded: u64,
+                pub closed: bool,
+            }
+
+            pub struct FlowParamsSet {
+                pub vault: Pubkey,
+                pub params: $crate::args::FlowParams,
             }
         }
     };

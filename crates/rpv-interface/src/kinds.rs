@@ -119,10 +119,12 @@ pub enum ProposalKind {
     Retire,
     /// 9: `set_oracle` (a new price feed for an asset).
     OracleChange,
+    /// 10: `set_flow_params` (a higher flow fee or incentive, a looser settlement price rule).
+    Flow,
 }
 
 impl ProposalKind {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::RiskParams,
         Self::RiskBudgets,
         Self::Fees,
@@ -133,6 +135,7 @@ impl ProposalKind {
         Self::Guardian,
         Self::Retire,
         Self::OracleChange,
+        Self::Flow,
     ];
 
     pub const fn code(self) -> u8 {
@@ -147,6 +150,7 @@ impl ProposalKind {
             Self::Guardian => 7,
             Self::Retire => 8,
             Self::OracleChange => 9,
+            Self::Flow => 10,
         }
     }
 
@@ -162,6 +166,7 @@ impl ProposalKind {
             7 => Some(Self::Guardian),
             8 => Some(Self::Retire),
             9 => Some(Self::OracleChange),
+            10 => Some(Self::Flow),
             _ => None,
         }
     }
@@ -179,6 +184,7 @@ impl ProposalKind {
             Self::Guardian => "guardian",
             Self::Retire => "retire",
             Self::OracleChange => "oracle",
+            Self::Flow => "flow",
         }
     }
 
@@ -186,6 +192,11 @@ impl ProposalKind {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 }
+
+/// `RequestState::kind` of a deposit request (escrowed base, settled into shares).
+pub const REQUEST_DEPOSIT: u8 = 0;
+/// `RequestState::kind` of a withdrawal request (escrowed shares, settled into base).
+pub const REQUEST_WITHDRAW: u8 = 1;
 
 /// How `refresh` sets the weights. Stored as this code in the risk account.
 pub const METHOD_INVERSE_VOL: u8 = 0;

@@ -10,6 +10,8 @@
 //! | risk | `["risk", vault]` |
 //! | proposal | `["proposal", vault, [kind]]` ([`crate::ProposalKind`]) |
 //! | allowlist entry | `["allow", vault, user]` |
+//! | request escrow (base token account) | `["escrow", vault]` |
+//! | flow request | `["request", vault, [kind], id u64 LE]` (kind 0 = deposit, 1 = withdrawal) |
 
 pub const VAULT: &[u8] = b"vault";
 pub const AUTHORITY: &[u8] = b"authority";
@@ -18,3 +20,5 @@ pub const TOKEN: &[u8] = b"token";
 pub const RISK: &[u8] = b"risk";
 pub const PROPOSAL: &[u8] = b"proposal";
 pub const ALLOW: &[u8] = b"allow";
+pub const ESCROW: &[u8] = b"escrow";
+pub const REQUEST: &[u8] = b"request";

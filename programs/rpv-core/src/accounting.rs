@@ -13,11 +13,15 @@ use crate::{
 
 impl VaultState {
     /// Total outstanding shares: the share mint's supply plus the dead shares plus the fee
-    /// shares accrued but not minted yet.
+    /// shares accrued but not minted yet, plus the request queues' shares outside the mint —
+    /// settled to deposit requests and not claimed (minted on claim), and escrowed by
+    /// withdrawal requests and not settled (burnt at the request, minted back on cancel).
     pub fn total_shares(&self, share_mint_supply: u64) -> CoreResult<u64> {
         share_mint_supply
             .checked_add(self.dead_shares)
             .and_then(|s| s.checked_add(self.fees.pending_shares))
+            .and_then(|s| s.checked_add(self.flows.deposits.claimable))
+            .and_then(|s| s.checked_add(self.flows.withdrawals.pending))
             .ok_or(CoreError::MathOverflow)
     }
 
@@ -36,7 +40,9 @@ impl VaultState {
             && self.dead_shares > 0
             && self.base_decimals <= MAX_DECIMALS
             && self.min_deposit <= self.deposit_cap
-            && self.fees.rates_valid();
+            && self.fees.rates_valid()
+            && self.flows.deposits.head <= self.flows.deposits.next_id
+            && self.flows.withdrawals.head <= self.flows.withdrawals.next_id;
         if ok {
             Ok(())
         } else {

@@ -256,10 +256,17 @@ impl FeeSnapshot {
         }
     }
 
-    /// `fee_shares` new fee shares dilute the snapshot's price as they dilute the live one.
-    pub fn dilute(&mut self, fee_shares: u64) {
-        if self.shares > 0 {
-            self.shares = self.shares.saturating_add(fee_shares);
+    /// `fee_shares` new fee shares issued on `total` outstanding shares dilute the snapshot's
+    /// price as they dilute the live one: by `total / (total + fee_shares)`, whatever the shares
+    /// the snapshot stands for (flows since its capture change the total, not the snapshot), so
+    /// its shares grow by `⌈fee_shares · shares / total⌉` (rounded against the fee recipient).
+    /// Adding the fee shares as such under-diluted a snapshot standing for more shares than
+    /// exist (after withdrawals): the performance fee then found the same gain again at the
+    /// next accrual (issue 15, `attack_performance_fee_charged_twice_after_withdrawals`).
+    pub fn dilute(&mut self, fee_shares: u64, total: u64) {
+        if self.shares > 0 && fee_shares > 0 {
+            let add = mul_div(fee_shares, self.shares, total.max(1), Rounding::Up).unwrap_or(u64::MAX);
+            self.shares = self.shares.saturating_add(add);
         }
     }
 
@@ -324,11 +331,13 @@ pub fn accrue(
     now: i64,
 ) -> CoreResult<(Accrual, Option<u64>)> {
     snap.capture(total);
-    let (accrual, nav) = fees.accrue_then(total, now, |management, total| {
-        snap.dilute(management);
-        performance_nav(live, snap.nav_for(total), snapshot_fresh)
+    let mut after_management = total;
+    let (accrual, nav) = fees.accrue_then(total, now, |management, total_after| {
+        snap.dilute(management, total_after - management);
+        after_management = total_after;
+        performance_nav(live, snap.nav_for(total_after), snapshot_fresh)
     })?;
-    snap.dilute(accrual.performance);
+    snap.dilute(accrual.performance, after_management);
     Ok((accrual, nav))
 }
 
@@ -597,6 +606,30 @@ mod tests {
             // the bound: the fee at the lower of the two NAVs, on the shares after management
             let cap = |nav| performance_fee_shares(nav, total, 1_000_000, 1_000_000, 2_000).unwrap();
             prop_assert!(issued.performance <= cap(snapshot.min(live)) + 1, "{issued:?}");
+        }
+    }
+
+    proptest! {
+        /// The snapshot captured for more (or fewer) shares than are outstanding when a fee is
+        /// charged (flows since the capture): an accrual right after the first still charges
+        /// no performance fee — the snapshot is diluted in proportion (issue 15).
+        #[test]
+        fn a_snapshot_for_other_shares_is_charged_once(
+            snapshot in 1_000_000u64..5_000_000, supply_at_capture in 0u64..10_000_000,
+            supply_later in 0u64..10_000_000, live in 1_000_000u64..8_000_000, management in 0u16..=500,
+        ) {
+            let mut v = vault_with_snapshot(snapshot);
+            v.fees.management_bps = management;
+            // captured with no gain (the live NAV at the mark), then the total changes
+            let total0 = 1_000_000 + supply_at_capture;
+            let mark = total0; // the mark's price: 1 base unit per share
+            v.fees.hwm_nav = mark;
+            v.fees.hwm_shares = total0;
+            v.accrue_fees(supply_at_capture, Some(mark), NOW).unwrap();
+            let live_later = mul_div(live, 1_000_000 + supply_later, 1_000_000, Rounding::Down).unwrap();
+            let first = v.accrue_fees(supply_later, Some(live_later), NOW + 60).unwrap();
+            let again = v.accrue_fees(supply_later, Some(live_later), NOW + 60).unwrap();
+            prop_assert_eq!(again.performance, 0, "charged again after {:?}", first);
         }
     }
 

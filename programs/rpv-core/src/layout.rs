@@ -26,8 +26,9 @@ pub use rpv_interface::args::MAX_ASSETS;
 pub const MAX_N: usize = MAX_ASSETS;
 /// Entries of the packed upper triangle for `MAX_N` (row stride fixed at `MAX_N`).
 pub const PACKED_LEN: usize = MAX_N * (MAX_N + 1) / 2;
-/// 2: `AssetSlot::in_kind_cap` and `AssetSlot::oracle_queue` (issue 14).
-pub const STATE_VERSION: u8 = 2;
+/// 2: `AssetSlot::in_kind_cap` and `AssetSlot::oracle_queue` (issue 14); 3: `VaultState::flows`
+/// (issue 15).
+pub const STATE_VERSION: u8 = 3;
 /// Risk budgets are stored in parts per 10^9; a complete set sums to `BUDGET_ONE`.
 pub const BUDGET_ONE: u64 = rpv_interface::units::PPB;
 /// Decimals above this are refused (no SPL mint in use exceeds 18; keeps 10^k in range).
@@ -97,6 +98,10 @@ pub struct AssetSlot {
     /// Switchboard: the queue the feed must belong to (pinned at registration; issue 14).
     /// Pyth: all zero. Appended after `option` so every earlier offset stays.
     pub oracle_queue: Address,
+    /// Publish time (Switchboard: slot) of the newest price a flow or a request settlement
+    /// priced this slot at (issue 15): no priced path takes an older one. Kept apart from
+    /// `last_publish_time` so a flow does not use up the print a `refresh` samples.
+    pub last_used_time: i64,
 }
 
 impl AssetSlot {
@@ -118,7 +123,8 @@ impl AssetSlot {
         7 +              // _pad
         OptionTerms::LEN + // option
         8 + // in_kind_cap
-        32; // oracle_queue
+        32 + // oracle_queue
+        8; // last_used_time
 }
 
 /// `OptionTerms::kind` codes: a spot holding, a European call, a European put.
@@ -260,6 +266,114 @@ impl FeeSnapshot {
         8; // shares
 }
 
+/// One queue of requests (deposits or withdrawals), part of [`FlowState`]. Requests are
+/// numbered from 0 in the order they are made and settle in that order: `head` is the first
+/// not finished.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct RequestQueue {
+    /// The id the next request gets.
+    pub next_id: u64,
+    /// The oldest request with something still pending (= `next_id` when none).
+    pub head: u64,
+    /// Escrowed and not settled: base units (deposits) or shares (withdrawals).
+    pub pending: u64,
+    /// Settled and not claimed: shares (deposits, minted on claim) or base units
+    /// (withdrawals, in the escrow account).
+    pub claimable: u64,
+}
+
+impl RequestQueue {
+    #[rustfmt::skip]
+    pub const LEN: usize =
+        8 + // next_id
+        8 + // head
+        8 + // pending
+        8; // claimable
+}
+
+/// The flow state of a vault ([`VaultState::flows`]).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct FlowState {
+    pub params: FlowParams,
+    /// Bump of the escrow token account (PDA `["escrow", vault]`).
+    pub escrow_bump: u8,
+    pub _pad: [u8; 5],
+    /// The escrow token account: base escrowed by deposit requests and base settled to
+    /// withdrawal requests, until claimed.
+    pub escrow: Address,
+    /// The last cluster slot in which an instant deposit minted shares: no instant redemption
+    /// in that slot.
+    pub instant_mint_slot: u64,
+    pub deposits: RequestQueue,
+    pub withdrawals: RequestQueue,
+    pub reserved: [u8; 32],
+}
+
+impl FlowState {
+    #[rustfmt::skip]
+    pub const LEN: usize =
+        FlowParams::LEN +    // params
+        1 +                  // escrow_bump
+        5 +                  // _pad
+        32 +                 // escrow
+        8 +                  // instant_mint_slot
+        RequestQueue::LEN +  // deposits
+        RequestQueue::LEN +  // withdrawals
+        32; // reserved
+}
+
+/// The flow parameters (`set_flow_params`), stored as is.
+pub use rpv_interface::FlowParams;
+
+/// One request (an account per request, PDA `["request", vault, [kind], id]`): what its owner
+/// escrowed, what has settled, what is left. Behaviour: `engine::requests`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
+#[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
+pub struct RequestState {
+    pub vault: Address,
+    pub owner: Address,
+    /// Position in its queue.
+    pub id: u64,
+    /// Cluster time and slot when it was made: it settles only at prices published after.
+    pub created_at: i64,
+    pub created_slot: u64,
+    /// Escrow not yet settled: base units (deposit) or shares (withdrawal).
+    pub pending: u64,
+    /// Settled and not yet claimed: shares (deposit) or base units (withdrawal).
+    pub claimable: u64,
+    /// Escrow settled so far, and output claimed so far.
+    pub filled: u64,
+    pub claimed: u64,
+    /// `REQUEST_DEPOSIT` or `REQUEST_WITHDRAW`.
+    pub kind: u8,
+    pub bump: u8,
+    pub _pad: [u8; 6],
+}
+
+impl RequestState {
+    #[rustfmt::skip]
+    pub const LEN: usize =
+        32 + // vault
+        32 + // owner
+        8 +  // id
+        8 +  // created_at
+        8 +  // created_slot
+        8 +  // pending
+        8 +  // claimable
+        8 +  // filled
+        8 +  // claimed
+        1 +  // kind
+        1 +  // bump
+        6; // _pad
+}
+
+pub use rpv_interface::kinds::{REQUEST_DEPOSIT, REQUEST_WITHDRAW};
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable)]
 #[cfg_attr(feature = "idl-build", derive(anchor_lang::AnchorSerialize))]
@@ -315,6 +429,9 @@ pub struct VaultState {
     pub fee_snapshot: FeeSnapshot,
     pub reserved: [u8; 24],
     pub assets: [AssetSlot; MAX_ASSETS],
+    /// Requests, the withdrawal queue, the cash buffer and the instant-flow rules (issue 15;
+    /// behaviour: `engine::requests`). Appended after `assets` so every earlier offset stays.
+    pub flows: FlowState,
 }
 
 impl VaultState {
@@ -351,7 +468,8 @@ impl VaultState {
         4 +                            // _pad_gov
         FeeSnapshot::LEN +             // fee_snapshot
         24 +                           // reserved
-        MAX_ASSETS * AssetSlot::LEN; // assets
+        MAX_ASSETS * AssetSlot::LEN +  // assets
+        FlowState::LEN; // flows
 
     /// `flags` bit: deposits (and, later, rebalances) are paused.
     pub const FLAG_PAUSED: u8 = 1;
@@ -654,8 +772,9 @@ impl RiskState {
 
 /// Every layout's size is its commented sum (no hidden padding: `Pod` would refuse it too),
 /// its alignment at most 8 (SBF account data is 8-aligned), and the accounts keep the sizes
-/// they were deployed with (vault 4,856 and risk 5,912 bytes after the discriminator; the vault grew from 4,728 when
-/// each slot gained its in-kind cap, before launch).
+/// they were deployed with (vault 5,648 and risk 5,912 bytes after the discriminator; the vault
+/// grew from 4,728 when each slot gained its in-kind cap, and from 5,368 when it gained its
+/// flow state and each slot its `last_used_time`, before launch).
 macro_rules! assert_layout {
     ($($t:ty),*) => {$(
         const _: () = assert!(core::mem::size_of::<$t>() == <$t>::LEN);
@@ -667,6 +786,9 @@ assert_layout!(
     OptionTerms,
     FeeState,
     FeeSnapshot,
+    RequestQueue,
+    FlowState,
+    RequestState,
     VaultState,
     RebalanceConfig,
     RebalanceBook,
@@ -674,5 +796,6 @@ assert_layout!(
     SampledPrice,
     RiskState
 );
-const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 304);
+const _: () = assert!(VaultState::LEN == 504 + MAX_ASSETS * 312 + 152);
+const _: () = assert!(RequestState::LEN == 128);
 const _: () = assert!(RiskState::LEN == 5_912);

@@ -32,6 +32,14 @@ impl OraclePrice {
     }
 }
 
+impl OraclePrice {
+    /// The high end of the confidence interval, `price + conf` (`MathOverflow` beyond `u64`).
+    pub fn high(&self) -> CoreResult<Self> {
+        let high = self.price.checked_add(self.conf).ok_or(CoreError::MathOverflow)?;
+        Ok(Self { price: high, ..*self })
+    }
+}
+
 impl SampledPrice {
     pub fn of(p: &OraclePrice) -> Self {
         Self { price: p.price, expo: p.expo, _pad: 0 }

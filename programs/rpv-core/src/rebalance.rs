@@ -25,6 +25,12 @@
 //!   rate-limited, and the Greek rule still refuses any trade that pushes the breach further); a
 //!   purchase by the vault's base holdings. The trade never overshoots the target, so a caller
 //!   cannot make the vault trade back and forth.
+//! - **Cash first** (issue 15): the vault keeps a *cash target* in base ([`cash_target`]) — the
+//!   cash buffer (`cash_buffer_bps` of NAV) plus what the withdrawal queue is owed. Every
+//!   target is measured on the investable part, `target_i · (NAV − cash) / NAV`
+//!   ([`investable_target`]), so a queue makes the legs stand above target and the rebalancer
+//!   sells towards base; a purchase may spend only the base above the cash target, and while
+//!   the base is below it no leg is picked to buy. The caps above still bound every sale.
 //! - After a leg trades it rests for `cooldown_secs`.
 //! - A **settled series** ([`settled_leg`]) has target 0 and is only sold, whole, at exactly its
 //!   payoff per token (no oracle read, no band, no per-call, turnover or reduction cap, not
@@ -64,7 +70,7 @@ use crate::{
     error::CoreResult,
     fixed_point::Fx,
     layout::{OptionTerms, RebalanceBook, RiskState, VaultState, MAX_ASSETS},
-    math::{pow10, value_in_base, Rounding},
+    math::{mul_div, pow10, value_in_base, Rounding},
     options::OptionKind,
     price::OraclePrice,
     valuation::{fx_value_in_base, option_mark, price_to_fx},
@@ -197,6 +203,39 @@ pub fn scaled_target(r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
     u64::try_from(t).map_err(|_| CoreError::MathOverflow)
 }
 
+/// The base the rebalancer keeps at reference NAV `nav`: the cash buffer (`cash_buffer_bps`
+/// of `nav`) plus what the withdrawal queue is owed, its pending shares valued at the last
+/// positions step's NAV per share (the fee snapshot; nothing before the snapshot has its
+/// shares), never more than `nav`.
+pub fn cash_target(v: &VaultState, nav: u64) -> u64 {
+    let buffer = mul_div(nav, u64::from(v.flows.params.cash_buffer_bps), crate::math::BPS, Rounding::Up).unwrap_or(nav);
+    let s = &v.fee_snapshot;
+    let queue = if s.shares == 0 {
+        0
+    } else {
+        mul_div(v.flows.withdrawals.pending, s.nav, s.shares, Rounding::Up).unwrap_or(nav)
+    };
+    buffer.saturating_add(queue).min(nav)
+}
+
+/// Target of slot `i` at the NAV now `live`, on the investable part of the reference NAV:
+/// [`scaled_target`] · `(NAV − cash_target) / NAV` (module doc: cash first).
+pub fn investable_target(v: &VaultState, r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
+    let t = scaled_target(r, i, live)?;
+    let nav = reference_nav(r, live);
+    let cash = cash_target(v, nav);
+    if cash == 0 || nav == 0 {
+        return Ok(t);
+    }
+    Ok(frac(t, u128::from(nav - cash), u128::from(nav)))
+}
+
+/// Base the vault may spend on a purchase at reference NAV `nav`: what it holds above the
+/// [`cash_target`].
+pub fn spendable_base(v: &VaultState, nav: u64) -> u64 {
+    v.base_quantity.saturating_sub(cash_target(v, nav))
+}
+
 /// Value of slot `i`'s holding at the risk account's last sample, base units, rounded down:
 /// a spot asset at its sampled price, an option at its stored mark.
 pub fn sampled_value(v: &VaultState, r: &RiskState, i: usize) -> CoreResult<u64> {
@@ -296,7 +335,12 @@ pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i
         if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
             continue;
         }
-        let d = value.abs_diff(scaled_target(r, i, live)?);
+        let target = investable_target(v, r, i, live)?;
+        // cash first: no purchase is picked while the base is at or below the cash target
+        if *value < target && spendable_base(v, reference_nav(r, live)) == 0 {
+            continue;
+        }
+        let d = value.abs_diff(target);
         let band = if settled_leg(v, i) { 0 } else { band };
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
@@ -487,7 +531,7 @@ pub fn plan_for(
     let (values, sampled) = sampled_values(v, r)?;
     let live = sampled.checked_sub(values[i]).and_then(|n| n.checked_add(fresh)).ok_or(CoreError::MathOverflow)?;
     let nav = reference_nav(r, live);
-    let target = scaled_target(r, i, nav)?;
+    let target = investable_target(v, r, i, nav)?;
     let mut book = r.book;
     roll_window(&mut book, now);
     let leg = LegInput {
@@ -496,7 +540,7 @@ pub fn plan_for(
         prices,
         target,
         nav,
-        base_available: v.base_quantity,
+        base_available: spendable_base(v, nav),
         breach: r.greek_breach_mask & (1u16 << r.factor[i].min(15)) != 0,
         max_value,
         settled: settled_leg(v, i),
@@ -525,6 +569,20 @@ mod tests {
     use super::*;
     use bytemuck::Zeroable;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_cash_target_is_the_buffer_plus_the_queue() {
+        let mut v = VaultState::zeroed();
+        v.flows.params.cash_buffer_bps = 500;
+        assert_eq!(cash_target(&v, 1_000_000), 50_000);
+        v.flows.withdrawals.pending = 100_000;
+        assert_eq!(cash_target(&v, 1_000_000), 50_000, "no snapshot of the share price yet");
+        v.fee_snapshot.nav = 2_000_000;
+        v.fee_snapshot.shares = 1_000_000;
+        assert_eq!(cash_target(&v, 1_000_000), 250_000);
+        v.flows.withdrawals.pending = 10_000_000;
+        assert_eq!(cash_target(&v, 1_000_000), 1_000_000, "never above the NAV");
+    }
 
     fn fx(x: f64) -> Fx {
         Fx::from_num(x)

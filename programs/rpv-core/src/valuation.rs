@@ -199,6 +199,75 @@ pub fn mark_inputs(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64) -
     Ok((spot, vol))
 }
 
+/// Which end of every oracle's confidence interval an instant flow is priced at (issue 15): a
+/// deposit values the vault's holdings at the top ([`Band::High`], rounded up: the depositor
+/// buys dear), a withdrawal at the bottom ([`Band::Low`], rounded down: the withdrawer sells
+/// cheap). Doubt about a price goes against the party acting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Band {
+    Low,
+    High,
+}
+
+impl Band {
+    /// The rounding that goes with the band.
+    pub fn rounding(self) -> Rounding {
+        match self {
+            Self::Low => Rounding::Down,
+            Self::High => Rounding::Up,
+        }
+    }
+
+    /// `p` moved to this end of its interval (`up` = the end that raises the value).
+    fn end(self, p: &OraclePrice, raises: bool) -> CoreResult<OraclePrice> {
+        if (self == Self::High) == raises {
+            p.high()
+        } else {
+            p.low()
+        }
+    }
+}
+
+/// Value of slot `i`'s holding at the `band` end of the confidence intervals: a spot leg at
+/// `price ± conf`; an option series at the bound of its mark ([`option_mark`]) from the
+/// underlying's end that moves it the band's way (a call rises with the underlying, a put
+/// falls) and the implied vol's (the value rises with σ); a settled series at its payoff.
+/// `OracleConfidenceTooWide` when a low end reaches zero ([`OraclePrice::low`]).
+pub fn slot_value_banded(v: &VaultState, i: usize, prices: &[OraclePrice], now: i64, band: Band) -> CoreResult<u64> {
+    value_banded(v, i, v.assets[i].quantity, prices, now, band)
+}
+
+/// [`slot_value_banded`] of `qty` smallest units of slot `i` (what an in-kind deposit of `qty`
+/// is worth at [`Band::Low`]).
+pub fn value_banded(
+    v: &VaultState,
+    i: usize,
+    qty: u64,
+    prices: &[OraclePrice],
+    now: i64,
+    band: Band,
+) -> CoreResult<u64> {
+    let a = &v.assets[i];
+    let round = band.rounding();
+    if qty == 0 {
+        return Ok(0);
+    }
+    if !a.option.is_option() {
+        return value_in_base(qty, &band.end(&prices[i], true)?, a.decimals, v.base_decimals, round);
+    }
+    let t = &a.option;
+    let u = usize::from(t.underlying);
+    if u >= prices.len() || i >= prices.len() {
+        return Err(CoreError::MathDomain);
+    }
+    let call = t.option_kind() == Some(OptionKind::Call);
+    let spot = if t.is_settled() { Fx::ZERO } else { price_to_fx(&band.end(&prices[u], call)?)? };
+    let vol = if needs_own_oracle(v, i, now) { price_to_fx(&band.end(&prices[i], true)?)? } else { Fx::ZERO };
+    let m = option_mark(t, spot, vol, v.option_rate.get(), now)?;
+    let unit = if band == Band::High { m.high } else { m.low };
+    fx_value_in_base(qty, unit, a.decimals, v.base_decimals, round)
+}
+
 /// Settlement payoff per whole option token at underlying price `spot`.
 pub fn settlement_value(t: &OptionTerms, spot: Fx) -> CoreResult<Fx> {
     let kind = t.option_kind().ok_or(CoreError::MathDomain)?;
@@ -245,6 +314,19 @@ impl VaultState {
         Ok(nav)
     }
 
+    /// NAV at the `band` end of every oracle's confidence interval ([`slot_value_banded`]),
+    /// with the legs in `zeroed` valued at zero: what an instant flow is priced at.
+    pub fn nav_banded(&self, prices: &[OraclePrice], zeroed: SlotSet, now: i64, band: Band) -> CoreResult<u64> {
+        let mut nav = self.base_quantity;
+        for i in 0..self.active_assets().len() {
+            if zeroed & slot_bit(i) == 0 {
+                let v = slot_value_banded(self, i, prices, now, band)?;
+                nav = nav.checked_add(v).ok_or(CoreError::MathOverflow)?;
+            }
+        }
+        Ok(nav)
+    }
+
     /// [`Self::nav_at`] rounded down and up from one pass (`(down, up)`).
     pub fn nav_both_at(&self, prices: &[OraclePrice], now: i64) -> CoreResult<(u64, u64)> {
         let (mut down, mut up) = (self.base_quantity, self.base_quantity);
@@ -277,5 +359,61 @@ mod tests {
         assert_eq!(nav, 1_000_000 + 300_000_000 + 30_000_000_000);
         // an oracle failure propagates
         assert_eq!(v.nav(|_, _| Err(CoreError::OracleStale), 0, Rounding::Down), Err(CoreError::OracleStale));
+    }
+
+    /// A spot leg, a call and a put on it: every band bound brackets the mid, both roundings.
+    #[test]
+    fn the_bands_bracket_the_mid_for_spot_calls_and_puts() {
+        use crate::layout::{KIND_CALL, KIND_PUT};
+        let now = 1_000;
+        for (conf_bps, vol_conf_bps) in [(0u64, 0u64), (10, 50), (200, 1_000), (3_000, 4_000)] {
+            let mut v = vault();
+            v.assets[0] = asset(2, 2_000_000_000, 9); // 2 SOL
+            for (i, kind) in [(1usize, KIND_CALL), (2, KIND_PUT)] {
+                let mut a = asset(3 + i as u8, 5_000_000, 6);
+                a.option.kind = kind;
+                a.option.underlying = 0;
+                a.option.expiry = now + 30 * 86_400;
+                a.option.strike.set(Fx::from_num(150));
+                a.option.contract_size.set(Fx::from_num(1));
+                v.assets[i] = a;
+            }
+            v.num_assets = 3;
+            let px =
+                |price: u64, bps: u64| OraclePrice { price, conf: price * bps / 10_000, expo: -8, publish_time: 0 };
+            let prices = [px(15_000_000_000, conf_bps), px(60_000_000, vol_conf_bps), px(60_000_000, vol_conf_bps)];
+            let (down, up) = v.nav_both_at(&prices, now).unwrap();
+            let low = v.nav_banded(&prices, 0, now, Band::Low).unwrap();
+            let high = v.nav_banded(&prices, 0, now, Band::High).unwrap();
+            assert!(low <= down && down <= up && up <= high, "{conf_bps}/{vol_conf_bps}: {low} {down} {up} {high}");
+            if conf_bps > 0 {
+                assert!(low < down && up < high, "a confidence interval widens both ends");
+            }
+            for i in 0..3 {
+                let l = slot_value_banded(&v, i, &prices, now, Band::Low).unwrap();
+                let h = slot_value_banded(&v, i, &prices, now, Band::High).unwrap();
+                let (d, u) = slot_value_both(&v, i, &prices, now).unwrap();
+                assert!(l <= d && u <= h, "slot {i}: {l} {d} {u} {h}");
+            }
+            // a put is worth more with the underlying at its low end: the High band took it
+            let put_high = slot_value_banded(&v, 2, &prices, now, Band::High).unwrap();
+            let mut lower = prices;
+            lower[0].price -= lower[0].conf;
+            lower[0].conf = 0;
+            lower[2].price += lower[2].conf;
+            lower[2].conf = 0;
+            assert_eq!(put_high, slot_value(&v, 2, &lower, now, Rounding::Up).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_band_reaching_zero_is_refused() {
+        let mut v = vault();
+        v.assets[0] = asset(2, 1_000, 9);
+        v.num_assets = 1;
+        let p = [OraclePrice { price: 100, conf: 100, expo: -8, publish_time: 0 }];
+        assert_eq!(v.nav_banded(&p, 0, 0, Band::Low), Err(CoreError::OracleConfidenceTooWide));
+        assert!(v.nav_banded(&p, 0, 0, Band::High).is_ok());
+        assert_eq!(v.nav_banded(&p, 1, 0, Band::Low), Ok(v.base_quantity), "a zeroed leg is not priced");
     }
 }

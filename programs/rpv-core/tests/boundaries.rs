@@ -616,8 +616,14 @@ fn a_fee_snapshot_captures_its_shares_once() {
     s.capture(250);
     assert_eq!(s.shares, 100, "captured once: later flows do not re-price the snapshot");
     assert_eq!(s.nav_for(200), Some(2_000));
-    s.dilute(25);
-    assert_eq!(s.shares, 125);
+    s.dilute(25, 100);
+    assert_eq!(s.shares, 125, "fee shares on the snapshot's own total: added as they are");
+    // 10 fee shares on 50 outstanding (half the snapshot's 125 left since): a fifth more
+    s.dilute(10, 50);
+    assert_eq!(s.shares, 150, "diluted by total / (total + fee), not by the raw count");
+    assert_eq!(s.nav_for(60), Some(400), "the price fell by 50/60 as the live one did");
+    s.dilute(1, 3);
+    assert_eq!(s.shares, 200, "⌈1 · 150 / 3⌉: rounded against the fee recipient");
     s.record(2_000);
     assert_eq!(s.shares, 0, "a new positions step waits for its own capture");
 }

@@ -221,7 +221,7 @@ fn summaries_of_refresh_intervals_exits_and_oracle_ages() {
     let t1 = T0 + i64::from(r.min_sample_interval) + 7;
     let mut prices = [px(10_000_000_000, t1), px(5_000_000_000, t1)];
     assert_eq!(engine::refresh::refresh(&mut v, &mut r, &mut prices, 0b11, t1).unwrap().interval, t1 - T0);
-    let whole = engine::flows::ExitNav { nav_down: 500, zeroed: 0 };
+    let whole = engine::flows::ExitNav { nav_down: 490, mark: 500, zeroed: 0 };
     assert_eq!(whole.complete(), Some(500));
     assert_eq!(engine::flows::ExitNav { zeroed: 0b10, ..whole }.complete(), None);
     let cfg = rpv_core::layout::RebalanceConfig { max_oracle_age: 0, ..Default::default() };

@@ -95,6 +95,12 @@ stored_keys! {
     asset_token_program(AssetSlot).token_program => WrongTokenProgram;
 }
 
+/// The vault's request escrow (`WrongEscrow`).
+pub fn escrow(key: &Pubkey, v: &VaultState) -> Result<()> {
+    require!(same(key, &v.flows.escrow), VaultError::WrongEscrow);
+    Ok(())
+}
+
 /// [`risk_of`] on the two accounts.
 pub fn risk_account(vault: &AccountLoader<Vault>, risk: &AccountLoader<Risk>) -> Result<()> {
     risk_of(&vault.key(), &*risk.load()?)
@@ -196,7 +202,12 @@ pub fn admit_depositor<'a, 'info>(
     let n = usize::from(v.num_assets);
     require!(remaining.len() > n, VaultError::NotAllowlisted);
     require!(remaining.len() == n + 1, VaultError::OracleAccountCount);
-    let entry = &remaining[n];
+    allowlisted(&remaining[n], vault, user)?;
+    Ok(&remaining[..n])
+}
+
+/// `entry` is this program's allowlist entry for `vault` and `user` (`NotAllowlisted`).
+pub fn allowlisted(entry: &AccountInfo, vault: &Pubkey, user: &Pubkey) -> Result<()> {
     let data = entry.try_borrow_data()?;
     let ok = entry.owner == &crate::ID
         && data.len() >= AllowEntry::SPACE
@@ -204,7 +215,17 @@ pub fn admit_depositor<'a, 'info>(
         && data[8..40] == vault.as_ref()[..]
         && data[40..72] == user.as_ref()[..];
     require!(ok, VaultError::NotAllowlisted);
-    Ok(&remaining[..n])
+    Ok(())
+}
+
+/// For a deposit request (no oracles): with the allowlist on, the owner's entry is the one
+/// remaining account ([`allowlisted`]).
+pub fn admit_requester(v: &VaultState, vault: &Pubkey, user: &Pubkey, remaining: &[AccountInfo]) -> Result<()> {
+    if !v.allowlist_enabled() {
+        return Ok(());
+    }
+    let entry = remaining.first().ok_or(error!(VaultError::NotAllowlisted))?;
+    allowlisted(entry, vault, user)
 }
 
 /// An allowlist entry to close exists and is this program's (`NotAllowlisted`).

@@ -91,6 +91,11 @@ impl From<EngineError> for VaultError {
             EngineError::SettlementWindowMissed => Self::SettlementWindowMissed,
             EngineError::AssetNotEmpty => Self::AssetNotEmpty,
             EngineError::AssetIsUnderlying => Self::AssetIsUnderlying,
+            EngineError::SharesMintedThisSlot => Self::SharesMintedThisSlot,
+            EngineError::WrongRequest => Self::WrongRequest,
+            EngineError::NothingToCancel => Self::NothingToCancel,
+            EngineError::NothingToClaim => Self::NothingToClaim,
+            EngineError::PriceNotAfterRequest => Self::PriceNotAfterRequest,
         }
     }
 }

@@ -339,4 +339,47 @@ pub mod rpv_vault {
     pub fn set_oracle(ctx: Context<SetOracle>, change: OracleChange) -> Result<()> {
         instructions::governance::set_oracle::handler(ctx, change)
     }
+
+    /// Sets the flow parameters: cash buffer, instant fee, settlement incentive, delay and
+    /// price age (admin; a raise of cost needs the timelock). Accounts: admin (signer), vault (w).
+    #[access_control(checks::signer_is(checks::admin, &ctx.accounts.signer, &ctx.accounts.vault))]
+    pub fn set_flow_params(ctx: Context<Governance>, params: FlowParams) -> Result<()> {
+        instructions::governance::set_flow_params::handler(ctx, params)
+    }
+
+    /// Requests a deposit of `amount` base units, escrowed until settled (request `id` = the
+    /// deposit queue's next id). Accounts: owner (signer, w, payer), vault (w), request PDA (w),
+    /// base mint, escrow (w), owner's base token account (w), base token program, system
+    /// program; the owner's allowlist entry when the allowlist is on.
+    pub fn request_deposit<'info>(ctx: Context<'info, RequestDeposit<'info>>, id: u64, amount: u64) -> Result<()> {
+        instructions::requests::request_deposit::handler(ctx, id, amount)
+    }
+
+    /// Requests the withdrawal of `shares` (burnt now, settled later; request `id` = the
+    /// withdrawal queue's next id). Accounts: owner (signer, w, payer), vault (w), request PDA
+    /// (w), share mint (w), owner's share token account (w), SPL Token, system program.
+    pub fn request_withdraw(ctx: Context<RequestWithdraw>, id: u64, shares: u64) -> Result<()> {
+        instructions::requests::request_withdraw::handler(ctx, id, shares)
+    }
+
+    /// Settles pending requests in order at prices published after each (permissionless; the
+    /// keeper earns the settlement incentive). Accounts: keeper (signer), vault (w), authority,
+    /// base mint, base token account (w), escrow (w), share mint, keeper's base token account
+    /// (w), base token program; then one oracle per asset and the request accounts (w).
+    pub fn settle_requests<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Result<()> {
+        instructions::requests::settle_requests::handler(ctx)
+    }
+
+    /// Pays the owner what their request has settled, closing it once finished. Accounts:
+    /// owner (signer, w), vault (w), request (w), authority, base mint, escrow (w), share mint
+    /// (w), owner's base token account (w), owner's share token account (w), base token
+    /// program, SPL Token.
+    pub fn claim_request(ctx: Context<RequestAction>) -> Result<()> {
+        instructions::requests::claim_request::claim_handler(ctx)
+    }
+
+    /// Gives the owner back what their request still has pending. Accounts: as `claim_request`.
+    pub fn cancel_request(ctx: Context<RequestAction>) -> Result<()> {
+        instructions::requests::cancel_request::handler(ctx)
+    }
 }

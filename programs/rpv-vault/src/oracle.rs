@@ -70,7 +70,20 @@ pub fn read_slot_price_aged(
 /// or its reader's refusal (a dead feed, [`engine::flows::SlotRead`]). An option series past
 /// expiry needs no implied vol: its data is not read (the feed may have stopped) and its entry
 /// stays zero.
+///
+/// A price older than the newest the vault has used for that slot is refused like a dead
+/// feed (`OracleNotNewer`, issue 15): no priced path goes back in time.
 pub fn read_slots(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<[SlotRead; MAX_ASSETS]> {
+    read_slots_aged(vault, oracles, now, |slot| slot.max_oracle_age)
+}
+
+/// [`read_slots`] with each slot's maximum age from `max_age`.
+pub fn read_slots_aged(
+    vault: &VaultState,
+    oracles: &[AccountInfo],
+    now: Now,
+    max_age: impl Fn(&AssetSlot) -> u32,
+) -> Result<[SlotRead; MAX_ASSETS]> {
     checks::oracle_count(oracles, vault)?;
     let n = usize::from(vault.num_assets);
     let mut reads = [Ok(OraclePrice::ZERO); MAX_ASSETS];
@@ -78,18 +91,29 @@ pub fn read_slots(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Resu
         let slot = &vault.assets[i];
         checks::registered_oracle(&oracles[i], slot).map_err(VaultError::from)?;
         if needs_own_oracle(vault, i, now.time) {
-            reads[i] = read_slot_price(slot, &oracles[i], now);
+            let read = read_slot_price_aged(slot, &oracles[i], now, max_age(slot));
+            reads[i] = engine::flows::check_not_older(vault, i, read);
         }
     }
     Ok(reads)
 }
 
-/// The NAV an exit is priced at from one read per slot ([`read_slots`]): a dead feed's legs at
-/// zero ([`engine::flows::exit_nav`]).
+/// The NAV an exit is priced at and the mark fees are measured at ([`exit_nav_and_reads`]).
 pub fn exit_nav_from_oracles(vault: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<engine::flows::ExitNav> {
+    Ok(exit_nav_and_reads(vault, oracles, now)?.0)
+}
+
+/// The NAV an exit is priced at from one read per slot ([`read_slots`]): a dead feed's legs at
+/// zero, the rest at the low end of their confidence intervals ([`engine::flows::exit_nav`]);
+/// and the reads it priced from (a withdrawal records them used).
+pub fn exit_nav_and_reads(
+    vault: &VaultState,
+    oracles: &[AccountInfo],
+    now: Now,
+) -> Result<(engine::flows::ExitNav, [SlotRead; MAX_ASSETS])> {
     let reads = read_slots(vault, oracles, now)?;
     let n = usize::from(vault.num_assets);
-    Ok(engine::flows::exit_nav(vault, &reads[..n], now.time).map_err(VaultError::from)?)
+    Ok((engine::flows::exit_nav(vault, &reads[..n], now.time).map_err(VaultError::from)?, reads))
 }
 
 /// Validated oracle values of every slot ([`read_slots`]), each feed live: the first dead
@@ -106,11 +130,22 @@ pub fn nav_from_oracles(vault: &VaultState, oracles: &[AccountInfo], now: Now, r
     Ok(vault.nav_at(&prices[..n], now.time, round).map_err(VaultError::from)?)
 }
 
-/// NAV in both rounding directions from one read of every oracle (one oracle per asset in
-/// registry order, as in [`read_prices`]), and the prices read (one per slot).
+/// The NAVs an instant deposit is priced at from one read of every oracle (one per asset in
+/// registry order, as in [`read_prices`]; `engine::flows::instant_navs`: the holdings at the
+/// top of each confidence interval), and the prices read (one per slot).
 pub fn priced_navs(v: &VaultState, oracles: &[AccountInfo], now: Now) -> Result<(Navs, [OraclePrice; MAX_ASSETS])> {
     let prices = read_prices(v, oracles, now)?;
     let n = usize::from(v.num_assets);
-    let (down, up) = v.nav_both_at(&prices[..n], now.time).map_err(VaultError::from)?;
-    Ok((Navs { down, up }, prices))
+    let navs = engine::flows::instant_navs(v, &prices[..n], now.time).map_err(VaultError::from)?;
+    Ok((navs, prices))
+}
+
+/// Records that a priced path used `prices` (`engine::flows::note_prices_used`).
+pub fn note_used(v: &mut VaultState, prices: &[OraclePrice], now: Now) {
+    let n = usize::from(v.num_assets).min(prices.len());
+    let mut reads = [Ok(OraclePrice::ZERO); MAX_ASSETS];
+    for (r, p) in reads.iter_mut().zip(&prices[..n]) {
+        *r = Ok(*p);
+    }
+    engine::flows::note_prices_used(v, &reads[..n], now.time);
 }

@@ -2,7 +2,7 @@
 //! layout (and invariant) lives in the core crate so the SDK decodes exactly these bytes.
 
 use anchor_lang::prelude::*;
-pub use rpv_core::layout::{AssetSlot, RiskState, VaultState, MAX_ASSETS};
+pub use rpv_core::layout::{AssetSlot, RequestState, RiskState, VaultState, MAX_ASSETS};
 
 /// PDA seeds (`rpv_interface::seeds`, shared with every client).
 pub use rpv_interface::seeds;
@@ -50,6 +50,30 @@ impl core::ops::DerefMut for Risk {
 
 impl Risk {
     pub const SPACE: usize = 8 + RiskState::LEN;
+}
+
+/// A flow request (issue 15): zero-copy wrapper around [`rpv_core::layout::RequestState`], PDA
+/// `["request", vault, [kind], id]`. Closed (rent back to its owner) once finished.
+#[account(zero_copy)]
+pub struct Request {
+    pub state: RequestState,
+}
+
+impl core::ops::Deref for Request {
+    type Target = RequestState;
+    fn deref(&self) -> &RequestState {
+        &self.state
+    }
+}
+
+impl core::ops::DerefMut for Request {
+    fn deref_mut(&mut self) -> &mut RequestState {
+        &mut self.state
+    }
+}
+
+impl Request {
+    pub const SPACE: usize = 8 + RequestState::LEN;
 }
 
 /// Key comparison without building a `Pubkey`.

@@ -64,9 +64,13 @@ async fn vault_with_a_dead_feed(how: Death) -> (Fixture, User, User) {
 fn zeroed_quote(f: &Fixture, s: &VaultState, supply: u64, dead: usize, shares: u64, now: i64) -> u64 {
     let mut copy = *s;
     copy.assets[dead].quantity = 0;
-    let nav = copy.nav_at(&f.prices(), now, Rounding::Down).unwrap();
+    // a withdrawal values every live leg at the low end of its confidence interval and
+    // accrues its fees at the mid
+    let nav_down = copy.nav_banded(&f.prices(), 0, now, rpv_core::valuation::Band::Low).unwrap();
+    let mark = copy.nav_at(&f.prices(), now, Rounding::Down).unwrap();
     let mut v = *s;
-    engine::flows::withdraw(&mut v, supply, nav, shares, 0, now).unwrap().amount
+    let exit = engine::flows::ExitNav { nav_down, mark, zeroed: 1 << dead };
+    engine::flows::withdraw(&mut v, supply, &exit, shares, 0, now).unwrap().amount
 }
 
 /// Value of one share of the vault at the written prices (every leg, the dead one at its last
@@ -153,7 +157,8 @@ async fn attack_dead_feed_never_pays_a_withdrawer_more_than_fresh_prices() {
     let now = f.env.now().await;
     let shares = f.env.token_amount(&u.share_token).await / 2;
     let fresh_nav = s.nav_at(&f.prices(), now, Rounding::Down).unwrap();
-    let fresh = engine::flows::withdraw(&mut { s }, supply, fresh_nav, shares, 0, now).unwrap().amount;
+    let fresh_exit = engine::flows::ExitNav { nav_down: fresh_nav, mark: fresh_nav, zeroed: 0 };
+    let fresh = engine::flows::withdraw(&mut { s }, supply, &fresh_exit, shares, 0, now).unwrap().amount;
     let want = zeroed_quote(&f, &s, supply, 1, shares, now);
     assert!(want < fresh);
     let before = f.env.token_amount(&u.base_token).await;

@@ -183,3 +183,49 @@ async fn attack_frozen_leg_blocks_every_in_kind_exit() {
     f.redeem(&bob, &bob_accounts, rest, vec![0, 0, 1]).await.assert_error("SlippageExceeded");
     assert_eq!(f.vault_and_risk_bytes().await, unchanged);
 }
+
+/// Found by the randomized invariant run (issue 15): the fee snapshot's price was diluted by
+/// each fee share as if the snapshot were for the shares outstanding now. After withdrawals
+/// since the snapshot was captured (more snapshot shares than outstanding), a performance fee
+/// measured at the snapshot left the snapshot's price above the new mark, and the next accrual
+/// — at once, with nothing changed — charged the holders again for the same gain. The
+/// snapshot is now diluted in proportion (`FeeSnapshot::dilute`).
+#[tokio::test]
+async fn attack_performance_fee_charged_twice_after_withdrawals() {
+    let (mut f, _, to) = Fixture::with_fees(1, 0, 0).await;
+    f.set_holdings(&[100_000_000_000]).await; // 100 tokens at $10.50
+    f.step(60).await.ok();
+    f.accrue_fees(&to).await.ok(); // the mark at the current price (rate 0)
+    f.set_fees(0, PERFORMANCE_BPS).await.ok();
+    let u = f.user(5_000 * USDC).await;
+    f.deposit(&u, 5_000 * USDC, 0).await.ok();
+    // a genuine rise, sampled: the snapshot (captured at the next accrual) is above the mark
+    f.move_prices(60, &[1.2]).await;
+    f.refresh().await.ok();
+    let risen = f.assets[0].price;
+    // the price dips below the mark before anyone accrues: the capture charges nothing
+    f.env.advance_time(5).await;
+    f.set_price(0, risen * 3 / 4).await;
+    let out = f.accrue_fees(&to).await;
+    out.ok();
+    assert_eq!(fees_accrued(&out).performance_shares, 0);
+    // most of the vault leaves (the snapshot now stands for many more shares than exist)
+    let shares = f.env.token_amount(&u.share_token).await;
+    f.withdraw(&u, shares * 4 / 5, 0).await.ok();
+    // the price is back: the fee is measured at the snapshot and charged once…
+    f.env.advance_time(5).await;
+    f.set_price(0, risen).await;
+    let first = f.accrue_fees(&to).await;
+    first.ok();
+    assert!(fees_accrued(&first).performance_shares > 0, "the sampled gain is charged");
+    // …and an accrual right after, with nothing changed, charges nothing more
+    let (state, paid) = (f.state().await, f.env.token_amount(&to).await);
+    f.env.advance_time(1).await;
+    f.set_price(0, risen).await;
+    let again = f.accrue_fees(&to).await;
+    again.ok();
+    assert_eq!(fees_accrued(&again).performance_shares, 0, "the same gain charged twice");
+    let after = f.state().await;
+    assert_eq!((after.fees.hwm_nav, after.fees.hwm_shares), (state.fees.hwm_nav, state.fees.hwm_shares));
+    assert_eq!(f.env.token_amount(&to).await, paid);
+}

@@ -235,6 +235,7 @@ async fn cpi_compute_units_within_budget() {
         let ix = t.deposit_ix(10_000_000, 0).await;
         let dep = t.send(ix).await;
         dep.ok();
+        t.f.advance_slots(1).await;
         let ix = t.quote_ix().await;
         let quote = t.f.env.send(&[ix], &[]).await;
         quote.ok();

@@ -2,7 +2,10 @@
 //! built on `rpv_vault::cpi`) deposits, quotes and withdraws through the vault program, both
 //! loaded in the same bank. `cargo test cpi` selects these tests.
 
-use rpv_core::math::{amount_for_shares, shares_for_deposit, Rounding};
+use rpv_core::{
+    math::{amount_for_shares, shares_for_deposit},
+    valuation::Band,
+};
 use rpv_sdk::{events::Event, ix, pk, TOKEN_PROGRAM_ID};
 use rpv_tests::integrator::{self as ig, Integration};
 use solana_keypair::Keypair;
@@ -17,8 +20,9 @@ async fn cpi_round_trip_deposit_quote_withdraw() {
     assert_eq!((pk(&tr.admin), pk(&tr.vault)), (t.admin.pubkey(), t.f.vault));
     assert_eq!((tr.shares, tr.deposited, tr.withdrawn, tr.quoted_at), (0, 0, 0, 0));
 
-    // deposit 40 USDC of the holder's through the integrator
-    let nav_up = t.f.nav(Rounding::Up).await;
+    // deposit 40 USDC of the holder's through the integrator (priced at the top of every
+    // oracle's confidence interval)
+    let nav_up = t.f.banded_nav(Band::High).await;
     let total = t.f.total_shares().await;
     let want_shares = shares_for_deposit(40_000_000, total, nav_up).unwrap();
     let base_before = t.f.state().await.base_quantity;
@@ -57,8 +61,10 @@ async fn cpi_round_trip_deposit_quote_withdraw() {
         (t.tracker, tr.share_price_e9, tr.nav, tr.total_shares, tr.quoted_at)
     );
 
-    // withdraw every share back through the integrator
-    let nav = t.f.nav(Rounding::Down).await;
+    // withdraw every share back through the integrator, in a later slot (no instant
+    // redemption in the slot of an instant deposit), at the bottom of every interval
+    t.f.advance_slots(1).await;
+    let nav = t.f.banded_nav(Band::Low).await;
     let total = t.f.total_shares().await;
     let want_amount = amount_for_shares(want_shares, total, nav).unwrap();
     let ix = t.withdraw_ix(want_shares, want_amount).await;
@@ -150,6 +156,7 @@ async fn cpi_vault_errors_reach_the_caller_unchanged() {
     let mut t = Integration::new(2, 10_000_000).await;
     let ix = t.deposit_ix(4_000_000, 0).await;
     t.send(ix).await.ok();
+    t.f.advance_slots(1).await; // redemptions in a later slot than the deposit
     let (tr, bal, state) = (t.tracker().await, t.balances().await, t.f.state().await);
     // slippage, stale oracles and a missing oracle fail inside the vault with its own codes
     let ix = t.deposit_ix(1_000_000, u64::MAX).await;

@@ -52,19 +52,21 @@ async fn known_answer_with_spot_holdings_priced_by_the_oracles() {
     let mut f = Fixture::with_assets(3).await;
     // asset 0: 9 decimals @ $10.50; asset 1: 8 decimals @ $20.50; asset 2: 6 decimals @ $30.50
     f.set_holdings(&[2_000_000_000, 300_000_000, 4_000_000]).await;
-    // NAV = 1 + 2·10.5 + 3·20.5 + 4·30.5 = 1 + 21 + 61.5 + 122 = 205.5 USDC
+    // NAV = 1 + 2·10.5 + 3·20.5 + 4·30.5 = 1 + 21 + 61.5 + 122 = 205.5 USDC at the mid
     assert_eq!(f.nav(Rounding::Up).await, 205_500_000);
+    // a deposit prices every holding at the top of its confidence interval (conf = price/1000
+    // in these fixtures): 1 + 204.5 · 1.001 = 205.7045 USDC
     let u = f.user(1_000_000_000).await;
     let out = f.deposit(&u, 411_000_000, 0).await;
     out.ok();
-    // shares = ⌊411e6 · 1e6 / 205.5e6⌋ = 2_000_000
-    assert_eq!(f.env.token_amount(&u.share_token).await, 2_000_000);
+    // shares = ⌊411e6 · 1e6 / 205.7045e6⌋ = 1_998_011 (2_000_000 at the mid)
+    assert_eq!(f.env.token_amount(&u.share_token).await, 1_998_011);
     match &out.events()[..] {
-        [Event::Deposited(e)] => assert_eq!((e.nav_before, e.shares), (205_500_000, 2_000_000)),
+        [Event::Deposited(e)] => assert_eq!((e.nav_before, e.shares, e.instant_fee), (205_704_500, 1_998_011, 0)),
         other => panic!("{other:?}"),
     }
     // the same answer from the core crate
-    assert_eq!(shares_for_deposit(411_000_000, 1_000_000, 205_500_000), Ok(2_000_000));
+    assert_eq!(shares_for_deposit(411_000_000, 1_000_000, 205_704_500), Ok(1_998_011));
 }
 
 #[tokio::test]

@@ -124,7 +124,7 @@ async fn amount_minimum_cap_slippage_and_signer() {
 }
 
 #[tokio::test]
-async fn deposit_asset_values_an_option_at_the_low_end_of_its_implied_vol() {
+async fn deposit_asset_values_an_option_at_the_low_end_of_its_implied_vol_and_underlying() {
     let mut f = Fixture::with_options(&[Series::call(0, 10.0, 60 * DAY, 0.6)]).await;
     // no Greek limits here: a $1 vault would refuse any option (see the Greek-limit test)
     f.set_option_params(ix::OptionParams { max_delta_bps: 0, max_gamma_bps: 0, max_vega_bps: 0, ..Default::default() })
@@ -138,7 +138,14 @@ async fn deposit_asset_values_an_option_at_the_low_end_of_its_implied_vol() {
     let s = f.state().await;
     let g = black_scholes(&BsInput {
         kind: OptionKind::Call,
-        spot: Fx::from_num(10.5),
+        // a call's low end: the underlying at $10.50 − conf ($10.50 / 1000)
+        spot: rpv_core::valuation::price_to_fx(&rpv_core::price::OraclePrice {
+            price: 1_050_000_000 - 1_050_000,
+            conf: 0,
+            expo: -8,
+            publish_time: 0,
+        })
+        .unwrap(),
         strike: Fx::from_num(10.0),
         vol: rpv_core::valuation::price_to_fx(&rpv_core::price::OraclePrice {
             price: 60_000_000 - 60_000,

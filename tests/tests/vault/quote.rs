@@ -1,6 +1,7 @@
 //! `quote` — one test per Specification bullet of `instructions/flows/quote.rs`.
 
 use rpv_core::math::Rounding;
+use rpv_core::valuation::Band;
 use rpv_sdk::ix::{self, decode_vault_quote, VAULT_QUOTE_LEN};
 use rpv_tests::*;
 use solana_signer::Signer;
@@ -86,17 +87,21 @@ async fn quote_prices_nav_both_ways_as_the_flows_do() {
     assert_eq!(q.total_shares, 100_000_000);
     // 100 USDC + 1.000000001 × $10.50 (→ 10.500000 down) + 333e-8 × $20.50 (→ 0.000068 down)
     assert_eq!(q.nav, 100_000_000 + 10_500_000 + 68);
-    // a withdrawal of 1e6 shares pays exactly ⌊1e6 · nav / total⌋ …
+    // the NAVs instant flows are priced at: every holding at the bottom / top of its interval
+    assert_eq!(q.nav_instant_withdraw, f.banded_nav(Band::Low).await);
+    assert_eq!(q.nav_instant_deposit, f.banded_nav(Band::High).await);
+    assert!(q.nav_instant_withdraw < q.nav && q.nav_round_up < q.nav_instant_deposit);
+    // a withdrawal of 1e6 shares pays exactly ⌊1e6 · nav_instant_withdraw / total⌋ …
     let before = f.env.token_amount(&u.base_token).await;
     f.withdraw(&u, 1_000_000, 0).await.ok();
     let paid = f.env.token_amount(&u.base_token).await - before;
-    assert_eq!(u128::from(paid), 1_000_000u128 * u128::from(q.nav) / u128::from(q.total_shares));
-    // … and a deposit buys ⌊amount · total / nav_round_up⌋ shares
+    assert_eq!(u128::from(paid), 1_000_000u128 * u128::from(q.nav_instant_withdraw) / u128::from(q.total_shares));
+    // … and a deposit buys ⌊amount · total / nav_instant_deposit⌋ shares
     let q = decode_vault_quote(&f.quote().await.return_data).unwrap();
     let held = f.env.token_amount(&u.share_token).await;
     f.deposit(&u, 7_000_000, 0).await.ok();
     let bought = f.env.token_amount(&u.share_token).await - held;
-    assert_eq!(u128::from(bought), 7_000_000u128 * u128::from(q.total_shares) / u128::from(q.nav_round_up));
+    assert_eq!(u128::from(bought), 7_000_000u128 * u128::from(q.total_shares) / u128::from(q.nav_instant_deposit));
 }
 
 #[tokio::test]

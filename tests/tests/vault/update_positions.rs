@@ -78,10 +78,13 @@ async fn nav_values_options_at_black_scholes_with_the_implied_vol() {
     let want = SEED_DEPOSIT + 31_500_000 + option_value;
     assert_eq!(positions_updated(&out).nav, want);
     assert_eq!(f.nav(Rounding::Down).await, want);
-    // a deposit is priced on the same NAV (rounded up): shares = value × supply / NAV
+    // a deposit is priced on the same marks at the top of every confidence interval (the
+    // call at the underlying's and the implied vol's high ends), rounded up: shares = value ×
+    // supply / NAV
     let u = f.user(10_000_000).await;
     let supply = f.total_shares().await;
-    let nav_up = f.nav(Rounding::Up).await;
+    let nav_up = f.banded_nav(rpv_core::valuation::Band::High).await;
+    assert!(nav_up > f.nav(Rounding::Up).await);
     f.deposit(&u, 10_000_000, 0).await.ok();
     let got = f.env.token_amount(&u.share_token).await;
     assert_eq!(got, (10_000_000u128 * supply as u128 / nav_up as u128) as u64);

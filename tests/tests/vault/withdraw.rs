@@ -11,24 +11,27 @@ async fn known_answer_round_trip_at_a_moved_price() {
     f.deposit(&u, 99_000_000, 0).await.ok(); // NAV 1 → 100 USDC, 100e6 shares in all
                                              // the vault now holds 1 unit of asset 0 (9 decimals, $10.50) besides its base
     f.set_holdings(&[1_000_000_000, 0]).await;
-    // asset 0 doubles to $21.00: NAV = 100 + 21 = 121 USDC
+    // asset 0 doubles to $21.00: NAV = 100 + 21 = 121 USDC at the mid
     f.set_price(0, 2_100_000_000).await;
     assert_eq!(f.nav(Rounding::Down).await, 121_000_000);
+    // a withdrawal prices every holding at the bottom of its confidence interval (conf =
+    // price/1000 here): NAV = 100 + 21 · 0.999 = 120.979 USDC
     let before = f.env.token_amount(&u.base_token).await;
-    let out = f.withdraw(&u, 33_000_000, 39_930_000).await;
+    f.withdraw(&u, 33_000_000, 39_923_071).await.assert_error("SlippageExceeded");
+    let out = f.withdraw(&u, 33_000_000, 39_923_070).await;
     out.ok();
-    // ⌊33e6 · 121e6 / 100e6⌋ = 39_930_000
-    assert_eq!(amount_for_shares(33_000_000, 100_000_000, 121_000_000), Ok(39_930_000));
-    assert_eq!(f.env.token_amount(&u.base_token).await - before, 39_930_000);
+    // ⌊33e6 · 120.979e6 / 100e6⌋ = 39_923_070 (39_930_000 at the mid)
+    assert_eq!(amount_for_shares(33_000_000, 100_000_000, 120_979_000), Ok(39_923_070));
+    assert_eq!(f.env.token_amount(&u.base_token).await - before, 39_923_070);
     assert_eq!(f.env.token_amount(&u.share_token).await, 99_000_000 - 33_000_000);
     let s = f.state().await;
-    assert_eq!(s.base_quantity, 100_000_000 - 39_930_000);
+    assert_eq!(s.base_quantity, 100_000_000 - 39_923_070);
     let sm = f.share_mint();
     assert_eq!(f.env.mint_supply(&sm).await, 66_000_000);
     match &out.events()[..] {
         [Event::Withdrawn(e)] => assert_eq!(
-            (e.shares, e.amount, e.nav_before, e.total_shares_before, e.base_quantity_after),
-            (33_000_000, 39_930_000, 121_000_000, 100_000_000, 60_070_000)
+            (e.shares, e.amount, e.nav_before, e.total_shares_before, e.base_quantity_after, e.instant_fee),
+            (33_000_000, 39_923_070, 120_979_000, 100_000_000, 60_076_930, 0)
         ),
         other => panic!("expected Withdrawn, got {other:?}"),
     }

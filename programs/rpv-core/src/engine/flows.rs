@@ -32,10 +32,10 @@ use super::{ensure, fees, fees::FeeSummary, no_flash_rebalance, EngineError, Eng
 use crate::{
     error::CoreResult,
     layout::{RiskState, VaultState, MAX_ASSETS},
-    math::{amount_for_shares, mul_div, shares_for_deposit, value_in_base, Rounding},
+    math::{amount_for_shares, mul_div, shares_for_deposit, Rounding, BPS},
     positions::apply_greek_change,
     price::OraclePrice,
-    valuation::{fx_value_in_base, legs_needing, needs_own_oracle, option_mark, price_to_fx, slot_bit, SlotSet},
+    valuation::{legs_needing, needs_own_oracle, slot_bit, value_banded, Band, SlotSet},
     Address, CoreError,
 };
 
@@ -52,36 +52,103 @@ pub fn every_price(reads: &[SlotRead]) -> CoreResult<[OraclePrice; MAX_ASSETS]> 
     Ok(prices)
 }
 
-/// The NAV a withdrawal is priced at, and the legs it valued at zero.
+/// The NAV a withdrawal is priced at, the mark its fee accrual measures at, and the legs both
+/// valued at zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExitNav {
-    /// NAV rounded down with the legs of `zeroed` at zero.
+    /// NAV with the legs of `zeroed` at zero and every other holding at the low end of its
+    /// oracle's confidence interval, rounded down: the price of the exit.
     pub nav_down: u64,
+    /// The same NAV at the mid (rounded down): what fees are measured at. A fee accrued at the
+    /// low end would pay the recipient in shares priced below the mid (issue 15).
+    pub mark: u64,
     /// The legs whose value needs a dead feed (bit `i`: slot `i`), valued at zero.
     pub zeroed: SlotSet,
 }
 
 impl ExitNav {
-    /// The NAV when no leg was valued at zero (every held leg priced): what a performance fee
+    /// The mark when no leg was valued at zero (every held leg priced): what a performance fee
     /// may be measured at; `None` otherwise.
     pub fn complete(&self) -> Option<u64> {
-        (self.zeroed == 0).then_some(self.nav_down)
+        (self.zeroed == 0).then_some(self.mark)
     }
 }
 
 /// [`ExitNav`] from one read per registered slot (module doc: a dead feed's legs count zero).
+/// Every other holding is priced at the low end of its oracle's confidence interval
+/// ([`Band::Low`]) and marked at the mid; a read whose low end reaches zero counts as dead.
 pub fn exit_nav(v: &VaultState, reads: &[SlotRead], now: i64) -> CoreResult<ExitNav> {
     let mut prices = [OraclePrice::ZERO; MAX_ASSETS];
     let mut dead = 0;
     for (i, r) in reads.iter().enumerate().take(MAX_ASSETS) {
         match r {
-            Ok(p) => prices[i] = *p,
-            Err(_) => dead |= slot_bit(i),
+            // a read price is positive; zero = not read (not needed)
+            Ok(p) if p.price == 0 || p.low().is_ok() => prices[i] = *p,
+            _ => dead |= slot_bit(i),
         }
     }
     let zeroed = legs_needing(v, dead, now);
     let n = usize::from(v.num_assets).min(MAX_ASSETS);
-    Ok(ExitNav { nav_down: v.nav_at_zeroing(&prices[..n], zeroed, now, Rounding::Down)?, zeroed })
+    Ok(ExitNav {
+        nav_down: v.nav_banded(&prices[..n], zeroed, now, Band::Low)?,
+        mark: v.nav_at_zeroing(&prices[..n], zeroed, now, Rounding::Down)?,
+        zeroed,
+    })
+}
+
+/// The NAVs an instant deposit is priced at from live `prices`: `down` at the mid, rounded
+/// down (the fee accrual's), `up` with every holding at the high end of its oracle's
+/// confidence interval, rounded up ([`Band::High`]: the depositor buys dear).
+pub fn instant_navs(v: &VaultState, prices: &[OraclePrice], now: i64) -> CoreResult<Navs> {
+    Ok(Navs { down: v.nav_at(prices, now, Rounding::Down)?, up: v.nav_banded(prices, 0, now, Band::High)? })
+}
+
+/// Records the prices a priced path used (issue 15): each slot's `last_used_time` moves up to
+/// the read's publish time (never back). With [`SlotRead`]s refused when older than it
+/// ([`check_not_older`], in the program's `read_slots`), no flow or settlement can use a price
+/// older than one the vault has used.
+pub fn note_prices_used(v: &mut VaultState, reads: &[SlotRead], now: i64) {
+    for (i, r) in reads.iter().enumerate().take(usize::from(v.num_assets)) {
+        if let (Ok(p), true) = (r, needs_own_oracle(v, i, now)) {
+            let last = &mut v.assets[i].last_used_time;
+            *last = (*last).max(p.publish_time);
+        }
+    }
+}
+
+/// The newest publish time slot `i` has used: sampled by `refresh` or traded at by
+/// `rebalance` (`last_publish_time`), or priced at by a flow (`last_used_time`).
+pub fn newest_used(v: &VaultState, i: usize) -> i64 {
+    v.assets[i].last_publish_time.max(v.assets[i].last_used_time)
+}
+
+/// `read` unless it is older than the newest price slot `i` has used ([`newest_used`]):
+/// `OracleNotNewer` then.
+pub fn check_not_older(v: &VaultState, i: usize, read: SlotRead) -> SlotRead {
+    let p = read?;
+    if p.price != 0 && p.publish_time < newest_used(v, i) {
+        return Err(CoreError::OracleNotNewer);
+    }
+    Ok(p)
+}
+
+/// The instant-flow fee on `amount`: `instant_fee_bps` of it, rounded up (it stays in the
+/// vault).
+pub fn instant_fee(v: &VaultState, amount: u64) -> u64 {
+    mul_div(amount, u64::from(v.flows.params.instant_fee_bps), BPS, Rounding::Up).unwrap_or(amount)
+}
+
+/// An instant deposit minted shares in `slot`: no instant redemption in that slot.
+pub fn note_instant_mint(v: &mut VaultState, slot: u64) {
+    v.flows.instant_mint_slot = slot;
+}
+
+/// The rule of an instant redemption (`withdraw`, `redeem_in_kind`) in cluster slot `slot`:
+/// no instant deposit minted shares in the same slot (`SharesMintedThisSlot`). Shares are
+/// fungible and move between accounts, so the rule is the vault's: it closes the one-
+/// transaction round trip (deposit at the price on chain, post a newer one, redeem).
+pub fn instant_redeem_gate(v: &VaultState, slot: u64) -> EngineResult<()> {
+    ensure(v.flows.instant_mint_slot != slot || slot == 0, EngineError::SharesMintedThisSlot)
 }
 
 /// A deposit in the base asset.
@@ -94,6 +161,8 @@ pub struct DepositSummary {
     pub nav_before: u64,
     pub total_shares_before: u64,
     pub base_quantity_after: u64,
+    /// The instant-flow fee kept by the vault out of the amount.
+    pub instant_fee: u64,
 }
 
 /// A deposit of a registered asset in kind.
@@ -106,6 +175,8 @@ pub struct AssetDepositSummary {
     pub nav_before: u64,
     pub total_shares_before: u64,
     pub quantity_after: u64,
+    /// The instant-flow fee (in value, base units) the shares were not issued for.
+    pub instant_fee: u64,
 }
 
 /// A withdrawal in the base asset.
@@ -118,6 +189,8 @@ pub struct WithdrawSummary {
     pub nav_before: u64,
     pub total_shares_before: u64,
     pub base_quantity_after: u64,
+    /// The instant-flow fee kept by the vault (`amount` is net of it).
+    pub instant_fee: u64,
 }
 
 /// An in-kind redemption: `amounts[k]` of holding `k` ([`holding`]) for `k < holdings`.
@@ -206,30 +279,32 @@ pub fn deposit(
     now: i64,
 ) -> EngineResult<DepositSummary> {
     let fees = fees::accrue(v, supply, Some(navs.down), now)?;
-    let (total_shares_before, shares) = quote_deposit(v, supply, navs.up, amount, min_shares_out)?;
+    ensure(amount >= v.min_deposit, EngineError::DepositBelowMinimum)?;
+    let instant_fee = instant_fee(v, amount);
+    let (total_shares_before, shares) = quote_deposit(v, supply, navs.up, amount - instant_fee, min_shares_out)?;
     v.base_quantity = v.base_quantity.checked_add(amount).ok_or(CoreError::MathOverflow)?;
     v.invariant()?;
-    Ok(DepositSummary { fees, shares, nav_before: navs.up, total_shares_before, base_quantity_after: v.base_quantity })
+    Ok(DepositSummary {
+        fees,
+        shares,
+        nav_before: navs.up,
+        total_shares_before,
+        base_quantity_after: v.base_quantity,
+        instant_fee,
+    })
 }
 
-/// Value of `amount` of slot `index` at the low end of its oracle's confidence interval (an
-/// option series: Black–Scholes at implied vol σ − conf; `SeriesExpired` once it can no longer
-/// be priced from its own feed), base units, rounded down. An interval reaching zero
-/// (`conf ≥ price`) is refused with `OracleConfidenceTooWide` ([`OraclePrice::low`]).
+/// Value of `amount` of slot `index` at the low end of its oracles' confidence intervals
+/// ([`value_banded`] at [`Band::Low`]: a spot asset at `price − conf`; an option series at the
+/// lower bound of its mark from implied vol σ − conf and the underlying's end that lowers it;
+/// `SeriesExpired` once it can no longer be priced from its own feed), base units, rounded
+/// down. An interval reaching zero (`conf ≥ price`) is refused with `OracleConfidenceTooWide`
+/// ([`OraclePrice::low`]).
 pub fn deposit_value(v: &VaultState, prices: &[OraclePrice], index: usize, amount: u64, now: i64) -> EngineResult<u64> {
-    let slot = &v.assets[index];
-    let p = prices[index];
-    let value = if slot.option.is_option() {
+    if v.assets[index].option.is_option() {
         ensure(needs_own_oracle(v, index, now), EngineError::SeriesExpired)?;
-        // implied vol at the low end of its confidence interval (price is increasing in σ)
-        let sigma = price_to_fx(&p.low()?)?;
-        let spot = price_to_fx(&prices[usize::from(slot.option.underlying)])?;
-        let m = option_mark(&slot.option, spot, sigma, v.option_rate.get(), now)?;
-        fx_value_in_base(amount, m.low, slot.decimals, v.base_decimals, Rounding::Down)?
-    } else {
-        value_in_base(amount, &p.low()?, slot.decimals, v.base_decimals, Rounding::Down)?
-    };
-    Ok(value)
+    }
+    Ok(value_banded(v, index, amount, prices, now, Band::Low)?)
 }
 
 /// `deposit_asset` of `amount` of slot `index` (after [`deposit_gate`]): the slot's in-kind cap
@@ -256,10 +331,12 @@ pub fn deposit_asset(
     let value = deposit_value(v, prices, index, amount, now)?;
     let nav_after = nav.checked_add(value).ok_or(CoreError::MathOverflow)?;
     apply_greek_change(r, index, value, nav_after)?;
-    let (total_shares_before, shares) = quote_deposit(v, supply, nav, value, min_shares_out)?;
+    ensure(value >= v.min_deposit, EngineError::DepositBelowMinimum)?;
+    let instant_fee = instant_fee(v, value);
+    let (total_shares_before, shares) = quote_deposit(v, supply, nav, value - instant_fee, min_shares_out)?;
     v.assets[index].quantity = quantity_after;
     v.invariant()?;
-    Ok(AssetDepositSummary { fees, value, shares, nav_before: nav, total_shares_before, quantity_after })
+    Ok(AssetDepositSummary { fees, value, shares, nav_before: nav, total_shares_before, quantity_after, instant_fee })
 }
 
 /// The rules a withdrawal meets before any oracle is read: a non-zero number of shares
@@ -272,22 +349,30 @@ pub fn withdraw_gate(shares: u64, held: u64) -> EngineResult<()> {
     ensure(held >= shares, EngineError::InsufficientShares)
 }
 
-/// `withdraw` of `shares` (after [`withdraw_gate`]) at NAV `nav_down` ([`exit_nav`]): fees, the amount, the
-/// caller's bound (`SlippageExceeded`), the base on hand (`InsufficientBaseLiquidity`); the
+/// `withdraw` of `shares` (after [`withdraw_gate`]) at `exit` ([`exit_nav`]): fees at its
+/// mark, the amount at its price, the instant fee, the caller's bound (`SlippageExceeded`), the
+/// base left after what the withdrawal queue is owed (`InsufficientBaseLiquidity`); the
 /// accounted base falls by the amount.
 pub fn withdraw(
     v: &mut VaultState,
     supply: u64,
-    nav_down: u64,
+    exit: &ExitNav,
     shares: u64,
     min_amount_out: u64,
     now: i64,
 ) -> EngineResult<WithdrawSummary> {
-    let fees = fees::accrue(v, supply, Some(nav_down), now)?;
+    let nav_down = exit.nav_down;
+    let fees = fees::accrue(v, supply, Some(exit.mark), now)?;
     let total_shares_before = v.total_shares(supply)?;
-    let amount = amount_for_shares(shares, total_shares_before, nav_down)?;
+    let gross = amount_for_shares(shares, total_shares_before, nav_down)?;
+    let instant_fee = instant_fee(v, gross);
+    let amount = gross - instant_fee;
+    ensure(amount > 0, CoreError::ZeroAmount)?;
     ensure(amount >= min_amount_out, EngineError::SlippageExceeded)?;
-    ensure(amount <= v.base_quantity, EngineError::InsufficientBaseLiquidity)?;
+    // the withdrawal queue has first call on the base (FIFO): an instant exit takes only what
+    // is left after what the queue is owed at the mark
+    let owed = super::requests::queue_owed(v, exit.mark, total_shares_before)?;
+    ensure(amount <= v.base_quantity.saturating_sub(owed), EngineError::InsufficientBaseLiquidity)?;
     v.base_quantity -= amount;
     v.invariant()?;
     Ok(WithdrawSummary {
@@ -296,6 +381,7 @@ pub fn withdraw(
         nav_before: nav_down,
         total_shares_before,
         base_quantity_after: v.base_quantity,
+        instant_fee,
     })
 }
 
@@ -369,6 +455,11 @@ mod tests {
     /// NAV of [`vault`]: its base.
     const NAVS: Navs = Navs { down: 1_000_000, up: 1_000_000 };
 
+    /// An exit priced and marked at `nav` (no band, no dead leg).
+    fn at(nav: u64) -> ExitNav {
+        ExitNav { nav_down: nav, mark: nav, zeroed: 0 }
+    }
+
     #[test]
     fn gates_refuse_in_the_program_order() {
         let mut v = vault();
@@ -400,13 +491,13 @@ mod tests {
         assert_eq!(v.base_quantity, 1_500_000);
         assert!(!d.fees.issued());
         // 500,000 shares of 1,500,000 at NAV 1,500,000 − 1 (a unit lost somewhere): rounded down
-        let w = withdraw(&mut v, 500_000, 1_499_999, 500_000, 0, NOW).unwrap();
+        let w = withdraw(&mut v, 500_000, &at(1_499_999), 500_000, 0, NOW).unwrap();
         assert_eq!(w.amount, 499_999);
         assert_eq!(v.base_quantity, 1_000_001);
         let mut v2 = v;
-        assert_eq!(withdraw(&mut v2, 0, 1_000_001, 1, 2, NOW), Err(EngineError::SlippageExceeded));
+        assert_eq!(withdraw(&mut v2, 0, &at(1_000_001), 1, 2, NOW), Err(EngineError::SlippageExceeded));
         v2.base_quantity = 0;
-        assert_eq!(withdraw(&mut v2, 0, 10_000_000, 1_000, 0, NOW), Err(EngineError::InsufficientBaseLiquidity));
+        assert_eq!(withdraw(&mut v2, 0, &at(10_000_000), 1_000, 0, NOW), Err(EngineError::InsufficientBaseLiquidity));
     }
 
     #[test]
@@ -480,7 +571,14 @@ mod tests {
         let (mut v, p) = vault_with_legs(NOW);
         let live: [SlotRead; 3] = [Ok(p[0]), Ok(p[1]), Ok(p[2])];
         let fresh = exit_nav(&v, &live, NOW).unwrap();
-        assert_eq!(fresh, ExitNav { nav_down: v.nav_at(&p, NOW, Rounding::Down).unwrap(), zeroed: 0 });
+        assert_eq!(
+            fresh,
+            ExitNav {
+                nav_down: v.nav_at(&p, NOW, Rounding::Down).unwrap(),
+                mark: v.nav_at(&p, NOW, Rounding::Down).unwrap(),
+                zeroed: 0
+            }
+        );
         let without = |v: &VaultState, legs: &[usize]| {
             let mut c = *v;
             for i in legs {
@@ -490,10 +588,10 @@ mod tests {
         };
         // the call's own feed (implied vol) dead: the call alone
         let e = exit_nav(&v, &[Ok(p[0]), Ok(p[1]), Err(CoreError::OracleStale)], NOW).unwrap();
-        assert_eq!(e, ExitNav { nav_down: without(&v, &[2]), zeroed: 0b100 });
+        assert_eq!(e, ExitNav { nav_down: without(&v, &[2]), mark: without(&v, &[2]), zeroed: 0b100 });
         // the underlying's feed dead: the spot leg and the call on it
         let e = exit_nav(&v, &[Err(CoreError::OracleWrongOwner), Ok(p[1]), Ok(p[2])], NOW).unwrap();
-        assert_eq!(e, ExitNav { nav_down: without(&v, &[0, 2]), zeroed: 0b101 });
+        assert_eq!(e, ExitNav { nav_down: without(&v, &[0, 2]), mark: without(&v, &[0, 2]), zeroed: 0b101 });
         assert!(e.nav_down < fresh.nav_down);
         // a dead leg holding nothing is not reported
         let mut empty = v;
@@ -531,8 +629,8 @@ mod tests {
                 a.base_quantity = u64::MAX / 4; // liquidity is not what is tested
                 let mut b = a;
                 let supply = 1_000_000;
-                let paid = withdraw(&mut a, supply, zeroed.nav_down, shares, 0, NOW).unwrap().amount;
-                let at_fresh = withdraw(&mut b, supply, fresh.nav_down, shares, 0, NOW).unwrap().amount;
+                let paid = withdraw(&mut a, supply, &zeroed, shares, 0, NOW).unwrap().amount;
+                let at_fresh = withdraw(&mut b, supply, &fresh, shares, 0, NOW).unwrap().amount;
                 assert!(paid <= at_fresh, "dead {dead} mark {mark} shares {shares}: {paid} > {at_fresh}");
             }
         }

@@ -15,6 +15,7 @@
 //! | [`rebalance`] | `rebalance`, `rebalance_begin` / `rebalance_end`: leg choice, plan, accounting |
 //! | [`settlement`] | `settle_expired`: the settlement window, the payoff |
 //! | [`retire`] | `retire_asset`, `apply_change(Retire)`: which slot may go, the state without it |
+//! | [`requests`] | `request_deposit`, `request_withdraw`, `settle_requests`, `claim_request`, `cancel_request`; the rebalancer's cash target |
 //! | [`weights`] | `submit_weights`, `solve_weights`: risk-budget weights put in force |
 //!
 //! A refused step may leave the state it was given partly updated (the fee accrual runs
@@ -31,6 +32,7 @@ pub mod positions;
 pub mod quote;
 pub mod rebalance;
 pub mod refresh;
+pub mod requests;
 pub mod retire;
 pub mod settlement;
 pub mod weights;
@@ -69,6 +71,11 @@ pub enum EngineError {
     SettlementWindowMissed,
     AssetNotEmpty,
     AssetIsUnderlying,
+    SharesMintedThisSlot,
+    WrongRequest,
+    NothingToCancel,
+    NothingToClaim,
+    PriceNotAfterRequest,
 }
 
 impl From<CoreError> for EngineError {

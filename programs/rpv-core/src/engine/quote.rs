@@ -7,13 +7,15 @@ use crate::{
     error::CoreResult,
     layout::{RiskState, VaultState},
     price::OraclePrice,
+    valuation::Band,
 };
 
 /// Shares in the unit `share_price_e9` is quoted per.
 pub const SHARE_PRICE_SCALE: u128 = 1_000_000_000;
 
 /// The quote for `v` and its risk state `r`, a share mint supply of `share_supply`, validated
-/// oracle `prices` (one per asset, registry order) at cluster time `now`: NAV both ways, the
+/// oracle `prices` (one per asset, registry order) at cluster time `now`: NAV both ways (and
+/// the NAVs instant flows are priced at, at the ends of the confidence intervals), the
 /// outstanding shares with the fees due accrued on the way (nothing is written), the share
 /// price, and the risk summary of the last refresh.
 pub fn quote(
@@ -40,5 +42,7 @@ pub fn quote(
         portfolio_vol_bits: r.portfolio_vol.get().to_bits(),
         leverage_bits: r.leverage.get().to_bits(),
         quoted_at: now,
+        nav_instant_withdraw: v.nav_banded(prices, 0, now, Band::Low)?,
+        nav_instant_deposit: v.nav_banded(prices, 0, now, Band::High)?,
     })
 }

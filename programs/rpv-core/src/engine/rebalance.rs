@@ -115,10 +115,10 @@ pub fn trade(
     if !settled_leg(v, i) {
         // the reads behind the prices: none older than the newest the vault has used
         let leg = leg.ok_or(CoreError::MathDomain)?;
-        ensure(leg.publish_time >= slot.last_publish_time, CoreError::OracleNotNewer)?;
+        ensure(leg.publish_time >= super::flows::newest_used(v, i), CoreError::OracleNotNewer)?;
         if let (true, Some(s)) = (slot.option.is_option(), underlying) {
             let u = usize::from(slot.option.underlying);
-            ensure(s.publish_time >= v.assets[u].last_publish_time, CoreError::OracleNotNewer)?;
+            ensure(s.publish_time >= super::flows::newest_used(v, u), CoreError::OracleNotNewer)?;
             v.assets[u].last_publish_time = s.publish_time;
         }
         v.assets[i].last_publish_time = leg.publish_time;

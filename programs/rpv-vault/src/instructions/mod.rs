@@ -6,6 +6,7 @@
 //! | [`setup`] | `initialize_vault`, `add_asset`, `add_option` |
 //! | [`flows`] | `deposit`, `deposit_asset`, `withdraw`, `redeem_in_kind`, `quote` |
 //! | [`risk`] | `refresh`, `update_positions`, `submit_weights`, `solve_weights`, `price_option`, `settle_expired` |
+//! | [`requests`] | `request_deposit`, `request_withdraw`, `settle_requests`, `claim_request`, `cancel_request` |
 //! | [`rebalancing`] | `rebalance`, `rebalance_begin` / `rebalance_end` |
 //! | [`governance`] | roles and pause, parameters (`set_risk_params`, `set_risk_budgets`, `set_option_params`, `set_rebalance_params`), fees, timelock, allowlist |
 //!
@@ -15,11 +16,13 @@
 pub mod flows;
 pub mod governance;
 pub mod rebalancing;
+pub mod requests;
 pub mod risk;
 pub mod setup;
 
 pub use flows::*;
 pub use governance::*;
 pub use rebalancing::*;
+pub use requests::*;
 pub use risk::*;
 pub use setup::*;

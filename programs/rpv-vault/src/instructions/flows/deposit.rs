@@ -14,8 +14,13 @@
 //! - Fees due are accrued first (`governance/fees.rs`): the deposit is priced after them.
 //! - With assets registered, the risk state must have been refreshed within the vault's
 //!   `max_risk_age` seconds (`RiskStateStale`).
-//! - NAV = accounted base + Σ accounted quantity × oracle price, each term rounded up;
-//!   shares = ⌊amount × total shares / NAV⌋ where total shares = share supply + dead shares.
+//! - **Priced against the depositor** (issue 15): NAV = accounted base + every holding at the
+//!   high end of its oracle's confidence interval (option series through their Black–Scholes
+//!   bounds), each term rounded up; a price older than the newest the vault has used for that
+//!   slot is refused (`OracleNotNewer`) and the prices used become the newest. The instant fee
+//!   (`instant_fee_bps` of `amount`, rounded up) stays in the vault: shares =
+//!   ⌊(amount − fee) × total shares / NAV⌋ (total shares: `VaultState::total_shares`).
+//! - The slot is recorded: no instant redemption (`withdraw`, `redeem_in_kind`) in the same slot.
 //! - `amount = 0` → `ZeroAmount`; below the vault minimum → `DepositBelowMinimum`; NAV + amount
 //!   above the cap → `DepositCapExceeded`; zero shares → `ZeroShares`; fewer shares than
 //!   `min_shares_out` → `SlippageExceeded`.
@@ -31,7 +36,7 @@ use crate::{
     error::VaultError,
     events::Deposited,
     invoke,
-    oracle::{priced_navs, Now},
+    oracle::{note_used, priced_navs, Now},
 };
 
 pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
@@ -42,10 +47,12 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         let mut v = a.vault.load_mut()?;
         engine::flows::deposit_gate(&v, amount, now.time).map_err(VaultError::from)?;
         let oracles = admit_depositor(&v, &vault_key, a.user.key, ctx.remaining_accounts)?;
-        let (navs, _) = priced_navs(&v, oracles, now)?;
+        let (navs, prices) = priced_navs(&v, oracles, now)?;
         let supply = share_supply(&a.share_mint)?;
         let d =
             engine::flows::deposit(&mut v, supply, navs, amount, min_shares_out, now.time).map_err(VaultError::from)?;
+        note_used(&mut v, &prices, now);
+        engine::flows::note_instant_mint(&mut v, now.slot);
         emit_accrued(&vault_key, &d.fees);
         (d, v.base_decimals, v.authority_bump)
     };
@@ -76,6 +83,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, amount: u64, 
         nav_before: d.nav_before,
         total_shares_before: d.total_shares_before,
         base_quantity_after: d.base_quantity_after,
+        instant_fee: d.instant_fee,
     });
     Ok(())
 }

@@ -16,11 +16,15 @@
 //! - Fees due are accrued first (`governance/fees.rs`): the deposit is priced after them.
 //! - With assets registered, the risk state must have been refreshed within the vault's
 //!   `max_risk_age` seconds (`RiskStateStale`).
-//! - The deposit is valued at the low end of the oracle's confidence interval,
+//! - The deposit is valued at the low end of the oracles' confidence intervals,
 //!   ⌊amount × (price − conf)⌋ in base units (an option series: Black–Scholes at implied vol
-//!   σ − conf, or the lower bound outside the domain), against NAV rounded up: the vault never
-//!   pays for oracle uncertainty. shares = ⌊value × total shares / NAV⌋. An interval reaching
-//!   zero (conf ≥ price) is refused (`OracleConfidenceTooWide`), never computed.
+//!   σ − conf and the underlying's end that lowers it, or the lower bound outside the domain),
+//!   against the NAV of `deposit` (every holding at the high end, rounded up; prices older than
+//!   the newest used refused with `OracleNotNewer`): the vault never pays for oracle
+//!   uncertainty. The instant fee (`instant_fee_bps` of the value, rounded up) buys no shares:
+//!   shares = ⌊(value − fee) × total shares / NAV⌋. An interval reaching zero (conf ≥ price)
+//!   is refused (`OracleConfidenceTooWide`), never computed. No instant redemption in the same
+//!   slot afterwards (`SharesMintedThisSlot`).
 //! - Greek limits: the deposit adds its delta, gamma and vega (at the exposures of the last
 //!   positions step) to its underlying's; refused if that leaves a Greek beyond its limit and
 //!   further from zero than before (`GreekLimitExceeded`).
@@ -42,7 +46,7 @@ use crate::{
     error::VaultError,
     events::AssetDeposited,
     invoke,
-    oracle::{priced_navs, Now},
+    oracle::{note_used, priced_navs, Now},
     state::{Risk, Vault},
 };
 
@@ -105,6 +109,8 @@ pub(crate) fn handler<'info>(
             now.time,
         )
         .map_err(VaultError::from)?;
+        note_used(&mut v, &prices, now);
+        engine::flows::note_instant_mint(&mut v, now.slot);
         emit_accrued(&vault_key, &d.fees);
         (d, v.assets[index].decimals, v.authority_bump)
     };

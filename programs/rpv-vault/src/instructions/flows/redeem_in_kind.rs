@@ -20,6 +20,9 @@
 //! - Each holding pays ⌊shares × accounted quantity / total shares⌋ (rounded in the vault's
 //!   favour; total shares include the dead shares). Tokens donated to the vault's accounts are
 //!   not accounted and are never paid out.
+//! - No in-kind redemption in a slot where an instant deposit minted shares
+//!   (`SharesMintedThisSlot`, issue 15): a deposit at the price on chain then a redemption in
+//!   kind after a newer price would take the price move from the other holders.
 //! - A holding whose vault token account or user token account is frozen (a mint with a freeze
 //!   authority, as USDC has: the token account's `state` is Frozen) is skipped: it pays
 //!   nothing, its accounted quantity stays with the vault (the redeemer bears it; the shares
@@ -75,6 +78,7 @@ pub(crate) fn handler<'info>(
     let (red, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
+        engine::flows::instant_redeem_gate(&v, Clock::get()?.slot).map_err(VaultError::from)?;
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         let supply = share_supply(&a.share_mint)?;
         let now = Clock::get()?.unix_timestamp;

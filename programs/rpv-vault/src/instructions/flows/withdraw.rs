@@ -18,11 +18,19 @@
 //!   `refresh`).
 //! - Fees due are accrued first (`governance/fees.rs`), so the exit is priced after them, the
 //!   performance fee at this withdrawal's NAV; the allowlist never applies to withdrawals.
-//! - NAV is rounded down per asset; amount = ⌊shares × NAV / total shares⌋.
+//! - **Priced against the withdrawer** (issue 15): every holding at the low end of its oracle's
+//!   confidence interval (option series through their Black–Scholes bounds), rounded down;
+//!   a price older than the newest the vault has used for that slot counts as dead
+//!   (`OracleNotNewer`), and the prices used become the newest. gross = ⌊shares × NAV / total
+//!   shares⌋; the instant fee (`instant_fee_bps` of gross, rounded up) stays in the vault;
+//!   amount = gross − fee.
+//! - No instant withdrawal in a slot where an instant deposit minted shares
+//!   (`SharesMintedThisSlot`).
 //! - `shares = 0` → `ZeroShares`; more than the account holds → `InsufficientShares`; a
 //!   zero payout → `ZeroAmount`; less than `min_amount_out` → `SlippageExceeded`.
-//! - Pays in the base asset only: if the accounted base balance is below the amount, fails with
-//!   `InsufficientBaseLiquidity` (in-kind redemption is a separate instruction, later).
+//! - Pays in the base asset only, from the base left after what the withdrawal queue is owed at
+//!   this NAV (the queue is served first); beyond it → `InsufficientBaseLiquidity`: request the
+//!   withdrawal (`request_withdraw`) or redeem in kind.
 //! - Emits `Withdrawn`; the invariant and balance ≥ accounted hold at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{engine, layout::VaultState, token};
@@ -32,7 +40,7 @@ use crate::{
     error::VaultError,
     events::Withdrawn,
     invoke,
-    oracle::{exit_nav_from_oracles, Now},
+    oracle::{exit_nav_and_reads, Now},
     state::seeds,
 };
 
@@ -43,12 +51,15 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
     let (w, zeroed_legs, decimals, authority_bump) = {
         let mut v = a.vault.load_mut()?;
         engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
+        engine::flows::instant_redeem_gate(&v, now.slot).map_err(VaultError::from)?;
         let held = token::token_amount(&a.user_share_token.try_borrow_data()?).map_err(VaultError::from)?;
         engine::flows::withdraw_gate(shares, held).map_err(VaultError::from)?;
-        let exit = exit_nav_from_oracles(&v, ctx.remaining_accounts, now)?;
+        let (exit, reads) = exit_nav_and_reads(&v, ctx.remaining_accounts, now)?;
         let supply = share_supply(&a.share_mint)?;
-        let w = engine::flows::withdraw(&mut v, supply, exit.nav_down, shares, min_amount_out, now.time)
+        let w = engine::flows::withdraw(&mut v, supply, &exit, shares, min_amount_out, now.time)
             .map_err(VaultError::from)?;
+        let n = usize::from(v.num_assets);
+        engine::flows::note_prices_used(&mut v, &reads[..n], now.time);
         emit_accrued(&vault_key, &w.fees);
         (w, exit.zeroed, v.base_decimals, v.authority_bump)
     };
@@ -75,6 +86,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, BaseFlow<'info>>, shares: u64, 
         total_shares_before: w.total_shares_before,
         base_quantity_after: w.base_quantity_after,
         zeroed_legs,
+        instant_fee: w.instant_fee,
     });
     Ok(())
 }

@@ -71,6 +71,7 @@ pub(crate) fn write(v: &mut VaultState, vault: Pubkey, c: &OracleChange, oracle:
     slot.oracle_queue = c.oracle_queue;
     let p = read_slot_price(&slot, oracle, Now::get()?).map_err(VaultError::from)?;
     slot.last_publish_time = p.publish_time.saturating_sub(1);
+    slot.last_used_time = 0; // the new feed's own clock
     v.assets[i] = slot;
     Ok(OracleSet {
         vault,

@@ -43,13 +43,14 @@ pub use rpv_interface::{ConfigChange, OracleChange, ProposalKind};
 use rpv_interface::Registration;
 
 use super::{
-    fees::switch_rates, roles, set_in_kind_cap, set_option_params, set_oracle, set_risk_budgets, set_risk_params,
+    fees::switch_rates, roles, set_flow_params, set_in_kind_cap, set_option_params, set_oracle, set_risk_budgets,
+    set_risk_params,
 };
 use crate::instructions::setup::retire_asset::retire_slot;
 use crate::{
     checks,
     error::VaultError,
-    events::{ChangeApplied, ChangeCancelled, ChangeProposed, RebalanceParamsSet, RiskBudgetsSet},
+    events::{ChangeApplied, ChangeCancelled, ChangeProposed, FlowParamsSet, RebalanceParamsSet, RiskBudgetsSet},
     invoke,
     state::{seeds, Proposal, Risk, Vault},
 };
@@ -85,6 +86,7 @@ fn check(change: &ConfigChange, v: &rpv_core::layout::VaultState) -> Result<()> 
             require!(slot.mint == *mint, VaultError::ProposalMismatch);
         }
         ConfigChange::OracleChange(c) => set_oracle::check(v, c)?,
+        ConfigChange::Flow(p) => set_flow_params::check(p)?,
     }
     Ok(())
 }
@@ -227,6 +229,10 @@ pub(crate) fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Re
         ConfigChange::OracleChange(c) => {
             let oracle = ctx.remaining_accounts.first().ok_or(VaultError::OracleAccountCount)?;
             emit!(set_oracle::write(&mut v, vault_key, c, oracle)?);
+        }
+        ConfigChange::Flow(params) => {
+            v.flows.params = *params;
+            emit!(FlowParamsSet { vault: vault_key, params: *params });
         }
     }
     v.invariant().map_err(VaultError::from)?;

@@ -130,6 +130,7 @@ pub(crate) fn register(
         option,
         in_kind_cap: args.in_kind_cap,
         oracle_queue: args.oracle_queue,
+        last_used_time: 0,
     };
     // the feed must be usable now
     let price = read_slot_price(&slot, &a.oracle, Now::get()?).map_err(VaultError::from)?;

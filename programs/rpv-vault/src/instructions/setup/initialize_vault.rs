@@ -27,6 +27,9 @@
 //!   the seed's price (one base unit per share) and the management fee accrues from now.
 //! - The timelock (`timelock_secs`, at most 30 days, `InvalidTimelock`; 0 = none) is fixed
 //!   here; `allowlist` turns the depositor allowlist on from the start.
+//! - Creates the request escrow PDA `["escrow", vault]` (a base token account owned by the
+//!   authority: deposit requests' base and settled withdrawals wait there) and starts the flow
+//!   parameters at `FlowParams::DEFAULT` (issue 15).
 //! - Emits `VaultInitialized`; the vault invariant holds at the end.
 use anchor_lang::prelude::*;
 use rpv_core::{
@@ -99,6 +102,10 @@ pub struct InitializeVault<'info> {
     #[account(address = Pubkey::new_from_array(TOKEN_PROGRAM_ID) @ VaultError::WrongTokenProgram)]
     pub token_program: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
+    /// CHECK: PDA `["escrow", vault]`, created here: the request escrow (a base token account
+    /// owned by the authority).
+    #[account(mut, seeds = [seeds::ESCROW, vault.key().as_ref()], bump)]
+    pub escrow: UncheckedAccount<'info>,
 }
 
 /// The arguments' ranges (the accounts are `checks::initialize_vault`).
@@ -153,6 +160,18 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     invoke::create_pda_account(&new_base_vault, token_seeds)?;
     invoke::initialize_account3(&a.base_token_program, &a.base_vault, &a.base_mint, a.authority.key)?;
 
+    // request escrow: a base token account owned by the vault authority
+    let escrow_seeds: &[&[u8]] = &[seeds::ESCROW, vault_key.as_ref(), &[bumps.escrow]];
+    let new_escrow = invoke::NewPda {
+        payer: &a.admin,
+        target: &a.escrow,
+        system_program: &a.system_program,
+        owner: a.base_token_program.key,
+        space: TOKEN_ACCOUNT_LEN,
+    };
+    invoke::create_pda_account(&new_escrow, escrow_seeds)?;
+    invoke::initialize_account3(&a.base_token_program, &a.escrow, &a.base_mint, a.authority.key)?;
+
     // seed deposit
     let seed = invoke::TokenMove {
         token_program: &a.base_token_program,
@@ -192,6 +211,9 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
         [args.max_management_fee_bps, args.max_performance_fee_bps, args.management_fee_bps, args.performance_fee_bps];
     s.fees = FeeState::new(args.fee_recipient.to_bytes(), rates, args.seed_deposit, args.seed_deposit, now);
     s.timelock_secs = args.timelock_secs;
+    s.flows.params = rpv_interface::FlowParams::DEFAULT;
+    s.flows.escrow = a.escrow.key.to_bytes();
+    s.flows.escrow_bump = bumps.escrow;
     if args.allowlist {
         s.flags |= VaultState::FLAG_ALLOWLIST;
     }
