@@ -9,6 +9,8 @@ mod add_asset;
 mod add_option;
 mod apply_change;
 mod cancel_change;
+mod cancel_request;
+mod claim_request;
 mod deposit;
 mod deposit_asset;
 mod initialize_vault;
@@ -21,11 +23,14 @@ mod rebalance_begin;
 mod rebalance_end;
 mod redeem_in_kind;
 mod refresh;
+mod request_deposit;
+mod request_withdraw;
 mod retire_asset;
 mod set_allowlist;
 mod set_depositor;
 mod set_fee_recipient;
 mod set_fees;
+mod set_flow_params;
 mod set_guardian;
 mod set_in_kind_cap;
 mod set_option_params;
@@ -35,6 +40,7 @@ mod set_rebalance_params;
 mod set_risk_budgets;
 mod set_risk_params;
 mod settle_expired;
+mod settle_requests;
 mod solve_weights;
 mod submit_weights;
 mod update_positions;
@@ -49,6 +55,9 @@ mod attacks_token_oracle;
 mod compute_units;
 mod cpi;
 mod invariant;
+
+// the request path's test helpers
+mod flow_support;
 
 /// The harness runs mainnet-beta's feature set (see `Env::new`).
 #[tokio::test]
