@@ -50,6 +50,7 @@ mod withdraw;
 mod attacks;
 mod attacks_feeds;
 mod attacks_fees;
+mod attacks_flows;
 mod attacks_registration;
 mod attacks_token_oracle;
 mod compute_units;
