@@ -310,7 +310,11 @@ pub struct FlowState {
     pub instant_mint_slot: u64,
     pub deposits: RequestQueue,
     pub withdrawals: RequestQueue,
-    pub reserved: [u8; 32],
+    /// NAV (mid, rounded down) and total shares at the last instruction that priced the vault
+    /// (a flow, a settlement, `accrue_fees`): what the rebalancer values the withdrawal queue
+    /// at between refreshes (`rebalance::cash_target`).
+    pub last_price: FeeSnapshot,
+    pub reserved: [u8; 16],
 }
 
 impl FlowState {
@@ -323,7 +327,8 @@ impl FlowState {
         8 +                  // instant_mint_slot
         RequestQueue::LEN +  // deposits
         RequestQueue::LEN +  // withdrawals
-        32; // reserved
+        FeeSnapshot::LEN +   // last_price
+        16; // reserved
 }
 
 /// The flow parameters (`set_flow_params`), stored as is.

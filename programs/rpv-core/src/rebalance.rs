@@ -29,8 +29,9 @@
 //!   cash buffer (`cash_buffer_bps` of NAV) plus what the withdrawal queue is owed. Every
 //!   target is measured on the investable part, `target_i · (NAV − cash) / NAV`
 //!   ([`investable_target`]), so a queue makes the legs stand above target and the rebalancer
-//!   sells towards base; a purchase may spend only the base above the cash target, and while
-//!   the base is below it no leg is picked to buy. The caps above still bound every sale.
+//!   sells towards base; a purchase may spend only the base above the cash target; while the
+//!   base is below it no leg is picked to buy and a leg above its target sells even inside its
+//!   band (the queue is owed the cash now). The caps above still bound every sale.
 //! - After a leg trades it rests for `cooldown_secs`.
 //! - A **settled series** ([`settled_leg`]) has target 0 and is only sold, whole, at exactly its
 //!   payoff per token (no oracle read, no band, no per-call, turnover or reduction cap, not
@@ -204,17 +205,21 @@ pub fn scaled_target(r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
 }
 
 /// The base the rebalancer keeps at reference NAV `nav`: the cash buffer (`cash_buffer_bps`
-/// of `nav`) plus what the withdrawal queue is owed, its pending shares valued at the last
-/// positions step's NAV per share (the fee snapshot; nothing before the snapshot has its
-/// shares), never more than `nav`.
+/// of `nav`) plus what the withdrawal queue is owed — its pending shares at the higher of two
+/// recent share prices, the last positions step's (the fee snapshot, once captured) and the
+/// last priced instruction's (`FlowState::last_price`), so the estimate errs towards raising
+/// cash — never more than `nav`.
 pub fn cash_target(v: &VaultState, nav: u64) -> u64 {
     let buffer = mul_div(nav, u64::from(v.flows.params.cash_buffer_bps), crate::math::BPS, Rounding::Up).unwrap_or(nav);
-    let s = &v.fee_snapshot;
-    let queue = if s.shares == 0 {
-        0
-    } else {
-        mul_div(v.flows.withdrawals.pending, s.nav, s.shares, Rounding::Up).unwrap_or(nav)
+    let pending = v.flows.withdrawals.pending;
+    let at = |p: &crate::layout::FeeSnapshot| {
+        if p.shares == 0 {
+            0
+        } else {
+            mul_div(pending, p.nav, p.shares, Rounding::Up).unwrap_or(nav)
+        }
     };
+    let queue = at(&v.fee_snapshot).max(at(&v.flows.last_price));
     buffer.saturating_add(queue).min(nav)
 }
 
@@ -234,6 +239,12 @@ pub fn investable_target(v: &VaultState, r: &RiskState, i: usize, live: u64) -> 
 /// [`cash_target`].
 pub fn spendable_base(v: &VaultState, nav: u64) -> u64 {
     v.base_quantity.saturating_sub(cash_target(v, nav))
+}
+
+/// Whether the base is below the [`cash_target`] at reference NAV `nav` (the queue or the
+/// buffer is owed cash).
+pub fn cash_short(v: &VaultState, nav: u64) -> bool {
+    v.base_quantity < cash_target(v, nav)
 }
 
 /// Value of slot `i`'s holding at the risk account's last sample, base units, rounded down:
@@ -336,12 +347,14 @@ pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i
             continue;
         }
         let target = investable_target(v, r, i, live)?;
-        // cash first: no purchase is picked while the base is at or below the cash target
+        let short = cash_short(v, reference_nav(r, live));
+        // cash first: no purchase is picked while the base is at or below the cash target …
         if *value < target && spendable_base(v, reference_nav(r, live)) == 0 {
             continue;
         }
         let d = value.abs_diff(target);
-        let band = if settled_leg(v, i) { 0 } else { band };
+        // … and while it is below, a leg above its target sells inside its band too
+        let band = if settled_leg(v, i) || (short && *value > target) { 0 } else { band };
         if d > band && best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }
@@ -532,6 +545,9 @@ pub fn plan_for(
     let live = sampled.checked_sub(values[i]).and_then(|n| n.checked_add(fresh)).ok_or(CoreError::MathOverflow)?;
     let nav = reference_nav(r, live);
     let target = investable_target(v, r, i, nav)?;
+    // cash first: while the base is below the cash target a leg above its target sells inside
+    // its band too (module doc)
+    let band_bps = if cash_short(v, nav) && fresh > target { 0 } else { r.band_bps };
     let mut book = r.book;
     roll_window(&mut book, now);
     let leg = LegInput {
@@ -545,7 +561,7 @@ pub fn plan_for(
         max_value,
         settled: settled_leg(v, i),
     };
-    Ok((plan(&r.rebalance, &book, r.band_bps, v.base_decimals, &leg)?, nav))
+    Ok((plan(&r.rebalance, &book, band_bps, v.base_decimals, &leg)?, nav))
 }
 
 /// Records a trade of slot `i` at `now` in the book (`book` rolled to `now`: [`roll_window`]).
@@ -576,9 +592,14 @@ mod tests {
         v.flows.params.cash_buffer_bps = 500;
         assert_eq!(cash_target(&v, 1_000_000), 50_000);
         v.flows.withdrawals.pending = 100_000;
-        assert_eq!(cash_target(&v, 1_000_000), 50_000, "no snapshot of the share price yet");
+        assert_eq!(cash_target(&v, 1_000_000), 50_000, "no share price known yet");
         v.fee_snapshot.nav = 2_000_000;
         v.fee_snapshot.shares = 1_000_000;
+        assert_eq!(cash_target(&v, 1_000_000), 250_000);
+        v.flows.last_price.nav = 3_000_000;
+        v.flows.last_price.shares = 1_000_000;
+        assert_eq!(cash_target(&v, 1_000_000), 350_000, "the higher of the two prices");
+        v.flows.last_price.nav = 1_000_000;
         assert_eq!(cash_target(&v, 1_000_000), 250_000);
         v.flows.withdrawals.pending = 10_000_000;
         assert_eq!(cash_target(&v, 1_000_000), 1_000_000, "never above the NAV");

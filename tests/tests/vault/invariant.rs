@@ -1,15 +1,20 @@
 //! Randomized operation sequences on the `.so`, checked after every step. A seeded,
 //! reproducible generator mixes deposits, withdrawals, deposit/withdraw round trips, in-kind
 //! deposits and redemptions, refreshes with random price moves, honest and malicious
-//! rebalances (atomic and flash), fee accrual, pause/unpause and an option series' expiry and
-//! settlement. After every step:
+//! rebalances (atomic and flash), fee accrual, pause/unpause, an option series' expiry and
+//! settlement, and the request path (issue 15): deposit and withdrawal requests, settlements by
+//! a keeper, cancellations and claims. After every step:
 //! - every vault token account holds at least its accounted quantity;
 //! - the holders' in-kind entitlements never exceed what the vault holds;
 //! - a deposit or withdrawal never lowers the share price for the others (priced after fees, at
 //!   the same instant);
 //! - a deposit/withdraw round trip never returns more than was put in;
 //! - what a keeper takes stays within the per-call and rolling-window bounds;
-//! - a refused operation fails with an error expected for it and changes nothing.
+//! - a refused operation fails with an error expected for it and changes nothing;
+//! - escrowed base and shares reconcile: the escrow account holds exactly the base of pending
+//!   deposit requests plus settled, unclaimed withdrawals, and the open request accounts add up
+//!   to each queue's pending and claimable amounts;
+//! - no request settles at a price published before it (plus the settlement delay).
 //!
 //!
 //! At the end it prints, per operation kind, how many were drawn, accepted, refused (by error)
@@ -26,6 +31,8 @@ use rpv_core::{math::Rounding, rebalance::AUTO_LEG};
 use rpv_sdk::{errors, ix, pda};
 use rpv_tests::*;
 use solana_signer::Signer;
+
+use crate::flow_support::*;
 
 struct Rng(u64);
 
@@ -77,8 +84,8 @@ const EXPECTED: &[&str] = &[
     "SeriesExpired",
 ];
 
-/// The operation kinds a draw `op` in 0..100 picks, with their shares of the draws.
-const KINDS: [(&str, std::ops::RangeInclusive<u64>); 11] = [
+/// The operation kinds a draw `op` in 0..[`DRAWS`] picks, with their shares of the draws.
+const KINDS: [(&str, std::ops::RangeInclusive<u64>); 15] = [
     ("deposit", 0..=14),
     ("withdraw", 15..=26),
     ("round trip", 27..=34),
@@ -90,10 +97,15 @@ const KINDS: [(&str, std::ops::RangeInclusive<u64>); 11] = [
     ("accrue_fees", 84..=89),
     ("set_paused", 90..=91),
     ("settle_expired", 92..=99),
+    ("request_deposit", 100..=104),
+    ("request_withdraw", 105..=109),
+    ("settle_requests", 110..=116),
+    ("cancel or claim", 117..=121),
 ];
+const DRAWS: u64 = 122;
 
 fn kind_of(op: u64) -> usize {
-    KINDS.iter().position(|(_, r)| r.contains(&op)).expect("op in 0..100")
+    KINDS.iter().position(|(_, r)| r.contains(&op)).expect("op in 0..DRAWS")
 }
 
 /// Per kind: operations drawn, sent and accepted, sent and refused (the rest were skipped
@@ -116,7 +128,7 @@ struct Tally {
 /// [`MAX_REFUSED_PCT`] % of all operations sent refused, malicious ones excepted. The malicious
 /// keeper must be refused every time, and the expired series settle exactly once when the run
 /// outlasts it.
-const MIN_ACCEPTED_PCT: [(&str, usize); 9] = [
+const MIN_ACCEPTED_PCT: [(&str, usize); 13] = [
     ("deposit", 80),
     ("withdraw", 70),
     ("round trip", 80),
@@ -126,6 +138,10 @@ const MIN_ACCEPTED_PCT: [(&str, usize); 9] = [
     ("honest rebalance", 90),
     ("accrue_fees", 95),
     ("set_paused", 95),
+    ("request_deposit", 80),
+    ("request_withdraw", 95),
+    ("settle_requests", 40),
+    ("cancel or claim", 90),
 ];
 const OPS_PER_TRADE: usize = 200;
 const MAX_REFUSED_PCT: usize = 25;
@@ -133,6 +149,31 @@ const MAX_REFUSED_PCT: usize = 25;
 fn expected_failure(out: &Outcome, also: &[&str]) -> bool {
     let code = out.custom_code();
     EXPECTED.iter().chain(also).any(|n| errors::code(n) == code)
+}
+
+/// The request accounts still open, in creation order (each queue's in id order).
+type OpenRequests = Vec<solana_pubkey::Pubkey>;
+
+async fn check_requests(f: &mut Fixture, open: &mut OpenRequests, step: usize) {
+    let s = f.state().await;
+    let escrow = f.env.token_amount(&pda::escrow(&f.vault).0).await;
+    let owed = s.flows.deposits.pending + s.flows.withdrawals.claimable;
+    assert_eq!(escrow, owed, "step {step}: escrow {escrow} ≠ pending deposits + settled withdrawals {owed}");
+    let mut sums = [[0u64; 2]; 2]; // [kind][pending, claimable]
+    let mut still = Vec::new();
+    for key in open.iter() {
+        if let Some(r) = request(f, key).await {
+            let k = usize::from(r.kind);
+            sums[k][0] += r.pending;
+            sums[k][1] += r.claimable;
+            still.push(*key);
+        }
+    }
+    *open = still;
+    let q = [s.flows.deposits, s.flows.withdrawals];
+    for k in 0..2 {
+        assert_eq!(sums[k], [q[k].pending, q[k].claimable], "step {step}: queue {k} does not reconcile with its requests");
+    }
 }
 
 async fn check_books(f: &mut Fixture, users: &[User], step: usize) {
@@ -192,6 +233,8 @@ async fn invariant_randomized_operations_on_the_so() {
         f.deposit(u, 1_000_000_000, 0).await.ok();
     }
     let k = f.keeper(100_000_000_000, 1_000_000_000_000_000).await;
+    let settler = f.user(0).await;
+    let mut open: OpenRequests = Vec::new();
     let admin = f.admin.insecure_clone();
     let fee_account = f.share_account(&admin.pubkey()).await;
     let budget_ppm = 100u128;
@@ -215,7 +258,16 @@ async fn invariant_randomized_operations_on_the_so() {
         let u = rng.below(users.len() as u64) as usize;
         // a pause lasts about eight operations: the admin unpauses with probability 1/8 per step
         let paused = f.state().await.is_paused();
-        let op = if paused && rng.below(8) == 0 { *KINDS[kind_of(90)].1.start() } else { rng.below(100) };
+        // an expired series is settled by the next keeper that sees it (the settlement window
+        // is 15 minutes: the random draws alone may miss it)
+        let series = f.state().await.assets[3].option;
+        let op = if !series.is_settled() && now >= series.expiry && rng.below(2) == 0 {
+            92
+        } else if paused && rng.below(8) == 0 {
+            *KINDS[kind_of(90)].1.start()
+        } else {
+            rng.below(DRAWS)
+        };
         let kind = kind_of(op);
         tally[kind].drawn += 1;
         let before = f.vault_and_risk_bytes().await;
@@ -352,6 +404,71 @@ async fn invariant_randomized_operations_on_the_so() {
                 let out = f.env.send(&[ix::set_paused(&admin.pubkey(), &f.vault, !paused)], &[&admin]).await;
                 (out, &[])
             }
+            100..=104 => {
+                let (out, key) = request_deposit(&mut f, &users[u], 1_000_000 + rng.below(50_000_000)).await;
+                if out.result.is_ok() {
+                    open.push(key);
+                }
+                (out, &[])
+            }
+            105..=109 => {
+                let held = f.env.token_amount(&users[u].share_token).await;
+                if held == 0 {
+                    continue;
+                }
+                let (out, key) = request_withdraw(&mut f, &users[u], 1 + rng.below(held / 4 + 1)).await;
+                if out.result.is_ok() {
+                    open.push(key);
+                }
+                (out, &[])
+            }
+            110..=116 => {
+                // the keeper passes every request not yet behind its queue's head, in order
+                let s = f.state().await;
+                let mut due = Vec::new();
+                for key in &open {
+                    if let Some(r) = request(&mut f, key).await {
+                        let head = if r.kind == 0 { s.flows.deposits.head } else { s.flows.withdrawals.head };
+                        if r.id >= head {
+                            due.push((*key, r));
+                        }
+                    }
+                }
+                if due.is_empty() {
+                    continue;
+                }
+                // as many as fit one transaction (each queue stays in order: a prefix of each)
+                let keys: Vec<_> = due.iter().map(|(k, _)| *k).take(8).collect();
+                // (a distinct compute limit: the same list may be sent again at another step)
+                let ix = ix::settle_requests(&settler.kp.pubkey(), &f.vault, &s, &settler.base_token, &keys);
+                let out = f.env.send(&[distinct(step as u32), ix], &[&settler.kp]).await;
+                // every fill was priced after its request (the oracles were published at `now`)
+                for e in out.events() {
+                    if let rpv_sdk::events::Event::RequestSettled(e) = e {
+                        let r = due.iter().find(|(k, _)| *k == e.request).expect("a passed request").1;
+                        assert!(r.created_at + 2 <= now, "step {step}: request {} settled at a price before it", e.id);
+                    }
+                }
+                (out, &["PriceNotAfterRequest", "DepositCapExceeded"][..])
+            }
+            117..=121 => {
+                if open.is_empty() {
+                    continue;
+                }
+                let key = open[rng.below(open.len() as u64) as usize];
+                let Some(r) = request(&mut f, &key).await else { continue };
+                let owner = users.iter().position(|x| x.kp.pubkey().to_bytes() == r.owner).expect("a user's request");
+                let (o, s) = (&users[owner], f.state().await);
+                let ix = if r.pending > 0 && rng.below(3) == 0 {
+                    ix::cancel_request(&o.kp.pubkey(), &f.vault, &s, &key, &o.base_token, &o.share_token)
+                } else if r.claimable > 0 || r.pending == 0 {
+                    ix::claim_request(&o.kp.pubkey(), &f.vault, &s, &key, &o.base_token, &o.share_token)
+                } else {
+                    continue;
+                };
+                let out = f.env.send(&[distinct(step as u32), ix], &[&o.kp]).await;
+                (out, &["NothingToClaim"][..])
+            }
             _ => {
                 let s = f.state().await;
                 let opt = &s.assets[3].option;
@@ -378,6 +495,7 @@ async fn invariant_randomized_operations_on_the_so() {
             assert_eq!(f.vault_and_risk_bytes().await, before, "step {step}: a refused operation changed state");
         }
         check_books(&mut f, &users, step).await;
+        check_requests(&mut f, &mut open, step).await;
     }
     let secs = started.elapsed().as_secs_f64();
     println!("{ops} operations, seed {seed:#x}, {secs:.1} s, {trades} rebalance trades");

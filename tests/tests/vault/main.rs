@@ -56,6 +56,7 @@ mod attacks_token_oracle;
 mod compute_units;
 mod cpi;
 mod invariant;
+mod withdrawal_queue;
 
 // the request path's test helpers
 mod flow_support;

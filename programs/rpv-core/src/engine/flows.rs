@@ -132,6 +132,12 @@ pub fn check_not_older(v: &VaultState, i: usize, read: SlotRead) -> SlotRead {
     Ok(p)
 }
 
+/// Records `nav` (mid, rounded down) for `total` shares as the vault's last known share price
+/// (`FlowState::last_price`: the rebalancer values the withdrawal queue with it).
+pub fn note_share_price(v: &mut VaultState, nav: u64, total: u64) {
+    v.flows.last_price = crate::layout::FeeSnapshot { nav, shares: total };
+}
+
 /// The instant-flow fee on `amount`: `instant_fee_bps` of it, rounded up (it stays in the
 /// vault).
 pub fn instant_fee(v: &VaultState, amount: u64) -> u64 {
@@ -282,6 +288,7 @@ pub fn deposit(
     ensure(amount >= v.min_deposit, EngineError::DepositBelowMinimum)?;
     let instant_fee = instant_fee(v, amount);
     let (total_shares_before, shares) = quote_deposit(v, supply, navs.up, amount - instant_fee, min_shares_out)?;
+    note_share_price(v, navs.down, total_shares_before);
     v.base_quantity = v.base_quantity.checked_add(amount).ok_or(CoreError::MathOverflow)?;
     v.invariant()?;
     Ok(DepositSummary {
@@ -334,6 +341,7 @@ pub fn deposit_asset(
     ensure(value >= v.min_deposit, EngineError::DepositBelowMinimum)?;
     let instant_fee = instant_fee(v, value);
     let (total_shares_before, shares) = quote_deposit(v, supply, nav, value - instant_fee, min_shares_out)?;
+    note_share_price(v, navs.down, total_shares_before);
     v.assets[index].quantity = quantity_after;
     v.invariant()?;
     Ok(AssetDepositSummary { fees, value, shares, nav_before: nav, total_shares_before, quantity_after, instant_fee })
@@ -364,6 +372,7 @@ pub fn withdraw(
     let nav_down = exit.nav_down;
     let fees = fees::accrue(v, supply, Some(exit.mark), now)?;
     let total_shares_before = v.total_shares(supply)?;
+    note_share_price(v, exit.mark, total_shares_before);
     let gross = amount_for_shares(shares, total_shares_before, nav_down)?;
     let instant_fee = instant_fee(v, gross);
     let amount = gross - instant_fee;

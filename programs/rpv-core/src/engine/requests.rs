@@ -18,7 +18,8 @@
 //! pending at the head (a partial fill), so no later withdrawal is served before it. Deposits
 //! settle before withdrawals in one call, so new money pays queued exits. The keeper's
 //! incentive (`settle_incentive_bps` of the fill's value, rounded down) comes out of the
-//! request's own flow.
+//! request's own flow. A withdrawal worth less than one base unit (dust left by rounding)
+//! settles for nothing rather than wait for cash forever.
 
 use super::{ensure, fees, no_flash_rebalance, EngineError, EngineResult};
 use crate::{
@@ -195,6 +196,7 @@ pub fn begin_settlement(
     no_flash_rebalance(v)?;
     let fees = fees::accrue(v, supply, Some(nav_down), now)?;
     let total_shares = v.total_shares(supply)?;
+    super::flows::note_share_price(v, nav_down, total_shares);
     Ok((fees, Pricing { nav_up, nav_down, total_shares }))
 }
 
@@ -203,7 +205,8 @@ fn incentive(v: &VaultState, value: u64) -> u64 {
     mul_div(value, u64::from(v.flows.params.settle_incentive_bps), BPS, Rounding::Down).unwrap_or(0)
 }
 
-/// Settles what it can of request `r`, which must be its queue's head (`WrongRequest`),
+/// Settles what it can of request `r`, which must be its queue's head (`WrongRequest`; one
+/// already behind the head is done and left alone: a keeper's list may be stale),
 /// priced after it ([`priced_after`], else `PriceNotAfterRequest`). A request with nothing
 /// pending (cancelled) just moves the head. Deposits need the deposit rules of the moment:
 /// fresh risk state, not paused; the fill is capped by the deposit cap. Withdrawals are
@@ -217,7 +220,11 @@ pub fn settle(
     prices: &[OraclePrice],
     now: i64,
 ) -> EngineResult<Option<Fill>> {
-    ensure(queue(v, r.kind)?.head == r.id, EngineError::WrongRequest)?;
+    let head = queue(v, r.kind)?.head;
+    if r.id < head {
+        return Ok(None); // already done (settled or passed over by an earlier call)
+    }
+    ensure(head == r.id, EngineError::WrongRequest)?;
     if r.pending == 0 {
         queue_mut(v, r.kind)?.head += 1;
         return Ok(None);
@@ -255,7 +262,14 @@ fn settle_deposit(v: &mut VaultState, r: &RequestState, p: &mut Pricing, now: i6
 }
 
 fn settle_withdrawal(v: &mut VaultState, r: &RequestState, p: &mut Pricing) -> EngineResult<Fill> {
-    let owed = amount_for_shares(r.pending, p.total_shares, p.nav_down)?;
+    let owed = mul_div(r.pending, p.nav_down, p.total_shares, Rounding::Down).ok_or(CoreError::MathOverflow)?;
+    if owed == 0 {
+        // dust: shares worth less than one base unit leave for nothing (the queue never stalls on
+        // them; the requester loses less than a unit)
+        p.total_shares -= r.pending;
+        let nav = p.nav_down;
+        return Ok(Fill { filled: r.pending, out: 0, incentive: 0, base_moved: 0, nav, total_shares: p.total_shares + r.pending });
+    }
     let filled = if owed <= v.base_quantity {
         r.pending
     } else {
@@ -381,6 +395,18 @@ mod tests {
         v.assets[0].oracle_kind = 1;
         assert!(!priced_after(&v, &px(7), &r, NOW + 10));
         assert!(priced_after(&v, &px(8), &r, NOW + 10));
+    }
+
+    #[test]
+    fn dust_worth_less_than_a_unit_settles_for_nothing() {
+        let mut v = vault();
+        v.base_quantity = 0; // no cash at all
+        let mut r = open(&mut v, [1; 32], [2; 32], REQUEST_WITHDRAW, 1, NOW, 7).unwrap();
+        // 1 share of 3 at NAV 2: worth 0.67 unit
+        let mut p = Pricing { nav_up: 2, nav_down: 2, total_shares: 3 };
+        let f = settle(&mut v, &mut r, &mut p, &[], NOW).unwrap().unwrap();
+        assert_eq!((f.filled, f.out, f.base_moved, r.pending, v.flows.withdrawals.head), (1, 0, 0, 0, 1));
+        assert_eq!(p.total_shares, 2);
     }
 
     #[test]

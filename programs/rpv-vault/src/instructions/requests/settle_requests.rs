@@ -27,7 +27,10 @@
 //!     claimable.
 //!   A queue stops at its first request that cannot settle now (prices too early, no cash, cap,
 //!   stale risk state, paused); the call fails with that reason only if nothing settled.
-//! - A cancelled request at the head is passed over (the head moves).
+//! - A cancelled request at the head is passed over (the head moves); a request already behind
+//!   the head (settled, or passed over by an earlier call: a keeper's list may be stale) is
+//!   left alone. Passing only such requests settles nothing: the call fails
+//!   (`WrongRequest`).
 //! - Emits `RequestSettled` per fill (and `FeesAccrued` when fee shares were issued); the
 //!   invariant, base account ≥ accounted base and escrow ≥ what it owes hold at the end.
 use anchor_lang::prelude::*;
@@ -115,8 +118,10 @@ pub(crate) fn handler<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Resu
         if stopped[k] {
             continue;
         }
+        let head = requests::queue(&v, r.kind).map(|q| q.head).map_err(VaultError::from)?;
         match requests::settle(&mut v, &mut r, &mut pricing, &prices[..n], now.time) {
-            Ok(None) => settled += 1,
+            // a cancelled head passed over counts; a request already done does not
+            Ok(None) => settled += usize::from(requests::queue(&v, r.kind).is_ok_and(|q| q.head != head)),
             Ok(Some(f)) => {
                 settled += 1;
                 if r.kind == REQUEST_DEPOSIT {

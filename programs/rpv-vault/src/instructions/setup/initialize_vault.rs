@@ -214,6 +214,7 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
     s.flows.params = rpv_interface::FlowParams::DEFAULT;
     s.flows.escrow = a.escrow.key.to_bytes();
     s.flows.escrow_bump = bumps.escrow;
+    s.flows.last_price = rpv_core::layout::FeeSnapshot { nav: args.seed_deposit, shares: args.seed_deposit };
     if args.allowlist {
         s.flags |= VaultState::FLAG_ALLOWLIST;
     }
