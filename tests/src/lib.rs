@@ -16,6 +16,7 @@ pub mod client;
 pub mod environment;
 pub mod errors;
 pub mod integrator;
+pub mod requests;
 
 pub use builders::*;
 pub use client::*;

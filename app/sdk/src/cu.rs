@@ -74,6 +74,14 @@ mod tests {
         let mid = estimate("deposit", 12).unwrap();
         assert!(mid >= row[4].unwrap() && mid <= row[5].unwrap());
         assert_eq!(estimate("no_such_instruction", 3), None);
+        // the request path (issue 15) is measured at every asset count
+        for name in ["request_deposit", "request_withdraw", "settle_requests", "claim_request", "cancel_request"] {
+            let e = estimate(name, 16).unwrap_or_else(|| panic!("{name} is measured"));
+            assert!(e > 1_000 && e <= 150_000, "{name}: {e}");
+        }
+        // settling reads every oracle: it grows with the asset count
+        assert!(estimate("settle_requests", 16).unwrap() > estimate("settle_requests", 1).unwrap());
+        assert!(estimate("set_flow_params", 16).is_some());
     }
 
     /// The compute budget program's wire format: a tag, then the value little-endian.

@@ -6,66 +6,100 @@ pub const ASSET_COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
 
 /// `(row name, CU per asset count)`, row names as in `docs/compute-units.md`.
 pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
-    ("`deposit`", [Some(8350), Some(9571), Some(12308), Some(13235), Some(15972), Some(23256)]),
-    ("`deposit_asset`", [None, Some(12424), Some(15161), Some(16083), Some(18823), Some(26106)]),
-    ("`withdraw`", [Some(7668), Some(8734), Some(11122), Some(11933), Some(14321), Some(20681)]),
+    ("`deposit`", [Some(8823), Some(10393), Some(14197), Some(15495), Some(19299), Some(29414)]),
+    ("`deposit_asset`", [None, Some(13113), Some(16920), Some(18214), Some(22025), Some(32149)]),
+    ("`withdraw`", [Some(8420), Some(9817), Some(13228), Some(14395), Some(17806), Some(26869)]),
     (
         "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)",
-        [Some(7466), Some(10511), Some(18779), Some(21472), Some(29710), Some(51676)],
+        [Some(7717), Some(10725), Some(18999), Some(21694), Some(29938), Some(51920)],
     ),
-    ("`refresh` (first sample)", [None, Some(11327), Some(24542), Some(29704), Some(47095), Some(107132)]),
-    ("`refresh`", [None, Some(22071), Some(36864), Some(42800), Some(63207), Some(136928)]),
+    ("`refresh` (first sample)", [None, Some(11343), Some(24567), Some(29732), Some(47132), Some(107193)]),
+    ("`refresh`", [None, Some(22087), Some(36889), Some(42828), Some(63244), Some(136989)]),
     (
         "`submit_weights` (ERC verification + targets)",
-        [None, Some(5099), Some(10252), Some(12742), Some(21064), Some(56576)],
+        [None, Some(5096), Some(10249), Some(12739), Some(21061), Some(56573)],
     ),
     (
         "`refresh` with inverse-vol weights minus `refresh` keeping (and re-checking) accepted risk-budget weights",
         [None, Some(1144), Some(3593), Some(4095), Some(4874), Some(2776)],
     ),
-    ("`solve_weights` (on-chain ERC solve, ≤ 5 assets)", [None, None, Some(69230), Some(92578), None, None]),
+    ("`solve_weights` (on-chain ERC solve, ≤ 5 assets)", [None, None, Some(69229), Some(92577), None, None]),
     (
         "`quote` (read-only NAV, shares, price, risk summary)",
-        [Some(2801), Some(3974), Some(6717), Some(7646), Some(10389), Some(17690)],
+        [Some(2883), Some(4834), Some(9797), Some(11496), Some(16459), Some(29650)],
     ),
     (
         "example integrator: `deposit` by CPI (whole instruction, PDA as user)",
-        [Some(19245), Some(21075), Some(25206), Some(26631), Some(31211), Some(42895)],
+        [Some(19723), Some(21901), Some(27102), Some(28899), Some(34549), Some(49072)],
     ),
     (
         "example integrator: `record_quote` (CPI `quote`, return data, tracker write)",
-        [Some(8629), Some(10383), Some(14694), Some(16077), Some(20216), Some(31549)],
+        [Some(8714), Some(11246), Some(17777), Some(19930), Some(26289), Some(43512)],
     ),
     (
         "example integrator: `withdraw` by CPI",
-        [Some(18559), Some(20248), Some(24030), Some(25339), Some(29570), Some(40330)],
+        [Some(19312), Some(21332), Some(26137), Some(27802), Some(33056), Some(46519)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(20077), None, None, None, Some(19506)]),
-    ("`initialize_vault`, SPL Token base", [Some(47452), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(44456), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(18610), None, None, None, Some(19509)]),
+    ("`initialize_vault`, SPL Token base", [Some(47164), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(58924), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5655), Some(5701), Some(4028), None, None, None],
     ),
     (
         "`deposit`, both fees accruing, allowlist on",
-        [Some(11450), Some(12911), Some(15648), Some(16575), Some(19312), Some(26596)],
+        [Some(11935), Some(14145), Some(17949), Some(19247), Some(23051), Some(33166)],
     ),
     (
         "`accrue_fees` (both fees, mints to the recipient)",
-        [Some(7203), Some(8268), Some(10656), Some(11467), Some(13855), Some(20215)],
+        [Some(7571), Some(9122), Some(12461), Some(13604), Some(16943), Some(25814)],
     ),
-    ("`set_depositor` (create entry)", [Some(5958), None, None, None, None, None]),
-    ("`set_fees` (accrues at the old rates first)", [Some(5434), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(6676), None, None, None, None, None]),
-    ("`apply_change` (fee rates, accrues first)", [Some(5437), None, None, None, None, None]),
-    ("`cancel_change`", [Some(2859), None, None, None, None, None]),
+    ("`set_depositor` (create entry)", [Some(7458), None, None, None, None, None]),
+    ("`set_fees` (accrues at the old rates first)", [Some(5536), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(6670), None, None, None, None, None]),
+    ("`apply_change` (fee rates, accrues first)", [Some(5532), None, None, None, None, None]),
+    ("`cancel_change`", [Some(2854), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(15982), Some(18313), Some(19118), Some(21447), Some(27629)],
+        [None, Some(16298), Some(18659), Some(19474), Some(21833), Some(28094)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(20015), Some(20242), Some(20882), Some(22573)],
+        [None, None, Some(20143), Some(20374), Some(21026), Some(22749)],
+    ),
+    (
+        "`request_deposit` (escrows the base; no oracle read)",
+        [Some(10760), Some(9260), Some(9260), Some(10760), Some(9260), Some(12260)],
+    ),
+    (
+        "`request_withdraw` (burns the shares into the queue)",
+        [Some(8831), Some(8831), Some(10331), Some(8831), Some(10331), Some(14831)],
+    ),
+    (
+        "`settle_requests` (one deposit request; every oracle, NAV at the mid both ways)",
+        [Some(8781), Some(10108), Some(13158), Some(14189), Some(17238), Some(25359)],
+    ),
+    (
+        "`settle_requests` (one withdrawal request)",
+        [Some(8833), Some(10123), Some(13173), Some(14204), Some(17253), Some(25374)],
+    ),
+    (
+        "`claim_request` (deposit: mints the shares, closes)",
+        [Some(5426), Some(5426), Some(5426), Some(5426), Some(5426), Some(5426)],
+    ),
+    (
+        "`claim_request` (withdrawal: pays the base, closes)",
+        [Some(5576), Some(5576), Some(5576), Some(5576), Some(5576), Some(5576)],
+    ),
+    ("`cancel_request` (deposit: base back)", [Some(5565), Some(5565), Some(5565), Some(5565), Some(5565), Some(5565)]),
+    (
+        "`cancel_request` (withdrawal: shares minted back)",
+        [Some(5433), Some(5433), Some(5433), Some(5433), Some(5433), Some(5433)],
+    ),
+    ("`set_flow_params` (cash buffer: applies at once)", [Some(1280), None, None, None, None, None]),
+    (
+        "`settle_requests` of 37 requests (19 deposits, 18 withdrawals; v0 transaction, lookup table)",
+        [None, None, None, None, None, Some(97387)],
     ),
 ];

@@ -168,6 +168,7 @@ async fn main() {
         let out = t.send(ix).await;
         out.ok();
         cpi_deposit.cells.push(Some(out.cu));
+        t.f.advance_slots(1).await; // no instant redemption in the slot of a deposit
         let ix = t.quote_ix().await;
         let out = t.f.env.send(&[ix], &[]).await;
         out.ok();
@@ -235,6 +236,8 @@ async fn main() {
     let fees = fee_rows().await;
     eprintln!("[cu-bench] rebalance");
     let rb = rebalance_rows().await;
+    eprintln!("[cu-bench] requests");
+    let rq = request_rows().await;
 
     let header: Vec<String> = COUNTS.iter().map(|n| format!("{n} assets")).collect();
     println!("| instruction | {} |", header.join(" | "));
@@ -276,10 +279,21 @@ async fn main() {
     for (name, cu) in &fees.single {
         println!("| {name} | {cu} {blank}|");
     }
-    for r in &rb.rows {
+    for r in rb.rows.iter().chain(&rq.rows) {
         let cells: Vec<String> = r.cells.iter().map(|c| c.map_or("–".into(), |v| format!("{v}"))).collect();
         println!("| {} | {} |", r.name, cells.join(" | "));
     }
+    for (name, cu) in &rq.single {
+        println!("| {name} | {cu} {blank}|");
+    }
+    let fit = &rq.batch;
+    let (deposits, withdrawals) = (fit.n.div_ceil(2), fit.n / 2);
+    println!(
+        "| `settle_requests` of {} requests ({deposits} deposits, {withdrawals} withdrawals; v0 transaction, lookup table) {}| {} |",
+        fit.n,
+        "| – ".repeat(COUNTS.len() - 1),
+        fit.settled.cu
+    );
     println!();
     println!(
         "With option series (8 spot assets and 8 options, one per underlying, all inside the Black–Scholes domain):"
@@ -302,9 +316,25 @@ async fn main() {
         println!("| {name} | {cu} |");
     }
     let slope = |r: &Row| (r.cells[5].unwrap() - r.cells[1].unwrap()) as f64 / 15.0;
+    let one = rq.rows[2].cells[5].unwrap(); // settle_requests of one deposit request at 16 assets
+    let per = (fit.settled.cu - one) as f64 / (fit.n - 1) as f64;
+    let why = match &fit.one_more {
+        Some(o) if o.result == Err(solana_transaction_error::TransactionError::TooManyAccountLocks) => format!(
+            "a transaction's 64 accounts bind before the compute budget (9 fixed accounts, 16 oracles, the fee payer and the program leave room for {}); by compute units alone ≈ {} would fit",
+            fit.n,
+            ((150_000 - one) as f64 / per) as u64 + 1
+        ),
+        Some(o) => format!("one more would use {} CU", o.cu),
+        None => "every request offered fitted".to_string(),
+    };
     println!();
     println!(
-        "`initialize_vault` and `add_asset` derive PDAs with a bump search (Anchor `seeds` + `bump`): their cost moves by ≈1.5k CU per extra attempt, which depends on the (random) keys of a run."
+        "One `settle_requests` at 16 assets settles {} requests within 150,000 CU ({} CU; ≈ {per:.0} CU per request after the first): {why}.",
+        fit.n, fit.settled.cu
+    );
+    println!();
+    println!(
+        "`initialize_vault`, `add_asset`, `request_deposit` and `request_withdraw` derive PDAs with a bump search (Anchor `seeds` + `bump`): their cost moves by ≈1.5k CU per extra attempt, which depends on the (random) keys of a run."
     );
     println!();
     println!(
@@ -430,4 +460,55 @@ async fn rebalance_rows() -> FeeRows {
         rows: vec![atomic, flash],
         single: vec![("`rebalance` of an option leg (Black–Scholes three ways: mid, rich, cheap)", out.cu)],
     }
+}
+
+struct RequestRows {
+    rows: Vec<Row>,
+    single: Vec<(&'static str, u64)>,
+    /// At 16 assets: the most requests one `settle_requests` settles within 150k CU.
+    batch: rpv_tests::requests::SettleFit,
+}
+
+/// The request path at every asset count (`Fixture::every_request_instruction`: a 5 % cash
+/// buffer, one request of each kind settled alone, claimed, then two cancelled); at 16 assets,
+/// the most requests (20 of each kind pending) one `settle_requests` settles within 150k CU.
+async fn request_rows() -> RequestRows {
+    let names = [
+        "`request_deposit` (escrows the base; no oracle read)",
+        "`request_withdraw` (burns the shares into the queue)",
+        "`settle_requests` (one deposit request; every oracle, NAV at the mid both ways)",
+        "`settle_requests` (one withdrawal request)",
+        "`claim_request` (deposit: mints the shares, closes)",
+        "`claim_request` (withdrawal: pays the base, closes)",
+        "`cancel_request` (deposit: base back)",
+        "`cancel_request` (withdrawal: shares minted back)",
+    ];
+    let mut rows: Vec<Row> = names.iter().map(|name| Row { name, cells: vec![] }).collect();
+    let mut single = vec![];
+    for &n in &COUNTS {
+        let mut f = Fixture::with_assets(n).await;
+        f.set_holdings(&(0..n as u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
+        let r = f.every_request_instruction().await;
+        let cells = [
+            &r.request_deposit,
+            &r.request_withdraw,
+            &r.settle_deposit,
+            &r.settle_withdrawal,
+            &r.claim_deposit,
+            &r.claim_withdrawal,
+            &r.cancel_deposit,
+            &r.cancel_withdrawal,
+        ];
+        for (row, out) in rows.iter_mut().zip(cells) {
+            row.cells.push(Some(out.cu));
+        }
+        if n == 0 {
+            single.push(("`set_flow_params` (cash buffer: applies at once)", r.set_flow_params.cu));
+        }
+    }
+    let mut f = Fixture::with_assets(16).await;
+    f.set_holdings(&(0..16u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
+    let batch = f.settle_batch_within(20, 150_000).await;
+    batch.settled.ok();
+    RequestRows { rows, single, batch }
 }

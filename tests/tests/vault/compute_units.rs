@@ -4,10 +4,11 @@
 //! and the read-only and CPI paths stay within their tighter budgets.
 
 use rpv_core::{layout::MAX_ASSETS, rebalance::AUTO_LEG};
-use rpv_sdk::{ix, TOKEN_PROGRAM_ID};
+use rpv_sdk::{events::Event, ix, TOKEN_PROGRAM_ID};
 use rpv_tests::{integrator::Integration, *};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
 
 use super::{
     price_option::{args, CASES},
@@ -22,6 +23,11 @@ const BUDGET: u64 = 150_000;
 const REBALANCE_GOAL: u64 = 60_000;
 /// `price_option`: Black–Scholes and the Greeks, no accounts.
 const PRICE_OPTION_BUDGET: u64 = 15_000;
+/// Requests (deposits and withdrawals, half each) one `settle_requests` settles within
+/// [`BUDGET`] at 16 assets, at least (v0 transaction, every account but the keeper's through a
+/// lookup table): a transaction's 64 accounts bind first (9 fixed, 16 oracles, the fee payer
+/// and the program leave 37), at ≈ 2k CU per request; `docs/compute-units.md` has the figures.
+const SETTLE_BATCH: usize = 37;
 /// `quote` at 0, 1 and 16 assets: `(assets, budget)`.
 const QUOTE_BUDGETS: [(usize, u64); 3] = [(0, 3_000), (1, 4_500), (16, 22_000)];
 /// The example integrator's `deposit`, `record_quote` and `withdraw` (whole instruction, the CPI
@@ -327,4 +333,52 @@ async fn settle_and_retire_within_budget_at_8_spot_and_8_options() {
     assert_eq!(f.state().await.num_assets, 15);
     within("settle_expired (8 spot + 8 options)", settle.cu, BUDGET);
     within("retire_asset (slot 8 of 16)", retire.cu, BUDGET);
+}
+
+/// The request path at 16 assets (a 5 % cash buffer): `set_flow_params`, `request_deposit`,
+/// `request_withdraw`, `settle_requests` of one deposit and of one withdrawal (every oracle
+/// read, NAV at the mid both ways), `claim_request` of each (mint the shares; pay the base and
+/// close), `cancel_request` of each (base back; shares minted back).
+#[tokio::test]
+async fn request_instructions_within_budget_at_sixteen_assets() {
+    let mut f = Fixture::with_assets(16).await;
+    f.set_holdings(&(0..16u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
+    let r = f.every_request_instruction().await;
+    let settled = |o: &Outcome| o.events().into_iter().filter(|e| matches!(e, Event::RequestSettled(_))).count();
+    assert_eq!((settled(&r.settle_deposit), settled(&r.settle_withdrawal)), (1, 1));
+    for (name, out) in [
+        ("set_flow_params", &r.set_flow_params),
+        ("request_deposit", &r.request_deposit),
+        ("request_withdraw", &r.request_withdraw),
+        ("settle_requests@16 (one deposit)", &r.settle_deposit),
+        ("settle_requests@16 (one withdrawal)", &r.settle_withdrawal),
+        ("claim_request (deposit: mints the shares)", &r.claim_deposit),
+        ("claim_request (withdrawal: pays the base)", &r.claim_withdrawal),
+        ("cancel_request (deposit: base back)", &r.cancel_deposit),
+        ("cancel_request (withdrawal: shares minted back)", &r.cancel_withdrawal),
+    ] {
+        within(name, out.cu, BUDGET);
+    }
+}
+
+/// How many requests one `settle_requests` settles within [`BUDGET`] at 16 assets: 20 deposit
+/// and 20 withdrawal requests are pending, priced after; the largest batch (deposits first,
+/// half each) within the budget is settled, at least [`SETTLE_BATCH`], one `RequestSettled`
+/// per request; one request more needs more than [`BUDGET`] or more accounts than a
+/// transaction holds (64: here the limit that binds).
+#[tokio::test]
+async fn settle_requests_batch_within_budget_at_sixteen_assets() {
+    let mut f = Fixture::with_assets(16).await;
+    f.set_holdings(&(0..16u64).map(|i| 1_000_000 + i).collect::<Vec<_>>()).await;
+    let fit = f.settle_batch_within(20, BUDGET).await;
+    fit.settled.ok();
+    within(&format!("settle_requests@16 of {} requests", fit.n), fit.settled.cu, BUDGET);
+    assert!(fit.n >= SETTLE_BATCH, "{} requests fit, fewer than {SETTLE_BATCH}", fit.n);
+    let settled = fit.settled.events().into_iter().filter(|e| matches!(e, Event::RequestSettled(_))).count();
+    assert_eq!(settled, fit.n);
+    let one_more = fit.one_more.expect("40 requests do not fit one call");
+    // one more is over the budget, or past a transaction's 64 accounts
+    let locks = one_more.result == Err(TransactionError::TooManyAccountLocks);
+    assert!(locks || one_more.cu > BUDGET, "one more request: {:?}, {} CU", one_more.result, one_more.cu);
+    println!("settle_requests@16: {} requests, {} CU; one more: {:?}", fit.n, fit.settled.cu, one_more.result);
 }

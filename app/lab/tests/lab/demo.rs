@@ -22,9 +22,52 @@ fn demo_runs_to_the_end() {
         "OracleStale",
         "RedeemedInKind(",
         "Demo complete",
+        // the request path
+        "instant quote: withdraw failed: InsufficientBaseLiquidity",
+        "FlowRequested(withdrawal #0",
+        "FlowRequested(withdrawal #1",
+        "Rebalanced(sold",
+        "RequestClaimed(#0:",
+        "PriceNotAfterRequest",
+        "FlowRequested(deposit #0",
+        "RequestSettled(deposit #0",
     ] {
         assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
     }
+    requests_fill_in_order_and_cost_the_others_nothing(&stdout);
+}
+
+/// The request section of the lifecycle demo: Bob's withdrawal (#0) fills in parts, Alice's
+/// (#1, behind him) only once his is whole, both claim, and the NAV per share of those who
+/// stay does not fall.
+fn requests_fill_in_order_and_cost_the_others_nothing(stdout: &str) {
+    let fills = |id: &str| -> Vec<usize> {
+        stdout.match_indices(&format!("RequestSettled(withdrawal #{id}:")).map(|(i, _)| i).collect()
+    };
+    let (bob, alice) = (fills("0"), fills("1"));
+    assert!(bob.len() >= 2, "Bob's request fills in parts as the cash arrives:\n{stdout}");
+    assert!(!alice.is_empty(), "Alice's request settles:\n{stdout}");
+    let bob_done = bob
+        .iter()
+        .copied()
+        .find(|&i| stdout[i..].split(')').next().is_some_and(|fill| fill.contains(" 0.00 left")))
+        .expect("Bob's request is filled whole");
+    assert!(alice[0] > bob_done, "FIFO: Alice's request waits for Bob's:\n{stdout}");
+    for claim in ["RequestClaimed(#0:", "RequestClaimed(#1:"] {
+        let line = stdout.lines().find(|l| l.contains(claim)).expect("a claim");
+        assert!(line.contains("closed"), "{line}");
+    }
+    // "NAV per share 1.006866 USDC before the requests, 1.007183 after"
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("NAV per share") && l.contains("before the requests"))
+        .expect("NAV per share line");
+    let nums: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter(|t| t.contains('.') && t.len() > 2)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert!(nums.len() >= 2 && nums[1] >= nums[0], "the NAV per share of those who stay did not fall: {line}");
 }
 
 /// The market simulation: regimes, the keeper cranking, depositors, a settlement, the summary
