@@ -97,8 +97,9 @@ pub struct RequestReport {
     pub amount: u64,
     /// What it would settle into at today's mid NAV, after the keeper's incentive (shares for a
     /// deposit, base units for a withdrawal): an estimate, it settles at prices published after
-    /// it. `null` when the vault cannot be priced now.
+    /// it. `null` when the SDK's estimate refused: `no_estimate` names the program error it met.
     pub estimate: Option<u64>,
+    pub no_estimate: Option<String>,
     /// Withdrawals: base the queue ahead is owed, and the base the vault holds now.
     pub queue_ahead: Option<u64>,
     pub base_on_hand: Option<u64>,
@@ -106,13 +107,12 @@ pub struct RequestReport {
     pub transactions: Vec<Step>,
 }
 
-/// The quote of a request of `amount` of `kind` (`None`: the vault cannot be priced now).
-pub fn quote(l: &VaultView, kind: Kind, amount: u64) -> Option<RequestQuote> {
+/// The SDK's estimate of a request of `amount` of `kind`, at today's mid NAV.
+pub fn quote(l: &VaultView, kind: Kind, amount: u64) -> Result<RequestQuote, QuoteError> {
     match kind {
         Kind::Deposit => l.quote_request_deposit(amount),
         Kind::Withdraw => l.quote_request_withdraw(amount),
     }
-    .ok()
 }
 
 /// Sends `request_deposit` (`amount` base units from `from`) or `request_withdraw` (`amount`
@@ -128,7 +128,8 @@ pub fn make(
     first: &[rpv_sdk::Instruction],
 ) -> Result<RequestReport, String> {
     let user_key = user.pubkey();
-    let estimate = quote(l, kind, amount);
+    let quoted = quote(l, kind, amount);
+    let estimate = quoted.as_ref().ok().copied();
     let mut steps = vec![];
     let label = format!("request_{}", kind.name());
     let mut retried = false;
@@ -152,6 +153,7 @@ pub fn make(
                     request: pda::request(&l.key, kind.code(), id).0.to_string(),
                     amount,
                     estimate: estimate.map(|q| q.out),
+                    no_estimate: quoted.as_ref().err().map(QuoteError::name),
                     queue_ahead: estimate.filter(|_| withdraw).map(|q| q.queue_ahead),
                     base_on_hand: estimate.filter(|_| withdraw).map(|q| q.base_on_hand),
                     signature,
@@ -182,6 +184,9 @@ impl fmt::Display for RequestReport {
         )?;
         if let Some(e) = self.estimate {
             write!(f, "; about {} {paid} at today's mid NAV", a(e))?;
+        }
+        if let Some(why) = &self.no_estimate {
+            write!(f, "; no estimate now ({why})")?;
         }
         if let (Some(q), Some(b)) = (self.queue_ahead, self.base_on_hand) {
             write!(f, " ({} base owed ahead of it, {} base on hand)", a(q), a(b))?;

@@ -118,13 +118,13 @@ fn not_instant(l: &VaultView, shares: u64, e: QuoteError) -> String {
         _ => return why,
     };
     let estimate = match request::quote(l, Kind::Withdraw, shares) {
-        Some(q) => format!(
+        Ok(q) => format!(
             " (about {} base at today's mid NAV; {} base on hand, {} owed ahead of it: the rebalancer raises the cash)",
             a(q.out),
             a(q.base_on_hand),
             a(q.queue_ahead)
         ),
-        None => String::new(),
+        Err(_) => String::new(),
     };
     format!(
         "{why}: {now}; request it instead: `rpv withdraw --vault {} --shares {} --request`{estimate}, or redeem in kind \
