@@ -658,3 +658,52 @@ fn a_queued_withdrawal_is_paid_from_the_cash_the_keepers_rebalances_raise() {
     // about its share of the NAV: half of 2,000,000 USDC, less the keeper's incentive and fees
     assert!(out > 990_000_000_000 && out < 1_000_000_000_000, "{out}");
 }
+
+/// More open requests than one transaction can name: each tick the keeper settles the heads
+/// that fit one packet (and its compute budget), in queue order, and the rest on later ticks.
+#[test]
+fn more_requests_than_one_transaction_holds_settle_over_ticks_in_order() {
+    use rpv_core::layout::REQUEST_WITHDRAW;
+    let mut w = World::new(&Spec::spot());
+    let holder = Keypair::new();
+    let svm = &mut w.chain.svm;
+    svm.fund(&holder.pubkey(), 10_000_000_000).unwrap();
+    let share_mint = pda::share_mint(&w.sb.vault).0;
+    let shares = svm.associated_token_account(&share_mint, &holder.pubkey(), 0).unwrap();
+    let base = svm.associated_token_account(&w.sb.base_mint, &holder.pubkey(), 100_000_000_000).unwrap();
+    let v = w.vault();
+    let dep = rpv_sdk::ix::deposit(&holder.pubkey(), &w.sb.vault, &v, &base, &shares, 100_000_000_000, 1);
+    w.chain.svm.send(&[dep], &[&holder]).unwrap();
+    w.step(1, 0);
+    const N: u64 = 40;
+    let first = w.vault().flows.withdrawals.next_id;
+    for id in first..first + N {
+        let v = w.vault();
+        let req = rpv_sdk::ix::request_withdraw(&holder.pubkey(), &w.sb.vault, &v, &shares, id, 1_000_000_000);
+        w.chain.svm.send(&[req], &[&holder]).unwrap();
+    }
+    // the vault holds its deposits in base: no rebalancing, only settlement
+    let (mut k, _) = w.keeper(|s| s.rebalance = false);
+    let mut per_tick = vec![];
+    for _ in 0..6 {
+        w.step(61, 0);
+        let r = k.tick(&mut w.chain).expect("tick");
+        assert!(r.failures.is_empty(), "{r:?}");
+        if !r.requests_settled.is_empty() {
+            per_tick.push(r.requests_settled.iter().map(|e| e.id).collect::<Vec<_>>());
+        }
+        if w.vault().flows.withdrawals.pending == 0 {
+            break;
+        }
+    }
+    assert!(per_tick.len() >= 2, "{N} requests do not fit one transaction: {per_tick:?}");
+    let ids: Vec<u64> = per_tick.concat();
+    assert_eq!(ids, (first..first + N).collect::<Vec<_>>(), "every request once, in queue order");
+    let v = w.vault();
+    assert_eq!((v.flows.withdrawals.pending, v.flows.withdrawals.head), (0, first + N));
+    assert_eq!(k.metrics.requests_settled, N);
+    assert_eq!(k.metrics.instructions["settle_requests"].confirmed, per_tick.len() as u64);
+    // every request is claimable: its account holds its base
+    let r = pda::request(&w.sb.vault, REQUEST_WITHDRAW, first + N - 1).0;
+    assert!(rpv_sdk::decode_request(&w.chain.svm.data(&r)).unwrap().claimable > 0);
+}
