@@ -82,7 +82,8 @@ pub fn run(target: &Target, args: Args) -> Result<Flow<DepositReport>, String> {
             ));
         }
         if args.request {
-            return request::make(conn, user, &mut l, Kind::Deposit, amount, &user_base, &[]).map(Flow::Requested);
+            return request::make(conn, user, &mut l, Kind::Deposit, amount, &user_base, &[])
+                .map(|r| Flow::Requested(Box::new(r)));
         }
         let mut steps = vec![];
         refresh_if_stale(conn, &mut l, user, &mut steps)?;

@@ -70,7 +70,7 @@ impl Kind {
 #[serde(untagged)]
 pub enum Flow<T> {
     Instant(T),
-    Requested(RequestReport),
+    Requested(Box<RequestReport>),
 }
 
 impl<T: fmt::Display> fmt::Display for Flow<T> {

@@ -73,7 +73,8 @@ pub fn run(target: &Target, args: Args) -> Result<Flow<WithdrawReport>, String> 
         let user_shares = ata::address(&user_key, &pk(&l.vault.share_mint), &TOKEN_PROGRAM_ID);
         let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
         if args.request {
-            return request::make(conn, user, &mut l, Kind::Withdraw, s, &user_shares, &[]).map(Flow::Requested);
+            return request::make(conn, user, &mut l, Kind::Withdraw, s, &user_shares, &[])
+                .map(|r| Flow::Requested(Box::new(r)));
         }
         // no refresh: a withdrawal needs no fresh risk state (and a dead feed stops refresh)
         let mut steps = vec![];
