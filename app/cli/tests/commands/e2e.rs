@@ -409,7 +409,16 @@ fn on_chain_command_errors() {
     std::fs::write(&cfg3, text).unwrap();
     fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
     // every command has --help
-    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "asset"] {
+    // the request commands' flags
+    fails(&["claim", "--svm"], "--kind <KIND>");
+    fails(&["cancel-request", "--svm", "--kind", "deposit"], "--id <ID>");
+    fails(&["claim", "--svm", "--all", "--id", "1"], "cannot be used with");
+    fails(&["claim", "--svm", "--kind", "both", "--id", "1"], "[possible values: deposit, withdraw]");
+    fails(&["withdraw", "--svm", "--all", "--request", "--min-out", "1"], "cannot be used with");
+    fails(&["requests", "--svm", "--every-owner", "--owner", &vault], "cannot be used with");
+    fails(&["flow-params", "--svm", "--cash-buffer-bps", "70000"], "invalid value '70000'");
+    let every = ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "asset", "requests", "claim"];
+    for cmd in every.into_iter().chain(["cancel-request", "flow-params"]) {
         let out = rpv(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains(&format!("Usage: rpv {cmd}")), "{cmd}: {text}");
