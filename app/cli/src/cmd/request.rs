@@ -117,7 +117,8 @@ pub fn quote(l: &VaultView, kind: Kind, amount: u64) -> Result<RequestQuote, Quo
 
 /// Sends `request_deposit` (`amount` base units from `from`) or `request_withdraw` (`amount`
 /// shares from `from`) with the queue's next id, after `first` (token accounts to create);
-/// fetches the vault again and retries once when another request took that id.
+/// when another request took that id first, fetches the vault again and retries once with the
+/// next one.
 pub fn make(
     conn: &mut Conn,
     user: &Keypair,
@@ -160,9 +161,15 @@ pub fn make(
                     transactions: steps,
                 });
             }
-            Err(e) if !retried && program_error(&e) == Some("WrongRequest") => {
-                retried = true;
+            Err(e) if !retried => {
+                // another request took the id (its account exists, or `WrongRequest`): the
+                // queue's next id moved; anything else fails again below
                 *l = conn.fetch(&l.key)?;
+                let moved = requests::queue(&l.vault, kind.code()).is_ok_and(|q| q.next_id != id);
+                if !moved && program_error(&e) != Some("WrongRequest") {
+                    return Err(e.to_string());
+                }
+                retried = true;
             }
             Err(e) => return Err(e.to_string()),
         }

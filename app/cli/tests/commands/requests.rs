@@ -254,3 +254,29 @@ fn flow_params_set_at_once_or_through_the_timelock() {
     t.json(&["flow-params", "--instant-fee-bps", "0"]);
     assert_eq!(t.vault_state(&t.vault).flows.params.instant_fee_bps, 0);
 }
+
+/// Two requests race for one id: the one built on a view read before the other landed is
+/// refused (that id's request account exists), the vault is read again and it goes through with
+/// the next id.
+#[test]
+fn a_request_whose_id_was_taken_is_sent_again_with_the_next_one() {
+    use rpv_cli::cmd::{
+        request::{make, Kind},
+        Conn,
+    };
+    let t = Launched::new("request-race", 23, &[sol_entry()]);
+    let ledger = t.ledger();
+    let admin = ledger.admin().unwrap();
+    let mut conn = Conn::Svm(Box::new(ledger));
+    let mut stale = conn.fetch(&t.vault).unwrap();
+    let shares = ata::address(&admin.pubkey(), &pda::share_mint(&t.vault).0, &TOKEN_PROGRAM_ID);
+    let first = stale.vault.flows.withdrawals.next_id;
+    let other = ix::request_withdraw(&admin.pubkey(), &t.vault, &stale.vault, &shares, first, 1_000_000);
+    conn.send(&mut vec![], "the other request", &[other], &[&admin]).unwrap();
+    let r = make(&mut conn, &admin, &mut stale, Kind::Withdraw, 2_000_000, &shares, &[]).unwrap();
+    assert_eq!((r.id, r.amount), (first + 1, 2_000_000));
+    assert_eq!(r.request, pda::request(&t.vault, REQUEST_WITHDRAW, first + 1).0.to_string());
+    assert_eq!(r.transactions.len(), 1, "the refused attempt sent nothing");
+    let v = conn.fetch(&t.vault).unwrap().vault;
+    assert_eq!((v.flows.withdrawals.next_id, v.flows.withdrawals.pending), (first + 2, 3_000_000));
+}
