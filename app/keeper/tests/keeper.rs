@@ -93,6 +93,21 @@ impl World {
         spl::amount(&self.chain.svm.data(&ata::address(owner, mint, &TOKEN_PROGRAM_ID)))
     }
 
+    /// A new depositor of `amount` USDC units (with SOL for fees and request rent): its keypair,
+    /// share account and base account.
+    fn holder(&mut self, amount: u64) -> (Keypair, Pubkey, Pubkey) {
+        let holder = Keypair::new();
+        let svm = &mut self.chain.svm;
+        svm.fund(&holder.pubkey(), 10_000_000_000).unwrap();
+        let share_mint = pda::share_mint(&self.sb.vault).0;
+        let shares = svm.associated_token_account(&share_mint, &holder.pubkey(), 0).unwrap();
+        let base = svm.associated_token_account(&self.sb.base_mint, &holder.pubkey(), amount).unwrap();
+        let v = self.vault();
+        let dep = rpv_sdk::ix::deposit(&holder.pubkey(), &self.sb.vault, &v, &base, &shares, amount, 1);
+        self.chain.svm.send(&[dep], &[&holder]).unwrap();
+        (holder, shares, base)
+    }
+
     /// Every leg's distance to its target at the last sample, and the band.
     fn distances(&self) -> (Vec<u64>, u64) {
         let (v, r) = (self.vault(), self.risk());
@@ -549,16 +564,7 @@ fn a_queued_withdrawal_is_paid_from_the_cash_the_keepers_rebalances_raise() {
     let flows = rpv_sdk::ix::FlowParams { cash_buffer_bps: 500, ..rpv_sdk::ix::FlowParams::DEFAULT };
     w.chain.svm.send(&[rpv_sdk::ix::set_flow_params(&admin.pubkey(), &w.sb.vault, flows)], &[&admin]).unwrap();
     // a second holder puts in as much as the first: about half the shares
-    let holder = Keypair::new();
-    let svm = &mut w.chain.svm;
-    svm.fund(&holder.pubkey(), 1_000_000_000).unwrap();
-    let share_mint = pda::share_mint(&w.sb.vault).0;
-    let holder_shares = svm.associated_token_account(&share_mint, &holder.pubkey(), 0).unwrap();
-    let holder_base = svm.associated_token_account(&w.sb.base_mint, &holder.pubkey(), 1_000_000_000_000).unwrap();
-    let v = w.vault();
-    let dep =
-        rpv_sdk::ix::deposit(&holder.pubkey(), &w.sb.vault, &v, &holder_base, &holder_shares, 1_000_000_000_000, 1);
-    w.chain.svm.send(&[dep], &[&holder]).unwrap();
+    let (holder, holder_shares, holder_base) = w.holder(1_000_000_000_000);
     let held = spl::amount(&w.chain.svm.data(&holder_shares));
     w.step(61, 0);
     // the keeper invests the 2,000,000 USDC: every leg inside its band
@@ -665,15 +671,7 @@ fn a_queued_withdrawal_is_paid_from_the_cash_the_keepers_rebalances_raise() {
 fn more_requests_than_one_transaction_holds_settle_over_ticks_in_order() {
     use rpv_core::layout::REQUEST_WITHDRAW;
     let mut w = World::new(&Spec::spot());
-    let holder = Keypair::new();
-    let svm = &mut w.chain.svm;
-    svm.fund(&holder.pubkey(), 10_000_000_000).unwrap();
-    let share_mint = pda::share_mint(&w.sb.vault).0;
-    let shares = svm.associated_token_account(&share_mint, &holder.pubkey(), 0).unwrap();
-    let base = svm.associated_token_account(&w.sb.base_mint, &holder.pubkey(), 100_000_000_000).unwrap();
-    let v = w.vault();
-    let dep = rpv_sdk::ix::deposit(&holder.pubkey(), &w.sb.vault, &v, &base, &shares, 100_000_000_000, 1);
-    w.chain.svm.send(&[dep], &[&holder]).unwrap();
+    let (holder, shares, _) = w.holder(100_000_000_000);
     w.step(1, 0);
     const N: u64 = 40;
     let first = w.vault().flows.withdrawals.next_id;
