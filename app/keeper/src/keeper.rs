@@ -13,7 +13,15 @@
 //!    inventory — skipped with a log line when the keeper lacks the tokens — repeated for the
 //!    next leg up to `max_trades_per_tick` (a settled series is bought at its payoff, no oracle
 //!    read; the keeper then holds option tokens to exercise);
-//! 5. `retire_asset` for every settled series that holds nothing of value any more.
+//! 5. `settle_requests` for the flow requests at the heads of both queues that can settle now
+//!    (the SDK's [`rpv_sdk::client::VaultView::settle_plan`]: the program's own steps on a copy,
+//!    prices published after each request included), as many as fit one transaction; a queue
+//!    waiting for a later price or for base (`PriceNotAfterRequest`, `InsufficientBaseLiquidity`)
+//!    is "not yet", logged at debug level. The rebalancer of step 4 already sells towards base
+//!    when the withdrawal queue is owed cash (its targets are on the NAV less the cash target,
+//!    `rpv_core::rebalance::cash_target`, and `sim::auto_leg` picks legs by the same rule), so the
+//!    cash it raises in a tick is paid out by the settlement of the same tick;
+//! 6. `retire_asset` for every settled series that holds nothing of value any more.
 //!
 //! Every transaction is simulated first and is never sent if the simulation fails (the program
 //! error is logged by name). Chain calls that fail transiently are retried with exponential
@@ -34,8 +42,8 @@ use rpv_core::{
 use rpv_sdk::{
     ata,
     chain::{self, Chain, ChainError, Clock, TxStatus},
-    client::{read_oracle, rebalance_max_age},
-    events::{parse_logs, Event, Rebalanced},
+    client::{read_oracle, rebalance_max_age, FetchError, VaultClient},
+    events::{parse_logs, Event, Rebalanced, RequestSettled},
     ix, pda, sim, Instruction, Pubkey,
 };
 use serde_json::{json, Value};
@@ -57,6 +65,7 @@ pub struct Settings {
     pub submit_weights: bool,
     pub rebalance: bool,
     pub settle: bool,
+    pub settle_requests: bool,
     pub max_trades_per_tick: u32,
     pub max_trade_value: u64,
     pub slippage_bps: u64,
@@ -121,6 +130,8 @@ pub struct TickReport {
     pub weights_submitted: bool,
     /// The keeper's rebalances that landed.
     pub trades: Vec<Rebalanced>,
+    /// The fills of the keeper's `settle_requests` that landed.
+    pub requests_settled: Vec<RequestSettled>,
     /// Instructions only simulated (dry run).
     pub simulated: Vec<String>,
     /// `(instruction, error name)` of simulations that failed and transactions that failed.
@@ -249,11 +260,7 @@ impl Keeper {
         ixs: Vec<Instruction>,
         context: Value,
     ) -> Result<Outcome, KeeperError> {
-        let mut all = Vec::new();
-        if self.settings.priority_fee > 0 {
-            all.extend(rpv_sdk::cu::budget(self.settings.compute_unit_limit, self.settings.priority_fee));
-        }
-        all.extend(ixs);
+        let all = self.with_budget(ixs);
         let blockhash = self.retry(chain, "getLatestBlockhash", |c| c.latest_blockhash())?;
         let tx = chain::sign(&all, &[&self.signer], &[], blockhash)
             .map_err(|error| KeeperError::Chain { call: "sign".into(), error })?;
@@ -329,6 +336,23 @@ impl Keeper {
         }
     }
 
+    /// `ixs` after the compute-budget instructions, when a priority fee is set.
+    fn with_budget(&self, ixs: Vec<Instruction>) -> Vec<Instruction> {
+        let mut all = Vec::new();
+        if self.settings.priority_fee > 0 {
+            all.extend(rpv_sdk::cu::budget(self.settings.compute_unit_limit, self.settings.priority_fee));
+        }
+        all.extend(ixs);
+        all
+    }
+
+    /// Whether `ixs` signed by the keeper (as [`Self::execute`] sends them) fit one packet.
+    fn fits(&self, ixs: Vec<Instruction>) -> bool {
+        let all = self.with_budget(ixs);
+        chain::sign(&all, &[&self.signer], &[], chain::Hash::default())
+            .is_ok_and(|tx| chain::wire_size(&tx) <= chain::PACKET_DATA_SIZE)
+    }
+
     fn record(&mut self, report: &mut TickReport, name: &str, outcome: &Outcome) {
         match outcome {
             Outcome::Simulated { .. } => report.simulated.push(name.to_string()),
@@ -401,6 +425,9 @@ impl Keeper {
         if self.settings.rebalance {
             self.rebalance(chain, s, report)?;
         }
+        if self.settings.settle_requests {
+            self.settle_requests(chain, report)?;
+        }
         if self.settings.settle {
             let s = self.snapshot(chain)?;
             self.retire(chain, &s, report)?;
@@ -443,6 +470,89 @@ impl Keeper {
             }
         }
         Ok(landed)
+    }
+
+    /// `settle_requests` for what can settle now at the heads of both queues (module doc, step
+    /// 5): the SDK's plan, cut to what fits one packet, halved while the simulation runs out of
+    /// compute units.
+    fn settle_requests(&mut self, chain: &mut dyn Chain, report: &mut TickReport) -> Result<(), KeeperError> {
+        const NAME: &str = "settle_requests";
+        let vault = self.settings.vault;
+        let unfetched = |e: FetchError| match e {
+            FetchError::Chain(e) => e,
+            FetchError::Account(m) => ChainError::Fatal(m),
+        };
+        let view = self.retry(chain, "fetch(vault)", |c| VaultClient::new(c, vault).fetch().map_err(unfetched))?;
+        let (d, w) = (&view.vault.flows.deposits, &view.vault.flows.withdrawals);
+        if d.head == d.next_id && w.head == w.next_id {
+            return Ok(());
+        }
+        let open = self.retry(chain, "getMultipleAccounts(requests)", |c| {
+            VaultClient::new(c, vault).requests(&view.vault).map_err(unfetched)
+        })?;
+        let plan = match view.settle_plan(&open) {
+            Ok(p) => p,
+            Err(e) => {
+                self.skip(report, NAME, "prices unusable", json!({"error": e.name()}));
+                return Ok(());
+            }
+        };
+        for (kind, why) in &plan.stops {
+            let (queue, name) = (queue_name(*kind), why.name());
+            if NOT_YET.contains(&name.as_str()) {
+                self.log.debug("requests_not_yet", json!({"queue": queue, "reason": name}));
+            } else {
+                self.skip(report, NAME, "queue blocked", json!({"queue": queue, "error": name}));
+            }
+        }
+        if plan.requests.is_empty() {
+            return Ok(());
+        }
+        let (base_mint, base_program) =
+            (rpv_sdk::pk(&view.vault.base_mint), rpv_sdk::pk(&view.vault.base_token_program));
+        let base_token = self.token_account_for(&base_mint, &base_program);
+        if let Err(why) = self.balance(chain, &base_token, &base_mint)? {
+            self.skip(report, NAME, "keeper token account unusable", json!({"why": why}));
+            return Ok(());
+        }
+        let me = self.pubkey();
+        let build = |keys: &[Pubkey]| ix::settle_requests(&me, &vault, &view.vault, &base_token, keys);
+        let mut keys: Vec<Pubkey> = plan.requests.iter().map(|(k, _)| *k).collect();
+        while keys.len() > 1 && !self.fits(vec![build(&keys)]) {
+            keys.pop();
+        }
+        let out = loop {
+            let ctx = json!({"requests": keys.len(), "planned": plan.requests.len()});
+            let out = self.execute(chain, NAME, vec![build(&keys)], ctx)?;
+            match &out {
+                Outcome::SimulationFailed(e) if e.contains("ComputationalBudgetExceeded") && keys.len() > 1 => {
+                    keys.truncate(keys.len() / 2);
+                }
+                _ => break out,
+            }
+        };
+        self.record(report, NAME, &out);
+        let Outcome::Landed { logs } = out else {
+            return Ok(());
+        };
+        self.metrics.last_request_settlement_time = Some(view.clock.unix_timestamp);
+        for e in parse_logs(&logs) {
+            if let Event::RequestSettled(e) = e {
+                if e.keeper != me {
+                    continue;
+                }
+                self.metrics.requests_settled += 1;
+                self.metrics.settlement_incentives += e.incentive;
+                self.log.info(
+                    "request_settled",
+                    json!({"queue": queue_name(e.kind), "id": e.id, "owner": e.owner.to_string(),
+                           "filled": e.filled, "out": e.out, "incentive": e.incentive, "remaining": e.remaining,
+                           "nav": e.nav, "total_shares": e.total_shares}),
+                );
+                report.requests_settled.push(e);
+            }
+        }
+        Ok(())
     }
 
     /// `retire_asset` for every settled series holding nothing of value (sold at its payoff, or
@@ -762,6 +872,19 @@ impl Keeper {
             }
         }
         Ok(true)
+    }
+}
+
+/// Why a queue waits that is no error: its head needs a price published after it, or base
+/// the rebalancer has not raised yet.
+const NOT_YET: [&str; 2] = ["PriceNotAfterRequest", "InsufficientBaseLiquidity"];
+
+/// A request queue's name in logs.
+fn queue_name(kind: u8) -> &'static str {
+    if kind == rpv_core::layout::REQUEST_DEPOSIT {
+        "deposits"
+    } else {
+        "withdrawals"
     }
 }
 

@@ -46,7 +46,8 @@ pub struct Metrics {
     pub last_weights_time: Option<i64>,
     pub last_rebalance_time: Option<i64>,
     pub last_settlement_time: Option<i64>,
-    /// Per instruction (`refresh`, `submit_weights`, `rebalance`, `settle_expired`).
+    /// Per instruction (`refresh`, `submit_weights`, `rebalance`, `settle_expired`,
+    /// `settle_requests`, `retire_asset`).
     pub instructions: BTreeMap<String, Counts>,
     /// Program errors met in simulations and on chain, by name.
     pub program_errors: BTreeMap<String, u64>,
@@ -55,6 +56,15 @@ pub struct Metrics {
     pub trades: u64,
     pub traded_value: u64,
     pub incentives_earned: u64,
+    /// Flow request fills landed by this keeper's `settle_requests` (its own `RequestSettled`
+    /// events), the settlement incentives they paid it (base units), and the cluster time of
+    /// its last one.
+    #[serde(default)]
+    pub requests_settled: u64,
+    #[serde(default)]
+    pub settlement_incentives: u64,
+    #[serde(default)]
+    pub last_request_settlement_time: Option<i64>,
     /// RPC failures seen, and retries made.
     pub rpc_errors: u64,
     pub rpc_retries: u64,

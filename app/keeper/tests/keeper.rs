@@ -69,10 +69,19 @@ impl World {
     /// A keeper funded with 2,000,000 USDC and 500,000 USDC worth of every asset (100 option
     /// tokens), logging to memory.
     fn keeper(&mut self, edit: impl FnOnce(&mut Settings)) -> (Keeper, Arc<Mutex<Vec<String>>>) {
+        self.keeper_holding(2_000_000_000_000, 500_000_000_000, edit)
+    }
+
+    /// A keeper funded with `base` USDC units and `value_each` USDC units' worth of every asset
+    /// (100 option tokens), logging to memory.
+    fn keeper_holding(
+        &mut self,
+        base: u64,
+        value_each: u64,
+        edit: impl FnOnce(&mut Settings),
+    ) -> (Keeper, Arc<Mutex<Vec<String>>>) {
         let kp = Keypair::new();
-        self.sb
-            .fund_keeper(&mut self.chain.svm, &kp.pubkey(), 2_000_000_000_000, 500_000_000_000, 100_000_000)
-            .unwrap();
+        self.sb.fund_keeper(&mut self.chain.svm, &kp.pubkey(), base, value_each, 100_000_000).unwrap();
         let mut s = Settings::for_vault(self.sb.vault);
         s.backoff = Duration::from_millis(1);
         edit(&mut s);
@@ -82,6 +91,21 @@ impl World {
 
     fn balance(&self, owner: &Pubkey, mint: &Pubkey) -> u64 {
         spl::amount(&self.chain.svm.data(&ata::address(owner, mint, &TOKEN_PROGRAM_ID)))
+    }
+
+    /// A new depositor of `amount` USDC units (with SOL for fees and request rent): its keypair,
+    /// share account and base account.
+    fn holder(&mut self, amount: u64) -> (Keypair, Pubkey, Pubkey) {
+        let holder = Keypair::new();
+        let svm = &mut self.chain.svm;
+        svm.fund(&holder.pubkey(), 10_000_000_000).unwrap();
+        let share_mint = pda::share_mint(&self.sb.vault).0;
+        let shares = svm.associated_token_account(&share_mint, &holder.pubkey(), 0).unwrap();
+        let base = svm.associated_token_account(&self.sb.base_mint, &holder.pubkey(), amount).unwrap();
+        let v = self.vault();
+        let dep = rpv_sdk::ix::deposit(&holder.pubkey(), &self.sb.vault, &v, &base, &shares, amount, 1);
+        self.chain.svm.send(&[dep], &[&holder]).unwrap();
+        (holder, shares, base)
     }
 
     /// Every leg's distance to its target at the last sample, and the band.
@@ -521,4 +545,163 @@ fn risk_budgets_of(v: &rpv_core::layout::VaultState) -> Vec<u64> {
     let mut b = [0u64; rpv_core::layout::MAX_N];
     let n = v.budgets_ppb(&mut b);
     b[..n].to_vec()
+}
+
+/// Issue 15: a holder of half the shares of an invested vault asks for base. The withdrawal
+/// queue becomes the rebalancer's cash target: the keeper's rebalances (its leg choice is the
+/// program's, `sim::auto_leg`) sell legs towards base, and its `settle_requests` of the same
+/// ticks pays the request out of that base, in part and then in full, FIFO; the holder claims
+/// it. While the head waits for a later price or for base, the keeper logs "not yet", no error.
+#[test]
+fn a_queued_withdrawal_is_paid_from_the_cash_the_keepers_rebalances_raise() {
+    use rpv_core::{layout::REQUEST_WITHDRAW, rebalance::Side};
+    let mut w = World::new(&Spec::spot());
+    // a volatility target above the assets': the vault invests everything (leverage 1)
+    let p = rpv_sdk::ix::RiskParams { method: 1, vol_target_bps: 50_000, ..Default::default() };
+    let admin = w.sb.admin.insecure_clone();
+    w.chain.svm.send(&[rpv_sdk::ix::set_risk_params(&admin.pubkey(), &w.sb.vault, p)], &[&admin]).unwrap();
+    // and keeps a cash buffer of 5 % of the NAV
+    let flows = rpv_sdk::ix::FlowParams { cash_buffer_bps: 500, ..rpv_sdk::ix::FlowParams::DEFAULT };
+    w.chain.svm.send(&[rpv_sdk::ix::set_flow_params(&admin.pubkey(), &w.sb.vault, flows)], &[&admin]).unwrap();
+    // a second holder puts in as much as the first: about half the shares
+    let (holder, holder_shares, holder_base) = w.holder(1_000_000_000_000);
+    let held = spl::amount(&w.chain.svm.data(&holder_shares));
+    w.step(61, 0);
+    // the keeper invests the 2,000,000 USDC: every leg inside its band
+    let (mut k, lines) = w.keeper_holding(10_000_000_000_000, 3_000_000_000_000, |_| {});
+    for _ in 0..12 {
+        k.tick(&mut w.chain).expect("tick");
+        let (d, band) = w.distances();
+        if d.iter().all(|x| *x <= band) {
+            break;
+        }
+        w.step(61, 0);
+    }
+    let v = w.vault();
+    let nav = sampled_nav(&v, &w.risk()).unwrap();
+    assert!(v.base_quantity < nav / 10, "invested: {} base of {nav}", v.base_quantity);
+    assert!(held > v.base_quantity, "the base cannot pay the holder: {held} shares, {} base", v.base_quantity);
+
+    // a day later (the rebalancer's turnover window has rolled) the keeper refreshes every ten
+    // minutes and rebalances every minute
+    w.step(86_400, 0);
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.refreshed && r.trades.is_empty() && r.failures.is_empty(), "{r:?}");
+    k.settings.refresh_age_secs = 600;
+    let v = w.vault();
+    let buffer = v.base_quantity;
+    assert!(buffer > 0 && buffer < held / 5, "the cash buffer: {buffer}");
+    // the holder requests the withdrawal of every share
+    let id = v.flows.withdrawals.next_id;
+    let req = rpv_sdk::ix::request_withdraw(&holder.pubkey(), &w.sb.vault, &v, &holder_shares, id, held);
+    w.chain.svm.send(&[req], &[&holder]).unwrap();
+    let request = pda::request(&w.sb.vault, REQUEST_WITHDRAW, id).0;
+    let keeper_base = w.balance(&k.pubkey(), &w.sb.base_mint);
+    let (incentives_before, trades_before) = (k.metrics.settlement_incentives, k.metrics.trades);
+    // in the tick of the request nothing is priced after it yet: "not yet", no error
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.requests_settled.is_empty() && r.failures.is_empty(), "{r:?}");
+    assert!(events(&lines, "requests_not_yet").iter().any(|e| e["fields"]["reason"] == "PriceNotAfterRequest"));
+
+    let mut reports = vec![];
+    for _ in 0..40 {
+        w.step(61, 0);
+        let r = k.tick(&mut w.chain).expect("tick");
+        let done = w.vault().flows.withdrawals.pending == 0;
+        reports.push(r);
+        if done {
+            break;
+        }
+    }
+    let v = w.vault();
+    assert_eq!((v.flows.withdrawals.pending, v.flows.withdrawals.head), (0, id + 1), "the request settled in full");
+    let sells: Vec<_> = reports.iter().flat_map(|r| r.trades.iter()).filter(|t| t.side == Side::Sell as u8).collect();
+    assert!(!sells.is_empty(), "the rebalancer sold legs for the queue");
+    assert_eq!(k.metrics.trades - trades_before, reports.iter().map(|r| r.trades.len() as u64).sum::<u64>());
+    let fills: Vec<_> = reports.iter().flat_map(|r| r.requests_settled.iter()).collect();
+    assert!(fills.len() >= 2, "paid in part, then in full: {fills:?}");
+    assert!(fills.iter().all(|f| f.request == request && f.id == id));
+    assert_eq!(fills.iter().map(|f| f.filled).sum::<u64>(), held);
+    assert_eq!(fills.last().unwrap().remaining, 0);
+    // the buffer on hand pays first; then a tick's sales raise the base its settlement pays out
+    assert!(fills[0].out + fills[0].incentive <= buffer && fills[0].remaining > 0, "{fills:?} {buffer}");
+    assert!(
+        reports.iter().any(|r| !r.requests_settled.is_empty() && r.trades.iter().any(|t| t.side == Side::Sell as u8)),
+        "a tick sold legs and settled the request"
+    );
+    // the keeper's books: every fill counted, its incentives received
+    let incentives: u64 = fills.iter().map(|f| f.incentive).sum();
+    assert!(incentives > 0);
+    assert_eq!(k.metrics.settlement_incentives - incentives_before, incentives);
+    assert_eq!(k.metrics.requests_settled, fills.len() as u64);
+    assert_eq!(
+        k.metrics.instructions["settle_requests"].confirmed as usize,
+        reports.iter().filter(|r| !r.requests_settled.is_empty()).count()
+    );
+    assert_eq!(events(&lines, "request_settled").len(), fills.len());
+    let traded: i128 = reports
+        .iter()
+        .flat_map(|r| r.trades.iter())
+        .map(|t| if t.side == Side::Sell as u8 { -(t.base_amount as i128) } else { t.base_amount as i128 })
+        .sum();
+    assert_eq!(w.balance(&k.pubkey(), &w.sb.base_mint) as i128, keeper_base as i128 + traded + incentives as i128);
+    // no error spam: no settlement simulation failed, nothing failed at all
+    assert!(
+        reports.iter().all(|r| r.failures.is_empty()),
+        "{:?}",
+        reports.iter().map(|r| &r.failures).collect::<Vec<_>>()
+    );
+    assert_eq!(k.metrics.instructions["settle_requests"].simulation_failed, 0);
+    assert!(events(&lines, "simulation_failed").is_empty());
+
+    // the holder claims the base
+    let out: u64 = fills.iter().map(|f| f.out).sum();
+    let before = spl::amount(&w.chain.svm.data(&holder_base));
+    let claim =
+        rpv_sdk::ix::claim_request(&holder.pubkey(), &w.sb.vault, &w.vault(), &request, &holder_base, &holder_shares);
+    w.chain.svm.send(&[claim], &[&holder]).unwrap();
+    assert_eq!(spl::amount(&w.chain.svm.data(&holder_base)), before + out);
+    // about its share of the NAV: half of 2,000,000 USDC, less the keeper's incentive and fees
+    assert!(out > 990_000_000_000 && out < 1_000_000_000_000, "{out}");
+}
+
+/// More open requests than one transaction can name: each tick the keeper settles the heads
+/// that fit one packet (and its compute budget), in queue order, and the rest on later ticks.
+#[test]
+fn more_requests_than_one_transaction_holds_settle_over_ticks_in_order() {
+    use rpv_core::layout::REQUEST_WITHDRAW;
+    let mut w = World::new(&Spec::spot());
+    let (holder, shares, _) = w.holder(100_000_000_000);
+    w.step(1, 0);
+    const N: u64 = 40;
+    let first = w.vault().flows.withdrawals.next_id;
+    for id in first..first + N {
+        let v = w.vault();
+        let req = rpv_sdk::ix::request_withdraw(&holder.pubkey(), &w.sb.vault, &v, &shares, id, 1_000_000_000);
+        w.chain.svm.send(&[req], &[&holder]).unwrap();
+    }
+    // the vault holds its deposits in base: no rebalancing, only settlement
+    let (mut k, _) = w.keeper(|s| s.rebalance = false);
+    let mut per_tick = vec![];
+    for _ in 0..6 {
+        w.step(61, 0);
+        let r = k.tick(&mut w.chain).expect("tick");
+        assert!(r.failures.is_empty(), "{r:?}");
+        if !r.requests_settled.is_empty() {
+            per_tick.push(r.requests_settled.iter().map(|e| e.id).collect::<Vec<_>>());
+        }
+        if w.vault().flows.withdrawals.pending == 0 {
+            break;
+        }
+    }
+    assert!(per_tick.len() >= 2, "{N} requests do not fit one transaction: {per_tick:?}");
+    let ids: Vec<u64> = per_tick.concat();
+    assert_eq!(ids, (first..first + N).collect::<Vec<_>>(), "every request once, in queue order");
+    let v = w.vault();
+    assert_eq!((v.flows.withdrawals.pending, v.flows.withdrawals.head), (0, first + N));
+    assert_eq!(k.metrics.requests_settled, N);
+    assert_eq!(k.metrics.instructions["settle_requests"].confirmed, per_tick.len() as u64);
+    // every request is claimable: its account holds its base
+    let r = pda::request(&w.sb.vault, REQUEST_WITHDRAW, first + N - 1).0;
+    assert!(rpv_sdk::decode_request(&w.chain.svm.data(&r)).unwrap().claimable > 0);
 }

@@ -269,6 +269,16 @@ pub struct RequestQuote {
     pub queue_ahead: u64,
 }
 
+/// What `settle_requests` would settle now ([`VaultView::settle_plan`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettlePlan {
+    /// The request accounts to pass, in order (deposits first), each with its fill (`None`:
+    /// a cancelled request the head moves past).
+    pub requests: Vec<(Pubkey, Option<engine::requests::Fill>)>,
+    /// Where a queue stops, and why (`PriceNotAfterRequest`, `InsufficientBaseLiquidity`, …).
+    pub stops: Vec<(u8, QuoteError)>,
+}
+
 /// What an in-kind redemption pays: the base, then each registered asset in registry order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedeemQuote {
@@ -298,8 +308,14 @@ impl VaultView {
     /// Each slot's oracle as a flow reads it (the program's `read_slots`): the validated value,
     /// or why the feed is dead; an expired or settled option series reads none (zero).
     pub fn slot_reads(&self) -> Vec<SlotRead> {
+        self.slot_reads_aged(|s| s.max_oracle_age)
+    }
+
+    /// [`Self::slot_reads`] with each slot's maximum age `max_age(slot)` (the program's
+    /// `read_slots_aged`).
+    fn slot_reads_aged(&self, max_age: impl Fn(&AssetSlot) -> u32) -> Vec<SlotRead> {
         let now = self.now();
-        self.read(|s| s.max_oracle_age)
+        self.read(max_age)
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
@@ -407,6 +423,46 @@ impl VaultView {
             base_on_hand: v.base_quantity,
             queue_ahead,
         })
+    }
+
+    /// What `settle_requests` would do now with `requests` (request accounts as fetched,
+    /// [`VaultClient::requests`]): the program's steps on a copy — every feed read no older than
+    /// `settle_max_age` (nor the asset's own maximum), the fees due accrued, then each queue
+    /// from its head, deposits first, until a request cannot settle. `Err` when nothing can be
+    /// priced (a dead or stale feed, a flash rebalance open).
+    pub fn settle_plan(&self, requests: &[(Pubkey, RequestState)]) -> Result<SettlePlan, QuoteError> {
+        let now = self.now();
+        let age = u32::from(self.vault.flows.params.settle_max_age);
+        let reads = self.slot_reads_aged(|s| s.max_oracle_age.min(age));
+        let prices = engine::flows::every_price(&reads)?;
+        let n = reads.len();
+        let mut v = self.vault;
+        let (down, up) = v.nav_both_at(&prices[..n], now)?;
+        engine::flows::note_prices_used(&mut v, &reads, now);
+        let (_, mut p) = engine::requests::begin_settlement(&mut v, self.share_supply, down, up, now)?;
+        let mut plan = SettlePlan::default();
+        for kind in [REQUEST_DEPOSIT, REQUEST_WITHDRAW] {
+            let head = engine::requests::queue(&v, kind)?.head;
+            let mut queue: Vec<&(Pubkey, RequestState)> =
+                requests.iter().filter(|(_, r)| r.kind == kind && r.id >= head).collect();
+            queue.sort_by_key(|(_, r)| r.id);
+            for (key, r) in queue {
+                let mut r = *r;
+                match engine::requests::settle(&mut v, &mut r, &mut p, &prices[..n], now) {
+                    Ok(fill) => {
+                        plan.requests.push((*key, fill));
+                        if r.pending > 0 {
+                            break; // a partial fill keeps the head
+                        }
+                    }
+                    Err(e) => {
+                        plan.stops.push((kind, QuoteError::from(e)));
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(plan)
     }
 
     /// What `redeem_in_kind(shares, [])` would pay now: ⌊shares × accounted / total shares⌋ of

@@ -17,7 +17,7 @@ pub struct Args {
     #[command(flatten)]
     pub vault: VaultArg,
     /// Which pending change: risk-params, budgets, fees, rebalance, option-params, in-kind-cap,
-    /// guardian, retire or oracle (the program's proposal kinds, `rpv_interface::ProposalKind`; a
+    /// guardian, retire, oracle or flow (the program's proposal kinds, `rpv_interface::ProposalKind`; a
     /// registration is consumed by the admin's `add_asset` / `add_option`, not applied here).
     #[arg(long, value_parser = parse_kind)]
     pub kind: ProposalKind,

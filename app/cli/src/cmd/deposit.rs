@@ -1,4 +1,4 @@
-//! `rpv deposit --amount AMOUNT`: base tokens for shares.
+//! `rpv deposit --amount AMOUNT [--request]`: base tokens for shares, now or through a request.
 
 use std::fmt;
 
@@ -6,7 +6,11 @@ use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{format_amount, on_chain, parse_amount, refresh_if_stale, steps_text, Slippage, Step, Target, VaultArg};
+use super::{
+    format_amount, on_chain, parse_amount, refresh_if_stale,
+    request::{self, Flow, Kind},
+    steps_text, Slippage, Step, Target, VaultArg,
+};
 
 /// Deposits base tokens for shares.
 ///
@@ -15,6 +19,10 @@ use super::{format_amount, on_chain, parse_amount, refresh_if_stale, steps_text,
 /// defaults to the expected number (from the oracles, as the program prices it) less
 /// --slippage-bps. A stale risk state is refreshed first (permissionless). With --svm the base
 /// tokens are minted to the signer if it lacks them.
+///
+/// With --request the base is escrowed instead (`request_deposit`): a keeper settles it at
+/// prices published after the request, at the mid NAV without the instant-flow pricing; then
+/// `rpv claim` mints the shares (`rpv cancel-request` takes the base back until it settles).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -27,6 +35,10 @@ pub struct Args {
     pub min_shares: Option<String>,
     #[command(flatten)]
     pub slippage: Slippage,
+    /// Request the deposit (settled later at prices published after it) instead of depositing
+    /// now.
+    #[arg(long, conflicts_with_all = ["min_shares", "slippage_bps"])]
+    pub request: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -47,7 +59,7 @@ pub struct DepositReport {
     pub transactions: Vec<Step>,
 }
 
-pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
+pub fn run(target: &Target, args: Args) -> Result<Flow<DepositReport>, String> {
     on_chain(target, false, |conn, user| {
         let mut l = args.vault.fetch(conn)?;
         let decimals = l.vault.base_decimals;
@@ -69,6 +81,10 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
                 format_amount(amount, decimals)
             ));
         }
+        if args.request {
+            return request::make(conn, user, &mut l, Kind::Deposit, amount, &user_base, &[])
+                .map(|r| Flow::Requested(Box::new(r)));
+        }
         let mut steps = vec![];
         refresh_if_stale(conn, &mut l, user, &mut steps)?;
         let q = l.quote_deposit(amount).map_err(|e| e.explain("deposit"))?;
@@ -80,7 +96,7 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
         let dep = ix::deposit(&user_key, &l.key, &l.vault, &user_base, &user_shares, amount, min);
         let signature = conn.send(&mut steps, "deposit", &[create, dep], &[user])?;
         let after = conn.balance(&user_shares)?;
-        Ok(DepositReport {
+        Ok(Flow::Instant(DepositReport {
             action: "deposit",
             vault: l.key.to_string(),
             user: user_key.to_string(),
@@ -94,7 +110,7 @@ pub fn run(target: &Target, args: Args) -> Result<DepositReport, String> {
             nav: q.nav,
             signature,
             transactions: steps,
-        })
+        }))
     })
 }
 

@@ -9,9 +9,11 @@
 pub mod apply_change;
 pub mod asset;
 pub mod deposit;
+pub mod flow_params;
 pub mod init;
 pub mod option;
 pub mod redeem_in_kind;
+pub mod request;
 pub mod risk;
 pub mod show;
 pub mod withdraw;
@@ -66,6 +68,10 @@ pub enum Command {
     Deposit(deposit::Args),
     Withdraw(withdraw::Args),
     RedeemInKind(redeem_in_kind::Args),
+    Requests(request::ListArgs),
+    Claim(request::ClaimArgs),
+    CancelRequest(request::CancelArgs),
+    FlowParams(flow_params::Args),
     Show(show::Args),
     ApplyChange(apply_change::Args),
     /// The registry after launch: registering, retiring an asset, a new price feed (timelocked).
@@ -115,6 +121,10 @@ impl Cli {
             Command::Deposit(a) => render(deposit::run(t, a)?, json),
             Command::Withdraw(a) => render(withdraw::run(t, a)?, json),
             Command::RedeemInKind(a) => render(redeem_in_kind::run(t, a)?, json),
+            Command::Requests(a) => render(request::list(t, a)?, json),
+            Command::Claim(a) => render(request::act(t, request::Action::Claim, a.which)?, json),
+            Command::CancelRequest(a) => render(request::act(t, request::Action::Cancel, a.which)?, json),
+            Command::FlowParams(a) => render(flow_params::run(t, a)?, json),
             Command::Show(a) => render(show::run(t, a)?, json),
             Command::ApplyChange(a) => render(apply_change::run(t, a)?, json),
             Command::Asset(c) => render(asset::run(t, c)?, json),
@@ -295,10 +305,29 @@ impl Conn {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<String, String> {
-        let sent = chain::submit(self.chain(), label, ixs, signers, &[], CONFIRM_TIMEOUT).map_err(|e| self.error(e))?;
+        self.try_send(steps, label, ixs, signers).map_err(|e| self.error(e))
+    }
+
+    /// [`Self::send`] with the chain's error as it is (to tell one program error from another).
+    pub fn try_send(
+        &mut self,
+        steps: &mut Vec<Step>,
+        label: &str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<String, ChainError> {
+        let sent = chain::submit(self.chain(), label, ixs, signers, &[], CONFIRM_TIMEOUT)?;
         let (signature, compute_units) = (sent.signature.to_string(), Some(sent.compute_units));
         steps.push(Step { step: label.to_string(), signature: signature.clone(), compute_units });
         Ok(signature)
+    }
+}
+
+/// The vault program's error name in a refused transaction, if that is what `e` is.
+pub fn program_error(e: &ChainError) -> Option<&'static str> {
+    match e {
+        ChainError::Rejected(r) => r.vault_error.map(|(name, _)| name),
+        _ => None,
     }
 }
 

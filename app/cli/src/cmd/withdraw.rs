@@ -1,17 +1,33 @@
-//! `rpv withdraw (--shares SHARES | --all)`: shares for the base token at NAV.
+//! `rpv withdraw (--shares SHARES | --all) [--request]`: shares for the base token at NAV, now
+//! when the vault's base can pay, else through a request.
 
 use std::fmt;
 
-use rpv_sdk::{ata, ix, pk, TOKEN_PROGRAM_ID};
+use rpv_sdk::{
+    ata,
+    client::{QuoteError, VaultView},
+    ix, pk, TOKEN_PROGRAM_ID,
+};
 use serde::Serialize;
 use solana_signer::Signer;
 
-use super::{format_amount, on_chain, steps_text, SharesArg, Slippage, Step, Target, VaultArg};
+use super::{
+    format_amount, on_chain,
+    request::{self, Flow, Kind},
+    steps_text, SharesArg, Slippage, Step, Target, VaultArg,
+};
 
 /// Burns shares for base tokens at NAV.
 ///
 /// Burns shares for the base token at NAV (rounded down), paid to the signer's associated
 /// token account. The minimum defaults to the expected amount less --slippage-bps.
+///
+/// An instant withdrawal is paid from the base the vault holds beyond what its withdrawal
+/// queue is owed, at the low end of each oracle's confidence interval; when that base cannot
+/// pay (or shares were minted in this slot) the command says so and how to request it instead.
+/// With --request the shares are burnt into the withdrawal queue (`request_withdraw`): the
+/// rebalancer raises the base, a keeper settles the request at prices published after it (the
+/// mid NAV), then `rpv claim` pays it (`rpv cancel-request` returns the shares until then).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -23,6 +39,10 @@ pub struct Args {
     pub min_out: Option<String>,
     #[command(flatten)]
     pub slippage: Slippage,
+    /// Request the withdrawal (settled later at prices published after it) instead of
+    /// withdrawing now.
+    #[arg(long, conflicts_with_all = ["min_out", "slippage_bps"])]
+    pub request: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,17 +64,21 @@ pub struct WithdrawReport {
     pub transactions: Vec<Step>,
 }
 
-pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
+pub fn run(target: &Target, args: Args) -> Result<Flow<WithdrawReport>, String> {
     on_chain(target, false, |conn, user| {
-        let l = args.vault.fetch(conn)?;
+        let mut l = args.vault.fetch(conn)?;
         let decimals = l.vault.base_decimals;
         let user_key = user.pubkey();
         let (base_mint, base_program) = (pk(&l.vault.base_mint), pk(&l.vault.base_token_program));
         let user_shares = ata::address(&user_key, &pk(&l.vault.share_mint), &TOKEN_PROGRAM_ID);
         let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
+        if args.request {
+            return request::make(conn, user, &mut l, Kind::Withdraw, s, &user_shares, &[])
+                .map(|r| Flow::Requested(Box::new(r)));
+        }
         // no refresh: a withdrawal needs no fresh risk state (and a dead feed stops refresh)
         let mut steps = vec![];
-        let q = l.quote_withdraw(s).map_err(|e| e.explain("withdraw"))?;
+        let q = l.quote_withdraw(s).map_err(|e| not_instant(&l, s, e))?;
         let expected = q.amount;
         let min = args.slippage.min(args.min_out.as_deref(), decimals, "--min-out", expected)?;
         let (create, user_base) = ata::create_idempotent(&user_key, &user_key, &base_mint, &base_program);
@@ -62,7 +86,7 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
         let wd = ix::withdraw(&user_key, &l.key, &l.vault, &user_base, &user_shares, s, min);
         let signature = conn.send(&mut steps, "withdraw", &[create, wd], &[user])?;
         let after = conn.balance(&user_base)?;
-        Ok(WithdrawReport {
+        Ok(Flow::Instant(WithdrawReport {
             action: "withdraw",
             vault: l.key.to_string(),
             user: user_key.to_string(),
@@ -77,8 +101,38 @@ pub fn run(target: &Target, args: Args) -> Result<WithdrawReport, String> {
             zeroed_legs: (0..32).filter(|i| q.zeroed_legs & (1 << i) != 0).collect(),
             signature,
             transactions: steps,
-        })
+        }))
     })
+}
+
+/// Why an instant withdrawal of `shares` is refused (`e`), and — when the base on hand or the
+/// same-slot rule is the reason — the request to make instead, with its estimate.
+fn not_instant(l: &VaultView, shares: u64, e: QuoteError) -> String {
+    let why = e.explain("withdraw");
+    let d = l.vault.base_decimals;
+    let a = |x| format_amount(x, d);
+    let now = match e.name().as_str() {
+        "InsufficientBaseLiquidity" => {
+            "no instant exit now: the vault's base beyond what its withdrawal queue is owed cannot pay it"
+        }
+        "SharesMintedThisSlot" => "no instant exit in this slot (try again in the next one)",
+        _ => return why,
+    };
+    let estimate = match request::quote(l, Kind::Withdraw, shares) {
+        Ok(q) => format!(
+            " (about {} base at today's mid NAV; {} base on hand, {} owed ahead of it: the rebalancer raises the cash)",
+            a(q.out),
+            a(q.base_on_hand),
+            a(q.queue_ahead)
+        ),
+        Err(_) => String::new(),
+    };
+    format!(
+        "{why}: {now}; request it instead: `rpv withdraw --vault {} --shares {} --request`{estimate}, or redeem in kind \
+         with `rpv redeem-in-kind`",
+        l.key,
+        a(shares)
+    )
 }
 
 impl fmt::Display for WithdrawReport {

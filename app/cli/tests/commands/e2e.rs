@@ -40,7 +40,7 @@ fn svm_flags<'a>(state: &'a Path, prog: &'a Path) -> [&'a str; 6] {
     ["--svm", "--state", s(state), "--program", s(prog), "--json"]
 }
 
-fn steps(report: &Value) -> Vec<String> {
+pub(super) fn steps(report: &Value) -> Vec<String> {
     report["transactions"].as_array().unwrap().iter().map(|t| t["step"].as_str().unwrap().to_string()).collect()
 }
 
@@ -409,7 +409,16 @@ fn on_chain_command_errors() {
     std::fs::write(&cfg3, text).unwrap();
     fails(&[&["init", "--config", s(&cfg3)][..], &svm].concat(), "asset BTC: `svm.price` is required with --svm");
     // every command has --help
-    for cmd in ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "asset"] {
+    // the request commands' flags
+    fails(&["claim", "--svm"], "--kind <KIND>");
+    fails(&["cancel-request", "--svm", "--kind", "deposit"], "--id <ID>");
+    fails(&["claim", "--svm", "--all", "--id", "1"], "cannot be used with");
+    fails(&["claim", "--svm", "--kind", "both", "--id", "1"], "[possible values: deposit, withdraw]");
+    fails(&["withdraw", "--svm", "--all", "--request", "--min-out", "1"], "cannot be used with");
+    fails(&["requests", "--svm", "--every-owner", "--owner", &vault], "cannot be used with");
+    fails(&["flow-params", "--svm", "--cash-buffer-bps", "70000"], "invalid value '70000'");
+    let every = ["init", "deposit", "withdraw", "redeem-in-kind", "show", "apply-change", "asset", "requests", "claim"];
+    for cmd in every.into_iter().chain(["cancel-request", "flow-params"]) {
         let out = rpv(&[cmd, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains(&format!("Usage: rpv {cmd}")), "{cmd}: {text}");
@@ -593,7 +602,7 @@ fn simulated_queue() -> String {
 }
 
 /// A vault file's `[vault]` section: vault `id`, a timelock of `timelock_secs`.
-fn vault_head(id: u64, timelock_secs: u32) -> String {
+pub(super) fn vault_head(id: u64, timelock_secs: u32) -> String {
     format!(
         "[vault]\nid = {id}\nseed_deposit = 1_000_000\ndeposit_cap = 1_000_000_000_000\nmin_deposit = 1_000_000\n\
          timelock_secs = {timelock_secs}\n"
@@ -613,17 +622,17 @@ fn switchboard_entry(symbol: &str, feed: char, max_age: u32, price: f64) -> Stri
 
 /// A vault with a one-hour timelock on an embedded SVM state of its own, launched from a file
 /// of `entries` and holding 100 base tokens of a depositor: the `asset` commands' tests.
-struct Launched {
-    dir: PathBuf,
-    state: PathBuf,
-    prog: PathBuf,
+pub(super) struct Launched {
+    pub(super) dir: PathBuf,
+    pub(super) state: PathBuf,
+    pub(super) prog: PathBuf,
     /// `rpv init`'s report.
-    init: Value,
-    vault: Pubkey,
+    pub(super) init: Value,
+    pub(super) vault: Pubkey,
 }
 
 impl Launched {
-    fn new(name: &str, id: u64, entries: &[String]) -> Self {
+    pub(super) fn new(name: &str, id: u64, entries: &[String]) -> Self {
         let dir = tempdir(name);
         let (state, prog) = (dir.join("state.json"), program());
         let mut l = Launched { dir, state, prog, init: Value::Null, vault: Pubkey::default() };
@@ -634,37 +643,37 @@ impl Launched {
     }
 
     /// The vault file `name`: `head`, then `entries`.
-    fn file(&self, name: &str, head: &str, entries: &[String]) -> PathBuf {
+    pub(super) fn file(&self, name: &str, head: &str, entries: &[String]) -> PathBuf {
         let path = self.dir.join(name);
         std::fs::write(&path, format!("{head}{}", entries.concat())).unwrap();
         path
     }
 
-    fn flags(&self) -> [&str; 5] {
+    pub(super) fn flags(&self) -> [&str; 5] {
         ["--svm", "--state", s(&self.state), "--program", s(&self.prog)]
     }
 
     /// `rpv cmd…` on the state, with JSON output.
-    fn json(&self, cmd: &[&str]) -> Value {
+    pub(super) fn json(&self, cmd: &[&str]) -> Value {
         ok_json(&[cmd, &self.flags(), &["--json"]].concat())
     }
 
     /// `rpv cmd…` on the state, with text output.
-    fn text(&self, cmd: &[&str]) -> String {
+    pub(super) fn text(&self, cmd: &[&str]) -> String {
         ok_text(&[cmd, &self.flags()[..]].concat())
     }
 
     /// `rpv cmd…` on the state fails (`what`) with `needle`.
-    fn fails(&self, what: &str, cmd: &[&str], needle: &str) {
+    pub(super) fn fails(&self, what: &str, cmd: &[&str], needle: &str) {
         check_failure(what, &rpv(&[cmd, &self.flags()[..]].concat()), needle);
     }
 
-    fn ledger(&self) -> Ledger {
+    pub(super) fn ledger(&self) -> Ledger {
         Ledger::open(&self.state, &self.prog, false, 0).unwrap()
     }
 
     /// Vault `key` as it is on the ledger.
-    fn vault_state(&self, key: &Pubkey) -> VaultState {
+    pub(super) fn vault_state(&self, key: &Pubkey) -> VaultState {
         decode_vault(&self.ledger().chain.svm.get_account(key).unwrap().data).unwrap()
     }
 
@@ -719,7 +728,7 @@ fn asset_registered_after_launch_through_a_proposal() {
 }
 
 /// `v` as an owned string.
-fn string(v: &Value) -> String {
+pub(super) fn string(v: &Value) -> String {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}")).to_string()
 }
 

@@ -1,9 +1,10 @@
 //! The vault commands (`init`, `deposit`, `withdraw`, `redeem-in-kind`, `show`, `asset`,
-//! `apply-change`), the configuration file, the off-chain `risk weights` and `option greeks`,
+//! `apply-change`, the request commands, `flow-params`), the configuration file, the off-chain `risk weights` and `option greeks`,
 //! and the command line's errors. One test binary.
 
 mod config;
 mod e2e;
 mod mock_rpc;
 mod offchain;
+mod requests;
 mod support;
