@@ -23,7 +23,13 @@ impl Fixture {
     /// The request account at `key`, decoded (`None` once it has closed).
     pub async fn request_state(&mut self, key: &Pubkey) -> Option<RequestState> {
         let data = self.env.data(key).await?;
-        Some(rpv_sdk::decode_request(&data).expect("request account decodes"))
+        (!data.is_empty()).then(|| rpv_sdk::decode_request(&data).expect("request account decodes"))
+    }
+
+    /// The vault's request escrow balance (pending deposit requests' base and settled,
+    /// unclaimed withdrawals').
+    pub async fn escrow_balance(&mut self) -> u64 {
+        self.env.token_amount(&pda::escrow(&self.vault).0).await
     }
 
     /// `u` requests a deposit of `amount` base units (the deposit queue's next id): the outcome

@@ -23,8 +23,6 @@ use rpv_sdk::ix;
 use rpv_tests::*;
 use solana_signer::Signer;
 
-use crate::flow_support::*;
-
 /// A vault of 1 USDC + 100 tokens of asset 0 at $10.50 + a holder's 1,000 USDC, its prices
 /// published `age` seconds ago (still valid: max age 60 s): `(fixture, the honest holder)`.
 async fn vault_with_a_stale_print(n: usize, age: i64) -> (Fixture, User) {
@@ -151,7 +149,7 @@ async fn attack_latency_round_trip_through_requests() {
     let (a, k) = (f.user(10_000 * USDC).await, f.user(0).await);
     // the attacker requests a deposit knowing the +3 % print that is about to be posted
     let known = (f.assets[0].price as f64 * 1.03) as i64;
-    let (out, req) = request_deposit(&mut f, &a, 10_000 * USDC).await;
+    let (out, req) = f.request_deposit(&a, 10_000 * USDC).await;
     out.ok();
     // that print (published before the request, posted after it) cannot settle it
     f.assets[0].price = known;
@@ -159,24 +157,24 @@ async fn attack_latency_round_trip_through_requests() {
     let stale_known = f.assets[0].clone();
     f.write_oracle(&stale_known, 1).await; // published a second before the request
     let s = f.state().await;
-    settle(&mut f, &k, &[req]).await.assert_error("PriceNotAfterRequest");
+    f.settle(&k, &[req]).await.assert_error("PriceNotAfterRequest");
     assert_eq!(f.state().await, s);
     // it settles at the first price published after it — whatever that turns out to be
     f.env.advance_time(3).await;
     post_newer(&mut f, 0, 1.01).await;
     let (nav_up, total) = (f.nav(Rounding::Up).await, f.total_shares().await);
-    settle(&mut f, &k, &[req]).await.ok();
+    f.settle(&k, &[req]).await.ok();
     let value = 10_000 * USDC - 10_000 * USDC * 2 / 10_000;
-    let shares = request(&mut f, &req).await.unwrap().claimable;
+    let shares = f.request_state(&req).await.unwrap().claimable;
     assert_eq!(shares, shares_for_deposit(value, total, nav_up).unwrap(), "priced at the later print");
-    claim(&mut f, &a, &req).await.ok();
+    f.claim(&a, &req).await.ok();
     // and out again through a request: settled at a price after that request too
-    let (_, w) = request_withdraw(&mut f, &a, shares).await;
-    later_prices(&mut f).await;
+    let (_, w) = f.request_withdraw(&a, shares).await;
+    f.publish_after_requests().await;
     let (nav_down, total) = (f.nav(Rounding::Down).await, f.total_shares().await);
-    settle(&mut f, &k, &[w]).await.ok();
+    f.settle(&k, &[w]).await.ok();
     let gross = mul_div(shares, nav_down, total, Rounding::Down).unwrap();
-    let paid = request(&mut f, &w).await.unwrap().claimable;
+    let paid = f.request_state(&w).await.unwrap().claimable;
     assert_eq!(paid, gross - gross * 2 / 10_000);
     assert!(paid < 10_000 * USDC, "the round trip at unchanged prices costs the incentives: {paid}");
 }
@@ -193,16 +191,16 @@ async fn attack_instant_withdrawal_jumps_the_queue() {
     f.write_state(&s).await;
     f.set_holdings(&[7_619_047_619]).await; // 80 USDC at $10.50
                                             // the first holder queues a 30-USDC exit; the base (20) is owed to it
-    let (_, req) = request_withdraw(&mut f, &first, 30 * USDC).await;
+    let (_, req) = f.request_withdraw(&first, 30 * USDC).await;
     let before = f.state().await;
     let held = f.env.token_amount(&second.share_token).await;
     f.withdraw(&second, held / 4, 0).await.assert_error("InsufficientBaseLiquidity");
     assert_eq!(f.state().await, before);
     assert_eq!(f.env.token_amount(&second.base_token).await, 51 * USDC);
     // the queue is served first
-    later_prices(&mut f).await;
-    settle(&mut f, &k, &[req]).await.ok();
-    let r = request(&mut f, &req).await.unwrap();
+    f.publish_after_requests().await;
+    f.settle(&k, &[req]).await.ok();
+    let r = f.request_state(&req).await.unwrap();
     assert!(r.claimable > 19 * USDC && r.pending > 0, "the base went to the queue, in part: {r:?}");
     // the rest of the queue is still owed: no instant exit until the rebalancer raises cash
     let before = f.state().await;

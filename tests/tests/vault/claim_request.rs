@@ -7,26 +7,24 @@ use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-use crate::flow_support::*;
-
 #[tokio::test]
 async fn a_withdrawal_claim_pays_base_and_closes_the_finished_request() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(10_000_000).await, f.user(0).await);
     f.deposit(&u, 10_000_000, 0).await.ok();
-    let (_, key) = request_withdraw(&mut f, &u, 4_000_000).await;
-    later_prices(&mut f).await;
-    settle(&mut f, &k, &[key]).await.ok();
-    let owed = request(&mut f, &key).await.unwrap().claimable;
+    let (_, key) = f.request_withdraw(&u, 4_000_000).await;
+    f.publish_after_requests().await;
+    f.settle(&k, &[key]).await.ok();
+    let owed = f.request_state(&key).await.unwrap().claimable;
     assert!(owed > 0);
     let rent = f.env.account(&key).await.unwrap().lamports;
     let lamports = f.env.account(&u.kp.pubkey()).await.unwrap().lamports;
-    let out = claim(&mut f, &u, &key).await;
+    let out = f.claim(&u, &key).await;
     out.ok();
     assert_eq!(f.env.token_amount(&u.base_token).await, owed);
-    assert_eq!(escrow_balance(&mut f).await, 0);
+    assert_eq!(f.escrow_balance().await, 0);
     assert_eq!(f.state().await.flows.withdrawals.claimable, 0);
-    assert!(request(&mut f, &key).await.is_none(), "finished: closed");
+    assert!(f.request_state(&key).await.is_none(), "finished: closed");
     assert!(
         f.env.account(&u.kp.pubkey()).await.unwrap().lamports > lamports + rent - 10_000,
         "rent back (less the fee)"
@@ -41,12 +39,12 @@ async fn a_withdrawal_claim_pays_base_and_closes_the_finished_request() {
 async fn a_deposit_claim_mints_the_settled_shares() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(10_000_000).await, f.user(0).await);
-    let (_, key) = request_deposit(&mut f, &u, 5_000_000).await;
-    later_prices(&mut f).await;
-    settle(&mut f, &k, &[key]).await.ok();
-    let (shares, total) = (request(&mut f, &key).await.unwrap().claimable, f.total_shares().await);
+    let (_, key) = f.request_deposit(&u, 5_000_000).await;
+    f.publish_after_requests().await;
+    f.settle(&k, &[key]).await.ok();
+    let (shares, total) = (f.request_state(&key).await.unwrap().claimable, f.total_shares().await);
     let nav = f.nav(Rounding::Down).await;
-    claim(&mut f, &u, &key).await.ok();
+    f.claim(&u, &key).await.ok();
     assert_eq!(f.env.token_amount(&u.share_token).await, shares);
     // minting what was already counted moves neither the total shares nor the NAV
     assert_eq!((f.total_shares().await, f.nav(Rounding::Down).await), (total, nav));
@@ -57,14 +55,14 @@ async fn a_deposit_claim_mints_the_settled_shares() {
 async fn only_the_owner_and_only_something_to_claim() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k, thief) = (f.user(10_000_000).await, f.user(0).await, f.user(0).await);
-    let (_, key) = request_deposit(&mut f, &u, 5_000_000).await;
+    let (_, key) = f.request_deposit(&u, 5_000_000).await;
     let s = f.state().await;
-    claim(&mut f, &u, &key).await.assert_error("NothingToClaim");
-    later_prices(&mut f).await;
-    settle(&mut f, &k, &[key]).await.ok();
+    f.claim(&u, &key).await.assert_error("NothingToClaim");
+    f.publish_after_requests().await;
+    f.settle(&k, &[key]).await.ok();
     let s2 = f.state().await;
     // the thief signs with its own accounts, or names the owner's
-    claim(&mut f, &thief, &key).await.assert_error("NotRequestOwner");
+    f.claim(&thief, &key).await.assert_error("NotRequestOwner");
     let mut ix = ix::claim_request(&thief.kp.pubkey(), &f.vault, &s2, &key, &u.base_token, &u.share_token);
     ix.accounts[0].is_writable = true;
     f.env.send(&[ix], &[&thief.kp]).await.assert_error("NotRequestOwner");
@@ -73,7 +71,7 @@ async fn only_the_owner_and_only_something_to_claim() {
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongMint");
     assert_eq!(f.state().await, s2);
     assert_ne!(s.flows, s2.flows);
-    claim(&mut f, &u, &key).await.ok();
+    f.claim(&u, &key).await.ok();
     // closed: nothing left to claim
-    claim(&mut f, &u, &key).await.assert_failed();
+    f.claim(&u, &key).await.assert_failed();
 }

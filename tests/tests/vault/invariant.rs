@@ -32,8 +32,6 @@ use rpv_sdk::{errors, ix, pda};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-use crate::flow_support::*;
-
 struct Rng(u64);
 
 impl Rng {
@@ -162,7 +160,7 @@ async fn check_requests(f: &mut Fixture, open: &mut OpenRequests, step: usize) {
     let mut sums = [[0u64; 2]; 2]; // [kind][pending, claimable]
     let mut still = Vec::new();
     for key in open.iter() {
-        if let Some(r) = request(f, key).await {
+        if let Some(r) = f.request_state(key).await {
             let k = usize::from(r.kind);
             sums[k][0] += r.pending;
             sums[k][1] += r.claimable;
@@ -172,7 +170,11 @@ async fn check_requests(f: &mut Fixture, open: &mut OpenRequests, step: usize) {
     *open = still;
     let q = [s.flows.deposits, s.flows.withdrawals];
     for k in 0..2 {
-        assert_eq!(sums[k], [q[k].pending, q[k].claimable], "step {step}: queue {k} does not reconcile with its requests");
+        assert_eq!(
+            sums[k],
+            [q[k].pending, q[k].claimable],
+            "step {step}: queue {k} does not reconcile with its requests"
+        );
     }
 }
 
@@ -405,7 +407,7 @@ async fn invariant_randomized_operations_on_the_so() {
                 (out, &[])
             }
             100..=104 => {
-                let (out, key) = request_deposit(&mut f, &users[u], 1_000_000 + rng.below(50_000_000)).await;
+                let (out, key) = f.request_deposit(&users[u], 1_000_000 + rng.below(50_000_000)).await;
                 if out.result.is_ok() {
                     open.push(key);
                 }
@@ -416,7 +418,7 @@ async fn invariant_randomized_operations_on_the_so() {
                 if held == 0 {
                     continue;
                 }
-                let (out, key) = request_withdraw(&mut f, &users[u], 1 + rng.below(held / 4 + 1)).await;
+                let (out, key) = f.request_withdraw(&users[u], 1 + rng.below(held / 4 + 1)).await;
                 if out.result.is_ok() {
                     open.push(key);
                 }
@@ -427,7 +429,7 @@ async fn invariant_randomized_operations_on_the_so() {
                 let s = f.state().await;
                 let mut due = Vec::new();
                 for key in &open {
-                    if let Some(r) = request(&mut f, key).await {
+                    if let Some(r) = f.request_state(key).await {
                         let head = if r.kind == 0 { s.flows.deposits.head } else { s.flows.withdrawals.head };
                         if r.id >= head {
                             due.push((*key, r));
@@ -456,7 +458,7 @@ async fn invariant_randomized_operations_on_the_so() {
                     continue;
                 }
                 let key = open[rng.below(open.len() as u64) as usize];
-                let Some(r) = request(&mut f, &key).await else { continue };
+                let Some(r) = f.request_state(&key).await else { continue };
                 let owner = users.iter().position(|x| x.kp.pubkey().to_bytes() == r.owner).expect("a user's request");
                 let (o, s) = (&users[owner], f.state().await);
                 let ix = if r.pending > 0 && rng.below(3) == 0 {

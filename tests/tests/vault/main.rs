@@ -58,9 +58,6 @@ mod cpi;
 mod invariant;
 mod withdrawal_queue;
 
-// the request path's test helpers
-mod flow_support;
-
 /// The harness runs mainnet-beta's feature set (see `Env::new`).
 #[tokio::test]
 async fn harness_runs_the_mainnet_feature_set() {

@@ -6,8 +6,6 @@ use rpv_sdk::{events::Event, ix, pda};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-use crate::flow_support::*;
-
 #[tokio::test]
 async fn escrows_the_amount_and_prices_nothing() {
     let mut f = Fixture::with_assets(2).await;
@@ -15,16 +13,16 @@ async fn escrows_the_amount_and_prices_nothing() {
     let before = f.state().await;
     // every feed stale: a request reads no oracle
     f.env.advance_time(120).await;
-    let (out, key) = request_deposit(&mut f, &u, 4_000_000).await;
+    let (out, key) = f.request_deposit(&u, 4_000_000).await;
     out.ok();
     let now = f.env.now().await;
     let slot = f.env.clock().await.slot;
     assert_eq!(f.env.token_amount(&u.base_token).await, 6_000_000);
-    assert_eq!(escrow_balance(&mut f).await, 4_000_000);
+    assert_eq!(f.escrow_balance().await, 4_000_000);
     let s = f.state().await;
     assert_eq!((s.flows.deposits.next_id, s.flows.deposits.head, s.flows.deposits.pending), (1, 0, 4_000_000));
     assert_eq!((s.base_quantity, s.flows.deposits.claimable), (before.base_quantity, 0), "nothing is in the NAV yet");
-    let r = request(&mut f, &key).await.unwrap();
+    let r = f.request_state(&key).await.unwrap();
     assert_eq!((r.id, r.kind, r.pending, r.claimable, r.filled, r.claimed), (0, REQUEST_DEPOSIT, 4_000_000, 0, 0, 0));
     assert_eq!((r.owner, r.vault), (u.kp.pubkey().to_bytes(), f.vault.to_bytes()));
     assert_eq!((r.created_at, r.created_slot), (now, slot));
@@ -47,7 +45,7 @@ async fn the_id_must_be_the_queues_next() {
     let ix = ix::request_deposit(&u.kp.pubkey(), &f.vault, &s, &u.base_token, 1, 1_000_000);
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongRequest");
     assert_eq!(f.state().await, s);
-    request_deposit(&mut f, &u, 1_000_000).await.0.ok();
+    f.request_deposit(&u, 1_000_000).await.0.ok();
     // an id already taken: its account exists (Anchor's init refuses it)
     let s = f.state().await;
     let ix = ix::request_deposit(&u.kp.pubkey(), &f.vault, &s, &u.base_token, 0, 1_000_000);
@@ -80,7 +78,7 @@ async fn accounts_are_checked_against_the_vault() {
     wrong.accounts[5].pubkey = f.base_vault();
     f.env.send(&[wrong], &[&u.kp]).await.assert_error("DuplicateAccount");
     assert_eq!(f.state().await, s);
-    assert_eq!(escrow_balance(&mut f).await, 0);
+    assert_eq!(f.escrow_balance().await, 0);
 }
 
 #[tokio::test]
@@ -88,11 +86,11 @@ async fn paused_zero_and_below_minimum_are_refused() {
     let mut f = Fixture::with_assets(1).await;
     let u = f.user(10_000_000).await;
     let s = f.state().await;
-    request_deposit(&mut f, &u, 0).await.0.assert_error("ZeroAmount");
-    request_deposit(&mut f, &u, s.min_deposit - 1).await.0.assert_error("DepositBelowMinimum");
+    f.request_deposit(&u, 0).await.0.assert_error("ZeroAmount");
+    f.request_deposit(&u, s.min_deposit - 1).await.0.assert_error("DepositBelowMinimum");
     let (g, v) = (f.admin.insecure_clone(), f.vault);
     f.env.send(&[ix::set_paused(&g.pubkey(), &v, true)], &[&g]).await.ok();
-    request_deposit(&mut f, &u, 1_000_000).await.0.assert_error("VaultPaused");
+    f.request_deposit(&u, 1_000_000).await.0.assert_error("VaultPaused");
     let after = f.state().await;
     assert_eq!(after.flows, s.flows);
     assert_eq!(f.env.token_amount(&u.base_token).await, 10_000_000);
@@ -104,12 +102,12 @@ async fn the_allowlist_applies_to_deposit_requests() {
     let u = f.user(10_000_000).await;
     let s = f.state().await;
     // no entry passed, then a wrong one
-    request_deposit(&mut f, &u, 1_000_000).await.0.assert_error("NotAllowlisted");
+    f.request_deposit(&u, 1_000_000).await.0.assert_error("NotAllowlisted");
     f.set_depositor(&u.kp.pubkey(), true).await.ok();
     let other = f.user(0).await;
     let mut ix = ix::request_deposit(&u.kp.pubkey(), &f.vault, &s, &u.base_token, 0, 1_000_000);
     ix.accounts.last_mut().unwrap().pubkey = pda::allow_entry(&f.vault, &other.kp.pubkey()).0;
     f.env.send(&[ix], &[&u.kp]).await.assert_error("NotAllowlisted");
-    request_deposit(&mut f, &u, 1_000_000).await.0.ok();
+    f.request_deposit(&u, 1_000_000).await.0.ok();
     assert_eq!(f.state().await.flows.deposits.pending, 1_000_000);
 }

@@ -9,8 +9,6 @@ use rpv_sdk::{events::Event, ix, pda};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-use crate::flow_support::*;
-
 /// The settlement incentive of a new vault (`FlowParams::DEFAULT`), basis points.
 const INCENTIVE_BPS: u64 = 2;
 
@@ -23,33 +21,33 @@ async fn a_deposit_settles_at_the_first_prices_published_after_it() {
     let mut f = Fixture::with_assets(2).await;
     f.set_holdings(&[1_000_000_000, 20_000_000]).await; // 1 + 10.5 + 4.1 USDC
     let (u, k) = (f.user(100_000_000).await, f.user(0).await);
-    let (out, key) = request_deposit(&mut f, &u, 40_000_000).await;
+    let (out, key) = f.request_deposit(&u, 40_000_000).await;
     out.ok();
     // the prices on chain were published before the request: nothing can settle
     let s = f.state().await;
-    settle(&mut f, &k, &[key]).await.assert_error("PriceNotAfterRequest");
+    f.settle(&k, &[key]).await.assert_error("PriceNotAfterRequest");
     assert_eq!(f.state().await, s);
     // one second later is still inside the settlement delay (2 s)
     f.env.advance_time(1).await;
     f.refresh_oracles().await;
-    settle(&mut f, &k, &[key]).await.assert_error("PriceNotAfterRequest");
+    f.settle(&k, &[key]).await.assert_error("PriceNotAfterRequest");
     // prices published after it: at the mid (no band), rounded up, after the incentive
-    later_prices(&mut f).await;
+    f.publish_after_requests().await;
     let (nav_up, total) = (f.nav(Rounding::Up).await, f.total_shares().await);
     let base_before = f.state().await.base_quantity;
-    let out = settle(&mut f, &k, &[key]).await;
+    let out = f.settle(&k, &[key]).await;
     out.ok();
     let incentive = 40_000_000 * INCENTIVE_BPS / 10_000;
     let shares = shares_for_deposit(40_000_000 - incentive, total, nav_up).unwrap();
     assert_eq!(f.env.token_amount(&k.base_token).await, incentive);
-    assert_eq!(escrow_balance(&mut f).await, 0);
+    assert_eq!(f.escrow_balance().await, 0);
     let s = f.state().await;
     assert_eq!(s.base_quantity, base_before + 40_000_000 - incentive);
     assert_eq!(f.env.token_amount(&f.base_vault()).await, s.base_quantity);
     assert_eq!((s.flows.deposits.head, s.flows.deposits.pending, s.flows.deposits.claimable), (1, 0, shares));
     assert_eq!(f.total_shares().await, total + shares, "settled shares count at once, minted on claim");
     assert_eq!(f.env.token_amount(&u.share_token).await, 0);
-    let r = request(&mut f, &key).await.unwrap();
+    let r = f.request_state(&key).await.unwrap();
     assert_eq!((r.pending, r.claimable, r.filled), (0, shares, 40_000_000));
     match &settled(&out)[..] {
         [e] => assert_eq!(
@@ -59,7 +57,7 @@ async fn a_deposit_settles_at_the_first_prices_published_after_it() {
         other => panic!("{other:?}"),
     }
     // the owner claims the shares
-    claim(&mut f, &u, &key).await.ok();
+    f.claim(&u, &key).await.ok();
     assert_eq!(f.env.token_amount(&u.share_token).await, shares);
 }
 
@@ -92,7 +90,7 @@ async fn a_withdrawal_fills_from_the_base_on_hand_and_keeps_its_place() {
     let (mut f, u) = invested().await;
     let (v2, k) = (f.user(0).await, f.user(0).await);
     let half = 50_000_000;
-    let (out, first) = request_withdraw(&mut f, &u, half).await;
+    let (out, first) = f.request_withdraw(&u, half).await;
     out.ok();
     // a later request by someone else
     let moved = 1_000_000;
@@ -107,12 +105,12 @@ async fn a_withdrawal_fills_from_the_base_on_hand_and_keeps_its_place() {
         6,
     );
     f.env.send(&[ix], &[&u.kp]).await.ok();
-    let (out, second) = request_withdraw(&mut f, &v2, moved).await;
+    let (out, second) = f.request_withdraw(&v2, moved).await;
     out.ok();
-    later_prices(&mut f).await;
+    f.publish_after_requests().await;
     // 50e6 shares are owed ≈ 50 USDC; the base pays 10 USDC: a partial fill
     let (nav, total) = (f.nav(Rounding::Down).await, f.total_shares().await);
-    let out = settle(&mut f, &k, &[first, second]).await;
+    let out = f.settle(&k, &[first, second]).await;
     out.ok();
     let fill = mul_div(10_000_000, total, nav, Rounding::Down).unwrap();
     let amount = amount_for_shares(fill, total, nav).unwrap();
@@ -131,46 +129,46 @@ async fn a_withdrawal_fills_from_the_base_on_hand_and_keeps_its_place() {
         "the head keeps its place"
     );
     assert_eq!(s.base_quantity, 10_000_000 - amount);
-    assert_eq!(escrow_balance(&mut f).await, amount - incentive);
-    assert_eq!(request(&mut f, &second).await.unwrap().pending, moved, "no later request jumps the queue");
+    assert_eq!(f.escrow_balance().await, amount - incentive);
+    assert_eq!(f.request_state(&second).await.unwrap().pending, moved, "no later request jumps the queue");
     // the second cannot be settled before the first is done
-    settle(&mut f, &k, &[second]).await.assert_error("WrongRequest");
+    f.settle(&k, &[second]).await.assert_error("WrongRequest");
     // cash arrives (a rebalance's sale, the NAV unchanged): the rest of the head, then the next
     let nav_before = f.nav(Rounding::Down).await;
     sell_for_cash(&mut f, 60).await;
     assert!(f.nav(Rounding::Down).await.abs_diff(nav_before) <= 1);
-    later_prices(&mut f).await;
-    let out = settle(&mut f, &k, &[first, second]).await;
+    f.publish_after_requests().await;
+    let out = f.settle(&k, &[first, second]).await;
     out.ok();
     let fills = settled(&out);
     assert_eq!(fills.iter().map(|e| (e.request, e.remaining)).collect::<Vec<_>>(), [(first, 0), (second, 0)]);
     let s = f.state().await;
     assert_eq!((s.flows.withdrawals.head, s.flows.withdrawals.pending), (2, 0));
-    assert_eq!(escrow_balance(&mut f).await, s.flows.withdrawals.claimable);
+    assert_eq!(f.escrow_balance().await, s.flows.withdrawals.claimable);
     // each owner claims their base
     let before = f.env.token_amount(&u.base_token).await;
-    claim(&mut f, &u, &first).await.ok();
+    f.claim(&u, &first).await.ok();
     let got = f.env.token_amount(&u.base_token).await - before;
-    assert_eq!(got, request(&mut f, &first).await.map_or(got, |r| r.claimed));
+    assert_eq!(got, f.request_state(&first).await.map_or(got, |r| r.claimed));
     assert!(got > 49_000_000 && got < 50_100_000, "about half the vault: {got}");
-    claim(&mut f, &v2, &second).await.ok();
-    assert_eq!(escrow_balance(&mut f).await, 0);
+    f.claim(&v2, &second).await.ok();
+    assert_eq!(f.escrow_balance().await, 0);
 }
 
 #[tokio::test]
 async fn out_of_order_foreign_or_unknown_accounts_are_refused() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(100_000_000).await, f.user(0).await);
-    let (_, a) = request_deposit(&mut f, &u, 1_000_000).await;
-    let (_, b) = request_deposit(&mut f, &u, 2_000_000).await;
-    later_prices(&mut f).await;
+    let (_, a) = f.request_deposit(&u, 1_000_000).await;
+    let (_, b) = f.request_deposit(&u, 2_000_000).await;
+    f.publish_after_requests().await;
     let s = f.state().await;
-    settle(&mut f, &k, &[b, a]).await.assert_error("WrongRequest");
+    f.settle(&k, &[b, a]).await.assert_error("WrongRequest");
     let vault = f.vault;
-    settle(&mut f, &k, &[vault]).await.assert_error("WrongRequest");
-    settle(&mut f, &k, &[u.base_token]).await.assert_error("WrongRequest");
+    f.settle(&k, &[vault]).await.assert_error("WrongRequest");
+    f.settle(&k, &[u.base_token]).await.assert_error("WrongRequest");
     // a request account of another vault (the program's own account type, the head's id)
-    let mut foreign = request(&mut f, &a).await.unwrap();
+    let mut foreign = f.request_state(&a).await.unwrap();
     foreign.vault = [9; 32];
     let mut data = rpv_sdk::discriminator("account", "Request").to_vec();
     data.extend_from_slice(bytemuck::bytes_of(&foreign));
@@ -183,11 +181,11 @@ async fn out_of_order_foreign_or_unknown_accounts_are_refused() {
         rent_epoch: 0,
     };
     f.env.set_account(&key, acct);
-    settle(&mut f, &k, &[key]).await.assert_error("WrongRequest");
+    f.settle(&k, &[key]).await.assert_error("WrongRequest");
     assert_eq!(f.state().await, s);
     // nothing passed: nothing to settle
-    settle(&mut f, &k, &[]).await.assert_error("WrongRequest");
-    settle(&mut f, &k, &[a, b]).await.ok();
+    f.settle(&k, &[]).await.assert_error("WrongRequest");
+    f.settle(&k, &[a, b]).await.ok();
     assert_eq!(f.state().await.flows.deposits.head, 2);
 }
 
@@ -195,19 +193,19 @@ async fn out_of_order_foreign_or_unknown_accounts_are_refused() {
 async fn a_cancelled_head_is_passed_over() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(100_000_000).await, f.user(0).await);
-    let (_, a) = request_deposit(&mut f, &u, 1_000_000).await;
-    let (_, b) = request_deposit(&mut f, &u, 2_000_000).await;
-    cancel(&mut f, &u, &b).await.ok(); // not the head: stays open until passed
-    assert!(request(&mut f, &b).await.is_some());
-    cancel(&mut f, &u, &a).await.ok(); // the head: the head moves past it, the account closes
-    assert!(request(&mut f, &a).await.is_none());
+    let (_, a) = f.request_deposit(&u, 1_000_000).await;
+    let (_, b) = f.request_deposit(&u, 2_000_000).await;
+    f.cancel(&u, &b).await.ok(); // not the head: stays open until passed
+    assert!(f.request_state(&b).await.is_some());
+    f.cancel(&u, &a).await.ok(); // the head: the head moves past it, the account closes
+    assert!(f.request_state(&a).await.is_none());
     let s = f.state().await;
     assert_eq!((s.flows.deposits.head, s.flows.deposits.pending), (1, 0));
     // b is passed over (no price needed for it), and then the owner closes it
-    settle(&mut f, &k, &[b]).await.ok();
+    f.settle(&k, &[b]).await.ok();
     assert_eq!(f.state().await.flows.deposits.head, 2);
-    claim(&mut f, &u, &b).await.ok();
-    assert!(request(&mut f, &b).await.is_none());
+    f.claim(&u, &b).await.ok();
+    assert!(f.request_state(&b).await.is_none());
     assert_eq!(f.env.token_amount(&u.base_token).await, 100_000_000);
 }
 
@@ -216,21 +214,21 @@ async fn settlement_prices_must_be_recent_and_never_older_than_used() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(100_000_000).await, f.user(0).await);
     f.deposit(&u, 10_000_000, 0).await.ok();
-    let (_, key) = request_withdraw(&mut f, &u, 1_000_000).await;
+    let (_, key) = f.request_withdraw(&u, 1_000_000).await;
     // a print after the request but older than settle_max_age (60 s)
     f.env.advance_time(100).await;
     let a = f.assets[0].clone();
     f.write_oracle(&a, 61).await;
-    settle(&mut f, &k, &[key]).await.assert_error("OracleStale");
+    f.settle(&k, &[key]).await.assert_error("OracleStale");
     // a fresher print, used by an instant deposit; then an older one (still after the request)
     f.write_oracle(&a, 5).await;
     f.deposit(&u, 1_000_000, 0).await.ok();
     f.write_oracle(&a, 6).await;
     let s = f.state().await;
-    settle(&mut f, &k, &[key]).await.assert_error("OracleNotNewer");
+    f.settle(&k, &[key]).await.assert_error("OracleNotNewer");
     assert_eq!(f.state().await, s);
     f.write_oracle(&a, 0).await;
-    settle(&mut f, &k, &[key]).await.ok();
+    f.settle(&k, &[key]).await.ok();
 }
 
 #[tokio::test]
@@ -238,16 +236,16 @@ async fn deposits_wait_for_the_deposit_rules_withdrawals_do_not() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(100_000_000).await, f.user(0).await);
     f.deposit(&u, 10_000_000, 0).await.ok();
-    let (_, d) = request_deposit(&mut f, &u, 5_000_000).await;
-    let (_, w) = request_withdraw(&mut f, &u, 1_000_000).await;
+    let (_, d) = f.request_deposit(&u, 5_000_000).await;
+    let (_, w) = f.request_withdraw(&u, 1_000_000).await;
     let (g, v) = (f.admin.insecure_clone(), f.vault);
     f.env.send(&[ix::set_paused(&g.pubkey(), &v, true)], &[&g]).await.ok();
-    later_prices(&mut f).await;
+    f.publish_after_requests().await;
     let s = f.state().await;
-    settle(&mut f, &k, &[d]).await.assert_error("VaultPaused");
+    f.settle(&k, &[d]).await.assert_error("VaultPaused");
     assert_eq!(f.state().await, s);
     // the withdrawal settles; the deposit stays pending
-    let out = settle(&mut f, &k, &[d, w]).await;
+    let out = f.settle(&k, &[d, w]).await;
     out.ok();
     assert_eq!(settled(&out).iter().map(|e| e.kind).collect::<Vec<_>>(), [REQUEST_WITHDRAW]);
     assert_eq!(f.state().await.flows.deposits.pending, 5_000_000);
@@ -255,9 +253,9 @@ async fn deposits_wait_for_the_deposit_rules_withdrawals_do_not() {
     f.env.send(&[ix::set_paused(&g.pubkey(), &v, false)], &[&g]).await.ok();
     f.env.advance_time(1_000).await;
     f.refresh_oracles().await;
-    settle(&mut f, &k, &[d]).await.assert_error("RiskStateStale");
+    f.settle(&k, &[d]).await.assert_error("RiskStateStale");
     f.refresh().await.ok();
-    settle(&mut f, &k, &[d]).await.ok();
+    f.settle(&k, &[d]).await.ok();
     assert_eq!(f.state().await.flows.deposits.pending, 0);
 }
 
@@ -265,8 +263,8 @@ async fn deposits_wait_for_the_deposit_rules_withdrawals_do_not() {
 async fn the_vault_accounts_and_the_keepers_are_checked() {
     let mut f = Fixture::with_assets(1).await;
     let (u, k) = (f.user(100_000_000).await, f.user(0).await);
-    let (_, key) = request_deposit(&mut f, &u, 1_000_000).await;
-    later_prices(&mut f).await;
+    let (_, key) = f.request_deposit(&u, 1_000_000).await;
+    f.publish_after_requests().await;
     let s = f.state().await;
     let vault = f.vault;
     let build = |base_token| ix::settle_requests(&k.kp.pubkey(), &vault, &s, &base_token, &[key]);

@@ -7,8 +7,6 @@ use rpv_core::{math::Rounding, rebalance::AUTO_LEG};
 use rpv_sdk::{events::Event, ix};
 use rpv_tests::*;
 
-use crate::flow_support::*;
-
 #[tokio::test]
 async fn a_holder_of_half_the_shares_leaves_in_base_through_the_queue() {
     let params = ix::RebalanceParams {
@@ -53,9 +51,9 @@ async fn a_holder_of_half_the_shares_leaves_in_base_through_the_queue() {
     assert_eq!(f.state().await, before);
     // … so they are requested; a smaller request follows
     let price_before = (u128::from(f.nav(Rounding::Down).await), u128::from(f.total_shares().await));
-    let (out, ra) = request_withdraw(&mut f, &a, half).await;
+    let (out, ra) = f.request_withdraw(&a, half).await;
     out.ok();
-    let (out, rb) = request_withdraw(&mut f, &b, total / 20).await;
+    let (out, rb) = f.request_withdraw(&b, total / 20).await;
     out.ok();
 
     // the keeper's loop: refresh, settle what it can, rebalance towards cash
@@ -64,7 +62,7 @@ async fn a_holder_of_half_the_shares_leaves_in_base_through_the_queue() {
         rounds += 1;
         assert!(rounds < 200, "the queue does not drain");
         f.step(61).await.ok();
-        let out = settle(&mut f, &k, &[ra, rb]).await;
+        let out = f.settle(&k, &[ra, rb]).await;
         if out.result.is_ok() {
             fills.extend(out.events().into_iter().filter_map(|e| match e {
                 Event::RequestSettled(s) => Some((s.request, s.remaining)),
@@ -82,7 +80,10 @@ async fn a_holder_of_half_the_shares_leaves_in_base_through_the_queue() {
             None => {
                 let e = &rebalanced(&out)[0];
                 assert_eq!(e.side, 1, "with the queue owed cash, the rebalancer only sells");
-                assert!(u128::from(e.fair_value) * 10_000 <= u128::from(e.nav) * 1_000 + 10_000, "within the per-call cap");
+                assert!(
+                    u128::from(e.fair_value) * 10_000 <= u128::from(e.nav) * 1_000 + 10_000,
+                    "within the per-call cap"
+                );
                 sells += 1;
             }
             // a cap of the rolling day: the next day
@@ -96,14 +97,17 @@ async fn a_holder_of_half_the_shares_leaves_in_base_through_the_queue() {
     assert!(fills.iter().filter(|(r, _)| *r == ra).count() > 1, "the large request filled in parts: {fills:?}");
 
     // both claim their base
-    let owed_a = request(&mut f, &ra).await.unwrap().claimable;
-    claim(&mut f, &a, &ra).await.ok();
-    claim(&mut f, &b, &rb).await.ok();
+    let owed_a = f.request_state(&ra).await.unwrap().claimable;
+    f.claim(&a, &ra).await.ok();
+    f.claim(&b, &rb).await.ok();
     assert_eq!(f.env.token_amount(&a.base_token).await, owed_a);
-    assert_eq!(escrow_balance(&mut f).await, 0);
+    assert_eq!(f.escrow_balance().await, 0);
     // about half the vault (the fills were at the mids of the moment, less 2 bps incentive)
     assert!(owed_a > nav / 2 * 99 / 100 && owed_a < nav / 2 * 101 / 100, "{owed_a} of {nav}");
     // and the holders who stayed lost nothing to the exits (prices did not move)
     let price_after = (u128::from(f.nav(Rounding::Down).await), u128::from(f.total_shares().await));
-    assert!(price_after.0 * price_before.1 >= price_before.0 * price_after.1 * 9_999 / 10_000, "{price_before:?} → {price_after:?}");
+    assert!(
+        price_after.0 * price_before.1 >= price_before.0 * price_after.1 * 9_999 / 10_000,
+        "{price_before:?} → {price_after:?}"
+    );
 }

@@ -268,7 +268,14 @@ fn settle_withdrawal(v: &mut VaultState, r: &RequestState, p: &mut Pricing) -> E
         // them; the requester loses less than a unit)
         p.total_shares -= r.pending;
         let nav = p.nav_down;
-        return Ok(Fill { filled: r.pending, out: 0, incentive: 0, base_moved: 0, nav, total_shares: p.total_shares + r.pending });
+        return Ok(Fill {
+            filled: r.pending,
+            out: 0,
+            incentive: 0,
+            base_moved: 0,
+            nav,
+            total_shares: p.total_shares + r.pending,
+        });
     }
     let filled = if owed <= v.base_quantity {
         r.pending
