@@ -311,8 +311,8 @@ pub struct FlowState {
     pub deposits: RequestQueue,
     pub withdrawals: RequestQueue,
     /// NAV (mid, rounded down) and total shares at the last instruction that priced the vault
-    /// (a flow, a settlement, `accrue_fees`): what the rebalancer values the withdrawal queue
-    /// at between refreshes (`rebalance::cash_target`).
+    /// (an instant flow or a request settlement): what the rebalancer values the withdrawal
+    /// queue at between refreshes (`rebalance::cash_target`).
     pub last_price: FeeSnapshot,
     pub reserved: [u8; 16],
 }

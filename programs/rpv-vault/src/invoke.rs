@@ -125,6 +125,20 @@ pub fn create_pda_account(n: &NewPda, seeds: &[&[u8]]) -> Result<()> {
     Ok(())
 }
 
+/// Creates `n.target` (a PDA of this program, signed by `seeds`) as a token account of `mint`
+/// owned by `owner`, under `token_program` (whose key is `n.owner`; `create_pda_account`, then
+/// `InitializeAccount3`): the vault's token accounts and its request escrow.
+pub fn create_pda_token_account<'info>(
+    n: &NewPda<'_, 'info>,
+    seeds: &[&[u8]],
+    mint: &AccountInfo<'info>,
+    owner: &Pubkey,
+    token_program: &AccountInfo<'info>,
+) -> Result<()> {
+    create_pda_account(n, seeds)?;
+    initialize_account3(token_program, n.target, mint, owner)
+}
+
 /// Closes a program-owned account: its lamports go to `receiver`, it is handed back to the
 /// system program with no data (so it cannot be revived within the transaction).
 pub fn close_to(account: &AccountInfo, receiver: &AccountInfo) -> Result<()> {

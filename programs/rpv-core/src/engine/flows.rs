@@ -440,17 +440,16 @@ pub fn redeem_in_kind(
     Ok(RedeemSummary { fees, holdings, amounts, total_shares_before, skipped })
 }
 
+/// The vault the engine's unit tests start from.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_vault {
     use bytemuck::Zeroable;
 
-    use super::*;
-    use crate::layout::STATE_VERSION;
+    use crate::layout::{VaultState, STATE_VERSION};
 
-    const NOW: i64 = 1_000;
-
-    /// A base-only vault: 1,000,000 base units against 1,000,000 dead shares, fees at zero.
-    fn vault() -> VaultState {
+    /// A base-only vault: 1,000,000 base units against 1,000,000 dead shares, fees at zero, no
+    /// cap, a minimum deposit of 10.
+    pub(crate) fn vault() -> VaultState {
         let mut v = VaultState::zeroed();
         v.version = STATE_VERSION;
         v.base_decimals = 6;
@@ -460,6 +459,13 @@ mod tests {
         v.min_deposit = 10;
         v
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{test_vault::vault, *};
+
+    const NOW: i64 = 1_000;
 
     /// NAV of [`vault`]: its base.
     const NAVS: Navs = Navs { down: 1_000_000, up: 1_000_000 };

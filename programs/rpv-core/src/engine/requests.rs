@@ -310,21 +310,14 @@ pub fn queue_owed(v: &VaultState, nav: u64, total_shares: u64) -> EngineResult<u
 
 #[cfg(test)]
 mod tests {
-    use bytemuck::Zeroable;
-
     use super::*;
-    use crate::layout::{FlowParams, STATE_VERSION};
+    use crate::layout::FlowParams;
 
     const NOW: i64 = 10_000;
 
+    /// The engine's test vault with a 10 bps settlement incentive.
     fn vault() -> VaultState {
-        let mut v = VaultState::zeroed();
-        v.version = STATE_VERSION;
-        v.base_decimals = 6;
-        v.dead_shares = 1_000_000;
-        v.base_quantity = 1_000_000;
-        v.deposit_cap = u64::MAX;
-        v.min_deposit = 10;
+        let mut v = crate::engine::flows::test_vault::vault();
         v.flows.params = FlowParams { settle_incentive_bps: 10, ..FlowParams::DEFAULT };
         v
     }

@@ -145,8 +145,7 @@ pub(crate) fn register(
         owner: a.token_program.key,
         space: TOKEN_ACCOUNT_LEN,
     };
-    invoke::create_pda_account(&new_account, token_seeds)?;
-    invoke::initialize_account3(&a.token_program, &a.token_account, &a.mint, a.authority.key)?;
+    invoke::create_pda_token_account(&new_account, token_seeds, &a.mint, a.authority.key, &a.token_program)?;
 
     let mut vault = a.vault.load_mut()?;
     let index = vault.num_assets;

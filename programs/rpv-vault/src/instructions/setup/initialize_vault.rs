@@ -157,20 +157,18 @@ pub(crate) fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) 
         owner: a.base_token_program.key,
         space: TOKEN_ACCOUNT_LEN,
     };
-    invoke::create_pda_account(&new_base_vault, token_seeds)?;
-    invoke::initialize_account3(&a.base_token_program, &a.base_vault, &a.base_mint, a.authority.key)?;
+    invoke::create_pda_token_account(
+        &new_base_vault,
+        token_seeds,
+        &a.base_mint,
+        a.authority.key,
+        &a.base_token_program,
+    )?;
 
     // request escrow: a base token account owned by the vault authority
     let escrow_seeds: &[&[u8]] = &[seeds::ESCROW, vault_key.as_ref(), &[bumps.escrow]];
-    let new_escrow = invoke::NewPda {
-        payer: &a.admin,
-        target: &a.escrow,
-        system_program: &a.system_program,
-        owner: a.base_token_program.key,
-        space: TOKEN_ACCOUNT_LEN,
-    };
-    invoke::create_pda_account(&new_escrow, escrow_seeds)?;
-    invoke::initialize_account3(&a.base_token_program, &a.escrow, &a.base_mint, a.authority.key)?;
+    let new_escrow = invoke::NewPda { target: &a.escrow, ..new_base_vault };
+    invoke::create_pda_token_account(&new_escrow, escrow_seeds, &a.base_mint, a.authority.key, &a.base_token_program)?;
 
     // seed deposit
     let seed = invoke::TokenMove {
