@@ -440,26 +440,23 @@ impl VaultView {
         let (down, up) = v.nav_both_at(&prices[..n], now)?;
         engine::flows::note_prices_used(&mut v, &reads, now);
         let (_, mut p) = engine::requests::begin_settlement(&mut v, self.share_supply, down, up, now)?;
-        let mut plan = SettlePlan::default();
+        // the order the keeper sends: each queue from its head, deposits first
+        let mut ordered: Vec<(Pubkey, RequestState)> = Vec::new();
         for kind in [REQUEST_DEPOSIT, REQUEST_WITHDRAW] {
             let head = engine::requests::queue(&v, kind)?.head;
-            let mut queue: Vec<&(Pubkey, RequestState)> =
-                requests.iter().filter(|(_, r)| r.kind == kind && r.id >= head).collect();
+            let mut queue: Vec<(Pubkey, RequestState)> =
+                requests.iter().filter(|(_, r)| r.kind == kind && r.id >= head).copied().collect();
             queue.sort_by_key(|(_, r)| r.id);
-            for (key, r) in queue {
-                let mut r = *r;
-                match engine::requests::settle(&mut v, &mut r, &mut p, &prices[..n], now) {
-                    Ok(fill) => {
-                        plan.requests.push((*key, fill));
-                        if r.pending > 0 {
-                            break; // a partial fill keeps the head
-                        }
-                    }
-                    Err(e) => {
-                        plan.stops.push((kind, QuoteError::from(e)));
-                        break;
-                    }
-                }
+            ordered.extend(queue);
+        }
+        let mut states: Vec<RequestState> = ordered.iter().map(|(_, r)| *r).collect();
+        let mut plan = SettlePlan::default();
+        let batch = engine::requests::settle_batch(&mut v, &mut p, &prices[..n], now, &mut states, |i, _, f| {
+            plan.requests.push((ordered[i].0, f.copied()));
+        })?;
+        for (kind, stop) in [REQUEST_DEPOSIT, REQUEST_WITHDRAW].into_iter().zip(batch.stops) {
+            if let Some(e) = stop {
+                plan.stops.push((kind, QuoteError::from(e)));
             }
         }
         Ok(plan)

@@ -244,6 +244,63 @@ pub fn settle(
     Ok(Some(fill))
 }
 
+/// What one settlement call did ([`settle_batch`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// Requests filled (in whole or part) or passed over (cancelled at the head).
+    pub progressed: usize,
+    /// The first reason a queue stopped (prices too early, no cash, the deposit rules).
+    pub first_stop: Option<EngineError>,
+    /// Why each queue stopped (`[deposits, withdrawals]`), if it did.
+    pub stops: [Option<EngineError>; 2],
+}
+
+/// `settle_requests`' loop, the program's and every client's: settles `requests` in the order
+/// given (deposits and withdrawals may be mixed, each queue in its own order) with [`settle`];
+/// a queue stops at its first request that cannot settle now, or after a partial fill (the
+/// head keeps its place); requests already behind their head are left alone; a request ahead
+/// of its head refuses the whole call (`WrongRequest`). `on_progress(i, request, fill)` sees
+/// each request that progressed: filled (`Some`), or a cancelled head passed over (`None`).
+pub fn settle_batch(
+    v: &mut VaultState,
+    p: &mut Pricing,
+    prices: &[OraclePrice],
+    now: i64,
+    requests: &mut [RequestState],
+    mut on_progress: impl FnMut(usize, &RequestState, Option<&Fill>),
+) -> EngineResult<Batch> {
+    let mut stopped = [false; 2];
+    let mut b = Batch::default();
+    for (i, r) in requests.iter_mut().enumerate() {
+        let k = usize::from(r.kind.min(1));
+        if stopped[k] {
+            continue;
+        }
+        let head = queue(v, r.kind)?.head;
+        match settle(v, r, p, prices, now) {
+            // a cancelled head passed over counts; a request already done does not
+            Ok(None) => {
+                if queue(v, r.kind)?.head != head {
+                    b.progressed += 1;
+                    on_progress(i, r, None);
+                }
+            }
+            Ok(Some(f)) => {
+                b.progressed += 1;
+                on_progress(i, r, Some(&f));
+                stopped[k] = r.pending > 0;
+            }
+            Err(EngineError::WrongRequest) => return Err(EngineError::WrongRequest),
+            Err(e) => {
+                stopped[k] = true;
+                b.stops[k] = Some(e);
+                b.first_stop.get_or_insert(e);
+            }
+        }
+    }
+    Ok(b)
+}
+
 fn settle_deposit(v: &mut VaultState, r: &RequestState, p: &mut Pricing, now: i64) -> EngineResult<Fill> {
     ensure(v.risk_is_fresh(now), EngineError::RiskStateStale)?;
     ensure(!v.is_paused(), EngineError::VaultPaused)?;
@@ -395,6 +452,39 @@ mod tests {
         v.assets[0].oracle_kind = 1;
         assert!(!priced_after(&v, &px(7), &r, NOW + 10));
         assert!(priced_after(&v, &px(8), &r, NOW + 10));
+    }
+
+    #[test]
+    fn a_batch_stops_each_queue_on_its_own() {
+        let mut v = vault();
+        v.base_quantity = 100_000; // NAV 1,100,000 with a leg below (not priced here)
+        let w1 = open(&mut v, [1; 32], [2; 32], REQUEST_WITHDRAW, 300_000, NOW, 7).unwrap();
+        let w2 = open(&mut v, [1; 32], [3; 32], REQUEST_WITHDRAW, 1_000, NOW, 7).unwrap();
+        let mut d0 = open(&mut v, [1; 32], [4; 32], REQUEST_DEPOSIT, 50_000, NOW, 7).unwrap();
+        let d1 = open(&mut v, [1; 32], [4; 32], REQUEST_DEPOSIT, 70_000, NOW, 7).unwrap();
+        cancel(&mut v, &mut d0).unwrap(); // the deposit head: cancelled, the head moves to d1
+        let mut p = Pricing { nav_up: 1_100_000, nav_down: 1_100_000, total_shares: v.total_shares(0).unwrap() };
+        let mut seen = vec![];
+        // withdrawals first in the list, deposits after: each queue in its own order
+        let mut list = [w1, w2, d0, d1];
+        let b = settle_batch(&mut v, &mut p, &[], NOW, &mut list, |i, r, f| seen.push((i, r.id, f.map(|f| f.filled))))
+            .unwrap();
+        // w1 fills in part from the 100,000 of base (+ nothing yet from d1, which comes later in
+        // the list): the withdrawal queue stops there; d0 (behind the head) is left alone; d1 fills
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        assert_eq!((seen[0].0, seen[0].1), (0, 0));
+        assert!(seen[0].2.unwrap() < 300_000, "a partial fill");
+        assert_eq!(seen[1], (3, 1, Some(70_000)));
+        assert_eq!((b.progressed, b.first_stop), (2, None));
+        assert_eq!(list[1].pending, 1_000, "w2 waits behind the partial head");
+        // a request ahead of its head refuses the whole call
+        let mut ahead = [list[1]];
+        assert_eq!(settle_batch(&mut v, &mut p, &[], NOW, &mut ahead, |_, _, _| ()), Err(EngineError::WrongRequest));
+        // the head alone, with no base left: the queue's stop is reported
+        v.base_quantity = 0;
+        let mut head = [list[0]];
+        let b = settle_batch(&mut v, &mut p, &[], NOW, &mut head, |_, _, _| ()).unwrap();
+        assert_eq!((b.progressed, b.stops), (0, [None, Some(EngineError::InsufficientBaseLiquidity)]));
     }
 
     #[test]

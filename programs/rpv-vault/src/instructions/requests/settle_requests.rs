@@ -105,59 +105,49 @@ pub(crate) fn handler<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Resu
         requests::begin_settlement(&mut v, supply, down, up, now.time).map_err(VaultError::from)?;
     emit_accrued(&vault_key, &fees);
 
-    // base: escrow → vault (deposits), vault → escrow (withdrawals), incentives from each
-    let (mut into_vault, mut into_escrow, mut from_escrow_fee, mut from_vault_fee) = (0u64, 0u64, 0u64, 0u64);
-    let mut stopped = [false; 2];
-    let mut first_stop: Option<VaultError> = None;
-    let mut settled = 0usize;
+    // every request account, checked and copied; the batch runs on the copies
+    let mut loaders = Vec::with_capacity(queue.len());
+    let mut states = Vec::with_capacity(queue.len());
     for account in queue {
         let loader = AccountLoader::<Request>::try_from(account).map_err(|_| error!(VaultError::WrongRequest))?;
-        let mut r = loader.load_mut()?;
-        require!(checks_request(&r.vault, &vault_key), VaultError::WrongRequest);
-        let k = usize::from(r.kind.min(1));
-        if stopped[k] {
-            continue;
-        }
-        let head = requests::queue(&v, r.kind).map(|q| q.head).map_err(VaultError::from)?;
-        match requests::settle(&mut v, &mut r, &mut pricing, &prices[..n], now.time) {
-            // a cancelled head passed over counts; a request already done does not
-            Ok(None) => settled += usize::from(requests::queue(&v, r.kind).is_ok_and(|q| q.head != head)),
-            Ok(Some(f)) => {
-                settled += 1;
-                if r.kind == REQUEST_DEPOSIT {
-                    into_vault += f.base_moved;
-                    from_escrow_fee += f.incentive;
-                } else {
-                    into_escrow += f.base_moved;
-                    from_vault_fee += f.incentive;
-                }
-                emit!(RequestSettled {
-                    vault: vault_key,
-                    request: account.key(),
-                    owner: Pubkey::new_from_array(r.owner),
-                    kind: r.kind,
-                    id: r.id,
-                    filled: f.filled,
-                    out: f.out,
-                    incentive: f.incentive,
-                    remaining: r.pending,
-                    nav: f.nav,
-                    total_shares: f.total_shares,
-                    keeper: a.keeper.key(),
-                });
-                if r.pending > 0 {
-                    stopped[k] = true; // a partial fill keeps the head
-                }
-            }
-            Err(engine::EngineError::WrongRequest) => return err!(VaultError::WrongRequest),
-            Err(e) => {
-                stopped[k] = true;
-                first_stop.get_or_insert(VaultError::from(e));
-            }
-        }
+        let r = loader.load()?.state;
+        require!(crate::state::same(&vault_key, &r.vault), VaultError::WrongRequest);
+        states.push(r);
+        loaders.push(loader);
     }
-    if settled == 0 {
-        return Err(first_stop.unwrap_or(VaultError::WrongRequest).into());
+    // base: escrow → vault (deposits), vault → escrow (withdrawals), incentives from each
+    let (mut into_vault, mut into_escrow, mut from_escrow_fee, mut from_vault_fee) = (0u64, 0u64, 0u64, 0u64);
+    let keeper = a.keeper.key();
+    let batch = requests::settle_batch(&mut v, &mut pricing, &prices[..n], now.time, &mut states, |i, r, f| {
+        let Some(f) = f else { return }; // a cancelled head passed over: nothing moves
+        if r.kind == REQUEST_DEPOSIT {
+            into_vault += f.base_moved;
+            from_escrow_fee += f.incentive;
+        } else {
+            into_escrow += f.base_moved;
+            from_vault_fee += f.incentive;
+        }
+        emit!(RequestSettled {
+            vault: vault_key,
+            request: queue[i].key(),
+            owner: Pubkey::new_from_array(r.owner),
+            kind: r.kind,
+            id: r.id,
+            filled: f.filled,
+            out: f.out,
+            incentive: f.incentive,
+            remaining: r.pending,
+            nav: f.nav,
+            total_shares: f.total_shares,
+            keeper,
+        });
+    })
+    .map_err(VaultError::from)?;
+    if batch.progressed == 0 {
+        return Err(batch.first_stop.map_or(VaultError::WrongRequest, VaultError::from).into());
+    }
+    for (loader, state) in loaders.iter().zip(&states) {
+        loader.load_mut()?.state = *state;
     }
     let (decimals, authority_bump) = (v.base_decimals, v.authority_bump);
     let base_after = v.base_quantity;
@@ -188,9 +178,4 @@ pub(crate) fn handler<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Resu
     let escrow_balance = token::token_amount(&a.escrow.try_borrow_data()?).map_err(VaultError::from)?;
     VaultState::check_reconciled(owed, escrow_balance).map_err(VaultError::from)?;
     Ok(())
-}
-
-/// The request belongs to this vault.
-fn checks_request(request_vault: &[u8; 32], vault: &Pubkey) -> bool {
-    crate::state::same(vault, request_vault)
 }
