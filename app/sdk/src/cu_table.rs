@@ -6,9 +6,9 @@ pub const ASSET_COUNTS: [usize; 6] = [0, 1, 4, 5, 8, 16];
 
 /// `(row name, CU per asset count)`, row names as in `docs/compute-units.md`.
 pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
-    ("`deposit`", [Some(8823), Some(10393), Some(14197), Some(15495), Some(19299), Some(29414)]),
-    ("`deposit_asset`", [None, Some(13113), Some(16920), Some(18214), Some(22025), Some(32149)]),
-    ("`withdraw`", [Some(8420), Some(9817), Some(13228), Some(14395), Some(17806), Some(26869)]),
+    ("`deposit`", [Some(8827), Some(10397), Some(14201), Some(15499), Some(19303), Some(29418)]),
+    ("`deposit_asset`", [None, Some(13118), Some(16925), Some(18219), Some(22030), Some(32154)]),
+    ("`withdraw`", [Some(8424), Some(9821), Some(13232), Some(14399), Some(17810), Some(26873)]),
     (
         "`redeem_in_kind` (beyond 5 assets: v0 transaction with a lookup table)",
         [Some(7717), Some(10725), Some(18999), Some(21694), Some(29938), Some(51920)],
@@ -30,7 +30,7 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     (
         "example integrator: `deposit` by CPI (whole instruction, PDA as user)",
-        [Some(19723), Some(21901), Some(27102), Some(28899), Some(34549), Some(49072)],
+        [Some(19727), Some(21905), Some(27106), Some(28903), Some(34553), Some(49076)],
     ),
     (
         "example integrator: `record_quote` (CPI `quote`, return data, tracker write)",
@@ -38,51 +38,51 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     (
         "example integrator: `withdraw` by CPI",
-        [Some(19312), Some(21332), Some(26137), Some(27802), Some(33056), Some(46519)],
+        [Some(19316), Some(21336), Some(26141), Some(27806), Some(33060), Some(46523)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(18610), None, None, None, Some(19509)]),
-    ("`initialize_vault`, SPL Token base", [Some(47164), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(58924), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(15611), None, None, None, Some(13510)]),
+    ("`initialize_vault`, SPL Token base", [Some(50172), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(57432), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5655), Some(5701), Some(4028), None, None, None],
     ),
     (
         "`deposit`, both fees accruing, allowlist on",
-        [Some(11935), Some(14145), Some(17949), Some(19247), Some(23051), Some(33166)],
+        [Some(11939), Some(14149), Some(17953), Some(19251), Some(23055), Some(33170)],
     ),
     (
         "`accrue_fees` (both fees, mints to the recipient)",
         [Some(7571), Some(9122), Some(12461), Some(13604), Some(16943), Some(25814)],
     ),
-    ("`set_depositor` (create entry)", [Some(7458), None, None, None, None, None]),
+    ("`set_depositor` (create entry)", [Some(5958), None, None, None, None, None]),
     ("`set_fees` (accrues at the old rates first)", [Some(5536), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(6670), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(9670), None, None, None, None, None]),
     ("`apply_change` (fee rates, accrues first)", [Some(5532), None, None, None, None, None]),
     ("`cancel_change`", [Some(2854), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(16298), Some(18659), Some(19474), Some(21833), Some(28094)],
+        [None, Some(17295), Some(19668), Some(20487), Some(22858), Some(29151)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(20143), Some(20374), Some(21026), Some(22749)],
+        [None, None, Some(20978), Some(21209), Some(21861), Some(23584)],
     ),
     (
         "`request_deposit` (escrows the base; no oracle read)",
-        [Some(10760), Some(9260), Some(9260), Some(10760), Some(9260), Some(12260)],
+        [Some(9260), Some(9260), Some(9260), Some(13760), Some(9260), Some(9260)],
     ),
     (
         "`request_withdraw` (burns the shares into the queue)",
-        [Some(8831), Some(8831), Some(10331), Some(8831), Some(10331), Some(14831)],
+        [Some(13331), Some(11831), Some(8831), Some(8831), Some(10331), Some(8831)],
     ),
     (
         "`settle_requests` (one deposit request; every oracle, NAV at the mid both ways)",
-        [Some(8781), Some(10108), Some(13158), Some(14189), Some(17238), Some(25359)],
+        [Some(9205), Some(10509), Some(13529), Some(14550), Some(17569), Some(25611)],
     ),
     (
         "`settle_requests` (one withdrawal request)",
-        [Some(8833), Some(10123), Some(13173), Some(14204), Some(17253), Some(25374)],
+        [Some(9247), Some(10528), Some(13548), Some(14569), Some(17588), Some(25630)],
     ),
     (
         "`claim_request` (deposit: mints the shares, closes)",
@@ -100,6 +100,6 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ("`set_flow_params` (cash buffer: applies at once)", [Some(1280), None, None, None, None, None]),
     (
         "`settle_requests` of 37 requests (19 deposits, 18 withdrawals; v0 transaction, lookup table)",
-        [None, None, None, None, None, Some(97387)],
+        [None, None, None, None, None, Some(97459)],
     ),
 ];

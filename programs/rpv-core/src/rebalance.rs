@@ -226,13 +226,16 @@ pub fn cash_target(v: &VaultState, nav: u64) -> u64 {
 /// Target of slot `i` at the NAV now `live`, on the investable part of the reference NAV:
 /// [`scaled_target`] · `(NAV − cash_target) / NAV` (module doc: cash first).
 pub fn investable_target(v: &VaultState, r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
-    let t = scaled_target(r, i, live)?;
     let nav = reference_nav(r, live);
-    let cash = cash_target(v, nav);
+    investable_part(scaled_target(r, i, live)?, nav, cash_target(v, nav))
+}
+
+/// `target · (nav − cash) / nav` ([`investable_target`] with the cash target computed once).
+fn investable_part(target: u64, nav: u64, cash: u64) -> CoreResult<u64> {
     if cash == 0 || nav == 0 {
-        return Ok(t);
+        return Ok(target);
     }
-    Ok(frac(t, u128::from(nav - cash), u128::from(nav)))
+    Ok(frac(target, u128::from(nav - cash), u128::from(nav)))
 }
 
 /// Base the vault may spend on a purchase at reference NAV `nav`: what it holds above the
@@ -340,16 +343,20 @@ pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
     let (values, live) = sampled_values(v, r)?;
     let band = band(r, live);
+    // the cash target, once for every leg
+    let nav = reference_nav(r, live);
+    let cash = cash_target(v, nav);
+    let short = v.base_quantity < cash;
+    let spendable = v.base_quantity > cash;
     let book = &r.book;
     let mut best: Option<(usize, u64)> = None;
     for (i, value) in values.iter().enumerate().take(v.active_assets().len()) {
         if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
             continue;
         }
-        let target = investable_target(v, r, i, live)?;
-        let short = cash_short(v, reference_nav(r, live));
+        let target = investable_part(scaled_target(r, i, live)?, nav, cash)?;
         // cash first: no purchase is picked while the base is at or below the cash target …
-        if *value < target && spendable_base(v, reference_nav(r, live)) == 0 {
+        if *value < target && !spendable {
             continue;
         }
         let d = value.abs_diff(target);
