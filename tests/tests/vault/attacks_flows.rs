@@ -216,3 +216,28 @@ async fn attack_instant_withdrawal_jumps_the_queue() {
     f.withdraw(&second, 1_000_000, 0).await.ok();
     assert!(f.banded_nav(Band::Low).await > 0);
 }
+
+/// Found in review (issue 15): `settle_requests` ran its batch on copies of the request
+/// accounts and wrote them back in order, so one request passed twice was settled on the first
+/// copy and then overwritten by the second, stale copy — pending again after its base had gone
+/// into the vault. Its owner could then cancel it and be refunded out of the other requesters'
+/// escrowed base. Each queue's requests must now come in strictly increasing id order.
+#[tokio::test]
+async fn attack_settle_one_request_twice_then_cancel_it() {
+    let mut f = Fixture::with_assets(1).await;
+    let (a, other, k) = (f.user(10_000_000).await, f.user(10_000_000).await, f.user(0).await);
+    let (_, ra) = f.request_deposit(&a, 5_000_000).await;
+    let (_, rb) = f.request_deposit(&other, 5_000_000).await; // another requester's base in the escrow
+    f.publish_after_requests().await;
+    let s = f.state().await;
+    f.settle(&k, &[ra, ra]).await.assert_error("WrongRequest");
+    f.settle(&k, &[ra, rb, ra]).await.assert_error("WrongRequest");
+    assert_eq!(f.state().await, s);
+    assert_eq!(f.request_state(&ra).await.unwrap().pending, 5_000_000);
+    assert_eq!(f.escrow_balance().await, 10_000_000);
+    // settled once, it has nothing left to cancel; the other request's base stays escrowed
+    f.settle(&k, &[ra]).await.ok();
+    f.cancel(&a, &ra).await.assert_error("NothingToCancel");
+    assert_eq!(f.escrow_balance().await, 5_000_000);
+    assert_eq!(f.env.token_amount(&a.base_token).await, 5_000_000);
+}

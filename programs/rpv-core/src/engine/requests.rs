@@ -259,7 +259,8 @@ pub struct Batch {
 /// given (deposits and withdrawals may be mixed, each queue in its own order) with [`settle`];
 /// a queue stops at its first request that cannot settle now, or after a partial fill (the
 /// head keeps its place); requests already behind their head are left alone; a request ahead
-/// of its head refuses the whole call (`WrongRequest`). `on_progress(i, request, fill)` sees
+/// of its head, or a queue's requests not in strictly increasing id order (a request passed
+/// twice), refuses the whole call (`WrongRequest`). `on_progress(i, request, fill)` sees
 /// each request that progressed: filled (`Some`), or a cancelled head passed over (`None`).
 pub fn settle_batch(
     v: &mut VaultState,
@@ -270,9 +271,14 @@ pub fn settle_batch(
     mut on_progress: impl FnMut(usize, &RequestState, Option<&Fill>),
 ) -> EngineResult<Batch> {
     let mut stopped = [false; 2];
+    let mut last: [Option<u64>; 2] = [None, None];
     let mut b = Batch::default();
     for (i, r) in requests.iter_mut().enumerate() {
         let k = usize::from(r.kind.min(1));
+        // ids strictly increasing per queue: no request passed twice (its stale copy would
+        // be written back over its settled state)
+        ensure(last[k].is_none_or(|l| r.id > l), EngineError::WrongRequest)?;
+        last[k] = Some(r.id);
         if stopped[k] {
             continue;
         }
@@ -477,6 +483,9 @@ mod tests {
         assert_eq!(seen[1], (3, 1, Some(70_000)));
         assert_eq!((b.progressed, b.first_stop), (2, None));
         assert_eq!(list[1].pending, 1_000, "w2 waits behind the partial head");
+        // the same request twice, or out of order, refuses the whole call
+        let mut twice = [list[0], list[0]];
+        assert_eq!(settle_batch(&mut v, &mut p, &[], NOW, &mut twice, |_, _, _| ()), Err(EngineError::WrongRequest));
         // a request ahead of its head refuses the whole call
         let mut ahead = [list[1]];
         assert_eq!(settle_batch(&mut v, &mut p, &[], NOW, &mut ahead, |_, _, _| ()), Err(EngineError::WrongRequest));

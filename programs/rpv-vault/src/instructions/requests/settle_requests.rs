@@ -8,8 +8,8 @@
 //!   vault's (`Wrong*`).
 //! - Remaining accounts: one oracle per registered asset in registry order (as in `deposit`),
 //!   then request accounts, each the head of its queue when reached (deposits and withdrawals
-//!   may be mixed; each kind in its own order): a request of another vault, an unknown
-//!   account or one out of order → `WrongRequest`.
+//!   may be mixed; each kind in strictly increasing id order): a request of another vault, an
+//!   unknown account, one out of order or passed twice → `WrongRequest`.
 //! - Every feed must be live and no older than `settle_max_age` (never more than the asset's
 //!   own maximum) nor than the newest price the vault has used (`OracleNotNewer`): a request
 //!   is never settled with a leg at zero. The prices used become the newest.
