@@ -127,6 +127,13 @@ pub fn not_vault_account(key: &Pubkey, vault_account: &[u8; 32]) -> Result<()> {
     Ok(())
 }
 
+/// A caller's base token account on the request path: not the vault's base account nor its
+/// request escrow, for the base mint (`DuplicateAccount`, `WrongMint`).
+pub fn caller_base_account(account: &AccountInfo, v: &VaultState) -> Result<()> {
+    not_vault_account(account.key, &v.flows.escrow)?;
+    caller_token_account(account, &v.base_vault, &v.base_mint)
+}
+
 /// A token account (of either token program) for `mint` (`InvalidTokenAccount` when too short
 /// to be one, `WrongMint`); the token program checks its owner when it moves tokens.
 pub fn token_account_for(account: &AccountInfo, mint: &[u8; 32]) -> Result<()> {

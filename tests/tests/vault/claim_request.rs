@@ -66,9 +66,12 @@ async fn only_the_owner_and_only_something_to_claim() {
     let mut ix = ix::claim_request(&thief.kp.pubkey(), &f.vault, &s2, &key, &u.base_token, &u.share_token);
     ix.accounts[0].is_writable = true;
     f.env.send(&[ix], &[&thief.kp]).await.assert_error("NotRequestOwner");
-    // the owner with a share account of another mint
+    // the owner with a share account of another mint, or the escrow as its base account
     let ix = ix::claim_request(&u.kp.pubkey(), &f.vault, &s2, &key, &u.base_token, &u.base_token);
     f.env.send(&[ix], &[&u.kp]).await.assert_error("WrongMint");
+    let escrow = rpv_sdk::pda::escrow(&f.vault).0;
+    let ix = ix::claim_request(&u.kp.pubkey(), &f.vault, &s2, &key, &escrow, &u.share_token);
+    f.env.send(&[ix], &[&u.kp]).await.assert_error("DuplicateAccount");
     assert_eq!(f.state().await, s2);
     assert_ne!(s.flows, s2.flows);
     f.claim(&u, &key).await.ok();

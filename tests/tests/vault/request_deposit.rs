@@ -77,6 +77,9 @@ async fn accounts_are_checked_against_the_vault() {
     let mut wrong = build(&s);
     wrong.accounts[5].pubkey = f.base_vault();
     f.env.send(&[wrong], &[&u.kp]).await.assert_error("DuplicateAccount");
+    let mut wrong = build(&s);
+    wrong.accounts[5].pubkey = pda::escrow(&f.vault).0;
+    f.env.send(&[wrong], &[&u.kp]).await.assert_error("DuplicateAccount");
     assert_eq!(f.state().await, s);
     assert_eq!(f.escrow_balance().await, 0);
 }

@@ -276,6 +276,7 @@ async fn the_vault_accounts_and_the_keepers_are_checked() {
     f.env.send(&[wrong], &[&k.kp]).await.assert_error("WrongBaseVault");
     f.env.send(&[build(k.share_token)], &[&k.kp]).await.assert_error("WrongMint");
     f.env.send(&[build(f.base_vault())], &[&k.kp]).await.assert_error("DuplicateAccount");
+    f.env.send(&[build(pda::escrow(&f.vault).0)], &[&k.kp]).await.assert_error("DuplicateAccount");
     let mut wrong = build(k.base_token);
     wrong.accounts.truncate(9); // no oracle
     f.env.send(&[wrong], &[&k.kp]).await.assert_error("OracleAccountCount");

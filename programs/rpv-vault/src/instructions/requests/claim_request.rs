@@ -5,7 +5,8 @@
 //!
 //! - Only the request's owner signs (`NotRequestOwner`); the request must be this vault's
 //!   (`WrongRequest`); authority, base mint, escrow, share mint and both token programs are
-//!   the vault's (`Wrong*`); the owner's accounts are for the base and share mints (`WrongMint`).
+//!   the vault's (`Wrong*`); the owner's accounts are for the base and share mints (`WrongMint`),
+//!   the base one neither the vault's base account nor its escrow (`DuplicateAccount`).
 //! - `claim_request`: pays what has settled — shares minted to `owner_share_token` for a
 //!   deposit request, base from the escrow to `owner_base_token` for a withdrawal — and closes
 //!   the request (rent to the owner) once it is finished: nothing pending, nothing claimable,
@@ -52,7 +53,7 @@ fn run(ctx: Context<RequestAction>, action: Payout) -> Result<()> {
         checks::share_mint(a.share_mint.key, &v)?;
         checks::base_token_program(a.base_token_program.key, &v)?;
         checks::spl_token(a.token_program.key)?;
-        checks::caller_token_account(&a.owner_base_token, &v.base_vault, &v.base_mint)?;
+        checks::caller_base_account(&a.owner_base_token, &v)?;
         checks::token_account_for(&a.owner_share_token, &v.share_mint)?;
         let amount = match action {
             Payout::Claim => requests::claim(&mut v, &mut r),

@@ -66,7 +66,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, RequestDeposit<'info>>, id: u64
         checks::base_mint(a.base_mint.key, &v)?;
         checks::escrow(a.escrow.key, &v)?;
         checks::base_token_program(a.base_token_program.key, &v)?;
-        checks::caller_token_account(&a.owner_base_token, &v.base_vault, &v.base_mint)?;
+        checks::caller_base_account(&a.owner_base_token, &v)?;
         requests::deposit_request_gate(&v, amount).map_err(VaultError::from)?;
         checks::admit_requester(&v, &vault_key, a.owner.key, ctx.remaining_accounts)?;
         require!(id == v.flows.deposits.next_id, VaultError::WrongRequest);

@@ -3,7 +3,8 @@
 //! # Specification
 //!
 //! - Anyone may settle (a keeper); they receive the incentive in `keeper_base_token` (a base
-//!   token account, `WrongMint`).
+//!   token account, `WrongMint`; neither the vault's base account nor its escrow,
+//!   `DuplicateAccount`).
 //! - Authority, base mint, base token account, escrow and base token program must be the
 //!   vault's (`Wrong*`).
 //! - Remaining accounts: one oracle per registered asset in registry order (as in `deposit`),
@@ -89,7 +90,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Resu
     checks::escrow(a.escrow.key, &v)?;
     checks::share_mint(a.share_mint.key, &v)?;
     checks::base_token_program(a.base_token_program.key, &v)?;
-    checks::caller_token_account(&a.keeper_base_token, &v.base_vault, &v.base_mint)?;
+    checks::caller_base_account(&a.keeper_base_token, &v)?;
     engine::no_flash_rebalance(&v).map_err(VaultError::from)?;
 
     let n = usize::from(v.num_assets);
