@@ -40,9 +40,9 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "example integrator: `withdraw` by CPI",
         [Some(19316), Some(21336), Some(26141), Some(27806), Some(33060), Some(46523)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(15611), None, None, None, Some(13510)]),
-    ("`initialize_vault`, SPL Token base", [Some(50172), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(57432), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(26111), None, None, None, Some(19510)]),
+    ("`initialize_vault`, SPL Token base", [Some(56172), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(51432), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5655), Some(5701), Some(4028), None, None, None],
@@ -57,7 +57,7 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     ("`set_depositor` (create entry)", [Some(5958), None, None, None, None, None]),
     ("`set_fees` (accrues at the old rates first)", [Some(5536), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(9670), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(6670), None, None, None, None, None]),
     ("`apply_change` (fee rates, accrues first)", [Some(5532), None, None, None, None, None]),
     ("`cancel_change`", [Some(2854), None, None, None, None, None]),
     (
@@ -70,36 +70,36 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     (
         "`request_deposit` (escrows the base; no oracle read)",
-        [Some(9260), Some(9260), Some(9260), Some(13760), Some(9260), Some(9260)],
+        [Some(10771), Some(9271), Some(12271), Some(9271), Some(24271), Some(9271)],
     ),
     (
         "`request_withdraw` (burns the shares into the queue)",
-        [Some(13331), Some(11831), Some(8831), Some(8831), Some(10331), Some(8831)],
+        [Some(10331), Some(8831), Some(8831), Some(10331), Some(10331), Some(8831)],
     ),
     (
         "`settle_requests` (one deposit request; every oracle, NAV at the mid both ways)",
-        [Some(9205), Some(10509), Some(13529), Some(14550), Some(17569), Some(25611)],
+        [Some(9229), Some(10532), Some(13543), Some(14561), Some(17571), Some(25589)],
     ),
     (
         "`settle_requests` (one withdrawal request)",
-        [Some(9247), Some(10528), Some(13548), Some(14569), Some(17588), Some(25630)],
+        [Some(9271), Some(10552), Some(13563), Some(14581), Some(17591), Some(25609)],
     ),
     (
         "`claim_request` (deposit: mints the shares, closes)",
-        [Some(5426), Some(5426), Some(5426), Some(5426), Some(5426), Some(5426)],
+        [Some(5440), Some(5440), Some(5440), Some(5440), Some(5440), Some(5440)],
     ),
     (
         "`claim_request` (withdrawal: pays the base, closes)",
-        [Some(5576), Some(5576), Some(5576), Some(5576), Some(5576), Some(5576)],
+        [Some(5590), Some(5590), Some(5590), Some(5590), Some(5590), Some(5590)],
     ),
-    ("`cancel_request` (deposit: base back)", [Some(5565), Some(5565), Some(5565), Some(5565), Some(5565), Some(5565)]),
+    ("`cancel_request` (deposit: base back)", [Some(5579), Some(5579), Some(5579), Some(5579), Some(5579), Some(5579)]),
     (
         "`cancel_request` (withdrawal: shares minted back)",
-        [Some(5433), Some(5433), Some(5433), Some(5433), Some(5433), Some(5433)],
+        [Some(5447), Some(5447), Some(5447), Some(5447), Some(5447), Some(5447)],
     ),
     ("`set_flow_params` (cash buffer: applies at once)", [Some(1280), None, None, None, None, None]),
     (
         "`settle_requests` of 37 requests (19 deposits, 18 withdrawals; v0 transaction, lookup table)",
-        [None, None, None, None, None, Some(97459)],
+        [None, None, None, None, None, Some(99506)],
     ),
 ];
