@@ -69,7 +69,11 @@ impl Env {
         pt.add_account(PROGRAM_ID, program_account(elf));
         for (id, path) in extra {
             let elf = std::fs::read(path).unwrap_or_else(|e| {
-                panic!("cannot read {}: {e}. Build it with `cargo xtask build-sbf`.", path.display())
+                panic!(
+                    "cannot read {}: {e}. Build it with `cargo xtask build-sbf` (our programs) or \
+                     `cargo xtask build-dex` (the venue), or run `cargo xtask test`.",
+                    path.display()
+                )
             });
             pt.add_account(*id, program_account(elf));
         }

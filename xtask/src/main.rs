@@ -39,6 +39,9 @@ const PROGRAM_SO: &str = "rpv_vault.so";
 /// The example program that calls the vault by CPI (`programs/rpv-integrator`).
 const INTEGRATOR_PACKAGE: &str = "rpv-integrator";
 const INTEGRATOR_SO: &str = "rpv_integrator.so";
+/// The venue's shim package in `dex/` and its `.so` (`build_dex`).
+const DEX_PACKAGE: &str = "manifest-program";
+const DEX_SO: &str = "manifest_program.so";
 /// cargo-mutants for `cargo xtask mutants` (installed once under `$RPV_SBF_HOME`).
 const CARGO_MUTANTS_VERSION: &str = "27.1.0";
 
@@ -119,7 +122,8 @@ fn main() {
     let rest = &args[args.len().min(1)..];
     let result = match task {
         "build-sbf" => build_sbf().map(|_| ()),
-        "test" => build_sbf().and_then(|so| run_tests(&so, rest)),
+        "build-dex" => build_dex().map(|_| ()),
+        "test" => build_sbf().and_then(|so| run_tests(&so, &build_dex()?, rest)),
         "demo" => build_sbf().and_then(|so| run_demo(&so.vault, rest)),
         "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
         "idl" => run_idl(),
@@ -299,9 +303,15 @@ struct Programs {
     integrator: PathBuf,
 }
 
-/// Builds both programs and returns the paths of their `.so` files.
-fn build_sbf() -> Res<Programs> {
-    let t0 = Instant::now();
+/// The toolchain pieces and flags of every SBF build (ours and the venues'): the pinned nightly,
+/// `sbpf-linker`, the patched std and the target spec, installed on first use.
+struct Sbf {
+    spec: PathBuf,
+    library: PathBuf,
+    rustflags: Vec<String>,
+}
+
+fn sbf_toolchain() -> Res<Sbf> {
     let home = sbf_home()?;
     let sysroot = ensure_nightly()?;
     let linker = ensure_linker(&home)?;
@@ -323,19 +333,20 @@ fn build_sbf() -> Res<Programs> {
         "-C link-arg=--arch=v3".into(),
     ];
     rustflags.push(format!("-C link-arg=--export={}", SYSCALLS.join(",")));
+    Ok(Sbf { spec, library, rustflags })
+}
+
+/// Builds both programs and returns the paths of their `.so` files.
+fn build_sbf() -> Res<Programs> {
+    let t0 = Instant::now();
+    let sbf = sbf_toolchain()?;
     let root = root();
-    // One cargo run per program: built together, the integrator's `rpv-vault/cpi` feature
-    // (which implies `no-entrypoint`) would be unified into the vault's own build.
     let mut published = vec![];
     for (package, so_name) in [(PROGRAM_PACKAGE, PROGRAM_SO), (INTEGRATOR_PACKAGE, INTEGRATOR_SO)] {
         step(&format!("building {package} for SBF"));
-        run(&format!("SBF build of {package}"), &mut sbf_cargo(&root, &spec, &library, &rustflags, package))?;
-        published.push((so_name, read_artifact(&root, so_name)?));
+        run(&format!("SBF build of {package}"), &mut sbf_cargo(&root, &sbf, package))?;
+        published.push((so_name, read_artifact(&root.join("target"), so_name)?));
     }
-    // sbpf-linker also drops a copy in target/deploy, but only when it actually links: after
-    // cargo reuses a cached artifact (say, flags switched back) that copy can be stale. The
-    // artifact cargo tracks is the truth; publish it (after both builds, so nothing the second
-    // build links can overwrite the first's copy).
     let mut paths = vec![];
     for (so_name, bytes) in published {
         paths.push(publish(&root, so_name, &bytes)?);
@@ -346,32 +357,47 @@ fn build_sbf() -> Res<Programs> {
     Ok(Programs { vault, integrator })
 }
 
-/// `cargo build` of one program for the SBF target.
-fn sbf_cargo(root: &Path, spec: &Path, library: &Path, rustflags: &[String], package: &str) -> Command {
+/// The trading venue of the tests and the demo: Manifest's orderbook from its published crate,
+/// built in the `dex/` workspace (its own lock file, its own dependencies) into `target/dex`,
+/// published as `target/deploy/manifest.so`.
+fn build_dex() -> Res<PathBuf> {
+    let t0 = Instant::now();
+    let sbf = sbf_toolchain()?;
+    let root = root();
+    let dex = root.join("dex");
+    let target = root.join("target/dex");
+    step(&format!("building {DEX_PACKAGE} (crates.io manifest-dex) for SBF in dex/"));
+    let mut c = sbf_cargo(&dex, &sbf, DEX_PACKAGE);
+    c.env("CARGO_TARGET_DIR", &target);
+    run(&format!("SBF build of {DEX_PACKAGE}"), &mut c)?;
+    let so = publish(&root, DEX_SO, &read_artifact(&target, DEX_SO)?)?;
+    step(&format!("{} ready ({:.1}s)", so.display(), t0.elapsed().as_secs_f64()));
+    Ok(so)
+}
+
+/// `cargo build` of one program for the SBF target, in the workspace at `dir`.
+fn sbf_cargo(dir: &Path, sbf: &Sbf, package: &str) -> Command {
     let mut c = Command::new("cargo");
-    c.current_dir(root)
+    c.current_dir(dir)
         .arg(format!("+{NIGHTLY}"))
         .args(["build", "--locked", "--release", "-Zjson-target-spec"])
         .args(["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=compiler-builtins-mem"])
         .arg("--target")
-        .arg(spec)
+        .arg(&sbf.spec)
         .args(["--package", package])
         // the std of a JSON target would otherwise be `restricted_std`
         .env("RUSTC_BOOTSTRAP_SYNTHETIC_TARGET", "1")
-        // makes -Zbuild-std compile the patched copy
-        .env("__CARGO_TESTS_ONLY_SRC_ROOT", library)
-        .env("RUSTFLAGS", rustflags.join(" "))
+        .env("__CARGO_TESTS_ONLY_SRC_ROOT", &sbf.library)
+        .env("RUSTFLAGS", sbf.rustflags.join(" "))
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("RUSTC")
-        // another libLLVM on the path could be picked up by sbpf-linker
         .env_remove("LD_LIBRARY_PATH");
     c
 }
 
-/// The linked program cargo tracks for `so_name`.
-fn read_artifact(root: &Path, so_name: &str) -> Res<Vec<u8>> {
-    let artifact = root.join("target/bpfel-solana-solana/release").join(format!("lib{so_name}"));
+fn read_artifact(target: &Path, so_name: &str) -> Res<Vec<u8>> {
+    let artifact = target.join("bpfel-solana-solana/release").join(format!("lib{so_name}"));
     std::fs::read(&artifact)
         .map_err(|e| format!("the build finished but its artifact {} is unreadable: {e}", artifact.display()))
 }
@@ -401,9 +427,10 @@ fn host_cargo_all(root: &Path, so: &Programs) -> Command {
     c
 }
 
-fn run_tests(so: &Programs, rest: &[String]) -> Res<()> {
+fn run_tests(so: &Programs, venue: &Path, rest: &[String]) -> Res<()> {
     step("running the test suite (core, SDK, CLI, keeper, IDL, and the .so files in solana-program-test)");
     let mut cmd = host_cargo_all(&root(), so);
+    cmd.env("RPV_MANIFEST_SO", venue);
     cmd.args(["test", "--locked", "--workspace", "--exclude", PROGRAM_PACKAGE, "--exclude", INTEGRATOR_PACKAGE])
         .args(rest);
     let mut tally = counted("tests", &mut cmd)?;

@@ -52,6 +52,7 @@ pub mod sim;
 pub mod spl;
 #[cfg(feature = "svm")]
 pub mod svm;
+pub mod venue;
 
 /// Path of the built program: `$RPV_PROGRAM_SO` when set, else `target/deploy/rpv_vault.so` in
 /// the working directory or the nearest of its ancestors that has one (so a test run from a
