@@ -18,9 +18,119 @@ pub const MARKET_FIXED_SIZE: usize = 256;
 /// `MarketFixed::discriminant` of a market account.
 pub const MARKET_DISCRIMINANT: u64 = 4_859_840_929_024_028_656;
 
-/// Instruction tags (`ManifestInstruction`, the first data byte).
+/// Instruction tags (`ManifestInstruction`, the first data byte); the parameters after it are
+/// borsh (`Option<u32>` = a 0/1 byte and the value, `Vec` = a `u32` length and the items).
 pub mod tag {
     pub const CREATE_MARKET: u8 = 0;
+    pub const CLAIM_SEAT: u8 = 1;
+    pub const DEPOSIT: u8 = 2;
+    pub const SWAP: u8 = 4;
+    pub const BATCH_UPDATE: u8 = 6;
+}
+
+/// A limit order for [`batch_update`]: `base_atoms` at `price_mantissa · 10^price_exponent`
+/// quote atoms per base atom (Manifest's price), resting until cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub base_atoms: u64,
+    pub price_mantissa: u32,
+    pub price_exponent: i8,
+    pub is_bid: bool,
+}
+
+/// `ClaimSeat`: `trader` takes a seat on `market` (the market grows by one block, paid by the
+/// trader), needed to deposit and to rest orders.
+pub fn claim_seat(trader: &Pubkey, market: &Pubkey) -> Instruction {
+    Instruction {
+        program_id: MANIFEST_ID,
+        accounts: vec![
+            AccountMeta::new(*trader, true),
+            AccountMeta::new(*market, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data: vec![tag::CLAIM_SEAT],
+    }
+}
+
+/// `Deposit`: `trader` moves `amount` atoms of `mint` (SPL Token) from `from` into its seat's
+/// balance on `market`.
+pub fn deposit(trader: &Pubkey, market: &Pubkey, mint: &Pubkey, from: &Pubkey, amount: u64) -> Instruction {
+    let mut data = vec![tag::DEPOSIT];
+    data.extend_from_slice(&amount.to_le_bytes());
+    data.push(0); // no trader index hint
+    Instruction {
+        program_id: MANIFEST_ID,
+        accounts: vec![
+            AccountMeta::new_readonly(*trader, true),
+            AccountMeta::new(*market, false),
+            AccountMeta::new(*from, false),
+            AccountMeta::new(vault(market, mint), false),
+            AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+            AccountMeta::new_readonly(*mint, false),
+        ],
+        data,
+    }
+}
+
+/// `BatchUpdate` with no cancels: `trader` rests `orders` (limit orders, no expiry) from its
+/// seat's balances.
+pub fn batch_update(trader: &Pubkey, market: &Pubkey, orders: &[Order]) -> Instruction {
+    let mut data = vec![tag::BATCH_UPDATE, 0]; // no trader index hint
+    data.extend_from_slice(&0u32.to_le_bytes()); // no cancels
+    data.extend_from_slice(&(orders.len() as u32).to_le_bytes());
+    for o in orders {
+        data.extend_from_slice(&o.base_atoms.to_le_bytes());
+        data.extend_from_slice(&o.price_mantissa.to_le_bytes());
+        data.push(o.price_exponent as u8);
+        data.push(u8::from(o.is_bid));
+        data.extend_from_slice(&0u32.to_le_bytes()); // last valid slot: none
+        data.push(0); // OrderType::Limit
+    }
+    Instruction {
+        program_id: MANIFEST_ID,
+        accounts: vec![
+            AccountMeta::new(*trader, true),
+            AccountMeta::new(*market, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+        ],
+        data,
+    }
+}
+
+/// `Swap` on a market of two SPL Token mints: `trader` gives `in_atoms` (base when `is_base_in`)
+/// from its token accounts and takes at least `min_out_atoms` of the other side from the
+/// resting orders; no seat needed.
+#[allow(clippy::too_many_arguments)]
+pub fn swap(
+    trader: &Pubkey,
+    market: &Pubkey,
+    header: &MarketHeader,
+    trader_base: &Pubkey,
+    trader_quote: &Pubkey,
+    in_atoms: u64,
+    min_out_atoms: u64,
+    is_base_in: bool,
+) -> Instruction {
+    let mut data = vec![tag::SWAP];
+    data.extend_from_slice(&in_atoms.to_le_bytes());
+    data.extend_from_slice(&min_out_atoms.to_le_bytes());
+    data.push(u8::from(is_base_in));
+    data.push(1); // exact in
+    Instruction {
+        program_id: MANIFEST_ID,
+        accounts: vec![
+            // writable: a swap may grow the market by a block, paid by the trader
+            AccountMeta::new(*trader, true),
+            AccountMeta::new(*market, false),
+            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+            AccountMeta::new(*trader_base, false),
+            AccountMeta::new(*trader_quote, false),
+            AccountMeta::new(header.base_vault, false),
+            AccountMeta::new(header.quote_vault, false),
+            AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+        ],
+        data,
+    }
 }
 
 /// The market's vault for `mint`: PDA `["vault", market, mint]` of Manifest.
@@ -122,5 +232,37 @@ mod tests {
             (create.program_id, open.program_id, open.data.as_slice()),
             (SYSTEM_PROGRAM_ID, MANIFEST_ID, &[0u8][..])
         );
+    }
+
+    /// The borsh bytes of each instruction's parameters, field by field.
+    #[test]
+    fn parameters_encode_as_the_program_reads_them() {
+        let (t, m, x) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+        assert_eq!(claim_seat(&t, &m).data, [1]);
+        let d = deposit(&t, &m, &x, &x, 0x0102);
+        assert_eq!(d.data, [2, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 0]);
+        let o = Order { base_atoms: 5, price_mantissa: 149, price_exponent: -3, is_bid: true };
+        let b = batch_update(&t, &m, &[o]);
+        let mut want = vec![6, 0, 0, 0, 0, 0, 1, 0, 0, 0]; // tag, no hint, no cancels, one order
+        want.extend_from_slice(&5u64.to_le_bytes());
+        want.extend_from_slice(&149u32.to_le_bytes());
+        want.extend_from_slice(&[0xFD, 1, 0, 0, 0, 0, 0]); // −3, bid, no expiry, limit
+        assert_eq!(b.data, want);
+        let h = MarketHeader {
+            base_mint_decimals: 9,
+            quote_mint_decimals: 6,
+            base_mint: x,
+            quote_mint: x,
+            base_vault: Pubkey::new_unique(),
+            quote_vault: Pubkey::new_unique(),
+        };
+        let s = swap(&t, &m, &h, &x, &x, 7, 3, true);
+        let mut want = vec![4];
+        want.extend_from_slice(&7u64.to_le_bytes());
+        want.extend_from_slice(&3u64.to_le_bytes());
+        want.extend_from_slice(&[1, 1]);
+        assert_eq!(s.data, want);
+        assert!(s.accounts[0].is_signer && s.accounts[0].is_writable);
+        assert_eq!((s.accounts[5].pubkey, s.accounts[6].pubkey), (h.base_vault, h.quote_vault));
     }
 }
