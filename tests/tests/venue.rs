@@ -7,10 +7,21 @@
 use rpv_sdk::{venue, TOKEN_PROGRAM_ID};
 use rpv_tests::Env;
 use solana_keypair::Keypair;
+use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
-#[tokio::test]
-async fn a_market_opens_on_the_venue_built_from_its_crate() {
+/// A bank with the venue beside the vault, and a market it opened for two SPL Token mints of 9
+/// (base) and 6 (quote) decimals.
+struct Opened {
+    env: Env,
+    market: Pubkey,
+    base: Pubkey,
+    quote: Pubkey,
+    /// The market account's rent.
+    rent: u64,
+}
+
+async fn open_market() -> Opened {
     let mut env = Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await;
     let base = env.create_mint(&TOKEN_PROGRAM_ID, 9).await;
     let quote = env.create_mint(&TOKEN_PROGRAM_ID, 6).await;
@@ -18,17 +29,19 @@ async fn a_market_opens_on_the_venue_built_from_its_crate() {
     let payer = env.payer();
     let rent = env.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(venue::MARKET_FIXED_SIZE);
     let ixs = venue::create_market(&payer.pubkey(), &market.pubkey(), &base, &quote, rent);
-    let out = env.send(&ixs, &[&market]).await;
-    out.ok();
-    let account = env.account(&market.pubkey()).await.expect("the market account");
+    env.send(&ixs, &[&market]).await.ok();
+    Opened { env, market: market.pubkey(), base, quote, rent }
+}
+
+#[tokio::test]
+async fn a_market_opens_on_the_venue_built_from_its_crate() {
+    let Opened { mut env, market, base, quote, rent } = open_market().await;
+    let account = env.account(&market).await.expect("the market account");
     assert_eq!(account.owner, venue::MANIFEST_ID);
     let h = venue::decode_market(&account.data).expect("a Manifest market");
     assert_eq!((h.base_mint, h.quote_mint), (base, quote));
     assert_eq!((h.base_mint_decimals, h.quote_mint_decimals), (9, 6));
-    assert_eq!(
-        (h.base_vault, h.quote_vault),
-        (venue::vault(&market.pubkey(), &base), venue::vault(&market.pubkey(), &quote))
-    );
+    assert_eq!((h.base_vault, h.quote_vault), (venue::vault(&market, &base), venue::vault(&market, &quote)));
     // its vaults are token accounts of the two mints, empty
     for (vault, mint) in [(h.base_vault, base), (h.quote_vault, quote)] {
         let v = env.account(&vault).await.expect("a vault");
@@ -37,7 +50,7 @@ async fn a_market_opens_on_the_venue_built_from_its_crate() {
         assert_eq!(env.token_amount(&vault).await, 0);
     }
     // a second market for the same account is refused by the venue
-    let again = venue::create_market(&payer.pubkey(), &market.pubkey(), &base, &quote, rent);
+    let again = venue::create_market(&env.payer().pubkey(), &market, &base, &quote, rent);
     env.send(&again[1..], &[]).await.assert_failed();
 }
 
@@ -45,18 +58,8 @@ async fn a_market_opens_on_the_venue_built_from_its_crate() {
 /// (`bid`, `ask`: price mantissa and exponent, quote atoms per base atom): `(env, market, header,
 /// base mint, quote mint)`. The maker claims a seat, deposits 10 base and 2,000 quote tokens and
 /// rests both orders, one transaction each.
-async fn market_with_quotes(
-    bid: (u32, i8),
-    ask: (u32, i8),
-) -> (Env, solana_pubkey::Pubkey, venue::MarketHeader, solana_pubkey::Pubkey, solana_pubkey::Pubkey) {
-    let mut env = Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await;
-    let base = env.create_mint(&TOKEN_PROGRAM_ID, 9).await;
-    let quote = env.create_mint(&TOKEN_PROGRAM_ID, 6).await;
-    let market = Keypair::new();
-    let payer = env.payer();
-    let rent = env.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(venue::MARKET_FIXED_SIZE);
-    env.send(&venue::create_market(&payer.pubkey(), &market.pubkey(), &base, &quote, rent), &[&market]).await.ok();
-    let m = market.pubkey();
+async fn market_with_quotes(bid: (u32, i8), ask: (u32, i8)) -> (Env, Pubkey, venue::MarketHeader, Pubkey, Pubkey) {
+    let Opened { mut env, market: m, base, quote, .. } = open_market().await;
     let header = venue::decode_market(&env.data(&m).await.unwrap()).unwrap();
     let maker = env.funded_keypair().await;
     let mb = env.create_token_account(&TOKEN_PROGRAM_ID, &base, &maker.pubkey()).await;

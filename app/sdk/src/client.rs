@@ -377,9 +377,9 @@ impl VaultView {
     /// NAV both ways (every feed live).
     fn settlement_pricing(&self) -> Result<(VaultState, engine::requests::Pricing, Vec<OraclePrice>), QuoteError> {
         let mut v = self.vault;
-        let prices = self.prices()?;
-        let (down, up) = v.nav_both_at(&prices, self.now())?;
-        let (_, p) = engine::requests::begin_settlement(&mut v, self.share_supply, down, up, self.now())?;
+        let reads = self.slot_reads();
+        let mut prices = vec![OraclePrice::ZERO; reads.len()];
+        let (_, p) = engine::requests::begin_settlement(&mut v, self.share_supply, &reads, &mut prices, self.now())?;
         Ok((v, p, prices))
     }
 
@@ -391,7 +391,6 @@ impl VaultView {
         let mut r = engine::requests::open(&mut v, [0; 32], [0; 32], rpv_core::layout::REQUEST_DEPOSIT, amount, 0, 0)?;
         // only the queue ahead stands between it and the head: settle as if it were the head
         v.flows.deposits.head = r.id;
-        v.flows.deposits.pending = amount;
         let f = engine::requests::settle(&mut v, &mut r, &mut p, &prices, self.now())?.unwrap_or_default();
         Ok(RequestQuote {
             out: f.out,
@@ -412,8 +411,7 @@ impl VaultView {
         let (v, p, _) = self.settlement_pricing()?;
         let total = p.total_shares;
         let gross = amount_for_shares(shares, total, p.nav_down)?;
-        let incentive = mul_div(gross, u64::from(v.flows.params.settle_incentive_bps), 10_000, Rounding::Down)
-            .ok_or(QuoteError::Core(CoreError::MathOverflow))?;
+        let incentive = engine::requests::incentive(&v, gross);
         let queue_ahead = engine::requests::queue_owed(&v, p.nav_down, total)?;
         Ok(RequestQuote {
             out: gross - incentive,
@@ -434,12 +432,10 @@ impl VaultView {
         let now = self.now();
         let age = u32::from(self.vault.flows.params.settle_max_age);
         let reads = self.slot_reads_aged(|s| s.max_oracle_age.min(age));
-        let prices = engine::flows::every_price(&reads)?;
         let n = reads.len();
         let mut v = self.vault;
-        let (down, up) = v.nav_both_at(&prices[..n], now)?;
-        engine::flows::note_prices_used(&mut v, &reads, now);
-        let (_, mut p) = engine::requests::begin_settlement(&mut v, self.share_supply, down, up, now)?;
+        let mut prices = vec![OraclePrice::ZERO; n];
+        let (_, mut p) = engine::requests::begin_settlement(&mut v, self.share_supply, &reads, &mut prices, now)?;
         // the order the keeper sends: each queue from its head, deposits first
         let mut ordered: Vec<(Pubkey, RequestState)> = Vec::new();
         for kind in [REQUEST_DEPOSIT, REQUEST_WITHDRAW] {

@@ -43,11 +43,7 @@ pub struct Order {
 pub fn claim_seat(trader: &Pubkey, market: &Pubkey) -> Instruction {
     Instruction {
         program_id: MANIFEST_ID,
-        accounts: vec![
-            AccountMeta::new(*trader, true),
-            AccountMeta::new(*market, false),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-        ],
+        accounts: signer_and_market(trader, market).to_vec(),
         data: vec![tag::CLAIM_SEAT],
     }
 }
@@ -86,15 +82,7 @@ pub fn batch_update(trader: &Pubkey, market: &Pubkey, orders: &[Order]) -> Instr
         data.extend_from_slice(&0u32.to_le_bytes()); // last valid slot: none
         data.push(0); // OrderType::Limit
     }
-    Instruction {
-        program_id: MANIFEST_ID,
-        accounts: vec![
-            AccountMeta::new(*trader, true),
-            AccountMeta::new(*market, false),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-        ],
-        data,
-    }
+    Instruction { program_id: MANIFEST_ID, accounts: signer_and_market(trader, market).to_vec(), data }
 }
 
 /// `Swap` on a market of two SPL Token mints: `trader` gives `in_atoms` (base when `is_base_in`)
@@ -118,19 +106,30 @@ pub fn swap(
     data.push(1); // exact in
     Instruction {
         program_id: MANIFEST_ID,
-        accounts: vec![
-            // writable: a swap may grow the market by a block, paid by the trader
-            AccountMeta::new(*trader, true),
-            AccountMeta::new(*market, false),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-            AccountMeta::new(*trader_base, false),
-            AccountMeta::new(*trader_quote, false),
-            AccountMeta::new(header.base_vault, false),
-            AccountMeta::new(header.quote_vault, false),
-            AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
-        ],
+        // the trader writable: a swap may grow the market by a block, paid by the trader
+        accounts: [
+            &signer_and_market(trader, market)[..],
+            &[
+                AccountMeta::new(*trader_base, false),
+                AccountMeta::new(*trader_quote, false),
+                AccountMeta::new(header.base_vault, false),
+                AccountMeta::new(header.quote_vault, false),
+                AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+            ],
+        ]
+        .concat(),
         data,
     }
+}
+
+/// The accounts most instructions open with: the signer (writable: it pays when the market
+/// grows), the market, the system program.
+fn signer_and_market(signer: &Pubkey, market: &Pubkey) -> [AccountMeta; 3] {
+    [
+        AccountMeta::new(*signer, true),
+        AccountMeta::new(*market, false),
+        AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
+    ]
 }
 
 /// The market's vault for `mint`: PDA `["vault", market, mint]` of Manifest.
@@ -152,17 +151,18 @@ pub fn create_market(
     let create = spl::create_account(creator, market, lamports, MARKET_FIXED_SIZE as u64, &MANIFEST_ID);
     let open = Instruction {
         program_id: MANIFEST_ID,
-        accounts: vec![
-            AccountMeta::new(*creator, true),
-            AccountMeta::new(*market, false),
-            AccountMeta::new_readonly(SYSTEM_PROGRAM_ID, false),
-            AccountMeta::new_readonly(*base_mint, false),
-            AccountMeta::new_readonly(*quote_mint, false),
-            AccountMeta::new(vault(market, base_mint), false),
-            AccountMeta::new(vault(market, quote_mint), false),
-            AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
-            AccountMeta::new_readonly(TOKEN_2022_PROGRAM_ID, false),
-        ],
+        accounts: [
+            &signer_and_market(creator, market)[..],
+            &[
+                AccountMeta::new_readonly(*base_mint, false),
+                AccountMeta::new_readonly(*quote_mint, false),
+                AccountMeta::new(vault(market, base_mint), false),
+                AccountMeta::new(vault(market, quote_mint), false),
+                AccountMeta::new_readonly(TOKEN_PROGRAM_ID, false),
+                AccountMeta::new_readonly(TOKEN_2022_PROGRAM_ID, false),
+            ],
+        ]
+        .concat(),
         data: vec![tag::CREATE_MARKET],
     };
     [create, open]

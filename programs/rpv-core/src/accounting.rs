@@ -7,7 +7,7 @@ use bytemuck::Zeroable;
 use crate::{
     error::CoreResult,
     layout::{AssetSlot, OracleKind, VaultState, BUDGET_ONE, KIND_PUT, MAX_ASSETS, MAX_DECIMALS, STATE_VERSION},
-    math::BPS,
+    math::{mul_div, Rounding, BPS},
     CoreError,
 };
 
@@ -23,6 +23,22 @@ impl VaultState {
             .and_then(|s| s.checked_add(self.flows.deposits.claimable))
             .and_then(|s| s.checked_add(self.flows.withdrawals.pending))
             .ok_or(CoreError::MathOverflow)
+    }
+
+    /// What the withdrawal queue's pending shares are worth at NAV `nav` for `shares` total
+    /// shares, rounded up (`None` on overflow): what instant withdrawals must leave in the vault
+    /// and what the rebalancer raises cash for.
+    pub fn queue_value(&self, nav: u64, shares: u64) -> Option<u64> {
+        match self.flows.withdrawals.pending {
+            0 => Some(0),
+            pending => mul_div(pending, nav, shares.max(1), Rounding::Up),
+        }
+    }
+
+    /// What the request escrow owes: the base of pending deposit requests plus the base settled
+    /// to withdrawal requests and not yet claimed (its balance is at least this).
+    pub fn escrow_owed(&self) -> u64 {
+        self.flows.deposits.pending.saturating_add(self.flows.withdrawals.claimable)
     }
 
     /// Whether a setup change — a registration (`add_asset` / `add_option`) or a new guardian —

@@ -28,7 +28,7 @@
 //! - **Cash first** (issue 15): the vault keeps a *cash target* in base ([`cash_target`]) — the
 //!   cash buffer (`cash_buffer_bps` of NAV) plus what the withdrawal queue is owed. Every
 //!   target is measured on the investable part, `target_i · (NAV − cash) / NAV`
-//!   ([`investable_target`]), so a queue makes the legs stand above target and the rebalancer
+//!   (`investable_part`), so a queue makes the legs stand above target and the rebalancer
 //!   sells towards base; a purchase may spend only the base above the cash target; while the
 //!   base is below it no leg is picked to buy and a leg above its target sells even inside its
 //!   band (the queue is owed the cash now). The caps above still bound every sale.
@@ -211,43 +211,22 @@ pub fn scaled_target(r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
 /// cash — never more than `nav`.
 pub fn cash_target(v: &VaultState, nav: u64) -> u64 {
     let buffer = mul_div(nav, u64::from(v.flows.params.cash_buffer_bps), crate::math::BPS, Rounding::Up).unwrap_or(nav);
-    let pending = v.flows.withdrawals.pending;
-    let at = |p: &crate::layout::FeeSnapshot| {
-        if p.shares == 0 {
-            0
-        } else {
-            mul_div(pending, p.nav, p.shares, Rounding::Up).unwrap_or(nav)
-        }
+    // a price known for no shares yet counts nothing
+    let at = |p: &crate::layout::FeeSnapshot| match p.shares {
+        0 => 0,
+        shares => v.queue_value(p.nav, shares).unwrap_or(nav),
     };
     let queue = at(&v.fee_snapshot).max(at(&v.flows.last_price));
     buffer.saturating_add(queue).min(nav)
 }
 
-/// Target of slot `i` at the NAV now `live`, on the investable part of the reference NAV:
-/// [`scaled_target`] · `(NAV − cash_target) / NAV` (module doc: cash first).
-pub fn investable_target(v: &VaultState, r: &RiskState, i: usize, live: u64) -> CoreResult<u64> {
-    let nav = reference_nav(r, live);
-    investable_part(scaled_target(r, i, live)?, nav, cash_target(v, nav))
-}
-
-/// `target · (nav − cash) / nav` ([`investable_target`] with the cash target computed once).
+/// A target on the investable part of the reference NAV `nav`: `target · (nav − cash) / nav`
+/// (module doc: cash first), the [`cash_target`] `cash` computed once by the caller.
 fn investable_part(target: u64, nav: u64, cash: u64) -> CoreResult<u64> {
     if cash == 0 || nav == 0 {
         return Ok(target);
     }
     Ok(frac(target, u128::from(nav - cash), u128::from(nav)))
-}
-
-/// Base the vault may spend on a purchase at reference NAV `nav`: what it holds above the
-/// [`cash_target`].
-pub fn spendable_base(v: &VaultState, nav: u64) -> u64 {
-    v.base_quantity.saturating_sub(cash_target(v, nav))
-}
-
-/// Whether the base is below the [`cash_target`] at reference NAV `nav` (the queue or the
-/// buffer is owed cash).
-pub fn cash_short(v: &VaultState, nav: u64) -> bool {
-    v.base_quantity < cash_target(v, nav)
 }
 
 /// Value of slot `i`'s holding at the risk account's last sample, base units, rounded down:
@@ -551,10 +530,11 @@ pub fn plan_for(
     let (values, sampled) = sampled_values(v, r)?;
     let live = sampled.checked_sub(values[i]).and_then(|n| n.checked_add(fresh)).ok_or(CoreError::MathOverflow)?;
     let nav = reference_nav(r, live);
-    let target = investable_target(v, r, i, nav)?;
-    // cash first: while the base is below the cash target a leg above its target sells inside
-    // its band too (module doc)
-    let band_bps = if cash_short(v, nav) && fresh > target { 0 } else { r.band_bps };
+    // the cash target, once: targets on the investable part, purchases only from the base above
+    // it, and while the base is below it a leg above its target sells inside its band too
+    let cash = cash_target(v, nav);
+    let target = investable_part(scaled_target(r, i, nav)?, nav, cash)?;
+    let band_bps = if v.base_quantity < cash && fresh > target { 0 } else { r.band_bps };
     let mut book = r.book;
     roll_window(&mut book, now);
     let leg = LegInput {
@@ -563,7 +543,7 @@ pub fn plan_for(
         prices,
         target,
         nav,
-        base_available: spendable_base(v, nav),
+        base_available: v.base_quantity.saturating_sub(cash),
         breach: r.greek_breach_mask & (1u16 << r.factor[i].min(15)) != 0,
         max_value,
         settled: settled_leg(v, i),

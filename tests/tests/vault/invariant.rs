@@ -155,7 +155,7 @@ type OpenRequests = Vec<solana_pubkey::Pubkey>;
 async fn check_requests(f: &mut Fixture, open: &mut OpenRequests, step: usize) {
     let s = f.state().await;
     let escrow = f.env.token_amount(&pda::escrow(&f.vault).0).await;
-    let owed = s.flows.deposits.pending + s.flows.withdrawals.claimable;
+    let owed = s.escrow_owed();
     assert_eq!(escrow, owed, "step {step}: escrow {escrow} ≠ pending deposits + settled withdrawals {owed}");
     let mut sums = [[0u64; 2]; 2]; // [kind][pending, claimable]
     let mut still = Vec::new();

@@ -443,19 +443,12 @@ pub fn redeem_in_kind(
 /// The vault the engine's unit tests start from.
 #[cfg(test)]
 pub(crate) mod test_vault {
-    use bytemuck::Zeroable;
+    use crate::layout::VaultState;
 
-    use crate::layout::{VaultState, STATE_VERSION};
-
-    /// A base-only vault: 1,000,000 base units against 1,000,000 dead shares, fees at zero, no
-    /// cap, a minimum deposit of 10.
+    /// The core's test vault (a base-only vault: 1,000,000 base units against 1,000,000 dead
+    /// shares, fees at zero, no cap) with a minimum deposit of 10.
     pub(crate) fn vault() -> VaultState {
-        let mut v = VaultState::zeroed();
-        v.version = STATE_VERSION;
-        v.base_decimals = 6;
-        v.dead_shares = 1_000_000;
-        v.base_quantity = 1_000_000;
-        v.deposit_cap = u64::MAX;
+        let mut v = crate::accounting::tests::vault();
         v.min_deposit = 10;
         v
     }

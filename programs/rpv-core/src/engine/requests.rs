@@ -21,7 +21,11 @@
 //! request's own flow. A withdrawal worth less than one base unit (dust left by rounding)
 //! settles for nothing rather than wait for cash forever.
 
-use super::{ensure, fees, no_flash_rebalance, EngineError, EngineResult};
+use super::{
+    ensure, fees,
+    flows::{note_prices_used, SlotRead},
+    no_flash_rebalance, EngineError, EngineResult,
+};
 use crate::{
     layout::{OracleKind, RequestQueue, RequestState, VaultState, REQUEST_DEPOSIT, REQUEST_WITHDRAW},
     math::{amount_for_shares, mul_div, shares_for_deposit, Rounding, BPS},
@@ -126,7 +130,7 @@ pub fn cancel(v: &mut VaultState, r: &mut RequestState) -> EngineResult<u64> {
 /// (`NothingToClaim`) when there is nothing to claim and the request is not finished.
 pub fn claim(v: &mut VaultState, r: &mut RequestState) -> EngineResult<u64> {
     let amount = r.claimable;
-    ensure(amount > 0 || r.pending == 0 && queue(v, r.kind)?.head > r.id, EngineError::NothingToClaim)?;
+    ensure(amount > 0 || finished(v, r), EngineError::NothingToClaim)?;
     r.claimable = 0;
     r.claimed = r.claimed.checked_add(amount).ok_or(CoreError::MathOverflow)?;
     let q = queue_mut(v, r.kind)?;
@@ -184,24 +188,32 @@ pub struct Fill {
 /// when nothing settled).
 pub type Stop = EngineError;
 
-/// The fees due, accrued once at the start of a settlement call at NAV `nav_down` (mid,
-/// rounded down); then the pricing the fills start from. No flash rebalance may be open.
+/// The start of a settlement call from one read per slot (each no older than the call's age,
+/// [`super::flows::check_not_older`]): every feed must be live (the first dead one's error:
+/// a request never settles with a leg at zero), its value goes into `prices` (one per read),
+/// the reads are recorded as used, the fees due accrued at the mid NAV rounded down; then the
+/// pricing the fills start from (the mid NAV both ways). No flash rebalance may be open.
 pub fn begin_settlement(
     v: &mut VaultState,
     supply: u64,
-    nav_down: u64,
-    nav_up: u64,
+    reads: &[SlotRead],
+    prices: &mut [OraclePrice],
     now: i64,
 ) -> EngineResult<(fees::FeeSummary, Pricing)> {
     no_flash_rebalance(v)?;
+    for (p, r) in prices.iter_mut().zip(reads) {
+        *p = (*r)?;
+    }
+    let (nav_down, nav_up) = v.nav_both_at(&prices[..reads.len()], now)?;
+    note_prices_used(v, reads, now);
     let fees = fees::accrue(v, supply, Some(nav_down), now)?;
     let total_shares = v.total_shares(supply)?;
     super::flows::note_share_price(v, nav_down, total_shares);
     Ok((fees, Pricing { nav_up, nav_down, total_shares }))
 }
 
-/// The incentive on `value`: `settle_incentive_bps` of it, rounded down.
-fn incentive(v: &VaultState, value: u64) -> u64 {
+/// The keeper's incentive on a fill worth `value`: `settle_incentive_bps` of it, rounded down.
+pub fn incentive(v: &VaultState, value: u64) -> u64 {
     mul_div(value, u64::from(v.flows.params.settle_incentive_bps), BPS, Rounding::Down).unwrap_or(0)
 }
 
@@ -362,13 +374,10 @@ fn settle_withdrawal(v: &mut VaultState, r: &RequestState, p: &mut Pricing) -> E
 }
 
 /// Base the withdrawal queue is owed at NAV `nav` and `total_shares`: its pending shares'
-/// value, rounded up (what instant withdrawals must leave in the vault).
+/// value, rounded up (what instant withdrawals must leave in the vault;
+/// `VaultState::queue_value`).
 pub fn queue_owed(v: &VaultState, nav: u64, total_shares: u64) -> EngineResult<u64> {
-    let pending = v.flows.withdrawals.pending;
-    if pending == 0 {
-        return Ok(0);
-    }
-    Ok(mul_div(pending, nav, total_shares.max(1), Rounding::Up).ok_or(CoreError::MathOverflow)?)
+    Ok(v.queue_value(nav, total_shares).ok_or(CoreError::MathOverflow)?)
 }
 
 #[cfg(test)]

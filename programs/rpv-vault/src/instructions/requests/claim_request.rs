@@ -60,7 +60,7 @@ fn run(ctx: Context<RequestAction>, action: Payout) -> Result<()> {
             Payout::Cancel => requests::cancel(&mut v, &mut r),
         }
         .map_err(VaultError::from)?;
-        let owed = v.flows.deposits.pending + v.flows.withdrawals.claimable;
+        let owed = v.escrow_owed();
         (amount, r.kind, r.id, requests::finished(&v, &r), v.base_decimals, v.authority_bump, owed)
     };
     // a deposit request's claim and a withdrawal's cancel pay shares; the others base

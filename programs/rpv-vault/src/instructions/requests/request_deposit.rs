@@ -81,7 +81,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, RequestDeposit<'info>>, id: u64
         )
         .map_err(VaultError::from)?;
         state.bump = ctx.bumps.request;
-        let owed = v.flows.deposits.pending + v.flows.withdrawals.claimable;
+        let owed = v.escrow_owed();
         (state, v.base_decimals, v.flows.deposits.pending, owed)
     };
     a.request.load_init()?.state = state;

@@ -40,7 +40,8 @@ use rpv_core::{
         self,
         requests::{self, Pricing},
     },
-    layout::{VaultState, REQUEST_DEPOSIT},
+    layout::{VaultState, MAX_ASSETS, REQUEST_DEPOSIT},
+    price::OraclePrice,
     token,
 };
 
@@ -98,12 +99,11 @@ pub(crate) fn handler<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Resu
     let (oracles, queue) = ctx.remaining_accounts.split_at(n);
     let age = v.flows.params.settle_max_age;
     let reads = read_slots_aged(&v, oracles, now, |slot| slot.max_oracle_age.min(u32::from(age)))?;
-    let prices = engine::flows::every_price(&reads[..n]).map_err(VaultError::from)?;
-    let (down, up) = v.nav_both_at(&prices[..n], now.time).map_err(VaultError::from)?;
-    engine::flows::note_prices_used(&mut v, &reads[..n], now.time);
     let supply = share_supply(&a.share_mint)?;
+    let mut prices = [OraclePrice::ZERO; MAX_ASSETS];
     let (fees, mut pricing): (_, Pricing) =
-        requests::begin_settlement(&mut v, supply, down, up, now.time).map_err(VaultError::from)?;
+        requests::begin_settlement(&mut v, supply, &reads[..n], &mut prices[..n], now.time)
+            .map_err(VaultError::from)?;
     emit_accrued(&vault_key, &fees);
 
     // every request account, checked and copied; the batch runs on the copies
@@ -152,7 +152,7 @@ pub(crate) fn handler<'info>(ctx: Context<'info, SettleRequests<'info>>) -> Resu
     }
     let (decimals, authority_bump) = (v.base_decimals, v.authority_bump);
     let base_after = v.base_quantity;
-    let owed = v.flows.deposits.pending + v.flows.withdrawals.claimable;
+    let owed = v.escrow_owed();
     drop(v);
 
     let authority_seeds: &[&[u8]] = &[seeds::AUTHORITY, vault_key.as_ref(), &[authority_bump]];
