@@ -40,9 +40,9 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "example integrator: `withdraw` by CPI",
         [Some(19316), Some(21336), Some(26141), Some(27806), Some(33060), Some(46523)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(26111), None, None, None, Some(19510)]),
-    ("`initialize_vault`, SPL Token base", [Some(56172), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(51432), None, None, None, None, None]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(17111), None, None, None, Some(13510)]),
+    ("`initialize_vault`, SPL Token base", [Some(53172), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(67932), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5655), Some(5701), Some(4028), None, None, None],
@@ -62,27 +62,27 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ("`cancel_change`", [Some(2854), None, None, None, None, None]),
     (
         "`rebalance` (auto leg: furthest outside its band; one leg)",
-        [None, Some(17295), Some(19668), Some(20487), Some(22858), Some(29151)],
+        [None, Some(16303), Some(18676), Some(19495), Some(21866), Some(28159)],
     ),
     (
         "`rebalance_begin` + token transfer + `rebalance_end` (flash mode, one leg)",
-        [None, None, Some(20978), Some(21209), Some(21861), Some(23584)],
+        [None, None, Some(20167), Some(20398), Some(21050), Some(22773)],
     ),
     (
         "`request_deposit` (escrows the base; no oracle read)",
-        [Some(10771), Some(9271), Some(12271), Some(9271), Some(24271), Some(9271)],
+        [Some(9272), Some(9272), Some(9272), Some(12272), Some(9272), Some(10772)],
     ),
     (
         "`request_withdraw` (burns the shares into the queue)",
-        [Some(10331), Some(8831), Some(8831), Some(10331), Some(10331), Some(8831)],
+        [Some(11831), Some(8831), Some(13331), Some(10331), Some(8831), Some(8831)],
     ),
     (
         "`settle_requests` (one deposit request; every oracle, NAV at the mid both ways)",
-        [Some(9229), Some(10532), Some(13543), Some(14561), Some(17571), Some(25589)],
+        [Some(8979), Some(10281), Some(13295), Some(14314), Some(17327), Some(25353)],
     ),
     (
         "`settle_requests` (one withdrawal request)",
-        [Some(9271), Some(10552), Some(13563), Some(14581), Some(17591), Some(25609)],
+        [Some(9022), Some(10304), Some(13318), Some(14337), Some(17350), Some(25376)],
     ),
     (
         "`claim_request` (deposit: mints the shares, closes)",
@@ -90,16 +90,16 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     (
         "`claim_request` (withdrawal: pays the base, closes)",
-        [Some(5590), Some(5590), Some(5590), Some(5590), Some(5590), Some(5590)],
+        [Some(5588), Some(5588), Some(5588), Some(5588), Some(5588), Some(5588)],
     ),
     ("`cancel_request` (deposit: base back)", [Some(5579), Some(5579), Some(5579), Some(5579), Some(5579), Some(5579)]),
     (
         "`cancel_request` (withdrawal: shares minted back)",
-        [Some(5447), Some(5447), Some(5447), Some(5447), Some(5447), Some(5447)],
+        [Some(5445), Some(5445), Some(5445), Some(5445), Some(5445), Some(5445)],
     ),
     ("`set_flow_params` (cash buffer: applies at once)", [Some(1280), None, None, None, None, None]),
     (
         "`settle_requests` of 37 requests (19 deposits, 18 withdrawals; v0 transaction, lookup table)",
-        [None, None, None, None, None, Some(99506)],
+        [None, None, None, None, None, Some(96948)],
     ),
 ];
