@@ -599,12 +599,15 @@ pub fn run(table: &PriceTable, p: &Params) -> Result<Outcome, String> {
     Ok(Outcome { path, stats, paper })
 }
 
-/// The four charts.
-pub fn charts(names: &[String], path: &Track, budgets: &[f64], vol_target: f64) -> Vec<(&'static str, Chart)> {
-    let t: Vec<f64> = path.times.iter().map(|x| *x as f64).collect();
-    let col = |f: &dyn Fn(usize) -> f64| -> Vec<(f64, f64)> { (0..t.len()).map(|k| (t[k], f(k))).collect() };
-    let n = names.len();
+/// `(time, value)` points of one column of the path.
+fn column(path: &Track, f: &dyn Fn(usize) -> f64) -> Vec<(f64, f64)> {
+    path.times.iter().enumerate().map(|(k, t)| (*t as f64, f(k))).collect()
+}
 
+/// Held weights (solid) against the targets `L·w` (dashed), and cash.
+pub fn weights_chart(names: &[String], path: &Track) -> Chart {
+    let col = |f: &dyn Fn(usize) -> f64| column(path, f);
+    let n = names.len();
     let mut weights =
         Chart::new("Weights over time (solid: held, dashed: target L·w)", "share of NAV", YFormat::Percent);
     weights.y_zero = true;
@@ -617,6 +620,22 @@ pub fn charts(names: &[String], path: &Track, budgets: &[f64], vol_target: f64) 
             .series
             .push(Series::new(&format!("{name} target"), col(&|k| path.target_weights[k][i])).colour(i).dashed());
     }
+    weights
+}
+
+/// NAV per share against the equal-weight and static-weight benchmarks.
+pub fn nav_chart(path: &Track) -> Chart {
+    let col = |f: &dyn Fn(usize) -> f64| column(path, f);
+    let mut nav = Chart::new("NAV per share vs benchmarks (growth of 1)", "value", YFormat::Number);
+    nav.series.push(Series::new("vault (after fees)", col(&|k| path.nav[k])));
+    nav.series.push(Series::new("equal weight (rebalanced)", col(&|k| path.equal_weight[k])));
+    nav.series.push(Series::new("static weights (buy and hold)", col(&|k| path.static_weights[k])));
+    nav
+}
+
+/// The four charts.
+pub fn charts(names: &[String], path: &Track, budgets: &[f64], vol_target: f64) -> Vec<(&'static str, Chart)> {
+    let col = |f: &dyn Fn(usize) -> f64| column(path, f);
 
     let mut rc = Chart::new("Risk contributions of the holdings (dashed: budgets)", "share of risk", YFormat::Percent);
     rc.y_zero = true;
@@ -633,23 +652,32 @@ pub fn charts(names: &[String], path: &Track, budgets: &[f64], vol_target: f64) 
     vol.series.push(Series::new("ex-ante (holdings, EWMA)", col(&|k| path.ex_ante_vol[k])).dashed());
     vol.series.push(Series::new("target", col(&|_| vol_target)));
 
-    let mut nav = Chart::new("NAV per share vs benchmarks (growth of 1)", "value", YFormat::Number);
-    nav.series.push(Series::new("vault (after fees)", col(&|k| path.nav[k])));
-    nav.series.push(Series::new("equal weight (rebalanced)", col(&|k| path.equal_weight[k])));
-    nav.series.push(Series::new("static weights (buy and hold)", col(&|k| path.static_weights[k])));
-
-    vec![("weights.svg", weights), ("risk_contributions.svg", rc), ("volatility.svg", vol), ("nav.svg", nav)]
+    vec![
+        ("weights.svg", weights_chart(names, path)),
+        ("risk_contributions.svg", rc),
+        ("volatility.svg", vol),
+        ("nav.svg", nav_chart(path)),
+    ]
 }
 
 /// The path as CSV (one row per price row).
 pub fn series_csv(names: &[String], path: &Track) -> String {
+    series_csv_with(names, path, &[])
+}
+
+/// [`series_csv`] with `extra` columns `(name, one value per row)` after the path's own.
+pub fn series_csv_with(names: &[String], path: &Track, extra: &[(String, Vec<f64>)]) -> String {
     let mut s = String::from("time,nav_per_share,equal_weight,static_weights,cash_weight");
     for prefix in ["weight", "target", "rc"] {
         for n in names {
             s += &format!(",{prefix}_{n}");
         }
     }
-    s += ",realised_vol,ex_ante_vol,leverage\n";
+    s += ",realised_vol,ex_ante_vol,leverage";
+    for (name, _) in extra {
+        s += &format!(",{name}");
+    }
+    s.push('\n');
     let num = |x: f64| if x.is_finite() { format!("{x:.10}") } else { String::new() };
     for k in 0..path.times.len() {
         let mut row = vec![
@@ -663,6 +691,7 @@ pub fn series_csv(names: &[String], path: &Track) -> String {
         row.extend(path.target_weights[k].iter().map(|x| num(*x)));
         row.extend(path.risk_contributions[k].iter().map(|x| num(*x)));
         row.extend([num(path.realised_vol[k]), num(path.ex_ante_vol[k]), num(path.leverage[k])]);
+        row.extend(extra.iter().map(|(_, v)| num(v.get(k).copied().unwrap_or(f64::NAN))));
         s += &row.join(",");
         s.push('\n');
     }

@@ -4,10 +4,12 @@
 //! |---|---|
 //! | [`market_demo`] | `rpv-lab demo`: 60 simulated days on an embedded SVM with the keeper cranking |
 //! | [`demo`] | `rpv-lab demo --lifecycle`: the instruction-by-instruction tour |
+//! | [`parity`] | what the program equalises, measured: position risk contributions against budgets, realised against target volatility |
 //! | [`backtest`] | `rpv-lab backtest`: the vault's engine over a price history; statistics and charts |
 //! | [`svg`] | a small SVG line-chart writer |
 
 pub mod backtest;
 pub mod demo;
 pub mod market_demo;
+pub mod parity;
 pub mod svg;

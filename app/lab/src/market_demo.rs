@@ -7,23 +7,19 @@
 //! risk budgeting. The keeper
 //! (`rpv_keeper::Keeper`, the same code as the `rpv-keeper` binary) cranks it every step:
 //! settlement, refresh, off-chain weights, rebalancing from its own inventory. Depositors come
-//! and go along the way. At the end: a summary table per regime and four SVG charts (weights,
-//! risk contributions, realised vs target volatility, NAV against an equal-weight and a
-//! static-weight benchmark), drawn from account state read back from the SVM.
+//! and go along the way. At the end: a summary table per regime — returns, and what the program
+//! equalises: each position's risk contribution on the position covariance against its budget
+//! after every rebalance, realised against target volatility ([`crate::parity`]) — where each
+//! position stood after the ticks, and four SVG charts (weights per position, risk
+//! contributions against budgets, realised vs target volatility, NAV against an equal-weight
+//! and a static-weight benchmark), drawn from account state read back from the SVM.
 
 use std::{
     io::Write,
     path::{Path, PathBuf},
 };
 
-use rpv_core::{
-    fixed_point::Fx,
-    layout::{RiskState, VaultState},
-    math::Rounding,
-    matrix::Packed,
-    price::OraclePrice,
-    risk_parity::{quad_form, risk_contributions},
-};
+use rpv_core::{layout::VaultState, math::Rounding, price::OraclePrice};
 use rpv_keeper::{
     chain::LocalChain,
     keeper::{Keeper, Settings},
@@ -37,6 +33,7 @@ use solana_signer::Signer;
 use crate::{
     backtest::{max_drawdown, Track},
     demo::usdc,
+    parity::{self, ParityTrack},
 };
 
 /// Hours between steps.
@@ -62,7 +59,6 @@ const REGIMES: [Regime; 4] = [
 
 /// Calm annual vols of SOL, BTC, ETH.
 const BASE_VOL: [f64; 3] = [0.55, 0.35, 0.45];
-const NAMES: [&str; 3] = ["SOL", "BTC", "ETH"];
 
 fn regime(day: i64) -> &'static Regime {
     REGIMES.iter().rev().find(|r| day >= r.from_day).expect("day ≥ 0")
@@ -102,42 +98,8 @@ fn nav_and_shares(svm: &LocalSvm, sb: &Sandbox, v: &VaultState) -> Result<(u64, 
     Ok((nav, total))
 }
 
-/// Per underlying: dollar-delta exposure as a share of NAV (held) and of the targets.
-fn exposures(v: &VaultState, r: &RiskState, nav: u64) -> ([f64; 3], [f64; 3]) {
-    let (mut held, mut target) = ([0.0; 3], [0.0; 3]);
-    let navf = nav.max(1) as f64;
-    for u in 0..3 {
-        held[u] = fx(r.net_delta[u]) / navf;
-    }
-    let snap = r.nav_snapshot.max(1) as f64;
-    for i in 0..usize::from(v.num_assets) {
-        let u = usize::from(r.factor[i]).min(2);
-        target[u] += r.targets[i] as f64 * fx(r.elasticity[i]) / snap;
-    }
-    (held, target)
-}
-
-/// Risk contributions of the dollar-delta exposures on the EWMA covariance of the three
-/// underlyings, and their ex-ante volatility.
-fn risk_split(r: &RiskState, held: &[f64; 3]) -> ([f64; 3], f64) {
-    let c = Packed { n: 3, bits: &r.cov };
-    let w: Vec<Fx> = held.iter().map(|x| Fx::from_num(*x)).collect();
-    let mut rc = [Fx::ZERO; 3];
-    let split = if risk_contributions(&c, &w, &mut rc).is_ok() {
-        [rc[0].to_num(), rc[1].to_num(), rc[2].to_num()]
-    } else {
-        [f64::NAN; 3]
-    };
-    let q: f64 = quad_form(&c, &w).map(|q| q.to_num()).unwrap_or(f64::NAN);
-    (split, q.max(0.0).sqrt())
-}
-
-/// Annualised realised volatility of per-step log returns (the backtest's zero-mean estimator).
-fn realised(returns: &[f64]) -> f64 {
-    let dt = STEP_HOURS as f64 / (24.0 * 365.0);
-    let r: Vec<(f64, f64)> = returns.iter().map(|x| (*x, dt)).collect();
-    crate::backtest::realised(&r)
-}
+/// A step, in years (the realised volatility's `dt`).
+const STEP_YEARS: f64 = STEP_HOURS as f64 / (24.0 * 365.0);
 
 struct User {
     kp: Keypair,
@@ -186,6 +148,7 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         },
     ];
     let mut sb = Sandbox::create(&mut svm, &spec)?;
+    let mut par = ParityTrack::new(sb.feeds.iter().map(|f| f.symbol.clone()).collect());
     println!(
         "Vault {} — SOL, BTC, ETH, a SOL 160 call (45 days) and an ETH 3,000 put (90 days); risk budgeting, 1/5 each;",
         sb.vault
@@ -320,24 +283,22 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         let r = sb.risk(&chain.svm)?;
         let (nav, total) = nav_and_shares(&chain.svm, &sb, &v)?;
         let per_share = nav as f64 / total as f64 * 1.0;
-        let (held, target) = exposures(&v, &r, nav);
-        let (rc, ex_ante) = risk_split(&r, &held);
         if let Some(last) = track.nav.last() {
             log_returns.push((per_share / last).ln());
         }
-        let window = (7 * STEPS_PER_DAY) as usize;
-        let from = log_returns.len().saturating_sub(window);
         track.times.push(chain.svm.now());
         track.nav.push(per_share);
         track.equal_weight.push(eq);
         track.static_weights.push((0..3).map(|i| sb.feeds[i].price as f64 / initial[i]).sum::<f64>() / 3.0);
-        track.weights.push(held.to_vec());
-        track.target_weights.push(target.to_vec());
-        track.risk_contributions.push(rc.to_vec());
         track.cash.push(v.base_quantity as f64 / nav.max(1) as f64);
-        track.realised_vol.push(if log_returns.len() - from >= 6 { realised(&log_returns[from..]) } else { f64::NAN });
-        track.ex_ante_vol.push(ex_ante);
-        track.leverage.push(fx(r.leverage));
+        track.realised_vol.push(parity::rolling_realised(&log_returns, STEP_YEARS, (7 * STEPS_PER_DAY) as usize, 6));
+        // what the program equalises: the positions' risk contributions after the tick
+        let measured = parity::measure(&v, &r).map_err(|e| format!("parity on day {day}: {e}"))?;
+        par.push(&mut track, &measured, !report.trades.is_empty(), |slot| sb.feeds.get(slot).map(|f| f.symbol.clone()));
+        let p = prices(&sb);
+        for pos in &measured.positions {
+            par.count_leg(&sb.feeds[pos.slot].symbol, parity::leg_state(&v, &r, pos.slot, &p, chain.svm.now()));
+        }
         // progress
         let done = step * 30 / total_steps;
         eprint!(
@@ -365,21 +326,24 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         "{:<18} {:>26} {:>26} {:>26}",
         "", "return / vol / max DD", "return / vol / max DD", "return / vol / max DD"
     );
+    // a regime's steps, first to last
     let mut bounds: Vec<(usize, usize, &str)> = Vec::new();
-    // a regime's returns are those of its own steps: from the point before its first step
     for (k, (start, name)) in regime_marks.iter().enumerate() {
         let end = regime_marks.get(k + 1).map_or(track.times.len() - 1, |(s, _)| *s - 1);
-        bounds.push((start.saturating_sub(1), end, name));
+        bounds.push((*start, end, name));
     }
     bounds.push((0, track.times.len() - 1, "whole run"));
+    // a regime's returns are those of its own steps: from the point before its first step
+    let returns = |s: &[f64], a: usize, b: usize| -> Vec<f64> {
+        s[a.saturating_sub(1)..=b].windows(2).map(|w| (w[1] / w[0]).ln()).collect()
+    };
     for (a, b, name) in &bounds {
         let cell = |s: &[f64]| {
-            let seg = &s[*a..=*b];
-            let rets: Vec<f64> = seg.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+            let seg = &s[a.saturating_sub(1)..=*b];
             format!(
                 "{:>+7.2}% / {:>5.1}% / {:>5.1}%",
                 100.0 * (seg[seg.len() - 1] / seg[0] - 1.0),
-                100.0 * realised(&rets),
+                100.0 * parity::realised(&returns(s, *a, *b), STEP_YEARS),
                 100.0 * max_drawdown(seg)
             )
         };
@@ -391,9 +355,38 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
             cell(&track.static_weights)
         );
     }
+    println!();
+    println!("What the program equalises: each position's risk contribution (RC) on the position covariance against");
+    println!("its budget b, measured after every keeper tick that rebalanced; the volatility the vault ran at against its target.");
+    println!(
+        "{:<18} {:>10} {:>20} {:>13} {:>30}",
+        "regime", "rebalances", "|RC − b| mean / max", "targets' gap", "vol realised / target / L·σp"
+    );
+    for (a, b, name) in &bounds {
+        let s = par.summary(*a, *b);
+        println!(
+            "{:<18} {:>10} {:>9.1} pp / {:>4.1} pp {:>10.2} pp {:>9.1}% / {:>4.1}% / {:>5.1}%",
+            name,
+            s.rebalances,
+            100.0 * s.mean_gap,
+            100.0 * s.max_gap,
+            100.0 * s.target_gap,
+            100.0 * parity::realised(&returns(&track.nav, *a, *b), STEP_YEARS),
+            100.0 * s.vol_target,
+            100.0 * s.target_vol
+        );
+    }
+    println!();
+    println!("Where each position stood after the keeper's ticks (steps; the rebalancer's own rules):");
+    for name in &par.names {
+        let states: Vec<String> =
+            par.legs.iter().filter(|((n, _), _)| n == name).map(|((_, state), k)| format!("{state} {k}")).collect();
+        println!("  {name:<12} {}", states.join(", "));
+    }
     let v = sb.state(&chain.svm)?;
     let r = sb.risk(&chain.svm)?;
     let (nav, _) = nav_and_shares(&chain.svm, &sb, &v)?;
+    let last = parity::measure(&v, &r).map_err(|e| format!("parity at the end: {e}"))?;
     println!();
     println!(
         "Keeper: {refreshes} refreshes, {trades} rebalance trades, {} USDC of incentives ({:.4} % of final NAV), {settled} settlement(s)",
@@ -408,7 +401,10 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         100.0 * v.base_quantity as f64 / nav as f64
     );
     println!();
-    println!("{:<14} {:>22} {:>18} {:>12}", "slot", "holding", "value (USDC)", "target");
+    println!(
+        "{:<14} {:>22} {:>18} {:>14} {:>8} {:>8} {:>8} {:>8}",
+        "slot", "holding", "value (USDC)", "target", "value", "L·w", "RC", "budget"
+    );
     let p = prices(&sb);
     for (i, f) in sb.feeds.iter().enumerate() {
         let slot = &v.assets[i];
@@ -417,28 +413,42 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
                 .unwrap_or(0);
         let whole = slot.quantity as f64 / 10f64.powi(i32::from(slot.decimals));
         let state = if slot.option.is_settled() { " (settled)" } else { "" };
+        let pct = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.1}%", 100.0 * x));
+        let pos = last.position(i);
         println!(
-            "{:<14} {:>22} {:>18} {:>12}",
+            "{:<14} {:>22} {:>18} {:>14} {:>8} {:>8} {:>8} {:>8}",
             format!("{}{state}", f.symbol),
             format!("{whole:.4}"),
             usdc(value),
-            usdc(r.targets[i])
+            usdc(r.targets[i]),
+            pct(pos.map(|p| p.value_share)),
+            pct(pos.map(|p| p.target_share)),
+            pct(pos.map(|p| p.rc)),
+            pct(pos.map(|p| p.budget))
         );
     }
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
-    let budgets = [0.4, 0.2, 0.4];
+    let marks: Vec<(f64, String)> =
+        regime_marks.iter().map(|(k, name)| (track.times[*k] as f64, name.to_string())).collect();
+    let mut charts = [
+        ("weights.svg", crate::backtest::weights_chart(&par.names, &track)),
+        ("risk_contributions.svg", par.rc_chart(&track, &marks)),
+        ("volatility.svg", par.vol_chart(&track, &marks)),
+        ("nav.svg", crate::backtest::nav_chart(&track)),
+    ];
     let mut written: Vec<PathBuf> = Vec::new();
-    for (file, chart) in crate::backtest::charts(&NAMES.map(String::from), &track, &budgets, fx(r.vol_target)) {
+    for (file, chart) in charts.iter_mut() {
+        chart.marks.clone_from(&marks);
         let path = out.join(file);
         std::fs::write(&path, chart.render()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         written.push(path);
     }
     let csv = out.join("series.csv");
-    std::fs::write(&csv, crate::backtest::series_csv(&NAMES.map(String::from), &track))
+    std::fs::write(&csv, crate::backtest::series_csv_with(&par.names, &track, &par.csv_columns()))
         .map_err(|e| format!("cannot write `{}`: {e}", csv.display()))?;
     written.push(csv);
     println!();
-    println!("Charts (exposures are dollar deltas per underlying, options included):");
+    println!("Charts (per position: value and target shares of NAV, risk contributions on the position covariance):");
     for w in &written {
         println!("  {}", w.display());
     }

@@ -50,6 +50,9 @@ pub struct Chart {
     /// Keep 0 in the y range.
     pub y_zero: bool,
     pub series: Vec<Series>,
+    /// Vertical markers `(x, label)`: a thin grey line across the plot, the label at its top
+    /// (regime changes, events).
+    pub marks: Vec<(f64, String)>,
 }
 
 const WIDTH: f64 = 1000.0;
@@ -204,6 +207,7 @@ impl Chart {
             y_format,
             y_zero: false,
             series: vec![],
+            marks: vec![],
         }
     }
 
@@ -281,6 +285,18 @@ impl Chart {
             TOP + ph / 2.0,
             escape(&self.y_label)
         );
+        // markers
+        for (x, label) in self.marks.iter().filter(|(x, _)| x.is_finite() && *x >= x0 && *x <= x1) {
+            let px = sx(*x);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{px:.1}" y1="{TOP}" x2="{px:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="2 3"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#555">{}</text>"##,
+                TOP + ph,
+                px + 3.0,
+                TOP + 10.0,
+                escape(label)
+            );
+        }
         // series
         for (k, series) in self.series.iter().enumerate() {
             let colour = PALETTE[series.colour.unwrap_or(k) % PALETTE.len()];

@@ -94,6 +94,12 @@ fn market_demo_runs_and_draws_its_charts() {
         "whole run",
         "the keeper retires its slot",
         "Demo complete.",
+        // what the program equalises
+        "What the program equalises",
+        "|RC − b| mean / max",
+        "vol realised / target / L·σp",
+        "Where each position stood after the keeper's ticks",
+        "in band",
     ] {
         assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
     }
@@ -112,8 +118,30 @@ fn market_demo_runs_and_draws_its_charts() {
         assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{chart}");
         assert!(svg.matches("<polyline").count() >= 3, "{chart} has its lines");
     }
+    // the risk contributions are the positions', against their budgets, with the regimes marked
+    let rc = std::fs::read_to_string(dir.join("risk_contributions.svg")).unwrap();
+    for needle in ["position covariance", "ETH-P-3000 budget", "SOL-C-160", ">crash</text>"] {
+        assert!(rc.contains(needle), "risk_contributions.svg lacks {needle:?}");
+    }
+    let vol = std::fs::read_to_string(dir.join("volatility.svg")).unwrap();
+    assert!(vol.contains("vol target") && vol.contains(">volatility spike</text>"));
     let csv = std::fs::read_to_string(dir.join("series.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 361, "one row per step");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for col in ["rc_ETH-P-3000", "budget_SOL", "rc_target_BTC", "rebalanced", "mean_abs_rc_gap", "vol_target"] {
+        assert!(header.contains(&col), "series.csv lacks {col}");
+    }
+    // the whole run's parity line: rebalances counted, gaps and volatilities as numbers
+    let line = stdout
+        .lines()
+        .skip_while(|l| !l.contains("What the program equalises"))
+        .find(|l| l.starts_with("whole run"))
+        .expect("the whole run's parity line");
+    let nums: Vec<f64> =
+        line.split(|c: char| !(c.is_ascii_digit() || c == '.')).filter_map(|t| t.parse().ok()).collect();
+    assert_eq!(nums.len(), 7, "{line}");
+    assert!(nums[0] > 10.0, "rebalances: {line}");
+    assert_eq!(nums[5], 15.0, "the vol target: {line}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -3,4 +3,5 @@
 
 mod backtest;
 mod demo;
+mod parity;
 mod support;
