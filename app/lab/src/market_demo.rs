@@ -178,6 +178,7 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
     let mut eq = 1.0f64;
     let total_steps = (DAYS * STEPS_PER_DAY) as usize;
     let mut events: Vec<String> = Vec::new();
+    let mut skipped: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
 
     for step in 0..=total_steps {
         let day = step as i64 / STEPS_PER_DAY;
@@ -224,6 +225,9 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
                 "day {day:>2}: series #{s} ({}) holds nothing of value any more (sold at its payoff, or worthless): the keeper retires its slot",
                 f.symbol
             ));
+        }
+        for (instruction, reason) in &report.skipped {
+            *skipped.entry(format!("{instruction}: {reason}")).or_default() += 1;
         }
         for t in &report.trades {
             trades += 1;
@@ -299,6 +303,9 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         for pos in &measured.positions {
             par.count_leg(&sb.feeds[pos.slot].symbol, parity::leg_state(&v, &r, pos.slot, &p, chain.svm.now()));
         }
+        if let Some((i, state)) = parity::stalled_leg(&v, &r, &p, chain.svm.now()) {
+            par.count_stall(&sb.feeds[i].symbol, state);
+        }
         // progress
         let done = step * 30 / total_steps;
         eprint!(
@@ -356,24 +363,36 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         );
     }
     println!();
-    println!("What the program equalises: each position's risk contribution (RC) on the position covariance against");
-    println!("its budget b, measured after every keeper tick that rebalanced; the volatility the vault ran at against its target.");
     println!(
-        "{:<18} {:>10} {:>20} {:>13} {:>30}",
-        "regime", "rebalances", "|RC − b| mean / max", "targets' gap", "vol realised / target / L·σp"
+        "What the program equalises: each position's risk contribution RC (share of risk, on the position covariance)"
     );
+    println!("against its budget b, after every keeper tick that rebalanced; the holdings' distance from the targets L·w (share");
+    println!("of NAV); the targets' own RCs; the volatility the vault ran at against its target and the targets' ex-ante L·σp.");
+    println!(
+        "{:<18} {:>10} {:>20} {:>10} {:>13} {:>30}",
+        "regime", "rebalances", "|RC − b| mean / max", "|h − L·w|", "targets' gap", "vol realised / target / L·σp"
+    );
+    // a figure, or a dash where there is none (no rebalance in the regime)
+    let num = |x: f64, width: usize, decimals: usize| {
+        if x.is_finite() {
+            format!("{:>width$.decimals$}", 100.0 * x)
+        } else {
+            format!("{:>width$}", "–")
+        }
+    };
     for (a, b, name) in &bounds {
         let s = par.summary(*a, *b);
         println!(
-            "{:<18} {:>10} {:>9.1} pp / {:>4.1} pp {:>10.2} pp {:>9.1}% / {:>4.1}% / {:>5.1}%",
+            "{:<18} {:>10} {} pp / {} pp {} pp {} pp {}% / {}% / {}%",
             name,
             s.rebalances,
-            100.0 * s.mean_gap,
-            100.0 * s.max_gap,
-            100.0 * s.target_gap,
-            100.0 * parity::realised(&returns(&track.nav, *a, *b), STEP_YEARS),
-            100.0 * s.vol_target,
-            100.0 * s.target_vol
+            num(s.mean_gap, 7, 1),
+            num(s.max_gap, 5, 1),
+            num(s.weight_gap, 7, 2),
+            num(s.target_gap, 10, 2),
+            num(parity::realised(&returns(&track.nav, *a, *b), STEP_YEARS), 10, 1),
+            num(s.vol_target, 4, 1),
+            num(s.target_vol, 5, 1)
         );
     }
     println!();
@@ -383,10 +402,35 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
             par.legs.iter().filter(|((n, _), _)| n == name).map(|((_, state), k)| format!("{state} {k}")).collect();
         println!("  {name:<12} {}", states.join(", "));
     }
+    let skips: Vec<String> = skipped.iter().map(|(why, k)| format!("{why} {k}")).collect();
+    println!("Keeper skips: {}", if skips.is_empty() { "none".to_string() } else { skips.join(", ") });
+    let stalls: Vec<String> = par.stalls.iter().map(|((n, state), k)| format!("{n} {state} {k}")).collect();
+    println!(
+        "Ticks that ended with the program's automatic leg (the furthest outside its band) refused, so nothing else traded: {}",
+        if stalls.is_empty() { "none".to_string() } else { stalls.join(", ") }
+    );
     let v = sb.state(&chain.svm)?;
     let r = sb.risk(&chain.svm)?;
     let (nav, _) = nav_and_shares(&chain.svm, &sb, &v)?;
     let last = parity::measure(&v, &r).map_err(|e| format!("parity at the end: {e}"))?;
+    let whole = par.summary(0, track.times.len() - 1);
+    let mut budgets = [0u64; rpv_core::layout::MAX_ASSETS];
+    let n = v.budgets_ppb(&mut budgets);
+    let sensitivity = parity::target_sensitivity(&r, &budgets[..n], 0.01).unwrap_or(f64::NAN);
+    println!(
+        "How close: after rebalancing, the positions' RCs stood {:.1} pp from their budgets on average (at most {:.1} pp), the",
+        100.0 * whole.mean_gap,
+        100.0 * whole.max_gap
+    );
+    println!(
+        "holdings {:.2} pp of NAV from their targets, the targets' RCs {:.2} pp from the budgets. At the final targets one position",
+        100.0 * whole.weight_gap,
+        100.0 * whole.target_gap
+    );
+    println!(
+        "moved by 1 % of NAV moves a risk contribution by up to {:.1} pp: the holdings track the budgets only as finely as that.",
+        100.0 * sensitivity
+    );
     println!();
     println!(
         "Keeper: {refreshes} refreshes, {trades} rebalance trades, {} USDC of incentives ({:.4} % of final NAV), {settled} settlement(s)",

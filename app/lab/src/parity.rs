@@ -16,8 +16,10 @@
 //!
 //! Risk contributions are shares of the total, `RC_i = h_i (Σh)_i / hᵀΣh`
 //! ([`risk_parity::risk_contributions`]); base (cash) carries no risk and no budget.
-//! [`leg_state`] says, with the rebalancer's own rules, why a position is where it is after
-//! the keeper's tick.
+//! [`leg_state`] and [`stalled_leg`] say, with the rebalancer's own rules, why a position is
+//! where it is after the keeper's tick; [`target_sensitivity`] how finely the holdings would
+//! have to track the targets for their contributions to stay near the budgets (positions that
+//! hedge each other make it coarse).
 
 use std::collections::BTreeMap;
 
@@ -103,6 +105,12 @@ impl Parity {
         mean(self.gaps(true))
     }
 
+    /// Mean `|value share − target share|`: how far the holdings stand from the targets, in
+    /// shares of NAV (what the rebalancer's band and caps bound).
+    pub fn weight_gap(&self) -> f64 {
+        mean(self.positions.iter().map(|p| (p.value_share - p.target_share).abs()))
+    }
+
     /// The position of slot `slot`, if it is in the model.
     pub fn position(&self, slot: usize) -> Option<&Position> {
         self.positions.iter().find(|p| p.slot == slot)
@@ -169,6 +177,29 @@ pub fn measure(v: &VaultState, r: &RiskState) -> CoreResult<Parity> {
     measure_values(r, &b[..n], &values[..n], nav)
 }
 
+/// How finely the holdings must track the targets for their risk contributions to stay near
+/// the budgets: the largest change of any position's risk contribution (share of risk) when
+/// one position of the targets `L·w` grows by `step` (a share of NAV), the others unchanged.
+/// Of the order of `step` for positions that diversify each other; far larger for positions
+/// that hedge each other (a put beside its underlying), whose contributions are differences
+/// of large terms.
+pub fn target_sensitivity(r: &RiskState, budgets_ppb: &[u64], step: f64) -> CoreResult<f64> {
+    let n = budgets_ppb.len();
+    let snap = r.nav_snapshot;
+    let base = measure_values(r, budgets_ppb, &r.targets[..n], snap)?;
+    let bump = (step * snap as f64).round() as u64;
+    let mut worst = 0f64;
+    for p in &base.positions {
+        let mut values = r.targets;
+        values[p.slot] = values[p.slot].saturating_add(bump);
+        let moved = measure_values(r, budgets_ppb, &values[..n], snap)?;
+        for (a, b) in base.positions.iter().zip(&moved.positions) {
+            worst = worst.max((a.rc - b.rc).abs());
+        }
+    }
+    Ok(worst)
+}
+
 /// Where a leg stands after the keeper's tick, by the rebalancer's own rules
 /// ([`rebalance::plan_for`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,7 +222,7 @@ impl LegState {
     pub fn label(&self) -> String {
         match self {
             Self::InBand => "in band".into(),
-            Self::CoolingDown => "cooling down".into(),
+            Self::CoolingDown => "traded (cooling down)".into(),
             Self::Untradable => "untradable".into(),
             Self::Refused(e) => format!("{e:?}"),
             Self::Open { capped: true } => "open, capped".into(),
@@ -219,6 +250,18 @@ pub fn leg_state(v: &VaultState, r: &RiskState, i: usize, prices: &[OraclePrice]
         }
         Err(CoreError::WithinBand) => LegState::InBand,
         Err(e) => LegState::Refused(e),
+    }
+}
+
+/// The leg the program picks for an automatic rebalance (`AUTO_LEG`: the tradable leg
+/// furthest outside its band, not cooling down, [`rebalance::furthest_leg`]) when the program
+/// would refuse its trade now: a keeper that trades `AUTO_LEG` stops its tick there, whatever
+/// the other legs could do. `None` when there is no such leg or its trade would go through.
+pub fn stalled_leg(v: &VaultState, r: &RiskState, prices: &[OraclePrice], now: i64) -> Option<(usize, LegState)> {
+    let i = rebalance::furthest_leg(v, r, &r.rebalance, now).ok().flatten()?;
+    match leg_state(v, r, i, prices, now) {
+        s @ LegState::Refused(_) => Some((i, s)),
+        _ => None,
     }
 }
 
@@ -255,11 +298,16 @@ pub struct ParityTrack {
     pub mean_gap: Vec<f64>,
     pub max_gap: Vec<f64>,
     pub target_gap: Vec<f64>,
+    /// Mean `|value share − target share|` ([`Parity::weight_gap`]).
+    pub weight_gap: Vec<f64>,
     /// `L·σ_p` of the targets, and the configured target.
     pub target_vol: Vec<f64>,
     pub vol_target: Vec<f64>,
     /// Leg states after each tick: `(position, state label) → steps`.
     pub legs: BTreeMap<(String, String), usize>,
+    /// Ticks that ended on a refused `AUTO_LEG` ([`stalled_leg`]): `(position, state label) →
+    /// steps`.
+    pub stalls: BTreeMap<(String, String), usize>,
 }
 
 /// One regime's (or the run's) parity figures.
@@ -272,6 +320,8 @@ pub struct Summary {
     pub max_gap: f64,
     /// Mean `|RC − b|` of the targets over every step.
     pub target_gap: f64,
+    /// Over the steps that rebalanced: mean `|value share − target share|`.
+    pub weight_gap: f64,
     /// Mean over every step of `L·σ_p` and of the configured target.
     pub target_vol: f64,
     pub vol_target: f64,
@@ -308,6 +358,7 @@ impl ParityTrack {
         self.mean_gap.push(p.mean_gap());
         self.max_gap.push(p.max_gap());
         self.target_gap.push(p.target_mean_gap());
+        self.weight_gap.push(p.weight_gap());
         self.target_vol.push(p.target_vol);
         self.vol_target.push(p.vol_target);
     }
@@ -315,6 +366,11 @@ impl ParityTrack {
     /// Counts one leg's state after a tick.
     pub fn count_leg(&mut self, name: &str, state: LegState) {
         *self.legs.entry((name.to_string(), state.label())).or_default() += 1;
+    }
+
+    /// Counts a tick that ended on a refused `AUTO_LEG` ([`stalled_leg`]).
+    pub fn count_stall(&mut self, name: &str, state: LegState) {
+        *self.stalls.entry((name.to_string(), state.label())).or_default() += 1;
     }
 
     /// The figures of steps `from..=to`.
@@ -327,6 +383,7 @@ impl ParityTrack {
             mean_gap: mean(traded.iter().filter_map(|k| finite(self.mean_gap[*k]))),
             max_gap: traded.iter().filter_map(|k| finite(self.max_gap[*k])).fold(f64::NAN, f64::max),
             target_gap: mean(steps.clone().filter_map(|k| finite(self.target_gap[k]))),
+            weight_gap: mean(traded.iter().filter_map(|k| finite(self.weight_gap[*k]))),
             target_vol: mean(steps.clone().filter_map(|k| finite(self.target_vol[k]))),
             vol_target: mean(steps.filter_map(|k| finite(self.vol_target[k]))),
         }
@@ -386,6 +443,7 @@ impl ParityTrack {
         out.push(("mean_abs_rc_gap".into(), self.mean_gap.clone()));
         out.push(("max_abs_rc_gap".into(), self.max_gap.clone()));
         out.push(("target_mean_abs_rc_gap".into(), self.target_gap.clone()));
+        out.push(("mean_abs_weight_gap".into(), self.weight_gap.clone()));
         out.push(("target_ex_ante_vol".into(), self.target_vol.clone()));
         out.push(("vol_target".into(), self.vol_target.clone()));
         out

@@ -99,6 +99,8 @@ fn market_demo_runs_and_draws_its_charts() {
         "|RC − b| mean / max",
         "vol realised / target / L·σp",
         "Where each position stood after the keeper's ticks",
+        "|h − L·w|",
+        "How close: after rebalancing, the positions' RCs stood",
         "in band",
     ] {
         assert!(stdout.contains(needle), "demo output lacks {needle:?}:\n{stdout}");
@@ -128,7 +130,15 @@ fn market_demo_runs_and_draws_its_charts() {
     let csv = std::fs::read_to_string(dir.join("series.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 361, "one row per step");
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    for col in ["rc_ETH-P-3000", "budget_SOL", "rc_target_BTC", "rebalanced", "mean_abs_rc_gap", "vol_target"] {
+    for col in [
+        "rc_ETH-P-3000",
+        "budget_SOL",
+        "rc_target_BTC",
+        "rebalanced",
+        "mean_abs_rc_gap",
+        "mean_abs_weight_gap",
+        "vol_target",
+    ] {
         assert!(header.contains(&col), "series.csv lacks {col}");
     }
     // the whole run's parity line: rebalances counted, gaps and volatilities as numbers
@@ -139,9 +149,9 @@ fn market_demo_runs_and_draws_its_charts() {
         .expect("the whole run's parity line");
     let nums: Vec<f64> =
         line.split(|c: char| !(c.is_ascii_digit() || c == '.')).filter_map(|t| t.parse().ok()).collect();
-    assert_eq!(nums.len(), 7, "{line}");
+    assert_eq!(nums.len(), 8, "{line}");
     assert!(nums[0] > 10.0, "rebalances: {line}");
-    assert_eq!(nums[5], 15.0, "the vol target: {line}");
+    assert_eq!(nums[6], 15.0, "the vol target: {line}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -24,10 +24,8 @@ fn close(a: f64, b: f64, what: &str) {
 /// A spot vault's risk state: the factor covariance `c` (annualised) of its assets.
 fn spot_risk(c: &[[f64; 2]; 2]) -> RiskState {
     let mut r = RiskState::zeroed();
-    for i in 0..2 {
-        for j in i..2 {
-            r.cov[packed_index(i, j)] = bits(c[i][j]);
-        }
+    for (i, j) in [(0, 0), (0, 1), (1, 1)] {
+        r.cov[packed_index(i, j)] = bits(c[i][j]);
     }
     r
 }
@@ -206,4 +204,28 @@ fn the_track_counts_rebalances_and_follows_names() {
     assert_eq!(chart.series.len(), 6);
     assert_eq!(chart.series[0].points.len(), 2);
     assert!(chart.render().contains(">spike</text>"));
+}
+
+/// How finely the holdings must track the targets: 1 % of NAV more of one target moves the
+/// contributions by `0.21²·0.25 / (0.21²·0.25 + 0.01) − ½ ≈ 0.0244` for two diversifying
+/// assets (the first test's), by `0.6 / (0.6 − 3·0.11) − 2 = 2/9` for a spot and its hedging
+/// put (λ = −3): nine times as much.
+#[test]
+fn sensitivity_of_the_contributions_to_the_targets() {
+    let mut r = spot_risk(&[[0.25, 0.0], [0.0, 0.0625]]);
+    r.targets[..2].copy_from_slice(&[200, 400]);
+    r.nav_snapshot = 1_000;
+    let a = 0.21f64 * 0.21 * 0.25;
+    close(parity::target_sensitivity(&r, &[ONE / 2, ONE / 2], 0.01).unwrap(), a / (a + 0.01) - 0.5, "diversified");
+    let mut r = RiskState::zeroed();
+    r.cov[packed_index(0, 0)] = bits(0.36);
+    r.cov[packed_index(1, 1)] = bits(0.64);
+    r.positions_model = 1;
+    r.included_mask = 0b11;
+    r.horizon = 86_400;
+    r.vol_scale[0] = bits(1.0);
+    r.elasticity[1] = bits(-3.0);
+    r.targets[..2].copy_from_slice(&[600, 100]);
+    r.nav_snapshot = 1_000;
+    close(parity::target_sensitivity(&r, &[ONE / 2, ONE / 2], 0.01).unwrap(), 2.0 / 9.0, "hedged");
 }
