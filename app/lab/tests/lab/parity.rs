@@ -30,6 +30,20 @@ fn spot_risk(c: &[[f64; 2]; 2]) -> RiskState {
     r
 }
 
+/// A spot (σ 60 %) and an option on it with elasticity `lambda`, no convexity and no vega (its
+/// implied-vol factor, σ 80 %, carries nothing): the positions model over both.
+fn option_risk(lambda: f64) -> RiskState {
+    let mut r = RiskState::zeroed();
+    r.cov[packed_index(0, 0)] = bits(0.36);
+    r.cov[packed_index(1, 1)] = bits(0.64);
+    r.positions_model = 1;
+    r.included_mask = 0b11;
+    r.horizon = 86_400;
+    r.vol_scale[0] = bits(1.0);
+    r.elasticity[1] = bits(lambda);
+    r
+}
+
 /// Two uncorrelated assets with vols 50 % and 25 %, held at 20 % and 40 % of NAV: each
 /// contributes `w²σ² = 0.01`, half the risk; the holdings' vol is √0.02.
 #[test]
@@ -85,15 +99,7 @@ fn correlated_contributions_and_the_targets() {
 #[test]
 fn the_position_covariance_of_an_option_on_the_same_underlying() {
     for (lambda, spot, option, want) in [(2.0, 400u64, 100u64, [2.0 / 3.0, 1.0 / 3.0]), (-3.0, 600, 100, [2.0, -1.0])] {
-        let mut r = RiskState::zeroed();
-        r.cov[packed_index(0, 0)] = bits(0.36);
-        r.cov[packed_index(1, 1)] = bits(0.64); // the option's implied-vol factor
-        r.positions_model = 1;
-        r.included_mask = 0b11;
-        r.horizon = 86_400;
-        r.vol_scale[0] = bits(1.0);
-        r.factor = [0; 16];
-        r.elasticity[1] = bits(lambda);
+        let r = option_risk(lambda);
         let p = parity::measure_values(&r, &[ONE / 2, ONE / 2], &[spot, option], 1_000).unwrap();
         close(p.positions[0].rc, want[0], "spot RC");
         close(p.positions[1].rc, want[1], "option RC");
@@ -217,14 +223,7 @@ fn sensitivity_of_the_contributions_to_the_targets() {
     r.nav_snapshot = 1_000;
     let a = 0.21f64 * 0.21 * 0.25;
     close(parity::target_sensitivity(&r, &[ONE / 2, ONE / 2], 0.01).unwrap(), a / (a + 0.01) - 0.5, "diversified");
-    let mut r = RiskState::zeroed();
-    r.cov[packed_index(0, 0)] = bits(0.36);
-    r.cov[packed_index(1, 1)] = bits(0.64);
-    r.positions_model = 1;
-    r.included_mask = 0b11;
-    r.horizon = 86_400;
-    r.vol_scale[0] = bits(1.0);
-    r.elasticity[1] = bits(-3.0);
+    let mut r = option_risk(-3.0);
     r.targets[..2].copy_from_slice(&[600, 100]);
     r.nav_snapshot = 1_000;
     close(parity::target_sensitivity(&r, &[ONE / 2, ONE / 2], 0.01).unwrap(), 2.0 / 9.0, "hedged");
