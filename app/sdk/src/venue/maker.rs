@@ -158,17 +158,22 @@ pub fn batch_update_with(
 }
 
 /// One `BatchUpdate` that replaces `trader`'s resting orders on the market `book` was read
-/// from by `orders` (limit orders, no expiry): every order of its seat cancelled by sequence
-/// number (with its index as the hint), then the new ones placed. Read the book just before:
-/// an order filled or removed since makes the venue refuse the whole instruction (read again
-/// and retry). `None`: `trader` has no seat.
-pub fn replace_orders(trader: &Pubkey, market: &Pubkey, book: &Book, orders: &[Order]) -> Option<Instruction> {
+/// from by `orders` ([`Order`]s — limit orders, no expiry — or [`OrderParams`]): every order of
+/// its seat cancelled by sequence number (with its index as the hint), then the new ones
+/// placed. Read the book just before: an order filled or removed since makes the venue refuse
+/// the whole instruction (read again and retry). `None`: `trader` has no seat.
+pub fn replace_orders<O: Into<OrderParams> + Copy>(
+    trader: &Pubkey,
+    market: &Pubkey,
+    book: &Book,
+    orders: &[O],
+) -> Option<Instruction> {
     let seat = book.seat(trader)?;
     let cancels: Vec<Cancel> = book
         .orders_of(seat.index)
         .map(|o| Cancel { sequence_number: o.sequence_number, index_hint: Some(o.index) })
         .collect();
-    let orders: Vec<OrderParams> = orders.iter().copied().map(OrderParams::from).collect();
+    let orders: Vec<OrderParams> = orders.iter().map(|&o| o.into()).collect();
     Some(batch_update_with(trader, market, Some(seat.index), &cancels, &orders))
 }
 
