@@ -1,8 +1,7 @@
 //! The trading venue on the real VM beside the vault: Manifest's orderbook, built from its
 //! published crate by `cargo xtask build-dex` (`dex/`) and loaded under its mainnet program id,
-//! driven through the SDK's own encoding of its instructions (`rpv_sdk::venue`). Each venue
-//! instruction goes in a transaction of its own (a maker's seat, deposits and orders in one
-//! transaction failed in the seat's CPI with `PrivilegeEscalation`; not investigated yet).
+//! driven through the SDK's own encoding of its instructions (`rpv_sdk::venue`). A maker's
+//! seat, deposits and first orders go in one transaction (`venue::claim_and_deposit`).
 //!
 //! The SDK's book and quote (`venue::decode_book`, `Book::quote_swap`) are checked against the
 //! venue itself: every swap here is quoted first, then sent, and the token balances must move by
@@ -67,29 +66,17 @@ async fn a_market_opens_on_the_venue_built_from_its_crate() {
 /// A SOL/USDC-like market (9 and 6 decimals) with a maker's bid and ask of 5 base tokens each
 /// (`bid`, `ask`: price mantissa and exponent, quote atoms per base atom): `(env, market, header,
 /// base mint, quote mint)`. The maker claims a seat, deposits 10 base and 2,000 quote tokens and
-/// rests both orders, one transaction each.
+/// rests both orders in one transaction.
 async fn market_with_quotes(bid: (u32, i8), ask: (u32, i8)) -> (Env, Pubkey, venue::MarketHeader, Pubkey, Pubkey) {
     let Opened { mut env, market: m, base, quote, .. } = open_market().await;
     let header = venue::decode_market(&env.data(&m).await.unwrap()).unwrap();
-    let maker = env.funded_keypair().await;
-    let mb = env.create_token_account(&TOKEN_PROGRAM_ID, &base, &maker.pubkey()).await;
-    let mq = env.create_token_account(&TOKEN_PROGRAM_ID, &quote, &maker.pubkey()).await;
-    env.mint_to(&TOKEN_PROGRAM_ID, &base, &mb, 10_000_000_000).await;
-    env.mint_to(&TOKEN_PROGRAM_ID, &quote, &mq, 2_000_000_000).await;
     let order = |is_bid, (price_mantissa, price_exponent): (u32, i8)| venue::Order {
         base_atoms: 5_000_000_000,
         price_mantissa,
         price_exponent,
         is_bid,
     };
-    for ix in [
-        venue::claim_seat(&maker.pubkey(), &m),
-        venue::deposit(&maker.pubkey(), &m, &base, &mb, 10_000_000_000),
-        venue::deposit(&maker.pubkey(), &m, &quote, &mq, 2_000_000_000),
-        venue::batch_update(&maker.pubkey(), &m, &[order(true, bid), order(false, ask)]),
-    ] {
-        env.send(&[ix], &[&maker]).await.ok();
-    }
+    maker_with(&mut env, &m, 10_000_000_000, 2_000_000_000, &[order(true, bid), order(false, ask)]).await;
     assert_eq!(env.token_amount(&header.base_vault).await, 10_000_000_000);
     assert_eq!(env.token_amount(&header.quote_vault).await, 2_000_000_000);
     (env, m, header, base, quote)
@@ -121,28 +108,32 @@ async fn a_taker_swaps_against_resting_orders_at_their_prices() {
     println!("Manifest swap against one resting order: {} CU", out.cu);
 }
 
-/// A seat on `market` with `base_atoms` and `quote_atoms` deposited (one transaction each).
-async fn maker(
+/// A maker on `market`: a seat with `base_atoms` and `quote_atoms` deposited and `orders`
+/// resting, all in one transaction.
+async fn maker_with(
     env: &mut Env,
     market: &Pubkey,
-    base: &Pubkey,
-    quote: &Pubkey,
     base_atoms: u64,
     quote_atoms: u64,
+    orders: &[venue::Order],
 ) -> Keypair {
+    let header = venue::decode_market(&env.data(market).await.expect("the market")).expect("a market");
     let maker = env.funded_keypair().await;
-    let mb = env.create_token_account(&TOKEN_PROGRAM_ID, base, &maker.pubkey()).await;
-    let mq = env.create_token_account(&TOKEN_PROGRAM_ID, quote, &maker.pubkey()).await;
-    env.mint_to(&TOKEN_PROGRAM_ID, base, &mb, base_atoms).await;
-    env.mint_to(&TOKEN_PROGRAM_ID, quote, &mq, quote_atoms).await;
-    for ix in [
-        venue::claim_seat(&maker.pubkey(), market),
-        venue::deposit(&maker.pubkey(), market, base, &mb, base_atoms),
-        venue::deposit(&maker.pubkey(), market, quote, &mq, quote_atoms),
-    ] {
-        env.send(&[ix], &[&maker]).await.ok();
+    let mb = env.create_token_account(&TOKEN_PROGRAM_ID, &header.base_mint, &maker.pubkey()).await;
+    let mq = env.create_token_account(&TOKEN_PROGRAM_ID, &header.quote_mint, &maker.pubkey()).await;
+    env.mint_to(&TOKEN_PROGRAM_ID, &header.base_mint, &mb, base_atoms).await;
+    env.mint_to(&TOKEN_PROGRAM_ID, &header.quote_mint, &mq, quote_atoms).await;
+    let mut ixs = venue::claim_and_deposit(&maker.pubkey(), market, &header, &mb, base_atoms, &mq, quote_atoms);
+    if !orders.is_empty() {
+        ixs.push(venue::batch_update(&maker.pubkey(), market, orders));
     }
+    env.send(&ixs, &[&maker]).await.ok();
     maker
+}
+
+/// A seat on `market` with `base_atoms` and `quote_atoms` deposited, no orders.
+async fn maker(env: &mut Env, market: &Pubkey, base_atoms: u64, quote_atoms: u64) -> Keypair {
+    maker_with(env, market, base_atoms, quote_atoms, &[]).await
 }
 
 /// A taker holding `base_atoms` and `quote_atoms` in token accounts, no seat.
@@ -228,13 +219,10 @@ fn ladder_levels(orders: &[venue::Order]) -> Vec<(bool, u128, u64)> {
 #[tokio::test]
 async fn the_sdk_quote_is_what_the_venue_does_in_all_four_modes() {
     let Opened { mut env, market, base, quote, .. } = open_market().await;
-    let a = maker(&mut env, &market, &base, &quote, 100_000_000_000, 20_000_000_000).await;
-    let b = maker(&mut env, &market, &base, &quote, 100_000_000_000, 20_000_000_000).await;
     let la = venue::ladder(0.15, 10.0, 20.0, 3, 1_234_567_891).unwrap();
     let lb = venue::ladder(0.1501, 15.0, 20.0, 3, 2_345_678_901).unwrap();
-    for (m, l) in [(&a, &la), (&b, &lb)] {
-        env.send(&[venue::batch_update(&m.pubkey(), &market, l)], &[m]).await.ok();
-    }
+    let a = maker_with(&mut env, &market, 100_000_000_000, 20_000_000_000, &la).await;
+    let b = maker_with(&mut env, &market, 100_000_000_000, 20_000_000_000, &lb).await;
     let bk = book(&mut env, &market).await;
     assert_eq!((bk.bids.len(), bk.asks.len()), (6, 6));
     assert!(bk.bids.windows(2).all(|w| w[0].price >= w[1].price));
@@ -279,6 +267,16 @@ async fn the_sdk_quote_is_what_the_venue_does_in_all_four_modes() {
     let z = bk.asks[0].base_atoms + 12_345;
     let (q4, _) = swap_as_quoted(&mut env, &market, &t, exact_out(z, u64::MAX, false)).await;
     assert_eq!((q4.out_atoms, q4.filled), (z, 2));
+    // the keeper's sizing: the largest sale within 15 bps of a reference 5 bps above the best
+    // bid, sent with its own output as the minimum
+    let bk = book(&mut env, &market).await;
+    let s = slot(&mut env).await;
+    let reference = bk.best(s).0.unwrap().price.as_f64() * 1.0005;
+    let l = bk.max_exact_in_within_impact(true, reference, 15.0, s).unwrap();
+    assert!(l.in_atoms > bk.bids[0].base_atoms, "deeper than the best bid: {l:?}");
+    let (q, _) = swap_as_quoted(&mut env, &market, &t, exact_in(l.in_atoms, l.out_atoms, true)).await;
+    assert!(q.passes && (q.in_atoms, q.out_atoms) == (l.in_atoms, l.out_atoms));
+    assert!(q.out_atoms as f64 >= q.in_atoms as f64 * reference * (1.0 - 0.0015));
     // exhaust the bids (exact in) and the asks (exact out): the venue trades what there is
     let bk = book(&mut env, &market).await;
     let all_bids: u64 = bk.bids.iter().map(|o| o.base_atoms).sum();
@@ -300,7 +298,7 @@ async fn the_sdk_quote_is_what_the_venue_does_in_all_four_modes() {
 #[tokio::test]
 async fn expired_orders_are_skipped_as_the_venue_skips_them() {
     let Opened { mut env, market, base, quote, .. } = open_market().await;
-    let a = maker(&mut env, &market, &base, &quote, 10_000_000_000, 2_000_000_000).await;
+    let a = maker(&mut env, &market, 10_000_000_000, 2_000_000_000).await;
     let now = slot(&mut env).await;
     let bid = |m, e| venue::Order { base_atoms: 1_000_000_000, price_mantissa: m, price_exponent: e, is_bid: true };
     let expiring = venue::OrderParams { last_valid_slot: (now + 2) as u32, ..bid(151, -3).into() };
@@ -326,10 +324,10 @@ async fn expired_orders_are_skipped_as_the_venue_skips_them() {
 /// the seat holds what the new orders do not reserve; then it withdraws that balance.
 #[tokio::test]
 async fn a_maker_replaces_its_ladder_in_one_batch_update() {
-    let Opened { mut env, market, base, quote, .. } = open_market().await;
+    let Opened { mut env, market, base, .. } = open_market().await;
     let (base_in, quote_in) = (50_000_000_000, 10_000_000_000);
-    let a = maker(&mut env, &market, &base, &quote, base_in, quote_in).await;
-    let b = maker(&mut env, &market, &base, &quote, base_in, quote_in).await;
+    let a = maker(&mut env, &market, base_in, quote_in).await;
+    let b = maker(&mut env, &market, base_in, quote_in).await;
     let old = venue::ladder(0.15, 10.0, 10.0, 4, 1_000_000_000).unwrap();
     let other = venue::ladder(0.15, 50.0, 10.0, 2, 3_000_000_000).unwrap();
     env.send(&[venue::batch_update(&a.pubkey(), &market, &old)], &[&a]).await.ok();
@@ -372,7 +370,7 @@ async fn random_books_and_swaps_quote_exactly() {
     let mut pick = move |n: u64| rng.next_u64() % n;
     let mut makers = Vec::new();
     for _ in 0..3 {
-        makers.push(maker(&mut env, &market, &base, &quote, 1_000_000_000_000, 200_000_000_000).await);
+        makers.push(maker(&mut env, &market, 1_000_000_000_000, 200_000_000_000).await);
     }
     let t = taker(&mut env, &base, &quote, 10_000_000_000_000, 10_000_000_000_000).await;
     let mut cu: BTreeMap<usize, Vec<u64>> = BTreeMap::new();

@@ -2,7 +2,9 @@
 //! orders around a mid, what it must hold, a `BatchUpdate` that cancels its resting orders and
 //! places new ones in one instruction, and `Withdraw`.
 
-use super::{signer_and_market, tag, vault, Book, Order, OrderType, Price, MANIFEST_ID};
+use super::{
+    claim_seat, deposit, signer_and_market, tag, vault, Book, MarketHeader, Order, OrderType, Price, MANIFEST_ID,
+};
 use crate::{AccountMeta, Instruction, Pubkey, TOKEN_PROGRAM_ID};
 
 /// `price · 10^-exponent`, with one rounding (powers of ten up to 10^18 are exact in `f64`).
@@ -175,6 +177,29 @@ pub fn replace_orders<O: Into<OrderParams> + Copy>(
         .collect();
     let orders: Vec<OrderParams> = orders.iter().map(|&o| o.into()).collect();
     Some(batch_update_with(trader, market, Some(seat.index), &cancels, &orders))
+}
+
+/// A maker's opening: `ClaimSeat`, then a `Deposit` of `base_atoms` from `trader_base` and of
+/// `quote_atoms` from `trader_quote` (each left out when zero). They go in one transaction with
+/// the maker's first `BatchUpdate` (tested on solana-program-test and on the embedded SVM).
+pub fn claim_and_deposit(
+    trader: &Pubkey,
+    market: &Pubkey,
+    header: &MarketHeader,
+    trader_base: &Pubkey,
+    base_atoms: u64,
+    trader_quote: &Pubkey,
+    quote_atoms: u64,
+) -> Vec<Instruction> {
+    let mut ixs = vec![claim_seat(trader, market)];
+    for (mint, from, amount) in
+        [(&header.base_mint, trader_base, base_atoms), (&header.quote_mint, trader_quote, quote_atoms)]
+    {
+        if amount > 0 {
+            ixs.push(deposit(trader, market, mint, from, amount));
+        }
+    }
+    ixs
 }
 
 /// `Withdraw`: `trader` moves `amount` atoms of `mint` (SPL Token) from its seat's balance on
