@@ -7,6 +7,13 @@
 //! Why Manifest: an orderbook Solana aggregators route through, with no per-market fee and
 //! mainnet markets for the majors; its crate is the project's own (the crates.io
 //! `raydium-cp-swap` is a modified third-party fork with other program ids, not Raydium's).
+//!
+//! | what | where |
+//! |---|---|
+//! | instructions: market, seat, deposit, withdraw, batch update, swap (four modes) | here, [`batch_update_with`], [`withdraw`] |
+//! | the book and seats of a market account | [`decode_book`] → [`Book`] |
+//! | what a swap does, as the venue computes it; keeper sizing within a price impact | [`Book::quote_swap`], [`Book::max_exact_in_within_impact`] |
+//! | a maker: prices, ladders, funds, replacing its orders in one instruction | [`encode_price`], [`Ladder`], [`order_funds`], [`replace_orders`], [`claim_and_deposit`] |
 
 use crate::{spl, AccountMeta, Instruction, Pubkey, SYSTEM_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
