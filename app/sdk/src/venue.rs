@@ -99,11 +99,35 @@ pub fn swap(
     min_out_atoms: u64,
     is_base_in: bool,
 ) -> Instruction {
+    let params = SwapParams { in_atoms, out_atoms: min_out_atoms, is_base_in, is_exact_in: true };
+    swap_with(trader, market, header, trader_base, trader_quote, params)
+}
+
+/// A `Swap`'s parameters, in the venue's terms. Exact in (`is_exact_in`): `in_atoms` given, at
+/// least `out_atoms` taken. Exact out: `out_atoms` taken, at most `in_atoms` given. The side
+/// given is the base when `is_base_in`, else the quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapParams {
+    pub in_atoms: u64,
+    pub out_atoms: u64,
+    pub is_base_in: bool,
+    pub is_exact_in: bool,
+}
+
+/// `Swap` with any of its four forms ([`SwapParams`]).
+pub fn swap_with(
+    trader: &Pubkey,
+    market: &Pubkey,
+    header: &MarketHeader,
+    trader_base: &Pubkey,
+    trader_quote: &Pubkey,
+    p: SwapParams,
+) -> Instruction {
     let mut data = vec![tag::SWAP];
-    data.extend_from_slice(&in_atoms.to_le_bytes());
-    data.extend_from_slice(&min_out_atoms.to_le_bytes());
-    data.push(u8::from(is_base_in));
-    data.push(1); // exact in
+    data.extend_from_slice(&p.in_atoms.to_le_bytes());
+    data.extend_from_slice(&p.out_atoms.to_le_bytes());
+    data.push(u8::from(p.is_base_in));
+    data.push(u8::from(p.is_exact_in));
     Instruction {
         program_id: MANIFEST_ID,
         // the trader writable: a swap may grow the market by a block, paid by the trader
@@ -265,4 +289,10 @@ mod tests {
         assert!(s.accounts[0].is_signer && s.accounts[0].is_writable);
         assert_eq!((s.accounts[5].pubkey, s.accounts[6].pubkey), (h.base_vault, h.quote_vault));
     }
+}
+
+/// The venue's error codes a client acts on (`ManifestError`, custom program errors).
+pub mod error {
+    /// A swap's minimum out (exact in) or maximum in (exact out) not met by the book.
+    pub const INSUFFICIENT_OUT: u32 = 8;
 }
