@@ -10,6 +10,15 @@
 
 use crate::{spl, AccountMeta, Instruction, Pubkey, SYSTEM_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
+mod book;
+mod maker;
+mod quote;
+pub use book::{decode_book, Book, BookError, OrderType, Price, RestingOrder, Seat, MARKET_BLOCK_SIZE, NIL};
+pub use maker::{
+    batch_update_with, encode_price, ladder, order_funds, replace_orders, withdraw, Cancel, Ladder, OrderParams,
+};
+pub use quote::{ImpactLimit, SwapOverflow, SwapQuote};
+
 /// Manifest's program id (mainnet), declared by the crate.
 pub const MANIFEST_ID: Pubkey = Pubkey::from_str_const("MNFSTqtC93rEfYHB6hF82sKdZpUDFWkViLByLd1k1Ms");
 
@@ -24,6 +33,7 @@ pub mod tag {
     pub const CREATE_MARKET: u8 = 0;
     pub const CLAIM_SEAT: u8 = 1;
     pub const DEPOSIT: u8 = 2;
+    pub const WITHDRAW: u8 = 3;
     pub const SWAP: u8 = 4;
     pub const BATCH_UPDATE: u8 = 6;
 }
@@ -69,20 +79,10 @@ pub fn deposit(trader: &Pubkey, market: &Pubkey, mint: &Pubkey, from: &Pubkey, a
 }
 
 /// `BatchUpdate` with no cancels: `trader` rests `orders` (limit orders, no expiry) from its
-/// seat's balances.
+/// seat's balances ([`batch_update_with`] for cancels and the other options).
 pub fn batch_update(trader: &Pubkey, market: &Pubkey, orders: &[Order]) -> Instruction {
-    let mut data = vec![tag::BATCH_UPDATE, 0]; // no trader index hint
-    data.extend_from_slice(&0u32.to_le_bytes()); // no cancels
-    data.extend_from_slice(&(orders.len() as u32).to_le_bytes());
-    for o in orders {
-        data.extend_from_slice(&o.base_atoms.to_le_bytes());
-        data.extend_from_slice(&o.price_mantissa.to_le_bytes());
-        data.push(o.price_exponent as u8);
-        data.push(u8::from(o.is_bid));
-        data.extend_from_slice(&0u32.to_le_bytes()); // last valid slot: none
-        data.push(0); // OrderType::Limit
-    }
-    Instruction { program_id: MANIFEST_ID, accounts: signer_and_market(trader, market).to_vec(), data }
+    let orders: Vec<OrderParams> = orders.iter().copied().map(OrderParams::from).collect();
+    batch_update_with(trader, market, None, &[], &orders)
 }
 
 /// `Swap` on a market of two SPL Token mints: `trader` gives `in_atoms` (base when `is_base_in`)
