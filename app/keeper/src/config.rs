@@ -343,9 +343,10 @@ fn load_file(path: &Path) -> Result<FileValues, String> {
             for (mint, acct) in t {
                 let m = Pubkey::from_str(mint)
                     .map_err(|_| format!("config file {}: {k}: `{mint}` is not a pubkey", path.display()))?;
-                let a = acct.as_str().and_then(|s| Pubkey::from_str(s).ok()).ok_or_else(|| {
-                    format!("config file {}: {k}.{mint}: expected a pubkey string", path.display())
-                })?;
+                let a = acct
+                    .as_str()
+                    .and_then(|s| Pubkey::from_str(s).ok())
+                    .ok_or_else(|| format!("config file {}: {k}.{mint}: expected a pubkey string", path.display()))?;
                 into.insert(m, a);
             }
             continue;

@@ -751,7 +751,12 @@ impl Keeper {
             Ok(p) => p,
             Err(e) => {
                 let oracle = rpv_sdk::pk(&slot.oracle).to_string();
-                self.skip(report, "rebalance", "oracle unusable", json!({"leg": leg, "oracle": oracle, "error": e.to_string()}));
+                self.skip(
+                    report,
+                    "rebalance",
+                    "oracle unusable",
+                    json!({"leg": leg, "oracle": oracle, "error": e.to_string()}),
+                );
                 return Ok(None);
             }
         };
@@ -789,8 +794,15 @@ impl Keeper {
         max_value: u64,
         report: &mut TickReport,
     ) -> Option<(Plan, u64)> {
-        match sim::rebalance_plan(&s.vault, &s.risk, leg, prices.leg.as_ref(), prices.under.as_ref(), max_value, s.now())
-        {
+        match sim::rebalance_plan(
+            &s.vault,
+            &s.risk,
+            leg,
+            prices.leg.as_ref(),
+            prices.under.as_ref(),
+            max_value,
+            s.now(),
+        ) {
             Ok(p) => Some(p),
             Err(e) => {
                 self.skip(report, "rebalance", "no trade", json!({"leg": leg, "error": e.to_string()}));
@@ -902,7 +914,12 @@ impl Keeper {
         let route = match self.route(chain, s, leg, &market)? {
             Ok(r) => r,
             Err(why) => {
-                self.skip(report, "rebalance_flash", "venue market unusable", json!({"leg": leg, "market": market.to_string(), "why": why}));
+                self.skip(
+                    report,
+                    "rebalance_flash",
+                    "venue market unusable",
+                    json!({"leg": leg, "market": market.to_string(), "why": why}),
+                );
                 return Ok(None);
             }
         };
@@ -914,8 +931,14 @@ impl Keeper {
         let limit = match book.max_exact_in_within_impact(is_base_in, reference, bps, s.clock.slot) {
             Ok(l) if l.value > 0 => l,
             other => {
-                let why = other.map(|_| "no depth within the impact bound".to_string()).unwrap_or_else(|e| e.to_string());
-                self.skip(report, "rebalance_flash", "venue too thin", json!({"leg": leg, "max_impact_bps": bps, "why": why}));
+                let why =
+                    other.map(|_| "no depth within the impact bound".to_string()).unwrap_or_else(|e| e.to_string());
+                self.skip(
+                    report,
+                    "rebalance_flash",
+                    "venue too thin",
+                    json!({"leg": leg, "max_impact_bps": bps, "why": why}),
+                );
                 return Ok(None);
             }
         };
@@ -956,20 +979,38 @@ impl Keeper {
         // the keeper's token accounts: created (idempotently) where missing
         let me = self.pubkey();
         let mut ixs = Vec::new();
-        let mut accounts = [(rpv_sdk::pk(&v.base_mint), rpv_sdk::pk(&v.base_token_program)), (leg_mint, rpv_sdk::pk(&slot.token_program))]
-            .map(|(mint, program)| (self.token_account_for(&mint, &program), mint, program));
+        let mut accounts = [
+            (rpv_sdk::pk(&v.base_mint), rpv_sdk::pk(&v.base_token_program)),
+            (leg_mint, rpv_sdk::pk(&slot.token_program)),
+        ]
+        .map(|(mint, program)| (self.token_account_for(&mint, &program), mint, program));
         for (key, mint, program) in &mut accounts {
             if self.retry(chain, "getAccountInfo(token account)", |c| c.account(key))?.is_none() {
                 if self.settings.token_accounts.contains_key(mint) {
-                    self.skip(report, "rebalance_flash", "keeper token account missing", json!({"leg": leg, "account": key.to_string()}));
+                    self.skip(
+                        report,
+                        "rebalance_flash",
+                        "keeper token account missing",
+                        json!({"leg": leg, "account": key.to_string()}),
+                    );
                     return Ok(None);
                 }
                 ixs.push(ata::create_idempotent(&me, &me, mint, program).0);
             }
         }
         let [(base_token, ..), (leg_token, ..)] = accounts;
-        let trade = flash::via_venue(&me, &self.settings.vault, v, leg as u8, &base_token, &leg_token, &route, &plan, max_value)
-            .map_err(|e| KeeperError::BadAccount(e.to_string()))?;
+        let trade = flash::via_venue(
+            &me,
+            &self.settings.vault,
+            v,
+            leg as u8,
+            &base_token,
+            &leg_token,
+            &route,
+            &plan,
+            max_value,
+        )
+        .map_err(|e| KeeperError::BadAccount(e.to_string()))?;
         ixs.extend(trade);
         if !self.fits(ixs.clone()) {
             self.skip(report, "rebalance_flash", "transaction too large", json!({"leg": leg}));
@@ -1010,7 +1051,8 @@ impl Keeper {
 
     /// A transaction's fee and priority fee in base units (0 without `sol_price`).
     fn transaction_cost(&self) -> u64 {
-        let priority = u128::from(self.settings.priority_fee) * u128::from(self.settings.compute_unit_limit) / 1_000_000;
+        let priority =
+            u128::from(self.settings.priority_fee) * u128::from(self.settings.compute_unit_limit) / 1_000_000;
         let lamports = 5_000 + priority;
         (lamports * u128::from(self.settings.sol_price) / 1_000_000_000).min(u128::from(u64::MAX)) as u64
     }
