@@ -1,7 +1,12 @@
 //! The venue beside the vault: Manifest markets for a fixture's assets against its base, with
 //! makers resting ladders of orders around the oracle, all on the real programs.
 
-use rpv_sdk::{flash::Route, venue, TOKEN_PROGRAM_ID};
+use rpv_sdk::{
+    flash::Route,
+    ix,
+    venue::{self, Ladder},
+    TOKEN_PROGRAM_ID,
+};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -12,24 +17,28 @@ pub async fn env_with_venue() -> Env {
     Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await
 }
 
-/// A ladder of resting orders around a mid price: `levels` orders per side of `size` base
-/// atoms, the first `half_spread_bps` from the mid, each next one `step_bps` further.
-#[derive(Clone, Copy, Debug)]
-pub struct Ladder {
-    pub half_spread_bps: f64,
-    pub step_bps: f64,
-    pub levels: usize,
-    /// Base atoms per order.
-    pub size: u64,
+/// The parameters of the venue tests: a 40 bps keeper incentive within a 100 bps cost bound
+/// (the fixture's oracles have a 10 bps confidence interval the vault prices against itself,
+/// and the makers quote 5 bps either side of the mid), otherwise loose.
+pub fn venue_params() -> ix::RebalanceParams {
+    ix::RebalanceParams { keeper_bps: 40, max_slippage_bps: 100, ..crate::loose_rebalance_params() }
 }
 
-/// A price in quote atoms per base atom as Manifest's mantissa and exponent, nine significant
-/// digits, rounded towards the maker (bids down, asks up).
-pub fn manifest_price(p: f64, is_bid: bool) -> (u32, i8) {
-    let exponent = p.log10().floor() as i32 - 8;
-    let scaled = p / 10f64.powi(exponent);
-    let mantissa = if is_bid { scaled.floor() } else { scaled.ceil() };
-    (mantissa as u32, exponent as i8)
+/// A vault of `n` spot assets holding 1,000,000 base and nothing else ([`venue_params`]), a
+/// market per asset with a maker's ladder around its oracle ([`Fixture::ladder`]), and a keeper
+/// that holds nothing.
+pub async fn vault_beside_markets(n: usize) -> (Fixture, Vec<Route>, Keeper) {
+    let f = Fixture::with_assets_in(env_with_venue().await, n).await;
+    let mut f = f.funded_for_rebalance(venue_params(), 1_000_000 * crate::USDC).await;
+    let mut routes = Vec::new();
+    for i in 0..n {
+        let route = f.open_market(i).await;
+        let (mid, l) = (f.atom_price(i), f.ladder(i));
+        f.make_market(i, &route, mid, l).await;
+        routes.push(route);
+    }
+    let k = f.keeper(0, 0).await;
+    (f, routes, k)
 }
 
 impl Fixture {
@@ -52,6 +61,13 @@ impl Fixture {
 
     /// A maker who claims a seat on `route`'s market, deposits what `ladder` needs on both
     /// sides and rests it around `mid` (quote atoms per base atom). Returns the maker.
+    /// The makers' usual ladder for asset `i`: 5 bps either side of the oracle, 2 bps apart, 20
+    /// levels per side, each worth about $25,000.
+    pub fn ladder(&self, i: usize) -> Ladder {
+        let size = (25_000.0 * 1e6 / self.atom_price(i)) as u64;
+        Ladder { half_spread_bps: 5.0, step_bps: 2.0, levels: 20, size }
+    }
+
     pub async fn make_market(&mut self, i: usize, route: &Route, mid: f64, ladder: Ladder) -> Keypair {
         let maker = self.env.funded_keypair().await;
         let m = route.market;
@@ -69,15 +85,7 @@ impl Fixture {
         ] {
             self.env.send(&[ix], &[&maker]).await.ok();
         }
-        let mut orders = Vec::new();
-        for k in 0..ladder.levels {
-            let off = (ladder.half_spread_bps + k as f64 * ladder.step_bps) / 10_000.0;
-            for is_bid in [true, false] {
-                let p = if is_bid { mid * (1.0 - off) } else { mid * (1.0 + off) };
-                let (price_mantissa, price_exponent) = manifest_price(p, is_bid);
-                orders.push(venue::Order { base_atoms: ladder.size, price_mantissa, price_exponent, is_bid });
-            }
-        }
+        let orders = ladder.orders(mid).expect("prices the venue holds");
         for chunk in orders.chunks(6) {
             self.env.send(&[venue::batch_update(&maker.pubkey(), &m, chunk)], &[&maker]).await.ok();
         }
@@ -92,4 +100,19 @@ impl Fixture {
         let (kb, kl) = (k.base_token, k.asset_tokens[usize::from(leg)]);
         rpv_sdk::flash::via_venue(&k.kp.pubkey(), &self.vault, &s, leg, &kb, &kl, route, &plan, 0).expect("a route")
     }
+}
+
+/// One flash rebalance through the venue (begin → swap → pay → end, a legacy transaction) on a
+/// vault of `n` spot assets all in base, against a market with the usual ladder for the leg the
+/// program picks; its outcome (the compute units of the whole transaction).
+pub async fn flash_through_venue_at(n: usize) -> crate::Outcome {
+    let f = Fixture::with_assets_in(env_with_venue().await, n).await;
+    let mut f = f.funded_for_rebalance(venue_params(), 1_000_000 * crate::USDC).await;
+    let leg = f.auto_leg().await.expect("an all-base vault buys");
+    let route = f.open_market(usize::from(leg)).await;
+    let (mid, l) = (f.atom_price(usize::from(leg)), f.ladder(usize::from(leg)));
+    f.make_market(usize::from(leg), &route, mid, l).await;
+    let k = f.keeper(0, 0).await;
+    let ixs = f.flash_via(&k, leg, &route).await;
+    f.env.send(&ixs, &[&k.kp]).await
 }

@@ -4,44 +4,13 @@
 //! program's price (`rpv_sdk::flash`).
 
 use rpv_core::rebalance::Side;
-use rpv_sdk::{flash, ix, venue};
+use rpv_sdk::{flash, venue};
 use rpv_tests::*;
 use solana_signer::Signer;
 
-/// The parameters of these tests: a 40 bps keeper incentive within a 100 bps cost bound (the
-/// fixture's oracles have a 10 bps confidence interval the vault prices against itself, and the
-/// makers quote 5 bps either side of the mid), otherwise loose.
-pub(crate) fn venue_params() -> ix::RebalanceParams {
-    ix::RebalanceParams { keeper_bps: 40, max_slippage_bps: 100, ..loose_rebalance_params() }
-}
-
-/// The makers' ladders: 5 bps either side of the oracle, 2 bps apart, 20 levels per side, each
-/// worth about $25,000.
-fn ladder(f: &Fixture, i: usize) -> Ladder {
-    let size = (25_000.0 * 10f64.powi(i32::from(f.assets[i].decimals))
-        / (f.atom_price(i) * 10f64.powi(i32::from(f.assets[i].decimals)) / 1e6)) as u64;
-    Ladder { half_spread_bps: 5.0, step_bps: 2.0, levels: 20, size }
-}
-
-/// A vault of three spot assets holding 1,000,000 base and nothing else, a market per asset with
-/// a maker's ladder around its oracle, and a keeper that holds nothing.
-pub(crate) async fn vault_beside_markets() -> (Fixture, Vec<flash::Route>, Keeper) {
-    let f = Fixture::with_assets_in(env_with_venue().await, 3).await;
-    let mut f = f.funded_for_rebalance(venue_params(), 1_000_000 * USDC).await;
-    let mut routes = Vec::new();
-    for i in 0..3 {
-        let route = f.open_market(i).await;
-        let (mid, l) = (f.atom_price(i), ladder(&f, i));
-        f.make_market(i, &route, mid, l).await;
-        routes.push(route);
-    }
-    let k = f.keeper(0, 0).await;
-    (f, routes, k)
-}
-
 #[tokio::test]
 async fn a_keeper_without_inventory_converges_the_vault_through_the_venue() {
-    let (mut f, routes, k) = vault_beside_markets().await;
+    let (mut f, routes, k) = vault_beside_markets(3).await;
     let mut trades = 0;
     while let Some(leg) = f.auto_leg().await {
         let plan = f.planned(leg).await;
@@ -80,7 +49,7 @@ async fn a_keeper_without_inventory_converges_the_vault_through_the_venue() {
 
 #[tokio::test]
 async fn an_overweight_leg_is_sold_through_the_venue() {
-    let (mut f, routes, k) = vault_beside_markets().await;
+    let (mut f, routes, k) = vault_beside_markets(3).await;
     while let Some(leg) = f.auto_leg().await {
         let ixs = f.flash_via(&k, leg, &routes[usize::from(leg)]).await;
         f.env.send(&ixs, &[&k.kp]).await.ok();
@@ -177,7 +146,7 @@ async fn attack_flash_swap_returning_less_than_owed_fails_the_whole_transaction(
     let f = Fixture::with_assets_in(env_with_venue().await, 3).await;
     let mut f = f.funded_for_rebalance(venue_params(), 1_000_000 * USDC).await;
     let route = f.open_market(0).await;
-    let (mid, mut l) = (f.atom_price(0), ladder(&f, 0));
+    let (mid, mut l) = (f.atom_price(0), f.ladder(0));
     l.half_spread_bps = 300.0;
     f.make_market(0, &route, mid, l).await;
     let k = f.keeper(0, 0).await;
@@ -196,7 +165,7 @@ async fn attack_flash_swap_returning_less_than_owed_fails_the_whole_transaction(
 
 #[tokio::test]
 async fn attack_sandwich_cannot_make_the_vault_accept_less_than_its_price() {
-    let (mut f, routes, k) = vault_beside_markets().await;
+    let (mut f, routes, k) = vault_beside_markets(3).await;
     let leg = f.auto_leg().await.expect("an all-base vault buys");
     let route = routes[usize::from(leg)];
     let plan = f.planned(leg).await;
@@ -221,7 +190,7 @@ async fn attack_sandwich_cannot_make_the_vault_accept_less_than_its_price() {
     assert_eq!(money_state(&mut f, &k, usize::from(leg)).await, before);
     // a smaller sandwich the keeper's margin absorbs: the trade lands at exactly the program's
     // price — the market's move changes the keeper's margin, never the vault's terms
-    let (mid, l) = (f.atom_price(usize::from(leg)), ladder(&f, usize::from(leg)));
+    let (mid, l) = (f.atom_price(usize::from(leg)), f.ladder(usize::from(leg)));
     f.make_market(usize::from(leg), &route, mid, l).await;
     f.env.mint_to(&rpv_sdk::TOKEN_PROGRAM_ID, &bm, &aq, 20_000 * USDC).await;
     let front = venue::swap(&attacker.pubkey(), &route.market, &route.header, &ab, &aq, 20_000 * USDC, 0, false);
