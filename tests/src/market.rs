@@ -98,7 +98,7 @@ impl Fixture {
         let plan = self.planned(leg).await;
         let s = self.state().await;
         let (kb, kl) = (k.base_token, k.asset_tokens[usize::from(leg)]);
-        rpv_sdk::flash::via_venue(&k.kp.pubkey(), &self.vault, &s, leg, &kb, &kl, route, &plan, 0).expect("a route")
+        rpv_sdk::flash::via_venue(&k.kp.pubkey(), &self.vault, &s, leg, &kb, &kl, route, &plan, 0, 0).expect("a route")
     }
 }
 

@@ -949,7 +949,7 @@ impl Keeper {
         let Some((plan, nav)) = self.plan(s, leg, prices, max_value, report) else {
             return Ok(Some(false));
         };
-        let swap = flash::swap_for(&plan);
+        let swap = flash::swap_for(&plan, 0);
         let q = match book.quote_swap(swap, s.clock.slot) {
             Ok(q) if q.passes => q,
             other => {
@@ -999,6 +999,9 @@ impl Keeper {
             }
         }
         let [(base_token, ..), (leg_token, ..)] = accounts;
+        // the swap's bound keeps the transaction's cost and min_profit: a book that moved
+        // against the keeper since it was read fails in the venue, never lands at a loss
+        let keep = cost.saturating_add(self.settings.min_profit);
         let trade = flash::via_venue(
             &me,
             &self.settings.vault,
@@ -1009,6 +1012,7 @@ impl Keeper {
             &route,
             &plan,
             max_value,
+            keep,
         )
         .map_err(|e| KeeperError::BadAccount(e.to_string()))?;
         ixs.extend(trade);

@@ -74,17 +74,25 @@ impl Route {
     }
 }
 
-/// The swap that settles `plan` on the venue with nothing held before: sell `qty` (the leg is
-/// the market's base) for at least `base_amount`, or buy exactly `qty` for at most
-/// `base_amount`.
-pub fn swap_for(plan: &Plan) -> venue::SwapParams {
+/// The swap that settles `plan` on the venue with nothing held before, keeping at least
+/// `keep` base units for the keeper: sell `qty` (the leg is the market's base) for at least
+/// `base_amount + keep`, or buy exactly `qty` for at most `base_amount − keep`. With `keep` = 0
+/// the bound is the program's price; the keeper adds its costs so that a market that moved
+/// against it fails in the venue rather than land at a loss.
+pub fn swap_for(plan: &Plan, keep: u64) -> venue::SwapParams {
     match plan.side {
-        Side::Sell => {
-            venue::SwapParams { is_exact_in: true, is_base_in: true, in_atoms: plan.qty, out_atoms: plan.base_amount }
-        }
-        Side::Buy => {
-            venue::SwapParams { is_exact_in: false, is_base_in: false, in_atoms: plan.base_amount, out_atoms: plan.qty }
-        }
+        Side::Sell => venue::SwapParams {
+            is_exact_in: true,
+            is_base_in: true,
+            in_atoms: plan.qty,
+            out_atoms: plan.base_amount.saturating_add(keep),
+        },
+        Side::Buy => venue::SwapParams {
+            is_exact_in: false,
+            is_base_in: false,
+            in_atoms: plan.base_amount.saturating_sub(keep),
+            out_atoms: plan.qty,
+        },
     }
 }
 
@@ -101,7 +109,8 @@ pub fn args_for(leg: u8, plan: &Plan, max_value: u64) -> ix::RebalanceArgs {
 
 /// The four instructions of a flash rebalance of slot `leg` through `route` for `plan` (the
 /// program's plan on the oracle values it will read, [`crate::sim::rebalance_plan`]), the keeper
-/// signing with its token accounts for the base (`keeper_base`) and the leg (`keeper_leg`).
+/// signing with its token accounts for the base (`keeper_base`) and the leg (`keeper_leg`) and
+/// keeping at least `keep` base units ([`swap_for`]).
 #[allow(clippy::too_many_arguments)]
 pub fn via_venue(
     keeper: &Pubkey,
@@ -113,12 +122,13 @@ pub fn via_venue(
     route: &Route,
     plan: &Plan,
     max_value: u64,
+    keep: u64,
 ) -> Result<Vec<Instruction>, RouteError> {
     route.check(vault, usize::from(leg))?;
     let slot = &vault.assets[usize::from(leg)];
     let begin =
         ix::rebalance_begin(keeper, vault_key, vault, leg, keeper_base, keeper_leg, args_for(leg, plan, max_value));
-    let swap = venue::swap_with(keeper, &route.market, &route.header, keeper_leg, keeper_base, swap_for(plan));
+    let swap = venue::swap_with(keeper, &route.market, &route.header, keeper_leg, keeper_base, swap_for(plan, keep));
     let pay = match plan.side {
         Side::Sell => spl::transfer_checked(
             &pk(&vault.base_token_program),
