@@ -299,6 +299,12 @@ mod tests {
     }
 }
 
+/// The venue's error codes a client acts on (`ManifestError`, custom program errors).
+pub mod error {
+    /// A swap's minimum out (exact in) or maximum in (exact out) not met by the book.
+    pub const INSUFFICIENT_OUT: u32 = 8;
+}
+
 /// The venue on the embedded SVM the demo runs ([`crate::svm::LocalSvm`]): a maker opens in
 /// one transaction (seat, deposits, ladder), and a taker's swaps move exactly what
 /// [`Book::quote_swap`] says.
