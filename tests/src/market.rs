@@ -77,14 +77,9 @@ impl Fixture {
         let mq = self.env.create_token_account(&TOKEN_PROGRAM_ID, &self.base_mint, &maker.pubkey()).await;
         let bm = self.base_mint;
         self.env.mint_to(&TOKEN_PROGRAM_ID, &bm, &mq, quote_atoms).await;
-        // one transaction each (see tests/tests/venue.rs)
-        for ix in [
-            venue::claim_seat(&maker.pubkey(), &m),
-            venue::deposit(&maker.pubkey(), &m, &self.assets[i].mint, &mb, base_atoms),
-            venue::deposit(&maker.pubkey(), &m, &self.base_mint, &mq, quote_atoms),
-        ] {
-            self.env.send(&[ix], &[&maker]).await.ok();
-        }
+        let header = route.header;
+        let ixs = venue::claim_and_deposit(&maker.pubkey(), &m, &header, &mb, base_atoms, &mq, quote_atoms);
+        self.env.send(&ixs, &[&maker]).await.ok();
         let orders = ladder.orders(mid).expect("prices the venue holds");
         for chunk in orders.chunks(6) {
             self.env.send(&[venue::batch_update(&maker.pubkey(), &m, chunk)], &[&maker]).await.ok();

@@ -81,13 +81,9 @@ impl MarketMaker {
             let tokens = (inventory as f64 / atom_price(price, decimals, base_decimals)) as u64;
             let base_account = svm.token_account(&mint, &kp.pubkey(), tokens)?;
             let m = market.pubkey();
-            for ix in [
-                venue::claim_seat(&kp.pubkey(), &m),
-                venue::deposit(&kp.pubkey(), &m, &mint, &base_account, tokens),
-                venue::deposit(&kp.pubkey(), &m, base_mint, &quote_account, inventory),
-            ] {
-                svm.send(&[ix], &[&kp]).map_err(sent("fund the maker's seat"))?;
-            }
+            let ixs =
+                venue::claim_and_deposit(&kp.pubkey(), &m, &header, &base_account, tokens, &quote_account, inventory);
+            svm.send(&ixs, &[&kp]).map_err(sent("fund the maker's seat"))?;
             markets.push(Market { slot, route: Route { market: m, header }, decimals });
         }
         Ok(Self { kp, markets, quoting, base_decimals })
