@@ -43,6 +43,7 @@ pub mod cu;
 mod cu_table;
 pub mod errors;
 pub mod events;
+pub mod flash;
 pub mod ix;
 pub mod keypair;
 pub mod pda;

@@ -7,8 +7,25 @@
 //! Why Manifest: an orderbook Solana aggregators route through, with no per-market fee and
 //! mainnet markets for the majors; its crate is the project's own (the crates.io
 //! `raydium-cp-swap` is a modified third-party fork with other program ids, not Raydium's).
+//!
+//! | what | where |
+//! |---|---|
+//! | instructions: market, seat, deposit, withdraw, batch update, swap (four modes) | here, [`batch_update_with`], [`withdraw`] |
+//! | the book and seats of a market account | [`decode_book`] → [`Book`] |
+//! | what a swap does, as the venue computes it; keeper sizing within a price impact | [`Book::quote_swap`], [`Book::max_exact_in_within_impact`] |
+//! | a maker: prices, ladders, funds, replacing its orders in one instruction | [`encode_price`], [`Ladder`], [`order_funds`], [`replace_orders`], [`claim_and_deposit`] |
 
 use crate::{spl, AccountMeta, Instruction, Pubkey, SYSTEM_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
+
+mod book;
+mod maker;
+mod quote;
+pub use book::{decode_book, Book, BookError, OrderType, Price, RestingOrder, Seat, MARKET_BLOCK_SIZE, NIL};
+pub use maker::{
+    batch_update_with, claim_and_deposit, encode_price, ladder, order_funds, replace_orders, withdraw, Cancel, Ladder,
+    OrderParams,
+};
+pub use quote::{ImpactLimit, SwapOverflow, SwapQuote};
 
 /// Manifest's program id (mainnet), declared by the crate.
 pub const MANIFEST_ID: Pubkey = Pubkey::from_str_const("MNFSTqtC93rEfYHB6hF82sKdZpUDFWkViLByLd1k1Ms");
@@ -24,6 +41,7 @@ pub mod tag {
     pub const CREATE_MARKET: u8 = 0;
     pub const CLAIM_SEAT: u8 = 1;
     pub const DEPOSIT: u8 = 2;
+    pub const WITHDRAW: u8 = 3;
     pub const SWAP: u8 = 4;
     pub const BATCH_UPDATE: u8 = 6;
 }
@@ -69,20 +87,10 @@ pub fn deposit(trader: &Pubkey, market: &Pubkey, mint: &Pubkey, from: &Pubkey, a
 }
 
 /// `BatchUpdate` with no cancels: `trader` rests `orders` (limit orders, no expiry) from its
-/// seat's balances.
+/// seat's balances ([`batch_update_with`] for cancels and the other options).
 pub fn batch_update(trader: &Pubkey, market: &Pubkey, orders: &[Order]) -> Instruction {
-    let mut data = vec![tag::BATCH_UPDATE, 0]; // no trader index hint
-    data.extend_from_slice(&0u32.to_le_bytes()); // no cancels
-    data.extend_from_slice(&(orders.len() as u32).to_le_bytes());
-    for o in orders {
-        data.extend_from_slice(&o.base_atoms.to_le_bytes());
-        data.extend_from_slice(&o.price_mantissa.to_le_bytes());
-        data.push(o.price_exponent as u8);
-        data.push(u8::from(o.is_bid));
-        data.extend_from_slice(&0u32.to_le_bytes()); // last valid slot: none
-        data.push(0); // OrderType::Limit
-    }
-    Instruction { program_id: MANIFEST_ID, accounts: signer_and_market(trader, market).to_vec(), data }
+    let orders: Vec<OrderParams> = orders.iter().copied().map(OrderParams::from).collect();
+    batch_update_with(trader, market, None, &[], &orders)
 }
 
 /// `Swap` on a market of two SPL Token mints: `trader` gives `in_atoms` (base when `is_base_in`)
@@ -99,11 +107,35 @@ pub fn swap(
     min_out_atoms: u64,
     is_base_in: bool,
 ) -> Instruction {
+    let params = SwapParams { in_atoms, out_atoms: min_out_atoms, is_base_in, is_exact_in: true };
+    swap_with(trader, market, header, trader_base, trader_quote, params)
+}
+
+/// A `Swap`'s parameters, in the venue's terms. Exact in (`is_exact_in`): `in_atoms` given, at
+/// least `out_atoms` taken. Exact out: `out_atoms` taken, at most `in_atoms` given. The side
+/// given is the base when `is_base_in`, else the quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapParams {
+    pub in_atoms: u64,
+    pub out_atoms: u64,
+    pub is_base_in: bool,
+    pub is_exact_in: bool,
+}
+
+/// `Swap` with any of its four forms ([`SwapParams`]).
+pub fn swap_with(
+    trader: &Pubkey,
+    market: &Pubkey,
+    header: &MarketHeader,
+    trader_base: &Pubkey,
+    trader_quote: &Pubkey,
+    p: SwapParams,
+) -> Instruction {
     let mut data = vec![tag::SWAP];
-    data.extend_from_slice(&in_atoms.to_le_bytes());
-    data.extend_from_slice(&min_out_atoms.to_le_bytes());
-    data.push(u8::from(is_base_in));
-    data.push(1); // exact in
+    data.extend_from_slice(&p.in_atoms.to_le_bytes());
+    data.extend_from_slice(&p.out_atoms.to_le_bytes());
+    data.push(u8::from(p.is_base_in));
+    data.push(u8::from(p.is_exact_in));
     Instruction {
         program_id: MANIFEST_ID,
         // the trader writable: a swap may grow the market by a block, paid by the trader
@@ -264,5 +296,73 @@ mod tests {
         assert_eq!(s.data, want);
         assert!(s.accounts[0].is_signer && s.accounts[0].is_writable);
         assert_eq!((s.accounts[5].pubkey, s.accounts[6].pubkey), (h.base_vault, h.quote_vault));
+    }
+}
+
+/// The venue's error codes a client acts on (`ManifestError`, custom program errors).
+pub mod error {
+    /// A swap's minimum out (exact in) or maximum in (exact out) not met by the book.
+    pub const INSUFFICIENT_OUT: u32 = 8;
+}
+
+/// The venue on the embedded SVM the demo runs ([`crate::svm::LocalSvm`]): a maker opens in
+/// one transaction (seat, deposits, ladder), and a taker's swaps move exactly what
+/// [`Book::quote_swap`] says.
+#[cfg(all(test, feature = "svm"))]
+mod on_the_embedded_svm {
+    use super::*;
+    use crate::svm::LocalSvm;
+    use solana_clock::Clock;
+    use solana_keypair::Keypair;
+    use solana_signer::Signer;
+
+    #[test]
+    fn a_maker_opens_in_one_transaction_and_swaps_move_what_the_book_quotes() {
+        let mut s = LocalSvm::load(&crate::default_program_path()).unwrap();
+        s.svm.add_program(MANIFEST_ID, &std::fs::read(default_venue_path()).expect("cargo xtask build-dex")).unwrap();
+        let (base, quote) = (s.create_mint(9).unwrap(), s.create_mint(6).unwrap());
+        let market = Keypair::new();
+        let rent = s.svm.minimum_balance_for_rent_exemption(MARKET_FIXED_SIZE);
+        let payer = s.payer.pubkey();
+        s.send(&create_market(&payer, &market.pubkey(), &base, &quote, rent), &[&market]).unwrap();
+        let m = market.pubkey();
+        let header = decode_market(&s.data(&m)).unwrap();
+        let orders = ladder(0.15, 10.0, 10.0, 3, 1_234_567_891).unwrap();
+        let (need_base, need_quote) = order_funds(&orders).unwrap();
+        let maker = Keypair::new();
+        s.fund(&maker.pubkey(), 1_000_000_000).unwrap();
+        let mb = s.token_account(&base, &maker.pubkey(), need_base).unwrap();
+        let mq = s.token_account(&quote, &maker.pubkey(), need_quote).unwrap();
+        let mut ixs = claim_and_deposit(&maker.pubkey(), &m, &header, &mb, need_base, &mq, need_quote);
+        ixs.push(batch_update(&maker.pubkey(), &m, &orders));
+        s.send(&ixs, &[&maker]).unwrap();
+        let book = decode_book(&s.data(&m)).unwrap();
+        let seat = *book.seat(&maker.pubkey()).unwrap();
+        assert_eq!((book.bids.len(), book.asks.len(), book.orders_of(seat.index).count()), (3, 3, 6));
+        assert_eq!((seat.base_withdrawable, seat.quote_withdrawable), (0, 0));
+
+        let taker = Keypair::new();
+        s.fund(&taker.pubkey(), 1_000_000_000).unwrap();
+        let tb = s.token_account(&base, &taker.pubkey(), 10_000_000_000).unwrap();
+        let tq = s.token_account(&quote, &taker.pubkey(), 1_000_000_000).unwrap();
+        let amount = |s: &LocalSvm, k: &Pubkey| spl::amount(&s.data(k));
+        for p in [
+            SwapParams { in_atoms: 2_000_000_000, out_atoms: 0, is_base_in: true, is_exact_in: true },
+            SwapParams { in_atoms: 400_000_000, out_atoms: 0, is_base_in: false, is_exact_in: true },
+            SwapParams { in_atoms: u64::MAX, out_atoms: 1_500_000_000, is_base_in: false, is_exact_in: false },
+            SwapParams { in_atoms: u64::MAX, out_atoms: 100_000_000, is_base_in: true, is_exact_in: false },
+        ] {
+            let q = decode_book(&s.data(&m)).unwrap().quote_swap(p, s.svm.get_sysvar::<Clock>().slot).unwrap();
+            let before = (amount(&s, &tb), amount(&s, &tq));
+            s.send(&[swap_with(&taker.pubkey(), &m, &header, &tb, &tq, p)], &[&taker]).unwrap();
+            let after = (amount(&s, &tb), amount(&s, &tq));
+            let moved = if p.is_base_in {
+                (before.0 - after.0, after.1 - before.1)
+            } else {
+                (before.1 - after.1, after.0 - before.0)
+            };
+            assert!(q.passes && q.filled > 0);
+            assert_eq!(moved, (q.in_atoms, q.out_atoms), "{p:?}");
+        }
     }
 }
