@@ -453,45 +453,80 @@ impl Probe {
     }
 }
 
-/// Simulates `tx` (`simulate(instructions)`: `Ok(units)`, or the error and logs), and while a
-/// swap fails for want of depth, records what its book gives and simulates again with that
-/// swap's minimum lifted, so every thin book in the transaction is named.
-pub fn probe<E>(
-    tx: &ExitTransaction,
-    mut simulate: impl FnMut(&[Instruction]) -> Result<Result<u64, (TransactionError, Vec<String>)>, E>,
-) -> Result<Probe, E> {
-    let mut ixs = tx.instructions.clone();
-    let mut out = Probe::default();
-    let first_swap = ixs.len() - tx.legs.len();
-    loop {
-        match simulate(&ixs)? {
+/// The outcome of one simulation: `Ok(compute units)`, or the error and the logs.
+pub type Simulated = Result<u64, (TransactionError, Vec<String>)>;
+
+/// [`probe`] one simulation at a time (for a caller whose simulation is asynchronous): while
+/// [`Prober::next`] gives instructions, simulate them and [`Prober::record`] the outcome.
+pub struct Prober<'t> {
+    tx: &'t ExitTransaction,
+    ixs: Vec<Instruction>,
+    first_swap: usize,
+    out: Probe,
+    done: bool,
+}
+
+impl<'t> Prober<'t> {
+    pub fn new(tx: &'t ExitTransaction) -> Self {
+        let first_swap = tx.instructions.len() - tx.legs.len();
+        Self { tx, ixs: tx.instructions.clone(), first_swap, out: Probe::default(), done: false }
+    }
+
+    /// The instructions to simulate next; `None` when the probe is done.
+    pub fn next(&self) -> Option<&[Instruction]> {
+        (!self.done).then_some(&self.ixs[..])
+    }
+
+    /// Records the outcome of simulating [`Prober::next`]: a swap that fails for want of depth
+    /// is recorded with what its book gives and gets its minimum lifted for the next
+    /// simulation; a success or another failure ends the probe.
+    pub fn record(&mut self, outcome: Simulated) {
+        let (err, logs) = match outcome {
             Ok(units) => {
-                out.units = units;
-                return Ok(out);
+                self.out.units = units;
+                self.done = true;
+                return;
             }
-            Err((err, logs)) => {
-                let short = match &err {
-                    TransactionError::InstructionError(i, InstructionError::Custom(MANIFEST_INSUFFICIENT_OUT))
-                        if usize::from(*i) >= first_swap && ixs[usize::from(*i)].program_id == MANIFEST_ID =>
-                    {
-                        book_out(&logs).map(|(min, actual)| (usize::from(*i), min, actual))
-                    }
-                    _ => None,
-                };
-                match short {
-                    Some((i, min_out, book_out)) => {
-                        out.short.push(Shortfall { leg: tx.legs[i - first_swap], min_out, book_out });
-                        ixs[i].data[9..17].copy_from_slice(&0u64.to_le_bytes());
-                        // its minimum lifted
-                    }
-                    None => {
-                        out.other = Some((err, logs));
-                        return Ok(out);
-                    }
-                }
+            Err(e) => e,
+        };
+        let short = match &err {
+            TransactionError::InstructionError(i, InstructionError::Custom(MANIFEST_INSUFFICIENT_OUT))
+                if usize::from(*i) >= self.first_swap && self.ixs[usize::from(*i)].program_id == MANIFEST_ID =>
+            {
+                book_out(&logs).map(|(min, actual)| (usize::from(*i), min, actual))
+            }
+            _ => None,
+        };
+        match short {
+            Some((i, min_out, book_out)) => {
+                self.out.short.push(Shortfall { leg: self.tx.legs[i - self.first_swap], min_out, book_out });
+                self.ixs[i].data[9..17].copy_from_slice(&0u64.to_le_bytes()); // its minimum lifted
+            }
+            None => {
+                self.out.other = Some((err, logs));
+                self.done = true;
             }
         }
     }
+
+    pub fn finish(self) -> Probe {
+        self.out
+    }
+}
+
+/// Simulates `tx` (`simulate(instructions)`), and while a swap fails for want of depth,
+/// records what its book gives and simulates again with that swap's minimum lifted, so every
+/// thin book in the transaction is named ([`Prober`]).
+pub fn probe<E>(
+    tx: &ExitTransaction,
+    mut simulate: impl FnMut(&[Instruction]) -> Result<Simulated, E>,
+) -> Result<Probe, E> {
+    let mut p = Prober::new(tx);
+    while let Some(ixs) = p.next() {
+        let outcome = simulate(ixs)?;
+        p.record(outcome);
+    }
+    Ok(p.finish())
 }
 
 /// [`probe`] on a chain: `tx` signed by `signers` (the first pays), v0 through `tables` when

@@ -1,0 +1,329 @@
+//! Exit to base on the real VM: the vault's `.so` beside the venue (Manifest, built from its
+//! crate), an invested vault (two spot legs and an option series held), a Manifest market per
+//! spot leg against the vault's base with a maker's bids near the oracle, and the exit the SDK
+//! plans (`rpv_sdk::exit`): `redeem_in_kind` then a swap of each spot leg, one transaction.
+
+use std::collections::BTreeMap;
+
+use rpv_core::math::{mul_div, Rounding};
+use rpv_sdk::{
+    ata,
+    client::VaultView,
+    exit::{self, ExitPlan, ExitTransaction, LegAction, Market, Probe, Prober, Simulated},
+    pk, venue, TOKEN_PROGRAM_ID,
+};
+use rpv_tests::*;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
+
+/// Holdings of the vault: A (9 decimals, $10.50), B (8 decimals, $20.50), the call on A
+/// (6 decimals).
+const HOLDINGS: [u64; 3] = [40_000_000_000, 2_000_000_000, 3_000_000];
+
+/// The vault after a 1,000 USDC deposit by `user`, holding [`HOLDINGS`] besides, in a bank with
+/// the venue loaded.
+async fn invested() -> (Fixture, User) {
+    let env = Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await;
+    let mut f = Fixture::with_assets_in(env, 2).await;
+    f.add_option(&Series::call(0, 11.0, 30 * DAY, 0.6), 100_000_000).await.ok();
+    f.set_equal_budgets().await.ok();
+    f.step(60).await.ok();
+    let u = f.user(1_000 * USDC).await;
+    f.deposit(&u, 1_000 * USDC, 0).await.ok();
+    f.set_holdings(&HOLDINGS).await;
+    (f, u)
+}
+
+/// Opens a Manifest market of asset `i` against the vault's base, and a maker rests a bid per
+/// level: `(price in bps of the oracle price, base atoms)`.
+async fn market(f: &mut Fixture, i: usize, bids: &[(u64, u64)]) -> Market {
+    let a = f.assets[i].clone();
+    let key = Keypair::new();
+    let payer = f.env.payer().pubkey();
+    let rent = f.env.ctx.banks_client.get_rent().await.unwrap().minimum_balance(venue::MARKET_FIXED_SIZE);
+    let open = venue::create_market(&payer, &key.pubkey(), &a.mint, &f.base_mint, rent);
+    f.env.send(&open, &[&key]).await.ok();
+    let m = Market::decode(key.pubkey(), &f.env.data(&key.pubkey()).await.unwrap()).expect("a market");
+    let maker = f.env.funded_keypair().await;
+    let quote = f.env.create_token_account(&TOKEN_PROGRAM_ID, &f.base_mint, &maker.pubkey()).await;
+    let funds = 10_000 * USDC;
+    f.env.mint_to(&TOKEN_PROGRAM_ID, &f.base_mint.clone(), &quote, funds).await;
+    let orders: Vec<venue::Order> = bids
+        .iter()
+        .map(|(bps, atoms)| {
+            // quote atoms per base atom: price · 10^(expo + base decimals − asset decimals)
+            let (mut mantissa, mut exponent) =
+                (a.price as u64 * bps / 10_000, a.expo + i32::from(f.base_decimals) - i32::from(a.decimals));
+            while mantissa > u64::from(u32::MAX) {
+                mantissa /= 10;
+                exponent += 1;
+            }
+            venue::Order {
+                base_atoms: *atoms,
+                price_mantissa: mantissa as u32,
+                price_exponent: exponent as i8,
+                is_bid: true,
+            }
+        })
+        .collect();
+    for ix in [
+        venue::claim_seat(&maker.pubkey(), &m.address),
+        venue::deposit(&maker.pubkey(), &m.address, &f.base_mint, &quote, funds),
+        venue::batch_update(&maker.pubkey(), &m.address, &orders),
+    ] {
+        f.env.send(&[ix], &[&maker]).await.ok();
+    }
+    m
+}
+
+/// The vault as the SDK's client sees it, read from the bank.
+async fn view(f: &mut Fixture) -> VaultView {
+    let vault = f.state().await;
+    let risk = f.risk().await;
+    let sm = f.share_mint();
+    let share_supply = f.env.mint_supply(&sm).await;
+    let clock = f.env.clock().await;
+    let mut oracles = vec![];
+    for a in vault.active_assets() {
+        oracles.push(f.env.account(&pk(&a.oracle)).await);
+    }
+    VaultView { key: f.vault, vault, risk, share_supply, clock, oracles }
+}
+
+/// The exit of all of `u`'s shares with the markets given, minimum = the quote less 1 %.
+async fn planned(f: &mut Fixture, u: &User, markets: &[Market]) -> ExitPlan {
+    f.refresh_oracles().await;
+    let v = view(f).await;
+    let shares = f.env.token_amount(&u.share_token).await;
+    let by_mint: BTreeMap<Pubkey, Market> = markets.iter().map(|m| (m.header.base_mint, *m)).collect();
+    let mut p = exit::plan(&v, shares, &by_mint, exit::DEFAULT_HORIZON_SECS).expect("a plan");
+    let min = mul_div(p.expected_out, 9_900, 10_000, Rounding::Down).unwrap();
+    p.set_min_out(min).unwrap();
+    p
+}
+
+/// The plan's transactions for `u` (the test payer pays), v0 through `table` when given.
+async fn transactions(
+    f: &mut Fixture,
+    u: &User,
+    p: &ExitPlan,
+    table: Option<&AddressLookupTableAccount>,
+) -> Vec<ExitTransaction> {
+    let s = f.state().await;
+    let mut missing = vec![];
+    for a in p.user_accounts(&u.kp.pubkey()) {
+        if f.env.account(&a).await.is_none() {
+            missing.push(a);
+        }
+    }
+    let ixs = p.instructions(&s, &u.kp.pubkey(), &u.share_token, |a| missing.contains(a));
+    exit::pack(&ixs, &f.env.payer().pubkey(), table.map(std::slice::from_ref).unwrap_or(&[])).unwrap()
+}
+
+/// Simulates `ixs` signed by the payer and `u` (v0 through `table` when given).
+async fn simulate(
+    f: &mut Fixture,
+    u: &User,
+    ixs: &[Instruction],
+    table: Option<&AddressLookupTableAccount>,
+) -> Simulated {
+    let payer = f.env.payer();
+    let hash = f.env.ctx.last_blockhash;
+    let message = match table {
+        None => VersionedMessage::Legacy(Message::new_with_blockhash(ixs, Some(&payer.pubkey()), &hash)),
+        Some(t) => {
+            VersionedMessage::V0(v0::Message::try_compile(&payer.pubkey(), ixs, std::slice::from_ref(t), hash).unwrap())
+        }
+    };
+    let tx = VersionedTransaction::try_new(message, &[&payer, &u.kp]).unwrap();
+    let r = f.env.ctx.banks_client.simulate_transaction(tx).await.expect("banks client");
+    let d = r.simulation_details.expect("simulation details");
+    match r.result.expect("a result") {
+        Ok(()) => Ok(d.units_consumed),
+        Err(e) => Err((e, d.logs)),
+    }
+}
+
+/// [`exit::probe`] on the bank.
+async fn probe(f: &mut Fixture, u: &User, tx: &ExitTransaction, table: Option<&AddressLookupTableAccount>) -> Probe {
+    let mut p = Prober::new(tx);
+    while let Some(ixs) = p.next() {
+        let ixs = ixs.to_vec();
+        let outcome = simulate(f, u, &ixs, table).await;
+        p.record(outcome);
+    }
+    p.finish()
+}
+
+/// Bids for a leg of `amount` atoms: 60 % of it at 99.8 % of the oracle, 60 % at 99.5 %.
+fn deep(amount: u64) -> Vec<(u64, u64)> {
+    vec![(9_980, amount * 6 / 10), (9_950, amount * 6 / 10)]
+}
+
+/// What the user holds: shares, then the base, A, B and the call in their associated accounts.
+async fn balances(f: &mut Fixture, u: &User, p: &ExitPlan) -> Vec<u64> {
+    let mut out = vec![f.env.token_amount(&u.share_token).await];
+    for a in p.user_accounts(&u.kp.pubkey()) {
+        out.push(match f.env.data(&a).await {
+            Some(d) => rpv_sdk::spl::amount(&d),
+            None => 0,
+        });
+    }
+    out
+}
+
+/// (a) The user leaves with base at least the minimum in ONE v0 transaction (redeem + two
+/// swaps), keeps only the option tokens; the swaps sold exactly what the redemption paid.
+#[tokio::test]
+async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
+    let (mut f, u) = invested().await;
+    let shares = f.env.token_amount(&u.share_token).await;
+    let total = f.total_shares().await;
+    let paid: Vec<u64> = HOLDINGS.iter().map(|q| mul_div(shares, *q, total, Rounding::Down).unwrap()).collect();
+    let ma = market(&mut f, 0, &deep(paid[0])).await;
+    let mb = market(&mut f, 1, &deep(paid[1])).await;
+    let p = planned(&mut f, &u, &[ma, mb]).await;
+    // the plan: A and B sold on their markets, the call kept; the redemption's amounts are the program's
+    assert_eq!(p.legs.iter().map(|l| l.amount).collect::<Vec<_>>(), paid);
+    assert!(matches!(p.legs[0].action, LegAction::Swap { market, .. } if market == ma));
+    assert!(matches!(p.legs[1].action, LegAction::Swap { market, .. } if market == mb));
+    assert_eq!(p.legs[2].action, LegAction::KeepOption);
+    assert!(p.guaranteed() >= p.min_out && p.min_out < p.expected_out);
+
+    // a legacy transaction cannot hold it all: the redemption and the swaps would be split
+    let legacy = transactions(&mut f, &u, &p, None).await;
+    assert!(legacy.len() > 1, "legacy: {:?}", legacy.iter().map(|t| t.size).collect::<Vec<_>>());
+    // a lookup table of the vault's and the markets' addresses: one v0 transaction
+    let s = f.state().await;
+    let addresses = exit::table_addresses(&p, &s);
+    let key = f.env.lookup_table(&addresses).await;
+    let table = AddressLookupTableAccount { key, addresses: addresses.clone() };
+    let txs = transactions(&mut f, &u, &p, Some(&table)).await;
+    assert_eq!(txs.len(), 1);
+    assert_eq!((txs[0].redeems, txs[0].legs.clone()), (true, vec![0, 1]));
+    let checked = probe(&mut f, &u, &txs[0], Some(&table)).await;
+    assert!(checked.passes(), "{checked:?}");
+
+    let before = f.state().await;
+    let quote_before = f.env.token_amount(&ma.header.quote_vault).await;
+    assert_eq!(quote_before, f.env.token_amount(&mb.header.quote_vault).await);
+    let out = f.env.send_v0(&txs[0].instructions, &[&u.kp], &[(key, addresses)]).await;
+    out.ok();
+    println!(
+        "exit to base (4 account creations, redeem_in_kind of 4 holdings, 2 swaps; v0, {} bytes): {} CU",
+        txs[0].size, out.cu
+    );
+    let after = balances(&mut f, &u, &p).await;
+    let (got, kept) = (after[1], &after[2..]);
+    assert!(got >= p.min_out, "received {got}, minimum {}", p.min_out);
+    assert!(got <= p.expected_out, "the bids are below the oracle");
+    assert_eq!(kept, &[0, 0, paid[2]], "only base and the option tokens are left");
+    assert_eq!(after[0], 0, "every share redeemed");
+    // the vault paid the pro-rata amounts and nothing else
+    let s = f.state().await;
+    assert_eq!(s.base_quantity, before.base_quantity - p.base);
+    for (i, l) in p.legs.iter().enumerate() {
+        assert_eq!(s.assets[i].quantity, before.assets[i].quantity - l.amount);
+    }
+    // the base received is the redemption's base plus what both books paid out
+    let paid_out = quote_before - f.env.token_amount(&ma.header.quote_vault).await
+        + (quote_before - f.env.token_amount(&mb.header.quote_vault).await);
+    assert_eq!(got, p.base + paid_out);
+    let sold_a = f.env.token_amount(&ma.header.base_vault).await;
+    let sold_b = f.env.token_amount(&mb.header.base_vault).await;
+    assert_eq!((sold_a, sold_b), (paid[0], paid[1]), "each market took exactly the leg's tokens");
+}
+
+/// (b) A book whose bids sit 5 % under the oracle cannot give leg B's minimum: the whole exit
+/// fails — shares, the vault, the user's balances and the markets unchanged.
+#[tokio::test]
+async fn an_exit_the_book_cannot_pay_fails_as_a_whole() {
+    let (mut f, u) = invested().await;
+    let shares = f.env.token_amount(&u.share_token).await;
+    let total = f.total_shares().await;
+    let paid: Vec<u64> = HOLDINGS.iter().map(|q| mul_div(shares, *q, total, Rounding::Down).unwrap()).collect();
+    let ma = market(&mut f, 0, &deep(paid[0])).await;
+    let mb = market(&mut f, 1, &[(9_500, paid[1] * 2)]).await;
+    let p = planned(&mut f, &u, &[ma, mb]).await;
+    let s = f.state().await;
+    let addresses = exit::table_addresses(&p, &s);
+    let key = f.env.lookup_table(&addresses).await;
+    let txs =
+        transactions(&mut f, &u, &p, Some(&AddressLookupTableAccount { key, addresses: addresses.clone() })).await;
+    assert_eq!(txs.len(), 1);
+    let state_before = f.vault_and_risk_bytes().await;
+    let user_before = balances(&mut f, &u, &p).await;
+    let markets_before = [
+        f.env.token_amount(&ma.header.base_vault).await,
+        f.env.token_amount(&ma.header.quote_vault).await,
+        f.env.token_amount(&mb.header.base_vault).await,
+        f.env.token_amount(&mb.header.quote_vault).await,
+    ];
+    let out = f.env.send_v0(&txs[0].instructions, &[&u.kp], &[(key, addresses)]).await;
+    out.assert_failed();
+    assert!(out.logs.iter().any(|l| l.contains("Insufficient out atoms returned")), "{}", out.logs.join("\n"));
+    assert_eq!(f.vault_and_risk_bytes().await, state_before, "the vault did not move");
+    assert_eq!(balances(&mut f, &u, &p).await, user_before, "the user's shares and tokens did not move");
+    assert_eq!(user_before[0], shares);
+    for a in p.user_accounts(&u.kp.pubkey()) {
+        assert!(f.env.account(&a).await.is_none(), "no account was created");
+    }
+    let markets_after = [
+        f.env.token_amount(&ma.header.base_vault).await,
+        f.env.token_amount(&ma.header.quote_vault).await,
+        f.env.token_amount(&mb.header.base_vault).await,
+        f.env.token_amount(&mb.header.quote_vault).await,
+    ];
+    assert_eq!(markets_after, markets_before);
+}
+
+/// (c) A thin book on leg A (a tenth of the leg bid) and a deep one on B: the probe names A, with
+/// what its book gives, below its minimum, and passes B; split legacy transactions are probed
+/// the same way (the first one holds the redemption).
+#[tokio::test]
+async fn a_thin_book_is_named_by_the_plan() {
+    let (mut f, u) = invested().await;
+    let shares = f.env.token_amount(&u.share_token).await;
+    let total = f.total_shares().await;
+    let paid: Vec<u64> = HOLDINGS.iter().map(|q| mul_div(shares, *q, total, Rounding::Down).unwrap()).collect();
+    let ma = market(&mut f, 0, &[(9_980, paid[0] / 10)]).await;
+    let mb = market(&mut f, 1, &deep(paid[1])).await;
+    let p = planned(&mut f, &u, &[ma, mb]).await;
+    let s = f.state().await;
+    let addresses = exit::table_addresses(&p, &s);
+    let key = f.env.lookup_table(&addresses).await;
+    let table = AddressLookupTableAccount { key, addresses };
+    let txs = transactions(&mut f, &u, &p, Some(&table)).await;
+    let checked = probe(&mut f, &u, &txs[0], Some(&table)).await;
+    let LegAction::Swap { min_out, expected, .. } = p.legs[0].action else { panic!("A is sold") };
+    assert_eq!(checked.short.len(), 1, "{checked:?}");
+    let short = checked.short[0];
+    assert_eq!((short.leg, short.min_out), (0, min_out));
+    // the book gives what its one bid pays for a tenth of the leg: about a tenth of the value
+    assert!(short.book_out < min_out && short.book_out <= expected / 10 + 1, "{short:?}");
+    assert!(short.book_out >= expected / 10 * 99 / 100, "{short:?}");
+    assert!(checked.other.is_none() && checked.units > 0, "B passes, the rest of the transaction too");
+    // nothing was sent
+    assert_eq!(f.env.token_amount(&u.share_token).await, shares);
+}
+
+/// Markets that do not trade the leg against the base are refused with what to give instead;
+/// a spot leg without a market is kept.
+#[tokio::test]
+async fn markets_must_match_their_legs() {
+    let (mut f, u) = invested().await;
+    let ma = market(&mut f, 0, &[]).await;
+    let v = view(&mut f).await;
+    let shares = f.env.token_amount(&u.share_token).await;
+    let swapped: BTreeMap<Pubkey, Market> = [(f.assets[1].mint, ma)].into();
+    let e = exit::plan(&v, shares, &swapped, 0).unwrap_err();
+    assert!(matches!(e, exit::ExitError::WrongMarket { .. }), "{e}");
+    let p = exit::plan(&v, shares, &[(f.assets[0].mint, ma)].into(), 0).unwrap();
+    assert_eq!(p.legs[1].action, LegAction::KeepNoMarket);
+    assert_eq!(p.kept().map(|l| l.slot).collect::<Vec<_>>(), vec![1, 2]);
+    assert!(ata::address(&u.kp.pubkey(), &f.assets[0].mint, &TOKEN_PROGRAM_ID) == p.user_accounts(&u.kp.pubkey())[1]);
+}
