@@ -55,19 +55,9 @@ async fn market(f: &mut Fixture, i: usize, bids: &[(u64, u64)]) -> Market {
     let orders: Vec<venue::Order> = bids
         .iter()
         .map(|(bps, atoms)| {
-            // quote atoms per base atom: price · 10^(expo + base decimals − asset decimals)
-            let (mut mantissa, mut exponent) =
-                (a.price as u64 * bps / 10_000, a.expo + i32::from(f.base_decimals) - i32::from(a.decimals));
-            while mantissa > u64::from(u32::MAX) {
-                mantissa /= 10;
-                exponent += 1;
-            }
-            venue::Order {
-                base_atoms: *atoms,
-                price_mantissa: mantissa as u32,
-                price_exponent: exponent as i8,
-                is_bid: true,
-            }
+            let (price_mantissa, price_exponent) =
+                venue::order_price(a.price as u64 * bps / 10_000, a.expo, a.decimals, f.base_decimals);
+            venue::Order { base_atoms: *atoms, price_mantissa, price_exponent, is_bid: true }
         })
         .collect();
     for ix in [

@@ -38,6 +38,19 @@ pub struct Order {
     pub is_bid: bool,
 }
 
+/// Manifest's price (`mantissa · 10^exponent` quote atoms per base atom) of `price · 10^expo`
+/// quote tokens per base token (an oracle's price of the base in the quote) for mints of
+/// `base_decimals` and `quote_decimals`; the mantissa loses its last digits when it does not
+/// fit in a `u32`.
+pub fn order_price(price: u64, expo: i32, base_decimals: u8, quote_decimals: u8) -> (u32, i8) {
+    let (mut mantissa, mut exponent) = (price, expo + i32::from(quote_decimals) - i32::from(base_decimals));
+    while mantissa > u64::from(u32::MAX) {
+        mantissa /= 10;
+        exponent += 1;
+    }
+    (mantissa as u32, exponent as i8)
+}
+
 /// `ClaimSeat`: `trader` takes a seat on `market` (the market grows by one block, paid by the
 /// trader), needed to deposit and to rest orders.
 pub fn claim_seat(trader: &Pubkey, market: &Pubkey) -> Instruction {
@@ -232,6 +245,15 @@ mod tests {
             (create.program_id, open.program_id, open.data.as_slice()),
             (SYSTEM_PROGRAM_ID, MANIFEST_ID, &[0u8][..])
         );
+    }
+
+    /// SOL at $150 (9 and 6 decimals) is 0.15 quote atoms per base atom; BTC at $97,000 (8 and
+    /// 6 decimals) 970, its mantissa shortened to fit.
+    #[test]
+    fn oracle_prices_become_order_prices() {
+        assert_eq!(order_price(15_000_000_000, -8, 9, 6), (1_500_000_000, -10));
+        assert_eq!(order_price(9_700_000_000_000, -8, 8, 6), (970_000_000, -6));
+        assert_eq!(order_price(15, -2, 9, 6), (15, -5));
     }
 
     /// The borsh bytes of each instruction's parameters, field by field.

@@ -1,0 +1,178 @@
+//! `rpv withdraw --to-base` over JSON-RPC (the mock cluster's litesvm running the vault's `.so`
+//! and the venue's, Manifest, with a market per asset where a maker bids near the oracle): the
+//! plan (`--dry-run`), a spot leg without a market, a minimum the books cannot give, then the
+//! exit itself in one transaction.
+
+use rpv_sdk::{
+    ata,
+    chain::{self, Chain, CommitmentLevel, RpcChain},
+    decode_vault, ix, pda, Pubkey, TOKEN_PROGRAM_ID,
+};
+use solana_signer::Signer;
+
+use super::{
+    e2e::steps,
+    mock_rpc,
+    support::{fails, ok_json, ok_text, rpv, s, tempdir, u},
+};
+
+fn balance(client: &mut RpcChain, key: &Pubkey) -> u64 {
+    client.account(key).unwrap().map_or(0, |a| rpv_sdk::spl::amount(&a.data))
+}
+
+#[test]
+fn exit_to_base_over_json_rpc() {
+    let dir = tempdir("to-base");
+    // bids for 6 whole tokens at 99.8 % of the oracle and 6 more at 99.5 %
+    let c = mock_rpc::start_with_venue(&dir, &[(9_980, 6), (9_950, 6)]);
+    let (sol, btc) = (&c.assets[0], &c.assets[1]);
+    let cfg = dir.join("vault.toml");
+    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[vault]
+id = 43
+base_mint = "{}"
+seed_deposit = 10_000_000
+deposit_cap = 1_000_000_000_000
+min_deposit = 1_000_000
+timelock_secs = 0
+
+[[assets]]
+symbol = "SOL"
+mint = "{}"
+oracle = "{}"
+feed_id = "{}"
+max_oracle_age = 60
+max_conf_bps = 100
+budget_ppb = 500_000_000
+in_kind_cap = 100_000_000_000
+
+[[assets]]
+symbol = "BTC"
+mint = "{}"
+oracle = "{}"
+feed_id = "{}"
+max_oracle_age = 60
+max_conf_bps = 100
+budget_ppb = 500_000_000
+in_kind_cap = 100_000_000
+"#,
+            c.base_mint,
+            sol.mint,
+            sol.oracle,
+            hex(&sol.feed),
+            btc.mint,
+            btc.oracle,
+            hex(&btc.feed)
+        ),
+    )
+    .unwrap();
+    let (admin_file, user_file) = (dir.join("admin.json"), dir.join("user.json"));
+    let with = |cmd: &[&str], who: &std::path::Path| -> Vec<String> {
+        let mut a: Vec<String> = cmd.iter().map(|x| x.to_string()).collect();
+        a.extend([
+            "--url".into(),
+            c.url.clone(),
+            "--keypair".into(),
+            s(who).to_string(),
+            "--output".into(),
+            "json".into(),
+        ]);
+        a
+    };
+    let run =
+        |cmd: &[&str], who: &std::path::Path| ok_json(&with(cmd, who).iter().map(String::as_str).collect::<Vec<_>>());
+    let client = &mut RpcChain::new(&c.url, CommitmentLevel::Confirmed, std::time::Duration::from_secs(10)).unwrap();
+    run(&["init", "--config", s(&cfg)], &admin_file);
+    let vault = pda::vault(&c.admin.pubkey(), 43).0;
+    let vs = vault.to_string();
+    run(&["deposit", "--vault", &vs, "--amount", "1000"], &user_file);
+    // invested: 10 SOL and 0.05 BTC in kind (the SDK's RPC client directly)
+    let user_shares = ata::address(&c.user.pubkey(), &pda::share_mint(&vault).0, &TOKEN_PROGRAM_ID);
+    for (i, mint, amount) in [(0u8, sol.mint, 10_000_000_000u64), (1, btc.mint, 5_000_000)] {
+        let v = decode_vault(&client.account(&vault).unwrap().unwrap().data).unwrap();
+        let from = ata::address(&c.user.pubkey(), &mint, &TOKEN_PROGRAM_ID);
+        let dep = ix::deposit_asset(&c.user.pubkey(), &vault, &v, i, &from, &user_shares, amount, 1);
+        chain::submit(client, "deposit_asset", &[dep], &[&c.user], &[], std::time::Duration::from_secs(10)).unwrap();
+    }
+    let shares = balance(client, &user_shares);
+    let markets = [format!("{}={}", sol.mint, c.markets[0]), format!("{}={}", btc.mint, c.markets[1])];
+    let exit = ["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &markets[0], "--market", &markets[1]];
+
+    // the plan: both legs sold in one legacy transaction, the minimum the quote less 1 %
+    let plan = run(&[&exit[..], &["--dry-run"]].concat(), &user_file);
+    assert_eq!((plan["dry_run"].as_bool(), plan["amount"].is_null()), (Some(true), true));
+    assert_eq!(u(&plan["shares"]), shares);
+    let (expected, min) = (u(&plan["expected_amount"]), u(&plan["min_amount"]));
+    assert_eq!(min, expected * 9_900 / 10_000);
+    let legs = plan["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2);
+    for (l, m) in legs.iter().zip(&c.markets) {
+        assert_eq!((l["action"].as_str(), l["market"].as_str()), (Some("swap"), Some(m.to_string().as_str())));
+        assert!(l["book_out"].is_null(), "the books are deep enough");
+    }
+    // about 10 SOL at $150 and 0.05 BTC at $97,000 (the user holds nearly every share)
+    let sol_value = u(&legs[0]["expected_base"]);
+    assert!(sol_value > 1_490_000_000 && sol_value <= 1_500_000_000, "{sol_value}");
+    let mins: u64 = legs.iter().map(|l| u(&l["min_base"])).sum();
+    assert!(u(&plan["base_paid"]) + mins >= min);
+    assert_eq!(plan["atomic"], true);
+    assert_eq!(
+        (plan["plan"][0]["version"].as_str(), plan["plan"][0]["sells"].as_array().unwrap().len()),
+        (Some("legacy"), 2)
+    );
+    assert!(!plan["table_addresses"].as_array().unwrap().is_empty());
+    assert_eq!(balance(client, &user_shares), shares, "a dry run sends nothing");
+    let mut text_args = with(&[&exit[..], &["--dry-run"]].concat(), &user_file);
+    text_args.truncate(text_args.len() - 2); // text output
+    let text = ok_text(&text_args.iter().map(String::as_str).collect::<Vec<_>>());
+    println!("{text}");
+    assert!(text.contains("(dry run: nothing sent)") && text.contains("one legacy transaction"), "{text}");
+    assert_eq!(text.matches(": expected ").count(), 2, "{text}");
+
+    // a spot leg without a market: refused, saying what to give
+    let only_sol = ["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &markets[0]];
+    let args = with(&only_sol, &user_file);
+    fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), "no market for");
+    let out = rpv(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("--market {}=MARKET", btc.mint)) && err.contains("--keep-unlisted"), "{err}");
+    // a minimum above what the books give: the thin book named with what it gives
+    let g = expected + 50_000_000;
+    let greedy = format!("{}.{:06}", g / 1_000_000, g % 1_000_000);
+    let args = with(&[&exit[..], &["--min-out", &greedy]].concat(), &user_file);
+    fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), "thin book: the book gives ");
+    assert_eq!(balance(client, &user_shares), shares);
+
+    // the exit: at least the minimum, every share burnt, the legs' redeemed tokens all sold
+    let base = ata::address(&c.user.pubkey(), &c.base_mint, &TOKEN_PROGRAM_ID);
+    let held: Vec<u64> = [sol.mint, btc.mint]
+        .iter()
+        .map(|m| balance(client, &ata::address(&c.user.pubkey(), m, &TOKEN_PROGRAM_ID)))
+        .collect();
+    let before = balance(client, &base);
+    let done = run(&exit, &user_file);
+    let got = u(&done["amount"]);
+    assert!(got >= min && got <= expected, "{got} ∉ [{min}, {expected}]");
+    assert_eq!(balance(client, &base) - before, got);
+    assert_eq!((u(&done["share_balance"]), balance(client, &user_shares)), (0, 0));
+    assert_eq!(steps(&done), ["redeem_in_kind + swaps"]);
+    for (k, m) in [sol.mint, btc.mint].iter().enumerate() {
+        let now = balance(client, &ata::address(&c.user.pubkey(), m, &TOKEN_PROGRAM_ID));
+        assert_eq!(now, held[k], "the redeemed tokens were all sold, the rest untouched");
+        assert_eq!(u(&done["legs"][k]["balance"]), held[k]);
+    }
+    let units = done["transactions"][0]["compute_units"].as_u64().unwrap();
+    assert!(units > 0 && units < 200_000, "{units}");
+    println!("rpv withdraw --to-base (redeem_in_kind of 3 holdings + 2 swaps, legacy): {units} CU");
+}
+
+#[test]
+fn to_base_flags() {
+    fails(&["withdraw", "--svm", "--all", "--to-base", "--request"], "cannot be used with");
+    fails(&["withdraw", "--svm", "--all", "--market", "a=b"], "--to-base");
+    fails(&["withdraw", "--svm", "--all", "--dry-run"], "--to-base");
+}
