@@ -347,18 +347,3 @@ impl fmt::Display for ExitReport {
         write!(f, "\n  share balance {}{}", a(self.share_balance), steps_text(&self.transactions))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markets_parse_as_mint_equals_market() {
-        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
-        let m = parse_markets(&[format!("{a}={b}"), format!(" {b} = {a} ")]).unwrap();
-        assert_eq!((m[&a], m[&b]), (b, a));
-        assert!(parse_markets(&[a.to_string()]).unwrap_err().contains("is not MINT=MARKET"));
-        assert!(parse_markets(&[format!("{a}=x")]).unwrap_err().contains("is not MINT=MARKET"));
-        assert!(parse_markets(&[format!("{a}={b}"), format!("{a}={a}")]).unwrap_err().contains("twice"));
-    }
-}

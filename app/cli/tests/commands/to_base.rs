@@ -133,6 +133,24 @@ in_kind_cap = 100_000_000
     assert!(text.contains("(dry run: nothing sent)") && text.contains("one legacy transaction"), "{text}");
     assert_eq!(text.matches(": expected ").count(), 2, "{text}");
 
+    // --market values: MINT=MARKET, one per leg, an existing Manifest market
+    for (bad, needle) in [
+        (sol.mint.to_string(), "is not MINT=MARKET"),
+        (format!("{}=x", sol.mint), "is not MINT=MARKET"),
+        (format!("{}={}", sol.mint, Pubkey::new_unique()), "does not exist: check the --market address"),
+        (format!("{}={}", sol.mint, sol.mint), "is not a Manifest market"),
+    ] {
+        let args = with(&["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &bad], &user_file);
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), needle);
+    }
+    let twice = with(&[&exit[..], &["--market", &markets[0]]].concat(), &user_file);
+    fails(&twice.iter().map(String::as_str).collect::<Vec<_>>(), "give one market per leg");
+    let swapped = [format!("{}={}", sol.mint, c.markets[1]), format!("{}={}", btc.mint, c.markets[0])];
+    let crossed = with(
+        &["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &swapped[0], "--market", &swapped[1]],
+        &user_file,
+    );
+    fails(&crossed.iter().map(String::as_str).collect::<Vec<_>>(), "give a Manifest market of");
     // a spot leg without a market: refused, saying what to give
     let only_sol = ["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &markets[0]];
     let args = with(&only_sol, &user_file);
