@@ -109,6 +109,11 @@ pub struct PlannedTx {
 pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> {
     let venue_args = &args.venue;
     on_chain(target, false, |conn, user| {
+        if conn.ledger().is_some() {
+            return Err("--to-base needs the venue (Manifest), which the embedded SVM (--svm) does not load: use a \
+                 cluster (--url), or leave in kind with `rpv redeem-in-kind`"
+                .into());
+        }
         let label = labeller(conn, None)?;
         let l = args.vault.fetch(conn)?;
         let v = &l.vault;

@@ -190,6 +190,8 @@ in_kind_cap = 100_000_000
 
 #[test]
 fn to_base_flags() {
+    let l = super::e2e::Launched::new("to-base-svm", 9, &[]);
+    l.fails("--to-base on --svm", &["withdraw", "--all", "--to-base"], "the embedded SVM (--svm) does not load");
     fails(&["withdraw", "--svm", "--all", "--to-base", "--request"], "cannot be used with");
     fails(&["withdraw", "--svm", "--all", "--market", "a=b"], "--to-base");
     fails(&["withdraw", "--svm", "--all", "--dry-run"], "--to-base");
