@@ -27,49 +27,17 @@ fn exit_to_base_over_json_rpc() {
     let c = mock_rpc::start_with_venue(&dir, &[(9_980, 6), (9_950, 6)]);
     let (sol, btc) = (&c.assets[0], &c.assets[1]);
     let cfg = dir.join("vault.toml");
-    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    std::fs::write(
-        &cfg,
+    let entry = |symbol: &str, a: &mock_rpc::Asset, in_kind_cap: u64| {
+        let feed: String = a.feed.iter().map(|x| format!("{x:02x}")).collect();
         format!(
-            r#"
-[vault]
-id = 43
-base_mint = "{}"
-seed_deposit = 10_000_000
-deposit_cap = 1_000_000_000_000
-min_deposit = 1_000_000
-timelock_secs = 0
-
-[[assets]]
-symbol = "SOL"
-mint = "{}"
-oracle = "{}"
-feed_id = "{}"
-max_oracle_age = 60
-max_conf_bps = 100
-budget_ppb = 500_000_000
-in_kind_cap = 100_000_000_000
-
-[[assets]]
-symbol = "BTC"
-mint = "{}"
-oracle = "{}"
-feed_id = "{}"
-max_oracle_age = 60
-max_conf_bps = 100
-budget_ppb = 500_000_000
-in_kind_cap = 100_000_000
-"#,
-            c.base_mint,
-            sol.mint,
-            sol.oracle,
-            hex(&sol.feed),
-            btc.mint,
-            btc.oracle,
-            hex(&btc.feed)
-        ),
-    )
-    .unwrap();
+            "[[assets]]\nsymbol = \"{symbol}\"\nmint = \"{}\"\noracle = \"{}\"\nfeed_id = \"{feed}\"\n\
+             max_oracle_age = 60\nmax_conf_bps = 100\nbudget_ppb = 500_000_000\nin_kind_cap = {in_kind_cap}\n",
+            a.mint, a.oracle
+        )
+    };
+    let head = format!("{}base_mint = \"{}\"\n", super::e2e::vault_head(43, 0), c.base_mint);
+    let file = format!("{head}{}{}", entry("SOL", sol, 100_000_000_000), entry("BTC", btc, 100_000_000));
+    std::fs::write(&cfg, file).unwrap();
     let (admin_file, user_file) = (dir.join("admin.json"), dir.join("user.json"));
     let with = |cmd: &[&str], who: &std::path::Path| -> Vec<String> {
         let mut a: Vec<String> = cmd.iter().map(|x| x.to_string()).collect();
