@@ -353,3 +353,55 @@ async fn a_split_exit_lands_transaction_by_transaction() {
     assert_eq!(&after[2..], &[0, 0, paid[2]]);
     assert_eq!(after[0], 0);
 }
+
+/// A vault of `n` spot legs (10 whole tokens of each held besides a 1,000 USDC deposit), each sold
+/// on its market through a lookup table in the transactions the SDK packs: at least the minimum,
+/// no token left. Returns each transaction's compute units and legs sold.
+async fn exit_of_spot_legs(n: usize) -> Vec<(u64, usize)> {
+    let env = Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await;
+    let mut f = Fixture::with_assets_in(env, n).await;
+    let u = f.user(1_000 * USDC).await;
+    f.deposit(&u, 1_000 * USDC, 0).await.ok();
+    let holdings: Vec<u64> = f.assets.iter().map(|a| 10 * 10u64.pow(a.decimals.into())).collect();
+    f.set_holdings(&holdings).await;
+    let mut markets = vec![];
+    for (i, q) in holdings.iter().enumerate() {
+        markets.push(market(&mut f, i, &deep(*q)).await);
+    }
+    let p = planned(&mut f, &u, &markets).await;
+    assert_eq!(p.swaps().count(), n);
+    let (table, txs) = through_a_table(&mut f, &u, &p).await;
+    let mut sent = vec![];
+    for tx in &txs {
+        assert!(tx.instructions.iter().map(exit::trace_length).sum::<usize>() <= exit::MAX_INSTRUCTION_TRACE);
+        let out = f.env.send_v0(&tx.instructions, &[&u.kp], &[(table.key, table.addresses.clone())]).await;
+        out.ok();
+        // the runtime's count of what ran: the SDK's estimate is not below it
+        let ran = out.logs.iter().filter(|l| l.contains(" invoke [")).count();
+        assert!(ran <= tx.instructions.iter().map(exit::trace_length).sum::<usize>(), "{ran} instructions ran");
+        println!(
+            "exit to base, {n} spot legs: {} ({} instructions, {} swaps; v0, {} bytes): {} CU, {ran} instructions run",
+            tx.label,
+            tx.instructions.len(),
+            tx.legs.len(),
+            tx.size,
+            out.cu
+        );
+        sent.push((out.cu, tx.legs.len()));
+    }
+    let after = balances(&mut f, &u, &p).await;
+    assert!(after[1] >= p.min_out);
+    assert!(after[2..].iter().all(|b| *b == 0), "{after:?}");
+    sent
+}
+
+/// Four spot legs leave in one v0 transaction; six outgrow the instruction trace (64) with the
+/// account creations, so the last swap goes in a second transaction.
+#[tokio::test]
+async fn four_spot_legs_leave_in_one_transaction_six_in_two() {
+    let four = exit_of_spot_legs(4).await;
+    assert_eq!(four.iter().map(|t| t.1).collect::<Vec<_>>(), [4]);
+    let six = exit_of_spot_legs(6).await;
+    assert_eq!(six.iter().map(|t| t.1).collect::<Vec<_>>(), [5, 1]);
+    assert!(six[0].0 > four[0].0 && six[0].0 < 1_400_000);
+}

@@ -355,55 +355,111 @@ pub struct ExitTransaction {
     pub size: usize,
 }
 
-/// The exit's instructions in as few transactions as fit in [`PACKET_DATA_SIZE`] bytes paid by
-/// `payer` (legacy without `tables`, else v0 through them): the account creations, the
+/// The exit's instructions in as few transactions as fit in [`PACKET_DATA_SIZE`] bytes and
+/// [`MAX_INSTRUCTION_TRACE`] instructions run, paid by `payer` (legacy without `tables`, else v0
+/// through them): the account creations, the
 /// redemption and as many swaps as fit, then the other swaps, as many per transaction as fit.
+/// When the creations do not fit beside the redemption they go first, in transactions of their
+/// own (they move no value).
 pub fn pack(
     ixs: &ExitInstructions,
     payer: &Pubkey,
     tables: &[AddressLookupTableAccount],
 ) -> Result<Vec<ExitTransaction>, ChainError> {
-    let mut first: Vec<Instruction> = ixs.creates.iter().cloned().chain([ixs.redeem.clone()]).collect();
-    let size = wire_size(&first, payer, tables)?;
-    if size > PACKET_DATA_SIZE {
-        return Err(ChainError::Fatal(format!(
-            "the redemption alone is {size} bytes, more than the {PACKET_DATA_SIZE} a transaction holds: \
-             it needs an address lookup table"
-        )));
-    }
-    let mut out = vec![ExitTransaction {
-        label: "redeem_in_kind + swaps".into(),
+    let tx = |label: &str, redeems: bool| ExitTransaction {
+        label: label.into(),
         instructions: vec![],
-        redeems: true,
+        redeems,
         legs: vec![],
-        size,
-    }];
-    for (leg, swap) in &ixs.swaps {
-        let tx = out.last_mut().expect("one transaction");
-        let current = if tx.redeems { &mut first } else { &mut tx.instructions };
-        current.push(swap.clone());
-        let size = wire_size(current, payer, tables)?;
-        if size <= PACKET_DATA_SIZE {
-            tx.legs.push(*leg);
-            tx.size = size;
-            continue;
+        size: 0,
+    };
+    let mut out = vec![];
+    let mut first = tx("redeem_in_kind", true);
+    first.instructions = ixs.creates.iter().cloned().chain([ixs.redeem.clone()]).collect();
+    first.size = wire_size(&first.instructions, payer, tables)?;
+    if !fits(&first.instructions, first.size) && !ixs.creates.is_empty() {
+        for create in &ixs.creates {
+            if !out.last_mut().is_some_and(|t| add(t, create, None, payer, tables).unwrap_or(false)) {
+                let mut t = tx("create token accounts", false);
+                if !add(&mut t, create, None, payer, tables)? {
+                    return Err(too_large("an account creation", payer, create, tables));
+                }
+                out.push(t);
+            }
         }
-        current.pop();
-        let alone = vec![swap.clone()];
-        let size = wire_size(&alone, payer, tables)?;
-        out.push(ExitTransaction {
-            label: "swaps".into(),
-            instructions: alone,
-            redeems: false,
-            legs: vec![*leg],
-            size,
-        });
+        first.instructions = vec![ixs.redeem.clone()];
+        first.size = wire_size(&first.instructions, payer, tables)?;
     }
-    out[0].instructions = first;
-    if out[0].legs.is_empty() {
-        out[0].label = "redeem_in_kind".into();
+    if !fits(&first.instructions, first.size) {
+        return Err(too_large("the redemption", payer, &ixs.redeem, tables));
+    }
+    out.push(first);
+    for (leg, swap) in &ixs.swaps {
+        let last = out.last_mut().expect("the redemption");
+        if !add(last, swap, Some(*leg), payer, tables)? {
+            let mut t = tx("swaps", false);
+            if !add(&mut t, swap, Some(*leg), payer, tables)? {
+                return Err(too_large("a swap", payer, swap, tables));
+            }
+            out.push(t);
+        }
+    }
+    for t in &mut out {
+        if t.redeems && !t.legs.is_empty() {
+            t.label = "redeem_in_kind + swaps".into();
+        }
     }
     Ok(out)
+}
+
+/// Adds `ix` (selling `leg`) to `tx` when it still fits; whether it did.
+fn add(
+    tx: &mut ExitTransaction,
+    ix: &Instruction,
+    leg: Option<usize>,
+    payer: &Pubkey,
+    tables: &[AddressLookupTableAccount],
+) -> Result<bool, ChainError> {
+    tx.instructions.push(ix.clone());
+    let size = wire_size(&tx.instructions, payer, tables)?;
+    if !fits(&tx.instructions, size) {
+        tx.instructions.pop();
+        return Ok(false);
+    }
+    tx.size = size;
+    tx.legs.extend(leg);
+    Ok(true)
+}
+
+/// The most instructions a transaction may run, its own and those they invoke (the runtime's
+/// `MaxInstructionTraceLengthExceeded` beyond).
+pub const MAX_INSTRUCTION_TRACE: usize = 64;
+
+/// Instructions `ix` runs, itself and what it invokes (counted on the `.so` with the venue,
+/// `tests/tests/exit.rs`): an associated token account created = 5 (the token program three
+/// times, the System program once); `redeem_in_kind` = 2 + one transfer per holding; a swap =
+/// 4 (two transfers, a System transfer when the market grows); anything else 1.
+pub fn trace_length(ix: &Instruction) -> usize {
+    match ix.program_id {
+        p if p == ata::ASSOCIATED_TOKEN_PROGRAM_ID => 5,
+        p if p == crate::PROGRAM_ID => 2 + ix.accounts.len().saturating_sub(6) / 4,
+        p if p == MANIFEST_ID => 4,
+        _ => 1,
+    }
+}
+
+/// Whether a transaction of `ixs`, `size` bytes signed, fits: on the wire and in the
+/// instruction trace.
+fn fits(ixs: &[Instruction], size: usize) -> bool {
+    size <= PACKET_DATA_SIZE && ixs.iter().map(trace_length).sum::<usize>() <= MAX_INSTRUCTION_TRACE
+}
+
+fn too_large(what: &str, payer: &Pubkey, ix: &Instruction, tables: &[AddressLookupTableAccount]) -> ChainError {
+    let size = wire_size(std::slice::from_ref(ix), payer, tables).unwrap_or(0);
+    ChainError::Fatal(format!(
+        "{what} alone is {size} bytes, more than the {PACKET_DATA_SIZE} a transaction holds: it needs an address \
+         lookup table"
+    ))
 }
 
 /// Size on the wire of a transaction of `ixs` paid by `payer`, once signed.
@@ -683,6 +739,15 @@ mod tests {
             .iter()
             .all(|t| t.size <= PACKET_DATA_SIZE && t.instructions.len() == t.legs.len() + usize::from(t.redeems) * 4));
         assert_eq!(split.iter().flat_map(|t| t.legs.clone()).collect::<Vec<_>>(), (0..16).collect::<Vec<_>>());
+        // creations that do not fit beside the redemption go first, in transactions of their own
+        let creates = (0..12).map(|_| ata::create_idempotent(&user, &user, &Pubkey::new_unique(), &TOKEN_PROGRAM_ID).0);
+        let busy = ExitInstructions { creates: creates.collect(), ..ixs.clone() };
+        let first = pack(&busy, &user, &[]).unwrap();
+        let r = first.iter().position(|t| t.redeems).unwrap();
+        assert!(r > 0 && first[..r].iter().all(|t| t.label == "create token accounts" && t.legs.is_empty()));
+        assert_eq!(first[..r].iter().map(|t| t.instructions.len()).sum::<usize>(), 12);
+        assert_eq!(first[r].instructions[0], ixs.redeem);
+        assert!(first.iter().all(|t| t.size <= PACKET_DATA_SIZE));
         // a table holding the vault-side addresses makes the same transaction smaller
         let table = AddressLookupTableAccount { key: Pubkey::new_unique(), addresses: table_addresses(&p, &vault) };
         assert!(table.addresses.contains(&MANIFEST_ID));

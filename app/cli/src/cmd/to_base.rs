@@ -72,6 +72,7 @@ pub struct ExitReport {
     /// What a lookup table for this exit holds (`--lookup-table`).
     pub table_addresses: Vec<String>,
     pub dry_run: bool,
+    pub note: Option<String>,
     pub share_balance: u64,
     pub transactions: Vec<Step>,
 }
@@ -161,22 +162,34 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
         let txs = exit::pack(&ixs, &user_key, &tables).map_err(|e| {
             format!("{e} (give --lookup-table ADDRESS: a table holding the addresses `--dry-run` lists)")
         })?;
-        let probe = exit::probe_on(conn.chain(), &txs[0], &[user], &tables).map_err(|e| conn.error(e))?;
+        // the redemption's transaction (account creations that do not fit beside it go first)
+        let r = txs.iter().position(|t| t.redeems).expect("a redemption");
         let table_addresses = exit::table_addresses(&p, v);
+        let base_account = p.user_accounts(&user_key)[0];
+        let before = conn.balance(&base_account)?;
+        let mut steps = vec![];
+        if venue_args.dry_run && r > 0 {
+            let mut report =
+                report(&p, &Probe::default(), &txs, &tables, &table_addresses, &label, &l.key, &user_key, true);
+            report.share_balance = conn.balance(&user_shares)?;
+            report.note = Some("the books are checked once the token accounts exist (run without --dry-run)".into());
+            return Ok(report);
+        }
+        for tx in &txs[..r] {
+            conn.send(&mut steps, &tx.label, &tx.instructions, &[user])?;
+        }
+        let probe = exit::probe_on(conn.chain(), &txs[r], &[user], &tables).map_err(|e| conn.error(e))?;
         let mut report =
             report(&p, &probe, &txs, &tables, &table_addresses, &label, &l.key, &user_key, venue_args.dry_run);
         report.share_balance = conn.balance(&user_shares)?;
         if venue_args.dry_run {
             return Ok(report);
         }
-        refuse(&p, &probe, &txs[0], &label)?;
-        let base_account = p.user_accounts(&user_key)[0];
-        let before = conn.balance(&base_account)?;
-        let mut steps = vec![];
-        for (k, tx) in txs.iter().enumerate() {
+        refuse(&p, &probe, &txs[r], &label)?;
+        for (k, tx) in txs.iter().enumerate().skip(r) {
             if let Err(e) = conn.try_send_through(&mut steps, &tx.label, &tx.instructions, &[user], &tables) {
                 let e = conn.error(e);
-                return Err(if k == 0 {
+                return Err(if k == r {
                     e
                 } else {
                     let left: Vec<String> =
@@ -184,7 +197,7 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
                     format!(
                         "{e}: the redemption landed ({}); the tokens of {} are in your accounts: sell them on the venue \
                          yourself",
-                        steps[0].signature,
+                        steps[r].signature,
                         left.join(", ")
                     )
                 });
@@ -265,6 +278,7 @@ fn report(
         atomic: txs.len() == 1,
         table_addresses: table_addresses.iter().map(Pubkey::to_string).collect(),
         dry_run,
+        note: None,
         share_balance: 0,
         transactions: vec![],
     }
@@ -348,6 +362,9 @@ impl fmt::Display for ExitReport {
                 "\n  {n} transactions ({}): the minimum only holds per transaction (--lookup-table fits more in one)",
                 self.plan[0].version
             )?,
+        }
+        if let Some(n) = &self.note {
+            write!(f, "\n  {n}")?;
         }
         write!(f, "\n  share balance {}{}", a(self.share_balance), steps_text(&self.transactions))
     }
