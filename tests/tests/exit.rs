@@ -405,3 +405,47 @@ async fn four_spot_legs_leave_in_one_transaction_six_in_two() {
     assert_eq!(six.iter().map(|t| t.1).collect::<Vec<_>>(), [5, 1]);
     assert!(six[0].0 > four[0].0 && six[0].0 < 1_400_000);
 }
+
+/// The redemption is quoted `horizon` seconds ahead: in a vault charging a management fee, an
+/// exit landing within the horizon gets at least the planned amounts (the fee accrued since
+/// leaves a few atoms more with the user), one landing after it is refused by the redemption's
+/// own minimums (`SlippageExceeded`) with nothing moved.
+#[tokio::test]
+async fn the_plan_holds_within_its_horizon() {
+    let (mut f, _, _) = Fixture::with_fees(2, 200, 0).await;
+    f.set_holdings(&[40_000_000_000, 2_000_000_000]).await;
+    let mut users = vec![];
+    for _ in 0..2 {
+        let u = f.user(1_000 * USDC).await;
+        f.deposit(&u, 1_000 * USDC, 0).await.ok();
+        users.push(u);
+    }
+    let mut plans = vec![];
+    for u in &users {
+        f.refresh_oracles().await;
+        let v = view(&mut f).await;
+        let shares = f.env.token_amount(&u.share_token).await;
+        let p = exit::plan(&v, shares, &BTreeMap::new(), 120).unwrap();
+        assert!(p.legs.iter().all(|l| l.action == LegAction::KeepNoMarket));
+        let s = f.state().await;
+        let ixs = p.instructions(&s, &u.kp.pubkey(), &u.share_token, |_| true);
+        let txs = exit::pack(&ixs, &f.env.payer().pubkey(), &[]).unwrap();
+        assert_eq!(txs.len(), 1);
+        plans.push((p, txs));
+    }
+    // within the horizon: at least every planned amount, the base a little more than planned
+    f.env.advance_time(100).await;
+    let (p, txs) = &plans[0];
+    f.env.send(&txs[0].instructions, &[&users[0].kp]).await.ok();
+    let got = balances(&mut f, &users[0], p).await;
+    assert!(got[1] >= p.base && got[2] >= p.legs[0].amount && got[3] >= p.legs[1].amount, "{got:?}");
+    assert!(got[2] - p.legs[0].amount <= p.legs[0].amount / 1_000_000, "dust at most");
+    // after it: refused as a whole
+    f.env.advance_time(600).await;
+    let (p, txs) = &plans[1];
+    let before = f.vault_and_risk_bytes().await;
+    let out = f.env.send(&txs[0].instructions, &[&users[1].kp]).await;
+    out.assert_error("SlippageExceeded");
+    assert_eq!(f.vault_and_risk_bytes().await, before);
+    assert_eq!(balances(&mut f, &users[1], p).await[1..], [0, 0, 0]);
+}

@@ -17,9 +17,11 @@
 //!   the lookup tables given, [`table_addresses`]). When they do not fit in one, the overall
 //!   minimum only holds per transaction: each swap keeps its own minimum, but a later
 //!   transaction may fail after the redemption landed, leaving those tokens with the user.
-//! - [`probe`]: the first transaction simulated; a swap the book cannot fill to its minimum is
-//!   named with what the book gives (Manifest's own result, from its log), and the others are
-//!   checked in turn.
+//!   Transactions are bounded by size and by the runtime's instruction trace
+//!   ([`MAX_INSTRUCTION_TRACE`], [`trace_length`]).
+//! - [`probe`] ([`Prober`] one simulation at a time): the redemption's transaction simulated; a
+//!   swap the book cannot fill to its minimum is named with what the book gives (Manifest's own
+//!   result, from its log), and the others are checked in turn.
 //!
 //! Option series have no venue: the user keeps those tokens ([`LegAction::KeepOption`]).
 
@@ -44,7 +46,8 @@ use crate::{
 };
 
 /// Seconds ahead the redemption is quoted by default: the plan's transactions must land within
-/// this time (the redemption's minimums refuse it after, `SlippageExceeded`: plan again).
+/// this time (in a vault charging a management fee the redemption's minimums may refuse it
+/// after, `SlippageExceeded`: plan again).
 pub const DEFAULT_HORIZON_SECS: u32 = 120;
 
 /// Manifest's `ManifestError::InsufficientOut`: an exact-in swap returned less than its
