@@ -66,6 +66,28 @@ fn exit_to_base_over_json_rpc() {
         let dep = ix::deposit_asset(&c.user.pubkey(), &vault, &v, i, &from, &user_shares, amount, 1);
         chain::submit(client, "deposit_asset", &[dep], &[&c.user], &[], std::time::Duration::from_secs(10)).unwrap();
     }
+    // a quarter of the shares to a second holder with no token accounts yet (its exit below)
+    let other = solana_keypair::Keypair::new();
+    let other_file = dir.join("other.json");
+    rpv_sdk::keypair::write(&other, &other_file).unwrap();
+    let share_mint = pda::share_mint(&vault).0;
+    let (create, other_shares) =
+        ata::create_idempotent(&c.user.pubkey(), &other.pubkey(), &share_mint, &TOKEN_PROGRAM_ID);
+    let quarter = balance(client, &user_shares) / 4;
+    let give = [
+        rpv_sdk::spl::transfer_lamports(&c.user.pubkey(), &other.pubkey(), 1_000_000_000),
+        create,
+        rpv_sdk::spl::transfer_checked(
+            &TOKEN_PROGRAM_ID,
+            &user_shares,
+            &share_mint,
+            &other_shares,
+            &c.user.pubkey(),
+            quarter,
+            6,
+        ),
+    ];
+    chain::submit(client, "give shares", &give, &[&c.user], &[], std::time::Duration::from_secs(10)).unwrap();
     let shares = balance(client, &user_shares);
     let markets = [format!("{}={}", sol.mint, c.markets[0]), format!("{}={}", btc.mint, c.markets[1])];
     let exit = ["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &markets[0], "--market", &markets[1]];
@@ -83,8 +105,10 @@ fn exit_to_base_over_json_rpc() {
         assert!(l["book_out"].is_null(), "the books are deep enough");
     }
     // about 10 SOL at $150 and 0.05 BTC at $97,000 (the user holds nearly every share)
-    let sol_value = u(&legs[0]["expected_base"]);
-    assert!(sol_value > 1_490_000_000 && sol_value <= 1_500_000_000, "{sol_value}");
+    // SOL at $150: 0.15 base atoms per SOL atom; BTC at $97,000: 970 per satoshi
+    assert_eq!(u(&legs[0]["expected_base"]), u(&legs[0]["redeemed"]) * 15 / 100);
+    assert_eq!(u(&legs[1]["expected_base"]), u(&legs[1]["redeemed"]) * 970);
+    assert!(u(&legs[0]["redeemed"]) > 7_400_000_000, "about three quarters of 10 SOL");
     let mins: u64 = legs.iter().map(|l| u(&l["min_base"])).sum();
     assert!(u(&plan["base_paid"]) + mins >= min);
     assert_eq!(plan["atomic"], true);
@@ -151,6 +175,24 @@ fn exit_to_base_over_json_rpc() {
         assert_eq!(now, held[k], "the redeemed tokens were all sold, the rest untouched");
         assert_eq!(u(&done["legs"][k]["balance"]), held[k]);
     }
+    // the second holder has no token accounts: created in the exit's own transaction
+    let theirs = with(&exit, &other_file);
+    let fresh = ok_json(&theirs.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(fresh["atomic"], true);
+    assert_eq!(steps(&fresh), ["redeem_in_kind + swaps"]);
+    assert!(fresh["plan"][0]["bytes"].as_u64().unwrap() > done["plan"][0]["bytes"].as_u64().unwrap());
+    assert!(u(&fresh["amount"]) >= u(&fresh["min_amount"]));
+    assert_eq!((u(&fresh["share_balance"]), balance(client, &other_shares)), (0, 0));
+    for m in [sol.mint, btc.mint] {
+        let theirs = ata::address(&other.pubkey(), &m, &TOKEN_PROGRAM_ID);
+        assert!(client.account(&theirs).unwrap().is_some(), "created by the exit");
+        assert_eq!(balance(client, &theirs), 0, "and emptied by its swap");
+    }
+    let mut text_args = with(&["withdraw", "--vault", &vs, "--all", "--to-base"], &other_file);
+    text_args.truncate(text_args.len() - 2);
+    let out = rpv(&text_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no shares to redeem"), "nothing left to exit");
+
     let units = done["transactions"][0]["compute_units"].as_u64().unwrap();
     assert!(units > 0 && units < 200_000, "{units}");
     println!("rpv withdraw --to-base (redeem_in_kind of 3 holdings + 2 swaps, legacy): {units} CU");
