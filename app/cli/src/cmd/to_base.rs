@@ -2,7 +2,7 @@
 //! vault in base now — an in-kind redemption, then each spot leg sold on the venue (Manifest),
 //! with an overall minimum (the SDK's [`rpv_sdk::exit`]).
 
-use std::{collections::BTreeMap, fmt};
+use std::{collections::BTreeMap, fmt, path::PathBuf};
 
 use rpv_sdk::{
     chain::{self, Rejection},
@@ -22,6 +22,10 @@ pub struct VenueArgs {
     /// flag): the leg's mint = the market's address.
     #[arg(long = "market", value_name = "MINT=MARKET", requires = "to_base")]
     pub markets: Vec<String>,
+    /// A vault file whose `[[assets]]` entries name their `market` (and their symbols, for the
+    /// report); a --market for the same mint overrides its entry.
+    #[arg(long, value_name = "FILE", requires = "to_base")]
+    pub config: Option<PathBuf>,
     /// Redeem the spot legs no --market names in kind and keep their tokens (otherwise the
     /// exit is refused).
     #[arg(long, requires = "to_base")]
@@ -33,6 +37,18 @@ pub struct VenueArgs {
     /// Print the plan and what the books give (a simulation); send nothing.
     #[arg(long, requires = "to_base")]
     pub dry_run: bool,
+}
+
+/// The venue's market per mint: the `market` of each `[[assets]]` entry of `--config`, then the
+/// `--market` values (one per mint) over them.
+pub fn market_addresses(args: &VenueArgs) -> Result<BTreeMap<Pubkey, Pubkey>, String> {
+    let mut out = BTreeMap::new();
+    if let Some(path) = &args.config {
+        let c = crate::config::load(path)?;
+        out.extend(c.assets.iter().filter_map(|a| Some((a.mint?, a.market?))));
+    }
+    out.extend(parse_markets(&args.markets)?);
+    Ok(out)
 }
 
 /// `--market` values as a map of mint → market address.
@@ -115,7 +131,7 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
                  cluster (--url), or leave in kind with `rpv redeem-in-kind`"
                 .into());
         }
-        let label = labeller(conn, None)?;
+        let label = labeller(conn, venue_args.config.as_deref())?;
         let l = args.vault.fetch(conn)?;
         let v = &l.vault;
         let decimals = v.base_decimals;
@@ -123,9 +139,9 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
         let user_shares = rpv_sdk::ata::address(&user_key, &pk(&v.share_mint), &TOKEN_PROGRAM_ID);
         let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
         let mut markets = BTreeMap::new();
-        for (mint, market) in parse_markets(&venue_args.markets)? {
+        for (mint, market) in market_addresses(venue_args)? {
             let account = conn.account(&market)?.ok_or_else(|| {
-                format!("market {market} (given for {mint}) does not exist: check the --market address")
+                format!("market {market} (given for {mint}) does not exist: check the --market address (or the entry's `market` in --config)")
             })?;
             let m = (account.owner == venue::MANIFEST_ID)
                 .then(|| Market::decode(market, &account.data))
@@ -138,7 +154,8 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
             if !venue_args.keep_unlisted {
                 return Err(format!(
                     "no market for {} ({}), a spot leg this exit pays {} of: give --market {}=MARKET (a Manifest \
-                     market of it against the vault's base), or --keep-unlisted to keep its tokens",
+                     market of it against the vault's base; or its entry's `market` in --config FILE), or \
+                     --keep-unlisted to keep its tokens",
                     label(&leg.mint),
                     leg.mint,
                     format_amount(leg.amount, leg.decimals),

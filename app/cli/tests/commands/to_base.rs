@@ -27,16 +27,22 @@ fn exit_to_base_over_json_rpc() {
     let c = mock_rpc::start_with_venue(&dir, &[(9_980, 6), (9_950, 6)]);
     let (sol, btc) = (&c.assets[0], &c.assets[1]);
     let cfg = dir.join("vault.toml");
-    let entry = |symbol: &str, a: &mock_rpc::Asset, in_kind_cap: u64| {
+    // each entry names its venue market (`rpv init` ignores it; `withdraw --to-base --config` reads it)
+    let entry = |symbol: &str, a: &mock_rpc::Asset, market: &Pubkey, in_kind_cap: u64| {
         let feed: String = a.feed.iter().map(|x| format!("{x:02x}")).collect();
         format!(
             "[[assets]]\nsymbol = \"{symbol}\"\nmint = \"{}\"\noracle = \"{}\"\nfeed_id = \"{feed}\"\n\
-             max_oracle_age = 60\nmax_conf_bps = 100\nbudget_ppb = 500_000_000\nin_kind_cap = {in_kind_cap}\n",
+             max_oracle_age = 60\nmax_conf_bps = 100\nbudget_ppb = 500_000_000\nin_kind_cap = {in_kind_cap}\n\
+             market = \"{market}\"\n",
             a.mint, a.oracle
         )
     };
     let head = format!("{}base_mint = \"{}\"\n", super::e2e::vault_head(43, 0), c.base_mint);
-    let file = format!("{head}{}{}", entry("SOL", sol, 100_000_000_000), entry("BTC", btc, 100_000_000));
+    let file = format!(
+        "{head}{}{}",
+        entry("SOL", sol, &c.markets[0], 100_000_000_000),
+        entry("BTC", btc, &c.markets[1], 100_000_000)
+    );
     std::fs::write(&cfg, file).unwrap();
     let (admin_file, user_file) = (dir.join("admin.json"), dir.join("user.json"));
     let with = |cmd: &[&str], who: &std::path::Path| -> Vec<String> {
@@ -175,10 +181,13 @@ fn exit_to_base_over_json_rpc() {
         assert_eq!(now, held[k], "the redeemed tokens were all sold, the rest untouched");
         assert_eq!(u(&done["legs"][k]["balance"]), held[k]);
     }
-    // the second holder has no token accounts: created in the exit's own transaction
-    let theirs = with(&exit, &other_file);
+    // the second holder has no token accounts: created in the exit's own transaction; the
+    // markets (and the symbols) from the vault file
+    let theirs = with(&["withdraw", "--vault", &vs, "--all", "--to-base", "--config", s(&cfg)], &other_file);
     let fresh = ok_json(&theirs.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(fresh["atomic"], true);
+    assert_eq!((fresh["legs"][0]["label"].as_str(), fresh["legs"][1]["label"].as_str()), (Some("SOL"), Some("BTC")));
+    assert_eq!(fresh["legs"][1]["market"].as_str(), Some(c.markets[1].to_string().as_str()));
     assert_eq!(steps(&fresh), ["redeem_in_kind + swaps"]);
     assert!(fresh["plan"][0]["bytes"].as_u64().unwrap() > done["plan"][0]["bytes"].as_u64().unwrap());
     assert!(u(&fresh["amount"]) >= u(&fresh["min_amount"]));
