@@ -16,9 +16,11 @@ pub mod client;
 pub mod environment;
 pub mod errors;
 pub mod integrator;
+pub mod market;
 pub mod requests;
 
 pub use builders::*;
 pub use client::*;
 pub use environment::*;
+pub use market::*;
 pub use rpv_sdk::ix::{OptionKind, ProposalKind};

@@ -9,12 +9,14 @@ use rpv_core::math::{mul_div, Rounding};
 use rpv_sdk::{
     ata,
     client::VaultView,
-    exit::{self, ExitPlan, ExitTransaction, LegAction, Market, Probe, Prober, Simulated},
-    pk, venue, TOKEN_PROGRAM_ID,
+    exit::{self, ExitPlan, ExitTransaction, LegAction, Probe, Prober, Simulated},
+    flash::Route,
+    pk,
+    venue::Ladder,
+    TOKEN_PROGRAM_ID,
 };
 use rpv_tests::*;
 use solana_instruction::Instruction;
-use solana_keypair::Keypair;
 use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
 use solana_pubkey::Pubkey;
 use solana_signer::Signer;
@@ -27,7 +29,7 @@ const HOLDINGS: [u64; 3] = [40_000_000_000, 2_000_000_000, 3_000_000];
 /// The vault after a 1,000 USDC deposit by `user`, holding [`HOLDINGS`] besides, in a bank with
 /// the venue loaded.
 async fn invested() -> (Fixture, User) {
-    let env = Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await;
+    let env = env_with_venue().await;
     let mut f = Fixture::with_assets_in(env, 2).await;
     f.add_option(&Series::call(0, 11.0, 30 * DAY, 0.6), 100_000_000).await.ok();
     f.set_equal_budgets().await.ok();
@@ -38,36 +40,13 @@ async fn invested() -> (Fixture, User) {
     (f, u)
 }
 
-/// Opens a Manifest market of asset `i` against the vault's base, and a maker rests a bid per
-/// level: `(price in bps of the oracle price, base atoms)`.
-async fn market(f: &mut Fixture, i: usize, bids: &[(u64, u64)]) -> Market {
-    let a = f.assets[i].clone();
-    let key = Keypair::new();
-    let payer = f.env.payer().pubkey();
-    let rent = f.env.ctx.banks_client.get_rent().await.unwrap().minimum_balance(venue::MARKET_FIXED_SIZE);
-    let open = venue::create_market(&payer, &key.pubkey(), &a.mint, &f.base_mint, rent);
-    f.env.send(&open, &[&key]).await.ok();
-    let m = Market::decode(key.pubkey(), &f.env.data(&key.pubkey()).await.unwrap()).expect("a market");
-    let maker = f.env.funded_keypair().await;
-    let quote = f.env.create_token_account(&TOKEN_PROGRAM_ID, &f.base_mint, &maker.pubkey()).await;
-    let funds = 10_000 * USDC;
-    f.env.mint_to(&TOKEN_PROGRAM_ID, &f.base_mint.clone(), &quote, funds).await;
-    let orders: Vec<venue::Order> = bids
-        .iter()
-        .map(|(bps, atoms)| {
-            let (price_mantissa, price_exponent) =
-                venue::order_price(a.price as u64 * bps / 10_000, a.expo, a.decimals, f.base_decimals);
-            venue::Order { base_atoms: *atoms, price_mantissa, price_exponent, is_bid: true }
-        })
-        .collect();
-    for ix in [
-        venue::claim_seat(&maker.pubkey(), &m.address),
-        venue::deposit(&maker.pubkey(), &m.address, &f.base_mint, &quote, funds),
-        venue::batch_update(&maker.pubkey(), &m.address, &orders),
-    ] {
-        f.env.send(&[ix], &[&maker]).await.ok();
-    }
-    m
+/// Opens a Manifest market of asset `i` against the vault's base where a maker rests `ladder`
+/// around the oracle (`tests/src/market.rs`).
+async fn market(f: &mut Fixture, i: usize, ladder: Ladder) -> Route {
+    let route = f.open_market(i).await;
+    let mid = f.atom_price(i);
+    f.make_market(i, &route, mid, ladder).await;
+    route
 }
 
 /// The vault as the SDK's client sees it, read from the bank.
@@ -85,11 +64,11 @@ async fn view(f: &mut Fixture) -> VaultView {
 }
 
 /// The exit of all of `u`'s shares with the markets given, minimum = the quote less 1 %.
-async fn planned(f: &mut Fixture, u: &User, markets: &[Market]) -> ExitPlan {
+async fn planned(f: &mut Fixture, u: &User, markets: &[Route]) -> ExitPlan {
     f.refresh_oracles().await;
     let v = view(f).await;
     let shares = f.env.token_amount(&u.share_token).await;
-    let by_mint: BTreeMap<Pubkey, Market> = markets.iter().map(|m| (m.header.base_mint, *m)).collect();
+    let by_mint: BTreeMap<Pubkey, Route> = markets.iter().map(|m| (m.header.base_mint, *m)).collect();
     let mut p = exit::plan(&v, shares, &by_mint, exit::DEFAULT_HORIZON_SECS).expect("a plan");
     let min = mul_div(p.expected_out, 9_900, 10_000, Rounding::Down).unwrap();
     p.set_min_out(min).unwrap();
@@ -167,9 +146,14 @@ async fn probe(f: &mut Fixture, u: &User, tx: &ExitTransaction, table: Option<&A
     p.finish()
 }
 
-/// Bids for a leg of `amount` atoms: 60 % of it at 99.8 % of the oracle, 60 % at 99.5 %.
-fn deep(amount: u64) -> Vec<(u64, u64)> {
-    vec![(9_980, amount * 6 / 10), (9_950, amount * 6 / 10)]
+/// Bids for a leg of `amount` atoms: 60 % of it 20 bps under the oracle, 60 % more 50 bps under.
+fn deep(amount: u64) -> Ladder {
+    Ladder { half_spread_bps: 20.0, step_bps: 30.0, levels: 2, size: amount * 6 / 10 }
+}
+
+/// One bid of `size` atoms `bps` under the oracle (and an ask as far above it).
+fn one_bid(bps: f64, size: u64) -> Ladder {
+    Ladder { half_spread_bps: bps, step_bps: 0.0, levels: 1, size }
 }
 
 /// What the user holds: shares, then the base, A, B and the call in their associated accounts.
@@ -190,8 +174,8 @@ async fn balances(f: &mut Fixture, u: &User, p: &ExitPlan) -> Vec<u64> {
 async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
     let (mut f, u) = invested().await;
     let (shares, paid) = redeemable(&mut f, &u).await;
-    let ma = market(&mut f, 0, &deep(paid[0])).await;
-    let mb = market(&mut f, 1, &deep(paid[1])).await;
+    let ma = market(&mut f, 0, deep(paid[0])).await;
+    let mb = market(&mut f, 1, deep(paid[1])).await;
     let p = planned(&mut f, &u, &[ma, mb]).await;
     // the plan: A and B sold on their markets, the call kept; the redemption's amounts are the program's
     assert_eq!(p.legs.iter().map(|l| l.amount).collect::<Vec<_>>(), paid);
@@ -219,8 +203,11 @@ async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
     assert!(checked.passes(), "{checked:?}");
 
     let before = f.state().await;
-    let quote_before = f.env.token_amount(&ma.header.quote_vault).await;
-    assert_eq!(quote_before, f.env.token_amount(&mb.header.quote_vault).await);
+    let mut books_before = vec![];
+    for m in [&ma, &mb] {
+        books_before
+            .push((f.env.token_amount(&m.header.base_vault).await, f.env.token_amount(&m.header.quote_vault).await));
+    }
     let out = f.env.send_v0(&txs[0].instructions, &[&u.kp], &[(key, addresses)]).await;
     out.ok();
     println!(
@@ -239,13 +226,16 @@ async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
     for (i, l) in p.legs.iter().enumerate() {
         assert_eq!(s.assets[i].quantity, before.assets[i].quantity - l.amount);
     }
-    // the base received is the redemption's base plus what both books paid out
-    let paid_out = quote_before - f.env.token_amount(&ma.header.quote_vault).await
-        + (quote_before - f.env.token_amount(&mb.header.quote_vault).await);
+    // each market took exactly the leg's tokens; the base received is the redemption's base plus
+    // what both books paid out
+    let mut paid_out = 0;
+    for (k, m) in [&ma, &mb].into_iter().enumerate() {
+        let (base_after, quote_after) =
+            (f.env.token_amount(&m.header.base_vault).await, f.env.token_amount(&m.header.quote_vault).await);
+        assert_eq!(base_after - books_before[k].0, paid[k]);
+        paid_out += books_before[k].1 - quote_after;
+    }
     assert_eq!(got, p.base + paid_out);
-    let sold_a = f.env.token_amount(&ma.header.base_vault).await;
-    let sold_b = f.env.token_amount(&mb.header.base_vault).await;
-    assert_eq!((sold_a, sold_b), (paid[0], paid[1]), "each market took exactly the leg's tokens");
 }
 
 /// (b) A book whose bids sit 5 % under the oracle cannot give leg B's minimum: the whole exit
@@ -254,8 +244,8 @@ async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
 async fn an_exit_the_book_cannot_pay_fails_as_a_whole() {
     let (mut f, u) = invested().await;
     let (shares, paid) = redeemable(&mut f, &u).await;
-    let ma = market(&mut f, 0, &deep(paid[0])).await;
-    let mb = market(&mut f, 1, &[(9_500, paid[1] * 2)]).await;
+    let ma = market(&mut f, 0, deep(paid[0])).await;
+    let mb = market(&mut f, 1, one_bid(500.0, paid[1] * 2)).await;
     let p = planned(&mut f, &u, &[ma, mb]).await;
     let (table, txs) = through_a_table(&mut f, &u, &p).await;
     assert_eq!(txs.len(), 1);
@@ -292,8 +282,8 @@ async fn an_exit_the_book_cannot_pay_fails_as_a_whole() {
 async fn a_thin_book_is_named_by_the_plan() {
     let (mut f, u) = invested().await;
     let (shares, paid) = redeemable(&mut f, &u).await;
-    let ma = market(&mut f, 0, &[(9_980, paid[0] / 10)]).await;
-    let mb = market(&mut f, 1, &deep(paid[1])).await;
+    let ma = market(&mut f, 0, one_bid(20.0, paid[0] / 10)).await;
+    let mb = market(&mut f, 1, deep(paid[1])).await;
     let p = planned(&mut f, &u, &[ma, mb]).await;
     let (table, txs) = through_a_table(&mut f, &u, &p).await;
     let checked = probe(&mut f, &u, &txs[0], Some(&table)).await;
@@ -314,12 +304,12 @@ async fn a_thin_book_is_named_by_the_plan() {
 #[tokio::test]
 async fn markets_must_match_their_legs() {
     let (mut f, u) = invested().await;
-    let ma = market(&mut f, 0, &[]).await;
+    let ma = f.open_market(0).await;
     let v = view(&mut f).await;
     let shares = f.env.token_amount(&u.share_token).await;
-    let swapped: BTreeMap<Pubkey, Market> = [(f.assets[1].mint, ma)].into();
+    let swapped: BTreeMap<Pubkey, Route> = [(f.assets[1].mint, ma)].into();
     let e = exit::plan(&v, shares, &swapped, 0).unwrap_err();
-    assert!(matches!(e, exit::ExitError::WrongMarket { .. }), "{e}");
+    assert!(matches!(e, exit::ExitError::Route { .. }), "{e}");
     let p = exit::plan(&v, shares, &[(f.assets[0].mint, ma)].into(), 0).unwrap();
     assert_eq!(p.legs[1].action, LegAction::KeepNoMarket);
     assert_eq!(p.kept().map(|l| l.slot).collect::<Vec<_>>(), vec![1, 2]);
@@ -333,8 +323,8 @@ async fn markets_must_match_their_legs() {
 async fn a_split_exit_lands_transaction_by_transaction() {
     let (mut f, u) = invested().await;
     let (_, paid) = redeemable(&mut f, &u).await;
-    let ma = market(&mut f, 0, &deep(paid[0])).await;
-    let mb = market(&mut f, 1, &deep(paid[1])).await;
+    let ma = market(&mut f, 0, deep(paid[0])).await;
+    let mb = market(&mut f, 1, deep(paid[1])).await;
     let p = planned(&mut f, &u, &[ma, mb]).await;
     let txs = transactions(&mut f, &u, &p, None).await;
     assert_eq!(
@@ -358,7 +348,7 @@ async fn a_split_exit_lands_transaction_by_transaction() {
 /// on its market through a lookup table in the transactions the SDK packs: at least the minimum,
 /// no token left. Returns each transaction's compute units and legs sold.
 async fn exit_of_spot_legs(n: usize) -> Vec<(u64, usize)> {
-    let env = Env::with_programs(&[(venue::MANIFEST_ID, venue::default_venue_path())]).await;
+    let env = env_with_venue().await;
     let mut f = Fixture::with_assets_in(env, n).await;
     let u = f.user(1_000 * USDC).await;
     f.deposit(&u, 1_000 * USDC, 0).await.ok();
@@ -366,7 +356,7 @@ async fn exit_of_spot_legs(n: usize) -> Vec<(u64, usize)> {
     f.set_holdings(&holdings).await;
     let mut markets = vec![];
     for (i, q) in holdings.iter().enumerate() {
-        markets.push(market(&mut f, i, &deep(*q)).await);
+        markets.push(market(&mut f, i, deep(*q)).await);
     }
     let p = planned(&mut f, &u, &markets).await;
     assert_eq!(p.swaps().count(), n);

@@ -4,7 +4,7 @@
 //! |-------------|--------------|
 //! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
 //! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, keeper, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target; arguments go to `cargo test --workspace` and skip the fuzz steps |
-//! | `demo`      | `build-sbf`, then `rpv-lab demo`: 60 simulated days of the vault with options and a keeper on an embedded SVM (litesvm); `--lifecycle` for the instruction-by-instruction tour |
+//! | `demo`      | `build-sbf` and `build-dex`, then `rpv-lab demo`: 60 simulated days of the vault with options and a keeper on an embedded SVM (litesvm); `--lifecycle` for the instruction-by-instruction tour |
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md` and the SDK's `cu_table.rs`) |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
@@ -124,7 +124,7 @@ fn main() {
         "build-sbf" => build_sbf().map(|_| ()),
         "build-dex" => build_dex().map(|_| ()),
         "test" => build_sbf().and_then(|so| run_tests(&so, &build_dex()?, rest)),
-        "demo" => build_sbf().and_then(|so| run_demo(&so.vault, rest)),
+        "demo" => build_sbf().and_then(|so| build_dex().and_then(|venue| run_demo(&so.vault, &venue, rest))),
         "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
         "idl" => run_idl(),
         "fuzz" => run("fuzzing", Command::new("bash").current_dir(root()).arg("fuzz/run.sh").args(rest)),
@@ -503,10 +503,11 @@ fn counted(what: &str, cmd: &mut Command) -> Res<Tally> {
     Ok(Tally { passed, failed, binaries, ok: status.success() })
 }
 
-fn run_demo(so: &Path, rest: &[String]) -> Res<()> {
+fn run_demo(so: &Path, venue: &Path, rest: &[String]) -> Res<()> {
     run(
         "demo",
         host_cargo(&root(), so)
+            .env("RPV_MANIFEST_SO", venue)
             .args(["run", "--locked", "--quiet", "--package", "rpv-lab", "--bin", "rpv-lab", "--", "demo", "--program"])
             .arg(so)
             .args(rest),

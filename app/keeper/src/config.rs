@@ -3,7 +3,9 @@
 //! Every option `some_option` is `--some-option VALUE` on the command line,
 //! `RPV_KEEPER_SOME_OPTION` in the environment and `some_option = …` in the file (`--config
 //! FILE` or `RPV_KEEPER_CONFIG`). The file may also hold a `[token_accounts]` table mapping a mint
-//! to the keeper's token account for it (default: the keeper's associated token account).
+//! to the keeper's token account for it (default: the keeper's associated token account), and a
+//! `[markets]` table mapping a leg's mint to its market on the venue (Manifest) for flash
+//! rebalances.
 
 use std::{
     collections::BTreeMap,
@@ -129,6 +131,24 @@ pub const OPTIONS: &[OptSpec] = &[
         Some("10"),
         "price bound passed to rebalance, bps of the simulated base amount",
     ),
+    opt(
+        "max_impact_bps",
+        Kind::Number,
+        Some("50"),
+        "flash trades through the venue: largest price impact against the oracle, bps (sizes the trade)",
+    ),
+    opt(
+        "min_profit",
+        Kind::Number,
+        Some("0"),
+        "flash trades: smallest margin kept after the transaction's cost, base units (else the trade is skipped)",
+    ),
+    opt(
+        "sol_price",
+        Kind::Number,
+        Some("0"),
+        "base units per SOL, to count a flash trade's fee and priority fee against its margin (0 = not counted)",
+    ),
     opt("priority_fee", Kind::Number, Some("0"), "compute-unit price, micro-lamports (0 = no compute-budget instructions)"),
     opt("compute_unit_limit", Kind::Number, Some("400000"), "compute-unit limit set with a priority fee"),
     opt("max_retries", Kind::Number, Some("4"), "retries of a failed RPC call (exponential backoff)"),
@@ -192,6 +212,11 @@ pub struct Config {
     pub sim_step_secs: u64,
     /// Mint → the keeper's token account for it (file only).
     pub token_accounts: BTreeMap<Pubkey, Pubkey>,
+    pub max_impact_bps: u64,
+    pub min_profit: u64,
+    pub sol_price: u64,
+    /// A leg's mint → its market on the venue (file only).
+    pub markets: BTreeMap<Pubkey, Pubkey>,
     /// Where each option's value came from.
     pub sources: BTreeMap<&'static str, Source>,
 }
@@ -231,6 +256,8 @@ options:
     s += "  -h, --help                         this help\n  -V, --version                      version\n\n";
     s += "config file only:\n  [token_accounts]                   \"<mint>\" = \"<token account>\": the keeper's account for a mint\n";
     s += "                                     (default: its associated token account)\n";
+    s += "  [markets]                          \"<mint>\" = \"<market>\": the leg's Manifest market, for flash\n";
+    s += "                                     rebalances when the keeper lacks the inventory\n";
     s
 }
 
@@ -299,6 +326,7 @@ struct FileValues {
     path: PathBuf,
     values: BTreeMap<&'static str, String>,
     token_accounts: BTreeMap<Pubkey, Pubkey>,
+    markets: BTreeMap<Pubkey, Pubkey>,
 }
 
 fn load_file(path: &Path) -> Result<FileValues, String> {
@@ -307,18 +335,19 @@ fn load_file(path: &Path) -> Result<FileValues, String> {
         toml::from_str(&text).map_err(|e| format!("config file {}: {}", path.display(), one_line(&e.to_string())))?;
     let mut values = BTreeMap::new();
     let mut token_accounts = BTreeMap::new();
+    let mut markets = BTreeMap::new();
     for (k, v) in &table {
-        if k == "token_accounts" {
-            let t = v
-                .as_table()
-                .ok_or_else(|| format!("config file {}: token_accounts must be a table", path.display()))?;
+        if k == "token_accounts" || k == "markets" {
+            let into = if k == "markets" { &mut markets } else { &mut token_accounts };
+            let t = v.as_table().ok_or_else(|| format!("config file {}: {k} must be a table", path.display()))?;
             for (mint, acct) in t {
                 let m = Pubkey::from_str(mint)
-                    .map_err(|_| format!("config file {}: token_accounts: `{mint}` is not a pubkey", path.display()))?;
-                let a = acct.as_str().and_then(|s| Pubkey::from_str(s).ok()).ok_or_else(|| {
-                    format!("config file {}: token_accounts.{mint}: expected a pubkey string", path.display())
-                })?;
-                token_accounts.insert(m, a);
+                    .map_err(|_| format!("config file {}: {k}: `{mint}` is not a pubkey", path.display()))?;
+                let a = acct
+                    .as_str()
+                    .and_then(|s| Pubkey::from_str(s).ok())
+                    .ok_or_else(|| format!("config file {}: {k}.{mint}: expected a pubkey string", path.display()))?;
+                into.insert(m, a);
             }
             continue;
         }
@@ -329,7 +358,7 @@ fn load_file(path: &Path) -> Result<FileValues, String> {
             .ok_or_else(|| format!("config file {}: `{k}` must be a string, number or boolean", path.display()))?;
         values.insert(o.key, text);
     }
-    Ok(FileValues { path: path.to_path_buf(), values, token_accounts })
+    Ok(FileValues { path: path.to_path_buf(), values, token_accounts, markets })
 }
 
 fn one_line(s: &str) -> String {
@@ -481,7 +510,11 @@ impl Config {
             confirm_timeout_secs: raw.num("confirm_timeout_secs")?,
             rpc_timeout_secs: raw.num("rpc_timeout_secs")?.max(1),
             sim_step_secs: raw.num("sim_step_secs")?,
-            token_accounts: file.map(|f| f.token_accounts).unwrap_or_default(),
+            max_impact_bps: raw.num("max_impact_bps")?,
+            min_profit: raw.num("min_profit")?,
+            sol_price: raw.num("sol_price")?,
+            token_accounts: file.as_ref().map(|f| f.token_accounts.clone()).unwrap_or_default(),
+            markets: file.map(|f| f.markets).unwrap_or_default(),
             sources,
         })))
     }
@@ -519,6 +552,10 @@ impl Config {
             backoff_max: Duration::from_millis(self.backoff_max_ms.max(self.backoff_ms)),
             confirm_timeout: Duration::from_secs(self.confirm_timeout_secs),
             token_accounts: self.token_accounts.clone(),
+            markets: self.markets.clone(),
+            max_impact_bps: self.max_impact_bps,
+            min_profit: self.min_profit,
+            sol_price: self.sol_price,
             metrics_file: self.metrics_file.clone(),
         }
     }

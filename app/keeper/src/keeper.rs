@@ -9,10 +9,14 @@
 //! 3. `submit_weights` for risk-budgeting vaults whose weights in force no longer pass the
 //!    program's check under the current covariance: solved off-chain ([`crate::weights`]);
 //! 4. `rebalance` of the leg `rpv_sdk::sim::auto_leg` names, sized by `sim::rebalance_plan`
-//!    (the program's own computation) on fresh oracle values, in atomic mode from the keeper's
-//!    inventory — skipped with a log line when the keeper lacks the tokens — repeated for the
-//!    next leg up to `max_trades_per_tick` (a settled series is bought at its payoff, no oracle
-//!    read; the keeper then holds option tokens to exercise);
+//!    (the program's own computation) on fresh oracle values — in atomic mode from the keeper's
+//!    inventory when it holds what it must pay, else in flash mode through the leg's market on
+//!    the venue (`[markets]`; `rebalance_begin` → Manifest swap → pay → `rebalance_end`, sized so
+//!    the book's price stays within `max_impact_bps` of the oracle, skipped with the reason
+//!    logged when the book cannot meet the vault's price or the margin does not cover the
+//!    transaction's cost and `min_profit`) — repeated for the next leg up to
+//!    `max_trades_per_tick` (a settled series is bought at its payoff, no oracle read; the keeper
+//!    then holds option tokens to exercise; option series have no venue: inventory only);
 //! 5. `settle_requests` for the flow requests at the heads of both queues that can settle now
 //!    (the SDK's [`rpv_sdk::client::VaultView::settle_plan`]: the program's own steps on a copy,
 //!    prices published after each request included), as many as fit one transaction; a queue
@@ -36,6 +40,7 @@ use std::{
 use rpv_core::{
     engine::settlement,
     layout::{RiskState, VaultState},
+    price::OraclePrice,
     rebalance::{Plan, Side, AUTO_LEG},
     token::parse_token_account,
 };
@@ -44,7 +49,7 @@ use rpv_sdk::{
     chain::{self, Chain, ChainError, Clock, TxStatus},
     client::{read_oracle, rebalance_max_age, FetchError, VaultClient},
     events::{parse_logs, Event, Rebalanced, RequestSettled},
-    ix, pda, sim, Instruction, Pubkey,
+    flash, ix, pda, sim, venue, Instruction, Pubkey,
 };
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
@@ -76,6 +81,13 @@ pub struct Settings {
     pub backoff_max: Duration,
     pub confirm_timeout: Duration,
     pub token_accounts: BTreeMap<Pubkey, Pubkey>,
+    /// A leg's mint → its market on the venue: flash rebalances when the inventory is short.
+    pub markets: BTreeMap<Pubkey, Pubkey>,
+    /// Flash trades: largest price impact against the oracle (bps), smallest margin kept after
+    /// the transaction's cost (base units), base units per SOL (0 = fees not counted).
+    pub max_impact_bps: u64,
+    pub min_profit: u64,
+    pub sol_price: u64,
     pub metrics_file: Option<PathBuf>,
 }
 
@@ -701,27 +713,33 @@ impl Keeper {
                     return Ok(());
                 }
             };
-            let Some((plan, nav)) = self.plan(chain, &s, leg, report)? else {
+            let Some(prices) = self.leg_prices(chain, &s, leg, report)? else {
                 return Ok(());
             };
-            if !self.trade(chain, &s, leg, &plan, nav, report)? {
+            let Some((plan, nav)) = self.plan(&s, leg, &prices, self.settings.max_trade_value, report) else {
+                return Ok(());
+            };
+            if !self.trade(chain, &s, leg, &prices, &plan, nav, report)? {
                 return Ok(());
             }
         }
         Ok(())
     }
 
-    /// The trade the program will plan for `leg`, from the oracle values it will read.
-    fn plan(
+    /// The oracle values the program will read for `leg` (none for a settled series, sold at its
+    /// payoff); `None` after logging why they are unusable.
+    fn leg_prices(
         &mut self,
         chain: &mut dyn Chain,
         s: &Snapshot,
         leg: usize,
         report: &mut TickReport,
-    ) -> Result<Option<(Plan, u64)>, KeeperError> {
+    ) -> Result<Option<LegPrices>, KeeperError> {
+        if rpv_core::rebalance::settled_leg(&s.vault, leg) {
+            return Ok(Some(LegPrices::default()));
+        }
         let slot = s.vault.assets[leg];
         let max_age = s.risk.rebalance.max_oracle_age;
-        let oracle_key = rpv_sdk::pk(&slot.oracle);
         let read = |k: &mut Self, chain: &mut dyn Chain, slot: &rpv_core::layout::AssetSlot| {
             let key = rpv_sdk::pk(&slot.oracle);
             k.retry(chain, "getAccountInfo(oracle)", |c| c.account(&key)).map(|a| {
@@ -729,25 +747,15 @@ impl Keeper {
                     .and_then(|a| read_oracle(slot, &a, &s.clock, rebalance_max_age(max_age, slot)))
             })
         };
-        if rpv_core::rebalance::settled_leg(&s.vault, leg) {
-            // sold at its payoff: no oracle is read
-            return match sim::rebalance_plan(&s.vault, &s.risk, leg, None, None, self.settings.max_trade_value, s.now())
-            {
-                Ok(p) => Ok(Some(p)),
-                Err(e) => {
-                    self.skip(report, "rebalance", "no trade", json!({"leg": leg, "error": e.to_string()}));
-                    Ok(None)
-                }
-            };
-        }
         let leg_price = match read(self, chain, &slot)? {
             Ok(p) => p,
             Err(e) => {
+                let oracle = rpv_sdk::pk(&slot.oracle).to_string();
                 self.skip(
                     report,
                     "rebalance",
                     "oracle unusable",
-                    json!({"leg": leg, "oracle": oracle_key.to_string(), "error": e.to_string()}),
+                    json!({"leg": leg, "oracle": oracle, "error": e.to_string()}),
                 );
                 return Ok(None);
             }
@@ -773,29 +781,46 @@ impl Keeper {
             self.skip(report, "rebalance", "oracle older than the vault's last price", json!({"leg": leg}));
             return Ok(None);
         }
+        Ok(Some(LegPrices { leg: Some(leg_price), under }))
+    }
+
+    /// The trade the program will plan for `leg` from `prices`, its fair value capped at
+    /// `max_value` (0 = only the vault's caps); `None` after logging why there is none.
+    fn plan(
+        &mut self,
+        s: &Snapshot,
+        leg: usize,
+        prices: &LegPrices,
+        max_value: u64,
+        report: &mut TickReport,
+    ) -> Option<(Plan, u64)> {
         match sim::rebalance_plan(
             &s.vault,
             &s.risk,
             leg,
-            Some(&leg_price),
-            under.as_ref(),
-            self.settings.max_trade_value,
+            prices.leg.as_ref(),
+            prices.under.as_ref(),
+            max_value,
             s.now(),
         ) {
-            Ok(p) => Ok(Some(p)),
+            Ok(p) => Some(p),
             Err(e) => {
                 self.skip(report, "rebalance", "no trade", json!({"leg": leg, "error": e.to_string()}));
-                Ok(None)
+                None
             }
         }
     }
 
-    /// Checks the inventory and sends the trade. Returns whether it landed.
+    /// Trades `plan` from the keeper's inventory (atomic `rebalance`) when it holds what it has
+    /// to pay, else through the leg's market on the venue (flash mode, [`Self::flash`]).
+    /// Returns whether a trade landed.
+    #[allow(clippy::too_many_arguments)]
     fn trade(
         &mut self,
         chain: &mut dyn Chain,
         s: &Snapshot,
         leg: usize,
+        prices: &LegPrices,
         plan: &Plan,
         nav: u64,
         report: &mut TickReport,
@@ -815,20 +840,32 @@ impl Keeper {
             Side::Sell => (leg_token, leg_mint),
             Side::Buy => (base_token, base_mint),
         };
-        let ctx = json!({"leg": leg, "side": side_name(plan.side), "qty": plan.qty, "base_amount": plan.base_amount,
-                         "fair_value": plan.fair_value, "incentive": plan.incentive, "value_before": plan.value_before,
-                         "target": plan.target, "band": plan.band, "nav": nav});
+        let ctx = plan_context(leg, plan, nav);
+        // the venue first where the leg has a market (no inventory risk for the keeper)
+        if self.settings.markets.contains_key(&leg_mint) && !slot.option.is_option() {
+            if let Some(landed) = self.flash(chain, s, leg, prices, plan.side, report)? {
+                return Ok(landed);
+            }
+        }
         match self.balance(chain, &pay_key, &pay_mint)? {
             Err(why) => {
                 self.skip(report, "rebalance", "keeper token account unusable", json!({"leg": leg, "why": why}));
                 return Ok(false);
             }
             Ok(have) if have < need => {
+                let venue = if slot.option.is_option() {
+                    "option series are not listed on the venue: inventory only"
+                } else if self.settings.markets.contains_key(&leg_mint) {
+                    "the venue route was skipped (logged above)"
+                } else {
+                    "no venue market configured for the leg's mint ([markets] in the config file)"
+                };
                 self.skip(
                     report,
                     "rebalance",
                     "insufficient inventory",
-                    json!({"leg": leg, "mint": pay_mint.to_string(), "have": have, "need": need, "plan": ctx}),
+                    json!({"leg": leg, "mint": pay_mint.to_string(), "have": have, "need": need, "venue": venue,
+                           "plan": ctx}),
                 );
                 return Ok(false);
             }
@@ -847,11 +884,202 @@ impl Keeper {
         };
         let ixn = ix::rebalance(&self.pubkey(), &self.settings.vault, v, leg as u8, &base_token, &leg_token, args);
         let out = self.execute(chain, "rebalance", vec![ixn], ctx)?;
-        self.record(report, "rebalance", &out);
+        self.landed(s, "rebalance", out, report, None)
+    }
+
+    /// A flash rebalance of `leg` through its market on the venue (`[markets]`):
+    /// `rebalance_begin` → swap → pay the vault → `rebalance_end` in one transaction
+    /// ([`rpv_sdk::flash`]). The trade is sized so that its average price on the book stays
+    /// within `max_impact_bps` of the oracle, and skipped — `None`, with the reason logged — when
+    /// the market is unusable, the book cannot meet the vault's price, or the margin (the venue's
+    /// price against the vault's: the incentive less the spread and the impact; Manifest charges
+    /// no fee) does not cover the transaction's fee and priority fee plus `min_profit`.
+    /// `Some(landed)` when a transaction was attempted.
+    #[allow(clippy::too_many_arguments)]
+    fn flash(
+        &mut self,
+        chain: &mut dyn Chain,
+        s: &Snapshot,
+        leg: usize,
+        prices: &LegPrices,
+        side: Side,
+        report: &mut TickReport,
+    ) -> Result<Option<bool>, KeeperError> {
+        let v = &s.vault;
+        let slot = v.assets[leg];
+        let leg_mint = rpv_sdk::pk(&slot.mint);
+        let (Some(market), Some(leg_price)) = (self.settings.markets.get(&leg_mint).copied(), prices.leg) else {
+            return Ok(None);
+        };
+        let route = match self.route(chain, s, leg, &market)? {
+            Ok(r) => r,
+            Err(why) => {
+                self.skip(
+                    report,
+                    "rebalance_flash",
+                    "venue market unusable",
+                    json!({"leg": leg, "market": market.to_string(), "why": why}),
+                );
+                return Ok(None);
+            }
+        };
+        let (route, book) = route;
+        // size: the most the book takes within the impact bound, at the oracle's mid
+        let reference = atom_price(&leg_price, slot.decimals, v.base_decimals);
+        let is_base_in = side == Side::Sell;
+        let bps = self.settings.max_impact_bps as f64;
+        let limit = match book.max_exact_in_within_impact(is_base_in, reference, bps, s.clock.slot) {
+            Ok(l) if l.value > 0 => l,
+            other => {
+                let why =
+                    other.map(|_| "no depth within the impact bound".to_string()).unwrap_or_else(|e| e.to_string());
+                self.skip(
+                    report,
+                    "rebalance_flash",
+                    "venue too thin",
+                    json!({"leg": leg, "max_impact_bps": bps, "why": why}),
+                );
+                return Ok(None);
+            }
+        };
+        let max_value = match self.settings.max_trade_value {
+            0 => limit.value,
+            cap => cap.min(limit.value),
+        };
+        let Some((plan, nav)) = self.plan(s, leg, prices, max_value, report) else {
+            return Ok(Some(false));
+        };
+        let swap = flash::swap_for(&plan, 0);
+        let q = match book.quote_swap(swap, s.clock.slot) {
+            Ok(q) if q.passes => q,
+            other => {
+                let venue = other.ok().map(|q| json!({"in": q.in_atoms, "out": q.out_atoms, "exhausted": q.exhausted}));
+                self.skip(
+                    report,
+                    "rebalance_flash",
+                    "the venue's price is worse than the vault's",
+                    json!({"leg": leg, "plan": plan_context(leg, &plan, nav), "venue": venue}),
+                );
+                return Ok(None);
+            }
+        };
+        let margin = match plan.side {
+            Side::Sell => q.out_atoms - plan.base_amount,
+            Side::Buy => plan.base_amount - q.in_atoms,
+        };
+        let cost = self.transaction_cost();
+        let impact_bps = q.average_price(is_base_in).map(|p| 10_000.0 * (p / reference - 1.0));
+        let economics = json!({"margin": margin, "transaction_cost": cost, "min_profit": self.settings.min_profit,
+                               "venue_fee": 0, "impact_bps": impact_bps, "incentive": plan.incentive,
+                               "orders_touched": q.orders_touched()});
+        if margin < cost.saturating_add(self.settings.min_profit) {
+            self.skip(report, "rebalance_flash", "unprofitable", json!({"leg": leg, "economics": economics}));
+            return Ok(None);
+        }
+        // the keeper's token accounts: created (idempotently) where missing
+        let me = self.pubkey();
+        let mut ixs = Vec::new();
+        let mut accounts = [
+            (rpv_sdk::pk(&v.base_mint), rpv_sdk::pk(&v.base_token_program)),
+            (leg_mint, rpv_sdk::pk(&slot.token_program)),
+        ]
+        .map(|(mint, program)| (self.token_account_for(&mint, &program), mint, program));
+        for (key, mint, program) in &mut accounts {
+            if self.retry(chain, "getAccountInfo(token account)", |c| c.account(key))?.is_none() {
+                if self.settings.token_accounts.contains_key(mint) {
+                    self.skip(
+                        report,
+                        "rebalance_flash",
+                        "keeper token account missing",
+                        json!({"leg": leg, "account": key.to_string()}),
+                    );
+                    return Ok(None);
+                }
+                ixs.push(ata::create_idempotent(&me, &me, mint, program).0);
+            }
+        }
+        let [(base_token, ..), (leg_token, ..)] = accounts;
+        // the swap's bound keeps the transaction's cost and min_profit: a book that moved
+        // against the keeper since it was read fails in the venue, never lands at a loss
+        let keep = cost.saturating_add(self.settings.min_profit);
+        let trade = flash::via_venue(
+            &me,
+            &self.settings.vault,
+            v,
+            leg as u8,
+            &base_token,
+            &leg_token,
+            &route,
+            &plan,
+            max_value,
+            keep,
+        )
+        .map_err(|e| KeeperError::BadAccount(e.to_string()))?;
+        ixs.extend(trade);
+        if !self.fits(ixs.clone()) {
+            self.skip(report, "rebalance_flash", "transaction too large", json!({"leg": leg}));
+            return Ok(None);
+        }
+        let mut ctx = plan_context(leg, &plan, nav);
+        ctx["market"] = json!(market.to_string());
+        ctx["economics"] = economics;
+        let out = self.execute(chain, "rebalance_flash", ixs, ctx)?;
+        self.landed(s, "rebalance_flash", out, report, Some(margin)).map(Some)
+    }
+
+    /// The leg's market and its book, checked against the leg (`Err`: why it cannot be used).
+    #[allow(clippy::type_complexity)]
+    fn route(
+        &mut self,
+        chain: &mut dyn Chain,
+        s: &Snapshot,
+        leg: usize,
+        market: &Pubkey,
+    ) -> Result<Result<(flash::Route, venue::Book), String>, KeeperError> {
+        let Some(acct) = self.retry(chain, "getAccountInfo(market)", |c| c.account(market))? else {
+            return Ok(Err("the market account does not exist".into()));
+        };
+        if acct.owner != venue::MANIFEST_ID {
+            return Ok(Err(format!("owned by {}, not the venue {}", acct.owner, venue::MANIFEST_ID)));
+        }
+        let Some(header) = venue::decode_market(&acct.data) else {
+            return Ok(Err("not a market account".into()));
+        };
+        let book = match venue::decode_book(&acct.data) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(format!("cannot read the book: {e}"))),
+        };
+        let route = flash::Route { market: *market, header };
+        Ok(route.check(&s.vault, leg).map(|()| (route, book)).map_err(|e| e.to_string()))
+    }
+
+    /// A transaction's fee and priority fee in base units (0 without `sol_price`).
+    fn transaction_cost(&self) -> u64 {
+        let priority =
+            u128::from(self.settings.priority_fee) * u128::from(self.settings.compute_unit_limit) / 1_000_000;
+        let lamports = 5_000 + priority;
+        (lamports * u128::from(self.settings.sol_price) / 1_000_000_000).min(u128::from(u64::MAX)) as u64
+    }
+
+    /// Records a rebalance transaction's outcome and its `Rebalanced` events; `margin`: what a
+    /// flash trade left the keeper, as quoted. Returns whether it landed.
+    fn landed(
+        &mut self,
+        s: &Snapshot,
+        name: &str,
+        out: Outcome,
+        report: &mut TickReport,
+        margin: Option<u64>,
+    ) -> Result<bool, KeeperError> {
+        self.record(report, name, &out);
         let Outcome::Landed { logs } = out else {
             return Ok(false);
         };
         self.metrics.last_rebalance_time = Some(s.now());
+        if let Some(m) = margin {
+            self.metrics.flash_trades += 1;
+            self.metrics.venue_margin += m;
+        }
         let me = self.pubkey();
         for e in parse_logs(&logs) {
             if let Event::Rebalanced(e) = e {
@@ -866,13 +1094,34 @@ impl Keeper {
                     json!({"leg": e.leg, "side": if e.side == Side::Sell as u8 { "vault_sells" } else { "vault_buys" },
                            "qty": e.qty, "base_amount": e.base_amount, "fair_value": e.fair_value,
                            "incentive": e.incentive, "value_before": e.value_before, "value_after": e.value_after,
-                           "target": e.target, "band": e.band, "nav": e.nav}),
+                           "target": e.target, "band": e.band, "nav": e.nav, "flash": e.flash}),
                 );
                 report.trades.push(e);
             }
         }
         Ok(true)
     }
+}
+
+/// The oracle values a leg's trade is planned on: the leg's (none for a settled series) and,
+/// for an option series, its underlying's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LegPrices {
+    pub leg: Option<OraclePrice>,
+    pub under: Option<OraclePrice>,
+}
+
+/// An oracle price in quote atoms per atom of the leg (the venue's unit), for a leg of
+/// `decimals` against a base of `base_decimals`.
+pub fn atom_price(p: &OraclePrice, decimals: u8, base_decimals: u8) -> f64 {
+    p.price as f64 * 10f64.powi(p.expo + i32::from(base_decimals) - i32::from(decimals))
+}
+
+/// A planned trade, for logs.
+fn plan_context(leg: usize, plan: &Plan, nav: u64) -> Value {
+    json!({"leg": leg, "side": side_name(plan.side), "qty": plan.qty, "base_amount": plan.base_amount,
+           "fair_value": plan.fair_value, "incentive": plan.incentive, "value_before": plan.value_before,
+           "target": plan.target, "band": plan.band, "nav": nav})
 }
 
 /// Why a queue waits that is no error: its head needs a price published after it, or base

@@ -56,6 +56,10 @@ pub struct Metrics {
     pub trades: u64,
     pub traded_value: u64,
     pub incentives_earned: u64,
+    /// Of those, flash trades through the venue, and the margins they were quoted to leave the
+    /// keeper (base units: the venue's price against the vault's, incentive included).
+    pub flash_trades: u64,
+    pub venue_margin: u64,
     /// Flow request fills landed by this keeper's `settle_requests` (its own `RequestSettled`
     /// events), the settlement incentives they paid it (base units), and the cluster time of
     /// its last one.

@@ -35,11 +35,13 @@ fn flags_beat_environment_beat_file_beat_defaults() {
     let vault_env = Pubkey::new_unique();
     let mint = Pubkey::new_unique();
     let acct = Pubkey::new_unique();
+    let market = Pubkey::new_unique();
     std::fs::write(
         &file,
         format!(
             "rpc_url = \"http://file.example:8899\"\ninterval_secs = 10\ndry_run = true\nvault = \"{vault_file}\"\n\
-             log_level = \"warn\"\nslippage_bps = 25\n\n[token_accounts]\n\"{mint}\" = \"{acct}\"\n"
+             log_level = \"warn\"\nslippage_bps = 25\nmax_impact_bps = 30\nsol_price = 150000000\n\n\
+             [token_accounts]\n\"{mint}\" = \"{acct}\"\n\n[markets]\n\"{mint}\" = \"{market}\"\n"
         ),
     )
     .unwrap();
@@ -66,6 +68,10 @@ fn flags_beat_environment_beat_file_beat_defaults() {
     assert_eq!(c.source("log_level"), Some(&Source::File(file.clone())));
     assert_eq!(c.slippage_bps, 25);
     assert_eq!(c.token_accounts.get(&mint), Some(&acct));
+    assert_eq!(c.markets.get(&mint), Some(&market), "the leg's market on the venue");
+    assert_eq!((c.max_impact_bps, c.sol_price, c.min_profit), (30, 150_000_000, 0));
+    let s = c.settings(vault_env);
+    assert_eq!((s.markets.len(), s.max_impact_bps, s.sol_price), (1, 30, 150_000_000));
     assert_eq!(c.config_file.as_deref(), Some(file.as_path()));
 
     // env > file
@@ -87,6 +93,7 @@ fn flags_beat_environment_beat_file_beat_defaults() {
     assert_eq!(c.commitment, CommitmentLevel::Confirmed);
     assert_eq!(c.metrics_file, Some(PathBuf::from("rpv-keeper-metrics.json")));
     assert!(!c.dry_run && !c.embedded && c.submit_weights && c.rebalance && c.settle);
+    assert!(c.markets.is_empty() && c.max_impact_bps == 50 && c.sol_price == 0, "no venue unless configured");
     assert_eq!(c.source("interval_secs"), None, "unset: the mode decides");
     assert_eq!(c.source("ticks"), Some(&Source::Default));
     // the embedded mode's own default interval; --flag=value and --flag false forms
@@ -143,6 +150,12 @@ fn errors_name_their_source() {
     std::fs::write(&bad, "intervall_secs = 3\n").unwrap();
     let e = resolve(&["--config", bad.to_str().unwrap()], &[]).unwrap_err();
     assert_eq!(e, format!("config file {}: unknown key `intervall_secs`", bad.display()));
+    std::fs::write(&bad, "[markets]\nSOL = \"x\"\n").unwrap();
+    let e = resolve(&["--config", bad.to_str().unwrap()], &[]).unwrap_err();
+    assert_eq!(e, format!("config file {}: markets: `SOL` is not a pubkey", bad.display()));
+    std::fs::write(&bad, "markets = 3\n").unwrap();
+    let e = resolve(&["--config", bad.to_str().unwrap()], &[]).unwrap_err();
+    assert_eq!(e, format!("config file {}: markets must be a table", bad.display()));
     std::fs::write(&bad, "rpc_url = \"ws://x\"\n").unwrap();
     let e = resolve(&["--config", bad.to_str().unwrap()], &[]).unwrap_err();
     assert!(e.starts_with(&format!("{}: bad RPC URL", bad.display())), "{e}");

@@ -708,3 +708,90 @@ fn more_requests_than_one_transaction_holds_settle_over_ticks_in_order() {
     let r = pda::request(&w.sb.vault, REQUEST_WITHDRAW, first + N - 1).0;
     assert!(rpv_sdk::decode_request(&w.chain.svm.data(&r)).unwrap().claimable > 0);
 }
+
+/// A sandbox vault (SOL, BTC, ETH, all in base) with a market per asset on the venue, quoted
+/// 5 bps either side of the oracle, 12 levels of $25,000 a side, and a keeper holding nothing
+/// but SOL, routing through those markets.
+fn world_with_markets(
+    keeper_bps: u16,
+) -> (World, rpv_sdk::svm::market_maker::MarketMaker, Keeper, Arc<Mutex<Vec<String>>>) {
+    use rpv_sdk::svm::market_maker::{load_venue, MarketMaker, Quoting};
+    let mut spec = Spec::spot();
+    spec.rebalance.keeper_bps = keeper_bps;
+    spec.rebalance.max_slippage_bps = 50;
+    let mut w = World::new(&spec);
+    load_venue(&mut w.chain.svm, &rpv_sdk::venue::default_venue_path()).unwrap();
+    let assets: Vec<_> = w.sb.feeds.iter().enumerate().map(|(i, f)| (i, f.mint, f.decimals, f.price)).collect();
+    let quoting = Quoting { half_spread_bps: 5.0, step_bps: 2.0, levels: 12, depth_per_level: 25_000_000_000 };
+    let mm = MarketMaker::open(&mut w.chain.svm, &w.sb.base_mint, 6, &assets, quoting, 2_000_000_000_000).unwrap();
+    mm.requote(&mut w.chain.svm, &w.sb.feeds.iter().map(|f| f.price).collect::<Vec<_>>()).unwrap();
+    let kp = Keypair::new();
+    w.chain.svm.fund(&kp.pubkey(), 10_000_000_000).unwrap();
+    let mut s = Settings::for_vault(w.sb.vault);
+    s.backoff = Duration::from_millis(1);
+    s.markets = mm.routes();
+    let (log, lines) = Logger::memory(Level::Debug);
+    (w, mm, Keeper::new(s, kp, log, "embedded"), lines)
+}
+
+#[test]
+fn a_keeper_without_inventory_rebalances_through_the_venue() {
+    let (mut w, mm, mut k, lines) = world_with_markets(25);
+    let mut reports: Vec<TickReport> = vec![];
+    for _ in 0..12 {
+        reports.push(k.tick(&mut w.chain).expect("tick"));
+        let (d, band) = w.distances();
+        if d.iter().all(|x| *x <= band) {
+            break;
+        }
+        w.step(61, 10);
+        mm.requote(&mut w.chain.svm, &w.sb.feeds.iter().map(|f| f.price).collect::<Vec<_>>()).unwrap();
+    }
+    let (d, band) = w.distances();
+    assert!(d.iter().all(|x| *x <= band), "every leg inside its band: {d:?} vs {band}");
+    let trades: Vec<_> = reports.iter().flat_map(|r| r.trades.iter().cloned()).collect();
+    assert!(trades.len() >= 3 && trades.iter().all(|t| t.flash), "{trades:?}");
+    assert!(
+        reports.iter().all(|r| r.failures.is_empty()),
+        "{:?}",
+        reports.iter().map(|r| &r.failures).collect::<Vec<_>>()
+    );
+    let m = &k.metrics;
+    assert_eq!(m.flash_trades, trades.len() as u64);
+    assert_eq!(m.instructions["rebalance_flash"].confirmed, m.flash_trades);
+    assert!(m.venue_margin > 0);
+    // it ends with no spot tokens and its margin in base (its token accounts created on the way)
+    for f in &w.sb.feeds {
+        assert_eq!(w.balance(&k.pubkey(), &f.mint), 0, "{}", f.symbol);
+    }
+    let base_mint = w.sb.base_mint;
+    assert!(w.balance(&k.pubkey(), &base_mint) > 0);
+    let landed = events(&lines, "confirmed");
+    assert!(landed.iter().any(|e| e["fields"]["instruction"] == "rebalance_flash"
+        && e["fields"]["context"]["economics"]["margin"].as_u64().unwrap() > 0));
+}
+
+#[test]
+fn a_flash_trade_the_incentive_does_not_pay_for_is_skipped_with_the_reason() {
+    // a 5 bps incentive against a 5 bps confidence band and 5 bps makers: the venue's price is
+    // worse than the vault's
+    let (mut w, _mm, mut k, lines) = world_with_markets(5);
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.trades.is_empty() && r.failures.is_empty(), "{r:?}");
+    assert!(
+        r.skipped.contains(&("rebalance_flash".to_string(), "the venue's price is worse than the vault's".to_string())),
+        "{:?}",
+        r.skipped
+    );
+    assert_eq!(w.chain.sent.len(), 1, "the refresh only: nothing unprofitable is sent");
+    assert_eq!(k.metrics.instructions.get("rebalance_flash").map_or(0, |c| c.simulated), 0);
+    let skip = events(&lines, "skipped");
+    assert!(skip.iter().any(|e| e["fields"]["instruction"] == "rebalance_flash"));
+    // with a cost per transaction above the margin, a profitable route is skipped as unprofitable
+    let (mut w, _mm, mut k, _lines) = world_with_markets(25);
+    k.settings.sol_price = 150_000_000;
+    k.settings.min_profit = 1_000_000_000_000;
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.trades.is_empty());
+    assert!(r.skipped.contains(&("rebalance_flash".to_string(), "unprofitable".to_string())), "{:?}", r.skipped);
+}

@@ -30,7 +30,15 @@ use rpv_keeper::{
     log::{Level, Logger},
     sandbox::{OptionSpec, Sandbox, Spec},
 };
-use rpv_sdk::{ix, ix::OptionKind, pda, svm::LocalSvm, Pubkey};
+use rpv_sdk::{
+    events::Rebalanced,
+    ix,
+    ix::OptionKind,
+    pda,
+    svm::market_maker::{atom_price, load_venue, MarketMaker, Quoting},
+    svm::LocalSvm,
+    venue, Pubkey,
+};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -139,6 +147,58 @@ fn realised(returns: &[f64]) -> f64 {
     crate::backtest::realised(&r)
 }
 
+/// The flash trades' execution against the oracle: what the vault paid or received against the
+/// oracle's mid (its cost: the keeper's incentive and the confidence band it prices against
+/// itself), per trade and in total, and the trades the keeper skipped, by reason.
+#[derive(Default)]
+struct Execution {
+    trades: u64,
+    /// Mid value traded and the vault's cost against it, base units.
+    mid_value: f64,
+    cost: f64,
+    worst_bps: f64,
+    incentives: u64,
+    skipped: std::collections::BTreeMap<String, u64>,
+}
+
+impl Execution {
+    fn record(&mut self, t: &Rebalanced, mid_atom_price: f64) {
+        let mid = t.qty as f64 * mid_atom_price;
+        let cost = if t.side == rpv_core::rebalance::Side::Buy as u8 {
+            t.base_amount as f64 - mid
+        } else {
+            mid - t.base_amount as f64
+        };
+        self.trades += 1;
+        self.mid_value += mid;
+        self.cost += cost;
+        self.worst_bps = self.worst_bps.max(10_000.0 * cost / mid);
+        self.incentives += t.incentive;
+    }
+
+    fn print(&self, venue_margin: u64) {
+        println!(
+            "Flash trades through the venue: {}, {} USDC at the oracle's mid; the vault's execution cost against the mid",
+            self.trades,
+            usdc(self.mid_value as u64)
+        );
+        println!(
+            "  {} USDC in total, {:.2} bps on average, {:.2} bps at worst (incentives {} USDC); the keeper's margin on the venue {} USDC",
+            usdc(self.cost.max(0.0) as u64),
+            10_000.0 * self.cost / self.mid_value.max(1.0),
+            self.worst_bps,
+            usdc(self.incentives),
+            usdc(venue_margin)
+        );
+        if self.skipped.is_empty() {
+            println!("  no flash trade skipped");
+        }
+        for (why, n) in &self.skipped {
+            println!("  skipped {n}×: {why}");
+        }
+    }
+}
+
 struct User {
     kp: Keypair,
     base: Pubkey,
@@ -159,12 +219,17 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
     println!("Real-time risk-parity vault — market simulation on an embedded SVM (litesvm, the built .so)");
     println!();
     let mut spec = Spec::spot();
+    // the keeper trades through the venue: its incentive (20 bps) has to pay the oracle's
+    // confidence band the vault prices against itself (5 bps), the makers' half spread (5 bps)
+    // and the book's impact; the daily budget covers the turnover cap at that rate
     spec.rebalance = ix::RebalanceParams {
         cooldown_secs: 3_600,
         max_leg_bps: 500,
         max_turnover_bps: 4_000,
         max_reduction_bps: 1_500,
-        incentive_budget_ppm: 50,
+        keeper_bps: 20,
+        max_slippage_bps: 50,
+        incentive_budget_ppm: 1_000,
         ..ix::RebalanceParams::default()
     };
     spec.options = vec![
@@ -196,11 +261,35 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
     );
     println!();
 
+    // the venue: a market per spot asset, kept near the oracle by a market-making bot
+    load_venue(&mut svm, &venue::default_venue_path())?;
+    let spot: Vec<(usize, Pubkey, u8, i64)> =
+        (0..3).map(|i| (i, sb.feeds[i].mint, sb.feeds[i].decimals, sb.feeds[i].price)).collect();
+    let quoting = Quoting { half_spread_bps: 5.0, step_bps: 2.0, levels: 12, depth_per_level: 25_000 * USDC };
+    let maker = MarketMaker::open(&mut svm, &sb.base_mint, 6, &spot, quoting, 3_000_000 * USDC)?;
+    maker.requote(&mut svm, &sb.feeds.iter().map(|f| f.price).collect::<Vec<_>>())?;
+    println!(
+        "Venue: Manifest (built from its crate), a market per spot asset; a bot quotes {} levels a side, {} USDC each,",
+        quoting.levels,
+        usdc(quoting.depth_per_level)
+    );
+    println!(
+        "{} bps from the oracle then every {} bps, re-quoted after every price move. The keeper holds no spot tokens:",
+        quoting.half_spread_bps, quoting.step_bps
+    );
+    println!("it rebalances spot legs in flash mode through the venue; option series from its inventory (no venue lists them).");
+    println!();
+
     let keeper_kp = Keypair::new();
-    sb.fund_keeper(&mut svm, &keeper_kp.pubkey(), 20_000_000 * USDC, 3_000_000 * USDC, 5_000_000_000)?;
+    sb.fund_keeper(&mut svm, &keeper_kp.pubkey(), 20_000_000 * USDC, 0, 5_000_000_000)?;
     let (log, _lines) = Logger::memory(Level::Warn);
     let mut settings = Settings::for_vault(sb.vault);
     settings.max_trades_per_tick = 3;
+    settings.markets = maker.routes();
+    settings.max_impact_bps = 30;
+    // a priority fee of 10,000 micro-lamports per CU and SOL at the demo's starting price
+    settings.priority_fee = 10_000;
+    settings.sol_price = (sb.feeds[0].price / 100) as u64;
     let mut keeper = Keeper::new(settings, keeper_kp, log, "embedded SVM");
     let mut chain = LocalChain::new(svm);
 
@@ -215,6 +304,7 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
     let mut eq = 1.0f64;
     let total_steps = (DAYS * STEPS_PER_DAY) as usize;
     let mut events: Vec<String> = Vec::new();
+    let mut execution = Execution::default();
 
     for step in 0..=total_steps {
         let day = step as i64 / STEPS_PER_DAY;
@@ -245,6 +335,7 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
                 sb.feeds[k].price = ((now + 0.25 * (want - now)) * 1e8) as i64;
             }
             sb.publish(&mut chain.svm)?;
+            maker.requote(&mut chain.svm, &sb.feeds.iter().map(|f| f.price).collect::<Vec<_>>())?;
             eq *= 1.0 + ret.iter().map(|r| r.exp() - 1.0).sum::<f64>() / 3.0;
         }
         // the keeper's tick
@@ -265,6 +356,15 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         for t in &report.trades {
             trades += 1;
             incentives += t.incentive;
+            if t.flash {
+                let f = &sb.feeds[usize::from(t.leg)];
+                execution.record(t, atom_price(f.price, f.decimals, 6));
+            }
+        }
+        for (what, why) in &report.skipped {
+            if what == "rebalance_flash" {
+                *execution.skipped.entry(why.clone()).or_default() += 1;
+            }
         }
         // depositors come and go
         let v = sb.state(&chain.svm)?;
@@ -400,6 +500,7 @@ pub fn run(program: &Path, out: &Path) -> Result<(), String> {
         usdc(incentives),
         100.0 * incentives as f64 / nav as f64
     );
+    execution.print(keeper.metrics.venue_margin);
     println!(
         "Vol target {:.0} %, final gross exposure L = {:.3}, final NAV {} USDC, cash {:.1} %",
         100.0 * fx(r.vol_target),

@@ -63,7 +63,7 @@ impl From<ChainError> for FetchError {
 /// Why the program would refuse a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuoteError {
-    /// A rule of the instruction: the program's error name (in [`crate::errors::NAMES`]).
+    /// A rule of the instruction: the program's error name ([`crate::errors::name`] of its code).
     Refused(&'static str),
     /// The core maths or an oracle check refused; the program reports the error of the same name.
     Core(CoreError),

@@ -40,9 +40,10 @@ use crate::{
     alt, ata,
     chain::{self, Chain, ChainError, PACKET_DATA_SIZE},
     client::{QuoteError, VaultView},
+    flash::{Route, RouteError},
     ix, pk,
-    venue::{self, MarketHeader, MANIFEST_ID},
-    Instruction, Pubkey, SYSTEM_PROGRAM_ID, TOKEN_PROGRAM_ID,
+    venue::{self, MANIFEST_ID},
+    Instruction, Pubkey, SYSTEM_PROGRAM_ID,
 };
 
 /// Seconds ahead the redemption is quoted by default: the plan's transactions must land within
@@ -50,34 +51,13 @@ use crate::{
 /// after, `SlippageExceeded`: plan again).
 pub const DEFAULT_HORIZON_SECS: u32 = 120;
 
-/// Manifest's `ManifestError::InsufficientOut`: an exact-in swap returned less than its
-/// minimum (its log line says `Minimum: M Actual: A`).
-pub const MANIFEST_INSUFFICIENT_OUT: u32 = 8;
-
-/// A spot leg's market: a Manifest market of the leg's mint (its base) against the vault's base
-/// mint (its quote).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Market {
-    pub address: Pubkey,
-    pub header: MarketHeader,
-}
-
-impl Market {
-    /// The market at `address` from its account data (`None`: not a Manifest market).
-    pub fn decode(address: Pubkey, data: &[u8]) -> Option<Self> {
-        venue::decode_market(data).map(|header| Self { address, header })
-    }
-}
-
 /// Why an exit cannot be planned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExitError {
     /// The redemption would be refused (the program's error).
     Refused(QuoteError),
-    /// A market given for `mint` does not trade it against the vault's base.
-    WrongMarket { mint: Pubkey, market: Pubkey, why: String },
-    /// A leg or the base is not an SPL Token mint (the venue's swap is encoded for SPL Token).
-    NotSplToken { mint: Pubkey },
+    /// The market given for `mint` cannot sell it for the vault's base ([`Route::check`]).
+    Route { mint: Pubkey, error: RouteError },
     /// The oracle of a leg to sell cannot be read: its value, hence its minimum, is unknown.
     Unpriced { mint: Pubkey, error: QuoteError },
     /// The overall minimum needs more than the base paid, and no leg sold has any value.
@@ -88,17 +68,7 @@ impl std::fmt::Display for ExitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Refused(e) => f.write_str(&e.explain("redeem_in_kind")),
-            Self::WrongMarket { mint, market, why } => {
-                write!(
-                    f,
-                    "market {market} given for {mint} {why}: give a Manifest market of {mint} against the vault's base"
-                )
-            }
-            Self::NotSplToken { mint } => write!(
-                f,
-                "{mint} is not an SPL Token mint: the venue's swap is encoded for SPL Token markets only \
-                 (redeem in kind and sell it yourself)"
-            ),
+            Self::Route { mint, error } => write!(f, "the market given for {mint}: {error}"),
             Self::Unpriced { mint, error } => write!(
                 f,
                 "the oracle of {mint} cannot be read ({error}): its value, hence its minimum, is unknown; \
@@ -119,7 +89,7 @@ impl std::error::Error for ExitError {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LegAction {
     /// Sold on `market` for at least `min_out` base (`expected`: its value at the oracle mid).
-    Swap { market: Market, expected: u64, min_out: u64 },
+    Swap { market: Route, expected: u64, min_out: u64 },
     /// An option series: no venue lists it, the user keeps the tokens.
     KeepOption,
     /// A spot leg with no market given: the user keeps the tokens.
@@ -167,7 +137,7 @@ pub struct ExitPlan {
 pub fn plan(
     view: &VaultView,
     shares: u64,
-    markets: &BTreeMap<Pubkey, Market>,
+    markets: &BTreeMap<Pubkey, Route>,
     horizon_secs: u32,
 ) -> Result<ExitPlan, ExitError> {
     let v = &view.vault;
@@ -186,12 +156,7 @@ pub fn plan(
             (true, _) => LegAction::KeepOption,
             (false, None) => LegAction::KeepNoMarket,
             (false, Some(m)) => {
-                check_market(m, &mint, &base_mint)?;
-                for (key, program) in [(mint, pk(&a.token_program)), (base_mint, pk(&v.base_token_program))] {
-                    if program != TOKEN_PROGRAM_ID {
-                        return Err(ExitError::NotSplToken { mint: key });
-                    }
-                }
+                m.check(v, slot).map_err(|error| ExitError::Route { mint, error })?;
                 let price = reads[slot].map_err(|e| ExitError::Unpriced { mint, error: e.into() })?;
                 let expected = value_in_base(amount, &price, a.decimals, v.base_decimals, Rounding::Down)
                     .map_err(|e| ExitError::Unpriced { mint, error: e.into() })?;
@@ -213,17 +178,6 @@ pub fn plan(
         min_out: 0,
         horizon_secs,
     })
-}
-
-fn check_market(m: &Market, mint: &Pubkey, base_mint: &Pubkey) -> Result<(), ExitError> {
-    let wrong = |why: String| ExitError::WrongMarket { mint: *mint, market: m.address, why };
-    if m.header.base_mint != *mint {
-        return Err(wrong(format!("trades {} as its base", m.header.base_mint)));
-    }
-    if m.header.quote_mint != *base_mint {
-        return Err(wrong(format!("is quoted in {}, not in the vault's base {base_mint}", m.header.quote_mint)));
-    }
-    Ok(())
 }
 
 /// The user's instructions for an exit ([`ExitPlan::instructions`]).
@@ -314,7 +268,7 @@ impl ExitPlan {
                 let LegAction::Swap { market, .. } = l.action else { unreachable!("a swap") };
                 let s = venue::swap(
                     user,
-                    &market.address,
+                    &market.market,
                     &market.header,
                     &accounts[1 + i],
                     &accounts[0],
@@ -337,7 +291,7 @@ pub fn table_addresses(plan: &ExitPlan, vault: &VaultState) -> Vec<Pubkey> {
     out.extend([MANIFEST_ID, SYSTEM_PROGRAM_ID, ata::ASSOCIATED_TOKEN_PROGRAM_ID]);
     for (_, l, _, _) in plan.swaps() {
         if let LegAction::Swap { market, .. } = l.action {
-            out.extend([market.address, market.header.base_vault, market.header.quote_vault]);
+            out.extend([market.market, market.header.base_vault, market.header.quote_vault]);
         }
     }
     out.sort();
@@ -549,7 +503,7 @@ impl<'t> Prober<'t> {
             Err(e) => e,
         };
         let short = match &err {
-            TransactionError::InstructionError(i, InstructionError::Custom(MANIFEST_INSUFFICIENT_OUT))
+            TransactionError::InstructionError(i, InstructionError::Custom(venue::error::INSUFFICIENT_OUT))
                 if usize::from(*i) >= self.first_swap && self.ixs[usize::from(*i)].program_id == MANIFEST_ID =>
             {
                 book_out(&logs).map(|(min, actual)| (usize::from(*i), min, actual))
@@ -620,9 +574,10 @@ fn book_out(logs: &[String]) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TOKEN_PROGRAM_ID;
 
-    fn header(base: Pubkey, quote: Pubkey) -> MarketHeader {
-        MarketHeader {
+    fn header(base: Pubkey, quote: Pubkey) -> venue::MarketHeader {
+        venue::MarketHeader {
             base_mint_decimals: 9,
             quote_mint_decimals: 6,
             base_mint: base,
@@ -637,8 +592,7 @@ mod tests {
     }
 
     fn swap_leg(slot: usize, amount: u64, expected: u64) -> ExitLeg {
-        let market =
-            Market { address: Pubkey::new_unique(), header: header(Pubkey::new_unique(), Pubkey::new_unique()) };
+        let market = Route { market: Pubkey::new_unique(), header: header(Pubkey::new_unique(), Pubkey::new_unique()) };
         leg(slot, amount, LegAction::Swap { market, expected, min_out: 0 })
     }
 
@@ -687,18 +641,6 @@ mod tests {
         let mut dust = a_plan(10, vec![swap_leg(0, 1, 0)]);
         assert_eq!(dust.set_min_out(11), Err(ExitError::Unreachable { min_out: 11, base: 10 }));
         dust.set_min_out(10).unwrap();
-    }
-
-    #[test]
-    fn a_market_must_trade_the_leg_against_the_base() {
-        let (mint, base) = (Pubkey::new_unique(), Pubkey::new_unique());
-        let m = |b, q| Market { address: Pubkey::new_unique(), header: header(b, q) };
-        assert!(check_market(&m(mint, base), &mint, &base).is_ok());
-        for wrong in [m(base, mint), m(mint, Pubkey::new_unique()), m(Pubkey::new_unique(), base)] {
-            let e = check_market(&wrong, &mint, &base).unwrap_err();
-            assert!(matches!(e, ExitError::WrongMarket { .. }));
-            assert!(e.to_string().contains("give a Manifest market of"), "{e}");
-        }
     }
 
     /// Instructions: the creations asked for, the redemption bounded at the quoted amounts,
@@ -784,7 +726,10 @@ mod tests {
         };
         let short = |i: u8, min: u64, actual: u64| {
             let log = format!("Program log: [src/program/processor/swap.rs:243] Insufficient out atoms returned. Minimum: {min} Actual: {actual}");
-            Err((TransactionError::InstructionError(i, InstructionError::Custom(MANIFEST_INSUFFICIENT_OUT)), vec![log]))
+            Err((
+                TransactionError::InstructionError(i, InstructionError::Custom(venue::error::INSUFFICIENT_OUT)),
+                vec![log],
+            ))
         };
         let mut calls = 0;
         let p = probe::<()>(&tx, |ixs| {

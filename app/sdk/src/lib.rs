@@ -45,6 +45,7 @@ mod cu_table;
 pub mod errors;
 pub mod events;
 pub mod exit;
+pub mod flash;
 pub mod ix;
 pub mod keypair;
 pub mod pda;

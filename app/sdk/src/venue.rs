@@ -10,6 +10,15 @@
 
 use crate::{spl, AccountMeta, Instruction, Pubkey, SYSTEM_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
+mod book;
+mod maker;
+mod quote;
+pub use book::{decode_book, Book, BookError, OrderType, Price, RestingOrder, Seat, MARKET_BLOCK_SIZE, NIL};
+pub use maker::{
+    batch_update_with, encode_price, ladder, order_funds, replace_orders, withdraw, Cancel, Ladder, OrderParams,
+};
+pub use quote::{ImpactLimit, SwapOverflow, SwapQuote};
+
 /// Manifest's program id (mainnet), declared by the crate.
 pub const MANIFEST_ID: Pubkey = Pubkey::from_str_const("MNFSTqtC93rEfYHB6hF82sKdZpUDFWkViLByLd1k1Ms");
 
@@ -24,6 +33,7 @@ pub mod tag {
     pub const CREATE_MARKET: u8 = 0;
     pub const CLAIM_SEAT: u8 = 1;
     pub const DEPOSIT: u8 = 2;
+    pub const WITHDRAW: u8 = 3;
     pub const SWAP: u8 = 4;
     pub const BATCH_UPDATE: u8 = 6;
 }
@@ -36,19 +46,6 @@ pub struct Order {
     pub price_mantissa: u32,
     pub price_exponent: i8,
     pub is_bid: bool,
-}
-
-/// Manifest's price (`mantissa · 10^exponent` quote atoms per base atom) of `price · 10^expo`
-/// quote tokens per base token (an oracle's price of the base in the quote) for mints of
-/// `base_decimals` and `quote_decimals`; the mantissa loses its last digits when it does not
-/// fit in a `u32`.
-pub fn order_price(price: u64, expo: i32, base_decimals: u8, quote_decimals: u8) -> (u32, i8) {
-    let (mut mantissa, mut exponent) = (price, expo + i32::from(quote_decimals) - i32::from(base_decimals));
-    while mantissa > u64::from(u32::MAX) {
-        mantissa /= 10;
-        exponent += 1;
-    }
-    (mantissa as u32, exponent as i8)
 }
 
 /// `ClaimSeat`: `trader` takes a seat on `market` (the market grows by one block, paid by the
@@ -82,20 +79,10 @@ pub fn deposit(trader: &Pubkey, market: &Pubkey, mint: &Pubkey, from: &Pubkey, a
 }
 
 /// `BatchUpdate` with no cancels: `trader` rests `orders` (limit orders, no expiry) from its
-/// seat's balances.
+/// seat's balances ([`batch_update_with`] for cancels and the other options).
 pub fn batch_update(trader: &Pubkey, market: &Pubkey, orders: &[Order]) -> Instruction {
-    let mut data = vec![tag::BATCH_UPDATE, 0]; // no trader index hint
-    data.extend_from_slice(&0u32.to_le_bytes()); // no cancels
-    data.extend_from_slice(&(orders.len() as u32).to_le_bytes());
-    for o in orders {
-        data.extend_from_slice(&o.base_atoms.to_le_bytes());
-        data.extend_from_slice(&o.price_mantissa.to_le_bytes());
-        data.push(o.price_exponent as u8);
-        data.push(u8::from(o.is_bid));
-        data.extend_from_slice(&0u32.to_le_bytes()); // last valid slot: none
-        data.push(0); // OrderType::Limit
-    }
-    Instruction { program_id: MANIFEST_ID, accounts: signer_and_market(trader, market).to_vec(), data }
+    let orders: Vec<OrderParams> = orders.iter().copied().map(OrderParams::from).collect();
+    batch_update_with(trader, market, None, &[], &orders)
 }
 
 /// `Swap` on a market of two SPL Token mints: `trader` gives `in_atoms` (base when `is_base_in`)
@@ -112,11 +99,35 @@ pub fn swap(
     min_out_atoms: u64,
     is_base_in: bool,
 ) -> Instruction {
+    let params = SwapParams { in_atoms, out_atoms: min_out_atoms, is_base_in, is_exact_in: true };
+    swap_with(trader, market, header, trader_base, trader_quote, params)
+}
+
+/// A `Swap`'s parameters, in the venue's terms. Exact in (`is_exact_in`): `in_atoms` given, at
+/// least `out_atoms` taken. Exact out: `out_atoms` taken, at most `in_atoms` given. The side
+/// given is the base when `is_base_in`, else the quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapParams {
+    pub in_atoms: u64,
+    pub out_atoms: u64,
+    pub is_base_in: bool,
+    pub is_exact_in: bool,
+}
+
+/// `Swap` with any of its four forms ([`SwapParams`]).
+pub fn swap_with(
+    trader: &Pubkey,
+    market: &Pubkey,
+    header: &MarketHeader,
+    trader_base: &Pubkey,
+    trader_quote: &Pubkey,
+    p: SwapParams,
+) -> Instruction {
     let mut data = vec![tag::SWAP];
-    data.extend_from_slice(&in_atoms.to_le_bytes());
-    data.extend_from_slice(&min_out_atoms.to_le_bytes());
-    data.push(u8::from(is_base_in));
-    data.push(1); // exact in
+    data.extend_from_slice(&p.in_atoms.to_le_bytes());
+    data.extend_from_slice(&p.out_atoms.to_le_bytes());
+    data.push(u8::from(p.is_base_in));
+    data.push(u8::from(p.is_exact_in));
     Instruction {
         program_id: MANIFEST_ID,
         // the trader writable: a swap may grow the market by a block, paid by the trader
@@ -247,15 +258,6 @@ mod tests {
         );
     }
 
-    /// SOL at $150 (9 and 6 decimals) is 0.15 quote atoms per base atom; BTC at $97,000 (8 and
-    /// 6 decimals) 970, its mantissa shortened to fit.
-    #[test]
-    fn oracle_prices_become_order_prices() {
-        assert_eq!(order_price(15_000_000_000, -8, 9, 6), (1_500_000_000, -10));
-        assert_eq!(order_price(9_700_000_000_000, -8, 8, 6), (970_000_000, -6));
-        assert_eq!(order_price(15, -2, 9, 6), (15, -5));
-    }
-
     /// The borsh bytes of each instruction's parameters, field by field.
     #[test]
     fn parameters_encode_as_the_program_reads_them() {
@@ -287,4 +289,10 @@ mod tests {
         assert!(s.accounts[0].is_signer && s.accounts[0].is_writable);
         assert_eq!((s.accounts[5].pubkey, s.accounts[6].pubkey), (h.base_vault, h.quote_vault));
     }
+}
+
+/// The venue's error codes a client acts on (`ManifestError`, custom program errors).
+pub mod error {
+    /// A swap's minimum out (exact in) or maximum in (exact out) not met by the book.
+    pub const INSUFFICIENT_OUT: u32 = 8;
 }

@@ -456,9 +456,17 @@ async fn rebalance_rows() -> FeeRows {
     let k = o.keeper(10_000_000_000_000, 1_000_000_000_000_000).await;
     let out = o.rebalance(&k, 8, ix::RebalanceArgs::any_price(8)).await;
     out.ok();
+    let venue = rpv_tests::flash_through_venue_at(16).await;
+    venue.ok();
     FeeRows {
         rows: vec![atomic, flash],
-        single: vec![("`rebalance` of an option leg (Black–Scholes three ways: mid, rich, cheap)", out.cu)],
+        single: vec![
+            ("`rebalance` of an option leg (Black–Scholes three ways: mid, rich, cheap)", out.cu),
+            (
+                "flash rebalance through Manifest at 16 assets: `rebalance_begin` + swap + payment + `rebalance_end` (whole transaction)",
+                venue.cu,
+            ),
+        ],
     }
 }
 

@@ -234,6 +234,16 @@ async fn rebalance_compute_units_at_sixteen_positions() {
     }
 }
 
+/// A flash rebalance through the real venue (Manifest): the whole transaction, the swap
+/// against the makers' resting orders included.
+#[tokio::test]
+async fn flash_through_the_venue_within_budget_at_sixteen_assets() {
+    let out = flash_through_venue_at(MAX_ASSETS).await;
+    out.ok();
+    assert!(rebalanced(&out)[0].flash);
+    within("rebalance_begin + Manifest swap + pay + rebalance_end @16 spot", out.cu, BUDGET);
+}
+
 #[tokio::test]
 async fn cpi_compute_units_within_budget() {
     for (n, budget) in CPI_BUDGETS {

@@ -56,6 +56,7 @@ mod attacks_token_oracle;
 mod compute_units;
 mod cpi;
 mod invariant;
+mod through_venue;
 mod withdrawal_queue;
 
 /// The harness runs mainnet-beta's feature set (see `Env::new`).

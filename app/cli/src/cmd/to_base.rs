@@ -6,7 +6,8 @@ use std::{collections::BTreeMap, fmt, path::PathBuf};
 
 use rpv_sdk::{
     chain::{self, Rejection},
-    exit::{self, ExitPlan, LegAction, Market, Probe},
+    exit::{self, ExitPlan, LegAction, Probe},
+    flash::Route,
     pk, venue, Pubkey, TOKEN_PROGRAM_ID,
 };
 use serde::Serialize;
@@ -144,7 +145,7 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
                 format!("market {market} (given for {mint}) does not exist: check the --market address (or the entry's `market` in --config)")
             })?;
             let m = (account.owner == venue::MANIFEST_ID)
-                .then(|| Market::decode(market, &account.data))
+                .then(|| venue::decode_market(&account.data).map(|header| Route { market, header }))
                 .flatten()
                 .ok_or_else(|| format!("{market} (given for {mint}) is not a Manifest market"))?;
             markets.insert(mint, m);
@@ -250,7 +251,7 @@ fn report(
         .map(|(i, l)| {
             let (action, market, expected, min) = match l.action {
                 LegAction::Swap { market, expected, min_out } => {
-                    ("swap", Some(market.address.to_string()), Some(expected), Some(min_out))
+                    ("swap", Some(market.market.to_string()), Some(expected), Some(min_out))
                 }
                 LegAction::KeepOption => ("keep (option series: no venue lists it)", None, None, None),
                 LegAction::KeepNoMarket => ("keep (no market given)", None, None, None),

@@ -278,7 +278,9 @@ fn open_market(
     let orders: Vec<venue::Order> = levels
         .iter()
         .map(|(bps, whole)| {
-            let (price_mantissa, price_exponent) = venue::order_price(price as u64 * bps / 10_000, -8, decimals, 6);
+            // quote atoms per base atom: the oracle's price (exponent −8) in 6-decimal base per atom
+            let atom_price = price as f64 * 1e-8 * 10f64.powi(6 - i32::from(decimals)) * *bps as f64 / 10_000.0;
+            let (price_mantissa, price_exponent) = venue::encode_price(atom_price, false).expect("a price");
             venue::Order {
                 base_atoms: whole * 10u64.pow(decimals.into()),
                 price_mantissa,

@@ -148,7 +148,7 @@ fn exit_to_base_over_json_rpc() {
         &["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &swapped[0], "--market", &swapped[1]],
         &user_file,
     );
-    fails(&crossed.iter().map(String::as_str).collect::<Vec<_>>(), "give a Manifest market of");
+    fails(&crossed.iter().map(String::as_str).collect::<Vec<_>>(), "does not trade");
     // a spot leg without a market: refused, saying what to give
     let only_sol = ["withdraw", "--vault", &vs, "--all", "--to-base", "--market", &markets[0]];
     let args = with(&only_sol, &user_file);
