@@ -12,7 +12,7 @@ use rpv_sdk::{
     exit::{self, ExitPlan, ExitTransaction, LegAction, Probe, Prober, Simulated},
     flash::Route,
     pk,
-    venue::Ladder,
+    venue::{self, Ladder},
     TOKEN_PROGRAM_ID,
 };
 use rpv_tests::*;
@@ -156,6 +156,16 @@ fn one_bid(bps: f64, size: u64) -> Ladder {
     Ladder { half_spread_bps: bps, step_bps: 0.0, levels: 1, size }
 }
 
+/// The books of `markets` as the chain holds them now, by market address.
+async fn books(f: &mut Fixture, markets: &[&Route]) -> BTreeMap<Pubkey, venue::Book> {
+    let mut out = BTreeMap::new();
+    for m in markets {
+        let data = f.env.data(&m.market).await.expect("the market");
+        out.insert(m.market, venue::decode_book(&data).expect("a book"));
+    }
+    out
+}
+
 /// What the user holds: shares, then the base, A, B and the call in their associated accounts.
 async fn balances(f: &mut Fixture, u: &User, p: &ExitPlan) -> Vec<u64> {
     let mut out = vec![f.env.token_amount(&u.share_token).await];
@@ -201,6 +211,14 @@ async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
     assert_eq!((txs[0].redeems, txs[0].legs.clone()), (true, vec![0, 1]));
     let checked = probe(&mut f, &u, &txs[0], Some(&table)).await;
     assert!(checked.passes(), "{checked:?}");
+    // the SDK's quote of each book (the venue's arithmetic) meets each minimum
+    let slot = f.env.clock().await.slot;
+    let quotes = p.book_quotes(&books(&mut f, &[&ma, &mb]).await, slot);
+    assert_eq!(quotes.iter().map(|q| q.0).collect::<Vec<_>>(), [0, 1]);
+    for (k, (_, q)) in quotes.iter().enumerate() {
+        let q = q.expect("a quote");
+        assert!(q.passes && q.in_atoms == paid[k], "leg {k}: {q:?}");
+    }
 
     let before = f.state().await;
     let mut books_before = vec![];
@@ -236,6 +254,9 @@ async fn an_exit_to_base_returns_at_least_its_minimum_in_one_transaction() {
         paid_out += books_before[k].1 - quote_after;
     }
     assert_eq!(got, p.base + paid_out);
+    // exactly what the SDK quoted from the books before sending
+    let quoted: u64 = quotes.iter().map(|(_, q)| q.unwrap().out_atoms).sum();
+    assert_eq!(paid_out, quoted, "the book quotes are the venue's own results");
 }
 
 /// (b) A book whose bids sit 5 % under the oracle cannot give leg B's minimum: the whole exit
@@ -295,6 +316,12 @@ async fn a_thin_book_is_named_by_the_plan() {
     assert!(short.book_out < min_out && short.book_out <= expected / 10 + 1, "{short:?}");
     assert!(short.book_out >= expected / 10 * 99 / 100, "{short:?}");
     assert!(checked.other.is_none() && checked.units > 0, "B passes, the rest of the transaction too");
+    // the SDK's book quote says the same before any simulation: A short by as much, B passes
+    let slot = f.env.clock().await.slot;
+    let quotes = p.book_quotes(&books(&mut f, &[&ma, &mb]).await, slot);
+    let (a, b) = (quotes[0].1.unwrap(), quotes[1].1.unwrap());
+    assert_eq!((a.passes, a.out_atoms), (false, short.book_out), "the venue's own figure");
+    assert!(b.passes && b.out_atoms >= p.swaps().nth(1).unwrap().3);
     // nothing was sent
     assert_eq!(f.env.token_amount(&u.share_token).await, shares);
 }

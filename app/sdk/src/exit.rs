@@ -19,6 +19,8 @@
 //!   transaction may fail after the redemption landed, leaving those tokens with the user.
 //!   Transactions are bounded by size and by the runtime's instruction trace
 //!   ([`MAX_INSTRUCTION_TRACE`], [`trace_length`]).
+//! - [`ExitPlan::book_quotes`]: what each book gives now for its leg (the venue's arithmetic on
+//!   the market account as read), an estimate beside the oracle value.
 //! - [`probe`] ([`Prober`] one simulation at a time): the redemption's transaction simulated; a
 //!   swap the book cannot fill to its minimum is named with what the book gives (Manifest's own
 //!   result, from its log), and the others are checked in turn.
@@ -228,6 +230,26 @@ impl ExitPlan {
     /// minimums.
     pub fn guaranteed(&self) -> u64 {
         self.swaps().fold(self.base, |s, (_, _, _, m)| s.saturating_add(m))
+    }
+
+    /// What each sold leg's book gives now for exactly its tokens, with its minimum, by the
+    /// venue's own arithmetic ([`venue::Book::quote_swap`] on `books`, the market accounts as
+    /// read, by market address, at `slot`): `(index in legs, quote)`, `None` where the market's
+    /// book was not given or overflows. An estimate of the moment (the book may move before the
+    /// transaction lands; the swap's minimum is what binds); [`probe`] asks the venue itself.
+    pub fn book_quotes(
+        &self,
+        books: &BTreeMap<Pubkey, venue::Book>,
+        slot: u64,
+    ) -> Vec<(usize, Option<venue::SwapQuote>)> {
+        self.swaps()
+            .map(|(i, l, _, min)| {
+                let LegAction::Swap { market, .. } = l.action else { unreachable!("a swap") };
+                let params =
+                    venue::SwapParams { in_atoms: l.amount, out_atoms: min, is_base_in: true, is_exact_in: true };
+                (i, books.get(&market.market).and_then(|b| b.quote_swap(params, slot).ok()))
+            })
+            .collect()
     }
 
     /// The redemption's `min_amounts`: each holding at its quoted amount (the swaps sell exactly

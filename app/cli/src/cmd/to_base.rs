@@ -108,6 +108,9 @@ pub struct LegReport {
     /// Base at the oracle mid, and the swap's minimum.
     pub expected_base: Option<u64>,
     pub min_base: Option<u64>,
+    /// What the book gives for the leg's tokens now, by the SDK's quote of the market account
+    /// (`venue::Book::quote_swap`, the venue's arithmetic): an estimate of the moment.
+    pub book_quote: Option<u64>,
     /// What the book gives when it cannot give the minimum (a thin book), from a simulation.
     pub book_out: Option<u64>,
     /// Tokens of this leg in the user's account afterwards.
@@ -139,7 +142,7 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
         let user_key = user.pubkey();
         let user_shares = rpv_sdk::ata::address(&user_key, &pk(&v.share_mint), &TOKEN_PROGRAM_ID);
         let s = args.shares.get(conn.balance(&user_shares)?, decimals)?;
-        let mut markets = BTreeMap::new();
+        let (mut markets, mut books) = (BTreeMap::new(), BTreeMap::new());
         for (mint, market) in market_addresses(venue_args)? {
             let account = conn.account(&market)?.ok_or_else(|| {
                 format!("market {market} (given for {mint}) does not exist: check the --market address (or the entry's `market` in --config)")
@@ -149,6 +152,9 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
                 .flatten()
                 .ok_or_else(|| format!("{market} (given for {mint}) is not a Manifest market"))?;
             markets.insert(mint, m);
+            if let Ok(b) = venue::decode_book(&account.data) {
+                books.insert(market, b);
+            }
         }
         let mut p = exit::plan(&l, s, &markets, exit::DEFAULT_HORIZON_SECS).map_err(|e| e.to_string())?;
         if let Some(leg) = p.legs.iter().find(|l| l.action == LegAction::KeepNoMarket) {
@@ -166,6 +172,7 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
         }
         let min = args.slippage.min(args.min_out.as_deref(), decimals, "--min-out", p.expected_out)?;
         p.set_min_out(min).map_err(|e| e.to_string())?;
+        let quotes = p.book_quotes(&books, l.clock.slot);
         let mut missing = vec![];
         for a in p.user_accounts(&user_key) {
             if conn.account(&a)?.is_none() {
@@ -187,8 +194,18 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
         let before = conn.balance(&base_account)?;
         let mut steps = vec![];
         if venue_args.dry_run && r > 0 {
-            let mut report =
-                report(&p, &Probe::default(), &txs, &tables, &table_addresses, &label, &l.key, &user_key, true);
+            let mut report = report(
+                &p,
+                &Probe::default(),
+                &txs,
+                &tables,
+                &table_addresses,
+                &quotes,
+                &label,
+                &l.key,
+                &user_key,
+                true,
+            );
             report.share_balance = conn.balance(&user_shares)?;
             report.note = Some("the books are checked once the token accounts exist (run without --dry-run)".into());
             return Ok(report);
@@ -198,7 +215,7 @@ pub fn run(target: &Target, args: withdraw::Args) -> Result<ExitReport, String> 
         }
         let probe = exit::probe_on(conn.chain(), &txs[r], &[user], &tables).map_err(|e| conn.error(e))?;
         let mut report =
-            report(&p, &probe, &txs, &tables, &table_addresses, &label, &l.key, &user_key, venue_args.dry_run);
+            report(&p, &probe, &txs, &tables, &table_addresses, &quotes, &label, &l.key, &user_key, venue_args.dry_run);
         report.share_balance = conn.balance(&user_shares)?;
         if venue_args.dry_run {
             return Ok(report);
@@ -239,6 +256,7 @@ fn report(
     txs: &[exit::ExitTransaction],
     tables: &[chain::AddressLookupTableAccount],
     table_addresses: &[Pubkey],
+    quotes: &[(usize, Option<venue::SwapQuote>)],
     label: &impl Fn(&Pubkey) -> String,
     vault: &Pubkey,
     user: &Pubkey,
@@ -266,6 +284,7 @@ fn report(
                 market,
                 expected_base: expected,
                 min_base: min,
+                book_quote: quotes.iter().find(|q| q.0 == i).and_then(|q| q.1).map(|q| q.out_atoms),
                 book_out: probe.short.iter().find(|s| s.leg == i).map(|s| s.book_out),
                 balance: None,
             }
@@ -359,6 +378,9 @@ impl fmt::Display for ExitReport {
             match (&l.market, l.expected_base, l.min_base) {
                 (Some(m), Some(e), Some(min)) => {
                     write!(f, "sold on {m}: expected {} base, minimum {}", a(e), a(min))?;
+                    if let Some(q) = l.book_quote {
+                        write!(f, ", the book gives {} now", a(q))?;
+                    }
                     if let Some(b) = l.book_out {
                         write!(f, " — THIN BOOK: it gives {}", a(b))?;
                     }

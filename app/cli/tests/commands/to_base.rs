@@ -109,6 +109,7 @@ fn exit_to_base_over_json_rpc() {
     for (l, m) in legs.iter().zip(&c.markets) {
         assert_eq!((l["action"].as_str(), l["market"].as_str()), (Some("swap"), Some(m.to_string().as_str())));
         assert!(l["book_out"].is_null(), "the books are deep enough");
+        assert!(u(&l["book_quote"]) >= u(&l["min_base"]) && u(&l["book_quote"]) <= u(&l["expected_base"]));
     }
     // about 10 SOL at $150 and 0.05 BTC at $97,000 (the user holds nearly every share)
     // SOL at $150: 0.15 base atoms per SOL atom; BTC at $97,000: 970 per satoshi
@@ -130,6 +131,7 @@ fn exit_to_base_over_json_rpc() {
     println!("{text}");
     assert!(text.contains("(dry run: nothing sent)") && text.contains("one legacy transaction"), "{text}");
     assert_eq!(text.matches(": expected ").count(), 2, "{text}");
+    assert_eq!(text.matches("the book gives").count(), 2, "{text}");
 
     // --market values: MINT=MARKET, one per leg, an existing Manifest market
     for (bad, needle) in [
@@ -174,6 +176,8 @@ fn exit_to_base_over_json_rpc() {
     let got = u(&done["amount"]);
     assert!(got >= min && got <= expected, "{got} ∉ [{min}, {expected}]");
     assert_eq!(balance(client, &base) - before, got);
+    let quoted: u64 = legs.iter().map(|l| u(&l["book_quote"])).sum();
+    assert_eq!(got, u(&plan["base_paid"]) + quoted, "the books paid what the SDK quoted from them");
     assert_eq!((u(&done["share_balance"]), balance(client, &user_shares)), (0, 0));
     assert_eq!(steps(&done), ["redeem_in_kind + swaps"]);
     for (k, m) in [sol.mint, btc.mint].iter().enumerate() {
