@@ -54,6 +54,9 @@ pub struct AssetConfig {
     /// and its confidence.
     pub svm_price: Option<f64>,
     pub svm_conf_bps: u16,
+    /// The venue's market (Manifest) selling this spot asset for the base: where `rpv withdraw
+    /// --to-base --config FILE` sells it (not sent to the program).
+    pub market: Option<Pubkey>,
 }
 
 /// The terms of an option series.
@@ -200,6 +203,7 @@ struct RawAsset {
     expiry: Option<Number>,
     expires_in_days: Option<u32>,
     svm: Option<RawSvm>,
+    market: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -598,6 +602,10 @@ fn asset(a: &RawAsset, i: usize, earlier: &[AssetConfig]) -> Result<AssetConfig,
             risk_budget: a.budget_ppb.unwrap_or(0),
             in_kind_cap: a.in_kind_cap.unwrap_or(NO_IN_KIND),
             oracle_queue,
+        },
+        market: match (&option, a.market.as_deref()) {
+            (Some(_), Some(_)) => return Err(format!("{at}: an option series has no venue market")),
+            (_, m) => m.map(|m| pubkey(m, &format!("{at}: market"))).transpose()?,
         },
         option,
         svm_price,

@@ -17,6 +17,7 @@
 //! | [`decode_vault`], [`decode_risk`] | the zero-copy accounts |
 //! | [`chain`] | the [`chain::Chain`] trait, [`chain::submit`]; `RpcChain` (feature `rpc`), `LocalChain` (feature `svm`) |
 //! | [`client`] | [`client::VaultClient`]: fetch a vault, quote deposit / withdraw / redeem, plan a rebalance |
+//! | [`exit`] | exit to base: an in-kind redemption plus a swap of each spot leg on the venue, with an overall minimum |
 //! | [`report`] | the vault at a glance ([`client::VaultView::report`]), serialisable |
 //! | [`spl`], [`ata`], [`alt`], [`cu::budget`] | other programs' instructions, from their interface crates |
 //! | [`keypair`] | Solana CLI keypair files (written 0600) |
@@ -43,6 +44,7 @@ pub mod cu;
 mod cu_table;
 pub mod errors;
 pub mod events;
+pub mod exit;
 pub mod flash;
 pub mod ix;
 pub mod keypair;

@@ -16,6 +16,7 @@ pub mod redeem_in_kind;
 pub mod request;
 pub mod risk;
 pub mod show;
+pub mod to_base;
 pub mod withdraw;
 
 use std::{fmt::Display, path::PathBuf, time::Duration};
@@ -119,6 +120,7 @@ impl Cli {
         match self.command {
             Command::Init(a) => render(init::run(t, a)?, json),
             Command::Deposit(a) => render(deposit::run(t, a)?, json),
+            Command::Withdraw(a) if a.to_base => render(to_base::run(t, a)?, json),
             Command::Withdraw(a) => render(withdraw::run(t, a)?, json),
             Command::RedeemInKind(a) => render(redeem_in_kind::run(t, a)?, json),
             Command::Requests(a) => render(request::list(t, a)?, json),
@@ -316,7 +318,19 @@ impl Conn {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<String, ChainError> {
-        let sent = chain::submit(self.chain(), label, ixs, signers, &[], CONFIRM_TIMEOUT)?;
+        self.try_send_through(steps, label, ixs, signers, &[])
+    }
+
+    /// [`Self::try_send`] as a v0 transaction through lookup `tables` (legacy when empty).
+    pub fn try_send_through(
+        &mut self,
+        steps: &mut Vec<Step>,
+        label: &str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[chain::AddressLookupTableAccount],
+    ) -> Result<String, ChainError> {
+        let sent = chain::submit(self.chain(), label, ixs, signers, tables, CONFIRM_TIMEOUT)?;
         let (signature, compute_units) = (sent.signature.to_string(), Some(sent.compute_units));
         steps.push(Step { step: label.to_string(), signature: signature.clone(), compute_units });
         Ok(signature)

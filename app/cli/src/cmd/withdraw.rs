@@ -1,5 +1,6 @@
-//! `rpv withdraw (--shares SHARES | --all) [--request]`: shares for the base token at NAV, now
-//! when the vault's base can pay, else through a request.
+//! `rpv withdraw (--shares SHARES | --all) [--request | --to-base]`: shares for the base token
+//! at NAV, now when the vault's base can pay, else through a request, or in kind then sold on
+//! the venue ([`to_base`]).
 
 use std::fmt;
 
@@ -14,7 +15,7 @@ use solana_signer::Signer;
 use super::{
     format_amount, on_chain,
     request::{self, Flow, Kind},
-    steps_text, SharesArg, Slippage, Step, Target, VaultArg,
+    steps_text, to_base, SharesArg, Slippage, Step, Target, VaultArg,
 };
 
 /// Burns shares for base tokens at NAV.
@@ -28,6 +29,9 @@ use super::{
 /// With --request the shares are burnt into the withdrawal queue (`request_withdraw`): the
 /// rebalancer raises the base, a keeper settles the request at prices published after it (the
 /// mid NAV), then `rpv claim` pays it (`rpv cancel-request` returns the shares until then).
+///
+/// With --to-base the shares are redeemed in kind and each spot leg is sold on the venue at
+/// once (an exit that does not wait for the vault's cash); see the --to-base options below.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
@@ -43,6 +47,14 @@ pub struct Args {
     /// withdrawing now.
     #[arg(long, conflicts_with_all = ["min_out", "slippage_bps"])]
     pub request: bool,
+    /// Leave in base now whatever the vault's cash: redeem in kind, then sell each spot leg on
+    /// the venue (Manifest, a --market per leg) in as few transactions as fit, the whole exit
+    /// bounded by --min-out (default: the quote at the oracle mid less --slippage-bps). Option
+    /// series have no venue: their tokens are kept.
+    #[arg(long, conflicts_with = "request")]
+    pub to_base: bool,
+    #[command(flatten)]
+    pub venue: to_base::VenueArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -129,7 +141,7 @@ fn not_instant(l: &VaultView, shares: u64, e: QuoteError) -> String {
     };
     format!(
         "{why}: {now}; request it instead: `rpv withdraw --vault {} --shares {} --request`{estimate}, or redeem in kind \
-         with `rpv redeem-in-kind`",
+         with `rpv redeem-in-kind`, or leave in base now with `--to-base` (in kind, then sold on the venue)",
         l.key,
         a(shares)
     )

@@ -214,6 +214,15 @@ fn mistakes_are_refused_with_one_line_naming_them() {
         ),
         ("no strike", two("", "kind = \"call\"\nunderlying = \"A\"\nexpires_in_days = 7"), "an option needs `strike`"),
         (
+            "option market",
+            two(
+                "",
+                &format!("kind = \"call\"\nunderlying = \"A\"\nstrike = 1\nexpires_in_days = 7\nmarket = \"{mint}\""),
+            ),
+            "an option series has no venue market",
+        ),
+        ("bad market", two("market = \"m\"", ""), "assets[0] (A): market: `m` is not a base58 public key"),
+        (
             "negative strike",
             two("", "kind = \"put\"\nunderlying = \"A\"\nstrike = -5\nexpires_in_days = 7"),
             "strike must be positive",

@@ -14,7 +14,7 @@ use std::{
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use litesvm::LiteSVM;
-use rpv_sdk::{ata, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
+use rpv_sdk::{ata, spl, venue, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
 use serde_json::{json, Value};
 use solana_account::Account;
 use solana_clock::Clock;
@@ -38,6 +38,8 @@ pub struct Cluster {
     pub user: Keypair,
     pub base_mint: Pubkey,
     pub assets: Vec<Asset>,
+    /// With [`start_with_venue`]: a Manifest market per asset against the base, in order.
+    pub markets: Vec<Pubkey>,
 }
 
 pub const NOW: i64 = 1_800_000_000;
@@ -246,13 +248,70 @@ fn serve(listener: TcpListener, mut node: Node) {
 /// the seed), a user with 10,000 base tokens, 20 SOL and 0.5 BTC, and fresh Pyth prices for SOL
 /// ($150) and BTC ($97,000). Keypair files are written to `dir`.
 pub fn start(dir: &Path) -> Cluster {
+    start_with(dir, None)
+}
+
+/// [`start`] with the venue (Manifest, `cargo xtask build-dex`) loaded and a market per asset
+/// against the base, where a maker bids `levels` (`(price in bps of the oracle, whole tokens)`).
+pub fn start_with_venue(dir: &Path, levels: &'static [(u64, u64)]) -> Cluster {
+    start_with(dir, Some(levels))
+}
+
+/// Opens a Manifest market of `mint` (priced `price` at exponent −8, `decimals`) against
+/// `base_mint`, and a new maker rests a bid per level of `levels`.
+fn open_market(
+    svm: &mut LiteSVM,
+    admin: &Keypair,
+    base_mint: &Pubkey,
+    (mint, decimals, price): (Pubkey, u8, i64),
+    levels: &[(u64, u64)],
+) -> Pubkey {
+    let market = Keypair::new();
+    let rent = svm.minimum_balance_for_rent_exemption(venue::MARKET_FIXED_SIZE);
+    send(svm, &venue::create_market(&admin.pubkey(), &market.pubkey(), &mint, base_mint, rent), &[admin, &market]);
+    let m = market.pubkey();
+    let maker = Keypair::new();
+    svm.airdrop(&maker.pubkey(), 10_000_000_000).unwrap();
+    let funds = 10_000_000_000_000; // 10 M base tokens
+    fund(svm, admin, &maker.pubkey(), base_mint, funds);
+    let quote = ata::address(&maker.pubkey(), base_mint, &TOKEN_PROGRAM_ID);
+    let orders: Vec<venue::Order> = levels
+        .iter()
+        .map(|(bps, whole)| {
+            // quote atoms per base atom: the oracle's price (exponent −8) in 6-decimal base per atom
+            let atom_price = price as f64 * 1e-8 * 10f64.powi(6 - i32::from(decimals)) * *bps as f64 / 10_000.0;
+            let (price_mantissa, price_exponent) = venue::encode_price(atom_price, false).expect("a price");
+            venue::Order {
+                base_atoms: whole * 10u64.pow(decimals.into()),
+                price_mantissa,
+                price_exponent,
+                is_bid: true,
+            }
+        })
+        .collect();
+    for ix in [
+        venue::claim_seat(&maker.pubkey(), &m),
+        venue::deposit(&maker.pubkey(), &m, base_mint, &quote, funds),
+        venue::batch_update(&maker.pubkey(), &m, &orders),
+    ] {
+        send(svm, &[ix], &[&maker]);
+    }
+    m
+}
+
+fn start_with(dir: &Path, venue_levels: Option<&'static [(u64, u64)]>) -> Cluster {
     let elf = std::fs::read(super::support::program()).expect("the built program (cargo xtask build-sbf)");
+    let venue_elf = venue_levels
+        .map(|_| std::fs::read(venue::default_venue_path()).expect("the built venue (cargo xtask build-dex)"));
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut svm = LiteSVM::new();
         svm.add_program(PROGRAM_ID, &elf).unwrap();
+        if let Some(v) = &venue_elf {
+            svm.add_program(venue::MANIFEST_ID, v).unwrap();
+        }
         let mut c = svm.get_sysvar::<Clock>();
         c.unix_timestamp = NOW;
         c.slot = 1_000;
@@ -265,7 +324,7 @@ pub fn start(dir: &Path) -> Cluster {
         let base_mint = create_mint(&mut svm, &admin, 6);
         fund(&mut svm, &admin, &admin.pubkey(), &base_mint, 100_000_000);
         fund(&mut svm, &admin, &user.pubkey(), &base_mint, 10_000_000_000);
-        let mut assets = vec![];
+        let (mut assets, mut markets) = (vec![], vec![]);
         for (symbol, decimals, price, holding) in
             [("SOL", 9u8, 15_000_000_000_i64, 20_000_000_000_u64), ("BTC", 8, 9_700_000_000_000, 50_000_000)]
         {
@@ -286,14 +345,17 @@ pub fn start(dir: &Path) -> Cluster {
             )
             .unwrap();
             assets.push(Asset { mint, oracle, feed });
+            if let Some(levels) = venue_levels {
+                markets.push(open_market(&mut svm, &admin, &base_mint, (mint, decimals, price), levels));
+            }
         }
-        tx.send((admin.to_bytes(), user.to_bytes(), base_mint, assets)).unwrap();
+        tx.send((admin.to_bytes(), user.to_bytes(), base_mint, assets, markets)).unwrap();
         serve(listener, Node { svm, statuses: HashMap::new() });
     });
-    let (admin, user, base_mint, assets) = rx.recv().expect("the mock cluster starts");
+    let (admin, user, base_mint, assets, markets) = rx.recv().expect("the mock cluster starts");
     let admin = Keypair::try_from(admin.as_slice()).unwrap();
     let user = Keypair::try_from(user.as_slice()).unwrap();
     rpv_sdk::keypair::write(&admin, &dir.join("admin.json")).unwrap();
     rpv_sdk::keypair::write(&user, &dir.join("user.json")).unwrap();
-    Cluster { url, admin, user, base_mint, assets }
+    Cluster { url, admin, user, base_mint, assets, markets }
 }
