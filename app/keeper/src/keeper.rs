@@ -15,7 +15,7 @@
 //!    the book's price stays within `max_impact_bps` of the oracle, skipped with the reason
 //!    logged when the book cannot meet the vault's price or the margin does not cover the
 //!    transaction's cost and `min_profit`) — repeated for the next leg up to
-//!    `max_trades_per_tick` (a settled series is bought at its payoff, no oracle read; the keeper
+//!    `max_trades_per_tick` (a leg that cannot trade now is passed over and the next one named) (a settled series is bought at its payoff, no oracle read; the keeper
 //!    then holds option tokens to exercise; option series have no venue: inventory only);
 //! 5. `settle_requests` for the flow requests at the heads of both queues that can settle now
 //!    (the SDK's [`rpv_sdk::client::VaultView::settle_plan`]: the program's own steps on a copy,
@@ -686,26 +686,31 @@ impl Keeper {
         Ok(Ok(t.amount))
     }
 
-    /// Rebalances the auto leg, then the next, up to `max_trades_per_tick` trades.
+    /// Rebalances the auto leg, then the next, up to `max_trades_per_tick` trades. A leg that
+    /// cannot trade now (a cap reached, an unusable oracle, no route, no inventory — each
+    /// skipped with its reason) does not end the tick: the next leg furthest outside its band is
+    /// named explicitly ([`sim::next_leg`]), each leg tried at most once per tick (in a dry run,
+    /// each leg is simulated once). A failed simulation or transaction ends the tick's
+    /// rebalancing.
     fn rebalance(
         &mut self,
         chain: &mut dyn Chain,
         mut s: Snapshot,
         report: &mut TickReport,
     ) -> Result<(), KeeperError> {
-        for round in 0..self.settings.max_trades_per_tick {
-            if round > 0 {
-                s = self.snapshot(chain)?;
-            }
+        let (mut trades, mut refused) = (0u32, 0u32);
+        while trades < self.settings.max_trades_per_tick {
             let now = s.now();
             if !s.vault.risk_is_fresh(now) || s.risk.positions_at == 0 || s.risk.nav_snapshot == 0 {
                 self.skip(report, "rebalance", "risk state stale", json!({"refreshed_at": s.vault.risk_refreshed_at}));
                 return Ok(());
             }
-            let leg = match sim::auto_leg(&s.vault, &s.risk, now) {
+            let leg = match sim::next_leg(&s.vault, &s.risk, now, refused) {
                 Ok(Some(leg)) => leg,
                 Ok(None) => {
-                    self.log.debug("inside_bands", json!({"note": "no leg outside its band and off cooldown"}));
+                    if refused == 0 {
+                        self.log.debug("inside_bands", json!({"note": "no leg outside its band and off cooldown"}));
+                    }
                     return Ok(());
                 }
                 Err(e) => {
@@ -713,14 +718,24 @@ impl Keeper {
                     return Ok(());
                 }
             };
-            let Some(prices) = self.leg_prices(chain, &s, leg, report)? else {
-                return Ok(());
+            // the program's own choice while no leg was passed over, else the leg by name
+            let named = if refused == 0 { AUTO_LEG } else { leg as u8 };
+            let failures = report.failures.len();
+            let landed = match self.leg_prices(chain, &s, leg, report)? {
+                None => false,
+                Some(prices) => match self.plan(&s, leg, &prices, self.settings.max_trade_value, report) {
+                    None => false,
+                    Some((plan, nav)) => self.trade(chain, &s, leg, named, &prices, &plan, nav, report)?,
+                },
             };
-            let Some((plan, nav)) = self.plan(&s, leg, &prices, self.settings.max_trade_value, report) else {
+            if landed {
+                trades += 1;
+                s = self.snapshot(chain)?;
+            } else if report.failures.len() > failures {
+                // the program refused what the keeper simulated: stop until the next tick
                 return Ok(());
-            };
-            if !self.trade(chain, &s, leg, &prices, &plan, nav, report)? {
-                return Ok(());
+            } else {
+                refused |= 1 << leg;
             }
         }
         Ok(())
@@ -811,8 +826,9 @@ impl Keeper {
         }
     }
 
-    /// Trades `plan` from the keeper's inventory (atomic `rebalance`) when it holds what it has
-    /// to pay, else through the leg's market on the venue (flash mode, [`Self::flash`]).
+    /// Trades `plan` through the leg's market on the venue (flash mode, [`Self::flash`]) when it
+    /// has one, else — or when that route is skipped — from the keeper's inventory (atomic
+    /// `rebalance`, passing `named`: `AUTO_LEG` or the slot) when it holds what it has to pay.
     /// Returns whether a trade landed.
     #[allow(clippy::too_many_arguments)]
     fn trade(
@@ -820,6 +836,7 @@ impl Keeper {
         chain: &mut dyn Chain,
         s: &Snapshot,
         leg: usize,
+        named: u8,
         prices: &LegPrices,
         plan: &Plan,
         nav: u64,
@@ -877,7 +894,7 @@ impl Keeper {
         }
         let tol = (u128::from(plan.base_amount) * u128::from(self.settings.slippage_bps) / 10_000) as u64;
         let args = ix::RebalanceArgs {
-            leg: AUTO_LEG,
+            leg: named,
             max_value: self.settings.max_trade_value,
             max_base_in: plan.base_amount.saturating_add(tol),
             min_base_out: plan.base_amount.saturating_sub(tol),

@@ -254,7 +254,10 @@ fn dry_run_simulates_and_sends_nothing() {
     let base = w.balance(&k.pubkey(), &base_mint);
     for _ in 0..2 {
         let r = k.tick(&mut w.chain).unwrap();
-        assert_eq!(r.simulated, vec!["refresh".to_string(), "rebalance".to_string()], "{r:?}");
+        // the refresh, then each of the three legs once
+        let mut want = vec!["refresh".to_string()];
+        want.extend(vec!["rebalance".to_string(); 3]);
+        assert_eq!(r.simulated, want, "{r:?}");
         assert!(!r.refreshed && r.trades.is_empty());
     }
     assert!(w.chain.sent.is_empty(), "dry run sent {} transactions", w.chain.sent.len());
@@ -265,9 +268,9 @@ fn dry_run_simulates_and_sends_nothing() {
     assert!(m.dry_run);
     assert!(m.instructions.values().all(|c| c.sent == 0 && c.confirmed == 0));
     assert_eq!(m.instructions["refresh"].simulated, 2);
-    assert_eq!(m.instructions["rebalance"].simulated, 2);
+    assert_eq!(m.instructions["rebalance"].simulated, 6);
     let dry = events(&lines, "dry_run");
-    assert_eq!(dry.len(), 4);
+    assert_eq!(dry.len(), 8);
     assert!(dry.iter().all(|e| e["fields"]["sent"] == false));
     assert!(events(&lines, "sent").is_empty() && events(&lines, "confirmed").is_empty());
 }
@@ -325,12 +328,16 @@ fn insufficient_inventory_is_skipped_with_a_log_line() {
     let mut k = Keeper::new(Settings::for_vault(w.sb.vault), kp, log, "embedded");
     let r = k.tick(&mut w.chain).unwrap();
     assert!(r.trades.is_empty());
-    assert_eq!(r.skipped, vec![("rebalance".to_string(), "insufficient inventory".to_string())]);
+    // each of the three legs is tried once, none can trade
+    assert_eq!(r.skipped, vec![("rebalance".to_string(), "insufficient inventory".to_string()); 3]);
     assert_eq!(w.chain.sent.len(), 1, "the refresh only");
     let skip = events(&lines, "skipped");
     assert_eq!(skip[0]["fields"]["details"]["have"], 0);
     assert!(skip[0]["fields"]["details"]["need"].as_u64().unwrap() > 0);
-    assert_eq!(k.metrics.instructions["rebalance"].skipped, 1);
+    let legs: std::collections::BTreeSet<u64> =
+        skip.iter().map(|e| e["fields"]["details"]["leg"].as_u64().unwrap()).collect();
+    assert_eq!(legs.len(), 3, "every leg once");
+    assert_eq!(k.metrics.instructions["rebalance"].skipped, 3);
     assert_eq!(k.metrics.instructions["rebalance"].simulated, 0);
 }
 
@@ -794,4 +801,33 @@ fn a_flash_trade_the_incentive_does_not_pay_for_is_skipped_with_the_reason() {
     let r = k.tick(&mut w.chain).unwrap();
     assert!(r.trades.is_empty());
     assert!(r.skipped.contains(&("rebalance_flash".to_string(), "unprofitable".to_string())), "{:?}", r.skipped);
+}
+
+#[test]
+fn a_leg_that_cannot_trade_does_not_stop_the_others() {
+    let mut w = World::new(&Spec::spot());
+    let kp = Keypair::new();
+    w.sb.fund_keeper(&mut w.chain.svm, &kp.pubkey(), 0, 500_000_000_000, 100_000_000).unwrap();
+    // the keeper lacks exactly the leg the program would pick first
+    let first = rpv_sdk::sim::auto_leg(&w.vault(), &w.risk(), w.chain.svm.now()).unwrap().expect("a leg to buy");
+    let mint = w.sb.feeds[first].mint;
+    let held = w.balance(&kp.pubkey(), &mint);
+    let sink = w.chain.svm.token_account(&mint, &Pubkey::new_unique(), 0).unwrap();
+    let from = ata::address(&kp.pubkey(), &mint, &TOKEN_PROGRAM_ID);
+    let drain =
+        spl::transfer_checked(&TOKEN_PROGRAM_ID, &from, &mint, &sink, &kp.pubkey(), held, w.sb.feeds[first].decimals);
+    w.chain.svm.send(&[drain], &[&kp]).unwrap();
+    let mut s = Settings::for_vault(w.sb.vault);
+    s.backoff = Duration::from_millis(1);
+    let (log, lines) = Logger::memory(Level::Debug);
+    let mut k = Keeper::new(s, kp, log, "embedded");
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.skipped.contains(&("rebalance".to_string(), "insufficient inventory".to_string())), "{r:?}");
+    assert!(!r.trades.is_empty(), "the other legs trade: {r:?}");
+    assert!(r.trades.iter().all(|t| usize::from(t.leg) != first));
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    // named explicitly: the program's own choice is the leg the keeper lacks
+    let skipped: Vec<u64> =
+        events(&lines, "skipped").iter().map(|e| e["fields"]["details"]["leg"].as_u64().unwrap()).collect();
+    assert_eq!(skipped, vec![first as u64]);
 }

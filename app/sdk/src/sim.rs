@@ -30,3 +30,9 @@ pub fn rebalance_plan(
 pub fn auto_leg(vault: &VaultState, risk: &RiskState, now: i64) -> CoreResult<Option<usize>> {
     furthest_leg(vault, risk, &risk.rebalance, now)
 }
+
+/// The leg [`auto_leg`] would name if the legs in `except` (bit `i` = slot `i`) were not there:
+/// the next leg to name explicitly when the furthest cannot trade now.
+pub fn next_leg(vault: &VaultState, risk: &RiskState, now: i64, except: u32) -> CoreResult<Option<usize>> {
+    rpv_core::rebalance::furthest_leg_except(vault, risk, &risk.rebalance, now, except)
+}

@@ -320,6 +320,18 @@ pub fn sampled_nav(v: &VaultState, r: &RiskState) -> CoreResult<u64> {
 /// [`reference_nav`]; a settled leg has no band), not cooling down (`None` when every leg is
 /// inside its band).
 pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i64) -> CoreResult<Option<usize>> {
+    furthest_leg_except(v, r, cfg, now, 0)
+}
+
+/// [`furthest_leg`] among the legs not in `except` (bit `i` = slot `i`): the next leg a caller
+/// names when the furthest one cannot trade now (a cap reached, a price refused).
+pub fn furthest_leg_except(
+    v: &VaultState,
+    r: &RiskState,
+    cfg: &RebalanceConfig,
+    now: i64,
+    except: u32,
+) -> CoreResult<Option<usize>> {
     let (values, live) = sampled_values(v, r)?;
     let band = band(r, live);
     // the cash target, once for every leg
@@ -330,7 +342,7 @@ pub fn furthest_leg(v: &VaultState, r: &RiskState, cfg: &RebalanceConfig, now: i
     let book = &r.book;
     let mut best: Option<(usize, u64)> = None;
     for (i, value) in values.iter().enumerate().take(v.active_assets().len()) {
-        if !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
+        if except & (1 << i) != 0 || !tradable(v, i, now) || cooling_down(cfg, book, i, now) {
             continue;
         }
         let target = investable_part(scaled_target(r, i, live)?, nav, cash)?;
