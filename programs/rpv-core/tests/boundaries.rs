@@ -14,7 +14,7 @@ use rpv_core::{
     math::amount_for_shares,
     positions::check_greek_move,
     price::OraclePrice,
-    rebalance::{furthest_leg, plan, plan_for, LegInput, LegPrices, Side},
+    rebalance::{furthest_leg, furthest_leg_except, plan, plan_for, LegInput, LegPrices, Side},
     risk_account::{accept_weights, book, init_defaults, record_sample, stored_exposure, update_targets},
     token::{is_token_program, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID},
     valuation::{needs_own_oracle, price_to_fx},
@@ -358,6 +358,9 @@ fn the_furthest_leg_outside_its_band_trades_first() {
     // NAV 1,000,000; band 1 % = 10,000; legs 60 k and 300 k away from their targets
     let (v, r) = sampled_vault(&[200_000, 100_000, 500_000], &[140_000, 400_000, 500_000], 200_000);
     assert_eq!(furthest_leg(&v, &r, &r.rebalance, 10), Ok(Some(1)));
+    // passed over, the next one; both passed over, none (leg 2 is on its target)
+    assert_eq!(furthest_leg_except(&v, &r, &r.rebalance, 10, 0b010), Ok(Some(0)));
+    assert_eq!(furthest_leg_except(&v, &r, &r.rebalance, 10, 0b011), Ok(None));
     let (v, r) = sampled_vault(&[200_000, 395_000], &[140_000, 400_000], 405_000);
     assert_eq!(furthest_leg(&v, &r, &r.rebalance, 10), Ok(Some(0)), "the other leg is inside its band");
     let (v, r) = sampled_vault(&[145_000, 395_000], &[140_000, 400_000], 460_000);
