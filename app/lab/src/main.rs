@@ -28,6 +28,11 @@ enum Command {
         /// Run the short instruction-by-instruction tour instead.
         #[arg(long)]
         lifecycle: bool,
+        /// Hold an ETH put (a hedge of the ETH position) instead of the ETH call, with the
+        /// default 5 % band: the risk contributions of a hedged book, and why its holdings
+        /// cannot track the budgets finely.
+        #[arg(long, conflicts_with = "lifecycle")]
+        hedged: bool,
     },
     /// Runs the vault's engine (the core crate's EWMA covariance, inverse-vol or risk-budget
     /// weights, volatility targeting, bands, rebalancing caps and keeper incentive, fees) over
@@ -156,12 +161,12 @@ impl BacktestArgs {
 
 fn main() {
     let result = match Cli::parse().command {
-        Command::Demo { program, out, lifecycle } => {
+        Command::Demo { program, out, lifecycle, hedged } => {
             let program = program.unwrap_or_else(rpv_sdk::svm::default_program_path);
             if lifecycle {
                 demo::run(&program)
             } else {
-                market_demo::run(&program, &out)
+                market_demo::run(&program, &out, hedged)
             }
         }
         Command::Backtest(args) => args.run().map(|text| println!("{text}")),
