@@ -128,3 +128,64 @@ impl MarketMaker {
         Ok(())
     }
 }
+
+/// The venue on the embedded SVM the demo runs ([`crate::svm::LocalSvm`]): a maker opens in
+/// one transaction (seat, deposits, ladder), and a taker's swaps move exactly what
+/// [`Book::quote_swap`] says.
+#[cfg(test)]
+mod on_the_embedded_svm {
+    use crate::{spl, svm::LocalSvm, venue::*, Pubkey};
+    use solana_clock::Clock;
+    use solana_keypair::Keypair;
+    use solana_signer::Signer;
+
+    #[test]
+    fn a_maker_opens_in_one_transaction_and_swaps_move_what_the_book_quotes() {
+        let mut s = LocalSvm::load(&crate::default_program_path()).unwrap();
+        s.svm.add_program(MANIFEST_ID, &std::fs::read(default_venue_path()).expect("cargo xtask build-dex")).unwrap();
+        let (base, quote) = (s.create_mint(9).unwrap(), s.create_mint(6).unwrap());
+        let market = Keypair::new();
+        let rent = s.svm.minimum_balance_for_rent_exemption(MARKET_FIXED_SIZE);
+        let payer = s.payer.pubkey();
+        s.send(&create_market(&payer, &market.pubkey(), &base, &quote, rent), &[&market]).unwrap();
+        let m = market.pubkey();
+        let header = decode_market(&s.data(&m)).unwrap();
+        let orders = ladder(0.15, 10.0, 10.0, 3, 1_234_567_891).unwrap();
+        let (need_base, need_quote) = order_funds(&orders).unwrap();
+        let maker = Keypair::new();
+        s.fund(&maker.pubkey(), 1_000_000_000).unwrap();
+        let mb = s.token_account(&base, &maker.pubkey(), need_base).unwrap();
+        let mq = s.token_account(&quote, &maker.pubkey(), need_quote).unwrap();
+        let mut ixs = claim_and_deposit(&maker.pubkey(), &m, &header, &mb, need_base, &mq, need_quote);
+        ixs.push(batch_update(&maker.pubkey(), &m, &orders));
+        s.send(&ixs, &[&maker]).unwrap();
+        let book = decode_book(&s.data(&m)).unwrap();
+        let seat = *book.seat(&maker.pubkey()).unwrap();
+        assert_eq!((book.bids.len(), book.asks.len(), book.orders_of(seat.index).count()), (3, 3, 6));
+        assert_eq!((seat.base_withdrawable, seat.quote_withdrawable), (0, 0));
+
+        let taker = Keypair::new();
+        s.fund(&taker.pubkey(), 1_000_000_000).unwrap();
+        let tb = s.token_account(&base, &taker.pubkey(), 10_000_000_000).unwrap();
+        let tq = s.token_account(&quote, &taker.pubkey(), 1_000_000_000).unwrap();
+        let amount = |s: &LocalSvm, k: &Pubkey| spl::amount(&s.data(k));
+        for p in [
+            SwapParams { in_atoms: 2_000_000_000, out_atoms: 0, is_base_in: true, is_exact_in: true },
+            SwapParams { in_atoms: 400_000_000, out_atoms: 0, is_base_in: false, is_exact_in: true },
+            SwapParams { in_atoms: u64::MAX, out_atoms: 1_500_000_000, is_base_in: false, is_exact_in: false },
+            SwapParams { in_atoms: u64::MAX, out_atoms: 100_000_000, is_base_in: true, is_exact_in: false },
+        ] {
+            let q = decode_book(&s.data(&m)).unwrap().quote_swap(p, s.svm.get_sysvar::<Clock>().slot).unwrap();
+            let before = (amount(&s, &tb), amount(&s, &tq));
+            s.send(&[swap_with(&taker.pubkey(), &m, &header, &tb, &tq, p)], &[&taker]).unwrap();
+            let after = (amount(&s, &tb), amount(&s, &tq));
+            let moved = if p.is_base_in {
+                (before.0 - after.0, after.1 - before.1)
+            } else {
+                (before.1 - after.1, after.0 - before.0)
+            };
+            assert!(q.passes && q.filled > 0);
+            assert_eq!(moved, (q.in_atoms, q.out_atoms), "{p:?}");
+        }
+    }
+}
