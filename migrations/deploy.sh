@@ -7,9 +7,11 @@
 #   --url              the cluster's JSON-RPC endpoint (e.g. https://api.devnet.solana.com)
 #   --keypair          payer of the deployment and admin of the vault (Solana CLI JSON keypair)
 #   --config           the vault configuration (see examples/vault.toml)
-#   --program-keypair  the program's keypair for `solana program deploy --program-id`; its
-#                      public key must be the id the program was built with (declare_id! in
-#                      programs/rpv-vault/src/lib.rs, PROGRAM_ID in app/sdk/src/lib.rs)
+#   --program-keypair  the program's keypair for a first deployment (`solana program deploy
+#                      --program-id`); its public key must be the id the program was built with
+#                      (declare_id! in programs/rpv-vault/src/lib.rs, PROGRAM_ID in
+#                      app/sdk/src/lib.rs). Without it the program at that declared id is
+#                      upgraded, --keypair being its upgrade authority.
 #   --skip-deploy      the program is already deployed: only initialise the vault
 #   --skip-build       use target/deploy/rpv_vault.so as it is (default: `cargo xtask build-sbf`,
 #                      which rebuilds only what changed)
@@ -20,7 +22,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-2}"
 }
 
@@ -72,8 +74,14 @@ if [ "$skip_deploy" = 0 ]; then
     if [ -n "$program_keypair" ]; then
         solana program deploy "$so" --url "$url" --keypair "$keypair" --program-id "$program_keypair"
     else
-        solana program deploy "$so" --url "$url" --keypair "$keypair"
+        # no program keypair: an upgrade of the program at its declared id (never a new id the
+        # .so was not built for)
+        solana program deploy "$so" --url "$url" --keypair "$keypair" --program-id "$declared" \
+            --upgrade-authority "$keypair"
     fi
+    # a program deployed or upgraded in a slot runs from the next one: wait for two more
+    deployed_at="$(solana slot --url "$url")"
+    while [ "$(solana slot --url "$url")" -lt $((deployed_at + 2)) ]; do sleep 0.4; done
 fi
 
 echo "initialising the vault from $config"

@@ -1,0 +1,276 @@
+//! End to end on a real local cluster: `solana-test-validator` (agave 4.2.2, on loopback), the
+//! vault deployed with the real `solana program deploy` through `migrations/deploy.sh`, the
+//! oracles written in Pyth's real `PriceUpdateV2` layout by the test-only oracle writer loaded
+//! at the receiver's program id, the `rpv` CLI against it, and every step checked over RPC
+//! against the SDK's own quote. `cargo xtask e2e` starts the validator and runs this (ignored by
+//! the ordinary test run: it needs the validator).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    str::FromStr,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use rpv_sdk::{
+    ata,
+    chain::{submit, Chain, RpcChain},
+    client::VaultClient,
+    pda, pyth, spl, AccountMeta, Instruction, Pubkey, TOKEN_PROGRAM_ID,
+};
+use solana_commitment_config::CommitmentLevel;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+/// Pyth's receiver: the oracle writer runs at this id on the local validator.
+const PYTH_RECEIVER: Pubkey = Pubkey::from_str_const("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
+const USDC: u64 = 1_000_000;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run this through `cargo xtask e2e`"))
+}
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the repository").join(p)
+}
+
+/// The local cluster, its payer (the vault program's upgrade authority) and a scratch folder.
+struct Cluster {
+    url: String,
+    chain: RpcChain,
+    payer: Keypair,
+    payer_file: PathBuf,
+    dir: PathBuf,
+}
+
+impl Cluster {
+    fn new() -> Self {
+        let url = env("RPV_E2E_URL");
+        let chain = RpcChain::new(&url, CommitmentLevel::Confirmed, Duration::from_secs(30)).expect("an RPC client");
+        let payer_file = PathBuf::from(env("RPV_E2E_AUTHORITY"));
+        let payer = rpv_sdk::keypair::read(&payer_file).expect("the authority keypair");
+        let mut c = Self { url, chain, payer, payer_file, dir: PathBuf::from(env("RPV_E2E_DIR")) };
+        let p = c.payer.pubkey();
+        c.fund(&p, 500_000_000_000);
+        c
+    }
+
+    fn fund(&mut self, to: &Pubkey, lamports: u64) {
+        let sig = self.chain.airdrop(to, lamports).expect("an airdrop from the local faucet");
+        for _ in 0..60 {
+            if matches!(self.chain.status(&sig), Ok(rpv_sdk::chain::TxStatus::Confirmed)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        panic!("airdrop to {to} not confirmed");
+    }
+
+    /// Sends `ixs` paid by the payer, signed also by `signers`.
+    fn send(&mut self, label: &str, ixs: &[Instruction], signers: &[&Keypair]) {
+        let payer = self.payer.insecure_clone();
+        let mut all = vec![&payer];
+        all.extend_from_slice(signers);
+        submit(&mut self.chain, label, ixs, &all, &[], Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+    }
+
+    fn mint(&mut self, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let rent = self.chain.rent(spl::MINT_LEN as usize).unwrap();
+        let p = self.payer.pubkey();
+        let ixs = [
+            spl::create_account(&p, &mint.pubkey(), rent, spl::MINT_LEN, &TOKEN_PROGRAM_ID),
+            spl::initialize_mint2(&TOKEN_PROGRAM_ID, &mint.pubkey(), &p, decimals),
+        ];
+        self.send("create a mint", &ixs, &[&mint]);
+        mint.pubkey()
+    }
+
+    /// `owner`'s associated token account for `mint`, holding `amount` more.
+    fn tokens(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+        let p = self.payer.pubkey();
+        let (create, account) = ata::create_idempotent(&p, owner, mint, &TOKEN_PROGRAM_ID);
+        let mut ixs = vec![create];
+        if amount > 0 {
+            ixs.push(spl::mint_to(&TOKEN_PROGRAM_ID, mint, &account, &p, amount));
+        }
+        self.send("token account", &ixs, &[]);
+        account
+    }
+
+    /// A Pyth `PriceUpdateV2` account owned by the receiver's id, written by the oracle writer.
+    fn oracle(&mut self) -> Pubkey {
+        let k = Keypair::new();
+        let len = pyth::price_update([0; 32], 0, 0, -8, 0, 0).len();
+        let rent = self.chain.rent(len).unwrap();
+        let p = self.payer.pubkey();
+        self.send(
+            "an oracle account",
+            &[spl::create_account(&p, &k.pubkey(), rent, len as u64, &PYTH_RECEIVER)],
+            &[&k],
+        );
+        k.pubkey()
+    }
+
+    /// Publishes `price` (exponent −8, ± 0.05 %) for `feed` into `oracle` at the cluster's time.
+    fn publish(&mut self, oracle: &Pubkey, feed: [u8; 32], price: i64) {
+        let clock = self.chain.clock().unwrap();
+        let data = pyth::price_update(feed, price, price as u64 / 2_000, -8, clock.unix_timestamp, clock.slot);
+        let mut bytes = 0u32.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&data);
+        let ix = Instruction {
+            program_id: PYTH_RECEIVER,
+            accounts: vec![AccountMeta::new(*oracle, false), AccountMeta::new_readonly(self.payer.pubkey(), true)],
+            data: bytes,
+        };
+        self.send("publish a price", &[ix], &[]);
+    }
+
+    fn rpv(&self, keypair: &Path, args: &[&str]) -> std::process::Output {
+        Command::new(rpv_bin())
+            .args(["--url", &self.url, "--keypair"])
+            .arg(keypair)
+            .args(args)
+            .output()
+            .expect("rpv runs")
+    }
+}
+
+/// The `rpv` binary (built once).
+fn rpv_bin() -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .current_dir(repo(""))
+        .args(["build", "--locked", "--quiet", "-p", "rpv-cli", "--bin", "rpv"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building rpv");
+    repo("target/debug/rpv")
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+#[ignore = "needs a local validator: cargo xtask e2e"]
+fn the_vault_on_a_local_validator() {
+    let mut c = Cluster::new();
+    let t0 = std::time::Instant::now();
+    println!(
+        "cluster {} (clock {} s from this machine's)",
+        c.url,
+        c.chain.clock().unwrap().unix_timestamp - unix_now()
+    );
+
+    // mints, the admin's seed, and oracles in Pyth's layout
+    let base = c.mint(6);
+    let sol = c.mint(9);
+    let btc = c.mint(8);
+    let admin = c.payer.pubkey();
+    c.tokens(&base, &admin, 1_000 * USDC);
+    let feeds = [pyth::feed_id("e2e SOL/USD"), pyth::feed_id("e2e BTC/USD")];
+    let oracles = [c.oracle(), c.oracle()];
+    let prices = [150_00000000i64, 97_000_00000000];
+    for i in 0..2 {
+        c.publish(&oracles[i], feeds[i], prices[i]);
+    }
+
+    // deploy.sh refuses a program keypair that is not the declared id, and sends nothing
+    let wrong = c.dir.join("wrong-program.json");
+    rpv_sdk::keypair::write(&Keypair::new(), &wrong).unwrap();
+    let config = c.dir.join("vault.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[vault]
+id = 1
+base_mint = "{base}"
+seed_deposit = 10_000_000
+deposit_cap = 100_000_000_000
+min_deposit = 1_000_000
+timelock_secs = 0
+
+[fees]
+management_bps = 0
+performance_bps = 0
+
+[risk]
+method = "inverse-vol"
+min_sample_interval = 2
+
+[[assets]]
+symbol = "SOL"
+mint = "{sol}"
+oracle = "{o0}"
+feed_id = "0x{f0}"
+max_oracle_age = 60
+max_conf_bps = 100
+
+[[assets]]
+symbol = "BTC"
+mint = "{btc}"
+oracle = "{o1}"
+feed_id = "0x{f1}"
+max_oracle_age = 60
+max_conf_bps = 100
+"#,
+            o0 = oracles[0],
+            o1 = oracles[1],
+            f0 = pyth::feed_id_hex(&feeds[0]),
+            f1 = pyth::feed_id_hex(&feeds[1]),
+        ),
+    )
+    .unwrap();
+    let deploy = |extra: &[&str]| {
+        Command::new("bash")
+            .arg(repo("migrations/deploy.sh"))
+            .args(["--url", &c.url, "--keypair"])
+            .arg(&c.payer_file)
+            .arg("--config")
+            .arg(&config)
+            .arg("--skip-build")
+            .args(extra)
+            .env("RPV_BIN", rpv_bin())
+            .output()
+            .expect("deploy.sh runs")
+    };
+    let out = deploy(&["--program-keypair", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("built for {}", rpv_sdk::PROGRAM_ID)));
+
+    // the real deployment (an upgrade of the program at its declared id) and `rpv init`
+    let out = deploy(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "deploy.sh: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("tx initialize_vault") && stdout.contains("tx add_asset SOL"), "{stdout}");
+    let program = c.chain.account(&rpv_sdk::PROGRAM_ID).unwrap().expect("the program");
+    assert!(program.executable);
+    let vault = pda::vault(&admin, 1).0;
+    let v = VaultClient::new(&mut c.chain, vault).fetch().expect("the vault over RPC").vault;
+    assert_eq!((v.num_assets, v.base_quantity), (2, 10 * USDC));
+    println!("deployed and initialised in {:.0} s", t0.elapsed().as_secs_f64());
+
+    // a depositor: the CLI's deposit lands with exactly the shares the SDK quoted
+    let user = Keypair::new();
+    let user_file = c.dir.join("user.json");
+    rpv_sdk::keypair::write(&user, &user_file).unwrap();
+    c.fund(&user.pubkey(), 10_000_000_000);
+    c.tokens(&base, &user.pubkey(), 5_000 * USDC);
+    for i in 0..2 {
+        c.publish(&oracles[i], feeds[i], prices[i]);
+    }
+    let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
+    c.send("refresh", &rpv_sdk::ix::refresh_all(&vault, &v), &[]);
+    let quote = VaultClient::new(&mut c.chain, vault).fetch().unwrap().quote_deposit(1_000 * USDC).expect("a quote");
+    let out = c.rpv(&user_file, &["deposit", "--vault", &vault.to_string(), "--amount", "1000", "--output", "json"]);
+    assert!(out.status.success(), "deposit: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let share_account = Pubkey::from_str(report["share_account"].as_str().unwrap()).unwrap();
+    let held = rpv_sdk::spl::amount(&c.chain.account(&share_account).unwrap().unwrap().data);
+    assert_eq!(held, quote.shares, "the shares the SDK quoted, read back over RPC");
+    assert_eq!(report["shares"].as_u64(), Some(quote.shares));
+    let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
+    assert_eq!(v.base_quantity, 1_010 * USDC);
+    println!("deposit checked over RPC in {:.0} s", t0.elapsed().as_secs_f64());
+}
