@@ -81,7 +81,10 @@ if [ "$skip_deploy" = 0 ]; then
     fi
     # a program deployed or upgraded in a slot runs from the next one: wait for two more
     deployed_at="$(solana slot --url "$url")"
-    while [ "$(solana slot --url "$url")" -lt $((deployed_at + 2)) ]; do sleep 0.4; done
+    case "$deployed_at" in
+        '' | *[!0-9]*) echo "deploy.sh: \`solana slot\` printed \`$deployed_at\`; not waiting for the next slot" >&2 ;;
+        *) while [ "$(solana slot --url "$url")" -lt $((deployed_at + 2)) ]; do sleep 0.4; done ;;
+    esac
 fi
 
 echo "initialising the vault from $config"
