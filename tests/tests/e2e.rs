@@ -16,7 +16,7 @@ use rpv_sdk::{
     ata,
     chain::{submit, Chain, RpcChain},
     client::VaultClient,
-    pda, pyth, spl, AccountMeta, Instruction, Pubkey, TOKEN_PROGRAM_ID,
+    pda, pyth, spl, venue, AccountMeta, Instruction, Pubkey, TOKEN_PROGRAM_ID,
 };
 use solana_commitment_config::CommitmentLevel;
 use solana_keypair::Keypair;
@@ -137,15 +137,20 @@ impl Cluster {
     }
 }
 
-/// The `rpv` binary (built once).
+/// The `rpv` binary.
 fn rpv_bin() -> PathBuf {
+    workspace_bin("rpv-cli", "rpv")
+}
+
+/// A binary of this workspace (built once).
+fn workspace_bin(package: &str, bin: &str) -> PathBuf {
     let status = Command::new(env!("CARGO"))
         .current_dir(repo(""))
-        .args(["build", "--locked", "--quiet", "-p", "rpv-cli", "--bin", "rpv"])
+        .args(["build", "--locked", "--quiet", "-p", package, "--bin", bin])
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "building rpv");
-    repo("target/debug/rpv")
+    assert!(status.success(), "building {bin}");
+    repo(&format!("target/debug/{bin}"))
 }
 
 fn unix_now() -> i64 {
@@ -198,6 +203,17 @@ performance_bps = 0
 [risk]
 method = "inverse-vol"
 min_sample_interval = 2
+
+# the keeper trades through the venue: its incentive pays the oracle's band (5 bps) and the
+# makers' spread (5 bps)
+[rebalance]
+cooldown_secs = 5
+max_leg_bps = 10_000
+max_turnover_bps = 10_000
+max_reduction_bps = 10_000
+keeper_bps = 30
+max_slippage_bps = 60
+incentive_budget_ppm = 10_000
 
 [[assets]]
 symbol = "SOL"
@@ -273,4 +289,86 @@ max_conf_bps = 100
     let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
     assert_eq!(v.base_quantity, 1_010 * USDC);
     println!("deposit checked over RPC in {:.0} s", t0.elapsed().as_secs_f64());
+
+    // a market per asset on the venue deployed on the same validator, quoted around the oracle
+    let maker = Keypair::new();
+    c.fund(&maker.pubkey(), 50_000_000_000);
+    let mut markets = Vec::new();
+    for (i, mint) in [sol, btc].iter().enumerate() {
+        let market = Keypair::new();
+        let rent = c.chain.rent(venue::MARKET_FIXED_SIZE).unwrap();
+        let p = c.payer.pubkey();
+        c.send("open a market", &venue::create_market(&p, &market.pubkey(), mint, &base, rent), &[&market]);
+        let header = venue::decode_market(&c.chain.account(&market.pubkey()).unwrap().unwrap().data).unwrap();
+        let decimals = [9, 8][i];
+        let mid = prices[i] as f64 * 1e-8 * 10f64.powi(6 - decimals);
+        let orders = venue::ladder(mid, 5.0, 2.0, 8, (25_000.0 * 1e6 / mid) as u64).unwrap();
+        let (b, q) = venue::order_funds(&orders).unwrap();
+        let mb = c.tokens(mint, &maker.pubkey(), b);
+        let mq = c.tokens(&base, &maker.pubkey(), q);
+        let mut ixs = venue::claim_and_deposit(&maker.pubkey(), &market.pubkey(), &header, &mb, b, &mq, q);
+        ixs.push(venue::batch_update(&maker.pubkey(), &market.pubkey(), &orders[..4]));
+        c.send("a maker opens", &ixs, &[&maker]);
+        for chunk in orders[4..].chunks(6) {
+            c.send("a maker quotes", &[venue::batch_update(&maker.pubkey(), &market.pubkey(), chunk)], &[&maker]);
+        }
+        markets.push((*mint, market.pubkey()));
+    }
+
+    // the keeper on the real clock: refresh, weights, flash rebalances through the venue, with no
+    // inventory of its own
+    let keeper = Keypair::new();
+    let keeper_file = c.dir.join("keeper.json");
+    rpv_sdk::keypair::write(&keeper, &keeper_file).unwrap();
+    c.fund(&keeper.pubkey(), 10_000_000_000);
+    let keeper_toml = c.dir.join("keeper.toml");
+    let metrics = c.dir.join("keeper-metrics.json");
+    let mut text = format!(
+        "rpc_url = \"{}\"\nvault = \"{vault}\"\nkeypair = \"{}\"\ninterval_secs = 3\nmetrics_file = \"{}\"\n\n[markets]\n",
+        c.url,
+        keeper_file.display(),
+        metrics.display()
+    );
+    for (mint, market) in &markets {
+        text += &format!("\"{mint}\" = \"{market}\"\n");
+    }
+    std::fs::write(&keeper_toml, text).unwrap();
+    let keeper_bin = workspace_bin("rpv-keeper", "rpv-keeper");
+    let mut traded = false;
+    for round in 0..6 {
+        for i in 0..2 {
+            c.publish(&oracles[i], feeds[i], prices[i]);
+        }
+        let out = Command::new(&keeper_bin)
+            .arg("--config")
+            .arg(&keeper_toml)
+            .args(["--ticks", "1", "--log-level", "info"])
+            .output()
+            .expect("rpv-keeper runs");
+        assert!(out.status.success(), "keeper: {}", String::from_utf8_lossy(&out.stderr));
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
+        println!("keeper round {round}: flash trades {}, trades {}", m["flash_trades"], m["trades"]);
+        let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
+        if v.assets[0].quantity > 0 && v.assets[1].quantity > 0 {
+            traded = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(6));
+    }
+    assert!(traded, "the keeper bought both legs through the venue");
+    let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
+    for i in 0..2 {
+        let held =
+            rpv_sdk::spl::amount(&c.chain.account(&rpv_sdk::pk(&v.assets[i].token_account)).unwrap().unwrap().data);
+        assert_eq!(held, v.assets[i].quantity, "leg {i}: the vault's token account holds what it accounts");
+        let k = rpv_sdk::spl::amount(
+            &c.chain
+                .account(&ata::address(&keeper.pubkey(), &[sol, btc][i], &TOKEN_PROGRAM_ID))
+                .unwrap()
+                .map(|a| a.data)
+                .unwrap_or_else(|| vec![0; 165]),
+        );
+        assert_eq!(k, 0, "the keeper keeps no leg tokens");
+    }
+    println!("keeper rebalanced through the venue in {:.0} s", t0.elapsed().as_secs_f64());
 }
