@@ -371,4 +371,42 @@ max_conf_bps = 100
         assert_eq!(k, 0, "the keeper keeps no leg tokens");
     }
     println!("keeper rebalanced through the venue in {:.0} s", t0.elapsed().as_secs_f64());
+
+    // a withdrawal request: the shares burnt into the queue, settled by the keeper at prices
+    // published after it, claimed with rpv — the base paid is what the request settled
+    let shares = held * 2 / 5;
+    let whole = format!("{}.{:06}", shares / 1_000_000, shares % 1_000_000); // shares have 6 decimals
+    let out = c.rpv(
+        &user_file,
+        &["withdraw", "--vault", &vault.to_string(), "--shares", &whole, "--request", "--output", "json"],
+    );
+    assert!(out.status.success(), "withdraw --request: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let request = Pubkey::from_str(report["request"].as_str().unwrap()).unwrap();
+    let user_base = ata::address(&user.pubkey(), &base, &TOKEN_PROGRAM_ID);
+    let base_before = rpv_sdk::spl::amount(&c.chain.account(&user_base).unwrap().unwrap().data);
+    let mut settled = None;
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_secs(3));
+        for i in 0..2 {
+            c.publish(&oracles[i], feeds[i], prices[i]);
+        }
+        let out = Command::new(&keeper_bin).arg("--config").arg(&keeper_toml).args(["--ticks", "1"]).output().unwrap();
+        assert!(out.status.success(), "keeper: {}", String::from_utf8_lossy(&out.stderr));
+        let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
+        let open = VaultClient::new(&mut c.chain, vault).requests(&v).unwrap();
+        if let Some((_, r)) = open.iter().find(|(k, r)| *k == request && r.pending == 0) {
+            settled = Some(*r);
+            break;
+        }
+    }
+    let settled = settled.expect("the keeper settled the request");
+    assert!(settled.claimable > 0, "{settled:?}");
+    let out = c.rpv(&user_file, &["claim", "--vault", &vault.to_string(), "--all"]);
+    assert!(out.status.success(), "claim: {}", String::from_utf8_lossy(&out.stderr));
+    let base_after = rpv_sdk::spl::amount(&c.chain.account(&user_base).unwrap().unwrap().data);
+    assert_eq!(base_after - base_before, settled.claimable, "the claim paid what the request settled");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
+    assert!(m["requests_settled"].as_u64().unwrap_or(0) >= 1, "{m}");
+    println!("withdrawal request settled and claimed in {:.0} s", t0.elapsed().as_secs_f64());
 }
