@@ -194,7 +194,7 @@ base_mint = "{base}"
 seed_deposit = 10_000_000
 deposit_cap = 100_000_000_000
 min_deposit = 1_000_000
-timelock_secs = 0
+timelock_secs = 10
 
 [fees]
 management_bps = 0
@@ -205,7 +205,8 @@ method = "inverse-vol"
 min_sample_interval = 2
 
 # the keeper trades through the venue: its incentive pays the oracle's band (5 bps) and the
-# makers' spread (5 bps)
+# makers' spread (5 bps). Raises of the defaults: proposed at init (10 s timelock), applied by the
+# keeper when due
 [rebalance]
 cooldown_secs = 5
 max_leg_bps = 10_000
@@ -276,8 +277,6 @@ max_conf_bps = 100
     for i in 0..2 {
         c.publish(&oracles[i], feeds[i], prices[i]);
     }
-    let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
-    c.send("refresh", &rpv_sdk::ix::refresh_all(&vault, &v), &[]);
     let quote = VaultClient::new(&mut c.chain, vault).fetch().unwrap().quote_deposit(1_000 * USDC).expect("a quote");
     let out = c.rpv(&user_file, &["deposit", "--vault", &vault.to_string(), "--amount", "1000", "--output", "json"]);
     assert!(out.status.success(), "deposit: {}", String::from_utf8_lossy(&out.stderr));
@@ -335,6 +334,8 @@ max_conf_bps = 100
     std::fs::write(&keeper_toml, text).unwrap();
     let keeper_bin = workspace_bin("rpv-keeper", "rpv-keeper");
     let mut traded = false;
+    // each keeper run writes its own metrics: what they count is summed over the runs
+    let mut applied = 0;
     for round in 0..6 {
         for i in 0..2 {
             c.publish(&oracles[i], feeds[i], prices[i]);
@@ -348,6 +349,7 @@ max_conf_bps = 100
         assert!(out.status.success(), "keeper: {}", String::from_utf8_lossy(&out.stderr));
         let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
         println!("keeper round {round}: flash trades {}, trades {}", m["flash_trades"], m["trades"]);
+        applied += m["instructions"]["apply_change"]["confirmed"].as_u64().unwrap_or(0);
         let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
         if v.assets[0].quantity > 0 && v.assets[1].quantity > 0 {
             traded = true;
@@ -356,6 +358,10 @@ max_conf_bps = 100
         std::thread::sleep(Duration::from_secs(6));
     }
     assert!(traded, "the keeper bought both legs through the venue");
+    // the rebalancing parameters proposed at init were applied by the keeper when due
+    let r = VaultClient::new(&mut c.chain, vault).fetch().unwrap().risk;
+    assert_eq!(r.rebalance.keeper_bps, 30, "the proposal applied");
+    assert!(applied >= 1, "the keeper applied the proposals ({applied})");
     let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
     for i in 0..2 {
         let held =

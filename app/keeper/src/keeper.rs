@@ -25,7 +25,10 @@
 //!    when the withdrawal queue is owed cash (its targets are on the NAV less the cash target,
 //!    `rpv_core::rebalance::cash_target`, and `sim::auto_leg` picks legs by the same rule), so the
 //!    cash it raises in a tick is paid out by the settlement of the same tick;
-//! 6. `retire_asset` for every settled series that holds nothing of value any more.
+//! 6. `apply_change` for every pending proposal whose timelock has passed (`apply_changes`);
+//! 7. `accrue_fees` when the vault charges fees and its last accrual is at least
+//!    `accrue_fees_secs` old (the recipient's share account created when missing);
+//! 8. `retire_asset` for every settled series that holds nothing of value any more.
 //!
 //! Every transaction is simulated first and is never sent if the simulation fails (the program
 //! error is logged by name). Chain calls that fail transiently are retried with exponential
@@ -71,6 +74,10 @@ pub struct Settings {
     pub rebalance: bool,
     pub settle: bool,
     pub settle_requests: bool,
+    /// Crank `accrue_fees` when the last accrual is at least this old (0 = never).
+    pub accrue_fees_secs: u64,
+    /// Crank `apply_change` for every proposal whose timelock has passed.
+    pub apply_changes: bool,
     pub max_trades_per_tick: u32,
     pub max_trade_value: u64,
     pub slippage_bps: u64,
@@ -144,6 +151,9 @@ pub struct TickReport {
     pub trades: Vec<Rebalanced>,
     /// The fills of the keeper's `settle_requests` that landed.
     pub requests_settled: Vec<RequestSettled>,
+    /// Whether the keeper's `accrue_fees` landed, and the proposals it applied (their kinds).
+    pub fees_accrued: bool,
+    pub changes_applied: Vec<String>,
     /// Instructions only simulated (dry run).
     pub simulated: Vec<String>,
     /// `(instruction, error name)` of simulations that failed and transactions that failed.
@@ -440,6 +450,14 @@ impl Keeper {
         if self.settings.settle_requests {
             self.settle_requests(chain, report)?;
         }
+        if self.settings.apply_changes {
+            let s = self.snapshot(chain)?;
+            self.apply_changes(chain, &s, report)?;
+        }
+        if self.settings.accrue_fees_secs > 0 {
+            let s = self.snapshot(chain)?;
+            self.accrue_fees(chain, &s, report)?;
+        }
         if self.settings.settle {
             let s = self.snapshot(chain)?;
             self.retire(chain, &s, report)?;
@@ -653,6 +671,68 @@ impl Keeper {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// `apply_change` for every pending proposal whose timelock has passed (a registration
+    /// proposal is the admin's to consume with `add_asset` / `add_option`, not applied here).
+    fn apply_changes(
+        &mut self,
+        chain: &mut dyn Chain,
+        s: &Snapshot,
+        report: &mut TickReport,
+    ) -> Result<(), KeeperError> {
+        let vault_key = self.settings.vault;
+        let kinds: Vec<ix::ProposalKind> =
+            ix::ProposalKind::ALL.iter().copied().filter(|k| *k != ix::ProposalKind::Registration).collect();
+        let keys: Vec<Pubkey> = kinds.iter().map(|k| pda::proposal(&vault_key, *k).0).collect();
+        let accounts = self.retry(chain, "getMultipleAccounts(proposals)", |c| c.accounts(&keys))?;
+        for (kind, acct) in kinds.into_iter().zip(accounts) {
+            let Some(p) = acct.and_then(|a| ix::decode_proposal(&a.data)) else {
+                continue;
+            };
+            if s.now() < p.eta {
+                self.log.debug("change_not_due", json!({"kind": kind.name(), "eta": p.eta}));
+                continue;
+            }
+            let ixn = match &p.change {
+                ix::ConfigChange::OracleChange(c) => ix::apply_oracle_change(&vault_key, &s.vault, c, &p.proposer),
+                _ => ix::apply_change(&vault_key, &s.vault, kind, &p.proposer),
+            };
+            let out = self.execute(chain, "apply_change", vec![ixn], json!({"kind": kind.name(), "eta": p.eta}))?;
+            self.record(report, "apply_change", &out);
+            if matches!(out, Outcome::Landed { .. }) {
+                report.changes_applied.push(kind.name().to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// `accrue_fees` when the vault charges fees and its last accrual is at least
+    /// `accrue_fees_secs` old: the fee shares are minted to the recipient's associated share
+    /// account (created in the same transaction when missing).
+    fn accrue_fees(&mut self, chain: &mut dyn Chain, s: &Snapshot, report: &mut TickReport) -> Result<(), KeeperError> {
+        let f = &s.vault.fees;
+        if f.management_bps == 0 && f.performance_bps == 0 {
+            return Ok(());
+        }
+        let age = s.now().saturating_sub(f.accrued_at);
+        if age < self.settings.accrue_fees_secs as i64 {
+            return Ok(());
+        }
+        let share_mint = rpv_sdk::pk(&s.vault.share_mint);
+        let recipient = rpv_sdk::pk(&f.recipient);
+        let me = self.pubkey();
+        let (create, to) = ata::create_idempotent(&me, &recipient, &share_mint, &rpv_sdk::TOKEN_PROGRAM_ID);
+        let mut ixs = Vec::new();
+        if self.retry(chain, "getAccountInfo(fee share account)", |c| c.account(&to))?.is_none() {
+            ixs.push(create);
+        }
+        ixs.push(ix::accrue_fees(&self.settings.vault, &s.vault, &to));
+        let out =
+            self.execute(chain, "accrue_fees", ixs, json!({"since_secs": age, "recipient": recipient.to_string()}))?;
+        self.record(report, "accrue_fees", &out);
+        report.fees_accrued = matches!(out, Outcome::Landed { .. });
+        Ok(())
     }
 
     /// The keeper's token account for `mint`: configured, else its associated token account.

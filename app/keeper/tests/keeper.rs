@@ -831,3 +831,35 @@ fn a_leg_that_cannot_trade_does_not_stop_the_others() {
         events(&lines, "skipped").iter().map(|e| e["fields"]["details"]["leg"].as_u64().unwrap()).collect();
     assert_eq!(skipped, vec![first as u64]);
 }
+
+#[test]
+fn due_fees_are_accrued_to_the_recipient_once_a_period() {
+    let mut w = World::new(&Spec::spot());
+    w.step(1, 0);
+    let v = w.vault();
+    let set = rpv_sdk::ix::set_fees(&w.sb.admin.pubkey(), &w.sb.vault, &v, 200, 0);
+    w.chain.svm.send(&[set], &[&w.sb.admin]).expect("a 2 %/yr management fee");
+    let (mut k, lines) = w.keeper(|s| {
+        s.rebalance = false;
+        s.accrue_fees_secs = 3_600;
+    });
+    // a day later the fee is due; the recipient has no share account yet
+    w.step(86_400, 0);
+    let v = w.vault();
+    let recipient = rpv_sdk::pk(&v.fees.recipient);
+    let share_mint = pda::share_mint(&w.sb.vault).0;
+    let fee_account = ata::address(&recipient, &share_mint, &TOKEN_PROGRAM_ID);
+    assert!(w.chain.svm.data(&fee_account).is_empty(), "no share account yet");
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(r.fees_accrued && r.failures.is_empty(), "{r:?}");
+    let minted = w.balance(&recipient, &share_mint);
+    assert!(minted > 0, "fee shares minted to the recipient's associated account");
+    assert_eq!(w.vault().fees.accrued_at, w.chain.svm.now());
+    assert_eq!(k.metrics.instructions["accrue_fees"].confirmed, 1);
+    assert!(events(&lines, "confirmed").iter().any(|e| e["fields"]["instruction"] == "accrue_fees"));
+    // not again before `accrue_fees_secs`
+    w.step(600, 0);
+    let r = k.tick(&mut w.chain).unwrap();
+    assert!(!r.fees_accrued);
+    assert_eq!(w.balance(&recipient, &share_mint), minted);
+}
