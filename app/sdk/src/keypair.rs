@@ -97,3 +97,64 @@ mod tests {
         assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o077, 0, "no group/other bits");
     }
 }
+
+/// The Solana CLI's configuration file (`solana config set …` writes it), as far as a client
+/// reads it: the cluster URL, the keypair and the commitment, each when set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SolanaConfig {
+    pub json_rpc_url: Option<String>,
+    pub keypair_path: Option<PathBuf>,
+    pub commitment: Option<String>,
+}
+
+/// Where the Solana CLI keeps its configuration.
+pub const SOLANA_CONFIG_PATH: &str = "~/.config/solana/cli/config.yml";
+
+impl SolanaConfig {
+    /// The configuration at [`SOLANA_CONFIG_PATH`]; empty when there is none.
+    pub fn load() -> Result<Self, String> {
+        let path = expand_home(SOLANA_CONFIG_PATH);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Self::parse(&text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(format!("cannot read the Solana CLI configuration {}: {e}", path.display())),
+        }
+    }
+
+    /// Its flat `key: value` lines (the YAML the Solana CLI writes: values bare or quoted).
+    pub fn parse(text: &str) -> Self {
+        let mut c = Self::default();
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim().trim_matches(|ch| ch == '"' || ch == '\'').to_string();
+            if value.is_empty() {
+                continue;
+            }
+            match key.trim() {
+                "json_rpc_url" => c.json_rpc_url = Some(value),
+                "keypair_path" => c.keypair_path = Some(expand_home(&value)),
+                "commitment" => c.commitment = Some(value),
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod solana_config {
+    use super::*;
+
+    #[test]
+    fn the_solana_cli_configuration_is_read() {
+        let text = "---\njson_rpc_url: \"http://127.0.0.1:8899\"\nwebsocket_url: \"\"\nkeypair_path: /tmp/k.json\n\
+                    address_labels:\n  \"11111111111111111111111111111111\": System Program\ncommitment: confirmed\n";
+        let c = SolanaConfig::parse(text);
+        assert_eq!(c.json_rpc_url.as_deref(), Some("http://127.0.0.1:8899"));
+        assert_eq!(c.keypair_path, Some(PathBuf::from("/tmp/k.json")));
+        assert_eq!(c.commitment.as_deref(), Some("confirmed"));
+        assert_eq!(SolanaConfig::parse("").json_rpc_url, None);
+    }
+}

@@ -91,13 +91,19 @@ pub enum Command {
 #[command(next_help_heading = "Target (--url URL or --svm)")]
 pub struct Target {
     /// A cluster's JSON-RPC URL or moniker: mainnet-beta, devnet, testnet, localhost (or their
-    /// first letter), as the Solana CLI takes them.
+    /// first letter), as the Solana CLI takes them [default: the Solana CLI configuration's
+    /// json_rpc_url, ~/.config/solana/cli/config.yml].
     #[arg(long, short = 'u', global = true, value_name = "URL_OR_MONIKER")]
     pub url: Option<String>,
-    /// Signer and fee payer, Solana CLI JSON format [default: ~/.config/solana/id.json; with
-    /// --svm the state's admin key, created by `rpv init --svm`].
+    /// Signer and fee payer, Solana CLI JSON format [default: the Solana CLI configuration's
+    /// keypair_path, else ~/.config/solana/id.json; with --svm the state's admin key, created by
+    /// `rpv init --svm`]. Read-only commands (`show`) need none.
     #[arg(long, short = 'k', global = true, value_name = "FILE")]
     pub keypair: Option<PathBuf>,
+    /// Commitment of reads and confirmations: processed, confirmed or finalized [default: the
+    /// Solana CLI configuration's, else confirmed].
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = ["processed", "confirmed", "finalized"])]
+    pub commitment: Option<String>,
     /// An embedded SVM (litesvm) running the built program, for trying things out.
     #[arg(long, global = true)]
     pub svm: bool,
@@ -347,11 +353,20 @@ pub fn program_error(e: &ChainError) -> Option<&'static str> {
 
 /// Opens the target the flags name, and the signer. `create` lets `--svm` start a new state.
 pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
+    let (conn, signer) = open_with(target, create, true)?;
+    Ok((conn, signer.expect("a signer was required")))
+}
+
+/// [`open`], the signer read only when `need_signer` (read-only commands run without one).
+/// Defaults follow the Solana CLI: its configuration file's URL, keypair and commitment.
+fn open_with(target: &Target, create: bool, need_signer: bool) -> Result<(Conn, Option<Keypair>), String> {
     let given = target.keypair.as_deref().map(rpv_sdk::keypair::read).transpose()?;
-    match (&target.url, target.svm) {
+    let solana = if target.svm { Default::default() } else { rpv_sdk::keypair::SolanaConfig::load()? };
+    let url = target.url.clone().or(solana.json_rpc_url.clone());
+    match (&url, target.svm) {
         (Some(_), true) => Err("give either --url or --svm, not both".into()),
         (None, false) => Err("needs a target: --url URL (a cluster) or --svm (embedded SVM); URL may be a moniker: \
-                 mainnet-beta, devnet, testnet, localhost"
+                 mainnet-beta, devnet, testnet, localhost (or set one with `solana config set --url`)"
             .into()),
         (Some(url), false) => {
             let svm_only = [("state", target.state.is_some()), ("program", target.program.is_some())];
@@ -359,15 +374,33 @@ pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
                 return Err(format!("--{f} is only for --svm"));
             }
             let signer = match given {
-                Some(k) => k,
-                None => rpv_sdk::keypair::read(&rpv_sdk::keypair::default_path()).map_err(|e| {
-                    format!("{e} (give the signer with --keypair FILE, or create one with `solana-keygen new`)")
-                })?,
+                Some(k) => Some(k),
+                None if need_signer => {
+                    let path = solana.keypair_path.clone().unwrap_or_else(rpv_sdk::keypair::default_path);
+                    Some(rpv_sdk::keypair::read(&path).map_err(|e| {
+                        format!("{e} (give the signer with --keypair FILE, or create one with `solana-keygen new`)")
+                    })?)
+                }
+                None => None,
             };
-            let chain = RpcChain::new(&cluster_url(url), CommitmentLevel::Confirmed, RPC_TIMEOUT)?;
+            let level = target.commitment.clone().or(solana.commitment.clone()).unwrap_or_else(|| "confirmed".into());
+            let commitment = match level.as_str() {
+                "processed" => CommitmentLevel::Processed,
+                "finalized" => CommitmentLevel::Finalized,
+                "confirmed" => CommitmentLevel::Confirmed,
+                other => {
+                    return Err(format!(
+                    "commitment `{other}` (from the Solana CLI configuration) is not processed, confirmed or finalized"
+                ))
+                }
+            };
+            let chain = RpcChain::new(&cluster_url(url), commitment, RPC_TIMEOUT)?;
             Ok((Conn::Rpc(chain), signer))
         }
         (None, true) => {
+            if target.commitment.is_some() {
+                return Err("--commitment is only for a cluster (--url)".into());
+            }
             let state = target.state.clone().unwrap_or_else(|| PathBuf::from(".rpv-svm.json"));
             let program = target.program.clone().unwrap_or_else(default_program_path);
             let mut ledger = Ledger::open(&state, &program, create, i64::from(target.advance.unwrap_or(60)))?;
@@ -376,9 +409,19 @@ pub fn open(target: &Target, create: bool) -> Result<(Conn, Keypair), String> {
                 None => ledger.admin()?,
             };
             ledger.ensure_sol(&signer.pubkey())?;
-            Ok((Conn::Svm(Box::new(ledger)), signer))
+            Ok((Conn::Svm(Box::new(ledger)), Some(signer)))
         }
     }
+}
+
+/// Runs the read-only `f` on the opened target (no signer needed), then saves the SVM state.
+pub fn read_only<T>(target: &Target, f: impl FnOnce(&mut Conn) -> Result<T, String>) -> Result<T, String> {
+    let (mut conn, _) = open_with(target, false, false)?;
+    let r = f(&mut conn);
+    let saved = conn.ledger().map_or(Ok(()), |l| l.save());
+    let v = r?;
+    saved?;
+    Ok(v)
 }
 
 /// Runs `f` on the opened target, then saves the SVM state whatever happened.

@@ -8,7 +8,7 @@ use std::{fmt, path::PathBuf};
 use rpv_sdk::report::Report;
 use serde::Serialize;
 
-use super::{format_amount, labeller, on_chain, Target, VaultArg};
+use super::{format_amount, labeller, read_only, Target, VaultArg};
 
 /// The vault now: NAV, positions, risk, Greeks, oracle health, fees.
 ///
@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(target: &Target, args: Args) -> Result<ShowReport, String> {
-    on_chain(target, false, |conn, _| {
+    read_only(target, |conn| {
         let label = labeller(conn, args.config.as_deref())?;
         Ok(ShowReport(args.vault.fetch(conn)?.report_labelled(&label)))
     })

@@ -205,6 +205,35 @@ budget_ppb = 400_000_000
         .concat(),
     );
     assert!(text.contains("positions") && text.contains("oracles") && text.contains("valid"), "{text}");
+    // as the Solana CLI: the URL and commitment from its configuration file, and a read-only
+    // command needs no keypair (this HOME has none)
+    let home = std::env::temp_dir().join(format!("rpv-cli-home-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".config/solana/cli")).unwrap();
+    std::fs::write(
+        home.join(".config/solana/cli/config.yml"),
+        format!(
+            "---\njson_rpc_url: \"{}\"\nkeypair_path: {}/missing.json\ncommitment: finalized\n",
+            c.url,
+            home.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rpv"))
+        .args(["show", "--vault", &vault.to_string(), "--output", "json"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sh2: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(u(&sh2["nav"]), nav);
+    // a command that signs reads the configured keypair, and says what to do when it is missing
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rpv"))
+        .args(["deposit", "--vault", &vault.to_string(), "--amount", "1"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("missing.json") && err.contains("solana-keygen new"), "{err}");
 
     // withdraw 234.5 shares
     let base_before = balance(client, &user_base);
