@@ -106,6 +106,12 @@ pub const OPTIONS: &[OptSpec] = &[
     opt("interval_secs", Kind::Number, None, "pause between ticks, seconds (default 30; 1 with --embedded)"),
     opt("ticks", Kind::Number, Some("0"), "stop after this many ticks (0 = run until SIGINT/SIGTERM)"),
     opt("dry_run", Kind::Bool, Some("false"), "simulate every transaction, send none"),
+    opt(
+        "http_port",
+        Kind::Number,
+        Some("0"),
+        "serve GET /metrics (Prometheus) and GET /health on 127.0.0.1:PORT (0 = off)",
+    ),
     opt("metrics_file", Kind::Path, Some("rpv-keeper-metrics.json"), "metrics JSON, rewritten every tick (\"\" = none)"),
     opt("log_level", Kind::Level, Some("info"), "debug|info|warn|error (JSON lines on stderr)"),
     opt(
@@ -200,6 +206,7 @@ pub struct Config {
     pub ticks: u64,
     pub dry_run: bool,
     pub metrics_file: Option<PathBuf>,
+    pub http_port: u16,
     pub log_level: Level,
     pub refresh_age_secs: u64,
     pub submit_weights: bool,
@@ -502,6 +509,8 @@ impl Config {
             ticks: raw.num("ticks")?,
             dry_run: raw.boolean("dry_run")?,
             metrics_file,
+            http_port: u16::try_from(raw.num("http_port")?)
+                .map_err(|_| raw.bad("http_port", "a port (0 ..= 65535)"))?,
             log_level,
             refresh_age_secs: raw.num("refresh_age_secs")?,
             submit_weights: raw.boolean("submit_weights")?,

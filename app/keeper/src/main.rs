@@ -126,9 +126,25 @@ fn main() {
                "config_file": cfg.config_file.as_ref().map(|p| p.display().to_string())}),
     );
 
+    let shared = rpv_keeper::http::Shared::default();
+    if cfg.http_port > 0 {
+        // healthy while ticks keep finishing: a tick takes well under a minute
+        let stale_after = Duration::from_secs(3 * cfg.interval_secs + 60);
+        match rpv_keeper::http::serve(cfg.http_port, shared.clone(), stale_after) {
+            Ok(addr) => keeper.log.info(
+                "http",
+                json!({"metrics": format!("http://{addr}/metrics"),
+                                                      "health": format!("http://{addr}/health")}),
+            ),
+            Err(e) => {
+                fail(2, &format!("cannot serve on 127.0.0.1:{}: {e} (choose another --http-port)", cfg.http_port))
+            }
+        }
+    }
     let mut done = 0u64;
     let reason = loop {
-        let _ = keeper.tick(world.chain());
+        let ok = keeper.tick(world.chain()).is_ok();
+        shared.publish(&keeper.metrics, ok);
         done += 1;
         if stop.load(Ordering::SeqCst) {
             break "signal";

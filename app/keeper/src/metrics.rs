@@ -86,6 +86,76 @@ impl Metrics {
         *self.program_errors.entry(name.to_string()).or_default() += 1;
     }
 
+    /// The metrics in Prometheus' text exposition format (`rpv_keeper_*`; counters end in
+    /// `_total`, amounts are base units), labelled with the vault and keeper.
+    pub fn prometheus(&self) -> String {
+        let labels = format!("vault=\"{}\",keeper=\"{}\"", self.vault, self.keeper);
+        let mut out = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, samples: Vec<(String, f64)>| {
+            out += &format!("# HELP rpv_keeper_{name} {help}\n# TYPE rpv_keeper_{name} {kind}\n");
+            for (extra, v) in samples {
+                let l = if extra.is_empty() { labels.clone() } else { format!("{labels},{extra}") };
+                out += &format!("rpv_keeper_{name}{{{l}}} {v}\n");
+            }
+        };
+        let one = |v: f64| vec![(String::new(), v)];
+        metric("ticks_total", "counter", "Ticks run.", one(self.ticks as f64));
+        metric("tick_errors_total", "counter", "Ticks that ended early on an error.", one(self.tick_errors as f64));
+        metric("trades_total", "counter", "Rebalances landed by this keeper.", one(self.trades as f64));
+        metric(
+            "flash_trades_total",
+            "counter",
+            "Of those, flash trades through the venue.",
+            one(self.flash_trades as f64),
+        );
+        metric("traded_value", "counter", "Fair value traded, base units.", one(self.traded_value as f64));
+        metric(
+            "incentives_earned",
+            "counter",
+            "Rebalancing incentives earned, base units.",
+            one(self.incentives_earned as f64),
+        );
+        metric(
+            "venue_margin",
+            "counter",
+            "Margins quoted on the venue for flash trades, base units.",
+            one(self.venue_margin as f64),
+        );
+        metric("requests_settled_total", "counter", "Flow request fills settled.", one(self.requests_settled as f64));
+        metric(
+            "settlement_incentives",
+            "counter",
+            "Settlement incentives earned, base units.",
+            one(self.settlement_incentives as f64),
+        );
+        metric("rpc_errors_total", "counter", "RPC failures seen.", one(self.rpc_errors as f64));
+        metric("rpc_retries_total", "counter", "RPC retries made.", one(self.rpc_retries as f64));
+        metric("cluster_time_seconds", "gauge", "Cluster time at the last tick.", one(self.cluster_time as f64));
+        metric(
+            "risk_last_sample_time_seconds",
+            "gauge",
+            "The risk state's last sample time.",
+            one(self.risk_last_sample_time as f64),
+        );
+        let mut by_instruction = Vec::new();
+        for (name, c) in &self.instructions {
+            for (outcome, v) in [
+                ("simulated", c.simulated),
+                ("simulation_failed", c.simulation_failed),
+                ("sent", c.sent),
+                ("confirmed", c.confirmed),
+                ("failed", c.failed),
+                ("skipped", c.skipped),
+            ] {
+                by_instruction.push((format!("instruction=\"{name}\",outcome=\"{outcome}\""), v as f64));
+            }
+        }
+        metric("instructions_total", "counter", "Per instruction and outcome.", by_instruction);
+        let errors = self.program_errors.iter().map(|(e, n)| (format!("error=\"{e}\""), *n as f64)).collect();
+        metric("program_errors_total", "counter", "Program errors met, by name.", errors);
+        out
+    }
+
     /// Writes the metrics to `path` (through `path.tmp`, renamed over it).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut tmp = path.as_os_str().to_owned();
