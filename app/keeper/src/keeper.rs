@@ -82,6 +82,8 @@ pub struct Settings {
     pub max_trade_value: u64,
     pub slippage_bps: u64,
     pub priority_fee: u64,
+    /// Cap of the priority fee taken from recent fees (0 = `priority_fee` as it is).
+    pub max_priority_fee: u64,
     pub compute_unit_limit: u32,
     pub max_retries: u32,
     pub backoff: Duration,
@@ -282,7 +284,8 @@ impl Keeper {
         ixs: Vec<Instruction>,
         context: Value,
     ) -> Result<Outcome, KeeperError> {
-        let all = self.with_budget(ixs);
+        let fee = self.priority_fee(chain, &ixs);
+        let all = self.with_budget(ixs, fee);
         let blockhash = self.retry(chain, "getLatestBlockhash", |c| c.latest_blockhash())?;
         let tx = chain::sign(&all, &[&self.signer], &[], blockhash)
             .map_err(|error| KeeperError::Chain { call: "sign".into(), error })?;
@@ -358,11 +361,39 @@ impl Keeper {
         }
     }
 
-    /// `ixs` after the compute-budget instructions, when a priority fee is set.
-    fn with_budget(&self, ixs: Vec<Instruction>) -> Vec<Instruction> {
+    /// The compute-unit price for `ixs`: `priority_fee`, or — with `max_priority_fee` set — the
+    /// 75th percentile of what recent transactions writing the same accounts paid
+    /// (`getRecentPrioritizationFees`), at least `priority_fee` and at most the cap. A failed
+    /// lookup falls back to `priority_fee` (logged).
+    pub fn priority_fee(&mut self, chain: &mut dyn Chain, ixs: &[Instruction]) -> u64 {
+        let (floor, cap) = (self.settings.priority_fee, self.settings.max_priority_fee);
+        if cap == 0 {
+            return floor;
+        }
+        let mut writable: Vec<Pubkey> =
+            ixs.iter().flat_map(|i| i.accounts.iter().filter(|a| a.is_writable).map(|a| a.pubkey)).collect();
+        writable.sort();
+        writable.dedup();
+        writable.truncate(128); // the RPC method's limit
+        match chain.recent_prioritization_fees(&writable) {
+            Ok(mut fees) if !fees.is_empty() => {
+                fees.sort_unstable();
+                let p75 = fees[(fees.len() * 3 / 4).min(fees.len() - 1)];
+                p75.clamp(floor.min(cap), cap)
+            }
+            Ok(_) => floor.min(cap),
+            Err(e) => {
+                self.log.warn("priority_fee_lookup_failed", json!({"error": e.message(), "using": floor.min(cap)}));
+                floor.min(cap)
+            }
+        }
+    }
+
+    /// `ixs` after the compute-budget instructions, when the priority fee is not zero.
+    fn with_budget(&self, ixs: Vec<Instruction>, fee: u64) -> Vec<Instruction> {
         let mut all = Vec::new();
-        if self.settings.priority_fee > 0 {
-            all.extend(rpv_sdk::cu::budget(self.settings.compute_unit_limit, self.settings.priority_fee));
+        if fee > 0 {
+            all.extend(rpv_sdk::cu::budget(self.settings.compute_unit_limit, fee));
         }
         all.extend(ixs);
         all
@@ -370,7 +401,8 @@ impl Keeper {
 
     /// Whether `ixs` signed by the keeper (as [`Self::execute`] sends them) fit one packet.
     fn fits(&self, ixs: Vec<Instruction>) -> bool {
-        let all = self.with_budget(ixs);
+        let fee = self.settings.priority_fee.max(self.settings.max_priority_fee);
+        let all = self.with_budget(ixs, fee);
         chain::sign(&all, &[&self.signer], &[], chain::Hash::default())
             .is_ok_and(|tx| chain::wire_size(&tx) <= chain::PACKET_DATA_SIZE)
     }

@@ -863,3 +863,70 @@ fn due_fees_are_accrued_to_the_recipient_once_a_period() {
     assert!(!r.fees_accrued);
     assert_eq!(w.balance(&recipient, &share_mint), minted);
 }
+
+/// The embedded chain with a fee market: recent prioritization fees as given.
+struct FeeMarket<'a> {
+    inner: &'a mut LocalChain,
+    fees: Vec<u64>,
+    asked: Vec<Vec<Pubkey>>,
+}
+
+impl Chain for FeeMarket<'_> {
+    fn label(&self) -> String {
+        "fee market".into()
+    }
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, ChainError> {
+        self.inner.account(key)
+    }
+    fn clock(&mut self) -> Result<Clock, ChainError> {
+        self.inner.clock()
+    }
+    fn rent(&mut self, len: usize) -> Result<u64, ChainError> {
+        self.inner.rent(len)
+    }
+    fn latest_blockhash(&mut self) -> Result<Hash, ChainError> {
+        self.inner.latest_blockhash()
+    }
+    fn simulate(&mut self, tx: &VersionedTransaction) -> Result<Simulation, ChainError> {
+        self.inner.simulate(tx)
+    }
+    fn send(&mut self, tx: &VersionedTransaction) -> Result<Signature, ChainError> {
+        self.inner.send(tx)
+    }
+    fn status(&mut self, s: &Signature) -> Result<TxStatus, ChainError> {
+        self.inner.status(s)
+    }
+    fn logs(&mut self, s: &Signature) -> Result<Option<Vec<String>>, ChainError> {
+        self.inner.logs(s)
+    }
+    fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
+        self.asked.push(accounts.to_vec());
+        Ok(self.fees.clone())
+    }
+}
+
+#[test]
+fn the_priority_fee_follows_recent_fees_within_its_cap() {
+    let mut w = World::new(&Spec::spot());
+    let (mut k, _) = w.keeper(|s| {
+        s.priority_fee = 100;
+        s.max_priority_fee = 5_000;
+        s.compute_unit_limit = 200_000;
+        s.rebalance = false;
+    });
+    let payer = k.pubkey();
+    let lamports = w.chain.svm.get_balance(&payer).unwrap();
+    // recent fees 0, 1,000, 2,000, 3,000: the 75th percentile, 3,000, is paid
+    let mut market = FeeMarket { inner: &mut w.chain, fees: vec![2_000, 0, 3_000, 1_000], asked: vec![] };
+    let r = k.tick(&mut market).unwrap();
+    assert!(r.refreshed);
+    assert!(market.asked[0].contains(&w.sb.vault), "the fees of the accounts the refresh writes");
+    // base fee 5,000 + 200,000 CU × 3,000 µlamports = 600 lamports
+    assert_eq!(lamports - w.chain.svm.get_balance(&payer).unwrap(), 5_000 + 600);
+    // a fee war above the cap pays the cap; a quiet market pays the floor
+    let tx = [rpv_sdk::ix::refresh(&w.sb.vault, &w.vault())];
+    let mut market = FeeMarket { inner: &mut w.chain, fees: vec![90_000; 8], asked: vec![] };
+    assert_eq!(k.priority_fee(&mut market, &tx), 5_000);
+    let mut market = FeeMarket { inner: &mut w.chain, fees: vec![], asked: vec![] };
+    assert_eq!(k.priority_fee(&mut market, &tx), 100);
+}

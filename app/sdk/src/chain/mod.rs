@@ -225,6 +225,12 @@ pub trait Chain {
     fn status(&mut self, signature: &Signature) -> Result<TxStatus, ChainError>;
     /// The log messages of an executed transaction, when the chain can give them.
     fn logs(&mut self, signature: &Signature) -> Result<Option<Vec<String>>, ChainError>;
+    /// Compute-unit prices (micro-lamports) paid in recent slots by transactions that wrote
+    /// `accounts` (`getRecentPrioritizationFees`); chains without a fee market give none.
+    fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
+        let _ = accounts;
+        Ok(vec![])
+    }
     /// Gives `to` `lamports`, where the chain allows it (the embedded SVM; test validators and
     /// devnet over RPC); the default refuses.
     fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, ChainError> {

@@ -256,6 +256,11 @@ impl Chain for RpcChain {
     fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<Signature, ChainError> {
         self.client.request_airdrop(to, lamports).map_err(|e| classify(&e))
     }
+
+    fn recent_prioritization_fees(&mut self, accounts: &[Pubkey]) -> Result<Vec<u64>, ChainError> {
+        let fees = self.client.get_recent_prioritization_fees(accounts).map_err(|e| classify(&e))?;
+        Ok(fees.into_iter().map(|f| f.prioritization_fee).collect())
+    }
 }
 
 #[cfg(test)]
