@@ -21,7 +21,13 @@ use crate::{
 /// The compute budget instructions to put first in a transaction: a unit `limit` and a price
 /// of `micro_lamports` per unit (the priority fee is `limit × micro_lamports / 10^6` lamports).
 pub fn budget(limit: u32, micro_lamports: u64) -> [Instruction; 2] {
-    [limit_to(limit), ComputeBudgetInstruction::set_compute_unit_price(micro_lamports)]
+    [limit_to(limit), price(micro_lamports)]
+}
+
+/// The compute budget instruction setting a transaction's compute-unit price (its priority fee
+/// per unit, micro-lamports).
+pub fn price(micro_lamports: u64) -> Instruction {
+    ComputeBudgetInstruction::set_compute_unit_price(micro_lamports)
 }
 
 /// The compute budget instruction setting a transaction's unit limit.

@@ -104,6 +104,10 @@ pub struct Target {
     /// Solana CLI configuration's, else confirmed].
     #[arg(long, global = true, value_name = "LEVEL", value_parser = ["processed", "confirmed", "finalized"])]
     pub commitment: Option<String>,
+    /// Priority fee of every transaction sent to a cluster: its compute-unit price,
+    /// micro-lamports (as the Solana CLI's option of the same name).
+    #[arg(long, global = true, value_name = "MICRO_LAMPORTS")]
+    pub with_compute_unit_price: Option<u64>,
     /// An embedded SVM (litesvm) running the built program, for trying things out.
     #[arg(long, global = true)]
     pub svm: bool,
@@ -254,14 +258,15 @@ const RPC_TIMEOUT: Duration = Duration::from_secs(30);
 /// An opened target: a cluster over JSON-RPC, or the embedded SVM with its state file. Its
 /// methods are the SDK's [`Chain`] calls with errors as one line that says what to do.
 pub enum Conn {
-    Rpc(RpcChain),
+    /// A cluster, and the compute-unit price of what is sent to it (0 = none).
+    Rpc(RpcChain, u64),
     Svm(Box<Ledger>),
 }
 
 impl Conn {
     pub fn chain(&mut self) -> &mut dyn Chain {
         match self {
-            Conn::Rpc(c) => c,
+            Conn::Rpc(c, _) => c,
             Conn::Svm(l) => &mut l.chain,
         }
     }
@@ -269,7 +274,7 @@ impl Conn {
     /// The embedded SVM's ledger, when that is the target.
     pub fn ledger(&mut self) -> Option<&mut Ledger> {
         match self {
-            Conn::Rpc(_) => None,
+            Conn::Rpc(..) => None,
             Conn::Svm(l) => Some(l),
         }
     }
@@ -277,7 +282,7 @@ impl Conn {
     /// A chain error; a cluster that cannot be reached is named, with the flag to fix.
     fn error(&self, e: ChainError) -> String {
         match (self, &e) {
-            (Conn::Rpc(c), ChainError::Transient(_)) => {
+            (Conn::Rpc(c, _), ChainError::Transient(_)) => {
                 format!("{e} (is {} the cluster's JSON-RPC URL? set it with --url)", c.label())
             }
             _ => e.to_string(),
@@ -336,7 +341,16 @@ impl Conn {
         signers: &[&Keypair],
         tables: &[chain::AddressLookupTableAccount],
     ) -> Result<String, ChainError> {
-        let sent = chain::submit(self.chain(), label, ixs, signers, tables, CONFIRM_TIMEOUT)?;
+        let price = match self {
+            Conn::Rpc(_, price) => *price,
+            Conn::Svm(_) => 0,
+        };
+        let mut all = Vec::with_capacity(ixs.len() + 1);
+        if price > 0 {
+            all.push(rpv_sdk::cu::price(price));
+        }
+        all.extend_from_slice(ixs);
+        let sent = chain::submit(self.chain(), label, &all, signers, tables, CONFIRM_TIMEOUT)?;
         let (signature, compute_units) = (sent.signature.to_string(), Some(sent.compute_units));
         steps.push(Step { step: label.to_string(), signature: signature.clone(), compute_units });
         Ok(signature)
@@ -395,7 +409,7 @@ fn open_with(target: &Target, create: bool, need_signer: bool) -> Result<(Conn, 
                 }
             };
             let chain = RpcChain::new(&cluster_url(url), commitment, RPC_TIMEOUT)?;
-            Ok((Conn::Rpc(chain), signer))
+            Ok((Conn::Rpc(chain, target.with_compute_unit_price.unwrap_or(0)), signer))
         }
         (None, true) => {
             if target.commitment.is_some() {

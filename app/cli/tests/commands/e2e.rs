@@ -281,6 +281,17 @@ budget_ppb = 400_000_000
     );
     fails(&[&["show", "--vault", &c.base_mint.to_string()][..], &t].concat(), "vault account has 82 bytes");
     fails(&["show", "--vault", &vs, "-u", "http://127.0.0.1:9", "-k", s(&user_file)], "set it with --url");
+
+    // --with-compute-unit-price: the same deposit costs its priority fee more (at 1,000
+    // µlamports per unit, at least 200 lamports over the 200,000 units of one instruction)
+    let lamports = |client: &mut RpcChain| client.account(&c.user.pubkey()).unwrap().unwrap().lamports;
+    let before = lamports(client);
+    run(&["deposit", "--vault", &vault.to_string(), "--amount", "1"], &user_file);
+    let plain = before - lamports(client);
+    let before = lamports(client);
+    run(&["deposit", "--vault", &vault.to_string(), "--amount", "1", "--with-compute-unit-price", "1000"], &user_file);
+    let priced = before - lamports(client);
+    assert!(priced >= plain + 200, "priority fee paid: {priced} vs {plain} lamports");
 }
 
 #[test]
