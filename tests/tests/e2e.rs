@@ -378,6 +378,42 @@ max_conf_bps = 100
     }
     println!("keeper rebalanced through the venue in {:.0} s", t0.elapsed().as_secs_f64());
 
+    // the keeper as a service: /health and /metrics on loopback while it runs, a clean stop on
+    // SIGTERM
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut service = Command::new(&keeper_bin)
+        .arg("--config")
+        .arg(&keeper_toml)
+        .args(["--interval-secs", "2", "--http-port", &port.to_string(), "--log-level", "warn"])
+        .spawn()
+        .expect("rpv-keeper starts");
+    let get = |path: &str| -> Option<(u16, String)> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").ok()?;
+        let mut text = String::new();
+        s.read_to_string(&mut text).ok()?;
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        Some((status, text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string()))
+    };
+    let mut healthy = false;
+    for _ in 0..60 {
+        if get("/health").is_some_and(|(s, _)| s == 200) {
+            healthy = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(healthy, "the keeper reports healthy after a tick");
+    let (status, body) = get("/metrics").expect("metrics");
+    assert_eq!(status, 200);
+    assert!(body.lines().any(|l| l.starts_with("rpv_keeper_ticks_total{") && !l.ends_with(" 0")), "{body}");
+    Command::new("kill").args(["-TERM", &service.id().to_string()]).status().unwrap();
+    let exit = service.wait().unwrap();
+    assert!(exit.success(), "a clean stop on SIGTERM: {exit}");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
+    assert_eq!(m["shutdown"], "signal");
+
     // a withdrawal request: the shares burnt into the queue, settled by the keeper at prices
     // published after it, claimed with rpv — the base paid is what the request settled
     let shares = held * 2 / 5;
