@@ -340,6 +340,18 @@ fn sbf_toolchain() -> Res<Sbf> {
         "-C link-arg=--arch=v3".into(),
     ];
     rustflags.push(format!("-C link-arg=--export={}", SYSCALLS.join(",")));
+    // a `.so` that does not depend on where things are: the paths compiled into panic locations
+    // (the patched std under the SBF home, crates.io sources, the checkout) are rewritten to fixed
+    // prefixes, so the same commit builds the same bytes on any machine (docs/build.md)
+    let cargo_home = env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| env::var("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map_err(|_| "neither CARGO_HOME nor HOME is set".to_string())?;
+    for (from, to) in
+        [(home.clone(), "/rpv-sbf"), (cargo_home.join("registry/src"), "/cargo/registry/src"), (root(), "/rpv")]
+    {
+        rustflags.push(format!("--remap-path-prefix={}={to}", from.display()));
+    }
     Ok(Sbf { spec, library, rustflags })
 }
 
@@ -361,6 +373,9 @@ fn build_sbf() -> Res<Programs> {
     let integrator = paths.pop().expect("two programs");
     let vault = paths.pop().expect("two programs");
     step(&format!("{} and {} ready ({:.1}s)", vault.display(), integrator.display(), t0.elapsed().as_secs_f64()));
+    if let Ok(sum) = output("sha256sum", Command::new("sha256sum").arg(&vault)) {
+        step(&format!("sha256 {sum}"));
+    }
     Ok(Programs { vault, integrator })
 }
 
