@@ -45,7 +45,7 @@ impl Fixture {
     /// Asset `i`'s oracle mid in quote (base-currency) atoms per atom of the asset.
     pub fn atom_price(&self, i: usize) -> f64 {
         let a = &self.assets[i];
-        a.price as f64 * 10f64.powi(a.expo) * 10f64.powi(i32::from(self.base_decimals) - i32::from(a.decimals))
+        venue::atom_price(a.price, a.expo, a.decimals, self.base_decimals)
     }
 
     /// Opens a Manifest market for asset `i` (base) against the vault's base mint (quote).
@@ -71,8 +71,8 @@ impl Fixture {
     pub async fn make_market(&mut self, i: usize, route: &Route, mid: f64, ladder: Ladder) -> Keypair {
         let maker = self.env.funded_keypair().await;
         let m = route.market;
-        let base_atoms = ladder.size * ladder.levels as u64;
-        let quote_atoms = (base_atoms as f64 * mid * 1.2).ceil() as u64;
+        let orders = ladder.orders(mid).expect("prices the venue holds");
+        let (base_atoms, quote_atoms) = venue::order_funds(&orders).expect("the ladder's funds");
         let mb = self.asset_account(i, &maker.pubkey(), base_atoms).await;
         let mq = self.env.create_token_account(&TOKEN_PROGRAM_ID, &self.base_mint, &maker.pubkey()).await;
         let bm = self.base_mint;
@@ -80,7 +80,6 @@ impl Fixture {
         let header = route.header;
         let ixs = venue::claim_and_deposit(&maker.pubkey(), &m, &header, &mb, base_atoms, &mq, quote_atoms);
         self.env.send(&ixs, &[&maker]).await.ok();
-        let orders = ladder.orders(mid).expect("prices the venue holds");
         for chunk in orders.chunks(6) {
             self.env.send(&[venue::batch_update(&maker.pubkey(), &m, chunk)], &[&maker]).await.ok();
         }

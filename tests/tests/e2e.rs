@@ -299,8 +299,8 @@ max_conf_bps = 100
         let p = c.payer.pubkey();
         c.send("open a market", &venue::create_market(&p, &market.pubkey(), mint, &base, rent), &[&market]);
         let header = venue::decode_market(&c.chain.account(&market.pubkey()).unwrap().unwrap().data).unwrap();
-        let decimals = [9, 8][i];
-        let mid = prices[i] as f64 * 1e-8 * 10f64.powi(6 - decimals);
+        let decimals: u8 = [9, 8][i];
+        let mid = venue::atom_price(prices[i], -8, decimals, 6);
         let orders = venue::ladder(mid, 5.0, 2.0, 8, (25_000.0 * 1e6 / mid) as u64).unwrap();
         let (b, q) = venue::order_funds(&orders).unwrap();
         let mb = c.tokens(mint, &maker.pubkey(), b);

@@ -1054,7 +1054,7 @@ impl Keeper {
         };
         let (route, book) = route;
         // size: the most the book takes within the impact bound, at the oracle's mid
-        let reference = atom_price(&leg_price, slot.decimals, v.base_decimals);
+        let reference = venue::atom_price(leg_price.price as i64, leg_price.expo, slot.decimals, v.base_decimals);
         let is_base_in = side == Side::Sell;
         let bps = self.settings.max_impact_bps as f64;
         let limit = match book.max_exact_in_within_impact(is_base_in, reference, bps, s.clock.slot) {
@@ -1171,14 +1171,11 @@ impl Keeper {
         if acct.owner != venue::MANIFEST_ID {
             return Ok(Err(format!("owned by {}, not the venue {}", acct.owner, venue::MANIFEST_ID)));
         }
-        let Some(header) = venue::decode_market(&acct.data) else {
-            return Ok(Err("not a market account".into()));
-        };
         let book = match venue::decode_book(&acct.data) {
             Ok(b) => b,
-            Err(e) => return Ok(Err(format!("cannot read the book: {e}"))),
+            Err(e) => return Ok(Err(format!("not a market, or its book does not read: {e}"))),
         };
-        let route = flash::Route { market: *market, header };
+        let route = flash::Route { market: *market, header: book.header };
         Ok(route.check(&s.vault, leg).map(|()| (route, book)).map_err(|e| e.to_string()))
     }
 
@@ -1238,12 +1235,6 @@ impl Keeper {
 pub struct LegPrices {
     pub leg: Option<OraclePrice>,
     pub under: Option<OraclePrice>,
-}
-
-/// An oracle price in quote atoms per atom of the leg (the venue's unit), for a leg of
-/// `decimals` against a base of `base_decimals`.
-pub fn atom_price(p: &OraclePrice, decimals: u8, base_decimals: u8) -> f64 {
-    p.price as f64 * 10f64.powi(p.expo + i32::from(base_decimals) - i32::from(decimals))
 }
 
 /// A planned trade, for logs.

@@ -98,45 +98,44 @@ impl Metrics {
                 out += &format!("rpv_keeper_{name}{{{l}}} {v}\n");
             }
         };
-        let one = |v: f64| vec![(String::new(), v)];
-        metric("ticks_total", "counter", "Ticks run.", one(self.ticks as f64));
-        metric("tick_errors_total", "counter", "Ticks that ended early on an error.", one(self.tick_errors as f64));
-        metric("trades_total", "counter", "Rebalances landed by this keeper.", one(self.trades as f64));
-        metric(
-            "flash_trades_total",
-            "counter",
-            "Of those, flash trades through the venue.",
-            one(self.flash_trades as f64),
-        );
-        metric("traded_value", "counter", "Fair value traded, base units.", one(self.traded_value as f64));
-        metric(
-            "incentives_earned",
-            "counter",
-            "Rebalancing incentives earned, base units.",
-            one(self.incentives_earned as f64),
-        );
-        metric(
-            "venue_margin",
-            "counter",
-            "Margins quoted on the venue for flash trades, base units.",
-            one(self.venue_margin as f64),
-        );
-        metric("requests_settled_total", "counter", "Flow request fills settled.", one(self.requests_settled as f64));
-        metric(
-            "settlement_incentives",
-            "counter",
-            "Settlement incentives earned, base units.",
-            one(self.settlement_incentives as f64),
-        );
-        metric("rpc_errors_total", "counter", "RPC failures seen.", one(self.rpc_errors as f64));
-        metric("rpc_retries_total", "counter", "RPC retries made.", one(self.rpc_retries as f64));
-        metric("cluster_time_seconds", "gauge", "Cluster time at the last tick.", one(self.cluster_time as f64));
-        metric(
-            "risk_last_sample_time_seconds",
-            "gauge",
-            "The risk state's last sample time.",
-            one(self.risk_last_sample_time as f64),
-        );
+        let scalars: [(&str, &str, &str, f64); 13] = [
+            ("ticks_total", "counter", "Ticks run.", self.ticks as f64),
+            ("tick_errors_total", "counter", "Ticks that ended early on an error.", self.tick_errors as f64),
+            ("trades_total", "counter", "Rebalances landed by this keeper.", self.trades as f64),
+            ("flash_trades_total", "counter", "Of those, flash trades through the venue.", self.flash_trades as f64),
+            ("traded_value", "counter", "Fair value traded, base units.", self.traded_value as f64),
+            (
+                "incentives_earned",
+                "counter",
+                "Rebalancing incentives earned, base units.",
+                self.incentives_earned as f64,
+            ),
+            (
+                "venue_margin",
+                "counter",
+                "Margins quoted on the venue for flash trades, base units.",
+                self.venue_margin as f64,
+            ),
+            ("requests_settled_total", "counter", "Flow request fills settled.", self.requests_settled as f64),
+            (
+                "settlement_incentives",
+                "counter",
+                "Settlement incentives earned, base units.",
+                self.settlement_incentives as f64,
+            ),
+            ("rpc_errors_total", "counter", "RPC failures seen.", self.rpc_errors as f64),
+            ("rpc_retries_total", "counter", "RPC retries made.", self.rpc_retries as f64),
+            ("cluster_time_seconds", "gauge", "Cluster time at the last tick.", self.cluster_time as f64),
+            (
+                "risk_last_sample_time_seconds",
+                "gauge",
+                "The risk state's last sample time.",
+                self.risk_last_sample_time as f64,
+            ),
+        ];
+        for (name, kind, help, v) in scalars {
+            metric(name, kind, help, vec![(String::new(), v)]);
+        }
         let mut by_instruction = Vec::new();
         for (name, c) in &self.instructions {
             for (outcome, v) in [

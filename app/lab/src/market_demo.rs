@@ -38,7 +38,7 @@ use rpv_sdk::{
     ix,
     ix::OptionKind,
     pda,
-    svm::market_maker::{atom_price, load_venue, MarketMaker, Quoting},
+    svm::market_maker::{load_venue, MarketMaker, Quoting},
     svm::LocalSvm,
     venue, Pubkey,
 };
@@ -342,7 +342,7 @@ pub fn run(program: &Path, out: &Path, hedged: bool) -> Result<(), String> {
             incentives += t.incentive;
             if t.flash {
                 let f = &sb.feeds[usize::from(t.leg)];
-                execution.record(t, atom_price(f.price, f.decimals, 6));
+                execution.record(t, venue::atom_price(f.price, -8, f.decimals, 6));
             }
         }
         for (what, why) in &report.skipped {

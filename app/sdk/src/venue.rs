@@ -299,6 +299,13 @@ mod tests {
     }
 }
 
+/// A price in the venue's unit, quote atoms per base atom: `mantissa · 10^expo` quote tokens per
+/// whole base token (an oracle's price), for a base of `base_decimals` and a quote of
+/// `quote_decimals`. The reference the keeper sizes against and makers quote around.
+pub fn atom_price(mantissa: i64, expo: i32, base_decimals: u8, quote_decimals: u8) -> f64 {
+    mantissa as f64 * 10f64.powi(expo + i32::from(quote_decimals) - i32::from(base_decimals))
+}
+
 /// The venue's error codes a client acts on (`ManifestError`, custom program errors).
 pub mod error {
     /// A swap's minimum out (exact in) or maximum in (exact out) not met by the book.

@@ -279,8 +279,8 @@ fn open_market(
         .iter()
         .map(|(bps, whole)| {
             // quote atoms per base atom: the oracle's price (exponent −8) in 6-decimal base per atom
-            let atom_price = price as f64 * 1e-8 * 10f64.powi(6 - i32::from(decimals)) * *bps as f64 / 10_000.0;
-            let (price_mantissa, price_exponent) = venue::encode_price(atom_price, false).expect("a price");
+            let bid = venue::atom_price(price, -8, decimals, 6) * *bps as f64 / 10_000.0;
+            let (price_mantissa, price_exponent) = venue::encode_price(bid, false).expect("a price");
             venue::Order {
                 base_atoms: whole * 10u64.pow(decimals.into()),
                 price_mantissa,

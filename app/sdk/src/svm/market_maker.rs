@@ -39,12 +39,6 @@ pub struct MarketMaker {
     base_decimals: u8,
 }
 
-/// `price` (mantissa at exponent −8, base currency per whole token) in quote atoms per atom of
-/// a token of `decimals` against a base of `base_decimals`.
-pub fn atom_price(price: i64, decimals: u8, base_decimals: u8) -> f64 {
-    price as f64 * 10f64.powi(-8 + i32::from(base_decimals) - i32::from(decimals))
-}
-
 fn sent(what: &str) -> impl Fn(crate::svm::Failed) -> String + '_ {
     move |f| format!("{what} failed: {}", f.summary())
 }
@@ -78,7 +72,7 @@ impl MarketMaker {
             let ixs = venue::create_market(&kp.pubkey(), &market.pubkey(), &mint, base_mint, rent);
             svm.send(&ixs, &[&kp, &market]).map_err(sent("create the market"))?;
             let header = venue::decode_market(&svm.data(&market.pubkey())).ok_or("not a market")?;
-            let tokens = (inventory as f64 / atom_price(price, decimals, base_decimals)) as u64;
+            let tokens = (inventory as f64 / venue::atom_price(price, -8, decimals, base_decimals)) as u64;
             let base_account = svm.token_account(&mint, &kp.pubkey(), tokens)?;
             let m = market.pubkey();
             let ixs =
@@ -100,7 +94,7 @@ impl MarketMaker {
     pub fn requote(&self, svm: &mut LocalSvm, prices: &[i64]) -> Result<(), String> {
         let q = self.quoting;
         for m in &self.markets {
-            let mid = atom_price(prices[m.slot], m.decimals, self.base_decimals);
+            let mid = venue::atom_price(prices[m.slot], -8, m.decimals, self.base_decimals);
             let book = venue::decode_book(&svm.data(&m.route.market)).map_err(|e| format!("book: {e}"))?;
             let seat = book.seat(&self.kp.pubkey()).ok_or("the maker has no seat")?;
             // what the seat holds once its orders are cancelled: free balances + what rests
