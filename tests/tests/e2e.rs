@@ -196,9 +196,11 @@ deposit_cap = 100_000_000_000
 min_deposit = 1_000_000
 timelock_secs = 10
 
+# a performance fee (none on time, so every quote below is exact at any moment): accrued by the
+# keeper when the prices rise at the end
 [fees]
 management_bps = 0
-performance_bps = 0
+performance_bps = 1_000
 
 [risk]
 method = "inverse-vol"
@@ -266,28 +268,67 @@ max_conf_bps = 100
     let vault = pda::vault(&admin, 1).0;
     let v = VaultClient::new(&mut c.chain, vault).fetch().expect("the vault over RPC").vault;
     assert_eq!((v.num_assets, v.base_quantity), (2, 10 * USDC));
+    // the deployed program is the built .so byte for byte (a verifier's check, docs/build.md): the
+    // program data read back with `solana program dump`, past the .so only zeros (spare length)
+    let dumped = c.dir.join("dumped.so");
+    let out = Command::new("solana")
+        .args(["program", "dump", "--url", &c.url, &rpv_sdk::PROGRAM_ID.to_string()])
+        .arg(&dumped)
+        .output()
+        .expect("solana runs");
+    assert!(out.status.success(), "solana program dump: {}", String::from_utf8_lossy(&out.stderr));
+    let built = std::fs::read(rpv_sdk::default_program_path()).unwrap();
+    let on_chain = std::fs::read(&dumped).unwrap();
+    assert!(on_chain.len() >= built.len(), "{} < {}", on_chain.len(), built.len());
+    assert!(on_chain[..built.len()] == built[..], "the program data is the built .so");
+    assert!(on_chain[built.len()..].iter().all(|b| *b == 0));
     println!("deployed and initialised in {:.0} s", t0.elapsed().as_secs_f64());
 
-    // a depositor: the CLI's deposit lands with exactly the shares the SDK quoted
-    let user = Keypair::new();
-    let user_file = c.dir.join("user.json");
-    rpv_sdk::keypair::write(&user, &user_file).unwrap();
-    c.fund(&user.pubkey(), 10_000_000_000);
-    c.tokens(&base, &user.pubkey(), 5_000 * USDC);
-    for i in 0..2 {
-        c.publish(&oracles[i], feeds[i], prices[i]);
+    // two depositors: each CLI deposit lands with exactly the shares the SDK quoted
+    let mut depositors = Vec::new();
+    for (n, amount) in [(1, 1_000u64), (2, 500)] {
+        let user = Keypair::new();
+        let file = c.dir.join(format!("user{n}.json"));
+        rpv_sdk::keypair::write(&user, &file).unwrap();
+        c.fund(&user.pubkey(), 10_000_000_000);
+        c.tokens(&base, &user.pubkey(), 5_000 * USDC);
+        for i in 0..2 {
+            c.publish(&oracles[i], feeds[i], prices[i]);
+        }
+        let quote =
+            VaultClient::new(&mut c.chain, vault).fetch().unwrap().quote_deposit(amount * USDC).expect("a quote");
+        let out = c.rpv(
+            &file,
+            &["deposit", "--vault", &vault.to_string(), "--amount", &amount.to_string(), "--output", "json"],
+        );
+        assert!(out.status.success(), "deposit: {}", String::from_utf8_lossy(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let share_account = Pubkey::from_str(report["share_account"].as_str().unwrap()).unwrap();
+        let held = rpv_sdk::spl::amount(&c.chain.account(&share_account).unwrap().unwrap().data);
+        assert_eq!(held, quote.shares, "depositor {n}: the shares the SDK quoted, read back over RPC");
+        assert_eq!(report["shares"].as_u64(), Some(quote.shares));
+        depositors.push((user, file, share_account));
     }
-    let quote = VaultClient::new(&mut c.chain, vault).fetch().unwrap().quote_deposit(1_000 * USDC).expect("a quote");
-    let out = c.rpv(&user_file, &["deposit", "--vault", &vault.to_string(), "--amount", "1000", "--output", "json"]);
-    assert!(out.status.success(), "deposit: {}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let share_account = Pubkey::from_str(report["share_account"].as_str().unwrap()).unwrap();
-    let held = rpv_sdk::spl::amount(&c.chain.account(&share_account).unwrap().unwrap().data);
-    assert_eq!(held, quote.shares, "the shares the SDK quoted, read back over RPC");
-    assert_eq!(report["shares"].as_u64(), Some(quote.shares));
     let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
-    assert_eq!(v.base_quantity, 1_010 * USDC);
-    println!("deposit checked over RPC in {:.0} s", t0.elapsed().as_secs_f64());
+    assert_eq!(v.base_quantity, 1_510 * USDC);
+    // the second withdraws 50 shares at once (the vault is all cash) once a slot has passed since
+    // the last mint (the program refuses an exit in the slot shares were minted): paid exactly
+    // the SDK's quote
+    std::thread::sleep(Duration::from_millis(1_200));
+    let (user2, user2_file, user2_shares) = (&depositors[1].0, depositors[1].1.clone(), depositors[1].2);
+    let quote = VaultClient::new(&mut c.chain, vault).fetch().unwrap().quote_withdraw(50 * USDC).expect("a quote");
+    let out = c.rpv(&user2_file, &["withdraw", "--vault", &vault.to_string(), "--shares", "50", "--output", "json"]);
+    assert!(out.status.success(), "withdraw: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["amount"].as_u64(), Some(quote.amount), "what the SDK quoted");
+    let user2_base = ata::address(&user2.pubkey(), &base, &TOKEN_PROGRAM_ID);
+    assert_eq!(
+        rpv_sdk::spl::amount(&c.chain.account(&user2_base).unwrap().unwrap().data),
+        4_500 * USDC + quote.amount,
+        "read back over RPC"
+    );
+    let (user, user_file, share_account) = (&depositors[0].0, depositors[0].1.clone(), depositors[0].2);
+    println!("deposits and an instant withdrawal checked over RPC in {:.0} s", t0.elapsed().as_secs_f64());
 
     // a market per asset on the venue deployed on the same validator, quoted around the oracle
     let maker = Keypair::new();
@@ -323,7 +364,7 @@ max_conf_bps = 100
     let keeper_toml = c.dir.join("keeper.toml");
     let metrics = c.dir.join("keeper-metrics.json");
     let mut text = format!(
-        "rpc_url = \"{}\"\nvault = \"{vault}\"\nkeypair = \"{}\"\ninterval_secs = 3\nmetrics_file = \"{}\"\n\n[markets]\n",
+        "rpc_url = \"{}\"\nvault = \"{vault}\"\nkeypair = \"{}\"\ninterval_secs = 3\nmetrics_file = \"{}\"\naccrue_fees_secs = 5\n\n[markets]\n",
         c.url,
         keeper_file.display(),
         metrics.display()
@@ -414,21 +455,26 @@ max_conf_bps = 100
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
     assert_eq!(m["shutdown"], "signal");
 
-    // a withdrawal request: the shares burnt into the queue, settled by the keeper at prices
-    // published after it, claimed with rpv — the base paid is what the request settled
-    let shares = held * 2 / 5;
-    let whole = format!("{}.{:06}", shares / 1_000_000, shares % 1_000_000); // shares have 6 decimals
-    let out = c.rpv(
-        &user_file,
-        &["withdraw", "--vault", &vault.to_string(), "--shares", &whole, "--request", "--output", "json"],
-    );
-    assert!(out.status.success(), "withdraw --request: {}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let request = Pubkey::from_str(report["request"].as_str().unwrap()).unwrap();
-    let user_base = ata::address(&user.pubkey(), &base, &TOKEN_PROGRAM_ID);
-    let base_before = rpv_sdk::spl::amount(&c.chain.account(&user_base).unwrap().unwrap().data);
-    let mut settled = None;
-    for _ in 0..6 {
+    // withdrawal requests from both depositors: the shares burnt into the queue, settled by the
+    // keeper at prices published after them, claimed with rpv — each paid what its request settled
+    let mut requests = Vec::new();
+    for (who, file, share_acct) in [(user, &user_file, share_account), (user2, &user2_file, user2_shares)] {
+        let mine = rpv_sdk::spl::amount(&c.chain.account(&share_acct).unwrap().unwrap().data);
+        let shares = mine * 2 / 5;
+        let whole = format!("{}.{:06}", shares / 1_000_000, shares % 1_000_000); // shares have 6 decimals
+        let out = c.rpv(
+            file,
+            &["withdraw", "--vault", &vault.to_string(), "--shares", &whole, "--request", "--output", "json"],
+        );
+        assert!(out.status.success(), "withdraw --request: {}", String::from_utf8_lossy(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let request = Pubkey::from_str(report["request"].as_str().unwrap()).unwrap();
+        let user_base = ata::address(&who.pubkey(), &base, &TOKEN_PROGRAM_ID);
+        let before = rpv_sdk::spl::amount(&c.chain.account(&user_base).unwrap().unwrap().data);
+        requests.push((request, file.clone(), user_base, before));
+    }
+    let mut settled = Vec::new();
+    for _ in 0..8 {
         std::thread::sleep(Duration::from_secs(3));
         for i in 0..2 {
             c.publish(&oracles[i], feeds[i], prices[i]);
@@ -437,20 +483,23 @@ max_conf_bps = 100
         assert!(out.status.success(), "keeper: {}", String::from_utf8_lossy(&out.stderr));
         let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
         let open = VaultClient::new(&mut c.chain, vault).requests(&v).unwrap();
-        if let Some((_, r)) = open.iter().find(|(k, r)| *k == request && r.pending == 0) {
-            settled = Some(*r);
+        settled = requests
+            .iter()
+            .filter_map(|(k, ..)| open.iter().find(|(o, r)| o == k && r.pending == 0).map(|(_, r)| *r))
+            .collect();
+        if settled.len() == requests.len() {
             break;
         }
     }
-    let settled = settled.expect("the keeper settled the request");
-    assert!(settled.claimable > 0, "{settled:?}");
-    let out = c.rpv(&user_file, &["claim", "--vault", &vault.to_string(), "--all"]);
-    assert!(out.status.success(), "claim: {}", String::from_utf8_lossy(&out.stderr));
-    let base_after = rpv_sdk::spl::amount(&c.chain.account(&user_base).unwrap().unwrap().data);
-    assert_eq!(base_after - base_before, settled.claimable, "the claim paid what the request settled");
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
-    assert!(m["requests_settled"].as_u64().unwrap_or(0) >= 1, "{m}");
-    println!("withdrawal request settled and claimed in {:.0} s", t0.elapsed().as_secs_f64());
+    assert_eq!(settled.len(), 2, "the keeper settled both requests");
+    for ((_, file, user_base, before), r) in requests.iter().zip(&settled) {
+        assert!(r.claimable > 0, "{r:?}");
+        let out = c.rpv(file, &["claim", "--vault", &vault.to_string(), "--all"]);
+        assert!(out.status.success(), "claim: {}", String::from_utf8_lossy(&out.stderr));
+        let after = rpv_sdk::spl::amount(&c.chain.account(user_base).unwrap().unwrap().data);
+        assert_eq!(after - before, r.claimable, "the claim paid what the request settled");
+    }
+    println!("two withdrawal requests settled and claimed in {:.0} s", t0.elapsed().as_secs_f64());
 
     // the rest in kind, through an address lookup table the CLI creates and waits to activate:
     // every holding paid exactly as the SDK quoted, read back over RPC
@@ -471,4 +520,32 @@ max_conf_bps = 100
     assert_eq!(got, expected.amounts, "what the SDK quoted");
     assert_eq!(rpv_sdk::spl::amount(&c.chain.account(&share_account).unwrap().unwrap().data), 0);
     println!("in-kind redemption through a lookup table in {:.0} s", t0.elapsed().as_secs_f64());
+
+    // fees: the prices rise 3 %, the vault (the seed and the second depositor's rest) gains, and
+    // the keeper's next tick accrues the performance fee to the recipient's share account
+    let v = VaultClient::new(&mut c.chain, vault).fetch().unwrap().vault;
+    assert!(v.assets[0].quantity > 0 && v.assets[1].quantity > 0, "still invested");
+    let recipient = rpv_sdk::pk(&v.fees.recipient);
+    let fee_account = ata::address(&recipient, &rpv_sdk::pk(&v.share_mint), &TOKEN_PROGRAM_ID);
+    let fee_shares =
+        |c: &mut Cluster| c.chain.account(&fee_account).unwrap().map(|a| rpv_sdk::spl::amount(&a.data)).unwrap_or(0);
+    let before = fee_shares(&mut c);
+    let risen = prices.map(|p| p / 100 * 103);
+    let mut accrued = 0;
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_secs(3));
+        for i in 0..2 {
+            c.publish(&oracles[i], feeds[i], risen[i]);
+        }
+        let out = Command::new(&keeper_bin).arg("--config").arg(&keeper_toml).args(["--ticks", "1"]).output().unwrap();
+        assert!(out.status.success(), "keeper: {}", String::from_utf8_lossy(&out.stderr));
+        accrued = fee_shares(&mut c) - before;
+        if accrued > 0 {
+            break;
+        }
+    }
+    assert!(accrued > 0, "the keeper accrued the performance fee");
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&metrics).unwrap()).unwrap();
+    assert!(m["instructions"]["accrue_fees"]["confirmed"].as_u64().unwrap_or(0) >= 1, "{m}");
+    println!("performance fee of {accrued} shares accrued by the keeper in {:.0} s", t0.elapsed().as_secs_f64());
 }

@@ -5,7 +5,7 @@
 //! | `build-sbf` | installs the SBF toolchain if missing, builds `target/deploy/rpv_vault.so` and the example CPI integrator `target/deploy/rpv_integrator.so` |
 //! | `test`      | `build-sbf`, then every host test (core, SDK, CLI, keeper, IDL, and the `.so` integration tests), the fuzz targets' seeded replay and 10 s of cargo fuzz per target; arguments go to `cargo test --workspace` and skip the fuzz steps |
 //! | `demo`      | `build-sbf` and `build-dex`, then `rpv-lab demo`: 60 simulated days of the vault with options and a keeper on an embedded SVM (litesvm); `--lifecycle` for the instruction-by-instruction tour |
-//! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md` and the SDK's `cu_table.rs`) |
+//! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md`, the SDK's `cu_table.rs` and the `.so`'s sha256 in README.md) |
 //! | `e2e`       | `build-sbf`, `build-dex`, the cluster tools (`solana-test-validator`, `solana` at the pinned agave version, installed once into `~/.cache/rpv-agave`), then the end-to-end test against a local validator on loopback ([`e2e`]) |
 //! | `cluster-tools` | only installs (if missing) and prints the cluster tools |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
@@ -563,7 +563,25 @@ fn run_bench(so: &Programs, rest: &[String]) -> Res<()> {
         // formatted as the rest of the tree (rustfmt.toml)
         run("rustfmt", Command::new("rustfmt").current_dir(&root).arg("--edition=2021").arg(&generated))?;
         step("app/sdk/src/cu_table.rs updated (the SDK's CU estimates)");
+        update_readme_sha256(&root, &so.vault)?;
     }
+    Ok(())
+}
+
+/// Writes the vault `.so`'s sha256 into README.md (between the `so-sha256` markers): the hash
+/// of the build the CU table was measured on, regenerated with it, never typed.
+fn update_readme_sha256(root: &Path, vault: &Path) -> Res<()> {
+    let sum = output("sha256sum", Command::new("sha256sum").arg(vault))?;
+    let hash = sum.split_whitespace().next().ok_or("sha256sum printed nothing")?.to_string();
+    let readme = root.join("README.md");
+    let text = std::fs::read_to_string(&readme).map_err(|e| format!("read README.md: {e}"))?;
+    let (begin, end) = ("<!-- so-sha256:begin -->", "<!-- so-sha256:end -->");
+    let (Some(a), Some(b)) = (text.find(begin), text.find(end)) else {
+        return Err(format!("README.md has no `{begin}` … `{end}` markers"));
+    };
+    let new = format!("{}{begin}`{hash}`{}", &text[..a], &text[b..]);
+    std::fs::write(&readme, new).map_err(|e| format!("write README.md: {e}"))?;
+    step(&format!("README.md: rpv_vault.so sha256 {hash}"));
     Ok(())
 }
 

@@ -113,7 +113,7 @@ pub const OPTIONS: &[OptSpec] = &[
         "serve GET /metrics (Prometheus) and GET /health on 127.0.0.1:PORT (0 = off)",
     ),
     opt("metrics_file", Kind::Path, Some("rpv-keeper-metrics.json"), "metrics JSON, rewritten every tick (\"\" = none)"),
-    opt("log_level", Kind::Level, Some("info"), "debug|info|warn|error (JSON lines on stderr)"),
+    opt("log_level", Kind::Level, Some("info"), "debug|info|warn|error (JSON lines on stderr, through tracing)"),
     opt(
         "refresh_age_secs",
         Kind::Number,

@@ -54,6 +54,7 @@ pub mod events;
 pub mod instructions;
 pub mod invoke;
 pub mod oracle;
+pub mod security;
 pub mod state;
 
 use instructions::*;
