@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rpv_lab::{backtest, demo, market_demo};
+use rpv_lab::{backtest, demo, market_demo, serve};
 
 #[derive(Parser)]
 #[command(name = "rpv-lab", version, about = "The risk-parity vault off-chain: demos and backtest")]
@@ -40,6 +40,20 @@ enum Command {
     /// series.csv, and prints realised vs target volatility, drawdown, turnover, fees and
     /// keeper incentives.
     Backtest(BacktestArgs),
+    /// Serves a complete vault (the sandbox's: SOL, BTC, ETH, 1,000,000 USDC) over JSON-RPC
+    /// from an embedded SVM, for the web page: a funded depositor, the clock on wall time,
+    /// fresh oracles. Writes the endpoint, the addresses and the depositor's keypair to FILE.
+    Serve {
+        /// The built program [default: $RPV_PROGRAM_SO, else target/deploy/rpv_vault.so].
+        #[arg(long, value_name = "SO")]
+        program: Option<PathBuf>,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8899)]
+        port: u16,
+        /// Where the description (JSON) goes.
+        #[arg(long, value_name = "FILE", default_value = "target/web/serve.json")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +184,9 @@ fn main() {
             }
         }
         Command::Backtest(args) => args.run().map(|text| println!("{text}")),
+        Command::Serve { program, port, out } => {
+            serve::run(&program.unwrap_or_else(rpv_sdk::svm::default_program_path), port, &out)
+        }
     };
     if let Err(e) = result {
         eprintln!("rpv-lab: {}", e.lines().next().unwrap_or(&e));
