@@ -53,6 +53,9 @@ enum Command {
         /// Where the description (JSON) goes.
         #[arg(long, value_name = "FILE", default_value = "target/web/serve.json")]
         out: PathBuf,
+        /// Also print the web page's address for this vault: URL with `?rpc=…&vault=…&labels=…`.
+        #[arg(long, value_name = "URL")]
+        page: Option<String>,
     },
 }
 
@@ -184,8 +187,8 @@ fn main() {
             }
         }
         Command::Backtest(args) => args.run().map(|text| println!("{text}")),
-        Command::Serve { program, port, out } => {
-            serve::run(&program.unwrap_or_else(rpv_sdk::svm::default_program_path), port, &out)
+        Command::Serve { program, port, out, page } => {
+            serve::run(&program.unwrap_or_else(rpv_sdk::svm::default_program_path), port, &out, page.as_deref())
         }
     };
     if let Err(e) = result {

@@ -132,9 +132,16 @@ impl Served {
     }
 }
 
+/// The page's address for the served vault: `page` with `?rpc=…&vault=…&labels=…`.
+pub fn page_url(page: &str, served: &Served) -> String {
+    let labels: Vec<&str> = served.sandbox.feeds.iter().map(|f| f.symbol.as_str()).collect();
+    format!("{page}?rpc={}&vault={}&labels={}", served.url, served.sandbox.vault, labels.join(","))
+}
+
 /// `rpv-lab serve`: builds and serves the vault, writes its description to `out`, prints the
-/// URL, and keeps the clock and the oracles moving until killed.
-pub fn run(program: &Path, port: u16, out: &Path) -> Result<(), String> {
+/// URL (and with `page`, the web page's address for this vault), and keeps the clock and the
+/// oracles moving until killed.
+pub fn run(program: &Path, port: u16, out: &Path, page: Option<&str>) -> Result<(), String> {
     let mut served = start(program, port)?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -144,6 +151,9 @@ pub fn run(program: &Path, port: u16, out: &Path) -> Result<(), String> {
     println!("rpv-lab serve: vault {} at {}", served.sandbox.vault, served.url);
     println!("  depositor {} (keypair and addresses in {})", served.depositor.pubkey(), out.display());
     println!("  {}", served.url);
+    if let Some(page) = page {
+        println!("  page: {}", page_url(page, &served));
+    }
     let (mut last_publish, mut last_refresh) = (0, wall_time());
     loop {
         served.upkeep(&mut last_publish, &mut last_refresh)?;
