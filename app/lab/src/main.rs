@@ -56,6 +56,10 @@ enum Command {
         /// Also print the web page's address for this vault: URL with `?rpc=…&vault=…&labels=…`.
         #[arg(long, value_name = "URL")]
         page: Option<String>,
+        /// Seconds between the keeper's ticks (refresh, weights, rebalances from its inventory,
+        /// request settlements); 0: no keeper (the vault's NAV then moves only with flows).
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        keeper_secs: u64,
     },
 }
 
@@ -187,8 +191,9 @@ fn main() {
             }
         }
         Command::Backtest(args) => args.run().map(|text| println!("{text}")),
-        Command::Serve { program, port, out, page } => {
-            serve::run(&program.unwrap_or_else(rpv_sdk::svm::default_program_path), port, &out, page.as_deref())
+        Command::Serve { program, port, out, page, keeper_secs } => {
+            let program = program.unwrap_or_else(rpv_sdk::svm::default_program_path);
+            serve::run(&program, port, &out, page.as_deref(), keeper_secs)
         }
     };
     if let Err(e) = result {

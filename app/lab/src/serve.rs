@@ -4,13 +4,21 @@
 //! a depositor is funded (SOL for fees, base tokens in its associated account, an empty
 //! associated share account); the cluster clock follows wall time, every oracle is re-published
 //! every few seconds and the risk state refreshed every minute (flows need one younger than the
-//! vault's `max_risk_age`). What a client needs is written to a JSON file.
+//! vault's `max_risk_age`). A keeper (the `rpv-keeper` library, over JSON-RPC against the
+//! served endpoint as against a cluster, rebalancing from an inventory it is given) cranks the
+//! vault every few seconds: weights, rebalances, request settlements. What a client needs is
+//! written to a JSON file.
 
 use std::{
     path::Path,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use rpv_keeper::{
+    log::{Level, Logger},
+    Keeper, Settings,
+};
+use rpv_sdk::chain::{CommitmentLevel, RpcChain};
 use rpv_sdk::{
     ata, ix, pda,
     svm::{
@@ -33,6 +41,10 @@ pub const DEPOSITOR_LAMPORTS: u64 = 10_000_000_000;
 pub const PUBLISH_EVERY: u64 = 5;
 /// Seconds between `refresh` calls (the vault's minimum sampling interval is 30 s).
 pub const REFRESH_EVERY: u64 = 60;
+/// The keeper's inventory: base units, and base units' worth of every asset (10,000,000 USDC
+/// each: enough to bring the 1,000,000 USDC vault to its targets from inventory).
+pub const KEEPER_BASE: u64 = 10_000_000_000_000;
+pub const KEEPER_VALUE_EACH: u64 = 10_000_000_000_000;
 
 fn wall_time() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -73,7 +85,7 @@ pub fn start(program: &Path, port: u16) -> Result<Served, String> {
     svm.fund(&depositor.pubkey(), DEPOSITOR_LAMPORTS)?;
     svm.associated_token_account(&sandbox.base_mint, &depositor.pubkey(), DEPOSITOR_BASE)?;
     svm.associated_token_account(&pda::share_mint(&sandbox.vault).0, &depositor.pubkey(), 0)?;
-    let node = Node::new(svm).shared();
+    let node = Node::new(svm).with_history().shared();
     let url = rpc::start(port, node.clone())?;
     Ok(Served { url, node, sandbox, depositor })
 }
@@ -121,9 +133,9 @@ impl Served {
             self.sandbox.publish(svm)?;
             *last_publish = now;
         }
-        if now - *last_refresh >= REFRESH_EVERY as i64 {
+        let state = self.sandbox.state(svm)?;
+        if now - *last_refresh >= REFRESH_EVERY as i64 && now - state.risk_refreshed_at >= REFRESH_EVERY as i64 {
             *last_refresh = now;
-            let state = self.sandbox.state(svm)?;
             if let Err(f) = svm.send(&ix::refresh_all(&self.sandbox.vault, &state), &[]) {
                 eprintln!("rpv-lab serve: refresh refused: {}", f.summary());
             }
@@ -138,11 +150,33 @@ pub fn page_url(page: &str, served: &Served) -> String {
     format!("{page}?rpc={}&vault={}&labels={}", served.url, served.sandbox.vault, labels.join(","))
 }
 
+/// Starts a keeper cranking the served vault every `every` seconds over JSON-RPC, from an
+/// inventory funded here; its warnings and errors go to stderr.
+pub fn start_keeper(served: &mut Served, every: Duration) -> Result<(), String> {
+    let kp = Keypair::new();
+    {
+        let mut node = served.node.lock().unwrap_or_else(|p| p.into_inner());
+        served.sandbox.fund_keeper(&mut node.svm, &kp.pubkey(), KEEPER_BASE, KEEPER_VALUE_EACH, 0)?;
+    }
+    let mut chain = RpcChain::new(&served.url, CommitmentLevel::Confirmed, Duration::from_secs(30))?;
+    let log = Logger::stderr(Level::Warn).for_vault(&served.sandbox.vault.to_string());
+    let mut keeper = Keeper::new(Settings::for_vault(served.sandbox.vault), kp, log, &served.url);
+    std::thread::spawn(move || loop {
+        // a failed tick is logged by the keeper; the next one starts afresh
+        let _ = keeper.tick(&mut chain);
+        std::thread::sleep(every);
+    });
+    Ok(())
+}
+
 /// `rpv-lab serve`: builds and serves the vault, writes its description to `out`, prints the
-/// URL (and with `page`, the web page's address for this vault), and keeps the clock and the
-/// oracles moving until killed.
-pub fn run(program: &Path, port: u16, out: &Path, page: Option<&str>) -> Result<(), String> {
+/// URL (and with `page`, the web page's address for this vault), runs a keeper every
+/// `keeper_secs` seconds (0: none), and keeps the clock and the oracles moving until killed.
+pub fn run(program: &Path, port: u16, out: &Path, page: Option<&str>, keeper_secs: u64) -> Result<(), String> {
     let mut served = start(program, port)?;
+    if keeper_secs > 0 {
+        start_keeper(&mut served, Duration::from_secs(keeper_secs))?;
+    }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }

@@ -47,13 +47,17 @@ struct Served {
 }
 
 fn serve() -> Served {
+    serve_with(false)
+}
+
+fn serve_with(history: bool) -> Served {
     let mut svm = LocalSvm::load(&default_program_path()).expect("the built program (cargo xtask build-sbf)");
     let sb = Sandbox::create(&mut svm, &Spec::spot()).expect("sandbox vault");
     let user = Keypair::new();
     svm.fund(&user.pubkey(), 5_000_000_000).unwrap();
     svm.associated_token_account(&sb.base_mint, &user.pubkey(), DEPOSITOR_BASE).unwrap();
     svm.associated_token_account(&pda::share_mint(&sb.vault).0, &user.pubkey(), 0).unwrap();
-    let node = Node::new(svm).shared();
+    let node = if history { Node::new(svm).with_history() } else { Node::new(svm) }.shared();
     let url = rpc::start(0, node.clone()).expect("listens");
     let client = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
     Served { url, client, node, vault: sb.vault, base_mint: sb.base_mint, user }
@@ -135,7 +139,7 @@ fn reads_answer_from_the_svm() {
 
 #[test]
 fn a_v0_deposit_changes_the_share_balance_by_the_programs_amount() {
-    let s = serve();
+    let s = serve_with(true);
     let state = s.state();
     let share_mint = pda::share_mint(&s.vault).0;
     let (base, shares) = (s.token(&s.base_mint), s.token(&share_mint));
@@ -159,6 +163,27 @@ fn a_v0_deposit_changes_the_share_balance_by_the_programs_amount() {
     assert!(status[0].as_ref().unwrap().err.is_none());
     assert_eq!(s.balance(&shares) - before, minted);
     assert_eq!(s.balance(&base), DEPOSITOR_BASE - amount);
+    // the node kept it: the landed transaction's own logs carry the same event
+    let landed = s
+        .client
+        .get_transaction_with_config(
+            &sig,
+            solana_rpc_client_api::config::RpcTransactionConfig {
+                encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
+                commitment: None,
+                max_supported_transaction_version: Some(0),
+            },
+        )
+        .expect("getTransaction answers with history");
+    let meta = landed.transaction.meta.unwrap();
+    assert!(meta.err.is_none());
+    let logs: Option<Vec<String>> = meta.log_messages.into();
+    let landed_minted = events::parse_logs(&logs.unwrap()).into_iter().find_map(|e| match e {
+        Event::Deposited(d) => Some(d.shares),
+        _ => None,
+    });
+    assert_eq!(landed_minted, Some(minted));
+    assert_eq!(landed.transaction.transaction.decode().unwrap().signatures[0], sig);
 }
 
 #[test]
@@ -275,7 +300,7 @@ fn browsers_pass_the_cors_preflight() {
     let json: serde_json::Value = serde_json::from_str(post.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(json["id"], 7);
     assert_eq!(json["result"].as_u64(), Some(s.client.get_slot().unwrap()));
-    // unknown methods get JSON-RPC's code
+    // unknown methods get JSON-RPC's code (getTransaction too, on a node without history)
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"getTransaction","params":["x"]}"#;
     let post = http(&s.url, &format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
     assert!(post.contains("-32601"), "{post}");

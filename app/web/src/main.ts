@@ -91,6 +91,7 @@ function renderSummary(m: Model) {
   $('vol-portfolio').textContent = pct(m.portfolioVol);
   $('vol-target').textContent = pct(m.volTarget);
   $('vol-holdings').textContent = pct(m.holdingsVol);
+  $('vol-targets').textContent = pct(m.leverage * m.portfolioVol);
   $('leverage').textContent = num(m.leverage, 3);
   $('samples').textContent = m.riskSamples.toString();
   $('clock').textContent = `${new Date(Number(m.now) * 1000).toISOString().replace('.000Z', 'Z')} · slot ${m.slot}`;

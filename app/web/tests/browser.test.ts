@@ -2,10 +2,13 @@
  * The page end to end in a real browser: Debian's Chromium, headless, driven by
  * `playwright-core` (no browser download), against `rpv-lab serve` (the built `.so` in the
  * embedded SVM behind its JSON-RPC endpoint). A test wallet registered through the wallet
- * standard signs with the served depositor's key. The page must render the program's NAV,
- * the holdings, the oracles; a deposit through the page must change the on-chain share balance
- * (read here over RPC, not from the page) by exactly what the program mints, and the page must
- * then show that balance; a deposit request must appear in the page's queue.
+ * standard signs with the served depositor's key; the served keeper cranks the vault every 2 s.
+ * The page must render the program's NAV, the holdings, the oracles; a deposit through the page
+ * must change the on-chain share balance (read here over RPC, not from the page) by exactly what
+ * the program minted in that transaction (its `Deposited` event, from `getTransaction`), and
+ * the page must then show that balance; a deposit request must appear in the page's queue, be
+ * settled by the keeper, and its claim through the page mint what the settlement made
+ * claimable; a refusal must be named.
  *
  * Needs: `npm run build` (dist/), the `rpv-lab` binary (`cargo build -p rpv-lab`, or
  * $RPV_LAB_BIN), the built program, /usr/bin/chromium (or $CHROMIUM). Screenshots go to
@@ -20,19 +23,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
-import {
-  address,
-  appendTransactionMessageInstructions,
-  compileTransaction,
-  createNoopSigner,
-  createSolanaRpc,
-  createTransactionMessage,
-  getBase64EncodedWireTransaction,
-  pipe,
-  setTransactionMessageFeePayer,
-  setTransactionMessageLifetimeUsingBlockhash,
-} from '@solana/kit';
-import { depositInstructions, fetchVaultState, parseEvents, simulateVaultQuote } from '@rpv/client';
+import { address, createSolanaRpc, getBase64Encoder, type Signature } from '@solana/kit';
+import { decodeRequestState, fetchVaultState, parseEvents, simulateVaultQuote } from '@rpv/client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,7 +52,11 @@ let profile: string;
 
 /** Starts `rpv-lab serve` on a free port; resolves once it printed its URL. */
 async function startLab(out: string): Promise<void> {
-  lab = spawn(labBin, ['serve', '--port', '0', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // a keeper every 2 s: rebalances (the holdings) and settles the page's request
+  lab = spawn(labBin, ['serve', '--port', '0', '--keeper-secs', '2', '--out', out], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`rpv-lab serve did not start in 60 s:\n${log}`)), 60_000);
@@ -144,33 +140,23 @@ async function onChainShares(): Promise<bigint> {
   return BigInt(value.amount);
 }
 
-/** What the program mints for a deposit of `amount` now: a simulated deposit's `Deposited` event. */
-async function programMints(amount: bigint): Promise<bigint> {
-  const r = rpc();
-  const vault = address(served.vault);
-  const user = createNoopSigner(address(served.depositor.address));
-  const state = await fetchVaultState(r, vault);
-  const ixs = await depositInstructions({ user, vault, state, amount, minSharesOut: 1n });
-  const { value: blockhash } = await r.getLatestBlockhash().send();
-  const tx = compileTransaction(
-    pipe(
-      createTransactionMessage({ version: 0 }),
-      (m) => setTransactionMessageFeePayer(user.address, m),
-      (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-      (m) => appendTransactionMessageInstructions(ixs, m),
-    ),
-  );
-  const { value } = await r
-    .simulateTransaction(getBase64EncodedWireTransaction(tx), {
-      encoding: 'base64',
-      sigVerify: false,
-      replaceRecentBlockhash: true,
-    })
+/** The shares the program minted in the landed transaction `signature` (its `Deposited` event). */
+async function mintedBy(signature: string): Promise<bigint> {
+  const tx = await rpc()
+    .getTransaction(signature as Signature, { encoding: 'base64', maxSupportedTransactionVersion: 0 })
     .send();
-  assert.equal(value.err, null, `simulated deposit failed: ${(value.logs ?? []).join('\n')}`);
-  const deposited = parseEvents(value.logs ?? []).find((e) => e.name === 'Deposited');
-  assert.ok(deposited, 'the simulated deposit emits Deposited');
+  assert.ok(tx?.meta, `the node has the transaction ${signature}`);
+  assert.equal(tx.meta.err, null);
+  const deposited = parseEvents(tx.meta.logMessages ?? []).find((e) => e.name === 'Deposited');
+  assert.ok(deposited, 'the deposit emitted Deposited');
   return (deposited.data as { shares: bigint }).shares;
+}
+
+/** A flow request's state, read over RPC. */
+async function requestState(request: string) {
+  const { value } = await rpc().getAccountInfo(address(request), { encoding: 'base64' }).send();
+  assert.ok(value, `request ${request} exists`);
+  return decodeRequestState(getBase64Encoder().encode(value.data[0]));
 }
 
 /** Waits for the page's status to say `what` confirmed or failed. */
@@ -195,8 +181,10 @@ test('the page shows the vault, and a deposit through the wallet lands on chain'
     state: await fetchVaultState(rpc(), address(served.vault)),
     payer: address(served.depositor.address),
   });
+  // (the served keeper trades at the oracles' confidence bounds meanwhile: NAV moves by basis points)
   const navShown = Number((await text('nav')).replace(/,/g, ''));
-  assert.ok(Math.abs(navShown - Number(q.nav) / 1e6) < 0.01, `NAV shown ${navShown}, program ${q.nav}`);
+  const navProgram = Number(q.nav) / 1e6;
+  assert.ok(Math.abs(navShown - navProgram) < navProgram * 1e-3, `NAV shown ${navShown}, program ${navProgram}`);
   assert.match(await text('share-price'), /^\d+\.\d{6}$/);
   // holdings: one row per asset and the base; oracles all healthy
   for (const a of served.assets) {
@@ -217,16 +205,16 @@ test('the page shows the vault, and a deposit through the wallet lands on chain'
   await page.waitForFunction(() => document.getElementById('my-base')?.textContent === '100,000');
 
   // deposit 2,500 base through the page
-  const amount = 2_500_000_000n;
-  const expected = await programMints(amount);
-  assert.ok(expected > 0n);
   const before = await onChainShares();
   await page.fill('#deposit-amount', '2500');
   await page.getByRole('button', { name: 'Deposit now' }).click();
   await settled('deposit');
   assert.equal(await page.locator('#status').getAttribute('data-kind'), 'ok', await text('status'));
+  const signature = (await page.locator('#status').getAttribute('data-signature')) ?? '';
+  const expected = await mintedBy(signature);
+  assert.ok(expected > 0n);
   const afterShares = await onChainShares();
-  assert.equal(afterShares - before, expected, 'the share balance changed by what the program mints');
+  assert.equal(afterShares - before, expected, 'the share balance changed by what the program minted');
   // the page shows the new balance (it re-reads the chain after confirming)
   assert.equal(await page.locator('#my-shares').getAttribute('data-units'), afterShares.toString());
   assert.equal(await text('my-base'), '97,500');
@@ -241,8 +229,23 @@ test('the page shows the vault, and a deposit through the wallet lands on chain'
   assert.equal(await page.locator('#status').getAttribute('data-kind'), 'ok', await text('status'));
   const row = page.locator('#requests-body tr[data-request]');
   await row.first().waitFor();
-  assert.match((await row.first().textContent()) ?? '', /deposit #0.*you.*100(\.00)? base/s);
+  assert.match((await row.first().textContent()) ?? '', /deposit #0.*you/s);
+  const request = (await row.first().getAttribute('data-request')) ?? '';
+  assert.equal((await requestState(request)).pending, 100_000_000n);
   await page.screenshot({ path: join(artifacts, '03-requested.png'), fullPage: true });
+
+  // the keeper settles it at the next prices; the page offers the claim, which mints the shares
+  const claim = page.locator(`#requests-body button[data-claim="${request}"]`);
+  await claim.waitFor({ timeout: 60_000 });
+  const claimable = (await requestState(request)).claimable;
+  assert.ok(claimable > 0n);
+  const beforeClaim = await onChainShares();
+  await claim.click();
+  await settled('claim');
+  assert.equal(await page.locator('#status').getAttribute('data-kind'), 'ok', await text('status'));
+  assert.equal((await onChainShares()) - beforeClaim, claimable, 'the claim minted what the settlement made claimable');
+  assert.equal(await page.locator('#my-shares').getAttribute('data-units'), (await onChainShares()).toString());
+  await page.screenshot({ path: join(artifacts, '04-claimed.png'), fullPage: true });
 
   // a refusal is named: more shares than the depositor holds
   await page.fill('#withdraw-amount', '1000000000');
@@ -250,5 +253,5 @@ test('the page shows the vault, and a deposit through the wallet lands on chain'
   await settled('withdraw');
   assert.equal(await page.locator('#status').getAttribute('data-kind'), 'error');
   assert.match(await text('status'), /withdraw failed: .*[A-Z][a-zA-Z]+/);
-  await page.screenshot({ path: join(artifacts, '04-refused.png'), fullPage: true });
+  await page.screenshot({ path: join(artifacts, '05-refused.png'), fullPage: true });
 });

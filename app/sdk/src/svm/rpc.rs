@@ -6,11 +6,13 @@
 //! Methods: `getAccountInfo`, `getMultipleAccounts` (base64), `getBalance`,
 //! `getTokenAccountBalance`, `getProgramAccounts` (`dataSize` and `memcmp` filters, base58 or
 //! base64 bytes), `getLatestBlockhash`, `getSlot`, `getBlockHeight`,
-//! `getMinimumBalanceForRentExemption`, `getSignatureStatuses`, `getVersion`, `getHealth`,
+//! `getMinimumBalanceForRentExemption`, `getSignatureStatuses`, `getRecentPrioritizationFees`
+//! (none), `getVersion`, `getHealth`,
 //! `simulateTransaction` (legacy or v0, base64 or base58; `sigVerify`,
 //! `replaceRecentBlockhash`; logs, units and return data) and `sendTransaction` (legacy or v0;
 //! with preflight unless `skipPreflight`, as a node: a failing transaction is then refused with
-//! error −32002 and not executed). `getTransaction` is refused, as by a node without history.
+//! error −32002 and not executed). `getTransaction` answers from the transactions this node ran
+//! when it keeps them ([`Node::with_history`]), else it is refused, as by a node without history.
 //!
 //! A transaction's blockhash must be one this node has handed out or its latest (so a
 //! transaction built on a blockhash from `getLatestBlockhash` stays valid while other
@@ -200,13 +202,19 @@ fn param_key(params: &Value, i: usize) -> Result<Pubkey, Value> {
 
 /// The wire transaction of `simulateTransaction` / `sendTransaction` (base64 or base58).
 fn param_transaction(params: &Value) -> Result<VersionedTransaction, Value> {
+    param_transaction_bytes(params).map(|(tx, _)| tx)
+}
+
+/// [`param_transaction`] and its wire bytes.
+fn param_transaction_bytes(params: &Value) -> Result<(VersionedTransaction, Vec<u8>), Value> {
     let s = param_str(params, 0, "a transaction")?;
     let bytes = match params[1]["encoding"].as_str().unwrap_or("base58") {
         "base64" => B64.decode(s).map_err(|e| invalid(format!("invalid base64 transaction: {e}")))?,
         "base58" => base58_decode(s).map_err(invalid)?,
         other => return Err(invalid(format!("unsupported encoding {other}"))),
     };
-    decode_transaction(&bytes).map_err(|e| invalid(format!("failed to deserialize the transaction: {e}")))
+    let tx = decode_transaction(&bytes).map_err(|e| invalid(format!("failed to deserialize the transaction: {e}")))?;
+    Ok((tx, bytes))
 }
 
 /// A `getProgramAccounts` filter.
@@ -231,6 +239,8 @@ pub struct Node {
     pub svm: LocalSvm,
     statuses: HashMap<String, Value>,
     blockhashes: HashSet<Hash>,
+    /// With [`Node::with_history`]: every executed transaction as `getTransaction` answers it.
+    history: Option<HashMap<String, Value>>,
 }
 
 /// A [`Node`] shared between the server's threads and its owner (who may move the clock or
@@ -244,7 +254,14 @@ impl Node {
         svm.svm = inner.with_blockhash_check(false);
         let mut blockhashes = HashSet::new();
         blockhashes.insert(svm.latest_blockhash());
-        Self { svm, statuses: HashMap::new(), blockhashes }
+        Self { svm, statuses: HashMap::new(), blockhashes, history: None }
+    }
+
+    /// Keeps every executed transaction for `getTransaction` (without it the method is refused,
+    /// as by a node without history).
+    pub fn with_history(mut self) -> Self {
+        self.history = Some(HashMap::new());
+        self
     }
 
     /// Shares it.
@@ -360,6 +377,8 @@ impl Node {
                 Ok(json!(self.svm.minimum_balance_for_rent_exemption(len as usize)))
             }
             "getHealth" => Ok(json!("ok")),
+            // no fee market here
+            "getRecentPrioritizationFees" => Ok(json!([])),
             "getVersion" => Ok(json!({"solana-core": "rpv-embedded-svm", "feature-set": 0})),
             "simulateTransaction" => {
                 let mut tx = param_transaction(params)?;
@@ -383,7 +402,7 @@ impl Node {
                 with_ctx(v)
             }
             "sendTransaction" => {
-                let tx = param_transaction(params)?;
+                let (tx, wire) = param_transaction_bytes(params)?;
                 let sig = tx.signatures.first().ok_or_else(|| invalid("unsigned transaction"))?.to_string();
                 if !self.blockhashes.contains(tx.message.recent_blockhash()) {
                     return Err(json!({"code": PREFLIGHT_FAILURE,
@@ -414,9 +433,13 @@ impl Node {
                         return Err(json!({"code": PREFLIGHT_FAILURE, "message": message, "data": v}));
                     }
                 }
-                let (err, status) = match self.svm.svm.send_transaction(tx) {
-                    Ok(_) => (Value::Null, json!({"Ok": null})),
-                    Err(f) => (error_json(&f.err), json!({"Err": error_json(&f.err)})),
+                let version = match tx.message {
+                    VersionedMessage::Legacy(_) => json!("legacy"),
+                    _ => json!(0),
+                };
+                let (err, status, meta) = match self.svm.svm.send_transaction(tx) {
+                    Ok(m) => (Value::Null, json!({"Ok": null}), m),
+                    Err(f) => (error_json(&f.err), json!({"Err": error_json(&f.err)}), f.meta),
                 };
                 self.svm.expire_blockhash();
                 let mut c = self.svm.get_sysvar::<Clock>();
@@ -427,6 +450,16 @@ impl Node {
                     json!({"slot": slot, "confirmations": null, "err": err, "status": status,
                         "confirmationStatus": "finalized"}),
                 );
+                if let Some(h) = &mut self.history {
+                    h.insert(
+                        sig.clone(),
+                        json!({"slot": slot, "blockTime": c.unix_timestamp, "version": version,
+                            "transaction": [B64.encode(&wire), "base64"],
+                            "meta": {"err": err, "status": status, "fee": meta.fee, "preBalances": [],
+                                "postBalances": [], "logMessages": meta.logs,
+                                "computeUnitsConsumed": meta.compute_units_consumed}}),
+                    );
+                }
                 Ok(json!(sig))
             }
             "getSignatureStatuses" => {
@@ -436,6 +469,10 @@ impl Node {
                     .map(|s| s.as_str().and_then(|s| self.statuses.get(s)).cloned().unwrap_or(Value::Null))
                     .collect();
                 with_ctx(json!(v))
+            }
+            "getTransaction" if self.history.is_some() => {
+                let sig = param_str(params, 0, "a signature")?;
+                Ok(self.history.as_ref().and_then(|h| h.get(sig)).cloned().unwrap_or(Value::Null))
             }
             other => Err(json!({"code": METHOD_NOT_FOUND, "message": format!("Method not found: {other}")})),
         }
