@@ -92,7 +92,8 @@ pub fn start(program: &Path, port: u16) -> Result<Served, String> {
 
 impl Served {
     /// What a client of the served vault needs, as JSON: the endpoint, the vault and its mints,
-    /// each asset's mint and oracle, and the depositor's address, token accounts and keypair
+    /// each asset's mint, oracle and published price (mantissa and exponent; the serve
+    /// re-publishes the same prices), and the depositor's address, token accounts and keypair
     /// (the 64 bytes of a Solana CLI keypair file).
     pub fn description(&self) -> serde_json::Value {
         let owner = self.depositor.pubkey();
@@ -103,7 +104,7 @@ impl Served {
             .iter()
             .map(|f| {
                 json!({"symbol": f.symbol, "mint": f.mint.to_string(), "decimals": f.decimals,
-                "oracle": f.oracle.to_string()})
+                "oracle": f.oracle.to_string(), "price": f.price, "priceExponent": -8})
             })
             .collect();
         json!({

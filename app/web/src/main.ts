@@ -22,6 +22,7 @@ import {
   sendInstructions,
   toAddress,
   vaultErrorFromError,
+  VaultTransactionError,
   withdrawInstruction,
   withSlippage,
 } from '@rpv/client';
@@ -68,6 +69,11 @@ export function describeError(e: unknown): string {
   const ve = vaultErrorFromError(e);
   const msg = e instanceof Error ? e.message : String(e);
   if (ve && !msg.includes(ve.name)) return `${ve.name} (${ve.code}): ${ve.message}`;
+  if (!ve && e instanceof VaultTransactionError) {
+    // another program refused (the token program, the runtime): its own words from the logs
+    const line = e.logs.find((l) => /^Program log: Error/.test(l)) ?? [...e.logs].reverse().find((l) => /failed/.test(l));
+    if (line) return `${msg}: ${line.replace(/^Program log: /, '')}`;
+  }
   return msg;
 }
 

@@ -39,7 +39,7 @@ type Served = {
   vault: string;
   shareMint: string;
   depositor: { address: string; baseAccount: string; shareAccount: string; keypair: number[] };
-  assets: { symbol: string }[];
+  assets: { symbol: string; price: number; priceExponent: number }[];
 };
 
 let lab: ChildProcess;
@@ -189,7 +189,11 @@ test('the page shows the vault, and a deposit through the wallet lands on chain'
   // holdings: one row per asset and the base; oracles all healthy
   for (const a of served.assets) {
     await page.locator(`#holdings-body tr[data-asset="${a.symbol}"]`).waitFor();
-    assert.equal(await page.locator(`#oracles-body tr[data-asset="${a.symbol}"]`).getAttribute('data-status'), 'ok');
+    const oracle = page.locator(`#oracles-body tr[data-asset="${a.symbol}"]`);
+    assert.equal(await oracle.getAttribute('data-status'), 'ok');
+    // the page's Pyth decoding: the price the serve publishes
+    const published = (a.price * 10 ** a.priceExponent).toLocaleString('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 });
+    assert.equal((await oracle.locator('td').nth(1).textContent())?.trim(), published);
     assert.match((await page.locator(`#risk-body tr[data-asset="${a.symbol}"] td`).nth(1).textContent()) ?? '', /%/);
   }
   assert.equal(await page.locator('#holdings-body tr').count(), served.assets.length + 1);
@@ -247,7 +251,21 @@ test('the page shows the vault, and a deposit through the wallet lands on chain'
   assert.equal(await page.locator('#my-shares').getAttribute('data-units'), (await onChainShares()).toString());
   await page.screenshot({ path: join(artifacts, '04-claimed.png'), fullPage: true });
 
-  // a refusal is named: more shares than the depositor holds
+  // the program agrees with the page's risk contributions: the keeper's risk-budget weights were
+  // accepted (their contributions within the vault's tolerance of the budgets), and the page
+  // computes the targets' contributions from the same covariance
+  for (const a of served.assets) {
+    const gap = (await page.locator(`#risk-body tr[data-asset="${a.symbol}"] td`).nth(4).textContent()) ?? '';
+    assert.match(gap, /^-?0\.0[0-4] %$/, `${a.symbol}: targets' contribution − budget = ${gap}`);
+  }
+
+  // refusals are named: a deposit above the wallet's balance (refused by the token program in
+  // preflight), then more shares than exist (refused by the program's rounding, before sending)
+  await page.fill('#deposit-amount', '1000000');
+  await page.getByRole('button', { name: 'Deposit now' }).click();
+  await settled('deposit');
+  assert.equal(await page.locator('#status').getAttribute('data-kind'), 'error');
+  assert.match(await text('status'), /insufficient funds/, await text('status'));
   await page.fill('#withdraw-amount', '1000000000');
   await page.getByRole('button', { name: 'Withdraw now' }).click();
   await settled('withdraw');
