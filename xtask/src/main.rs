@@ -7,6 +7,7 @@
 //! | `demo`      | `build-sbf` and `build-dex`, then `rpv-lab demo`: 60 simulated days of the vault with options and a keeper on an embedded SVM (litesvm); `--lifecycle` for the instruction-by-instruction tour |
 //! | `bench`     | `build-sbf`, then the compute-unit table (`--update-docs` rewrites `docs/compute-units.md` and the SDK's `cu_table.rs`) |
 //! | `e2e`       | `build-sbf`, `build-dex`, the cluster tools (`solana-test-validator`, `solana` at the pinned agave version, installed once into `~/.cache/rpv-agave`), then the end-to-end test against a local validator on loopback ([`e2e`]) |
+//! | `client`    | `build-sbf`, then the TypeScript client's tests (`app/client`: `npm ci` when needed, `npm test` on the `.so` in npm litesvm; [`ts`]); also the last step of `test` |
 //! | `cluster-tools` | only installs (if missing) and prints the cluster tools |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
@@ -25,6 +26,7 @@
 
 mod e2e;
 mod stdpatch;
+mod ts;
 mod web;
 
 use std::{
@@ -128,7 +130,11 @@ fn main() {
     let result = match task {
         "build-sbf" => build_sbf().map(|_| ()),
         "build-dex" => build_dex().map(|_| ()),
-        "test" => build_sbf().and_then(|so| run_tests(&so, &build_dex()?, rest)),
+        "test" => build_sbf().and_then(|so| {
+            run_tests(&so, &build_dex()?, rest)?;
+            if rest.is_empty() { ts::run_client_tests(&so.vault) } else { Ok(()) }
+        }),
+        "client" => build_sbf().and_then(|so| ts::run_client_tests(&so.vault)),
         "demo" => build_sbf().and_then(|so| build_dex().and_then(|venue| run_demo(&so.vault, &venue, rest))),
         "bench" => build_sbf().and_then(|so| run_bench(&so, rest)),
         "e2e" => build_sbf().and_then(|so| build_dex().and_then(|venue| e2e::run_e2e(&so, &venue, rest))),
@@ -141,11 +147,11 @@ fn main() {
         "web" => web::run_web(rest),
         "web-test" => web::run_web_test(),
         "help" | "-h" | "--help" => {
-            println!("usage: cargo xtask <build-sbf | test | demo | bench [--update-docs] | e2e | cluster-tools | idl | fuzz [SECONDS | --long | test] [TARGET...] | mutants [CARGO-MUTANTS ARGS] | web [--port N] [--rpc-port N] | web-test>");
+            println!("usage: cargo xtask <build-sbf | test | client | demo | bench [--update-docs] | e2e | cluster-tools | idl | fuzz [SECONDS | --long | test] [TARGET...] | mutants [CARGO-MUTANTS ARGS] | web [--port N] [--rpc-port N] | web-test>");
             Ok(())
         }
         other => {
-            Err(format!("unknown task `{other}`; expected one of: build-sbf, test, demo, bench, e2e, cluster-tools, idl, fuzz, mutants, web, web-test"))
+            Err(format!("unknown task `{other}`; expected one of: build-sbf, test, client, demo, bench, e2e, cluster-tools, idl, fuzz, mutants, web, web-test"))
         }
     };
     if let Err(e) = result {
