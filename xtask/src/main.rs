@@ -11,6 +11,7 @@
 //! | `cluster-tools` | only installs (if missing) and prints the cluster tools |
 //! | `idl`       | rewrites `idl/rpv_vault.json` (Anchor's IDL build on the stable toolchain, `app/idl`) |
 //! | `fuzz`      | `fuzz/run.sh` with the given arguments: cargo-fuzz on the core crate (`--long` = 1 h per target) |
+//! | `web`, `web-test` | the vault's page (`app/web`) against `rpv-lab serve`: served for a human (prints the URL), or its Playwright test in headless Chromium ([`web`]) |
 //! | `mutants`   | installs cargo-mutants (pinned) if missing, then `cargo mutants -p rpv-core` with the given arguments (e.g. `--shard 0/10 --sharding round-robin`); results in `target/mutants` unless `-o` says otherwise. Not part of `test`: the whole run takes hours on 2 cores |
 //!
 //! The SBF toolchain is assembled only from rustup and crates.io, because Solana's
@@ -26,6 +27,7 @@
 mod e2e;
 mod stdpatch;
 mod ts;
+mod web;
 
 use std::{
     env,
@@ -142,12 +144,14 @@ fn main() {
         "idl" => run_idl(),
         "fuzz" => run("fuzzing", Command::new("bash").current_dir(root()).arg("fuzz/run.sh").args(rest)),
         "mutants" => run_mutants(rest),
+        "web" => web::run_web(rest),
+        "web-test" => web::run_web_test(),
         "help" | "-h" | "--help" => {
-            println!("usage: cargo xtask <build-sbf | test | client | demo | bench [--update-docs] | e2e | cluster-tools | idl | fuzz [SECONDS | --long | test] [TARGET...] | mutants [CARGO-MUTANTS ARGS]>");
+            println!("usage: cargo xtask <build-sbf | test | client | demo | bench [--update-docs] | e2e | cluster-tools | idl | fuzz [SECONDS | --long | test] [TARGET...] | mutants [CARGO-MUTANTS ARGS] | web [--port N] [--rpc-port N] | web-test>");
             Ok(())
         }
         other => {
-            Err(format!("unknown task `{other}`; expected one of: build-sbf, test, client, demo, bench, e2e, cluster-tools, idl, fuzz, mutants"))
+            Err(format!("unknown task `{other}`; expected one of: build-sbf, test, client, demo, bench, e2e, cluster-tools, idl, fuzz, mutants, web, web-test"))
         }
     };
     if let Err(e) = result {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rpv_lab::{backtest, demo, market_demo};
+use rpv_lab::{backtest, demo, market_demo, serve};
 
 #[derive(Parser)]
 #[command(name = "rpv-lab", version, about = "The risk-parity vault off-chain: demos and backtest")]
@@ -40,6 +40,27 @@ enum Command {
     /// series.csv, and prints realised vs target volatility, drawdown, turnover, fees and
     /// keeper incentives.
     Backtest(BacktestArgs),
+    /// Serves a complete vault (the sandbox's: SOL, BTC, ETH, 1,000,000 USDC) over JSON-RPC
+    /// from an embedded SVM, for the web page: a funded depositor, the clock on wall time,
+    /// fresh oracles. Writes the endpoint, the addresses and the depositor's keypair to FILE.
+    Serve {
+        /// The built program [default: $RPV_PROGRAM_SO, else target/deploy/rpv_vault.so].
+        #[arg(long, value_name = "SO")]
+        program: Option<PathBuf>,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 8899)]
+        port: u16,
+        /// Where the description (JSON) goes.
+        #[arg(long, value_name = "FILE", default_value = "target/web/serve.json")]
+        out: PathBuf,
+        /// Also print the web page's address for this vault: URL with `?rpc=…&vault=…&labels=…`.
+        #[arg(long, value_name = "URL")]
+        page: Option<String>,
+        /// Seconds between the keeper's ticks (refresh, weights, rebalances from its inventory,
+        /// request settlements); 0: no keeper (the vault's NAV then moves only with flows).
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        keeper_secs: u64,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,6 +191,10 @@ fn main() {
             }
         }
         Command::Backtest(args) => args.run().map(|text| println!("{text}")),
+        Command::Serve { program, port, out, page, keeper_secs } => {
+            let program = program.unwrap_or_else(rpv_sdk::svm::default_program_path);
+            serve::run(&program, port, &out, page.as_deref(), keeper_secs)
+        }
     };
     if let Err(e) = result {
         eprintln!("rpv-lab: {}", e.lines().next().unwrap_or(&e));

@@ -21,7 +21,7 @@
 //! | [`report`] | the vault at a glance ([`client::VaultView::report`]), serialisable |
 //! | [`spl`], [`ata`], [`alt`], [`cu::budget`] | other programs' instructions, from their interface crates |
 //! | [`keypair`] | Solana CLI keypair files (written 0600) |
-//! | `svm` (feature `svm`) | litesvm with the program loaded, a sandbox vault built on it, a ledger kept in a file between runs |
+//! | `svm` (feature `svm`) | litesvm with the program loaded, a sandbox vault built on it, a ledger kept in a file between runs, a Solana JSON-RPC endpoint over it (`svm::rpc`: what the CLI tests, `rpv-lab serve` and the web page use) |
 //!
 //! A deposit into a vault read from the chain, with its compute budget (sketch):
 //!

@@ -18,6 +18,7 @@ use solana_transaction_error::TransactionError;
 use crate::{ata, errors, spl, Instruction, Pubkey, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
 
 pub mod market_maker;
+pub mod rpc;
 pub mod sandbox;
 
 /// Cluster time the embedded SVM starts at (unix seconds, late 2026).
