@@ -8,6 +8,7 @@ import { getBase64Decoder } from '@solana/kit';
 
 import {
   decodeEvent,
+  decodePriceUpdateV2,
   fxBitsFromBytes,
   fxBitsToBytes,
   fxFromDecimalString,
@@ -17,10 +18,13 @@ import {
   getDepositedEncoder,
   mulDiv,
   parseEvents,
+  riskContributions,
   RPV_VAULT_ERRORS,
   RPV_VAULT_EVENTS,
   RPV_VAULT_PROGRAM_ADDRESS,
+  unpack,
   vaultErrorFromCode,
+  volatility,
   vaultErrorFromError,
   withSlippage,
 } from '../src';
@@ -104,4 +108,39 @@ test('every IDL error has its name and message by code', () => {
 test('src/generated is what the generator makes of idl/rpv_vault.json today', async () => {
   const diff = await checkGenerated();
   assert.deepEqual(diff, [], `stale generated files (run \`npm run generate\`): ${diff.join(', ')}`);
+});
+
+test('a PriceUpdateV2 account decodes to what was written; other bytes are not one', async () => {
+  const { priceUpdateV2, feedId } = await import('./support');
+  const feed = feedId('SOL/USD');
+  const data = priceUpdateV2(feed, 15_012_345_678n, 7_500_000n, -8, 1_765_000_000n, 123_456n);
+  const p = decodePriceUpdateV2(data);
+  assert.ok(p);
+  assert.deepEqual(
+    [p.price, p.conf, p.exponent, p.publishTime, p.postedSlot, p.verified],
+    [15_012_345_678n, 7_500_000n, -8, 1_765_000_000n, 123_456n, true],
+  );
+  assert.deepEqual([...p.feedId], [...feed]);
+  const other = data.slice();
+  other[0] ^= 1; // another account type
+  assert.equal(decodePriceUpdateV2(other), null);
+  assert.equal(decodePriceUpdateV2(data.subarray(0, 60)), null);
+});
+
+test('risk contributions: shares of wᵀΣw that sum to one; equal for equal risks', () => {
+  // packed upper triangle of a 3 × 3 covariance
+  const cov = unpack([0.04, 0.006, 0.0, 0.09, 0.012, 0.16], 3);
+  assert.deepEqual(cov[1][0], cov[0][1]);
+  const w = [0.5, 0.3, 0.2];
+  const rc = riskContributions(cov, w)!;
+  assert.ok(Math.abs(rc.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  const total = volatility(cov, w) ** 2;
+  const direct = w.map((wi, i) => (wi * cov[i].reduce((s, c, j) => s + c * w[j], 0)) / total);
+  rc.forEach((x, i) => assert.ok(Math.abs(x - direct[i]) < 1e-12));
+  // uncorrelated assets weighted by inverse volatility contribute equally
+  const diag = unpack([0.04, 0, 0, 0.09, 0, 0.16], 3);
+  const iv = [1 / 0.2, 1 / 0.3, 1 / 0.4];
+  const sum = iv.reduce((a, b) => a + b, 0);
+  riskContributions(diag, iv.map((x) => x / sum))!.forEach((x) => assert.ok(Math.abs(x - 1 / 3) < 1e-12));
+  assert.equal(riskContributions(diag, [0, 0, 0]), null);
 });

@@ -6,22 +6,25 @@
 import type { Address } from '@solana/kit';
 import {
   activeAssets,
+  decodePriceUpdateV2,
   decodeRiskState,
   decodeVaultState,
   findRiskPda,
   fxToNumber,
   isPaused,
+  riskContributions,
   sharePrice,
   simulateVaultQuote,
   toAddress,
+  unpack,
+  volatility,
+  type PythPrice,
   type VaultQuote,
   type VaultState,
 } from '@rpv/client';
 import { findAssociatedTokenPda, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
 
 import { accounts, CLOCK_SYSVAR, decodeClock, requests, tokenAmount, type QueuedRequest, type Rpc } from './chain';
-import { decodePriceUpdateV2, type PythPrice } from './pyth';
-import { riskContributions, unpack, volatility } from './risk';
 
 export type Position = {
   index: number;

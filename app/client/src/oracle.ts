@@ -1,9 +1,7 @@
 /**
  * Pyth `PriceUpdateV2` accounts as the Pyth receiver writes them (the layout of
- * `rpv_core::pyth::PriceUpdateV2`): what the page shows as oracle health.
- *
- * TO MOVE to @rpv/client (the lead moves it): the client package has no oracle decoder yet;
- * this is the page's only copy and the one the browser test exercises.
+ * `rpv_core::pyth::PriceUpdateV2`): the price, confidence and publish time the program checks,
+ * for a page's oracle health or an integrator's own staleness check.
  */
 /** sha256("account:PriceUpdateV2")[..8], as the receiver's Anchor account. */
 export const PRICE_UPDATE_V2_DISCRIMINATOR = [34, 241, 35, 99, 157, 126, 244, 205];

@@ -2,8 +2,6 @@
  * Risk contributions for display: `RC_i = h_i (Σh)_i / hᵀΣh` on the risk account's covariance
  * (as `rpv_core::risk_parity::risk_contributions`, in floating point), for a spot vault (with
  * option series the program measures on the position covariance: not reproduced here).
- *
- * TO MOVE to @rpv/client (the lead moves it): the client package has no risk maths yet.
  */
 
 /** Row stride of the packed upper triangle, from its length `n(n+1)/2`. */
