@@ -54,38 +54,6 @@ pub struct ClusterTools {
     pub solana: PathBuf,
 }
 
-/// Installs the Debian packages the tools need when one is missing (as root; otherwise says
-/// which command to run).
-fn ensure_debian_packages() -> Res<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| {
-            !Command::new("dpkg-query")
-                .args(["-W", "-f=${Status}", p])
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let root_user = output("id", Command::new("id").arg("-u")).is_ok_and(|u| u == "0");
-    if !root_user {
-        return Err(format!(
-            "the cluster tools need the Debian packages {}: run `sudo apt-get install -y {}` and retry",
-            missing.join(", "),
-            missing.join(" ")
-        ));
-    }
-    step(&format!("installing Debian packages: {}", missing.join(", ")));
-    run("apt-get update", Command::new("apt-get").args(["update", "-q"]))?;
-    run(
-        "apt-get install",
-        Command::new("apt-get").args(["install", "-y", "-q"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-}
-
 /// `solana-test-validator` and `solana` at [`AGAVE_VERSION`], installed if missing.
 pub fn ensure_cluster_tools() -> Res<ClusterTools> {
     let home = agave_home()?;
@@ -98,7 +66,7 @@ pub fn ensure_cluster_tools() -> Res<ClusterTools> {
             .output()
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!(" {AGAVE_VERSION} ")));
         if !current {
-            ensure_debian_packages()?;
+            crate::ensure_debian_packages(DEBIAN_PACKAGES, "the cluster tools")?;
             let t0 = Instant::now();
             step(&format!(
                 "installing {binary} {AGAVE_VERSION} (crate {krate}) into {} — the first time on a machine takes a while",

@@ -407,6 +407,38 @@ fn build_dex() -> Res<PathBuf> {
     Ok(so)
 }
 
+/// Installs the Debian `packages` that are missing, for `what` (apt-get, when this runs as root;
+/// otherwise the error names the command to run).
+fn ensure_debian_packages(packages: &[&str], what: &str) -> Res<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root_user = output("id", Command::new("id").arg("-u")).is_ok_and(|u| u == "0");
+    if !root_user {
+        return Err(format!(
+            "{what} needs the Debian packages {}: run `sudo apt-get install -y {}` and retry",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    step(&format!("installing Debian packages for {what}: {}", missing.join(", ")));
+    run("apt-get update", Command::new("apt-get").args(["update", "-q"]))?;
+    run(
+        "apt-get install",
+        Command::new("apt-get").args(["install", "-y", "-q"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
 /// `cargo build` of one program for the SBF target, in the workspace at `dir`.
 fn sbf_cargo(dir: &Path, sbf: &Sbf, package: &str) -> Command {
     let mut c = Command::new("cargo");

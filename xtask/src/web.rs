@@ -18,7 +18,7 @@ use std::{
     time::{Instant, SystemTime},
 };
 
-use crate::{build_sbf, host_cargo, output, root, run, step, Res};
+use crate::{build_sbf, host_cargo, root, run, step, Res};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -65,19 +65,8 @@ fn ensure_chromium() -> Res<PathBuf> {
     if path.exists() {
         return Ok(path);
     }
-    let root_user = output("id", Command::new("id").arg("-u")).is_ok_and(|u| u == "0");
-    if !root_user {
-        return Err(format!(
-            "the browser test needs Debian's Chromium at {CHROMIUM}: run `sudo apt-get install -y chromium` and retry"
-        ));
-    }
-    step("installing Debian's chromium");
     let t = Instant::now();
-    run("apt-get update", Command::new("apt-get").args(["update", "-q"]))?;
-    run(
-        "apt-get install chromium",
-        Command::new("apt-get").args(["install", "-y", "-q", "chromium"]).env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
+    crate::ensure_debian_packages(&["chromium"], "the browser test")?;
     step(&format!("chromium installed in {:.1} s", t.elapsed().as_secs_f64()));
     if !path.exists() {
         return Err(format!("apt-get installed chromium but {CHROMIUM} is missing"));
