@@ -3,7 +3,14 @@
 //! mints and token accounts created through the real token programs, funded users and keepers,
 //! Pyth / Switchboard oracle accounts in their exact byte layouts, and vaults with assets.
 
-use std::{collections::HashSet, path::PathBuf};
+use std::{
+    collections::HashSet,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        OnceLock,
+    },
+};
 
 use rpv_core::layout::VaultState;
 use rpv_sdk::{ix, pda, pyth, spl, PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID, TOKEN_PROGRAM_ID};
@@ -15,6 +22,33 @@ use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 use crate::{Outcome, Series};
+
+static KEY_SEED: OnceLock<u64> = OnceLock::new();
+static KEY_COUNT: AtomicU64 = AtomicU64::new(0);
+
+/// From now on [`new_keypair`] derives keys from `seed` and a counter instead of the OS's
+/// randomness. The CU benchmark calls it: instructions that derive a PDA by bump search cost
+/// ≈ 1.5k CU per attempt, so its table is only reproducible with the same keys on every run.
+pub fn deterministic_keys(seed: u64) {
+    let _ = KEY_SEED.set(seed);
+}
+
+/// A new keypair for the test environment: random, or the next of the seeded sequence after
+/// [`deterministic_keys`].
+pub fn new_keypair() -> Keypair {
+    let Some(seed) = KEY_SEED.get() else { return Keypair::new() };
+    // splitmix64 over (seed, counter): 32 bytes of secret key per call
+    let mut x = seed ^ KEY_COUNT.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut secret = [0u8; 32];
+    for chunk in secret.chunks_mut(8) {
+        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    Keypair::new_from_array(secret)
+}
 
 /// Path of the program under test ([`rpv_sdk::default_program_path`]).
 pub fn program_so() -> PathBuf {
@@ -87,7 +121,7 @@ impl Env {
 
     /// A new keypair holding 1 SOL (a caller, intruder or keeper with no tokens).
     pub async fn funded_keypair(&mut self) -> Keypair {
-        let k = Keypair::new();
+        let k = new_keypair();
         self.fund(&k.pubkey(), 1_000_000_000).await;
         k
     }
@@ -146,7 +180,7 @@ impl Env {
     }
 
     async fn create_mint_frozen_by(&mut self, token_program: &Pubkey, decimals: u8, freeze: Option<Pubkey>) -> Pubkey {
-        let mint = Keypair::new();
+        let mint = new_keypair();
         let payer = self.payer().pubkey();
         let rent = self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(spl::MINT_LEN as usize);
         let init = spl_token_2022_interface::instruction::initialize_mint2(
@@ -172,7 +206,7 @@ impl Env {
     }
 
     pub async fn create_token_account(&mut self, token_program: &Pubkey, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-        let acct = Keypair::new();
+        let acct = new_keypair();
         let payer = self.payer().pubkey();
         let rent = self.ctx.banks_client.get_rent().await.unwrap().minimum_balance(spl::TOKEN_ACCOUNT_LEN as usize);
         self.send(
@@ -198,7 +232,7 @@ impl Env {
     pub async fn create_mint_with_extension(&mut self, extension: MintExtension, decimals: u8) -> Pubkey {
         use spl_token_2022_interface::{extension::ExtensionType, state::Mint};
         let program = rpv_sdk::TOKEN_2022_PROGRAM_ID;
-        let mint = Keypair::new();
+        let mint = new_keypair();
         let payer = self.payer().pubkey();
         let (ty, init) = match extension {
             MintExtension::ScaledUiAmount => (
@@ -338,7 +372,7 @@ impl Fixture {
 
     /// [`Fixture::empty_with`] in a given environment (e.g. one with more programs loaded).
     pub async fn empty_in(mut env: Env, base_program: Pubkey) -> Self {
-        let admin = Keypair::new();
+        let admin = new_keypair();
         env.fund(&admin.pubkey(), 10_000_000_000).await;
         let base_decimals = 6;
         let base_mint = env.create_mint(&base_program, base_decimals).await;
@@ -408,7 +442,7 @@ impl Fixture {
     /// A vault with `n` assets charging `management_bps` / `performance_bps` to a fresh
     /// recipient, and that recipient's share token account: `(fixture, recipient, its account)`.
     pub async fn with_fees(n: usize, management_bps: u16, performance_bps: u16) -> (Self, Pubkey, Pubkey) {
-        let recipient = Keypair::new().pubkey();
+        let recipient = new_keypair().pubkey();
         let mut f = Self::with_assets_and(n, |a| {
             a.management_fee_bps = management_bps;
             a.performance_fee_bps = performance_bps;

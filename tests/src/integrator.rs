@@ -250,7 +250,7 @@ impl Integration {
 
     /// Opens a position on `f`'s vault (its bank must have the integrator loaded: [`env`]).
     pub async fn attach(mut f: Fixture, base: u64) -> Self {
-        let admin = Keypair::new();
+        let admin = crate::environment::new_keypair();
         f.env.fund(&admin.pubkey(), 1_000_000_000).await;
         let vault = f.vault;
         f.env.send(&[initialize(&admin.pubkey(), &vault)], &[&admin]).await.ok();

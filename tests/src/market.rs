@@ -50,7 +50,7 @@ impl Fixture {
 
     /// Opens a Manifest market for asset `i` (base) against the vault's base mint (quote).
     pub async fn open_market(&mut self, i: usize) -> Route {
-        let market = Keypair::new();
+        let market = crate::environment::new_keypair();
         let payer = self.env.payer();
         let rent = self.env.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(venue::MARKET_FIXED_SIZE);
         let ixs = venue::create_market(&payer.pubkey(), &market.pubkey(), &self.assets[i].mint, &self.base_mint, rent);

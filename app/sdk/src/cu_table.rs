@@ -40,9 +40,9 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "example integrator: `withdraw` by CPI",
         [Some(19316), Some(21336), Some(26141), Some(27806), Some(33060), Some(46523)],
     ),
-    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(17111), None, None, None, Some(16510)]),
+    ("`add_asset` (k-th asset registered, k = 1 and 16)", [None, Some(20111), None, None, None, Some(19510)]),
     ("`initialize_vault`, SPL Token base", [Some(51672), None, None, None, None, None]),
-    ("`initialize_vault`, Token-2022 base", [Some(60432), None, None, None, None, None]),
+    ("`initialize_vault`, Token-2022 base", [Some(54432), None, None, None, None, None]),
     (
         "`price_option` (Black–Scholes price + 4 Greeks, whole instruction): ATM call, ATM put, deep OTM short-dated",
         [Some(5655), Some(5701), Some(4028), None, None, None],
@@ -55,9 +55,9 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
         "`accrue_fees` (both fees, mints to the recipient)",
         [Some(7571), Some(9122), Some(12461), Some(13604), Some(16943), Some(25814)],
     ),
-    ("`set_depositor` (create entry)", [Some(11958), None, None, None, None, None]),
+    ("`set_depositor` (create entry)", [Some(5958), None, None, None, None, None]),
     ("`set_fees` (accrues at the old rates first)", [Some(5536), None, None, None, None, None]),
-    ("`propose_change` (fee rates)", [Some(9670), None, None, None, None, None]),
+    ("`propose_change` (fee rates)", [Some(8170), None, None, None, None, None]),
     ("`apply_change` (fee rates, accrues first)", [Some(5532), None, None, None, None, None]),
     ("`cancel_change`", [Some(2854), None, None, None, None, None]),
     (
@@ -70,11 +70,11 @@ pub const ROWS: &[(&str, [Option<u64>; 6])] = &[
     ),
     (
         "`request_deposit` (escrows the base; no oracle read)",
-        [Some(10772), Some(9272), Some(9272), Some(12272), Some(9272), Some(9272)],
+        [Some(9272), Some(9272), Some(10772), Some(9272), Some(9272), Some(10772)],
     ),
     (
         "`request_withdraw` (burns the shares into the queue)",
-        [Some(13331), Some(8831), Some(8831), Some(8831), Some(10331), Some(10331)],
+        [Some(8831), Some(11831), Some(10331), Some(8831), Some(10331), Some(8831)],
     ),
     (
         "`settle_requests` (one deposit request; every oracle, NAV at the mid both ways)",
