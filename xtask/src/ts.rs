@@ -24,15 +24,43 @@ fn modified(p: &Path) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
-/// Whether `npm ci` must run: no `node_modules`, or an install older than the lockfile (npm
-/// writes `node_modules/.package-lock.json` at each install).
-fn needs_install(dir: &Path) -> bool {
+/// Newest modification time of the files under `dir` (skipping `node_modules` and `dist`).
+fn newest(dir: &Path) -> SystemTime {
+    let mut t = SystemTime::UNIX_EPOCH;
+    let Ok(entries) = std::fs::read_dir(dir) else { return t };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if name == "node_modules" || name == "dist" {
+            continue;
+        }
+        let p = e.path();
+        let m = if p.is_dir() { newest(&p) } else { modified(&p).unwrap_or(t) };
+        t = t.max(m);
+    }
+    t
+}
+
+/// `npm ci` in the package at `dir` unless its install (npm writes
+/// `node_modules/.package-lock.json` at each install) is newer than its lockfile and than every
+/// file under `sources` (packages it installs from a folder, e.g. `file:../client`).
+pub fn npm_ci_when_stale(dir: &Path, sources: &[PathBuf]) -> Res<()> {
     let installed = modified(&dir.join("node_modules").join(".package-lock.json"));
     let lock = modified(&dir.join("package-lock.json"));
-    match (installed, lock) {
-        (Some(i), Some(l)) => i < l,
-        _ => true,
+    let fresh = match (installed, lock) {
+        (Some(i), Some(l)) => i >= l && sources.iter().all(|s| i >= newest(s)),
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
     }
+    let name = dir.strip_prefix(root()).unwrap_or(dir).display().to_string();
+    step(&format!("npm ci in {name} (from package-lock.json)"));
+    let t = Instant::now();
+    run("npm ci", Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund"])).map_err(|e| {
+        format!("{e}\nnpm ci failed in {name}: it needs the npm registry; retry, or run `npm ci` there by hand")
+    })?;
+    eprintln!("[xtask] npm ci: {:.1} s", t.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Installs the package's dependencies if needed, then runs its tests against `vault_so`.
@@ -47,14 +75,7 @@ pub fn run_client_tests(vault_so: &Path) -> Res<()> {
     if !vault_so.exists() {
         return Err(format!("no program at {}: run `cargo xtask build-sbf`", vault_so.display()));
     }
-    if needs_install(&dir) {
-        step("TypeScript client: npm ci (app/client, from package-lock.json)");
-        let t = Instant::now();
-        run("npm ci", Command::new("npm").current_dir(&dir).args(["ci", "--no-audit", "--no-fund"])).map_err(|e| {
-            format!("{e}\nnpm ci failed in app/client: it needs the npm registry; retry, or run `npm ci` there by hand")
-        })?;
-        eprintln!("[xtask] npm ci: {:.1} s", t.elapsed().as_secs_f64());
-    }
+    npm_ci_when_stale(&dir, &[])?;
     step("TypeScript client: npm test (app/client: tsc, node:test on rpv_vault.so in npm litesvm)");
     let t = Instant::now();
     run("npm test", Command::new("npm").current_dir(&dir).arg("test").env("RPV_PROGRAM_SO", vault_so)).map_err(

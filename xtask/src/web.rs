@@ -13,9 +13,9 @@
 use std::{
     fs,
     io::{BufRead, BufReader},
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::{Command, Stdio},
-    time::{Instant, SystemTime},
+    time::Instant,
 };
 
 use crate::{build_sbf, host_cargo, root, run, step, Res};
@@ -24,39 +24,6 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn web_dir() -> PathBuf {
     root().join("app/web")
-}
-
-/// Newest modification time of the files under `dir` (skipping `node_modules` and `dist`).
-fn newest(dir: &Path) -> SystemTime {
-    let mut t = SystemTime::UNIX_EPOCH;
-    let Ok(entries) = fs::read_dir(dir) else { return t };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name();
-        if name == "node_modules" || name == "dist" {
-            continue;
-        }
-        let m = if p.is_dir() { newest(&p) } else { e.metadata().and_then(|m| m.modified()).unwrap_or(t) };
-        t = t.max(m);
-    }
-    t
-}
-
-/// `npm ci` in app/web when `node_modules` is missing or older than the lockfile or the client
-/// package it installs from `../client`.
-fn ensure_npm() -> Res<()> {
-    let web = web_dir();
-    let installed = fs::metadata(web.join("node_modules/.package-lock.json")).and_then(|m| m.modified()).ok();
-    let lock = fs::metadata(web.join("package-lock.json")).and_then(|m| m.modified()).map_err(|e| e.to_string())?;
-    let client = newest(&root().join("app/client"));
-    if installed.is_some_and(|i| i >= lock && i >= client) {
-        return Ok(());
-    }
-    step("npm ci in app/web");
-    let t = Instant::now();
-    run("npm ci", Command::new("npm").current_dir(&web).args(["ci", "--no-audit", "--no-fund"]))?;
-    step(&format!("npm ci took {:.1} s", t.elapsed().as_secs_f64()));
-    Ok(())
 }
 
 /// Debian's Chromium at /usr/bin/chromium, installed with apt-get when missing and root.
@@ -79,7 +46,7 @@ fn build_all() -> Res<PathBuf> {
     let so = build_sbf()?.vault;
     step("building rpv-lab");
     run("cargo build -p rpv-lab", host_cargo(&root(), &so).args(["build", "-q", "-p", "rpv-lab", "--bin", "rpv-lab"]))?;
-    ensure_npm()?;
+    crate::ts::npm_ci_when_stale(&web_dir(), &[root().join("app/client")])?;
     step("building the page (tsc, vite build)");
     run("npm run build", Command::new("npm").current_dir(web_dir()).args(["run", "build"]))?;
     Ok(so)

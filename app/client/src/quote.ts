@@ -30,8 +30,8 @@ export type { VaultQuote } from './generated';
 export const BPS = 10_000n;
 /** `VaultQuote.sharePriceE9` is base units per this many shares. */
 export const SHARE_PRICE_SCALE = 1_000_000_000n;
-/** Bytes of `quote`'s return data. */
-export const VAULT_QUOTE_LEN = 108;
+/** Bytes of `quote`'s return data (the generated codec's fixed size). */
+export const VAULT_QUOTE_LEN = getVaultQuoteDecoder().fixedSize;
 
 /** The program would refuse: `name` is the program error it would fail with. */
 export class QuoteRefused extends Error {

@@ -18,6 +18,7 @@ import {
   REQUEST_DISCRIMINATOR,
   RPV_VAULT_PROGRAM_ADDRESS,
 } from '@rpv/client';
+import { getTokenDecoder, getTokenSize } from '@solana-program/token';
 
 export type Rpc = ReturnType<typeof createSolanaRpc>;
 
@@ -46,10 +47,10 @@ export function decodeClock(data: Uint8Array): { now: bigint; slot: bigint } {
   return { slot: i64.decode(data.subarray(0, 8)), now: i64.decode(data.subarray(32, 40)) };
 }
 
-/** An SPL token account's amount (raw units). */
+/** An SPL token account's amount (raw units), through the token program's own decoder. */
 export function tokenAmount(data: Uint8Array | null): bigint | null {
-  if (!data || data.length < 72) return null;
-  return new DataView(data.buffer, data.byteOffset, data.byteLength).getBigUint64(64, true);
+  if (!data || data.length < getTokenSize()) return null;
+  return getTokenDecoder().decode(data.subarray(0, getTokenSize())).amount;
 }
 
 export type QueuedRequest = { address: Address; state: ReturnType<typeof decodeRequestState> };

@@ -32,12 +32,8 @@ use serde_json::{json, Value};
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_hash::Hash;
-use solana_message::{
-    compiled_instruction::CompiledInstruction,
-    v0::{self, MessageAddressTableLookup},
-    Message, MessageHeader, VersionedMessage,
-};
-use solana_transaction::{versioned::VersionedTransaction, InstructionError, Signature};
+use solana_message::VersionedMessage;
+use solana_transaction::{versioned::VersionedTransaction, InstructionError};
 use solana_transaction_error::TransactionError;
 
 use super::LocalSvm;
@@ -50,86 +46,14 @@ pub const INVALID_PARAMS: i64 = -32602;
 /// JSON-RPC error code of an unknown method.
 pub const METHOD_NOT_FOUND: i64 = -32601;
 
-fn short_vec(b: &[u8], p: &mut usize) -> Result<usize, String> {
-    let mut n = 0usize;
-    for shift in [0, 7, 14] {
-        let byte = *b.get(*p).ok_or("truncated transaction")?;
-        *p += 1;
-        n |= usize::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            break;
-        }
-    }
-    Ok(n)
-}
-
-fn take<'a>(b: &'a [u8], p: &mut usize, n: usize) -> Result<&'a [u8], String> {
-    let s = b.get(*p..*p + n).ok_or("truncated transaction")?;
-    *p += n;
-    Ok(s)
-}
-
-fn key(b: &[u8], p: &mut usize) -> Result<Pubkey, String> {
-    Ok(Pubkey::new_from_array(take(b, p, 32)?.try_into().expect("32 bytes")))
-}
-
-/// Decodes a wire transaction, legacy or v0 (the format of `sendTransaction`'s payload).
+/// Decodes a wire transaction, legacy or v0 (the format of `sendTransaction`'s payload), with
+/// solana-transaction's own wire schema; bytes past the transaction are refused.
 pub fn decode_transaction(b: &[u8]) -> Result<VersionedTransaction, String> {
-    let mut p = 0;
-    let signatures = (0..short_vec(b, &mut p)?)
-        .map(|_| Ok(Signature::from(<[u8; 64]>::try_from(take(b, &mut p, 64)?).expect("64 bytes"))))
-        .collect::<Result<Vec<_>, String>>()?;
-    let prefix = *b.get(p).ok_or("truncated transaction")?;
-    let versioned = prefix & 0x80 != 0;
-    if versioned {
-        if prefix & 0x7f != 0 {
-            return Err(format!("unsupported transaction version {}", prefix & 0x7f));
-        }
-        p += 1;
+    let tx: VersionedTransaction = wincode::deserialize(b).map_err(|e| format!("not a transaction: {e}"))?;
+    match wincode::serialized_size(&tx) {
+        Ok(n) if n == b.len() as u64 => Ok(tx),
+        _ => Err("trailing bytes after the transaction".into()),
     }
-    let h = take(b, &mut p, 3)?;
-    let header = MessageHeader {
-        num_required_signatures: h[0],
-        num_readonly_signed_accounts: h[1],
-        num_readonly_unsigned_accounts: h[2],
-    };
-    let account_keys = (0..short_vec(b, &mut p)?).map(|_| key(b, &mut p)).collect::<Result<Vec<_>, _>>()?;
-    let recent_blockhash = Hash::new_from_array(take(b, &mut p, 32)?.try_into().expect("32 bytes"));
-    let instructions = (0..short_vec(b, &mut p)?)
-        .map(|_| {
-            let program_id_index = take(b, &mut p, 1)?[0];
-            let n = short_vec(b, &mut p)?;
-            let accounts = take(b, &mut p, n)?.to_vec();
-            let n = short_vec(b, &mut p)?;
-            let data = take(b, &mut p, n)?.to_vec();
-            Ok(CompiledInstruction { program_id_index, accounts, data })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let message = if versioned {
-        let address_table_lookups = (0..short_vec(b, &mut p)?)
-            .map(|_| {
-                let account_key = key(b, &mut p)?;
-                let n = short_vec(b, &mut p)?;
-                let writable_indexes = take(b, &mut p, n)?.to_vec();
-                let n = short_vec(b, &mut p)?;
-                let readonly_indexes = take(b, &mut p, n)?.to_vec();
-                Ok(MessageAddressTableLookup { account_key, writable_indexes, readonly_indexes })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        VersionedMessage::V0(v0::Message {
-            header,
-            account_keys,
-            recent_blockhash,
-            instructions,
-            address_table_lookups,
-        })
-    } else {
-        VersionedMessage::Legacy(Message { header, account_keys, recent_blockhash, instructions })
-    };
-    if p != b.len() {
-        return Err("trailing bytes after the transaction".into());
-    }
-    Ok(VersionedTransaction { signatures, message })
 }
 
 /// A transaction error as a node's JSON shows it.
@@ -171,24 +95,7 @@ fn invalid(message: impl Into<String>) -> Value {
 
 /// Decodes base58 (Bitcoin's alphabet), as `memcmp` filters send it.
 pub fn base58_decode(s: &str) -> Result<Vec<u8>, String> {
-    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut out: Vec<u8> = vec![]; // little-endian big number
-    for c in s.bytes() {
-        let mut carry = ALPHABET.iter().position(|&a| a == c).ok_or_else(|| format!("not base58: {s}"))? as u32;
-        for byte in out.iter_mut() {
-            carry += u32::from(*byte) * 58;
-            *byte = carry as u8;
-            carry >>= 8;
-        }
-        while carry > 0 {
-            out.push(carry as u8);
-            carry >>= 8;
-        }
-    }
-    let zeros = s.bytes().take_while(|&c| c == b'1').count();
-    out.extend(std::iter::repeat_n(0, zeros));
-    out.reverse();
-    Ok(out)
+    bs58::decode(s).into_vec().map_err(|e| format!("not base58: {s} ({e})"))
 }
 
 fn param_str<'a>(params: &'a Value, i: usize, what: &str) -> Result<&'a str, Value> {

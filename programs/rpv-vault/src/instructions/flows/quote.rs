@@ -19,7 +19,7 @@
 //!   and `risk_fresh` (the rule deposits and withdrawals apply) instead of failing.
 //! - Risk summary as of the last `refresh`: portfolio volatility σ_p and gross exposure L
 //!   (I80F48 bits), `risk_refreshed_at`; `quoted_at` is the cluster time of the quote.
-//! - Returns a [`VaultQuote`] through return data (Borsh, 92 bytes), decoded by
+//! - Returns a [`VaultQuote`] through return data (Borsh, 108 bytes), decoded by
 //!   `rpv_sdk::ix::decode_vault_quote`.
 use anchor_lang::prelude::*;
 use rpv_core::token;
